@@ -1,0 +1,68 @@
+-- Bookkeeping of the sync itself: where each stream stands, what each run did,
+-- and the records that could not be decoded or stored.
+
+-- +goose Up
+CREATE TABLE sync_state (
+    source     text        NOT NULL,
+    stream     text        NOT NULL,
+    -- The highest vendor modification time fully synced: incremental passes
+    -- start from here minus the overlap window.
+    watermark  timestamptz,
+    -- The vendor's page cursor of the pass in flight; null between passes.
+    cursor     text,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    -- The pass in flight: its run, kind, lower bound and the highest
+    -- modification time it has seen so far (the next watermark).
+    run_id     bigint,
+    pass_kind  text,
+    pass_since timestamptz,
+    pass_max   timestamptz,
+    -- The source's last fatal error (bad credentials), cleared by a good pass.
+    last_error text,
+    PRIMARY KEY (source, stream)
+);
+
+CREATE TABLE sync_runs (
+    id           bigserial   PRIMARY KEY,
+    source       text        NOT NULL,
+    stream       text        NOT NULL,
+    kind         text        NOT NULL,
+    started_at   timestamptz NOT NULL DEFAULT now(),
+    finished_at  timestamptz,
+    status       text        NOT NULL DEFAULT 'running',
+    pages        bigint      NOT NULL DEFAULT 0,
+    rows         bigint      NOT NULL DEFAULT 0,
+    rate_limited bigint      NOT NULL DEFAULT 0,
+    error        text,
+    CONSTRAINT sync_runs_status_check CHECK (status IN ('running', 'succeeded', 'failed')),
+    CONSTRAINT sync_runs_kind_check CHECK (kind IN ('backfill', 'incremental'))
+);
+CREATE INDEX sync_runs_source_stream_idx ON sync_runs (source, stream, started_at DESC);
+
+CREATE TABLE quarantine (
+    id            bigserial   PRIMARY KEY,
+    source        text        NOT NULL,
+    stream        text        NOT NULL,
+    record_id     text        NOT NULL,
+    raw           text        NOT NULL,
+    error         text        NOT NULL,
+    first_seen_at timestamptz NOT NULL DEFAULT now(),
+    last_seen_at  timestamptz NOT NULL DEFAULT now(),
+    attempts      integer     NOT NULL DEFAULT 1,
+    resolved_at   timestamptz,
+    UNIQUE (source, stream, record_id)
+);
+
+-- A source that hit a rate limit pauses every worker of that source, in every
+-- process, until paused_until.
+CREATE TABLE source_pauses (
+    source       text        PRIMARY KEY,
+    paused_until timestamptz NOT NULL,
+    reason       text        NOT NULL
+);
+
+-- +goose Down
+DROP TABLE source_pauses;
+DROP TABLE quarantine;
+DROP TABLE sync_runs;
+DROP TABLE sync_state;

@@ -1,0 +1,62 @@
+-- name: UpsertConversations :many
+-- Upserts one page of conversations. An older copy never overwrites a newer
+-- one; a row that comes back is un-deleted. Returns the rows that were
+-- written, with the modification time their messages were last read for.
+INSERT INTO conversations AS t (
+    source, id, display_id, title, description, status, native_status, priority,
+    channel, created_at, modified_at, raw, synced_at, deleted_at
+)
+SELECT @source::text, r.id, r.display_id, r.title, r.description, r.status, r.native_status,
+       r.priority, r.channel, r.created_at, r.modified_at, r.raw, now(), NULL
+FROM jsonb_to_recordset(@rows::jsonb) AS r(
+    id text, display_id text, title text, description text, status text, native_status text,
+    priority text, channel text, created_at timestamptz, modified_at timestamptz, raw jsonb
+)
+ON CONFLICT (source, id) DO UPDATE SET
+    display_id    = excluded.display_id,
+    title         = excluded.title,
+    description   = excluded.description,
+    status        = excluded.status,
+    native_status = excluded.native_status,
+    priority      = excluded.priority,
+    channel       = excluded.channel,
+    created_at    = excluded.created_at,
+    modified_at   = excluded.modified_at,
+    raw           = excluded.raw,
+    synced_at     = excluded.synced_at,
+    deleted_at    = NULL
+WHERE t.modified_at IS NULL
+   OR excluded.modified_at IS NULL
+   OR excluded.modified_at >= t.modified_at
+RETURNING t.id, t.modified_at, t.messages_synced_for;
+
+-- name: MarkMessagesSynced :exec
+-- Records that a conversation's whole message history was read for the given
+-- modification time.
+UPDATE conversations
+SET messages_synced_for = GREATEST(messages_synced_for, @synced_for::timestamptz)
+WHERE source = @source AND id = @id;
+
+-- name: ConversationsNeedingMessages :many
+-- Conversations whose message history is behind their modification time and
+-- that were not touched since the given time: the leftovers of earlier passes
+-- whose message jobs failed or were skipped.
+SELECT id, modified_at
+FROM conversations
+WHERE source = @source
+  AND deleted_at IS NULL
+  AND messages_synced_for IS DISTINCT FROM modified_at
+  AND synced_at < @touched_before::timestamptz
+ORDER BY id
+LIMIT @max_rows;
+
+-- name: MarkConversationDeleted :exec
+-- Soft-deletes a conversation the vendor no longer has, with its messages.
+WITH conv AS (
+    UPDATE conversations AS c SET deleted_at = COALESCE(c.deleted_at, now())
+    WHERE c.source = @source::text AND c.id = @id::text
+    RETURNING c.id AS conversation_id
+)
+UPDATE messages AS m SET deleted_at = COALESCE(m.deleted_at, now())
+FROM conv
+WHERE m.source = @source::text AND m.conversation_id = conv.conversation_id;

@@ -1,0 +1,56 @@
+-- Link tables hold the full set of links of each owner given: links in the set
+-- are upserted (and revived), links of those owners missing from it are
+-- soft-deleted.
+
+-- name: ReplaceParticipants :exec
+WITH upserted AS (
+    INSERT INTO conversation_participants AS t (source, conversation_id, user_id, role, synced_at, deleted_at)
+    SELECT @source::text, i.conversation_id, i.user_id, i.role, now(), NULL FROM jsonb_to_recordset(@rows::jsonb) AS i(conversation_id text, user_id text, role text)
+    ON CONFLICT (source, conversation_id, user_id, role) DO UPDATE SET
+        synced_at  = excluded.synced_at,
+        deleted_at = NULL
+    RETURNING 1
+)
+UPDATE conversation_participants AS p SET deleted_at = now()
+WHERE p.source = @source::text
+  AND p.conversation_id = ANY(@conversation_ids::text[])
+  AND p.deleted_at IS NULL
+  AND NOT EXISTS (
+      SELECT 1 FROM jsonb_to_recordset(@rows::jsonb) AS i(conversation_id text, user_id text, role text)
+      WHERE i.conversation_id = p.conversation_id AND i.user_id = p.user_id AND i.role = p.role
+  );
+
+-- name: ReplaceTags :exec
+WITH upserted AS (
+    INSERT INTO conversation_tags AS t (source, conversation_id, tag, value, synced_at, deleted_at)
+    SELECT @source::text, i.conversation_id, i.tag, i.value, now(), NULL FROM jsonb_to_recordset(@rows::jsonb) AS i(conversation_id text, tag text, value text)
+    ON CONFLICT (source, conversation_id, tag) DO UPDATE SET
+        value      = excluded.value,
+        synced_at  = excluded.synced_at,
+        deleted_at = NULL
+    RETURNING 1
+)
+UPDATE conversation_tags AS c SET deleted_at = now()
+WHERE c.source = @source::text
+  AND c.conversation_id = ANY(@conversation_ids::text[])
+  AND c.deleted_at IS NULL
+  AND NOT EXISTS (
+      SELECT 1 FROM jsonb_to_recordset(@rows::jsonb) AS i(conversation_id text, tag text, value text) WHERE i.conversation_id = c.conversation_id AND i.tag = c.tag
+  );
+
+-- name: ReplaceChatMembers :exec
+WITH upserted AS (
+    INSERT INTO chat_members AS t (source, chat_id, user_id, synced_at, deleted_at)
+    SELECT @source::text, i.chat_id, i.user_id, now(), NULL FROM jsonb_to_recordset(@rows::jsonb) AS i(chat_id text, user_id text)
+    ON CONFLICT (source, chat_id, user_id) DO UPDATE SET
+        synced_at  = excluded.synced_at,
+        deleted_at = NULL
+    RETURNING 1
+)
+UPDATE chat_members AS m SET deleted_at = now()
+WHERE m.source = @source::text
+  AND m.chat_id = ANY(@chat_ids::text[])
+  AND m.deleted_at IS NULL
+  AND NOT EXISTS (
+      SELECT 1 FROM jsonb_to_recordset(@rows::jsonb) AS i(chat_id text, user_id text) WHERE i.chat_id = m.chat_id AND i.user_id = m.user_id
+  );

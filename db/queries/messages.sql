@@ -1,0 +1,46 @@
+-- name: UpsertMessages :exec
+-- Upserts one page of messages; an older copy never overwrites a newer one.
+-- A message the vendor reports deleted (kept without its body) is marked
+-- deleted_at.
+INSERT INTO messages AS t (
+    source, id, conversation_id, author_id, author_type, body, body_type, visibility,
+    created_at, modified_at, raw, synced_at, deleted_at
+)
+SELECT @source::text, r.id, r.conversation_id, r.author_id, r.author_type, r.body, r.body_type,
+       r.visibility, r.created_at, r.modified_at, r.raw, now(),
+       CASE WHEN r.deleted THEN now() END
+FROM jsonb_to_recordset(@rows::jsonb) AS r(
+    id text, conversation_id text, author_id text, author_type text, body text, body_type text,
+    visibility text, created_at timestamptz, modified_at timestamptz, raw jsonb, deleted boolean
+)
+ON CONFLICT (source, id) DO UPDATE SET
+    conversation_id = excluded.conversation_id,
+    author_id       = excluded.author_id,
+    author_type     = excluded.author_type,
+    body            = excluded.body,
+    body_type       = excluded.body_type,
+    visibility      = excluded.visibility,
+    created_at      = excluded.created_at,
+    modified_at     = excluded.modified_at,
+    raw             = excluded.raw,
+    synced_at       = excluded.synced_at,
+    -- A deleted message keeps the time it was first seen deleted.
+    deleted_at      = CASE WHEN excluded.deleted_at IS NOT NULL THEN COALESCE(t.deleted_at, excluded.deleted_at) END
+WHERE t.modified_at IS NULL
+   OR excluded.modified_at IS NULL
+   OR excluded.modified_at >= t.modified_at;
+
+-- name: UpsertAttachments :exec
+INSERT INTO attachments AS t (source, id, message_id, name, content_type, size, raw, synced_at, deleted_at)
+SELECT @source::text, r.id, r.message_id, r.name, r.content_type, r.size, r.raw, now(), NULL
+FROM jsonb_to_recordset(@rows::jsonb) AS r(
+    id text, message_id text, name text, content_type text, size bigint, raw jsonb
+)
+ON CONFLICT (source, id) DO UPDATE SET
+    message_id   = excluded.message_id,
+    name         = excluded.name,
+    content_type = excluded.content_type,
+    size         = excluded.size,
+    raw          = excluded.raw,
+    synced_at    = excluded.synced_at,
+    deleted_at   = NULL;

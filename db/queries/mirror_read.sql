@@ -1,0 +1,72 @@
+-- Reads of the mirror as analysts see it (live rows only), used to check a
+-- mirror against its source and to summarize it.
+
+-- name: LiveConversations :many
+SELECT id, display_id, title, description, status, native_status, priority, channel, created_at, modified_at
+FROM conversations
+WHERE source = @source AND deleted_at IS NULL
+ORDER BY id;
+
+-- name: LiveMessages :many
+SELECT m.id, m.conversation_id, m.author_id, m.author_type, m.body, m.body_type, m.visibility,
+       m.created_at, m.modified_at, m.deleted_at
+FROM messages m
+JOIN conversations c ON c.source = m.source AND c.id = m.conversation_id AND c.deleted_at IS NULL
+WHERE m.source = @source
+ORDER BY m.id;
+
+-- name: LiveParticipants :many
+SELECT conversation_id, user_id, role
+FROM conversation_participants
+WHERE source = @source AND deleted_at IS NULL
+ORDER BY conversation_id, role, user_id;
+
+-- name: LiveTags :many
+SELECT conversation_id, tag, value
+FROM conversation_tags
+WHERE source = @source AND deleted_at IS NULL
+ORDER BY conversation_id, tag;
+
+-- name: LiveSLASummaries :many
+SELECT conversation_id, stage, target_time, closest_to_breach_metric, sla_name
+FROM sla_summaries
+WHERE source = @source AND deleted_at IS NULL
+ORDER BY conversation_id;
+
+-- name: LiveSLAMetrics :many
+SELECT conversation_id, metric, status, stage, target_time, warning_target_time, breached_at,
+       completed_at, completed_in_minutes, in_policy
+FROM sla_metrics
+WHERE source = @source AND deleted_at IS NULL
+ORDER BY conversation_id, metric;
+
+-- name: LiveChats :many
+SELECT id, type, title, created_at, modified_at
+FROM chats
+WHERE source = @source AND deleted_at IS NULL
+ORDER BY id;
+
+-- name: LiveChatMembers :many
+SELECT chat_id, user_id
+FROM chat_members
+WHERE source = @source AND deleted_at IS NULL
+ORDER BY chat_id, user_id;
+
+-- name: LiveUsers :many
+SELECT id, type, display_name, full_name, email, state
+FROM users
+WHERE source = @source AND deleted_at IS NULL
+ORDER BY id;
+
+-- name: LiveAttachments :many
+SELECT id, message_id, name, content_type, size
+FROM attachments
+WHERE source = @source AND deleted_at IS NULL
+ORDER BY id;
+
+-- name: ConversationsByStatus :many
+SELECT COALESCE(status, native_status, 'unknown')::text AS status, count(*) AS conversations
+FROM conversations
+WHERE source = @source AND deleted_at IS NULL
+GROUP BY 1
+ORDER BY 2 DESC, 1;

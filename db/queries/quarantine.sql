@@ -1,0 +1,26 @@
+-- name: QuarantineRecords :exec
+-- Keeps records that could not be decoded or stored, with their error. Seeing
+-- the same record fail again counts another attempt.
+INSERT INTO quarantine AS q (source, stream, record_id, raw, error)
+SELECT @source::text, r.stream, r.record_id, r.raw, r.error
+FROM jsonb_to_recordset(@rows::jsonb) AS r(stream text, record_id text, raw text, error text)
+ON CONFLICT (source, stream, record_id) DO UPDATE SET
+    raw          = excluded.raw,
+    error        = excluded.error,
+    last_seen_at = now(),
+    attempts     = q.attempts + 1,
+    resolved_at  = NULL;
+
+-- name: ResolveQuarantined :exec
+-- A record that later lands cleanly leaves the quarantine.
+UPDATE quarantine
+SET resolved_at = now()
+WHERE source = @source AND stream = @stream AND record_id = ANY(@record_ids::text[])
+  AND resolved_at IS NULL;
+
+-- name: CountOpenQuarantine :many
+SELECT source, stream, count(*) AS records
+FROM quarantine
+WHERE resolved_at IS NULL
+GROUP BY source, stream
+ORDER BY source, stream;

@@ -1,0 +1,53 @@
+-- name: GetSyncState :one
+SELECT * FROM sync_state WHERE source = @source AND stream = @stream;
+
+-- name: GetSyncStateForUpdate :one
+SELECT * FROM sync_state WHERE source = @source AND stream = @stream FOR UPDATE;
+
+-- name: BeginPass :one
+-- Starts a pass of a stream unless one is in flight; returns the state, whose
+-- run_id is the pass in flight either way.
+INSERT INTO sync_state AS s (source, stream, run_id, pass_kind, pass_since, cursor, pass_max, updated_at)
+VALUES (@source, @stream, @run_id, @pass_kind, @pass_since, NULL, NULL, now())
+ON CONFLICT (source, stream) DO UPDATE SET
+    run_id     = excluded.run_id,
+    pass_kind  = excluded.pass_kind,
+    pass_since = excluded.pass_since,
+    cursor     = NULL,
+    pass_max   = NULL,
+    updated_at = now()
+WHERE s.run_id IS NULL
+RETURNING *;
+
+-- name: AdvancePass :exec
+-- Moves the pass in flight past one page: the next cursor and the highest
+-- modification time seen so far.
+UPDATE sync_state
+SET cursor     = @cursor,
+    pass_max   = GREATEST(pass_max, sqlc.narg(page_max)::timestamptz),
+    updated_at = now()
+WHERE source = @source AND stream = @stream AND run_id = @run_id;
+
+-- name: FinishPass :exec
+-- Ends the pass in flight: the watermark becomes the highest modification time
+-- seen over the whole pass (never lower than it was).
+UPDATE sync_state
+SET watermark  = GREATEST(watermark, GREATEST(pass_max, sqlc.narg(page_max)::timestamptz)),
+    cursor     = NULL,
+    run_id     = NULL,
+    pass_kind  = NULL,
+    pass_since = NULL,
+    pass_max   = NULL,
+    last_error = NULL,
+    updated_at = now()
+WHERE source = @source AND stream = @stream AND run_id = @run_id;
+
+-- name: AbandonPass :exec
+-- Drops a pass that cannot go on (bad credentials), keeping the watermark.
+UPDATE sync_state
+SET cursor = NULL, run_id = NULL, pass_kind = NULL, pass_since = NULL, pass_max = NULL,
+    last_error = @last_error, updated_at = now()
+WHERE source = @source AND stream = @stream AND run_id = @run_id;
+
+-- name: ListSyncStates :many
+SELECT * FROM sync_state ORDER BY source, stream;

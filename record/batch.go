@@ -1,0 +1,58 @@
+package record
+
+// Batch is everything one fetched page yields, written in one transaction.
+//
+// The link sets are complete for their owners: ParticipantsOf lists the
+// conversations whose participants, tags, SLA summary and SLA metrics are given
+// in full (links of those conversations missing from the batch are
+// soft-deleted); MembersOf does the same for chats. Owners not listed keep
+// their links untouched.
+type Batch struct {
+	Conversations []Conversation
+	Messages      []Message
+	Users         []User
+	Participants  []Participant
+	Tags          []Tag
+	Chats         []Chat
+	ChatMembers   []ChatMember
+	Attachments   []Attachment
+	Quarantined   []Quarantined
+
+	// ParticipantsOf names the conversations whose participants and tags are
+	// complete in this batch.
+	ParticipantsOf []string
+
+	SLASummaries []SLASummary
+	SLAMetrics   []SLAMetric
+	// SLAOf names the conversations whose SLA summary and metrics are complete
+	// in this batch (none given means the conversation has no SLA).
+	SLAOf []string
+
+	// MembersOf names the chats whose members are complete in this batch.
+	MembersOf []string
+}
+
+// Rows counts the records of the batch that land in mirrored tables.
+func (b *Batch) Rows() int {
+	return len(b.Conversations) + len(b.Messages) + len(b.Users) + len(b.Participants) +
+		len(b.Tags) + len(b.Chats) + len(b.ChatMembers) + len(b.Attachments) +
+		len(b.SLASummaries) + len(b.SLAMetrics)
+}
+
+// Merge appends other's records to b.
+func (b *Batch) Merge(other *Batch) {
+	b.Conversations = append(b.Conversations, other.Conversations...)
+	b.Messages = append(b.Messages, other.Messages...)
+	b.Users = append(b.Users, other.Users...)
+	b.Participants = append(b.Participants, other.Participants...)
+	b.Tags = append(b.Tags, other.Tags...)
+	b.Chats = append(b.Chats, other.Chats...)
+	b.ChatMembers = append(b.ChatMembers, other.ChatMembers...)
+	b.Attachments = append(b.Attachments, other.Attachments...)
+	b.Quarantined = append(b.Quarantined, other.Quarantined...)
+	b.ParticipantsOf = append(b.ParticipantsOf, other.ParticipantsOf...)
+	b.SLASummaries = append(b.SLASummaries, other.SLASummaries...)
+	b.SLAMetrics = append(b.SLAMetrics, other.SLAMetrics...)
+	b.SLAOf = append(b.SLAOf, other.SLAOf...)
+	b.MembersOf = append(b.MembersOf, other.MembersOf...)
+}

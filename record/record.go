@@ -1,0 +1,154 @@
+package record
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Conversation statuses, normalized across vendors. The vendor's own value is
+// kept in NativeStatus.
+const (
+	StatusOpen     = "open"
+	StatusPending  = "pending"
+	StatusSnoozed  = "snoozed"
+	StatusResolved = "resolved"
+	StatusClosed   = "closed"
+)
+
+// Message visibilities.
+const (
+	VisibilityPublic   = "public"
+	VisibilityInternal = "internal"
+	VisibilityPrivate  = "private"
+)
+
+// Author types of a message.
+const (
+	AuthorContact = "contact"
+	AuthorAgent   = "agent"
+	AuthorBot     = "bot"
+	AuthorSystem  = "system"
+)
+
+// Participant roles.
+const (
+	RoleMember   = "member"
+	RoleOwner    = "owner"
+	RoleAssignee = "assignee"
+)
+
+// Conversation is a row of the conversations table.
+type Conversation struct {
+	ID           string          `json:"id"`
+	DisplayID    string          `json:"display_id,omitempty"`
+	Title        string          `json:"title,omitempty"`
+	Description  string          `json:"description,omitempty"`
+	Status       string          `json:"status,omitempty"`
+	NativeStatus string          `json:"native_status,omitempty"`
+	Priority     string          `json:"priority,omitempty"`
+	Channel      string          `json:"channel,omitempty"`
+	CreatedAt    time.Time       `json:"created_at,omitzero"`
+	ModifiedAt   time.Time       `json:"modified_at,omitzero"`
+	Raw          json.RawMessage `json:"raw"`
+}
+
+// Message is a row of the messages table. Body is nil for a deleted message,
+// which is also marked Deleted.
+type Message struct {
+	ID             string          `json:"id"`
+	ConversationID string          `json:"conversation_id"`
+	AuthorID       string          `json:"author_id,omitempty"`
+	AuthorType     string          `json:"author_type,omitempty"`
+	Body           *string         `json:"body"`
+	BodyType       string          `json:"body_type,omitempty"`
+	Visibility     string          `json:"visibility,omitempty"`
+	CreatedAt      time.Time       `json:"created_at,omitzero"`
+	ModifiedAt     time.Time       `json:"modified_at,omitzero"`
+	Deleted        bool            `json:"deleted,omitempty"`
+	Raw            json.RawMessage `json:"raw"`
+}
+
+// User is a row of the users table.
+type User struct {
+	ID          string          `json:"id"`
+	Type        string          `json:"type,omitempty"`
+	DisplayName string          `json:"display_name,omitempty"`
+	FullName    string          `json:"full_name,omitempty"`
+	Email       string          `json:"email,omitempty"`
+	State       string          `json:"state,omitempty"`
+	Raw         json.RawMessage `json:"raw"`
+}
+
+// Participant links a user to a conversation in a role.
+type Participant struct {
+	ConversationID string `json:"conversation_id"`
+	UserID         string `json:"user_id"`
+	Role           string `json:"role"`
+}
+
+// Tag is a tag on a conversation, with its optional value.
+type Tag struct {
+	ConversationID string `json:"conversation_id"`
+	Tag            string `json:"tag"`
+	Value          string `json:"value,omitempty"`
+}
+
+// SLASummary is a conversation's SLA state as a whole.
+type SLASummary struct {
+	ConversationID        string          `json:"conversation_id"`
+	Stage                 string          `json:"stage,omitempty"`
+	TargetTime            time.Time       `json:"target_time,omitzero"`
+	ClosestToBreachMetric string          `json:"closest_to_breach_metric,omitempty"`
+	SLAName               string          `json:"sla_name,omitempty"`
+	Raw                   json.RawMessage `json:"raw"`
+}
+
+// SLAMetric is one metric of a conversation's SLA (first response, resolution…).
+type SLAMetric struct {
+	ConversationID     string          `json:"conversation_id"`
+	Metric             string          `json:"metric"`
+	Status             string          `json:"status,omitempty"`
+	Stage              string          `json:"stage,omitempty"`
+	TargetTime         time.Time       `json:"target_time,omitzero"`
+	WarningTargetTime  time.Time       `json:"warning_target_time,omitzero"`
+	BreachedAt         time.Time       `json:"breached_at,omitzero"`
+	CompletedAt        time.Time       `json:"completed_at,omitzero"`
+	CompletedInMinutes *int64          `json:"completed_in_minutes,omitempty"`
+	InPolicy           *bool           `json:"in_policy,omitempty"`
+	Raw                json.RawMessage `json:"raw"`
+}
+
+// Chat is a direct-message channel referenced by conversations.
+type Chat struct {
+	ID         string          `json:"id"`
+	Type       string          `json:"type,omitempty"`
+	Title      string          `json:"title,omitempty"`
+	CreatedAt  time.Time       `json:"created_at,omitzero"`
+	ModifiedAt time.Time       `json:"modified_at,omitzero"`
+	Raw        json.RawMessage `json:"raw"`
+}
+
+// ChatMember links a user to a chat.
+type ChatMember struct {
+	ChatID string `json:"chat_id"`
+	UserID string `json:"user_id"`
+}
+
+// Attachment is a file attached to a message.
+type Attachment struct {
+	ID          string          `json:"id"`
+	MessageID   string          `json:"message_id"`
+	Name        string          `json:"name,omitempty"`
+	ContentType string          `json:"content_type,omitempty"`
+	Size        *int64          `json:"size,omitempty"`
+	Raw         json.RawMessage `json:"raw"`
+}
+
+// Quarantined is a vendor record that could not be decoded or normalized. It
+// is kept with its error instead of failing the page it came in.
+type Quarantined struct {
+	Stream   string `json:"stream"`
+	RecordID string `json:"record_id"`
+	Raw      string `json:"raw"`
+	Error    string `json:"error"`
+}
