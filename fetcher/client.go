@@ -1,0 +1,349 @@
+package fetcher
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config describes one source's API to the client. Zero values get defaults.
+type Config struct {
+	// BaseURL is the API origin, such as https://api.devrev.ai.
+	BaseURL string
+	// AuthorizeFunc sets the credentials on a request. The token lives only in
+	// this closure: never in URLs, errors or logs.
+	AuthorizeFunc func(*http.Request)
+	// UserAgent identifies syncer to the vendor. Defaults to "syncer".
+	UserAgent string
+	// HTTPClient sends the requests. Defaults to a client with sane transport
+	// limits; TLS verification always stays on.
+	HTTPClient *http.Client
+	// Timeout bounds one request, body included. Defaults to 30 seconds.
+	Timeout time.Duration
+	// Pacer paces the source's requests; share one per source. Defaults to a
+	// new Pacer.
+	Pacer *Pacer
+	// MaxInlineWait is the longest rate-limit wait spent inside a call; a
+	// longer one returns RateLimitedError so the job can snooze instead of
+	// holding a worker. Defaults to 5 seconds.
+	MaxInlineWait time.Duration
+	// Attempts is how many times a transient failure (5xx, timeout, broken
+	// body) is tried inline before RetryableError is returned. Defaults to 3.
+	Attempts int
+	// MaxBodyBytes bounds a response body. Defaults to 64 MiB.
+	MaxBodyBytes int64
+	// RateLimitStatuses are the statuses that mean "slow down". Defaults to 429.
+	RateLimitStatuses []int
+	// RetryAfterFunc tells how long to wait after a rate-limited response.
+	// Defaults to the Retry-After header, else DefaultRetryAfter.
+	RetryAfterFunc func(resp *http.Response, body []byte, now time.Time) time.Duration
+	// ErrorFunc extracts the vendor's error type and message from an error
+	// body. Defaults to reading {"type","message"} or {"error"}.
+	ErrorFunc func(body []byte) (typ, message string)
+}
+
+// DefaultRetryAfter is the wait after a rate-limited response that says
+// nothing of how long to wait.
+const DefaultRetryAfter = 60 * time.Second
+
+// Client sends requests to one source's API.
+type Client struct {
+	cfg  Config
+	base *url.URL
+}
+
+// New returns a client for cfg.
+func New(cfg Config) (*Client, error) {
+	base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
+	if err != nil || base.Scheme == "" || base.Host == "" {
+		return nil, fmt.Errorf("invalid API URL %q: must be absolute, like https://api.example.com", cfg.BaseURL)
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "syncer"
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Transport: &http.Transport{
+			Proxy:               http.ProxyFromEnvironment,
+			MaxIdleConnsPerHost: 64,
+			IdleConnTimeout:     90 * time.Second,
+			TLSHandshakeTimeout: 10 * time.Second,
+			ForceAttemptHTTP2:   true,
+		}}
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	if cfg.Pacer == nil {
+		cfg.Pacer = NewPacer()
+	}
+	if cfg.MaxInlineWait <= 0 {
+		cfg.MaxInlineWait = 5 * time.Second
+	}
+	if cfg.Attempts <= 0 {
+		cfg.Attempts = 3
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 64 << 20
+	}
+	if len(cfg.RateLimitStatuses) == 0 {
+		cfg.RateLimitStatuses = []int{http.StatusTooManyRequests}
+	}
+	if cfg.RetryAfterFunc == nil {
+		cfg.RetryAfterFunc = RetryAfterHeader
+	}
+	if cfg.ErrorFunc == nil {
+		cfg.ErrorFunc = defaultErrorFunc
+	}
+	return &Client{cfg: cfg, base: base}, nil
+}
+
+// Pacer returns the client's pacer.
+func (c *Client) Pacer() *Pacer { return c.cfg.Pacer }
+
+// Request is one API call.
+type Request struct {
+	Method string // defaults to GET
+	// Path is appended to the base URL, such as "/conversations.list".
+	Path  string
+	Query url.Values
+	// Body, when not nil, is sent as JSON.
+	Body any
+}
+
+// Do sends req, retrying transient failures and short rate-limit waits
+// inline, and returns the response body of a 2xx answer. Every call is
+// counted in the RequestStats of ctx, if any.
+func (c *Client) Do(ctx context.Context, req Request) ([]byte, error) {
+	endpoint := strings.TrimPrefix(req.Path, "/")
+	var lastErr error
+	for attempt := 1; ; {
+		if err := c.cfg.Pacer.Wait(ctx); err != nil {
+			return nil, fmt.Errorf("%s: %w", endpoint, err)
+		}
+		body, err := c.once(ctx, endpoint, req)
+		if err == nil {
+			return body, nil
+		}
+		lastErr = err
+
+		var rateErr *RateLimitedError
+		var retryErr *RetryableError
+		switch {
+		case errors.As(err, &rateErr):
+			// Waiting out a rate limit does not use up an attempt.
+			if rateErr.Wait > c.cfg.MaxInlineWait {
+				return nil, err
+			}
+		case errors.As(err, &retryErr):
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("%s: %w", endpoint, ctx.Err())
+			}
+			if attempt >= c.cfg.Attempts {
+				return nil, lastErr
+			}
+			if err := sleep(ctx, backoff(attempt)); err != nil {
+				return nil, fmt.Errorf("%s: %w", endpoint, err)
+			}
+			attempt++
+		default:
+			return nil, err
+		}
+	}
+}
+
+// GetJSON sends req and decodes a 2xx answer into out. It returns the raw body
+// too, so that callers can keep the vendor's records verbatim.
+func (c *Client) GetJSON(ctx context.Context, req Request, out any) ([]byte, error) {
+	body, err := c.Do(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		// A 2xx that is not our JSON (an HTML error page from a proxy, a
+		// truncated body) is most often a passing fault upstream.
+		return nil, &RetryableError{Endpoint: strings.TrimPrefix(req.Path, "/"), Status: http.StatusOK,
+			Err: fmt.Errorf("decode response (%s): %w", snippet(body), err)}
+	}
+	return body, nil
+}
+
+func (c *Client) once(ctx context.Context, endpoint string, req Request) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+
+	u := *c.base
+	u.Path = c.base.Path + req.Path
+	u.RawQuery = req.Query.Encode()
+	method := req.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	var bodyReader io.Reader
+	if req.Body != nil {
+		b, err := json.Marshal(req.Body)
+		if err != nil {
+			return nil, fmt.Errorf("%s: encode request: %w", endpoint, err)
+		}
+		bodyReader = bytes.NewReader(b)
+	}
+	httpReq, err := http.NewRequestWithContext(ctx, method, u.String(), bodyReader)
+	if err != nil {
+		return nil, fmt.Errorf("%s: build request: %w", endpoint, err)
+	}
+	httpReq.Header.Set("Accept", "application/json")
+	httpReq.Header.Set("User-Agent", c.cfg.UserAgent)
+	if bodyReader != nil {
+		httpReq.Header.Set("Content-Type", "application/json")
+	}
+	if c.cfg.AuthorizeFunc != nil {
+		c.cfg.AuthorizeFunc(httpReq)
+	}
+
+	stats := statsFrom(ctx)
+	stats.addRequest()
+	resp, err := c.cfg.HTTPClient.Do(httpReq)
+	if err != nil {
+		// url.Error carries the URL, which has no secrets (they live in
+		// headers), but say it plainly instead.
+		return nil, &RetryableError{Endpoint: endpoint, Err: unwrapURLError(err)}
+	}
+	defer resp.Body.Close()
+	c.cfg.Pacer.Observe(resp.Header)
+
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBodyBytes+1))
+	if err != nil {
+		return nil, &RetryableError{Endpoint: endpoint, Status: resp.StatusCode, Err: fmt.Errorf("read body: %w", unwrapURLError(err))}
+	}
+	if int64(len(body)) > c.cfg.MaxBodyBytes {
+		return nil, &APIError{Endpoint: endpoint, Status: resp.StatusCode, Type: "body_too_large",
+			Message: fmt.Sprintf("response body exceeds %d bytes", c.cfg.MaxBodyBytes)}
+	}
+
+	switch {
+	case c.isRateLimit(resp.StatusCode):
+		wait := c.cfg.RetryAfterFunc(resp, body, time.Now())
+		if wait <= 0 {
+			wait = DefaultRetryAfter
+		}
+		// Jitter spreads the workers that all waited for the same reset.
+		wait += time.Duration(rand.Int64N(int64(wait/10) + int64(100*time.Millisecond)))
+		c.cfg.Pacer.BlockUntil(time.Now().Add(wait))
+		stats.addRateLimited()
+		return nil, &RateLimitedError{Endpoint: endpoint, Wait: wait}
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		return body, nil
+	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusRequestTimeout:
+		typ, msg := c.cfg.ErrorFunc(body)
+		return nil, &RetryableError{Endpoint: endpoint, Status: resp.StatusCode, Err: errors.New(describe(typ, msg, body))}
+	default:
+		typ, msg := c.cfg.ErrorFunc(body)
+		if typ == "" && msg == "" {
+			msg = snippet(body)
+		}
+		return nil, &APIError{Endpoint: endpoint, Status: resp.StatusCode, Type: typ, Message: msg}
+	}
+}
+
+func (c *Client) isRateLimit(status int) bool {
+	for _, s := range c.cfg.RateLimitStatuses {
+		if s == status {
+			return true
+		}
+	}
+	return false
+}
+
+// RetryAfterHeader reads a Retry-After header in seconds or as an HTTP date.
+func RetryAfterHeader(resp *http.Response, _ []byte, now time.Time) time.Duration {
+	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if secs, err := time.ParseDuration(v + "s"); err == nil {
+		return secs
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+func defaultErrorFunc(body []byte) (string, string) {
+	var e struct {
+		Type        string `json:"type"`
+		Message     string `json:"message"`
+		Error       any    `json:"error"`
+		Description string `json:"description"`
+	}
+	if json.Unmarshal(body, &e) != nil {
+		return "", ""
+	}
+	msg := e.Message
+	if msg == "" {
+		msg = e.Description
+	}
+	if msg == "" && e.Error != nil {
+		msg = fmt.Sprint(e.Error)
+	}
+	return e.Type, msg
+}
+
+func describe(typ, msg string, body []byte) string {
+	switch {
+	case typ != "" && msg != "":
+		return typ + ": " + msg
+	case typ != "":
+		return typ
+	case msg != "":
+		return msg
+	default:
+		return snippet(body)
+	}
+}
+
+// snippet shows the start of a body in an error, for a human to recognize.
+func snippet(body []byte) string {
+	const n = 120
+	s := strings.Join(strings.Fields(string(body)), " ")
+	if s == "" {
+		return "empty body"
+	}
+	if len(s) > n {
+		s = s[:n] + "…"
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+func unwrapURLError(err error) error {
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		return fmt.Errorf("%s: %w", urlErr.Op, urlErr.Err)
+	}
+	return err
+}
+
+// backoff is the pause before inline attempt n+1: 200ms, 400ms, 800ms… with
+// jitter, at most 5 seconds.
+func backoff(attempt int) time.Duration {
+	d := min(200*time.Millisecond<<(attempt-1), 5*time.Second)
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}

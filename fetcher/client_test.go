@@ -1,0 +1,206 @@
+package fetcher
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+const testToken = "secret-token-do-not-leak"
+
+func TestClient(t *testing.T) {
+	t.Parallel()
+
+	type testBundle struct {
+		client *Client
+		calls  *atomic.Int64
+	}
+	// setup serves handler; each call sees the attempt number (1-based).
+	setup := func(t *testing.T, handler func(w http.ResponseWriter, r *http.Request, call int64), mutate ...func(*Config)) *testBundle {
+		t.Helper()
+		var calls atomic.Int64
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("Authorization") != "Bearer "+testToken {
+				w.WriteHeader(http.StatusUnauthorized)
+				_, _ = w.Write([]byte(`{"type":"unauthenticated","message":"bad token"}`))
+				return
+			}
+			handler(w, r, calls.Add(1))
+		}))
+		t.Cleanup(srv.Close)
+		cfg := Config{
+			BaseURL:       srv.URL,
+			AuthorizeFunc: func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+testToken) },
+			UserAgent:     "syncer-test",
+		}
+		for _, m := range mutate {
+			m(&cfg)
+		}
+		client, err := New(cfg)
+		require.NoError(t, err)
+		return &testBundle{client: client, calls: &calls}
+	}
+	get := func(b *testBundle) ([]byte, error) {
+		return b.client.Do(context.Background(), Request{Path: "/things.list"})
+	}
+	requireNoSecret := func(t *testing.T, err error) {
+		t.Helper()
+		require.NotContains(t, err.Error(), testToken)
+	}
+
+	t.Run("ReturnsBodyAndSendsUserAgent", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(w http.ResponseWriter, r *http.Request, _ int64) {
+			require.Equal(t, "syncer-test", r.UserAgent())
+			_, _ = w.Write([]byte(`{"ok":true}`))
+		})
+		body, err := get(b)
+		require.NoError(t, err)
+		require.JSONEq(t, `{"ok":true}`, string(body))
+	})
+
+	t.Run("RetriesServerErrorsInline", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(w http.ResponseWriter, _ *http.Request, call int64) {
+			if call < 3 {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			_, _ = w.Write([]byte(`{}`))
+		})
+		_, err := get(b)
+		require.NoError(t, err)
+		require.EqualValues(t, 3, b.calls.Load())
+	})
+
+	t.Run("GivesUpOnPersistentServerErrorsAsRetryable", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(w http.ResponseWriter, _ *http.Request, _ int64) {
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write([]byte(`{"type":"internal_error","message":"boom","reference_id":"r1"}`))
+		})
+		_, err := get(b)
+		var retryErr *RetryableError
+		require.ErrorAs(t, err, &retryErr)
+		require.Equal(t, http.StatusInternalServerError, retryErr.Status)
+		require.Contains(t, err.Error(), "internal_error: boom")
+		require.EqualValues(t, 3, b.calls.Load())
+	})
+
+	t.Run("WaitsShortRateLimitsInlineWithoutUsingAttempts", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(w http.ResponseWriter, _ *http.Request, call int64) {
+			if call <= 4 {
+				w.Header().Set("Retry-After", "0")
+				w.WriteHeader(http.StatusTooManyRequests)
+				return
+			}
+			_, _ = w.Write([]byte(`{}`))
+		}, func(c *Config) {
+			c.RetryAfterFunc = func(*http.Response, []byte, time.Time) time.Duration { return 10 * time.Millisecond }
+		})
+		stats := &RequestStats{}
+		_, err := b.client.Do(WithStats(context.Background(), stats), Request{Path: "/things.list"})
+		require.NoError(t, err)
+		require.EqualValues(t, 5, stats.Requests.Load())
+		require.EqualValues(t, 4, stats.RateLimited.Load())
+	})
+
+	t.Run("ReturnsLongRateLimitsWithTheirWait", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(w http.ResponseWriter, _ *http.Request, _ int64) {
+			w.Header().Set("Retry-After", "120")
+			w.WriteHeader(http.StatusTooManyRequests)
+		})
+		_, err := get(b)
+		var rateErr *RateLimitedError
+		require.ErrorAs(t, err, &rateErr)
+		require.GreaterOrEqual(t, rateErr.Wait, 120*time.Second)
+		require.Less(t, rateErr.Wait, 133*time.Second)
+		require.Greater(t, b.client.Pacer().BlockedFor(), 119*time.Second)
+	})
+
+	t.Run("RefusedCredentialsArePermanent", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, nil, func(c *Config) {
+			c.AuthorizeFunc = func(r *http.Request) { r.Header.Set("Authorization", "Bearer wrong-"+testToken) }
+		})
+		_, err := get(b)
+		require.True(t, IsAuthError(err))
+		require.Contains(t, err.Error(), "HTTP 401 unauthenticated: bad token")
+		requireNoSecret(t, err)
+		require.Zero(t, b.calls.Load())
+	})
+
+	t.Run("NotFoundIsTyped", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(w http.ResponseWriter, _ *http.Request, _ int64) {
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = w.Write([]byte(`{"type":"not_found"}`))
+		})
+		_, err := get(b)
+		require.True(t, IsNotFound(err))
+		require.EqualValues(t, 1, b.calls.Load())
+	})
+
+	t.Run("HTMLWithStatus200IsRetryable", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(w http.ResponseWriter, _ *http.Request, _ int64) {
+			_, _ = w.Write([]byte("<html><body>Bad gateway</body></html>"))
+		})
+		var out map[string]any
+		_, err := b.client.GetJSON(context.Background(), Request{Path: "/things.list"}, &out)
+		var retryErr *RetryableError
+		require.ErrorAs(t, err, &retryErr)
+		require.Contains(t, err.Error(), "Bad gateway")
+	})
+
+	t.Run("TruncatedAndEmptyBodiesAreRetryable", func(t *testing.T) {
+		t.Parallel()
+		for _, body := range []string{`{"things":[{"id":`, ``} {
+			b := setup(t, func(w http.ResponseWriter, _ *http.Request, _ int64) { _, _ = w.Write([]byte(body)) })
+			var out map[string]any
+			_, err := b.client.GetJSON(context.Background(), Request{Path: "/things.list"}, &out)
+			var retryErr *RetryableError
+			require.ErrorAs(t, err, &retryErr, "body %q", body)
+		}
+	})
+
+	t.Run("RefusesOversizedBody", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(w http.ResponseWriter, _ *http.Request, _ int64) {
+			_, _ = w.Write([]byte(`"` + strings.Repeat("x", 2048) + `"`))
+		}, func(c *Config) { c.MaxBodyBytes = 1024 })
+		_, err := get(b)
+		var apiErr *APIError
+		require.ErrorAs(t, err, &apiErr)
+		require.Equal(t, "body_too_large", apiErr.Type)
+	})
+
+	t.Run("TimesOutSlowResponses", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(w http.ResponseWriter, r *http.Request, _ int64) {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(2 * time.Second):
+			}
+		}, func(c *Config) { c.Timeout = 50 * time.Millisecond; c.Attempts = 2 })
+		_, err := get(b)
+		var retryErr *RetryableError
+		require.ErrorAs(t, err, &retryErr)
+		require.True(t, errors.Is(err, context.DeadlineExceeded), err.Error())
+	})
+
+	t.Run("RejectsRelativeURL", func(t *testing.T) {
+		t.Parallel()
+		_, err := New(Config{BaseURL: "api.devrev.ai"})
+		require.ErrorContains(t, err, "must be absolute")
+	})
+}

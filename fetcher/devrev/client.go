@@ -1,0 +1,159 @@
+package devrev
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/record"
+)
+
+// DefaultBaseURL is DevRev's public API.
+const DefaultBaseURL = "https://api.devrev.ai"
+
+// MaxPageSize is the largest page syncer asks for. DevRev does not document
+// its maximum; 100 is accepted everywhere.
+const MaxPageSize = 100
+
+// Config configures a Client.
+type Config struct {
+	// BaseURL is the API origin. Defaults to DefaultBaseURL.
+	BaseURL string
+	// Token is the personal access token or service account token.
+	Token string
+	// PageSize is the number of records asked per page. Defaults to (and is
+	// capped at) MaxPageSize.
+	PageSize int
+	// HTTP tunes the shared HTTP client (pacer, timeouts, User-Agent). Its
+	// BaseURL and AuthorizeFunc are set from the fields above.
+	HTTP fetcher.Config
+}
+
+// Client reads one DevRev workspace. It implements fetcher.Source.
+type Client struct {
+	http     *fetcher.Client
+	pageSize int
+}
+
+var _ fetcher.Source = (*Client)(nil)
+
+// NewClient returns a client for cfg.
+func NewClient(cfg Config) (*Client, error) {
+	if cfg.Token == "" {
+		return nil, fmt.Errorf("devrev: no token")
+	}
+	httpCfg := cfg.HTTP
+	httpCfg.BaseURL = cfg.BaseURL
+	if httpCfg.BaseURL == "" {
+		httpCfg.BaseURL = DefaultBaseURL
+	}
+	token := cfg.Token
+	httpCfg.AuthorizeFunc = func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }
+	httpCfg.RetryAfterFunc = retryAfter
+	hc, err := fetcher.New(httpCfg)
+	if err != nil {
+		return nil, fmt.Errorf("devrev: %w", err)
+	}
+	pageSize := cfg.PageSize
+	if pageSize <= 0 || pageSize > MaxPageSize {
+		pageSize = MaxPageSize
+	}
+	return &Client{http: hc, pageSize: pageSize}, nil
+}
+
+// ListConversations returns one page of conversations. DevRev does not
+// document the list order, so callers must not assume it is by date.
+func (c *Client) ListConversations(ctx context.Context, q fetcher.ConversationQuery) (*fetcher.ConversationPage, error) {
+	query := url.Values{"limit": {strconv.Itoa(c.pageSize)}}
+	if q.Cursor != "" {
+		query.Set("cursor", q.Cursor)
+	}
+	if !q.ModifiedSince.IsZero() {
+		query.Set("modified_date.after", q.ModifiedSince.UTC().Format(time.RFC3339Nano))
+	}
+	var resp conversationsListResponse
+	if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: "/conversations.list", Query: query}, &resp); err != nil {
+		return nil, err
+	}
+	page := &fetcher.ConversationPage{NextCursor: resp.NextCursor}
+	for _, raw := range resp.Conversations {
+		if err := normalizeConversation(raw, page); err != nil {
+			quarantine(&page.Batch, streamConversations, raw, err)
+		}
+	}
+	return page, nil
+}
+
+// ListMessages returns one page of a conversation's timeline. Only comments
+// are messages. A page may be empty while the listing goes on.
+func (c *Client) ListMessages(ctx context.Context, conversationID, cursor string) (*fetcher.MessagePage, error) {
+	query := url.Values{"object": {conversationID}, "limit": {strconv.Itoa(c.pageSize)}}
+	if cursor != "" {
+		query.Set("cursor", cursor)
+	}
+	var resp timelineEntriesListResponse
+	if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: "/timeline-entries.list", Query: query}, &resp); err != nil {
+		return nil, err
+	}
+	page := &fetcher.MessagePage{NextCursor: resp.NextCursor}
+	for _, raw := range resp.TimelineEntries {
+		if err := normalizeEntry(conversationID, raw, &page.Batch); err != nil {
+			quarantine(&page.Batch, streamMessages, raw, err)
+		}
+	}
+	return page, nil
+}
+
+// GetChat returns a chat (DevRev has no list of chats: their ids come from
+// conversations' channels).
+func (c *Client) GetChat(ctx context.Context, chatID string) (*record.Batch, error) {
+	var resp chatsGetResponse
+	if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: "/chats.get", Query: url.Values{"id": {chatID}}}, &resp); err != nil {
+		return nil, err
+	}
+	b, err := normalizeChat(resp.Chat)
+	if err != nil {
+		b = &record.Batch{}
+		quarantine(b, streamChats, resp.Chat, err)
+	}
+	return b, nil
+}
+
+// GetSLATracker returns a conversation's SLA from its tracker.
+func (c *Client) GetSLATracker(ctx context.Context, ref fetcher.SLATrackerRef) (*record.Batch, error) {
+	var resp slaTrackersGetResponse
+	if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: "/sla-trackers.get", Query: url.Values{"id": {ref.TrackerID}}}, &resp); err != nil {
+		return nil, err
+	}
+	b, err := normalizeTracker(ref, resp.SLATracker)
+	if err != nil {
+		b = &record.Batch{}
+		quarantine(b, streamSLATrackers, resp.SLATracker, err)
+	}
+	return b, nil
+}
+
+// retryAfter reads DevRev's wait after a 429: the Retry-After header, else
+// the body's retry_after (seconds), else until the 5-minute window resets.
+func retryAfter(resp *http.Response, body []byte, now time.Time) time.Duration {
+	if d := fetcher.RetryAfterHeader(resp, body, now); d > 0 {
+		return d
+	}
+	var e struct {
+		RetryAfter *flexInt `json:"retry_after"`
+	}
+	if jsonErr := json.Unmarshal(body, &e); jsonErr == nil && e.RetryAfter != nil && *e.RetryAfter > 0 {
+		return time.Duration(*e.RetryAfter) * time.Second
+	}
+	if reset, err := strconv.ParseInt(resp.Header.Get("X-Ratelimit-Reset"), 10, 64); err == nil {
+		if d := time.Unix(reset, 0).Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}

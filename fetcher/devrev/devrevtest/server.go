@@ -1,0 +1,231 @@
+package devrevtest
+
+import (
+	"encoding/json"
+	"maps"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Options configures a Server's behaviour: auth, paging limits and the faults
+// real DevRev exhibits. The zero value is a well-behaved API that accepts any
+// token.
+type Options struct {
+	// Token is the API token clients must send as "Authorization: Bearer
+	// <token>"; a missing or different one gets 401 unauthenticated. Defaults
+	// to "" which accepts any request.
+	Token string
+	// Seed makes list order and fault injection deterministic. Defaults to 0.
+	Seed int64
+	// MaxLimit is the largest accepted "limit"; above it is 400 bad_request.
+	// Defaults to 100.
+	MaxLimit int
+	// DefaultLimit is the page size when "limit" is absent. Defaults to 50.
+	DefaultLimit int
+	// EmptyPageRate is the probability that a list page which is not the last
+	// is served empty, with a next_cursor, as the real API sometimes does.
+	// Decided by a hash of the cursor, so a page's fate is reproducible; at
+	// most 3 empty pages come in a row. Defaults to 0.
+	EmptyPageRate float64
+	// RateLimit is how many requests one token may make per RateWindow; over
+	// it is 429 too_many_requests with Retry-After. Defaults to 0: no limit.
+	RateLimit int
+	// RateWindow is the fixed rate-limit window, starting at a token's first
+	// request. Defaults to 5 minutes, like real DevRev.
+	RateWindow time.Duration
+	// FailureRate is the probability of a transient failure, alternately 500
+	// internal_error and 503 service_unavailable. Defaults to 0.
+	FailureRate float64
+	// Latency is added to every response. Defaults to 0.
+	Latency time.Duration
+}
+
+// Stats counts requests a Server received.
+type Stats struct {
+	// Requests counts every request by endpoint ("conversations.list", …;
+	// "unknown" for other paths), including the ones that were refused.
+	Requests map[string]int
+	// RateLimited counts 429 responses.
+	RateLimited int
+	// Failures counts injected 500 and 503 responses.
+	Failures int
+	// Total counts all requests.
+	Total int
+}
+
+// Server serves a Workspace over the DevRev REST API.
+type Server struct {
+	ws      *Workspace
+	opts    Options
+	order   *orderIndex
+	handler http.Handler
+	ts      *httptest.Server
+
+	mu      sync.Mutex // guards the fields below
+	stats   Stats
+	windows map[string]*rateWindow
+	rng     *rand.Rand
+	errSeq  int
+}
+
+// NewServer serves w on a loopback httptest server.
+func NewServer(w *Workspace, opts Options) *Server {
+	if opts.MaxLimit <= 0 {
+		opts.MaxLimit = 100
+	}
+	if opts.DefaultLimit <= 0 {
+		opts.DefaultLimit = min(50, opts.MaxLimit)
+	}
+	if opts.RateWindow <= 0 {
+		opts.RateWindow = 5 * time.Minute
+	}
+	s := &Server{
+		ws:      w,
+		opts:    opts,
+		stats:   Stats{Requests: map[string]int{}},
+		windows: map[string]*rateWindow{},
+		rng:     rand.New(rand.NewPCG(uint64(opts.Seed), 0xfa17)),
+	}
+	w.mu.Lock()
+	s.order = w.order(opts.Seed)
+	w.mu.Unlock()
+	s.handler = http.HandlerFunc(s.serveHTTP)
+	s.ts = httptest.NewServer(s.handler)
+	return s
+}
+
+// URL is the base URL of the loopback server, without a trailing slash.
+func (s *Server) URL() string { return s.ts.URL }
+
+// Close stops the loopback server, waiting for requests in flight.
+func (s *Server) Close() { s.ts.Close() }
+
+// Handler serves the API, so that it can also run on another listener (the
+// demo serves it on a fixed port). It shares stats and limits with URL.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Stats returns a copy of the request counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.stats
+	st.Requests = maps.Clone(s.stats.Requests)
+	return st
+}
+
+// ResetStats zeroes the request counters (not the rate-limit windows).
+func (s *Server) ResetStats() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stats = Stats{Requests: map[string]int{}}
+}
+
+type route struct {
+	name     string
+	postOnly bool // mutations; reads accept GET and POST
+	serve    func(http.ResponseWriter, *http.Request)
+}
+
+func (s *Server) route(path string) (route, bool) {
+	switch path {
+	case "/conversations.list":
+		return route{"conversations.list", false, s.listConversations}, true
+	case "/conversations.get":
+		return route{"conversations.get", false, s.getConversation}, true
+	case "/timeline-entries.list":
+		return route{"timeline-entries.list", false, s.listTimelineEntries}, true
+	case "/chats.get":
+		return route{"chats.get", false, s.getChat}, true
+	case "/sla-trackers.get":
+		return route{"sla-trackers.get", false, s.getSLATracker}, true
+	case "/conversations.create":
+		return route{"conversations.create", true, s.createConversation}, true
+	case "/conversations.delete":
+		return route{"conversations.delete", true, s.deleteConversation}, true
+	}
+	return route{name: "unknown"}, false
+}
+
+// serveHTTP applies, in order: latency, auth, rate limit, routing and fault
+// injection, then the endpoint. Auth comes before the rate limit because the
+// limit is per token.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	rt, found := s.route(r.URL.Path)
+	s.count(rt.name)
+	if !s.delay(r) {
+		return
+	}
+	token, authed := s.authenticate(r)
+	if !s.admit(w, token, authed) {
+		return
+	}
+	if !authed {
+		writeError(w, http.StatusUnauthorized, apiError{Type: "unauthenticated", Message: "missing or invalid bearer token"})
+		return
+	}
+	if !found {
+		writeError(w, http.StatusNotFound, apiError{Type: "not_found", Message: "no such endpoint: " + r.URL.Path})
+		return
+	}
+	if r.Method != http.MethodPost && (rt.postOnly || r.Method != http.MethodGet) {
+		allow := "GET, POST"
+		if rt.postOnly {
+			allow = "POST"
+		}
+		w.Header().Set("Allow", allow)
+		writeError(w, http.StatusMethodNotAllowed, apiError{Type: "bad_request", Message: r.Method + " is not allowed on " + rt.name})
+		return
+	}
+	if s.fail(w) {
+		return
+	}
+	rt.serve(w, r)
+}
+
+func (s *Server) count(endpoint string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stats.Total++
+	s.stats.Requests[endpoint]++
+}
+
+// apiError is the error body of every non-2xx response (error-base and its
+// subtypes in the spec).
+type apiError struct {
+	Type        string `json:"type"`
+	Message     string `json:"message,omitempty"`
+	Detail      string `json:"detail,omitempty"`
+	RetryAfter  int64  `json:"retry_after,omitempty"`
+	ReferenceID string `json:"reference_id,omitempty"`
+}
+
+func writeError(w http.ResponseWriter, status int, e apiError) {
+	writeJSON(w, status, e)
+}
+
+func badRequest(w http.ResponseWriter, err error) {
+	writeError(w, http.StatusBadRequest, apiError{Type: "bad_request", Message: err.Error()})
+}
+
+func notFound(w http.ResponseWriter, what, id string) {
+	writeError(w, http.StatusNotFound, apiError{Type: "not_found", Message: what + " " + id + " not found"})
+}
+
+// writeJSON marshals before writing so that Content-Length is set and a
+// marshalling bug cannot produce half a body.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		body = []byte(`{"type":"internal_error","message":"devrevtest: cannot encode response"}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}

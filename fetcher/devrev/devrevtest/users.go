@@ -1,0 +1,164 @@
+package devrevtest
+
+import (
+	"strconv"
+	"strings"
+)
+
+// user is both the stored user and its wire summary (user-summary in the
+// spec): users never change after creation, so handlers can share the pointer
+// across goroutines and marshal it directly. Unset fields are omitted, never
+// null, as in the real API.
+type user struct {
+	Type        string      `json:"type"`
+	ID          string      `json:"id"`
+	DisplayID   string      `json:"display_id,omitempty"`
+	DisplayName string      `json:"display_name,omitempty"`
+	Email       string      `json:"email,omitempty"`
+	FullName    string      `json:"full_name,omitempty"`
+	State       string      `json:"state,omitempty"`
+	ExternalRef string      `json:"external_ref,omitempty"`
+	RevOrg      *orgSummary `json:"rev_org,omitempty"`
+}
+
+type orgSummary struct {
+	Type        string `json:"type"`
+	ID          string `json:"id"`
+	DisplayID   string `json:"display_id,omitempty"`
+	DisplayName string `json:"display_name,omitempty"`
+}
+
+const (
+	typeDevUser        = "dev_user"
+	typeRevUser        = "rev_user"
+	typeSysUser        = "sys_user"
+	typeServiceAccount = "service_account"
+)
+
+// addBaseUsers creates the pool every workspace starts with, so that the
+// mutation methods always have agents and customers to attribute things to.
+func (w *Workspace) addBaseUsers() {
+	for i := range 12 {
+		first, last := firstNames[i*7%len(firstNames)], lastNames[i*11%len(lastNames)]
+		n := i + 1
+		w.addUser(&w.dev, &user{
+			Type:        typeDevUser,
+			ID:          identityDON + "devu/" + strconv.Itoa(n),
+			DisplayID:   "DEVU-" + strconv.Itoa(n),
+			DisplayName: strings.ToLower(ascii(first)),
+			FullName:    first + " " + last,
+			Email:       emailLocal(first, last) + "@helpdesk.example.com",
+			State:       "active",
+		})
+	}
+	// One agent left the company: real workspaces keep deactivated users in
+	// old conversations.
+	w.dev[len(w.dev)-1].State = "deactivated"
+
+	w.addUser(&w.sys, &user{
+		Type: typeSysUser, ID: identityDON + "sysu/1", DisplayID: "SYSU-1",
+		DisplayName: "devrev-bot", FullName: "DevRev Bot", State: "active",
+	})
+	w.addUser(&w.svc, &user{
+		Type: typeServiceAccount, ID: identityDON + "svcacc/1", DisplayID: "SVCACC-1",
+		DisplayName: "syncer-api", FullName: "Syncer API", State: "active",
+	})
+	w.addRevUsers(24)
+}
+
+// addRevUsers grows the customer pool to n users. Customers are the messiest
+// records in a real org: some have no email, no full name or no org.
+func (w *Workspace) addRevUsers(n int) {
+	for i := len(w.rev); i < n; i++ {
+		num := i + 1
+		h := mix(uint64(num) ^ 0x7e)
+		first, last := firstNames[h%uint64(len(firstNames))], lastNames[(h>>8)%uint64(len(lastNames))]
+		orgN := int((h>>16)%uint64(len(companies))) + 1
+		company := companies[orgN-1]
+		u := &user{
+			Type:        typeRevUser,
+			ID:          identityDON + "revu/" + strconv.Itoa(num),
+			DisplayID:   "REVU-" + strconv.Itoa(num),
+			DisplayName: first + " " + last[:1] + ".",
+			FullName:    first + " " + last,
+			Email:       emailLocal(first, last) + strconv.Itoa(num) + "@" + domain(company),
+			State:       "active",
+			RevOrg: &orgSummary{
+				Type: "rev_org", ID: identityDON + "revo/" + strconv.Itoa(orgN),
+				DisplayID: "REV-" + chatCode(orgN)[:6], DisplayName: company,
+			},
+		}
+		switch (h >> 32) % 20 {
+		case 0:
+			u.FullName = ""
+		case 1:
+			u.Email = ""
+			u.State = "shadow"
+		case 2:
+			u.RevOrg = nil
+		case 3:
+			u.State = "deactivated"
+		case 4, 5:
+			u.ExternalRef = u.Email
+		}
+		w.addUser(&w.rev, u)
+	}
+}
+
+func (w *Workspace) addUser(pool *[]*user, u *user) {
+	*pool = append(*pool, u)
+	w.users[u.ID] = u
+	w.users[u.DisplayID] = u
+}
+
+// customer and agent pick deterministic users for an object number.
+func (w *Workspace) customer(n int) *user { return w.rev[mix(uint64(n)^0xc5)%uint64(len(w.rev))] }
+func (w *Workspace) agent(n int) *user    { return w.dev[mix(uint64(n)^0xa9)%uint64(len(w.dev))] }
+
+func emailLocal(first, last string) string {
+	return strings.ToLower(ascii(first) + "." + ascii(last))
+}
+
+func domain(company string) string {
+	return strings.ToLower(ascii(strings.ReplaceAll(company, " ", ""))) + ".example"
+}
+
+// ascii folds a name to plain letters for an email address (Zoë → Zoe),
+// dropping what it cannot fold, while display names keep their accents.
+func ascii(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r < 128 && r != '\'' && r != ' ':
+			b.WriteRune(r)
+		case strings.ContainsRune("éèëễ", r):
+			b.WriteByte('e')
+		case strings.ContainsRune("øóö", r):
+			b.WriteByte('o')
+		case strings.ContainsRune("üū", r):
+			b.WriteByte('u')
+		case strings.ContainsRune("áàå", r):
+			b.WriteByte('a')
+		case r == 'í':
+			b.WriteByte('i')
+		case r == 'ç':
+			b.WriteByte('c')
+		case r == 'ł' || r == 'Ł':
+			b.WriteByte('l')
+		}
+	}
+	return b.String()
+}
+
+// addCatalog creates the org-wide objects conversations refer to.
+func (w *Workspace) addCatalog() {
+	for i, name := range tagNames {
+		w.tags = append(w.tags, &tag{num: i + 1, name: name})
+	}
+	for i, name := range []string{"Standard support", "Premium 24/7", "Enterprise gold"} {
+		w.policies = append(w.policies, &slaPolicy{num: i + 1, name: name})
+	}
+	for i, name := range []string{"First response time", "Next response time", "Resolution time"} {
+		w.metrics = append(w.metrics, &metricDef{num: i + 1, name: name})
+	}
+}

@@ -1,0 +1,342 @@
+package devrev
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"strings"
+
+	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/record"
+)
+
+// Streams, as recorded in the quarantine.
+const (
+	streamConversations = "conversations"
+	streamMessages      = "messages"
+	streamChats         = "chats"
+	streamSLATrackers   = "sla_trackers"
+)
+
+// normalizeConversation turns one conversation into records, adding them to
+// page. Its participants, tags and (when complete) SLA replace the mirror's.
+func normalizeConversation(raw json.RawMessage, page *fetcher.ConversationPage) error {
+	var c conversation
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return fmt.Errorf("decode conversation: %w", err)
+	}
+	if c.ID == "" {
+		return errors.New("conversation has no id")
+	}
+	b := &page.Batch
+	native := ""
+	if c.Stage != nil {
+		native = c.Stage.Name
+	}
+	b.Conversations = append(b.Conversations, record.Conversation{
+		ID:           c.ID,
+		DisplayID:    c.DisplayID,
+		Title:        c.Title,
+		Description:  c.Description,
+		Status:       statusFromStage(native),
+		NativeStatus: native,
+		Priority:     strings.ToLower(string(c.Priority)),
+		Channel:      c.SourceChannel,
+		CreatedAt:    c.CreatedDate.Time,
+		ModifiedAt:   c.ModifiedDate.Time,
+		Raw:          raw,
+	})
+	if c.ModifiedDate.After(page.MaxModified) {
+		page.MaxModified = c.ModifiedDate.Time
+	}
+
+	addUser(b, c.CreatedBy)
+	addUser(b, c.ModifiedBy)
+	b.ParticipantsOf = append(b.ParticipantsOf, c.ID)
+	for i := range c.Members {
+		if addUser(b, &c.Members[i]) {
+			b.Participants = append(b.Participants, record.Participant{ConversationID: c.ID, UserID: c.Members[i].ID, Role: record.RoleMember})
+		}
+	}
+	for i := range c.OwnedBy {
+		if addUser(b, &c.OwnedBy[i]) {
+			b.Participants = append(b.Participants, record.Participant{ConversationID: c.ID, UserID: c.OwnedBy[i].ID, Role: record.RoleOwner})
+		}
+	}
+	for _, t := range c.Tags {
+		name := t.Tag.Name
+		if name == "" {
+			name = t.Tag.ID
+		}
+		if name != "" {
+			b.Tags = append(b.Tags, record.Tag{ConversationID: c.ID, Tag: name, Value: t.Value})
+		}
+	}
+	for _, ch := range c.Channels {
+		if ch.ID != "" {
+			page.ChatIDs = append(page.ChatIDs, ch.ID)
+		}
+	}
+	return normalizeConversationSLA(c, page)
+}
+
+// normalizeConversationSLA writes the SLA a conversation carries. When the
+// summary embeds the full tracker, its metrics are complete here; when only a
+// tracker reference is given, the tracker is fetched on its own; with neither,
+// the conversation has no SLA (any mirrored one is soft-deleted).
+func normalizeConversationSLA(c conversation, page *fetcher.ConversationPage) error {
+	b := &page.Batch
+	var summary *record.SLASummary
+	if s := c.SLASummary; s != nil {
+		summary = &record.SLASummary{
+			ConversationID:        c.ID,
+			Stage:                 s.Stage,
+			TargetTime:            s.TargetTime.Time,
+			ClosestToBreachMetric: s.ClosestToBreachMetric,
+		}
+		raw, err := json.Marshal(s)
+		if err != nil {
+			return fmt.Errorf("encode SLA summary: %w", err)
+		}
+		summary.Raw = raw
+		if s.SLATracker != nil && s.SLATracker.MetricTargetSummaries != nil {
+			metrics, err := trackerRecords(c.ID, s.SLATracker, summary)
+			if err != nil {
+				return err
+			}
+			b.SLAOf = append(b.SLAOf, c.ID)
+			b.SLASummaries = append(b.SLASummaries, *summary)
+			b.SLAMetrics = append(b.SLAMetrics, metrics...)
+			return nil
+		}
+	}
+	trackerID := ""
+	if c.SLASummary != nil && c.SLASummary.SLATracker != nil {
+		trackerID = c.SLASummary.SLATracker.ID
+	}
+	if trackerID == "" && c.SLATracker != nil {
+		trackerID = c.SLATracker.ID
+	}
+	if trackerID != "" {
+		page.SLATrackers = append(page.SLATrackers, fetcher.SLATrackerRef{ConversationID: c.ID, TrackerID: trackerID, Summary: summary})
+		return nil
+	}
+	b.SLAOf = append(b.SLAOf, c.ID)
+	if summary != nil {
+		b.SLASummaries = append(b.SLASummaries, *summary)
+	}
+	return nil
+}
+
+// trackerRecords turns a tracker's metric targets into SLA metric records and
+// completes summary with the tracker's SLA name.
+func trackerRecords(conversationID string, t *slaTracker, summary *record.SLASummary) ([]record.SLAMetric, error) {
+	if t.SLA != nil {
+		summary.SLAName = t.SLA.Name
+	}
+	if summary.Stage == "" {
+		summary.Stage = t.Stage
+	}
+	metrics := make([]record.SLAMetric, 0, len(t.MetricTargetSummaries))
+	for _, raw := range t.MetricTargetSummaries {
+		var m metricTarget
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("decode SLA metric: %w", err)
+		}
+		name := m.MetricDefinition.Name
+		if name == "" {
+			name = m.MetricDefinition.ID
+		}
+		if name == "" {
+			return nil, errors.New("SLA metric has no metric definition")
+		}
+		metrics = append(metrics, record.SLAMetric{
+			ConversationID:     conversationID,
+			Metric:             name,
+			Status:             m.Status,
+			Stage:              m.Stage,
+			TargetTime:         m.TargetTime.Time,
+			WarningTargetTime:  m.WarningTargetTime.Time,
+			BreachedAt:         m.BreachedAt.Time,
+			CompletedAt:        m.CompletedAt.Time,
+			CompletedInMinutes: m.CompletedIn.ptr(),
+			InPolicy:           m.InPolicy,
+			Raw:                raw,
+		})
+	}
+	return metrics, nil
+}
+
+// normalizeTracker turns a fetched SLA tracker into a complete SLA batch.
+func normalizeTracker(ref fetcher.SLATrackerRef, raw json.RawMessage) (*record.Batch, error) {
+	var t slaTracker
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return nil, fmt.Errorf("decode SLA tracker: %w", err)
+	}
+	summary := record.SLASummary{ConversationID: ref.ConversationID, Raw: raw}
+	if ref.Summary != nil {
+		summary = *ref.Summary
+		summary.Raw = raw
+	}
+	metrics, err := trackerRecords(ref.ConversationID, &t, &summary)
+	if err != nil {
+		return nil, err
+	}
+	return &record.Batch{
+		SLAOf:        []string{ref.ConversationID},
+		SLASummaries: []record.SLASummary{summary},
+		SLAMetrics:   metrics,
+	}, nil
+}
+
+// normalizeEntry turns a timeline entry into a message when it is a comment.
+// Other entry types (change events, and types this version does not know) are
+// not messages and are skipped.
+func normalizeEntry(conversationID string, raw json.RawMessage, b *record.Batch) error {
+	var e timelineEntry
+	if err := json.Unmarshal(raw, &e); err != nil {
+		return fmt.Errorf("decode timeline entry: %w", err)
+	}
+	if e.Type != "timeline_comment" {
+		return nil
+	}
+	if e.ID == "" {
+		return errors.New("timeline comment has no id")
+	}
+	msg := record.Message{
+		ID:             e.ID,
+		ConversationID: conversationID,
+		Body:           e.Body,
+		BodyType:       e.BodyType,
+		Visibility:     visibility(e.Visibility),
+		CreatedAt:      e.CreatedDate.Time,
+		ModifiedAt:     e.ModifiedDate.Time,
+		Deleted:        e.Body == nil,
+		Raw:            raw,
+	}
+	if addUser(b, e.CreatedBy) {
+		msg.AuthorID = e.CreatedBy.ID
+		msg.AuthorType = authorType(e.CreatedBy.Type)
+	}
+	b.Messages = append(b.Messages, msg)
+	for _, a := range e.Artifacts {
+		if a.ID == "" {
+			continue
+		}
+		att := record.Attachment{ID: a.ID, MessageID: e.ID}
+		if a.File != nil {
+			att.Name = a.File.Name
+			att.ContentType = a.File.Type
+			att.Size = a.File.Size.ptr()
+		}
+		rawAtt, err := json.Marshal(a)
+		if err != nil {
+			return fmt.Errorf("encode attachment: %w", err)
+		}
+		att.Raw = rawAtt
+		b.Attachments = append(b.Attachments, att)
+	}
+	return nil
+}
+
+// normalizeChat turns a chat into records; its members are complete.
+func normalizeChat(raw json.RawMessage) (*record.Batch, error) {
+	var c chat
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, fmt.Errorf("decode chat: %w", err)
+	}
+	if c.ID == "" {
+		return nil, errors.New("chat has no id")
+	}
+	b := &record.Batch{
+		Chats: []record.Chat{{
+			ID: c.ID, Type: c.Type, Title: c.Title,
+			CreatedAt: c.CreatedDate.Time, ModifiedAt: c.ModifiedDate.Time, Raw: raw,
+		}},
+		MembersOf: []string{c.ID},
+	}
+	for i := range c.Users {
+		if addUser(b, &c.Users[i]) {
+			b.ChatMembers = append(b.ChatMembers, record.ChatMember{ChatID: c.ID, UserID: c.Users[i].ID})
+		}
+	}
+	return b, nil
+}
+
+// addUser records a user summary; it reports whether there was a user.
+func addUser(b *record.Batch, u *userSummary) bool {
+	if u == nil || u.ID == "" {
+		return false
+	}
+	raw, err := json.Marshal(u)
+	if err != nil {
+		raw = json.RawMessage(`{}`)
+	}
+	b.Users = append(b.Users, record.User{
+		ID: u.ID, Type: u.Type, DisplayName: u.DisplayName, FullName: u.FullName,
+		Email: u.Email, State: u.State, Raw: raw,
+	})
+	return true
+}
+
+// statusFromStage maps DevRev's conversation stages onto the normalized
+// statuses. Stages are configurable per org, so an unknown stage maps to no
+// status rather than a wrong one; native_status always keeps it.
+func statusFromStage(stage string) string {
+	switch strings.ToLower(stage) {
+	case "new", "open", "active", "in_progress", "escalated", "awaiting_product_assist", "awaiting_development":
+		return record.StatusOpen
+	case "waiting_on_user", "awaiting_customer_response", "awaiting_user", "pending":
+		return record.StatusPending
+	case "suspended", "snoozed", "on_hold":
+		return record.StatusSnoozed
+	case "resolved", "solved":
+		return record.StatusResolved
+	case "archived", "closed", "canceled", "cancelled", "spam":
+		return record.StatusClosed
+	}
+	return ""
+}
+
+// visibility maps DevRev's entry visibility; unset means external, which
+// customers see.
+func visibility(v string) string {
+	switch v {
+	case "internal":
+		return record.VisibilityInternal
+	case "private":
+		return record.VisibilityPrivate
+	default:
+		return record.VisibilityPublic
+	}
+}
+
+func authorType(userType string) string {
+	switch userType {
+	case "dev_user":
+		return record.AuthorAgent
+	case "rev_user":
+		return record.AuthorContact
+	case "service_account":
+		return record.AuthorBot
+	case "sys_user":
+		return record.AuthorSystem
+	}
+	return ""
+}
+
+// quarantine records a vendor record that could not be normalized.
+func quarantine(b *record.Batch, stream string, raw json.RawMessage, err error) {
+	var ids struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(raw, &ids)
+	id := ids.ID
+	if id == "" {
+		h := fnv.New64a()
+		_, _ = h.Write(raw)
+		id = fmt.Sprintf("unidentified:%x", h.Sum64())
+	}
+	b.Quarantined = append(b.Quarantined, record.Quarantined{Stream: stream, RecordID: id, Raw: string(raw), Error: err.Error()})
+}

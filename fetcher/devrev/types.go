@@ -1,0 +1,233 @@
+package devrev
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The wire types carry only what syncer reads; everything else stays in the
+// raw JSON kept with each record.
+
+type conversationsListResponse struct {
+	Conversations []json.RawMessage `json:"conversations"`
+	NextCursor    string            `json:"next_cursor"`
+}
+
+type conversationsGetResponse struct {
+	Conversation json.RawMessage `json:"conversation"`
+}
+
+type timelineEntriesListResponse struct {
+	TimelineEntries []json.RawMessage `json:"timeline_entries"`
+	NextCursor      string            `json:"next_cursor"`
+}
+
+type chatsGetResponse struct {
+	Chat json.RawMessage `json:"chat"`
+}
+
+type slaTrackersGetResponse struct {
+	SLATracker json.RawMessage `json:"sla_tracker"`
+}
+
+type conversation struct {
+	ID            string         `json:"id"`
+	DisplayID     string         `json:"display_id"`
+	Title         string         `json:"title"`
+	Description   string         `json:"description"`
+	CreatedBy     *userSummary   `json:"created_by"`
+	ModifiedBy    *userSummary   `json:"modified_by"`
+	CreatedDate   Time           `json:"created_date"`
+	ModifiedDate  Time           `json:"modified_date"`
+	Stage         *stage         `json:"stage"`
+	Priority      flexLabel      `json:"priority"`
+	SourceChannel string         `json:"source_channel"`
+	Members       []userSummary  `json:"members"`
+	OwnedBy       []userSummary  `json:"owned_by"`
+	Tags          []tagWithValue `json:"tags"`
+	Channels      []atomSummary  `json:"channels"`
+	SLASummary    *slaSummary    `json:"sla_summary"`
+	SLATracker    *atomSummary   `json:"sla_tracker"`
+}
+
+type stage struct {
+	Name string `json:"name"`
+}
+
+type atomSummary struct {
+	ID        string `json:"id"`
+	DisplayID string `json:"display_id"`
+}
+
+type userSummary struct {
+	Type        string `json:"type"`
+	ID          string `json:"id"`
+	DisplayID   string `json:"display_id"`
+	DisplayName string `json:"display_name"`
+	FullName    string `json:"full_name"`
+	Email       string `json:"email"`
+	State       string `json:"state"`
+}
+
+type tagWithValue struct {
+	Tag struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"tag"`
+	Value string `json:"value"`
+}
+
+type slaSummary struct {
+	Stage                 string      `json:"stage"`
+	TargetTime            Time        `json:"target_time"`
+	ClosestToBreachMetric string      `json:"closest_to_breach_metric"`
+	RemainingTime         *int64      `json:"remaining_time"` // minutes
+	SLATracker            *slaTracker `json:"sla_tracker"`
+}
+
+type slaTracker struct {
+	ID                    string            `json:"id"`
+	Stage                 string            `json:"stage"`
+	Status                string            `json:"status"`
+	SLA                   *slaRef           `json:"sla"`
+	MetricTargetSummaries []json.RawMessage `json:"metric_target_summaries"`
+}
+
+type slaRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+type metricTarget struct {
+	MetricDefinition struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"metric_definition"`
+	Status            string   `json:"status"`
+	Stage             string   `json:"stage"`
+	TargetTime        Time     `json:"target_time"`
+	WarningTargetTime Time     `json:"warning_target_time"`
+	BreachedAt        Time     `json:"breached_at"`
+	CompletedAt       Time     `json:"completed_at"`
+	CompletedIn       *flexInt `json:"completed_in"` // minutes
+	InPolicy          *bool    `json:"in_policy"`
+	RemainingTime     *flexInt `json:"remaining_time"` // minutes
+}
+
+type timelineEntry struct {
+	Type         string          `json:"type"`
+	ID           string          `json:"id"`
+	Object       string          `json:"object"`
+	CreatedBy    *userSummary    `json:"created_by"`
+	CreatedDate  Time            `json:"created_date"`
+	ModifiedDate Time            `json:"modified_date"`
+	Body         *string         `json:"body"`
+	BodyType     string          `json:"body_type"`
+	Visibility   string          `json:"visibility"`
+	Artifacts    []artifactEntry `json:"artifacts"`
+}
+
+type artifactEntry struct {
+	ID   string `json:"id"`
+	File *struct {
+		Type string   `json:"type"`
+		Name string   `json:"name"`
+		Size *flexInt `json:"size"`
+	} `json:"file"`
+}
+
+type chat struct {
+	Type         string        `json:"type"`
+	ID           string        `json:"id"`
+	Title        string        `json:"title"`
+	CreatedDate  Time          `json:"created_date"`
+	ModifiedDate Time          `json:"modified_date"`
+	Users        []userSummary `json:"users"`
+}
+
+// Time is a DevRev timestamp: RFC 3339 with any number of fractional digits.
+// An absent or empty value is the zero time; a value outside the years 1900
+// to 2200 is refused, because it would poison every query on the mirror.
+type Time struct{ time.Time }
+
+// UnmarshalJSON parses a DevRev timestamp.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		t.Time = time.Time{}
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("timestamp %s: not a string", b)
+	}
+	if s == "" {
+		t.Time = time.Time{}
+		return nil
+	}
+	parsed, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return fmt.Errorf("timestamp %q: %w", s, err)
+	}
+	if y := parsed.Year(); y < 1900 || y > 2200 {
+		return fmt.Errorf("timestamp %q: year %d out of range", s, y)
+	}
+	t.Time = parsed.UTC()
+	return nil
+}
+
+// flexInt is an integer that may arrive as a JSON number (integral or not) or
+// as a numeric string.
+type flexInt int64
+
+func (n *flexInt) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	if s == "null" || s == "" {
+		return nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return fmt.Errorf("number %s: %w", b, err)
+	}
+	*n = flexInt(f)
+	return nil
+}
+
+func (n *flexInt) ptr() *int64 {
+	if n == nil {
+		return nil
+	}
+	v := int64(*n)
+	return &v
+}
+
+// flexLabel is an enum that may arrive as a string or as an object with a
+// label or name (DevRev's enum-value), as newer API versions send.
+type flexLabel string
+
+func (l *flexLabel) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		*l = flexLabel(s)
+		return nil
+	}
+	var obj struct {
+		Label string `json:"label"`
+		Name  string `json:"name"`
+		ID    any    `json:"id"`
+	}
+	if json.Unmarshal(b, &obj) == nil {
+		switch {
+		case obj.Label != "":
+			*l = flexLabel(obj.Label)
+		case obj.Name != "":
+			*l = flexLabel(obj.Name)
+		case obj.ID != nil:
+			*l = flexLabel(fmt.Sprint(obj.ID))
+		}
+		return nil
+	}
+	return nil // an unusable label is dropped; raw keeps it
+}

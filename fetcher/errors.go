@@ -1,0 +1,78 @@
+package fetcher
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// RateLimitedError means the vendor asked us to slow down, for longer than is
+// worth waiting inline. The caller should pause the whole source for Wait and
+// try again then; it is a normal state, not a failure.
+type RateLimitedError struct {
+	Endpoint string
+	Wait     time.Duration
+}
+
+func (e *RateLimitedError) Error() string {
+	return fmt.Sprintf("%s: rate limited, retry in %s", e.Endpoint, e.Wait.Round(time.Millisecond))
+}
+
+// RetryableError is a failure that may pass: a 5xx, a timeout, a broken
+// connection or a garbled body. The caller should retry with backoff.
+type RetryableError struct {
+	Endpoint string
+	Status   int // 0 when no response arrived
+	Err      error
+}
+
+func (e *RetryableError) Error() string {
+	if e.Status != 0 {
+		return fmt.Sprintf("%s: HTTP %d: %v", e.Endpoint, e.Status, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.Endpoint, e.Err)
+}
+
+func (e *RetryableError) Unwrap() error { return e.Err }
+
+// APIError is a 4xx answer other than a rate limit: retrying the same request
+// will not help. Type and Message are the vendor's own.
+type APIError struct {
+	Endpoint string
+	Status   int
+	Type     string
+	Message  string
+}
+
+func (e *APIError) Error() string {
+	msg := fmt.Sprintf("%s: HTTP %d", e.Endpoint, e.Status)
+	if e.Type != "" {
+		msg += " " + e.Type
+	}
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	return msg
+}
+
+// IsAuth reports whether the credentials were refused: the source cannot go
+// on until an operator fixes its token.
+func (e *APIError) IsAuth() bool {
+	return e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden
+}
+
+// IsNotFound reports whether the record is gone.
+func (e *APIError) IsNotFound() bool { return e.Status == http.StatusNotFound }
+
+// IsAuthError reports whether err is a refusal of the source's credentials.
+func IsAuthError(err error) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && apiErr.IsAuth()
+}
+
+// IsNotFound reports whether err says the requested record does not exist.
+func IsNotFound(err error) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && apiErr.IsNotFound()
+}

@@ -1,0 +1,102 @@
+package fetcher
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Pacer spaces the requests of one source (shared by all its workers in a
+// process) so that they stay inside the vendor's rate limit. It learns the
+// budget from X-Ratelimit-Remaining / X-Ratelimit-Reset and, once the budget
+// runs low, spreads what is left evenly until the window resets. After a 429
+// it holds every request until the vendor's wait is over.
+type Pacer struct {
+	mu           sync.Mutex
+	blockedUntil time.Time
+	next         time.Time // earliest start of the next request
+	remaining    int       // -1 while unknown
+	reset        time.Time
+	nowFunc      func() time.Time
+}
+
+// NewPacer returns a Pacer that knows nothing of the budget yet.
+func NewPacer() *Pacer {
+	return &Pacer{remaining: -1, nowFunc: time.Now}
+}
+
+// lowBudget is the number of requests left in a window below which requests
+// are spread out instead of sent at once. Keeping a margin leaves room for the
+// requests already in flight from other workers and processes.
+const lowBudget = 20
+
+// Reserve claims the next request slot and returns how long to wait for it.
+func (p *Pacer) Reserve() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.nowFunc()
+	start := now
+	if p.blockedUntil.After(start) {
+		start = p.blockedUntil
+	}
+	if p.next.After(start) {
+		start = p.next
+	}
+	var interval time.Duration
+	if p.remaining >= 0 && p.remaining < lowBudget && p.reset.After(start) {
+		interval = p.reset.Sub(start) / time.Duration(p.remaining+1)
+		p.remaining-- // this request spends one; the next response corrects it
+	}
+	p.next = start.Add(interval)
+	return start.Sub(now)
+}
+
+// Wait blocks until the next request may start, or ctx ends.
+func (p *Pacer) Wait(ctx context.Context) error {
+	d := p.Reserve()
+	if d <= 0 {
+		return ctx.Err()
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
+
+// BlockUntil holds every request until t (a 429's Retry-After).
+func (p *Pacer) BlockUntil(t time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t.After(p.blockedUntil) {
+		p.blockedUntil = t
+	}
+}
+
+// BlockedFor reports how much longer requests are held after a 429.
+func (p *Pacer) BlockedFor() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return max(p.blockedUntil.Sub(p.nowFunc()), 0)
+}
+
+// Observe learns the budget from a response's rate-limit headers (any case of
+// X-Ratelimit-Remaining and X-Ratelimit-Reset, the latter in epoch seconds).
+// Responses without them leave the budget unknown.
+func (p *Pacer) Observe(h http.Header) {
+	remaining, err1 := strconv.Atoi(h.Get("X-Ratelimit-Remaining"))
+	resetEpoch, err2 := strconv.ParseFloat(h.Get("X-Ratelimit-Reset"), 64)
+	if err1 != nil || err2 != nil {
+		return
+	}
+	reset := time.Unix(0, int64(resetEpoch*float64(time.Second)))
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.remaining = remaining
+	p.reset = reset
+}

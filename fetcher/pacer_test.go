@@ -1,0 +1,57 @@
+package fetcher
+
+import (
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestPacer(t *testing.T) {
+	t.Parallel()
+
+	setup := func(t *testing.T) (*Pacer, *time.Time) {
+		t.Helper()
+		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		p := NewPacer()
+		p.nowFunc = func() time.Time { return now }
+		return p, &now
+	}
+	headers := func(remaining int, reset time.Time) http.Header {
+		h := http.Header{}
+		h.Set("X-Ratelimit-Remaining", strconv.Itoa(remaining))
+		h.Set("X-Ratelimit-Reset", strconv.FormatInt(reset.Unix(), 10))
+		return h
+	}
+
+	t.Run("NoWaitWhileBudgetUnknownOrAmple", func(t *testing.T) {
+		t.Parallel()
+		p, now := setup(t)
+		require.Zero(t, p.Reserve())
+		p.Observe(headers(500, now.Add(time.Minute)))
+		for range 10 {
+			require.Zero(t, p.Reserve())
+		}
+	})
+
+	t.Run("SpreadsLowBudgetUntilReset", func(t *testing.T) {
+		t.Parallel()
+		p, now := setup(t)
+		p.Observe(headers(9, now.Add(10*time.Second)))
+		require.Zero(t, p.Reserve())                 // first request goes now
+		require.Equal(t, time.Second, p.Reserve())   // then 10s / 10 slots
+		require.Greater(t, p.Reserve(), time.Second) // and later still
+	})
+
+	t.Run("HoldsEveryRequestAfterRateLimit", func(t *testing.T) {
+		t.Parallel()
+		p, now := setup(t)
+		p.BlockUntil(now.Add(3 * time.Second))
+		require.Equal(t, 3*time.Second, p.BlockedFor())
+		require.Equal(t, 3*time.Second, p.Reserve())
+		p.BlockUntil(now.Add(time.Second)) // never shortens
+		require.Equal(t, 3*time.Second, p.BlockedFor())
+	})
+}

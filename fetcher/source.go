@@ -1,0 +1,61 @@
+package fetcher
+
+import (
+	"context"
+	"time"
+
+	"github.com/syncerhq/syncer/record"
+)
+
+// Source is what the jobs need from a vendor: pages of conversations changed
+// since a time, every page of a conversation's messages, and the records that
+// hang off conversations. Each vendor package implements it.
+type Source interface {
+	// ListConversations returns one page of conversations modified at or
+	// after q.ModifiedSince (all of them when it is zero).
+	ListConversations(ctx context.Context, q ConversationQuery) (*ConversationPage, error)
+	// ListMessages returns one page of a conversation's messages.
+	ListMessages(ctx context.Context, conversationID, cursor string) (*MessagePage, error)
+	// GetChat returns a chat with its members.
+	GetChat(ctx context.Context, chatID string) (*record.Batch, error)
+	// GetSLATracker returns a conversation's SLA summary and metrics.
+	GetSLATracker(ctx context.Context, ref SLATrackerRef) (*record.Batch, error)
+}
+
+// ConversationQuery selects a page of conversations.
+type ConversationQuery struct {
+	// Cursor is the vendor's cursor from the previous page; empty for the first.
+	Cursor string
+	// ModifiedSince is the inclusive lower bound of modification times.
+	ModifiedSince time.Time
+}
+
+// ConversationPage is one page of conversations, normalized.
+type ConversationPage struct {
+	Batch record.Batch
+	// NextCursor continues the listing; empty on the last page. A page may be
+	// empty and still have a NextCursor.
+	NextCursor string
+	// MaxModified is the highest modification time on the page; zero when
+	// the page is empty.
+	MaxModified time.Time
+	// ChatIDs are the chats the page's conversations reference.
+	ChatIDs []string
+	// SLATrackers are SLA trackers that need a request of their own.
+	SLATrackers []SLATrackerRef
+}
+
+// SLATrackerRef names a conversation's SLA tracker to fetch, with the summary
+// fields the conversation already carried.
+type SLATrackerRef struct {
+	ConversationID string             `json:"conversation_id"`
+	TrackerID      string             `json:"tracker_id"`
+	Summary        *record.SLASummary `json:"summary,omitempty"`
+}
+
+// MessagePage is one page of a conversation's messages, normalized.
+type MessagePage struct {
+	Batch record.Batch
+	// NextCursor continues the listing; empty on the last page.
+	NextCursor string
+}
