@@ -1,0 +1,77 @@
+package jobs
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+)
+
+// pageTimeout bounds one job: a request with its inline retries (3 × 30 s at
+// worst), short inline rate-limit waits, and one transaction. River's default
+// of one minute would cut a page that is merely slow.
+const pageTimeout = 3 * time.Minute
+
+// ClientConfig configures the River client that runs the sync jobs.
+type ClientConfig struct {
+	// Workers is the number of jobs run at once in this process. Defaults
+	// to 16: most of a job's time is spent waiting on the vendor.
+	Workers int
+	// PassInterval, when positive, starts an incremental pass of every
+	// source that often (the daemon). Zero runs only what is queued.
+	PassInterval time.Duration
+	// ID names this process in River's job records. Defaults to River's.
+	ID string
+	// Logger receives River's own logs. Defaults to warnings on stderr.
+	Logger *slog.Logger
+}
+
+// NewClient returns a River client with every sync worker registered.
+func NewClient(d *Deps, cfg ClientConfig) (*river.Client[pgx.Tx], error) {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 16
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &ConversationsWorker{Deps: d})
+	river.AddWorker(workers, &MessagesWorker{Deps: d})
+	river.AddWorker(workers, &ChatWorker{Deps: d})
+	river.AddWorker(workers, &SLATrackerWorker{Deps: d})
+	river.AddWorker(workers, &StartPassesWorker{Deps: d})
+
+	var periodic []*river.PeriodicJob
+	if cfg.PassInterval > 0 {
+		periodic = append(periodic, river.NewPeriodicJob(
+			river.PeriodicInterval(cfg.PassInterval),
+			func() (river.JobArgs, *river.InsertOpts) {
+				return StartPassesArgs{}, &river.InsertOpts{
+					Queue:      QueueSync,
+					UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: activeStates},
+				}
+			},
+			&river.PeriodicJobOpts{ID: "start_passes", RunOnStart: true},
+		))
+	}
+
+	client, err := river.NewClient(riverpgxv5.New(d.Pool), &river.Config{
+		ID:                   cfg.ID,
+		Queues:               map[string]river.QueueConfig{QueueSync: {MaxWorkers: cfg.Workers}},
+		Workers:              workers,
+		PeriodicJobs:         periodic,
+		MaxAttempts:          MaxAttempts,
+		RetryPolicy:          RetryPolicy{},
+		JobTimeout:           pageTimeout,
+		RescueStuckJobsAfter: pageTimeout + time.Minute,
+		Logger:               cfg.Logger,
+		// Pages are picked up as soon as they are queued; the default poll of
+		// one second would idle between the pages of a backfill.
+		FetchCooldown:     20 * time.Millisecond,
+		FetchPollInterval: 200 * time.Millisecond,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create river client: %w", err)
+	}
+	return client, nil
+}

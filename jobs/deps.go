@@ -1,0 +1,41 @@
+package jobs
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/rs/zerolog"
+
+	"github.com/syncerhq/syncer/fetcher"
+)
+
+// Deps is what every worker needs.
+type Deps struct {
+	Pool *pgxpool.Pool
+	// Sources are the configured sources by name.
+	Sources map[string]fetcher.Source
+	Logger  zerolog.Logger
+	// Overlap is how far before the watermark an incremental pass starts, to
+	// catch records whose modification time was assigned late. Defaults to
+	// 5 minutes.
+	Overlap time.Duration
+}
+
+func (d *Deps) source(name string) (fetcher.Source, error) {
+	src, ok := d.Sources[name]
+	if !ok {
+		// A job for a source this process does not know can never succeed
+		// here; cancel it rather than burn retries.
+		return nil, river.JobCancel(fmt.Errorf("source %q is not configured in this process", name))
+	}
+	return src, nil
+}
+
+func (d *Deps) overlap() time.Duration {
+	if d.Overlap <= 0 {
+		return 5 * time.Minute
+	}
+	return d.Overlap
+}

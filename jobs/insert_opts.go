@@ -1,0 +1,41 @@
+package jobs
+
+import (
+	"encoding/json"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// QueueSync is the queue every sync job runs on.
+const QueueSync = river.QueueDefault
+
+// activeStates are the states in which a job blocks a duplicate: at most one
+// active job per stream (or per conversation, chat…). Completed and failed
+// jobs do not block, so the next page and the next pass can be queued.
+var activeStates = []rivertype.JobState{ //nolint:gochecknoglobals // constant list
+	rivertype.JobStateAvailable,
+	rivertype.JobStatePending,
+	rivertype.JobStateRunning,
+	rivertype.JobStateRetryable,
+	rivertype.JobStateScheduled,
+}
+
+// runMetadata tags a job with the run it belongs to, so that a command can
+// wait for every job of its run.
+type runMetadata struct {
+	RunID int64 `json:"run_id"`
+}
+
+func insertOpts(runID int64) *river.InsertOpts {
+	meta, _ := json.Marshal(runMetadata{RunID: runID})
+	return &river.InsertOpts{
+		Queue:      QueueSync,
+		Metadata:   meta,
+		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: activeStates},
+	}
+}
+
+func insertParams(args river.JobArgs, runID int64) river.InsertManyParams {
+	return river.InsertManyParams{Args: args, InsertOpts: insertOpts(runID)}
+}

@@ -1,0 +1,86 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/syncerhq/syncer/db/dbq"
+	"github.com/syncerhq/syncer/fetcher"
+)
+
+// jobRef is what error handling needs to know of the job that failed.
+type jobRef struct {
+	source string
+	runID  int64
+	row    *rivertype.JobRow
+}
+
+// jobFailed turns a failed job (a fetch or a write) into what River should do with the job:
+//   - rate limited: pause the whole source (every worker, every process) and
+//     snooze, which costs no attempt;
+//   - credentials refused: fail the run with a clear error, stop its pass and
+//     cancel; retrying cannot help until an operator fixes the token;
+//   - shutting down: snooze so the page runs again at once on next start;
+//   - anything else: retry with backoff, failing the run on the last attempt.
+func (d *Deps) jobFailed(ctx context.Context, job jobRef, stats *fetcher.RequestStats, err error) error {
+	q := dbq.New(d.Pool)
+	// Bookkeeping below must survive a cancelled job context.
+	bg := context.WithoutCancel(ctx)
+	if n := stats.RateLimited.Load(); n > 0 {
+		_ = q.AddRunProgress(bg, dbq.AddRunProgressParams{ID: job.runID, RateLimited: n})
+	}
+
+	var rateErr *fetcher.RateLimitedError
+	switch {
+	case errors.As(err, &rateErr):
+		until := time.Now().Add(rateErr.Wait)
+		if perr := q.PauseSource(bg, dbq.PauseSourceParams{Source: job.source, PausedUntil: until, Reason: rateErr.Error()}); perr != nil {
+			d.Logger.Warn().Err(perr).Str("source", job.source).Msg("record source pause")
+		}
+		d.Logger.Info().Str("source", job.source).Int64("job_id", job.row.ID).Str("kind", job.row.Kind).
+			Dur("wait", rateErr.Wait).Msg("rate limited; pausing source")
+		return river.JobSnooze(rateErr.Wait)
+
+	case fetcher.IsAuthError(err):
+		msg := fmt.Sprintf("source %s: credentials refused (%v); fix its token and run again", job.source, err)
+		d.failRun(bg, job, msg)
+		if aerr := q.AbandonPass(bg, dbq.AbandonPassParams{Source: job.source, Stream: StreamConversations, RunID: &job.runID, LastError: &msg}); aerr != nil {
+			d.Logger.Warn().Err(aerr).Str("source", job.source).Msg("abandon pass")
+		}
+		d.Logger.Error().Str("source", job.source).Int64("job_id", job.row.ID).Str("kind", job.row.Kind).Msg(msg)
+		return river.JobCancel(errors.New(msg))
+
+	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+		return river.JobSnooze(0)
+	}
+
+	if job.row.Attempt >= job.row.MaxAttempts {
+		d.failRun(bg, job, fmt.Sprintf("%s job %d failed after %d attempts: %v", job.row.Kind, job.row.ID, job.row.Attempt, err))
+	}
+	return err
+}
+
+// failRun marks the job's run failed with msg.
+func (d *Deps) failRun(ctx context.Context, job jobRef, msg string) {
+	if err := dbq.New(d.Pool).FailRun(ctx, dbq.FailRunParams{ID: job.runID, Error: &msg}); err != nil {
+		d.Logger.Warn().Err(err).Int64("run_id", job.runID).Msg("record run failure")
+	}
+}
+
+// pausedFor reports how long the source is paused after a rate limit seen by
+// any worker in any process (zero when it is not).
+func (d *Deps) pausedFor(ctx context.Context, source string) (time.Duration, error) {
+	until, err := dbq.New(d.Pool).SourcePausedUntil(ctx, source)
+	if err != nil {
+		if isNoRows(err) {
+			return 0, nil
+		}
+		return 0, fmt.Errorf("read pause of source %s: %w", source, err)
+	}
+	return time.Until(until), nil
+}

@@ -1,0 +1,96 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/syncerhq/syncer/db"
+	"github.com/syncerhq/syncer/db/dbq"
+	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/record"
+)
+
+// pageCommit is everything one job commits atomically: the page's rows, the
+// stream's checkpoint (through stepFunc), the job's own completion and the
+// jobs that follow from it.
+type pageCommit[T river.JobArgs] struct {
+	job   *river.Job[T]
+	ref   jobRef
+	batch *record.Batch
+	stats *fetcher.RequestStats
+	// stepFunc runs inside the transaction after the rows are written and
+	// returns the jobs to queue next.
+	stepFunc func(ctx context.Context, tx pgx.Tx, written db.WriteResult) ([]river.InsertManyParams, error)
+}
+
+// commitAttempts is how often a page's transaction is tried when PostgreSQL
+// aborts it for a deadlock or a serialization conflict with another page.
+const commitAttempts = 4
+
+// commitPage writes c in one transaction. If it fails, nothing of it stays:
+// the job runs again and fetches the page again. A transaction that lost a
+// deadlock is simply run again at once; nothing was written.
+func commitPage[T river.JobArgs](ctx context.Context, d *Deps, c pageCommit[T]) (db.WriteResult, error) {
+	for attempt := 1; ; attempt++ {
+		written, err := commitPageOnce(ctx, d, c)
+		if err == nil || attempt >= commitAttempts || !isTransient(err) {
+			return written, err
+		}
+		d.Logger.Debug().Err(err).Str("source", c.ref.source).Int("attempt", attempt).Msg("page transaction conflicted; retrying")
+	}
+}
+
+// isTransient reports whether PostgreSQL aborted a transaction only because
+// of a concurrent one (deadlock, serialization failure).
+func isTransient(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+}
+
+func commitPageOnce[T river.JobArgs](ctx context.Context, d *Deps, c pageCommit[T]) (db.WriteResult, error) {
+	var written db.WriteResult
+	err := pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
+		var err error
+		if c.batch != nil {
+			if written, err = db.WriteBatch(ctx, tx, c.ref.source, c.batch); err != nil {
+				return err
+			}
+		}
+		var next []river.InsertManyParams
+		if c.stepFunc != nil {
+			if next, err = c.stepFunc(ctx, tx, written); err != nil {
+				return err
+			}
+		}
+		// Complete the job before queueing its successors: the next page has
+		// the same unique key and may only be queued once this one is done.
+		if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, c.job); err != nil {
+			return fmt.Errorf("complete job: %w", err)
+		}
+		if len(next) > 0 {
+			client, err := river.ClientFromContextSafely[pgx.Tx](ctx)
+			if err != nil {
+				return fmt.Errorf("river client: %w", err)
+			}
+			if _, err := client.InsertManyTx(ctx, tx, next); err != nil {
+				return fmt.Errorf("queue %d jobs: %w", len(next), err)
+			}
+		}
+		// Last, so that the row lock on the run is held for the shortest time.
+		if err := dbq.New(tx).AddRunProgress(ctx, dbq.AddRunProgressParams{
+			ID: c.ref.runID, Pages: 1, Rows: int64(written.Rows), RateLimited: c.stats.RateLimited.Load(),
+		}); err != nil {
+			return fmt.Errorf("record run progress: %w", err)
+		}
+		return nil
+	})
+	return written, err
+}
+
+func isNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }

@@ -1,0 +1,99 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/syncerhq/syncer/db/dbq"
+)
+
+// StreamConversations is the stream that drives a source's passes.
+const StreamConversations = "conversations"
+
+// PassKind says how far back a pass reads.
+type PassKind string
+
+const (
+	// PassBackfill reads the whole history (or everything since a time).
+	PassBackfill PassKind = "backfill"
+	// PassIncremental reads what changed since the watermark, minus the
+	// overlap window.
+	PassIncremental PassKind = "incremental"
+)
+
+// Pass is a pass in flight over one source.
+type Pass struct {
+	Source string
+	RunID  int64
+	Kind   PassKind
+	// Resumed is true when the pass was already in flight (started by an
+	// earlier command or another process) and this call picked it up.
+	Resumed bool
+}
+
+// StartPass begins a pass over source, or resumes the pass already in flight:
+// a source has at most one pass at a time, and a pass interrupted by a crash
+// or a failure goes on from its last committed page. since bounds a backfill
+// (zero: the whole history).
+func StartPass(ctx context.Context, d *Deps, client *river.Client[pgx.Tx], source string, kind PassKind, since time.Time) (Pass, error) {
+	if _, ok := d.Sources[source]; !ok {
+		return Pass{}, fmt.Errorf("unknown source %q", source)
+	}
+	var pass Pass
+	err := pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
+		q := dbq.New(tx)
+		state, err := q.GetSyncStateForUpdate(ctx, dbq.GetSyncStateForUpdateParams{Source: source, Stream: StreamConversations})
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("read sync state: %w", err)
+		}
+		if state.RunID != nil {
+			// Resume: make sure the pass's page job exists (it is gone if it
+			// failed for good or its process died before committing it).
+			pass = Pass{Source: source, RunID: *state.RunID, Kind: PassKind(deref(state.PassKind)), Resumed: true}
+			if err := q.ResumeRun(ctx, pass.RunID); err != nil {
+				return fmt.Errorf("resume run %d: %w", pass.RunID, err)
+			}
+		} else {
+			var passSince *time.Time
+			switch {
+			case kind == PassBackfill && !since.IsZero():
+				passSince = &since
+			case kind == PassIncremental && state.Watermark != nil:
+				t := state.Watermark.Add(-d.overlap())
+				passSince = &t
+			}
+			runID, err := q.CreateRun(ctx, dbq.CreateRunParams{Source: source, Stream: StreamConversations, Kind: string(kind)})
+			if err != nil {
+				return fmt.Errorf("create run: %w", err)
+			}
+			kindStr := string(kind)
+			if _, err := q.BeginPass(ctx, dbq.BeginPassParams{
+				Source: source, Stream: StreamConversations, RunID: &runID, PassKind: &kindStr, PassSince: passSince,
+			}); err != nil {
+				return fmt.Errorf("begin pass: %w", err)
+			}
+			pass = Pass{Source: source, RunID: runID, Kind: kind}
+		}
+		if _, err := client.InsertTx(ctx, tx, ConversationsArgs{Source: source, RunID: pass.RunID}, insertOpts(pass.RunID)); err != nil {
+			return fmt.Errorf("queue first page: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return Pass{}, fmt.Errorf("start %s pass of %s: %w", kind, source, err)
+	}
+	return pass, nil
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}

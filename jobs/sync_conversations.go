@@ -1,0 +1,155 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/syncerhq/syncer/db"
+	"github.com/syncerhq/syncer/db/dbq"
+	"github.com/syncerhq/syncer/fetcher"
+)
+
+// ConversationsArgs is a job that syncs the next page of a source's
+// conversations. The page's cursor lives in sync_state, not in the args, so
+// at most one such job exists per source.
+type ConversationsArgs struct {
+	Source string `json:"source" river:"unique"`
+	RunID  int64  `json:"run_id"`
+}
+
+// Kind implements river.JobArgs.
+func (ConversationsArgs) Kind() string { return "sync_conversations" }
+
+// ConversationsWorker syncs pages of conversations.
+type ConversationsWorker struct {
+	river.WorkerDefaults[ConversationsArgs]
+	Deps *Deps
+}
+
+// Timeout bounds one page: a request (with its inline retries) and a write.
+func (w *ConversationsWorker) Timeout(*river.Job[ConversationsArgs]) time.Duration {
+	return pageTimeout
+}
+
+// recoveryBatch caps how many leftover conversations one pass's last page
+// re-queues for their messages; the next pass takes the rest.
+const recoveryBatch = 5000
+
+// Work fetches and commits one page of the pass in flight.
+func (w *ConversationsWorker) Work(ctx context.Context, job *river.Job[ConversationsArgs]) error {
+	d := w.Deps
+	ref := jobRef{source: job.Args.Source, runID: job.Args.RunID, row: job.JobRow}
+	src, err := d.source(job.Args.Source)
+	if err != nil {
+		return err
+	}
+	if wait, err := d.pausedFor(ctx, ref.source); err != nil {
+		return err
+	} else if wait > 0 {
+		return river.JobSnooze(wait)
+	}
+
+	state, err := dbq.New(d.Pool).GetSyncState(ctx, dbq.GetSyncStateParams{Source: ref.source, Stream: StreamConversations})
+	if err != nil && !isNoRows(err) {
+		return fmt.Errorf("read sync state: %w", err)
+	}
+	if state.RunID == nil || *state.RunID != ref.runID {
+		// The pass this job belonged to is over (or was replaced): nothing to do.
+		return nil
+	}
+	cursor := deref(state.Cursor)
+	query := fetcher.ConversationQuery{Cursor: cursor, ModifiedSince: deref(state.PassSince)}
+
+	stats := &fetcher.RequestStats{}
+	page, err := src.ListConversations(fetcher.WithStats(ctx, stats), query)
+	if err != nil {
+		return d.jobFailed(ctx, ref, stats, err)
+	}
+	if page.NextCursor != "" && page.NextCursor == cursor {
+		return d.jobFailed(ctx, ref, stats, fmt.Errorf("conversations.list returned the same cursor it was given (%q): the listing does not advance", cursor))
+	}
+
+	written, err := commitPage(ctx, d, pageCommit[ConversationsArgs]{
+		job: job, ref: ref, batch: &page.Batch, stats: stats,
+		stepFunc: func(ctx context.Context, tx pgx.Tx, written db.WriteResult) ([]river.InsertManyParams, error) {
+			return w.step(ctx, tx, ref, page, written)
+		},
+	})
+	if err != nil {
+		return d.jobFailed(ctx, ref, stats, err)
+	}
+	d.Logger.Debug().Str("source", ref.source).Str("stream", StreamConversations).Int64("job_id", job.ID).
+		Int("conversations", len(page.Batch.Conversations)).Int("rows", written.Rows).
+		Int("quarantined", len(page.Batch.Quarantined)).Bool("last_page", page.NextCursor == "").Msg("page synced")
+	return nil
+}
+
+// step moves the pass past the page and lists the jobs that follow from it.
+func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, page *fetcher.ConversationPage, written db.WriteResult) ([]river.InsertManyParams, error) {
+	q := dbq.New(tx)
+	var next []river.InsertManyParams
+	var pageMax *time.Time
+	if !page.MaxModified.IsZero() {
+		pageMax = &page.MaxModified
+	}
+	for _, c := range written.Conversations {
+		if c.MessagesBehind {
+			next = append(next, insertParams(MessagesArgs{Source: ref.source, ConversationID: c.ID, ForModifiedAt: c.ModifiedAt, RunID: ref.runID}, ref.runID))
+		}
+	}
+	for _, chatID := range uniqueStrings(page.ChatIDs) {
+		next = append(next, insertParams(ChatArgs{Source: ref.source, ChatID: chatID, RunID: ref.runID}, ref.runID))
+	}
+	for _, t := range page.SLATrackers {
+		next = append(next, insertParams(SLATrackerArgs{Source: ref.source, ConversationID: t.ConversationID, Tracker: t, RunID: ref.runID}, ref.runID))
+	}
+
+	if page.NextCursor != "" {
+		if err := q.AdvancePass(ctx, dbq.AdvancePassParams{
+			Source: ref.source, Stream: StreamConversations, RunID: &ref.runID, Cursor: &page.NextCursor, PageMax: pageMax,
+		}); err != nil {
+			return nil, fmt.Errorf("advance pass: %w", err)
+		}
+		return append(next, insertParams(ConversationsArgs{Source: ref.source, RunID: ref.runID}, ref.runID)), nil
+	}
+
+	// Last page: the watermark moves to the highest time seen in the whole
+	// pass, and conversations whose messages an earlier pass failed to read
+	// are queued again.
+	if err := q.FinishPass(ctx, dbq.FinishPassParams{Source: ref.source, Stream: StreamConversations, RunID: &ref.runID, PageMax: pageMax}); err != nil {
+		return nil, fmt.Errorf("finish pass: %w", err)
+	}
+	if err := q.FinishRun(ctx, dbq.FinishRunParams{ID: ref.runID, Status: "succeeded"}); err != nil {
+		return nil, fmt.Errorf("finish run: %w", err)
+	}
+	run, err := q.GetRun(ctx, ref.runID)
+	if err != nil {
+		return nil, fmt.Errorf("read run: %w", err)
+	}
+	behind, err := q.ConversationsNeedingMessages(ctx, dbq.ConversationsNeedingMessagesParams{
+		Source: ref.source, TouchedBefore: run.StartedAt, MaxRows: recoveryBatch,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find conversations behind on messages: %w", err)
+	}
+	for _, c := range behind {
+		next = append(next, insertParams(MessagesArgs{Source: ref.source, ConversationID: c.ID, ForModifiedAt: deref(c.ModifiedAt), RunID: ref.runID}, ref.runID))
+	}
+	return next, nil
+}
+
+func uniqueStrings(in []string) []string {
+	seen := make(map[string]bool, len(in))
+	out := in[:0:0]
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,114 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/syncerhq/syncer/db"
+	"github.com/syncerhq/syncer/db/dbq"
+	"github.com/syncerhq/syncer/fetcher"
+)
+
+// MessagesArgs is a job that syncs one page of a conversation's messages. The
+// conversation's message cursor travels in the args: each page queues the
+// next in the same transaction that stores it.
+type MessagesArgs struct {
+	Source         string `json:"source" river:"unique"`
+	ConversationID string `json:"conversation_id" river:"unique"`
+	// ForModifiedAt is the conversation's modification time this read was
+	// started for; reaching the last page records it as synced.
+	ForModifiedAt time.Time `json:"for_modified_at"`
+	Cursor        string    `json:"cursor,omitempty"`
+	// Page counts the pages read so far, to stop a listing that never ends.
+	Page  int   `json:"page,omitempty"`
+	RunID int64 `json:"run_id"`
+}
+
+// Kind implements river.JobArgs.
+func (MessagesArgs) Kind() string { return "sync_messages" }
+
+// MessagesWorker syncs pages of messages.
+type MessagesWorker struct {
+	river.WorkerDefaults[MessagesArgs]
+	Deps *Deps
+}
+
+// maxMessagePages stops a message listing whose cursor cycles: no real
+// conversation has a million messages.
+const maxMessagePages = 10000
+
+// Timeout bounds one page.
+func (w *MessagesWorker) Timeout(*river.Job[MessagesArgs]) time.Duration { return pageTimeout }
+
+// Work fetches and commits one page of a conversation's messages.
+func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs]) error {
+	d := w.Deps
+	args := job.Args
+	ref := jobRef{source: args.Source, runID: args.RunID, row: job.JobRow}
+	src, err := d.source(args.Source)
+	if err != nil {
+		return err
+	}
+	if wait, err := d.pausedFor(ctx, ref.source); err != nil {
+		return err
+	} else if wait > 0 {
+		return river.JobSnooze(wait)
+	}
+
+	stats := &fetcher.RequestStats{}
+	page, err := src.ListMessages(fetcher.WithStats(ctx, stats), args.ConversationID, args.Cursor)
+	if fetcher.IsNotFound(err) {
+		// The conversation is gone: mark it so instead of retrying forever.
+		return d.markConversationGone(ctx, job, ref, stats)
+	}
+	if err != nil {
+		return d.jobFailed(ctx, ref, stats, err)
+	}
+	switch {
+	case page.NextCursor != "" && page.NextCursor == args.Cursor:
+		return d.jobFailed(ctx, ref, stats, fmt.Errorf("messages of %s: the listing returned the cursor it was given (%q) and does not advance", args.ConversationID, args.Cursor))
+	case page.NextCursor != "" && args.Page+1 >= maxMessagePages:
+		return d.jobFailed(ctx, ref, stats, fmt.Errorf("messages of %s: still not at the end after %d pages; the cursor seems to cycle", args.ConversationID, maxMessagePages))
+	}
+
+	_, err = commitPage(ctx, d, pageCommit[MessagesArgs]{
+		job: job, ref: ref, batch: &page.Batch, stats: stats,
+		stepFunc: func(ctx context.Context, tx pgx.Tx, _ db.WriteResult) ([]river.InsertManyParams, error) {
+			if page.NextCursor != "" {
+				nextArgs := args
+				nextArgs.Cursor = page.NextCursor
+				nextArgs.Page++
+				return []river.InsertManyParams{insertParams(nextArgs, ref.runID)}, nil
+			}
+			if err := dbq.New(tx).MarkMessagesSynced(ctx, dbq.MarkMessagesSyncedParams{
+				Source: ref.source, ID: args.ConversationID, SyncedFor: args.ForModifiedAt,
+			}); err != nil {
+				return nil, fmt.Errorf("mark messages synced: %w", err)
+			}
+			return nil, nil
+		},
+	})
+	if err != nil {
+		return d.jobFailed(ctx, ref, stats, err)
+	}
+	return nil
+}
+
+// markConversationGone soft-deletes a conversation the vendor no longer has.
+func (d *Deps) markConversationGone(ctx context.Context, job *river.Job[MessagesArgs], ref jobRef, stats *fetcher.RequestStats) error {
+	_, err := commitPage(ctx, d, pageCommit[MessagesArgs]{
+		job: job, ref: ref, stats: stats,
+		stepFunc: func(ctx context.Context, tx pgx.Tx, _ db.WriteResult) ([]river.InsertManyParams, error) {
+			return nil, dbq.New(tx).MarkConversationDeleted(ctx, dbq.MarkConversationDeletedParams{Source: ref.source, ID: job.Args.ConversationID})
+		},
+	})
+	if err != nil {
+		return d.jobFailed(ctx, ref, stats, err)
+	}
+	d.Logger.Info().Str("source", ref.source).Str("conversation_id", job.Args.ConversationID).Msg("conversation gone at the source; marked deleted")
+	return nil
+}

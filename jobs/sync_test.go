@@ -1,0 +1,269 @@
+package jobs_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/rs/zerolog"
+	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/db/dbq"
+	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/fetcher/devrev"
+	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
+	"github.com/syncerhq/syncer/internal/dbtest"
+	"github.com/syncerhq/syncer/internal/devrevcheck"
+	"github.com/syncerhq/syncer/jobs"
+)
+
+const (
+	testSource = "devrev"
+	testToken  = "test-token-s3cr3t"
+)
+
+type testBundle struct {
+	pool   *pgxpool.Pool
+	ws     *devrevtest.Workspace
+	server *devrevtest.Server
+	deps   *jobs.Deps
+	client *river.Client[pgx.Tx]
+}
+
+type setupOpts struct {
+	conversations int
+	comments      int
+	server        devrevtest.Options
+	pageSize      int
+	clientToken   string
+}
+
+func setup(t *testing.T, opts setupOpts) *testBundle {
+	t.Helper()
+	if opts.conversations == 0 {
+		opts.conversations = 60
+	}
+	if opts.comments == 0 {
+		opts.comments = 6
+	}
+	if opts.server.Token == "" {
+		opts.server.Token = testToken
+	}
+	if opts.clientToken == "" {
+		opts.clientToken = testToken
+	}
+	ws := devrevtest.Generate(devrevtest.GenerateConfig{
+		Seed: 7, Conversations: opts.conversations, CommentsPerConversation: opts.comments,
+		Start: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC),
+	})
+	server := devrevtest.NewServer(ws, opts.server)
+	t.Cleanup(server.Close)
+
+	src, err := devrev.NewClient(devrev.Config{
+		BaseURL: server.URL(), Token: opts.clientToken, PageSize: opts.pageSize,
+		HTTP: fetcher.Config{MaxInlineWait: 2 * time.Second},
+	})
+	require.NoError(t, err)
+	b := &testBundle{pool: dbtest.NewPool(t), ws: ws, server: server}
+	b.deps = &jobs.Deps{
+		Pool: b.pool, Sources: map[string]fetcher.Source{testSource: src},
+		Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
+	}
+	b.client = b.newClient(t)
+	return b
+}
+
+func (b *testBundle) newClient(t *testing.T) *river.Client[pgx.Tx] {
+	t.Helper()
+	client, err := jobs.NewClient(b.deps, jobs.ClientConfig{
+		Workers: 8,
+		Logger:  slog.New(slog.NewTextHandler(zerolog.NewTestWriter(t), &slog.HandlerOptions{Level: slog.LevelError})),
+	})
+	require.NoError(t, err)
+	require.NoError(t, client.Start(context.Background()))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = client.StopAndCancel(ctx)
+	})
+	return client
+}
+
+// runPass runs a pass of the test source to completion.
+func (b *testBundle) runPass(t *testing.T, kind jobs.PassKind) jobs.RunOutcome {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	pass, err := jobs.StartPass(ctx, b.deps, b.client, testSource, kind, time.Time{})
+	require.NoError(t, err)
+	out, err := jobs.WaitRun(ctx, b.client, pass.RunID, 20*time.Millisecond, nil)
+	require.NoError(t, err)
+	return out
+}
+
+func (b *testBundle) requireExact(t *testing.T) {
+	t.Helper()
+	diffs, err := devrevcheck.Compare(context.Background(), dbq.New(b.pool), testSource, b.ws.Snapshot())
+	require.NoError(t, err)
+	require.Empty(t, diffs, "mirror differs from the source")
+}
+
+func (b *testBundle) count(t *testing.T, table string) int {
+	t.Helper()
+	var n int
+	// Table names come from the test itself, never from input.
+	require.NoError(t, b.pool.QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n))
+	return n
+}
+
+// hammer sends requests with token for a second (or until stopped),
+// spending its rate limit as a burst from another consumer would.
+func hammer(t *testing.T, url, token string) func() {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/chats.get?id=CHAN-none", nil)
+			if err != nil {
+				return
+			}
+			req.Header.Set("Authorization", "Bearer "+token)
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	return stop
+}
+
+func TestBackfill(t *testing.T) {
+	t.Parallel()
+
+	t.Run("MirrorsWorkspaceExactly", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, setupOpts{server: devrevtest.Options{EmptyPageRate: 0.3, Seed: 3}, pageSize: 7})
+		out := b.runPass(t, jobs.PassBackfill)
+		require.True(t, out.OK(), "failures: %v", out.Failures)
+		b.requireExact(t)
+
+		snap := b.ws.Snapshot()
+		comments := 0
+		for _, c := range snap.Conversations {
+			comments += len(c.Comments)
+		}
+		require.Equal(t, len(snap.Conversations), b.count(t, "conversations"))
+		require.Equal(t, comments, b.count(t, "messages"))
+		require.NotEmpty(t, snap.Chats)
+	})
+
+	t.Run("SurvivesServerErrorsAndRateLimits", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, setupOpts{server: devrevtest.Options{
+			FailureRate: 0.15, EmptyPageRate: 0.2, RateLimit: 40, RateWindow: 500 * time.Millisecond, Seed: 11,
+		}})
+		// Another consumer of the same token eats the budget that the pacer
+		// plans with, as other tools and processes do in production.
+		stopHammer := hammer(t, b.server.URL(), testToken)
+		out := b.runPass(t, jobs.PassBackfill)
+		stopHammer()
+		require.True(t, out.OK(), "failures: %v", out.Failures)
+		b.requireExact(t)
+		stats := b.server.Stats()
+		require.Positive(t, stats.RateLimited, "the test must actually meet 429s")
+		require.Positive(t, stats.Failures, "the test must actually meet 5xx")
+
+		run, err := dbq.New(b.pool).LatestRuns(context.Background())
+		require.NoError(t, err)
+		require.Len(t, run, 1)
+		require.Equal(t, "succeeded", run[0].Status)
+		require.Positive(t, run[0].RateLimited)
+	})
+
+	t.Run("RunningTwiceDuplicatesNothing", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, setupOpts{})
+		require.True(t, b.runPass(t, jobs.PassBackfill).OK())
+		convs, msgs, users := b.count(t, "conversations"), b.count(t, "messages"), b.count(t, "users")
+		require.True(t, b.runPass(t, jobs.PassBackfill).OK())
+		require.Equal(t, convs, b.count(t, "conversations"))
+		require.Equal(t, msgs, b.count(t, "messages"))
+		require.Equal(t, users, b.count(t, "users"))
+		b.requireExact(t)
+	})
+
+	t.Run("RefusedTokenFailsTheRunClearly", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, setupOpts{clientToken: "wrong-" + testToken})
+		out := b.runPass(t, jobs.PassBackfill)
+		require.False(t, out.OK())
+		require.Len(t, out.Failures, 1)
+		require.Contains(t, out.Failures[0], "credentials refused")
+		require.NotContains(t, out.Failures[0], testToken)
+
+		state, err := dbq.New(b.pool).GetSyncState(context.Background(), dbq.GetSyncStateParams{Source: testSource, Stream: jobs.StreamConversations})
+		require.NoError(t, err)
+		require.Nil(t, state.RunID, "the pass is abandoned")
+		require.NotNil(t, state.LastError)
+	})
+}
+
+func TestIncremental(t *testing.T) {
+	t.Parallel()
+
+	t.Run("BringsMirrorUpToDateAfterChanges", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, setupOpts{server: devrevtest.Options{EmptyPageRate: 0.2, Seed: 5}, pageSize: 10})
+		require.True(t, b.runPass(t, jobs.PassBackfill).OK())
+		b.requireExact(t)
+
+		snap := b.ws.Snapshot()
+		first, second := snap.Conversations[0], snap.Conversations[1]
+		b.ws.EditConversation(first.ID, "Edited title ✓")
+		b.ws.AddComment(second.ID, "a new reply", "external")
+		b.ws.AddComment(second.ID, "an internal note", "internal")
+		b.ws.SetStage(first.ID, "resolved")
+		if len(first.Comments) > 0 {
+			b.ws.EditComment(first.Comments[0].ID, "edited body")
+		}
+		if len(second.Comments) > 0 {
+			b.ws.DeleteComment(second.Comments[0].ID)
+		}
+		newID := b.ws.AddConversation("A brand new conversation")
+
+		b.server.ResetStats()
+		require.True(t, b.runPass(t, jobs.PassIncremental).OK())
+		b.requireExact(t)
+
+		var title string
+		require.NoError(t, b.pool.QueryRow(context.Background(), "SELECT title FROM conversations WHERE id = $1", newID).Scan(&title))
+		require.Equal(t, "A brand new conversation", title)
+		// Only the changed conversations are re-read.
+		stats := b.server.Stats()
+		require.LessOrEqual(t, stats.Requests["timeline-entries.list"], 3*5, "requests: %v", stats.Requests)
+	})
+
+	t.Run("NothingChangedCostsOneListRequest", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, setupOpts{})
+		require.True(t, b.runPass(t, jobs.PassBackfill).OK())
+		b.server.ResetStats()
+		require.True(t, b.runPass(t, jobs.PassIncremental).OK())
+		stats := b.server.Stats()
+		require.Equal(t, 1, stats.Total, "requests: %v", stats.Requests)
+		b.requireExact(t)
+	})
+}
