@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/syncerhq/syncer/config"
+	"github.com/syncerhq/syncer/db/dbq"
+	"github.com/syncerhq/syncer/jobs"
+)
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// cmdPass runs `backfill` or `sync`: one pass per selected source, to
+// completion, in this process.
+func cmdPass(ctx context.Context, e env, name string, args []string) error {
+	var flags config.Flags
+	var sources stringList
+	fs := newFlagSet(name, e, &flags)
+	fs.Var(&sources, "source", "source to sync (repeatable; default: every configured source)")
+	var sinceFlag *string
+	if name == "backfill" {
+		sinceFlag = fs.String("since", "", "only conversations modified since TIME (RFC 3339 or YYYY-MM-DD)")
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	kind := jobs.PassIncremental
+	var since time.Time
+	if name == "backfill" {
+		kind = jobs.PassBackfill
+		if *sinceFlag != "" {
+			t, err := parseSince(*sinceFlag)
+			if err != nil {
+				return usageError{err}
+			}
+			since = t
+		}
+	}
+
+	a, err := openApp(ctx, e, flags, true)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := a.requireSchema(ctx); err != nil {
+		return err
+	}
+	selected := []string(sources)
+	if len(selected) == 0 {
+		selected = a.cfg.SourceNames()
+	}
+	for _, s := range selected {
+		if _, ok := a.cfg.SourceNamed(s); !ok {
+			return usageError{fmt.Errorf("unknown source %q (configured: %s)", s, strings.Join(a.cfg.SourceNames(), ", "))}
+		}
+	}
+	return runPasses(ctx, a, kind, since, selected)
+}
+
+// runPasses starts (or resumes) a pass of each source, works every job of
+// those passes in this process, and reports how they ended.
+func runPasses(ctx context.Context, a *app, kind jobs.PassKind, since time.Time, sources []string) error {
+	client, err := a.newRiverClient(0)
+	if err != nil {
+		return err
+	}
+	// The client outlives ctx: on Ctrl-C it is stopped gracefully below.
+	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start workers: %w", err)
+	}
+	defer stopClient(a, client)
+
+	passes := make([]jobs.Pass, 0, len(sources))
+	for _, s := range sources {
+		pass, err := jobs.StartPass(ctx, a.deps, client, s, kind, since)
+		if err != nil {
+			return err
+		}
+		verb := "started"
+		if pass.Resumed {
+			verb = "resumed (" + string(pass.Kind) + " in flight)"
+		}
+		fmt.Fprintf(a.stderr, "%s: %s %s, run %d\n", s, kind, verb, pass.RunID)
+		passes = append(passes, pass)
+	}
+
+	started := time.Now()
+	progress := newProgressPrinter(a, passes)
+	var failures []string
+	for _, p := range passes {
+		out, err := jobs.WaitRun(ctx, client, p.RunID, 250*time.Millisecond, progress.maybePrint)
+		if err != nil {
+			if ctx.Err() != nil {
+				return errors.New("interrupted: the page in flight was finished or abandoned; run the same command again to resume")
+			}
+			return err
+		}
+		for _, f := range out.Failures {
+			failures = append(failures, p.Source+": "+f)
+		}
+	}
+	progress.print(true)
+	if len(failures) > 0 {
+		return fmt.Errorf("%d job(s) failed:\n  %s", len(failures), strings.Join(failures, "\n  "))
+	}
+	fmt.Fprintf(a.stderr, "done in %s\n", time.Since(started).Round(time.Millisecond))
+	return nil
+}
+
+// stopClient lets jobs in flight finish their page for a few seconds, then
+// cancels them; a cancelled page is snoozed and runs again on the next start.
+func stopClient(a *app, client *river.Client[pgx.Tx]) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := client.Stop(ctx); err != nil {
+		cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer ccancel()
+		if err := client.StopAndCancel(cctx); err != nil {
+			a.log.Warn().Err(err).Msg("stop workers")
+		}
+	}
+}
+
+// progressPrinter prints each pass's counts on stderr every few seconds.
+type progressPrinter struct {
+	a      *app
+	passes []jobs.Pass
+	mu     sync.Mutex
+	last   time.Time
+}
+
+func newProgressPrinter(a *app, passes []jobs.Pass) *progressPrinter {
+	return &progressPrinter{a: a, passes: passes, last: time.Now()}
+}
+
+func (p *progressPrinter) maybePrint() { p.print(false) }
+
+func (p *progressPrinter) print(force bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !force && time.Since(p.last) < 2*time.Second {
+		return
+	}
+	p.last = time.Now()
+	q := dbq.New(p.a.pool)
+	for _, pass := range p.passes {
+		run, err := q.GetRun(context.Background(), pass.RunID)
+		if err != nil {
+			continue
+		}
+		fmt.Fprintf(p.a.stderr, "%s: %d pages, %d rows, %d rate-limited, %s\n",
+			pass.Source, run.Pages, run.Rows, run.RateLimited, time.Since(run.StartedAt).Round(time.Second))
+	}
+}
+
+func parseSince(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("--since %q: want RFC 3339 (2024-01-31T00:00:00Z) or a date (2024-01-31)", s)
+}

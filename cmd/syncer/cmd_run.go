@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/syncerhq/syncer/config"
+)
+
+// cmdRun is the daemon: workers plus an incremental pass of every source
+// every interval, until SIGTERM or Ctrl-C.
+func cmdRun(ctx context.Context, e env, args []string) error {
+	var flags config.Flags
+	fs := newFlagSet("run", e, &flags)
+	grace := fs.Duration("shutdown-grace", 30*time.Second, "time jobs in flight get to finish on shutdown")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	a, err := openApp(ctx, e, flags, true)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := a.requireSchema(ctx); err != nil {
+		return err
+	}
+	client, err := a.newRiverClient(a.cfg.PassInterval)
+	if err != nil {
+		return err
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	if err != nil {
+		return usageError{fmt.Errorf("listen on %s (SYNCER_HTTP_ADDR): %w", a.cfg.HTTPAddr, err)}
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error().Err(err).Msg("http server")
+		}
+	}()
+
+	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start workers: %w", err)
+	}
+	a.log.Info().Strs("sources", a.cfg.SourceNames()).Dur("interval", a.cfg.PassInterval).
+		Int("workers", a.cfg.Workers).Str("http_addr", ln.Addr().String()).Msg("syncer running")
+
+	<-ctx.Done()
+	a.log.Info().Dur("grace", *grace).Msg("shutting down: finishing jobs in flight")
+	stopCtx, cancel := context.WithTimeout(context.Background(), *grace)
+	defer cancel()
+	if err := client.Stop(stopCtx); err != nil {
+		a.log.Warn().Msg("grace period over: cancelling jobs in flight (they resume on next start)")
+		cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer ccancel()
+		_ = client.StopAndCancel(cctx)
+	}
+	shutdownCtx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer scancel()
+	_ = srv.Shutdown(shutdownCtx)
+	a.log.Info().Msg("stopped")
+	return nil
+}

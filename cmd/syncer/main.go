@@ -1,0 +1,87 @@
+// Command syncer mirrors customer-support conversations from help-desk APIs
+// into PostgreSQL. See README.md for the commands.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes, a contract with scripts.
+const (
+	exitOK     = 0
+	exitFailed = 1 // the sync (or command) failed
+	exitUsage  = 2 // bad usage or configuration
+)
+
+const usage = `syncer mirrors help-desk conversations into PostgreSQL.
+
+Usage:
+  syncer migrate                     apply the schema migrations (idempotent, safe concurrently)
+  syncer run                         daemon: workers + periodic incremental passes; /healthz
+  syncer backfill [--source NAME]... [--since TIME]
+                                     full history to completion; re-running resumes
+  syncer sync [--source NAME]...     one incremental pass to completion, then exit
+  syncer status [--json]             per source and stream: watermark, last run, rows, queue
+  syncer demo                        mirror a simulated DevRev workspace (no setup needed)
+
+Run 'syncer COMMAND -h' for a command's flags.
+Configuration: flags, then environment (DATABASE_URL, DEVREV_TOKEN, …), then --config FILE.
+Exit codes: 0 done, 1 the sync failed, 2 bad usage or configuration.
+`
+
+// usageError is a mistake in the command line or configuration: exit 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv))
+}
+
+// env is what a command sees of the outside world.
+type env struct {
+	stdout, stderr io.Writer
+	lookup         func(string) (string, bool)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) int {
+	e := env{stdout: stdout, stderr: stderr, lookup: lookup}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	commands := map[string]func(context.Context, env, []string) error{
+		"migrate":  cmdMigrate,
+		"run":      cmdRun,
+		"backfill": func(ctx context.Context, e env, args []string) error { return cmdPass(ctx, e, "backfill", args) },
+		"sync":     func(ctx context.Context, e env, args []string) error { return cmdPass(ctx, e, "sync", args) },
+		"status":   cmdStatus,
+		"demo":     cmdDemo,
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "syncer: unknown command %q (see 'syncer --help')\n", args[0])
+		return exitUsage
+	}
+	err := cmd(ctx, e, args[1:])
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "syncer %s: %v\n", args[0], err)
+	var uerr usageError
+	if asUsage(err, &uerr) {
+		return exitUsage
+	}
+	return exitFailed
+}

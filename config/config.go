@@ -1,0 +1,294 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+)
+
+// Source kinds.
+const (
+	KindDevRev   = "devrev"
+	KindChatwoot = "chatwoot"
+	KindChatvolt = "chatvolt"
+)
+
+// Config is everything a syncer command needs.
+type Config struct {
+	// DatabaseURL is the PostgreSQL connection URL of the mirror.
+	DatabaseURL Secret
+	// Sources are the help desks to mirror, by name.
+	Sources []Source
+	// PassInterval is how often the daemon starts an incremental pass of
+	// every source. Defaults to 1 minute.
+	PassInterval time.Duration
+	// Overlap is how far before the watermark an incremental pass starts.
+	// Defaults to 5 minutes.
+	Overlap time.Duration
+	// Workers is the number of jobs run at once per process. Defaults to 16.
+	Workers int
+	// HTTPAddr is where the daemon serves /healthz. Defaults to ":8080".
+	HTTPAddr string
+	// LogLevel is zerolog's level name. Defaults to "info".
+	LogLevel string
+	// LogFormat is "json", "console" or "auto" (console on a terminal).
+	// Defaults to "auto".
+	LogFormat string
+}
+
+// Source is one configured help desk.
+type Source struct {
+	// Name identifies the source in the tables' source column.
+	Name string `yaml:"name"`
+	// Kind is devrev, chatwoot or chatvolt.
+	Kind string `yaml:"kind"`
+	// APIURL is the API origin. Defaults to the vendor's cloud.
+	APIURL string `yaml:"api_url"`
+	// Token is the API token (DevRev, Chatwoot) or key (Chatvolt).
+	Token Secret `yaml:"token"`
+	// AccountID is the Chatwoot account.
+	AccountID string `yaml:"account_id"`
+	// PageSize is the page size asked of the API. Defaults to the largest
+	// the vendor accepts.
+	PageSize int `yaml:"page_size"`
+}
+
+// file is the YAML configuration file's shape.
+type file struct {
+	DatabaseURL  string   `yaml:"database_url"`
+	PassInterval string   `yaml:"interval"`
+	Overlap      string   `yaml:"overlap"`
+	Workers      int      `yaml:"workers"`
+	HTTPAddr     string   `yaml:"http_addr"`
+	LogLevel     string   `yaml:"log_level"`
+	LogFormat    string   `yaml:"log_format"`
+	Sources      []Source `yaml:"sources"`
+}
+
+// Flags are the command-line settings shared by every command. Register them
+// on a FlagSet with Register; unset flags fall through to the environment.
+type Flags struct {
+	ConfigPath   string
+	DatabaseURL  string
+	PassInterval time.Duration
+	Workers      int
+	LogLevel     string
+	LogFormat    string
+}
+
+// Register adds the shared flags to fs.
+func (f *Flags) Register(fs *flag.FlagSet) {
+	fs.StringVar(&f.ConfigPath, "config", "", "YAML configuration file (env SYNCER_CONFIG)")
+	fs.StringVar(&f.DatabaseURL, "database-url", "", "PostgreSQL URL of the mirror (env DATABASE_URL)")
+	fs.DurationVar(&f.PassInterval, "interval", 0, "time between incremental passes of the daemon (env SYNCER_INTERVAL, default 1m)")
+	fs.IntVar(&f.Workers, "workers", 0, "jobs run at once in this process (env SYNCER_WORKERS, default 16)")
+	fs.StringVar(&f.LogLevel, "log-level", "", "debug, info, warn or error (env SYNCER_LOG_LEVEL, default info)")
+	fs.StringVar(&f.LogFormat, "log-format", "", "json, console or auto (env SYNCER_LOG_FORMAT, default auto)")
+}
+
+// LookupFunc reads an environment variable; os.LookupEnv in production.
+type LookupFunc func(string) (string, bool)
+
+// Load builds the configuration from flags, then env, then the YAML file.
+// Empty environment variables count as unset (as docker compose passes them).
+func Load(flags Flags, lookup LookupFunc) (*Config, error) {
+	env := func(name string) string {
+		v, _ := lookup(name)
+		return strings.TrimSpace(v)
+	}
+
+	var f file
+	path := first(flags.ConfigPath, env("SYNCER_CONFIG"))
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("read config file: %w", err)
+		}
+		expanded := os.Expand(string(b), func(name string) string { return env(name) })
+		if err := yaml.UnmarshalWithOptions([]byte(expanded), &f, yaml.Strict()); err != nil {
+			return nil, fmt.Errorf("config file %s: %s", path, yaml.FormatError(err, false, false))
+		}
+	}
+
+	cfg := &Config{
+		DatabaseURL: Secret(first(flags.DatabaseURL, env("DATABASE_URL"), f.DatabaseURL)),
+		HTTPAddr:    first(env("SYNCER_HTTP_ADDR"), f.HTTPAddr, ":8080"),
+		LogLevel:    first(flags.LogLevel, env("SYNCER_LOG_LEVEL"), f.LogLevel, "info"),
+		LogFormat:   first(flags.LogFormat, env("SYNCER_LOG_FORMAT"), f.LogFormat, "auto"),
+	}
+	var err error
+	if cfg.PassInterval, err = duration("interval", flags.PassInterval, env("SYNCER_INTERVAL"), f.PassInterval, time.Minute); err != nil {
+		return nil, err
+	}
+	if cfg.Overlap, err = duration("overlap", 0, env("SYNCER_OVERLAP"), f.Overlap, 5*time.Minute); err != nil {
+		return nil, err
+	}
+	cfg.Workers = flags.Workers
+	if cfg.Workers == 0 {
+		if v := env("SYNCER_WORKERS"); v != "" {
+			if cfg.Workers, err = strconv.Atoi(v); err != nil {
+				return nil, fmt.Errorf("SYNCER_WORKERS=%q: not a number", v)
+			}
+		}
+	}
+	if cfg.Workers == 0 {
+		cfg.Workers = f.Workers
+	}
+	if cfg.Workers == 0 {
+		cfg.Workers = 16
+	}
+
+	cfg.Sources = mergeSources(f.Sources, envSources(env))
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// envSources are the sources the standard environment variables enable.
+func envSources(env func(string) string) []Source {
+	var out []Source
+	if tok := env("DEVREV_TOKEN"); tok != "" {
+		out = append(out, Source{Name: KindDevRev, Kind: KindDevRev, APIURL: env("DEVREV_API_URL"), Token: Secret(tok)})
+	}
+	if tok := env("CHATWOOT_API_TOKEN"); tok != "" || env("CHATWOOT_API_URL") != "" {
+		out = append(out, Source{Name: KindChatwoot, Kind: KindChatwoot, APIURL: env("CHATWOOT_API_URL"), Token: Secret(tok), AccountID: env("CHATWOOT_ACCOUNT_ID")})
+	}
+	if tok := env("CHATVOLT_API_KEY"); tok != "" {
+		out = append(out, Source{Name: KindChatvolt, Kind: KindChatvolt, APIURL: env("CHATVOLT_API_URL"), Token: Secret(tok)})
+	}
+	return out
+}
+
+// mergeSources lays env-defined sources over file-defined ones of the same
+// name: set fields of the environment win.
+func mergeSources(fromFile, fromEnv []Source) []Source {
+	out := append([]Source(nil), fromFile...)
+	for _, e := range fromEnv {
+		merged := false
+		for i := range out {
+			if out[i].Name != e.Name {
+				continue
+			}
+			out[i].Kind = first(e.Kind, out[i].Kind)
+			out[i].APIURL = first(e.APIURL, out[i].APIURL)
+			out[i].Token = Secret(first(string(e.Token), string(out[i].Token)))
+			out[i].AccountID = first(e.AccountID, out[i].AccountID)
+			merged = true
+		}
+		if !merged {
+			out = append(out, e)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+var sourceNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+func (c *Config) validate() error {
+	var errs []error
+	seen := map[string]bool{}
+	for i := range c.Sources {
+		s := &c.Sources[i]
+		switch {
+		case !sourceNameRE.MatchString(s.Name):
+			errs = append(errs, fmt.Errorf("source name %q: use lowercase letters, digits, - and _", s.Name))
+			continue
+		case seen[s.Name]:
+			errs = append(errs, fmt.Errorf("source %q is declared twice", s.Name))
+			continue
+		}
+		seen[s.Name] = true
+		switch s.Kind {
+		case KindDevRev:
+			s.APIURL = first(s.APIURL, "https://api.devrev.ai")
+		case KindChatvolt:
+			s.APIURL = first(s.APIURL, "https://api.chatvolt.ai")
+		case KindChatwoot:
+			if s.APIURL == "" {
+				errs = append(errs, fmt.Errorf("source %s: CHATWOOT_API_URL (api_url) is required", s.Name))
+			}
+			if s.AccountID == "" {
+				errs = append(errs, fmt.Errorf("source %s: CHATWOOT_ACCOUNT_ID (account_id) is required", s.Name))
+			}
+		default:
+			errs = append(errs, fmt.Errorf("source %s: unknown kind %q (want devrev, chatwoot or chatvolt)", s.Name, s.Kind))
+			continue
+		}
+		if s.Token == "" {
+			errs = append(errs, fmt.Errorf("source %s: no token", s.Name))
+		}
+		if s.APIURL != "" {
+			if u, err := url.Parse(s.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				errs = append(errs, fmt.Errorf("source %s: API URL %q is not an http(s) URL", s.Name, s.APIURL))
+			}
+		}
+		if s.PageSize < 0 {
+			errs = append(errs, fmt.Errorf("source %s: page_size must be positive", s.Name))
+		}
+	}
+	if c.Workers < 1 {
+		errs = append(errs, fmt.Errorf("workers must be at least 1, not %d", c.Workers))
+	}
+	switch c.LogFormat {
+	case "json", "console", "auto":
+	default:
+		errs = append(errs, fmt.Errorf("log format %q: want json, console or auto", c.LogFormat))
+	}
+	return errors.Join(errs...)
+}
+
+// SourceNamed returns the named source.
+func (c *Config) SourceNamed(name string) (Source, bool) {
+	for _, s := range c.Sources {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Source{}, false
+}
+
+// SourceNames lists the configured source names.
+func (c *Config) SourceNames() []string {
+	names := make([]string, len(c.Sources))
+	for i, s := range c.Sources {
+		names[i] = s.Name
+	}
+	return names
+}
+
+func first(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func duration(name string, flagVal time.Duration, envVal, fileVal string, def time.Duration) (time.Duration, error) {
+	if flagVal > 0 {
+		return flagVal, nil
+	}
+	for _, v := range []string{envVal, fileVal} {
+		if v == "" {
+			continue
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return 0, fmt.Errorf("%s %q: want a positive duration like 90s or 5m", name, v)
+		}
+		return d, nil
+	}
+	return def, nil
+}

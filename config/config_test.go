@@ -1,0 +1,125 @@
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestLoad(t *testing.T) {
+	t.Parallel()
+
+	envOf := func(kv ...string) LookupFunc {
+		m := map[string]string{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+	}
+	writeFile := func(t *testing.T, body string) string {
+		t.Helper()
+		path := filepath.Join(t.TempDir(), "syncer.yaml")
+		require.NoError(t, os.WriteFile(path, []byte(body), 0o600))
+		return path
+	}
+
+	t.Run("DefaultsWithDevRevFromEnv", func(t *testing.T) {
+		t.Parallel()
+		cfg, err := Load(Flags{}, envOf("DATABASE_URL", "postgres://x/y", "DEVREV_TOKEN", "tok"))
+		require.NoError(t, err)
+		require.Equal(t, []Source{{Name: "devrev", Kind: KindDevRev, APIURL: "https://api.devrev.ai", Token: "tok"}}, cfg.Sources)
+		require.Equal(t, time.Minute, cfg.PassInterval)
+		require.Equal(t, 5*time.Minute, cfg.Overlap)
+		require.Equal(t, 16, cfg.Workers)
+	})
+
+	t.Run("FlagsBeatEnvBeatFile", func(t *testing.T) {
+		t.Parallel()
+		path := writeFile(t, "database_url: postgres://file/db\ninterval: 10m\nworkers: 3\n")
+		cfg, err := Load(Flags{ConfigPath: path, DatabaseURL: "postgres://flag/db"},
+			envOf("DATABASE_URL", "postgres://env/db", "SYNCER_INTERVAL", "2m"))
+		require.NoError(t, err)
+		require.Equal(t, "postgres://flag/db", cfg.DatabaseURL.Reveal())
+		require.Equal(t, 2*time.Minute, cfg.PassInterval)
+		require.Equal(t, 3, cfg.Workers)
+	})
+
+	t.Run("FileDeclaresSeveralSourcesWithEnvTokens", func(t *testing.T) {
+		t.Parallel()
+		path := writeFile(t, `
+sources:
+  - name: devrev-eu
+    kind: devrev
+    token: ${EU_TOKEN}
+  - name: devrev-us
+    kind: devrev
+    api_url: https://api.devrev.example
+    token: ${US_TOKEN}
+`)
+		cfg, err := Load(Flags{ConfigPath: path}, envOf("EU_TOKEN", "eu", "US_TOKEN", "us", "DEVREV_TOKEN", "main"))
+		require.NoError(t, err)
+		require.Equal(t, []string{"devrev", "devrev-eu", "devrev-us"}, cfg.SourceNames())
+		us, ok := cfg.SourceNamed("devrev-us")
+		require.True(t, ok)
+		require.Equal(t, "us", us.Token.Reveal())
+		require.Equal(t, "https://api.devrev.example", us.APIURL)
+	})
+
+	t.Run("EmptyEnvIsUnset", func(t *testing.T) {
+		t.Parallel()
+		cfg, err := Load(Flags{}, envOf("DEVREV_TOKEN", "", "CHATVOLT_API_KEY", ""))
+		require.NoError(t, err)
+		require.Empty(t, cfg.Sources)
+	})
+
+	t.Run("RejectsBadConfigurationWithOneLineEach", func(t *testing.T) {
+		t.Parallel()
+		path := writeFile(t, `
+sources:
+  - {name: Bad Name, kind: devrev, token: x}
+  - {name: a, kind: zendesk, token: x}
+  - {name: b, kind: devrev}
+  - {name: c, kind: devrev, token: x, api_url: "ftp://x"}
+`)
+		_, err := Load(Flags{ConfigPath: path}, envOf())
+		require.Error(t, err)
+		msg := err.Error()
+		require.Contains(t, msg, `source name "Bad Name"`)
+		require.Contains(t, msg, `unknown kind "zendesk"`)
+		require.Contains(t, msg, "source b: no token")
+		require.Contains(t, msg, `API URL "ftp://x" is not an http(s) URL`)
+	})
+
+	t.Run("RejectsUnknownFileKeys", func(t *testing.T) {
+		t.Parallel()
+		path := writeFile(t, "sourcez: []\n")
+		_, err := Load(Flags{ConfigPath: path}, envOf())
+		require.ErrorContains(t, err, "sourcez")
+	})
+
+	t.Run("RejectsBadDuration", func(t *testing.T) {
+		t.Parallel()
+		_, err := Load(Flags{}, envOf("SYNCER_INTERVAL", "soon"))
+		require.ErrorContains(t, err, `interval "soon"`)
+	})
+}
+
+func TestSecretNeverPrints(t *testing.T) {
+	t.Parallel()
+
+	s := Source{Name: "devrev", Token: "very-secret-token"}
+	for _, out := range []string{
+		fmt.Sprint(s), fmt.Sprintf("%v %+v %#v %s", s, s, s, s.Token),
+	} {
+		require.NotContains(t, out, "very-secret-token")
+	}
+	b, err := json.Marshal(s)
+	require.NoError(t, err)
+	require.NotContains(t, string(b), "very-secret-token")
+	require.Equal(t, "very-secret-token", s.Token.Reveal())
+}
