@@ -21,6 +21,17 @@ type Deps struct {
 	// catch records whose modification time was assigned late. Defaults to
 	// 5 minutes.
 	Overlap time.Duration
+	// OpenRecheckInterval is how often the daemon re-reads the messages of
+	// open conversations (see PassOptions.RecheckOpenAfter). Defaults to
+	// 15 minutes.
+	OpenRecheckInterval time.Duration
+}
+
+func (d *Deps) openRecheckInterval() time.Duration {
+	if d.OpenRecheckInterval <= 0 {
+		return 15 * time.Minute
+	}
+	return d.OpenRecheckInterval
 }
 
 func (d *Deps) source(name string) (fetcher.Source, error) {

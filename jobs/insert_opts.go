@@ -21,14 +21,15 @@ var activeStates = []rivertype.JobState{ //nolint:gochecknoglobals // constant l
 	rivertype.JobStateScheduled,
 }
 
-// runMetadata tags a job with the run it belongs to, so that a command can
-// wait for every job of its run.
-type runMetadata struct {
-	RunID int64 `json:"run_id"`
+// jobMetadata tags a job with its source and run, so that a command can wait
+// for every job of a source and report those of its run.
+type jobMetadata struct {
+	Source string `json:"source,omitempty"`
+	RunID  int64  `json:"run_id,omitempty"`
 }
 
-func insertOpts(runID int64) *river.InsertOpts {
-	meta, _ := json.Marshal(runMetadata{RunID: runID})
+func insertOpts(source string, runID int64) *river.InsertOpts {
+	meta, _ := json.Marshal(jobMetadata{Source: source, RunID: runID})
 	return &river.InsertOpts{
 		Queue:      QueueSync,
 		Metadata:   meta,
@@ -36,6 +37,6 @@ func insertOpts(runID int64) *river.InsertOpts {
 	}
 }
 
-func insertParams(args river.JobArgs, runID int64) river.InsertManyParams {
-	return river.InsertManyParams{Args: args, InsertOpts: insertOpts(runID)}
+func insertParams(args river.JobArgs, ref jobRef) river.InsertManyParams {
+	return river.InsertManyParams{Args: args, InsertOpts: insertOpts(ref.source, ref.runID)}
 }

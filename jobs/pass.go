@@ -36,11 +36,25 @@ type Pass struct {
 	Resumed bool
 }
 
+// PassOptions says what pass to start.
+type PassOptions struct {
+	Kind PassKind
+	// Since bounds a backfill to conversations modified since then; zero
+	// reads the whole history.
+	Since time.Time
+	// RecheckOpenAfter makes an incremental pass also re-read the messages
+	// of every open conversation when that was last done longer ago than
+	// this (zero: every pass). DevRev does not promise that a new comment
+	// bumps its conversation's modification time, so the changed-since
+	// listing alone could miss it.
+	RecheckOpenAfter time.Duration
+}
+
 // StartPass begins a pass over source, or resumes the pass already in flight:
 // a source has at most one pass at a time, and a pass interrupted by a crash
-// or a failure goes on from its last committed page. since bounds a backfill
-// (zero: the whole history).
-func StartPass(ctx context.Context, d *Deps, client *river.Client[pgx.Tx], source string, kind PassKind, since time.Time) (Pass, error) {
+// or a failure goes on from its last committed page.
+func StartPass(ctx context.Context, d *Deps, client *river.Client[pgx.Tx], source string, opts PassOptions) (Pass, error) {
+	kind, since := opts.Kind, opts.Since
 	if _, ok := d.Sources[source]; !ok {
 		return Pass{}, fmt.Errorf("unknown source %q", source)
 	}
@@ -72,14 +86,17 @@ func StartPass(ctx context.Context, d *Deps, client *river.Client[pgx.Tx], sourc
 				return fmt.Errorf("create run: %w", err)
 			}
 			kindStr := string(kind)
+			recheck := kind == PassIncremental &&
+				(state.OpenRecheckedAt == nil || time.Since(*state.OpenRecheckedAt) >= opts.RecheckOpenAfter)
 			if _, err := q.BeginPass(ctx, dbq.BeginPassParams{
 				Source: source, Stream: StreamConversations, RunID: &runID, PassKind: &kindStr, PassSince: passSince,
+				PassRecheckOpen: recheck,
 			}); err != nil {
 				return fmt.Errorf("begin pass: %w", err)
 			}
 			pass = Pass{Source: source, RunID: runID, Kind: kind}
 		}
-		if _, err := client.InsertTx(ctx, tx, ConversationsArgs{Source: source, RunID: pass.RunID}, insertOpts(pass.RunID)); err != nil {
+		if _, err := client.InsertTx(ctx, tx, ConversationsArgs{Source: source, RunID: pass.RunID}, insertOpts(source, pass.RunID)); err != nil {
 			return fmt.Errorf("queue first page: %w", err)
 		}
 		return nil

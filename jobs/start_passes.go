@@ -40,7 +40,7 @@ func (w *StartPassesWorker) Work(ctx context.Context, job *river.Job[StartPasses
 	sort.Strings(names)
 	var errs []error
 	for _, name := range names {
-		pass, err := StartPass(ctx, w.Deps, client, name, PassIncremental, time.Time{})
+		pass, err := StartPass(ctx, w.Deps, client, name, PassOptions{Kind: PassIncremental, RecheckOpenAfter: w.Deps.openRecheckInterval()})
 		if err != nil {
 			errs = append(errs, err)
 			continue

@@ -76,7 +76,7 @@ func (w *ConversationsWorker) Work(ctx context.Context, job *river.Job[Conversat
 	written, err := commitPage(ctx, d, pageCommit[ConversationsArgs]{
 		job: job, ref: ref, batch: &page.Batch, stats: stats,
 		stepFunc: func(ctx context.Context, tx pgx.Tx, written db.WriteResult) ([]river.InsertManyParams, error) {
-			return w.step(ctx, tx, ref, page, written)
+			return w.step(ctx, tx, ref, state, page, written)
 		},
 	})
 	if err != nil {
@@ -89,7 +89,7 @@ func (w *ConversationsWorker) Work(ctx context.Context, job *river.Job[Conversat
 }
 
 // step moves the pass past the page and lists the jobs that follow from it.
-func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, page *fetcher.ConversationPage, written db.WriteResult) ([]river.InsertManyParams, error) {
+func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, state dbq.SyncState, page *fetcher.ConversationPage, written db.WriteResult) ([]river.InsertManyParams, error) {
 	q := dbq.New(tx)
 	var next []river.InsertManyParams
 	var pageMax *time.Time
@@ -98,14 +98,14 @@ func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, p
 	}
 	for _, c := range written.Conversations {
 		if c.MessagesBehind {
-			next = append(next, insertParams(MessagesArgs{Source: ref.source, ConversationID: c.ID, ForModifiedAt: c.ModifiedAt, RunID: ref.runID}, ref.runID))
+			next = append(next, insertParams(MessagesArgs{Source: ref.source, ConversationID: c.ID, ForModifiedAt: c.ModifiedAt, RunID: ref.runID}, ref))
 		}
 	}
 	for _, chatID := range uniqueStrings(page.ChatIDs) {
-		next = append(next, insertParams(ChatArgs{Source: ref.source, ChatID: chatID, RunID: ref.runID}, ref.runID))
+		next = append(next, insertParams(ChatArgs{Source: ref.source, ChatID: chatID, RunID: ref.runID}, ref))
 	}
 	for _, t := range page.SLATrackers {
-		next = append(next, insertParams(SLATrackerArgs{Source: ref.source, ConversationID: t.ConversationID, Tracker: t, RunID: ref.runID}, ref.runID))
+		next = append(next, insertParams(SLATrackerArgs{Source: ref.source, ConversationID: t.ConversationID, Tracker: t, RunID: ref.runID}, ref))
 	}
 
 	if page.NextCursor != "" {
@@ -114,12 +114,12 @@ func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, p
 		}); err != nil {
 			return nil, fmt.Errorf("advance pass: %w", err)
 		}
-		return append(next, insertParams(ConversationsArgs{Source: ref.source, RunID: ref.runID}, ref.runID)), nil
+		return append(next, insertParams(ConversationsArgs{Source: ref.source, RunID: ref.runID}, ref)), nil
 	}
 
 	// Last page: the watermark moves to the highest time seen in the whole
-	// pass, and conversations whose messages an earlier pass failed to read
-	// are queued again.
+	// pass; conversations whose messages an earlier pass failed to read are
+	// queued again, and so are the open ones when the pass rechecks them.
 	if err := q.FinishPass(ctx, dbq.FinishPassParams{Source: ref.source, Stream: StreamConversations, RunID: &ref.runID, PageMax: pageMax}); err != nil {
 		return nil, fmt.Errorf("finish pass: %w", err)
 	}
@@ -137,7 +137,18 @@ func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, p
 		return nil, fmt.Errorf("find conversations behind on messages: %w", err)
 	}
 	for _, c := range behind {
-		next = append(next, insertParams(MessagesArgs{Source: ref.source, ConversationID: c.ID, ForModifiedAt: deref(c.ModifiedAt), RunID: ref.runID}, ref.runID))
+		next = append(next, insertParams(MessagesArgs{Source: ref.source, ConversationID: c.ID, ForModifiedAt: deref(c.ModifiedAt), RunID: ref.runID}, ref))
+	}
+	if state.PassRecheckOpen {
+		open, err := q.OpenConversationsNotTouchedSince(ctx, dbq.OpenConversationsNotTouchedSinceParams{
+			Source: ref.source, TouchedBefore: run.StartedAt, MaxRows: recoveryBatch,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("find open conversations: %w", err)
+		}
+		for _, c := range open {
+			next = append(next, insertParams(MessagesArgs{Source: ref.source, ConversationID: c.ID, ForModifiedAt: deref(c.ModifiedAt), RunID: ref.runID}, ref))
+		}
 	}
 	return next, nil
 }

@@ -82,7 +82,7 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 				nextArgs := args
 				nextArgs.Cursor = page.NextCursor
 				nextArgs.Page++
-				return []river.InsertManyParams{insertParams(nextArgs, ref.runID)}, nil
+				return []river.InsertManyParams{insertParams(nextArgs, ref)}, nil
 			}
 			if err := dbq.New(tx).MarkMessagesSynced(ctx, dbq.MarkMessagesSyncedParams{
 				Source: ref.source, ID: args.ConversationID, SyncedFor: args.ForModifiedAt,

@@ -97,13 +97,19 @@ func (b *testBundle) newClient(t *testing.T) *river.Client[pgx.Tx] {
 }
 
 // runPass runs a pass of the test source to completion.
-func (b *testBundle) runPass(t *testing.T, kind jobs.PassKind) jobs.RunOutcome {
+func (b *testBundle) runPass(t *testing.T, kind jobs.PassKind) jobs.Outcome {
+	t.Helper()
+	return b.runPassOpts(t, jobs.PassOptions{Kind: kind})
+}
+
+func (b *testBundle) runPassOpts(t *testing.T, opts jobs.PassOptions) jobs.Outcome {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	pass, err := jobs.StartPass(ctx, b.deps, b.client, testSource, kind, time.Time{})
+	started := time.Now()
+	_, err := jobs.StartPass(ctx, b.deps, b.client, testSource, opts)
 	require.NoError(t, err)
-	out, err := jobs.WaitRun(ctx, b.client, pass.RunID, 20*time.Millisecond, nil)
+	out, err := jobs.WaitSource(ctx, b.client, testSource, started, 20*time.Millisecond, nil)
 	require.NoError(t, err)
 	return out
 }
@@ -251,9 +257,13 @@ func TestIncremental(t *testing.T) {
 		var title string
 		require.NoError(t, b.pool.QueryRow(context.Background(), "SELECT title FROM conversations WHERE id = $1", newID).Scan(&title))
 		require.Equal(t, "A brand new conversation", title)
-		// Only the changed conversations are re-read.
+		// Only the changed and the open conversations are re-read.
+		var open int
+		require.NoError(t, b.pool.QueryRow(context.Background(),
+			"SELECT count(*) FROM conversations WHERE status NOT IN ('resolved', 'closed')").Scan(&open))
 		stats := b.server.Stats()
-		require.LessOrEqual(t, stats.Requests["timeline-entries.list"], 3*5, "requests: %v", stats.Requests)
+		require.Less(t, open, 60/2, "the test needs most conversations closed")
+		require.LessOrEqual(t, stats.Requests["timeline-entries.list"], 2*(open+3), "requests: %v", stats.Requests)
 	})
 
 	t.Run("NothingChangedCostsOneListRequest", func(t *testing.T) {
@@ -261,9 +271,32 @@ func TestIncremental(t *testing.T) {
 		b := setup(t, setupOpts{})
 		require.True(t, b.runPass(t, jobs.PassBackfill).OK())
 		b.server.ResetStats()
-		require.True(t, b.runPass(t, jobs.PassIncremental).OK())
+		// As the daemon runs it: open conversations were just read by the
+		// backfill, so they are not due for a recheck.
+		require.True(t, b.runPassOpts(t, jobs.PassOptions{Kind: jobs.PassIncremental, RecheckOpenAfter: time.Hour}).OK())
 		stats := b.server.Stats()
 		require.Equal(t, 1, stats.Total, "requests: %v", stats.Requests)
+		b.requireExact(t)
+	})
+
+	t.Run("CatchesCommentsThatDoNotBumpTheirConversation", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, setupOpts{})
+		require.True(t, b.runPass(t, jobs.PassBackfill).OK())
+
+		b.ws.SetCommentsBumpConversation(false)
+		var openID string
+		for _, c := range b.ws.Snapshot().Conversations {
+			if c.Stage == "new" || c.Stage == "active" || c.Stage == "waiting_on_user" {
+				openID = c.ID
+				break
+			}
+		}
+		require.NotEmpty(t, openID, "the workspace needs an open conversation")
+		b.ws.AddComment(openID, "a reply that leaves modified_date alone", "external")
+
+		// A one-off sync rechecks open conversations every time.
+		require.True(t, b.runPass(t, jobs.PassIncremental).OK())
 		b.requireExact(t)
 	})
 }

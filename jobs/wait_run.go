@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -13,21 +12,24 @@ import (
 	"github.com/riverqueue/river/rivertype"
 )
 
-// RunOutcome is how a run ended.
-type RunOutcome struct {
-	RunID int64
-	// Failures describe the jobs of the run that failed for good.
+// Outcome is how a source's work ended.
+type Outcome struct {
+	Source string
+	// Failures describe the jobs that failed for good.
 	Failures []string
 }
 
-// OK reports whether every job of the run succeeded.
-func (o RunOutcome) OK() bool { return len(o.Failures) == 0 }
+// OK reports whether every job succeeded.
+func (o Outcome) OK() bool { return len(o.Failures) == 0 }
 
-// WaitRun blocks until no job of the run is left to work, then reports the
-// jobs that failed for good. progressFunc, when set, is called at every poll.
-func WaitRun(ctx context.Context, client *river.Client[pgx.Tx], runID int64, poll time.Duration, progressFunc func()) (RunOutcome, error) {
-	meta, _ := json.Marshal(runMetadata{RunID: runID})
-	out := RunOutcome{RunID: runID}
+// WaitSource blocks until source has no job left to work, whichever run
+// queued it: jobs left over by a crashed process or an earlier run (which a
+// new pass's identical jobs were deduplicated into) are part of bringing the
+// mirror up to date. It then reports the jobs of source that failed for good
+// since since. progressFunc, when set, is called at every poll.
+func WaitSource(ctx context.Context, client *river.Client[pgx.Tx], source string, since time.Time, poll time.Duration, progressFunc func()) (Outcome, error) {
+	meta, _ := json.Marshal(jobMetadata{Source: source})
+	out := Outcome{Source: source}
 	ticker := time.NewTicker(poll)
 	defer ticker.Stop()
 	for {
@@ -36,7 +38,7 @@ func WaitRun(ctx context.Context, client *river.Client[pgx.Tx], runID int64, pol
 			States(activeStates...).
 			First(1))
 		if err != nil {
-			return out, fmt.Errorf("list jobs of run %d: %w", runID, err)
+			return out, fmt.Errorf("list jobs of %s: %w", source, err)
 		}
 		if progressFunc != nil {
 			progressFunc()
@@ -54,11 +56,15 @@ func WaitRun(ctx context.Context, client *river.Client[pgx.Tx], runID int64, pol
 	failed, err := client.JobList(ctx, river.NewJobListParams().
 		Metadata(string(meta)).
 		States(rivertype.JobStateDiscarded, rivertype.JobStateCancelled).
+		OrderBy(river.JobListOrderByTime, river.SortOrderDesc).
 		First(100))
 	if err != nil {
-		return out, fmt.Errorf("list failed jobs of run %d: %w", runID, err)
+		return out, fmt.Errorf("list failed jobs of %s: %w", source, err)
 	}
 	for _, j := range failed.Jobs {
+		if j.FinalizedAt != nil && j.FinalizedAt.Before(since) {
+			continue
+		}
 		out.Failures = append(out.Failures, describeFailure(j))
 	}
 	return out, nil
@@ -71,6 +77,3 @@ func describeFailure(j *rivertype.JobRow) string {
 	}
 	return fmt.Sprintf("%s job %d (%s): %s", j.Kind, j.ID, strings.TrimSpace(string(j.EncodedArgs)), msg)
 }
-
-// ErrRunFailed is returned for a run that ended with failed jobs.
-var ErrRunFailed = errors.New("run failed")

@@ -144,13 +144,60 @@ func buildSources(cfg *config.Config) (map[string]fetcher.Source, error) {
 	return out, nil
 }
 
-// newRiverClient builds the job client with River's logs going to ours.
-func (a *app) newRiverClient(interval time.Duration) (*river.Client[pgx.Tx], error) {
-	return jobs.NewClient(a.deps, jobs.ClientConfig{
+// workers is this process's River client with its liveness keeper.
+type workers struct {
+	client   *river.Client[pgx.Tx]
+	a        *app
+	cancel   context.CancelFunc
+	liveDone chan struct{}
+}
+
+// startWorkers registers this process and starts working jobs; interval,
+// when positive, schedules periodic passes (the daemon). The workers outlive
+// ctx: stop them with stop, which lets jobs in flight finish.
+func (a *app) startWorkers(ctx context.Context, interval time.Duration) (*workers, error) {
+	id := jobs.NewClientID()
+	client, err := jobs.NewClient(a.deps, jobs.ClientConfig{
+		ID:           id,
 		Workers:      a.cfg.Workers,
 		PassInterval: interval,
 		Logger:       slog.New(slog.NewTextHandler(zerologWriter{a.log}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
+	if err != nil {
+		return nil, err
+	}
+	live := jobs.NewLiveness(a.pool, id, a.log)
+	if err := live.Register(ctx); err != nil {
+		return nil, err
+	}
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	if err := client.Start(bg); err != nil {
+		cancel()
+		return nil, fmt.Errorf("start workers: %w", err)
+	}
+	w := &workers{client: client, a: a, cancel: cancel, liveDone: make(chan struct{})}
+	go func() {
+		defer close(w.liveDone)
+		live.Run(bg)
+	}()
+	return w, nil
+}
+
+// stop lets jobs in flight finish for up to grace, then cancels them; a
+// cancelled page is snoozed and runs again at once on the next start.
+func (w *workers) stop(grace time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := w.client.Stop(ctx); err != nil {
+		w.a.log.Warn().Dur("grace", grace).Msg("grace period over: cancelling jobs in flight (they resume on next start)")
+		cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer ccancel()
+		if err := w.client.StopAndCancel(cctx); err != nil {
+			w.a.log.Warn().Err(err).Msg("stop workers")
+		}
+	}
+	w.cancel()
+	<-w.liveDone
 }
 
 // zerologWriter forwards River's text log lines into the zerolog logger.

@@ -8,9 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
-
 	"github.com/syncerhq/syncer/config"
 	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/jobs"
@@ -72,19 +69,20 @@ func cmdPass(ctx context.Context, e env, name string, args []string) error {
 // runPasses starts (or resumes) a pass of each source, works every job of
 // those passes in this process, and reports how they ended.
 func runPasses(ctx context.Context, a *app, kind jobs.PassKind, since time.Time, sources []string) error {
-	client, err := a.newRiverClient(0)
+	w, err := a.startWorkers(ctx, 0)
 	if err != nil {
 		return err
 	}
-	// The client outlives ctx: on Ctrl-C it is stopped gracefully below.
-	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
-		return fmt.Errorf("start workers: %w", err)
-	}
-	defer stopClient(a, client)
+	// On Ctrl-C the page in flight gets a few seconds to finish.
+	defer w.stop(10 * time.Second)
+	client := w.client
 
+	started := time.Now()
 	passes := make([]jobs.Pass, 0, len(sources))
 	for _, s := range sources {
-		pass, err := jobs.StartPass(ctx, a.deps, client, s, kind, since)
+		// A one-off sync rechecks open conversations every time: it must leave
+		// the mirror exact.
+		pass, err := jobs.StartPass(ctx, a.deps, client, s, jobs.PassOptions{Kind: kind, Since: since})
 		if err != nil {
 			return err
 		}
@@ -96,11 +94,10 @@ func runPasses(ctx context.Context, a *app, kind jobs.PassKind, since time.Time,
 		passes = append(passes, pass)
 	}
 
-	started := time.Now()
 	progress := newProgressPrinter(a, passes)
 	var failures []string
 	for _, p := range passes {
-		out, err := jobs.WaitRun(ctx, client, p.RunID, 250*time.Millisecond, progress.maybePrint)
+		out, err := jobs.WaitSource(ctx, client, p.Source, started, 250*time.Millisecond, progress.maybePrint)
 		if err != nil {
 			if ctx.Err() != nil {
 				return errors.New("interrupted: the page in flight was finished or abandoned; run the same command again to resume")
@@ -117,20 +114,6 @@ func runPasses(ctx context.Context, a *app, kind jobs.PassKind, since time.Time,
 	}
 	fmt.Fprintf(a.stderr, "done in %s\n", time.Since(started).Round(time.Millisecond))
 	return nil
-}
-
-// stopClient lets jobs in flight finish their page for a few seconds, then
-// cancels them; a cancelled page is snoozed and runs again on the next start.
-func stopClient(a *app, client *river.Client[pgx.Tx]) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := client.Stop(ctx); err != nil {
-		cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer ccancel()
-		if err := client.StopAndCancel(cctx); err != nil {
-			a.log.Warn().Err(err).Msg("stop workers")
-		}
-	}
 }
 
 // progressPrinter prints each pass's counts on stderr every few seconds.

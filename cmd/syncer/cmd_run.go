@@ -28,10 +28,6 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 	if err := a.requireSchema(ctx); err != nil {
 		return err
 	}
-	client, err := a.newRiverClient(a.cfg.PassInterval)
-	if err != nil {
-		return err
-	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
@@ -46,22 +42,16 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 		}
 	}()
 
-	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
-		return fmt.Errorf("start workers: %w", err)
+	w, err := a.startWorkers(ctx, a.cfg.PassInterval)
+	if err != nil {
+		return err
 	}
 	a.log.Info().Strs("sources", a.cfg.SourceNames()).Dur("interval", a.cfg.PassInterval).
 		Int("workers", a.cfg.Workers).Str("http_addr", ln.Addr().String()).Msg("syncer running")
 
 	<-ctx.Done()
 	a.log.Info().Dur("grace", *grace).Msg("shutting down: finishing jobs in flight")
-	stopCtx, cancel := context.WithTimeout(context.Background(), *grace)
-	defer cancel()
-	if err := client.Stop(stopCtx); err != nil {
-		a.log.Warn().Msg("grace period over: cancelling jobs in flight (they resume on next start)")
-		cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer ccancel()
-		_ = client.StopAndCancel(cctx)
-	}
+	w.stop(*grace)
 	shutdownCtx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer scancel()
 	_ = srv.Shutdown(shutdownCtx)

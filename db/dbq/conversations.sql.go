@@ -96,6 +96,50 @@ func (q *Queries) MarkMessagesSynced(ctx context.Context, arg MarkMessagesSynced
 	return err
 }
 
+const openConversationsNotTouchedSince = `-- name: OpenConversationsNotTouchedSince :many
+SELECT id, modified_at
+FROM conversations
+WHERE source = $1
+  AND deleted_at IS NULL
+  AND (status IS NULL OR status NOT IN ('resolved', 'closed'))
+  AND synced_at < $2::timestamptz
+ORDER BY id
+LIMIT $3
+`
+
+type OpenConversationsNotTouchedSinceParams struct {
+	Source        string
+	TouchedBefore time.Time
+	MaxRows       int32
+}
+
+type OpenConversationsNotTouchedSinceRow struct {
+	ID         string
+	ModifiedAt *time.Time
+}
+
+// Conversations not resolved or closed that this pass has not read: their
+// messages are re-read in case a new comment did not bump the conversation.
+func (q *Queries) OpenConversationsNotTouchedSince(ctx context.Context, arg OpenConversationsNotTouchedSinceParams) ([]OpenConversationsNotTouchedSinceRow, error) {
+	rows, err := q.db.Query(ctx, openConversationsNotTouchedSince, arg.Source, arg.TouchedBefore, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []OpenConversationsNotTouchedSinceRow
+	for rows.Next() {
+		var i OpenConversationsNotTouchedSinceRow
+		if err := rows.Scan(&i.ID, &i.ModifiedAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const upsertConversations = `-- name: UpsertConversations :many
 INSERT INTO conversations AS t (
     source, id, display_id, title, description, status, native_status, priority,

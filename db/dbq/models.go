@@ -129,7 +129,9 @@ type RiverJob struct {
 	Kind        string
 	Args        []byte
 	Metadata    []byte
+	Attempt     int16
 	AttemptedAt *time.Time
+	AttemptedBy []string
 	ScheduledAt time.Time
 }
 
@@ -183,16 +185,26 @@ type SyncRun struct {
 }
 
 type SyncState struct {
-	Source    string
-	Stream    string
-	Watermark *time.Time
-	Cursor    *string
-	UpdatedAt time.Time
-	RunID     *int64
-	PassKind  *string
-	PassSince *time.Time
-	PassMax   *time.Time
-	LastError *string
+	Source          string
+	Stream          string
+	Watermark       *time.Time
+	Cursor          *string
+	UpdatedAt       time.Time
+	RunID           *int64
+	PassKind        *string
+	PassSince       *time.Time
+	PassMax         *time.Time
+	PassRecheckOpen bool
+	OpenRecheckedAt *time.Time
+	LastError       *string
+}
+
+type SyncerProcess struct {
+	ClientID    string
+	Hostname    string
+	Pid         int32
+	StartedAt   time.Time
+	HeartbeatAt time.Time
 }
 
 type User struct {

@@ -65,25 +65,27 @@ func (q *Queries) AdvancePass(ctx context.Context, arg AdvancePassParams) error 
 }
 
 const beginPass = `-- name: BeginPass :one
-INSERT INTO sync_state AS s (source, stream, run_id, pass_kind, pass_since, cursor, pass_max, updated_at)
-VALUES ($1, $2, $3, $4, $5, NULL, NULL, now())
+INSERT INTO sync_state AS s (source, stream, run_id, pass_kind, pass_since, pass_recheck_open, cursor, pass_max, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, now())
 ON CONFLICT (source, stream) DO UPDATE SET
     run_id     = excluded.run_id,
     pass_kind  = excluded.pass_kind,
     pass_since = excluded.pass_since,
+    pass_recheck_open = excluded.pass_recheck_open,
     cursor     = NULL,
     pass_max   = NULL,
     updated_at = now()
 WHERE s.run_id IS NULL
-RETURNING source, stream, watermark, cursor, updated_at, run_id, pass_kind, pass_since, pass_max, last_error
+RETURNING source, stream, watermark, cursor, updated_at, run_id, pass_kind, pass_since, pass_max, pass_recheck_open, open_rechecked_at, last_error
 `
 
 type BeginPassParams struct {
-	Source    string
-	Stream    string
-	RunID     *int64
-	PassKind  *string
-	PassSince *time.Time
+	Source          string
+	Stream          string
+	RunID           *int64
+	PassKind        *string
+	PassSince       *time.Time
+	PassRecheckOpen bool
 }
 
 // Starts a pass of a stream unless one is in flight; returns the state, whose
@@ -95,6 +97,7 @@ func (q *Queries) BeginPass(ctx context.Context, arg BeginPassParams) (SyncState
 		arg.RunID,
 		arg.PassKind,
 		arg.PassSince,
+		arg.PassRecheckOpen,
 	)
 	var i SyncState
 	err := row.Scan(
@@ -107,6 +110,8 @@ func (q *Queries) BeginPass(ctx context.Context, arg BeginPassParams) (SyncState
 		&i.PassKind,
 		&i.PassSince,
 		&i.PassMax,
+		&i.PassRecheckOpen,
+		&i.OpenRecheckedAt,
 		&i.LastError,
 	)
 	return i, err
@@ -121,6 +126,8 @@ SET watermark  = GREATEST(watermark, GREATEST(pass_max, $1::timestamptz)),
     pass_since = NULL,
     pass_max   = NULL,
     last_error = NULL,
+    open_rechecked_at = CASE WHEN pass_recheck_open OR pass_kind = 'backfill' THEN now() ELSE open_rechecked_at END,
+    pass_recheck_open = false,
     updated_at = now()
 WHERE source = $2 AND stream = $3 AND run_id = $4
 `
@@ -145,7 +152,7 @@ func (q *Queries) FinishPass(ctx context.Context, arg FinishPassParams) error {
 }
 
 const getSyncState = `-- name: GetSyncState :one
-SELECT source, stream, watermark, cursor, updated_at, run_id, pass_kind, pass_since, pass_max, last_error FROM sync_state WHERE source = $1 AND stream = $2
+SELECT source, stream, watermark, cursor, updated_at, run_id, pass_kind, pass_since, pass_max, pass_recheck_open, open_rechecked_at, last_error FROM sync_state WHERE source = $1 AND stream = $2
 `
 
 type GetSyncStateParams struct {
@@ -166,13 +173,15 @@ func (q *Queries) GetSyncState(ctx context.Context, arg GetSyncStateParams) (Syn
 		&i.PassKind,
 		&i.PassSince,
 		&i.PassMax,
+		&i.PassRecheckOpen,
+		&i.OpenRecheckedAt,
 		&i.LastError,
 	)
 	return i, err
 }
 
 const getSyncStateForUpdate = `-- name: GetSyncStateForUpdate :one
-SELECT source, stream, watermark, cursor, updated_at, run_id, pass_kind, pass_since, pass_max, last_error FROM sync_state WHERE source = $1 AND stream = $2 FOR UPDATE
+SELECT source, stream, watermark, cursor, updated_at, run_id, pass_kind, pass_since, pass_max, pass_recheck_open, open_rechecked_at, last_error FROM sync_state WHERE source = $1 AND stream = $2 FOR UPDATE
 `
 
 type GetSyncStateForUpdateParams struct {
@@ -193,13 +202,15 @@ func (q *Queries) GetSyncStateForUpdate(ctx context.Context, arg GetSyncStateFor
 		&i.PassKind,
 		&i.PassSince,
 		&i.PassMax,
+		&i.PassRecheckOpen,
+		&i.OpenRecheckedAt,
 		&i.LastError,
 	)
 	return i, err
 }
 
 const listSyncStates = `-- name: ListSyncStates :many
-SELECT source, stream, watermark, cursor, updated_at, run_id, pass_kind, pass_since, pass_max, last_error FROM sync_state ORDER BY source, stream
+SELECT source, stream, watermark, cursor, updated_at, run_id, pass_kind, pass_since, pass_max, pass_recheck_open, open_rechecked_at, last_error FROM sync_state ORDER BY source, stream
 `
 
 func (q *Queries) ListSyncStates(ctx context.Context) ([]SyncState, error) {
@@ -221,6 +232,8 @@ func (q *Queries) ListSyncStates(ctx context.Context) ([]SyncState, error) {
 			&i.PassKind,
 			&i.PassSince,
 			&i.PassMax,
+			&i.PassRecheckOpen,
+			&i.OpenRecheckedAt,
 			&i.LastError,
 		); err != nil {
 			return nil, err

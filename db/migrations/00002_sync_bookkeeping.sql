@@ -17,6 +17,11 @@ CREATE TABLE sync_state (
     pass_kind  text,
     pass_since timestamptz,
     pass_max   timestamptz,
+    -- Whether the pass in flight re-reads the messages of every open
+    -- conversation at its end (a new comment may not bump its conversation's
+    -- modification time), and when that was last done.
+    pass_recheck_open boolean NOT NULL DEFAULT false,
+    open_rechecked_at timestamptz,
     -- The source's last fatal error (bad credentials), cleared by a good pass.
     last_error text,
     PRIMARY KEY (source, stream)
@@ -61,7 +66,20 @@ CREATE TABLE source_pauses (
     reason       text        NOT NULL
 );
 
+-- Every syncer process that works jobs, with its heartbeat. The jobs a
+-- process was running when it died (SIGKILL, OOM, power loss) are handed back
+-- to the queue as soon as its heartbeat stops, instead of waiting for River's
+-- stuck-job rescue.
+CREATE TABLE syncer_processes (
+    client_id    text        PRIMARY KEY,
+    hostname     text        NOT NULL,
+    pid          integer     NOT NULL,
+    started_at   timestamptz NOT NULL DEFAULT now(),
+    heartbeat_at timestamptz NOT NULL DEFAULT now()
+);
+
 -- +goose Down
+DROP TABLE syncer_processes;
 DROP TABLE source_pauses;
 DROP TABLE quarantine;
 DROP TABLE sync_runs;

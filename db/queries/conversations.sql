@@ -60,3 +60,15 @@ WITH conv AS (
 UPDATE messages AS m SET deleted_at = COALESCE(m.deleted_at, now())
 FROM conv
 WHERE m.source = @source::text AND m.conversation_id = conv.conversation_id;
+
+-- name: OpenConversationsNotTouchedSince :many
+-- Conversations not resolved or closed that this pass has not read: their
+-- messages are re-read in case a new comment did not bump the conversation.
+SELECT id, modified_at
+FROM conversations
+WHERE source = @source
+  AND deleted_at IS NULL
+  AND (status IS NULL OR status NOT IN ('resolved', 'closed'))
+  AND synced_at < @touched_before::timestamptz
+ORDER BY id
+LIMIT @max_rows;

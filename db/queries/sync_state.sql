@@ -7,12 +7,13 @@ SELECT * FROM sync_state WHERE source = @source AND stream = @stream FOR UPDATE;
 -- name: BeginPass :one
 -- Starts a pass of a stream unless one is in flight; returns the state, whose
 -- run_id is the pass in flight either way.
-INSERT INTO sync_state AS s (source, stream, run_id, pass_kind, pass_since, cursor, pass_max, updated_at)
-VALUES (@source, @stream, @run_id, @pass_kind, @pass_since, NULL, NULL, now())
+INSERT INTO sync_state AS s (source, stream, run_id, pass_kind, pass_since, pass_recheck_open, cursor, pass_max, updated_at)
+VALUES (@source, @stream, @run_id, @pass_kind, @pass_since, @pass_recheck_open, NULL, NULL, now())
 ON CONFLICT (source, stream) DO UPDATE SET
     run_id     = excluded.run_id,
     pass_kind  = excluded.pass_kind,
     pass_since = excluded.pass_since,
+    pass_recheck_open = excluded.pass_recheck_open,
     cursor     = NULL,
     pass_max   = NULL,
     updated_at = now()
@@ -39,6 +40,8 @@ SET watermark  = GREATEST(watermark, GREATEST(pass_max, sqlc.narg(page_max)::tim
     pass_since = NULL,
     pass_max   = NULL,
     last_error = NULL,
+    open_rechecked_at = CASE WHEN pass_recheck_open OR pass_kind = 'backfill' THEN now() ELSE open_rechecked_at END,
+    pass_recheck_open = false,
     updated_at = now()
 WHERE source = @source AND stream = @stream AND run_id = @run_id;
 

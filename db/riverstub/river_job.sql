@@ -7,6 +7,8 @@ CREATE TABLE river_job (
     kind         text        NOT NULL,
     args         jsonb       NOT NULL,
     metadata     jsonb       NOT NULL,
+    attempt      smallint    NOT NULL,
     attempted_at timestamptz,
+    attempted_by text[],
     scheduled_at timestamptz NOT NULL
 );

@@ -1,0 +1,29 @@
+-- name: Heartbeat :exec
+INSERT INTO syncer_processes (client_id, hostname, pid)
+VALUES (@client_id, @hostname, @pid)
+ON CONFLICT (client_id) DO UPDATE SET heartbeat_at = now();
+
+-- name: Deregister :exec
+DELETE FROM syncer_processes WHERE client_id = @client_id;
+
+-- name: ReleaseJobsOfDeadProcesses :many
+-- Hands the jobs that a dead process was running back to the queue, at once.
+-- The interrupted attempt is not counted: dying was not the job's fault.
+-- Only processes that registered here are judged, so jobs of other River
+-- clients sharing the database are never touched.
+UPDATE river_job AS j
+SET state = 'available', scheduled_at = now(), attempt = GREATEST(j.attempt - 1, 0)
+FROM syncer_processes AS p
+WHERE j.state = 'running'
+  AND j.attempted_by[cardinality(j.attempted_by)] = p.client_id
+  AND p.heartbeat_at < now() - make_interval(secs => @stale_after_seconds::float8)
+RETURNING j.id;
+
+-- name: ForgetDeadProcesses :exec
+-- Forgets processes long dead whose jobs have all been handed back.
+DELETE FROM syncer_processes AS p
+WHERE p.heartbeat_at < now() - interval '1 hour'
+  AND NOT EXISTS (
+      SELECT 1 FROM river_job j
+      WHERE j.state = 'running' AND j.attempted_by[cardinality(j.attempted_by)] = p.client_id
+  );
