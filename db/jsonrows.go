@@ -12,6 +12,12 @@ import (
 // fields and in the raw vendor documents alike, so it is removed here, once,
 // for every table.
 func jsonRows[T any](rows []T) ([]byte, error) {
+	if len(rows) == 0 {
+		// A nil slice would encode as null, which jsonb_to_recordset refuses;
+		// an empty set of links is common (a page where no conversation has
+		// an SLA) and means "none".
+		return []byte("[]"), nil
+	}
 	b, err := json.Marshal(rows)
 	if err != nil {
 		return nil, fmt.Errorf("encode %T rows: %w", rows, err)

@@ -82,9 +82,7 @@ func (c *Client) ListConversations(ctx context.Context, q fetcher.ConversationQu
 	}
 	page := &fetcher.ConversationPage{NextCursor: resp.NextCursor}
 	for _, raw := range resp.Conversations {
-		if err := normalizeConversation(raw, page); err != nil {
-			quarantine(&page.Batch, streamConversations, raw, err)
-		}
+		addConversation(raw, page)
 	}
 	return page, nil
 }
@@ -102,9 +100,7 @@ func (c *Client) ListMessages(ctx context.Context, conversationID, cursor string
 	}
 	page := &fetcher.MessagePage{NextCursor: resp.NextCursor}
 	for _, raw := range resp.TimelineEntries {
-		if err := normalizeEntry(conversationID, raw, &page.Batch); err != nil {
-			quarantine(&page.Batch, streamMessages, raw, err)
-		}
+		addEntry(conversationID, raw, &page.Batch)
 	}
 	return page, nil
 }

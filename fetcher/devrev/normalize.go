@@ -19,6 +19,33 @@ const (
 	streamSLATrackers   = "sla_trackers"
 )
 
+// addConversation normalizes one conversation into page, whole or not at
+// all: a conversation that fails to normalize is quarantined with nothing of
+// it landing, so the mirror never holds half a record.
+func addConversation(raw json.RawMessage, page *fetcher.ConversationPage) {
+	one := &fetcher.ConversationPage{}
+	if err := normalizeConversation(raw, one); err != nil {
+		quarantine(&page.Batch, streamConversations, raw, err)
+		return
+	}
+	page.Batch.Merge(&one.Batch)
+	page.ChatIDs = append(page.ChatIDs, one.ChatIDs...)
+	page.SLATrackers = append(page.SLATrackers, one.SLATrackers...)
+	if one.MaxModified.After(page.MaxModified) {
+		page.MaxModified = one.MaxModified
+	}
+}
+
+// addEntry normalizes one timeline entry into b, whole or not at all.
+func addEntry(conversationID string, raw json.RawMessage, b *record.Batch) {
+	one := &record.Batch{}
+	if err := normalizeEntry(conversationID, raw, one); err != nil {
+		quarantine(b, streamMessages, raw, err)
+		return
+	}
+	b.Merge(one)
+}
+
 // normalizeConversation turns one conversation into records, adding them to
 // page. Its participants, tags and (when complete) SLA replace the mirror's.
 func normalizeConversation(raw json.RawMessage, page *fetcher.ConversationPage) error {
