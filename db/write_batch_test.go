@@ -117,8 +117,8 @@ func TestWriteBatch(t *testing.T) {
 		pool := dbtest.NewPool(t)
 		body := "hello"
 		write(t, pool, &record.Batch{Messages: []record.Message{{ID: "m1", ConversationID: "c1", Body: &body, ModifiedAt: t0, Raw: raw}}})
-		write(t, pool, &record.Batch{Messages: []record.Message{{ID: "m1", ConversationID: "c1", Deleted: true, ModifiedAt: t0.Add(time.Minute), Raw: raw}}})
-		require.Equal(t, "null deleted", queryString(t, pool,
+		write(t, pool, &record.Batch{Messages: []record.Message{{ID: "m1", ConversationID: "c1", ModifiedAt: t0.Add(time.Minute), Raw: raw}}})
+		require.Equal(t, "null live", queryString(t, pool,
 			"SELECT coalesce(body, 'null') || ' ' || CASE WHEN deleted_at IS NULL THEN 'live' ELSE 'deleted' END FROM messages"))
 	})
 

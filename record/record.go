@@ -52,8 +52,9 @@ type Conversation struct {
 	Raw          json.RawMessage `json:"raw"`
 }
 
-// Message is a row of the messages table. Body is nil for a deleted message,
-// which is also marked Deleted.
+// Message is a row of the messages table. Body is nil for a message deleted
+// at the source: the vendor still lists it (without its text), so its row
+// stays live; deleted_at is for messages that are gone altogether.
 type Message struct {
 	ID             string          `json:"id"`
 	ConversationID string          `json:"conversation_id"`
@@ -64,7 +65,6 @@ type Message struct {
 	Visibility     string          `json:"visibility,omitempty"`
 	CreatedAt      time.Time       `json:"created_at,omitzero"`
 	ModifiedAt     time.Time       `json:"modified_at,omitzero"`
-	Deleted        bool            `json:"deleted,omitempty"`
 	Raw            json.RawMessage `json:"raw"`
 }
 

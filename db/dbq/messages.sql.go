@@ -41,11 +41,10 @@ INSERT INTO messages AS t (
     created_at, modified_at, raw, synced_at, deleted_at
 )
 SELECT $1::text, r.id, r.conversation_id, r.author_id, r.author_type, r.body, r.body_type,
-       r.visibility, r.created_at, r.modified_at, r.raw, now(),
-       CASE WHEN r.deleted THEN now() END
+       r.visibility, r.created_at, r.modified_at, r.raw, now(), NULL
 FROM jsonb_to_recordset($2::jsonb) AS r(
     id text, conversation_id text, author_id text, author_type text, body text, body_type text,
-    visibility text, created_at timestamptz, modified_at timestamptz, raw jsonb, deleted boolean
+    visibility text, created_at timestamptz, modified_at timestamptz, raw jsonb
 )
 ON CONFLICT (source, id) DO UPDATE SET
     conversation_id = excluded.conversation_id,
@@ -58,8 +57,7 @@ ON CONFLICT (source, id) DO UPDATE SET
     modified_at     = excluded.modified_at,
     raw             = excluded.raw,
     synced_at       = excluded.synced_at,
-    -- A deleted message keeps the time it was first seen deleted.
-    deleted_at      = CASE WHEN excluded.deleted_at IS NOT NULL THEN COALESCE(t.deleted_at, excluded.deleted_at) END
+    deleted_at      = NULL
 WHERE t.modified_at IS NULL
    OR excluded.modified_at IS NULL
    OR excluded.modified_at >= t.modified_at
@@ -71,8 +69,7 @@ type UpsertMessagesParams struct {
 }
 
 // Upserts one page of messages; an older copy never overwrites a newer one.
-// A message the vendor reports deleted (kept without its body) is marked
-// deleted_at.
+// A message deleted at the source but still listed has a null body.
 func (q *Queries) UpsertMessages(ctx context.Context, arg UpsertMessagesParams) error {
 	_, err := q.db.Exec(ctx, upsertMessages, arg.Source, arg.Rows)
 	return err

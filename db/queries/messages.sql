@@ -1,17 +1,15 @@
 -- name: UpsertMessages :exec
 -- Upserts one page of messages; an older copy never overwrites a newer one.
--- A message the vendor reports deleted (kept without its body) is marked
--- deleted_at.
+-- A message deleted at the source but still listed has a null body.
 INSERT INTO messages AS t (
     source, id, conversation_id, author_id, author_type, body, body_type, visibility,
     created_at, modified_at, raw, synced_at, deleted_at
 )
 SELECT @source::text, r.id, r.conversation_id, r.author_id, r.author_type, r.body, r.body_type,
-       r.visibility, r.created_at, r.modified_at, r.raw, now(),
-       CASE WHEN r.deleted THEN now() END
+       r.visibility, r.created_at, r.modified_at, r.raw, now(), NULL
 FROM jsonb_to_recordset(@rows::jsonb) AS r(
     id text, conversation_id text, author_id text, author_type text, body text, body_type text,
-    visibility text, created_at timestamptz, modified_at timestamptz, raw jsonb, deleted boolean
+    visibility text, created_at timestamptz, modified_at timestamptz, raw jsonb
 )
 ON CONFLICT (source, id) DO UPDATE SET
     conversation_id = excluded.conversation_id,
@@ -24,8 +22,7 @@ ON CONFLICT (source, id) DO UPDATE SET
     modified_at     = excluded.modified_at,
     raw             = excluded.raw,
     synced_at       = excluded.synced_at,
-    -- A deleted message keeps the time it was first seen deleted.
-    deleted_at      = CASE WHEN excluded.deleted_at IS NOT NULL THEN COALESCE(t.deleted_at, excluded.deleted_at) END
+    deleted_at      = NULL
 WHERE t.modified_at IS NULL
    OR excluded.modified_at IS NULL
    OR excluded.modified_at >= t.modified_at;

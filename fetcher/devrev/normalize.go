@@ -239,7 +239,6 @@ func normalizeEntry(conversationID string, raw json.RawMessage, b *record.Batch)
 		Visibility:     visibility(e.Visibility),
 		CreatedAt:      e.CreatedDate.Time,
 		ModifiedAt:     e.ModifiedDate.Time,
-		Deleted:        e.Body == nil,
 		Raw:            raw,
 	}
 	if addUser(b, e.CreatedBy) {

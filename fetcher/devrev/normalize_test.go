@@ -154,7 +154,6 @@ func TestNormalizeEntry(t *testing.T) {
 		require.Len(t, b.Messages, 1)
 		m := b.Messages[0]
 		require.Equal(t, "hi 👋", *m.Body)
-		require.False(t, m.Deleted)
 		require.Equal(t, record.VisibilityInternal, m.Visibility)
 		require.Equal(t, record.AuthorAgent, m.AuthorType)
 		require.Equal(t, "don:conv/1", m.ConversationID)
@@ -169,7 +168,6 @@ func TestNormalizeEntry(t *testing.T) {
 		b, err := normalize(t, `{"type":"timeline_comment","id":"e2"}`)
 		require.NoError(t, err)
 		require.Nil(t, b.Messages[0].Body)
-		require.True(t, b.Messages[0].Deleted)
 		require.Equal(t, record.VisibilityPublic, b.Messages[0].Visibility, "unset visibility is external")
 	})
 

@@ -170,7 +170,7 @@ func compareComments(d *diffs, sc devrevtest.SnapConversation, m *mirror) {
 		delete(got, c.ID)
 		id := sc.ID + " comment " + c.ID
 		d.eq(id, "body", ptrStr(c.Body), ptrStr(msg.Body))
-		d.eq(id, "deleted", fmt.Sprint(c.Body == nil), fmt.Sprint(msg.DeletedAt != nil))
+		d.eq(id, "deleted_at", "<null>", fmtTimePtr(msg.DeletedAt))
 		d.eq(id, "author_id", c.AuthorID, str(msg.AuthorID))
 		d.eq(id, "visibility", visibility(c.Visibility), str(msg.Visibility))
 		d.eqTime(id, "created_at", c.CreatedDate, msg.CreatedAt)
@@ -306,6 +306,13 @@ func visibility(v string) string {
 }
 
 func str(p *string) string { return deref(p) }
+
+func fmtTimePtr(t *time.Time) string {
+	if t == nil {
+		return "<null>"
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
 
 func ptrStr(p *string) string {
 	if p == nil {

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/db/dbq"
+	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
+	"github.com/syncerhq/syncer/internal/dbtest"
+	"github.com/syncerhq/syncer/internal/devrevcheck"
+)
+
+// lockedBuffer collects a child process's output safely.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startDaemon starts `syncer run`; the returned func sends SIGTERM and waits.
+func startDaemon(t *testing.T, env []string) (*exec.Cmd, *lockedBuffer) {
+	t.Helper()
+	cmd := exec.Command(binary, "run")
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "SYNCER_INTERVAL=1s", "SYNCER_HTTP_ADDR=127.0.0.1:0"}, env...)
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd, out
+}
+
+// eventuallyExact waits until the mirror equals the workspace.
+func eventuallyExact(t *testing.T, pool *pgxpool.Pool, ws *devrevtest.Workspace, logs *lockedBuffer) {
+	t.Helper()
+	deadline := time.Now().Add(45 * time.Second)
+	var diffs []string
+	for time.Now().Before(deadline) {
+		var err error
+		diffs, err = devrevcheck.Compare(context.Background(), dbq.New(pool), "devrev", ws.Snapshot())
+		require.NoError(t, err)
+		if len(diffs) == 0 {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("mirror never became exact: %v\nlogs:\n%s", diffs, logs.String())
+}
+
+func TestRunDaemon(t *testing.T) {
+	t.Parallel()
+
+	fake := newFakeDevRev(t, 60, devrevtest.Options{EmptyPageRate: 0.1, Seed: 8})
+	dbURL := dbtest.NewURL(t)
+	pool, err := pgxpool.New(context.Background(), dbURL)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+
+	// Two daemons share one database, as a scaled-out deployment does.
+	first, logs := startDaemon(t, fake.env(dbURL))
+	second, logs2 := startDaemon(t, fake.env(dbURL))
+	eventuallyExact(t, pool, fake.ws, logs)
+
+	snap := fake.ws.Snapshot()
+	fake.ws.EditConversation(snap.Conversations[0].ID, "changed while the daemon runs")
+	fake.ws.AddComment(snap.Conversations[1].ID, "late reply", "external")
+	fake.ws.AddConversation("created while the daemon runs")
+	eventuallyExact(t, pool, fake.ws, logs)
+
+	var dupes int
+	require.NoError(t, pool.QueryRow(context.Background(),
+		"SELECT (SELECT count(*) - count(DISTINCT id) FROM conversations) + (SELECT count(*) - count(DISTINCT id) FROM messages)").Scan(&dupes))
+	require.Zero(t, dupes)
+
+	for _, d := range []struct {
+		cmd  *exec.Cmd
+		logs *lockedBuffer
+	}{{first, logs}, {second, logs2}} {
+		require.NoError(t, d.cmd.Process.Signal(syscall.SIGTERM))
+		done := make(chan error, 1)
+		go func() { done <- d.cmd.Wait() }()
+		select {
+		case err := <-done:
+			require.NoError(t, err, "the daemon exits 0 on SIGTERM; logs:\n%s", d.logs.String())
+		case <-time.After(40 * time.Second):
+			t.Fatalf("the daemon did not stop within its grace period; logs:\n%s", d.logs.String())
+		}
+		require.Contains(t, d.logs.String(), "stopped")
+		requireNoSecret(t, d.logs.String())
+	}
+}
