@@ -34,6 +34,9 @@ type Config struct {
 	// Overlap is how far before the watermark an incremental pass starts.
 	// Defaults to 5 minutes.
 	Overlap time.Duration
+	// SweepInterval is how often the daemon sweeps for deletes. Defaults to
+	// 30 minutes.
+	SweepInterval time.Duration
 	// Workers is the number of jobs run at once per process. Defaults to 16.
 	Workers int
 	// HTTPAddr is where the daemon serves /healthz. Defaults to ":8080".
@@ -64,14 +67,15 @@ type Source struct {
 
 // file is the YAML configuration file's shape.
 type file struct {
-	DatabaseURL  string   `yaml:"database_url"`
-	PassInterval string   `yaml:"interval"`
-	Overlap      string   `yaml:"overlap"`
-	Workers      int      `yaml:"workers"`
-	HTTPAddr     string   `yaml:"http_addr"`
-	LogLevel     string   `yaml:"log_level"`
-	LogFormat    string   `yaml:"log_format"`
-	Sources      []Source `yaml:"sources"`
+	DatabaseURL   string   `yaml:"database_url"`
+	PassInterval  string   `yaml:"interval"`
+	SweepInterval string   `yaml:"sweep_interval"`
+	Overlap       string   `yaml:"overlap"`
+	Workers       int      `yaml:"workers"`
+	HTTPAddr      string   `yaml:"http_addr"`
+	LogLevel      string   `yaml:"log_level"`
+	LogFormat     string   `yaml:"log_format"`
+	Sources       []Source `yaml:"sources"`
 }
 
 // Flags are the command-line settings shared by every command. Register them
@@ -130,6 +134,9 @@ func Load(flags Flags, lookup LookupFunc) (*Config, error) {
 		return nil, err
 	}
 	if cfg.Overlap, err = duration("overlap", 0, env("SYNCER_OVERLAP"), f.Overlap, 5*time.Minute); err != nil {
+		return nil, err
+	}
+	if cfg.SweepInterval, err = duration("sweep interval", 0, env("SYNCER_SWEEP_INTERVAL"), f.SweepInterval, 30*time.Minute); err != nil {
 		return nil, err
 	}
 	cfg.Workers = flags.Workers

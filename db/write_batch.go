@@ -69,6 +69,9 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch) 
 			res.Conversations = append(res.Conversations, wc)
 		}
 		res.Rows += len(out)
+		if err := resolveQuarantined(ctx, q, source, record.StreamConversations, convs, func(c record.Conversation) string { return c.ID }); err != nil {
+			return res, err
+		}
 	}
 	// Links of conversations absent from this batch's conversation list (a
 	// child stream refreshing SLA, say) are taken as they come.
@@ -152,6 +155,9 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch) 
 			return res, fmt.Errorf("upsert %d messages: %w", len(msgs), err)
 		}
 		res.Rows += len(msgs)
+		if err := resolveQuarantined(ctx, q, source, record.StreamMessages, msgs, func(m record.Message) string { return m.ID }); err != nil {
+			return res, err
+		}
 	}
 	if atts := dedupe(b.Attachments, func(a record.Attachment) string { return a.ID }, nil); len(atts) > 0 {
 		rows, err := jsonRows(atts)
@@ -174,6 +180,18 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch) 
 		}
 	}
 	return res, nil
+}
+
+// resolveQuarantined takes records that have now landed out of quarantine.
+func resolveQuarantined[T any](ctx context.Context, q *dbq.Queries, source, stream string, items []T, id func(T) string) error {
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = id(it)
+	}
+	if err := q.ResolveQuarantined(ctx, dbq.ResolveQuarantinedParams{Source: source, Stream: stream, RecordIds: ids}); err != nil {
+		return fmt.Errorf("resolve quarantined %s: %w", stream, err)
+	}
+	return nil
 }
 
 // dedupe keeps one record per key (the newer by newer when given, else the

@@ -14,6 +14,9 @@ type Source interface {
 	// ListConversations returns one page of conversations modified at or
 	// after q.ModifiedSince (all of them when it is zero).
 	ListConversations(ctx context.Context, q ConversationQuery) (*ConversationPage, error)
+	// GetConversation returns one conversation as a one-record page; one
+	// that is gone answers an error for which IsNotFound is true.
+	GetConversation(ctx context.Context, id string) (*ConversationPage, error)
 	// ListMessages returns one page of a conversation's messages.
 	ListMessages(ctx context.Context, conversationID, cursor string) (*MessagePage, error)
 	// GetChat returns a chat with its members.

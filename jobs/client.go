@@ -39,6 +39,7 @@ func NewClient(d *Deps, cfg ClientConfig) (*river.Client[pgx.Tx], error) {
 	river.AddWorker(workers, &MessagesWorker{Deps: d})
 	river.AddWorker(workers, &ChatWorker{Deps: d})
 	river.AddWorker(workers, &SLATrackerWorker{Deps: d})
+	river.AddWorker(workers, &VerifyConversationWorker{Deps: d})
 	river.AddWorker(workers, &StartPassesWorker{Deps: d})
 
 	var periodic []*river.PeriodicJob

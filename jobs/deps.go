@@ -25,6 +25,16 @@ type Deps struct {
 	// open conversations (see PassOptions.RecheckOpenAfter). Defaults to
 	// 15 minutes.
 	OpenRecheckInterval time.Duration
+	// SweepInterval is how often the daemon's pass is a sweep, which
+	// detects conversations deleted at the source. Defaults to 30 minutes.
+	SweepInterval time.Duration
+}
+
+func (d *Deps) sweepInterval() time.Duration {
+	if d.SweepInterval <= 0 {
+		return 30 * time.Minute
+	}
+	return d.SweepInterval
 }
 
 func (d *Deps) openRecheckInterval() time.Duration {

@@ -40,3 +40,30 @@ func insertOpts(source string, runID int64) *river.InsertOpts {
 func insertParams(args river.JobArgs, ref jobRef) river.InsertManyParams {
 	return river.InsertManyParams{Args: args, InsertOpts: insertOpts(ref.source, ref.runID)}
 }
+
+// uniqueJob is implemented by every job args type: its unique key, the same
+// fields River's unique insert looks at (those tagged river:"unique").
+type uniqueJob interface {
+	river.JobArgs
+	uniqueKey() string
+}
+
+// dedupeJobs drops jobs whose unique key is already in the list: River
+// refuses a batch insert that holds one unique key twice, and a page can ask
+// for the same child twice (a conversation listed twice, a quarantined
+// conversation that is also open).
+func dedupeJobs(params []river.InsertManyParams) []river.InsertManyParams {
+	seen := make(map[string]bool, len(params))
+	out := params[:0:0]
+	for _, p := range params {
+		if u, ok := p.Args.(uniqueJob); ok {
+			key := u.Kind() + "\x00" + u.uniqueKey()
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+		}
+		out = append(out, p)
+	}
+	return out
+}

@@ -57,6 +57,14 @@ func (d *Deps) jobFailed(ctx context.Context, job jobRef, stats *fetcher.Request
 
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		return river.JobSnooze(0)
+
+	case isPermanent(err):
+		// The vendor refused the request itself (a 4xx) or the listing is
+		// broken: the same request would fail the same way.
+		msg := fmt.Sprintf("%s job %d: %v", job.row.Kind, job.row.ID, err)
+		d.failRun(bg, job, msg)
+		d.Logger.Error().Str("source", job.source).Int64("job_id", job.row.ID).Str("kind", job.row.Kind).Err(err).Msg("job failed for good")
+		return river.JobCancel(err)
 	}
 
 	if job.row.Attempt >= job.row.MaxAttempts {
@@ -83,4 +91,20 @@ func (d *Deps) pausedFor(ctx context.Context, source string) (time.Duration, err
 		return 0, fmt.Errorf("read pause of source %s: %w", source, err)
 	}
 	return time.Until(until), nil
+}
+
+// permanentError is a failure that retrying cannot fix.
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+func permanent(err error) error { return &permanentError{err: err} }
+
+// isPermanent reports whether retrying err is pointless: a broken listing,
+// or a 4xx other than a rate limit (those are handled before).
+func isPermanent(err error) bool {
+	var perm *permanentError
+	var apiErr *fetcher.APIError
+	return errors.As(err, &perm) || errors.As(err, &apiErr)
 }

@@ -78,6 +78,7 @@ func commitPageOnce[T river.JobArgs](ctx context.Context, d *Deps, c pageCommit[
 			if err != nil {
 				return fmt.Errorf("river client: %w", err)
 			}
+			next = dedupeJobs(next)
 			if _, err := client.InsertManyTx(ctx, tx, next); err != nil {
 				return fmt.Errorf("queue %d jobs: %w", len(next), err)
 			}

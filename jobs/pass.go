@@ -24,6 +24,11 @@ const (
 	// PassIncremental reads what changed since the watermark, minus the
 	// overlap window.
 	PassIncremental PassKind = "incremental"
+	// PassSweep reads the whole listing, like a backfill, and then checks
+	// every mirrored conversation it did not show: a get that answers 404
+	// marks it deleted. Vendors' change listings return no tombstones, so
+	// this is how deletes are found.
+	PassSweep PassKind = "sweep"
 )
 
 // Pass is a pass in flight over one source.
@@ -78,6 +83,7 @@ func StartPass(ctx context.Context, d *Deps, client *river.Client[pgx.Tx], sourc
 			case kind == PassBackfill && !since.IsZero():
 				passSince = &since
 			case kind == PassIncremental && state.Watermark != nil:
+				// A sweep reads everything: it has no lower bound.
 				t := state.Watermark.Add(-d.overlap())
 				passSince = &t
 			}

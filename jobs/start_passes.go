@@ -3,11 +3,14 @@ package jobs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+
+	"github.com/syncerhq/syncer/db/dbq"
 )
 
 // StartPassesArgs is the daemon's periodic job: it starts an incremental pass
@@ -39,13 +42,23 @@ func (w *StartPassesWorker) Work(ctx context.Context, job *river.Job[StartPasses
 	}
 	sort.Strings(names)
 	var errs []error
+	q := dbq.New(w.Deps.Pool)
 	for _, name := range names {
-		pass, err := StartPass(ctx, w.Deps, client, name, PassOptions{Kind: PassIncremental, RecheckOpenAfter: w.Deps.openRecheckInterval()})
+		kind := PassIncremental
+		state, err := q.GetSyncState(ctx, dbq.GetSyncStateParams{Source: name, Stream: StreamConversations})
+		if err != nil && !isNoRows(err) {
+			errs = append(errs, fmt.Errorf("read sync state of %s: %w", name, err))
+			continue
+		}
+		if state.SweptAt == nil || time.Since(*state.SweptAt) >= w.Deps.sweepInterval() {
+			kind = PassSweep
+		}
+		pass, err := StartPass(ctx, w.Deps, client, name, PassOptions{Kind: kind, RecheckOpenAfter: w.Deps.openRecheckInterval()})
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		w.Deps.Logger.Debug().Str("source", name).Int64("run_id", pass.RunID).Bool("resumed", pass.Resumed).Msg("pass started")
+		w.Deps.Logger.Debug().Str("source", name).Int64("run_id", pass.RunID).Str("kind", string(pass.Kind)).Bool("resumed", pass.Resumed).Msg("pass started")
 	}
 	return errors.Join(errs...)
 }

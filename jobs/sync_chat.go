@@ -23,6 +23,8 @@ type ChatArgs struct {
 // Kind implements river.JobArgs.
 func (ChatArgs) Kind() string { return "sync_chat" }
 
+func (a ChatArgs) uniqueKey() string { return a.Source + "\x00" + a.ChatID }
+
 // ChatWorker syncs chats.
 type ChatWorker struct {
 	river.WorkerDefaults[ChatArgs]

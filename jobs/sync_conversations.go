@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -11,6 +12,7 @@ import (
 	"github.com/syncerhq/syncer/db"
 	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/record"
 )
 
 // ConversationsArgs is a job that syncs the next page of a source's
@@ -23,6 +25,8 @@ type ConversationsArgs struct {
 
 // Kind implements river.JobArgs.
 func (ConversationsArgs) Kind() string { return "sync_conversations" }
+
+func (a ConversationsArgs) uniqueKey() string { return a.Source }
 
 // ConversationsWorker syncs pages of conversations.
 type ConversationsWorker struct {
@@ -70,7 +74,7 @@ func (w *ConversationsWorker) Work(ctx context.Context, job *river.Job[Conversat
 		return d.jobFailed(ctx, ref, stats, err)
 	}
 	if page.NextCursor != "" && page.NextCursor == cursor {
-		return d.jobFailed(ctx, ref, stats, fmt.Errorf("conversations.list returned the same cursor it was given (%q): the listing does not advance", cursor))
+		return d.jobFailed(ctx, ref, stats, permanent(fmt.Errorf("the conversation listing returned the cursor it was given (%q) and does not advance", cursor)))
 	}
 
 	written, err := commitPage(ctx, d, pageCommit[ConversationsArgs]{
@@ -91,21 +95,15 @@ func (w *ConversationsWorker) Work(ctx context.Context, job *river.Job[Conversat
 // step moves the pass past the page and lists the jobs that follow from it.
 func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, state dbq.SyncState, page *fetcher.ConversationPage, written db.WriteResult) ([]river.InsertManyParams, error) {
 	q := dbq.New(tx)
-	var next []river.InsertManyParams
 	var pageMax *time.Time
 	if !page.MaxModified.IsZero() {
 		pageMax = &page.MaxModified
 	}
-	for _, c := range written.Conversations {
-		if c.MessagesBehind {
-			next = append(next, insertParams(MessagesArgs{Source: ref.source, ConversationID: c.ID, ForModifiedAt: c.ModifiedAt, RunID: ref.runID}, ref))
+	next := childJobs(ref, page, written)
+	if PassKind(deref(state.PassKind)) == PassSweep {
+		if err := q.MarkListed(ctx, dbq.MarkListedParams{Source: ref.source, Ids: listedIDs(page)}); err != nil {
+			return nil, fmt.Errorf("mark listed: %w", err)
 		}
-	}
-	for _, chatID := range uniqueStrings(page.ChatIDs) {
-		next = append(next, insertParams(ChatArgs{Source: ref.source, ChatID: chatID, RunID: ref.runID}, ref))
-	}
-	for _, t := range page.SLATrackers {
-		next = append(next, insertParams(SLATrackerArgs{Source: ref.source, ConversationID: t.ConversationID, Tracker: t, RunID: ref.runID}, ref))
 	}
 
 	if page.NextCursor != "" {
@@ -139,6 +137,20 @@ func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, s
 	for _, c := range behind {
 		next = append(next, insertParams(MessagesArgs{Source: ref.source, ConversationID: c.ID, ForModifiedAt: deref(c.ModifiedAt), RunID: ref.runID}, ref))
 	}
+	if PassKind(deref(state.PassKind)) == PassSweep {
+		gone, err := q.ConversationsNotListedSince(ctx, dbq.ConversationsNotListedSinceParams{Source: ref.source, ListedBefore: run.StartedAt})
+		if err != nil {
+			return nil, fmt.Errorf("find conversations the sweep did not see: %w", err)
+		}
+		for _, id := range gone {
+			next = append(next, insertParams(VerifyConversationArgs{Source: ref.source, ConversationID: id, RunID: ref.runID}, ref))
+		}
+	}
+	retries, err := quarantineRetries(ctx, q, ref)
+	if err != nil {
+		return nil, err
+	}
+	next = append(next, retries...)
 	if state.PassRecheckOpen {
 		open, err := q.OpenConversationsNotTouchedSince(ctx, dbq.OpenConversationsNotTouchedSinceParams{
 			Source: ref.source, TouchedBefore: run.StartedAt, MaxRows: recoveryBatch,
@@ -148,6 +160,60 @@ func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, s
 		}
 		for _, c := range open {
 			next = append(next, insertParams(MessagesArgs{Source: ref.source, ConversationID: c.ID, ForModifiedAt: deref(c.ModifiedAt), RunID: ref.runID}, ref))
+		}
+	}
+	return next, nil
+}
+
+// childJobs are the jobs that follow from a page of conversations: the
+// messages of conversations whose history is behind, the chats they
+// reference, and SLA trackers not embedded in them.
+func childJobs(ref jobRef, page *fetcher.ConversationPage, written db.WriteResult) []river.InsertManyParams {
+	var next []river.InsertManyParams
+	for _, c := range written.Conversations {
+		if c.MessagesBehind {
+			next = append(next, insertParams(MessagesArgs{Source: ref.source, ConversationID: c.ID, ForModifiedAt: c.ModifiedAt, RunID: ref.runID}, ref))
+		}
+	}
+	for _, chatID := range uniqueStrings(page.ChatIDs) {
+		next = append(next, insertParams(ChatArgs{Source: ref.source, ChatID: chatID, RunID: ref.runID}, ref))
+	}
+	for _, t := range page.SLATrackers {
+		next = append(next, insertParams(SLATrackerArgs{Source: ref.source, ConversationID: t.ConversationID, Tracker: t, RunID: ref.runID}, ref))
+	}
+	return next
+}
+
+// listedIDs are the ids of every conversation a page showed, quarantined ones
+// included: they exist at the source even if they could not be stored.
+func listedIDs(page *fetcher.ConversationPage) []string {
+	ids := make([]string, 0, len(page.Batch.Conversations)+len(page.Batch.Quarantined))
+	for _, c := range page.Batch.Conversations {
+		ids = append(ids, c.ID)
+	}
+	for _, q := range page.Batch.Quarantined {
+		if q.Stream == record.StreamConversations {
+			ids = append(ids, q.RecordID)
+		}
+	}
+	return ids
+}
+
+// quarantineRetries fetches again, at the end of every pass, the records
+// still in quarantine: a vendor may have fixed them, or a newer syncer may
+// decode them now.
+func quarantineRetries(ctx context.Context, q *dbq.Queries, ref jobRef) ([]river.InsertManyParams, error) {
+	open, err := q.OpenQuarantine(ctx, dbq.OpenQuarantineParams{Source: ref.source, MaxRows: recoveryBatch})
+	if err != nil {
+		return nil, fmt.Errorf("read quarantine: %w", err)
+	}
+	var next []river.InsertManyParams
+	for _, r := range open {
+		switch {
+		case r.Stream == record.StreamConversations && !strings.HasPrefix(r.RecordID, "unidentified:"):
+			next = append(next, insertParams(VerifyConversationArgs{Source: ref.source, ConversationID: r.RecordID, RunID: ref.runID}, ref))
+		case r.ParentID != nil && *r.ParentID != "":
+			next = append(next, insertParams(MessagesArgs{Source: ref.source, ConversationID: *r.ParentID, RunID: ref.runID}, ref))
 		}
 	}
 	return next, nil

@@ -31,6 +31,8 @@ type MessagesArgs struct {
 // Kind implements river.JobArgs.
 func (MessagesArgs) Kind() string { return "sync_messages" }
 
+func (a MessagesArgs) uniqueKey() string { return a.Source + "\x00" + a.ConversationID }
+
 // MessagesWorker syncs pages of messages.
 type MessagesWorker struct {
 	river.WorkerDefaults[MessagesArgs]
@@ -63,16 +65,16 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 	page, err := src.ListMessages(fetcher.WithStats(ctx, stats), args.ConversationID, args.Cursor)
 	if fetcher.IsNotFound(err) {
 		// The conversation is gone: mark it so instead of retrying forever.
-		return d.markConversationGone(ctx, job, ref, stats)
+		return markConversationGone(ctx, d, job, ref, args.ConversationID, stats)
 	}
 	if err != nil {
 		return d.jobFailed(ctx, ref, stats, err)
 	}
 	switch {
 	case page.NextCursor != "" && page.NextCursor == args.Cursor:
-		return d.jobFailed(ctx, ref, stats, fmt.Errorf("messages of %s: the listing returned the cursor it was given (%q) and does not advance", args.ConversationID, args.Cursor))
+		return d.jobFailed(ctx, ref, stats, permanent(fmt.Errorf("messages of %s: the listing returned the cursor it was given (%q) and does not advance", args.ConversationID, args.Cursor)))
 	case page.NextCursor != "" && args.Page+1 >= maxMessagePages:
-		return d.jobFailed(ctx, ref, stats, fmt.Errorf("messages of %s: still not at the end after %d pages; the cursor seems to cycle", args.ConversationID, maxMessagePages))
+		return d.jobFailed(ctx, ref, stats, permanent(fmt.Errorf("messages of %s: still not at the end after %d pages; the cursor seems to cycle", args.ConversationID, maxMessagePages)))
 	}
 
 	_, err = commitPage(ctx, d, pageCommit[MessagesArgs]{
@@ -98,17 +100,18 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 	return nil
 }
 
-// markConversationGone soft-deletes a conversation the vendor no longer has.
-func (d *Deps) markConversationGone(ctx context.Context, job *river.Job[MessagesArgs], ref jobRef, stats *fetcher.RequestStats) error {
-	_, err := commitPage(ctx, d, pageCommit[MessagesArgs]{
+// markConversationGone soft-deletes a conversation the vendor no longer
+// has, with its messages, completing job in the same transaction.
+func markConversationGone[T river.JobArgs](ctx context.Context, d *Deps, job *river.Job[T], ref jobRef, conversationID string, stats *fetcher.RequestStats) error {
+	_, err := commitPage(ctx, d, pageCommit[T]{
 		job: job, ref: ref, stats: stats,
 		stepFunc: func(ctx context.Context, tx pgx.Tx, _ db.WriteResult) ([]river.InsertManyParams, error) {
-			return nil, dbq.New(tx).MarkConversationDeleted(ctx, dbq.MarkConversationDeletedParams{Source: ref.source, ID: job.Args.ConversationID})
+			return nil, dbq.New(tx).MarkConversationDeleted(ctx, dbq.MarkConversationDeletedParams{Source: ref.source, ID: conversationID})
 		},
 	})
 	if err != nil {
 		return d.jobFailed(ctx, ref, stats, err)
 	}
-	d.Logger.Info().Str("source", ref.source).Str("conversation_id", job.Args.ConversationID).Msg("conversation gone at the source; marked deleted")
+	d.Logger.Info().Str("source", ref.source).Str("conversation_id", conversationID).Msg("conversation gone at the source; marked deleted")
 	return nil
 }

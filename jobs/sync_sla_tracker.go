@@ -22,6 +22,8 @@ type SLATrackerArgs struct {
 // Kind implements river.JobArgs.
 func (SLATrackerArgs) Kind() string { return "sync_sla_tracker" }
 
+func (a SLATrackerArgs) uniqueKey() string { return a.Source + "\x00" + a.ConversationID }
+
 // SLATrackerWorker syncs SLA trackers.
 type SLATrackerWorker struct {
 	river.WorkerDefaults[SLATrackerArgs]

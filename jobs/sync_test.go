@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
 	"github.com/syncerhq/syncer/internal/dbtest"
 	"github.com/syncerhq/syncer/internal/devrevcheck"
+	"github.com/syncerhq/syncer/internal/faultproxy"
 	"github.com/syncerhq/syncer/jobs"
 )
 
@@ -33,6 +35,7 @@ type testBundle struct {
 	pool   *pgxpool.Pool
 	ws     *devrevtest.Workspace
 	server *devrevtest.Server
+	proxy  *faultproxy.Proxy
 	deps   *jobs.Deps
 	client *river.Client[pgx.Tx]
 }
@@ -43,6 +46,9 @@ type setupOpts struct {
 	server        devrevtest.Options
 	pageSize      int
 	clientToken   string
+	// faults are applied by a proxy in front of the fake API.
+	faults []faultproxy.Rule
+	http   fetcher.Config
 }
 
 func setup(t *testing.T, opts setupOpts) *testBundle {
@@ -65,13 +71,18 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 	})
 	server := devrevtest.NewServer(ws, opts.server)
 	t.Cleanup(server.Close)
+	proxy := faultproxy.New(server.Handler(), opts.faults...)
+	front := httptest.NewServer(proxy)
+	t.Cleanup(front.Close)
 
+	if opts.http.MaxInlineWait == 0 {
+		opts.http.MaxInlineWait = 2 * time.Second
+	}
 	src, err := devrev.NewClient(devrev.Config{
-		BaseURL: server.URL(), Token: opts.clientToken, PageSize: opts.pageSize,
-		HTTP: fetcher.Config{MaxInlineWait: 2 * time.Second},
+		BaseURL: front.URL, Token: opts.clientToken, PageSize: opts.pageSize, HTTP: opts.http,
 	})
 	require.NoError(t, err)
-	b := &testBundle{pool: dbtest.NewPool(t), ws: ws, server: server}
+	b := &testBundle{pool: dbtest.NewPool(t), ws: ws, server: server, proxy: proxy}
 	b.deps = &jobs.Deps{
 		Pool: b.pool, Sources: map[string]fetcher.Source{testSource: src},
 		Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),

@@ -5,6 +5,15 @@ import (
 	"time"
 )
 
+// Streams name the kinds of record a source yields, as the quarantine and
+// the logs record them.
+const (
+	StreamConversations = "conversations"
+	StreamMessages      = "messages"
+	StreamChats         = "chats"
+	StreamSLATrackers   = "sla_trackers"
+)
+
 // Conversation statuses, normalized across vendors. The vendor's own value is
 // kept in NativeStatus.
 const (
@@ -149,6 +158,9 @@ type Attachment struct {
 type Quarantined struct {
 	Stream   string `json:"stream"`
 	RecordID string `json:"record_id"`
+	// ParentID names the record's parent (a message's conversation), so a
+	// later pass can fetch it again.
+	ParentID string `json:"parent_id,omitempty"`
 	Raw      string `json:"raw"`
 	Error    string `json:"error"`
 }

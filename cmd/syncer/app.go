@@ -84,7 +84,7 @@ func openApp(ctx context.Context, e env, flags config.Flags, needSources bool) (
 		pool.Close()
 		return nil, usageError{err}
 	}
-	a.deps = &jobs.Deps{Pool: pool, Sources: sources, Logger: log, Overlap: cfg.Overlap}
+	a.deps = &jobs.Deps{Pool: pool, Sources: sources, Logger: log, Overlap: cfg.Overlap, SweepInterval: cfg.SweepInterval}
 	return a, nil
 }
 

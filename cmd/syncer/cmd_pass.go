@@ -27,13 +27,19 @@ func cmdPass(ctx context.Context, e env, name string, args []string) error {
 	fs := newFlagSet(name, e, &flags)
 	fs.Var(&sources, "source", "source to sync (repeatable; default: every configured source)")
 	var sinceFlag *string
+	var sweep *bool
 	if name == "backfill" {
 		sinceFlag = fs.String("since", "", "only conversations modified since TIME (RFC 3339 or YYYY-MM-DD)")
+	} else {
+		sweep = fs.Bool("sweep", false, "list everything and mark conversations deleted at the source")
 	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	kind := jobs.PassIncremental
+	if sweep != nil && *sweep {
+		kind = jobs.PassSweep
+	}
 	var since time.Time
 	if name == "backfill" {
 		kind = jobs.PassBackfill

@@ -25,7 +25,9 @@ Usage:
   syncer run                         daemon: workers + periodic incremental passes; /healthz
   syncer backfill [--source NAME]... [--since TIME]
                                      full history to completion; re-running resumes
-  syncer sync [--source NAME]...     one incremental pass to completion, then exit
+  syncer sync [--source NAME]... [--sweep]
+                                     one incremental pass to completion, then exit;
+                                     --sweep also marks conversations deleted at the source
   syncer status [--json]             per source and stream: watermark, last run, rows, queue
   syncer demo                        mirror a simulated DevRev workspace (no setup needed)
 

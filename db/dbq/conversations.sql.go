@@ -55,6 +55,40 @@ func (q *Queries) ConversationsNeedingMessages(ctx context.Context, arg Conversa
 	return items, nil
 }
 
+const conversationsNotListedSince = `-- name: ConversationsNotListedSince :many
+SELECT id FROM conversations
+WHERE source = $1 AND deleted_at IS NULL AND listed_at < $2::timestamptz
+ORDER BY id
+`
+
+type ConversationsNotListedSinceParams struct {
+	Source       string
+	ListedBefore time.Time
+}
+
+// Live conversations a complete listing did not show: deleted at the source,
+// or moved while the listing ran. Each is checked with a get before it is
+// marked deleted.
+func (q *Queries) ConversationsNotListedSince(ctx context.Context, arg ConversationsNotListedSinceParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, conversationsNotListedSince, arg.Source, arg.ListedBefore)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const markConversationDeleted = `-- name: MarkConversationDeleted :exec
 WITH conv AS (
     UPDATE conversations AS c SET deleted_at = COALESCE(c.deleted_at, now())
@@ -74,6 +108,23 @@ type MarkConversationDeletedParams struct {
 // Soft-deletes a conversation the vendor no longer has, with its messages.
 func (q *Queries) MarkConversationDeleted(ctx context.Context, arg MarkConversationDeletedParams) error {
 	_, err := q.db.Exec(ctx, markConversationDeleted, arg.Source, arg.ID)
+	return err
+}
+
+const markListed = `-- name: MarkListed :exec
+UPDATE conversations SET listed_at = now()
+WHERE source = $1 AND id = ANY($2::text[])
+`
+
+type MarkListedParams struct {
+	Source string
+	Ids    []string
+}
+
+// Records that a listing showed these conversations, including those whose
+// row was not rewritten (unchanged, or quarantined).
+func (q *Queries) MarkListed(ctx context.Context, arg MarkListedParams) error {
+	_, err := q.db.Exec(ctx, markListed, arg.Source, arg.Ids)
 	return err
 }
 
@@ -163,6 +214,7 @@ ON CONFLICT (source, id) DO UPDATE SET
     modified_at   = excluded.modified_at,
     raw           = excluded.raw,
     synced_at     = excluded.synced_at,
+    listed_at     = excluded.synced_at,
     deleted_at    = NULL
 WHERE t.modified_at IS NULL
    OR excluded.modified_at IS NULL

@@ -57,6 +57,7 @@ type Conversation struct {
 	SyncedAt          time.Time
 	DeletedAt         *time.Time
 	MessagesSyncedFor *time.Time
+	ListedAt          time.Time
 }
 
 type ConversationParticipant struct {
@@ -115,6 +116,7 @@ type Quarantine struct {
 	Source      string
 	Stream      string
 	RecordID    string
+	ParentID    *string
 	Raw         string
 	Error       string
 	FirstSeenAt time.Time
@@ -196,6 +198,7 @@ type SyncState struct {
 	PassMax         *time.Time
 	PassRecheckOpen bool
 	OpenRecheckedAt *time.Time
+	SweptAt         *time.Time
 	LastError       *string
 }
 

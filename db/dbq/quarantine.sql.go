@@ -43,11 +43,52 @@ func (q *Queries) CountOpenQuarantine(ctx context.Context) ([]CountOpenQuarantin
 	return items, nil
 }
 
+const openQuarantine = `-- name: OpenQuarantine :many
+SELECT stream, record_id, parent_id
+FROM quarantine
+WHERE source = $1 AND resolved_at IS NULL
+ORDER BY stream, record_id
+LIMIT $2
+`
+
+type OpenQuarantineParams struct {
+	Source  string
+	MaxRows int32
+}
+
+type OpenQuarantineRow struct {
+	Stream   string
+	RecordID string
+	ParentID *string
+}
+
+// The records of a source still in quarantine, to fetch again.
+func (q *Queries) OpenQuarantine(ctx context.Context, arg OpenQuarantineParams) ([]OpenQuarantineRow, error) {
+	rows, err := q.db.Query(ctx, openQuarantine, arg.Source, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []OpenQuarantineRow
+	for rows.Next() {
+		var i OpenQuarantineRow
+		if err := rows.Scan(&i.Stream, &i.RecordID, &i.ParentID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const quarantineRecords = `-- name: QuarantineRecords :exec
-INSERT INTO quarantine AS q (source, stream, record_id, raw, error)
-SELECT $1::text, r.stream, r.record_id, r.raw, r.error
-FROM jsonb_to_recordset($2::jsonb) AS r(stream text, record_id text, raw text, error text)
+INSERT INTO quarantine AS q (source, stream, record_id, parent_id, raw, error)
+SELECT $1::text, r.stream, r.record_id, r.parent_id, r.raw, r.error
+FROM jsonb_to_recordset($2::jsonb) AS r(stream text, record_id text, parent_id text, raw text, error text)
 ON CONFLICT (source, stream, record_id) DO UPDATE SET
+    parent_id    = excluded.parent_id,
     raw          = excluded.raw,
     error        = excluded.error,
     last_seen_at = now(),

@@ -76,7 +76,7 @@ ON CONFLICT (source, stream) DO UPDATE SET
     pass_max   = NULL,
     updated_at = now()
 WHERE s.run_id IS NULL
-RETURNING source, stream, watermark, cursor, updated_at, run_id, pass_kind, pass_since, pass_max, pass_recheck_open, open_rechecked_at, last_error
+RETURNING source, stream, watermark, cursor, updated_at, run_id, pass_kind, pass_since, pass_max, pass_recheck_open, open_rechecked_at, swept_at, last_error
 `
 
 type BeginPassParams struct {
@@ -112,6 +112,7 @@ func (q *Queries) BeginPass(ctx context.Context, arg BeginPassParams) (SyncState
 		&i.PassMax,
 		&i.PassRecheckOpen,
 		&i.OpenRecheckedAt,
+		&i.SweptAt,
 		&i.LastError,
 	)
 	return i, err
@@ -126,7 +127,8 @@ SET watermark  = GREATEST(watermark, GREATEST(pass_max, $1::timestamptz)),
     pass_since = NULL,
     pass_max   = NULL,
     last_error = NULL,
-    open_rechecked_at = CASE WHEN pass_recheck_open OR pass_kind = 'backfill' THEN now() ELSE open_rechecked_at END,
+    open_rechecked_at = CASE WHEN pass_recheck_open OR pass_kind IN ('backfill', 'sweep') THEN now() ELSE open_rechecked_at END,
+    swept_at   = CASE WHEN pass_kind = 'sweep' THEN now() ELSE swept_at END,
     pass_recheck_open = false,
     updated_at = now()
 WHERE source = $2 AND stream = $3 AND run_id = $4
@@ -152,7 +154,7 @@ func (q *Queries) FinishPass(ctx context.Context, arg FinishPassParams) error {
 }
 
 const getSyncState = `-- name: GetSyncState :one
-SELECT source, stream, watermark, cursor, updated_at, run_id, pass_kind, pass_since, pass_max, pass_recheck_open, open_rechecked_at, last_error FROM sync_state WHERE source = $1 AND stream = $2
+SELECT source, stream, watermark, cursor, updated_at, run_id, pass_kind, pass_since, pass_max, pass_recheck_open, open_rechecked_at, swept_at, last_error FROM sync_state WHERE source = $1 AND stream = $2
 `
 
 type GetSyncStateParams struct {
@@ -175,13 +177,14 @@ func (q *Queries) GetSyncState(ctx context.Context, arg GetSyncStateParams) (Syn
 		&i.PassMax,
 		&i.PassRecheckOpen,
 		&i.OpenRecheckedAt,
+		&i.SweptAt,
 		&i.LastError,
 	)
 	return i, err
 }
 
 const getSyncStateForUpdate = `-- name: GetSyncStateForUpdate :one
-SELECT source, stream, watermark, cursor, updated_at, run_id, pass_kind, pass_since, pass_max, pass_recheck_open, open_rechecked_at, last_error FROM sync_state WHERE source = $1 AND stream = $2 FOR UPDATE
+SELECT source, stream, watermark, cursor, updated_at, run_id, pass_kind, pass_since, pass_max, pass_recheck_open, open_rechecked_at, swept_at, last_error FROM sync_state WHERE source = $1 AND stream = $2 FOR UPDATE
 `
 
 type GetSyncStateForUpdateParams struct {
@@ -204,13 +207,14 @@ func (q *Queries) GetSyncStateForUpdate(ctx context.Context, arg GetSyncStateFor
 		&i.PassMax,
 		&i.PassRecheckOpen,
 		&i.OpenRecheckedAt,
+		&i.SweptAt,
 		&i.LastError,
 	)
 	return i, err
 }
 
 const listSyncStates = `-- name: ListSyncStates :many
-SELECT source, stream, watermark, cursor, updated_at, run_id, pass_kind, pass_since, pass_max, pass_recheck_open, open_rechecked_at, last_error FROM sync_state ORDER BY source, stream
+SELECT source, stream, watermark, cursor, updated_at, run_id, pass_kind, pass_since, pass_max, pass_recheck_open, open_rechecked_at, swept_at, last_error FROM sync_state ORDER BY source, stream
 `
 
 func (q *Queries) ListSyncStates(ctx context.Context) ([]SyncState, error) {
@@ -234,6 +238,7 @@ func (q *Queries) ListSyncStates(ctx context.Context) ([]SyncState, error) {
 			&i.PassMax,
 			&i.PassRecheckOpen,
 			&i.OpenRecheckedAt,
+			&i.SweptAt,
 			&i.LastError,
 		); err != nil {
 			return nil, err

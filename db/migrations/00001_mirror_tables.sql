@@ -20,6 +20,9 @@ CREATE TABLE conversations (
     -- The modified_at for which the full message history was last read to the
     -- end. Behind modified_at means the messages still have to be (re)read.
     messages_synced_for timestamptz,
+    -- When a listing of the source last showed this conversation; a sweep
+    -- checks those it did not show for deletion.
+    listed_at     timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (source, id),
     CONSTRAINT conversations_status_check
         CHECK (status IN ('open', 'pending', 'snoozed', 'resolved', 'closed'))

@@ -22,6 +22,8 @@ CREATE TABLE sync_state (
     -- modification time), and when that was last done.
     pass_recheck_open boolean NOT NULL DEFAULT false,
     open_rechecked_at timestamptz,
+    -- When a sweep (a full listing that detects deletes) last finished.
+    swept_at   timestamptz,
     -- The source's last fatal error (bad credentials), cleared by a good pass.
     last_error text,
     PRIMARY KEY (source, stream)
@@ -40,7 +42,7 @@ CREATE TABLE sync_runs (
     rate_limited bigint      NOT NULL DEFAULT 0,
     error        text,
     CONSTRAINT sync_runs_status_check CHECK (status IN ('running', 'succeeded', 'failed')),
-    CONSTRAINT sync_runs_kind_check CHECK (kind IN ('backfill', 'incremental'))
+    CONSTRAINT sync_runs_kind_check CHECK (kind IN ('backfill', 'incremental', 'sweep'))
 );
 CREATE INDEX sync_runs_source_stream_idx ON sync_runs (source, stream, started_at DESC);
 
@@ -49,6 +51,9 @@ CREATE TABLE quarantine (
     source        text        NOT NULL,
     stream        text        NOT NULL,
     record_id     text        NOT NULL,
+    -- The record's parent, when it has one (a message's conversation), so
+    -- that a later pass can fetch the record again.
+    parent_id     text,
     raw           text        NOT NULL,
     error         text        NOT NULL,
     first_seen_at timestamptz NOT NULL DEFAULT now(),

@@ -24,6 +24,7 @@ ON CONFLICT (source, id) DO UPDATE SET
     modified_at   = excluded.modified_at,
     raw           = excluded.raw,
     synced_at     = excluded.synced_at,
+    listed_at     = excluded.synced_at,
     deleted_at    = NULL
 WHERE t.modified_at IS NULL
    OR excluded.modified_at IS NULL
@@ -72,3 +73,17 @@ WHERE source = @source
   AND synced_at < @touched_before::timestamptz
 ORDER BY id
 LIMIT @max_rows;
+
+-- name: MarkListed :exec
+-- Records that a listing showed these conversations, including those whose
+-- row was not rewritten (unchanged, or quarantined).
+UPDATE conversations SET listed_at = now()
+WHERE source = @source AND id = ANY(@ids::text[]);
+
+-- name: ConversationsNotListedSince :many
+-- Live conversations a complete listing did not show: deleted at the source,
+-- or moved while the listing ran. Each is checked with a get before it is
+-- marked deleted.
+SELECT id FROM conversations
+WHERE source = @source AND deleted_at IS NULL AND listed_at < @listed_before::timestamptz
+ORDER BY id;

@@ -40,7 +40,8 @@ SET watermark  = GREATEST(watermark, GREATEST(pass_max, sqlc.narg(page_max)::tim
     pass_since = NULL,
     pass_max   = NULL,
     last_error = NULL,
-    open_rechecked_at = CASE WHEN pass_recheck_open OR pass_kind = 'backfill' THEN now() ELSE open_rechecked_at END,
+    open_rechecked_at = CASE WHEN pass_recheck_open OR pass_kind IN ('backfill', 'sweep') THEN now() ELSE open_rechecked_at END,
+    swept_at   = CASE WHEN pass_kind = 'sweep' THEN now() ELSE swept_at END,
     pass_recheck_open = false,
     updated_at = now()
 WHERE source = @source AND stream = @stream AND run_id = @run_id;

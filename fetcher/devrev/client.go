@@ -87,6 +87,18 @@ func (c *Client) ListConversations(ctx context.Context, q fetcher.ConversationQu
 	return page, nil
 }
 
+// GetConversation returns one conversation as a one-record page; a
+// conversation that is gone is a not-found error.
+func (c *Client) GetConversation(ctx context.Context, id string) (*fetcher.ConversationPage, error) {
+	var resp conversationsGetResponse
+	if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: "/conversations.get", Query: url.Values{"id": {id}}}, &resp); err != nil {
+		return nil, err
+	}
+	page := &fetcher.ConversationPage{}
+	addConversation(resp.Conversation, page)
+	return page, nil
+}
+
 // ListMessages returns one page of a conversation's timeline. Only comments
 // are messages. A page may be empty while the listing goes on.
 func (c *Client) ListMessages(ctx context.Context, conversationID, cursor string) (*fetcher.MessagePage, error) {
@@ -115,7 +127,7 @@ func (c *Client) GetChat(ctx context.Context, chatID string) (*record.Batch, err
 	b, err := normalizeChat(resp.Chat)
 	if err != nil {
 		b = &record.Batch{}
-		quarantine(b, streamChats, resp.Chat, err)
+		quarantine(b, record.StreamChats, "", resp.Chat, err)
 	}
 	return b, nil
 }
@@ -129,7 +141,7 @@ func (c *Client) GetSLATracker(ctx context.Context, ref fetcher.SLATrackerRef) (
 	b, err := normalizeTracker(ref, resp.SLATracker)
 	if err != nil {
 		b = &record.Batch{}
-		quarantine(b, streamSLATrackers, resp.SLATracker, err)
+		quarantine(b, record.StreamSLATrackers, ref.ConversationID, resp.SLATracker, err)
 	}
 	return b, nil
 }

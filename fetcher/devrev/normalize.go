@@ -11,21 +11,13 @@ import (
 	"github.com/syncerhq/syncer/record"
 )
 
-// Streams, as recorded in the quarantine.
-const (
-	streamConversations = "conversations"
-	streamMessages      = "messages"
-	streamChats         = "chats"
-	streamSLATrackers   = "sla_trackers"
-)
-
 // addConversation normalizes one conversation into page, whole or not at
 // all: a conversation that fails to normalize is quarantined with nothing of
 // it landing, so the mirror never holds half a record.
 func addConversation(raw json.RawMessage, page *fetcher.ConversationPage) {
 	one := &fetcher.ConversationPage{}
 	if err := normalizeConversation(raw, one); err != nil {
-		quarantine(&page.Batch, streamConversations, raw, err)
+		quarantine(&page.Batch, record.StreamConversations, "", raw, err)
 		return
 	}
 	page.Batch.Merge(&one.Batch)
@@ -40,7 +32,7 @@ func addConversation(raw json.RawMessage, page *fetcher.ConversationPage) {
 func addEntry(conversationID string, raw json.RawMessage, b *record.Batch) {
 	one := &record.Batch{}
 	if err := normalizeEntry(conversationID, raw, one); err != nil {
-		quarantine(b, streamMessages, raw, err)
+		quarantine(b, record.StreamMessages, conversationID, raw, err)
 		return
 	}
 	b.Merge(one)
@@ -352,8 +344,9 @@ func authorType(userType string) string {
 	return ""
 }
 
-// quarantine records a vendor record that could not be normalized.
-func quarantine(b *record.Batch, stream string, raw json.RawMessage, err error) {
+// quarantine records a vendor record that could not be normalized, with its
+// parent's id when it has one.
+func quarantine(b *record.Batch, stream, parentID string, raw json.RawMessage, err error) {
 	var ids struct {
 		ID string `json:"id"`
 	}
@@ -364,5 +357,5 @@ func quarantine(b *record.Batch, stream string, raw json.RawMessage, err error) 
 		_, _ = h.Write(raw)
 		id = fmt.Sprintf("unidentified:%x", h.Sum64())
 	}
-	b.Quarantined = append(b.Quarantined, record.Quarantined{Stream: stream, RecordID: id, Raw: string(raw), Error: err.Error()})
+	b.Quarantined = append(b.Quarantined, record.Quarantined{Stream: stream, RecordID: id, ParentID: parentID, Raw: string(raw), Error: err.Error()})
 }

@@ -1,0 +1,101 @@
+package chatvolttest
+
+import (
+	"net/http"
+	"strings"
+	"time"
+)
+
+// statusLaravelRateLimited is the non-standard status ("Page Expired" in
+// Laravel) that Chatvolt is reported to answer instead of 429 at times.
+const statusLaravelRateLimited = 419
+
+// authenticate returns the request's API key and whether it is accepted.
+func (s *Server) authenticate(r *http.Request) (string, bool) {
+	scheme, key, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		key = ""
+	}
+	key = strings.TrimSpace(key)
+	return key, s.opts.APIKey == "" || key == s.opts.APIKey
+}
+
+// rateWindow is one key's fixed window.
+type rateWindow struct {
+	start time.Time
+	used  int
+}
+
+// admit applies the per-key rate limit. Over the limit it writes 429 or 419,
+// alternately, without Retry-After (the real API sends none; the provider
+// notes advise waiting 60 s), and returns false.
+func (s *Server) admit(w http.ResponseWriter, key string) bool {
+	if s.opts.RateLimit <= 0 {
+		return true
+	}
+	now := time.Now()
+	s.mu.Lock()
+	win := s.windows[key]
+	if win == nil || !now.Before(win.start.Add(s.opts.RateWindow)) {
+		win = &rateWindow{start: now}
+		s.windows[key] = win
+	}
+	allowed := win.used < s.opts.RateLimit
+	status := http.StatusTooManyRequests
+	if allowed {
+		win.used++
+	} else {
+		s.stats.RateLimited++
+		s.limitedSeq++
+		if s.limitedSeq%2 == 0 {
+			status = statusLaravelRateLimited
+		}
+	}
+	s.mu.Unlock()
+	if !allowed {
+		writeError(w, status, "Too many requests")
+	}
+	return allowed
+}
+
+// fail injects a transient server error with probability FailureRate,
+// alternating 500 and 503 so that clients prove they retry both.
+func (s *Server) fail(w http.ResponseWriter) bool {
+	if s.opts.FailureRate <= 0 {
+		return false
+	}
+	s.mu.Lock()
+	hit := s.rng.Float64() < s.opts.FailureRate
+	var seq int
+	if hit {
+		s.failSeq++
+		seq = s.failSeq
+		s.stats.Failures++
+	}
+	s.mu.Unlock()
+	switch {
+	case !hit:
+		return false
+	case seq%2 == 1:
+		writeError(w, http.StatusInternalServerError, "Internal server error")
+	default:
+		writeError(w, http.StatusServiceUnavailable, "Service unavailable")
+	}
+	return true
+}
+
+// delay waits Options.Latency, or less if the client gives up. It reports
+// whether to go on.
+func (s *Server) delay(r *http.Request) bool {
+	if s.opts.Latency <= 0 {
+		return true
+	}
+	t := time.NewTimer(s.opts.Latency)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}

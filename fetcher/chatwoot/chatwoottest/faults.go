@@ -1,0 +1,110 @@
+package chatwoottest
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// authenticate checks the api_access_token header.
+func (s *Server) authenticate(r *http.Request) bool {
+	if s.opts.Token == "" {
+		return true
+	}
+	return r.Header.Get("api_access_token") == s.opts.Token
+}
+
+// rateBucket is one client's count in one period.
+type rateBucket struct {
+	period int64 // the window's index since the Unix epoch
+	count  int
+}
+
+// admit applies the rate limit the way rack-attack's throttle does: a counter
+// per client and period, where the period is wall-clock time divided by the
+// window, so windows start at fixed instants rather than at a client's first
+// request. Over the limit it writes rack-attack's default response, which
+// carries no Retry-After and no rate-limit headers, and returns false.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request) bool {
+	if s.opts.RateLimit <= 0 {
+		return true
+	}
+	period := s.opts.NowFunc().UnixNano() / int64(s.opts.RateWindow)
+	key := r.Header.Get("api_access_token")
+	s.mu.Lock()
+	b := s.buckets[key]
+	if b == nil || b.period != period {
+		b = &rateBucket{period: period}
+		s.buckets[key] = b
+	}
+	b.count++
+	allowed := b.count <= s.opts.RateLimit
+	if !allowed {
+		s.stats.RateLimited++
+	}
+	s.mu.Unlock()
+	if allowed {
+		return true
+	}
+	writeText(w, http.StatusTooManyRequests, "text/plain", "Retry later\n")
+	return false
+}
+
+// fail injects a transient failure with probability FailureRate, cycling
+// through what a Chatwoot deployment returns when it struggles: the Rails
+// app's 500, then the reverse proxy's 502 and 503 HTML pages.
+func (s *Server) fail(w http.ResponseWriter) bool {
+	if s.opts.FailureRate <= 0 {
+		return false
+	}
+	s.mu.Lock()
+	hit := s.rng.Float64() < s.opts.FailureRate
+	var seq int
+	if hit {
+		s.errSeq++
+		seq = s.errSeq
+		s.stats.Failures++
+	}
+	s.mu.Unlock()
+	if !hit {
+		return false
+	}
+	switch seq % 3 {
+	case 1:
+		writeJSON(w, http.StatusInternalServerError, errorBody{Error: "Internal Server Error"})
+	case 2:
+		writeText(w, http.StatusBadGateway, "text/html", nginxPage("502 Bad Gateway"))
+	default:
+		writeText(w, http.StatusServiceUnavailable, "text/html", nginxPage("503 Service Temporarily Unavailable"))
+	}
+	return true
+}
+
+func nginxPage(title string) string {
+	return "<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title +
+		"</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+}
+
+func writeText(w http.ResponseWriter, status int, contentType, body string) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(body))
+}
+
+// delay waits Options.Latency, or less if the client gives up. It reports
+// whether to go on.
+func (s *Server) delay(r *http.Request) bool {
+	if s.opts.Latency <= 0 {
+		return true
+	}
+	t := time.NewTimer(s.opts.Latency)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}

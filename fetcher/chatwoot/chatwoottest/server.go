@@ -1,0 +1,221 @@
+package chatwoottest
+
+import (
+	"encoding/json"
+	"maps"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Options configures a Server's behaviour: auth and the faults real Chatwoot
+// exhibits. The zero value is a well-behaved API that accepts any token, with
+// the public client API disabled.
+type Options struct {
+	// Token is the value clients must send in the api_access_token header; a
+	// missing or different one gets 401. It belongs to agent 1, an
+	// administrator, who sees every conversation ("mine" counts are its
+	// assignments). Defaults to "", which accepts any request.
+	Token string
+	// Seed makes fault injection deterministic. Defaults to 0.
+	Seed int64
+	// RateLimit is how many requests one client (one api_access_token value;
+	// the public API shares the empty one) may make per RateWindow; over it
+	// is 429 with Content-Type text/plain, body "Retry later\n" and no
+	// Retry-After header, as rack-attack answers. Every request counts, the
+	// refused ones too. Defaults to 0: no limit.
+	RateLimit int
+	// RateWindow is the rate-limit period. Windows are aligned to the wall
+	// clock (multiples of the period since the Unix epoch), like
+	// rack-attack's period buckets, so a client that waits for the next
+	// window start is admitted again. Defaults to 1 minute.
+	RateWindow time.Duration
+	// FailureRate is the probability of a transient failure, in turn 500
+	// {"error":"Internal Server Error"}, 502 (an nginx HTML page) and 503
+	// (HTML). Defaults to 0.
+	FailureRate float64
+	// Latency is added to every response. Defaults to 0.
+	Latency time.Duration
+	// InboxIdentifier and ContactIdentifier enable the public client API for
+	// one contact: requests naming other identifiers get 404. Take them from
+	// Workspace.PublicIdentifiers. Defaults to "": public API disabled.
+	InboxIdentifier, ContactIdentifier string
+	// NowFunc is the wall clock the rate-limit windows use (the data's own
+	// clock is Workspace.Now). Defaults to time.Now.
+	NowFunc func() time.Time
+}
+
+// Stats counts requests a Server received.
+type Stats struct {
+	// Requests counts every request by route ("conversations.list",
+	// "conversations.get", "conversations.messages", "contacts.list",
+	// "agents.list", "public.conversations", "public.messages"; "unknown" for
+	// other paths), including the ones that were refused.
+	Requests map[string]int
+	// RateLimited counts 429 responses.
+	RateLimited int
+	// Failures counts injected 500, 502 and 503 responses.
+	Failures int
+	// Total counts all requests.
+	Total int
+}
+
+// Server serves a Workspace over Chatwoot's Application API and public client
+// API.
+type Server struct {
+	ws      *Workspace
+	opts    Options
+	handler http.Handler
+	ts      *httptest.Server
+
+	mu      sync.Mutex // guards the fields below
+	stats   Stats
+	buckets map[string]*rateBucket
+	rng     *rand.Rand
+	errSeq  int
+}
+
+// NewServer serves w on a loopback httptest server.
+func NewServer(w *Workspace, opts Options) *Server {
+	if opts.RateWindow <= 0 {
+		opts.RateWindow = time.Minute
+	}
+	if opts.NowFunc == nil {
+		opts.NowFunc = time.Now
+	}
+	s := &Server{
+		ws:      w,
+		opts:    opts,
+		stats:   Stats{Requests: map[string]int{}},
+		buckets: map[string]*rateBucket{},
+		rng:     rand.New(rand.NewPCG(uint64(opts.Seed), 0xfa17)),
+	}
+	const account = "/api/v1/accounts/{account_id}"
+	const public = "/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations"
+	mux := http.NewServeMux()
+	mux.Handle("GET "+account+"/conversations", s.route("conversations.list", true, s.listConversations))
+	mux.Handle("GET "+account+"/conversations/{conversation_id}", s.route("conversations.get", true, s.getConversation))
+	mux.Handle("GET "+account+"/conversations/{conversation_id}/messages", s.route("conversations.messages", true, s.listMessages))
+	mux.Handle("GET "+account+"/contacts", s.route("contacts.list", true, s.listContacts))
+	mux.Handle("GET "+account+"/agents", s.route("agents.list", true, s.listAgents))
+	mux.Handle("GET "+public, s.route("public.conversations", false, s.publicConversations))
+	mux.Handle("GET "+public+"/{conversation_id}/messages", s.route("public.messages", false, s.publicMessages))
+	mux.Handle("/", s.route("unknown", false, func(w http.ResponseWriter, _ *http.Request) { notFound(w) }))
+	s.handler = mux
+	s.ts = httptest.NewServer(s.handler)
+	return s
+}
+
+// URL is the base URL of the loopback server, without a trailing slash.
+func (s *Server) URL() string { return s.ts.URL }
+
+// Close stops the loopback server, waiting for requests in flight.
+func (s *Server) Close() { s.ts.Close() }
+
+// Handler serves the API, so that it can also run on another listener. It
+// shares stats and rate-limit windows with URL.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Stats returns a copy of the request counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.stats
+	st.Requests = maps.Clone(s.stats.Requests)
+	return st
+}
+
+// ResetStats zeroes the request counters (not the rate-limit windows).
+func (s *Server) ResetStats() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stats = Stats{Requests: map[string]int{}}
+}
+
+// route wraps an endpoint in what every request goes through, in the order a
+// real deployment applies it: latency, the rate limit (rack-attack runs
+// before the application, so unauthenticated requests count too), injected
+// failures, then authentication for the Application API.
+func (s *Server) route(name string, auth bool, serve func(http.ResponseWriter, *http.Request)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.count(name)
+		if !s.delay(r) || !s.admit(w, r) || s.fail(w) {
+			return
+		}
+		if auth && !s.authenticate(r) {
+			writeJSON(w, http.StatusUnauthorized, errorBody{Error: "You need to sign in or sign up before continuing."})
+			return
+		}
+		serve(w, r)
+	})
+}
+
+func (s *Server) count(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stats.Total++
+	s.stats.Requests[name]++
+}
+
+// errorBody is Chatwoot's {"error": …} error shape.
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+func notFound(w http.ResponseWriter) {
+	writeJSON(w, http.StatusNotFound, errorBody{Error: "Resource could not be found"})
+}
+
+// account checks the path's account id; a foreign or malformed one is 404.
+func (s *Server) account(w http.ResponseWriter, r *http.Request) bool {
+	id, err := strconv.Atoi(r.PathValue("account_id"))
+	if err != nil || id != s.ws.accountID {
+		notFound(w)
+		return false
+	}
+	return true
+}
+
+// writeJSON marshals before writing so that Content-Length is set and a
+// marshalling bug cannot produce half a body.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		body = []byte(`{"error":"chatwoottest: cannot encode response"}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// rubyInt is Ruby's String#to_i: an optional sign and the leading digits;
+// anything else is 0.
+func rubyInt(s string) int {
+	i := 0
+	if i < len(s) && (s[i] == '-' || s[i] == '+') {
+		i++
+	}
+	j := i
+	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+		j++
+	}
+	n, err := strconv.Atoi(s[:j])
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// pageParam is Kaminari's page: the number, or 1 when absent or not positive.
+func pageParam(s string) int {
+	if n := rubyInt(s); n > 0 {
+		return n
+	}
+	return 1
+}

@@ -1,0 +1,200 @@
+package jobs_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/db/dbq"
+	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/internal/faultproxy"
+	"github.com/syncerhq/syncer/jobs"
+)
+
+// TestVendorFaults runs passes against a fake API behind a proxy that breaks
+// answers the ways real APIs do. Passing faults slow a pass down and lose
+// nothing; lasting ones fail it with a clear error.
+func TestVendorFaults(t *testing.T) {
+	t.Parallel()
+
+	passing := []struct {
+		name  string
+		rules []faultproxy.Rule
+	}{
+		{"TruncatedJSON", []faultproxy.Rule{{PathSuffix: "/conversations.list", Times: 2, Fault: faultproxy.Truncated()}}},
+		{"HTMLWithStatus200", []faultproxy.Rule{{PathSuffix: "/timeline-entries.list", Times: 3, Fault: faultproxy.HTML200()}}},
+		{"EmptyBody", []faultproxy.Rule{{PathSuffix: "/conversations.list", Times: 2, Fault: faultproxy.EmptyBody()}}},
+		{"BurstOf503", []faultproxy.Rule{{PathSuffix: ".list", Times: 6, Fault: faultproxy.Status(http.StatusServiceUnavailable, `{"type":"service_unavailable"}`)}}},
+		{"DuplicateIDsInAPage", []faultproxy.Rule{
+			{PathSuffix: "/conversations.list", Fault: faultproxy.DuplicateFirst("conversations")},
+			{PathSuffix: "/timeline-entries.list", Fault: faultproxy.DuplicateFirst("timeline_entries")},
+		}},
+	}
+	for _, tc := range passing {
+		t.Run(tc.name+"LosesNothing", func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, setupOpts{conversations: 30, faults: tc.rules, pageSize: 10})
+			out := b.runPass(t, jobs.PassBackfill)
+			require.True(t, out.OK(), "failures: %v", out.Failures)
+			require.Positive(t, b.proxy.Applied(0), "the fault must actually happen")
+			b.requireExact(t)
+		})
+	}
+
+	t.Run("SlowResponsesTimeOutAndRetry", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, setupOpts{
+			conversations: 20,
+			faults:        []faultproxy.Rule{{PathSuffix: "/conversations.list", Times: 2, Fault: faultproxy.Slow(5 * time.Second)}},
+			http:          fetcher.Config{Timeout: 300 * time.Millisecond},
+		})
+		out := b.runPass(t, jobs.PassBackfill)
+		require.True(t, out.OK(), "failures: %v", out.Failures)
+		b.requireExact(t)
+	})
+
+	failing := []struct {
+		name  string
+		rules []faultproxy.Rule
+		http  fetcher.Config
+		want  string
+	}{
+		{"CursorThatNeverAdvances", []faultproxy.Rule{{PathSuffix: "/conversations.list", Fault: faultproxy.FreezeCursor()}}, fetcher.Config{}, "does not advance"},
+		{"BodyFarLargerThanExpected", []faultproxy.Rule{{PathSuffix: "/conversations.list", Fault: faultproxy.Huge(64 << 10)}}, fetcher.Config{MaxBodyBytes: 32 << 10}, "body_too_large"},
+		{"Forbidden", []faultproxy.Rule{{PathSuffix: "/conversations.list", Fault: faultproxy.Status(http.StatusForbidden, `{"type":"forbidden","message":"no access"}`)}}, fetcher.Config{}, "credentials refused"},
+		{"BadRequest", []faultproxy.Rule{{PathSuffix: "/conversations.list", Fault: faultproxy.Status(http.StatusBadRequest, `{"type":"bad_request","message":"limit too large"}`)}}, fetcher.Config{}, "bad_request: limit too large"},
+	}
+	for _, tc := range failing {
+		t.Run(tc.name+"FailsClearly", func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, setupOpts{conversations: 10, faults: tc.rules, http: tc.http, pageSize: 5})
+			started := time.Now()
+			out := b.runPass(t, jobs.PassBackfill)
+			require.False(t, out.OK())
+			require.Contains(t, strings.Join(out.Failures, "\n"), tc.want)
+			// Failing for good does not wait out the retry schedule.
+			require.Less(t, time.Since(started), 30*time.Second)
+			runs, err := dbq.New(b.pool).LatestRuns(context.Background())
+			require.NoError(t, err)
+			require.Equal(t, "failed", runs[0].Status)
+			require.Contains(t, *runs[0].Error, tc.want)
+		})
+	}
+
+	t.Run("NotFoundChildrenMarkTheirRecordsDeleted", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, setupOpts{conversations: 30})
+		require.True(t, b.runPass(t, jobs.PassBackfill).OK())
+		snap := b.ws.Snapshot()
+		gone := snap.Conversations[2]
+		// The conversation changes, then vanishes before its timeline is read.
+		b.ws.EditConversation(gone.ID, "about to vanish")
+		b.proxy.SetRules(faultproxy.Rule{
+			PathSuffix: "/timeline-entries.list",
+			Fault: func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+				if r.URL.Query().Get("object") == gone.ID {
+					b.ws.DeleteConversation(gone.ID)
+				}
+				next.ServeHTTP(w, r)
+			},
+		})
+		require.True(t, b.runPass(t, jobs.PassIncremental).OK())
+		b.requireExact(t)
+		var deletedMessages int
+		require.NoError(t, b.pool.QueryRow(context.Background(),
+			"SELECT count(*) FROM messages WHERE conversation_id = $1 AND deleted_at IS NOT NULL", gone.ID).Scan(&deletedMessages))
+		require.Equal(t, len(gone.Comments), deletedMessages, "the messages of a deleted conversation are marked too")
+	})
+
+	t.Run("BadRecordIsQuarantinedThenRetried", func(t *testing.T) {
+		t.Parallel()
+		var victim string
+		b := setup(t, setupOpts{conversations: 12, pageSize: 100, faults: []faultproxy.Rule{
+			{PathSuffix: "/conversations.list", Fault: faultproxy.RewriteJSON(func(_ *http.Request, body map[string]any) {
+				first := body["conversations"].([]any)[0].(map[string]any)
+				victim = first["id"].(string)
+				first["modified_date"] = "the day after tomorrow"
+			})},
+			// The get that retries it at the end of the pass is broken too.
+			{PathSuffix: "/conversations.get", Fault: faultproxy.RewriteJSON(func(_ *http.Request, body map[string]any) {
+				body["conversation"].(map[string]any)["modified_date"] = "the day after tomorrow"
+			})},
+		}})
+		require.True(t, b.runPass(t, jobs.PassBackfill).OK())
+		var quarantined, live int
+		require.NoError(t, b.pool.QueryRow(context.Background(),
+			"SELECT count(*) FROM quarantine WHERE resolved_at IS NULL AND stream = 'conversations'").Scan(&quarantined))
+		require.NoError(t, b.pool.QueryRow(context.Background(), "SELECT count(*) FROM conversations").Scan(&live))
+		require.Equal(t, 1, quarantined)
+		require.Equal(t, len(b.ws.Snapshot().Conversations)-1, live, "the rest of the page lands")
+		require.Positive(t, b.proxy.Applied(1), "the quarantined record is retried at the end of the pass")
+		var raw, msg string
+		require.NoError(t, b.pool.QueryRow(context.Background(),
+			"SELECT raw, error FROM quarantine WHERE record_id = $1", victim).Scan(&raw, &msg))
+		require.Contains(t, raw, "the day after tomorrow", "the raw body is kept")
+		require.Contains(t, msg, "timestamp")
+
+		// The vendor fixes the record: the next pass fetches it again.
+		b.proxy.SetRules()
+		require.True(t, b.runPass(t, jobs.PassIncremental).OK())
+		b.requireExact(t)
+		require.NoError(t, b.pool.QueryRow(context.Background(),
+			"SELECT count(*) FROM quarantine WHERE resolved_at IS NULL").Scan(&quarantined))
+		require.Zero(t, quarantined)
+	})
+}
+
+func TestSweep(t *testing.T) {
+	t.Parallel()
+
+	t.Run("MarksDeletedConversationsAndTheirMessages", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, setupOpts{conversations: 40, pageSize: 10})
+		require.True(t, b.runPass(t, jobs.PassBackfill).OK())
+		snap := b.ws.Snapshot()
+		for _, c := range snap.Conversations[:3] {
+			b.ws.DeleteConversation(c.ID)
+		}
+		// An incremental pass cannot see deletes; a sweep does.
+		require.True(t, b.runPass(t, jobs.PassSweep).OK())
+		b.requireExact(t)
+		var deleted, deletedMessages int
+		require.NoError(t, b.pool.QueryRow(context.Background(),
+			"SELECT count(*) FROM conversations WHERE deleted_at IS NOT NULL").Scan(&deleted))
+		require.Equal(t, 3, deleted)
+		require.NoError(t, b.pool.QueryRow(context.Background(),
+			"SELECT count(*) FROM messages WHERE deleted_at IS NOT NULL").Scan(&deletedMessages))
+		want := 0
+		for _, c := range snap.Conversations[:3] {
+			want += len(c.Comments)
+		}
+		require.Equal(t, want, deletedMessages)
+		require.Equal(t, 3, b.server.Stats().Requests["conversations.get"], "each suspect is verified with a get")
+	})
+
+	t.Run("AConversationMissedByTheListingIsNotDeleted", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, setupOpts{conversations: 20})
+		require.True(t, b.runPass(t, jobs.PassBackfill).OK())
+		victim := b.ws.Snapshot().Conversations[5].ID
+		// The listing drops a conversation that still exists, as a listing
+		// whose order shifts mid-sweep could.
+		b.proxy.SetRules(faultproxy.Rule{PathSuffix: "/conversations.list", Fault: faultproxy.RewriteJSON(func(_ *http.Request, body map[string]any) {
+			items, _ := body["conversations"].([]any)
+			kept := items[:0]
+			for _, it := range items {
+				if m, ok := it.(map[string]any); ok && m["id"] == victim {
+					continue
+				}
+				kept = append(kept, it)
+			}
+			body["conversations"] = kept
+		})})
+		require.True(t, b.runPass(t, jobs.PassSweep).OK())
+		b.requireExact(t)
+	})
+}

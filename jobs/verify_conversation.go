@@ -1,0 +1,69 @@
+package jobs
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/syncerhq/syncer/db"
+	"github.com/syncerhq/syncer/fetcher"
+)
+
+// VerifyConversationArgs is a job that fetches one conversation by id: to
+// confirm a delete a sweep suspects (404 marks it deleted; anything else
+// stores it), or to retry a conversation in quarantine.
+type VerifyConversationArgs struct {
+	Source         string `json:"source" river:"unique"`
+	ConversationID string `json:"conversation_id" river:"unique"`
+	RunID          int64  `json:"run_id"`
+}
+
+// Kind implements river.JobArgs.
+func (VerifyConversationArgs) Kind() string { return "verify_conversation" }
+
+func (a VerifyConversationArgs) uniqueKey() string { return a.Source + "\x00" + a.ConversationID }
+
+// VerifyConversationWorker checks single conversations.
+type VerifyConversationWorker struct {
+	river.WorkerDefaults[VerifyConversationArgs]
+	Deps *Deps
+}
+
+// Timeout bounds one conversation.
+func (w *VerifyConversationWorker) Timeout(*river.Job[VerifyConversationArgs]) time.Duration {
+	return pageTimeout
+}
+
+// Work fetches the conversation and stores it, or marks it deleted.
+func (w *VerifyConversationWorker) Work(ctx context.Context, job *river.Job[VerifyConversationArgs]) error {
+	d := w.Deps
+	ref := jobRef{source: job.Args.Source, runID: job.Args.RunID, row: job.JobRow}
+	src, err := d.source(ref.source)
+	if err != nil {
+		return err
+	}
+	if wait, err := d.pausedFor(ctx, ref.source); err != nil {
+		return err
+	} else if wait > 0 {
+		return river.JobSnooze(wait)
+	}
+	stats := &fetcher.RequestStats{}
+	page, err := src.GetConversation(fetcher.WithStats(ctx, stats), job.Args.ConversationID)
+	if fetcher.IsNotFound(err) {
+		return markConversationGone(ctx, d, job, ref, job.Args.ConversationID, stats)
+	}
+	if err != nil {
+		return d.jobFailed(ctx, ref, stats, err)
+	}
+	if _, err := commitPage(ctx, d, pageCommit[VerifyConversationArgs]{
+		job: job, ref: ref, batch: &page.Batch, stats: stats,
+		stepFunc: func(_ context.Context, _ pgx.Tx, written db.WriteResult) ([]river.InsertManyParams, error) {
+			return childJobs(ref, page, written), nil
+		},
+	}); err != nil {
+		return d.jobFailed(ctx, ref, stats, err)
+	}
+	return nil
+}
