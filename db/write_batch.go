@@ -21,6 +21,8 @@ type WrittenConversation struct {
 	// MessagesBehind is true when the conversation's message history was not
 	// read to the end for its current modification time.
 	MessagesBehind bool
+	// MessagesNeverSynced is true when it was never read to the end at all.
+	MessagesNeverSynced bool
 }
 
 // WriteResult says what WriteBatch stored.
@@ -60,7 +62,7 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch) 
 			return res, fmt.Errorf("upsert %d conversations: %w", len(convs), err)
 		}
 		for _, row := range out {
-			wc := WrittenConversation{ID: row.ID, MessagesBehind: true}
+			wc := WrittenConversation{ID: row.ID, MessagesBehind: true, MessagesNeverSynced: row.MessagesSyncedFor == nil}
 			if row.ModifiedAt != nil {
 				wc.ModifiedAt = *row.ModifiedAt
 				wc.MessagesBehind = row.MessagesSyncedFor == nil || !row.MessagesSyncedFor.Equal(*row.ModifiedAt)

@@ -18,7 +18,7 @@ type Source interface {
 	// that is gone answers an error for which IsNotFound is true.
 	GetConversation(ctx context.Context, id string) (*ConversationPage, error)
 	// ListMessages returns one page of a conversation's messages.
-	ListMessages(ctx context.Context, conversationID, cursor string) (*MessagePage, error)
+	ListMessages(ctx context.Context, q MessageQuery) (*MessagePage, error)
 	// GetChat returns a chat with its members.
 	GetChat(ctx context.Context, chatID string) (*record.Batch, error)
 	// GetSLATracker returns a conversation's SLA summary and metrics.
@@ -54,6 +54,20 @@ type SLATrackerRef struct {
 	ConversationID string             `json:"conversation_id"`
 	TrackerID      string             `json:"tracker_id"`
 	Summary        *record.SLASummary `json:"summary,omitempty"`
+}
+
+// MessageQuery selects a page of a conversation's messages.
+type MessageQuery struct {
+	ConversationID string
+	// Cursor is the vendor's (or the source's own) cursor from the previous
+	// page; empty for the first.
+	Cursor string
+	// Full asks for the whole history. Otherwise a source whose API cannot
+	// filter messages by change (Chatwoot, Chatvolt) pages back from the
+	// newest only until it reaches messages the mirror already has.
+	Full bool
+	// KnownFunc reports which of ids the mirror already holds.
+	KnownFunc func(ctx context.Context, ids []string) (map[string]bool, error)
 }
 
 // MessagePage is one page of a conversation's messages, normalized.

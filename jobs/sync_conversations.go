@@ -135,7 +135,9 @@ func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, s
 		return nil, fmt.Errorf("find conversations behind on messages: %w", err)
 	}
 	for _, c := range behind {
-		next = append(next, insertParams(MessagesArgs{Source: ref.source, ConversationID: c.ID, ForModifiedAt: deref(c.ModifiedAt), RunID: ref.runID}, ref))
+		next = append(next, insertParams(MessagesArgs{
+			Source: ref.source, ConversationID: c.ID, ForModifiedAt: deref(c.ModifiedAt), Full: c.MessagesSyncedFor == nil, RunID: ref.runID,
+		}, ref))
 	}
 	if PassKind(deref(state.PassKind)) == PassSweep {
 		gone, err := q.ConversationsNotListedSince(ctx, dbq.ConversationsNotListedSinceParams{Source: ref.source, ListedBefore: run.StartedAt})
@@ -172,7 +174,9 @@ func childJobs(ref jobRef, page *fetcher.ConversationPage, written db.WriteResul
 	var next []river.InsertManyParams
 	for _, c := range written.Conversations {
 		if c.MessagesBehind {
-			next = append(next, insertParams(MessagesArgs{Source: ref.source, ConversationID: c.ID, ForModifiedAt: c.ModifiedAt, RunID: ref.runID}, ref))
+			next = append(next, insertParams(MessagesArgs{
+				Source: ref.source, ConversationID: c.ID, ForModifiedAt: c.ModifiedAt, Full: c.MessagesNeverSynced, RunID: ref.runID,
+			}, ref))
 		}
 	}
 	for _, chatID := range uniqueStrings(page.ChatIDs) {
@@ -213,7 +217,9 @@ func quarantineRetries(ctx context.Context, q *dbq.Queries, ref jobRef) ([]river
 		case r.Stream == record.StreamConversations && !strings.HasPrefix(r.RecordID, "unidentified:"):
 			next = append(next, insertParams(VerifyConversationArgs{Source: ref.source, ConversationID: r.RecordID, RunID: ref.runID}, ref))
 		case r.ParentID != nil && *r.ParentID != "":
-			next = append(next, insertParams(MessagesArgs{Source: ref.source, ConversationID: *r.ParentID, RunID: ref.runID}, ref))
+			// Read the whole history: the record may be older than anything
+			// a re-read of recent messages reaches.
+			next = append(next, insertParams(MessagesArgs{Source: ref.source, ConversationID: *r.ParentID, Full: true, RunID: ref.runID}, ref))
 		}
 	}
 	return next, nil

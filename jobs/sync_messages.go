@@ -23,6 +23,10 @@ type MessagesArgs struct {
 	// started for; reaching the last page records it as synced.
 	ForModifiedAt time.Time `json:"for_modified_at"`
 	Cursor        string    `json:"cursor,omitempty"`
+	// Full reads the whole history: the conversation's messages were never
+	// read to the end. Otherwise sources that page back from the newest
+	// message stop at the first messages the mirror already has.
+	Full bool `json:"full,omitempty"`
 	// Page counts the pages read so far, to stop a listing that never ends.
 	Page  int   `json:"page,omitempty"`
 	RunID int64 `json:"run_id"`
@@ -62,7 +66,12 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 	}
 
 	stats := &fetcher.RequestStats{}
-	page, err := src.ListMessages(fetcher.WithStats(ctx, stats), args.ConversationID, args.Cursor)
+	page, err := src.ListMessages(fetcher.WithStats(ctx, stats), fetcher.MessageQuery{
+		ConversationID: args.ConversationID, Cursor: args.Cursor, Full: args.Full,
+		KnownFunc: func(ctx context.Context, ids []string) (map[string]bool, error) {
+			return d.knownMessages(ctx, args.Source, ids)
+		},
+	})
 	if fetcher.IsNotFound(err) {
 		// The conversation is gone: mark it so instead of retrying forever.
 		return markConversationGone(ctx, d, job, ref, args.ConversationID, stats)
@@ -114,4 +123,17 @@ func markConversationGone[T river.JobArgs](ctx context.Context, d *Deps, job *ri
 	}
 	d.Logger.Info().Str("source", ref.source).Str("conversation_id", conversationID).Msg("conversation gone at the source; marked deleted")
 	return nil
+}
+
+// knownMessages reports which of ids the mirror holds for source.
+func (d *Deps) knownMessages(ctx context.Context, source string, ids []string) (map[string]bool, error) {
+	known, err := dbq.New(d.Pool).KnownMessages(ctx, dbq.KnownMessagesParams{Source: source, Ids: ids})
+	if err != nil {
+		return nil, fmt.Errorf("look up known messages: %w", err)
+	}
+	out := make(map[string]bool, len(known))
+	for _, id := range known {
+		out[id] = true
+	}
+	return out, nil
 }

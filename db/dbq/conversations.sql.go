@@ -11,7 +11,7 @@ import (
 )
 
 const conversationsNeedingMessages = `-- name: ConversationsNeedingMessages :many
-SELECT id, modified_at
+SELECT id, modified_at, messages_synced_for
 FROM conversations
 WHERE source = $1
   AND deleted_at IS NULL
@@ -28,8 +28,9 @@ type ConversationsNeedingMessagesParams struct {
 }
 
 type ConversationsNeedingMessagesRow struct {
-	ID         string
-	ModifiedAt *time.Time
+	ID                string
+	ModifiedAt        *time.Time
+	MessagesSyncedFor *time.Time
 }
 
 // Conversations whose message history is behind their modification time and
@@ -44,7 +45,7 @@ func (q *Queries) ConversationsNeedingMessages(ctx context.Context, arg Conversa
 	var items []ConversationsNeedingMessagesRow
 	for rows.Next() {
 		var i ConversationsNeedingMessagesRow
-		if err := rows.Scan(&i.ID, &i.ModifiedAt); err != nil {
+		if err := rows.Scan(&i.ID, &i.ModifiedAt, &i.MessagesSyncedFor); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

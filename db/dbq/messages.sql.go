@@ -9,6 +9,36 @@ import (
 	"context"
 )
 
+const knownMessages = `-- name: KnownMessages :many
+SELECT id FROM messages WHERE source = $1 AND id = ANY($2::text[])
+`
+
+type KnownMessagesParams struct {
+	Source string
+	Ids    []string
+}
+
+// Which of the given messages the mirror already holds.
+func (q *Queries) KnownMessages(ctx context.Context, arg KnownMessagesParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, knownMessages, arg.Source, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const upsertAttachments = `-- name: UpsertAttachments :exec
 INSERT INTO attachments AS t (source, id, message_id, name, content_type, size, raw, synced_at, deleted_at)
 SELECT $1::text, r.id, r.message_id, r.name, r.content_type, r.size, r.raw, now(), NULL

@@ -42,7 +42,7 @@ WHERE source = @source AND id = @id;
 -- Conversations whose message history is behind their modification time and
 -- that were not touched since the given time: the leftovers of earlier passes
 -- whose message jobs failed or were skipped.
-SELECT id, modified_at
+SELECT id, modified_at, messages_synced_for
 FROM conversations
 WHERE source = @source
   AND deleted_at IS NULL

@@ -41,3 +41,7 @@ ON CONFLICT (source, id) DO UPDATE SET
     raw          = excluded.raw,
     synced_at    = excluded.synced_at,
     deleted_at   = NULL;
+
+-- name: KnownMessages :many
+-- Which of the given messages the mirror already holds.
+SELECT id FROM messages WHERE source = @source AND id = ANY(@ids::text[]);

@@ -100,11 +100,14 @@ func (c *Client) GetConversation(ctx context.Context, id string) (*fetcher.Conve
 }
 
 // ListMessages returns one page of a conversation's timeline. Only comments
-// are messages. A page may be empty while the listing goes on.
-func (c *Client) ListMessages(ctx context.Context, conversationID, cursor string) (*fetcher.MessagePage, error) {
+// are messages. A page may be empty while the listing goes on. DevRev's
+// timeline is always read whole: it is the only way to see edits and
+// deletions of older comments, and its pages are large.
+func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fetcher.MessagePage, error) {
+	conversationID := q.ConversationID
 	query := url.Values{"object": {conversationID}, "limit": {strconv.Itoa(c.pageSize)}}
-	if cursor != "" {
-		query.Set("cursor", cursor)
+	if q.Cursor != "" {
+		query.Set("cursor", q.Cursor)
 	}
 	var resp timelineEntriesListResponse
 	if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: "/timeline-entries.list", Query: query}, &resp); err != nil {
