@@ -60,6 +60,10 @@ type Source struct {
 	Token Secret `yaml:"token"`
 	// AccountID is the Chatwoot account.
 	AccountID string `yaml:"account_id"`
+	// InboxIdentifier and ContactIdentifier switch a Chatwoot source to the
+	// public client API: one contact's conversations, without a token.
+	InboxIdentifier   string `yaml:"inbox_identifier"`
+	ContactIdentifier string `yaml:"contact_identifier"`
 	// PageSize is the page size asked of the API. Defaults to the largest
 	// the vendor accepts.
 	PageSize int `yaml:"page_size"`
@@ -168,7 +172,10 @@ func envSources(env func(string) string) []Source {
 		out = append(out, Source{Name: KindDevRev, Kind: KindDevRev, APIURL: env("DEVREV_API_URL"), Token: Secret(tok)})
 	}
 	if tok := env("CHATWOOT_API_TOKEN"); tok != "" || env("CHATWOOT_API_URL") != "" {
-		out = append(out, Source{Name: KindChatwoot, Kind: KindChatwoot, APIURL: env("CHATWOOT_API_URL"), Token: Secret(tok), AccountID: env("CHATWOOT_ACCOUNT_ID")})
+		out = append(out, Source{
+			Name: KindChatwoot, Kind: KindChatwoot, APIURL: env("CHATWOOT_API_URL"), Token: Secret(tok), AccountID: env("CHATWOOT_ACCOUNT_ID"),
+			InboxIdentifier: env("CHATWOOT_INBOX_IDENTIFIER"), ContactIdentifier: env("CHATWOOT_CONTACT_IDENTIFIER"),
+		})
 	}
 	if tok := env("CHATVOLT_API_KEY"); tok != "" {
 		out = append(out, Source{Name: KindChatvolt, Kind: KindChatvolt, APIURL: env("CHATVOLT_API_URL"), Token: Secret(tok)})
@@ -190,6 +197,8 @@ func mergeSources(fromFile, fromEnv []Source) []Source {
 			out[i].APIURL = first(e.APIURL, out[i].APIURL)
 			out[i].Token = Secret(first(string(e.Token), string(out[i].Token)))
 			out[i].AccountID = first(e.AccountID, out[i].AccountID)
+			out[i].InboxIdentifier = first(e.InboxIdentifier, out[i].InboxIdentifier)
+			out[i].ContactIdentifier = first(e.ContactIdentifier, out[i].ContactIdentifier)
 			merged = true
 		}
 		if !merged {
@@ -216,6 +225,7 @@ func (c *Config) validate() error {
 			continue
 		}
 		seen[s.Name] = true
+		needsToken := true
 		switch s.Kind {
 		case KindDevRev:
 			s.APIURL = first(s.APIURL, "https://api.devrev.ai")
@@ -225,14 +235,20 @@ func (c *Config) validate() error {
 			if s.APIURL == "" {
 				errs = append(errs, fmt.Errorf("source %s: CHATWOOT_API_URL (api_url) is required", s.Name))
 			}
-			if s.AccountID == "" {
-				errs = append(errs, fmt.Errorf("source %s: CHATWOOT_ACCOUNT_ID (account_id) is required", s.Name))
+			if s.InboxIdentifier != "" || s.ContactIdentifier != "" {
+				// The public client API needs no token: one contact's view.
+				if s.InboxIdentifier == "" || s.ContactIdentifier == "" {
+					errs = append(errs, fmt.Errorf("source %s: the public API needs both inbox_identifier and contact_identifier", s.Name))
+				}
+				needsToken = false
+			} else if _, err := strconv.Atoi(s.AccountID); err != nil {
+				errs = append(errs, fmt.Errorf("source %s: CHATWOOT_ACCOUNT_ID (account_id) must be a number, not %q", s.Name, s.AccountID))
 			}
 		default:
 			errs = append(errs, fmt.Errorf("source %s: unknown kind %q (want devrev, chatwoot or chatvolt)", s.Name, s.Kind))
 			continue
 		}
-		if s.Token == "" {
+		if needsToken && s.Token == "" {
 			errs = append(errs, fmt.Errorf("source %s: no token", s.Name))
 		}
 		if s.APIURL != "" {

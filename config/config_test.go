@@ -123,3 +123,28 @@ func TestSecretNeverPrints(t *testing.T) {
 	require.NotContains(t, string(b), "very-secret-token")
 	require.Equal(t, "very-secret-token", s.Token.Reveal())
 }
+
+func TestLoadChatwoot(t *testing.T) {
+	t.Parallel()
+	env := func(kv map[string]string) LookupFunc {
+		return func(k string) (string, bool) { v, ok := kv[k]; return v, ok }
+	}
+
+	cfg, err := Load(Flags{}, env(map[string]string{
+		"CHATWOOT_API_URL": "https://chat.example.com", "CHATWOOT_API_TOKEN": "t", "CHATWOOT_ACCOUNT_ID": "3",
+	}))
+	require.NoError(t, err)
+	require.Equal(t, KindChatwoot, cfg.Sources[0].Kind)
+	require.Equal(t, "3", cfg.Sources[0].AccountID)
+
+	cfg, err = Load(Flags{}, env(map[string]string{
+		"CHATWOOT_API_URL": "https://chat.example.com", "CHATWOOT_INBOX_IDENTIFIER": "inb", "CHATWOOT_CONTACT_IDENTIFIER": "con",
+	}))
+	require.NoError(t, err, "the public API needs no token")
+	require.Equal(t, "con", cfg.Sources[0].ContactIdentifier)
+
+	_, err = Load(Flags{}, env(map[string]string{"CHATWOOT_API_URL": "https://chat.example.com", "CHATWOOT_API_TOKEN": "t", "CHATWOOT_ACCOUNT_ID": "acme"}))
+	require.ErrorContains(t, err, `must be a number, not "acme"`)
+	_, err = Load(Flags{}, env(map[string]string{"CHATWOOT_API_TOKEN": "t", "CHATWOOT_ACCOUNT_ID": "1"}))
+	require.ErrorContains(t, err, "CHATWOOT_API_URL (api_url) is required")
+}

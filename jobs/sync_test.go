@@ -83,17 +83,21 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 	})
 	require.NoError(t, err)
 	b := &testBundle{pool: dbtest.NewPool(t), ws: ws, server: server, proxy: proxy}
-	b.deps = &jobs.Deps{
-		Pool: b.pool, Sources: map[string]fetcher.Source{testSource: src},
-		Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
-	}
-	b.client = b.newClient(t)
+	b.deps = newDeps(t, b.pool, map[string]fetcher.Source{testSource: src})
+	b.client = startWorkers(t, b.deps)
 	return b
 }
 
-func (b *testBundle) newClient(t *testing.T) *river.Client[pgx.Tx] {
+// newDeps returns the workers' dependencies for sources on pool.
+func newDeps(t *testing.T, pool *pgxpool.Pool, sources map[string]fetcher.Source) *jobs.Deps {
 	t.Helper()
-	client, err := jobs.NewClient(b.deps, jobs.ClientConfig{
+	return &jobs.Deps{Pool: pool, Sources: sources, Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)}
+}
+
+// startWorkers starts a River client working the sync jobs of deps.
+func startWorkers(t *testing.T, deps *jobs.Deps) *river.Client[pgx.Tx] {
+	t.Helper()
+	client, err := jobs.NewClient(deps, jobs.ClientConfig{
 		Workers: 8,
 		Logger:  slog.New(slog.NewTextHandler(zerolog.NewTestWriter(t), &slog.HandlerOptions{Level: slog.LevelError})),
 	})
@@ -115,12 +119,18 @@ func (b *testBundle) runPass(t *testing.T, kind jobs.PassKind) jobs.Outcome {
 
 func (b *testBundle) runPassOpts(t *testing.T, opts jobs.PassOptions) jobs.Outcome {
 	t.Helper()
+	return runPass(t, b.deps, b.client, testSource, opts)
+}
+
+// runPass runs a pass of source to completion.
+func runPass(t *testing.T, deps *jobs.Deps, client *river.Client[pgx.Tx], source string, opts jobs.PassOptions) jobs.Outcome {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	started := time.Now()
-	_, err := jobs.StartPass(ctx, b.deps, b.client, testSource, opts)
+	_, err := jobs.StartPass(ctx, deps, client, source, opts)
 	require.NoError(t, err)
-	out, err := jobs.WaitSource(ctx, b.client, testSource, started, 20*time.Millisecond, nil)
+	out, err := jobs.WaitSource(ctx, client, source, started, 20*time.Millisecond, nil)
 	require.NoError(t, err)
 	return out
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/syncerhq/syncer/config"
 	"github.com/syncerhq/syncer/db"
 	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/fetcher/chatwoot"
 	"github.com/syncerhq/syncer/fetcher/devrev"
 	"github.com/syncerhq/syncer/jobs"
 )
@@ -133,6 +134,15 @@ func buildSources(cfg *config.Config) (map[string]fetcher.Source, error) {
 		switch s.Kind {
 		case config.KindDevRev:
 			c, err := devrev.NewClient(devrev.Config{BaseURL: s.APIURL, Token: s.Token.Reveal(), PageSize: s.PageSize, HTTP: httpCfg})
+			if err != nil {
+				return nil, fmt.Errorf("source %s: %w", s.Name, err)
+			}
+			out[s.Name] = c
+		case config.KindChatwoot:
+			c, err := chatwoot.NewClient(chatwoot.Config{
+				BaseURL: s.APIURL, Token: s.Token.Reveal(), AccountID: s.AccountID,
+				InboxIdentifier: s.InboxIdentifier, ContactIdentifier: s.ContactIdentifier, HTTP: httpCfg,
+			})
 			if err != nil {
 				return nil, fmt.Errorf("source %s: %w", s.Name, err)
 			}

@@ -8,16 +8,13 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
+	"github.com/syncerhq/syncer/internal/mirrordiff"
 )
-
-// maxDiffs caps the differences reported: past a few, more say nothing new.
-const maxDiffs = 25
 
 // Compare returns the differences between the live rows of source in the
 // mirror and snap; none means the mirror is exact.
@@ -26,7 +23,7 @@ func Compare(ctx context.Context, q *dbq.Queries, source string, snap devrevtest
 	if err != nil {
 		return nil, err
 	}
-	var d diffs
+	var d mirrordiff.Diffs
 	convs := map[string]dbq.LiveConversationsRow{}
 	for _, c := range m.convs {
 		convs[c.ID] = c
@@ -36,30 +33,30 @@ func Compare(ctx context.Context, q *dbq.Queries, source string, snap devrevtest
 		want[sc.ID] = true
 		c, ok := convs[sc.ID]
 		if !ok {
-			d.add("conversation %s (%s) missing", sc.DisplayID, sc.ID)
+			d.Add("conversation %s (%s) missing", sc.DisplayID, sc.ID)
 			continue
 		}
-		d.eq(sc.ID, "display_id", sc.DisplayID, str(c.DisplayID))
-		d.eq(sc.ID, "title", sc.Title, str(c.Title))
-		d.eq(sc.ID, "description", sc.Description, str(c.Description))
-		d.eq(sc.ID, "native_status", sc.Stage, str(c.NativeStatus))
-		d.eq(sc.ID, "channel", sc.SourceChannel, str(c.Channel))
-		d.eqTime(sc.ID, "created_at", sc.CreatedDate, c.CreatedAt)
-		d.eqTime(sc.ID, "modified_at", sc.ModifiedDate, c.ModifiedAt)
-		d.eq(sc.ID, "members", strings.Join(sorted(sc.MemberIDs), ","), strings.Join(m.participants[sc.ID+"/member"], ","))
-		d.eq(sc.ID, "owners", strings.Join(sorted(sc.OwnerIDs), ","), strings.Join(m.participants[sc.ID+"/owner"], ","))
-		d.eq(sc.ID, "tags", fmtMap(sc.Tags), fmtMap(m.tags[sc.ID]))
+		d.Eq(sc.ID, "display_id", sc.DisplayID, mirrordiff.Str(c.DisplayID))
+		d.Eq(sc.ID, "title", sc.Title, mirrordiff.Str(c.Title))
+		d.Eq(sc.ID, "description", sc.Description, mirrordiff.Str(c.Description))
+		d.Eq(sc.ID, "native_status", sc.Stage, mirrordiff.Str(c.NativeStatus))
+		d.Eq(sc.ID, "channel", sc.SourceChannel, mirrordiff.Str(c.Channel))
+		d.EqTime(sc.ID, "created_at", sc.CreatedDate, c.CreatedAt)
+		d.EqTime(sc.ID, "modified_at", sc.ModifiedDate, c.ModifiedAt)
+		d.Eq(sc.ID, "members", strings.Join(mirrordiff.Set(sc.MemberIDs), ","), strings.Join(m.participants[sc.ID+"/member"], ","))
+		d.Eq(sc.ID, "owners", strings.Join(mirrordiff.Set(sc.OwnerIDs), ","), strings.Join(m.participants[sc.ID+"/owner"], ","))
+		d.Eq(sc.ID, "tags", fmtMap(sc.Tags), fmtMap(m.tags[sc.ID]))
 		compareSLA(&d, sc, m)
 		compareComments(&d, sc, m)
 	}
 	for _, c := range m.convs {
 		if !want[c.ID] {
-			d.add("conversation %s is in the mirror but not at the source", c.ID)
+			d.Add("conversation %s is in the mirror but not at the source", c.ID)
 		}
 	}
 	compareChats(&d, snap, m)
 	compareUsers(&d, snap, m)
-	return d.list, nil
+	return d.List(), nil
 }
 
 type mirror struct {
@@ -116,7 +113,7 @@ func load(ctx context.Context, q *dbq.Queries, source string) (*mirror, error) {
 		if m.tags[t.ConversationID] == nil {
 			m.tags[t.ConversationID] = map[string]string{}
 		}
-		m.tags[t.ConversationID][t.Tag] = str(t.Value)
+		m.tags[t.ConversationID][t.Tag] = mirrordiff.Str(t.Value)
 	}
 	sums, err := q.LiveSLASummaries(ctx, source)
 	if err != nil {
@@ -156,7 +153,7 @@ func load(ctx context.Context, q *dbq.Queries, source string) (*mirror, error) {
 	return m, nil
 }
 
-func compareComments(d *diffs, sc devrevtest.SnapConversation, m *mirror) {
+func compareComments(d *mirrordiff.Diffs, sc devrevtest.SnapConversation, m *mirror) {
 	got := map[string]dbq.LiveMessagesRow{}
 	for _, msg := range m.messages[sc.ID] {
 		got[msg.ID] = msg
@@ -164,46 +161,46 @@ func compareComments(d *diffs, sc devrevtest.SnapConversation, m *mirror) {
 	for _, c := range sc.Comments {
 		msg, ok := got[c.ID]
 		if !ok {
-			d.add("%s: comment %s missing", sc.ID, c.ID)
+			d.Add("%s: comment %s missing", sc.ID, c.ID)
 			continue
 		}
 		delete(got, c.ID)
 		id := sc.ID + " comment " + c.ID
-		d.eq(id, "body", ptrStr(c.Body), ptrStr(msg.Body))
-		d.eq(id, "deleted_at", "<null>", fmtTimePtr(msg.DeletedAt))
-		d.eq(id, "author_id", c.AuthorID, str(msg.AuthorID))
-		d.eq(id, "visibility", visibility(c.Visibility), str(msg.Visibility))
-		d.eqTime(id, "created_at", c.CreatedDate, msg.CreatedAt)
-		d.eqTime(id, "modified_at", c.ModifiedDate, msg.ModifiedAt)
+		d.Eq(id, "body", mirrordiff.OrNull(c.Body), mirrordiff.OrNull(msg.Body))
+		d.Eq(id, "deleted_at", "<null>", fmtTimePtr(msg.DeletedAt))
+		d.Eq(id, "author_id", c.AuthorID, mirrordiff.Str(msg.AuthorID))
+		d.Eq(id, "visibility", visibility(c.Visibility), mirrordiff.Str(msg.Visibility))
+		d.EqTime(id, "created_at", c.CreatedDate, msg.CreatedAt)
+		d.EqTime(id, "modified_at", c.ModifiedDate, msg.ModifiedAt)
 		var wantAtts, gotAtts []string
 		for _, a := range c.Artifacts {
 			wantAtts = append(wantAtts, fmt.Sprintf("%s:%s:%s:%d", a.ID, a.Name, a.Type, a.Size))
 		}
 		for _, a := range m.attachments[c.ID] {
-			gotAtts = append(gotAtts, fmt.Sprintf("%s:%s:%s:%d", a.ID, str(a.Name), str(a.ContentType), deref(a.Size)))
+			gotAtts = append(gotAtts, fmt.Sprintf("%s:%s:%s:%d", a.ID, mirrordiff.Str(a.Name), mirrordiff.Str(a.ContentType), deref(a.Size)))
 		}
-		d.eq(id, "attachments", strings.Join(sorted(wantAtts), ","), strings.Join(sorted(gotAtts), ","))
+		d.Eq(id, "attachments", strings.Join(mirrordiff.Set(wantAtts), ","), strings.Join(mirrordiff.Set(gotAtts), ","))
 	}
 	for id := range got {
-		d.add("%s: message %s is in the mirror but not at the source", sc.ID, id)
+		d.Add("%s: message %s is in the mirror but not at the source", sc.ID, id)
 	}
 }
 
-func compareSLA(d *diffs, sc devrevtest.SnapConversation, m *mirror) {
+func compareSLA(d *mirrordiff.Diffs, sc devrevtest.SnapConversation, m *mirror) {
 	sum, hasSum := m.summaries[sc.ID]
 	if sc.SLA == nil {
 		if hasSum || len(m.metrics[sc.ID]) > 0 {
-			d.add("%s: SLA in the mirror but none at the source", sc.ID)
+			d.Add("%s: SLA in the mirror but none at the source", sc.ID)
 		}
 		return
 	}
 	if !hasSum {
-		d.add("%s: SLA summary missing", sc.ID)
+		d.Add("%s: SLA summary missing", sc.ID)
 		return
 	}
-	d.eq(sc.ID, "sla_name", sc.SLA.SLAName, str(sum.SlaName))
-	d.eq(sc.ID, "closest_to_breach_metric", sc.SLA.ClosestToBreachMetric, str(sum.ClosestToBreachMetric))
-	d.eqTime(sc.ID, "sla target_time", sc.SLA.TargetTime, sum.TargetTime)
+	d.Eq(sc.ID, "sla_name", sc.SLA.SLAName, mirrordiff.Str(sum.SlaName))
+	d.Eq(sc.ID, "closest_to_breach_metric", sc.SLA.ClosestToBreachMetric, mirrordiff.Str(sum.ClosestToBreachMetric))
+	d.EqTime(sc.ID, "sla target_time", sc.SLA.TargetTime, sum.TargetTime)
 	got := map[string]dbq.LiveSLAMetricsRow{}
 	for _, mt := range m.metrics[sc.ID] {
 		got[mt.Metric] = mt
@@ -211,17 +208,17 @@ func compareSLA(d *diffs, sc devrevtest.SnapConversation, m *mirror) {
 	for _, w := range sc.SLA.Metrics {
 		mt, ok := got[w.Name]
 		if !ok {
-			d.add("%s: SLA metric %s missing", sc.ID, w.Name)
+			d.Add("%s: SLA metric %s missing", sc.ID, w.Name)
 			continue
 		}
 		delete(got, w.Name)
 		id := sc.ID + " metric " + w.Name
-		d.eq(id, "status", w.Status, str(mt.Status))
-		d.eq(id, "stage", w.Stage, str(mt.Stage))
-		d.eqTime(id, "target_time", derefTime(w.TargetTime), mt.TargetTime)
-		d.eqTime(id, "warning_target_time", derefTime(w.WarningTargetTime), mt.WarningTargetTime)
-		d.eqTime(id, "breached_at", derefTime(w.BreachedAt), mt.BreachedAt)
-		d.eqTime(id, "completed_at", derefTime(w.CompletedAt), mt.CompletedAt)
+		d.Eq(id, "status", w.Status, mirrordiff.Str(mt.Status))
+		d.Eq(id, "stage", w.Stage, mirrordiff.Str(mt.Stage))
+		d.EqTime(id, "target_time", derefTime(w.TargetTime), mt.TargetTime)
+		d.EqTime(id, "warning_target_time", derefTime(w.WarningTargetTime), mt.WarningTargetTime)
+		d.EqTime(id, "breached_at", derefTime(w.BreachedAt), mt.BreachedAt)
+		d.EqTime(id, "completed_at", derefTime(w.CompletedAt), mt.CompletedAt)
 		wantMin := "-"
 		if w.CompletedInMinutes != nil {
 			wantMin = fmt.Sprint(*w.CompletedInMinutes)
@@ -230,68 +227,40 @@ func compareSLA(d *diffs, sc devrevtest.SnapConversation, m *mirror) {
 		if mt.CompletedInMinutes != nil {
 			gotMin = fmt.Sprint(*mt.CompletedInMinutes)
 		}
-		d.eq(id, "completed_in_minutes", wantMin, gotMin)
-		d.eq(id, "in_policy", fmt.Sprint(w.InPolicy), fmt.Sprint(mt.InPolicy != nil && *mt.InPolicy))
+		d.Eq(id, "completed_in_minutes", wantMin, gotMin)
+		d.Eq(id, "in_policy", fmt.Sprint(w.InPolicy), fmt.Sprint(mt.InPolicy != nil && *mt.InPolicy))
 	}
 	for name := range got {
-		d.add("%s: SLA metric %s is in the mirror but not at the source", sc.ID, name)
+		d.Add("%s: SLA metric %s is in the mirror but not at the source", sc.ID, name)
 	}
 }
 
-func compareChats(d *diffs, snap devrevtest.Snapshot, m *mirror) {
+func compareChats(d *mirrordiff.Diffs, snap devrevtest.Snapshot, m *mirror) {
 	for _, sc := range snap.Chats {
 		c, ok := m.chats[sc.ID]
 		if !ok {
-			d.add("chat %s missing", sc.ID)
+			d.Add("chat %s missing", sc.ID)
 			continue
 		}
-		d.eq(sc.ID, "chat title", sc.Title, str(c.Title))
-		d.eqTime(sc.ID, "chat modified_at", sc.ModifiedDate, c.ModifiedAt)
-		d.eq(sc.ID, "chat members", strings.Join(sorted(sc.UserIDs), ","), strings.Join(sorted(m.chatMembers[sc.ID]), ","))
+		d.Eq(sc.ID, "chat title", sc.Title, mirrordiff.Str(c.Title))
+		d.EqTime(sc.ID, "chat modified_at", sc.ModifiedDate, c.ModifiedAt)
+		d.Eq(sc.ID, "chat members", strings.Join(mirrordiff.Set(sc.UserIDs), ","), strings.Join(mirrordiff.Set(m.chatMembers[sc.ID]), ","))
 	}
 }
 
 // compareUsers checks every user the source references. The mirror may hold
 // more (users of conversations deleted since).
-func compareUsers(d *diffs, snap devrevtest.Snapshot, m *mirror) {
+func compareUsers(d *mirrordiff.Diffs, snap devrevtest.Snapshot, m *mirror) {
 	for _, su := range snap.Users {
 		u, ok := m.users[su.ID]
 		if !ok {
-			d.add("user %s missing", su.ID)
+			d.Add("user %s missing", su.ID)
 			continue
 		}
-		d.eq(su.ID, "user type", su.Type, str(u.Type))
-		d.eq(su.ID, "display_name", su.DisplayName, str(u.DisplayName))
-		d.eq(su.ID, "email", su.Email, str(u.Email))
-		d.eq(su.ID, "full_name", su.FullName, str(u.FullName))
-	}
-}
-
-type diffs struct {
-	list []string
-}
-
-func (d *diffs) add(format string, args ...any) {
-	if len(d.list) < maxDiffs {
-		d.list = append(d.list, fmt.Sprintf(format, args...))
-	} else if len(d.list) == maxDiffs {
-		d.list = append(d.list, "… (more differences)")
-	}
-}
-
-func (d *diffs) eq(id, field, want, got string) {
-	if want != got {
-		d.add("%s: %s is %q in the mirror, %q at the source", id, field, got, want)
-	}
-}
-
-func (d *diffs) eqTime(id, field string, want time.Time, got *time.Time) {
-	g := time.Time{}
-	if got != nil {
-		g = *got
-	}
-	if !want.Equal(g) {
-		d.add("%s: %s is %s in the mirror, %s at the source", id, field, g.UTC().Format(time.RFC3339Nano), want.UTC().Format(time.RFC3339Nano))
+		d.Eq(su.ID, "user type", su.Type, mirrordiff.Str(u.Type))
+		d.Eq(su.ID, "display_name", su.DisplayName, mirrordiff.Str(u.DisplayName))
+		d.Eq(su.ID, "email", su.Email, mirrordiff.Str(u.Email))
+		d.Eq(su.ID, "full_name", su.FullName, mirrordiff.Str(u.FullName))
 	}
 }
 
@@ -305,20 +274,11 @@ func visibility(v string) string {
 	}
 }
 
-func str(p *string) string { return deref(p) }
-
 func fmtTimePtr(t *time.Time) string {
 	if t == nil {
 		return "<null>"
 	}
 	return t.UTC().Format(time.RFC3339Nano)
-}
-
-func ptrStr(p *string) string {
-	if p == nil {
-		return "<null>"
-	}
-	return *p
 }
 
 func deref[T any](p *T) T {
@@ -330,14 +290,6 @@ func deref[T any](p *T) T {
 }
 
 func derefTime(p *time.Time) time.Time { return deref(p) }
-
-// sorted returns the distinct values of s in order: links are sets in the
-// mirror, whatever repeats a vendor's list may carry.
-func sorted(s []string) []string {
-	out := slices.Clone(s)
-	sort.Strings(out)
-	return slices.Compact(out)
-}
 
 func fmtMap(m map[string]string) string {
 	keys := slices.Sorted(maps.Keys(m))

@@ -1,0 +1,283 @@
+package chatwoot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/record"
+)
+
+// Page sizes Chatwoot uses (not configurable on its side).
+const (
+	conversationsPerPage = 25
+	messagesPerPage      = 20
+)
+
+// Config configures a Client.
+type Config struct {
+	// BaseURL is the Chatwoot origin, such as https://app.chatwoot.com.
+	BaseURL string
+	// Token is an access token; an administrator's sees every conversation,
+	// an agent's only those of its inboxes.
+	Token string
+	// AccountID is the account to mirror.
+	AccountID string
+	// InboxIdentifier and ContactIdentifier, when set, switch to the public
+	// client API: the conversations of that one contact, without a token.
+	InboxIdentifier   string
+	ContactIdentifier string
+	// RateWindow is the period of the server's rate limit (rack-attack's,
+	// aligned to the clock). A 429 waits for the next window. Defaults to
+	// one minute, Chatwoot's default.
+	RateWindow time.Duration
+	// HTTP tunes the shared HTTP client. Its BaseURL, AuthorizeFunc and
+	// RetryAfterFunc are set here.
+	HTTP fetcher.Config
+}
+
+// Client reads one Chatwoot account (or one contact). It implements
+// fetcher.Source.
+type Client struct {
+	http    *fetcher.Client
+	account string // /api/v1/accounts/{id}
+	public  string // /public/api/v1/inboxes/{inbox}/contacts/{contact}; "" in account mode
+}
+
+var _ fetcher.Source = (*Client)(nil)
+
+// NewClient returns a client for cfg.
+func NewClient(cfg Config) (*Client, error) {
+	c := &Client{}
+	httpCfg := cfg.HTTP
+	httpCfg.BaseURL = cfg.BaseURL
+	switch {
+	case cfg.InboxIdentifier != "" || cfg.ContactIdentifier != "":
+		if cfg.InboxIdentifier == "" || cfg.ContactIdentifier == "" {
+			return nil, errors.New("chatwoot: the public API needs both an inbox identifier and a contact identifier")
+		}
+		c.public = "/public/api/v1/inboxes/" + url.PathEscape(cfg.InboxIdentifier) + "/contacts/" + url.PathEscape(cfg.ContactIdentifier) + "/conversations"
+	default:
+		if cfg.Token == "" {
+			return nil, errors.New("chatwoot: no API token")
+		}
+		if _, err := strconv.Atoi(cfg.AccountID); err != nil {
+			return nil, fmt.Errorf("chatwoot: account id %q is not a number", cfg.AccountID)
+		}
+		token := cfg.Token
+		httpCfg.AuthorizeFunc = func(r *http.Request) { r.Header.Set("api_access_token", token) }
+		c.account = "/api/v1/accounts/" + cfg.AccountID
+	}
+	window := cfg.RateWindow
+	if window <= 0 {
+		window = time.Minute
+	}
+	httpCfg.RetryAfterFunc = func(_ *http.Response, _ []byte, now time.Time) time.Duration {
+		return nextRateWindow(now, window)
+	}
+	hc, err := fetcher.New(httpCfg)
+	if err != nil {
+		return nil, fmt.Errorf("chatwoot: %w", err)
+	}
+	c.http = hc
+	return c, nil
+}
+
+// ListConversations returns one page of conversations of every status. A
+// backfill pages through them oldest first; an incremental pass asks for
+// those updated since q.ModifiedSince, which Chatwoot answers in one
+// unpaginated response.
+func (c *Client) ListConversations(ctx context.Context, q fetcher.ConversationQuery) (*fetcher.ConversationPage, error) {
+	if c.public != "" {
+		return c.listPublicConversations(ctx)
+	}
+	if !q.ModifiedSince.IsZero() {
+		// Chatwoot has no absolute "updated since": ask for a window that
+		// reaches back to it, rounded up.
+		secs := int64(math.Ceil(time.Since(q.ModifiedSince).Seconds())) + 1
+		var resp listResponse
+		if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: c.account + "/conversations", Query: url.Values{
+			"status": {"all"}, "assignee_type": {"all"}, "updated_within": {strconv.FormatInt(max(secs, 1), 10)},
+		}}, &resp); err != nil {
+			return nil, err
+		}
+		page := &fetcher.ConversationPage{}
+		for _, raw := range resp.Data.Payload {
+			addConversation(raw, page)
+		}
+		return page, nil
+	}
+
+	cur, err := parsePageCursor(q.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	var resp listResponse
+	if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: c.account + "/conversations", Query: url.Values{
+		"status": {"all"}, "assignee_type": {"all"}, "sort_by": {"created_at_asc"}, "page": {strconv.Itoa(cur.Page)},
+	}}, &resp); err != nil {
+		return nil, err
+	}
+	page := &fetcher.ConversationPage{}
+	for _, raw := range resp.Data.Payload {
+		addConversation(raw, page)
+	}
+	if len(resp.Data.Payload) < conversationsPerPage {
+		return page, nil
+	}
+	next := pageCursor{Page: cur.Page + 1, AllCount: cur.AllCount}
+	if resp.Data.Meta.AllCount != nil {
+		all := int64(*resp.Data.Meta.AllCount)
+		if cur.AllCount > 0 && all < cur.AllCount {
+			// Conversations were deleted while we paged: everything after
+			// them moved back, some of it onto pages already read. Re-read
+			// from as many pages back as the shift spans (re-reading is
+			// idempotent), then go on.
+			back := int((cur.AllCount - all + conversationsPerPage - 1) / conversationsPerPage)
+			next.Page = max(cur.Page-back, 1)
+		}
+		next.AllCount = all
+	}
+	page.NextCursor = next.String()
+	return page, nil
+}
+
+func (c *Client) listPublicConversations(ctx context.Context) (*fetcher.ConversationPage, error) {
+	var items []json.RawMessage
+	if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: c.public}, &items); err != nil {
+		return nil, err
+	}
+	page := &fetcher.ConversationPage{}
+	for _, raw := range items {
+		addConversation(raw, page)
+	}
+	return page, nil
+}
+
+// GetConversation returns one conversation.
+func (c *Client) GetConversation(ctx context.Context, id string) (*fetcher.ConversationPage, error) {
+	if c.public != "" {
+		// The public API has no get: list the contact's few conversations.
+		all, err := c.listPublicConversations(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, conv := range all.Batch.Conversations {
+			if conv.ID == id {
+				page := &fetcher.ConversationPage{}
+				addConversation(conv.Raw, page)
+				return page, nil
+			}
+		}
+		return nil, &fetcher.APIError{Endpoint: "public conversations", Status: http.StatusNotFound, Type: "not_found"}
+	}
+	var raw json.RawMessage
+	if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: c.account + "/conversations/" + url.PathEscape(id)}, &raw); err != nil {
+		return nil, err
+	}
+	page := &fetcher.ConversationPage{}
+	addConversation(raw, page)
+	return page, nil
+}
+
+// ListMessages returns one page of a conversation's messages, newest pages
+// first (each page in ascending order). Unless q.Full, it stops after the
+// first page that holds a message the mirror already has: messages have no
+// update time, so re-reading the recent ones is how edits and deletions are
+// seen, and older ones are not read again.
+func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fetcher.MessagePage, error) {
+	if c.public != "" {
+		var items []json.RawMessage
+		if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: c.public + "/" + url.PathEscape(q.ConversationID) + "/messages"}, &items); err != nil {
+			return nil, err
+		}
+		page := &fetcher.MessagePage{}
+		for _, raw := range items {
+			addMessage(q.ConversationID, raw, &page.Batch)
+		}
+		return page, nil
+	}
+
+	query := url.Values{}
+	if before, ok := strings.CutPrefix(q.Cursor, "before:"); ok {
+		query.Set("before", before)
+	} else if q.Cursor != "" {
+		return nil, fmt.Errorf("chatwoot: bad message cursor %q", q.Cursor)
+	}
+	var resp messagesResponse
+	if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: c.account + "/conversations/" + url.PathEscape(q.ConversationID) + "/messages", Query: query}, &resp); err != nil {
+		return nil, err
+	}
+	page := &fetcher.MessagePage{}
+	oldest := int64(math.MaxInt64)
+	var ids []string
+	for _, raw := range resp.Payload {
+		var m struct {
+			ID flexInt `json:"id"`
+		}
+		if json.Unmarshal(raw, &m) == nil && m.ID > 0 {
+			oldest = min(oldest, int64(m.ID))
+			ids = append(ids, m.ID.String())
+		}
+		addMessage(q.ConversationID, raw, &page.Batch)
+	}
+	if len(resp.Payload) < messagesPerPage || oldest == math.MaxInt64 {
+		return page, nil // the conversation's first message is on this page
+	}
+	if !q.Full && q.KnownFunc != nil {
+		known, err := q.KnownFunc(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		if len(known) > 0 {
+			return page, nil // reached what the mirror has
+		}
+	}
+	page.NextCursor = "before:" + strconv.FormatInt(oldest, 10)
+	return page, nil
+}
+
+// GetChat: Chatwoot has no chats apart from conversations.
+func (c *Client) GetChat(context.Context, string) (*record.Batch, error) {
+	return &record.Batch{}, nil
+}
+
+// GetSLATracker: Chatwoot's SLA comes embedded in conversations.
+func (c *Client) GetSLATracker(context.Context, fetcher.SLATrackerRef) (*record.Batch, error) {
+	return &record.Batch{}, nil
+}
+
+// nextRateWindow is the wait after Chatwoot's 429, which says nothing of it:
+// rack-attack counts per period aligned to the clock, so the next window
+// opens at the next multiple of the period.
+func nextRateWindow(now time.Time, window time.Duration) time.Duration {
+	return now.Truncate(window).Add(window).Sub(now)
+}
+
+// pageCursor is where a backfill's listing stands: the next page number and
+// the conversation count the previous page reported.
+type pageCursor struct {
+	Page     int
+	AllCount int64
+}
+
+func (p pageCursor) String() string { return fmt.Sprintf("page:%d:all:%d", p.Page, p.AllCount) }
+
+func parsePageCursor(s string) (pageCursor, error) {
+	if s == "" {
+		return pageCursor{Page: 1}, nil
+	}
+	var p pageCursor
+	if _, err := fmt.Sscanf(s, "page:%d:all:%d", &p.Page, &p.AllCount); err != nil || p.Page < 1 {
+		return p, fmt.Errorf("chatwoot: bad conversation cursor %q", s)
+	}
+	return p, nil
+}

@@ -1,0 +1,311 @@
+package chatwoot
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/record"
+)
+
+// addConversation normalizes one conversation into page, whole or not at all.
+func addConversation(raw json.RawMessage, page *fetcher.ConversationPage) {
+	one := &fetcher.ConversationPage{}
+	if err := normalizeConversation(raw, one); err != nil {
+		quarantine(&page.Batch, record.StreamConversations, "", raw, err)
+		return
+	}
+	page.Batch.Merge(&one.Batch)
+	if one.MaxModified.After(page.MaxModified) {
+		page.MaxModified = one.MaxModified
+	}
+}
+
+// addMessage normalizes one message into b, whole or not at all.
+func addMessage(conversationID string, raw json.RawMessage, b *record.Batch) {
+	one := &record.Batch{}
+	if err := normalizeMessage(conversationID, raw, one); err != nil {
+		quarantine(b, record.StreamMessages, conversationID, raw, err)
+		return
+	}
+	b.Merge(one)
+}
+
+func normalizeConversation(raw json.RawMessage, page *fetcher.ConversationPage) error {
+	var c conversation
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return fmt.Errorf("decode conversation: %w", err)
+	}
+	if c.ID <= 0 {
+		return errors.New("conversation has no id")
+	}
+	id := c.ID.String()
+	conv := record.Conversation{
+		ID:           id,
+		DisplayID:    "#" + id,
+		Status:       status(c.Status),
+		NativeStatus: c.Status,
+		CreatedAt:    c.CreatedAt.Time,
+		ModifiedAt:   c.UpdatedAt.Time,
+		Raw:          raw,
+	}
+	if c.Priority != nil {
+		conv.Priority = *c.Priority
+	}
+	b := &page.Batch
+	contact := c.Contact
+	if c.Meta != nil {
+		conv.Channel = channel(c.Meta.Channel)
+		if c.Meta.Sender != nil {
+			contact = c.Meta.Sender
+		}
+	}
+	b.Conversations = append(b.Conversations, conv)
+	if conv.ModifiedAt.After(page.MaxModified) {
+		page.MaxModified = conv.ModifiedAt
+	}
+
+	b.ParticipantsOf = append(b.ParticipantsOf, id)
+	if userID := addPerson(b, contact, "contact"); userID != "" {
+		b.Participants = append(b.Participants, record.Participant{ConversationID: id, UserID: userID, Role: record.RoleMember})
+	}
+	if c.Meta != nil {
+		if userID := addPerson(b, c.Meta.Assignee, "user"); userID != "" {
+			b.Participants = append(b.Participants, record.Participant{ConversationID: id, UserID: userID, Role: record.RoleAssignee})
+		}
+	}
+	for _, label := range c.Labels {
+		if label != "" {
+			b.Tags = append(b.Tags, record.Tag{ConversationID: id, Tag: label})
+		}
+	}
+	return normalizeSLA(id, c, b)
+}
+
+// slaMetrics names Chatwoot's SLA thresholds and the event types that report
+// their misses.
+var slaMetrics = []struct{ eventType, name string }{ //nolint:gochecknoglobals // constant table
+	{"frt", "first_response_time"},
+	{"nrt", "next_response_time"},
+	{"rt", "resolution_time"},
+}
+
+// normalizeSLA maps applied_sla and sla_events (Enterprise only) onto the SLA
+// tables: the summary holds the policy and its status, and each threshold
+// the policy sets is a metric, breached when an SLA event reports its miss.
+// Without applied_sla the conversation has no SLA.
+func normalizeSLA(id string, c conversation, b *record.Batch) error {
+	b.SLAOf = append(b.SLAOf, id)
+	if c.AppliedSLA == nil {
+		return nil
+	}
+	sla := c.AppliedSLA
+	raw, err := json.Marshal(struct {
+		AppliedSLA *appliedSLA `json:"applied_sla"`
+		SLAEvents  []slaEvent  `json:"sla_events"`
+	}{sla, c.SLAEvents})
+	if err != nil {
+		return fmt.Errorf("encode SLA: %w", err)
+	}
+	b.SLASummaries = append(b.SLASummaries, record.SLASummary{ConversationID: id, Stage: sla.SLAStatus, SLAName: sla.SLAName, Raw: raw})
+	thresholds := map[string]*flexInt{"frt": sla.FirstResponseTime, "nrt": sla.NextResponseTime, "rt": sla.ResolutionTime}
+	for _, m := range slaMetrics {
+		threshold := thresholds[m.eventType]
+		missed := false
+		for _, e := range c.SLAEvents {
+			missed = missed || e.EventType == m.eventType
+		}
+		if threshold == nil && !missed {
+			continue // the policy does not set this metric
+		}
+		metric := record.SLAMetric{ConversationID: id, Metric: m.name, Status: "active", Raw: raw}
+		inPolicy := true
+		metric.InPolicy = &inPolicy
+		if threshold != nil && m.eventType != "nrt" && !c.CreatedAt.IsZero() {
+			metric.TargetTime = c.CreatedAt.Add(time.Duration(*threshold) * time.Second)
+		}
+		for _, e := range c.SLAEvents {
+			if e.EventType == m.eventType {
+				metric.Status, metric.Stage = "missed", "breached"
+				if metric.BreachedAt.IsZero() || e.CreatedAt.Before(metric.BreachedAt) {
+					metric.BreachedAt = e.CreatedAt.Time
+				}
+			}
+		}
+		if metric.Status == "active" && sla.SLAStatus == "hit" {
+			metric.Status = "hit"
+		}
+		b.SLAMetrics = append(b.SLAMetrics, metric)
+	}
+	return nil
+}
+
+func normalizeMessage(conversationID string, raw json.RawMessage, b *record.Batch) error {
+	var m message
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return fmt.Errorf("decode message: %w", err)
+	}
+	if m.ID <= 0 {
+		return errors.New("message has no id")
+	}
+	if m.MessageType == nil {
+		return errors.New("message has no message_type")
+	}
+	msg := record.Message{
+		ID:             m.ID.String(),
+		ConversationID: conversationID,
+		Body:           m.Content,
+		BodyType:       m.ContentType,
+		Visibility:     record.VisibilityPublic,
+		CreatedAt:      m.CreatedAt.Time,
+		Raw:            raw,
+	}
+	switch {
+	case m.Private:
+		msg.Visibility = record.VisibilityPrivate
+	case int(*m.MessageType) == messageActivity:
+		msg.Visibility = record.VisibilityInternal
+	}
+	if deleted(m.ContentAttributes) {
+		// Chatwoot keeps a deleted message's row with a placeholder text.
+		msg.Body = nil
+	}
+	msg.AuthorType = authorType(int(*m.MessageType), m.Sender)
+	if m.Sender != nil {
+		msg.AuthorID = addPerson(b, m.Sender, "")
+	}
+	b.Messages = append(b.Messages, msg)
+	for _, a := range m.Attachments {
+		if a.ID <= 0 {
+			continue
+		}
+		rawAtt, err := json.Marshal(a)
+		if err != nil {
+			return fmt.Errorf("encode attachment: %w", err)
+		}
+		b.Attachments = append(b.Attachments, record.Attachment{
+			ID: a.ID.String(), MessageID: msg.ID, Name: fileName(a.DataURL), ContentType: a.FileType,
+			Size: a.FileSize.ptr(), Raw: rawAtt,
+		})
+	}
+	return nil
+}
+
+// addPerson records a contact, agent or bot as a user and returns its id.
+// Chatwoot numbers contacts, agents and bots separately, so the id carries
+// the kind: contact:12, agent:3, bot:1. fallbackType applies when the
+// payload does not say.
+func addPerson(b *record.Batch, p *person, fallbackType string) string {
+	if p == nil || p.ID <= 0 {
+		return ""
+	}
+	kind := p.Type
+	if kind == "" {
+		kind = fallbackType
+	}
+	var prefix, userType string
+	switch kind {
+	case "contact":
+		prefix, userType = "contact:", "contact"
+	case "user", "agent":
+		prefix, userType = "agent:", "agent"
+	case "agent_bot", "bot":
+		prefix, userType = "bot:", "bot"
+	default:
+		prefix, userType = kind+":", kind
+	}
+	raw, err := json.Marshal(p)
+	if err != nil {
+		raw = json.RawMessage(`{}`)
+	}
+	u := record.User{ID: prefix + p.ID.String(), Type: userType, DisplayName: p.Name, FullName: p.Name, State: p.AvailabilityStatus, Raw: raw}
+	if p.AvailableName != "" {
+		u.DisplayName = p.AvailableName
+	}
+	if p.Email != nil {
+		u.Email = *p.Email
+	}
+	b.Users = append(b.Users, u)
+	return u.ID
+}
+
+func authorType(messageType int, sender *person) string {
+	switch messageType {
+	case messageIncoming:
+		return record.AuthorContact
+	case messageActivity:
+		return record.AuthorSystem
+	case messageTemplate:
+		return record.AuthorBot
+	}
+	if sender != nil && (sender.Type == "agent_bot" || sender.Type == "bot") {
+		return record.AuthorBot
+	}
+	return record.AuthorAgent
+}
+
+func status(s string) string {
+	switch s {
+	case "open":
+		return record.StatusOpen
+	case "pending":
+		return record.StatusPending
+	case "snoozed":
+		return record.StatusSnoozed
+	case "resolved":
+		return record.StatusResolved
+	}
+	return ""
+}
+
+// channel turns "Channel::WebWidget" into "web_widget".
+func channel(s string) string {
+	s = strings.TrimPrefix(s, "Channel::")
+	var out strings.Builder
+	for i, r := range s {
+		if unicode.IsUpper(r) {
+			if i > 0 {
+				out.WriteByte('_')
+			}
+			r = unicode.ToLower(r)
+		}
+		out.WriteRune(r)
+	}
+	return out.String()
+}
+
+func deleted(attrs json.RawMessage) bool {
+	var a struct {
+		Deleted bool `json:"deleted"`
+	}
+	return json.Unmarshal(attrs, &a) == nil && a.Deleted
+}
+
+func fileName(url string) string {
+	if i := strings.LastIndexByte(url, '/'); i >= 0 {
+		url = url[i+1:]
+	}
+	if i := strings.IndexByte(url, '?'); i >= 0 {
+		url = url[:i]
+	}
+	return url
+}
+
+func quarantine(b *record.Batch, stream, parentID string, raw json.RawMessage, err error) {
+	var ids struct {
+		ID json.RawMessage `json:"id"`
+	}
+	_ = json.Unmarshal(raw, &ids)
+	id := strings.Trim(string(ids.ID), `"`)
+	if id == "" || id == "null" {
+		h := fnv.New64a()
+		_, _ = h.Write(raw)
+		id = fmt.Sprintf("unidentified:%x", h.Sum64())
+	}
+	b.Quarantined = append(b.Quarantined, record.Quarantined{Stream: stream, RecordID: id, ParentID: parentID, Raw: string(raw), Error: err.Error()})
+}

@@ -1,0 +1,155 @@
+package chatwoot
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/record"
+)
+
+func TestNormalizeConversation(t *testing.T) {
+	t.Parallel()
+
+	t.Run("FullRecord", func(t *testing.T) {
+		t.Parallel()
+		page := &fetcher.ConversationPage{}
+		addConversation(json.RawMessage(`{"id":42,"status":"snoozed","priority":"urgent","labels":["billing","vip"],
+			"created_at":1700000000,"updated_at":1700000100.123456,"last_activity_at":1700000090,
+			"meta":{"channel":"Channel::WebWidget","sender":{"id":5,"name":"Ann","email":"ann@example.com","type":"contact"},
+				"assignee":{"id":3,"name":"Bo","available_name":"Bo B","email":"bo@example.com","availability_status":"online"}},
+			"applied_sla":{"sla_status":"active_with_misses","sla_name":"Gold","sla_first_response_time_threshold":3600,"sla_resolution_time_threshold":null},
+			"sla_events":[{"event_type":"frt","created_at":1700003600},{"event_type":"rt","created_at":1700009000}],
+			"captain_state":"new-field"}`), page)
+		require.Empty(t, page.Batch.Quarantined)
+		c := page.Batch.Conversations[0]
+		require.Equal(t, "42", c.ID)
+		require.Equal(t, record.StatusSnoozed, c.Status)
+		require.Equal(t, "urgent", c.Priority)
+		require.Equal(t, "web_widget", c.Channel)
+		require.Equal(t, time.Unix(1700000100, 123456000).UTC(), c.ModifiedAt, "float seconds to microseconds")
+		require.ElementsMatch(t, []record.Participant{
+			{ConversationID: "42", UserID: "contact:5", Role: record.RoleMember},
+			{ConversationID: "42", UserID: "agent:3", Role: record.RoleAssignee},
+		}, page.Batch.Participants)
+		require.Len(t, page.Batch.Tags, 2)
+		require.Equal(t, "Gold", page.Batch.SLASummaries[0].SLAName)
+		metrics := map[string]record.SLAMetric{}
+		for _, m := range page.Batch.SLAMetrics {
+			metrics[m.Metric] = m
+		}
+		require.Len(t, metrics, 2, "frt has a threshold; rt has an event")
+		require.Equal(t, time.Unix(1700003600, 0).UTC(), metrics["first_response_time"].TargetTime)
+		require.Equal(t, time.Unix(1700003600, 0).UTC(), metrics["first_response_time"].BreachedAt)
+		require.Equal(t, "missed", metrics["resolution_time"].Status)
+	})
+
+	t.Run("NoSLAOutsideEnterprise", func(t *testing.T) {
+		t.Parallel()
+		page := &fetcher.ConversationPage{}
+		addConversation(json.RawMessage(`{"id":1,"status":"open","created_at":1700000000,"updated_at":1700000000}`), page)
+		require.Equal(t, []string{"1"}, page.Batch.SLAOf)
+		require.Empty(t, page.Batch.SLASummaries)
+	})
+
+	t.Run("BadRecordsAreQuarantined", func(t *testing.T) {
+		t.Parallel()
+		page := &fetcher.ConversationPage{}
+		addConversation(json.RawMessage(`{"id":1,"updated_at":"yesterday"}`), page)
+		addConversation(json.RawMessage(`{"id":2,"updated_at":99999999999}`), page)
+		addConversation(json.RawMessage(`{"status":"open"}`), page)
+		addConversation(json.RawMessage(`{"id":3,"updated_at":1700000000}`), page)
+		require.Len(t, page.Batch.Conversations, 1)
+		require.Len(t, page.Batch.Quarantined, 3)
+	})
+}
+
+func TestNormalizeMessage(t *testing.T) {
+	t.Parallel()
+
+	normalize := func(t *testing.T, raw string) record.Message {
+		t.Helper()
+		b := &record.Batch{}
+		addMessage("9", json.RawMessage(raw), b)
+		require.Empty(t, b.Quarantined)
+		require.Len(t, b.Messages, 1)
+		return b.Messages[0]
+	}
+
+	for _, tc := range []struct {
+		name, raw, author, visibility string
+	}{
+		{"Incoming", `{"id":1,"message_type":0,"content":"hi","sender":{"id":5,"type":"contact"}}`, "contact", "public"},
+		{"OutgoingByAgent", `{"id":2,"message_type":1,"content":"hello","sender":{"id":3,"type":"user"}}`, "agent", "public"},
+		{"OutgoingByBot", `{"id":3,"message_type":1,"content":"auto","sender":{"id":1,"type":"agent_bot"}}`, "bot", "public"},
+		{"PrivateNote", `{"id":4,"message_type":1,"private":true,"content":"note","sender":{"id":3,"type":"user"}}`, "agent", "private"},
+		{"Activity", `{"id":5,"message_type":2,"content":"Conversation was marked resolved"}`, "system", "internal"},
+		{"Template", `{"id":6,"message_type":3,"content":"Rate us"}`, "bot", "public"},
+		{"MessageTypeAsString", `{"id":7,"message_type":"0","content":"x"}`, "contact", "public"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			m := normalize(t, tc.raw)
+			require.Equal(t, tc.author, m.AuthorType)
+			require.Equal(t, tc.visibility, m.Visibility)
+			require.Equal(t, "9", m.ConversationID)
+		})
+	}
+
+	t.Run("DeletedMessageHasNoBody", func(t *testing.T) {
+		t.Parallel()
+		m := normalize(t, `{"id":8,"message_type":0,"content":"This message was deleted","content_attributes":{"deleted":true}}`)
+		require.Nil(t, m.Body)
+	})
+
+	t.Run("Attachments", func(t *testing.T) {
+		t.Parallel()
+		b := &record.Batch{}
+		addMessage("9", json.RawMessage(`{"id":10,"message_type":0,"attachments":[{"id":77,"file_type":"image","data_url":"https://x/rails/a/photo.png?sig=1","file_size":2048}]}`), b)
+		require.Equal(t, "photo.png", b.Attachments[0].Name)
+		require.Equal(t, int64(2048), *b.Attachments[0].Size)
+	})
+
+	t.Run("MissingMessageTypeIsQuarantined", func(t *testing.T) {
+		t.Parallel()
+		b := &record.Batch{}
+		addMessage("9", json.RawMessage(`{"id":11,"content":"?"}`), b)
+		require.Empty(t, b.Messages)
+		require.Equal(t, "9", b.Quarantined[0].ParentID)
+	})
+}
+
+func TestPageCursor(t *testing.T) {
+	t.Parallel()
+	p, err := parsePageCursor("")
+	require.NoError(t, err)
+	require.Equal(t, pageCursor{Page: 1}, p)
+	p, err = parsePageCursor(pageCursor{Page: 4, AllCount: 99}.String())
+	require.NoError(t, err)
+	require.Equal(t, pageCursor{Page: 4, AllCount: 99}, p)
+	_, err = parsePageCursor("page:zero")
+	require.Error(t, err)
+}
+
+func TestNextRateWindow(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 1, 1, 10, 0, 42, 0, time.UTC)
+	require.Equal(t, 18*time.Second, nextRateWindow(now, time.Minute))
+}
+
+func FuzzNormalizeConversation(f *testing.F) {
+	f.Add([]byte(`{"id":1,"status":"open","updated_at":1700000000.5,"meta":{"sender":{"id":2}},"labels":["a"],"applied_sla":{"sla_status":"hit","sla_first_response_time_threshold":"60"},"sla_events":[{"event_type":"frt"}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		addConversation(json.RawMessage(b), &fetcher.ConversationPage{})
+	})
+}
+
+func FuzzNormalizeMessage(f *testing.F) {
+	f.Add([]byte(`{"id":1,"message_type":1,"private":true,"content":"x","sender":{"id":3,"type":"user"},"attachments":[{"id":4,"data_url":"a/b"}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		addMessage("c", json.RawMessage(b), &record.Batch{})
+	})
+}

@@ -1,0 +1,175 @@
+package jobs_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/db/dbq"
+	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/fetcher/chatwoot"
+	"github.com/syncerhq/syncer/fetcher/chatwoot/chatwoottest"
+	"github.com/syncerhq/syncer/internal/chatwootcheck"
+	"github.com/syncerhq/syncer/internal/dbtest"
+	"github.com/syncerhq/syncer/internal/faultproxy"
+	"github.com/syncerhq/syncer/jobs"
+)
+
+const chatwootToken = "chatwoot-token-s3cr3t"
+
+type chatwootBundle struct {
+	pool   *pgxpool.Pool
+	ws     *chatwoottest.Workspace
+	server *chatwoottest.Server
+	proxy  *faultproxy.Proxy
+	deps   *jobs.Deps
+	client *river.Client[pgx.Tx]
+	opts   chatwootcheck.Options
+}
+
+type chatwootSetup struct {
+	conversations int
+	enterprise    bool
+	server        chatwoottest.Options
+	public        bool
+}
+
+func setupChatwoot(t *testing.T, o chatwootSetup) *chatwootBundle {
+	t.Helper()
+	if o.conversations == 0 {
+		o.conversations = 70
+	}
+	ws := chatwoottest.Generate(chatwoottest.GenerateConfig{
+		Seed: 3, AccountID: 7, Conversations: o.conversations, MessagesPerConversation: 12,
+		Start: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), Enterprise: o.enterprise,
+	})
+	o.server.Token = chatwootToken
+	b := &chatwootBundle{pool: dbtest.NewPool(t), ws: ws}
+	window := o.server.RateWindow
+	cfg := chatwoot.Config{Token: chatwootToken, AccountID: "7", RateWindow: window, HTTP: fetcher.Config{MaxInlineWait: 2 * time.Second}}
+	if o.public {
+		inbox, contact, contactID := ws.PublicIdentifiers()
+		o.server.InboxIdentifier, o.server.ContactIdentifier = inbox, contact
+		cfg = chatwoot.Config{InboxIdentifier: inbox, ContactIdentifier: contact, RateWindow: window}
+		b.opts = chatwootcheck.Options{PublicView: true, ContactID: contactID}
+	}
+	b.server = chatwoottest.NewServer(ws, o.server)
+	t.Cleanup(b.server.Close)
+	b.proxy = faultproxy.New(b.server.Handler())
+	front := httptest.NewServer(b.proxy)
+	t.Cleanup(front.Close)
+	cfg.BaseURL = front.URL
+	src, err := chatwoot.NewClient(cfg)
+	require.NoError(t, err)
+	b.deps = newDeps(t, b.pool, map[string]fetcher.Source{"chatwoot": src})
+	b.client = startWorkers(t, b.deps)
+	return b
+}
+
+func (b *chatwootBundle) run(t *testing.T, kind jobs.PassKind) {
+	t.Helper()
+	out := runPass(t, b.deps, b.client, "chatwoot", jobs.PassOptions{Kind: kind})
+	require.True(t, out.OK(), "failures: %v", out.Failures)
+}
+
+func (b *chatwootBundle) requireExact(t *testing.T) {
+	t.Helper()
+	diffs, err := chatwootcheck.Compare(context.Background(), dbq.New(b.pool), "chatwoot", b.ws.Snapshot(), b.opts)
+	require.NoError(t, err)
+	require.Empty(t, diffs, "mirror differs from the source")
+}
+
+func TestChatwoot(t *testing.T) {
+	t.Parallel()
+
+	t.Run("BackfillMirrorsEveryStatusAndMessage", func(t *testing.T) {
+		t.Parallel()
+		b := setupChatwoot(t, chatwootSetup{enterprise: true})
+		b.run(t, jobs.PassBackfill)
+		b.requireExact(t)
+		var statuses int
+		require.NoError(t, b.pool.QueryRow(context.Background(), "SELECT count(DISTINCT status) FROM conversations").Scan(&statuses))
+		require.GreaterOrEqual(t, statuses, 3, "not only open conversations")
+		var private, slas int
+		require.NoError(t, b.pool.QueryRow(context.Background(), "SELECT count(*) FROM messages WHERE visibility = 'private'").Scan(&private))
+		require.Positive(t, private, "private notes are mirrored and marked private")
+		require.NoError(t, b.pool.QueryRow(context.Background(), "SELECT count(*) FROM sla_summaries").Scan(&slas))
+		require.Positive(t, slas)
+	})
+
+	t.Run("SyncCatchesNewMessagesStatusChangesAndConversations", func(t *testing.T) {
+		t.Parallel()
+		b := setupChatwoot(t, chatwootSetup{})
+		b.run(t, jobs.PassBackfill)
+		snap := b.ws.Snapshot()
+		c0, c1, c2 := snap.Conversations[0], snap.Conversations[1], snap.Conversations[2]
+		b.ws.AddMessage(c0.ID, "a new question", 0, false)
+		b.ws.AddMessage(c0.ID, "an internal note", 1, true)
+		b.ws.SetStatus(c1.ID, "resolved")
+		if len(c2.Messages) > 0 {
+			b.ws.EditMessage(c2.Messages[len(c2.Messages)-1].ID, "edited text")
+			b.ws.DeleteMessage(c2.Messages[len(c2.Messages)-1].ID)
+		}
+		b.ws.AddConversation("Nora New", "hello there")
+
+		b.server.ResetStats()
+		b.run(t, jobs.PassIncremental)
+		b.requireExact(t)
+		require.Equal(t, 1, b.server.Stats().Requests["conversations.list"], "one unpaginated updated_within request")
+	})
+
+	t.Run("RateLimitedPassLosesNothing", func(t *testing.T) {
+		t.Parallel()
+		b := setupChatwoot(t, chatwootSetup{conversations: 30, server: chatwoottest.Options{RateLimit: 25, RateWindow: time.Second}})
+		// Chatwoot's 429 says nothing of when to come back; the client waits
+		// for the next window. Windows of a second keep the test short.
+		b.run(t, jobs.PassBackfill)
+		b.requireExact(t)
+		require.Positive(t, b.server.Stats().RateLimited)
+	})
+
+	t.Run("DeletesDuringBackfillDoNotHideConversations", func(t *testing.T) {
+		t.Parallel()
+		b := setupChatwoot(t, chatwootSetup{conversations: 80})
+		snap := b.ws.Snapshot()
+		var once sync.Once
+		b.proxy.SetRules(faultproxy.Rule{PathSuffix: "/conversations", Fault: func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+			if r.URL.Query().Get("page") == "2" {
+				// Conversations of page 1 vanish: page 2 shifts back by three.
+				once.Do(func() {
+					for _, c := range snap.Conversations[:3] {
+						b.ws.DeleteConversation(c.ID)
+					}
+				})
+			}
+			next.ServeHTTP(w, r)
+		}})
+		b.run(t, jobs.PassBackfill)
+		diffs, err := chatwootcheck.Compare(context.Background(), dbq.New(b.pool), "chatwoot", b.ws.Snapshot(), b.opts)
+		require.NoError(t, err)
+		for _, d := range diffs {
+			require.NotContains(t, d, "missing", "every conversation still at the source is mirrored")
+		}
+		// The three deleted ones are found by the next sweep.
+		b.run(t, jobs.PassSweep)
+		b.requireExact(t)
+	})
+
+	t.Run("PublicClientAPIMirrorsOneContact", func(t *testing.T) {
+		t.Parallel()
+		b := setupChatwoot(t, chatwootSetup{public: true})
+		b.run(t, jobs.PassBackfill)
+		b.requireExact(t)
+		var n int
+		require.NoError(t, b.pool.QueryRow(context.Background(), "SELECT count(*) FROM conversations").Scan(&n))
+		require.Positive(t, n)
+	})
+}
