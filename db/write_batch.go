@@ -126,6 +126,19 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch) 
 		res.Rows += len(summaries) + len(metrics)
 	}
 
+	if owners := filterOwners(b.CRMLinksOf, linkable); len(owners) > 0 {
+		links := dedupe(keep(b.CRMLinks, func(l record.CRMScenarioLink) bool { return linkable(l.ConversationID) }),
+			func(l record.CRMScenarioLink) string { return l.ConversationID + "\x00" + l.ScenarioID }, nil)
+		rows, err := jsonRows(links)
+		if err != nil {
+			return res, err
+		}
+		if err := q.ReplaceCRMScenarioLinks(ctx, dbq.ReplaceCRMScenarioLinksParams{Source: source, Rows: rows, ConversationIds: owners}); err != nil {
+			return res, fmt.Errorf("replace CRM links of %d conversations: %w", len(owners), err)
+		}
+		res.Rows += len(links)
+	}
+
 	if chats := dedupe(b.Chats, func(c record.Chat) string { return c.ID }, chatNewer); len(chats) > 0 {
 		rows, err := jsonRows(chats)
 		if err != nil {

@@ -31,6 +31,11 @@ type ConversationQuery struct {
 	Cursor string
 	// ModifiedSince is the inclusive lower bound of modification times.
 	ModifiedSince time.Time
+	// Thorough asks an incremental listing to show every change, even where
+	// the source's cheap listing could miss some: sources without a change
+	// filter (Chatvolt) then list every conversation and compare. Set for
+	// one-off syncs and periodically in the daemon.
+	Thorough bool
 }
 
 // ConversationPage is one page of conversations, normalized.
@@ -46,6 +51,10 @@ type ConversationPage struct {
 	ChatIDs []string
 	// SLATrackers are SLA trackers that need a request of their own.
 	SLATrackers []SLATrackerRef
+	// ListedIDs are conversations the listing showed without a record on
+	// the page (unchanged since the mirror's copy): a sweep must not take
+	// them for deleted.
+	ListedIDs []string
 }
 
 // SLATrackerRef names a conversation's SLA tracker to fetch, with the summary
@@ -75,4 +84,13 @@ type MessagePage struct {
 	Batch record.Batch
 	// NextCursor continues the listing; empty on the last page.
 	NextCursor string
+}
+
+// OpenLister is implemented by sources whose incremental listing shows every
+// open conversation, because their API has no "changed since" filter
+// (Chatvolt lists the unresolved ones). An open conversation that such a
+// pass did not show has been closed or deleted since: the jobs fetch it
+// again.
+type OpenLister interface {
+	ListsEveryOpenConversation() bool
 }

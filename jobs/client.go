@@ -68,7 +68,7 @@ func NewClient(d *Deps, cfg ClientConfig) (*river.Client[pgx.Tx], error) {
 		Logger:               cfg.Logger,
 		// Pages are picked up as soon as they are queued; the default poll of
 		// one second would idle between the pages of a backfill.
-		FetchCooldown:     20 * time.Millisecond,
+		FetchCooldown:     time.Millisecond,
 		FetchPollInterval: 200 * time.Millisecond,
 	})
 	if err != nil {

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,17 +14,15 @@ import (
 	"github.com/syncerhq/syncer/record"
 )
 
-// ChatArgs is a job that syncs one chat referenced by a conversation.
+// ChatArgs is a job that syncs the chats a page of conversations references.
 type ChatArgs struct {
-	Source string `json:"source" river:"unique"`
-	ChatID string `json:"chat_id" river:"unique"`
-	RunID  int64  `json:"run_id"`
+	Source  string   `json:"source"`
+	ChatIDs []string `json:"chat_ids"`
+	RunID   int64    `json:"run_id"`
 }
 
 // Kind implements river.JobArgs.
-func (ChatArgs) Kind() string { return "sync_chat" }
-
-func (a ChatArgs) uniqueKey() string { return a.Source + "\x00" + a.ChatID }
+func (ChatArgs) Kind() string { return "sync_chats" }
 
 // ChatWorker syncs chats.
 type ChatWorker struct {
@@ -31,10 +30,11 @@ type ChatWorker struct {
 	Deps *Deps
 }
 
-// Timeout bounds one chat.
+// Timeout bounds one batch of chats.
 func (w *ChatWorker) Timeout(*river.Job[ChatArgs]) time.Duration { return pageTimeout }
 
-// Work fetches and stores one chat with its members.
+// Work fetches and stores the chats with their members. A chat shared by
+// conversations of several pages is fetched once per run.
 func (w *ChatWorker) Work(ctx context.Context, job *river.Job[ChatArgs]) error {
 	d := w.Deps
 	ref := jobRef{source: job.Args.Source, runID: job.Args.RunID, row: job.JobRow}
@@ -47,26 +47,68 @@ func (w *ChatWorker) Work(ctx context.Context, job *river.Job[ChatArgs]) error {
 	} else if wait > 0 {
 		return river.JobSnooze(wait)
 	}
+	todo, err := d.chatsToFetch(ctx, ref, job.Args.ChatIDs)
+	if err != nil {
+		return err
+	}
 	stats := &fetcher.RequestStats{}
-	batch, err := src.GetChat(fetcher.WithStats(ctx, stats), job.Args.ChatID)
-	gone := fetcher.IsNotFound(err)
-	if err != nil && !gone {
-		return d.jobFailed(ctx, ref, stats, err)
+	results := fetchAll(fetcher.WithStats(ctx, stats), todo, src.GetChat)
+	var batch record.Batch
+	var gone, transientIDs []string
+	var transient []fetched[*record.Batch]
+	for i, r := range results {
+		switch {
+		case fetcher.IsNotFound(r.err):
+			gone = append(gone, todo[i])
+		case r.err != nil:
+			transient = append(transient, r)
+			transientIDs = append(transientIDs, todo[i])
+		default:
+			batch.Merge(r.value)
+		}
 	}
-	if gone {
-		batch = &record.Batch{}
+	if err := firstFailure(transient, isRateLimited, fetcher.IsAuthError); err != nil {
+		return d.jobFailed(ctx, ref, stats, fmt.Errorf("chats %v: %w", transientIDs, err))
 	}
+	logQuarantined(d, ref, batch.Quarantined)
 	_, err = commitPage(ctx, d, pageCommit[ChatArgs]{
-		job: job, ref: ref, batch: batch, stats: stats,
+		job: job, ref: ref, batch: &batch, stats: stats,
 		stepFunc: func(ctx context.Context, tx pgx.Tx, _ db.WriteResult) ([]river.InsertManyParams, error) {
-			if gone {
-				return nil, dbq.New(tx).MarkChatDeleted(ctx, dbq.MarkChatDeletedParams{Source: ref.source, ID: job.Args.ChatID})
+			if len(gone) == 0 {
+				return nil, nil
 			}
-			return nil, nil
+			return nil, dbq.New(tx).MarkChatsDeleted(ctx, dbq.MarkChatsDeletedParams{Source: ref.source, Ids: gone})
 		},
 	})
 	if err != nil {
 		return d.jobFailed(ctx, ref, stats, err)
 	}
 	return nil
+}
+
+// chatsToFetch leaves out the chats this run already fetched.
+func (d *Deps) chatsToFetch(ctx context.Context, ref jobRef, ids []string) ([]string, error) {
+	q := dbq.New(d.Pool)
+	started, err := q.RunStartedAt(ctx, ref.runID)
+	if err != nil {
+		if isNoRows(err) {
+			return ids, nil
+		}
+		return nil, fmt.Errorf("read run: %w", err)
+	}
+	done, err := q.ChatsSyncedSince(ctx, dbq.ChatsSyncedSinceParams{Source: ref.source, Ids: ids, Since: started})
+	if err != nil {
+		return nil, fmt.Errorf("read chats synced in this run: %w", err)
+	}
+	skip := make(map[string]bool, len(done))
+	for _, id := range done {
+		skip[id] = true
+	}
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !skip[id] {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }

@@ -66,7 +66,7 @@ func (w *ConversationsWorker) Work(ctx context.Context, job *river.Job[Conversat
 		return nil
 	}
 	cursor := deref(state.Cursor)
-	query := fetcher.ConversationQuery{Cursor: cursor, ModifiedSince: deref(state.PassSince)}
+	query := fetcher.ConversationQuery{Cursor: cursor, ModifiedSince: deref(state.PassSince), Thorough: state.PassRecheckOpen}
 
 	stats := &fetcher.RequestStats{}
 	page, err := src.ListConversations(fetcher.WithStats(ctx, stats), query)
@@ -80,7 +80,7 @@ func (w *ConversationsWorker) Work(ctx context.Context, job *river.Job[Conversat
 	written, err := commitPage(ctx, d, pageCommit[ConversationsArgs]{
 		job: job, ref: ref, batch: &page.Batch, stats: stats,
 		stepFunc: func(ctx context.Context, tx pgx.Tx, written db.WriteResult) ([]river.InsertManyParams, error) {
-			return w.step(ctx, tx, ref, state, page, written)
+			return w.step(ctx, tx, ref, state, listsEveryOpen(src), page, written)
 		},
 	})
 	if err != nil {
@@ -93,14 +93,15 @@ func (w *ConversationsWorker) Work(ctx context.Context, job *river.Job[Conversat
 }
 
 // step moves the pass past the page and lists the jobs that follow from it.
-func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, state dbq.SyncState, page *fetcher.ConversationPage, written db.WriteResult) ([]river.InsertManyParams, error) {
+func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, state dbq.SyncState, everyOpen bool, page *fetcher.ConversationPage, written db.WriteResult) ([]river.InsertManyParams, error) {
 	q := dbq.New(tx)
 	var pageMax *time.Time
 	if !page.MaxModified.IsZero() {
 		pageMax = &page.MaxModified
 	}
 	next := childJobs(ref, page, written)
-	if PassKind(deref(state.PassKind)) == PassSweep {
+	kind := PassKind(deref(state.PassKind))
+	if kind == PassSweep || everyOpen {
 		if err := q.MarkListed(ctx, dbq.MarkListedParams{Source: ref.source, Ids: listedIDs(page)}); err != nil {
 			return nil, fmt.Errorf("mark listed: %w", err)
 		}
@@ -134,12 +135,22 @@ func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, s
 	if err != nil {
 		return nil, fmt.Errorf("find conversations behind on messages: %w", err)
 	}
+	var targets []MessageTarget
 	for _, c := range behind {
-		next = append(next, insertParams(MessagesArgs{
-			Source: ref.source, ConversationID: c.ID, ForModifiedAt: deref(c.ModifiedAt), Full: c.MessagesSyncedFor == nil, RunID: ref.runID,
-		}, ref))
+		targets = append(targets, MessageTarget{ConversationID: c.ID, ForModifiedAt: deref(c.ModifiedAt), Full: c.MessagesSyncedFor == nil})
 	}
-	if PassKind(deref(state.PassKind)) == PassSweep {
+	if kind == PassIncremental && everyOpen {
+		closed, err := q.OpenConversationsNotListedSince(ctx, dbq.OpenConversationsNotListedSinceParams{
+			Source: ref.source, ListedBefore: run.StartedAt, MaxRows: recoveryBatch,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("find open conversations the pass did not see: %w", err)
+		}
+		for _, id := range closed {
+			next = append(next, insertParams(VerifyConversationArgs{Source: ref.source, ConversationID: id, RunID: ref.runID}, ref))
+		}
+	}
+	if kind == PassSweep {
 		gone, err := q.ConversationsNotListedSince(ctx, dbq.ConversationsNotListedSinceParams{Source: ref.source, ListedBefore: run.StartedAt})
 		if err != nil {
 			return nil, fmt.Errorf("find conversations the sweep did not see: %w", err)
@@ -148,11 +159,12 @@ func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, s
 			next = append(next, insertParams(VerifyConversationArgs{Source: ref.source, ConversationID: id, RunID: ref.runID}, ref))
 		}
 	}
-	retries, err := quarantineRetries(ctx, q, ref)
+	verify, retryTargets, err := quarantineRetries(ctx, q, ref)
 	if err != nil {
 		return nil, err
 	}
-	next = append(next, retries...)
+	next = append(next, verify...)
+	targets = append(targets, retryTargets...)
 	if state.PassRecheckOpen {
 		open, err := q.OpenConversationsNotTouchedSince(ctx, dbq.OpenConversationsNotTouchedSinceParams{
 			Source: ref.source, TouchedBefore: run.StartedAt, MaxRows: recoveryBatch,
@@ -161,29 +173,35 @@ func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, s
 			return nil, fmt.Errorf("find open conversations: %w", err)
 		}
 		for _, c := range open {
-			next = append(next, insertParams(MessagesArgs{Source: ref.source, ConversationID: c.ID, ForModifiedAt: deref(c.ModifiedAt), RunID: ref.runID}, ref))
+			targets = append(targets, MessageTarget{ConversationID: c.ID, ForModifiedAt: deref(c.ModifiedAt)})
 		}
 	}
-	return next, nil
+	return append(next, messageJobs(ref, uniqueTargets(targets))...), nil
+}
+
+// listsEveryOpen reports whether src's incremental listing shows every open
+// conversation (see fetcher.OpenLister).
+func listsEveryOpen(src fetcher.Source) bool {
+	l, ok := src.(fetcher.OpenLister)
+	return ok && l.ListsEveryOpenConversation()
 }
 
 // childJobs are the jobs that follow from a page of conversations: the
 // messages of conversations whose history is behind, the chats they
 // reference, and SLA trackers not embedded in them.
 func childJobs(ref jobRef, page *fetcher.ConversationPage, written db.WriteResult) []river.InsertManyParams {
-	var next []river.InsertManyParams
+	var targets []MessageTarget
 	for _, c := range written.Conversations {
 		if c.MessagesBehind {
-			next = append(next, insertParams(MessagesArgs{
-				Source: ref.source, ConversationID: c.ID, ForModifiedAt: c.ModifiedAt, Full: c.MessagesNeverSynced, RunID: ref.runID,
-			}, ref))
+			targets = append(targets, MessageTarget{ConversationID: c.ID, ForModifiedAt: c.ModifiedAt, Full: c.MessagesNeverSynced})
 		}
 	}
-	for _, chatID := range uniqueStrings(page.ChatIDs) {
-		next = append(next, insertParams(ChatArgs{Source: ref.source, ChatID: chatID, RunID: ref.runID}, ref))
+	next := messageJobs(ref, targets)
+	if chats := uniqueStrings(page.ChatIDs); len(chats) > 0 {
+		next = append(next, insertParams(ChatArgs{Source: ref.source, ChatIDs: chats, RunID: ref.runID}, ref))
 	}
-	for _, t := range page.SLATrackers {
-		next = append(next, insertParams(SLATrackerArgs{Source: ref.source, ConversationID: t.ConversationID, Tracker: t, RunID: ref.runID}, ref))
+	if len(page.SLATrackers) > 0 {
+		next = append(next, insertParams(SLATrackerArgs{Source: ref.source, Trackers: page.SLATrackers, RunID: ref.runID}, ref))
 	}
 	return next
 }
@@ -191,7 +209,8 @@ func childJobs(ref jobRef, page *fetcher.ConversationPage, written db.WriteResul
 // listedIDs are the ids of every conversation a page showed, quarantined ones
 // included: they exist at the source even if they could not be stored.
 func listedIDs(page *fetcher.ConversationPage) []string {
-	ids := make([]string, 0, len(page.Batch.Conversations)+len(page.Batch.Quarantined))
+	ids := make([]string, 0, len(page.Batch.Conversations)+len(page.Batch.Quarantined)+len(page.ListedIDs))
+	ids = append(ids, page.ListedIDs...)
 	for _, c := range page.Batch.Conversations {
 		ids = append(ids, c.ID)
 	}
@@ -205,24 +224,37 @@ func listedIDs(page *fetcher.ConversationPage) []string {
 
 // quarantineRetries fetches again, at the end of every pass, the records
 // still in quarantine: a vendor may have fixed them, or a newer syncer may
-// decode them now.
-func quarantineRetries(ctx context.Context, q *dbq.Queries, ref jobRef) ([]river.InsertManyParams, error) {
+// decode them now. Conversations are fetched one by one; messages by reading
+// their conversation's whole history again.
+func quarantineRetries(ctx context.Context, q *dbq.Queries, ref jobRef) ([]river.InsertManyParams, []MessageTarget, error) {
 	open, err := q.OpenQuarantine(ctx, dbq.OpenQuarantineParams{Source: ref.source, MaxRows: recoveryBatch})
 	if err != nil {
-		return nil, fmt.Errorf("read quarantine: %w", err)
+		return nil, nil, fmt.Errorf("read quarantine: %w", err)
 	}
 	var next []river.InsertManyParams
+	var targets []MessageTarget
 	for _, r := range open {
 		switch {
 		case r.Stream == record.StreamConversations && !strings.HasPrefix(r.RecordID, "unidentified:"):
 			next = append(next, insertParams(VerifyConversationArgs{Source: ref.source, ConversationID: r.RecordID, RunID: ref.runID}, ref))
 		case r.ParentID != nil && *r.ParentID != "":
-			// Read the whole history: the record may be older than anything
-			// a re-read of recent messages reaches.
-			next = append(next, insertParams(MessagesArgs{Source: ref.source, ConversationID: *r.ParentID, Full: true, RunID: ref.runID}, ref))
+			targets = append(targets, MessageTarget{ConversationID: *r.ParentID, Full: true})
 		}
 	}
-	return next, nil
+	return next, targets, nil
+}
+
+// uniqueTargets keeps the first target of each conversation.
+func uniqueTargets(targets []MessageTarget) []MessageTarget {
+	seen := make(map[string]bool, len(targets))
+	out := targets[:0:0]
+	for _, t := range targets {
+		if !seen[t.ConversationID] {
+			seen[t.ConversationID] = true
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func uniqueStrings(in []string) []string {

@@ -2,6 +2,8 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -11,31 +13,52 @@ import (
 	"github.com/syncerhq/syncer/db"
 	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/record"
 )
 
-// MessagesArgs is a job that syncs one page of a conversation's messages. The
-// conversation's message cursor travels in the args: each page queues the
-// next in the same transaction that stores it.
-type MessagesArgs struct {
-	Source         string `json:"source" river:"unique"`
-	ConversationID string `json:"conversation_id" river:"unique"`
+// messagesPerJob is how many conversations one messages job reads. Batching
+// is what makes a backfill fast: one job and one transaction carry the pages
+// of many conversations, instead of a job's fixed cost per conversation.
+const messagesPerJob = 25
+
+// MessageTarget is one conversation whose messages a job reads, with its
+// place in the listing. The cursors travel in the args: each job queues the
+// next pages in the same transaction that stores these.
+type MessageTarget struct {
+	ConversationID string `json:"id"`
 	// ForModifiedAt is the conversation's modification time this read was
 	// started for; reaching the last page records it as synced.
-	ForModifiedAt time.Time `json:"for_modified_at"`
-	Cursor        string    `json:"cursor,omitempty"`
+	ForModifiedAt time.Time `json:"for,omitzero"`
 	// Full reads the whole history: the conversation's messages were never
 	// read to the end. Otherwise sources that page back from the newest
 	// message stop at the first messages the mirror already has.
-	Full bool `json:"full,omitempty"`
+	Full   bool   `json:"full,omitempty"`
+	Cursor string `json:"cursor,omitempty"`
 	// Page counts the pages read so far, to stop a listing that never ends.
-	Page  int   `json:"page,omitempty"`
-	RunID int64 `json:"run_id"`
+	Page int `json:"page,omitempty"`
+}
+
+// MessagesArgs is a job that syncs the next page of messages of a batch of
+// conversations.
+type MessagesArgs struct {
+	Source  string          `json:"source"`
+	Targets []MessageTarget `json:"targets"`
+	RunID   int64           `json:"run_id"`
 }
 
 // Kind implements river.JobArgs.
 func (MessagesArgs) Kind() string { return "sync_messages" }
 
-func (a MessagesArgs) uniqueKey() string { return a.Source + "\x00" + a.ConversationID }
+// messageJobs splits targets into batch jobs.
+func messageJobs(ref jobRef, targets []MessageTarget) []river.InsertManyParams {
+	var out []river.InsertManyParams
+	for len(targets) > 0 {
+		n := min(len(targets), messagesPerJob)
+		out = append(out, insertParams(MessagesArgs{Source: ref.source, Targets: targets[:n:n], RunID: ref.runID}, ref))
+		targets = targets[n:]
+	}
+	return out
+}
 
 // MessagesWorker syncs pages of messages.
 type MessagesWorker struct {
@@ -47,10 +70,10 @@ type MessagesWorker struct {
 // conversation has a million messages.
 const maxMessagePages = 10000
 
-// Timeout bounds one page.
+// Timeout bounds one batch of pages.
 func (w *MessagesWorker) Timeout(*river.Job[MessagesArgs]) time.Duration { return pageTimeout }
 
-// Work fetches and commits one page of a conversation's messages.
+// Work fetches the next page of every target and commits them together.
 func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs]) error {
 	d := w.Deps
 	args := job.Args
@@ -66,41 +89,90 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 	}
 
 	stats := &fetcher.RequestStats{}
-	page, err := src.ListMessages(fetcher.WithStats(ctx, stats), fetcher.MessageQuery{
-		ConversationID: args.ConversationID, Cursor: args.Cursor, Full: args.Full,
-		KnownFunc: func(ctx context.Context, ids []string) (map[string]bool, error) {
-			return d.knownMessages(ctx, args.Source, ids)
-		},
-	})
-	if fetcher.IsNotFound(err) {
-		// The conversation is gone: mark it so instead of retrying forever.
-		return markConversationGone(ctx, d, job, ref, args.ConversationID, stats)
+	sctx := fetcher.WithStats(ctx, stats)
+	known := func(ctx context.Context, ids []string) (map[string]bool, error) {
+		return d.knownMessages(ctx, args.Source, ids)
 	}
-	if err != nil {
+	results := fetchAll(sctx, args.Targets, func(ctx context.Context, t MessageTarget) (*fetcher.MessagePage, error) {
+		page, err := src.ListMessages(ctx, fetcher.MessageQuery{ConversationID: t.ConversationID, Cursor: t.Cursor, Full: t.Full, KnownFunc: known})
+		switch {
+		case err != nil:
+			return nil, err
+		case page.NextCursor != "" && page.NextCursor == t.Cursor:
+			return nil, permanent(fmt.Errorf("messages of %s: the listing returned the cursor it was given (%q) and does not advance", t.ConversationID, t.Cursor))
+		case page.NextCursor != "" && t.Page+1 >= maxMessagePages:
+			return nil, permanent(fmt.Errorf("messages of %s: still not at the end after %d pages; the cursor seems to cycle", t.ConversationID, maxMessagePages))
+		}
+		return page, nil
+	})
+
+	// A conversation that is gone, or whose messages cannot be read for
+	// good, does not hold up the others: the first is marked deleted, the
+	// second quarantined (and retried at the end of later passes).
+	var batch record.Batch
+	var gone []string
+	var synced []syncedFor
+	var next []MessageTarget
+	var transient []fetched[*fetcher.MessagePage]
+	for i, r := range results {
+		t := args.Targets[i]
+		switch {
+		case fetcher.IsNotFound(r.err):
+			gone = append(gone, t.ConversationID)
+		case r.err != nil && isPermanent(r.err) && !fetcher.IsAuthError(r.err):
+			batch.Quarantined = append(batch.Quarantined, record.Quarantined{
+				Stream: record.StreamMessages, RecordID: "conversation:" + t.ConversationID, ParentID: t.ConversationID,
+				Raw: "", Error: r.err.Error(),
+			})
+			d.Logger.Warn().Str("source", ref.source).Str("conversation_id", t.ConversationID).Err(r.err).Msg("messages quarantined")
+		case r.err != nil:
+			transient = append(transient, r)
+		case r.value.NextCursor != "":
+			batch.Merge(&r.value.Batch)
+			t.Cursor, t.Page = r.value.NextCursor, t.Page+1
+			next = append(next, t)
+		default:
+			batch.Merge(&r.value.Batch)
+			synced = append(synced, syncedFor{ID: t.ConversationID, SyncedFor: t.ForModifiedAt})
+		}
+	}
+	if err := firstFailure(transient, isRateLimited, fetcher.IsAuthError); err != nil {
 		return d.jobFailed(ctx, ref, stats, err)
 	}
-	switch {
-	case page.NextCursor != "" && page.NextCursor == args.Cursor:
-		return d.jobFailed(ctx, ref, stats, permanent(fmt.Errorf("messages of %s: the listing returned the cursor it was given (%q) and does not advance", args.ConversationID, args.Cursor)))
-	case page.NextCursor != "" && args.Page+1 >= maxMessagePages:
-		return d.jobFailed(ctx, ref, stats, permanent(fmt.Errorf("messages of %s: still not at the end after %d pages; the cursor seems to cycle", args.ConversationID, maxMessagePages)))
-	}
+	logQuarantined(d, ref, batch.Quarantined)
 
 	_, err = commitPage(ctx, d, pageCommit[MessagesArgs]{
-		job: job, ref: ref, batch: &page.Batch, stats: stats,
+		job: job, ref: ref, batch: &batch, stats: stats,
 		stepFunc: func(ctx context.Context, tx pgx.Tx, _ db.WriteResult) ([]river.InsertManyParams, error) {
-			if page.NextCursor != "" {
-				nextArgs := args
-				nextArgs.Cursor = page.NextCursor
-				nextArgs.Page++
-				return []river.InsertManyParams{insertParams(nextArgs, ref)}, nil
+			q := dbq.New(tx)
+			if len(gone) > 0 {
+				if err := q.MarkConversationsDeleted(ctx, dbq.MarkConversationsDeletedParams{Source: ref.source, Ids: gone}); err != nil {
+					return nil, fmt.Errorf("mark conversations deleted: %w", err)
+				}
+				d.Logger.Info().Str("source", ref.source).Strs("conversation_ids", gone).Msg("conversations gone at the source; marked deleted")
 			}
-			if err := dbq.New(tx).MarkMessagesSynced(ctx, dbq.MarkMessagesSyncedParams{
-				Source: ref.source, ID: args.ConversationID, SyncedFor: args.ForModifiedAt,
-			}); err != nil {
-				return nil, fmt.Errorf("mark messages synced: %w", err)
+			if len(synced) > 0 {
+				rows, err := json.Marshal(synced)
+				if err != nil {
+					return nil, fmt.Errorf("encode synced conversations: %w", err)
+				}
+				if err := q.MarkMessagesSyncedMany(ctx, dbq.MarkMessagesSyncedManyParams{Source: ref.source, Rows: rows}); err != nil {
+					return nil, fmt.Errorf("mark messages synced: %w", err)
+				}
+				// A conversation whose messages were quarantined as a whole
+				// has now been read.
+				ids := make([]string, len(synced))
+				for i, s := range synced {
+					ids[i] = "conversation:" + s.ID
+				}
+				if err := q.ResolveQuarantined(ctx, dbq.ResolveQuarantinedParams{Source: ref.source, Stream: record.StreamMessages, RecordIds: ids}); err != nil {
+					return nil, fmt.Errorf("resolve quarantined conversations: %w", err)
+				}
 			}
-			return nil, nil
+			if len(next) == 0 {
+				return nil, nil
+			}
+			return []river.InsertManyParams{insertParams(MessagesArgs{Source: ref.source, Targets: next, RunID: ref.runID}, ref)}, nil
 		},
 	})
 	if err != nil {
@@ -109,20 +181,23 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 	return nil
 }
 
-// markConversationGone soft-deletes a conversation the vendor no longer
-// has, with its messages, completing job in the same transaction.
-func markConversationGone[T river.JobArgs](ctx context.Context, d *Deps, job *river.Job[T], ref jobRef, conversationID string, stats *fetcher.RequestStats) error {
-	_, err := commitPage(ctx, d, pageCommit[T]{
-		job: job, ref: ref, stats: stats,
-		stepFunc: func(ctx context.Context, tx pgx.Tx, _ db.WriteResult) ([]river.InsertManyParams, error) {
-			return nil, dbq.New(tx).MarkConversationDeleted(ctx, dbq.MarkConversationDeletedParams{Source: ref.source, ID: conversationID})
-		},
-	})
-	if err != nil {
-		return d.jobFailed(ctx, ref, stats, err)
+// syncedFor is a conversation whose messages were read to the end.
+type syncedFor struct {
+	ID        string    `json:"id"`
+	SyncedFor time.Time `json:"synced_for,omitzero"`
+}
+
+func isRateLimited(err error) bool {
+	var rateErr *fetcher.RateLimitedError
+	return errors.As(err, &rateErr)
+}
+
+// logQuarantined reports records that went to quarantine, one event each.
+func logQuarantined(d *Deps, ref jobRef, records []record.Quarantined) {
+	for _, q := range records {
+		d.Logger.Warn().Str("source", ref.source).Str("stream", q.Stream).Str("record_id", q.RecordID).
+			Str("error", q.Error).Msg("record quarantined")
 	}
-	d.Logger.Info().Str("source", ref.source).Str("conversation_id", conversationID).Msg("conversation gone at the source; marked deleted")
-	return nil
 }
 
 // knownMessages reports which of ids the mirror holds for source.

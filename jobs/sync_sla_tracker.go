@@ -10,19 +10,16 @@ import (
 	"github.com/syncerhq/syncer/record"
 )
 
-// SLATrackerArgs is a job that syncs a conversation's SLA from its tracker,
-// for conversations that name their tracker without embedding it.
+// SLATrackerArgs is a job that syncs the SLA of conversations that name their
+// tracker without embedding it.
 type SLATrackerArgs struct {
-	Source         string                `json:"source" river:"unique"`
-	ConversationID string                `json:"conversation_id" river:"unique"`
-	Tracker        fetcher.SLATrackerRef `json:"tracker"`
-	RunID          int64                 `json:"run_id"`
+	Source   string                  `json:"source"`
+	Trackers []fetcher.SLATrackerRef `json:"trackers"`
+	RunID    int64                   `json:"run_id"`
 }
 
 // Kind implements river.JobArgs.
-func (SLATrackerArgs) Kind() string { return "sync_sla_tracker" }
-
-func (a SLATrackerArgs) uniqueKey() string { return a.Source + "\x00" + a.ConversationID }
+func (SLATrackerArgs) Kind() string { return "sync_sla_trackers" }
 
 // SLATrackerWorker syncs SLA trackers.
 type SLATrackerWorker struct {
@@ -30,11 +27,11 @@ type SLATrackerWorker struct {
 	Deps *Deps
 }
 
-// Timeout bounds one tracker.
+// Timeout bounds one batch of trackers.
 func (w *SLATrackerWorker) Timeout(*river.Job[SLATrackerArgs]) time.Duration { return pageTimeout }
 
-// Work fetches and stores one conversation's SLA summary and metrics. A
-// tracker that is gone leaves the conversation without SLA.
+// Work fetches and stores the conversations' SLA summaries and metrics. A
+// tracker that is gone leaves its conversation without SLA.
 func (w *SLATrackerWorker) Work(ctx context.Context, job *river.Job[SLATrackerArgs]) error {
 	d := w.Deps
 	ref := jobRef{source: job.Args.Source, runID: job.Args.RunID, row: job.JobRow}
@@ -48,14 +45,24 @@ func (w *SLATrackerWorker) Work(ctx context.Context, job *river.Job[SLATrackerAr
 		return river.JobSnooze(wait)
 	}
 	stats := &fetcher.RequestStats{}
-	batch, err := src.GetSLATracker(fetcher.WithStats(ctx, stats), job.Args.Tracker)
-	if fetcher.IsNotFound(err) {
-		batch, err = &record.Batch{SLAOf: []string{job.Args.ConversationID}}, nil
+	results := fetchAll(fetcher.WithStats(ctx, stats), job.Args.Trackers, src.GetSLATracker)
+	var batch record.Batch
+	var transient []fetched[*record.Batch]
+	for i, r := range results {
+		switch {
+		case fetcher.IsNotFound(r.err):
+			batch.SLAOf = append(batch.SLAOf, job.Args.Trackers[i].ConversationID)
+		case r.err != nil:
+			transient = append(transient, r)
+		default:
+			batch.Merge(r.value)
+		}
 	}
-	if err != nil {
+	if err := firstFailure(transient, isRateLimited, fetcher.IsAuthError); err != nil {
 		return d.jobFailed(ctx, ref, stats, err)
 	}
-	if _, err := commitPage(ctx, d, pageCommit[SLATrackerArgs]{job: job, ref: ref, batch: batch, stats: stats}); err != nil {
+	logQuarantined(d, ref, batch.Quarantined)
+	if _, err := commitPage(ctx, d, pageCommit[SLATrackerArgs]{job: job, ref: ref, batch: &batch, stats: stats}); err != nil {
 		return d.jobFailed(ctx, ref, stats, err)
 	}
 	return nil

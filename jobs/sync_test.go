@@ -98,7 +98,7 @@ func newDeps(t *testing.T, pool *pgxpool.Pool, sources map[string]fetcher.Source
 func startWorkers(t *testing.T, deps *jobs.Deps) *river.Client[pgx.Tx] {
 	t.Helper()
 	client, err := jobs.NewClient(deps, jobs.ClientConfig{
-		Workers: 8,
+		Workers: 32,
 		Logger:  slog.New(slog.NewTextHandler(zerolog.NewTestWriter(t), &slog.HandlerOptions{Level: slog.LevelError})),
 	})
 	require.NoError(t, err)

@@ -8,6 +8,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/syncerhq/syncer/db"
+	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/fetcher"
 )
 
@@ -52,7 +53,7 @@ func (w *VerifyConversationWorker) Work(ctx context.Context, job *river.Job[Veri
 	stats := &fetcher.RequestStats{}
 	page, err := src.GetConversation(fetcher.WithStats(ctx, stats), job.Args.ConversationID)
 	if fetcher.IsNotFound(err) {
-		return markConversationGone(ctx, d, job, ref, job.Args.ConversationID, stats)
+		return d.markConversationGone(ctx, job, ref, stats)
 	}
 	if err != nil {
 		return d.jobFailed(ctx, ref, stats, err)
@@ -65,5 +66,21 @@ func (w *VerifyConversationWorker) Work(ctx context.Context, job *river.Job[Veri
 	}); err != nil {
 		return d.jobFailed(ctx, ref, stats, err)
 	}
+	return nil
+}
+
+// markConversationGone soft-deletes a conversation the vendor no longer
+// has, with its messages, completing job in the same transaction.
+func (d *Deps) markConversationGone(ctx context.Context, job *river.Job[VerifyConversationArgs], ref jobRef, stats *fetcher.RequestStats) error {
+	_, err := commitPage(ctx, d, pageCommit[VerifyConversationArgs]{
+		job: job, ref: ref, stats: stats,
+		stepFunc: func(ctx context.Context, tx pgx.Tx, _ db.WriteResult) ([]river.InsertManyParams, error) {
+			return nil, dbq.New(tx).MarkConversationsDeleted(ctx, dbq.MarkConversationsDeletedParams{Source: ref.source, Ids: []string{job.Args.ConversationID}})
+		},
+	})
+	if err != nil {
+		return d.jobFailed(ctx, ref, stats, err)
+	}
+	d.Logger.Info().Str("source", ref.source).Str("conversation_id", job.Args.ConversationID).Msg("conversation gone at the source; marked deleted")
 	return nil
 }

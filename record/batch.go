@@ -30,13 +30,18 @@ type Batch struct {
 
 	// MembersOf names the chats whose members are complete in this batch.
 	MembersOf []string
+
+	CRMLinks []CRMScenarioLink
+	// CRMLinksOf names the conversations whose CRM links are complete in
+	// this batch.
+	CRMLinksOf []string
 }
 
 // Rows counts the records of the batch that land in mirrored tables.
 func (b *Batch) Rows() int {
 	return len(b.Conversations) + len(b.Messages) + len(b.Users) + len(b.Participants) +
 		len(b.Tags) + len(b.Chats) + len(b.ChatMembers) + len(b.Attachments) +
-		len(b.SLASummaries) + len(b.SLAMetrics)
+		len(b.SLASummaries) + len(b.SLAMetrics) + len(b.CRMLinks)
 }
 
 // Merge appends other's records to b.
@@ -55,4 +60,6 @@ func (b *Batch) Merge(other *Batch) {
 	b.SLAMetrics = append(b.SLAMetrics, other.SLAMetrics...)
 	b.SLAOf = append(b.SLAOf, other.SLAOf...)
 	b.MembersOf = append(b.MembersOf, other.MembersOf...)
+	b.CRMLinks = append(b.CRMLinks, other.CRMLinks...)
+	b.CRMLinksOf = append(b.CRMLinksOf, other.CRMLinksOf...)
 }

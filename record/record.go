@@ -153,6 +153,20 @@ type Attachment struct {
 	Raw         json.RawMessage `json:"raw"`
 }
 
+// CRMScenarioLink links a conversation to a CRM scenario and its step
+// (Chatvolt's crmScenarioConversations).
+type CRMScenarioLink struct {
+	ConversationID string          `json:"conversation_id"`
+	ScenarioID     string          `json:"scenario_id"`
+	ScenarioName   string          `json:"scenario_name,omitempty"`
+	StepID         string          `json:"step_id,omitempty"`
+	StepName       string          `json:"step_name,omitempty"`
+	Available      *bool           `json:"available,omitempty"`
+	CreatedAt      time.Time       `json:"created_at,omitzero"`
+	UpdatedAt      time.Time       `json:"updated_at,omitzero"`
+	Raw            json.RawMessage `json:"raw"`
+}
+
 // Quarantined is a vendor record that could not be decoded or normalized. It
 // is kept with its error instead of failing the page it came in.
 type Quarantined struct {

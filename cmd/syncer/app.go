@@ -19,6 +19,7 @@ import (
 	"github.com/syncerhq/syncer/config"
 	"github.com/syncerhq/syncer/db"
 	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/fetcher/chatvolt"
 	"github.com/syncerhq/syncer/fetcher/chatwoot"
 	"github.com/syncerhq/syncer/fetcher/devrev"
 	"github.com/syncerhq/syncer/jobs"
@@ -80,7 +81,7 @@ func openApp(ctx context.Context, e env, flags config.Flags, needSources bool) (
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: log, pool: pool, stderr: e.stderr}
-	sources, err := buildSources(cfg)
+	sources, err := buildSources(cfg, pool)
 	if err != nil {
 		pool.Close()
 		return nil, usageError{err}
@@ -127,7 +128,7 @@ func (a *app) requireSchema(ctx context.Context) error {
 
 // buildSources creates a client per configured source. All sources of one
 // process share nothing but the database.
-func buildSources(cfg *config.Config) (map[string]fetcher.Source, error) {
+func buildSources(cfg *config.Config, pool *pgxpool.Pool) (map[string]fetcher.Source, error) {
 	out := make(map[string]fetcher.Source, len(cfg.Sources))
 	for _, s := range cfg.Sources {
 		httpCfg := fetcher.Config{UserAgent: "syncer/" + version}
@@ -147,8 +148,17 @@ func buildSources(cfg *config.Config) (map[string]fetcher.Source, error) {
 				return nil, fmt.Errorf("source %s: %w", s.Name, err)
 			}
 			out[s.Name] = c
+		case config.KindChatvolt:
+			c, err := chatvolt.NewClient(chatvolt.Config{
+				BaseURL: s.APIURL, APIKey: s.Token.Reveal(), PageSize: s.PageSize, HTTP: httpCfg,
+				ModifiedAtFunc: db.MirroredModifiedAt(pool, s.Name),
+			})
+			if err != nil {
+				return nil, fmt.Errorf("source %s: %w", s.Name, err)
+			}
+			out[s.Name] = c
 		default:
-			return nil, fmt.Errorf("source %s: kind %s is not supported by this version of syncer yet", s.Name, s.Kind)
+			return nil, fmt.Errorf("source %s: unknown kind %s", s.Name, s.Kind)
 		}
 	}
 	return out, nil

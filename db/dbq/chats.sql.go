@@ -7,20 +7,53 @@ package dbq
 
 import (
 	"context"
+	"time"
 )
 
-const markChatDeleted = `-- name: MarkChatDeleted :exec
-UPDATE chats SET deleted_at = COALESCE(deleted_at, now())
-WHERE source = $1 AND id = $2
+const chatsSyncedSince = `-- name: ChatsSyncedSince :many
+SELECT id FROM chats
+WHERE source = $1 AND id = ANY($2::text[]) AND synced_at >= $3::timestamptz
 `
 
-type MarkChatDeletedParams struct {
+type ChatsSyncedSinceParams struct {
 	Source string
-	ID     string
+	Ids    []string
+	Since  time.Time
 }
 
-func (q *Queries) MarkChatDeleted(ctx context.Context, arg MarkChatDeletedParams) error {
-	_, err := q.db.Exec(ctx, markChatDeleted, arg.Source, arg.ID)
+// Chats already fetched since a time (in this run), not to fetch again.
+func (q *Queries) ChatsSyncedSince(ctx context.Context, arg ChatsSyncedSinceParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, chatsSyncedSince, arg.Source, arg.Ids, arg.Since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const markChatsDeleted = `-- name: MarkChatsDeleted :exec
+UPDATE chats SET deleted_at = COALESCE(deleted_at, now())
+WHERE source = $1 AND id = ANY($2::text[])
+`
+
+type MarkChatsDeletedParams struct {
+	Source string
+	Ids    []string
+}
+
+func (q *Queries) MarkChatsDeleted(ctx context.Context, arg MarkChatsDeletedParams) error {
+	_, err := q.db.Exec(ctx, markChatsDeleted, arg.Source, arg.Ids)
 	return err
 }
 

@@ -10,6 +10,43 @@ import (
 	"time"
 )
 
+const conversationModifiedAt = `-- name: ConversationModifiedAt :many
+SELECT id, modified_at FROM conversations
+WHERE source = $1 AND id = ANY($2::text[]) AND deleted_at IS NULL
+`
+
+type ConversationModifiedAtParams struct {
+	Source string
+	Ids    []string
+}
+
+type ConversationModifiedAtRow struct {
+	ID         string
+	ModifiedAt *time.Time
+}
+
+// The mirror's modification time of live conversations, for sources whose
+// listings show summaries and whose details cost a request each.
+func (q *Queries) ConversationModifiedAt(ctx context.Context, arg ConversationModifiedAtParams) ([]ConversationModifiedAtRow, error) {
+	rows, err := q.db.Query(ctx, conversationModifiedAt, arg.Source, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ConversationModifiedAtRow
+	for rows.Next() {
+		var i ConversationModifiedAtRow
+		if err := rows.Scan(&i.ID, &i.ModifiedAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const conversationsNeedingMessages = `-- name: ConversationsNeedingMessages :many
 SELECT id, modified_at, messages_synced_for
 FROM conversations
@@ -90,10 +127,10 @@ func (q *Queries) ConversationsNotListedSince(ctx context.Context, arg Conversat
 	return items, nil
 }
 
-const markConversationDeleted = `-- name: MarkConversationDeleted :exec
+const markConversationsDeleted = `-- name: MarkConversationsDeleted :exec
 WITH conv AS (
     UPDATE conversations AS c SET deleted_at = COALESCE(c.deleted_at, now())
-    WHERE c.source = $1::text AND c.id = $2::text
+    WHERE c.source = $1::text AND c.id = ANY($2::text[])
     RETURNING c.id AS conversation_id
 )
 UPDATE messages AS m SET deleted_at = COALESCE(m.deleted_at, now())
@@ -101,14 +138,14 @@ FROM conv
 WHERE m.source = $1::text AND m.conversation_id = conv.conversation_id
 `
 
-type MarkConversationDeletedParams struct {
+type MarkConversationsDeletedParams struct {
 	Source string
-	ID     string
+	Ids    []string
 }
 
-// Soft-deletes a conversation the vendor no longer has, with its messages.
-func (q *Queries) MarkConversationDeleted(ctx context.Context, arg MarkConversationDeletedParams) error {
-	_, err := q.db.Exec(ctx, markConversationDeleted, arg.Source, arg.ID)
+// Soft-deletes conversations the vendor no longer has, with their messages.
+func (q *Queries) MarkConversationsDeleted(ctx context.Context, arg MarkConversationsDeletedParams) error {
+	_, err := q.db.Exec(ctx, markConversationsDeleted, arg.Source, arg.Ids)
 	return err
 }
 
@@ -129,23 +166,60 @@ func (q *Queries) MarkListed(ctx context.Context, arg MarkListedParams) error {
 	return err
 }
 
-const markMessagesSynced = `-- name: MarkMessagesSynced :exec
-UPDATE conversations
-SET messages_synced_for = GREATEST(messages_synced_for, $1::timestamptz)
-WHERE source = $2 AND id = $3
+const markMessagesSyncedMany = `-- name: MarkMessagesSyncedMany :exec
+UPDATE conversations AS c
+SET messages_synced_for = GREATEST(c.messages_synced_for, t.synced_for)
+FROM jsonb_to_recordset($2::jsonb) AS t(id text, synced_for timestamptz)
+WHERE c.source = $1::text AND c.id = t.id
 `
 
-type MarkMessagesSyncedParams struct {
-	SyncedFor time.Time
-	Source    string
-	ID        string
+type MarkMessagesSyncedManyParams struct {
+	Source string
+	Rows   []byte
 }
 
-// Records that a conversation's whole message history was read for the given
-// modification time.
-func (q *Queries) MarkMessagesSynced(ctx context.Context, arg MarkMessagesSyncedParams) error {
-	_, err := q.db.Exec(ctx, markMessagesSynced, arg.SyncedFor, arg.Source, arg.ID)
+// Records, for each conversation, that its whole message history was read for
+// the given modification time.
+func (q *Queries) MarkMessagesSyncedMany(ctx context.Context, arg MarkMessagesSyncedManyParams) error {
+	_, err := q.db.Exec(ctx, markMessagesSyncedMany, arg.Source, arg.Rows)
 	return err
+}
+
+const openConversationsNotListedSince = `-- name: OpenConversationsNotListedSince :many
+SELECT id FROM conversations
+WHERE source = $1 AND deleted_at IS NULL
+  AND (status IS NULL OR status NOT IN ('resolved', 'closed'))
+  AND listed_at < $2::timestamptz
+ORDER BY id
+LIMIT $3
+`
+
+type OpenConversationsNotListedSinceParams struct {
+	Source       string
+	ListedBefore time.Time
+	MaxRows      int32
+}
+
+// Conversations the mirror holds as open that a listing of every open
+// conversation did not show: closed or deleted since.
+func (q *Queries) OpenConversationsNotListedSince(ctx context.Context, arg OpenConversationsNotListedSinceParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, openConversationsNotListedSince, arg.Source, arg.ListedBefore, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const openConversationsNotTouchedSince = `-- name: OpenConversationsNotTouchedSince :many

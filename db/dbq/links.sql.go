@@ -9,6 +9,51 @@ import (
 	"context"
 )
 
+const replaceCRMScenarioLinks = `-- name: ReplaceCRMScenarioLinks :exec
+WITH upserted AS (
+    INSERT INTO crm_scenario_links AS t (
+        source, conversation_id, scenario_id, scenario_name, step_id, step_name, available,
+        created_at, updated_at, raw, synced_at, deleted_at
+    )
+    SELECT $1::text, i.conversation_id, i.scenario_id, i.scenario_name, i.step_id, i.step_name,
+           i.available, i.created_at, i.updated_at, i.raw, now(), NULL
+    FROM jsonb_to_recordset($3::jsonb) AS i(
+        conversation_id text, scenario_id text, scenario_name text, step_id text, step_name text,
+        available boolean, created_at timestamptz, updated_at timestamptz, raw jsonb
+    )
+    ON CONFLICT (source, conversation_id, scenario_id) DO UPDATE SET
+        scenario_name = excluded.scenario_name,
+        step_id       = excluded.step_id,
+        step_name     = excluded.step_name,
+        available     = excluded.available,
+        created_at    = excluded.created_at,
+        updated_at    = excluded.updated_at,
+        raw           = excluded.raw,
+        synced_at     = excluded.synced_at,
+        deleted_at    = NULL
+    RETURNING 1
+)
+UPDATE crm_scenario_links AS l SET deleted_at = now()
+WHERE l.source = $1::text
+  AND l.conversation_id = ANY($2::text[])
+  AND l.deleted_at IS NULL
+  AND NOT EXISTS (
+      SELECT 1 FROM jsonb_to_recordset($3::jsonb) AS i(conversation_id text, scenario_id text)
+      WHERE i.conversation_id = l.conversation_id AND i.scenario_id = l.scenario_id
+  )
+`
+
+type ReplaceCRMScenarioLinksParams struct {
+	Source          string
+	ConversationIds []string
+	Rows            []byte
+}
+
+func (q *Queries) ReplaceCRMScenarioLinks(ctx context.Context, arg ReplaceCRMScenarioLinksParams) error {
+	_, err := q.db.Exec(ctx, replaceCRMScenarioLinks, arg.Source, arg.ConversationIds, arg.Rows)
+	return err
+}
+
 const replaceChatMembers = `-- name: ReplaceChatMembers :exec
 WITH upserted AS (
     INSERT INTO chat_members AS t (source, chat_id, user_id, synced_at, deleted_at)

@@ -84,6 +84,49 @@ func (q *Queries) LiveAttachments(ctx context.Context, source string) ([]LiveAtt
 	return items, nil
 }
 
+const liveCRMLinks = `-- name: LiveCRMLinks :many
+SELECT conversation_id, scenario_id, scenario_name, step_id, step_name, available
+FROM crm_scenario_links
+WHERE source = $1 AND deleted_at IS NULL
+ORDER BY conversation_id, scenario_id
+`
+
+type LiveCRMLinksRow struct {
+	ConversationID string
+	ScenarioID     string
+	ScenarioName   *string
+	StepID         *string
+	StepName       *string
+	Available      *bool
+}
+
+func (q *Queries) LiveCRMLinks(ctx context.Context, source string) ([]LiveCRMLinksRow, error) {
+	rows, err := q.db.Query(ctx, liveCRMLinks, source)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []LiveCRMLinksRow
+	for rows.Next() {
+		var i LiveCRMLinksRow
+		if err := rows.Scan(
+			&i.ConversationID,
+			&i.ScenarioID,
+			&i.ScenarioName,
+			&i.StepID,
+			&i.StepName,
+			&i.Available,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const liveChatMembers = `-- name: LiveChatMembers :many
 SELECT chat_id, user_id
 FROM chat_members

@@ -16,6 +16,11 @@ WHERE t.modified_at IS NULL
    OR excluded.modified_at IS NULL
    OR excluded.modified_at >= t.modified_at;
 
--- name: MarkChatDeleted :exec
+-- name: MarkChatsDeleted :exec
 UPDATE chats SET deleted_at = COALESCE(deleted_at, now())
-WHERE source = @source AND id = @id;
+WHERE source = @source AND id = ANY(@ids::text[]);
+
+-- name: ChatsSyncedSince :many
+-- Chats already fetched since a time (in this run), not to fetch again.
+SELECT id FROM chats
+WHERE source = @source AND id = ANY(@ids::text[]) AND synced_at >= @since::timestamptz;

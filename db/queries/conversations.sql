@@ -31,13 +31,6 @@ WHERE t.modified_at IS NULL
    OR excluded.modified_at >= t.modified_at
 RETURNING t.id, t.modified_at, t.messages_synced_for;
 
--- name: MarkMessagesSynced :exec
--- Records that a conversation's whole message history was read for the given
--- modification time.
-UPDATE conversations
-SET messages_synced_for = GREATEST(messages_synced_for, @synced_for::timestamptz)
-WHERE source = @source AND id = @id;
-
 -- name: ConversationsNeedingMessages :many
 -- Conversations whose message history is behind their modification time and
 -- that were not touched since the given time: the leftovers of earlier passes
@@ -51,16 +44,6 @@ WHERE source = @source
 ORDER BY id
 LIMIT @max_rows;
 
--- name: MarkConversationDeleted :exec
--- Soft-deletes a conversation the vendor no longer has, with its messages.
-WITH conv AS (
-    UPDATE conversations AS c SET deleted_at = COALESCE(c.deleted_at, now())
-    WHERE c.source = @source::text AND c.id = @id::text
-    RETURNING c.id AS conversation_id
-)
-UPDATE messages AS m SET deleted_at = COALESCE(m.deleted_at, now())
-FROM conv
-WHERE m.source = @source::text AND m.conversation_id = conv.conversation_id;
 
 -- name: OpenConversationsNotTouchedSince :many
 -- Conversations not resolved or closed that this pass has not read: their
@@ -87,3 +70,38 @@ WHERE source = @source AND id = ANY(@ids::text[]);
 SELECT id FROM conversations
 WHERE source = @source AND deleted_at IS NULL AND listed_at < @listed_before::timestamptz
 ORDER BY id;
+
+-- name: MarkMessagesSyncedMany :exec
+-- Records, for each conversation, that its whole message history was read for
+-- the given modification time.
+UPDATE conversations AS c
+SET messages_synced_for = GREATEST(c.messages_synced_for, t.synced_for)
+FROM jsonb_to_recordset(@rows::jsonb) AS t(id text, synced_for timestamptz)
+WHERE c.source = @source::text AND c.id = t.id;
+
+-- name: MarkConversationsDeleted :exec
+-- Soft-deletes conversations the vendor no longer has, with their messages.
+WITH conv AS (
+    UPDATE conversations AS c SET deleted_at = COALESCE(c.deleted_at, now())
+    WHERE c.source = @source::text AND c.id = ANY(@ids::text[])
+    RETURNING c.id AS conversation_id
+)
+UPDATE messages AS m SET deleted_at = COALESCE(m.deleted_at, now())
+FROM conv
+WHERE m.source = @source::text AND m.conversation_id = conv.conversation_id;
+
+-- name: ConversationModifiedAt :many
+-- The mirror's modification time of live conversations, for sources whose
+-- listings show summaries and whose details cost a request each.
+SELECT id, modified_at FROM conversations
+WHERE source = @source AND id = ANY(@ids::text[]) AND deleted_at IS NULL;
+
+-- name: OpenConversationsNotListedSince :many
+-- Conversations the mirror holds as open that a listing of every open
+-- conversation did not show: closed or deleted since.
+SELECT id FROM conversations
+WHERE source = @source AND deleted_at IS NULL
+  AND (status IS NULL OR status NOT IN ('resolved', 'closed'))
+  AND listed_at < @listed_before::timestamptz
+ORDER BY id
+LIMIT @max_rows;

@@ -70,3 +70,9 @@ FROM conversations
 WHERE source = @source AND deleted_at IS NULL
 GROUP BY 1
 ORDER BY 2 DESC, 1;
+
+-- name: LiveCRMLinks :many
+SELECT conversation_id, scenario_id, scenario_name, step_id, step_name, available
+FROM crm_scenario_links
+WHERE source = @source AND deleted_at IS NULL
+ORDER BY conversation_id, scenario_id;

@@ -45,3 +45,6 @@ ORDER BY 1, 2;
 UPDATE sync_runs
 SET status = 'running', finished_at = NULL, error = NULL
 WHERE id = @id;
+
+-- name: RunStartedAt :one
+SELECT started_at FROM sync_runs WHERE id = @id;

@@ -1,0 +1,399 @@
+package chatvolt
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/record"
+)
+
+// DefaultBaseURL is Chatvolt's public API.
+const DefaultBaseURL = "https://api.chatvolt.ai"
+
+// MaxPageSize is the largest "limit" syncer asks of the conversation list. A
+// third-party note says Chatvolt accepts at most 100.
+const MaxPageSize = 100
+
+// MaxMessages is the largest count GET /conversation/{id}/messages/{count}
+// accepts. It bounds how far back a conversation's history can be read: the
+// API has no cursor, so messages older than the latest MaxMessages are out of
+// reach (they are not an error, and nothing is quarantined for them).
+const MaxMessages = 500
+
+// Message windows: an incremental read asks for the latest
+// firstMessageWindow messages and doubles the window until it reaches a
+// message the mirror has; a full read starts at fullMessageWindow.
+const (
+	firstMessageWindow = 20
+	fullMessageWindow  = 100
+)
+
+// detailConcurrency is how many conversations one page fetches at a time.
+const detailConcurrency = 4
+
+// DefaultResolvedLookback is Config.ResolvedLookback's default.
+const DefaultResolvedLookback = 24 * time.Hour
+
+// ModifiedAtFunc reports the mirror's modification time of each of ids that
+// it holds (ids it does not hold are absent from the map).
+type ModifiedAtFunc func(ctx context.Context, ids []string) (map[string]time.Time, error)
+
+// Config configures a Client.
+type Config struct {
+	// BaseURL is the API origin. Defaults to DefaultBaseURL.
+	BaseURL string
+	// APIKey is the organization's API key, sent as a Bearer token.
+	APIKey string
+	// PageSize is the "limit" asked of the conversation list. Defaults to
+	// (and is capped at) MaxPageSize.
+	PageSize int
+	// HTTP tunes the shared HTTP client (pacer, timeouts, User-Agent). Its
+	// BaseURL, AuthorizeFunc and RetryAfterFunc are set by NewClient, and
+	// RateLimitStatuses always include 429 and 419.
+	HTTP fetcher.Config
+	// ModifiedAtFunc reports the mirror's modified_at of conversations. The
+	// list endpoint serves summaries only, so every conversation a listing
+	// shows costs a GET /conversation/{id}; with ModifiedAtFunc, a listed
+	// conversation whose updatedAt is not newer than the mirror's is skipped:
+	// no request, and no record in the page. Defaults to nil: every listed
+	// conversation is fetched.
+	ModifiedAtFunc ModifiedAtFunc
+	// ResolvedLookback widens an incremental pass's listing of recently
+	// created conversations this far back, so that conversations resolved
+	// since the last pass are seen (the listing of unresolved ones no longer
+	// shows them, and there is no updatedAt filter). Older conversations
+	// resolved in between are seen by the next sweep. Defaults to
+	// DefaultResolvedLookback; negative turns it off.
+	ResolvedLookback time.Duration
+}
+
+// Client reads one Chatvolt organization. It implements fetcher.Source.
+type Client struct {
+	http             *fetcher.Client
+	httpCfg          fetcher.Config // as given to fetcher.New
+	pageSize         int
+	modifiedAt       ModifiedAtFunc
+	resolvedLookback time.Duration
+	backoff          *rateBackoff
+}
+
+var _ fetcher.Source = (*Client)(nil)
+
+// NewClient returns a client for cfg.
+func NewClient(cfg Config) (*Client, error) {
+	if cfg.APIKey == "" {
+		return nil, errors.New("chatvolt: no API key")
+	}
+	c := &Client{
+		pageSize:         cfg.PageSize,
+		modifiedAt:       cfg.ModifiedAtFunc,
+		resolvedLookback: cfg.ResolvedLookback,
+		backoff:          &rateBackoff{},
+	}
+	if c.pageSize <= 0 || c.pageSize > MaxPageSize {
+		c.pageSize = MaxPageSize
+	}
+	switch {
+	case c.resolvedLookback == 0:
+		c.resolvedLookback = DefaultResolvedLookback
+	case c.resolvedLookback < 0:
+		c.resolvedLookback = 0
+	}
+
+	httpCfg := cfg.HTTP
+	httpCfg.BaseURL = cfg.BaseURL
+	if httpCfg.BaseURL == "" {
+		httpCfg.BaseURL = DefaultBaseURL
+	}
+	key := cfg.APIKey
+	httpCfg.AuthorizeFunc = func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) }
+	httpCfg.RetryAfterFunc = c.backoff.retryAfter
+	statuses := slices.Clone(httpCfg.RateLimitStatuses)
+	for _, s := range []int{http.StatusTooManyRequests, statusLaravelRateLimited} {
+		if !slices.Contains(statuses, s) {
+			statuses = append(statuses, s)
+		}
+	}
+	httpCfg.RateLimitStatuses = statuses
+	hc, err := fetcher.New(httpCfg)
+	if err != nil {
+		return nil, fmt.Errorf("chatvolt: %w", err)
+	}
+	c.http, c.httpCfg = hc, httpCfg
+	return c, nil
+}
+
+// ListConversations returns one step of a pass over the conversations: the
+// conversations one list request showed, in detail.
+//
+// A pass with q.ModifiedSince zero lists every conversation. Chatvolt has no
+// updatedAt filter, so an incremental pass lists every conversation created
+// since q.ModifiedSince (less Config.ResolvedLookback) and every conversation
+// not resolved, whatever its age; the jobs' later passes, sweeps and
+// message re-reads of open conversations cover the rest.
+//
+// The list serves summaries; each listed conversation that changed (per
+// Config.ModifiedAtFunc) is read with GET /conversation/{id}, which has its
+// assignees, tags and CRM links. Unchanged ones yield no record at all, and
+// neither do ones deleted between the list and the get. A page may thus be
+// empty while NextCursor goes on. MaxModified is the newest updatedAt the
+// page listed, changed or not.
+//
+// NextCursor is the client's own (base64 JSON): the phase of the pass, the
+// server's cursor or the creation-date window, and the listing dialect
+// detected (see paging.go).
+func (c *Client) ListConversations(ctx context.Context, q fetcher.ConversationQuery) (*fetcher.ConversationPage, error) {
+	st, err := decodeCursor(q.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	phases := c.phases(q.ModifiedSince, q.Thorough)
+	if st.Phase >= len(phases) {
+		return &fetcher.ConversationPage{}, nil
+	}
+	items, err := c.listStep(ctx, phases[st.Phase], &st)
+	if err != nil {
+		return nil, err
+	}
+	page, err := c.detailPage(ctx, items)
+	if err != nil {
+		return nil, err
+	}
+	if st.Phase < len(phases) {
+		page.NextCursor = st.encode()
+	}
+	return page, nil
+}
+
+// ListsEveryOpenConversation implements fetcher.OpenLister: an incremental
+// pass lists every unresolved conversation.
+func (c *Client) ListsEveryOpenConversation() bool { return true }
+
+// detailPage turns listed summaries into a page of detailed conversations,
+// fetching only those that changed.
+func (c *Client) detailPage(ctx context.Context, items []listed) (*fetcher.ConversationPage, error) {
+	page := &fetcher.ConversationPage{}
+	var candidates []summary
+	for _, it := range items {
+		if it.err != nil {
+			quarantine(&page.Batch, record.StreamConversations, "", it.raw, it.err)
+			continue
+		}
+		if it.s.UpdatedAt.After(page.MaxModified) {
+			page.MaxModified = it.s.UpdatedAt.Time
+		}
+		candidates = append(candidates, it.s)
+	}
+	changed, err := c.changed(ctx, candidates)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range candidates {
+		if !slices.Contains(changed, string(s.ID)) {
+			page.ListedIDs = append(page.ListedIDs, string(s.ID))
+		}
+	}
+	raws, err := c.getConversations(ctx, changed)
+	if err != nil {
+		return nil, err
+	}
+	for _, raw := range raws {
+		if raw != nil {
+			addConversation(raw, page)
+		}
+	}
+	return page, nil
+}
+
+// changed returns the ids of the summaries whose updatedAt is newer than the
+// mirror's (all of them without a ModifiedAtFunc).
+func (c *Client) changed(ctx context.Context, items []summary) ([]string, error) {
+	ids := make([]string, 0, len(items))
+	for _, s := range items {
+		if !slices.Contains(ids, string(s.ID)) {
+			ids = append(ids, string(s.ID))
+		}
+	}
+	if c.modifiedAt == nil || len(ids) == 0 {
+		return ids, nil
+	}
+	mirror, err := c.modifiedAt(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("chatvolt: look up mirrored conversations: %w", err)
+	}
+	out := ids[:0]
+	for _, s := range items {
+		id := string(s.ID)
+		if slices.Contains(out, id) {
+			continue
+		}
+		if known, ok := mirror[id]; ok && !s.UpdatedAt.IsZero() && !s.UpdatedAt.After(known) {
+			continue
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+// getConversations reads conversations by id, a few at a time, in order.
+// One that is gone (404) is nil; any other failure fails them all.
+func (c *Client) getConversations(ctx context.Context, ids []string) ([]json.RawMessage, error) {
+	out := make([]json.RawMessage, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		next     = make(chan int)
+	)
+	for range min(detailConcurrency, len(ids)) {
+		wg.Go(func() {
+			for i := range next {
+				raw, err := c.getConversation(ctx, ids[i])
+				if err != nil && !fetcher.IsNotFound(err) {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+						cancel()
+					}
+					mu.Unlock()
+					continue
+				}
+				out[i] = raw
+			}
+		})
+	}
+feed:
+	for i := range ids {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if firstErr == nil && ctx.Err() != nil {
+		firstErr = ctx.Err()
+	}
+	return out, firstErr
+}
+
+// getConversation reads one ConversationDetailed.
+func (c *Client) getConversation(ctx context.Context, id string) (json.RawMessage, error) {
+	var raw json.RawMessage
+	if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: "/conversation/" + url.PathEscape(id)}, &raw); err != nil {
+		return nil, err
+	}
+	return unwrapConversation(raw), nil
+}
+
+// GetConversation returns one conversation, in detail, as a one-record page;
+// a conversation that is gone is a not-found error.
+func (c *Client) GetConversation(ctx context.Context, id string) (*fetcher.ConversationPage, error) {
+	raw, err := c.getConversation(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	page := &fetcher.ConversationPage{}
+	addConversation(raw, page)
+	return page, nil
+}
+
+// ListMessages returns a conversation's messages as one page (NextCursor is
+// always empty; q.Cursor is not used). The API only serves "the latest
+// count", so the client asks for a window of the latest messages and doubles
+// it until the window's oldest message is one the mirror has (q.KnownFunc),
+// or it reaches the conversation's start (fewer than count came back), or it
+// reaches MaxMessages. With q.Full, or without q.KnownFunc, it doubles until
+// the start. The whole final window is returned: its older messages are known
+// already and are upserted unchanged, or picked up if they were edited.
+func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fetcher.MessagePage, error) {
+	full := q.Full || q.KnownFunc == nil
+	count := firstMessageWindow
+	if full {
+		count = fullMessageWindow
+	}
+	var raws []json.RawMessage
+	for {
+		var resp messagesResponse
+		path := "/conversation/" + url.PathEscape(q.ConversationID) + "/messages/" + strconv.Itoa(count)
+		if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: path}, &resp); err != nil {
+			return nil, err
+		}
+		raws = resp.Items
+		if len(raws) < count || count >= MaxMessages {
+			break
+		}
+		if !full {
+			reached, err := reachesKnown(ctx, raws, q.KnownFunc)
+			if err != nil {
+				return nil, err
+			}
+			if reached {
+				break
+			}
+		}
+		count = min(2*count, MaxMessages)
+	}
+	page := &fetcher.MessagePage{}
+	for _, raw := range raws {
+		addMessage(q.ConversationID, raw, &page.Batch)
+	}
+	return page, nil
+}
+
+// reachesKnown reports whether the oldest message of a window is one the
+// mirror has: then everything older is there too, since every read stores a
+// whole window from the newest message back.
+func reachesKnown(ctx context.Context, raws []json.RawMessage, known func(context.Context, []string) (map[string]bool, error)) (bool, error) {
+	var oldestID string
+	var oldest time.Time
+	ids := make([]string, 0, len(raws))
+	for _, raw := range raws {
+		var m struct {
+			ID        flexString `json:"id"`
+			CreatedAt Time       `json:"createdAt"`
+		}
+		if json.Unmarshal(raw, &m) != nil || m.ID == "" {
+			continue
+		}
+		ids = append(ids, string(m.ID))
+		if oldestID == "" || m.CreatedAt.Before(oldest) {
+			oldestID, oldest = string(m.ID), m.CreatedAt.Time
+		}
+	}
+	if oldestID == "" {
+		return false, nil
+	}
+	have, err := known(ctx, ids)
+	if err != nil {
+		return false, fmt.Errorf("chatvolt: look up known messages: %w", err)
+	}
+	return have[oldestID], nil
+}
+
+// GetChat returns an empty batch: Chatvolt has no chats, and its
+// conversations reference none, so the jobs never ask.
+func (c *Client) GetChat(context.Context, string) (*record.Batch, error) {
+	return &record.Batch{}, nil
+}
+
+// GetSLATracker returns an empty batch: Chatvolt has no SLA, and its
+// conversations reference no tracker, so the jobs never ask.
+func (c *Client) GetSLATracker(context.Context, fetcher.SLATrackerRef) (*record.Batch, error) {
+	return &record.Batch{}, nil
+}

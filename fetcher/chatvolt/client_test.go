@@ -1,0 +1,689 @@
+package chatvolt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/fetcher/chatvolt/chatvolttest"
+	"github.com/syncerhq/syncer/record"
+)
+
+const testKey = "test-key"
+
+func testStart() time.Time { return time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC) }
+
+func generated(conversations, messages int) *chatvolttest.Workspace {
+	return chatvolttest.Generate(chatvolttest.GenerateConfig{
+		Seed: 7, Conversations: conversations, MessagesPerConversation: messages, Start: testStart(),
+	})
+}
+
+// mirror stands in for the database: what the jobs would have stored.
+type mirror struct {
+	mu            sync.Mutex
+	conversations map[string]record.Conversation
+	messages      map[string]record.Message
+}
+
+func newMirror() *mirror {
+	return &mirror{conversations: map[string]record.Conversation{}, messages: map[string]record.Message{}}
+}
+
+func (m *mirror) apply(b *record.Batch) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, c := range b.Conversations {
+		m.conversations[c.ID] = c
+	}
+	for _, msg := range b.Messages {
+		m.messages[msg.ID] = msg
+	}
+}
+
+func (m *mirror) modifiedAt(_ context.Context, ids []string) (map[string]time.Time, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]time.Time{}
+	for _, id := range ids {
+		if c, ok := m.conversations[id]; ok {
+			out[id] = c.ModifiedAt
+		}
+	}
+	return out, nil
+}
+
+func (m *mirror) known(_ context.Context, ids []string) (map[string]bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]bool{}
+	for _, id := range ids {
+		if _, ok := m.messages[id]; ok {
+			out[id] = true
+		}
+	}
+	return out, nil
+}
+
+type testBundle struct {
+	ws     *chatvolttest.Workspace
+	srv    *chatvolttest.Server
+	client *Client
+	mirror *mirror
+}
+
+// setup serves ws and returns a client for it. useMirror wires the mirror's
+// lookup as the client's ModifiedAtFunc.
+func setup(t *testing.T, ws *chatvolttest.Workspace, opts chatvolttest.Options, cfg Config, useMirror bool) *testBundle {
+	t.Helper()
+	opts.APIKey = testKey
+	srv := chatvolttest.NewServer(ws, opts)
+	t.Cleanup(srv.Close)
+	m := newMirror()
+	cfg.BaseURL = srv.URL()
+	if cfg.APIKey == "" {
+		cfg.APIKey = testKey
+	}
+	if useMirror {
+		cfg.ModifiedAtFunc = m.modifiedAt
+	}
+	client, err := NewClient(cfg)
+	require.NoError(t, err)
+	return &testBundle{ws: ws, srv: srv, client: client, mirror: m}
+}
+
+// walkResult is what one pass over the conversations returned.
+type walkResult struct {
+	counts      map[string]int // conversation id → times returned
+	records     map[string]record.Conversation
+	batch       record.Batch
+	maxModified time.Time
+	pages       int
+	// ties counts the steps that split one millisecond by filters, and
+	// boundaryTies the windows that ended on a millisecond shared by several
+	// conversations already returned.
+	ties, boundaryTies int
+}
+
+func (r walkResult) ids() []string {
+	ids := make([]string, 0, len(r.counts))
+	for id := range r.counts {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// walk runs a pass as the jobs do: page after page until NextCursor is empty,
+// storing each page in the mirror before asking for the next, retrying a page
+// that failed transiently.
+func (b *testBundle) walk(t *testing.T, since time.Time) walkResult {
+	t.Helper()
+	res := walkResult{counts: map[string]int{}, records: map[string]record.Conversation{}}
+	cursor := ""
+	for range 20_000 {
+		var page *fetcher.ConversationPage
+		for attempt := 0; ; attempt++ {
+			var err error
+			page, err = b.client.ListConversations(t.Context(), fetcher.ConversationQuery{Cursor: cursor, ModifiedSince: since})
+			var retryErr *fetcher.RetryableError
+			if errors.As(err, &retryErr) && attempt < 20 {
+				continue
+			}
+			require.NoError(t, err)
+			break
+		}
+		res.pages++
+		require.Empty(t, page.Batch.Quarantined)
+		for _, c := range page.Batch.Conversations {
+			res.counts[c.ID]++
+			res.records[c.ID] = c
+		}
+		res.batch.Merge(&page.Batch)
+		if page.MaxModified.After(res.maxModified) {
+			res.maxModified = page.MaxModified
+		}
+		b.mirror.apply(&page.Batch)
+		if page.NextCursor == "" {
+			return res
+		}
+		require.NotEqual(t, cursor, page.NextCursor, "the cursor must advance")
+		cursor = page.NextCursor
+		st, err := decodeCursor(cursor)
+		require.NoError(t, err)
+		if st.Tie != nil {
+			res.ties++
+		}
+		if len(st.Boundary) > 1 {
+			res.boundaryTies++
+		}
+	}
+	t.Fatal("the pass did not end")
+	return res
+}
+
+func snapIDs(snap chatvolttest.Snapshot) []string {
+	ids := make([]string, 0, len(snap.Conversations))
+	for _, c := range snap.Conversations {
+		ids = append(ids, c.ID)
+	}
+	return ids
+}
+
+// tieGroups are the conversations that share a createdAt with another.
+func tieGroups(snap chatvolttest.Snapshot) [][]chatvolttest.SnapConversation {
+	by := map[time.Time][]chatvolttest.SnapConversation{}
+	for _, c := range snap.Conversations {
+		by[c.CreatedAt] = append(by[c.CreatedAt], c)
+	}
+	var groups [][]chatvolttest.SnapConversation
+	for _, g := range by {
+		if len(g) > 1 {
+			groups = append(groups, g)
+		}
+	}
+	slices.SortFunc(groups, func(a, b []chatvolttest.SnapConversation) int { return b[0].CreatedAt.Compare(a[0].CreatedAt) })
+	return groups
+}
+
+var pagingModes = []struct {
+	name string
+	opts chatvolttest.Options
+	cfg  Config
+}{
+	{"Cursor", chatvolttest.Options{Paging: chatvolttest.PagingCursor}, Config{PageSize: 7}},
+	{"PlainArray", chatvolttest.Options{Paging: chatvolttest.PagingPlainArray, MaxListItems: 7}, Config{}},
+}
+
+func TestListConversations(t *testing.T) {
+	t.Parallel()
+
+	for _, mode := range pagingModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+
+			t.Run("ReturnsEveryConversationExactlyOnceInDetail", func(t *testing.T) {
+				t.Parallel()
+				b := setup(t, generated(300, 1), mode.opts, mode.cfg, false)
+				snap := b.ws.Snapshot()
+				require.NotEmpty(t, tieGroups(snap), "the workspace must have conversations created in the same millisecond")
+
+				res := b.walk(t, time.Time{})
+				require.Equal(t, snapIDs(snap), res.ids())
+				for id, n := range res.counts {
+					require.Equal(t, 1, n, "conversation %s returned %d times", id, n)
+				}
+				st := b.srv.Stats()
+				require.Equal(t, 300, st.Requests["conversation.get"], "one detail read per conversation")
+				if mode.opts.Paging == chatvolttest.PagingPlainArray {
+					require.Greater(t, st.Requests["conversation.list"], 300/7)
+					require.Positive(t, res.boundaryTies, "some windows end on a millisecond several conversations share")
+				} else {
+					require.Equal(t, (300+6)/7, st.Requests["conversation.list"])
+				}
+
+				participants := map[string][]string{}
+				for _, p := range res.batch.Participants {
+					if p.Role == record.RoleAssignee {
+						participants[p.ConversationID] = append(participants[p.ConversationID], p.UserID)
+					}
+				}
+				tags := map[string][]string{}
+				for _, tg := range res.batch.Tags {
+					tags[tg.ConversationID] = append(tags[tg.ConversationID], tg.Tag)
+				}
+				var newest time.Time
+				for _, want := range snap.Conversations {
+					got := res.records[want.ID]
+					require.Equal(t, want.Title, got.Title)
+					require.Equal(t, want.Channel, got.Channel)
+					require.Equal(t, want.Status, got.NativeStatus)
+					require.Equal(t, map[string]string{"RESOLVED": "resolved", "UNRESOLVED": "open", "HUMAN_REQUESTED": "pending"}[want.Status], got.Status)
+					require.Equal(t, strings.ToLower(want.Priority), got.Priority)
+					require.Equal(t, want.CreatedAt, got.CreatedAt)
+					require.Equal(t, want.UpdatedAt, got.ModifiedAt)
+					require.ElementsMatch(t, want.AssigneeIDs, participants[want.ID])
+					require.ElementsMatch(t, want.Tags, tags[want.ID])
+					for name := range want.Variables {
+						require.Contains(t, string(got.Raw), name, "variables are kept in raw")
+					}
+					for _, l := range want.CRM {
+						require.Contains(t, string(got.Raw), l.ScenarioID, "CRM links are kept in raw")
+					}
+					if want.UpdatedAt.After(newest) {
+						newest = want.UpdatedAt
+					}
+				}
+				require.Equal(t, newest, res.maxModified)
+				require.ElementsMatch(t, snapIDs(snap), res.batch.ParticipantsOf)
+			})
+
+			t.Run("SurvivesTransientFailures", func(t *testing.T) {
+				t.Parallel()
+				opts := mode.opts
+				opts.FailureRate, opts.Seed = 0.05, 3
+				b := setup(t, generated(60, 0), opts, mode.cfg, false)
+				res := b.walk(t, time.Time{})
+				require.Equal(t, snapIDs(b.ws.Snapshot()), res.ids())
+				require.Positive(t, b.srv.Stats().Failures)
+			})
+		})
+	}
+}
+
+func TestListConversationsPlainArrayTies(t *testing.T) {
+	t.Parallel()
+
+	// With at most two conversations per answer, every pair created in one
+	// millisecond fills a whole answer: the walk has to split it by status.
+	setupTies := func(t *testing.T) (*testBundle, [][]chatvolttest.SnapConversation) {
+		t.Helper()
+		b := setup(t, generated(300, 1), chatvolttest.Options{Paging: chatvolttest.PagingPlainArray, MaxListItems: 2}, Config{}, false)
+		groups := tieGroups(b.ws.Snapshot())
+		require.GreaterOrEqual(t, len(groups), 2)
+		statuses := []string{"RESOLVED", "UNRESOLVED", "HUMAN_REQUESTED"}
+		for _, g := range groups {
+			require.LessOrEqual(t, len(g), len(statuses))
+			for i, c := range g {
+				b.ws.SetStatus(c.ID, statuses[i])
+			}
+		}
+		return b, groups
+	}
+
+	t.Run("SplitsAMillisecondByStatus", func(t *testing.T) {
+		t.Parallel()
+		b, _ := setupTies(t)
+		res := b.walk(t, time.Time{})
+		require.Positive(t, res.ties)
+		require.Equal(t, snapIDs(b.ws.Snapshot()), res.ids())
+		for id, n := range res.counts {
+			require.Equal(t, 1, n, "conversation %s returned %d times", id, n)
+		}
+	})
+
+	t.Run("ReportsAMillisecondNoFilterCanSplit", func(t *testing.T) {
+		t.Parallel()
+		b, groups := setupTies(t)
+		last := groups[len(groups)-1]
+		for _, c := range last[:2] {
+			b.ws.SetStatus(c.ID, "RESOLVED")
+			b.ws.MarkRead(c.ID)
+		}
+		cursor := ""
+		var err error
+		for range 20_000 {
+			var page *fetcher.ConversationPage
+			page, err = b.client.ListConversations(t.Context(), fetcher.ConversationQuery{Cursor: cursor})
+			if err != nil || page.NextCursor == "" {
+				break
+			}
+			cursor = page.NextCursor
+		}
+		require.ErrorIs(t, err, ErrUnwalkableListing)
+		require.ErrorContains(t, err, "created at "+formatTime(last[0].CreatedAt))
+	})
+}
+
+func TestIncrementalPass(t *testing.T) {
+	t.Parallel()
+
+	for _, mode := range pagingModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+
+			// setupChanged syncs a workspace fully, then changes a few
+			// conversations the way visitors and operators do.
+			setupChanged := func(t *testing.T, useMirror bool) (b *testBundle, since time.Time, changed []string) {
+				t.Helper()
+				ws := generated(200, 1)
+				toResolve := ws.AddConversation("Vai ser resolvida")
+				b = setup(t, ws, mode.opts, mode.cfg, useMirror)
+				res := b.walk(t, time.Time{})
+				require.Len(t, res.counts, 201)
+				since = res.maxModified.Add(-5 * time.Minute)
+
+				var unresolved, humanRequested []string
+				for _, c := range b.ws.Snapshot().Conversations {
+					switch {
+					case c.ID == toResolve:
+					case c.Status == "UNRESOLVED":
+						unresolved = append(unresolved, c.ID)
+					case c.Status == "HUMAN_REQUESTED":
+						humanRequested = append(humanRequested, c.ID)
+					}
+				}
+				created := b.ws.AddConversation("Nova conversa")
+				b.ws.AddMessage(created, "Oi?", "human")
+				b.ws.AddMessage(unresolved[0], "Alguém aí?", "human")
+				b.ws.AddMessage(unresolved[len(unresolved)-1], "Resolvido, obrigado", "agent")
+				b.ws.SetPriority(humanRequested[0], "HIGH")
+				b.ws.SetStatus(toResolve, "RESOLVED")
+				changed = []string{created, unresolved[0], unresolved[len(unresolved)-1], humanRequested[0], toResolve}
+				slices.Sort(changed)
+				b.srv.ResetStats()
+				return b, since, changed
+			}
+
+			t.Run("ReadsOnlyTheChangedConversations", func(t *testing.T) {
+				t.Parallel()
+				b, since, changed := setupChanged(t, true)
+				res := b.walk(t, since)
+				require.Equal(t, changed, res.ids())
+				for id, n := range res.counts {
+					require.Equal(t, 1, n, "conversation %s returned %d times", id, n)
+				}
+				require.Equal(t, len(changed), b.srv.Stats().Requests["conversation.get"], "details only for changed conversations")
+				resolved := b.mirror.conversations[changed[slices.IndexFunc(changed, func(id string) bool {
+					return res.records[id].NativeStatus == "RESOLVED"
+				})]]
+				require.Equal(t, record.StatusResolved, resolved.Status, "a recent conversation resolved since the last pass is seen")
+
+				// Nothing changed since: the next pass reads no details at all.
+				b.srv.ResetStats()
+				res = b.walk(t, res.maxModified.Add(-5*time.Minute))
+				require.Empty(t, res.counts)
+				require.Zero(t, b.srv.Stats().Requests["conversation.get"])
+				require.Positive(t, b.srv.Stats().Requests["conversation.list"])
+			})
+
+			t.Run("WithoutModifiedAtFuncReadsEveryListedConversation", func(t *testing.T) {
+				t.Parallel()
+				b, since, changed := setupChanged(t, false)
+				snap := b.ws.Snapshot()
+				listed := 0
+				for _, c := range snap.Conversations {
+					if c.Status != "RESOLVED" {
+						listed++ // the listings of unresolved conversations
+					}
+					if !c.CreatedAt.Before(since.Add(-DefaultResolvedLookback).Truncate(time.Millisecond)) {
+						listed++ // the listing of recent conversations
+					}
+				}
+				res := b.walk(t, since)
+				require.Subset(t, res.ids(), changed)
+				require.Equal(t, listed, b.srv.Stats().Requests["conversation.get"])
+			})
+		})
+	}
+}
+
+func TestListMessages(t *testing.T) {
+	t.Parallel()
+
+	// setupLong returns a conversation with n messages.
+	setupLong := func(t *testing.T, n int) (*testBundle, string) {
+		t.Helper()
+		ws := chatvolttest.NewWorkspace(testStart())
+		id := ws.AddConversation("Longa")
+		for i := range n {
+			ws.AddMessage(id, fmt.Sprintf("mensagem %d", i), []string{"human", "agent"}[i%2])
+		}
+		return setup(t, ws, chatvolttest.Options{}, Config{}, false), id
+	}
+	messageIDs := func(b *record.Batch) []string {
+		var ids []string
+		for _, m := range b.Messages {
+			ids = append(ids, m.ID)
+		}
+		return ids
+	}
+	snapMessageIDs := func(ws *chatvolttest.Workspace, id string) []string {
+		var ids []string
+		for _, c := range ws.Snapshot().Conversations {
+			if c.ID == id {
+				for _, m := range c.Messages {
+					ids = append(ids, m.ID)
+				}
+			}
+		}
+		return ids
+	}
+
+	t.Run("FullReadsTheWholeHistory", func(t *testing.T) {
+		t.Parallel()
+		b, id := setupLong(t, 150)
+		page, err := b.client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: id, Full: true, KnownFunc: b.mirror.known})
+		require.NoError(t, err)
+		require.Empty(t, page.NextCursor)
+		require.Equal(t, snapMessageIDs(b.ws, id), messageIDs(&page.Batch))
+		require.Equal(t, 2, b.srv.Stats().Requests["conversation.messages"], "100, then 200: the start")
+	})
+
+	t.Run("IncrementalStopsAtAKnownMessage", func(t *testing.T) {
+		t.Parallel()
+		b, id := setupLong(t, 150)
+		read := func() (*fetcher.MessagePage, int) {
+			b.srv.ResetStats()
+			page, err := b.client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: id, KnownFunc: b.mirror.known})
+			require.NoError(t, err)
+			require.Empty(t, page.NextCursor)
+			b.mirror.apply(&page.Batch)
+			return page, b.srv.Stats().Requests["conversation.messages"]
+		}
+
+		// A conversation never read goes back to its start: 20, 40, 80, 160.
+		page, requests := read()
+		require.Equal(t, snapMessageIDs(b.ws, id), messageIDs(&page.Batch))
+		require.Equal(t, 4, requests)
+
+		// Nothing new: one request.
+		_, requests = read()
+		require.Equal(t, 1, requests)
+
+		// Three new messages fit in the first window.
+		var added []string
+		for i := range 3 {
+			added = append(added, b.ws.AddMessage(id, fmt.Sprintf("nova %d", i), "human"))
+		}
+		page, requests = read()
+		require.Equal(t, 1, requests)
+		require.Subset(t, messageIDs(&page.Batch), added)
+
+		// Thirty new ones need the window doubled once.
+		added = added[:0]
+		for i := range 30 {
+			added = append(added, b.ws.AddMessage(id, fmt.Sprintf("mais %d", i), "agent"))
+		}
+		page, requests = read()
+		require.Equal(t, 2, requests)
+		require.Len(t, page.Batch.Messages, 40)
+		require.Subset(t, messageIDs(&page.Batch), added)
+		require.Len(t, b.mirror.messages, 183, "every message was read exactly as the conversation grew")
+	})
+
+	t.Run("StopsAtTheAPIsMaximum", func(t *testing.T) {
+		t.Parallel()
+		b, id := setupLong(t, MaxMessages+20)
+		page, err := b.client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: id, Full: true})
+		require.NoError(t, err)
+		require.Empty(t, page.Batch.Quarantined)
+		require.Equal(t, snapMessageIDs(b.ws, id)[20:], messageIDs(&page.Batch), "the latest MaxMessages")
+		require.Equal(t, 4, b.srv.Stats().Requests["conversation.messages"], "100, 200, 400, 500")
+	})
+
+	t.Run("MapsAuthorsAndFields", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, generated(40, 6), chatvolttest.Options{}, Config{}, false)
+		authors := map[string]int{}
+		for _, want := range b.ws.Snapshot().Conversations {
+			page, err := b.client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: want.ID, Full: true})
+			require.NoError(t, err)
+			require.Empty(t, page.Batch.Quarantined)
+			require.Len(t, page.Batch.Messages, len(want.Messages))
+			got := map[string]record.Message{}
+			for _, m := range page.Batch.Messages {
+				got[m.ID] = m
+			}
+			for _, w := range want.Messages {
+				m := got[w.ID]
+				require.Equal(t, want.ID, m.ConversationID)
+				require.Equal(t, w.Text, *m.Body)
+				require.Equal(t, record.VisibilityPublic, m.Visibility)
+				require.Equal(t, w.CreatedAt, m.CreatedAt)
+				require.Equal(t, w.UpdatedAt, m.ModifiedAt)
+				switch {
+				case w.From == "agent" && w.UserID != "":
+					require.Equal(t, record.AuthorAgent, m.AuthorType, "an operator")
+					require.Equal(t, w.UserID, m.AuthorID)
+				case w.From == "agent":
+					require.Equal(t, record.AuthorBot, m.AuthorType, "the AI agent")
+					require.Equal(t, w.AgentID, m.AuthorID)
+				default:
+					require.Equal(t, record.AuthorContact, m.AuthorType)
+					require.Contains(t, []string{w.ContactID, w.VisitorID, w.UserID}, m.AuthorID)
+					require.NotEmpty(t, m.AuthorID)
+				}
+				authors[m.AuthorType]++
+			}
+		}
+		require.Len(t, authors, 3, "bots, operators and customers all appear")
+	})
+
+	t.Run("UnknownConversationIsNotFound", func(t *testing.T) {
+		t.Parallel()
+		b, _ := setupLong(t, 1)
+		_, err := b.client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: "nope", Full: true})
+		require.True(t, fetcher.IsNotFound(err), "%v", err)
+	})
+}
+
+func TestGetConversation(t *testing.T) {
+	t.Parallel()
+	b := setup(t, generated(20, 1), chatvolttest.Options{}, Config{}, false)
+	want := b.ws.Snapshot().Conversations[3]
+
+	page, err := b.client.GetConversation(t.Context(), want.ID)
+	require.NoError(t, err)
+	require.Len(t, page.Batch.Conversations, 1)
+	require.Equal(t, want.ID, page.Batch.Conversations[0].ID)
+	require.Equal(t, want.UpdatedAt, page.MaxModified)
+	require.Equal(t, []string{want.ID}, page.Batch.ParticipantsOf)
+
+	b.ws.DeleteConversation(want.ID)
+	_, err = b.client.GetConversation(t.Context(), want.ID)
+	require.True(t, fetcher.IsNotFound(err), "%v", err)
+
+	t.Run("NoChatsNoSLA", func(t *testing.T) {
+		t.Parallel()
+		chat, err := b.client.GetChat(t.Context(), "x")
+		require.NoError(t, err)
+		require.Zero(t, chat.Rows())
+		sla, err := b.client.GetSLATracker(t.Context(), fetcher.SLATrackerRef{ConversationID: want.ID})
+		require.NoError(t, err)
+		require.Zero(t, sla.Rows())
+	})
+}
+
+func TestAuth(t *testing.T) {
+	t.Parallel()
+
+	t.Run("WrongKeyIsAnAuthError", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, generated(3, 0), chatvolttest.Options{}, Config{APIKey: "wrong"}, false)
+		_, err := b.client.ListConversations(t.Context(), fetcher.ConversationQuery{})
+		require.True(t, fetcher.IsAuthError(err), "%v", err)
+		require.NotContains(t, err.Error(), "wrong", "the key never appears in errors")
+	})
+
+	t.Run("KeyIsRequired", func(t *testing.T) {
+		t.Parallel()
+		_, err := NewClient(Config{})
+		require.ErrorContains(t, err, "no API key")
+	})
+
+	t.Run("InvalidCursorIsRefused", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, generated(3, 0), chatvolttest.Options{}, Config{}, false)
+		_, err := b.client.ListConversations(t.Context(), fetcher.ConversationQuery{Cursor: "not-ours"})
+		require.ErrorContains(t, err, "invalid conversation cursor")
+	})
+}
+
+func TestRateLimit(t *testing.T) {
+	t.Parallel()
+
+	t.Run("StormsEndInRateLimitedErrorWithGrowingWaits", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, generated(5, 0), chatvolttest.Options{RateLimit: 1, RateWindow: time.Hour}, Config{}, false)
+		id := b.ws.Snapshot().Conversations[0].ID
+		_, err := b.client.GetConversation(t.Context(), id)
+		require.NoError(t, err)
+
+		// The test stands in for each wait, instead of sleeping through it,
+		// by moving the backoff's clock past it and giving the client a
+		// fresh pacer; the backoff state stays.
+		var mu sync.Mutex
+		clock := testStart()
+		b.client.backoff.nowFunc = func() time.Time {
+			mu.Lock()
+			defer mu.Unlock()
+			return clock
+		}
+		var waits []time.Duration
+		for i := range 5 {
+			if i > 0 {
+				// Every worker of the source waits: the pacer holds them all.
+				require.Greater(t, b.client.http.Pacer().BlockedFor(), time.Duration(0))
+				mu.Lock()
+				clock = clock.Add(waits[i-1] + time.Second)
+				mu.Unlock()
+				cfg := b.client.httpCfg
+				cfg.Pacer = fetcher.NewPacer()
+				hc, err := fetcher.New(cfg)
+				require.NoError(t, err)
+				b.client.http = hc
+			}
+			_, err := b.client.GetConversation(t.Context(), id)
+			var rateErr *fetcher.RateLimitedError
+			require.ErrorAs(t, err, &rateErr, "429 and 419 alike")
+			waits = append(waits, rateErr.Wait)
+		}
+		for i, w := range waits {
+			base := firstBackoff << i
+			require.GreaterOrEqual(t, w, base)
+			require.LessOrEqual(t, w, base+base/10+100*time.Millisecond, "jitter stays small")
+		}
+		require.Equal(t, 5, b.srv.Stats().RateLimited, "one request per rate-limited call: no inline retries")
+	})
+
+	t.Run("BackoffDoublesToTheCapAndForgetsAfterAQuietMinute", func(t *testing.T) {
+		t.Parallel()
+		b := &rateBackoff{}
+		now := testStart()
+		var got []time.Duration
+		for range 7 {
+			d := b.next(now, 0)
+			got = append(got, d)
+			now = now.Add(d + time.Second) // the next storm comes right after the wait
+		}
+		require.Equal(t, []time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second, 40 * time.Second,
+			80 * time.Second, 2 * time.Minute, 2 * time.Minute}, got)
+
+		now = now.Add(quietPeriod)
+		require.Equal(t, firstBackoff, b.next(now, 0), "a quiet minute after the wait starts over")
+	})
+
+	t.Run("ResponsesInFlightShareTheWait", func(t *testing.T) {
+		t.Parallel()
+		b := &rateBackoff{}
+		now := testStart()
+		require.Equal(t, firstBackoff, b.next(now, 0))
+		require.Equal(t, firstBackoff-time.Second, b.next(now.Add(time.Second), 0), "sent before the wait began: same end, no doubling")
+		require.Equal(t, 2*firstBackoff, b.next(now.Add(firstBackoff), 0))
+	})
+
+	t.Run("VendorWaitWinsWhenLonger", func(t *testing.T) {
+		t.Parallel()
+		b := &rateBackoff{}
+		require.Equal(t, time.Minute, b.next(testStart(), time.Minute))
+	})
+}

@@ -1,0 +1,274 @@
+package chatvolt
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"strings"
+
+	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/record"
+)
+
+// Chatvolt's conversation statuses, priorities and message authors, as the
+// API spells them.
+const (
+	statusResolved       = "RESOLVED"
+	statusUnresolved     = "UNRESOLVED"
+	statusHumanRequested = "HUMAN_REQUESTED"
+
+	fromAgent = "agent" // the AI agent, or an operator answering in its place
+	fromHuman = "human" // the customer
+)
+
+// User types of the users syncer records for Chatvolt.
+const (
+	userTypeMember  = "user"    // an organization member (an assignee)
+	userTypeContact = "contact" // a customer known as a contact
+)
+
+// addConversation normalizes one ConversationDetailed into page, whole or not
+// at all: a conversation that fails to normalize is quarantined with nothing
+// of it landing, so the mirror never holds half a record.
+func addConversation(raw json.RawMessage, page *fetcher.ConversationPage) {
+	one := &record.Batch{}
+	links, err := normalizeConversation(raw, one)
+	if err != nil {
+		quarantine(&page.Batch, record.StreamConversations, "", raw, err)
+		return
+	}
+	// The CRM links are complete for the conversation: they replace the
+	// mirror's.
+	for _, c := range one.Conversations {
+		one.CRMLinksOf = append(one.CRMLinksOf, c.ID)
+	}
+	one.CRMLinks = links
+	page.Batch.Merge(one)
+	for _, c := range one.Conversations {
+		if c.ModifiedAt.After(page.MaxModified) {
+			page.MaxModified = c.ModifiedAt
+		}
+	}
+}
+
+// addMessage normalizes one message into b, whole or not at all.
+func addMessage(conversationID string, raw json.RawMessage, b *record.Batch) {
+	one := &record.Batch{}
+	if err := normalizeMessage(conversationID, raw, one); err != nil {
+		quarantine(b, record.StreamMessages, conversationID, raw, err)
+		return
+	}
+	b.Merge(one)
+}
+
+// normalizeConversation turns one ConversationDetailed into records, adding
+// them to b: the conversation, its assignees (role assignee) and contacts
+// (role member) as users and participants, and its tags. Participants and tags
+// are complete, so they replace the mirror's. It returns the conversation's
+// CRM scenario links.
+func normalizeConversation(raw json.RawMessage, b *record.Batch) ([]record.CRMScenarioLink, error) {
+	var c conversation
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, fmt.Errorf("decode conversation: %w", err)
+	}
+	id := string(c.ID)
+	if id == "" {
+		return nil, errors.New("conversation has no id")
+	}
+	native := string(c.Status)
+	b.Conversations = append(b.Conversations, record.Conversation{
+		ID:           id,
+		Title:        string(c.Title),
+		Status:       normalStatus(native),
+		NativeStatus: native,
+		Priority:     strings.ToLower(string(c.Priority)),
+		Channel:      string(c.Channel),
+		CreatedAt:    c.CreatedAt.Time,
+		ModifiedAt:   c.UpdatedAt.Time,
+		Raw:          raw,
+	})
+
+	b.ParticipantsOf = append(b.ParticipantsOf, id)
+	for _, rawMember := range c.Assignees {
+		var m member
+		if err := json.Unmarshal(rawMember, &m); err != nil {
+			return nil, fmt.Errorf("decode assignee: %w", err)
+		}
+		if m.User != nil && m.ID == "" {
+			m.ID, m.Name, m.Email = m.User.ID, m.User.Name, m.User.Email
+		}
+		if m.ID == "" {
+			continue
+		}
+		b.Users = append(b.Users, record.User{
+			ID: string(m.ID), Type: userTypeMember, DisplayName: string(m.Name), FullName: string(m.Name),
+			Email: string(m.Email), Raw: rawMember,
+		})
+		b.Participants = append(b.Participants, record.Participant{ConversationID: id, UserID: string(m.ID), Role: record.RoleAssignee})
+	}
+	for _, rawContact := range c.ParticipantsContacts {
+		var ct contact
+		if err := json.Unmarshal(rawContact, &ct); err != nil {
+			return nil, fmt.Errorf("decode participant contact: %w", err)
+		}
+		if ct.ID == "" {
+			continue
+		}
+		full := strings.TrimSpace(string(ct.FirstName) + " " + string(ct.LastName))
+		display := full
+		for _, alt := range []flexString{ct.Email, ct.PhoneNumber} {
+			if display == "" {
+				display = string(alt)
+			}
+		}
+		b.Users = append(b.Users, record.User{
+			ID: string(ct.ID), Type: userTypeContact, DisplayName: display, FullName: full,
+			Email: string(ct.Email), Raw: rawContact,
+		})
+		b.Participants = append(b.Participants, record.Participant{ConversationID: id, UserID: string(ct.ID), Role: record.RoleMember})
+	}
+	for _, rawTag := range c.Tags {
+		var t tag
+		if err := json.Unmarshal(rawTag, &t); err != nil {
+			return nil, fmt.Errorf("decode tag: %w", err)
+		}
+		name := string(t.Name)
+		if name == "" {
+			name = string(t.ID)
+		}
+		if name != "" {
+			b.Tags = append(b.Tags, record.Tag{ConversationID: id, Tag: name})
+		}
+	}
+	return normalizeCRM(id, c.CRMScenarioConversations)
+}
+
+// normalizeCRM turns a conversation's crmScenarioConversations into links. A
+// link without a scenario id cannot be keyed and is skipped (raw keeps it); a
+// link that cannot be decoded fails the conversation.
+func normalizeCRM(conversationID string, raws []json.RawMessage) ([]record.CRMScenarioLink, error) {
+	var links []record.CRMScenarioLink
+	for _, raw := range raws {
+		var l crmScenarioConversation
+		if err := json.Unmarshal(raw, &l); err != nil {
+			return nil, fmt.Errorf("decode CRM scenario link: %w", err)
+		}
+		link := record.CRMScenarioLink{
+			ConversationID: conversationID,
+			ScenarioID:     string(l.ScenarioID),
+			StepID:         string(l.StepID),
+			Available:      l.Available,
+			CreatedAt:      l.CreatedAt.Time,
+			UpdatedAt:      l.UpdatedAt.Time,
+			Raw:            raw,
+		}
+		if s := l.Scenario; s != nil {
+			link.ScenarioName = string(s.Name)
+			if link.ScenarioID == "" {
+				link.ScenarioID = string(s.ID)
+			}
+		}
+		if s := l.Step; s != nil {
+			link.StepName = string(s.Name)
+			if link.StepID == "" {
+				link.StepID = string(s.ID)
+			}
+		}
+		if link.ScenarioID != "" {
+			links = append(links, link)
+		}
+	}
+	return links, nil
+}
+
+// normalizeMessage turns one message into a record. Chatvolt messages are
+// always visible to the customer. The body is the text (the HTML rendering, when
+// there is one, stays in raw); a message with neither text nor HTML has a nil
+// body.
+func normalizeMessage(conversationID string, raw json.RawMessage, b *record.Batch) error {
+	var m message
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return fmt.Errorf("decode message: %w", err)
+	}
+	if m.ID == "" {
+		return errors.New("message has no id")
+	}
+	if conversationID == "" {
+		conversationID = string(m.ConversationID)
+	}
+	msg := record.Message{
+		ID:             string(m.ID),
+		ConversationID: conversationID,
+		Visibility:     record.VisibilityPublic,
+		CreatedAt:      m.CreatedAt.Time,
+		ModifiedAt:     m.UpdatedAt.Time,
+		Raw:            raw,
+	}
+	switch {
+	case m.Text != nil:
+		msg.Body, msg.BodyType = m.Text, "text"
+	case m.HTML != nil:
+		msg.Body, msg.BodyType = m.HTML, "html"
+	}
+	msg.AuthorType, msg.AuthorID = author(m)
+	b.Messages = append(b.Messages, msg)
+	return nil
+}
+
+// author tells who wrote a message. Chatvolt's "agent" is the AI agent unless
+// an operator (a user) answered in its place; "human" is the customer, known
+// as a contact, a website visitor or (on the dashboard channel) a user.
+func author(m message) (typ, id string) {
+	switch strings.ToLower(string(m.From)) {
+	case fromAgent:
+		if m.UserID != "" {
+			return record.AuthorAgent, string(m.UserID)
+		}
+		return record.AuthorBot, string(m.AgentID)
+	case fromHuman:
+		return record.AuthorContact, firstOf(m.ContactID, m.VisitorID, m.UserID)
+	}
+	return "", firstOf(m.UserID, m.AgentID, m.ContactID, m.VisitorID)
+}
+
+func firstOf(values ...flexString) string {
+	for _, v := range values {
+		if v != "" {
+			return string(v)
+		}
+	}
+	return ""
+}
+
+// normalStatus maps Chatvolt's statuses onto the normalized ones: a
+// conversation the AI handles is open, one waiting for a human operator is
+// pending. An unknown status maps to no status rather than a wrong one;
+// native_status always keeps it.
+func normalStatus(native string) string {
+	switch strings.ToUpper(native) {
+	case statusResolved:
+		return record.StatusResolved
+	case statusUnresolved:
+		return record.StatusOpen
+	case statusHumanRequested:
+		return record.StatusPending
+	}
+	return ""
+}
+
+// quarantine records a vendor record that could not be normalized, with its
+// parent's id when it has one.
+func quarantine(b *record.Batch, stream, parentID string, raw json.RawMessage, err error) {
+	var ids struct {
+		ID flexString `json:"id"`
+	}
+	_ = json.Unmarshal(raw, &ids)
+	id := string(ids.ID)
+	if id == "" {
+		h := fnv.New64a()
+		_, _ = h.Write(raw)
+		id = fmt.Sprintf("unidentified:%x", h.Sum64())
+	}
+	b.Quarantined = append(b.Quarantined, record.Quarantined{Stream: stream, RecordID: id, ParentID: parentID, Raw: string(raw), Error: err.Error()})
+}

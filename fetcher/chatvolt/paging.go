@@ -1,0 +1,362 @@
+package chatvolt
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/syncerhq/syncer/fetcher"
+)
+
+// How GET /conversation pages is undocumented. The client asks for a page
+// with "limit" (and "cursor" once it has one) and reads the dialect from the
+// answer:
+//
+//   - cursor: an object {"conversations":[…],"nextCursor":…}; the walk
+//     follows nextCursor until it is null.
+//   - window: a plain JSON array (or an object without nextCursor), which is
+//     the newest conversations matching the filters, capped at some unknown
+//     number. The walk narrows the creation-date window (createdAt from,
+//     endDate to, both inclusive) from the newest down: while an answer is as
+//     long as the longest answer seen in the phase, it may have been cut, so
+//     the next window ends at the oldest createdAt it showed (the ids already
+//     seen at that instant are skipped); an answer shorter than that was not
+//     cut, and ends the walk. When a whole answer shares one createdAt, narrowing the
+//     date cannot progress: the conversations of that millisecond are listed
+//     again split by status, then by unread, and the walk goes on a
+//     millisecond earlier. A split that still fills a page is an error
+//     (ErrUnwalkableListing), never a silent gap.
+//
+// Timestamps are taken to have millisecond precision (JavaScript's Date), and
+// both date filters to be inclusive: Chatvolt documents them only as "from"
+// and "to".
+
+// ErrUnwalkableListing is returned when the plain-array listing cannot be
+// walked completely: the server ignores its filters, or more conversations
+// than one answer holds share a creation millisecond and every available
+// filter.
+var ErrUnwalkableListing = errors.New("chatvolt: the conversation listing cannot be walked completely")
+
+// Listing dialects, as the walk state records them.
+const (
+	modeUnknown = ""
+	modeCursor  = "cursor"
+	modeWindow  = "window"
+)
+
+// phase is one listing a pass walks: conversations with a status (any when
+// empty) created at or after from (any time when zero).
+type phase struct {
+	status string
+	from   time.Time
+}
+
+// phases are the listings a pass walks. A full pass lists everything. An
+// incremental pass cannot ask for changes (there is no updatedAt filter), so
+// it lists what can have changed: every conversation created since the lower
+// bound (less ResolvedLookback, to see recent conversations resolved since
+// the last pass), and every conversation not resolved, whatever its age.
+func (c *Client) phases(modifiedSince time.Time, thorough bool) []phase {
+	// A backfill, and a thorough pass, list everything: without an updatedAt
+	// filter that is the only way to see a new message on an old resolved
+	// conversation.
+	if modifiedSince.IsZero() || thorough {
+		return []phase{{}}
+	}
+	return []phase{
+		{from: modifiedSince.Add(-c.resolvedLookback)},
+		{status: statusUnresolved},
+		{status: statusHumanRequested},
+	}
+}
+
+// walkState is where a pass stands; NextCursor carries it, base64url JSON,
+// opaque to the jobs.
+type walkState struct {
+	Version int    `json:"v"`
+	Phase   int    `json:"p,omitempty"`
+	Mode    string `json:"m,omitempty"`
+	// Vendor is the server's nextCursor within the phase (cursor mode).
+	Vendor string `json:"c,omitempty"`
+	// To is the inclusive upper createdAt bound of the next window; zero for
+	// none (window mode).
+	To time.Time `json:"to,omitzero"`
+	// Boundary are the ids already returned that were created at To.
+	Boundary []string `json:"b,omitempty"`
+	// Cap is the longest answer seen in the phase (window mode).
+	Cap int `json:"cap,omitempty"`
+	// Tie lists the conversations of one millisecond split by filters.
+	Tie *tieState `json:"tie,omitempty"`
+}
+
+const walkVersion = 1
+
+// tieState walks the conversations created at one instant.
+type tieState struct {
+	At time.Time `json:"at"`
+	// Pending are the filter splits still to list, first next.
+	Pending []split `json:"pending"`
+	// Seen are the ids already returned that were created at At.
+	Seen []string `json:"seen,omitempty"`
+}
+
+// split narrows a listing of one instant beyond the date.
+type split struct {
+	Status string `json:"s"`
+	Unread *bool  `json:"u,omitempty"`
+}
+
+func decodeCursor(s string) (walkState, error) {
+	st := walkState{Version: walkVersion}
+	if s == "" {
+		return st, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(raw, &st)
+	}
+	if err != nil || st.Version != walkVersion || st.Phase < 0 {
+		return st, fmt.Errorf("chatvolt: invalid conversation cursor %q", s)
+	}
+	return st, nil
+}
+
+func (st *walkState) encode() string {
+	raw, _ := json.Marshal(st) // cannot fail: plain struct
+	return base64.RawURLEncoding.EncodeToString(raw)
+}
+
+// nextPhase moves to the start of the next phase. The dialect carries over;
+// the cap is learned again, in case the server caps filtered listings
+// differently (it costs at most one request per phase).
+func (st *walkState) nextPhase() {
+	*st = walkState{Version: st.Version, Phase: st.Phase + 1, Mode: st.Mode}
+}
+
+// restartPhase moves to the start of the current phase in mode.
+func (st *walkState) restartPhase(mode string) {
+	*st = walkState{Version: st.Version, Phase: st.Phase, Mode: mode}
+}
+
+// listed is one element of a list answer.
+type listed struct {
+	raw json.RawMessage
+	s   summary
+	err error // the element could not be decoded
+}
+
+// listStep makes one list request for the state's position in ph and moves
+// the state past it (to the next phase when this one is over). It returns the
+// conversations the request showed that the pass had not returned yet.
+func (c *Client) listStep(ctx context.Context, ph phase, st *walkState) ([]listed, error) {
+	query := url.Values{"limit": {strconv.Itoa(c.pageSize)}}
+	status, from, to := ph.status, ph.from, st.To
+	var unread *bool
+	switch {
+	case st.Mode == modeCursor:
+		to = time.Time{}
+		if st.Vendor != "" {
+			query.Set("cursor", st.Vendor)
+		}
+	case st.Tie != nil:
+		from, to = st.Tie.At, st.Tie.At
+		status, unread = st.Tie.Pending[0].Status, st.Tie.Pending[0].Unread
+	}
+	if status != "" {
+		query.Set("status", status)
+	}
+	if !from.IsZero() {
+		query.Set("createdAt", formatTime(from))
+	}
+	if !to.IsZero() {
+		query.Set("endDate", formatTime(to))
+	}
+	if unread != nil {
+		query.Set("unread", strconv.FormatBool(*unread))
+	}
+
+	var resp listResponse
+	if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: "/conversation", Query: query}, &resp); err != nil {
+		return nil, err
+	}
+	items := make([]listed, len(resp.Items))
+	for i, raw := range resp.Items {
+		items[i].raw = raw
+		if err := json.Unmarshal(raw, &items[i].s); err != nil {
+			items[i].err = fmt.Errorf("decode conversation: %w", err)
+		} else if items[i].s.ID == "" {
+			items[i].err = errors.New("conversation has no id")
+		}
+	}
+
+	if resp.HasCursor {
+		if st.Mode == modeWindow && (!st.To.IsZero() || st.Tie != nil) {
+			// The server started paging by cursor in the middle of a window
+			// walk: walk the phase again in its dialect. What this answer
+			// showed is real, so it is returned all the same.
+			st.restartPhase(modeCursor)
+			return items, nil
+		}
+		st.Mode = modeCursor
+		switch {
+		case resp.NextCursor == "":
+			st.nextPhase()
+			return items, nil
+		case resp.NextCursor == st.Vendor:
+			return nil, fmt.Errorf("chatvolt: the conversation listing returned the cursor it was given (%q) and does not advance", st.Vendor)
+		}
+		st.Vendor = resp.NextCursor
+		return items, nil
+	}
+	if st.Mode == modeCursor && st.Vendor != "" {
+		// A cursor server that stopped answering with cursors: this request
+		// had no date bound, so its answer is the phase's first window.
+		st.Vendor = ""
+	}
+	st.Mode = modeWindow
+	if err := checkWindow(items, status, from, to); err != nil {
+		return nil, err
+	}
+	return st.windowStep(ph, items)
+}
+
+// checkWindow makes sure the server applied the filters, without which the
+// window walk would not end or would miss conversations.
+func checkWindow(items []listed, status string, from, to time.Time) error {
+	for _, it := range items {
+		if it.err != nil {
+			continue
+		}
+		created := it.s.CreatedAt.Time
+		switch {
+		case !created.IsZero() && !from.IsZero() && created.Before(from),
+			!created.IsZero() && !to.IsZero() && created.After(to):
+			return fmt.Errorf("%w: conversation %s created at %s is outside the requested window %s to %s (the server ignores createdAt/endDate)",
+				ErrUnwalkableListing, it.s.ID, formatTime(created), formatTime(from), formatTime(to))
+		case status != "" && it.s.Status != "" && !strings.EqualFold(string(it.s.Status), status):
+			return fmt.Errorf("%w: conversation %s has status %s in a listing of status %s (the server ignores the status filter)",
+				ErrUnwalkableListing, it.s.ID, it.s.Status, status)
+		}
+	}
+	return nil
+}
+
+// windowStep moves the window walk past one answer (see the comment at the
+// top of this file) and returns what it showed for the first time.
+func (st *walkState) windowStep(ph phase, items []listed) ([]listed, error) {
+	n := len(items)
+	st.Cap = max(st.Cap, n)
+	full := n > 0 && n >= st.Cap
+
+	if t := st.Tie; t != nil {
+		fresh := unseen(items, t.Seen)
+		t.Seen = appendIDs(t.Seen, fresh)
+		s := t.Pending[0]
+		switch {
+		case !full:
+			t.Pending = t.Pending[1:]
+		case s.Unread == nil:
+			yes, no := true, false
+			t.Pending = append([]split{{Status: s.Status, Unread: &yes}, {Status: s.Status, Unread: &no}}, t.Pending[1:]...)
+		default:
+			return nil, fmt.Errorf("%w: at least %d conversations were created at %s with status %s and unread=%t, as many as one answer holds; "+
+				"they cannot be told apart by any filter, so some may be missing (ask Chatvolt for cursor paging or a larger page)",
+				ErrUnwalkableListing, n, formatTime(t.At), s.Status, *s.Unread)
+		}
+		if len(t.Pending) > 0 {
+			return fresh, nil
+		}
+		st.Tie, st.To, st.Boundary = nil, t.At.Add(-time.Millisecond), nil
+		if !ph.from.IsZero() && st.To.Before(ph.from) {
+			st.nextPhase()
+			return fresh, nil
+		}
+		return fresh, nil
+	}
+
+	fresh := unseen(items, st.Boundary)
+	if !full {
+		st.nextPhase()
+		return fresh, nil
+	}
+	var oldest, newest time.Time
+	for _, it := range items {
+		created := it.s.CreatedAt.Time
+		if it.err != nil || created.IsZero() {
+			continue
+		}
+		if oldest.IsZero() || created.Before(oldest) {
+			oldest = created
+		}
+		if created.After(newest) {
+			newest = created
+		}
+	}
+	if oldest.IsZero() {
+		return nil, fmt.Errorf("%w: a full answer has no createdAt to narrow the window by", ErrUnwalkableListing)
+	}
+	atOldest := make([]string, 0, n)
+	for _, it := range items {
+		if it.err == nil && it.s.CreatedAt.Equal(oldest) {
+			atOldest = append(atOldest, string(it.s.ID))
+		}
+	}
+	if oldest.Equal(newest) {
+		// The whole answer is one millisecond: list it split by filters.
+		st.Tie = &tieState{At: oldest, Pending: tieSplits(ph.status), Seen: slices.Concat(st.Boundary, atOldest)}
+		st.Boundary = nil
+		return fresh, nil
+	}
+	st.To, st.Boundary = oldest, atOldest
+	return fresh, nil
+}
+
+// tieSplits are the first filters that split one millisecond's
+// conversations: by status (Chatvolt's three), or, when the phase already
+// filters by status, by unread.
+func tieSplits(status string) []split {
+	if status != "" {
+		yes, no := true, false
+		return []split{{Status: status, Unread: &yes}, {Status: status, Unread: &no}}
+	}
+	return []split{{Status: statusResolved}, {Status: statusUnresolved}, {Status: statusHumanRequested}}
+}
+
+// unseen returns the items whose id is not in seen (undecodable ones are
+// always returned, to be quarantined).
+func unseen(items []listed, seen []string) []listed {
+	if len(seen) == 0 {
+		return items
+	}
+	out := make([]listed, 0, len(items))
+	for _, it := range items {
+		if it.err != nil || !slices.Contains(seen, string(it.s.ID)) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+func appendIDs(ids []string, items []listed) []string {
+	for _, it := range items {
+		if it.err == nil {
+			ids = append(ids, string(it.s.ID))
+		}
+	}
+	return ids
+}
+
+// formatTime writes a filter bound as JavaScript's Date.toISOString does.
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}

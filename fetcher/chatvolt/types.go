@@ -1,0 +1,294 @@
+package chatvolt
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The wire types carry only what syncer reads; everything else stays in the
+// raw JSON kept with each record. Chatvolt publishes no schema, and its API is
+// Prisma rows serialized as they come: every nullable column may be null, and
+// undocumented fields (_count, channelData, …) appear on some records. Nothing
+// here fails on a null, a missing field or an unknown one.
+
+// listResponse is GET /conversation in either dialect: a plain JSON array, or
+// an envelope {"conversations":[…],"nextCursor":…}. HasCursor tells them apart:
+// it is true when the envelope carries a nextCursor key (even null), which is
+// the sign that the server pages by cursor.
+type listResponse struct {
+	Items      []json.RawMessage
+	HasCursor  bool
+	NextCursor string
+}
+
+func (r *listResponse) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '[' {
+		return json.Unmarshal(b, &r.Items)
+	}
+	var env map[string]json.RawMessage
+	if err := json.Unmarshal(b, &env); err != nil {
+		return err
+	}
+	items, ok := env["conversations"]
+	if !ok {
+		// Tolerate the usual envelope names before giving up.
+		for _, k := range []string{"data", "items", "results"} {
+			if items, ok = env[k]; ok {
+				break
+			}
+		}
+	}
+	if !ok {
+		return errors.New("neither a JSON array nor an object with conversations")
+	}
+	if !isNull(items) {
+		if err := json.Unmarshal(items, &r.Items); err != nil {
+			return fmt.Errorf("conversations: %w", err)
+		}
+	}
+	cursor, ok := env["nextCursor"]
+	if !ok {
+		cursor, ok = env["next_cursor"]
+	}
+	if ok {
+		r.HasCursor = true
+		var s flexString
+		if err := json.Unmarshal(cursor, &s); err != nil {
+			return fmt.Errorf("nextCursor: %w", err)
+		}
+		r.NextCursor = string(s)
+	}
+	return nil
+}
+
+// messagesResponse is GET /conversation/{id}/messages/{count}: a JSON array,
+// or (leniently) an object wrapping one under "messages".
+type messagesResponse struct {
+	Items []json.RawMessage
+}
+
+func (r *messagesResponse) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '[' {
+		return json.Unmarshal(b, &r.Items)
+	}
+	var env struct {
+		Messages []json.RawMessage `json:"messages"`
+	}
+	if err := json.Unmarshal(b, &env); err != nil {
+		return err
+	}
+	r.Items = env.Messages
+	return nil
+}
+
+// unwrapConversation returns the conversation object of a GET
+// /conversation/{id} answer, which is the object itself or, leniently, an
+// object wrapping it under "conversation".
+func unwrapConversation(b []byte) json.RawMessage {
+	var env struct {
+		ID           json.RawMessage `json:"id"`
+		Conversation json.RawMessage `json:"conversation"`
+	}
+	if json.Unmarshal(b, &env) == nil && env.ID == nil && len(env.Conversation) > 0 && !isNull(env.Conversation) {
+		return env.Conversation
+	}
+	return bytes.TrimSpace(b)
+}
+
+// summary is a conversation as the list endpoint serves it. Only what the
+// listing needs is decoded: details come from GET /conversation/{id}.
+type summary struct {
+	ID        flexString `json:"id"`
+	Status    flexString `json:"status"`
+	CreatedAt Time       `json:"createdAt"`
+	UpdatedAt Time       `json:"updatedAt"`
+}
+
+// conversation is Chatvolt's ConversationDetailed.
+type conversation struct {
+	ID                       flexString        `json:"id"`
+	Title                    flexString        `json:"title"`
+	Channel                  flexString        `json:"channel"`
+	Status                   flexString        `json:"status"`
+	Priority                 flexString        `json:"priority"`
+	CreatedAt                Time              `json:"createdAt"`
+	UpdatedAt                Time              `json:"updatedAt"`
+	ParticipantsContacts     []json.RawMessage `json:"participantsContacts"`
+	Assignees                []json.RawMessage `json:"assignees"`
+	Tags                     []json.RawMessage `json:"tags"`
+	CRMScenarioConversations []json.RawMessage `json:"crmScenarioConversations"`
+	// isAiEnabled, frustration, metadata, conversationVariables,
+	// conversationContexts and the channel, agent, user and visitor references
+	// have no column: they are kept in raw only, and not decoded, so that an
+	// odd value there cannot quarantine the conversation.
+}
+
+// member is an organization user (an assignee). Some Prisma includes nest
+// the user under "user"; both shapes are read.
+type member struct {
+	ID    flexString `json:"id"`
+	Name  flexString `json:"name"`
+	Email flexString `json:"email"`
+	User  *struct {
+		ID    flexString `json:"id"`
+		Name  flexString `json:"name"`
+		Email flexString `json:"email"`
+	} `json:"user"`
+}
+
+// contact is a participantsContacts element.
+type contact struct {
+	ID          flexString `json:"id"`
+	FirstName   flexString `json:"firstName"`
+	LastName    flexString `json:"lastName"`
+	Email       flexString `json:"email"`
+	PhoneNumber flexString `json:"phoneNumber"`
+}
+
+// tag is a tags element: {id, name}, or leniently a bare name.
+type tag struct {
+	ID   flexString `json:"id"`
+	Name flexString `json:"name"`
+}
+
+func (t *tag) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		t.Name = flexString(s)
+		return nil
+	}
+	type plain tag
+	return json.Unmarshal(b, (*plain)(t))
+}
+
+// crmScenarioConversation is a crmScenarioConversations element. The ids are
+// read from the nested scenario and step, or from flat scenarioId/stepId.
+type crmScenarioConversation struct {
+	Available  *bool      `json:"available"`
+	Scenario   *ref       `json:"scenario"`
+	Step       *ref       `json:"step"`
+	ScenarioID flexString `json:"scenarioId"`
+	StepID     flexString `json:"stepId"`
+	CreatedAt  Time       `json:"createdAt"`
+	UpdatedAt  Time       `json:"updatedAt"`
+}
+
+type ref struct {
+	ID   flexString `json:"id"`
+	Name flexString `json:"name"`
+}
+
+// message is a Chatvolt message.
+type message struct {
+	ID             flexString `json:"id"`
+	Text           *string    `json:"text"`
+	HTML           *string    `json:"html"`
+	From           flexString `json:"from"`
+	ConversationID flexString `json:"conversationId"`
+	AgentID        flexString `json:"agentId"`
+	ContactID      flexString `json:"contactId"`
+	UserID         flexString `json:"userId"`
+	VisitorID      flexString `json:"visitorId"`
+	CreatedAt      Time       `json:"createdAt"`
+	UpdatedAt      Time       `json:"updatedAt"`
+}
+
+// Time is a Chatvolt timestamp: ISO 8601 as JavaScript writes it
+// (2025-01-01T00:00:03.011Z), with or without fractional seconds, with a zone
+// offset or none (then UTC), or with a space instead of the T; leniently also
+// a number of Unix seconds or milliseconds. Null, absent or "" is the zero
+// time; a year outside 1900 to 2200 is refused, because it would poison every
+// query on the mirror.
+type Time struct{ time.Time }
+
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999",
+	time.DateOnly,
+}
+
+// UnmarshalJSON parses a Chatvolt timestamp.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	t.Time = time.Time{}
+	if isNull(b) {
+		return nil
+	}
+	var parsed time.Time
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		n, nerr := strconv.ParseFloat(string(b), 64)
+		if nerr != nil {
+			return fmt.Errorf("timestamp %s: neither a string nor a number", b)
+		}
+		if n > 1e11 || n < -1e11 { // milliseconds
+			parsed = time.UnixMilli(int64(n))
+		} else {
+			parsed = time.Unix(int64(n), 0)
+		}
+	} else {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return nil
+		}
+		var err error
+		for _, layout := range timeLayouts {
+			if parsed, err = time.Parse(layout, s); err == nil {
+				break
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("timestamp %q: not ISO 8601", s)
+		}
+	}
+	if y := parsed.Year(); y < 1900 || y > 2200 {
+		return fmt.Errorf("timestamp %s: year %d out of range", b, y)
+	}
+	t.Time = parsed.UTC()
+	return nil
+}
+
+// flexString is a string that may arrive as null (then ""), as a number or as
+// a boolean (then its JSON text).
+type flexString string
+
+func (s *flexString) UnmarshalJSON(b []byte) error {
+	*s = ""
+	if isNull(b) {
+		return nil
+	}
+	var str string
+	if json.Unmarshal(b, &str) == nil {
+		*s = flexString(str)
+		return nil
+	}
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && (b[0] == '{' || b[0] == '[') {
+		return fmt.Errorf("expected a string, got %s", snippet(b))
+	}
+	*s = flexString(b)
+	return nil
+}
+
+func isNull(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	return len(b) == 0 || string(b) == "null"
+}
+
+// snippet shows the start of a JSON value in an error.
+func snippet(b []byte) string {
+	const n = 60
+	s := string(b)
+	if len(s) > n {
+		s = s[:n] + "…"
+	}
+	return s
+}

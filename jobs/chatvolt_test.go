@@ -1,0 +1,98 @@
+package jobs_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/db"
+	"github.com/syncerhq/syncer/db/dbq"
+	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/fetcher/chatvolt"
+	"github.com/syncerhq/syncer/fetcher/chatvolt/chatvolttest"
+	"github.com/syncerhq/syncer/internal/chatvoltcheck"
+	"github.com/syncerhq/syncer/internal/dbtest"
+	"github.com/syncerhq/syncer/jobs"
+)
+
+func TestChatvolt(t *testing.T) {
+	t.Parallel()
+
+	type bundle struct {
+		ws     *chatvolttest.Workspace
+		server *chatvolttest.Server
+		run    func(kind jobs.PassKind)
+		exact  func()
+		count  func(sql string) int
+	}
+	setup := func(t *testing.T, opts chatvolttest.Options, conversations int) *bundle {
+		t.Helper()
+		ws := chatvolttest.Generate(chatvolttest.GenerateConfig{
+			Seed: 5, Conversations: conversations, MessagesPerConversation: 8, Start: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC),
+		})
+		opts.APIKey = "chatvolt-key-s3cr3t"
+		server := chatvolttest.NewServer(ws, opts)
+		t.Cleanup(server.Close)
+		pool := dbtest.NewPool(t)
+		src, err := chatvolt.NewClient(chatvolt.Config{
+			BaseURL: server.URL(), APIKey: opts.APIKey, ModifiedAtFunc: db.MirroredModifiedAt(pool, "chatvolt"),
+			HTTP: fetcher.Config{MaxInlineWait: 2 * time.Second},
+		})
+		require.NoError(t, err)
+		deps := newDeps(t, pool, map[string]fetcher.Source{"chatvolt": src})
+		client := startWorkers(t, deps)
+		return &bundle{
+			ws: ws, server: server,
+			run: func(kind jobs.PassKind) {
+				out := runPass(t, deps, client, "chatvolt", jobs.PassOptions{Kind: kind})
+				require.True(t, out.OK(), "failures: %v", out.Failures)
+			},
+			exact: func() {
+				diffs, err := chatvoltcheck.Compare(context.Background(), dbq.New(pool), "chatvolt", ws.Snapshot())
+				require.NoError(t, err)
+				require.Empty(t, diffs, "mirror differs from the source")
+			},
+			count: func(sql string) int {
+				var n int
+				require.NoError(t, pool.QueryRow(context.Background(), sql).Scan(&n))
+				return n
+			},
+		}
+	}
+
+	for _, mode := range []chatvolttest.PagingMode{chatvolttest.PagingCursor, chatvolttest.PagingPlainArray} {
+		t.Run("BackfillAndSyncWith"+mode.String(), func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, chatvolttest.Options{Paging: mode, MaxListItems: 15}, 90)
+			b.run(jobs.PassBackfill)
+			b.exact()
+			require.Positive(t, b.count("SELECT count(*) FROM crm_scenario_links"))
+
+			snap := b.ws.Snapshot()
+			var old, open string
+			for _, c := range snap.Conversations {
+				if c.Status == "RESOLVED" && old == "" {
+					old = c.ID
+				}
+				if c.Status != "RESOLVED" && open == "" {
+					open = c.ID
+				}
+			}
+			b.ws.AddMessage(old, "a new question on an old conversation", "human")
+			b.ws.SetStatus(open, "RESOLVED")
+			b.ws.AddConversation("a brand new one")
+			b.run(jobs.PassIncremental)
+			b.exact()
+		})
+	}
+
+	t.Run("RateLimitStormLosesNothing", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, chatvolttest.Options{RateLimit: 30, RateWindow: 500 * time.Millisecond}, 20)
+		b.run(jobs.PassBackfill)
+		b.exact()
+		require.Positive(t, b.server.Stats().RateLimited)
+	})
+}

@@ -1,0 +1,59 @@
+package jobs
+
+import (
+	"context"
+	"sync"
+)
+
+// fetchParallelism is how many requests one batch job has in flight at once.
+// The source's pacer still spaces them to its rate limit.
+const fetchParallelism = 8
+
+// fetched is the outcome of fetching one item of a batch.
+type fetched[R any] struct {
+	value R
+	err   error
+}
+
+// fetchAll runs fn for every item, a few at a time, and returns the outcomes
+// in the items' order. It stops starting new fetches once ctx ends.
+func fetchAll[T, R any](ctx context.Context, items []T, fn func(context.Context, T) (R, error)) []fetched[R] {
+	out := make([]fetched[R], len(items))
+	sem := make(chan struct{}, fetchParallelism)
+	var wg sync.WaitGroup
+	for i, it := range items {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			out[i].err = ctx.Err()
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			out[i].value, out[i].err = fn(ctx, it)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// firstFailure picks the error a batch job reports when fetches failed: a
+// rate limit first (the whole source waits), then refused credentials, then
+// the first other error.
+func firstFailure[R any](results []fetched[R], isRateLimit, isAuth func(error) bool) error {
+	var first error
+	for _, r := range results {
+		switch {
+		case r.err == nil:
+		case isRateLimit(r.err):
+			return r.err
+		case isAuth(r.err) && (first == nil || !isAuth(first)):
+			first = r.err
+		case first == nil:
+			first = r.err
+		}
+	}
+	return first
+}
