@@ -30,6 +30,19 @@ type WriteResult struct {
 	Conversations []WrittenConversation
 	// Rows counts the records written to mirrored tables.
 	Rows int
+	// Tables counts them by table.
+	Tables map[string]int
+}
+
+func (r *WriteResult) add(table string, n int) {
+	if n == 0 {
+		return
+	}
+	if r.Tables == nil {
+		r.Tables = map[string]int{}
+	}
+	r.Tables[table] += n
+	r.Rows += n
 }
 
 // WriteBatch stores one page of records inside tx: one statement per table,
@@ -48,7 +61,7 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch) 
 		if err := q.UpsertUsers(ctx, dbq.UpsertUsersParams{Source: source, Rows: rows}); err != nil {
 			return res, fmt.Errorf("upsert %d users: %w", len(users), err)
 		}
-		res.Rows += len(users)
+		res.add("users", len(users))
 	}
 
 	written := map[string]bool{}
@@ -70,7 +83,7 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch) 
 			written[row.ID] = true
 			res.Conversations = append(res.Conversations, wc)
 		}
-		res.Rows += len(out)
+		res.add("conversations", len(out))
 		if err := resolveQuarantined(ctx, q, source, record.StreamConversations, convs, func(c record.Conversation) string { return c.ID }); err != nil {
 			return res, err
 		}
@@ -102,7 +115,8 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch) 
 		if err := q.ReplaceTags(ctx, dbq.ReplaceTagsParams{Source: source, Rows: rows, ConversationIds: owners}); err != nil {
 			return res, fmt.Errorf("replace tags of %d conversations: %w", len(owners), err)
 		}
-		res.Rows += len(participants) + len(tags)
+		res.add("conversation_participants", len(participants))
+		res.add("conversation_tags", len(tags))
 	}
 
 	if owners := filterOwners(b.SLAOf, linkable); len(owners) > 0 {
@@ -123,7 +137,8 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch) 
 		if err := q.ReplaceSLAMetrics(ctx, dbq.ReplaceSLAMetricsParams{Source: source, Rows: rows, ConversationIds: owners}); err != nil {
 			return res, fmt.Errorf("replace SLA metrics of %d conversations: %w", len(owners), err)
 		}
-		res.Rows += len(summaries) + len(metrics)
+		res.add("sla_summaries", len(summaries))
+		res.add("sla_metrics", len(metrics))
 	}
 
 	if owners := filterOwners(b.CRMLinksOf, linkable); len(owners) > 0 {
@@ -136,7 +151,7 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch) 
 		if err := q.ReplaceCRMScenarioLinks(ctx, dbq.ReplaceCRMScenarioLinksParams{Source: source, Rows: rows, ConversationIds: owners}); err != nil {
 			return res, fmt.Errorf("replace CRM links of %d conversations: %w", len(owners), err)
 		}
-		res.Rows += len(links)
+		res.add("crm_scenario_links", len(links))
 	}
 
 	if chats := dedupe(b.Chats, func(c record.Chat) string { return c.ID }, chatNewer); len(chats) > 0 {
@@ -147,7 +162,7 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch) 
 		if err := q.UpsertChats(ctx, dbq.UpsertChatsParams{Source: source, Rows: rows}); err != nil {
 			return res, fmt.Errorf("upsert %d chats: %w", len(chats), err)
 		}
-		res.Rows += len(chats)
+		res.add("chats", len(chats))
 	}
 	if len(b.MembersOf) > 0 {
 		members := dedupe(b.ChatMembers, func(m record.ChatMember) string { return m.ChatID + "\x00" + m.UserID }, nil)
@@ -158,7 +173,7 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch) 
 		if err := q.ReplaceChatMembers(ctx, dbq.ReplaceChatMembersParams{Source: source, Rows: rows, ChatIds: b.MembersOf}); err != nil {
 			return res, fmt.Errorf("replace members of %d chats: %w", len(b.MembersOf), err)
 		}
-		res.Rows += len(members)
+		res.add("chat_members", len(members))
 	}
 
 	if msgs := dedupe(b.Messages, func(m record.Message) string { return m.ID }, messageNewer); len(msgs) > 0 {
@@ -169,7 +184,7 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch) 
 		if err := q.UpsertMessages(ctx, dbq.UpsertMessagesParams{Source: source, Rows: rows}); err != nil {
 			return res, fmt.Errorf("upsert %d messages: %w", len(msgs), err)
 		}
-		res.Rows += len(msgs)
+		res.add("messages", len(msgs))
 		if err := resolveQuarantined(ctx, q, source, record.StreamMessages, msgs, func(m record.Message) string { return m.ID }); err != nil {
 			return res, err
 		}
@@ -182,7 +197,7 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch) 
 		if err := q.UpsertAttachments(ctx, dbq.UpsertAttachmentsParams{Source: source, Rows: rows}); err != nil {
 			return res, fmt.Errorf("upsert %d attachments: %w", len(atts), err)
 		}
-		res.Rows += len(atts)
+		res.add("attachments", len(atts))
 	}
 
 	if quarantined := dedupe(b.Quarantined, func(r record.Quarantined) string { return r.Stream + "\x00" + r.RecordID }, nil); len(quarantined) > 0 {

@@ -48,6 +48,12 @@ type Config struct {
 	// ErrorFunc extracts the vendor's error type and message from an error
 	// body. Defaults to reading {"type","message"} or {"error"}.
 	ErrorFunc func(body []byte) (typ, message string)
+	// ObserveFunc, when set, sees every response's endpoint and status (0
+	// when none arrived), for metrics.
+	ObserveFunc func(endpoint string, status int)
+	// RateLimitedFunc, when set, sees every rate-limited response with the
+	// wait it asked for, for metrics.
+	RateLimitedFunc func(endpoint string, wait time.Duration)
 }
 
 // DefaultRetryAfter is the wait after a rate-limited response that says
@@ -211,11 +217,13 @@ func (c *Client) once(ctx context.Context, endpoint string, req Request) ([]byte
 	stats.addRequest()
 	resp, err := c.cfg.HTTPClient.Do(httpReq)
 	if err != nil {
+		c.observe(endpoint, 0)
 		// url.Error carries the URL, which has no secrets (they live in
 		// headers), but say it plainly instead.
 		return nil, &RetryableError{Endpoint: endpoint, Err: unwrapURLError(err)}
 	}
 	defer resp.Body.Close()
+	c.observe(endpoint, resp.StatusCode)
 	c.cfg.Pacer.Observe(resp.Header)
 
 	body, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBodyBytes+1))
@@ -237,6 +245,9 @@ func (c *Client) once(ctx context.Context, endpoint string, req Request) ([]byte
 		wait += time.Duration(rand.Int64N(int64(wait/10) + int64(100*time.Millisecond)))
 		c.cfg.Pacer.BlockUntil(time.Now().Add(wait))
 		stats.addRateLimited()
+		if c.cfg.RateLimitedFunc != nil {
+			c.cfg.RateLimitedFunc(endpoint, wait)
+		}
 		return nil, &RateLimitedError{Endpoint: endpoint, Wait: wait}
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		return body, nil
@@ -249,6 +260,12 @@ func (c *Client) once(ctx context.Context, endpoint string, req Request) ([]byte
 			msg = snippet(body)
 		}
 		return nil, &APIError{Endpoint: endpoint, Status: resp.StatusCode, Type: typ, Message: msg}
+	}
+}
+
+func (c *Client) observe(endpoint string, status int) {
+	if c.cfg.ObserveFunc != nil {
+		c.cfg.ObserveFunc(endpoint, status)
 	}
 }
 

@@ -28,6 +28,14 @@ type Deps struct {
 	// SweepInterval is how often the daemon's pass is a sweep, which
 	// detects conversations deleted at the source. Defaults to 30 minutes.
 	SweepInterval time.Duration
+	// Observer, when set, is told what the jobs did, for metrics.
+	Observer Observer
+}
+
+// Observer receives what the jobs did. *metrics.Metrics implements it.
+type Observer interface {
+	AddRows(source string, perTable map[string]int)
+	ObservePass(source, kind string, d time.Duration)
 }
 
 func (d *Deps) sweepInterval() time.Duration {

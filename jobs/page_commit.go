@@ -39,6 +39,9 @@ const commitAttempts = 4
 func commitPage[T river.JobArgs](ctx context.Context, d *Deps, c pageCommit[T]) (db.WriteResult, error) {
 	for attempt := 1; ; attempt++ {
 		written, err := commitPageOnce(ctx, d, c)
+		if err == nil && d.Observer != nil {
+			d.Observer.AddRows(c.ref.source, written.Tables)
+		}
 		if err == nil || attempt >= commitAttempts || !isTransient(err) {
 			return written, err
 		}

@@ -129,6 +129,9 @@ func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, s
 	if err != nil {
 		return nil, fmt.Errorf("read run: %w", err)
 	}
+	if w.Deps.Observer != nil {
+		w.Deps.Observer.ObservePass(ref.source, string(kind), time.Since(run.StartedAt))
+	}
 	behind, err := q.ConversationsNeedingMessages(ctx, dbq.ConversationsNeedingMessagesParams{
 		Source: ref.source, TouchedBefore: run.StartedAt, MaxRows: recoveryBatch,
 	})

@@ -23,6 +23,7 @@ import (
 	"github.com/syncerhq/syncer/fetcher/chatwoot"
 	"github.com/syncerhq/syncer/fetcher/devrev"
 	"github.com/syncerhq/syncer/jobs"
+	"github.com/syncerhq/syncer/metrics"
 )
 
 // version is set at build time (-ldflags "-X main.version=…").
@@ -30,11 +31,12 @@ var version = "dev" //nolint:gochecknoglobals // set by the linker
 
 // app is what a command has once its configuration is loaded and checked.
 type app struct {
-	cfg    *config.Config
-	log    zerolog.Logger
-	pool   *pgxpool.Pool
-	deps   *jobs.Deps
-	stderr io.Writer
+	cfg     *config.Config
+	log     zerolog.Logger
+	pool    *pgxpool.Pool
+	deps    *jobs.Deps
+	metrics *metrics.Metrics
+	stderr  io.Writer
 }
 
 // newFlagSet returns a command's flag set with the shared flags registered.
@@ -80,13 +82,13 @@ func openApp(ctx context.Context, e env, flags config.Flags, needSources bool) (
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, pool: pool, stderr: e.stderr}
-	sources, err := buildSources(cfg, pool)
+	a := &app{cfg: cfg, log: log, pool: pool, stderr: e.stderr, metrics: metrics.New(pool)}
+	sources, err := buildSources(cfg, pool, a.metrics)
 	if err != nil {
 		pool.Close()
 		return nil, usageError{err}
 	}
-	a.deps = &jobs.Deps{Pool: pool, Sources: sources, Logger: log, Overlap: cfg.Overlap, SweepInterval: cfg.SweepInterval}
+	a.deps = &jobs.Deps{Pool: pool, Sources: sources, Logger: log, Overlap: cfg.Overlap, SweepInterval: cfg.SweepInterval, Observer: a.metrics}
 	return a, nil
 }
 
@@ -128,10 +130,14 @@ func (a *app) requireSchema(ctx context.Context) error {
 
 // buildSources creates a client per configured source. All sources of one
 // process share nothing but the database.
-func buildSources(cfg *config.Config, pool *pgxpool.Pool) (map[string]fetcher.Source, error) {
+func buildSources(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics) (map[string]fetcher.Source, error) {
 	out := make(map[string]fetcher.Source, len(cfg.Sources))
 	for _, s := range cfg.Sources {
-		httpCfg := fetcher.Config{UserAgent: "syncer/" + version}
+		httpCfg := fetcher.Config{
+			UserAgent:       "syncer/" + version,
+			ObserveFunc:     func(endpoint string, status int) { m.ObserveRequest(s.Name, endpoint, status) },
+			RateLimitedFunc: func(_ string, wait time.Duration) { m.ObserveRateLimit(s.Name, wait) },
+		}
 		switch s.Kind {
 		case config.KindDevRev:
 			c, err := devrev.NewClient(devrev.Config{BaseURL: s.APIURL, Token: s.Token.Reveal(), PageSize: s.PageSize, HTTP: httpCfg})
@@ -181,7 +187,9 @@ func (a *app) startWorkers(ctx context.Context, interval time.Duration) (*worker
 		ID:           id,
 		Workers:      a.cfg.Workers,
 		PassInterval: interval,
-		Logger:       slog.New(slog.NewTextHandler(zerologWriter{a.log}, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		// River's own logs join ours, with a component field; its info
+		// lines (every job) are too many for production logs.
+		Logger: slog.New(zerolog.NewSlogHandler(a.log.With().Str("component", "river").Logger().Level(max(a.log.GetLevel(), zerolog.WarnLevel)))),
 	})
 	if err != nil {
 		return nil, err
@@ -218,14 +226,6 @@ func (w *workers) stop(grace time.Duration) {
 	}
 	w.cancel()
 	<-w.liveDone
-}
-
-// zerologWriter forwards River's text log lines into the zerolog logger.
-type zerologWriter struct{ log zerolog.Logger }
-
-func (w zerologWriter) Write(p []byte) (int, error) {
-	w.log.Warn().Str("component", "river").Msg(strings.TrimSpace(string(p)))
-	return len(p), nil
 }
 
 func newLogger(w io.Writer, level, format string) (zerolog.Logger, error) {

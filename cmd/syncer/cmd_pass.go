@@ -122,36 +122,64 @@ func runPasses(ctx context.Context, a *app, kind jobs.PassKind, since time.Time,
 	return nil
 }
 
-// progressPrinter prints each pass's counts on stderr every few seconds.
+// progressPrinter shows each pass's progress on stderr: lines redrawn in
+// place on a terminal, plain lines every few seconds otherwise (logs, CI).
 type progressPrinter struct {
-	a      *app
-	passes []jobs.Pass
-	mu     sync.Mutex
-	last   time.Time
+	a        *app
+	passes   []jobs.Pass
+	terminal bool
+	mu       sync.Mutex
+	last     time.Time
+	drawn    int // lines drawn last time, to redraw over them
 }
 
 func newProgressPrinter(a *app, passes []jobs.Pass) *progressPrinter {
-	return &progressPrinter{a: a, passes: passes, last: time.Now()}
+	return &progressPrinter{a: a, passes: passes, terminal: isTerminal(a.stderr), last: time.Now()}
 }
 
 func (p *progressPrinter) maybePrint() { p.print(false) }
 
-func (p *progressPrinter) print(force bool) {
+func (p *progressPrinter) print(final bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !force && time.Since(p.last) < 2*time.Second {
+	every := 2 * time.Second
+	if p.terminal {
+		every = 250 * time.Millisecond
+	}
+	if !final && time.Since(p.last) < every {
 		return
 	}
 	p.last = time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
 	q := dbq.New(p.a.pool)
+	queued := map[string]int64{}
+	if jobs, err := q.QueuedJobs(ctx); err == nil {
+		for _, j := range jobs {
+			queued[j.Source] += j.Jobs
+		}
+	}
+	var lines []string
 	for _, pass := range p.passes {
-		run, err := q.GetRun(context.Background(), pass.RunID)
+		run, err := q.GetRun(ctx, pass.RunID)
 		if err != nil {
 			continue
 		}
-		fmt.Fprintf(p.a.stderr, "%s: %d pages, %d rows, %d rate-limited, %s\n",
-			pass.Source, run.Pages, run.Rows, run.RateLimited, time.Since(run.StartedAt).Round(time.Second))
+		elapsed := time.Since(run.StartedAt)
+		rate := float64(run.Rows) / max(elapsed.Seconds(), 0.001)
+		lines = append(lines, fmt.Sprintf("%s %s: %d pages, %d rows (%.0f rows/s), %d rate-limited, %d jobs queued, %s",
+			pass.Source, pass.Kind, run.Pages, run.Rows, rate, run.RateLimited, queued[pass.Source], elapsed.Round(time.Second)))
 	}
+	if p.terminal && p.drawn > 0 {
+		fmt.Fprintf(p.a.stderr, "\033[%dA", p.drawn) // back to the first line drawn
+	}
+	for _, l := range lines {
+		if p.terminal {
+			l = "\r\033[K" + l
+		}
+		fmt.Fprintln(p.a.stderr, l)
+	}
+	p.drawn = len(lines)
 }
 
 func parseSince(s string) (time.Time, error) {

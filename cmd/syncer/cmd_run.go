@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/syncerhq/syncer/config"
+	"github.com/syncerhq/syncer/db"
 )
 
 // cmdRun is the daemon: workers plus an incremental pass of every source
@@ -30,7 +31,11 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 	}
 
 	mux := http.NewServeMux()
+	// healthz: the process is alive. readyz: it can do its work (database
+	// reachable, schema current). metrics: Prometheus.
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", a.readyz)
+	mux.Handle("GET /metrics", a.metrics.Handler())
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {
 		return usageError{fmt.Errorf("listen on %s (SYNCER_HTTP_ADDR): %w", a.cfg.HTTPAddr, err)}
@@ -57,4 +62,23 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 	_ = srv.Shutdown(shutdownCtx)
 	a.log.Info().Msg("stopped")
 	return nil
+}
+
+// readyz answers 200 when the database answers and its schema is current.
+func (a *app) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	if err := a.pool.Ping(ctx); err != nil {
+		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+		return
+	}
+	pending, err := db.PendingMigrations(ctx, a.pool)
+	switch {
+	case err != nil:
+		http.Error(w, "cannot read the schema version", http.StatusServiceUnavailable)
+	case pending:
+		http.Error(w, "schema not current: run syncer migrate", http.StatusServiceUnavailable)
+	default:
+		_, _ = w.Write([]byte("ready\n"))
+	}
 }

@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
+	"regexp"
 	"sync"
 	"syscall"
 	"testing"
@@ -85,6 +88,39 @@ func TestRunDaemon(t *testing.T) {
 	fake.ws.AddComment(snap.Conversations[1].ID, "late reply", "external")
 	fake.ws.AddConversation("created while the daemon runs")
 	eventuallyExact(t, pool, fake.ws, logs)
+
+	// The operator's endpoints, on both daemons (they share the work, so
+	// each has counted part of it).
+	var body string
+	for _, l := range []*lockedBuffer{logs, logs2} {
+		addr := regexp.MustCompile(`"http_addr":"([^"]+)"`).FindStringSubmatch(l.String())
+		require.Len(t, addr, 2, "the daemon logs where it listens; logs:\n%s", l.String())
+		get := func(path string) (int, string) {
+			resp, err := http.Get("http://" + addr[1] + path)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			return resp.StatusCode, string(b)
+		}
+		code, _ := get("/healthz")
+		require.Equal(t, http.StatusOK, code)
+		code, _ = get("/readyz")
+		require.Equal(t, http.StatusOK, code)
+		code, metrics := get("/metrics")
+		require.Equal(t, http.StatusOK, code)
+		body += metrics
+	}
+	for _, want := range []string{
+		`syncer_requests_total{endpoint="conversations.list",source="devrev",status="200"}`,
+		`syncer_rows_upserted_total{source="devrev",table="messages"}`,
+		`syncer_freshness_lag_seconds{source="devrev",stream="conversations"}`,
+		`syncer_pass_duration_seconds_count{kind=`,
+		`syncer_database_up 1`,
+	} {
+		require.Contains(t, body, want)
+	}
+	requireNoSecret(t, body)
 
 	var dupes int
 	require.NoError(t, pool.QueryRow(context.Background(),
