@@ -122,6 +122,9 @@ type Request struct {
 	Query url.Values
 	// Body, when not nil, is sent as JSON.
 	Body any
+	// Once sends the request a single time, even after a transient failure:
+	// for writes that must not happen twice (creating a record).
+	Once bool
 }
 
 // Do sends req, retrying transient failures and short rate-limit waits
@@ -152,7 +155,7 @@ func (c *Client) Do(ctx context.Context, req Request) ([]byte, error) {
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("%s: %w", endpoint, ctx.Err())
 			}
-			if attempt >= c.cfg.Attempts {
+			if attempt >= c.cfg.Attempts || req.Once {
 				return nil, lastErr
 			}
 			if err := sleep(ctx, backoff(attempt)); err != nil {

@@ -30,6 +30,9 @@ Usage:
                                      --sweep also marks conversations deleted at the source
   syncer status [--json]             per source and stream: watermark, last run, rows, queue
   syncer demo                        mirror a simulated DevRev workspace (no setup needed)
+  syncer canary --source NAME [--timeout 5m]
+                                     create a marked DevRev conversation, wait until the
+                                     running daemon mirrors it, print the lag, delete it
 
 Run 'syncer COMMAND -h' for a command's flags.
 Configuration: flags, then environment (DATABASE_URL, DEVREV_TOKEN, …), then --config FILE.
@@ -70,6 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 		"sync":     func(ctx context.Context, e env, args []string) error { return cmdPass(ctx, e, "sync", args) },
 		"status":   cmdStatus,
 		"demo":     cmdDemo,
+		"canary":   cmdCanary,
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {

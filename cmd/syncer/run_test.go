@@ -144,3 +144,30 @@ func TestRunDaemon(t *testing.T) {
 		requireNoSecret(t, d.logs.String())
 	}
 }
+
+func TestCanary(t *testing.T) {
+	t.Parallel()
+
+	t.Run("ReportsTheLagAndCleansUp", func(t *testing.T) {
+		t.Parallel()
+		fake := newFakeDevRev(t, 20, devrevtest.Options{})
+		env := fake.env(dbtest.NewURL(t))
+		_, logs := startDaemon(t, env)
+		res := syncer(t, env, "canary", "--source", "devrev", "--timeout", "60s")
+		require.Equal(t, exitOK, res.code, "stderr: %s\ndaemon logs:\n%s", res.stderr, logs.String())
+		require.Contains(t, res.stdout, "mirrored end to end in")
+		require.Contains(t, res.stderr, "deleted")
+		for _, c := range fake.ws.Snapshot().Conversations {
+			require.NotContains(t, c.Title, "syncer canary", "the canary is deleted at the source")
+		}
+	})
+
+	t.Run("FailsWhenNothingMirrorsIt", func(t *testing.T) {
+		t.Parallel()
+		fake := newFakeDevRev(t, 5, devrevtest.Options{})
+		res := syncer(t, fake.env(dbtest.NewURL(t)), "canary", "--source", "devrev", "--timeout", "2s")
+		require.Equal(t, exitFailed, res.code)
+		require.Contains(t, res.stderr, "did not appear in the mirror within 2s")
+		require.Contains(t, res.stderr, "deleted", "the canary is deleted even when the check fails")
+	})
+}

@@ -10,6 +10,34 @@ import (
 	"time"
 )
 
+const canaryLanded = `-- name: CanaryLanded :one
+SELECT
+    EXISTS (SELECT 1 FROM conversations c
+            WHERE c.source = $1 AND c.id = $2 AND c.deleted_at IS NULL) AS conversation,
+    EXISTS (SELECT 1 FROM messages m
+            WHERE m.source = $1 AND m.conversation_id = $2
+              AND m.body = $3 AND m.deleted_at IS NULL) AS first_message
+`
+
+type CanaryLandedParams struct {
+	Source         string
+	ConversationID string
+	Body           *string
+}
+
+type CanaryLandedRow struct {
+	Conversation bool
+	FirstMessage bool
+}
+
+// Whether the canary conversation, and its first message, are in the mirror.
+func (q *Queries) CanaryLanded(ctx context.Context, arg CanaryLandedParams) (CanaryLandedRow, error) {
+	row := q.db.QueryRow(ctx, canaryLanded, arg.Source, arg.ConversationID, arg.Body)
+	var i CanaryLandedRow
+	err := row.Scan(&i.Conversation, &i.FirstMessage)
+	return i, err
+}
+
 const conversationsByStatus = `-- name: ConversationsByStatus :many
 SELECT COALESCE(status, native_status, 'unknown')::text AS status, count(*) AS conversations
 FROM conversations

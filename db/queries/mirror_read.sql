@@ -76,3 +76,12 @@ SELECT conversation_id, scenario_id, scenario_name, step_id, step_name, availabl
 FROM crm_scenario_links
 WHERE source = @source AND deleted_at IS NULL
 ORDER BY conversation_id, scenario_id;
+
+-- name: CanaryLanded :one
+-- Whether the canary conversation, and its first message, are in the mirror.
+SELECT
+    EXISTS (SELECT 1 FROM conversations c
+            WHERE c.source = @source AND c.id = @conversation_id AND c.deleted_at IS NULL) AS conversation,
+    EXISTS (SELECT 1 FROM messages m
+            WHERE m.source = @source AND m.conversation_id = @conversation_id
+              AND m.body = @body AND m.deleted_at IS NULL) AS first_message;
