@@ -209,7 +209,12 @@ func mergeSources(fromFile, fromEnv []Source) []Source {
 	return out
 }
 
-var sourceNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+// sourceNameRE is what a source may be called: it names the source's job
+// queue too, and River's queue names are words joined by single _ or -.
+var sourceNameRE = regexp.MustCompile(`^[a-z0-9]+(?:[_-][a-z0-9]+)*$`)
+
+// maxSourceName keeps a source's queue name within River's 64 characters.
+const maxSourceName = 50
 
 func (c *Config) validate() error {
 	var errs []error
@@ -217,8 +222,8 @@ func (c *Config) validate() error {
 	for i := range c.Sources {
 		s := &c.Sources[i]
 		switch {
-		case !sourceNameRE.MatchString(s.Name):
-			errs = append(errs, fmt.Errorf("source name %q: use lowercase letters, digits, - and _", s.Name))
+		case !sourceNameRE.MatchString(s.Name) || len(s.Name) > maxSourceName:
+			errs = append(errs, fmt.Errorf("source name %q: use lowercase letters and digits, words joined by single - or _, at most %d characters", s.Name, maxSourceName))
 			continue
 		case seen[s.Name]:
 			errs = append(errs, fmt.Errorf("source %q is declared twice", s.Name))

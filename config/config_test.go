@@ -85,6 +85,7 @@ sources:
   - {name: a, kind: zendesk, token: x}
   - {name: b, kind: devrev}
   - {name: c, kind: devrev, token: x, api_url: "ftp://x"}
+  - {name: d__e, kind: devrev, token: x}
 `)
 		_, err := Load(Flags{ConfigPath: path}, envOf())
 		require.Error(t, err)
@@ -93,6 +94,7 @@ sources:
 		require.Contains(t, msg, `unknown kind "zendesk"`)
 		require.Contains(t, msg, "source b: no token")
 		require.Contains(t, msg, `API URL "ftp://x" is not an http(s) URL`)
+		require.Contains(t, msg, `source name "d__e"`)
 	})
 
 	t.Run("RejectsUnknownFileKeys", func(t *testing.T) {

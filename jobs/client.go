@@ -17,8 +17,9 @@ const pageTimeout = 3 * time.Minute
 
 // ClientConfig configures the River client that runs the sync jobs.
 type ClientConfig struct {
-	// Workers is the number of jobs run at once in this process. Defaults
-	// to 16: most of a job's time is spent waiting on the vendor.
+	// Workers is the number of jobs of each source run at once in this
+	// process. Defaults to 16: most of a job's time is spent waiting on the
+	// vendor.
 	Workers int
 	// PassInterval, when positive, starts an incremental pass of every
 	// source that often (the daemon). Zero runs only what is queued.
@@ -56,9 +57,13 @@ func NewClient(d *Deps, cfg ClientConfig) (*river.Client[pgx.Tx], error) {
 		))
 	}
 
+	queues := map[string]river.QueueConfig{QueueSync: {MaxWorkers: 2}}
+	for name := range d.Sources {
+		queues[sourceQueue(name)] = river.QueueConfig{MaxWorkers: cfg.Workers}
+	}
 	client, err := river.NewClient(riverpgxv5.New(d.Pool), &river.Config{
 		ID:                   cfg.ID,
-		Queues:               map[string]river.QueueConfig{QueueSync: {MaxWorkers: cfg.Workers}},
+		Queues:               queues,
 		Workers:              workers,
 		PeriodicJobs:         periodic,
 		MaxAttempts:          MaxAttempts,

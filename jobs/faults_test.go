@@ -198,3 +198,32 @@ func TestSweep(t *testing.T) {
 		b.requireExact(t)
 	})
 }
+
+func TestRefusedSourceLeavesOthersRunning(t *testing.T) {
+	t.Parallel()
+	good := setup(t, setupOpts{conversations: 20})
+	bad := setup(t, setupOpts{conversations: 5, clientToken: "wrong-" + testToken})
+	// One process, one database, two sources: the bad one's client joins the
+	// good one's workers.
+	deps := newDeps(t, good.pool, map[string]fetcher.Source{
+		testSource: good.deps.Sources[testSource],
+		"broken":   bad.deps.Sources[testSource],
+	})
+	client := startWorkers(t, deps)
+
+	ctx := context.Background()
+	started := time.Now()
+	_, err := jobs.StartPass(ctx, deps, client, "broken", jobs.PassOptions{Kind: jobs.PassBackfill})
+	require.NoError(t, err)
+	_, err = jobs.StartPass(ctx, deps, client, testSource, jobs.PassOptions{Kind: jobs.PassBackfill})
+	require.NoError(t, err)
+	goodOut, err := jobs.WaitSource(ctx, client, testSource, started, 20*time.Millisecond, nil)
+	require.NoError(t, err)
+	badOut, err := jobs.WaitSource(ctx, client, "broken", started, 20*time.Millisecond, nil)
+	require.NoError(t, err)
+
+	require.True(t, goodOut.OK(), "failures: %v", goodOut.Failures)
+	good.requireExact(t)
+	require.False(t, badOut.OK())
+	require.Contains(t, strings.Join(badOut.Failures, "\n"), "credentials refused")
+}

@@ -7,8 +7,15 @@ import (
 	"github.com/riverqueue/river/rivertype"
 )
 
-// QueueSync is the queue every sync job runs on.
+// QueueSync is the queue of the jobs that belong to no source (the daemon's
+// periodic pass starter).
 const QueueSync = river.QueueDefault
+
+// sourceQueue is the queue of a source's jobs. Each source has its own: a
+// process works only the queues of the sources it is configured with, so a
+// process missing a source never takes (and fails) that source's jobs, and a
+// source's backlog never starves another's.
+func sourceQueue(source string) string { return "src_" + source }
 
 // activeStates are the states in which a job blocks a duplicate: at most one
 // active job per stream (or per conversation, chat…). Completed and failed
@@ -31,7 +38,7 @@ type jobMetadata struct {
 func insertOpts(source string, runID int64) *river.InsertOpts {
 	meta, _ := json.Marshal(jobMetadata{Source: source, RunID: runID})
 	return &river.InsertOpts{
-		Queue:      QueueSync,
+		Queue:      sourceQueue(source),
 		Metadata:   meta,
 		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: activeStates},
 	}

@@ -116,15 +116,28 @@ func Start(ctx context.Context, dataDir string) (*Cluster, error) {
 	if c.Port, err = freePort(); err != nil {
 		return nil, fmt.Errorf("pgcluster: picking a port: %w", err)
 	}
-	logFile := filepath.Join(dataDir, "server.log")
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1", c.Port, shellQuote(dataDir))
-	out, err := c.run(ctx, "pg_ctl", "start", "-w", "-t", strconv.Itoa(int(startTimeout/time.Second)),
-		"-D", dataDir, "-l", logFile, "-o", opts)
-	if err != nil {
-		return nil, fmt.Errorf("pgcluster: starting server in %s: %w\n%s\nlast lines of %s:\n%s",
-			dataDir, err, out, logFile, tail(logFile, 20))
+	if err := c.start(ctx); err != nil {
+		return nil, err
 	}
 	return c, nil
+}
+
+// Resume starts a stopped cluster again on the same port, as a restarted
+// database server comes back where clients expect it.
+func (c *Cluster) Resume(ctx context.Context) error {
+	return c.start(ctx)
+}
+
+func (c *Cluster) start(ctx context.Context) error {
+	logFile := filepath.Join(c.DataDir, "server.log")
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1", c.Port, shellQuote(c.DataDir))
+	out, err := c.run(ctx, "pg_ctl", "start", "-w", "-t", strconv.Itoa(int(startTimeout/time.Second)),
+		"-D", c.DataDir, "-l", logFile, "-o", opts)
+	if err != nil {
+		return fmt.Errorf("pgcluster: starting server in %s: %w\n%s\nlast lines of %s:\n%s",
+			c.DataDir, err, out, logFile, tail(logFile, 20))
+	}
+	return nil
 }
 
 // prepareDataDir creates dataDir, hands it to the server's OS user and runs initdb unless the
