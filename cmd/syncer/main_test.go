@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"strconv"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -20,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/db/dbq"
+	"github.com/syncerhq/syncer/db/migrations"
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
 	"github.com/syncerhq/syncer/internal/dbtest"
 	"github.com/syncerhq/syncer/internal/devrevcheck"
@@ -171,12 +174,18 @@ func TestMigrate(t *testing.T) {
 		t.Parallel()
 		env := []string{"DATABASE_URL=" + pgtest.NewDB(t)}
 		require.Equal(t, exitOK, syncer(t, env, "migrate").code)
+		files, err := fs.Glob(migrations.FS, "*.sql")
+		require.NoError(t, err)
+		versions := make([]string, len(files))
+		for i := range files {
+			versions[i] = strconv.Itoa(i + 1)
+		}
 		down := syncer(t, env, "migrate", "--down")
 		require.Equal(t, exitOK, down.code, down.stderr)
-		require.Contains(t, down.stdout, "rolled back 2 mirror migrations")
+		require.Contains(t, down.stdout, fmt.Sprintf("rolled back %d mirror migrations", len(files)))
 		up := syncer(t, env, "migrate")
 		require.Equal(t, exitOK, up.code, up.stderr)
-		require.Contains(t, up.stdout, "applied mirror migrations [1 2]")
+		require.Contains(t, up.stdout, "applied mirror migrations ["+strings.Join(versions, " ")+"]")
 	})
 
 	t.Run("CommandsRefuseAnOldSchema", func(t *testing.T) {

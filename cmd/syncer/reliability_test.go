@@ -92,7 +92,8 @@ func TestInterruptStopsGracefully(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
 			t.Parallel()
-			fake := newFakeDevRev(t, 200, devrevtest.Options{Latency: 10 * time.Millisecond, Seed: 6})
+			// Slow enough that the signal lands mid-backfill.
+			fake := newFakeDevRev(t, 400, devrevtest.Options{Latency: 40 * time.Millisecond, Seed: 6})
 			dbURL := dbtest.NewURL(t)
 			env := fake.env(dbURL)
 			cmd := exec.Command(binary, "backfill")
@@ -100,7 +101,7 @@ func TestInterruptStopsGracefully(t *testing.T) {
 			out := &lockedBuffer{}
 			cmd.Stdout, cmd.Stderr = out, out
 			require.NoError(t, cmd.Start())
-			time.Sleep(700 * time.Millisecond)
+			time.Sleep(500 * time.Millisecond)
 			require.NoError(t, cmd.Process.Signal(sig))
 			done := make(chan error, 1)
 			go func() { done <- cmd.Wait() }()
