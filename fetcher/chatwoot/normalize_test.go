@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/internal/fuzzcorpus"
 	"github.com/syncerhq/syncer/record"
 )
 
@@ -152,4 +153,24 @@ func FuzzNormalizeMessage(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		addMessage("c", json.RawMessage(b), &record.Batch{})
 	})
+}
+
+// TestSpecExamples decodes records built from the official swagger schemas
+// (every documented field, typed as the swagger types them: ids as numbers,
+// timestamps as numbers): they must land. They are also fuzz seeds.
+func TestSpecExamples(t *testing.T) {
+	t.Parallel()
+	conv, err := fuzzcorpus.ReadFile("testdata/fuzz/FuzzNormalizeConversation/spec-conversation-show")
+	require.NoError(t, err)
+	page := &fetcher.ConversationPage{}
+	addConversation(conv, page)
+	require.Empty(t, page.Batch.Quarantined)
+	require.Len(t, page.Batch.Conversations, 1)
+
+	msg, err := fuzzcorpus.ReadFile("testdata/fuzz/FuzzNormalizeMessage/spec-message")
+	require.NoError(t, err)
+	b := &record.Batch{}
+	addMessage("1", msg, b)
+	require.Empty(t, b.Quarantined)
+	require.Len(t, b.Messages, 1)
 }

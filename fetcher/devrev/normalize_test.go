@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/internal/fuzzcorpus"
 	"github.com/syncerhq/syncer/record"
 )
 
@@ -237,4 +238,24 @@ func FuzzNormalizeEntry(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_ = normalizeEntry("c", json.RawMessage(b), &record.Batch{})
 	})
+}
+
+// TestSpecExamples decodes records built from the official OpenAPI schemas
+// (every documented field, with the spec's examples): they must land. They
+// are also the seeds of the fuzz targets (testdata/fuzz).
+func TestSpecExamples(t *testing.T) {
+	t.Parallel()
+	conv, err := fuzzcorpus.ReadFile("testdata/fuzz/FuzzNormalizeConversation/spec-conversation")
+	require.NoError(t, err)
+	page := &fetcher.ConversationPage{}
+	addConversation(conv, page)
+	require.Empty(t, page.Batch.Quarantined)
+	require.Len(t, page.Batch.Conversations, 1)
+
+	entry, err := fuzzcorpus.ReadFile("testdata/fuzz/FuzzNormalizeEntry/spec-timeline-comment")
+	require.NoError(t, err)
+	b := &record.Batch{}
+	addEntry("c", entry, b)
+	require.Empty(t, b.Quarantined)
+	require.Len(t, b.Messages, 1)
 }
