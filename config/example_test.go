@@ -1,0 +1,20 @@
+package config_test
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/syncerhq/syncer/config"
+)
+
+// A Secret prints redacted whatever the formatting, so a token cannot leak
+// through a log line or a JSON dump; only Reveal reads it.
+func ExampleSecret() {
+	src := config.Source{Name: "devrev", Kind: config.KindDevRev, Token: "tok-123"}
+	b, _ := json.Marshal(src)
+	fmt.Printf("%v\n%s\n%s\n", src.Token, b, src.Token.Reveal())
+	// Output:
+	// [redacted]
+	// {"Name":"devrev","Kind":"devrev","APIURL":"","Token":"[redacted]","AccountID":"","InboxIdentifier":"","ContactIdentifier":"","PageSize":0}
+	// tok-123
+}
