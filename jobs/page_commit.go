@@ -24,6 +24,9 @@ type pageCommit[T river.JobArgs] struct {
 	ref   jobRef
 	batch *record.Batch
 	stats *fetcher.RequestStats
+	// keepJob leaves the job running after this commit: it goes on with
+	// more work (the next page) and completes with a later commit.
+	keepJob bool
 	// stepFunc runs inside the transaction after the rows are written and
 	// returns the jobs to queue next.
 	stepFunc func(ctx context.Context, tx pgx.Tx, written db.WriteResult) ([]river.InsertManyParams, error)
@@ -73,8 +76,10 @@ func commitPageOnce[T river.JobArgs](ctx context.Context, d *Deps, c pageCommit[
 		}
 		// Complete the job before queueing its successors: the next page has
 		// the same unique key and may only be queued once this one is done.
-		if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, c.job); err != nil {
-			return fmt.Errorf("complete job: %w", err)
+		if !c.keepJob {
+			if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, c.job); err != nil {
+				return fmt.Errorf("complete job: %w", err)
+			}
 		}
 		if len(next) > 0 {
 			client, err := river.ClientFromContextSafely[pgx.Tx](ctx)

@@ -65,35 +65,70 @@ func (w *ConversationsWorker) Work(ctx context.Context, job *river.Job[Conversat
 		// The pass this job belonged to is over (or was replaced): nothing to do.
 		return nil
 	}
-	cursor := deref(state.Cursor)
-	query := fetcher.ConversationQuery{Cursor: cursor, ModifiedSince: deref(state.PassSince), Thorough: state.PassRecheckOpen}
+	fetch := func(cursor string) fetchedPage {
+		stats := &fetcher.RequestStats{}
+		page, err := src.ListConversations(fetcher.WithStats(ctx, stats), fetcher.ConversationQuery{
+			Cursor: cursor, ModifiedSince: deref(state.PassSince), Thorough: state.PassRecheckOpen,
+		})
+		if err == nil && page.NextCursor != "" && page.NextCursor == cursor {
+			err = permanent(fmt.Errorf("the conversation listing returned the cursor it was given (%q) and does not advance", cursor))
+		}
+		return fetchedPage{page: page, stats: stats, err: err}
+	}
 
-	stats := &fetcher.RequestStats{}
-	page, err := src.ListConversations(fetcher.WithStats(ctx, stats), query)
-	if err != nil {
-		return d.jobFailed(ctx, ref, stats, err)
+	// The job works through up to pagesPerJob pages, fetching the next page
+	// while the current one commits: the listing is a chain of cursors, so
+	// this overlap is what speeds up a long backfill. Every page still
+	// commits its rows and the cursor together; only the last one completes
+	// the job and queues the next. A failure midway leaves the committed
+	// pages done, and the retry goes on from the cursor in sync_state.
+	cur := fetch(deref(state.Cursor))
+	for n := 1; ; n++ {
+		if cur.err != nil {
+			return d.jobFailed(ctx, ref, cur.stats, cur.err)
+		}
+		page := cur.page
+		last := page.NextCursor == "" || n == pagesPerJob
+		var prefetch chan fetchedPage
+		if !last {
+			prefetch = make(chan fetchedPage, 1)
+			go func(cursor string) { prefetch <- fetch(cursor) }(page.NextCursor)
+		}
+		written, err := commitPage(ctx, d, pageCommit[ConversationsArgs]{
+			job: job, ref: ref, batch: &page.Batch, stats: cur.stats, keepJob: !last,
+			stepFunc: func(ctx context.Context, tx pgx.Tx, written db.WriteResult) ([]river.InsertManyParams, error) {
+				return w.step(ctx, tx, ref, state, listsEveryOpen(src), page, written, !last)
+			},
+		})
+		if err != nil {
+			if prefetch != nil {
+				<-prefetch
+			}
+			return d.jobFailed(ctx, ref, cur.stats, err)
+		}
+		d.Logger.Debug().Str("source", ref.source).Str("stream", StreamConversations).Int64("job_id", job.ID).
+			Int("conversations", len(page.Batch.Conversations)).Int("rows", written.Rows).
+			Int("quarantined", len(page.Batch.Quarantined)).Bool("last_page", page.NextCursor == "").Msg("page synced")
+		if last {
+			return nil
+		}
+		cur = <-prefetch
 	}
-	if page.NextCursor != "" && page.NextCursor == cursor {
-		return d.jobFailed(ctx, ref, stats, permanent(fmt.Errorf("the conversation listing returned the cursor it was given (%q) and does not advance", cursor)))
-	}
+}
 
-	written, err := commitPage(ctx, d, pageCommit[ConversationsArgs]{
-		job: job, ref: ref, batch: &page.Batch, stats: stats,
-		stepFunc: func(ctx context.Context, tx pgx.Tx, written db.WriteResult) ([]river.InsertManyParams, error) {
-			return w.step(ctx, tx, ref, state, listsEveryOpen(src), page, written)
-		},
-	})
-	if err != nil {
-		return d.jobFailed(ctx, ref, stats, err)
-	}
-	d.Logger.Debug().Str("source", ref.source).Str("stream", StreamConversations).Int64("job_id", job.ID).
-		Int("conversations", len(page.Batch.Conversations)).Int("rows", written.Rows).
-		Int("quarantined", len(page.Batch.Quarantined)).Bool("last_page", page.NextCursor == "").Msg("page synced")
-	return nil
+// pagesPerJob is how many conversation pages one job works through.
+const pagesPerJob = 20
+
+// fetchedPage is a page of conversations fetched, or the error instead.
+type fetchedPage struct {
+	page  *fetcher.ConversationPage
+	stats *fetcher.RequestStats
+	err   error
 }
 
 // step moves the pass past the page and lists the jobs that follow from it.
-func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, state dbq.SyncState, everyOpen bool, page *fetcher.ConversationPage, written db.WriteResult) ([]river.InsertManyParams, error) {
+// continuing says this job goes on with the next page itself.
+func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, state dbq.SyncState, everyOpen bool, page *fetcher.ConversationPage, written db.WriteResult, continuing bool) ([]river.InsertManyParams, error) {
 	q := dbq.New(tx)
 	var pageMax *time.Time
 	if !page.MaxModified.IsZero() {
@@ -112,6 +147,9 @@ func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, s
 			Source: ref.source, Stream: StreamConversations, RunID: &ref.runID, Cursor: &page.NextCursor, PageMax: pageMax,
 		}); err != nil {
 			return nil, fmt.Errorf("advance pass: %w", err)
+		}
+		if continuing {
+			return next, nil
 		}
 		return append(next, insertParams(ConversationsArgs{Source: ref.source, RunID: ref.runID}, ref)), nil
 	}
