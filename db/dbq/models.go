@@ -6,7 +6,22 @@ package dbq
 
 import (
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
+
+// Per source, UTC day and human agent (author_type agent; agent_id null when the vendor does not say which): replies (live public messages with a body), notes (live private or internal ones), the conversations touched by either, and the first replies that day (conversation_metrics.first_agent_reply_at by this agent) with their median first_response_seconds (null when none).
+type AgentActivityDaily struct {
+	Source                     string
+	Day                        pgtype.Date
+	AgentID                    *string
+	AgentName                  *string
+	Replies                    int64
+	Notes                      int64
+	ConversationsTouched       int64
+	FirstReplies               int64
+	MedianFirstResponseSeconds *float64
+}
 
 type Attachment struct {
 	Source      string
@@ -58,6 +73,38 @@ type Conversation struct {
 	DeletedAt         *time.Time
 	MessagesSyncedFor *time.Time
 	ListedAt          time.Time
+}
+
+// One row per live conversation: first customer message, first agent reply and the time to it, resolution, message counts and SLA breach. Messages count only when live, public and with a body (not deleted at the source); private and internal notes, activity, bots and system events never count as replies.
+type ConversationMetric struct {
+	Source     string
+	ID         string
+	DisplayID  *string
+	Status     *string
+	Channel    *string
+	Priority   *string
+	CreatedAt  *time.Time
+	ModifiedAt *time.Time
+	// The first public message from the customer (author_type contact); null when the customer has not written.
+	FirstCustomerMessageAt *time.Time
+	// The first public message by a human agent (author_type agent) at or after first_customer_message_at; an agent message sent before the customer wrote (outbound) is not a reply. Null when there is none yet.
+	FirstAgentReplyAt *time.Time
+	// author_id of the first agent reply (users.id).
+	FirstResponderID *string
+	// first_agent_reply_at minus first_customer_message_at, in seconds (wall-clock, not business hours).
+	FirstResponseSeconds *float64
+	// For conversations now resolved or closed, their modified_at: no vendor gives a resolution time, and the last change to a resolved conversation is, normally, its resolution. A conversation reopened and resolved again counts from its latest resolution; one reopened and still open has none. A later edit of a resolved conversation (a tag, a note) moves it. Null for conversations not resolved or closed.
+	ResolvedAt *time.Time
+	// resolved_at minus created_at, in seconds: the elapsed time from opening to the latest resolution, time spent reopened included.
+	ResolutionSeconds *float64
+	// Live public messages with a body from the customer.
+	CustomerMessages int64
+	// Live public messages with a body from human agents (notes excluded).
+	AgentMessages int64
+	// Live public messages with a body from bots and AI agents.
+	BotMessages int64
+	// Whether any in-policy SLA metric of the conversation breached (sla_metric_outcomes); null when it has no SLA.
+	SlaBreached *bool
 }
 
 type ConversationParticipant struct {
@@ -137,6 +184,19 @@ type RiverJob struct {
 	ScheduledAt time.Time
 }
 
+// Per source, UTC day and SLA metric: the in-policy targets due that day (sla_metric_outcomes.due_day) and how they ended. breach_rate = breached / (met + breached): pending targets do not dilute it; null when none has ended.
+type SlaComplianceDaily struct {
+	Source string
+	// UTC date the target was due (its target time, else its breach or completion time).
+	Day        pgtype.Date
+	Metric     string
+	TargetsDue int64
+	Met        int64
+	Breached   int64
+	Pending    int64
+	BreachRate *float64
+}
+
 type SlaMetric struct {
 	Source             string
 	ConversationID     string
@@ -152,6 +212,24 @@ type SlaMetric struct {
 	Raw                []byte
 	SyncedAt           time.Time
 	DeletedAt          *time.Time
+}
+
+// One row per live SLA metric of a live conversation, with its outcome normalized across vendors: breached (breached_at set, stage breached or status missed: DevRev and Chatwoot), met (completed without breach: completed_at set, stage completed, status hit or completed), else pending (still running, warning or paused). due_at is the target time, else the breach time, else the completion time (Chatwoot's next_response_time has no target); due_day is its UTC date.
+type SlaMetricOutcome struct {
+	Source         string
+	ConversationID string
+	Metric         string
+	Status         *string
+	Stage          *string
+	InPolicy       *bool
+	TargetTime     *time.Time
+	BreachedAt     *time.Time
+	CompletedAt    *time.Time
+	DueAt          *time.Time
+	// UTC date of due_at; null when the metric has no target, breach or completion time yet.
+	DueDay pgtype.Date
+	// breached, met or pending.
+	Outcome string
 }
 
 type SlaSummary struct {
@@ -221,4 +299,16 @@ type User struct {
 	Raw         []byte
 	SyncedAt    time.Time
 	DeletedAt   *time.Time
+}
+
+// Per source, UTC day and channel (null when the vendor gives none): conversations opened (created_at) and resolved (conversation_metrics.resolved_at) that day, among live conversations, and their live public messages with a body: in from customers, out from agents and bots (messages_out_bot of them from bots). Notes, activity and deleted messages are not counted.
+type VolumeDaily struct {
+	Source                string
+	Day                   pgtype.Date
+	Channel               *string
+	ConversationsOpened   int64
+	ConversationsResolved int64
+	MessagesIn            int64
+	MessagesOut           int64
+	MessagesOutBot        int64
 }
