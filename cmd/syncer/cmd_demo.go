@@ -173,8 +173,24 @@ func printDemoSummary(ctx context.Context, a *app, w io.Writer, dbURL string) er
 	}
 	_ = tw.Flush()
 
+	h, err := q.Headlines(ctx, demoSource)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\nFrom the analytics views (see the README's cookbook):")
+	fmt.Fprintf(w, "  answered by an agent:         %d of %d conversations\n", h.Answered, h.Conversations)
+	if h.MedianFirstResponseSeconds >= 0 {
+		fmt.Fprintf(w, "  median first response:        %s\n", (time.Duration(h.MedianFirstResponseSeconds) * time.Second).Round(time.Minute))
+	}
+	if h.MedianResolutionSeconds >= 0 {
+		fmt.Fprintf(w, "  median time to resolution:    %s\n", (time.Duration(h.MedianResolutionSeconds) * time.Second).Round(time.Minute))
+	}
+	if h.SlaBreachRate >= 0 {
+		fmt.Fprintf(w, "  SLA targets breached:         %.1f%%\n", 100*h.SlaBreachRate)
+	}
+
 	fmt.Fprintf(w, "\nQuery it yourself:\n  psql '%s'\n", dbURL)
-	fmt.Fprintf(w, "  SELECT status, count(*) FROM conversations WHERE source = '%s' GROUP BY 1;\n", demoSource)
+	fmt.Fprintf(w, "  SELECT channel, count(*), avg(first_response_seconds) FROM conversation_metrics WHERE source = '%s' GROUP BY 1;\n", demoSource)
 	return nil
 }
 

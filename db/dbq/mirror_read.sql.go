@@ -71,6 +71,40 @@ func (q *Queries) ConversationsByStatus(ctx context.Context, source string) ([]C
 	return items, nil
 }
 
+const headlines = `-- name: Headlines :one
+SELECT
+    count(*)::bigint AS conversations,
+    count(first_agent_reply_at)::bigint AS answered,
+    COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY first_response_seconds), -1)::float8 AS median_first_response_seconds,
+    COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY resolution_seconds), -1)::float8 AS median_resolution_seconds,
+    COALESCE((SELECT sum(breached)::float8 / NULLIF(sum(met) + sum(breached), 0)
+              FROM sla_compliance_daily s WHERE s.source = $1), -1)::float8 AS sla_breach_rate
+FROM conversation_metrics
+WHERE source = $1
+`
+
+type HeadlinesRow struct {
+	Conversations              int64
+	Answered                   int64
+	MedianFirstResponseSeconds float64
+	MedianResolutionSeconds    float64
+	SlaBreachRate              float64
+}
+
+// A few numbers from the analytics views, for the demo's summary.
+func (q *Queries) Headlines(ctx context.Context, source string) (HeadlinesRow, error) {
+	row := q.db.QueryRow(ctx, headlines, source)
+	var i HeadlinesRow
+	err := row.Scan(
+		&i.Conversations,
+		&i.Answered,
+		&i.MedianFirstResponseSeconds,
+		&i.MedianResolutionSeconds,
+		&i.SlaBreachRate,
+	)
+	return i, err
+}
+
 const liveAttachments = `-- name: LiveAttachments :many
 SELECT id, message_id, name, content_type, size
 FROM attachments

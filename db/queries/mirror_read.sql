@@ -85,3 +85,15 @@ SELECT
     EXISTS (SELECT 1 FROM messages m
             WHERE m.source = @source AND m.conversation_id = @conversation_id
               AND m.body = @body AND m.deleted_at IS NULL) AS first_message;
+
+-- name: Headlines :one
+-- A few numbers from the analytics views, for the demo's summary.
+SELECT
+    count(*)::bigint AS conversations,
+    count(first_agent_reply_at)::bigint AS answered,
+    COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY first_response_seconds), -1)::float8 AS median_first_response_seconds,
+    COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY resolution_seconds), -1)::float8 AS median_resolution_seconds,
+    COALESCE((SELECT sum(breached)::float8 / NULLIF(sum(met) + sum(breached), 0)
+              FROM sla_compliance_daily s WHERE s.source = @source), -1)::float8 AS sla_breach_rate
+FROM conversation_metrics
+WHERE source = @source;
