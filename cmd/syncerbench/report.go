@@ -1,0 +1,264 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+	"text/tabwriter"
+)
+
+// results is everything measured; a scenario not run is nil.
+type results struct {
+	Machine     machine            `json:"machine"`
+	Size        int                `json:"size"`
+	Comments    int                `json:"comments_per_conversation"`
+	Backfill    *backfillResult    `json:"backfill,omitempty"`
+	Copy        *copyResult        `json:"copy,omitempty"`
+	Incremental *incrementalResult `json:"incremental,omitempty"`
+	Memory      *memoryResult      `json:"memory,omitempty"`
+	RateLimit   *rateLimitResult   `json:"ratelimit,omitempty"`
+	Latency     *latencyResult     `json:"latency,omitempty"`
+	Targets     []target           `json:"targets"`
+}
+
+// machine says where the figures come from.
+type machine struct {
+	CPUs       int    `json:"cpus"`
+	OS         string `json:"os"`
+	GoVersion  string `json:"go_version"`
+	PostgreSQL string `json:"postgresql"`
+	// LoadBefore and LoadAfter are the load averages (1, 5, 15 minutes) when
+	// the run started and ended: others' work on the machine skews figures.
+	LoadBefore string `json:"load_before,omitempty"`
+	LoadAfter  string `json:"load_after,omitempty"`
+}
+
+// writeResults prints the tables, or the JSON with --json, and writes the
+// JSON to --json-file.
+func writeResults(stdout io.Writer, opts options, res *results) error {
+	res.Targets = targets(res)
+	if opts.JSON {
+		if err := writeJSON(stdout, res); err != nil {
+			return err
+		}
+	} else {
+		writeTables(stdout, res)
+	}
+	if opts.JSONFile == "" {
+		return nil
+	}
+	f, err := os.Create(opts.JSONFile)
+	if err != nil {
+		return fmt.Errorf("write JSON results: %w", err)
+	}
+	if err := writeJSON(f, res); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write JSON results: %w", err)
+	}
+	return nil
+}
+
+func writeJSON(w io.Writer, res *results) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(res); err != nil {
+		return fmt.Errorf("write JSON results: %w", err)
+	}
+	return nil
+}
+
+// writeTables prints one table per scenario run, then the targets.
+func writeTables(w io.Writer, res *results) {
+	fmt.Fprintf(w, "syncer benchmark: %d CPUs, %s, %s, PostgreSQL %s; load average %s at the start, %s at the end\n",
+		res.Machine.CPUs, res.Machine.OS, res.Machine.GoVersion, res.Machine.PostgreSQL, res.Machine.LoadBefore, res.Machine.LoadAfter)
+	if res.Backfill != nil {
+		writeBackfill(w, res)
+	}
+	if res.Copy != nil {
+		writeCopy(w, res)
+	}
+	if res.Incremental != nil {
+		writeIncremental(w, res.Incremental)
+	}
+	if res.Memory != nil {
+		writeMemory(w, res.Memory)
+	}
+	if res.RateLimit != nil {
+		writeRateLimit(w, res.RateLimit)
+	}
+	if res.Latency != nil {
+		writeLatency(w, res.Latency)
+	}
+	writeTargets(w, res.Targets)
+}
+
+func writeBackfill(w io.Writer, res *results) {
+	r := res.Backfill
+	fmt.Fprintf(w, "\n== backfill: %d conversations, %d comments on average; defaults, no latency, no rate limit\n",
+		r.Conversations, res.Comments)
+	tw := newTable(w)
+	fmt.Fprintf(tw, "  conversations\t%d\n", r.Conversations)
+	fmt.Fprintf(tw, "  messages\t%d\n", r.Messages)
+	fmt.Fprintf(tw, "  wall time\t%.2f s\t(first to last request: %.2f s)\n", r.Pass.Seconds, r.Pass.APISeconds)
+	fmt.Fprintf(tw, "  conversations/s\t%.0f\n", r.ConversationsPerSec)
+	fmt.Fprintf(tw, "  messages/s\t%.0f\n", r.MessagesPerSec)
+	fmt.Fprintf(tw, "  requests\t%d\t(%.2f per conversation)\n", r.Pass.Requests, r.RequestsPerConversation)
+	for _, ep := range slices.Sorted(maps.Keys(r.Pass.ByEndpoint)) {
+		fmt.Fprintf(tw, "    %s\t%d\n", ep, r.Pass.ByEndpoint[ep])
+	}
+	fmt.Fprintf(tw, "  peak RSS\t%s\n", megabytes(r.Pass.PeakRSSBytes))
+	fmt.Fprintf(tw, "  CPU\t%s\n", cpuLine(r.Pass.CPU))
+	wr := r.Writes
+	fmt.Fprintf(tw, "  mirror writes\t%d rows landed: %d inserts, %d updates (%.2f writes per row; COPY: 1)\n",
+		r.MirrorRows, wr.Mirror.Inserted, wr.Mirror.Updated, perRow(wr.Mirror.Inserted+wr.Mirror.Updated, r.MirrorRows))
+	fmt.Fprintf(tw, "  queue writes\triver_job: %d inserts, %d updates, %d deletes (%.2f writes per conversation)\n",
+		wr.River.Inserted, wr.River.Updated, wr.River.Deleted,
+		perRow(wr.River.Inserted+wr.River.Updated+wr.River.Deleted, int64(r.Conversations)))
+	fmt.Fprintf(tw, "  transactions\t%d (%.2f per conversation)\n", wr.Transactions, perRow(wr.Transactions, int64(r.Conversations)))
+	fmt.Fprintf(tw, "  mirror\t%s\n", exactWord(r.Exact))
+	_ = tw.Flush()
+}
+
+func writeCopy(w io.Writer, res *results) {
+	r, bf := res.Copy, res.Backfill
+	fmt.Fprintln(w, "\n== copy: the backfill's rows loaded with COPY into the same tables of a fresh database (the ingest limit)")
+	tw := newTable(w)
+	fmt.Fprintln(tw, "  TABLE\tROWS\tSECONDS\tROWS/S")
+	for _, t := range r.Tables {
+		fmt.Fprintf(tw, "  %s\t%d\t%.3f\t%.0f\n", t.Table, t.Rows, t.Seconds, float64(t.Rows)/t.Seconds)
+	}
+	fmt.Fprintf(tw, "  total\t%d\t%.3f\t%.0f\n", r.Rows, r.Seconds, r.RowsPerSec)
+	_ = tw.Flush()
+	fmt.Fprintf(w, "  PostgreSQL CPU during the COPYs: %.1f s (during the backfill: %.1f s)\n", r.PostgreSQLCPUSeconds, bf.Pass.CPU.PostgreSQL)
+	tw = newTable(w)
+	fmt.Fprintln(tw, "\n  RATE\tCOPY\tSYNCER\tSYNCER/COPY")
+	fmt.Fprintf(tw, "  conversations/s\t%.0f\t%.0f\t%.2f\n", r.ConversationsPerSec, bf.ConversationsPerSec, r.SyncerRatio)
+	fmt.Fprintf(tw, "  messages/s\t%.0f\t%.0f\t%.2f\n", r.MessagesPerSec, bf.MessagesPerSec, r.SyncerRatio)
+	fmt.Fprintf(tw, "  (syncer first to last request)\t\t\t%.2f\n", r.SyncerAPIRatio)
+	_ = tw.Flush()
+}
+
+func writeIncremental(w io.Writer, r *incrementalResult) {
+	fmt.Fprintf(w, "\n== incremental: syncer sync over %d conversations (%d open: their messages are re-read on every pass, by design)\n",
+		r.Conversations, r.OpenConversations)
+	fmt.Fprintf(w, "   changed: %d conversations got a comment (%.1f%%), %d of them a new title\n",
+		r.CommentsAdded, 100*float64(r.CommentsAdded)/float64(r.Conversations), r.ConversationsEdited)
+	tw := newTable(w)
+	fmt.Fprintln(tw, "  REQUESTS\tNOTHING CHANGED\t1% CHANGED")
+	eps := maps.Clone(r.Unchanged.ByEndpoint)
+	maps.Copy(eps, r.Changed.ByEndpoint)
+	for _, ep := range slices.Sorted(maps.Keys(eps)) {
+		fmt.Fprintf(tw, "  %s\t%d\t%d\n", ep, r.Unchanged.ByEndpoint[ep], r.Changed.ByEndpoint[ep])
+	}
+	fmt.Fprintf(tw, "  total\t%d\t%d\n", r.Unchanged.Requests, r.Changed.Requests)
+	fmt.Fprintf(tw, "  wall time\t%.2f s\t%.2f s\n", r.Unchanged.Seconds, r.Changed.Seconds)
+	fmt.Fprintf(tw, "  first to last request\t%.2f s\t%.2f s\n", r.Unchanged.APISeconds, r.Changed.APISeconds)
+	fmt.Fprintf(tw, "  peak RSS\t%s\t%s\n", megabytes(r.Unchanged.PeakRSSBytes), megabytes(r.Changed.PeakRSSBytes))
+	fmt.Fprintf(tw, "  syncer CPU\t%.2f s\t%.2f s\n", r.Unchanged.CPU.Syncer, r.Changed.CPU.Syncer)
+	_ = tw.Flush()
+	fmt.Fprintf(w, "  requests added by the changes: %d, %.2f per changed conversation; mirror %s\n",
+		r.Changed.Requests-r.Unchanged.Requests, r.ExtraRequestsPerChange, exactWord(r.Exact))
+}
+
+func writeMemory(w io.Writer, r *memoryResult) {
+	fmt.Fprintln(w, "\n== memory: peak RSS of syncer backfill at two history sizes")
+	tw := newTable(w)
+	fmt.Fprintln(tw, "  CONVERSATIONS\tMESSAGES\tSECONDS\tPEAK RSS")
+	for _, p := range r.Points {
+		fmt.Fprintf(tw, "  %d\t%d\t%.1f\t%s\n", p.Conversations, p.Messages, p.Seconds, megabytes(p.PeakRSSBytes))
+	}
+	_ = tw.Flush()
+	fmt.Fprintf(w, "  growth with 4x the history: %.2fx\n", r.Growth)
+}
+
+func writeRateLimit(w io.Writer, r *rateLimitResult) {
+	fmt.Fprintf(w, "\n== ratelimit: the fake allows %d requests per %gs (%.0f/s) per token; backfill of %d conversations\n",
+		r.Limit, r.WindowSeconds, r.LimitPerSec, r.Conversations)
+	tw := newTable(w)
+	fmt.Fprintln(tw, "  PROCESSES\tREQUESTS\t429s\t429 SHARE\tSECONDS\tSERVED/S\tOF LIMIT\tSERVED/S (API SPAN)\tOF LIMIT\tPEAK RSS")
+	var failures []string
+	for _, run := range r.Runs {
+		p := run.Pass
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%.2f%%\t%.1f\t%.0f\t%.0f%%\t%.0f\t%.0f%%\t%s\n",
+			processesName(p), p.Requests, p.RateLimited, 100*run.Share429, p.Seconds, run.AdmittedPerSec, 100*run.OfLimit,
+			run.APIAdmittedPerSec, 100*run.APIOfLimit, megabytes(p.PeakRSSBytes))
+		for _, f := range p.Failures {
+			failures = append(failures, processesName(p)+": "+f)
+		}
+	}
+	_ = tw.Flush()
+	fmt.Fprintln(w, "  SERVED: requests the API answered without a 429")
+	for _, run := range r.Runs {
+		if run.Pass.Seconds < 3*r.WindowSeconds {
+			fmt.Fprintf(w, "  note: %s ran %.1f s, under 3 windows of %gs: the first window's burst dominates the rate\n",
+				processesName(run.Pass), run.Pass.Seconds, r.WindowSeconds)
+		}
+	}
+	for _, f := range failures {
+		fmt.Fprintf(w, "  FAILED %s\n", f)
+	}
+}
+
+// processesName says how many processes ran a pass and how they started.
+func processesName(p passResult) string {
+	switch {
+	case p.Processes == 1:
+		return "1"
+	case p.Join:
+		return fmt.Sprintf("%d, joining", p.Processes)
+	}
+	return fmt.Sprintf("%d, at once", p.Processes)
+}
+
+func writeLatency(w io.Writer, r *latencyResult) {
+	fmt.Fprintf(w, "\n== latency: %.0f ms added to every response; backfill of %d conversations\n", r.LatencyMS, r.Conversations)
+	tw := newTable(w)
+	fmt.Fprintln(tw, "  WORKERS\tREQUESTS\tSECONDS\tREQ/S\tSERIAL WAITING (REQUESTS x LATENCY)\tPEAK RSS")
+	for _, run := range r.Runs {
+		fmt.Fprintf(tw, "  %s\t%d\t%.1f\t%.0f\t%.1f s\t%s\n", workersName(run.Pass.Workers), run.Pass.Requests,
+			run.Pass.Seconds, run.RequestsPerSec, run.SerialSeconds, megabytes(run.Pass.PeakRSSBytes))
+	}
+	_ = tw.Flush()
+	fmt.Fprintf(w, "  speed-up from concurrency: %.1fx\n", r.SpeedUp)
+}
+
+func perRow(n, rows int64) float64 {
+	if rows == 0 {
+		return 0
+	}
+	return float64(n) / float64(rows)
+}
+
+// cpuLine says where the CPU time of a pass went.
+func cpuLine(c cpuSplit) string {
+	line := fmt.Sprintf("syncer %.1f s, fake API %.1f s, PostgreSQL %.1f s", c.Syncer, c.API, c.PostgreSQL)
+	if c.Capacity > 0 {
+		line += fmt.Sprintf(", other processes %.1f s; machine busy %.0f%% of %.0f core-s", c.Rest(), 100*c.Busy/c.Capacity, c.Capacity)
+	}
+	return line
+}
+
+func newTable(w io.Writer) *tabwriter.Writer {
+	return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+}
+
+// megabytes formats bytes in MB (10^6 bytes), the unit of the memory target.
+func megabytes(bytes int64) string {
+	if bytes <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1f MB", float64(bytes)/1e6)
+}
+
+func exactWord(exact bool) string {
+	if exact {
+		return "exact"
+	}
+	return "NOT EXACT"
+}

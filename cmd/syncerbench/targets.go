@@ -1,0 +1,89 @@
+package main
+
+import (
+	"fmt"
+	"io"
+)
+
+// The issue's targets.
+const (
+	minCopyRatio      = 0.5   // syncer's backfill rate over COPY's
+	maxPeakRSS        = 200e6 // bytes
+	maxRSSGrowth      = 1.25  // peak at 4x the history over the peak at 1x
+	maxUnchangedLists = 2     // conversations.list requests of a pass with nothing changed
+	maxUnchangedSecs  = 1.0
+	minOfLimit        = 0.9
+	max429Share       = 0.01
+)
+
+// target is one of the issue's targets with the value measured.
+type target struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+	Met   bool   `json:"met"`
+}
+
+// targets checks the results against the issue's targets; scenarios not run
+// have none.
+func targets(res *results) []target {
+	var out []target
+	add := func(name string, met bool, format string, args ...any) {
+		out = append(out, target{Name: name, Value: fmt.Sprintf(format, args...), Met: met})
+	}
+	if r := res.Copy; r != nil {
+		add("backfill ≥ 0.5 of the COPY rate", r.SyncerRatio >= minCopyRatio, "%.2f", r.SyncerRatio)
+	}
+	if r := res.Backfill; r != nil {
+		add("mirror exact after backfill", r.Exact, "%s", exactWord(r.Exact))
+		add("backfill peak RSS < 200 MB", r.Pass.PeakRSSBytes > 0 && r.Pass.PeakRSSBytes < maxPeakRSS, "%s", megabytes(r.Pass.PeakRSSBytes))
+	}
+	if r := res.Memory; r != nil {
+		add("peak RSS does not grow with history (4x history)", r.Growth > 0 && r.Growth <= maxRSSGrowth, "%.2fx", r.Growth)
+	}
+	if r := res.Incremental; r != nil {
+		lists := r.Unchanged.ByEndpoint["conversations.list"]
+		add("nothing changed: ≤ 2 list requests per stream", lists <= maxUnchangedLists, "%d conversations.list", lists)
+		add("nothing changed: pass < 1 s", r.Unchanged.Seconds < maxUnchangedSecs, "%.2f s", r.Unchanged.Seconds)
+		// Proportional to the changes means the nothing-changed pass plus a
+		// bounded cost per change; the re-read of open conversations is a
+		// fixed cost of every pass, reported beside it.
+		add("1% changed: extra requests per changed conversation ≤ 3", r.ExtraRequestsPerChange <= 3,
+			"%.2f (+%d fixed re-reads of open conversations)", r.ExtraRequestsPerChange, r.Unchanged.ByEndpoint["timeline-entries.list"])
+		add("mirror exact after sync", r.Exact, "%s", exactWord(r.Exact))
+	}
+	if r := res.RateLimit; r != nil {
+		for _, run := range r.Runs {
+			p := processesName(run.Pass)
+			if len(run.Pass.Failures) > 0 {
+				add("rate limit, "+p+": every process succeeds", false, "%d failed", len(run.Pass.Failures))
+			}
+			add("rate limit, "+p+": served ≥ 90% of R", run.OfLimit >= minOfLimit,
+				"%.0f%% (%.0f%% from first to last request)", 100*run.OfLimit, 100*run.APIOfLimit)
+			add("rate limit, "+p+": < 1% 429s", run.Share429 < max429Share, "%.2f%%", 100*run.Share429)
+		}
+	}
+	if r := res.Latency; r != nil && len(r.Runs) == 2 {
+		// Not serial waiting: with the default workers the backfill takes
+		// much less than its requests one after the other would.
+		def := r.Runs[1]
+		add("latency: default workers beat serial waiting", def.Pass.Seconds < def.SerialSeconds/2,
+			"%.1f s vs %.1f s serial; %.1fx over 1 worker", def.Pass.Seconds, def.SerialSeconds, r.SpeedUp)
+	}
+	return out
+}
+
+func writeTargets(w io.Writer, ts []target) {
+	if len(ts) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\n== targets")
+	tw := newTable(w)
+	for _, t := range ts {
+		verdict := "met"
+		if !t.Met {
+			verdict = "MISSED"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", t.Name, t.Value, verdict)
+	}
+	_ = tw.Flush()
+}
