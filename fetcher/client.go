@@ -138,6 +138,7 @@ func (c *Client) Do(ctx context.Context, req Request) ([]byte, error) {
 			return nil, fmt.Errorf("%s: %w", endpoint, err)
 		}
 		body, err := c.once(ctx, endpoint, req)
+		c.cfg.Pacer.Done()
 		if err == nil {
 			return body, nil
 		}

@@ -19,7 +19,10 @@ type Pacer struct {
 	next         time.Time // earliest start of the next request
 	remaining    int       // -1 while unknown
 	reset        time.Time
-	nowFunc      func() time.Time
+	// inflight counts requests started and not answered yet: the budget a
+	// response reports does not know of them.
+	inflight int
+	nowFunc  func() time.Time
 }
 
 // NewPacer returns a Pacer that knows nothing of the budget yet.
@@ -33,6 +36,7 @@ func NewPacer() *Pacer {
 const lowBudget = 20
 
 // Reserve claims the next request slot and returns how long to wait for it.
+// The caller must call Done once the request is answered (or abandoned).
 func (p *Pacer) Reserve() time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -45,24 +49,47 @@ func (p *Pacer) Reserve() time.Duration {
 		start = p.next
 	}
 	var interval time.Duration
-	if p.remaining >= 0 && p.remaining < lowBudget && p.reset.After(start) {
-		interval = p.reset.Sub(start) / time.Duration(p.remaining+1)
-		p.remaining-- // this request spends one; the next response corrects it
+	if p.remaining >= 0 && p.reset.After(start) {
+		// What is left of the window once the requests already in flight
+		// are counted, this one included.
+		budget := p.remaining - p.inflight - 1
+		switch {
+		case budget < 0:
+			start = p.reset // the window is spent: wait for the next one
+		case budget < lowBudget:
+			interval = p.reset.Sub(start) / time.Duration(budget+1)
+		}
 	}
+	p.inflight++
 	p.next = start.Add(interval)
 	return start.Sub(now)
 }
 
-// Wait blocks until the next request may start, or ctx ends.
+// Done ends a request claimed with Reserve.
+func (p *Pacer) Done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.inflight > 0 {
+		p.inflight--
+	}
+}
+
+// Wait blocks until the next request may start, or ctx ends. On success the
+// caller must call Done once the request is answered.
 func (p *Pacer) Wait(ctx context.Context) error {
 	d := p.Reserve()
 	if d <= 0 {
-		return ctx.Err()
+		if err := ctx.Err(); err != nil {
+			p.Done()
+			return err
+		}
+		return nil
 	}
 	timer := time.NewTimer(d)
 	defer timer.Stop()
 	select {
 	case <-ctx.Done():
+		p.Done()
 		return ctx.Err()
 	case <-timer.C:
 		return nil

@@ -39,10 +39,37 @@ func TestPacer(t *testing.T) {
 	t.Run("SpreadsLowBudgetUntilReset", func(t *testing.T) {
 		t.Parallel()
 		p, now := setup(t)
-		p.Observe(headers(9, now.Add(10*time.Second)))
-		require.Zero(t, p.Reserve())                 // first request goes now
-		require.Equal(t, time.Second, p.Reserve())   // then 10s / 10 slots
+		p.Observe(headers(10, now.Add(10*time.Second)))
+		require.Zero(t, p.Reserve())                 // 9 left after this one: spaced by 10s/10
+		require.Equal(t, time.Second, p.Reserve())   // 8 left: spaced by 9s/9
 		require.Greater(t, p.Reserve(), time.Second) // and later still
+	})
+
+	t.Run("CountsRequestsInFlight", func(t *testing.T) {
+		t.Parallel()
+		p, now := setup(t)
+		p.Observe(headers(100, now.Add(10*time.Second)))
+		for range 80 {
+			require.Zero(t, p.Reserve(), "ample budget: no wait")
+		}
+		// 80 in flight and unanswered: 19 left, so spacing starts.
+		require.Zero(t, p.Reserve())
+		require.Positive(t, p.Reserve())
+		for range 82 {
+			p.Done()
+		}
+		p.Observe(headers(100, now.Add(10*time.Second)))
+		p.next = time.Time{}
+		require.Zero(t, p.Reserve(), "answered requests free their slots")
+	})
+
+	t.Run("WaitsForTheNextWindowWhenSpent", func(t *testing.T) {
+		t.Parallel()
+		p, now := setup(t)
+		p.Observe(headers(2, now.Add(5*time.Second)))
+		p.Reserve()
+		p.Reserve()
+		require.Equal(t, 5*time.Second, p.Reserve(), "the third request waits for the reset")
 	})
 
 	t.Run("HoldsEveryRequestAfterRateLimit", func(t *testing.T) {

@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -66,8 +65,11 @@ func StartPass(ctx context.Context, d *Deps, client *river.Client[pgx.Tx], sourc
 	var pass Pass
 	err := pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
 		q := dbq.New(tx)
+		if err := q.EnsureSyncState(ctx, dbq.EnsureSyncStateParams{Source: source, Stream: StreamConversations}); err != nil {
+			return fmt.Errorf("create sync state: %w", err)
+		}
 		state, err := q.GetSyncStateForUpdate(ctx, dbq.GetSyncStateForUpdateParams{Source: source, Stream: StreamConversations})
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		if err != nil {
 			return fmt.Errorf("read sync state: %w", err)
 		}
 		if state.RunID != nil {

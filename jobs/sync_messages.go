@@ -156,14 +156,17 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 				if err != nil {
 					return nil, fmt.Errorf("encode synced conversations: %w", err)
 				}
-				if err := q.MarkMessagesSyncedMany(ctx, dbq.MarkMessagesSyncedManyParams{Source: ref.source, Rows: rows}); err != nil {
+				ids := make([]string, len(synced))
+				for i, s := range synced {
+					ids[i] = s.ID
+				}
+				if err := q.MarkMessagesSyncedMany(ctx, dbq.MarkMessagesSyncedManyParams{Source: ref.source, Rows: rows, Ids: ids}); err != nil {
 					return nil, fmt.Errorf("mark messages synced: %w", err)
 				}
 				// A conversation whose messages were quarantined as a whole
 				// has now been read.
-				ids := make([]string, len(synced))
-				for i, s := range synced {
-					ids[i] = "conversation:" + s.ID
+				for i := range ids {
+					ids[i] = "conversation:" + ids[i]
 				}
 				if err := q.ResolveQuarantined(ctx, dbq.ResolveQuarantinedParams{Source: ref.source, Stream: record.StreamMessages, RecordIds: ids}); err != nil {
 					return nil, fmt.Errorf("resolve quarantined conversations: %w", err)

@@ -321,3 +321,30 @@ func TestIncremental(t *testing.T) {
 		b.requireExact(t)
 	})
 }
+
+func TestStartPassConcurrently(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{conversations: 10})
+	// Several commands starting the first pass of a source at once: one
+	// starts it, the others resume it; none fails.
+	passes := make([]jobs.Pass, 6)
+	errs := make([]error, len(passes))
+	var wg sync.WaitGroup
+	for i := range passes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			passes[i], errs[i] = jobs.StartPass(context.Background(), b.deps, b.client, testSource, jobs.PassOptions{Kind: jobs.PassBackfill})
+		}()
+	}
+	wg.Wait()
+	started := 0
+	for i, p := range passes {
+		require.NoError(t, errs[i])
+		require.Equal(t, passes[0].RunID, p.RunID, "one pass for all")
+		if !p.Resumed {
+			started++
+		}
+	}
+	require.Equal(t, 1, started)
+}

@@ -168,20 +168,27 @@ func (q *Queries) MarkListed(ctx context.Context, arg MarkListedParams) error {
 
 const markMessagesSyncedMany = `-- name: MarkMessagesSyncedMany :exec
 UPDATE conversations AS c
-SET messages_synced_for = GREATEST(c.messages_synced_for, t.synced_for)
-FROM jsonb_to_recordset($2::jsonb) AS t(id text, synced_for timestamptz)
-WHERE c.source = $1::text AND c.id = t.id
+SET messages_synced_for = GREATEST(c.messages_synced_for, (
+    SELECT t.synced_for
+    FROM jsonb_to_recordset($1::jsonb) AS t(id text, synced_for timestamptz)
+    WHERE t.id = c.id
+    LIMIT 1
+))
+WHERE c.source = $2::text AND c.id = ANY($3::text[])
 `
 
 type MarkMessagesSyncedManyParams struct {
-	Source string
 	Rows   []byte
+	Source string
+	Ids    []string
 }
 
 // Records, for each conversation, that its whole message history was read for
-// the given modification time.
+// the given modification time. The rows are found by primary key (ids): a
+// join with jsonb_to_recordset, whose size the planner cannot see, is
+// planned as a scan of the source's every conversation.
 func (q *Queries) MarkMessagesSyncedMany(ctx context.Context, arg MarkMessagesSyncedManyParams) error {
-	_, err := q.db.Exec(ctx, markMessagesSyncedMany, arg.Source, arg.Rows)
+	_, err := q.db.Exec(ctx, markMessagesSyncedMany, arg.Rows, arg.Source, arg.Ids)
 	return err
 }
 

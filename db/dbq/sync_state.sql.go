@@ -118,6 +118,23 @@ func (q *Queries) BeginPass(ctx context.Context, arg BeginPassParams) (SyncState
 	return i, err
 }
 
+const ensureSyncState = `-- name: EnsureSyncState :exec
+INSERT INTO sync_state (source, stream) VALUES ($1, $2)
+ON CONFLICT (source, stream) DO NOTHING
+`
+
+type EnsureSyncStateParams struct {
+	Source string
+	Stream string
+}
+
+// Creates a stream's state row if it has none, so that it can be locked:
+// two commands starting a source's first pass at once then take turns.
+func (q *Queries) EnsureSyncState(ctx context.Context, arg EnsureSyncStateParams) error {
+	_, err := q.db.Exec(ctx, ensureSyncState, arg.Source, arg.Stream)
+	return err
+}
+
 const finishPass = `-- name: FinishPass :exec
 UPDATE sync_state
 SET watermark  = GREATEST(watermark, GREATEST(pass_max, $1::timestamptz)),

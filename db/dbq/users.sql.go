@@ -24,6 +24,7 @@ WHERE NOT EXISTS (
       AND u.email IS NOT DISTINCT FROM COALESCE(r.email, u.email)
       AND u.state IS NOT DISTINCT FROM COALESCE(r.state, u.state)
       AND u.raw @> r.raw
+    OFFSET 0
 )
 ON CONFLICT (source, id) DO UPDATE SET
     type         = COALESCE(excluded.type, t.type),
@@ -45,7 +46,9 @@ type UpsertUsersParams struct {
 // fewer fields than an earlier one, so a missing field keeps the stored value.
 // Summaries that would change nothing are skipped: the same agents appear on
 // every page, and updating them anyway would make concurrent pages queue on
-// their row locks.
+// their row locks. (OFFSET 0 keeps the check a per-row index probe: turned
+// into a join, the planner, blind to jsonb_to_recordset's size, scans every
+// user of the source on each call.)
 func (q *Queries) UpsertUsers(ctx context.Context, arg UpsertUsersParams) error {
 	_, err := q.db.Exec(ctx, upsertUsers, arg.Source, arg.Rows)
 	return err

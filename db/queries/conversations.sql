@@ -73,11 +73,17 @@ ORDER BY id;
 
 -- name: MarkMessagesSyncedMany :exec
 -- Records, for each conversation, that its whole message history was read for
--- the given modification time.
+-- the given modification time. The rows are found by primary key (ids): a
+-- join with jsonb_to_recordset, whose size the planner cannot see, is
+-- planned as a scan of the source's every conversation.
 UPDATE conversations AS c
-SET messages_synced_for = GREATEST(c.messages_synced_for, t.synced_for)
-FROM jsonb_to_recordset(@rows::jsonb) AS t(id text, synced_for timestamptz)
-WHERE c.source = @source::text AND c.id = t.id;
+SET messages_synced_for = GREATEST(c.messages_synced_for, (
+    SELECT t.synced_for
+    FROM jsonb_to_recordset(@rows::jsonb) AS t(id text, synced_for timestamptz)
+    WHERE t.id = c.id
+    LIMIT 1
+))
+WHERE c.source = @source::text AND c.id = ANY(@ids::text[]);
 
 -- name: MarkConversationsDeleted :exec
 -- Soft-deletes conversations the vendor no longer has, with their messages.

@@ -1,6 +1,12 @@
 -- name: GetSyncState :one
 SELECT * FROM sync_state WHERE source = @source AND stream = @stream;
 
+-- name: EnsureSyncState :exec
+-- Creates a stream's state row if it has none, so that it can be locked:
+-- two commands starting a source's first pass at once then take turns.
+INSERT INTO sync_state (source, stream) VALUES (@source, @stream)
+ON CONFLICT (source, stream) DO NOTHING;
+
 -- name: GetSyncStateForUpdate :one
 SELECT * FROM sync_state WHERE source = @source AND stream = @stream FOR UPDATE;
 

@@ -3,7 +3,9 @@
 -- fewer fields than an earlier one, so a missing field keeps the stored value.
 -- Summaries that would change nothing are skipped: the same agents appear on
 -- every page, and updating them anyway would make concurrent pages queue on
--- their row locks.
+-- their row locks. (OFFSET 0 keeps the check a per-row index probe: turned
+-- into a join, the planner, blind to jsonb_to_recordset's size, scans every
+-- user of the source on each call.)
 INSERT INTO users AS t (source, id, type, display_name, full_name, email, state, raw, synced_at, deleted_at)
 SELECT @source::text, r.id, r.type, r.display_name, r.full_name, r.email, r.state, r.raw, now(), NULL
 FROM jsonb_to_recordset(@rows::jsonb) AS r(
@@ -18,6 +20,7 @@ WHERE NOT EXISTS (
       AND u.email IS NOT DISTINCT FROM COALESCE(r.email, u.email)
       AND u.state IS NOT DISTINCT FROM COALESCE(r.state, u.state)
       AND u.raw @> r.raw
+    OFFSET 0
 )
 ON CONFLICT (source, id) DO UPDATE SET
     type         = COALESCE(excluded.type, t.type),
