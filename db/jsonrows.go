@@ -12,17 +12,41 @@ import (
 // fields and in the raw vendor documents alike, so it is removed here, once,
 // for every table.
 func jsonRows[T any](rows []T) ([]byte, error) {
-	if len(rows) == 0 {
-		// A nil slice would encode as null, which jsonb_to_recordset refuses;
-		// an empty set of links is common (a page where no conversation has
-		// an SLA) and means "none".
-		return []byte("[]"), nil
+	// A nil slice would encode as null, which jsonb_to_recordset refuses; an
+	// empty set of links is common (a page where no conversation has an
+	// SLA) and means "none".
+	b := make([]byte, 0, 512*len(rows)+2)
+	b = append(b, '[')
+	for i, row := range rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		rowJSON, err := json.Marshal(row)
+		if err != nil {
+			return nil, fmt.Errorf("encode %T row: %w", row, err)
+		}
+		b = append(b, rowJSON...)
+		// The vendor's raw record is spliced in as it is: json.Marshal
+		// would validate and compact it again, which costs more than
+		// encoding everything else. It came from decoding JSON, so it is
+		// valid; a record without one gets {} (the column is NOT NULL).
+		if r, ok := any(row).(rawRecord); ok {
+			raw := r.RawJSON()
+			if len(raw) == 0 {
+				raw = json.RawMessage("{}")
+			}
+			b = append(b[:len(b)-1], `,"raw":`...)
+			b = append(b, raw...)
+			b = append(b, '}')
+		}
 	}
-	b, err := json.Marshal(rows)
-	if err != nil {
-		return nil, fmt.Errorf("encode %T rows: %w", rows, err)
-	}
+	b = append(b, ']')
 	return StripNULEscapes(b), nil
+}
+
+// rawRecord is a record that carries the vendor's JSON for the raw column.
+type rawRecord interface {
+	RawJSON() json.RawMessage
 }
 
 // StripNULEscapes removes every \u0000 escape from JSON text, leaving escaped

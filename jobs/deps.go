@@ -1,7 +1,9 @@
 package jobs
 
 import (
+	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -30,6 +32,34 @@ type Deps struct {
 	SweepInterval time.Duration
 	// Observer, when set, is told what the jobs did, for metrics.
 	Observer Observer
+
+	initOnce   sync.Once
+	usersCache *userCache
+	runCounts  *runProgress
+}
+
+func (d *Deps) init() {
+	d.initOnce.Do(func() {
+		d.usersCache = newUserCache()
+		d.runCounts = newRunProgress()
+	})
+}
+
+func (d *Deps) progress() *runProgress {
+	d.init()
+	return d.runCounts
+}
+
+// FlushProgress writes the run counters this process has gathered (they are
+// written every half second otherwise); commands call it before reporting.
+func (d *Deps) FlushProgress(ctx context.Context) {
+	d.progress().flush(ctx, d.Pool, d.Logger)
+}
+
+// users is the process's cache of committed users.
+func (d *Deps) users() *userCache {
+	d.init()
+	return d.usersCache
 }
 
 // Observer receives what the jobs did. *metrics.Metrics implements it.

@@ -32,7 +32,7 @@ func (d *Deps) jobFailed(ctx context.Context, job jobRef, stats *fetcher.Request
 	// Bookkeeping below must survive a cancelled job context.
 	bg := context.WithoutCancel(ctx)
 	if n := stats.RateLimited.Load(); n > 0 {
-		_ = q.AddRunProgress(bg, dbq.AddRunProgressParams{ID: job.runID, RateLimited: n})
+		d.progress().add(bg, d.Pool, d.Logger, job.runID, 0, 0, n)
 	}
 
 	var rateErr *fetcher.RateLimitedError

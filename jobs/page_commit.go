@@ -11,7 +11,6 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/syncerhq/syncer/db"
-	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/fetcher"
 	"github.com/syncerhq/syncer/record"
 )
@@ -40,10 +39,23 @@ const commitAttempts = 4
 // the job runs again and fetches the page again. A transaction that lost a
 // deadlock is simply run again at once; nothing was written.
 func commitPage[T river.JobArgs](ctx context.Context, d *Deps, c pageCommit[T]) (db.WriteResult, error) {
+	var users []record.User
+	if c.batch != nil {
+		// Leave out the users this process already committed as they are.
+		all := c.batch.Users
+		users = d.users().unwritten(c.ref.source, all)
+		batch := *c.batch
+		batch.Users = users
+		c.batch = &batch
+	}
 	for attempt := 1; ; attempt++ {
 		written, err := commitPageOnce(ctx, d, c)
-		if err == nil && d.Observer != nil {
-			d.Observer.AddRows(c.ref.source, written.Tables)
+		if err == nil {
+			d.users().committed(c.ref.source, users)
+			d.progress().add(ctx, d.Pool, d.Logger, c.ref.runID, 1, int64(written.Rows), c.stats.RateLimited.Load())
+			if d.Observer != nil {
+				d.Observer.AddRows(c.ref.source, written.Tables)
+			}
 		}
 		if err == nil || attempt >= commitAttempts || !isTransient(err) {
 			return written, err
@@ -90,12 +102,6 @@ func commitPageOnce[T river.JobArgs](ctx context.Context, d *Deps, c pageCommit[
 			if _, err := client.InsertManyTx(ctx, tx, next); err != nil {
 				return fmt.Errorf("queue %d jobs: %w", len(next), err)
 			}
-		}
-		// Last, so that the row lock on the run is held for the shortest time.
-		if err := dbq.New(tx).AddRunProgress(ctx, dbq.AddRunProgressParams{
-			ID: c.ref.runID, Pages: 1, Rows: int64(written.Rows), RateLimited: c.stats.RateLimited.Load(),
-		}); err != nil {
-			return fmt.Errorf("record run progress: %w", err)
 		}
 		return nil
 	})

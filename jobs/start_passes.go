@@ -41,6 +41,9 @@ func (w *StartPassesWorker) Work(ctx context.Context, job *river.Job[StartPasses
 		names = append(names, name)
 	}
 	sort.Strings(names)
+	// Counters of the jobs since the last pass reach sync_runs now, even
+	// when no job has run to flush them.
+	w.Deps.FlushProgress(ctx)
 	var errs []error
 	q := dbq.New(w.Deps.Pool)
 	for _, name := range names {

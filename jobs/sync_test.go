@@ -132,6 +132,7 @@ func runPass(t *testing.T, deps *jobs.Deps, client *river.Client[pgx.Tx], source
 	require.NoError(t, err)
 	out, err := jobs.WaitSource(ctx, client, source, started, 20*time.Millisecond, nil)
 	require.NoError(t, err)
+	deps.FlushProgress(ctx)
 	return out
 }
 

@@ -46,6 +46,9 @@ const (
 	RoleAssignee = "assignee"
 )
 
+// Each record's Raw is the vendor's own JSON for it, stored in the raw
+// column; it is not part of the record's JSON encoding (see RawJSON).
+
 // Conversation is a row of the conversations table.
 type Conversation struct {
 	ID           string          `json:"id"`
@@ -58,7 +61,7 @@ type Conversation struct {
 	Channel      string          `json:"channel,omitempty"`
 	CreatedAt    time.Time       `json:"created_at,omitzero"`
 	ModifiedAt   time.Time       `json:"modified_at,omitzero"`
-	Raw          json.RawMessage `json:"raw"`
+	Raw          json.RawMessage `json:"-"`
 }
 
 // Message is a row of the messages table. Body is nil for a message deleted
@@ -74,7 +77,7 @@ type Message struct {
 	Visibility     string          `json:"visibility,omitempty"`
 	CreatedAt      time.Time       `json:"created_at,omitzero"`
 	ModifiedAt     time.Time       `json:"modified_at,omitzero"`
-	Raw            json.RawMessage `json:"raw"`
+	Raw            json.RawMessage `json:"-"`
 }
 
 // User is a row of the users table.
@@ -85,7 +88,7 @@ type User struct {
 	FullName    string          `json:"full_name,omitempty"`
 	Email       string          `json:"email,omitempty"`
 	State       string          `json:"state,omitempty"`
-	Raw         json.RawMessage `json:"raw"`
+	Raw         json.RawMessage `json:"-"`
 }
 
 // Participant links a user to a conversation in a role.
@@ -109,7 +112,7 @@ type SLASummary struct {
 	TargetTime            time.Time       `json:"target_time,omitzero"`
 	ClosestToBreachMetric string          `json:"closest_to_breach_metric,omitempty"`
 	SLAName               string          `json:"sla_name,omitempty"`
-	Raw                   json.RawMessage `json:"raw"`
+	Raw                   json.RawMessage `json:"-"`
 }
 
 // SLAMetric is one metric of a conversation's SLA (first response, resolution…).
@@ -124,7 +127,7 @@ type SLAMetric struct {
 	CompletedAt        time.Time       `json:"completed_at,omitzero"`
 	CompletedInMinutes *int64          `json:"completed_in_minutes,omitempty"`
 	InPolicy           *bool           `json:"in_policy,omitempty"`
-	Raw                json.RawMessage `json:"raw"`
+	Raw                json.RawMessage `json:"-"`
 }
 
 // Chat is a direct-message channel referenced by conversations.
@@ -134,7 +137,7 @@ type Chat struct {
 	Title      string          `json:"title,omitempty"`
 	CreatedAt  time.Time       `json:"created_at,omitzero"`
 	ModifiedAt time.Time       `json:"modified_at,omitzero"`
-	Raw        json.RawMessage `json:"raw"`
+	Raw        json.RawMessage `json:"-"`
 }
 
 // ChatMember links a user to a chat.
@@ -150,7 +153,7 @@ type Attachment struct {
 	Name        string          `json:"name,omitempty"`
 	ContentType string          `json:"content_type,omitempty"`
 	Size        *int64          `json:"size,omitempty"`
-	Raw         json.RawMessage `json:"raw"`
+	Raw         json.RawMessage `json:"-"`
 }
 
 // CRMScenarioLink links a conversation to a CRM scenario and its step
@@ -164,7 +167,7 @@ type CRMScenarioLink struct {
 	Available      *bool           `json:"available,omitempty"`
 	CreatedAt      time.Time       `json:"created_at,omitzero"`
 	UpdatedAt      time.Time       `json:"updated_at,omitzero"`
-	Raw            json.RawMessage `json:"raw"`
+	Raw            json.RawMessage `json:"-"`
 }
 
 // Quarantined is a vendor record that could not be decoded or normalized. It
@@ -178,3 +181,22 @@ type Quarantined struct {
 	Raw      string `json:"raw"`
 	Error    string `json:"error"`
 }
+
+// RawJSON returns the vendor's record, written to the raw column. The store
+// splices it into the rows it sends verbatim: it is valid JSON by
+// construction, and re-encoding it would cost as much as all the rest.
+func (r Conversation) RawJSON() json.RawMessage { return r.Raw }
+
+func (r Message) RawJSON() json.RawMessage { return r.Raw }
+
+func (r User) RawJSON() json.RawMessage { return r.Raw }
+
+func (r SLASummary) RawJSON() json.RawMessage { return r.Raw }
+
+func (r SLAMetric) RawJSON() json.RawMessage { return r.Raw }
+
+func (r Chat) RawJSON() json.RawMessage { return r.Raw }
+
+func (r Attachment) RawJSON() json.RawMessage { return r.Raw }
+
+func (r CRMScenarioLink) RawJSON() json.RawMessage { return r.Raw }

@@ -152,6 +152,7 @@ func (p *progressPrinter) print(final bool) {
 	p.last = time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	p.a.deps.FlushProgress(ctx)
 	q := dbq.New(p.a.pool)
 	queued := map[string]int64{}
 	if jobs, err := q.QueuedJobs(ctx); err == nil {

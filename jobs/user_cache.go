@@ -1,0 +1,59 @@
+package jobs
+
+import (
+	"hash/fnv"
+	"sync"
+
+	"github.com/syncerhq/syncer/record"
+)
+
+// userCacheSize bounds the users remembered per process; past it the cache
+// starts over (it only saves work, never decides correctness).
+const userCacheSize = 100_000
+
+// userCache remembers the user records this process has committed, so that
+// a page does not write again the agents that appear on every page. A user
+// whose record changed is written as usual; a forgotten one is written again.
+type userCache struct {
+	mu   sync.Mutex
+	seen map[string]uint64 // source + id → hash of the record last written
+}
+
+func newUserCache() *userCache { return &userCache{seen: map[string]uint64{}} }
+
+// unwritten returns the users of b that this process has not committed as
+// they are.
+func (c *userCache) unwritten(source string, users []record.User) []record.User {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := users[:0:0]
+	for _, u := range users {
+		if h, ok := c.seen[source+"\x00"+u.ID]; !ok || h != userHash(u) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// committed records users as written; call it only after their transaction
+// committed.
+func (c *userCache) committed(source string, users []record.User) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.seen)+len(users) > userCacheSize {
+		c.seen = map[string]uint64{}
+	}
+	for _, u := range users {
+		c.seen[source+"\x00"+u.ID] = userHash(u)
+	}
+}
+
+func userHash(u record.User) uint64 {
+	h := fnv.New64a()
+	for _, s := range []string{u.ID, u.Type, u.DisplayName, u.FullName, u.Email, u.State} {
+		_, _ = h.Write([]byte(s))
+		_, _ = h.Write([]byte{0})
+	}
+	_, _ = h.Write(u.Raw)
+	return h.Sum64()
+}
