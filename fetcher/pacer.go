@@ -22,12 +22,15 @@ type Pacer struct {
 	// inflight counts requests started and not answered yet: the budget a
 	// response reports does not know of them.
 	inflight int
-	nowFunc  func() time.Time
+	// peers is how many processes share the source's budget (at least 1):
+	// the server's count of what is left is theirs together.
+	peers   int
+	nowFunc func() time.Time
 }
 
 // NewPacer returns a Pacer that knows nothing of the budget yet.
 func NewPacer() *Pacer {
-	return &Pacer{remaining: -1, nowFunc: time.Now}
+	return &Pacer{remaining: -1, peers: 1, nowFunc: time.Now}
 }
 
 // lowBudget is the number of requests left in a window below which requests
@@ -50,9 +53,9 @@ func (p *Pacer) Reserve() time.Duration {
 	}
 	var interval time.Duration
 	if p.remaining >= 0 && p.reset.After(start) {
-		// What is left of the window once the requests already in flight
-		// are counted, this one included.
-		budget := p.remaining - p.inflight - 1
+		// What is left of this process's share of the window once its
+		// requests already in flight are counted, this one included.
+		budget := p.remaining/p.peers - p.inflight - 1
 		switch {
 		case budget < 0:
 			start = p.reset // the window is spent: wait for the next one
@@ -63,6 +66,14 @@ func (p *Pacer) Reserve() time.Duration {
 	p.inflight++
 	p.next = start.Add(interval)
 	return start.Sub(now)
+}
+
+// SetPeers says how many processes share the source's rate limit, so that
+// each plans with its share of what the server says is left.
+func (p *Pacer) SetPeers(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.peers = max(n, 1)
 }
 
 // Done ends a request claimed with Reserve.

@@ -63,6 +63,21 @@ func TestPacer(t *testing.T) {
 		require.Zero(t, p.Reserve(), "answered requests free their slots")
 	})
 
+	t.Run("PlansWithItsShareWhenProcessesShareTheBudget", func(t *testing.T) {
+		t.Parallel()
+		p, now := setup(t)
+		p.SetPeers(4)
+		p.Observe(headers(100, now.Add(10*time.Second)))
+		for range 4 {
+			require.Zero(t, p.Reserve())
+		}
+		// 100/4 = 25, 4 in flight: 20 left after this one, still no wait;
+		// the next leaves 19, under the margin.
+		require.Zero(t, p.Reserve())
+		require.Zero(t, p.Reserve())
+		require.Positive(t, p.Reserve())
+	})
+
 	t.Run("WaitsForTheNextWindowWhenSpent", func(t *testing.T) {
 		t.Parallel()
 		p, now := setup(t)

@@ -37,6 +37,9 @@ type Liveness struct {
 	pool     *pgxpool.Pool
 	clientID string
 	log      zerolog.Logger
+	// PeersFunc, when set, is told at each heartbeat how many processes are
+	// alive (this one included), to share the sources' rate limits.
+	PeersFunc func(n int)
 }
 
 // NewLiveness returns the liveness keeper of the process named clientID
@@ -53,7 +56,20 @@ func (l *Liveness) Register(ctx context.Context) error {
 	if err := q.Heartbeat(ctx, dbq.HeartbeatParams{ClientID: l.clientID, Hostname: host, Pid: int32(os.Getpid())}); err != nil {
 		return fmt.Errorf("register process: %w", err)
 	}
+	l.countPeers(ctx)
 	return l.release(ctx)
+}
+
+func (l *Liveness) countPeers(ctx context.Context) {
+	if l.PeersFunc == nil {
+		return
+	}
+	n, err := dbq.New(l.pool).LiveProcesses(ctx, staleAfter.Seconds())
+	if err != nil {
+		l.log.Warn().Err(err).Msg("count live processes")
+		return
+	}
+	l.PeersFunc(int(n))
 }
 
 // Run heartbeats and releases dead processes' jobs until ctx ends, then
@@ -78,6 +94,7 @@ func (l *Liveness) Run(ctx context.Context) {
 		if err := l.release(ctx); err != nil && ctx.Err() == nil {
 			l.log.Warn().Err(err).Msg("release jobs of dead processes")
 		}
+		l.countPeers(ctx)
 	}
 }
 

@@ -31,7 +31,10 @@ var version = "dev" //nolint:gochecknoglobals // set by the linker
 
 // app is what a command has once its configuration is loaded and checked.
 type app struct {
-	cfg     *config.Config
+	cfg *config.Config
+	// pacers are the sources' request pacers, told how many processes
+	// share the rate limits.
+	pacers  []*fetcher.Pacer
 	log     zerolog.Logger
 	pool    *pgxpool.Pool
 	deps    *jobs.Deps
@@ -83,11 +86,12 @@ func openApp(ctx context.Context, e env, flags config.Flags, needSources bool) (
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: log, pool: pool, stderr: e.stderr, metrics: metrics.New(pool)}
-	sources, err := buildSources(cfg, pool, a.metrics)
+	sources, pacers, err := buildSources(cfg, pool, a.metrics)
 	if err != nil {
 		pool.Close()
 		return nil, usageError{err}
 	}
+	a.pacers = pacers
 	a.deps = &jobs.Deps{Pool: pool, Sources: sources, Logger: log, Overlap: cfg.Overlap, SweepInterval: cfg.SweepInterval, Observer: a.metrics}
 	return a, nil
 }
@@ -136,10 +140,14 @@ func (a *app) requireSchema(ctx context.Context) error {
 
 // buildSources creates a client per configured source. All sources of one
 // process share nothing but the database.
-func buildSources(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics) (map[string]fetcher.Source, error) {
+func buildSources(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics) (map[string]fetcher.Source, []*fetcher.Pacer, error) {
 	out := make(map[string]fetcher.Source, len(cfg.Sources))
+	var pacers []*fetcher.Pacer
 	for _, s := range cfg.Sources {
+		pacer := fetcher.NewPacer()
+		pacers = append(pacers, pacer)
 		httpCfg := fetcher.Config{
+			Pacer:           pacer,
 			UserAgent:       "syncer/" + version,
 			ObserveFunc:     func(endpoint string, status int) { m.ObserveRequest(s.Name, endpoint, status) },
 			RateLimitedFunc: func(_ string, wait time.Duration) { m.ObserveRateLimit(s.Name, wait) },
@@ -148,7 +156,7 @@ func buildSources(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics) (m
 		case config.KindDevRev:
 			c, err := devrev.NewClient(devrev.Config{BaseURL: s.APIURL, Token: s.Token.Reveal(), PageSize: s.PageSize, HTTP: httpCfg})
 			if err != nil {
-				return nil, fmt.Errorf("source %s: %w", s.Name, err)
+				return nil, nil, fmt.Errorf("source %s: %w", s.Name, err)
 			}
 			out[s.Name] = c
 		case config.KindChatwoot:
@@ -157,7 +165,7 @@ func buildSources(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics) (m
 				InboxIdentifier: s.InboxIdentifier, ContactIdentifier: s.ContactIdentifier, HTTP: httpCfg,
 			})
 			if err != nil {
-				return nil, fmt.Errorf("source %s: %w", s.Name, err)
+				return nil, nil, fmt.Errorf("source %s: %w", s.Name, err)
 			}
 			out[s.Name] = c
 		case config.KindChatvolt:
@@ -166,14 +174,14 @@ func buildSources(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics) (m
 				ModifiedAtFunc: db.MirroredModifiedAt(pool, s.Name),
 			})
 			if err != nil {
-				return nil, fmt.Errorf("source %s: %w", s.Name, err)
+				return nil, nil, fmt.Errorf("source %s: %w", s.Name, err)
 			}
 			out[s.Name] = c
 		default:
-			return nil, fmt.Errorf("source %s: unknown kind %s", s.Name, s.Kind)
+			return nil, nil, fmt.Errorf("source %s: unknown kind %s", s.Name, s.Kind)
 		}
 	}
-	return out, nil
+	return out, pacers, nil
 }
 
 // workers is this process's River client with its liveness keeper.
@@ -201,6 +209,11 @@ func (a *app) startWorkers(ctx context.Context, interval time.Duration) (*worker
 		return nil, err
 	}
 	live := jobs.NewLiveness(a.pool, id, a.log)
+	live.PeersFunc = func(n int) {
+		for _, p := range a.pacers {
+			p.SetPeers(n)
+		}
+	}
 	if err := live.Register(ctx); err != nil {
 		return nil, err
 	}

@@ -50,6 +50,18 @@ func (q *Queries) Heartbeat(ctx context.Context, arg HeartbeatParams) error {
 	return err
 }
 
+const liveProcesses = `-- name: LiveProcesses :one
+SELECT count(*) FROM syncer_processes WHERE heartbeat_at > now() - make_interval(secs => $1::float8)
+`
+
+// How many syncer processes heartbeat: they share each source's rate limit.
+func (q *Queries) LiveProcesses(ctx context.Context, staleAfterSeconds float64) (int64, error) {
+	row := q.db.QueryRow(ctx, liveProcesses, staleAfterSeconds)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const releaseJobsOfDeadProcesses = `-- name: ReleaseJobsOfDeadProcesses :many
 UPDATE river_job AS j
 SET state = 'available', scheduled_at = now(), attempt = GREATEST(j.attempt - 1, 0)

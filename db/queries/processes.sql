@@ -27,3 +27,7 @@ WHERE p.heartbeat_at < now() - interval '1 hour'
       SELECT 1 FROM river_job j
       WHERE j.state = 'running' AND j.attempted_by[cardinality(j.attempted_by)] = p.client_id
   );
+
+-- name: LiveProcesses :one
+-- How many syncer processes heartbeat: they share each source's rate limit.
+SELECT count(*) FROM syncer_processes WHERE heartbeat_at > now() - make_interval(secs => @stale_after_seconds::float8);
