@@ -21,8 +21,9 @@ type WrittenConversation struct {
 	// MessagesBehind is true when the conversation's message history was not
 	// read to the end for its current modification time.
 	MessagesBehind bool
-	// MessagesNeverSynced is true when it was never read to the end at all.
-	MessagesNeverSynced bool
+	// MessagesSyncedFor is the modification time its messages were last read
+	// to the end for; zero when never.
+	MessagesSyncedFor time.Time
 }
 
 // WriteResult says what WriteBatch stored.
@@ -75,7 +76,10 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch) 
 			return res, fmt.Errorf("upsert %d conversations: %w", len(convs), err)
 		}
 		for _, row := range out {
-			wc := WrittenConversation{ID: row.ID, MessagesBehind: true, MessagesNeverSynced: row.MessagesSyncedFor == nil}
+			wc := WrittenConversation{ID: row.ID, MessagesBehind: true}
+			if row.MessagesSyncedFor != nil {
+				wc.MessagesSyncedFor = *row.MessagesSyncedFor
+			}
 			if row.ModifiedAt != nil {
 				wc.ModifiedAt = *row.ModifiedAt
 				wc.MessagesBehind = row.MessagesSyncedFor == nil || !row.MessagesSyncedFor.Equal(*row.ModifiedAt)

@@ -76,13 +76,16 @@ func New(cfg Config) (*Client, error) {
 		cfg.UserAgent = "syncer"
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Transport: &http.Transport{
-			Proxy:               http.ProxyFromEnvironment,
-			MaxIdleConnsPerHost: 64,
-			IdleConnTimeout:     90 * time.Second,
-			TLSHandshakeTimeout: 10 * time.Second,
-			ForceAttemptHTTP2:   true,
-		}}
+		cfg.HTTPClient = &http.Client{
+			Transport: &http.Transport{
+				Proxy:               http.ProxyFromEnvironment,
+				MaxIdleConnsPerHost: 64,
+				IdleConnTimeout:     90 * time.Second,
+				TLSHandshakeTimeout: 10 * time.Second,
+				ForceAttemptHTTP2:   true,
+			},
+			CheckRedirect: sameHostRedirects,
+		}
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
@@ -118,7 +121,11 @@ func (c *Client) Pacer() *Pacer { return c.cfg.Pacer }
 type Request struct {
 	Method string // defaults to GET
 	// Path is appended to the base URL, such as "/conversations.list".
-	Path  string
+	Path string
+	// Name labels the endpoint in errors, logs and metrics. Defaults to the
+	// path; set it when the path holds ids or credentials (Chatwoot's public
+	// API puts its identifiers there).
+	Name  string
 	Query url.Values
 	// Body, when not nil, is sent as JSON.
 	Body any
@@ -131,9 +138,15 @@ type Request struct {
 // inline, and returns the response body of a 2xx answer. Every call is
 // counted in the RequestStats of ctx, if any.
 func (c *Client) Do(ctx context.Context, req Request) ([]byte, error) {
-	endpoint := strings.TrimPrefix(req.Path, "/")
+	endpoint := req.endpoint()
 	var lastErr error
 	for attempt := 1; ; {
+		// A wait longer than is worth holding a worker for (a spent
+		// window, a long Retry-After) goes back to the caller, whose job
+		// snoozes: waiting out a job's timeout would count as a failure.
+		if d := c.cfg.Pacer.Delay(); d > c.cfg.MaxInlineWait {
+			return nil, &RateLimitedError{Endpoint: endpoint, Wait: d}
+		}
 		if err := c.cfg.Pacer.Wait(ctx); err != nil {
 			return nil, fmt.Errorf("%s: %w", endpoint, err)
 		}
@@ -179,7 +192,7 @@ func (c *Client) GetJSON(ctx context.Context, req Request, out any) ([]byte, err
 	if err := json.Unmarshal(body, out); err != nil {
 		// A 2xx that is not our JSON (an HTML error page from a proxy, a
 		// truncated body) is most often a passing fault upstream.
-		return nil, &RetryableError{Endpoint: strings.TrimPrefix(req.Path, "/"), Status: http.StatusOK,
+		return nil, &RetryableError{Endpoint: req.endpoint(), Status: http.StatusOK,
 			Err: fmt.Errorf("decode response (%s): %w", snippet(body), err)}
 	}
 	return body, nil
@@ -267,6 +280,19 @@ func (c *Client) once(ctx context.Context, endpoint string, req Request) ([]byte
 	}
 }
 
+// sameHostRedirects follows redirects within the API's host only: Go copies
+// custom headers (Chatwoot's api_access_token) to every redirect, so one to
+// another host would hand it the token.
+func sameHostRedirects(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return errors.New("stopped after 5 redirects")
+	}
+	if req.URL.Host != via[0].URL.Host {
+		return fmt.Errorf("refused a redirect to another host (%s)", req.URL.Host)
+	}
+	return nil
+}
+
 func (c *Client) observe(endpoint string, status int) {
 	if c.cfg.ObserveFunc != nil {
 		c.cfg.ObserveFunc(endpoint, status)
@@ -280,6 +306,13 @@ func (c *Client) isRateLimit(status int) bool {
 		}
 	}
 	return false
+}
+
+func (r Request) endpoint() string {
+	if r.Name != "" {
+		return r.Name
+	}
+	return strings.TrimPrefix(r.Path, "/")
 }
 
 // RetryAfterHeader reads a Retry-After header in seconds or as an HTTP date.

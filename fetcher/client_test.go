@@ -127,6 +127,31 @@ func TestClient(t *testing.T) {
 		require.Greater(t, b.client.Pacer().BlockedFor(), 119*time.Second)
 	})
 
+	t.Run("ALongPacingWaitIsReturnedNotWaited", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(w http.ResponseWriter, _ *http.Request, _ int64) { _, _ = w.Write([]byte(`{}`)) })
+		b.client.Pacer().BlockUntil(time.Now().Add(time.Minute))
+		_, err := get(b)
+		var rateErr *RateLimitedError
+		require.ErrorAs(t, err, &rateErr)
+		require.Greater(t, rateErr.Wait, 50*time.Second)
+		require.Zero(t, b.calls.Load(), "nothing is sent while the source is held")
+	})
+
+	t.Run("RefusesRedirectsToAnotherHost", func(t *testing.T) {
+		t.Parallel()
+		other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			t.Errorf("the token reached another host: %q", r.Header.Get("Authorization"))
+		}))
+		t.Cleanup(other.Close)
+		b := setup(t, func(w http.ResponseWriter, r *http.Request, _ int64) {
+			http.Redirect(w, r, strings.Replace(other.URL, "127.0.0.1", "localhost", 1)+"/steal", http.StatusFound)
+		})
+		_, err := get(b)
+		require.ErrorContains(t, err, "refused a redirect to another host")
+		requireNoSecret(t, err)
+	})
+
 	t.Run("RefusedCredentialsArePermanent", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, nil, func(c *Config) {

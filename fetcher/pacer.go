@@ -38,6 +38,25 @@ func NewPacer() *Pacer {
 // requests already in flight from other workers and processes.
 const lowBudget = 20
 
+// Delay tells how long a request starting now would wait for its slot,
+// without claiming it.
+func (p *Pacer) Delay() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.nowFunc()
+	start := now
+	if p.blockedUntil.After(start) {
+		start = p.blockedUntil
+	}
+	if p.next.After(start) {
+		start = p.next
+	}
+	if p.remaining >= 0 && p.reset.After(start) && p.remaining/p.peers-p.inflight-1 < 0 {
+		start = p.reset
+	}
+	return start.Sub(now)
+}
+
 // Reserve claims the next request slot and returns how long to wait for it.
 // The caller must call Done once the request is answered (or abandoned).
 func (p *Pacer) Reserve() time.Duration {

@@ -75,7 +75,13 @@ type MessageQuery struct {
 	// filter messages by change (Chatwoot, Chatvolt) pages back from the
 	// newest only until it reaches messages the mirror already has.
 	Full bool
-	// KnownFunc reports which of ids the mirror already holds.
+	// CompleteBefore is when the conversation's messages were last read to
+	// the end (its modification time then): every message created before it
+	// is in the mirror. A read that is not Full stops once it reaches them.
+	// Zero: unknown.
+	CompleteBefore time.Time
+	// KnownFunc reports which of ids the mirror already holds. Sources that
+	// return a whole window at once (Chatvolt) stop at known messages.
 	KnownFunc func(ctx context.Context, ids []string) (map[string]bool, error)
 }
 

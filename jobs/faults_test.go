@@ -82,6 +82,11 @@ func TestVendorFaults(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, "failed", runs[0].Status)
 			require.Contains(t, *runs[0].Error, tc.want)
+			// The pass is dropped: the next one starts afresh instead of
+			// resuming the same failure forever.
+			state, err := dbq.New(b.pool).GetSyncState(context.Background(), dbq.GetSyncStateParams{Source: testSource, Stream: jobs.StreamConversations})
+			require.NoError(t, err)
+			require.Nil(t, state.RunID)
 		})
 	}
 

@@ -63,6 +63,13 @@ func (d *Deps) jobFailed(ctx context.Context, job jobRef, stats *fetcher.Request
 		// broken: the same request would fail the same way.
 		msg := fmt.Sprintf("%s job %d: %v", job.row.Kind, job.row.ID, err)
 		d.failRun(bg, job, msg)
+		if job.row.Kind == (ConversationsArgs{}).Kind() {
+			// The pass cannot go on from its cursor: drop it, so that the
+			// next pass starts afresh instead of resuming the same failure.
+			if aerr := q.AbandonPass(bg, dbq.AbandonPassParams{Source: job.source, Stream: StreamConversations, RunID: &job.runID, LastError: &msg}); aerr != nil {
+				d.Logger.Warn().Err(aerr).Str("source", job.source).Msg("abandon pass")
+			}
+		}
 		d.Logger.Error().Str("source", job.source).Int64("job_id", job.row.ID).Str("kind", job.row.Kind).Err(err).Msg("job failed for good")
 		return river.JobCancel(err)
 	}

@@ -178,7 +178,7 @@ func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, s
 	}
 	var targets []MessageTarget
 	for _, c := range behind {
-		targets = append(targets, MessageTarget{ConversationID: c.ID, ForModifiedAt: deref(c.ModifiedAt), Full: c.MessagesSyncedFor == nil})
+		targets = append(targets, messageTarget(c.ID, deref(c.ModifiedAt), deref(c.MessagesSyncedFor)))
 	}
 	if kind == PassIncremental && everyOpen {
 		closed, err := q.OpenConversationsNotListedSince(ctx, dbq.OpenConversationsNotListedSinceParams{
@@ -214,10 +214,17 @@ func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, s
 			return nil, fmt.Errorf("find open conversations: %w", err)
 		}
 		for _, c := range open {
-			targets = append(targets, MessageTarget{ConversationID: c.ID, ForModifiedAt: deref(c.ModifiedAt)})
+			targets = append(targets, messageTarget(c.ID, deref(c.ModifiedAt), deref(c.MessagesSyncedFor)))
 		}
 	}
 	return append(next, messageJobs(ref, uniqueTargets(targets))...), nil
+}
+
+// messageTarget reads a conversation's messages for its modification time:
+// the whole history when they were never read to the end, else back to
+// where the last complete read reached.
+func messageTarget(id string, modifiedAt, syncedFor time.Time) MessageTarget {
+	return MessageTarget{ConversationID: id, ForModifiedAt: modifiedAt, Full: syncedFor.IsZero(), CompleteBefore: syncedFor}
 }
 
 // listsEveryOpen reports whether src's incremental listing shows every open
@@ -234,7 +241,7 @@ func childJobs(ref jobRef, page *fetcher.ConversationPage, written db.WriteResul
 	var targets []MessageTarget
 	for _, c := range written.Conversations {
 		if c.MessagesBehind {
-			targets = append(targets, MessageTarget{ConversationID: c.ID, ForModifiedAt: c.ModifiedAt, Full: c.MessagesNeverSynced})
+			targets = append(targets, messageTarget(c.ID, c.ModifiedAt, c.MessagesSyncedFor))
 		}
 	}
 	next := messageJobs(ref, targets)

@@ -32,8 +32,11 @@ type MessageTarget struct {
 	// Full reads the whole history: the conversation's messages were never
 	// read to the end. Otherwise sources that page back from the newest
 	// message stop at the first messages the mirror already has.
-	Full   bool   `json:"full,omitempty"`
-	Cursor string `json:"cursor,omitempty"`
+	Full bool `json:"full,omitempty"`
+	// CompleteBefore is when the messages were last read to the end (see
+	// fetcher.MessageQuery).
+	CompleteBefore time.Time `json:"complete_before,omitzero"`
+	Cursor         string    `json:"cursor,omitempty"`
 	// Page counts the pages read so far, to stop a listing that never ends.
 	Page int `json:"page,omitempty"`
 }
@@ -94,7 +97,9 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 		return d.knownMessages(ctx, args.Source, ids)
 	}
 	results := fetchAll(sctx, args.Targets, func(ctx context.Context, t MessageTarget) (*fetcher.MessagePage, error) {
-		page, err := src.ListMessages(ctx, fetcher.MessageQuery{ConversationID: t.ConversationID, Cursor: t.Cursor, Full: t.Full, KnownFunc: known})
+		page, err := src.ListMessages(ctx, fetcher.MessageQuery{
+			ConversationID: t.ConversationID, Cursor: t.Cursor, Full: t.Full, CompleteBefore: t.CompleteBefore, KnownFunc: known,
+		})
 		switch {
 		case err != nil:
 			return nil, err
@@ -107,12 +112,13 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 	})
 
 	// A conversation that is gone, or whose messages cannot be read for
-	// good, does not hold up the others: the first is marked deleted, the
-	// second quarantined (and retried at the end of later passes).
+	// good, does not hold up the others: the first is checked with a get
+	// (which marks it deleted on a 404), the second quarantined (and retried
+	// at the end of later passes).
 	var batch record.Batch
 	var gone []string
 	var synced []syncedFor
-	var next []MessageTarget
+	var more []MessageTarget
 	var transient []fetched[*fetcher.MessagePage]
 	for i, r := range results {
 		t := args.Targets[i]
@@ -130,7 +136,7 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 		case r.value.NextCursor != "":
 			batch.Merge(&r.value.Batch)
 			t.Cursor, t.Page = r.value.NextCursor, t.Page+1
-			next = append(next, t)
+			more = append(more, t)
 		default:
 			batch.Merge(&r.value.Batch)
 			synced = append(synced, syncedFor{ID: t.ConversationID, SyncedFor: t.ForModifiedAt})
@@ -145,11 +151,9 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 		job: job, ref: ref, batch: &batch, stats: stats,
 		stepFunc: func(ctx context.Context, tx pgx.Tx, _ db.WriteResult) ([]river.InsertManyParams, error) {
 			q := dbq.New(tx)
-			if len(gone) > 0 {
-				if err := q.MarkConversationsDeleted(ctx, dbq.MarkConversationsDeletedParams{Source: ref.source, Ids: gone}); err != nil {
-					return nil, fmt.Errorf("mark conversations deleted: %w", err)
-				}
-				d.Logger.Info().Str("source", ref.source).Strs("conversation_ids", gone).Msg("conversations gone at the source; marked deleted")
+			var next []river.InsertManyParams
+			for _, id := range gone {
+				next = append(next, insertParams(VerifyConversationArgs{Source: ref.source, ConversationID: id, RunID: ref.runID}, ref))
 			}
 			if len(synced) > 0 {
 				rows, err := json.Marshal(synced)
@@ -172,10 +176,10 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 					return nil, fmt.Errorf("resolve quarantined conversations: %w", err)
 				}
 			}
-			if len(next) == 0 {
-				return nil, nil
+			if len(more) > 0 {
+				next = append(next, insertParams(MessagesArgs{Source: ref.source, Targets: more, RunID: ref.runID}, ref))
 			}
-			return []river.InsertManyParams{insertParams(MessagesArgs{Source: ref.source, Targets: next, RunID: ref.runID}, ref)}, nil
+			return next, nil
 		},
 	})
 	if err != nil {

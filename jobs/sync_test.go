@@ -323,6 +323,31 @@ func TestIncremental(t *testing.T) {
 	})
 }
 
+// TestWatermarkStopsAtThePassStart syncs a source whose modification times
+// run ahead of the pass (changes made while it ran): the watermark stops at
+// the pass's start, so the next pass reads them again instead of skipping
+// whatever changed after its page was read.
+func TestWatermarkStopsAtThePassStart(t *testing.T) {
+	t.Parallel()
+	ws := devrevtest.Generate(devrevtest.GenerateConfig{Seed: 3, Conversations: 15, CommentsPerConversation: 2, Start: time.Now().Add(48 * time.Hour)})
+	server := devrevtest.NewServer(ws, devrevtest.Options{Token: testToken})
+	t.Cleanup(server.Close)
+	src, err := devrev.NewClient(devrev.Config{BaseURL: server.URL(), Token: testToken})
+	require.NoError(t, err)
+	pool := dbtest.NewPool(t)
+	deps := newDeps(t, pool, map[string]fetcher.Source{testSource: src})
+	client := startWorkers(t, deps)
+	require.True(t, runPass(t, deps, client, testSource, jobs.PassOptions{Kind: jobs.PassBackfill}).OK())
+
+	q := dbq.New(pool)
+	state, err := q.GetSyncState(context.Background(), dbq.GetSyncStateParams{Source: testSource, Stream: jobs.StreamConversations})
+	require.NoError(t, err)
+	runs, err := q.LatestRuns(context.Background())
+	require.NoError(t, err)
+	require.NotNil(t, state.Watermark)
+	require.True(t, state.Watermark.Equal(runs[0].StartedAt), "watermark %s, pass start %s", state.Watermark, runs[0].StartedAt)
+}
+
 func TestStartPassConcurrently(t *testing.T) {
 	t.Parallel()
 	b := setup(t, setupOpts{conversations: 10})

@@ -14,6 +14,7 @@ import (
 type stateCollector struct {
 	pool        *pgxpool.Pool
 	lag         *prometheus.Desc
+	lastPass    *prometheus.Desc
 	jobs        *prometheus.Desc
 	quarantined *prometheus.Desc
 	up          *prometheus.Desc
@@ -24,6 +25,8 @@ func newStateCollector(pool *pgxpool.Pool) *stateCollector {
 		pool: pool,
 		lag: prometheus.NewDesc("syncer_freshness_lag_seconds",
 			"Now minus the stream's watermark: how far behind the source the mirror may be.", []string{"source", "stream"}, nil),
+		lastPass: prometheus.NewDesc("syncer_last_pass_success_timestamp_seconds",
+			"When the source and stream last finished a pass (unix seconds): alert on time() minus this.", []string{"source", "stream"}, nil),
 		jobs: prometheus.NewDesc("syncer_jobs",
 			"Sync jobs not yet finished, by source, kind and state.", []string{"source", "kind", "state"}, nil),
 		quarantined: prometheus.NewDesc("syncer_quarantined_records",
@@ -35,6 +38,7 @@ func newStateCollector(pool *pgxpool.Pool) *stateCollector {
 // Describe implements prometheus.Collector.
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.lag
+	ch <- c.lastPass
 	ch <- c.jobs
 	ch <- c.quarantined
 	ch <- c.up
@@ -52,6 +56,13 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 			if s.Watermark != nil {
 				ch <- prometheus.MustNewConstMetric(c.lag, prometheus.GaugeValue, now.Sub(*s.Watermark).Seconds(), s.Source, s.Stream)
 			}
+		}
+	} else {
+		up = 0
+	}
+	if runs, err := q.LastSucceededRuns(ctx); err == nil {
+		for _, r := range runs {
+			ch <- prometheus.MustNewConstMetric(c.lastPass, prometheus.GaugeValue, float64(r.FinishedAt.Unix()), r.Source, r.Stream)
 		}
 	} else {
 		up = 0

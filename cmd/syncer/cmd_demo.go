@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -189,7 +190,7 @@ func printDemoSummary(ctx context.Context, a *app, w io.Writer, dbURL string) er
 		fmt.Fprintf(w, "  SLA targets breached:         %.1f%%\n", 100*h.SlaBreachRate)
 	}
 
-	fmt.Fprintf(w, "\nQuery it yourself:\n  psql '%s'\n", dbURL)
+	fmt.Fprintf(w, "\nQuery it yourself:\n  psql '%s'\n", redactURL(dbURL))
 	fmt.Fprintf(w, "  SELECT channel, count(*), avg(first_response_seconds) FROM conversation_metrics WHERE source = '%s' GROUP BY 1;\n", demoSource)
 	return nil
 }
@@ -238,4 +239,16 @@ func randomToken() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	return "demo-" + hex.EncodeToString(b)
+}
+
+// redactURL hides a database URL's password, which the user may have given.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "PASSWORD")
+	}
+	return u.String()
 }

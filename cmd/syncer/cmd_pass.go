@@ -88,9 +88,21 @@ func runPasses(ctx context.Context, a *app, kind jobs.PassKind, since time.Time,
 	for _, s := range sources {
 		// A one-off sync rechecks open conversations every time: it must leave
 		// the mirror exact.
-		pass, err := jobs.StartPass(ctx, a.deps, client, s, jobs.PassOptions{Kind: kind, Since: since})
+		opts := jobs.PassOptions{Kind: kind, Since: since}
+		pass, err := jobs.StartPass(ctx, a.deps, client, s, opts)
 		if err != nil {
 			return err
+		}
+		if pass.Resumed && pass.Kind != kind && kind != jobs.PassIncremental {
+			// Another kind of pass is in flight (the daemon's incremental
+			// one, say): finish it, then run the backfill or sweep asked for.
+			fmt.Fprintf(a.stderr, "%s: a %s pass is in flight; finishing it before the %s\n", s, pass.Kind, kind)
+			if _, err := jobs.WaitSource(ctx, client, s, started, 250*time.Millisecond, nil); err != nil {
+				return err
+			}
+			if pass, err = jobs.StartPass(ctx, a.deps, client, s, opts); err != nil {
+				return err
+			}
 		}
 		verb := "started"
 		if pass.Resumed {

@@ -115,6 +115,7 @@ func TestRunDaemon(t *testing.T) {
 		`syncer_requests_total{endpoint="conversations.list",source="devrev",status="200"}`,
 		`syncer_rows_upserted_total{source="devrev",table="messages"}`,
 		`syncer_freshness_lag_seconds{source="devrev",stream="conversations"}`,
+		`syncer_last_pass_success_timestamp_seconds{source="devrev",stream="conversations"}`,
 		`syncer_pass_duration_seconds_count{kind=`,
 		`syncer_database_up 1`,
 	} {

@@ -129,7 +129,7 @@ func (q *Queries) ConversationsNotListedSince(ctx context.Context, arg Conversat
 
 const markConversationsDeleted = `-- name: MarkConversationsDeleted :exec
 WITH conv AS (
-    UPDATE conversations AS c SET deleted_at = COALESCE(c.deleted_at, now())
+    UPDATE conversations AS c SET deleted_at = COALESCE(c.deleted_at, now()), messages_synced_for = NULL
     WHERE c.source = $1::text AND c.id = ANY($2::text[])
     RETURNING c.id AS conversation_id
 )
@@ -143,7 +143,9 @@ type MarkConversationsDeletedParams struct {
 	Ids    []string
 }
 
-// Soft-deletes conversations the vendor no longer has, with their messages.
+// Soft-deletes conversations the vendor no longer has, with their messages,
+// and forgets that those were read: a conversation that comes back (a false
+// delete) reads its messages again and revives them.
 func (q *Queries) MarkConversationsDeleted(ctx context.Context, arg MarkConversationsDeletedParams) error {
 	_, err := q.db.Exec(ctx, markConversationsDeleted, arg.Source, arg.Ids)
 	return err
@@ -230,7 +232,7 @@ func (q *Queries) OpenConversationsNotListedSince(ctx context.Context, arg OpenC
 }
 
 const openConversationsNotTouchedSince = `-- name: OpenConversationsNotTouchedSince :many
-SELECT id, modified_at
+SELECT id, modified_at, messages_synced_for
 FROM conversations
 WHERE source = $1
   AND deleted_at IS NULL
@@ -247,8 +249,9 @@ type OpenConversationsNotTouchedSinceParams struct {
 }
 
 type OpenConversationsNotTouchedSinceRow struct {
-	ID         string
-	ModifiedAt *time.Time
+	ID                string
+	ModifiedAt        *time.Time
+	MessagesSyncedFor *time.Time
 }
 
 // Conversations not resolved or closed that this pass has not read: their
@@ -262,7 +265,7 @@ func (q *Queries) OpenConversationsNotTouchedSince(ctx context.Context, arg Open
 	var items []OpenConversationsNotTouchedSinceRow
 	for rows.Next() {
 		var i OpenConversationsNotTouchedSinceRow
-		if err := rows.Scan(&i.ID, &i.ModifiedAt); err != nil {
+		if err := rows.Scan(&i.ID, &i.ModifiedAt, &i.MessagesSyncedFor); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

@@ -108,6 +108,42 @@ func (q *Queries) GetRun(ctx context.Context, id int64) (SyncRun, error) {
 	return i, err
 }
 
+const lastSucceededRuns = `-- name: LastSucceededRuns :many
+SELECT source, stream, max(finished_at)::timestamptz AS finished_at
+FROM sync_runs
+WHERE status = 'succeeded' AND finished_at IS NOT NULL
+GROUP BY source, stream
+`
+
+type LastSucceededRunsRow struct {
+	Source     string
+	Stream     string
+	FinishedAt time.Time
+}
+
+// When each source and stream last finished a pass, for alerting on a source
+// that stopped syncing (the watermark alone also stands still when nothing
+// changes).
+func (q *Queries) LastSucceededRuns(ctx context.Context) ([]LastSucceededRunsRow, error) {
+	rows, err := q.db.Query(ctx, lastSucceededRuns)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []LastSucceededRunsRow
+	for rows.Next() {
+		var i LastSucceededRunsRow
+		if err := rows.Scan(&i.Source, &i.Stream, &i.FinishedAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const latestRuns = `-- name: LatestRuns :many
 SELECT DISTINCT ON (source, stream) id, source, stream, kind, started_at, finished_at, status, pages, rows, rate_limited, error
 FROM sync_runs

@@ -48,7 +48,7 @@ LIMIT @max_rows;
 -- name: OpenConversationsNotTouchedSince :many
 -- Conversations not resolved or closed that this pass has not read: their
 -- messages are re-read in case a new comment did not bump the conversation.
-SELECT id, modified_at
+SELECT id, modified_at, messages_synced_for
 FROM conversations
 WHERE source = @source
   AND deleted_at IS NULL
@@ -86,9 +86,11 @@ SET messages_synced_for = GREATEST(c.messages_synced_for, (
 WHERE c.source = @source::text AND c.id = ANY(@ids::text[]);
 
 -- name: MarkConversationsDeleted :exec
--- Soft-deletes conversations the vendor no longer has, with their messages.
+-- Soft-deletes conversations the vendor no longer has, with their messages,
+-- and forgets that those were read: a conversation that comes back (a false
+-- delete) reads its messages again and revives them.
 WITH conv AS (
-    UPDATE conversations AS c SET deleted_at = COALESCE(c.deleted_at, now())
+    UPDATE conversations AS c SET deleted_at = COALESCE(c.deleted_at, now()), messages_synced_for = NULL
     WHERE c.source = @source::text AND c.id = ANY(@ids::text[])
     RETURNING c.id AS conversation_id
 )

@@ -48,3 +48,12 @@ WHERE id = @id;
 
 -- name: RunStartedAt :one
 SELECT started_at FROM sync_runs WHERE id = @id;
+
+-- name: LastSucceededRuns :many
+-- When each source and stream last finished a pass, for alerting on a source
+-- that stopped syncing (the watermark alone also stands still when nothing
+-- changes).
+SELECT source, stream, max(finished_at)::timestamptz AS finished_at
+FROM sync_runs
+WHERE status = 'succeeded' AND finished_at IS NOT NULL
+GROUP BY source, stream;

@@ -37,20 +37,25 @@ WHERE source = @source AND stream = @stream AND run_id = @run_id;
 
 -- name: FinishPass :exec
 -- Ends the pass in flight: the watermark becomes the highest modification time
--- seen over the whole pass (never lower than it was).
+-- seen over the whole pass (never lower than it was), but no later than the
+-- pass's start. A record changed during the pass, after its page was read,
+-- has a time after the start: the next pass reads from before it. Without
+-- the cap, a newer time on a later page could carry the watermark past it.
 UPDATE sync_state
-SET watermark  = GREATEST(watermark, GREATEST(pass_max, sqlc.narg(page_max)::timestamptz)),
+SET watermark  = GREATEST(watermark, LEAST(
+        GREATEST(pass_max, sqlc.narg(page_max)::timestamptz),
+        (SELECT r.started_at FROM sync_runs r WHERE r.id = sync_state.run_id))),
     cursor     = NULL,
     run_id     = NULL,
     pass_kind  = NULL,
     pass_since = NULL,
     pass_max   = NULL,
     last_error = NULL,
-    open_rechecked_at = CASE WHEN pass_recheck_open OR pass_kind IN ('backfill', 'sweep') THEN now() ELSE open_rechecked_at END,
+    open_rechecked_at = CASE WHEN pass_recheck_open OR pass_kind = 'backfill' THEN now() ELSE open_rechecked_at END,
     swept_at   = CASE WHEN pass_kind = 'sweep' THEN now() ELSE swept_at END,
     pass_recheck_open = false,
     updated_at = now()
-WHERE source = @source AND stream = @stream AND run_id = @run_id;
+WHERE sync_state.source = @source AND sync_state.stream = @stream AND sync_state.run_id = @run_id;
 
 -- name: AbandonPass :exec
 -- Drops a pass that cannot go on (bad credentials), keeping the watermark.

@@ -295,7 +295,7 @@ feed:
 // getConversation reads one ConversationDetailed.
 func (c *Client) getConversation(ctx context.Context, id string) (json.RawMessage, error) {
 	var raw json.RawMessage
-	if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: "/conversation/" + url.PathEscape(id)}, &raw); err != nil {
+	if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "conversation.get", Path: "/conversation/" + url.PathEscape(id)}, &raw); err != nil {
 		return nil, err
 	}
 	return unwrapConversation(raw), nil
@@ -331,7 +331,7 @@ func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fet
 	for {
 		var resp messagesResponse
 		path := "/conversation/" + url.PathEscape(q.ConversationID) + "/messages/" + strconv.Itoa(count)
-		if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: path}, &resp); err != nil {
+		if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "conversation.messages", Path: path}, &resp); err != nil {
 			return nil, err
 		}
 		raws = resp.Items

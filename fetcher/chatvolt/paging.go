@@ -183,7 +183,7 @@ func (c *Client) listStep(ctx context.Context, ph phase, st *walkState) ([]liste
 	}
 
 	var resp listResponse
-	if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: "/conversation", Query: query}, &resp); err != nil {
+	if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "conversation.list", Path: "/conversation", Query: query}, &resp); err != nil {
 		return nil, err
 	}
 	items := make([]listed, len(resp.Items))

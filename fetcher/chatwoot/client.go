@@ -104,7 +104,7 @@ func (c *Client) ListConversations(ctx context.Context, q fetcher.ConversationQu
 		// reaches back to it, rounded up.
 		secs := int64(math.Ceil(time.Since(q.ModifiedSince).Seconds())) + 1
 		var resp listResponse
-		if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: c.account + "/conversations", Query: url.Values{
+		if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "conversations.list", Path: c.account + "/conversations", Query: url.Values{
 			"status": {"all"}, "assignee_type": {"all"}, "updated_within": {strconv.FormatInt(max(secs, 1), 10)},
 		}}, &resp); err != nil {
 			return nil, err
@@ -121,7 +121,7 @@ func (c *Client) ListConversations(ctx context.Context, q fetcher.ConversationQu
 		return nil, err
 	}
 	var resp listResponse
-	if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: c.account + "/conversations", Query: url.Values{
+	if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "conversations.list", Path: c.account + "/conversations", Query: url.Values{
 		"status": {"all"}, "assignee_type": {"all"}, "sort_by": {"created_at_asc"}, "page": {strconv.Itoa(cur.Page)},
 	}}, &resp); err != nil {
 		return nil, err
@@ -152,7 +152,7 @@ func (c *Client) ListConversations(ctx context.Context, q fetcher.ConversationQu
 
 func (c *Client) listPublicConversations(ctx context.Context) (*fetcher.ConversationPage, error) {
 	var items []json.RawMessage
-	if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: c.public}, &items); err != nil {
+	if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "public.conversations", Path: c.public}, &items); err != nil {
 		return nil, err
 	}
 	page := &fetcher.ConversationPage{}
@@ -180,7 +180,7 @@ func (c *Client) GetConversation(ctx context.Context, id string) (*fetcher.Conve
 		return nil, &fetcher.APIError{Endpoint: "public conversations", Status: http.StatusNotFound, Type: "not_found"}
 	}
 	var raw json.RawMessage
-	if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: c.account + "/conversations/" + url.PathEscape(id)}, &raw); err != nil {
+	if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "conversations.get", Path: c.account + "/conversations/" + url.PathEscape(id)}, &raw); err != nil {
 		return nil, err
 	}
 	page := &fetcher.ConversationPage{}
@@ -190,13 +190,14 @@ func (c *Client) GetConversation(ctx context.Context, id string) (*fetcher.Conve
 
 // ListMessages returns one page of a conversation's messages, newest pages
 // first (each page in ascending order). Unless q.Full, it stops after the
-// first page that holds a message the mirror already has: messages have no
-// update time, so re-reading the recent ones is how edits and deletions are
-// seen, and older ones are not read again.
+// first page that reaches messages created before q.CompleteBefore (those the
+// last complete read covered): messages have no update time, so re-reading
+// the recent ones is how edits and deletions are seen, and older ones are not
+// read again.
 func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fetcher.MessagePage, error) {
 	if c.public != "" {
 		var items []json.RawMessage
-		if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: c.public + "/" + url.PathEscape(q.ConversationID) + "/messages"}, &items); err != nil {
+		if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "public.messages", Path: c.public + "/" + url.PathEscape(q.ConversationID) + "/messages"}, &items); err != nil {
 			return nil, err
 		}
 		page := &fetcher.MessagePage{}
@@ -213,33 +214,30 @@ func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fet
 		return nil, fmt.Errorf("chatwoot: bad message cursor %q", q.Cursor)
 	}
 	var resp messagesResponse
-	if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: c.account + "/conversations/" + url.PathEscape(q.ConversationID) + "/messages", Query: query}, &resp); err != nil {
+	if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "conversations.messages", Path: c.account + "/conversations/" + url.PathEscape(q.ConversationID) + "/messages", Query: query}, &resp); err != nil {
 		return nil, err
 	}
 	page := &fetcher.MessagePage{}
 	oldest := int64(math.MaxInt64)
-	var ids []string
+	var oldestAt time.Time
 	for _, raw := range resp.Payload {
 		var m struct {
-			ID flexInt `json:"id"`
+			ID        flexInt  `json:"id"`
+			CreatedAt unixTime `json:"created_at"`
 		}
-		if json.Unmarshal(raw, &m) == nil && m.ID > 0 {
-			oldest = min(oldest, int64(m.ID))
-			ids = append(ids, m.ID.String())
+		if json.Unmarshal(raw, &m) == nil && m.ID > 0 && int64(m.ID) < oldest {
+			oldest, oldestAt = int64(m.ID), m.CreatedAt.Time
 		}
 		addMessage(q.ConversationID, raw, &page.Batch)
 	}
 	if len(resp.Payload) < messagesPerPage || oldest == math.MaxInt64 {
 		return page, nil // the conversation's first message is on this page
 	}
-	if !q.Full && q.KnownFunc != nil {
-		known, err := q.KnownFunc(ctx, ids)
-		if err != nil {
-			return nil, err
-		}
-		if len(known) > 0 {
-			return page, nil // reached what the mirror has
-		}
+	// Reached the messages the last complete read covered: they are in the
+	// mirror. (Messages that are merely known are not enough: a read cut
+	// off midway leaves known newest pages above a gap.)
+	if !q.Full && !q.CompleteBefore.IsZero() && !oldestAt.IsZero() && !oldestAt.After(q.CompleteBefore) {
+		return page, nil
 	}
 	page.NextCursor = "before:" + strconv.FormatInt(oldest, 10)
 	return page, nil
