@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -65,15 +66,15 @@ func (w *ConversationsWorker) Work(ctx context.Context, job *river.Job[Conversat
 		// The pass this job belonged to is over (or was replaced): nothing to do.
 		return nil
 	}
-	fetch := func(cursor string) fetchedPage {
+	fetch := func(cursor *string) fetchedPage {
 		stats := &fetcher.RequestStats{}
 		page, err := src.ListConversations(fetcher.WithStats(ctx, stats), fetcher.ConversationQuery{
-			Cursor: cursor, ModifiedSince: deref(state.PassSince), Thorough: state.PassRecheckOpen,
+			Cursor: deref(cursor), ModifiedSince: deref(state.PassSince), Thorough: state.PassRecheckOpen,
 		})
-		if err == nil && page.NextCursor != "" && page.NextCursor == cursor {
-			err = permanent(fmt.Errorf("the conversation listing returned the cursor it was given (%q) and does not advance", cursor))
+		if err == nil && page.NextCursor != "" && page.NextCursor == deref(cursor) {
+			err = permanent(fmt.Errorf("the conversation listing returned the cursor it was given (%q) and does not advance", deref(cursor)))
 		}
-		return fetchedPage{page: page, stats: stats, err: err}
+		return fetchedPage{page: page, stats: stats, readAt: cursor, err: err}
 	}
 
 	// The job works through up to pagesPerJob pages, fetching the next page
@@ -82,7 +83,7 @@ func (w *ConversationsWorker) Work(ctx context.Context, job *river.Job[Conversat
 	// commits its rows and the cursor together; only the last one completes
 	// the job and queues the next. A failure midway leaves the committed
 	// pages done, and the retry goes on from the cursor in sync_state.
-	cur := fetch(deref(state.Cursor))
+	cur := fetch(state.Cursor)
 	for n := 1; ; n++ {
 		if cur.err != nil {
 			return d.jobFailed(ctx, ref, cur.stats, cur.err)
@@ -92,17 +93,25 @@ func (w *ConversationsWorker) Work(ctx context.Context, job *river.Job[Conversat
 		var prefetch chan fetchedPage
 		if !last {
 			prefetch = make(chan fetchedPage, 1)
-			go func(cursor string) { prefetch <- fetch(cursor) }(page.NextCursor)
+			next := page.NextCursor
+			go func() { prefetch <- fetch(&next) }()
 		}
 		written, err := commitPage(ctx, d, pageCommit[ConversationsArgs]{
 			job: job, ref: ref, batch: &page.Batch, stats: cur.stats, keepJob: !last,
 			stepFunc: func(ctx context.Context, tx pgx.Tx, written db.WriteResult) ([]river.InsertManyParams, error) {
-				return w.step(ctx, tx, ref, state, listsEveryOpen(src), page, written, !last)
+				return w.step(ctx, tx, ref, state, listsEveryOpen(src), cur.readAt, page, written, !last)
 			},
 		})
 		if err != nil {
 			if prefetch != nil {
 				<-prefetch
+			}
+			if errors.Is(err, errPassMoved) {
+				// Another worker ran this job too (this process was slow
+				// enough to be taken for dead) and moved the pass on: it
+				// carries the pass; nothing of this page was written.
+				d.Logger.Warn().Str("source", ref.source).Int64("job_id", job.ID).Msg("the pass moved on without this worker; stopping")
+				return nil
 			}
 			return d.jobFailed(ctx, ref, cur.stats, err)
 		}
@@ -123,12 +132,18 @@ const pagesPerJob = 20
 type fetchedPage struct {
 	page  *fetcher.ConversationPage
 	stats *fetcher.RequestStats
-	err   error
+	// readAt is the cursor the page was read at (nil: the first page).
+	readAt *string
+	err    error
 }
+
+// errPassMoved says the pass's cursor is no longer the one a page was read
+// at: another worker committed that page first.
+var errPassMoved = errors.New("the pass moved on")
 
 // step moves the pass past the page and lists the jobs that follow from it.
 // continuing says this job goes on with the next page itself.
-func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, state dbq.SyncState, everyOpen bool, page *fetcher.ConversationPage, written db.WriteResult, continuing bool) ([]river.InsertManyParams, error) {
+func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, state dbq.SyncState, everyOpen bool, readAt *string, page *fetcher.ConversationPage, written db.WriteResult, continuing bool) ([]river.InsertManyParams, error) {
 	q := dbq.New(tx)
 	var pageMax *time.Time
 	if !page.MaxModified.IsZero() {
@@ -143,10 +158,14 @@ func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, s
 	}
 
 	if page.NextCursor != "" {
-		if err := q.AdvancePass(ctx, dbq.AdvancePassParams{
-			Source: ref.source, Stream: StreamConversations, RunID: &ref.runID, Cursor: &page.NextCursor, PageMax: pageMax,
-		}); err != nil {
+		moved, err := q.AdvancePass(ctx, dbq.AdvancePassParams{
+			Source: ref.source, Stream: StreamConversations, RunID: &ref.runID, Cursor: &page.NextCursor, PageMax: pageMax, ReadAt: readAt,
+		})
+		if err != nil {
 			return nil, fmt.Errorf("advance pass: %w", err)
+		}
+		if moved == 0 {
+			return nil, errPassMoved
 		}
 		if continuing {
 			return next, nil
@@ -157,8 +176,12 @@ func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, s
 	// Last page: the watermark moves to the highest time seen in the whole
 	// pass; conversations whose messages an earlier pass failed to read are
 	// queued again, and so are the open ones when the pass rechecks them.
-	if err := q.FinishPass(ctx, dbq.FinishPassParams{Source: ref.source, Stream: StreamConversations, RunID: &ref.runID, PageMax: pageMax}); err != nil {
+	finished, err := q.FinishPass(ctx, dbq.FinishPassParams{Source: ref.source, Stream: StreamConversations, RunID: &ref.runID, PageMax: pageMax, ReadAt: readAt})
+	if err != nil {
 		return nil, fmt.Errorf("finish pass: %w", err)
+	}
+	if finished == 0 {
+		return nil, errPassMoved
 	}
 	if err := q.FinishRun(ctx, dbq.FinishRunParams{ID: ref.runID, Status: "succeeded"}); err != nil {
 		return nil, fmt.Errorf("finish run: %w", err)

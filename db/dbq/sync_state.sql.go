@@ -35,12 +35,13 @@ func (q *Queries) AbandonPass(ctx context.Context, arg AbandonPassParams) error 
 	return err
 }
 
-const advancePass = `-- name: AdvancePass :exec
+const advancePass = `-- name: AdvancePass :execrows
 UPDATE sync_state
 SET cursor     = $1,
     pass_max   = GREATEST(pass_max, $2::timestamptz),
     updated_at = now()
 WHERE source = $3 AND stream = $4 AND run_id = $5
+  AND cursor IS NOT DISTINCT FROM $6::text
 `
 
 type AdvancePassParams struct {
@@ -49,19 +50,26 @@ type AdvancePassParams struct {
 	Source  string
 	Stream  string
 	RunID   *int64
+	ReadAt  *string
 }
 
 // Moves the pass in flight past one page: the next cursor and the highest
-// modification time seen so far.
-func (q *Queries) AdvancePass(ctx context.Context, arg AdvancePassParams) error {
-	_, err := q.db.Exec(ctx, advancePass,
+// modification time seen so far. Only from the cursor the page was read at
+// (zero rows otherwise): two workers that both read the same page (a
+// process thought dead that was only slow) cannot both move the pass.
+func (q *Queries) AdvancePass(ctx context.Context, arg AdvancePassParams) (int64, error) {
+	result, err := q.db.Exec(ctx, advancePass,
 		arg.Cursor,
 		arg.PageMax,
 		arg.Source,
 		arg.Stream,
 		arg.RunID,
+		arg.ReadAt,
 	)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const beginPass = `-- name: BeginPass :one
@@ -135,7 +143,7 @@ func (q *Queries) EnsureSyncState(ctx context.Context, arg EnsureSyncStateParams
 	return err
 }
 
-const finishPass = `-- name: FinishPass :exec
+const finishPass = `-- name: FinishPass :execrows
 UPDATE sync_state
 SET watermark  = GREATEST(watermark, LEAST(
         GREATEST(pass_max, $1::timestamptz),
@@ -151,6 +159,7 @@ SET watermark  = GREATEST(watermark, LEAST(
     pass_recheck_open = false,
     updated_at = now()
 WHERE sync_state.source = $2 AND sync_state.stream = $3 AND sync_state.run_id = $4
+  AND sync_state.cursor IS NOT DISTINCT FROM $5::text
 `
 
 type FinishPassParams struct {
@@ -158,6 +167,7 @@ type FinishPassParams struct {
 	Source  string
 	Stream  string
 	RunID   *int64
+	ReadAt  *string
 }
 
 // Ends the pass in flight: the watermark becomes the highest modification time
@@ -165,14 +175,18 @@ type FinishPassParams struct {
 // pass's start. A record changed during the pass, after its page was read,
 // has a time after the start: the next pass reads from before it. Without
 // the cap, a newer time on a later page could carry the watermark past it.
-func (q *Queries) FinishPass(ctx context.Context, arg FinishPassParams) error {
-	_, err := q.db.Exec(ctx, finishPass,
+func (q *Queries) FinishPass(ctx context.Context, arg FinishPassParams) (int64, error) {
+	result, err := q.db.Exec(ctx, finishPass,
 		arg.PageMax,
 		arg.Source,
 		arg.Stream,
 		arg.RunID,
+		arg.ReadAt,
 	)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const getSyncState = `-- name: GetSyncState :one

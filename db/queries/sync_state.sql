@@ -26,16 +26,19 @@ ON CONFLICT (source, stream) DO UPDATE SET
 WHERE s.run_id IS NULL
 RETURNING *;
 
--- name: AdvancePass :exec
+-- name: AdvancePass :execrows
 -- Moves the pass in flight past one page: the next cursor and the highest
--- modification time seen so far.
+-- modification time seen so far. Only from the cursor the page was read at
+-- (zero rows otherwise): two workers that both read the same page (a
+-- process thought dead that was only slow) cannot both move the pass.
 UPDATE sync_state
 SET cursor     = @cursor,
     pass_max   = GREATEST(pass_max, sqlc.narg(page_max)::timestamptz),
     updated_at = now()
-WHERE source = @source AND stream = @stream AND run_id = @run_id;
+WHERE source = @source AND stream = @stream AND run_id = @run_id
+  AND cursor IS NOT DISTINCT FROM sqlc.narg(read_at)::text;
 
--- name: FinishPass :exec
+-- name: FinishPass :execrows
 -- Ends the pass in flight: the watermark becomes the highest modification time
 -- seen over the whole pass (never lower than it was), but no later than the
 -- pass's start. A record changed during the pass, after its page was read,
@@ -55,7 +58,8 @@ SET watermark  = GREATEST(watermark, LEAST(
     swept_at   = CASE WHEN pass_kind = 'sweep' THEN now() ELSE swept_at END,
     pass_recheck_open = false,
     updated_at = now()
-WHERE sync_state.source = @source AND sync_state.stream = @stream AND sync_state.run_id = @run_id;
+WHERE sync_state.source = @source AND sync_state.stream = @stream AND sync_state.run_id = @run_id
+  AND sync_state.cursor IS NOT DISTINCT FROM sqlc.narg(read_at)::text;
 
 -- name: AbandonPass :exec
 -- Drops a pass that cannot go on (bad credentials), keeping the watermark.

@@ -1,0 +1,43 @@
+package db_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/db/dbq"
+	"github.com/syncerhq/syncer/internal/dbtest"
+)
+
+// TestAdvancePassIsCompareAndSwap: two workers that read the same page (one
+// was taken for dead while merely slow) cannot both move the pass.
+func TestAdvancePassIsCompareAndSwap(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	q := dbq.New(dbtest.NewPool(t))
+	runID, err := q.CreateRun(ctx, dbq.CreateRunParams{Source: "s", Stream: "conversations", Kind: "backfill"})
+	require.NoError(t, err)
+	kind := "backfill"
+	require.NoError(t, q.EnsureSyncState(ctx, dbq.EnsureSyncStateParams{Source: "s", Stream: "conversations"}))
+	_, err = q.BeginPass(ctx, dbq.BeginPassParams{Source: "s", Stream: "conversations", RunID: &runID, PassKind: &kind})
+	require.NoError(t, err)
+
+	advance := func(readAt *string, next string) int64 {
+		n, err := q.AdvancePass(ctx, dbq.AdvancePassParams{Source: "s", Stream: "conversations", RunID: &runID, ReadAt: readAt, Cursor: &next})
+		require.NoError(t, err)
+		return n
+	}
+	require.EqualValues(t, 1, advance(nil, "page-2"), "the first page was read at no cursor")
+	require.EqualValues(t, 0, advance(nil, "page-2"), "a second worker that read the same page")
+	p2 := "page-2"
+	require.EqualValues(t, 1, advance(&p2, "page-3"))
+
+	finished, err := q.FinishPass(ctx, dbq.FinishPassParams{Source: "s", Stream: "conversations", RunID: &runID, ReadAt: &p2})
+	require.NoError(t, err)
+	require.Zero(t, finished, "a stale worker cannot finish the pass either")
+	p3 := "page-3"
+	finished, err = q.FinishPass(ctx, dbq.FinishPassParams{Source: "s", Stream: "conversations", RunID: &runID, ReadAt: &p3})
+	require.NoError(t, err)
+	require.EqualValues(t, 1, finished)
+}
