@@ -124,7 +124,7 @@ func TestClient(t *testing.T) {
 		require.ErrorAs(t, err, &rateErr)
 		require.GreaterOrEqual(t, rateErr.Wait, 120*time.Second)
 		require.Less(t, rateErr.Wait, 133*time.Second)
-		require.Greater(t, b.client.Pacer().BlockedFor(), 119*time.Second)
+		require.Greater(t, b.client.Pacer().Delay(), 119*time.Second)
 	})
 
 	t.Run("ALongPacingWaitIsReturnedNotWaited", func(t *testing.T) {

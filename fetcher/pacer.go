@@ -135,13 +135,6 @@ func (p *Pacer) BlockUntil(t time.Time) {
 	}
 }
 
-// BlockedFor reports how much longer requests are held after a 429.
-func (p *Pacer) BlockedFor() time.Duration {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return max(p.blockedUntil.Sub(p.nowFunc()), 0)
-}
-
 // Observe learns the budget from a response's rate-limit headers (any case of
 // X-Ratelimit-Remaining and X-Ratelimit-Reset, the latter in epoch seconds).
 // Responses without them leave the budget unknown.

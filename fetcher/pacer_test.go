@@ -91,9 +91,9 @@ func TestPacer(t *testing.T) {
 		t.Parallel()
 		p, now := setup(t)
 		p.BlockUntil(now.Add(3 * time.Second))
-		require.Equal(t, 3*time.Second, p.BlockedFor())
+		require.Equal(t, 3*time.Second, p.Delay())
 		require.Equal(t, 3*time.Second, p.Reserve())
 		p.BlockUntil(now.Add(time.Second)) // never shortens
-		require.Equal(t, 3*time.Second, p.BlockedFor())
+		require.Equal(t, 3*time.Second, p.Delay())
 	})
 }

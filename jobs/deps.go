@@ -82,6 +82,24 @@ func (d *Deps) openRecheckInterval() time.Duration {
 	return d.OpenRecheckInterval
 }
 
+// ready returns the source a job works on, or what River should do instead:
+// cancel the job (the source is not configured here) or snooze it (the
+// source is paused after a rate limit, in this process or another).
+func (d *Deps) ready(ctx context.Context, name string) (fetcher.Source, error) {
+	src, err := d.source(name)
+	if err != nil {
+		return nil, err
+	}
+	wait, err := d.pausedFor(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if wait > 0 {
+		return nil, river.JobSnooze(wait)
+	}
+	return src, nil
+}
+
 func (d *Deps) source(name string) (fetcher.Source, error) {
 	src, ok := d.Sources[name]
 	if !ok {

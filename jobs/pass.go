@@ -96,7 +96,7 @@ func StartPass(ctx context.Context, d *Deps, client *river.Client[pgx.Tx], sourc
 			kindStr := string(kind)
 			recheck := kind == PassIncremental &&
 				(state.OpenRecheckedAt == nil || time.Since(*state.OpenRecheckedAt) >= opts.RecheckOpenAfter)
-			if _, err := q.BeginPass(ctx, dbq.BeginPassParams{
+			if err := q.BeginPass(ctx, dbq.BeginPassParams{
 				Source: source, Stream: StreamConversations, RunID: &runID, PassKind: &kindStr, PassSince: passSince,
 				PassRecheckOpen: recheck,
 			}); err != nil {

@@ -38,14 +38,9 @@ func (w *ChatWorker) Timeout(*river.Job[ChatArgs]) time.Duration { return pageTi
 func (w *ChatWorker) Work(ctx context.Context, job *river.Job[ChatArgs]) error {
 	d := w.Deps
 	ref := jobRef{source: job.Args.Source, runID: job.Args.RunID, row: job.JobRow}
-	src, err := d.source(ref.source)
+	src, err := d.ready(ctx, ref.source)
 	if err != nil {
 		return err
-	}
-	if wait, err := d.pausedFor(ctx, ref.source); err != nil {
-		return err
-	} else if wait > 0 {
-		return river.JobSnooze(wait)
 	}
 	todo, err := d.chatsToFetch(ctx, ref, job.Args.ChatIDs)
 	if err != nil {
@@ -67,7 +62,7 @@ func (w *ChatWorker) Work(ctx context.Context, job *river.Job[ChatArgs]) error {
 			batch.Merge(r.value)
 		}
 	}
-	if err := firstFailure(transient, isRateLimited, fetcher.IsAuthError); err != nil {
+	if err := firstFailure(transient, fetcher.IsRateLimited, fetcher.IsAuthError); err != nil {
 		return d.jobFailed(ctx, ref, stats, fmt.Errorf("chats %v: %w", transientIDs, err))
 	}
 	logQuarantined(d, ref, batch.Quarantined)
@@ -89,14 +84,14 @@ func (w *ChatWorker) Work(ctx context.Context, job *river.Job[ChatArgs]) error {
 // chatsToFetch leaves out the chats this run already fetched.
 func (d *Deps) chatsToFetch(ctx context.Context, ref jobRef, ids []string) ([]string, error) {
 	q := dbq.New(d.Pool)
-	started, err := q.RunStartedAt(ctx, ref.runID)
+	run, err := q.GetRun(ctx, ref.runID)
 	if err != nil {
 		if isNoRows(err) {
 			return ids, nil
 		}
 		return nil, fmt.Errorf("read run: %w", err)
 	}
-	done, err := q.ChatsSyncedSince(ctx, dbq.ChatsSyncedSinceParams{Source: ref.source, Ids: ids, Since: started})
+	done, err := q.ChatsSyncedSince(ctx, dbq.ChatsSyncedSinceParams{Source: ref.source, Ids: ids, Since: run.StartedAt})
 	if err != nil {
 		return nil, fmt.Errorf("read chats synced in this run: %w", err)
 	}

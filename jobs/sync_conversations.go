@@ -48,14 +48,9 @@ const recoveryBatch = 5000
 func (w *ConversationsWorker) Work(ctx context.Context, job *river.Job[ConversationsArgs]) error {
 	d := w.Deps
 	ref := jobRef{source: job.Args.Source, runID: job.Args.RunID, row: job.JobRow}
-	src, err := d.source(job.Args.Source)
+	src, err := d.ready(ctx, ref.source)
 	if err != nil {
 		return err
-	}
-	if wait, err := d.pausedFor(ctx, ref.source); err != nil {
-		return err
-	} else if wait > 0 {
-		return river.JobSnooze(wait)
 	}
 
 	state, err := dbq.New(d.Pool).GetSyncState(ctx, dbq.GetSyncStateParams{Source: ref.source, Stream: StreamConversations})

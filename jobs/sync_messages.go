@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -81,14 +80,9 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 	d := w.Deps
 	args := job.Args
 	ref := jobRef{source: args.Source, runID: args.RunID, row: job.JobRow}
-	src, err := d.source(args.Source)
+	src, err := d.ready(ctx, ref.source)
 	if err != nil {
 		return err
-	}
-	if wait, err := d.pausedFor(ctx, ref.source); err != nil {
-		return err
-	} else if wait > 0 {
-		return river.JobSnooze(wait)
 	}
 
 	stats := &fetcher.RequestStats{}
@@ -142,7 +136,7 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 			synced = append(synced, syncedFor{ID: t.ConversationID, SyncedFor: t.ForModifiedAt})
 		}
 	}
-	if err := firstFailure(transient, isRateLimited, fetcher.IsAuthError); err != nil {
+	if err := firstFailure(transient, fetcher.IsRateLimited, fetcher.IsAuthError); err != nil {
 		return d.jobFailed(ctx, ref, stats, err)
 	}
 	logQuarantined(d, ref, batch.Quarantined)
@@ -192,11 +186,6 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 type syncedFor struct {
 	ID        string    `json:"id"`
 	SyncedFor time.Time `json:"synced_for,omitzero"`
-}
-
-func isRateLimited(err error) bool {
-	var rateErr *fetcher.RateLimitedError
-	return errors.As(err, &rateErr)
 }
 
 // logQuarantined reports records that went to quarantine, one event each.

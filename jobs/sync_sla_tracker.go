@@ -35,14 +35,9 @@ func (w *SLATrackerWorker) Timeout(*river.Job[SLATrackerArgs]) time.Duration { r
 func (w *SLATrackerWorker) Work(ctx context.Context, job *river.Job[SLATrackerArgs]) error {
 	d := w.Deps
 	ref := jobRef{source: job.Args.Source, runID: job.Args.RunID, row: job.JobRow}
-	src, err := d.source(ref.source)
+	src, err := d.ready(ctx, ref.source)
 	if err != nil {
 		return err
-	}
-	if wait, err := d.pausedFor(ctx, ref.source); err != nil {
-		return err
-	} else if wait > 0 {
-		return river.JobSnooze(wait)
 	}
 	stats := &fetcher.RequestStats{}
 	results := fetchAll(fetcher.WithStats(ctx, stats), job.Args.Trackers, src.GetSLATracker)
@@ -58,7 +53,7 @@ func (w *SLATrackerWorker) Work(ctx context.Context, job *river.Job[SLATrackerAr
 			batch.Merge(r.value)
 		}
 	}
-	if err := firstFailure(transient, isRateLimited, fetcher.IsAuthError); err != nil {
+	if err := firstFailure(transient, fetcher.IsRateLimited, fetcher.IsAuthError); err != nil {
 		return d.jobFailed(ctx, ref, stats, err)
 	}
 	logQuarantined(d, ref, batch.Quarantined)

@@ -41,14 +41,9 @@ func (w *VerifyConversationWorker) Timeout(*river.Job[VerifyConversationArgs]) t
 func (w *VerifyConversationWorker) Work(ctx context.Context, job *river.Job[VerifyConversationArgs]) error {
 	d := w.Deps
 	ref := jobRef{source: job.Args.Source, runID: job.Args.RunID, row: job.JobRow}
-	src, err := d.source(ref.source)
+	src, err := d.ready(ctx, ref.source)
 	if err != nil {
 		return err
-	}
-	if wait, err := d.pausedFor(ctx, ref.source); err != nil {
-		return err
-	} else if wait > 0 {
-		return river.JobSnooze(wait)
 	}
 	stats := &fetcher.RequestStats{}
 	page, err := src.GetConversation(fetcher.WithStats(ctx, stats), job.Args.ConversationID)

@@ -240,14 +240,3 @@ func (q *Queries) RowCounts(ctx context.Context) ([]RowCountsRow, error) {
 	}
 	return items, nil
 }
-
-const runStartedAt = `-- name: RunStartedAt :one
-SELECT started_at FROM sync_runs WHERE id = $1
-`
-
-func (q *Queries) RunStartedAt(ctx context.Context, id int64) (time.Time, error) {
-	row := q.db.QueryRow(ctx, runStartedAt, id)
-	var started_at time.Time
-	err := row.Scan(&started_at)
-	return started_at, err
-}

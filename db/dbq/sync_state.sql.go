@@ -72,7 +72,7 @@ func (q *Queries) AdvancePass(ctx context.Context, arg AdvancePassParams) (int64
 	return result.RowsAffected(), nil
 }
 
-const beginPass = `-- name: BeginPass :one
+const beginPass = `-- name: BeginPass :exec
 INSERT INTO sync_state AS s (source, stream, run_id, pass_kind, pass_since, pass_recheck_open, cursor, pass_max, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, now())
 ON CONFLICT (source, stream) DO UPDATE SET
@@ -84,7 +84,6 @@ ON CONFLICT (source, stream) DO UPDATE SET
     pass_max   = NULL,
     updated_at = now()
 WHERE s.run_id IS NULL
-RETURNING source, stream, watermark, cursor, updated_at, run_id, pass_kind, pass_since, pass_max, pass_recheck_open, open_rechecked_at, swept_at, last_error
 `
 
 type BeginPassParams struct {
@@ -96,10 +95,10 @@ type BeginPassParams struct {
 	PassRecheckOpen bool
 }
 
-// Starts a pass of a stream unless one is in flight; returns the state, whose
-// run_id is the pass in flight either way.
-func (q *Queries) BeginPass(ctx context.Context, arg BeginPassParams) (SyncState, error) {
-	row := q.db.QueryRow(ctx, beginPass,
+// Starts a pass of a stream (the caller holds the state row's lock and has
+// checked that no pass is in flight).
+func (q *Queries) BeginPass(ctx context.Context, arg BeginPassParams) error {
+	_, err := q.db.Exec(ctx, beginPass,
 		arg.Source,
 		arg.Stream,
 		arg.RunID,
@@ -107,23 +106,7 @@ func (q *Queries) BeginPass(ctx context.Context, arg BeginPassParams) (SyncState
 		arg.PassSince,
 		arg.PassRecheckOpen,
 	)
-	var i SyncState
-	err := row.Scan(
-		&i.Source,
-		&i.Stream,
-		&i.Watermark,
-		&i.Cursor,
-		&i.UpdatedAt,
-		&i.RunID,
-		&i.PassKind,
-		&i.PassSince,
-		&i.PassMax,
-		&i.PassRecheckOpen,
-		&i.OpenRecheckedAt,
-		&i.SweptAt,
-		&i.LastError,
-	)
-	return i, err
+	return err
 }
 
 const ensureSyncState = `-- name: EnsureSyncState :exec

@@ -46,9 +46,6 @@ UPDATE sync_runs
 SET status = 'running', finished_at = NULL, error = NULL
 WHERE id = @id;
 
--- name: RunStartedAt :one
-SELECT started_at FROM sync_runs WHERE id = @id;
-
 -- name: LastSucceededRuns :many
 -- When each source and stream last finished a pass, for alerting on a source
 -- that stopped syncing (the watermark alone also stands still when nothing

@@ -10,9 +10,9 @@ ON CONFLICT (source, stream) DO NOTHING;
 -- name: GetSyncStateForUpdate :one
 SELECT * FROM sync_state WHERE source = @source AND stream = @stream FOR UPDATE;
 
--- name: BeginPass :one
--- Starts a pass of a stream unless one is in flight; returns the state, whose
--- run_id is the pass in flight either way.
+-- name: BeginPass :exec
+-- Starts a pass of a stream (the caller holds the state row's lock and has
+-- checked that no pass is in flight).
 INSERT INTO sync_state AS s (source, stream, run_id, pass_kind, pass_since, pass_recheck_open, cursor, pass_max, updated_at)
 VALUES (@source, @stream, @run_id, @pass_kind, @pass_since, @pass_recheck_open, NULL, NULL, now())
 ON CONFLICT (source, stream) DO UPDATE SET
@@ -23,8 +23,7 @@ ON CONFLICT (source, stream) DO UPDATE SET
     cursor     = NULL,
     pass_max   = NULL,
     updated_at = now()
-WHERE s.run_id IS NULL
-RETURNING *;
+WHERE s.run_id IS NULL;
 
 -- name: AdvancePass :execrows
 -- Moves the pass in flight past one page: the next cursor and the highest

@@ -632,7 +632,7 @@ func TestRateLimit(t *testing.T) {
 		for i := range 5 {
 			if i > 0 {
 				// Every worker of the source waits: the pacer holds them all.
-				require.Greater(t, b.client.http.Pacer().BlockedFor(), time.Duration(0))
+				require.Greater(t, b.client.http.Pacer().Delay(), time.Duration(0))
 				mu.Lock()
 				clock = clock.Add(waits[i-1] + time.Second)
 				mu.Unlock()
