@@ -185,7 +185,7 @@ func (c *Client) detailPage(ctx context.Context, items []listed) (*fetcher.Conve
 	var candidates []summary
 	for _, it := range items {
 		if it.err != nil {
-			quarantine(&page.Batch, record.StreamConversations, "", it.raw, it.err)
+			fetcher.Quarantine(&page.Batch, record.StreamConversations, "", it.raw, it.err)
 			continue
 		}
 		if it.s.UpdatedAt.After(page.MaxModified) {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"strings"
 
 	"github.com/syncerhq/syncer/fetcher"
@@ -35,7 +34,7 @@ func addConversation(raw json.RawMessage, page *fetcher.ConversationPage) {
 	one := &record.Batch{}
 	links, err := normalizeConversation(raw, one)
 	if err != nil {
-		quarantine(&page.Batch, record.StreamConversations, "", raw, err)
+		fetcher.Quarantine(&page.Batch, record.StreamConversations, "", raw, err)
 		return
 	}
 	// The CRM links are complete for the conversation: they replace the
@@ -56,7 +55,7 @@ func addConversation(raw json.RawMessage, page *fetcher.ConversationPage) {
 func addMessage(conversationID string, raw json.RawMessage, b *record.Batch) {
 	one := &record.Batch{}
 	if err := normalizeMessage(conversationID, raw, one); err != nil {
-		quarantine(b, record.StreamMessages, conversationID, raw, err)
+		fetcher.Quarantine(b, record.StreamMessages, conversationID, raw, err)
 		return
 	}
 	b.Merge(one)
@@ -255,20 +254,4 @@ func normalStatus(native string) string {
 		return record.StatusPending
 	}
 	return ""
-}
-
-// quarantine records a vendor record that could not be normalized, with its
-// parent's id when it has one.
-func quarantine(b *record.Batch, stream, parentID string, raw json.RawMessage, err error) {
-	var ids struct {
-		ID flexString `json:"id"`
-	}
-	_ = json.Unmarshal(raw, &ids)
-	id := string(ids.ID)
-	if id == "" {
-		h := fnv.New64a()
-		_, _ = h.Write(raw)
-		id = fmt.Sprintf("unidentified:%x", h.Sum64())
-	}
-	b.Quarantined = append(b.Quarantined, record.Quarantined{Stream: stream, RecordID: id, ParentID: parentID, Raw: string(raw), Error: err.Error()})
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"strings"
 	"time"
 	"unicode"
@@ -17,7 +16,7 @@ import (
 func addConversation(raw json.RawMessage, page *fetcher.ConversationPage) {
 	one := &fetcher.ConversationPage{}
 	if err := normalizeConversation(raw, one); err != nil {
-		quarantine(&page.Batch, record.StreamConversations, "", raw, err)
+		fetcher.Quarantine(&page.Batch, record.StreamConversations, "", raw, err)
 		return
 	}
 	page.Batch.Merge(&one.Batch)
@@ -30,7 +29,7 @@ func addConversation(raw json.RawMessage, page *fetcher.ConversationPage) {
 func addMessage(conversationID string, raw json.RawMessage, b *record.Batch) {
 	one := &record.Batch{}
 	if err := normalizeMessage(conversationID, raw, one); err != nil {
-		quarantine(b, record.StreamMessages, conversationID, raw, err)
+		fetcher.Quarantine(b, record.StreamMessages, conversationID, raw, err)
 		return
 	}
 	b.Merge(one)
@@ -294,18 +293,4 @@ func fileName(url string) string {
 		url = url[:i]
 	}
 	return url
-}
-
-func quarantine(b *record.Batch, stream, parentID string, raw json.RawMessage, err error) {
-	var ids struct {
-		ID json.RawMessage `json:"id"`
-	}
-	_ = json.Unmarshal(raw, &ids)
-	id := strings.Trim(string(ids.ID), `"`)
-	if id == "" || id == "null" {
-		h := fnv.New64a()
-		_, _ = h.Write(raw)
-		id = fmt.Sprintf("unidentified:%x", h.Sum64())
-	}
-	b.Quarantined = append(b.Quarantined, record.Quarantined{Stream: stream, RecordID: id, ParentID: parentID, Raw: string(raw), Error: err.Error()})
 }

@@ -130,7 +130,7 @@ func (c *Client) GetChat(ctx context.Context, chatID string) (*record.Batch, err
 	b, err := normalizeChat(resp.Chat)
 	if err != nil {
 		b = &record.Batch{}
-		quarantine(b, record.StreamChats, "", resp.Chat, err)
+		fetcher.Quarantine(b, record.StreamChats, "", resp.Chat, err)
 	}
 	return b, nil
 }
@@ -144,7 +144,7 @@ func (c *Client) GetSLATracker(ctx context.Context, ref fetcher.SLATrackerRef) (
 	b, err := normalizeTracker(ref, resp.SLATracker)
 	if err != nil {
 		b = &record.Batch{}
-		quarantine(b, record.StreamSLATrackers, ref.ConversationID, resp.SLATracker, err)
+		fetcher.Quarantine(b, record.StreamSLATrackers, ref.ConversationID, resp.SLATracker, err)
 	}
 	return b, nil
 }

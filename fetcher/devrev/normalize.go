@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"strings"
 
 	"github.com/syncerhq/syncer/fetcher"
@@ -17,7 +16,7 @@ import (
 func addConversation(raw json.RawMessage, page *fetcher.ConversationPage) {
 	one := &fetcher.ConversationPage{}
 	if err := normalizeConversation(raw, one); err != nil {
-		quarantine(&page.Batch, record.StreamConversations, "", raw, err)
+		fetcher.Quarantine(&page.Batch, record.StreamConversations, "", raw, err)
 		return
 	}
 	page.Batch.Merge(&one.Batch)
@@ -32,7 +31,7 @@ func addConversation(raw json.RawMessage, page *fetcher.ConversationPage) {
 func addEntry(conversationID string, raw json.RawMessage, b *record.Batch) {
 	one := &record.Batch{}
 	if err := normalizeEntry(conversationID, raw, one); err != nil {
-		quarantine(b, record.StreamMessages, conversationID, raw, err)
+		fetcher.Quarantine(b, record.StreamMessages, conversationID, raw, err)
 		return
 	}
 	b.Merge(one)
@@ -342,20 +341,4 @@ func authorType(userType string) string {
 		return record.AuthorSystem
 	}
 	return ""
-}
-
-// quarantine records a vendor record that could not be normalized, with its
-// parent's id when it has one.
-func quarantine(b *record.Batch, stream, parentID string, raw json.RawMessage, err error) {
-	var ids struct {
-		ID string `json:"id"`
-	}
-	_ = json.Unmarshal(raw, &ids)
-	id := ids.ID
-	if id == "" {
-		h := fnv.New64a()
-		_, _ = h.Write(raw)
-		id = fmt.Sprintf("unidentified:%x", h.Sum64())
-	}
-	b.Quarantined = append(b.Quarantined, record.Quarantined{Stream: stream, RecordID: id, ParentID: parentID, Raw: string(raw), Error: err.Error()})
 }
