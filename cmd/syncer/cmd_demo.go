@@ -212,6 +212,11 @@ func startDemoCluster(ctx context.Context, e env, dataDir string) (string, error
 		}
 		return "", fmt.Errorf("start private PostgreSQL: %w", err)
 	}
+	// The demo's database is its own: every run starts from an empty one,
+	// so that what it shows (and checks) is this run's mirror alone.
+	if err := cluster.DropDatabase(ctx, "syncer_demo"); err != nil {
+		return "", err
+	}
 	if err := cluster.CreateDatabase(ctx, "syncer_demo"); err != nil {
 		return "", err
 	}
