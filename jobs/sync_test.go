@@ -350,7 +350,14 @@ func TestWatermarkStopsAtThePassStart(t *testing.T) {
 
 func TestStartPassConcurrently(t *testing.T) {
 	t.Parallel()
-	b := setup(t, setupOpts{conversations: 10})
+	// No worker runs: the pass stays in flight (with workers, it could finish
+	// before a later caller gets the lock, and that caller would rightly
+	// start the next pass). A client that is never started only inserts.
+	src, err := devrev.NewClient(devrev.Config{BaseURL: "http://127.0.0.1:1", Token: testToken})
+	require.NoError(t, err)
+	deps := newDeps(t, dbtest.NewPool(t), map[string]fetcher.Source{testSource: src})
+	inserter, err := jobs.NewClient(deps, jobs.ClientConfig{})
+	require.NoError(t, err)
 	// Several commands starting the first pass of a source at once: one
 	// starts it, the others resume it; none fails.
 	passes := make([]jobs.Pass, 6)
@@ -360,7 +367,7 @@ func TestStartPassConcurrently(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			passes[i], errs[i] = jobs.StartPass(context.Background(), b.deps, b.client, testSource, jobs.PassOptions{Kind: jobs.PassBackfill})
+			passes[i], errs[i] = jobs.StartPass(context.Background(), deps, inserter, testSource, jobs.PassOptions{Kind: jobs.PassBackfill})
 		}()
 	}
 	wg.Wait()
