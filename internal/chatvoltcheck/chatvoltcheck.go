@@ -16,50 +16,37 @@ import (
 // Compare returns the differences between the live rows of source and snap;
 // none means the mirror is exact.
 func Compare(ctx context.Context, q *dbq.Queries, source string, snap chatvolttest.Snapshot) ([]string, error) {
-	convs, err := q.LiveConversations(ctx, source)
+	m, err := mirrordiff.Load(ctx, q, source)
 	if err != nil {
-		return nil, fmt.Errorf("read conversations: %w", err)
+		return nil, err
 	}
-	msgs, err := q.LiveMessages(ctx, source)
-	if err != nil {
-		return nil, fmt.Errorf("read messages: %w", err)
-	}
-	parts, err := q.LiveParticipants(ctx, source)
-	if err != nil {
-		return nil, fmt.Errorf("read participants: %w", err)
-	}
-	tags, err := q.LiveTags(ctx, source)
-	if err != nil {
-		return nil, fmt.Errorf("read tags: %w", err)
-	}
-	crm, err := q.LiveCRMLinks(ctx, source)
-	if err != nil {
-		return nil, fmt.Errorf("read CRM links: %w", err)
-	}
-
 	got := map[string]dbq.LiveConversationsRow{}
-	for _, c := range convs {
+	for _, c := range m.Convs {
 		got[c.ID] = c
 	}
 	msgsOf := map[string]map[string]dbq.LiveMessagesRow{}
-	for _, m := range msgs {
-		if msgsOf[m.ConversationID] == nil {
-			msgsOf[m.ConversationID] = map[string]dbq.LiveMessagesRow{}
+	for conv, msgs := range m.Messages {
+		msgsOf[conv] = map[string]dbq.LiveMessagesRow{}
+		for _, msg := range msgs {
+			msgsOf[conv][msg.ID] = msg
 		}
-		msgsOf[m.ConversationID][m.ID] = m
 	}
 	assignees, tagsOf, crmOf := map[string][]string{}, map[string][]string{}, map[string][]string{}
-	for _, p := range parts {
-		if p.Role == "assignee" {
-			assignees[p.ConversationID] = append(assignees[p.ConversationID], p.UserID)
+	for key, users := range m.Participants {
+		if conv, role, _ := strings.Cut(key, "/"); role == "assignee" {
+			assignees[conv] = append(assignees[conv], users...)
 		}
 	}
-	for _, t := range tags {
-		tagsOf[t.ConversationID] = append(tagsOf[t.ConversationID], t.Tag)
+	for conv, tags := range m.Tags {
+		for tag := range tags {
+			tagsOf[conv] = append(tagsOf[conv], tag)
+		}
 	}
-	for _, l := range crm {
-		crmOf[l.ConversationID] = append(crmOf[l.ConversationID], fmt.Sprintf("%s:%s:%s:%v",
-			l.ScenarioID, mirrordiff.Str(l.ScenarioName), mirrordiff.Str(l.StepID), l.Available != nil && *l.Available))
+	for conv, links := range m.CRMLinks {
+		for _, l := range links {
+			crmOf[conv] = append(crmOf[conv], fmt.Sprintf("%s:%s:%s:%v",
+				l.ScenarioID, mirrordiff.Str(l.ScenarioName), mirrordiff.Str(l.StepID), l.Available != nil && *l.Available))
+		}
 	}
 
 	var d mirrordiff.Diffs

@@ -27,59 +27,42 @@ type Options struct {
 // Compare returns the differences between the live rows of source and snap;
 // none means the mirror is exact.
 func Compare(ctx context.Context, q *dbq.Queries, source string, snap chatwoottest.Snapshot, opts Options) ([]string, error) {
-	convs, err := q.LiveConversations(ctx, source)
+	m, err := mirrordiff.Load(ctx, q, source)
 	if err != nil {
-		return nil, fmt.Errorf("read conversations: %w", err)
+		return nil, err
 	}
-	msgs, err := q.LiveMessages(ctx, source)
-	if err != nil {
-		return nil, fmt.Errorf("read messages: %w", err)
-	}
-	parts, err := q.LiveParticipants(ctx, source)
-	if err != nil {
-		return nil, fmt.Errorf("read participants: %w", err)
-	}
-	tags, err := q.LiveTags(ctx, source)
-	if err != nil {
-		return nil, fmt.Errorf("read tags: %w", err)
-	}
-	sums, err := q.LiveSLASummaries(ctx, source)
-	if err != nil {
-		return nil, fmt.Errorf("read SLA: %w", err)
-	}
-	metrics, err := q.LiveSLAMetrics(ctx, source)
-	if err != nil {
-		return nil, fmt.Errorf("read SLA metrics: %w", err)
-	}
-
 	got := map[string]dbq.LiveConversationsRow{}
-	for _, c := range convs {
+	for _, c := range m.Convs {
 		got[c.ID] = c
 	}
 	msgsOf := map[string]map[string]dbq.LiveMessagesRow{}
-	for _, m := range msgs {
-		if msgsOf[m.ConversationID] == nil {
-			msgsOf[m.ConversationID] = map[string]dbq.LiveMessagesRow{}
+	for conv, msgs := range m.Messages {
+		msgsOf[conv] = map[string]dbq.LiveMessagesRow{}
+		for _, msg := range msgs {
+			msgsOf[conv][msg.ID] = msg
 		}
-		msgsOf[m.ConversationID][m.ID] = m
 	}
 	linksOf := map[string][]string{}
-	for _, p := range parts {
-		linksOf[p.ConversationID] = append(linksOf[p.ConversationID], p.Role+"="+p.UserID)
-	}
-	for _, t := range tags {
-		linksOf[t.ConversationID] = append(linksOf[t.ConversationID], "tag="+t.Tag)
-	}
-	slaOf := map[string]dbq.LiveSLASummariesRow{}
-	for _, s := range sums {
-		slaOf[s.ConversationID] = s
-	}
-	breachedOf := map[string][]string{}
-	for _, m := range metrics {
-		if m.BreachedAt != nil {
-			breachedOf[m.ConversationID] = append(breachedOf[m.ConversationID], m.Metric)
+	for key, users := range m.Participants {
+		conv, role, _ := strings.Cut(key, "/")
+		for _, u := range users {
+			linksOf[conv] = append(linksOf[conv], role+"="+u)
 		}
 	}
+	for conv, tags := range m.Tags {
+		for tag := range tags {
+			linksOf[conv] = append(linksOf[conv], "tag="+tag)
+		}
+	}
+	breachedOf := map[string][]string{}
+	for conv, metrics := range m.Metrics {
+		for _, mt := range metrics {
+			if mt.BreachedAt != nil {
+				breachedOf[conv] = append(breachedOf[conv], mt.Metric)
+			}
+		}
+	}
+	slaOf := m.Summaries
 
 	var d mirrordiff.Diffs
 	want := map[string]bool{}

@@ -19,13 +19,13 @@ import (
 // Compare returns the differences between the live rows of source in the
 // mirror and snap; none means the mirror is exact.
 func Compare(ctx context.Context, q *dbq.Queries, source string, snap devrevtest.Snapshot) ([]string, error) {
-	m, err := load(ctx, q, source)
+	m, err := mirrordiff.Load(ctx, q, source)
 	if err != nil {
 		return nil, err
 	}
 	var d mirrordiff.Diffs
 	convs := map[string]dbq.LiveConversationsRow{}
-	for _, c := range m.convs {
+	for _, c := range m.Convs {
 		convs[c.ID] = c
 	}
 	want := map[string]bool{}
@@ -43,13 +43,13 @@ func Compare(ctx context.Context, q *dbq.Queries, source string, snap devrevtest
 		d.Eq(sc.ID, "channel", sc.SourceChannel, mirrordiff.Str(c.Channel))
 		d.EqTime(sc.ID, "created_at", sc.CreatedDate, c.CreatedAt)
 		d.EqTime(sc.ID, "modified_at", sc.ModifiedDate, c.ModifiedAt)
-		d.Eq(sc.ID, "members", strings.Join(mirrordiff.Set(sc.MemberIDs), ","), strings.Join(m.participants[sc.ID+"/member"], ","))
-		d.Eq(sc.ID, "owners", strings.Join(mirrordiff.Set(sc.OwnerIDs), ","), strings.Join(m.participants[sc.ID+"/owner"], ","))
-		d.Eq(sc.ID, "tags", fmtMap(sc.Tags), fmtMap(m.tags[sc.ID]))
+		d.Eq(sc.ID, "members", strings.Join(mirrordiff.Set(sc.MemberIDs), ","), strings.Join(m.Participants[sc.ID+"/member"], ","))
+		d.Eq(sc.ID, "owners", strings.Join(mirrordiff.Set(sc.OwnerIDs), ","), strings.Join(m.Participants[sc.ID+"/owner"], ","))
+		d.Eq(sc.ID, "tags", fmtMap(sc.Tags), fmtMap(m.Tags[sc.ID]))
 		compareSLA(&d, sc, m)
 		compareComments(&d, sc, m)
 	}
-	for _, c := range m.convs {
+	for _, c := range m.Convs {
 		if !want[c.ID] {
 			d.Add("conversation %s is in the mirror but not at the source", c.ID)
 		}
@@ -59,103 +59,9 @@ func Compare(ctx context.Context, q *dbq.Queries, source string, snap devrevtest
 	return d.List(), nil
 }
 
-type mirror struct {
-	convs        []dbq.LiveConversationsRow
-	messages     map[string][]dbq.LiveMessagesRow // by conversation
-	attachments  map[string][]dbq.LiveAttachmentsRow
-	participants map[string][]string // "conv/role" → sorted user ids
-	tags         map[string]map[string]string
-	summaries    map[string]dbq.LiveSLASummariesRow
-	metrics      map[string][]dbq.LiveSLAMetricsRow
-	chats        map[string]dbq.LiveChatsRow
-	chatMembers  map[string][]string
-	users        map[string]dbq.LiveUsersRow
-}
-
-func load(ctx context.Context, q *dbq.Queries, source string) (*mirror, error) {
-	m := &mirror{
-		messages: map[string][]dbq.LiveMessagesRow{}, attachments: map[string][]dbq.LiveAttachmentsRow{},
-		participants: map[string][]string{}, tags: map[string]map[string]string{},
-		summaries: map[string]dbq.LiveSLASummariesRow{}, metrics: map[string][]dbq.LiveSLAMetricsRow{},
-		chats: map[string]dbq.LiveChatsRow{}, chatMembers: map[string][]string{}, users: map[string]dbq.LiveUsersRow{},
-	}
-	var err error
-	if m.convs, err = q.LiveConversations(ctx, source); err != nil {
-		return nil, fmt.Errorf("read conversations: %w", err)
-	}
-	msgs, err := q.LiveMessages(ctx, source)
-	if err != nil {
-		return nil, fmt.Errorf("read messages: %w", err)
-	}
-	for _, msg := range msgs {
-		m.messages[msg.ConversationID] = append(m.messages[msg.ConversationID], msg)
-	}
-	atts, err := q.LiveAttachments(ctx, source)
-	if err != nil {
-		return nil, fmt.Errorf("read attachments: %w", err)
-	}
-	for _, a := range atts {
-		m.attachments[a.MessageID] = append(m.attachments[a.MessageID], a)
-	}
-	parts, err := q.LiveParticipants(ctx, source)
-	if err != nil {
-		return nil, fmt.Errorf("read participants: %w", err)
-	}
-	for _, p := range parts {
-		k := p.ConversationID + "/" + p.Role
-		m.participants[k] = append(m.participants[k], p.UserID)
-	}
-	tags, err := q.LiveTags(ctx, source)
-	if err != nil {
-		return nil, fmt.Errorf("read tags: %w", err)
-	}
-	for _, t := range tags {
-		if m.tags[t.ConversationID] == nil {
-			m.tags[t.ConversationID] = map[string]string{}
-		}
-		m.tags[t.ConversationID][t.Tag] = mirrordiff.Str(t.Value)
-	}
-	sums, err := q.LiveSLASummaries(ctx, source)
-	if err != nil {
-		return nil, fmt.Errorf("read SLA summaries: %w", err)
-	}
-	for _, s := range sums {
-		m.summaries[s.ConversationID] = s
-	}
-	metrics, err := q.LiveSLAMetrics(ctx, source)
-	if err != nil {
-		return nil, fmt.Errorf("read SLA metrics: %w", err)
-	}
-	for _, mt := range metrics {
-		m.metrics[mt.ConversationID] = append(m.metrics[mt.ConversationID], mt)
-	}
-	chats, err := q.LiveChats(ctx, source)
-	if err != nil {
-		return nil, fmt.Errorf("read chats: %w", err)
-	}
-	for _, c := range chats {
-		m.chats[c.ID] = c
-	}
-	members, err := q.LiveChatMembers(ctx, source)
-	if err != nil {
-		return nil, fmt.Errorf("read chat members: %w", err)
-	}
-	for _, cm := range members {
-		m.chatMembers[cm.ChatID] = append(m.chatMembers[cm.ChatID], cm.UserID)
-	}
-	users, err := q.LiveUsers(ctx, source)
-	if err != nil {
-		return nil, fmt.Errorf("read users: %w", err)
-	}
-	for _, u := range users {
-		m.users[u.ID] = u
-	}
-	return m, nil
-}
-
-func compareComments(d *mirrordiff.Diffs, sc devrevtest.SnapConversation, m *mirror) {
+func compareComments(d *mirrordiff.Diffs, sc devrevtest.SnapConversation, m *mirrordiff.Mirror) {
 	got := map[string]dbq.LiveMessagesRow{}
-	for _, msg := range m.messages[sc.ID] {
+	for _, msg := range m.Messages[sc.ID] {
 		got[msg.ID] = msg
 	}
 	for _, c := range sc.Comments {
@@ -176,7 +82,7 @@ func compareComments(d *mirrordiff.Diffs, sc devrevtest.SnapConversation, m *mir
 		for _, a := range c.Artifacts {
 			wantAtts = append(wantAtts, fmt.Sprintf("%s:%s:%s:%d", a.ID, a.Name, a.Type, a.Size))
 		}
-		for _, a := range m.attachments[c.ID] {
+		for _, a := range m.Attachments[c.ID] {
 			gotAtts = append(gotAtts, fmt.Sprintf("%s:%s:%s:%d", a.ID, mirrordiff.Str(a.Name), mirrordiff.Str(a.ContentType), deref(a.Size)))
 		}
 		d.Eq(id, "attachments", strings.Join(mirrordiff.Set(wantAtts), ","), strings.Join(mirrordiff.Set(gotAtts), ","))
@@ -186,10 +92,10 @@ func compareComments(d *mirrordiff.Diffs, sc devrevtest.SnapConversation, m *mir
 	}
 }
 
-func compareSLA(d *mirrordiff.Diffs, sc devrevtest.SnapConversation, m *mirror) {
-	sum, hasSum := m.summaries[sc.ID]
+func compareSLA(d *mirrordiff.Diffs, sc devrevtest.SnapConversation, m *mirrordiff.Mirror) {
+	sum, hasSum := m.Summaries[sc.ID]
 	if sc.SLA == nil {
-		if hasSum || len(m.metrics[sc.ID]) > 0 {
+		if hasSum || len(m.Metrics[sc.ID]) > 0 {
 			d.Add("%s: SLA in the mirror but none at the source", sc.ID)
 		}
 		return
@@ -202,7 +108,7 @@ func compareSLA(d *mirrordiff.Diffs, sc devrevtest.SnapConversation, m *mirror) 
 	d.Eq(sc.ID, "closest_to_breach_metric", sc.SLA.ClosestToBreachMetric, mirrordiff.Str(sum.ClosestToBreachMetric))
 	d.EqTime(sc.ID, "sla target_time", sc.SLA.TargetTime, sum.TargetTime)
 	got := map[string]dbq.LiveSLAMetricsRow{}
-	for _, mt := range m.metrics[sc.ID] {
+	for _, mt := range m.Metrics[sc.ID] {
 		got[mt.Metric] = mt
 	}
 	for _, w := range sc.SLA.Metrics {
@@ -235,24 +141,24 @@ func compareSLA(d *mirrordiff.Diffs, sc devrevtest.SnapConversation, m *mirror) 
 	}
 }
 
-func compareChats(d *mirrordiff.Diffs, snap devrevtest.Snapshot, m *mirror) {
+func compareChats(d *mirrordiff.Diffs, snap devrevtest.Snapshot, m *mirrordiff.Mirror) {
 	for _, sc := range snap.Chats {
-		c, ok := m.chats[sc.ID]
+		c, ok := m.Chats[sc.ID]
 		if !ok {
 			d.Add("chat %s missing", sc.ID)
 			continue
 		}
 		d.Eq(sc.ID, "chat title", sc.Title, mirrordiff.Str(c.Title))
 		d.EqTime(sc.ID, "chat modified_at", sc.ModifiedDate, c.ModifiedAt)
-		d.Eq(sc.ID, "chat members", strings.Join(mirrordiff.Set(sc.UserIDs), ","), strings.Join(mirrordiff.Set(m.chatMembers[sc.ID]), ","))
+		d.Eq(sc.ID, "chat members", strings.Join(mirrordiff.Set(sc.UserIDs), ","), strings.Join(mirrordiff.Set(m.ChatMembers[sc.ID]), ","))
 	}
 }
 
 // compareUsers checks every user the source references. The mirror may hold
 // more (users of conversations deleted since).
-func compareUsers(d *mirrordiff.Diffs, snap devrevtest.Snapshot, m *mirror) {
+func compareUsers(d *mirrordiff.Diffs, snap devrevtest.Snapshot, m *mirrordiff.Mirror) {
 	for _, su := range snap.Users {
-		u, ok := m.users[su.ID]
+		u, ok := m.Users[su.ID]
 		if !ok {
 			d.Add("user %s missing", su.ID)
 			continue
