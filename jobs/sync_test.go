@@ -202,6 +202,9 @@ func TestBackfill(t *testing.T) {
 		t.Parallel()
 		b := setup(t, setupOpts{server: devrevtest.Options{
 			FailureRate: 0.15, EmptyPageRate: 0.2, RateLimit: 40, RateWindow: 500 * time.Millisecond, Seed: 11,
+		}, faults: []faultproxy.Rule{
+			// This pass itself meets 429s, whatever the pacing achieves.
+			{PathSuffix: "/timeline-entries.list", Times: 3, Fault: faultproxy.RateLimited(1)},
 		}})
 		// Another consumer of the same token eats the budget that the pacer
 		// plans with, as other tools and processes do in production.

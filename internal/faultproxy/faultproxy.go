@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -127,6 +128,17 @@ func Status(code int, body string) Fault {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)
 		_, _ = w.Write([]byte(body))
+	}
+}
+
+// RateLimited answers 429 as DevRev does: Retry-After in seconds and
+// {"type":"too_many_requests","retry_after":…}.
+func RateLimited(seconds int) Fault {
+	return func(w http.ResponseWriter, _ *http.Request, _ http.Handler) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Retry-After", strconv.Itoa(seconds))
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = w.Write([]byte(`{"type":"too_many_requests","message":"slow down","retry_after":` + strconv.Itoa(seconds) + `}`))
 	}
 }
 
