@@ -1,6 +1,7 @@
 package db
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 )
@@ -53,6 +54,9 @@ type rawRecord interface {
 // backslashes (\\u0000 is the text `\u0000`, not a NUL) alone. JSON encoders
 // never emit a raw NUL byte, so escapes are the only form to handle.
 func StripNULEscapes(b []byte) []byte {
+	if !bytes.Contains(b, []byte(`\u0000`)) {
+		return b // the common case, found with a vectorized search
+	}
 	out := b[:0:0]
 	start := 0
 	for i := 0; i < len(b); i++ {

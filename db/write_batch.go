@@ -2,12 +2,14 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/record"
@@ -46,11 +48,31 @@ func (r *WriteResult) add(table string, n int) {
 	r.Rows += n
 }
 
-// WriteBatch stores one page of records inside tx: one statement per table,
-// whatever the page size. Duplicate records within the batch are collapsed
-// (the newest copy wins), and links are replaced only for conversations whose
-// row was written, so that an older copy changes nothing at all.
-func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch) (WriteResult, error) {
+// WriteOptions tunes WriteBatch.
+type WriteOptions struct {
+	// UpsertOnly writes every row with the upsert statements. By default,
+	// rows the mirror does not hold yet are inserted with COPY instead,
+	// which costs PostgreSQL a fraction of an upsert: most rows of a
+	// backfill are new. A COPY that meets a row inserted by a concurrent
+	// transaction since the lookup fails the transaction with a unique
+	// violation (IsInsertRace); the caller then writes the batch again with
+	// UpsertOnly, which cannot fail that way.
+	UpsertOnly bool
+}
+
+// IsInsertRace reports whether err is a unique violation: a row that
+// WriteBatch inserted as new was inserted by a concurrent transaction first.
+func IsInsertRace(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
+
+// WriteBatch stores one page of records inside tx: a few statements per
+// table, whatever the page size. Duplicate records within the batch are
+// collapsed (the newest copy wins), and links are replaced only for
+// conversations whose row was written, so that an older copy changes nothing
+// at all.
+func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch, opts WriteOptions) (WriteResult, error) {
 	q := dbq.New(tx)
 	var res WriteResult
 
@@ -65,30 +87,57 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch) 
 		res.add("users", len(users))
 	}
 
-	written := map[string]bool{}
-	if convs := dedupe(b.Conversations, func(c record.Conversation) string { return c.ID }, conversationNewer); len(convs) > 0 {
-		rows, err := jsonRows(convs)
+	// written holds the conversations whose rows this batch wrote; fresh
+	// those among them it inserted, whose links are then new too.
+	written, fresh := map[string]bool{}, map[string]bool{}
+	if convs := dedupe(b.Conversations, conversationID, conversationNewer); len(convs) > 0 {
+		err := writeRows(ctx, opts, convs, conversationID,
+			func(ctx context.Context, ids []string) ([]string, error) {
+				return q.ExistingConversations(ctx, dbq.ExistingConversationsParams{Source: source, Ids: ids})
+			},
+			func(ctx context.Context, convs []record.Conversation) error {
+				rows, err := jsonRows(convs)
+				if err != nil {
+					return err
+				}
+				out, err := q.UpsertConversations(ctx, dbq.UpsertConversationsParams{Source: source, Rows: rows})
+				if err != nil {
+					return fmt.Errorf("upsert %d conversations: %w", len(convs), err)
+				}
+				for _, row := range out {
+					wc := WrittenConversation{ID: row.ID, MessagesBehind: true}
+					if row.MessagesSyncedFor != nil {
+						wc.MessagesSyncedFor = *row.MessagesSyncedFor
+					}
+					if row.ModifiedAt != nil {
+						wc.ModifiedAt = *row.ModifiedAt
+						wc.MessagesBehind = row.MessagesSyncedFor == nil || !row.MessagesSyncedFor.Equal(*row.ModifiedAt)
+					}
+					written[row.ID] = true
+					res.Conversations = append(res.Conversations, wc)
+				}
+				return nil
+			},
+			func(ctx context.Context, convs []record.Conversation) error {
+				rows := mapRows(convs, func(c record.Conversation) dbq.InsertConversationsParams { return copyConversation(source, c) })
+				if _, err := q.InsertConversations(ctx, rows); err != nil {
+					return fmt.Errorf("insert %d new conversations: %w", len(rows), err)
+				}
+				for i, c := range convs {
+					wc := WrittenConversation{ID: c.ID, MessagesBehind: true}
+					if rows[i].ModifiedAt != nil {
+						wc.ModifiedAt = *rows[i].ModifiedAt
+					}
+					written[c.ID], fresh[c.ID] = true, true
+					res.Conversations = append(res.Conversations, wc)
+				}
+				return nil
+			})
 		if err != nil {
 			return res, err
 		}
-		out, err := q.UpsertConversations(ctx, dbq.UpsertConversationsParams{Source: source, Rows: rows})
-		if err != nil {
-			return res, fmt.Errorf("upsert %d conversations: %w", len(convs), err)
-		}
-		for _, row := range out {
-			wc := WrittenConversation{ID: row.ID, MessagesBehind: true}
-			if row.MessagesSyncedFor != nil {
-				wc.MessagesSyncedFor = *row.MessagesSyncedFor
-			}
-			if row.ModifiedAt != nil {
-				wc.ModifiedAt = *row.ModifiedAt
-				wc.MessagesBehind = row.MessagesSyncedFor == nil || !row.MessagesSyncedFor.Equal(*row.ModifiedAt)
-			}
-			written[row.ID] = true
-			res.Conversations = append(res.Conversations, wc)
-		}
-		res.add("conversations", len(out))
-		if err := resolveQuarantined(ctx, q, source, record.StreamConversations, convs, func(c record.Conversation) string { return c.ID }); err != nil {
+		res.add("conversations", len(res.Conversations))
+		if err := resolveQuarantined(ctx, q, source, record.StreamConversations, convs, conversationID); err != nil {
 			return res, err
 		}
 	}
@@ -101,23 +150,38 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch) 
 		return written[conversationID]
 	}
 
+	isFresh := func(conversationID string) bool { return fresh[conversationID] }
 	if owners := filterOwners(b.ParticipantsOf, linkable); len(owners) > 0 {
 		participants := dedupe(keep(b.Participants, func(p record.Participant) bool { return linkable(p.ConversationID) }),
 			func(p record.Participant) string { return p.ConversationID + "\x00" + p.UserID + "\x00" + p.Role }, nil)
-		rows, err := jsonRows(participants)
-		if err != nil {
-			return res, err
-		}
-		if err := q.ReplaceParticipants(ctx, dbq.ReplaceParticipantsParams{Source: source, Rows: rows, ConversationIds: owners}); err != nil {
-			return res, fmt.Errorf("replace participants of %d conversations: %w", len(owners), err)
-		}
 		tags := dedupe(keep(b.Tags, func(t record.Tag) bool { return linkable(t.ConversationID) }),
 			func(t record.Tag) string { return t.ConversationID + "\x00" + t.Tag }, nil)
-		if rows, err = jsonRows(tags); err != nil {
-			return res, err
+		if replaced := keep(owners, not(isFresh)); len(replaced) > 0 {
+			rows, err := jsonRows(keep(participants, func(p record.Participant) bool { return !fresh[p.ConversationID] }))
+			if err != nil {
+				return res, err
+			}
+			if err := q.ReplaceParticipants(ctx, dbq.ReplaceParticipantsParams{Source: source, Rows: rows, ConversationIds: replaced}); err != nil {
+				return res, fmt.Errorf("replace participants of %d conversations: %w", len(replaced), err)
+			}
+			if rows, err = jsonRows(keep(tags, func(t record.Tag) bool { return !fresh[t.ConversationID] })); err != nil {
+				return res, err
+			}
+			if err := q.ReplaceTags(ctx, dbq.ReplaceTagsParams{Source: source, Rows: rows, ConversationIds: replaced}); err != nil {
+				return res, fmt.Errorf("replace tags of %d conversations: %w", len(replaced), err)
+			}
 		}
-		if err := q.ReplaceTags(ctx, dbq.ReplaceTagsParams{Source: source, Rows: rows, ConversationIds: owners}); err != nil {
-			return res, fmt.Errorf("replace tags of %d conversations: %w", len(owners), err)
+		if rows := mapRows(keep(participants, func(p record.Participant) bool { return fresh[p.ConversationID] }),
+			func(p record.Participant) dbq.InsertParticipantsParams { return copyParticipant(source, p) }); len(rows) > 0 {
+			if _, err := q.InsertParticipants(ctx, rows); err != nil {
+				return res, fmt.Errorf("insert participants of new conversations: %w", err)
+			}
+		}
+		if rows := mapRows(keep(tags, func(t record.Tag) bool { return fresh[t.ConversationID] }),
+			func(t record.Tag) dbq.InsertTagsParams { return copyTag(source, t) }); len(rows) > 0 {
+			if _, err := q.InsertTags(ctx, rows); err != nil {
+				return res, fmt.Errorf("insert tags of new conversations: %w", err)
+			}
 		}
 		res.add("conversation_participants", len(participants))
 		res.add("conversation_tags", len(tags))
@@ -126,20 +190,41 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch) 
 	if owners := filterOwners(b.SLAOf, linkable); len(owners) > 0 {
 		summaries := dedupe(keep(b.SLASummaries, func(s record.SLASummary) bool { return linkable(s.ConversationID) }),
 			func(s record.SLASummary) string { return s.ConversationID }, nil)
-		rows, err := jsonRows(summaries)
-		if err != nil {
-			return res, err
-		}
-		if err := q.ReplaceSLASummaries(ctx, dbq.ReplaceSLASummariesParams{Source: source, Rows: rows, ConversationIds: owners}); err != nil {
-			return res, fmt.Errorf("replace SLA summaries of %d conversations: %w", len(owners), err)
-		}
 		metrics := dedupe(keep(b.SLAMetrics, func(m record.SLAMetric) bool { return linkable(m.ConversationID) }),
 			func(m record.SLAMetric) string { return m.ConversationID + "\x00" + m.Metric }, nil)
-		if rows, err = jsonRows(metrics); err != nil {
-			return res, err
+		if replaced := keep(owners, not(isFresh)); len(replaced) > 0 {
+			rows, err := jsonRows(keep(summaries, func(s record.SLASummary) bool { return !fresh[s.ConversationID] }))
+			if err != nil {
+				return res, err
+			}
+			if err := q.ReplaceSLASummaries(ctx, dbq.ReplaceSLASummariesParams{Source: source, Rows: rows, ConversationIds: replaced}); err != nil {
+				return res, fmt.Errorf("replace SLA summaries of %d conversations: %w", len(replaced), err)
+			}
+			if rows, err = jsonRows(keep(metrics, func(m record.SLAMetric) bool { return !fresh[m.ConversationID] })); err != nil {
+				return res, err
+			}
+			if err := q.ReplaceSLAMetrics(ctx, dbq.ReplaceSLAMetricsParams{Source: source, Rows: rows, ConversationIds: replaced}); err != nil {
+				return res, fmt.Errorf("replace SLA metrics of %d conversations: %w", len(replaced), err)
+			}
 		}
-		if err := q.ReplaceSLAMetrics(ctx, dbq.ReplaceSLAMetricsParams{Source: source, Rows: rows, ConversationIds: owners}); err != nil {
-			return res, fmt.Errorf("replace SLA metrics of %d conversations: %w", len(owners), err)
+		if rows := mapRows(keep(summaries, func(s record.SLASummary) bool { return fresh[s.ConversationID] }),
+			func(s record.SLASummary) dbq.InsertSLASummariesParams { return copySLASummary(source, s) }); len(rows) > 0 {
+			if _, err := q.InsertSLASummaries(ctx, rows); err != nil {
+				return res, fmt.Errorf("insert SLA summaries of new conversations: %w", err)
+			}
+		}
+		var rows []dbq.InsertSLAMetricsParams
+		for _, m := range keep(metrics, func(m record.SLAMetric) bool { return fresh[m.ConversationID] }) {
+			row, err := copySLAMetric(source, m)
+			if err != nil {
+				return res, err
+			}
+			rows = append(rows, row)
+		}
+		if len(rows) > 0 {
+			if _, err := q.InsertSLAMetrics(ctx, rows); err != nil {
+				return res, fmt.Errorf("insert SLA metrics of new conversations: %w", err)
+			}
 		}
 		res.add("sla_summaries", len(summaries))
 		res.add("sla_metrics", len(metrics))
@@ -180,26 +265,60 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch) 
 		res.add("chat_members", len(members))
 	}
 
-	if msgs := dedupe(b.Messages, func(m record.Message) string { return m.ID }, messageNewer); len(msgs) > 0 {
-		rows, err := jsonRows(msgs)
+	if msgs := dedupe(b.Messages, messageID, messageNewer); len(msgs) > 0 {
+		err := writeRows(ctx, opts, msgs, messageID,
+			func(ctx context.Context, ids []string) ([]string, error) {
+				return q.KnownMessages(ctx, dbq.KnownMessagesParams{Source: source, Ids: ids})
+			},
+			func(ctx context.Context, msgs []record.Message) error {
+				rows, err := jsonRows(msgs)
+				if err != nil {
+					return err
+				}
+				if err := q.UpsertMessages(ctx, dbq.UpsertMessagesParams{Source: source, Rows: rows}); err != nil {
+					return fmt.Errorf("upsert %d messages: %w", len(msgs), err)
+				}
+				return nil
+			},
+			func(ctx context.Context, msgs []record.Message) error {
+				rows := mapRows(msgs, func(m record.Message) dbq.InsertMessagesParams { return copyMessage(source, m) })
+				if _, err := q.InsertMessages(ctx, rows); err != nil {
+					return fmt.Errorf("insert %d new messages: %w", len(rows), err)
+				}
+				return nil
+			})
 		if err != nil {
 			return res, err
 		}
-		if err := q.UpsertMessages(ctx, dbq.UpsertMessagesParams{Source: source, Rows: rows}); err != nil {
-			return res, fmt.Errorf("upsert %d messages: %w", len(msgs), err)
-		}
 		res.add("messages", len(msgs))
-		if err := resolveQuarantined(ctx, q, source, record.StreamMessages, msgs, func(m record.Message) string { return m.ID }); err != nil {
+		if err := resolveQuarantined(ctx, q, source, record.StreamMessages, msgs, messageID); err != nil {
 			return res, err
 		}
 	}
 	if atts := dedupe(b.Attachments, func(a record.Attachment) string { return a.ID }, nil); len(atts) > 0 {
-		rows, err := jsonRows(atts)
+		err := writeRows(ctx, opts, atts, func(a record.Attachment) string { return a.ID },
+			func(ctx context.Context, ids []string) ([]string, error) {
+				return q.KnownAttachments(ctx, dbq.KnownAttachmentsParams{Source: source, Ids: ids})
+			},
+			func(ctx context.Context, atts []record.Attachment) error {
+				rows, err := jsonRows(atts)
+				if err != nil {
+					return err
+				}
+				if err := q.UpsertAttachments(ctx, dbq.UpsertAttachmentsParams{Source: source, Rows: rows}); err != nil {
+					return fmt.Errorf("upsert %d attachments: %w", len(atts), err)
+				}
+				return nil
+			},
+			func(ctx context.Context, atts []record.Attachment) error {
+				rows := mapRows(atts, func(a record.Attachment) dbq.InsertAttachmentsParams { return copyAttachment(source, a) })
+				if _, err := q.InsertAttachments(ctx, rows); err != nil {
+					return fmt.Errorf("insert %d new attachments: %w", len(rows), err)
+				}
+				return nil
+			})
 		if err != nil {
 			return res, err
-		}
-		if err := q.UpsertAttachments(ctx, dbq.UpsertAttachmentsParams{Source: source, Rows: rows}); err != nil {
-			return res, fmt.Errorf("upsert %d attachments: %w", len(atts), err)
 		}
 		res.add("attachments", len(atts))
 	}
@@ -215,6 +334,54 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch) 
 	}
 	return res, nil
 }
+
+// writeRows writes items, sorted by key: those the mirror holds (known lists
+// them) with upsert, the others with insert, or all with upsert when
+// opts.UpsertOnly.
+func writeRows[T any](ctx context.Context, opts WriteOptions, items []T, key func(T) string,
+	known func(ctx context.Context, ids []string) ([]string, error),
+	upsert, insert func(ctx context.Context, items []T) error,
+) error {
+	if opts.UpsertOnly {
+		return upsert(ctx, items)
+	}
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = key(it)
+	}
+	held, err := known(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("look up %T rows already mirrored: %w", items, err)
+	}
+	if len(held) > 0 {
+		isHeld := make(map[string]bool, len(held))
+		for _, id := range held {
+			isHeld[id] = true
+		}
+		if err := upsert(ctx, keep(items, func(it T) bool { return isHeld[key(it)] })); err != nil {
+			return err
+		}
+		items = keep(items, func(it T) bool { return !isHeld[key(it)] })
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	return insert(ctx, items)
+}
+
+// mapRows converts records to the rows of a COPY.
+func mapRows[T, R any](items []T, row func(T) R) []R {
+	out := make([]R, len(items))
+	for i, it := range items {
+		out[i] = row(it)
+	}
+	return out
+}
+
+func not[T any](pred func(T) bool) func(T) bool { return func(v T) bool { return !pred(v) } }
+
+func conversationID(c record.Conversation) string { return c.ID }
+func messageID(m record.Message) string           { return m.ID }
 
 // resolveQuarantined takes records that have now landed out of quarantine.
 func resolveQuarantined[T any](ctx context.Context, q *dbq.Queries, source, stream string, items []T, id func(T) string) error {

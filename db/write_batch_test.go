@@ -28,7 +28,7 @@ func TestWriteBatch(t *testing.T) {
 		var res db.WriteResult
 		require.NoError(t, pgx.BeginFunc(context.Background(), pool, func(tx pgx.Tx) error {
 			var err error
-			res, err = db.WriteBatch(context.Background(), tx, "src", b)
+			res, err = db.WriteBatch(context.Background(), tx, "src", b, db.WriteOptions{})
 			return err
 		}))
 		return res

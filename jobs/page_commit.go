@@ -23,6 +23,10 @@ type pageCommit[T river.JobArgs] struct {
 	ref   jobRef
 	batch *record.Batch
 	stats *fetcher.RequestStats
+	// upsertOnly writes the rows without COPY (see db.WriteOptions): set
+	// for the retry of a transaction whose COPY met a row inserted
+	// concurrently.
+	upsertOnly bool
 	// keepJob leaves the job running after this commit: it goes on with
 	// more work (the next page) and completes with a later commit.
 	keepJob bool
@@ -37,7 +41,8 @@ const commitAttempts = 4
 
 // commitPage writes c in one transaction. If it fails, nothing of it stays:
 // the job runs again and fetches the page again. A transaction that lost a
-// deadlock is simply run again at once; nothing was written.
+// deadlock, or whose COPY of new rows met a concurrent insert, is simply run
+// again at once (the second with upserts only); nothing was written.
 func commitPage[T river.JobArgs](ctx context.Context, d *Deps, c pageCommit[T]) (db.WriteResult, error) {
 	var users []record.User
 	if c.batch != nil {
@@ -57,7 +62,15 @@ func commitPage[T river.JobArgs](ctx context.Context, d *Deps, c pageCommit[T]) 
 				d.Observer.AddRows(c.ref.source, written.Tables)
 			}
 		}
-		if err == nil || attempt >= commitAttempts || !isTransient(err) {
+		if err == nil || attempt >= commitAttempts {
+			return written, err
+		}
+		if db.IsInsertRace(err) && !c.upsertOnly {
+			d.Logger.Debug().Err(err).Str("source", c.ref.source).Msg("a row inserted as new was inserted concurrently; writing the page with upserts")
+			c.upsertOnly = true
+			continue
+		}
+		if !isTransient(err) {
 			return written, err
 		}
 		d.Logger.Debug().Err(err).Str("source", c.ref.source).Int("attempt", attempt).Msg("page transaction conflicted; retrying")
@@ -76,7 +89,7 @@ func commitPageOnce[T river.JobArgs](ctx context.Context, d *Deps, c pageCommit[
 	err := pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
 		var err error
 		if c.batch != nil {
-			if written, err = db.WriteBatch(ctx, tx, c.ref.source, c.batch); err != nil {
+			if written, err = db.WriteBatch(ctx, tx, c.ref.source, c.batch, db.WriteOptions{UpsertOnly: c.upsertOnly}); err != nil {
 				return err
 			}
 		}

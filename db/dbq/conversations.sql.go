@@ -127,6 +127,54 @@ func (q *Queries) ConversationsNotListedSince(ctx context.Context, arg Conversat
 	return items, nil
 }
 
+const existingConversations = `-- name: ExistingConversations :many
+SELECT i.id::text AS id FROM unnest($1::text[]) AS i(id)
+WHERE EXISTS (SELECT 1 FROM conversations t WHERE t.source = $2 AND t.id = i.id OFFSET 0)
+`
+
+type ExistingConversationsParams struct {
+	Ids    []string
+	Source string
+}
+
+// Which of the given conversations the mirror holds, deleted or not: the
+// others are new and are inserted with COPY. One index probe per id, as
+// KnownMessages.
+func (q *Queries) ExistingConversations(ctx context.Context, arg ExistingConversationsParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, existingConversations, arg.Ids, arg.Source)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+type InsertConversationsParams struct {
+	Source       string
+	ID           string
+	DisplayID    *string
+	Title        *string
+	Description  *string
+	Status       *string
+	NativeStatus *string
+	Priority     *string
+	Channel      *string
+	CreatedAt    *time.Time
+	ModifiedAt   *time.Time
+	Raw          []byte
+}
+
 const markConversationsDeleted = `-- name: MarkConversationsDeleted :exec
 WITH conv AS (
     UPDATE conversations AS c SET deleted_at = COALESCE(c.deleted_at, now()), messages_synced_for = NULL

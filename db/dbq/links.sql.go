@@ -9,6 +9,20 @@ import (
 	"context"
 )
 
+type InsertParticipantsParams struct {
+	Source         string
+	ConversationID string
+	UserID         string
+	Role           string
+}
+
+type InsertTagsParams struct {
+	Source         string
+	ConversationID string
+	Tag            string
+	Value          *string
+}
+
 const replaceCRMScenarioLinks = `-- name: ReplaceCRMScenarioLinks :exec
 WITH upserted AS (
     INSERT INTO crm_scenario_links AS t (

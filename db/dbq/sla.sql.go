@@ -7,7 +7,33 @@ package dbq
 
 import (
 	"context"
+	"time"
 )
+
+type InsertSLAMetricsParams struct {
+	Source             string
+	ConversationID     string
+	Metric             string
+	Status             *string
+	Stage              *string
+	TargetTime         *time.Time
+	WarningTargetTime  *time.Time
+	BreachedAt         *time.Time
+	CompletedAt        *time.Time
+	CompletedInMinutes *int32
+	InPolicy           *bool
+	Raw                []byte
+}
+
+type InsertSLASummariesParams struct {
+	Source                string
+	ConversationID        string
+	Stage                 *string
+	TargetTime            *time.Time
+	ClosestToBreachMetric *string
+	SlaName               *string
+	Raw                   []byte
+}
 
 const replaceSLAMetrics = `-- name: ReplaceSLAMetrics :exec
 WITH upserted AS (

@@ -113,3 +113,22 @@ WHERE source = @source AND deleted_at IS NULL
   AND listed_at < @listed_before::timestamptz
 ORDER BY id
 LIMIT @max_rows;
+
+-- name: ExistingConversations :many
+-- Which of the given conversations the mirror holds, deleted or not: the
+-- others are new and are inserted with COPY. One index probe per id, as
+-- KnownMessages.
+SELECT i.id::text AS id FROM unnest(@ids::text[]) AS i(id)
+WHERE EXISTS (SELECT 1 FROM conversations t WHERE t.source = @source AND t.id = i.id OFFSET 0);
+
+-- name: InsertConversations :copyfrom
+-- Inserts conversations the mirror does not hold yet (see ExistingConversations);
+-- a concurrent insert of the same one fails the transaction, which is then
+-- written again with UpsertConversations.
+INSERT INTO conversations (
+    source, id, display_id, title, description, status, native_status, priority,
+    channel, created_at, modified_at, raw
+) VALUES (
+    @source, @id, @display_id, @title, @description, @status, @native_status, @priority,
+    @channel, @created_at, @modified_at, @raw
+);

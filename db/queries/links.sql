@@ -87,3 +87,14 @@ WHERE l.source = @source::text
       SELECT 1 FROM jsonb_to_recordset(@rows::jsonb) AS i(conversation_id text, scenario_id text)
       WHERE i.conversation_id = l.conversation_id AND i.scenario_id = l.scenario_id
   );
+
+-- name: InsertParticipants :copyfrom
+-- Inserts the participants of conversations that are new in this transaction
+-- (so have no links to replace).
+INSERT INTO conversation_participants (source, conversation_id, user_id, role)
+VALUES (@source, @conversation_id, @user_id, @role);
+
+-- name: InsertTags :copyfrom
+-- Inserts the tags of conversations that are new in this transaction.
+INSERT INTO conversation_tags (source, conversation_id, tag, value)
+VALUES (@source, @conversation_id, @tag, @value);

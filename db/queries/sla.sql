@@ -69,3 +69,18 @@ WHERE m.source = @source::text
         completed_in_minutes integer, in_policy boolean, raw jsonb
     ) WHERE i.conversation_id = m.conversation_id AND i.metric = m.metric
   );
+
+-- name: InsertSLASummaries :copyfrom
+-- Inserts the SLA summaries of conversations that are new in this transaction.
+INSERT INTO sla_summaries (source, conversation_id, stage, target_time, closest_to_breach_metric, sla_name, raw)
+VALUES (@source, @conversation_id, @stage, @target_time, @closest_to_breach_metric, @sla_name, @raw);
+
+-- name: InsertSLAMetrics :copyfrom
+-- Inserts the SLA metrics of conversations that are new in this transaction.
+INSERT INTO sla_metrics (
+    source, conversation_id, metric, status, stage, target_time, warning_target_time,
+    breached_at, completed_at, completed_in_minutes, in_policy, raw
+) VALUES (
+    @source, @conversation_id, @metric, @status, @stage, @target_time, @warning_target_time,
+    @breached_at, @completed_at, @completed_in_minutes, @in_policy, @raw
+);
