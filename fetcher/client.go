@@ -185,11 +185,17 @@ func (c *Client) Do(ctx context.Context, req Request) ([]byte, error) {
 // GetJSON sends req and decodes a 2xx answer into out. It returns the raw body
 // too, so that callers can keep the vendor's records verbatim.
 func (c *Client) GetJSON(ctx context.Context, req Request, out any) ([]byte, error) {
+	return c.GetDecoded(ctx, req, func(body []byte) error { return json.Unmarshal(body, out) })
+}
+
+// GetDecoded sends req and hands a 2xx answer to decode, for callers with
+// their own decoder. A decode error is retryable, as with GetJSON.
+func (c *Client) GetDecoded(ctx context.Context, req Request, decode func(body []byte) error) ([]byte, error) {
 	body, err := c.Do(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal(body, out); err != nil {
+	if err := decode(body); err != nil {
 		// A 2xx that is not our JSON (an HTML error page from a proxy, a
 		// truncated body) is most often a passing fault upstream.
 		return nil, &RetryableError{Endpoint: req.endpoint(), Status: http.StatusOK,

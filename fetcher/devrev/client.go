@@ -76,13 +76,26 @@ func (c *Client) ListConversations(ctx context.Context, q fetcher.ConversationQu
 	if !q.ModifiedSince.IsZero() {
 		query.Set("modified_date.after", q.ModifiedSince.UTC().Format(time.RFC3339Nano))
 	}
+	var page *fetcher.ConversationPage
+	_, err := c.http.GetDecoded(ctx, fetcher.Request{Path: "/conversations.list", Query: query}, func(body []byte) (err error) {
+		page, err = parseConversationsPage(body)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+// parseConversationsPage decodes a conversations.list answer.
+func parseConversationsPage(body []byte) (*fetcher.ConversationPage, error) {
 	var resp conversationsListResponse
-	if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: "/conversations.list", Query: query}, &resp); err != nil {
+	if err := unmarshal(body, &resp); err != nil {
 		return nil, err
 	}
 	page := &fetcher.ConversationPage{NextCursor: resp.NextCursor}
 	for _, raw := range resp.Conversations {
-		addConversation(raw, page)
+		addConversation(json.RawMessage(raw), page)
 	}
 	return page, nil
 }
@@ -91,11 +104,11 @@ func (c *Client) ListConversations(ctx context.Context, q fetcher.ConversationQu
 // conversation that is gone is a not-found error.
 func (c *Client) GetConversation(ctx context.Context, id string) (*fetcher.ConversationPage, error) {
 	var resp conversationsGetResponse
-	if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: "/conversations.get", Query: url.Values{"id": {id}}}, &resp); err != nil {
+	if err := c.getJSON(ctx, fetcher.Request{Path: "/conversations.get", Query: url.Values{"id": {id}}}, &resp); err != nil {
 		return nil, err
 	}
 	page := &fetcher.ConversationPage{}
-	addConversation(resp.Conversation, page)
+	addConversation(json.RawMessage(resp.Conversation), page)
 	return page, nil
 }
 
@@ -109,13 +122,26 @@ func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fet
 	if q.Cursor != "" {
 		query.Set("cursor", q.Cursor)
 	}
+	var page *fetcher.MessagePage
+	_, err := c.http.GetDecoded(ctx, fetcher.Request{Path: "/timeline-entries.list", Query: query}, func(body []byte) (err error) {
+		page, err = parseTimelinePage(conversationID, body)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+// parseTimelinePage decodes a timeline-entries.list answer.
+func parseTimelinePage(conversationID string, body []byte) (*fetcher.MessagePage, error) {
 	var resp timelineEntriesListResponse
-	if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: "/timeline-entries.list", Query: query}, &resp); err != nil {
+	if err := unmarshal(body, &resp); err != nil {
 		return nil, err
 	}
 	page := &fetcher.MessagePage{NextCursor: resp.NextCursor}
 	for _, raw := range resp.TimelineEntries {
-		addEntry(conversationID, raw, &page.Batch)
+		addEntry(conversationID, json.RawMessage(raw), &page.Batch)
 	}
 	return page, nil
 }
@@ -124,13 +150,13 @@ func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fet
 // conversations' channels).
 func (c *Client) GetChat(ctx context.Context, chatID string) (*record.Batch, error) {
 	var resp chatsGetResponse
-	if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: "/chats.get", Query: url.Values{"id": {chatID}}}, &resp); err != nil {
+	if err := c.getJSON(ctx, fetcher.Request{Path: "/chats.get", Query: url.Values{"id": {chatID}}}, &resp); err != nil {
 		return nil, err
 	}
-	b, err := normalizeChat(resp.Chat)
+	b, err := normalizeChat(json.RawMessage(resp.Chat))
 	if err != nil {
 		b = &record.Batch{}
-		fetcher.Quarantine(b, record.StreamChats, "", resp.Chat, err)
+		fetcher.Quarantine(b, record.StreamChats, "", json.RawMessage(resp.Chat), err)
 	}
 	return b, nil
 }
@@ -138,15 +164,22 @@ func (c *Client) GetChat(ctx context.Context, chatID string) (*record.Batch, err
 // GetSLATracker returns a conversation's SLA from its tracker.
 func (c *Client) GetSLATracker(ctx context.Context, ref fetcher.SLATrackerRef) (*record.Batch, error) {
 	var resp slaTrackersGetResponse
-	if _, err := c.http.GetJSON(ctx, fetcher.Request{Path: "/sla-trackers.get", Query: url.Values{"id": {ref.TrackerID}}}, &resp); err != nil {
+	if err := c.getJSON(ctx, fetcher.Request{Path: "/sla-trackers.get", Query: url.Values{"id": {ref.TrackerID}}}, &resp); err != nil {
 		return nil, err
 	}
-	b, err := normalizeTracker(ref, resp.SLATracker)
+	b, err := normalizeTracker(ref, json.RawMessage(resp.SLATracker))
 	if err != nil {
 		b = &record.Batch{}
-		fetcher.Quarantine(b, record.StreamSLATrackers, ref.ConversationID, resp.SLATracker, err)
+		fetcher.Quarantine(b, record.StreamSLATrackers, ref.ConversationID, json.RawMessage(resp.SLATracker), err)
 	}
 	return b, nil
+}
+
+// getJSON sends req and decodes its answer into out with the lenient
+// decoder.
+func (c *Client) getJSON(ctx context.Context, req fetcher.Request, out any) error {
+	_, err := c.http.GetDecoded(ctx, req, func(body []byte) error { return unmarshal(body, out) })
+	return err
 }
 
 // retryAfter reads DevRev's wait after a 429: the Retry-After header, else

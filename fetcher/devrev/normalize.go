@@ -41,7 +41,7 @@ func addEntry(conversationID string, raw json.RawMessage, b *record.Batch) {
 // page. Its participants, tags and (when complete) SLA replace the mirror's.
 func normalizeConversation(raw json.RawMessage, page *fetcher.ConversationPage) error {
 	var c conversation
-	if err := json.Unmarshal(raw, &c); err != nil {
+	if err := unmarshal(raw, &c); err != nil {
 		return fmt.Errorf("decode conversation: %w", err)
 	}
 	if c.ID == "" {
@@ -159,7 +159,7 @@ func trackerRecords(conversationID string, t *slaTracker, summary *record.SLASum
 	metrics := make([]record.SLAMetric, 0, len(t.MetricTargetSummaries))
 	for _, raw := range t.MetricTargetSummaries {
 		var m metricTarget
-		if err := json.Unmarshal(raw, &m); err != nil {
+		if err := unmarshal(raw, &m); err != nil {
 			return nil, fmt.Errorf("decode SLA metric: %w", err)
 		}
 		name := m.MetricDefinition.Name
@@ -180,7 +180,7 @@ func trackerRecords(conversationID string, t *slaTracker, summary *record.SLASum
 			CompletedAt:        m.CompletedAt.Time,
 			CompletedInMinutes: m.CompletedIn.ptr(),
 			InPolicy:           m.InPolicy,
-			Raw:                raw,
+			Raw:                json.RawMessage(raw),
 		})
 	}
 	return metrics, nil
@@ -189,7 +189,7 @@ func trackerRecords(conversationID string, t *slaTracker, summary *record.SLASum
 // normalizeTracker turns a fetched SLA tracker into a complete SLA batch.
 func normalizeTracker(ref fetcher.SLATrackerRef, raw json.RawMessage) (*record.Batch, error) {
 	var t slaTracker
-	if err := json.Unmarshal(raw, &t); err != nil {
+	if err := unmarshal(raw, &t); err != nil {
 		return nil, fmt.Errorf("decode SLA tracker: %w", err)
 	}
 	summary := record.SLASummary{ConversationID: ref.ConversationID, Raw: raw}
@@ -213,7 +213,7 @@ func normalizeTracker(ref fetcher.SLATrackerRef, raw json.RawMessage) (*record.B
 // not messages and are skipped.
 func normalizeEntry(conversationID string, raw json.RawMessage, b *record.Batch) error {
 	var e timelineEntry
-	if err := json.Unmarshal(raw, &e); err != nil {
+	if err := unmarshal(raw, &e); err != nil {
 		return fmt.Errorf("decode timeline entry: %w", err)
 	}
 	if e.Type != "timeline_comment" {
@@ -260,7 +260,7 @@ func normalizeEntry(conversationID string, raw json.RawMessage, b *record.Batch)
 // normalizeChat turns a chat into records; its members are complete.
 func normalizeChat(raw json.RawMessage) (*record.Batch, error) {
 	var c chat
-	if err := json.Unmarshal(raw, &c); err != nil {
+	if err := unmarshal(raw, &c); err != nil {
 		return nil, fmt.Errorf("decode chat: %w", err)
 	}
 	if c.ID == "" {

@@ -172,6 +172,32 @@ func TestNormalizeEntry(t *testing.T) {
 		require.Equal(t, record.VisibilityPublic, b.Messages[0].Visibility, "unset visibility is external")
 	})
 
+	// The decoder keeps encoding/json's leniency (see lenientJSON): these
+	// payloads are odd but must land as encoding/json read them.
+	t.Run("LenientLikeEncodingJSON", func(t *testing.T) {
+		t.Parallel()
+		b, err := normalize(t, `{"TYPE":"timeline_comment","Id":"e5","body":"first","body":"last `+"\xff"+`",
+			"created_date":"2024-01-01T00:00:00Z","modified_date":null,"artifacts":[{"id":"a","file":{"size":"12.0"}}]}`)
+		require.NoError(t, err)
+		require.Len(t, b.Messages, 1)
+		require.Equal(t, "e5", b.Messages[0].ID, "names match case-insensitively")
+		require.Equal(t, "last \ufffd", *b.Messages[0].Body, "a duplicate name keeps its last value; invalid UTF-8 becomes U+FFFD")
+		require.True(t, b.Messages[0].ModifiedAt.IsZero())
+		require.Equal(t, int64(12), *b.Attachments[0].Size, "a numeric string is a number")
+	})
+
+	t.Run("BadTimestampQuarantines", func(t *testing.T) {
+		t.Parallel()
+		for _, raw := range []string{
+			`{"type":"timeline_comment","id":"e6","created_date":12}`,
+			`{"type":"timeline_comment","id":"e6","created_date":"yesterday"}`,
+			`{"type":"timeline_comment","id":"e6","created_date":"3024-01-01T00:00:00Z"}`,
+		} {
+			_, err := normalize(t, raw)
+			require.Error(t, err, raw)
+		}
+	})
+
 	t.Run("OtherEntryTypesAreNotMessages", func(t *testing.T) {
 		t.Parallel()
 		for _, raw := range []string{

@@ -1,36 +1,36 @@
 package devrev
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // The wire types carry only what syncer reads; everything else stays in the
 // raw JSON kept with each record.
 
 type conversationsListResponse struct {
-	Conversations []json.RawMessage `json:"conversations"`
-	NextCursor    string            `json:"next_cursor"`
+	Conversations []jsontext.Value `json:"conversations"`
+	NextCursor    string           `json:"next_cursor"`
 }
 
 type conversationsGetResponse struct {
-	Conversation json.RawMessage `json:"conversation"`
+	Conversation jsontext.Value `json:"conversation"`
 }
 
 type timelineEntriesListResponse struct {
-	TimelineEntries []json.RawMessage `json:"timeline_entries"`
-	NextCursor      string            `json:"next_cursor"`
+	TimelineEntries []jsontext.Value `json:"timeline_entries"`
+	NextCursor      string           `json:"next_cursor"`
 }
 
 type chatsGetResponse struct {
-	Chat json.RawMessage `json:"chat"`
+	Chat jsontext.Value `json:"chat"`
 }
 
 type slaTrackersGetResponse struct {
-	SLATracker json.RawMessage `json:"sla_tracker"`
+	SLATracker jsontext.Value `json:"sla_tracker"`
 }
 
 type conversation struct {
@@ -89,11 +89,11 @@ type slaSummary struct {
 }
 
 type slaTracker struct {
-	ID                    string            `json:"id"`
-	Stage                 string            `json:"stage"`
-	Status                string            `json:"status"`
-	SLA                   *slaRef           `json:"sla"`
-	MetricTargetSummaries []json.RawMessage `json:"metric_target_summaries"`
+	ID                    string           `json:"id"`
+	Stage                 string           `json:"stage"`
+	Status                string           `json:"status"`
+	SLA                   *slaRef          `json:"sla"`
+	MetricTargetSummaries []jsontext.Value `json:"metric_target_summaries"`
 }
 
 type slaRef struct {
@@ -153,16 +153,24 @@ type chat struct {
 // to 2200 is refused, because it would poison every query on the mirror.
 type Time struct{ time.Time }
 
-// UnmarshalJSON parses a DevRev timestamp.
-func (t *Time) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
+// UnmarshalJSONFrom parses a DevRev timestamp.
+func (t *Time) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return err
+	}
+	switch tok.Kind() {
+	case 'n':
 		t.Time = time.Time{}
 		return nil
+	case '"':
+		return t.parse(tok.String())
+	default:
+		return fmt.Errorf("timestamp %s: not a string", tok)
 	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("timestamp %s: not a string", b)
-	}
+}
+
+func (t *Time) parse(s string) error {
 	if s == "" {
 		t.Time = time.Time{}
 		return nil
@@ -182,14 +190,28 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 // as a numeric string.
 type flexInt int64
 
-func (n *flexInt) UnmarshalJSON(b []byte) error {
-	s := strings.Trim(string(b), `"`)
-	if s == "null" || s == "" {
+// UnmarshalJSONFrom reads a number, a numeric string or null.
+func (n *flexInt) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return err
+	}
+	var s string
+	switch tok.Kind() {
+	case 'n':
 		return nil
+	case '"':
+		if s = tok.String(); s == "" {
+			return nil
+		}
+	case '0':
+		s = tok.String()
+	default:
+		return fmt.Errorf("number %s: not a number", tok)
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
-		return fmt.Errorf("number %s: %w", b, err)
+		return fmt.Errorf("number %q: %w", s, err)
 	}
 	*n = flexInt(f)
 	return nil
@@ -207,27 +229,35 @@ func (n *flexInt) ptr() *int64 {
 // label or name (DevRev's enum-value), as newer API versions send.
 type flexLabel string
 
-func (l *flexLabel) UnmarshalJSON(b []byte) error {
-	var s string
-	if json.Unmarshal(b, &s) == nil {
-		*l = flexLabel(s)
-		return nil
+// UnmarshalJSONFrom reads the label; a value of any other shape is dropped
+// (raw keeps it).
+func (l *flexLabel) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return err
 	}
-	var obj struct {
-		Label string `json:"label"`
-		Name  string `json:"name"`
-		ID    any    `json:"id"`
-	}
-	if json.Unmarshal(b, &obj) == nil {
-		switch {
-		case obj.Label != "":
-			*l = flexLabel(obj.Label)
-		case obj.Name != "":
-			*l = flexLabel(obj.Name)
-		case obj.ID != nil:
-			*l = flexLabel(fmt.Sprint(obj.ID))
+	switch v.Kind() {
+	case '"':
+		var s string
+		if unmarshal(v, &s) == nil {
+			*l = flexLabel(s)
 		}
-		return nil
+	case '{':
+		var obj struct {
+			Label string `json:"label"`
+			Name  string `json:"name"`
+			ID    any    `json:"id"`
+		}
+		if unmarshal(v, &obj) == nil {
+			switch {
+			case obj.Label != "":
+				*l = flexLabel(obj.Label)
+			case obj.Name != "":
+				*l = flexLabel(obj.Name)
+			case obj.ID != nil:
+				*l = flexLabel(fmt.Sprint(obj.ID))
+			}
+		}
 	}
-	return nil // an unusable label is dropped; raw keeps it
+	return nil
 }
