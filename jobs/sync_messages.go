@@ -18,7 +18,7 @@ import (
 // messagesPerJob is how many conversations one messages job reads. Batching
 // is what makes a backfill fast: one job and one transaction carry the pages
 // of many conversations, instead of a job's fixed cost per conversation.
-const messagesPerJob = 25
+const messagesPerJob = 50
 
 // MessageTarget is one conversation whose messages a job reads, with its
 // place in the listing. The cursors travel in the args: each job queues the

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -48,7 +49,21 @@ func (e usageError) Unwrap() error { return e.err }
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	setGCPercent(os.LookupEnv)
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv))
+}
+
+// defaultGCPercent is syncer's GOGC unless the environment sets one. Its
+// live heap is small (tens of MB) while decoding pages allocates fast, so Go's
+// default of 100 collects several times a second during a backfill; 400 cuts
+// syncer's CPU there by about a quarter (syncerbench) and keeps the peak RSS
+// under 100 MB. GOMEMLIMIT still applies when set.
+const defaultGCPercent = 400
+
+func setGCPercent(lookup func(string) (string, bool)) {
+	if _, ok := lookup("GOGC"); !ok {
+		debug.SetGCPercent(defaultGCPercent)
+	}
 }
 
 // env is what a command sees of the outside world.
