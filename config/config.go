@@ -37,6 +37,10 @@ type Config struct {
 	// SweepInterval is how often the daemon sweeps for deletes. Defaults to
 	// 30 minutes.
 	SweepInterval time.Duration
+	// OpenRecheckInterval is how often incremental passes (the daemon's and
+	// `sync`'s) re-read the messages of open conversations, in case a new
+	// comment did not bump its conversation. Defaults to 15 minutes.
+	OpenRecheckInterval time.Duration
 	// Workers is the number of jobs run at once per process. Defaults to 16.
 	Workers int
 	// HTTPAddr is where the daemon serves /healthz. Defaults to ":8080".
@@ -74,6 +78,7 @@ type file struct {
 	DatabaseURL   string   `yaml:"database_url"`
 	PassInterval  string   `yaml:"interval"`
 	SweepInterval string   `yaml:"sweep_interval"`
+	OpenRecheck   string   `yaml:"open_recheck_interval"`
 	Overlap       string   `yaml:"overlap"`
 	Workers       int      `yaml:"workers"`
 	HTTPAddr      string   `yaml:"http_addr"`
@@ -141,6 +146,9 @@ func Load(flags Flags, lookup LookupFunc) (*Config, error) {
 		return nil, err
 	}
 	if cfg.SweepInterval, err = duration("sweep interval", 0, env("SYNCER_SWEEP_INTERVAL"), f.SweepInterval, 30*time.Minute); err != nil {
+		return nil, err
+	}
+	if cfg.OpenRecheckInterval, err = duration("open recheck interval", 0, env("SYNCER_OPEN_RECHECK_INTERVAL"), f.OpenRecheck, 15*time.Minute); err != nil {
 		return nil, err
 	}
 	cfg.Workers = flags.Workers

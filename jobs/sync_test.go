@@ -320,9 +320,29 @@ func TestIncremental(t *testing.T) {
 		require.NotEmpty(t, openID, "the workspace needs an open conversation")
 		b.ws.AddComment(openID, "a reply that leaves modified_date alone", "external")
 
-		// A one-off sync rechecks open conversations every time.
-		require.True(t, b.runPass(t, jobs.PassIncremental).OK())
+		// Within the recheck interval, the listing alone does not see it:
+		// the trade the interval makes (bounded staleness for a pass that
+		// costs one request).
+		require.True(t, b.runPassOpts(t, jobs.PassOptions{Kind: jobs.PassIncremental, RecheckOpenAfter: time.Hour}).OK())
+		diffs, err := devrevcheck.Compare(context.Background(), dbq.New(b.pool), testSource, b.ws.Snapshot())
+		require.NoError(t, err)
+		require.NotEmpty(t, diffs, "the comment waits for the next recheck")
+
+		// A due recheck (`sync --recheck-open`, or the interval passed)
+		// re-reads open conversations and finds it.
+		require.True(t, b.runPassOpts(t, jobs.PassOptions{Kind: jobs.PassIncremental, RecheckOpenAfter: 0}).OK())
 		b.requireExact(t)
+	})
+
+	t.Run("AWholeBackfillCountsAsARecheckFromItsStart", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, setupOpts{})
+		require.True(t, b.runPass(t, jobs.PassBackfill).OK())
+		var recheckedAt, started time.Time
+		require.NoError(t, b.pool.QueryRow(context.Background(), `
+			SELECT s.open_rechecked_at, r.started_at FROM sync_state s, sync_runs r
+			WHERE s.stream = 'conversations' AND r.stream = 'conversations' AND r.kind = 'backfill'`).Scan(&recheckedAt, &started))
+		require.True(t, recheckedAt.Equal(started), "rechecked at %s, pass started at %s", recheckedAt, started)
 	})
 }
 

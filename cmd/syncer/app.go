@@ -92,7 +92,8 @@ func openApp(ctx context.Context, e env, flags config.Flags, needSources bool) (
 		return nil, usageError{err}
 	}
 	a.pacers = pacers
-	a.deps = &jobs.Deps{Pool: pool, Sources: sources, Logger: log, Overlap: cfg.Overlap, SweepInterval: cfg.SweepInterval, Observer: a.metrics}
+	a.deps = &jobs.Deps{Pool: pool, Sources: sources, Logger: log, Overlap: cfg.Overlap, SweepInterval: cfg.SweepInterval,
+		OpenRecheckInterval: cfg.OpenRecheckInterval, Observer: a.metrics}
 	return a, nil
 }
 

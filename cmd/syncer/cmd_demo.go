@@ -100,13 +100,13 @@ func cmdDemo(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	fmt.Fprintln(e.stderr, "\n== backfill: the whole history")
-	if err := runPasses(ctx, a, jobs.PassBackfill, time.Time{}, []string{demoSource}); err != nil {
+	if err := runPasses(ctx, a, jobs.PassOptions{Kind: jobs.PassBackfill}, []string{demoSource}); err != nil {
 		return err
 	}
 
 	changes := changeWorkspace(ws)
 	fmt.Fprintf(e.stderr, "\n== %s at the source; incremental sync\n", changes)
-	if err := runPasses(ctx, a, jobs.PassIncremental, time.Time{}, []string{demoSource}); err != nil {
+	if err := runPasses(ctx, a, jobs.PassOptions{Kind: jobs.PassIncremental}, []string{demoSource}); err != nil {
 		return err
 	}
 

@@ -27,11 +27,12 @@ func cmdPass(ctx context.Context, e env, name string, args []string) error {
 	fs := newFlagSet(name, e, &flags)
 	fs.Var(&sources, "source", "source to sync (repeatable; default: every configured source)")
 	var sinceFlag *string
-	var sweep *bool
+	var sweep, recheckOpen *bool
 	if name == "backfill" {
 		sinceFlag = fs.String("since", "", "only conversations modified since TIME (RFC 3339 or YYYY-MM-DD)")
 	} else {
 		sweep = fs.Bool("sweep", false, "list everything and mark conversations deleted at the source")
+		recheckOpen = fs.Bool("recheck-open", false, "re-read the messages of every open conversation now, not only\nwhen the last re-read is older than SYNCER_OPEN_RECHECK_INTERVAL")
 	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -69,12 +70,17 @@ func cmdPass(ctx context.Context, e env, name string, args []string) error {
 			return usageError{fmt.Errorf("unknown source %q (configured: %s)", s, strings.Join(a.cfg.SourceNames(), ", "))}
 		}
 	}
-	return runPasses(ctx, a, kind, since, selected)
+	recheckAfter := a.cfg.OpenRecheckInterval
+	if recheckOpen != nil && *recheckOpen {
+		recheckAfter = 0
+	}
+	return runPasses(ctx, a, jobs.PassOptions{Kind: kind, Since: since, RecheckOpenAfter: recheckAfter}, selected)
 }
 
 // runPasses starts (or resumes) a pass of each source, works every job of
 // those passes in this process, and reports how they ended.
-func runPasses(ctx context.Context, a *app, kind jobs.PassKind, since time.Time, sources []string) error {
+func runPasses(ctx context.Context, a *app, opts jobs.PassOptions, sources []string) error {
+	kind := opts.Kind
 	w, err := a.startWorkers(ctx, 0)
 	if err != nil {
 		return err
@@ -86,9 +92,6 @@ func runPasses(ctx context.Context, a *app, kind jobs.PassKind, since time.Time,
 	started := time.Now()
 	passes := make([]jobs.Pass, 0, len(sources))
 	for _, s := range sources {
-		// A one-off sync rechecks open conversations every time: it must leave
-		// the mirror exact.
-		opts := jobs.PassOptions{Kind: kind, Since: since}
 		pass, err := jobs.StartPass(ctx, a.deps, client, s, opts)
 		if err != nil {
 			return err

@@ -26,9 +26,10 @@ Usage:
   syncer run                         daemon: workers + periodic incremental passes; /healthz
   syncer backfill [--source NAME]... [--since TIME]
                                      full history to completion; re-running resumes
-  syncer sync [--source NAME]... [--sweep]
+  syncer sync [--source NAME]... [--sweep] [--recheck-open]
                                      one incremental pass to completion, then exit;
-                                     --sweep also marks conversations deleted at the source
+                                     --sweep also marks conversations deleted at the source;
+                                     --recheck-open re-reads open conversations' messages now
   syncer status [--json]             per source and stream: watermark, last run, rows, queue
   syncer demo                        mirror a simulated DevRev workspace (no setup needed)
   syncer canary --source NAME [--timeout 5m]
@@ -49,20 +50,29 @@ func (e usageError) Unwrap() error { return e.err }
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	setGCPercent(os.LookupEnv)
+	tuneGC(os.LookupEnv)
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv))
 }
 
-// defaultGCPercent is syncer's GOGC unless the environment sets one. Its
-// live heap is small (tens of MB) while decoding pages allocates fast, so Go's
-// default of 100 collects several times a second during a backfill; 400 cuts
-// syncer's CPU there by about a quarter (syncerbench) and keeps the peak RSS
-// under 100 MB. GOMEMLIMIT still applies when set.
-const defaultGCPercent = 400
+// Garbage collection defaults, each unless the environment sets its own
+// (GOGC, GOMEMLIMIT). syncer's live heap is small (tens of MB) while decoding
+// pages allocates fast, so Go's default GOGC of 100 collects several times a
+// second during a backfill: 400 cuts syncer's CPU there by about a quarter
+// (syncerbench). The soft memory limit keeps that headroom from growing the
+// process past about 200 MB when a pass holds more at once (a recheck of
+// thousands of open conversations, say): near it, Go collects more often
+// instead.
+const (
+	defaultGCPercent   = 400
+	defaultMemoryLimit = 160 << 20
+)
 
-func setGCPercent(lookup func(string) (string, bool)) {
+func tuneGC(lookup func(string) (string, bool)) {
 	if _, ok := lookup("GOGC"); !ok {
 		debug.SetGCPercent(defaultGCPercent)
+	}
+	if _, ok := lookup("GOMEMLIMIT"); !ok {
+		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
 }
 

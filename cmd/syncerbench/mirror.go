@@ -71,8 +71,10 @@ func (m *mirror) env(workers int) childEnv {
 // passSpec says how to run a pass: `syncer <Command>` in Processes
 // processes with Workers workers each (0: the default a user gets).
 type passSpec struct {
-	Label     string
-	Command   string
+	Label   string
+	Command string
+	// Args follow the command.
+	Args      []string
 	Processes int
 	Workers   int
 	// Join starts the second and later processes once the first has reached
@@ -167,7 +169,7 @@ func (b *bench) runPass(ctx context.Context, m *mirror, spec passSpec) (passResu
 			m.API.waitFirstRequest(ctx, firstDone)
 		}
 		label := fmt.Sprintf("%s-%s-%d", spec.Label, spec.Command, i+1)
-		c, err := b.syncer.start(ctx, label, m.env(spec.Workers), spec.Command)
+		c, err := b.syncer.start(ctx, label, m.env(spec.Workers), append([]string{spec.Command}, spec.Args...)...)
 		if err != nil {
 			errs = append(errs, err)
 			failed = spec.Processes // a process that could not start: nothing to measure

@@ -145,22 +145,23 @@ func writeCopy(w io.Writer, res *results) {
 }
 
 func writeIncremental(w io.Writer, r *incrementalResult) {
-	fmt.Fprintf(w, "\n== incremental: syncer sync over %d conversations (%d open: their messages are re-read on every pass, by design)\n",
+	fmt.Fprintf(w, "\n== incremental: syncer sync over %d conversations (%d open: their messages are re-read when the recheck is due)\n",
 		r.Conversations, r.OpenConversations)
 	fmt.Fprintf(w, "   changed: %d conversations got a comment (%.1f%%), %d of them a new title\n",
 		r.CommentsAdded, 100*float64(r.CommentsAdded)/float64(r.Conversations), r.ConversationsEdited)
 	tw := newTable(w)
-	fmt.Fprintln(tw, "  REQUESTS\tNOTHING CHANGED\t1% CHANGED")
+	fmt.Fprintln(tw, "  REQUESTS\tNOTHING CHANGED\t1% CHANGED\tRECHECK OF OPEN (--recheck-open)")
 	eps := maps.Clone(r.Unchanged.ByEndpoint)
 	maps.Copy(eps, r.Changed.ByEndpoint)
+	maps.Copy(eps, r.Recheck.ByEndpoint)
 	for _, ep := range slices.Sorted(maps.Keys(eps)) {
-		fmt.Fprintf(tw, "  %s\t%d\t%d\n", ep, r.Unchanged.ByEndpoint[ep], r.Changed.ByEndpoint[ep])
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\n", ep, r.Unchanged.ByEndpoint[ep], r.Changed.ByEndpoint[ep], r.Recheck.ByEndpoint[ep])
 	}
-	fmt.Fprintf(tw, "  total\t%d\t%d\n", r.Unchanged.Requests, r.Changed.Requests)
-	fmt.Fprintf(tw, "  wall time\t%.2f s\t%.2f s\n", r.Unchanged.Seconds, r.Changed.Seconds)
-	fmt.Fprintf(tw, "  first to last request\t%.2f s\t%.2f s\n", r.Unchanged.APISeconds, r.Changed.APISeconds)
-	fmt.Fprintf(tw, "  peak RSS\t%s\t%s\n", megabytes(r.Unchanged.PeakRSSBytes), megabytes(r.Changed.PeakRSSBytes))
-	fmt.Fprintf(tw, "  syncer CPU\t%.2f s\t%.2f s\n", r.Unchanged.CPU.Syncer, r.Changed.CPU.Syncer)
+	fmt.Fprintf(tw, "  total\t%d\t%d\t%d\n", r.Unchanged.Requests, r.Changed.Requests, r.Recheck.Requests)
+	fmt.Fprintf(tw, "  wall time\t%.2f s\t%.2f s\t%.2f s\n", r.Unchanged.Seconds, r.Changed.Seconds, r.Recheck.Seconds)
+	fmt.Fprintf(tw, "  first to last request\t%.2f s\t%.2f s\t%.2f s\n", r.Unchanged.APISeconds, r.Changed.APISeconds, r.Recheck.APISeconds)
+	fmt.Fprintf(tw, "  peak RSS\t%s\t%s\t%s\n", megabytes(r.Unchanged.PeakRSSBytes), megabytes(r.Changed.PeakRSSBytes), megabytes(r.Recheck.PeakRSSBytes))
+	fmt.Fprintf(tw, "  syncer CPU\t%.2f s\t%.2f s\t%.2f s\n", r.Unchanged.CPU.Syncer, r.Changed.CPU.Syncer, r.Recheck.CPU.Syncer)
 	_ = tw.Flush()
 	fmt.Fprintf(w, "  requests added by the changes: %d, %.2f per changed conversation; mirror %s\n",
 		r.Changed.Requests-r.Unchanged.Requests, r.ExtraRequestsPerChange, exactWord(r.Exact))

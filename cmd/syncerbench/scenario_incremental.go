@@ -9,14 +9,18 @@ import (
 
 // incrementalResult is the cost of `syncer sync` over the main backfill's
 // mirror: once with nothing changed, once after 1% of the conversations
-// changed.
+// changed, and once more as the periodic recheck of open conversations.
 type incrementalResult struct {
 	Conversations int `json:"conversations"`
-	// OpenConversations are not resolved or closed: `syncer sync` re-reads
-	// their messages on every pass by design, because DevRev does not promise
-	// that a new comment bumps its conversation's modified_date.
+	// OpenConversations are not resolved or closed: incremental passes
+	// re-read their messages every SYNCER_OPEN_RECHECK_INTERVAL, because
+	// DevRev does not promise that a new comment bumps its conversation's
+	// modified_date.
 	OpenConversations int64      `json:"open_conversations"`
 	Unchanged         passResult `json:"unchanged"`
+	// Recheck is `syncer sync --recheck-open` with nothing changed: what
+	// the pass costs when the recheck is due.
+	Recheck passResult `json:"recheck"`
 	// CommentsAdded conversations got a comment; ConversationsEdited of them
 	// also got a new title.
 	CommentsAdded       int        `json:"comments_added"`
@@ -59,6 +63,15 @@ func (b *bench) incrementalScenario(ctx context.Context, m *mirror) (*incrementa
 		res.ExtraRequestsPerChange = float64(res.Changed.Requests-res.Unchanged.Requests) / float64(res.CommentsAdded)
 	}
 	if err := b.checkExact(ctx, m, "incremental"); err != nil {
+		return res, err
+	}
+
+	b.progressf("incremental: syncer sync --recheck-open (the periodic re-read of open conversations)")
+	if res.Recheck, err = b.runPass(ctx, m, passSpec{Label: "incremental-recheck", Command: "sync", Args: []string{"--recheck-open"}, Processes: 1}); err != nil {
+		return res, err
+	}
+	b.progressf("incremental: %d requests in %.2fs", res.Recheck.Requests, res.Recheck.Seconds)
+	if err := b.checkExact(ctx, m, "incremental recheck"); err != nil {
 		return res, err
 	}
 	res.Exact = true

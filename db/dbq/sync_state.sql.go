@@ -137,7 +137,10 @@ SET watermark  = GREATEST(watermark, LEAST(
     pass_since = NULL,
     pass_max   = NULL,
     last_error = NULL,
-    open_rechecked_at = CASE WHEN pass_recheck_open OR pass_kind = 'backfill' THEN now() ELSE open_rechecked_at END,
+    -- Open conversations' messages were re-read by this pass (a recheck, or
+    -- a whole backfill) no earlier than its start.
+    open_rechecked_at = CASE WHEN pass_recheck_open OR (pass_kind = 'backfill' AND pass_since IS NULL)
+        THEN (SELECT r.started_at FROM sync_runs r WHERE r.id = sync_state.run_id) ELSE open_rechecked_at END,
     swept_at   = CASE WHEN pass_kind = 'sweep' THEN now() ELSE swept_at END,
     pass_recheck_open = false,
     updated_at = now()
