@@ -35,7 +35,21 @@ func TestLoad(t *testing.T) {
 		require.Equal(t, []Source{{Name: "devrev", Kind: KindDevRev, APIURL: "https://api.devrev.ai", Token: "tok"}}, cfg.Sources)
 		require.Equal(t, time.Minute, cfg.PassInterval)
 		require.Equal(t, 5*time.Minute, cfg.Overlap)
+		require.Equal(t, 15*time.Minute, cfg.OpenRecheckInterval)
 		require.Equal(t, 16, cfg.Workers)
+	})
+
+	t.Run("OpenRecheckIntervalFromEnvOrFile", func(t *testing.T) {
+		t.Parallel()
+		path := writeFile(t, "open_recheck_interval: 1h\n")
+		cfg, err := Load(Flags{ConfigPath: path}, envOf())
+		require.NoError(t, err)
+		require.Equal(t, time.Hour, cfg.OpenRecheckInterval)
+		cfg, err = Load(Flags{ConfigPath: path}, envOf("SYNCER_OPEN_RECHECK_INTERVAL", "2m"))
+		require.NoError(t, err)
+		require.Equal(t, 2*time.Minute, cfg.OpenRecheckInterval)
+		_, err = Load(Flags{}, envOf("SYNCER_OPEN_RECHECK_INTERVAL", "soon"))
+		require.ErrorContains(t, err, "open recheck interval")
 	})
 
 	t.Run("FlagsBeatEnvBeatFile", func(t *testing.T) {
