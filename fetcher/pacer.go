@@ -24,8 +24,11 @@ type Pacer struct {
 	inflight int
 	// peers is how many processes share the source's budget (at least 1):
 	// the server's count of what is left is theirs together.
-	peers   int
-	nowFunc func() time.Time
+	peers int
+	// answered is set by the first response: until then the budget is
+	// unknown, and requests go one at a time (see Wait).
+	answered bool
+	nowFunc  func() time.Time
 }
 
 // NewPacer returns a Pacer that knows nothing of the budget yet.
@@ -62,6 +65,23 @@ func (p *Pacer) Delay() time.Duration {
 func (p *Pacer) Reserve() time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return p.reserveLocked()
+}
+
+// tryReserve is Reserve, except while the first request is unanswered: the
+// budget is unknown then, and a process that joins a pass late would
+// otherwise open with a burst of every worker's requests into a window its
+// peers may have spent. It reports false without claiming a slot.
+func (p *Pacer) tryReserve() (time.Duration, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.answered && p.inflight > 0 {
+		return 0, false
+	}
+	return p.reserveLocked(), true
+}
+
+func (p *Pacer) reserveLocked() time.Duration {
 	now := p.nowFunc()
 	start := now
 	if p.blockedUntil.After(start) {
@@ -104,10 +124,24 @@ func (p *Pacer) Done() {
 	}
 }
 
+// probePoll is how often a request waiting for the first answer checks
+// again (see tryReserve): once, at start-up, for one round trip.
+const probePoll = 5 * time.Millisecond
+
 // Wait blocks until the next request may start, or ctx ends. On success the
 // caller must call Done once the request is answered.
 func (p *Pacer) Wait(ctx context.Context) error {
-	d := p.Reserve()
+	d, ok := p.tryReserve()
+	for !ok {
+		timer := time.NewTimer(probePoll)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return ctx.Err()
+		case <-timer.C:
+		}
+		d, ok = p.tryReserve()
+	}
 	if d <= 0 {
 		if err := ctx.Err(); err != nil {
 			p.Done()
@@ -137,16 +171,18 @@ func (p *Pacer) BlockUntil(t time.Time) {
 
 // Observe learns the budget from a response's rate-limit headers (any case of
 // X-Ratelimit-Remaining and X-Ratelimit-Reset, the latter in epoch seconds).
-// Responses without them leave the budget unknown.
+// Call it for every response: one without the headers leaves the budget
+// unknown, but lifts the one-at-a-time start (a vendor that sends none has
+// no budget to learn).
 func (p *Pacer) Observe(h http.Header) {
 	remaining, err1 := strconv.Atoi(h.Get("X-Ratelimit-Remaining"))
 	resetEpoch, err2 := strconv.ParseFloat(h.Get("X-Ratelimit-Reset"), 64)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.answered = true
 	if err1 != nil || err2 != nil {
 		return
 	}
-	reset := time.Unix(0, int64(resetEpoch*float64(time.Second)))
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.remaining = remaining
-	p.reset = reset
+	p.reset = time.Unix(0, int64(resetEpoch*float64(time.Second)))
 }

@@ -1,6 +1,7 @@
 package fetcher
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"testing"
@@ -33,6 +34,30 @@ func TestPacer(t *testing.T) {
 		p.Observe(headers(500, now.Add(time.Minute)))
 		for range 10 {
 			require.Zero(t, p.Reserve())
+		}
+	})
+
+	t.Run("FirstRequestGoesAloneUntilAnswered", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		for _, answer := range []string{"answered", "failed"} {
+			p := NewPacer()
+			require.NoError(t, p.Wait(ctx), "the first request starts at once")
+			second := make(chan error, 1)
+			go func() { second <- p.Wait(ctx) }()
+			select {
+			case err := <-second:
+				t.Fatalf("%s: a second request started before the first was answered (%v)", answer, err)
+			case <-time.After(50 * time.Millisecond):
+			}
+			if answer == "answered" {
+				p.Observe(http.Header{}) // even without rate-limit headers
+			} else {
+				p.Done() // no answer at all: the next request learns instead
+			}
+			require.NoError(t, <-second)
+			p.Observe(http.Header{})
+			require.NoError(t, p.Wait(ctx), "%s: once answered, requests overlap freely", answer)
 		}
 	})
 
