@@ -57,13 +57,14 @@ func main() {
 // Garbage collection defaults, each unless the environment sets its own
 // (GOGC, GOMEMLIMIT). syncer's live heap is small (tens of MB) while decoding
 // pages allocates fast, so Go's default GOGC of 100 collects several times a
-// second during a backfill: 400 cuts syncer's CPU there by about a quarter
-// (syncerbench). The soft memory limit keeps that headroom from growing the
-// process past about 200 MB when a pass holds more at once (a recheck of
-// thousands of open conversations, say): near it, Go collects more often
-// instead.
+// second during a backfill. 200 halves that work for a peak RSS that stays
+// near 60 MB and flat with history (syncerbench; 400 saved a little more CPU
+// but let the peak wander between 70 and 95 MB). The soft memory limit keeps
+// the headroom from growing the process past about 200 MB when a pass holds
+// more at once (a recheck of thousands of open conversations, say): near it,
+// Go collects more often instead.
 const (
-	defaultGCPercent   = 400
+	defaultGCPercent   = 200
 	defaultMemoryLimit = 160 << 20
 )
 
