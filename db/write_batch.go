@@ -150,38 +150,36 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch, 
 		return written[conversationID]
 	}
 
-	isFresh := func(conversationID string) bool { return fresh[conversationID] }
 	if owners := filterOwners(b.ParticipantsOf, linkable); len(owners) > 0 {
 		participants := dedupe(keep(b.Participants, func(p record.Participant) bool { return linkable(p.ConversationID) }),
 			func(p record.Participant) string { return p.ConversationID + "\x00" + p.UserID + "\x00" + p.Role }, nil)
 		tags := dedupe(keep(b.Tags, func(t record.Tag) bool { return linkable(t.ConversationID) }),
 			func(t record.Tag) string { return t.ConversationID + "\x00" + t.Tag }, nil)
-		if replaced := keep(owners, not(isFresh)); len(replaced) > 0 {
-			rows, err := jsonRows(keep(participants, func(p record.Participant) bool { return !fresh[p.ConversationID] }))
-			if err != nil {
-				return res, err
-			}
-			if err := q.ReplaceParticipants(ctx, dbq.ReplaceParticipantsParams{Source: source, Rows: rows, ConversationIds: replaced}); err != nil {
-				return res, fmt.Errorf("replace participants of %d conversations: %w", len(replaced), err)
-			}
-			if rows, err = jsonRows(keep(tags, func(t record.Tag) bool { return !fresh[t.ConversationID] })); err != nil {
-				return res, err
-			}
-			if err := q.ReplaceTags(ctx, dbq.ReplaceTagsParams{Source: source, Rows: rows, ConversationIds: replaced}); err != nil {
-				return res, fmt.Errorf("replace tags of %d conversations: %w", len(replaced), err)
-			}
+		err := writeLinks(ctx, linkTable[record.Participant, dbq.InsertParticipantsParams]{
+			name:  "participants",
+			owner: func(p record.Participant) string { return p.ConversationID },
+			replace: func(ctx context.Context, rows []byte, owners []string) error {
+				return q.ReplaceParticipants(ctx, dbq.ReplaceParticipantsParams{Source: source, Rows: rows, ConversationIds: owners})
+			},
+			row: func(p record.Participant) (dbq.InsertParticipantsParams, error) {
+				return copyParticipant(source, p), nil
+			},
+			insert: q.InsertParticipants,
+		}, participants, owners, fresh)
+		if err != nil {
+			return res, err
 		}
-		if rows := mapRows(keep(participants, func(p record.Participant) bool { return fresh[p.ConversationID] }),
-			func(p record.Participant) dbq.InsertParticipantsParams { return copyParticipant(source, p) }); len(rows) > 0 {
-			if _, err := q.InsertParticipants(ctx, rows); err != nil {
-				return res, fmt.Errorf("insert participants of new conversations: %w", err)
-			}
-		}
-		if rows := mapRows(keep(tags, func(t record.Tag) bool { return fresh[t.ConversationID] }),
-			func(t record.Tag) dbq.InsertTagsParams { return copyTag(source, t) }); len(rows) > 0 {
-			if _, err := q.InsertTags(ctx, rows); err != nil {
-				return res, fmt.Errorf("insert tags of new conversations: %w", err)
-			}
+		err = writeLinks(ctx, linkTable[record.Tag, dbq.InsertTagsParams]{
+			name:  "tags",
+			owner: func(t record.Tag) string { return t.ConversationID },
+			replace: func(ctx context.Context, rows []byte, owners []string) error {
+				return q.ReplaceTags(ctx, dbq.ReplaceTagsParams{Source: source, Rows: rows, ConversationIds: owners})
+			},
+			row:    func(t record.Tag) (dbq.InsertTagsParams, error) { return copyTag(source, t), nil },
+			insert: q.InsertTags,
+		}, tags, owners, fresh)
+		if err != nil {
+			return res, err
 		}
 		res.add("conversation_participants", len(participants))
 		res.add("conversation_tags", len(tags))
@@ -192,39 +190,31 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch, 
 			func(s record.SLASummary) string { return s.ConversationID }, nil)
 		metrics := dedupe(keep(b.SLAMetrics, func(m record.SLAMetric) bool { return linkable(m.ConversationID) }),
 			func(m record.SLAMetric) string { return m.ConversationID + "\x00" + m.Metric }, nil)
-		if replaced := keep(owners, not(isFresh)); len(replaced) > 0 {
-			rows, err := jsonRows(keep(summaries, func(s record.SLASummary) bool { return !fresh[s.ConversationID] }))
-			if err != nil {
-				return res, err
-			}
-			if err := q.ReplaceSLASummaries(ctx, dbq.ReplaceSLASummariesParams{Source: source, Rows: rows, ConversationIds: replaced}); err != nil {
-				return res, fmt.Errorf("replace SLA summaries of %d conversations: %w", len(replaced), err)
-			}
-			if rows, err = jsonRows(keep(metrics, func(m record.SLAMetric) bool { return !fresh[m.ConversationID] })); err != nil {
-				return res, err
-			}
-			if err := q.ReplaceSLAMetrics(ctx, dbq.ReplaceSLAMetricsParams{Source: source, Rows: rows, ConversationIds: replaced}); err != nil {
-				return res, fmt.Errorf("replace SLA metrics of %d conversations: %w", len(replaced), err)
-			}
+		err := writeLinks(ctx, linkTable[record.SLASummary, dbq.InsertSLASummariesParams]{
+			name:  "SLA summaries",
+			owner: func(s record.SLASummary) string { return s.ConversationID },
+			replace: func(ctx context.Context, rows []byte, owners []string) error {
+				return q.ReplaceSLASummaries(ctx, dbq.ReplaceSLASummariesParams{Source: source, Rows: rows, ConversationIds: owners})
+			},
+			row: func(s record.SLASummary) (dbq.InsertSLASummariesParams, error) {
+				return copySLASummary(source, s), nil
+			},
+			insert: q.InsertSLASummaries,
+		}, summaries, owners, fresh)
+		if err != nil {
+			return res, err
 		}
-		if rows := mapRows(keep(summaries, func(s record.SLASummary) bool { return fresh[s.ConversationID] }),
-			func(s record.SLASummary) dbq.InsertSLASummariesParams { return copySLASummary(source, s) }); len(rows) > 0 {
-			if _, err := q.InsertSLASummaries(ctx, rows); err != nil {
-				return res, fmt.Errorf("insert SLA summaries of new conversations: %w", err)
-			}
-		}
-		var rows []dbq.InsertSLAMetricsParams
-		for _, m := range keep(metrics, func(m record.SLAMetric) bool { return fresh[m.ConversationID] }) {
-			row, err := copySLAMetric(source, m)
-			if err != nil {
-				return res, err
-			}
-			rows = append(rows, row)
-		}
-		if len(rows) > 0 {
-			if _, err := q.InsertSLAMetrics(ctx, rows); err != nil {
-				return res, fmt.Errorf("insert SLA metrics of new conversations: %w", err)
-			}
+		err = writeLinks(ctx, linkTable[record.SLAMetric, dbq.InsertSLAMetricsParams]{
+			name:  "SLA metrics",
+			owner: func(m record.SLAMetric) string { return m.ConversationID },
+			replace: func(ctx context.Context, rows []byte, owners []string) error {
+				return q.ReplaceSLAMetrics(ctx, dbq.ReplaceSLAMetricsParams{Source: source, Rows: rows, ConversationIds: owners})
+			},
+			row:    func(m record.SLAMetric) (dbq.InsertSLAMetricsParams, error) { return copySLAMetric(source, m) },
+			insert: q.InsertSLAMetrics,
+		}, metrics, owners, fresh)
+		if err != nil {
+			return res, err
 		}
 		res.add("sla_summaries", len(summaries))
 		res.add("sla_metrics", len(metrics))
@@ -378,7 +368,48 @@ func mapRows[T, R any](items []T, row func(T) R) []R {
 	return out
 }
 
-func not[T any](pred func(T) bool) func(T) bool { return func(v T) bool { return !pred(v) } }
+// linkTable is how one link table (participants, tags, SLA summaries or
+// metrics of conversations) is written; see writeLinks.
+type linkTable[T, R any] struct {
+	name    string // in errors
+	owner   func(T) string
+	replace func(ctx context.Context, rows []byte, owners []string) error
+	row     func(T) (R, error)
+	insert  func(ctx context.Context, rows []R) (int64, error)
+}
+
+// writeLinks writes the complete link set of owners. Conversations this
+// batch inserted (fresh) have no links yet: theirs are COPYed. The others
+// have theirs replaced: upserted, and those missing from links soft-deleted.
+func writeLinks[T, R any](ctx context.Context, t linkTable[T, R], links []T, owners []string, fresh map[string]bool) error {
+	if replaced := keep(owners, func(id string) bool { return !fresh[id] }); len(replaced) > 0 {
+		rows, err := jsonRows(keep(links, func(l T) bool { return !fresh[t.owner(l)] }))
+		if err != nil {
+			return err
+		}
+		if err := t.replace(ctx, rows, replaced); err != nil {
+			return fmt.Errorf("replace %s of %d conversations: %w", t.name, len(replaced), err)
+		}
+	}
+	var rows []R
+	for _, l := range links {
+		if !fresh[t.owner(l)] {
+			continue
+		}
+		row, err := t.row(l)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, row)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if _, err := t.insert(ctx, rows); err != nil {
+		return fmt.Errorf("insert %s of new conversations: %w", t.name, err)
+	}
+	return nil
+}
 
 func conversationID(c record.Conversation) string { return c.ID }
 func messageID(m record.Message) string           { return m.ID }

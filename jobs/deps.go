@@ -23,9 +23,10 @@ type Deps struct {
 	// catch records whose modification time was assigned late. Defaults to
 	// 5 minutes.
 	Overlap time.Duration
-	// OpenRecheckInterval is how often the daemon re-reads the messages of
-	// open conversations (see PassOptions.RecheckOpenAfter). Defaults to
-	// 15 minutes.
+	// OpenRecheckInterval is how often the daemon's incremental passes
+	// re-read the messages of open conversations (see
+	// PassOptions.RecheckOpenAfter; `sync` passes its own). Defaults to 15
+	// minutes.
 	OpenRecheckInterval time.Duration
 	// SweepInterval is how often the daemon's pass is a sweep, which
 	// detects conversations deleted at the source. Defaults to 30 minutes.
