@@ -33,7 +33,11 @@ type Config struct {
 	Pacer *Pacer
 	// MaxInlineWait is the longest rate-limit wait spent inside a call; a
 	// longer one returns RateLimitedError so the job can snooze instead of
-	// holding a worker. Defaults to 5 seconds.
+	// holding a worker. Defaults to 30 seconds: a source's jobs all wait for
+	// the same budget, so a worker waiting for it keeps no other job of the
+	// source from working, and a snooze throws away the job's fetched pages.
+	// A wait never takes more than half of what is left of the call's
+	// deadline, so that the job still has time to finish.
 	MaxInlineWait time.Duration
 	// Attempts is how many times a transient failure (5xx, timeout, broken
 	// body) is tried inline before RetryableError is returned. Defaults to 3.
@@ -94,7 +98,7 @@ func New(cfg Config) (*Client, error) {
 		cfg.Pacer = NewPacer()
 	}
 	if cfg.MaxInlineWait <= 0 {
-		cfg.MaxInlineWait = 5 * time.Second
+		cfg.MaxInlineWait = 30 * time.Second
 	}
 	if cfg.Attempts <= 0 {
 		cfg.Attempts = 3
@@ -144,10 +148,11 @@ func (c *Client) Do(ctx context.Context, req Request) ([]byte, error) {
 		// A wait longer than is worth holding a worker for (a spent
 		// window, a long Retry-After) goes back to the caller, whose job
 		// snoozes: waiting out a job's timeout would count as a failure.
-		if d := c.cfg.Pacer.Delay(); d > c.cfg.MaxInlineWait {
-			return nil, &RateLimitedError{Endpoint: endpoint, Wait: d}
-		}
-		if err := c.cfg.Pacer.Wait(ctx); err != nil {
+		if err := c.cfg.Pacer.Wait(ctx, c.inlineWaitLimit(ctx)); err != nil {
+			var long *WaitTooLongError
+			if errors.As(err, &long) {
+				return nil, &RateLimitedError{Endpoint: endpoint, Wait: long.Wait}
+			}
 			return nil, fmt.Errorf("%s: %w", endpoint, err)
 		}
 		body, err := c.once(ctx, endpoint, req)
@@ -162,7 +167,7 @@ func (c *Client) Do(ctx context.Context, req Request) ([]byte, error) {
 		switch {
 		case errors.As(err, &rateErr):
 			// Waiting out a rate limit does not use up an attempt.
-			if rateErr.Wait > c.cfg.MaxInlineWait {
+			if rateErr.Wait > c.inlineWaitLimit(ctx) {
 				return nil, err
 			}
 		case errors.As(err, &retryErr):
@@ -180,6 +185,17 @@ func (c *Client) Do(ctx context.Context, req Request) ([]byte, error) {
 			return nil, err
 		}
 	}
+}
+
+// inlineWaitLimit is the longest rate-limit wait worth spending inside a call
+// under ctx: MaxInlineWait, or half of what is left before ctx's deadline if
+// that is less.
+func (c *Client) inlineWaitLimit(ctx context.Context) time.Duration {
+	limit := c.cfg.MaxInlineWait
+	if deadline, ok := ctx.Deadline(); ok {
+		limit = min(limit, time.Until(deadline)/2)
+	}
+	return limit
 }
 
 // GetJSON sends req and decodes a 2xx answer into out. It returns the raw body
@@ -271,7 +287,7 @@ func (c *Client) once(ctx context.Context, endpoint string, req Request) ([]byte
 		if c.cfg.RateLimitedFunc != nil {
 			c.cfg.RateLimitedFunc(endpoint, wait)
 		}
-		return nil, &RateLimitedError{Endpoint: endpoint, Wait: wait}
+		return nil, &RateLimitedError{Endpoint: endpoint, Wait: wait, Refused: true}
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		return body, nil
 	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusRequestTimeout:

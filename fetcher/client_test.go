@@ -124,6 +124,7 @@ func TestClient(t *testing.T) {
 		require.ErrorAs(t, err, &rateErr)
 		require.GreaterOrEqual(t, rateErr.Wait, 120*time.Second)
 		require.Less(t, rateErr.Wait, 133*time.Second)
+		require.True(t, rateErr.Refused, "the vendor refused the request")
 		require.Greater(t, b.client.Pacer().Delay(), 119*time.Second)
 	})
 
@@ -135,7 +136,27 @@ func TestClient(t *testing.T) {
 		var rateErr *RateLimitedError
 		require.ErrorAs(t, err, &rateErr)
 		require.Greater(t, rateErr.Wait, 50*time.Second)
+		require.False(t, rateErr.Refused, "no request was refused: the wait is the pacer's")
 		require.Zero(t, b.calls.Load(), "nothing is sent while the source is held")
+	})
+
+	t.Run("WaitsInlineForAtMostHalfTheDeadline", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(w http.ResponseWriter, _ *http.Request, _ int64) { _, _ = w.Write([]byte(`{}`)) })
+		b.client.Pacer().BlockUntil(time.Now().Add(300 * time.Millisecond))
+
+		short, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+		defer cancel()
+		_, err := b.client.Do(short, Request{Path: "/things.list"})
+		var rateErr *RateLimitedError
+		require.ErrorAs(t, err, &rateErr, "a 300 ms wait with 400 ms left goes back to the job")
+		require.Zero(t, b.calls.Load())
+
+		long, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, err = b.client.Do(long, Request{Path: "/things.list"})
+		require.NoError(t, err, "with time to spare, the wait is spent inline")
+		require.EqualValues(t, 1, b.calls.Load())
 	})
 
 	t.Run("RefusesRedirectsToAnotherHost", func(t *testing.T) {

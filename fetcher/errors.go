@@ -7,12 +7,17 @@ import (
 	"time"
 )
 
-// RateLimitedError means the vendor asked us to slow down, for longer than is
-// worth waiting inline. The caller should pause the whole source for Wait and
-// try again then; it is a normal state, not a failure.
+// RateLimitedError means a request must wait for the rate limit longer than
+// is worth waiting inline: the budget the vendor announced is spent, or the
+// vendor refused a request (429) and asked to wait. The caller should try
+// again after Wait; it is a normal state, not a failure.
 type RateLimitedError struct {
 	Endpoint string
 	Wait     time.Duration
+	// Refused is set when the vendor answered with a rate-limit status:
+	// something other processes sharing the source may not know yet. A
+	// spent budget they learn from their own answers' headers.
+	Refused bool
 }
 
 func (e *RateLimitedError) Error() string {

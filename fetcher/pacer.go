@@ -2,6 +2,7 @@ package fetcher
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"sync"
@@ -10,25 +11,39 @@ import (
 
 // Pacer spaces the requests of one source (shared by all its workers in a
 // process) so that they stay inside the vendor's rate limit. It learns the
-// budget from X-Ratelimit-Remaining / X-Ratelimit-Reset and, once the budget
-// runs low, spreads what is left evenly until the window resets. After a 429
-// it holds every request until the vendor's wait is over.
+// budget from X-Ratelimit-Remaining / X-Ratelimit-Reset. At a window's start
+// a process may send half of its share of the budget at once; the other
+// half it spreads evenly until the reset, so that several processes sharing
+// the budget, or one that joins late, find it unspent rather than race for
+// it, and a short pass is not slowed down. After a 429 it holds every
+// request until the vendor's wait is over.
+//
+// Whenever the budget is not known — before the first answer, once the
+// window it described has reset, after a 429's wait — one request goes
+// alone until its answer tells the budget. A new window may allow fewer
+// requests than are waiting for it, and other processes sharing the source
+// may have spent it already: sending every waiting request at once would
+// end in 429s.
 type Pacer struct {
 	mu           sync.Mutex
 	blockedUntil time.Time
-	next         time.Time // earliest start of the next request
-	remaining    int       // -1 while unknown
+	remaining    int // -1 while no answer has told it
 	reset        time.Time
+	// windowStart and windowRemaining are when this process first heard of
+	// the current window and what was left of it then: the budget it
+	// spreads until the reset.
+	windowStart     time.Time
+	windowRemaining int
+	// known is set while remaining and reset describe the current window
+	// (or the vendor sends no budget at all).
+	known bool
 	// inflight counts requests started and not answered yet: the budget a
 	// response reports does not know of them.
 	inflight int
 	// peers is how many processes share the source's budget (at least 1):
 	// the server's count of what is left is theirs together.
-	peers int
-	// answered is set by the first response: until then the budget is
-	// unknown, and requests go one at a time (see Wait).
-	answered bool
-	nowFunc  func() time.Time
+	peers   int
+	nowFunc func() time.Time
 }
 
 // NewPacer returns a Pacer that knows nothing of the budget yet.
@@ -36,10 +51,24 @@ func NewPacer() *Pacer {
 	return &Pacer{remaining: -1, peers: 1, nowFunc: time.Now}
 }
 
-// lowBudget is the number of requests left in a window below which requests
-// are spread out instead of sent at once. Keeping a margin leaves room for the
-// requests already in flight from other workers and processes.
-const lowBudget = 20
+// spreadShare is the part of its share of a window's budget that a process
+// spreads evenly until the reset, instead of sending at once.
+const spreadShare = 0.5
+
+// marginLocked is how much of its share of a window a process leaves
+// unused when it shares the budget with others: what each knows of the
+// budget lags behind the other processes' latest requests, and a 429 costs
+// far more (the vendor's whole Retry-After) than the margin does.
+func (p *Pacer) marginLocked() int {
+	if p.peers <= 1 {
+		return 0
+	}
+	return 1 + p.windowRemaining/p.peers/50
+}
+
+// probePoll is how often a request waiting for the budget to be known
+// checks again: for about one round trip, once per window.
+const probePoll = 5 * time.Millisecond
 
 // Delay tells how long a request starting now would wait for its slot,
 // without claiming it.
@@ -47,64 +76,73 @@ func (p *Pacer) Delay() time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.nowFunc()
-	start := now
-	if p.blockedUntil.After(start) {
-		start = p.blockedUntil
-	}
-	if p.next.After(start) {
-		start = p.next
-	}
-	if p.remaining >= 0 && p.reset.After(start) && p.remaining/p.peers-p.inflight-1 < 0 {
-		start = p.reset
-	}
+	start, _ := p.slotLocked(now)
 	return start.Sub(now)
 }
 
-// Reserve claims the next request slot and returns how long to wait for it.
-// The caller must call Done once the request is answered (or abandoned).
-func (p *Pacer) Reserve() time.Duration {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.reserveLocked()
-}
-
-// tryReserve is Reserve, except while the first request is unanswered: the
-// budget is unknown then, and a process that joins a pass late would
-// otherwise open with a burst of every worker's requests into a window its
-// peers may have spent. It reports false without claiming a slot.
+// tryReserve claims a request slot if one is free now; the caller must call
+// Done once the request is answered. Otherwise it claims nothing and returns
+// how long to wait before asking again: slots are never claimed ahead, so
+// that what is learned meanwhile (an answer telling less is left, a 429)
+// holds back every request not yet sent.
 func (p *Pacer) tryReserve() (time.Duration, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.answered && p.inflight > 0 {
-		return 0, false
+	now := p.nowFunc()
+	start, ok := p.slotLocked(now)
+	if ok && !start.After(now) {
+		p.inflight++
+		return 0, true
 	}
-	return p.reserveLocked(), true
+	return start.Sub(now), false
 }
 
-func (p *Pacer) reserveLocked() time.Duration {
-	now := p.nowFunc()
+// slotLocked returns when the next request may start, and whether it may
+// claim that slot; false means: ask again then.
+func (p *Pacer) slotLocked(now time.Time) (time.Time, bool) {
+	if now.Before(p.blockedUntil) {
+		return p.blockedUntil, false
+	}
+	if !p.blockedUntil.IsZero() {
+		// The wait a 429 asked for is over: the budget is learned afresh.
+		p.blockedUntil = time.Time{}
+		p.known = false
+	}
+	if p.known && p.remaining >= 0 && !now.Before(p.reset) {
+		p.known = false // the window the budget described has reset
+	}
+	if !p.known {
+		if p.inflight > 0 {
+			return now.Add(probePoll), false
+		}
+		return now, true
+	}
+	if p.remaining < 0 {
+		return now, true // the vendor tells no budget
+	}
+	// What is left of this process's share of the window once its requests
+	// in flight are counted, this one included.
+	budget := p.remaining/p.peers - p.inflight - 1 - p.marginLocked()
+	if budget < 0 {
+		return p.reset, false // spent: ask again at the reset
+	}
 	start := now
-	if p.blockedUntil.After(start) {
-		start = p.blockedUntil
-	}
-	if p.next.After(start) {
-		start = p.next
-	}
-	var interval time.Duration
-	if p.remaining >= 0 && p.reset.After(start) {
-		// What is left of this process's share of the window once its
-		// requests already in flight are counted, this one included.
-		budget := p.remaining/p.peers - p.inflight - 1
-		switch {
-		case budget < 0:
-			start = p.reset // the window is spent: wait for the next one
-		case budget < lowBudget:
-			interval = p.reset.Sub(start) / time.Duration(budget+1)
+	// The spread part of the share comes due evenly over the window, its
+	// last request one interval before the reset: a slot is free once no
+	// more is left than is not due yet.
+	spread := spreadShare * float64(p.windowRemaining) / float64(p.peers)
+	if span := p.reset.Sub(p.windowStart); spread > 0 && span > 0 {
+		earliest := p.reset.Add(-time.Duration(float64(budget+1) * float64(span) / spread))
+		if earliest.After(start) {
+			start = earliest
 		}
 	}
-	p.inflight++
-	p.next = start.Add(interval)
-	return start.Sub(now)
+	if !start.Before(p.reset) {
+		// The slot falls in the next window, whose budget is not known
+		// yet: ask again at the reset.
+		return p.reset, false
+	}
+	return start, true
 }
 
 // SetPeers says how many processes share the source's rate limit, so that
@@ -115,7 +153,7 @@ func (p *Pacer) SetPeers(n int) {
 	p.peers = max(n, 1)
 }
 
-// Done ends a request claimed with Reserve.
+// Done ends a request claimed with Wait.
 func (p *Pacer) Done() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -124,39 +162,41 @@ func (p *Pacer) Done() {
 	}
 }
 
-// probePoll is how often a request waiting for the first answer checks
-// again (see tryReserve): once, at start-up, for one round trip.
-const probePoll = 5 * time.Millisecond
+// WaitTooLongError is returned by Wait when the next slot is further away
+// than the caller would wait.
+type WaitTooLongError struct {
+	// Wait is how long the request would still have to wait, at least.
+	Wait time.Duration
+}
 
-// Wait blocks until the next request may start, or ctx ends. On success the
-// caller must call Done once the request is answered.
-func (p *Pacer) Wait(ctx context.Context) error {
-	d, ok := p.tryReserve()
-	for !ok {
-		timer := time.NewTimer(probePoll)
+func (e *WaitTooLongError) Error() string {
+	return fmt.Sprintf("the rate limit's next slot is %s away", e.Wait.Round(time.Millisecond))
+}
+
+// Wait blocks until a request may start, or ctx ends, or the start would be
+// more than maxWait from when Wait was called (a *WaitTooLongError). On
+// success the caller must call Done once the request is answered.
+func (p *Pacer) Wait(ctx context.Context, maxWait time.Duration) error {
+	giveUp := p.nowFunc().Add(maxWait)
+	for {
+		d, claimed := p.tryReserve()
+		if claimed {
+			if err := ctx.Err(); err != nil {
+				p.Done()
+				return err
+			}
+			return nil
+		}
+		if p.nowFunc().Add(d).After(giveUp) {
+			return &WaitTooLongError{Wait: d}
+		}
+		timer := time.NewTimer(d)
 		select {
 		case <-ctx.Done():
 			timer.Stop()
 			return ctx.Err()
 		case <-timer.C:
 		}
-		d, ok = p.tryReserve()
-	}
-	if d <= 0 {
-		if err := ctx.Err(); err != nil {
-			p.Done()
-			return err
-		}
-		return nil
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		p.Done()
-		return ctx.Err()
-	case <-timer.C:
-		return nil
 	}
 }
 
@@ -171,18 +211,39 @@ func (p *Pacer) BlockUntil(t time.Time) {
 
 // Observe learns the budget from a response's rate-limit headers (any case of
 // X-Ratelimit-Remaining and X-Ratelimit-Reset, the latter in epoch seconds).
-// Call it for every response: one without the headers leaves the budget
-// unknown, but lifts the one-at-a-time start (a vendor that sends none has
-// no budget to learn).
+// Call it for every response: a vendor that sends no budget has none to
+// learn, and its requests are not held back.
+//
+// Answers arrive in any order: with a hundred requests in flight, one the
+// server counted early is often read after one it counted later. So within
+// a window the budget only goes down, and an answer from a window that has
+// already given way to a later one is ignored; otherwise a stale answer
+// would give back budget that later requests spent, and the window would
+// end in 429s.
 func (p *Pacer) Observe(h http.Header) {
 	remaining, err1 := strconv.Atoi(h.Get("X-Ratelimit-Remaining"))
 	resetEpoch, err2 := strconv.ParseFloat(h.Get("X-Ratelimit-Reset"), 64)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.answered = true
 	if err1 != nil || err2 != nil {
+		// No budget in this answer. If an earlier one told a budget, its
+		// window still governs, and tryReserve notices when it resets.
+		p.known = true
 		return
 	}
+	reset := time.Unix(0, int64(resetEpoch*float64(time.Second)))
+	if p.remaining >= 0 {
+		if reset.Before(p.reset) {
+			return // from a window that has already ended
+		}
+		if reset.Equal(p.reset) {
+			remaining = min(remaining, p.remaining)
+		}
+	}
+	if p.remaining < 0 || reset.After(p.reset) {
+		p.windowStart, p.windowRemaining = p.nowFunc(), remaining
+	}
 	p.remaining = remaining
-	p.reset = time.Unix(0, int64(resetEpoch*float64(time.Second)))
+	p.reset = reset
+	p.known = true
 }

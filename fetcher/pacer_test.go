@@ -20,6 +20,38 @@ func TestPacer(t *testing.T) {
 		p.nowFunc = func() time.Time { return now }
 		return p, &now
 	}
+	// claim claims a slot, which must be free now.
+	claim := func(t *testing.T, p *Pacer) {
+		t.Helper()
+		d, claimed := p.tryReserve()
+		require.True(t, claimed, "a slot is free now")
+		require.Zero(t, d)
+	}
+	// nextIn returns how long until the next slot, which must not be free.
+	nextIn := func(t *testing.T, p *Pacer) time.Duration {
+		t.Helper()
+		d, claimed := p.tryReserve()
+		require.False(t, claimed, "no slot is free now")
+		require.Positive(t, d)
+		return d
+	}
+	// claimUntil claims every slot before the clock reaches end, moving the
+	// clock to each, and returns when each was claimed, from the start.
+	claimUntil := func(p *Pacer, now *time.Time, end time.Time) []time.Duration {
+		begin := *now
+		var at []time.Duration
+		for {
+			d, claimed := p.tryReserve()
+			if claimed {
+				at = append(at, now.Sub(begin))
+				continue
+			}
+			if !now.Add(d).Before(end) {
+				return at
+			}
+			*now = now.Add(d)
+		}
+	}
 	headers := func(remaining int, reset time.Time) http.Header {
 		h := http.Header{}
 		h.Set("X-Ratelimit-Remaining", strconv.Itoa(remaining))
@@ -30,10 +62,20 @@ func TestPacer(t *testing.T) {
 	t.Run("NoWaitWhileBudgetUnknownOrAmple", func(t *testing.T) {
 		t.Parallel()
 		p, now := setup(t)
-		require.Zero(t, p.Reserve())
+		claim(t, p)
 		p.Observe(headers(500, now.Add(time.Minute)))
 		for range 10 {
-			require.Zero(t, p.Reserve())
+			claim(t, p)
+		}
+	})
+
+	t.Run("NoBudgetHeadersNoPacing", func(t *testing.T) {
+		t.Parallel()
+		p, _ := setup(t)
+		claim(t, p)
+		p.Observe(http.Header{})
+		for range 1000 {
+			claim(t, p)
 		}
 	})
 
@@ -42,9 +84,9 @@ func TestPacer(t *testing.T) {
 		ctx := context.Background()
 		for _, answer := range []string{"answered", "failed"} {
 			p := NewPacer()
-			require.NoError(t, p.Wait(ctx), "the first request starts at once")
+			require.NoError(t, p.Wait(ctx, time.Minute), "the first request starts at once")
 			second := make(chan error, 1)
-			go func() { second <- p.Wait(ctx) }()
+			go func() { second <- p.Wait(ctx, time.Minute) }()
 			select {
 			case err := <-second:
 				t.Fatalf("%s: a second request started before the first was answered (%v)", answer, err)
@@ -57,68 +99,120 @@ func TestPacer(t *testing.T) {
 			}
 			require.NoError(t, <-second)
 			p.Observe(http.Header{})
-			require.NoError(t, p.Wait(ctx), "%s: once answered, requests overlap freely", answer)
+			require.NoError(t, p.Wait(ctx, time.Minute), "%s: once answered, requests overlap freely", answer)
 		}
 	})
 
-	t.Run("SpreadsLowBudgetUntilReset", func(t *testing.T) {
+	t.Run("GivesUpOnWaitsLongerThanAsked", func(t *testing.T) {
 		t.Parallel()
-		p, now := setup(t)
-		p.Observe(headers(10, now.Add(10*time.Second)))
-		require.Zero(t, p.Reserve())                 // 9 left after this one: spaced by 10s/10
-		require.Equal(t, time.Second, p.Reserve())   // 8 left: spaced by 9s/9
-		require.Greater(t, p.Reserve(), time.Second) // and later still
+		p := NewPacer()
+		p.BlockUntil(time.Now().Add(time.Minute))
+		err := p.Wait(context.Background(), time.Second)
+		var long *WaitTooLongError
+		require.ErrorAs(t, err, &long)
+		require.Greater(t, long.Wait, 59*time.Second)
+		require.Zero(t, p.inflight, "nothing claimed")
 	})
 
-	t.Run("CountsRequestsInFlight", func(t *testing.T) {
+	t.Run("SendsHalfAtOnceAndSpreadsTheRest", func(t *testing.T) {
 		t.Parallel()
 		p, now := setup(t)
-		p.Observe(headers(100, now.Add(10*time.Second)))
-		for range 80 {
-			require.Zero(t, p.Reserve(), "ample budget: no wait")
+		reset := now.Add(10 * time.Second)
+		p.Observe(headers(100, reset))
+		at := claimUntil(p, now, reset)
+		require.Len(t, at, 100, "the whole window's budget")
+		for i := range 51 {
+			require.Zero(t, at[i], "request %d, in the first half, goes at once", i+1)
 		}
-		// 80 in flight and unanswered: 19 left, so spacing starts.
-		require.Zero(t, p.Reserve())
-		require.Positive(t, p.Reserve())
-		for range 82 {
+		for i := 51; i < 100; i++ {
+			// 49 more, due one every 10s/50, the last 200 ms before the
+			// reset.
+			require.Equal(t, time.Duration(i-50)*200*time.Millisecond, at[i], "request %d", i+1)
+		}
+		require.Equal(t, 200*time.Millisecond, nextIn(t, p), "the rest waits for the reset")
+	})
+
+	t.Run("AnswersTellWhatIsLeft", func(t *testing.T) {
+		t.Parallel()
+		p, now := setup(t)
+		reset := now.Add(10 * time.Second)
+		p.Observe(headers(100, reset))
+		for range 51 {
+			claim(t, p)
+		}
+		for range 51 {
 			p.Done()
 		}
-		p.Observe(headers(100, now.Add(10*time.Second)))
-		p.next = time.Time{}
-		require.Zero(t, p.Reserve(), "answered requests free their slots")
+		// Another consumer spent more than these 51: 40 are left, and 50
+		// still to come due, 40 of them after 2 s.
+		p.Observe(headers(40, reset))
+		require.Equal(t, 2*time.Second, nextIn(t, p))
 	})
 
 	t.Run("PlansWithItsShareWhenProcessesShareTheBudget", func(t *testing.T) {
 		t.Parallel()
 		p, now := setup(t)
+		reset := now.Add(10 * time.Second)
 		p.SetPeers(4)
-		p.Observe(headers(100, now.Add(10*time.Second)))
-		for range 4 {
-			require.Zero(t, p.Reserve())
+		p.Observe(headers(100, reset))
+		// A share of 25, less a margin of 1 for what the others sent
+		// meanwhile: 12 at once, 12 spread over the 10 s.
+		for range 12 {
+			claim(t, p)
 		}
-		// 100/4 = 25, 4 in flight: 20 left after this one, still no wait;
-		// the next leaves 19, under the margin.
-		require.Zero(t, p.Reserve())
-		require.Zero(t, p.Reserve())
-		require.Positive(t, p.Reserve())
+		require.Equal(t, 400*time.Millisecond, nextIn(t, p))
+		require.Len(t, claimUntil(p, now, reset), 12)
 	})
 
-	t.Run("WaitsForTheNextWindowWhenSpent", func(t *testing.T) {
+	t.Run("WaitsForTheNextWindowWhenSpentAndProbesIt", func(t *testing.T) {
 		t.Parallel()
 		p, now := setup(t)
-		p.Observe(headers(2, now.Add(5*time.Second)))
-		p.Reserve()
-		p.Reserve()
-		require.Equal(t, 5*time.Second, p.Reserve(), "the third request waits for the reset")
+		reset := now.Add(5 * time.Second)
+		p.Observe(headers(4, reset))
+		require.Equal(t, []time.Duration{0, 0, 0, 2500 * time.Millisecond}, claimUntil(p, now, reset))
+		require.Equal(t, 2500*time.Millisecond, p.Delay())
+		require.Equal(t, 2500*time.Millisecond, nextIn(t, p), "the fifth request asks again at the reset")
+		for range 4 {
+			p.Done()
+		}
+
+		*now = reset
+		claim(t, p) // the first request of the new window goes
+		_, claimed := p.tryReserve()
+		require.False(t, claimed, "the others wait for its answer: the new budget is unknown")
+		p.Observe(headers(100, reset.Add(5*time.Second)))
+		claim(t, p) // answered: the new window's budget is used
+	})
+
+	t.Run("StaleAnswersDoNotGiveBudgetBack", func(t *testing.T) {
+		t.Parallel()
+		p, now := setup(t)
+		reset := now.Add(5 * time.Second)
+		p.Observe(headers(3, reset))
+		p.Observe(headers(40, reset)) // counted before the one above, read after it
+		require.Len(t, claimUntil(p, now, reset), 3, "3 left in the window, not 40")
+
+		p.Observe(headers(900, reset.Add(5*time.Second))) // the next window
+		p.Observe(headers(0, reset))                      // the last answer of the old one
+		for range 3 {
+			p.Done()
+		}
+		claim(t, p) // the next window's budget stands
 	})
 
 	t.Run("HoldsEveryRequestAfterRateLimit", func(t *testing.T) {
 		t.Parallel()
 		p, now := setup(t)
+		p.Observe(headers(500, now.Add(time.Minute)))
 		p.BlockUntil(now.Add(3 * time.Second))
 		require.Equal(t, 3*time.Second, p.Delay())
-		require.Equal(t, 3*time.Second, p.Reserve())
+		require.Equal(t, 3*time.Second, nextIn(t, p))
 		p.BlockUntil(now.Add(time.Second)) // never shortens
 		require.Equal(t, 3*time.Second, p.Delay())
+
+		*now = now.Add(3 * time.Second)
+		claim(t, p) // after the wait, one request learns the budget
+		_, claimed := p.tryReserve()
+		require.False(t, claimed, "and goes alone: the budget it knew is from before the 429")
 	})
 }

@@ -613,7 +613,9 @@ func TestRateLimit(t *testing.T) {
 
 	t.Run("StormsEndInRateLimitedErrorWithGrowingWaits", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, generated(5, 0), chatvolttest.Options{RateLimit: 1, RateWindow: time.Hour}, Config{}, false)
+		// Every wait goes back to the caller, as a job's long waits do.
+		b := setup(t, generated(5, 0), chatvolttest.Options{RateLimit: 1, RateWindow: time.Hour},
+			Config{HTTP: fetcher.Config{MaxInlineWait: time.Second}}, false)
 		id := b.ws.Snapshot().Conversations[0].ID
 		_, err := b.client.GetConversation(t.Context(), id)
 		require.NoError(t, err)
