@@ -3,6 +3,8 @@ package jobs
 import (
 	"context"
 	"sync"
+
+	"github.com/syncerhq/syncer/fetcher"
 )
 
 // fetchParallelism is how many requests one batch job has in flight at once.
@@ -39,17 +41,15 @@ func fetchAll[T, R any](ctx context.Context, items []T, fn func(context.Context,
 	return out
 }
 
-// firstFailure picks the error a batch job reports when fetches failed: a
-// rate limit first (the whole source waits), then refused credentials, then
-// the first other error.
-func firstFailure[R any](results []fetched[R], isRateLimit, isAuth func(error) bool) error {
+// firstFailure picks the error a batch job reports when fetches failed
+// (rate limits aside: see rateLimited): refused credentials first, then the
+// first other error.
+func firstFailure[R any](results []fetched[R]) error {
 	var first error
 	for _, r := range results {
 		switch {
 		case r.err == nil:
-		case isRateLimit(r.err):
-			return r.err
-		case isAuth(r.err) && (first == nil || !isAuth(first)):
+		case fetcher.IsAuthError(r.err) && (first == nil || !fetcher.IsAuthError(first)):
 			first = r.err
 		case first == nil:
 			first = r.err

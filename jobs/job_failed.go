@@ -21,8 +21,9 @@ type jobRef struct {
 }
 
 // jobFailed turns a failed job (a fetch or a write) into what River should do with the job:
-//   - rate limited: pause the whole source (every worker, every process) and
-//     snooze, which costs no attempt;
+//   - refused for the rate limit (429): pause the whole source (every
+//     worker, every process) and snooze, which costs no attempt; a spent
+//     budget only snoozes (each process's pacer knows it);
 //   - credentials refused: fail the run with a clear error, stop its pass and
 //     cancel; retrying cannot help until an operator fixes the token;
 //   - shutting down: snooze so the page runs again at once on next start;
@@ -38,6 +39,13 @@ func (d *Deps) jobFailed(ctx context.Context, job jobRef, stats *fetcher.Request
 	var rateErr *fetcher.RateLimitedError
 	switch {
 	case errors.As(err, &rateErr):
+		if !rateErr.Refused {
+			// The budget is spent: every process sees that in its own
+			// answers' headers, and its pacer waits for the reset.
+			d.Logger.Debug().Str("source", job.source).Int64("job_id", job.row.ID).Str("kind", job.row.Kind).
+				Dur("wait", rateErr.Wait).Msg("rate-limit budget spent; snoozing until the window resets")
+			return river.JobSnooze(rateErr.Wait)
+		}
 		until := time.Now().Add(rateErr.Wait)
 		if perr := q.PauseSource(bg, dbq.PauseSourceParams{Source: job.source, PausedUntil: until, Reason: rateErr.Error()}); perr != nil {
 			d.Logger.Warn().Err(perr).Str("source", job.source).Msg("record source pause")

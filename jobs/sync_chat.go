@@ -49,12 +49,15 @@ func (w *ChatWorker) Work(ctx context.Context, job *river.Job[ChatArgs]) error {
 	stats := &fetcher.RequestStats{}
 	results := fetchAll(fetcher.WithStats(ctx, stats), todo, src.GetChat)
 	var batch record.Batch
-	var gone, transientIDs []string
+	var gone, transientIDs, deferred []string
 	var transient []fetched[*record.Batch]
+	var limited rateLimited
 	for i, r := range results {
 		switch {
 		case fetcher.IsNotFound(r.err):
 			gone = append(gone, todo[i])
+		case limited.add(r.err):
+			deferred = append(deferred, todo[i])
 		case r.err != nil:
 			transient = append(transient, r)
 			transientIDs = append(transientIDs, todo[i])
@@ -62,17 +65,30 @@ func (w *ChatWorker) Work(ctx context.Context, job *river.Job[ChatArgs]) error {
 			batch.Merge(r.value)
 		}
 	}
-	if err := firstFailure(transient, fetcher.IsRateLimited, fetcher.IsAuthError); err != nil {
-		return d.jobFailed(ctx, ref, stats, fmt.Errorf("chats %v: %w", transientIDs, err))
+	if !limited.deferrable(len(results), len(transient)) {
+		if err := limited.err(); err != nil {
+			return d.jobFailed(ctx, ref, stats, err)
+		}
+		if err := firstFailure(transient); err != nil {
+			return d.jobFailed(ctx, ref, stats, fmt.Errorf("chats %v: %w", transientIDs, err))
+		}
 	}
 	logQuarantined(d, ref, batch.Quarantined)
 	_, err = commitPage(ctx, d, pageCommit[ChatArgs]{
 		job: job, ref: ref, batch: &batch, stats: stats,
 		stepFunc: func(ctx context.Context, tx pgx.Tx, _ db.WriteResult) ([]river.InsertManyParams, error) {
-			if len(gone) == 0 {
-				return nil, nil
+			var next []river.InsertManyParams
+			if len(deferred) > 0 {
+				p, err := limited.followUp(ctx, tx, ChatArgs{Source: ref.source, ChatIDs: deferred, RunID: ref.runID}, ref)
+				if err != nil {
+					return nil, err
+				}
+				next = append(next, p)
 			}
-			return nil, dbq.New(tx).MarkChatsDeleted(ctx, dbq.MarkChatsDeletedParams{Source: ref.source, Ids: gone})
+			if len(gone) == 0 {
+				return next, nil
+			}
+			return next, dbq.New(tx).MarkChatsDeleted(ctx, dbq.MarkChatsDeletedParams{Source: ref.source, Ids: gone})
 		},
 	})
 	if err != nil {

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -112,8 +113,9 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 	var batch record.Batch
 	var gone []string
 	var synced []syncedFor
-	var more []MessageTarget
+	var more, deferred []MessageTarget
 	var transient []fetched[*fetcher.MessagePage]
+	var limited rateLimited
 	for i, r := range results {
 		t := args.Targets[i]
 		switch {
@@ -125,6 +127,8 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 				Raw: "", Error: r.err.Error(),
 			})
 			d.Logger.Warn().Str("source", ref.source).Str("conversation_id", t.ConversationID).Err(r.err).Msg("messages quarantined")
+		case limited.add(r.err):
+			deferred = append(deferred, t)
 		case r.err != nil:
 			transient = append(transient, r)
 		case r.value.NextCursor != "":
@@ -136,8 +140,10 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 			synced = append(synced, syncedFor{ID: t.ConversationID, SyncedFor: t.ForModifiedAt})
 		}
 	}
-	if err := firstFailure(transient, fetcher.IsRateLimited, fetcher.IsAuthError); err != nil {
-		return d.jobFailed(ctx, ref, stats, err)
+	if !limited.deferrable(len(results), len(transient)) {
+		if err := cmp.Or(limited.err(), firstFailure(transient)); err != nil {
+			return d.jobFailed(ctx, ref, stats, err)
+		}
 	}
 	logQuarantined(d, ref, batch.Quarantined)
 
@@ -172,6 +178,13 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 			}
 			if len(more) > 0 {
 				next = append(next, insertParams(MessagesArgs{Source: ref.source, Targets: more, RunID: ref.runID}, ref))
+			}
+			if len(deferred) > 0 {
+				p, err := limited.followUp(ctx, tx, MessagesArgs{Source: ref.source, Targets: deferred, RunID: ref.runID}, ref)
+				if err != nil {
+					return nil, err
+				}
+				next = append(next, p)
 			}
 			return next, nil
 		},

@@ -1,11 +1,14 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/syncerhq/syncer/db"
 	"github.com/syncerhq/syncer/fetcher"
 	"github.com/syncerhq/syncer/record"
 )
@@ -43,21 +46,40 @@ func (w *SLATrackerWorker) Work(ctx context.Context, job *river.Job[SLATrackerAr
 	results := fetchAll(fetcher.WithStats(ctx, stats), job.Args.Trackers, src.GetSLATracker)
 	var batch record.Batch
 	var transient []fetched[*record.Batch]
+	var deferred []fetcher.SLATrackerRef
+	var limited rateLimited
 	for i, r := range results {
 		switch {
 		case fetcher.IsNotFound(r.err):
 			batch.SLAOf = append(batch.SLAOf, job.Args.Trackers[i].ConversationID)
+		case limited.add(r.err):
+			deferred = append(deferred, job.Args.Trackers[i])
 		case r.err != nil:
 			transient = append(transient, r)
 		default:
 			batch.Merge(r.value)
 		}
 	}
-	if err := firstFailure(transient, fetcher.IsRateLimited, fetcher.IsAuthError); err != nil {
-		return d.jobFailed(ctx, ref, stats, err)
+	if !limited.deferrable(len(results), len(transient)) {
+		if err := cmp.Or(limited.err(), firstFailure(transient)); err != nil {
+			return d.jobFailed(ctx, ref, stats, err)
+		}
 	}
 	logQuarantined(d, ref, batch.Quarantined)
-	if _, err := commitPage(ctx, d, pageCommit[SLATrackerArgs]{job: job, ref: ref, batch: &batch, stats: stats}); err != nil {
+	_, err = commitPage(ctx, d, pageCommit[SLATrackerArgs]{
+		job: job, ref: ref, batch: &batch, stats: stats,
+		stepFunc: func(ctx context.Context, tx pgx.Tx, _ db.WriteResult) ([]river.InsertManyParams, error) {
+			if len(deferred) == 0 {
+				return nil, nil
+			}
+			p, err := limited.followUp(ctx, tx, SLATrackerArgs{Source: ref.source, Trackers: deferred, RunID: ref.runID}, ref)
+			if err != nil {
+				return nil, err
+			}
+			return []river.InsertManyParams{p}, nil
+		},
+	})
+	if err != nil {
 		return d.jobFailed(ctx, ref, stats, err)
 	}
 	return nil
