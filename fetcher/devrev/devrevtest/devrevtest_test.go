@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -415,35 +416,46 @@ func TestAuth(t *testing.T) {
 
 func TestRateLimit(t *testing.T) {
 	t.Parallel()
-	b := setup(t, generated(3, 0), Options{RateLimit: 3, RateWindow: 2 * time.Second})
+	// Windows of 2 s follow each other on the clock: [10 s, 12 s) here.
+	var mu sync.Mutex
+	now := time.Unix(1_800_000_010, 300_000_000)
+	clock := func(set time.Time) {
+		mu.Lock()
+		defer mu.Unlock()
+		now = set
+	}
+	b := setup(t, generated(3, 0), Options{RateLimit: 3, RateWindow: 2 * time.Second, NowFunc: func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return now
+	}})
 	for i := range 3 {
 		r := b.get(t, "conversations.list", nil)
 		require.Equal(t, http.StatusOK, r.status)
 		require.Equal(t, "3", r.header.Get("X-Ratelimit-Limit"))
 		require.Equal(t, strconv.Itoa(2-i), r.header.Get("X-Ratelimit-Remaining"))
-		require.NotEmpty(t, r.header.Get("X-Ratelimit-Reset"))
+		require.Equal(t, "1800000012", r.header.Get("X-Ratelimit-Reset"), "the window's end, exactly")
 	}
 
+	clock(time.Unix(1_800_000_011, 100_000_000))
 	r := b.get(t, "conversations.get", url.Values{"id": {"CONV-1"}})
 	require.Equal(t, http.StatusTooManyRequests, r.status)
 	require.Equal(t, "too_many_requests", r.body["type"])
-	retry, err := strconv.Atoi(r.header.Get("Retry-After"))
-	require.NoError(t, err)
-	require.GreaterOrEqual(t, retry, 1)
-	require.LessOrEqual(t, retry, 2)
-	require.InDelta(t, retry, r.body["retry_after"], 0)
+	require.Equal(t, "1", r.header.Get("Retry-After"), "0.9 s to the reset, in whole seconds")
+	require.InDelta(t, 1, r.body["retry_after"], 0)
 	require.Equal(t, "0", r.header.Get("X-Ratelimit-Remaining"))
-	reset, err := strconv.ParseInt(r.header.Get("X-Ratelimit-Reset"), 10, 64)
-	require.NoError(t, err)
-	require.InDelta(t, time.Now().Unix()+int64(retry), reset, 1)
+	require.Equal(t, "1800000012", r.header.Get("X-Ratelimit-Reset"))
 
 	st := b.srv.Stats()
 	require.Equal(t, 1, st.RateLimited)
 	require.Equal(t, 4, st.Total)
 	require.Equal(t, 3, st.Requests["conversations.list"])
 
-	time.Sleep(time.Duration(retry) * time.Second)
-	require.Equal(t, http.StatusOK, b.get(t, "conversations.list", nil).status)
+	clock(time.Unix(1_800_000_012, 0))
+	r = b.get(t, "conversations.list", nil)
+	require.Equal(t, http.StatusOK, r.status, "a new window at the reset")
+	require.Equal(t, "2", r.header.Get("X-Ratelimit-Remaining"))
+	require.Equal(t, "1800000014", r.header.Get("X-Ratelimit-Reset"))
 }
 
 func TestFailures(t *testing.T) {

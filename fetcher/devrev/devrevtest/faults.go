@@ -19,7 +19,7 @@ func (s *Server) authenticate(r *http.Request) (string, bool) {
 	return token, s.opts.Token == "" || token == s.opts.Token
 }
 
-// rateWindow is one token's fixed window.
+// rateWindow is one token's use of the current fixed window.
 type rateWindow struct {
 	start time.Time
 	used  int
@@ -33,14 +33,15 @@ func (s *Server) admit(w http.ResponseWriter, token string, authed bool) bool {
 	if s.opts.RateLimit <= 0 {
 		return true
 	}
-	now := time.Now()
+	now := s.opts.NowFunc()
+	start := now.Truncate(s.opts.RateWindow)
 	s.mu.Lock()
 	win := s.windows[token]
-	if win == nil || !now.Before(win.start.Add(s.opts.RateWindow)) {
-		win = &rateWindow{start: now}
+	if win == nil || !win.start.Equal(start) {
+		win = &rateWindow{start: start}
 		s.windows[token] = win
 	}
-	reset := win.start.Add(s.opts.RateWindow)
+	reset := start.Add(s.opts.RateWindow)
 	allowed := !authed || win.used < s.opts.RateLimit
 	if authed && allowed {
 		win.used++

@@ -34,9 +34,14 @@ type Options struct {
 	// RateLimit is how many requests one token may make per RateWindow; over
 	// it is 429 too_many_requests with Retry-After. Defaults to 0: no limit.
 	RateLimit int
-	// RateWindow is the fixed rate-limit window, starting at a token's first
-	// request. Defaults to 5 minutes, like real DevRev.
+	// RateWindow is the fixed rate-limit window. Windows follow each other
+	// on the clock (a 5-minute window resets at :00, :05, …), as with the
+	// fixed-window limiters most APIs run, so X-Ratelimit-Reset, in whole
+	// epoch seconds, is exact. Defaults to 5 minutes, like real DevRev.
 	RateWindow time.Duration
+	// NowFunc is the rate limiter's clock. Defaults to time.Now; tests set
+	// it to land requests in a window of their choosing.
+	NowFunc func() time.Time
 	// FailureRate is the probability of a transient failure, alternately 500
 	// internal_error and 503 service_unavailable. Defaults to 0.
 	FailureRate float64
@@ -82,6 +87,9 @@ func NewServer(w *Workspace, opts Options) *Server {
 	}
 	if opts.RateWindow <= 0 {
 		opts.RateWindow = 5 * time.Minute
+	}
+	if opts.NowFunc == nil {
+		opts.NowFunc = time.Now
 	}
 	s := &Server{
 		ws:      w,
