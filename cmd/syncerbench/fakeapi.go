@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -87,6 +88,12 @@ func (f *fakeAPI) reset() {
 // the last one.
 func (f *fakeAPI) activeSpan() time.Duration { return f.clock.span() }
 
+// budgetUsed is the share of the rate limit's budget the requests since reset
+// used, and over how many windows (see requestClock.budgetUsed).
+func (f *fakeAPI) budgetUsed(window time.Duration, limit int) (float64, int) {
+	return f.clock.budgetUsed(window, limit)
+}
+
 // waitFirstRequest returns once the API has received a request since reset,
 // or abandon is closed, or ctx ends.
 func (f *fakeAPI) waitFirstRequest(ctx context.Context, abandon <-chan struct{}) {
@@ -105,30 +112,70 @@ func (f *fakeAPI) waitFirstRequest(ctx context.Context, abandon <-chan struct{})
 
 // requestClock records when the first request arrived and the last one was
 // answered, so that a rate can be measured without the children's start-up
-// (connecting, checking the schema, starting River) and shut-down.
+// (connecting, checking the schema, starting River) and shut-down, and when
+// each request the rate limit admitted arrived.
 type requestClock struct {
 	mu          sync.Mutex
 	first, last time.Time
+	// admitted are the arrival times of the requests not refused with 429.
+	admitted []time.Time
 }
 
 func (c *requestClock) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c.mark(true)
-		h.ServeHTTP(w, r)
-		c.mark(false)
+		arrived := time.Now()
+		c.mu.Lock()
+		if c.first.IsZero() {
+			c.first = arrived
+		}
+		c.mu.Unlock()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(sw, r)
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.last = time.Now()
+		if sw.status != http.StatusTooManyRequests {
+			c.admitted = append(c.admitted, arrived)
+		}
 	})
 }
 
-func (c *requestClock) mark(arrived bool) {
-	now := time.Now()
+// statusWriter remembers the status a handler answered with.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	w.status = status
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// budgetUsed is the share of the rate limit's budget (limit requests per
+// window, windows following each other on the clock as the fake's do) that
+// the requests admitted since reset used, over the windows from the first
+// request's to the one before the last request's: the last is left out,
+// since the work ran out in it. It also returns how many windows that is;
+// with none (everything in one window), the share is 0.
+func (c *requestClock) budgetUsed(window time.Duration, limit int) (float64, int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if arrived && c.first.IsZero() {
-		c.first = now
+	if len(c.admitted) == 0 || limit <= 0 {
+		return 0, 0
 	}
-	if !arrived {
-		c.last = now
+	first := slices.MinFunc(c.admitted, time.Time.Compare).Truncate(window)
+	last := slices.MaxFunc(c.admitted, time.Time.Compare).Truncate(window)
+	windows := int(last.Sub(first) / window)
+	if windows == 0 {
+		return 0, 0
 	}
+	used := 0
+	for _, t := range c.admitted {
+		if t.Before(last) {
+			used++
+		}
+	}
+	return float64(used) / float64(windows*limit), windows
 }
 
 func (c *requestClock) started() bool {
@@ -141,6 +188,7 @@ func (c *requestClock) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.first, c.last = time.Time{}, time.Time{}
+	c.admitted = nil
 }
 
 func (c *requestClock) span() time.Duration {

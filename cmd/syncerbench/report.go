@@ -182,19 +182,22 @@ func writeRateLimit(w io.Writer, r *rateLimitResult) {
 	fmt.Fprintf(w, "\n== ratelimit: the fake allows %d requests per %gs (%.0f/s) per token; backfill of %d conversations\n",
 		r.Limit, r.WindowSeconds, r.LimitPerSec, r.Conversations)
 	tw := newTable(w)
-	fmt.Fprintln(tw, "  PROCESSES\tREQUESTS\t429s\t429 SHARE\tSECONDS\tSERVED/S\tOF LIMIT\tSERVED/S (API SPAN)\tOF LIMIT\tPEAK RSS")
+	fmt.Fprintln(tw, "  PROCESSES\tREQUESTS\t429s\t429 SHARE\tSECONDS\tBUDGET USED\tWINDOWS\tSERVED/S\tOF LIMIT\tSERVED/S (API SPAN)\tOF LIMIT\tPEAK RSS")
 	var failures []string
 	for _, run := range r.Runs {
 		p := run.Pass
-		fmt.Fprintf(tw, "  %s\t%d\t%d\t%.2f%%\t%.1f\t%.0f\t%.0f%%\t%.0f\t%.0f%%\t%s\n",
-			processesName(p), p.Requests, p.RateLimited, 100*run.Share429, p.Seconds, run.AdmittedPerSec, 100*run.OfLimit,
-			run.APIAdmittedPerSec, 100*run.APIOfLimit, megabytes(p.PeakRSSBytes))
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%.2f%%\t%.1f\t%.0f%%\t%d\t%.0f\t%.0f%%\t%.0f\t%.0f%%\t%s\n",
+			processesName(p), p.Requests, p.RateLimited, 100*run.Share429, p.Seconds, 100*run.BudgetUsed, run.BudgetWindows,
+			run.AdmittedPerSec, 100*run.OfLimit, run.APIAdmittedPerSec, 100*run.APIOfLimit, megabytes(p.PeakRSSBytes))
 		for _, f := range p.Failures {
 			failures = append(failures, processesName(p)+": "+f)
 		}
 	}
 	_ = tw.Flush()
-	fmt.Fprintln(w, "  SERVED: requests the API answered without a 429")
+	fmt.Fprintln(w, "  BUDGET USED: share of each window's budget the requests used, over the windows from the first")
+	fmt.Fprintln(w, "  request's to the one before the last request's (the work ran out in the last)")
+	fmt.Fprintln(w, "  SERVED: requests the API answered without a 429; OF LIMIT over the wall time overstates a short")
+	fmt.Fprintln(w, "  run, which may get a whole window's budget in its first instant")
 	for _, run := range r.Runs {
 		if run.Pass.Seconds < 3*r.WindowSeconds {
 			fmt.Fprintf(w, "  note: %s ran %.1f s, under 3 windows of %gs: the first window's burst dominates the rate\n",

@@ -31,6 +31,13 @@ type rateLimitRun struct {
 	// Share429 is the fraction of responses that were 429: the target is
 	// < 0.01.
 	Share429 float64 `json:"share_429"`
+	// BudgetUsed is the share of each window's budget the backfill used,
+	// over the BudgetWindows windows from its first request's to the one
+	// before its last: the target is ≥ 0.9. Rates over the wall time
+	// (OfLimit) overstate a short run: one whose first request falls late
+	// in a window gets that window's whole budget at once.
+	BudgetUsed    float64 `json:"budget_used"`
+	BudgetWindows int     `json:"budget_windows"`
 }
 
 // rateLimitScenario backfills size/10 conversations from a fake that allows
@@ -54,11 +61,12 @@ func (b *bench) rateLimitScenario(ctx context.Context) (*rateLimitResult, error)
 			return res, err
 		}
 		bf, err := b.measureBackfill(ctx, m, spec)
+		used, windows := m.API.budgetUsed(b.opts.RateWindow, b.opts.Rate)
 		b.closeMirror(m)
 		if err != nil {
 			return res, err
 		}
-		run := rateLimitRun{Pass: bf.Pass}
+		run := rateLimitRun{Pass: bf.Pass, BudgetUsed: used, BudgetWindows: windows}
 		admitted := float64(bf.Pass.Requests - bf.Pass.RateLimited)
 		run.AdmittedPerSec = admitted / bf.Pass.Seconds
 		if bf.Pass.APISeconds > 0 {
@@ -69,8 +77,8 @@ func (b *bench) rateLimitScenario(ctx context.Context) (*rateLimitResult, error)
 		if bf.Pass.Requests > 0 {
 			run.Share429 = float64(bf.Pass.RateLimited) / float64(bf.Pass.Requests)
 		}
-		b.progressf("%s: %.0f admitted requests/s (%.0f%% of the limit), %.2f%% 429s",
-			spec.Label, run.AdmittedPerSec, 100*run.OfLimit, 100*run.Share429)
+		b.progressf("%s: %.0f%% of the budget of %d windows used, %.0f admitted requests/s (%.0f%% of the limit), %.2f%% 429s",
+			spec.Label, 100*run.BudgetUsed, run.BudgetWindows, run.AdmittedPerSec, 100*run.OfLimit, 100*run.Share429)
 		res.Runs = append(res.Runs, run)
 	}
 	return res, nil

@@ -57,8 +57,8 @@ func targets(res *results) []target {
 			if len(run.Pass.Failures) > 0 {
 				add("rate limit, "+p+": every process succeeds", false, "%d failed", len(run.Pass.Failures))
 			}
-			add("rate limit, "+p+": served ≥ 90% of R", run.OfLimit >= minOfLimit,
-				"%.0f%% (%.0f%% from first to last request)", 100*run.OfLimit, 100*run.APIOfLimit)
+			add("rate limit, "+p+": ≥ 90% of R (each window's budget)", run.BudgetWindows > 0 && run.BudgetUsed >= minOfLimit,
+				"%.0f%% over %d windows (%.0f%% of R over the wall time)", 100*run.BudgetUsed, run.BudgetWindows, 100*run.OfLimit)
 			add("rate limit, "+p+": < 1% 429s", run.Share429 < max429Share, "%.2f%%", 100*run.Share429)
 		}
 	}
