@@ -164,7 +164,7 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 				for i, s := range synced {
 					ids[i] = s.ID
 				}
-				if err := q.MarkMessagesSyncedMany(ctx, dbq.MarkMessagesSyncedManyParams{Source: ref.source, Rows: rows, Ids: ids}); err != nil {
+				if err := q.MarkMessagesSyncedMany(ctx, dbq.MarkMessagesSyncedManyParams{Source: ref.source, Rows: rows}); err != nil {
 					return nil, fmt.Errorf("mark messages synced: %w", err)
 				}
 				// A conversation whose messages were quarantined as a whole

@@ -48,13 +48,14 @@ func (q *Queries) ConversationModifiedAt(ctx context.Context, arg ConversationMo
 }
 
 const conversationsNeedingMessages = `-- name: ConversationsNeedingMessages :many
-SELECT id, modified_at, messages_synced_for
-FROM conversations
-WHERE source = $1
-  AND deleted_at IS NULL
-  AND messages_synced_for IS DISTINCT FROM modified_at
-  AND synced_at < $2::timestamptz
-ORDER BY id
+SELECT c.id, c.modified_at, s.synced_for AS messages_synced_for
+FROM conversations AS c
+LEFT JOIN conversation_messages_synced AS s ON s.source = c.source AND s.id = c.id
+WHERE c.source = $1
+  AND c.deleted_at IS NULL
+  AND s.synced_for IS DISTINCT FROM c.modified_at
+  AND c.synced_at < $2::timestamptz
+ORDER BY c.id
 LIMIT $3
 `
 
@@ -176,8 +177,12 @@ type InsertConversationsParams struct {
 }
 
 const markConversationsDeleted = `-- name: MarkConversationsDeleted :exec
-WITH conv AS (
-    UPDATE conversations AS c SET deleted_at = COALESCE(c.deleted_at, now()), messages_synced_for = NULL
+WITH forgotten AS (
+    DELETE FROM conversation_messages_synced AS s
+    WHERE s.source = $1::text AND s.id = ANY($2::text[])
+),
+conv AS (
+    UPDATE conversations AS c SET deleted_at = COALESCE(c.deleted_at, now())
     WHERE c.source = $1::text AND c.id = ANY($2::text[])
     RETURNING c.id AS conversation_id
 )
@@ -217,28 +222,24 @@ func (q *Queries) MarkListed(ctx context.Context, arg MarkListedParams) error {
 }
 
 const markMessagesSyncedMany = `-- name: MarkMessagesSyncedMany :exec
-UPDATE conversations AS c
-SET messages_synced_for = GREATEST(c.messages_synced_for, (
-    SELECT t.synced_for
-    FROM jsonb_to_recordset($1::jsonb) AS t(id text, synced_for timestamptz)
-    WHERE t.id = c.id
-    LIMIT 1
-))
-WHERE c.source = $2::text AND c.id = ANY($3::text[])
+INSERT INTO conversation_messages_synced AS s (source, id, synced_for)
+SELECT DISTINCT ON (t.id) $1::text, t.id, t.synced_for
+FROM jsonb_to_recordset($2::jsonb) AS t(id text, synced_for timestamptz)
+WHERE t.synced_for IS NOT NULL
+ORDER BY t.id, t.synced_for DESC
+ON CONFLICT (source, id) DO UPDATE SET synced_for = GREATEST(s.synced_for, excluded.synced_for)
 `
 
 type MarkMessagesSyncedManyParams struct {
-	Rows   []byte
 	Source string
-	Ids    []string
+	Rows   []byte
 }
 
 // Records, for each conversation, that its whole message history was read for
-// the given modification time. The rows are found by primary key (ids): a
-// join with jsonb_to_recordset, whose size the planner cannot see, is
-// planned as a scan of the source's every conversation.
+// the given modification time (never moving it back). A conversation listed
+// twice counts with its latest time.
 func (q *Queries) MarkMessagesSyncedMany(ctx context.Context, arg MarkMessagesSyncedManyParams) error {
-	_, err := q.db.Exec(ctx, markMessagesSyncedMany, arg.Rows, arg.Source, arg.Ids)
+	_, err := q.db.Exec(ctx, markMessagesSyncedMany, arg.Source, arg.Rows)
 	return err
 }
 
@@ -280,13 +281,14 @@ func (q *Queries) OpenConversationsNotListedSince(ctx context.Context, arg OpenC
 }
 
 const openConversationsNotTouchedSince = `-- name: OpenConversationsNotTouchedSince :many
-SELECT id, modified_at, messages_synced_for
-FROM conversations
-WHERE source = $1
-  AND deleted_at IS NULL
-  AND (status IS NULL OR status NOT IN ('resolved', 'closed'))
-  AND synced_at < $2::timestamptz
-ORDER BY id
+SELECT c.id, c.modified_at, s.synced_for AS messages_synced_for
+FROM conversations AS c
+LEFT JOIN conversation_messages_synced AS s ON s.source = c.source AND s.id = c.id
+WHERE c.source = $1
+  AND c.deleted_at IS NULL
+  AND (c.status IS NULL OR c.status NOT IN ('resolved', 'closed'))
+  AND c.synced_at < $2::timestamptz
+ORDER BY c.id
 LIMIT $3
 `
 
@@ -325,6 +327,7 @@ func (q *Queries) OpenConversationsNotTouchedSince(ctx context.Context, arg Open
 }
 
 const upsertConversations = `-- name: UpsertConversations :many
+WITH written AS (
 INSERT INTO conversations AS t (
     source, id, display_id, title, description, status, native_status, priority,
     channel, created_at, modified_at, raw, synced_at, deleted_at
@@ -352,7 +355,11 @@ ON CONFLICT (source, id) DO UPDATE SET
 WHERE t.modified_at IS NULL
    OR excluded.modified_at IS NULL
    OR excluded.modified_at >= t.modified_at
-RETURNING t.id, t.modified_at, t.messages_synced_for
+RETURNING t.id, t.modified_at
+)
+SELECT w.id, w.modified_at, s.synced_for AS messages_synced_for
+FROM written AS w
+LEFT JOIN conversation_messages_synced AS s ON s.source = $1::text AND s.id = w.id
 `
 
 type UpsertConversationsParams struct {

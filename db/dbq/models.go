@@ -57,22 +57,27 @@ type ChatMember struct {
 }
 
 type Conversation struct {
-	Source            string
-	ID                string
-	DisplayID         *string
-	Title             *string
-	Description       *string
-	Status            *string
-	NativeStatus      *string
-	Priority          *string
-	Channel           *string
-	CreatedAt         *time.Time
-	ModifiedAt        *time.Time
-	Raw               []byte
-	SyncedAt          time.Time
-	DeletedAt         *time.Time
-	MessagesSyncedFor *time.Time
-	ListedAt          time.Time
+	Source       string
+	ID           string
+	DisplayID    *string
+	Title        *string
+	Description  *string
+	Status       *string
+	NativeStatus *string
+	Priority     *string
+	Channel      *string
+	CreatedAt    *time.Time
+	ModifiedAt   *time.Time
+	Raw          []byte
+	SyncedAt     time.Time
+	DeletedAt    *time.Time
+	ListedAt     time.Time
+}
+
+type ConversationMessagesSynced struct {
+	Source    string
+	ID        string
+	SyncedFor time.Time
 }
 
 // One row per live conversation: first customer message, first agent reply and the time to it, resolution, message counts and SLA breach. Messages count only when live, public and with a body (not deleted at the source); private and internal notes, activity, bots and system events never count as replies.

@@ -2,6 +2,7 @@
 -- Upserts one page of conversations. An older copy never overwrites a newer
 -- one; a row that comes back is un-deleted. Returns the rows that were
 -- written, with the modification time their messages were last read for.
+WITH written AS (
 INSERT INTO conversations AS t (
     source, id, display_id, title, description, status, native_status, priority,
     channel, created_at, modified_at, raw, synced_at, deleted_at
@@ -29,32 +30,38 @@ ON CONFLICT (source, id) DO UPDATE SET
 WHERE t.modified_at IS NULL
    OR excluded.modified_at IS NULL
    OR excluded.modified_at >= t.modified_at
-RETURNING t.id, t.modified_at, t.messages_synced_for;
+RETURNING t.id, t.modified_at
+)
+SELECT w.id, w.modified_at, s.synced_for AS messages_synced_for
+FROM written AS w
+LEFT JOIN conversation_messages_synced AS s ON s.source = @source::text AND s.id = w.id;
 
 -- name: ConversationsNeedingMessages :many
 -- Conversations whose message history is behind their modification time and
 -- that were not touched since the given time: the leftovers of earlier passes
 -- whose message jobs failed or were skipped.
-SELECT id, modified_at, messages_synced_for
-FROM conversations
-WHERE source = @source
-  AND deleted_at IS NULL
-  AND messages_synced_for IS DISTINCT FROM modified_at
-  AND synced_at < @touched_before::timestamptz
-ORDER BY id
+SELECT c.id, c.modified_at, s.synced_for AS messages_synced_for
+FROM conversations AS c
+LEFT JOIN conversation_messages_synced AS s ON s.source = c.source AND s.id = c.id
+WHERE c.source = @source
+  AND c.deleted_at IS NULL
+  AND s.synced_for IS DISTINCT FROM c.modified_at
+  AND c.synced_at < @touched_before::timestamptz
+ORDER BY c.id
 LIMIT @max_rows;
 
 
 -- name: OpenConversationsNotTouchedSince :many
 -- Conversations not resolved or closed that this pass has not read: their
 -- messages are re-read in case a new comment did not bump the conversation.
-SELECT id, modified_at, messages_synced_for
-FROM conversations
-WHERE source = @source
-  AND deleted_at IS NULL
-  AND (status IS NULL OR status NOT IN ('resolved', 'closed'))
-  AND synced_at < @touched_before::timestamptz
-ORDER BY id
+SELECT c.id, c.modified_at, s.synced_for AS messages_synced_for
+FROM conversations AS c
+LEFT JOIN conversation_messages_synced AS s ON s.source = c.source AND s.id = c.id
+WHERE c.source = @source
+  AND c.deleted_at IS NULL
+  AND (c.status IS NULL OR c.status NOT IN ('resolved', 'closed'))
+  AND c.synced_at < @touched_before::timestamptz
+ORDER BY c.id
 LIMIT @max_rows;
 
 -- name: MarkListed :exec
@@ -73,24 +80,25 @@ ORDER BY id;
 
 -- name: MarkMessagesSyncedMany :exec
 -- Records, for each conversation, that its whole message history was read for
--- the given modification time. The rows are found by primary key (ids): a
--- join with jsonb_to_recordset, whose size the planner cannot see, is
--- planned as a scan of the source's every conversation.
-UPDATE conversations AS c
-SET messages_synced_for = GREATEST(c.messages_synced_for, (
-    SELECT t.synced_for
-    FROM jsonb_to_recordset(@rows::jsonb) AS t(id text, synced_for timestamptz)
-    WHERE t.id = c.id
-    LIMIT 1
-))
-WHERE c.source = @source::text AND c.id = ANY(@ids::text[]);
+-- the given modification time (never moving it back). A conversation listed
+-- twice counts with its latest time.
+INSERT INTO conversation_messages_synced AS s (source, id, synced_for)
+SELECT DISTINCT ON (t.id) @source::text, t.id, t.synced_for
+FROM jsonb_to_recordset(@rows::jsonb) AS t(id text, synced_for timestamptz)
+WHERE t.synced_for IS NOT NULL
+ORDER BY t.id, t.synced_for DESC
+ON CONFLICT (source, id) DO UPDATE SET synced_for = GREATEST(s.synced_for, excluded.synced_for);
 
 -- name: MarkConversationsDeleted :exec
 -- Soft-deletes conversations the vendor no longer has, with their messages,
 -- and forgets that those were read: a conversation that comes back (a false
 -- delete) reads its messages again and revives them.
-WITH conv AS (
-    UPDATE conversations AS c SET deleted_at = COALESCE(c.deleted_at, now()), messages_synced_for = NULL
+WITH forgotten AS (
+    DELETE FROM conversation_messages_synced AS s
+    WHERE s.source = @source::text AND s.id = ANY(@ids::text[])
+),
+conv AS (
+    UPDATE conversations AS c SET deleted_at = COALESCE(c.deleted_at, now())
     WHERE c.source = @source::text AND c.id = ANY(@ids::text[])
     RETURNING c.id AS conversation_id
 )
