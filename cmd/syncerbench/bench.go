@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
 )
 
 // source is the name syncer gives the DevRev source that DEVREV_TOKEN
@@ -119,6 +121,17 @@ func (b *bench) runAll(ctx context.Context) (*results, error) {
 		if res.Copy, err = b.copyScenario(ctx, primary, bf); err != nil {
 			return res, fmt.Errorf("copy: %w", err)
 		}
+		if o.Repeat > 1 {
+			res.CopyRatios = []float64{res.Copy.SyncerRatio}
+			for i := 2; i <= o.Repeat; i++ {
+				ratio, err := b.backfillAndCopy(ctx, i)
+				if err != nil {
+					return res, fmt.Errorf("backfill and copy %d: %w", i, err)
+				}
+				res.CopyRatios = append(res.CopyRatios, ratio)
+			}
+			res.MedianCopyRatio = median(res.CopyRatios)
+		}
 	}
 	if o.has("incremental") {
 		res.Incremental, err = b.incrementalScenario(ctx, primary)
@@ -136,6 +149,38 @@ func (b *bench) runAll(ctx context.Context) (*results, error) {
 		}
 	}
 	return res, b.runIndependent(ctx, res)
+}
+
+// backfillAndCopy measures the backfill and its COPY once more, in fresh
+// databases, for --repeat, and returns syncer/COPY.
+func (b *bench) backfillAndCopy(ctx context.Context, n int) (float64, error) {
+	m, err := b.newMirror(ctx, fmt.Sprintf("backfill_%d", n), b.opts.Size, devrevtest.Options{})
+	if err != nil {
+		return 0, err
+	}
+	defer b.closeMirror(m)
+	bf, err := b.measureBackfill(ctx, m, passSpec{Label: fmt.Sprintf("backfill_%d", n), Processes: 1})
+	if err != nil {
+		return 0, err
+	}
+	c, err := b.copyScenario(ctx, m, bf)
+	if err != nil {
+		return 0, err
+	}
+	return c.SyncerRatio, nil
+}
+
+// median is the middle of values (the mean of the two middle ones for an
+// even count).
+func median(values []float64) float64 {
+	s := slices.Sorted(slices.Values(values))
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // runIndependent runs the scenarios that need nothing from the main backfill.

@@ -54,6 +54,9 @@ type options struct {
 	JSONFile string
 	// Keep leaves the scenario databases in place for inspection.
 	Keep bool
+	// Repeat is how many times the backfill and its COPY are measured (each
+	// in fresh databases), the ratio judged by its median. Defaults to 1.
+	Repeat int
 }
 
 func (o options) has(scenario string) bool { return slices.Contains(o.Scenarios, scenario) }
@@ -74,6 +77,7 @@ func parseOptions(args []string, stderr io.Writer, lookup func(string) (string, 
 	fs.BoolVar(&o.JSON, "json", false, "print machine-readable results (JSON) instead of tables")
 	fs.StringVar(&o.JSONFile, "json-file", "", "also write the machine-readable results (JSON) to this file")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the scenario databases instead of dropping them")
+	fs.IntVar(&o.Repeat, "repeat", 1, "backfill and copy: measure the backfill/COPY ratio this many times and judge the median")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return o, errHelp
@@ -100,8 +104,8 @@ func parseOptions(args []string, stderr io.Writer, lookup func(string) (string, 
 	if o.Size < 40 {
 		return o, fmt.Errorf("--size %d: want at least 40", o.Size)
 	}
-	if o.Comments < 0 || o.Rate <= 0 || o.RateWindow <= 0 || o.Latency < 0 {
-		return o, errors.New("--comments, --rate, --rate-window and --latency must be positive")
+	if o.Comments < 0 || o.Rate <= 0 || o.RateWindow <= 0 || o.Latency < 0 || o.Repeat < 1 {
+		return o, errors.New("--comments, --rate, --rate-window, --latency and --repeat must be positive")
 	}
 	var err error
 	if o.Scenarios, err = parseScenarios(*scenarios); err != nil {

@@ -33,6 +33,7 @@ func TestParseOptions(t *testing.T) {
 		require.Equal(t, 50*time.Millisecond, o.Latency)
 		require.Equal(t, scenarioNames(), o.Scenarios)
 		require.Equal(t, defaultServerURL, o.ServerURL)
+		require.Equal(t, 1, o.Repeat)
 	})
 
 	t.Run("QuickShrinksUnlessSizeIsGiven", func(t *testing.T) {
@@ -68,5 +69,15 @@ func TestParseOptions(t *testing.T) {
 		require.ErrorContains(t, err, `unknown scenario "backfil"`)
 		_, err = parseOptions([]string{"--size", "10"}, io.Discard, env())
 		require.ErrorContains(t, err, "at least 40")
+		_, err = parseOptions([]string{"--repeat", "0"}, io.Discard, env())
+		require.ErrorContains(t, err, "--repeat must be positive")
 	})
+}
+
+func TestMedian(t *testing.T) {
+	t.Parallel()
+	require.Zero(t, median(nil))
+	require.InDelta(t, 0.5, median([]float64{0.5}), 1e-9)
+	require.InDelta(t, 0.52, median([]float64{0.58, 0.5, 0.52}), 1e-9)
+	require.InDelta(t, 0.51, median([]float64{0.58, 0.5, 0.52, 0.4}), 1e-9)
 }

@@ -7,21 +7,27 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strings"
 	"text/tabwriter"
 )
 
 // results is everything measured; a scenario not run is nil.
 type results struct {
-	Machine     machine            `json:"machine"`
-	Size        int                `json:"size"`
-	Comments    int                `json:"comments_per_conversation"`
-	Backfill    *backfillResult    `json:"backfill,omitempty"`
-	Copy        *copyResult        `json:"copy,omitempty"`
-	Incremental *incrementalResult `json:"incremental,omitempty"`
-	Memory      *memoryResult      `json:"memory,omitempty"`
-	RateLimit   *rateLimitResult   `json:"ratelimit,omitempty"`
-	Latency     *latencyResult     `json:"latency,omitempty"`
-	Targets     []target           `json:"targets"`
+	Machine  machine         `json:"machine"`
+	Size     int             `json:"size"`
+	Comments int             `json:"comments_per_conversation"`
+	Backfill *backfillResult `json:"backfill,omitempty"`
+	Copy     *copyResult     `json:"copy,omitempty"`
+	// CopyRatios are syncer/COPY of every backfill and COPY measured (the
+	// first is Backfill's and Copy's), with --repeat; MedianCopyRatio is
+	// their median.
+	CopyRatios      []float64          `json:"copy_ratios,omitempty"`
+	MedianCopyRatio float64            `json:"median_copy_ratio,omitempty"`
+	Incremental     *incrementalResult `json:"incremental,omitempty"`
+	Memory          *memoryResult      `json:"memory,omitempty"`
+	RateLimit       *rateLimitResult   `json:"ratelimit,omitempty"`
+	Latency         *latencyResult     `json:"latency,omitempty"`
+	Targets         []target           `json:"targets"`
 }
 
 // machine says where the figures come from.
@@ -142,6 +148,19 @@ func writeCopy(w io.Writer, res *results) {
 	fmt.Fprintf(tw, "  messages/s\t%.0f\t%.0f\t%.2f\n", r.MessagesPerSec, bf.MessagesPerSec, r.SyncerRatio)
 	fmt.Fprintf(tw, "  (syncer first to last request)\t\t\t%.2f\n", r.SyncerAPIRatio)
 	_ = tw.Flush()
+	if len(res.CopyRatios) > 1 {
+		fmt.Fprintf(w, "  syncer/COPY over %d backfills, each with its COPY: median %.2f (%s)\n",
+			len(res.CopyRatios), res.MedianCopyRatio, ratioList(res.CopyRatios))
+	}
+}
+
+// ratioList shows ratios in the order they were measured.
+func ratioList(ratios []float64) string {
+	parts := make([]string, len(ratios))
+	for i, r := range ratios {
+		parts[i] = fmt.Sprintf("%.2f", r)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func writeIncremental(w io.Writer, r *incrementalResult) {

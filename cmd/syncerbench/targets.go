@@ -30,7 +30,11 @@ func targets(res *results) []target {
 	add := func(name string, met bool, format string, args ...any) {
 		out = append(out, target{Name: name, Value: fmt.Sprintf(format, args...), Met: met})
 	}
-	if r := res.Copy; r != nil {
+	switch r := res.Copy; {
+	case len(res.CopyRatios) > 1:
+		add("backfill ≥ 0.5 of the COPY rate", res.MedianCopyRatio >= minCopyRatio, "median %.2f of %d (%s)",
+			res.MedianCopyRatio, len(res.CopyRatios), ratioList(res.CopyRatios))
+	case r != nil:
 		add("backfill ≥ 0.5 of the COPY rate", r.SyncerRatio >= minCopyRatio, "%.2f", r.SyncerRatio)
 	}
 	if r := res.Backfill; r != nil {
