@@ -56,8 +56,9 @@ type Config struct {
 	// when none arrived), for metrics.
 	ObserveFunc func(endpoint string, status int)
 	// RateLimitedFunc, when set, sees every rate-limited response with the
-	// wait it asked for, for metrics.
-	RateLimitedFunc func(endpoint string, wait time.Duration)
+	// wait it asked for (jitter included), for metrics and to tell other
+	// processes sharing the source. ctx is the request's.
+	RateLimitedFunc func(ctx context.Context, endpoint string, wait time.Duration)
 }
 
 // DefaultRetryAfter is the wait after a rate-limited response that says
@@ -285,7 +286,7 @@ func (c *Client) once(ctx context.Context, endpoint string, req Request) ([]byte
 		c.cfg.Pacer.BlockUntil(time.Now().Add(wait))
 		stats.addRateLimited()
 		if c.cfg.RateLimitedFunc != nil {
-			c.cfg.RateLimitedFunc(endpoint, wait)
+			c.cfg.RateLimitedFunc(ctx, endpoint, wait)
 		}
 		return nil, &RateLimitedError{Endpoint: endpoint, Wait: wait, Refused: true}
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:

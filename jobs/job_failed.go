@@ -46,8 +46,7 @@ func (d *Deps) jobFailed(ctx context.Context, job jobRef, stats *fetcher.Request
 				Dur("wait", rateErr.Wait).Msg("rate-limit budget spent; snoozing until the window resets")
 			return river.JobSnooze(rateErr.Wait)
 		}
-		until := time.Now().Add(rateErr.Wait)
-		if perr := q.PauseSource(bg, dbq.PauseSourceParams{Source: job.source, PausedUntil: until, Reason: rateErr.Error()}); perr != nil {
+		if perr := PauseSource(bg, d.Pool, job.source, rateErr.Wait, rateErr.Error()); perr != nil {
 			d.Logger.Warn().Err(perr).Str("source", job.source).Msg("record source pause")
 		}
 		d.Logger.Info().Str("source", job.source).Int64("job_id", job.row.ID).Str("kind", job.row.Kind).

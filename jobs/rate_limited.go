@@ -3,13 +3,11 @@ package jobs
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
-	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/fetcher"
 )
 
@@ -73,11 +71,8 @@ func (r *rateLimited) deferrable(total, otherFailures int) bool {
 // starts a job of the source.
 func (r *rateLimited) followUp(ctx context.Context, tx pgx.Tx, args river.JobArgs, ref jobRef) (river.InsertManyParams, error) {
 	if r.refused != nil {
-		err := dbq.New(tx).PauseSource(ctx, dbq.PauseSourceParams{
-			Source: ref.source, PausedUntil: time.Now().Add(r.refused.Wait), Reason: r.refused.Error(),
-		})
-		if err != nil {
-			return river.InsertManyParams{}, fmt.Errorf("record source pause: %w", err)
+		if err := PauseSource(ctx, tx, ref.source, r.refused.Wait, r.refused.Error()); err != nil {
+			return river.InsertManyParams{}, err
 		}
 	}
 	p := insertParams(args, ref)

@@ -86,7 +86,7 @@ func openApp(ctx context.Context, e env, flags config.Flags, needSources bool) (
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: log, pool: pool, stderr: e.stderr, metrics: metrics.New(pool)}
-	sources, pacers, err := buildSources(cfg, pool, a.metrics)
+	sources, pacers, err := buildSources(cfg, pool, a.metrics, log)
 	if err != nil {
 		pool.Close()
 		return nil, usageError{err}
@@ -141,17 +141,25 @@ func (a *app) requireSchema(ctx context.Context) error {
 
 // buildSources creates a client per configured source. All sources of one
 // process share nothing but the database.
-func buildSources(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics) (map[string]fetcher.Source, []*fetcher.Pacer, error) {
+func buildSources(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, log zerolog.Logger) (map[string]fetcher.Source, []*fetcher.Pacer, error) {
 	out := make(map[string]fetcher.Source, len(cfg.Sources))
 	var pacers []*fetcher.Pacer
 	for _, s := range cfg.Sources {
 		pacer := fetcher.NewPacer()
 		pacers = append(pacers, pacer)
 		httpCfg := fetcher.Config{
-			Pacer:           pacer,
-			UserAgent:       "syncer/" + version,
-			ObserveFunc:     func(endpoint string, status int) { m.ObserveRequest(s.Name, endpoint, status) },
-			RateLimitedFunc: func(_ string, wait time.Duration) { m.ObserveRateLimit(s.Name, wait) },
+			Pacer:       pacer,
+			UserAgent:   "syncer/" + version,
+			ObserveFunc: func(endpoint string, status int) { m.ObserveRequest(s.Name, endpoint, status) },
+			RateLimitedFunc: func(ctx context.Context, endpoint string, wait time.Duration) {
+				m.ObserveRateLimit(s.Name, wait)
+				// Other processes sharing the source learn of the refusal
+				// before they meet it, even when this one waits inline.
+				reason := fmt.Sprintf("%s: rate limited (429), retry in %s", endpoint, wait.Round(time.Millisecond))
+				if err := jobs.PauseSource(ctx, pool, s.Name, wait, reason); err != nil && ctx.Err() == nil {
+					log.Warn().Err(err).Str("source", s.Name).Msg("record source pause")
+				}
+			},
 		}
 		switch s.Kind {
 		case config.KindDevRev:

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+
+	"github.com/rs/zerolog"
+	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/config"
+	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/internal/dbtest"
+	"github.com/syncerhq/syncer/metrics"
+)
+
+// TestARefusalPausesTheSourceForOtherProcesses checks that a 429 this
+// process waits out inline is still recorded for the other processes
+// sharing the source.
+func TestARefusalPausesTheSourceForOtherProcesses(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.NewPool(t)
+	var calls atomic.Int64
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if calls.Add(1) == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = w.Write([]byte(`{"type":"too_many_requests","retry_after":1}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"conversations":[]}`))
+	}))
+	t.Cleanup(api.Close)
+
+	cfg := &config.Config{Sources: []config.Source{{
+		Name: "devrev", Kind: config.KindDevRev, APIURL: api.URL, Token: config.Secret("devrev-secret-token"),
+	}}}
+	sources, _, err := buildSources(cfg, pool, metrics.New(pool), zerolog.Nop())
+	require.NoError(t, err)
+	_, err = sources["devrev"].ListConversations(ctx, fetcher.ConversationQuery{})
+	require.NoError(t, err, "a 1-second wait is spent inline")
+	require.EqualValues(t, 2, calls.Load())
+
+	var reason string
+	require.NoError(t, pool.QueryRow(ctx, "SELECT reason FROM source_pauses WHERE source = 'devrev'").Scan(&reason))
+	require.Contains(t, reason, "rate limited (429)")
+	require.NotContains(t, reason, "devrev-secret-token")
+}
