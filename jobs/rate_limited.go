@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"github.com/syncerhq/syncer/fetcher"
@@ -65,17 +64,23 @@ func (r *rateLimited) deferrable(total, otherFailures int) bool {
 	return r.count > 0 && r.count < total && otherFailures == 0
 }
 
-// followUp is the job that fetches the deferred items, scheduled for when the
-// wait is over. Called inside the page's transaction, it also records a
-// refusal as a pause of the source, which every process reads before it
-// starts a job of the source.
-func (r *rateLimited) followUp(ctx context.Context, tx pgx.Tx, args river.JobArgs, ref jobRef) (river.InsertManyParams, error) {
-	if r.refused != nil {
-		if err := PauseSource(ctx, tx, ref.source, r.refused.Wait, r.refused.Error()); err != nil {
-			return river.InsertManyParams{}, err
-		}
+// recordRefusal pauses the source for every process after a refusal (429)
+// among the batch's fetches (see PauseSource). It is written outside the
+// page's transaction, so that the pause neither waits for the page nor
+// holds the pause's row while the page's rows are written.
+func (r *rateLimited) recordRefusal(ctx context.Context, d *Deps, source string) {
+	if r.refused == nil {
+		return
 	}
+	if err := PauseSource(ctx, d.Pool, source, r.refused.Wait, r.refused.Error()); err != nil {
+		d.Logger.Warn().Err(err).Str("source", source).Msg("record source pause")
+	}
+}
+
+// followUp is the job that fetches the deferred items, scheduled for when
+// the wait is over.
+func (r *rateLimited) followUp(args river.JobArgs, ref jobRef) river.InsertManyParams {
 	p := insertParams(args, ref)
 	p.InsertOpts.ScheduledAt = time.Now().Add(r.wait)
-	return p, nil
+	return p
 }

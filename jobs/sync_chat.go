@@ -73,16 +73,14 @@ func (w *ChatWorker) Work(ctx context.Context, job *river.Job[ChatArgs]) error {
 			return d.jobFailed(ctx, ref, stats, fmt.Errorf("chats %v: %w", transientIDs, err))
 		}
 	}
+	limited.recordRefusal(ctx, d, ref.source)
 	logQuarantined(d, ref, batch.Quarantined)
 	_, err = commitPage(ctx, d, pageCommit[ChatArgs]{
 		job: job, ref: ref, batch: &batch, stats: stats,
 		stepFunc: func(ctx context.Context, tx pgx.Tx, _ db.WriteResult) ([]river.InsertManyParams, error) {
 			var next []river.InsertManyParams
 			if len(deferred) > 0 {
-				p, err := limited.followUp(ctx, tx, ChatArgs{Source: ref.source, ChatIDs: deferred, RunID: ref.runID}, ref)
-				if err != nil {
-					return nil, err
-				}
+				p := limited.followUp(ChatArgs{Source: ref.source, ChatIDs: deferred, RunID: ref.runID}, ref)
 				next = append(next, p)
 			}
 			if len(gone) == 0 {

@@ -145,6 +145,7 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 			return d.jobFailed(ctx, ref, stats, err)
 		}
 	}
+	limited.recordRefusal(ctx, d, ref.source)
 	logQuarantined(d, ref, batch.Quarantined)
 
 	_, err = commitPage(ctx, d, pageCommit[MessagesArgs]{
@@ -180,10 +181,7 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 				next = append(next, insertParams(MessagesArgs{Source: ref.source, Targets: more, RunID: ref.runID}, ref))
 			}
 			if len(deferred) > 0 {
-				p, err := limited.followUp(ctx, tx, MessagesArgs{Source: ref.source, Targets: deferred, RunID: ref.runID}, ref)
-				if err != nil {
-					return nil, err
-				}
+				p := limited.followUp(MessagesArgs{Source: ref.source, Targets: deferred, RunID: ref.runID}, ref)
 				next = append(next, p)
 			}
 			return next, nil

@@ -65,18 +65,15 @@ func (w *SLATrackerWorker) Work(ctx context.Context, job *river.Job[SLATrackerAr
 			return d.jobFailed(ctx, ref, stats, err)
 		}
 	}
+	limited.recordRefusal(ctx, d, ref.source)
 	logQuarantined(d, ref, batch.Quarantined)
 	_, err = commitPage(ctx, d, pageCommit[SLATrackerArgs]{
 		job: job, ref: ref, batch: &batch, stats: stats,
-		stepFunc: func(ctx context.Context, tx pgx.Tx, _ db.WriteResult) ([]river.InsertManyParams, error) {
+		stepFunc: func(context.Context, pgx.Tx, db.WriteResult) ([]river.InsertManyParams, error) {
 			if len(deferred) == 0 {
 				return nil, nil
 			}
-			p, err := limited.followUp(ctx, tx, SLATrackerArgs{Source: ref.source, Trackers: deferred, RunID: ref.runID}, ref)
-			if err != nil {
-				return nil, err
-			}
-			return []river.InsertManyParams{p}, nil
+			return []river.InsertManyParams{limited.followUp(SLATrackerArgs{Source: ref.source, Trackers: deferred, RunID: ref.runID}, ref)}, nil
 		},
 	})
 	if err != nil {
