@@ -165,7 +165,9 @@ func (p *Pacer) Done() {
 // WaitTooLongError is returned by Wait when the next slot is further away
 // than the caller would wait.
 type WaitTooLongError struct {
-	// Wait is how long the request would still have to wait, at least.
+	// Wait is how long the request should wait before asking again: until
+	// the next slot, or, when other requests kept taking the slots it waited
+	// for, as long again as it already waited.
 	Wait time.Duration
 }
 
@@ -177,7 +179,8 @@ func (e *WaitTooLongError) Error() string {
 // more than maxWait from when Wait was called (a *WaitTooLongError). On
 // success the caller must call Done once the request is answered.
 func (p *Pacer) Wait(ctx context.Context, maxWait time.Duration) error {
-	giveUp := p.nowFunc().Add(maxWait)
+	started := p.nowFunc()
+	giveUp := started.Add(maxWait)
 	for {
 		d, claimed := p.tryReserve()
 		if claimed {
@@ -187,8 +190,8 @@ func (p *Pacer) Wait(ctx context.Context, maxWait time.Duration) error {
 			}
 			return nil
 		}
-		if p.nowFunc().Add(d).After(giveUp) {
-			return &WaitTooLongError{Wait: d}
+		if now := p.nowFunc(); now.Add(d).After(giveUp) {
+			return &WaitTooLongError{Wait: max(d, now.Sub(started))}
 		}
 		timer := time.NewTimer(d)
 		select {

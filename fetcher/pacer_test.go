@@ -114,6 +114,19 @@ func TestPacer(t *testing.T) {
 		require.Zero(t, p.inflight, "nothing claimed")
 	})
 
+	t.Run("AWaiterKeptWaitingWaitsAsLongAgain", func(t *testing.T) {
+		t.Parallel()
+		p := NewPacer()
+		claim(t, p) // the first request, never answered: the others wait for it
+		err := p.Wait(context.Background(), 50*time.Millisecond)
+		var long *WaitTooLongError
+		require.ErrorAs(t, err, &long)
+		// Its next check was due in 5 ms, but it had already waited about
+		// 50: asking again in 5 ms would most likely be in vain.
+		require.GreaterOrEqual(t, long.Wait, 45*time.Millisecond)
+		require.Equal(t, 1, p.inflight, "nothing more claimed")
+	})
+
 	t.Run("SendsHalfAtOnceAndSpreadsTheRest", func(t *testing.T) {
 		t.Parallel()
 		p, now := setup(t)
