@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -49,6 +50,7 @@ func (e childEnv) list() []string {
 		"DEVREV_API_URL=" + e.APIURL,
 		"SYNCER_LOG_FORMAT=json",
 		"SYNCER_LOG_LEVEL=info",
+		gcTraceEnv,
 	}
 	if e.Workers > 0 {
 		env = append(env, "SYNCER_WORKERS="+strconv.Itoa(e.Workers))
@@ -86,6 +88,9 @@ type childRun struct {
 	MaxRSS int64
 	// CPU is the user and system time the process used.
 	CPU time.Duration
+	// PeakLiveHeap is the largest Go heap that survived a collection, in
+	// bytes (see peakLiveHeap).
+	PeakLiveHeap int64
 }
 
 // start starts `syncer args…` with env; its stdout and stderr (JSON logs
@@ -128,6 +133,7 @@ func (c *child) wait() (childRun, error) {
 	run.MaxRSS, run.CPU = readUsageReport(c.usage)
 	c.usage.Close()
 	c.log.Close()
+	run.PeakLiveHeap = peakLiveHeap(c.logPath)
 	if err != nil {
 		tail := tailLines(c.logPath, 15)
 		return run, fmt.Errorf("%s: syncer %s: %w: %s\nend of %s:\n  %s",
@@ -146,12 +152,16 @@ func (r runner) run(ctx context.Context, label string, env childEnv, args ...str
 }
 
 // tailLines returns the last n lines of a file (at least one), for error
-// messages.
+// messages, gctrace lines left out.
 func tailLines(path string, n int) []string {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return []string{"(log unreadable: " + err.Error() + ")"}
 	}
 	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	lines = slices.DeleteFunc(lines, isGCTrace)
+	if len(lines) == 0 {
+		return []string{"(empty log)"}
+	}
 	return lines[max(0, len(lines)-n):]
 }

@@ -92,11 +92,14 @@ type passResult struct {
 	// APISeconds is the time from the first request the fake API received
 	// to the end of the last one: the pass without process start-up and
 	// shut-down.
-	APISeconds   float64        `json:"api_seconds"`
-	PeakRSSBytes int64          `json:"peak_rss_bytes"` // the highest of the processes
-	Requests     int            `json:"requests"`
-	RateLimited  int            `json:"rate_limited"`
-	ByEndpoint   map[string]int `json:"requests_by_endpoint"`
+	APISeconds   float64 `json:"api_seconds"`
+	PeakRSSBytes int64   `json:"peak_rss_bytes"` // the highest of the processes
+	// PeakLiveHeapBytes is the largest Go heap that survived a collection,
+	// the highest of the processes.
+	PeakLiveHeapBytes int64          `json:"peak_live_heap_bytes"`
+	Requests          int            `json:"requests"`
+	RateLimited       int            `json:"rate_limited"`
+	ByEndpoint        map[string]int `json:"requests_by_endpoint"`
 	// Failures are the errors of the processes that failed while another
 	// one completed the pass.
 	Failures []string `json:"failures,omitempty"`
@@ -183,6 +186,7 @@ func (b *bench) runPass(ctx context.Context, m *mirror, spec passSpec) (passResu
 			mu.Lock()
 			defer mu.Unlock()
 			res.PeakRSSBytes = max(res.PeakRSSBytes, run.MaxRSS)
+			res.PeakLiveHeapBytes = max(res.PeakLiveHeapBytes, run.PeakLiveHeap)
 			syncerCPU += run.CPU.Seconds()
 			if err != nil {
 				errs = append(errs, err)

@@ -118,7 +118,7 @@ func writeBackfill(w io.Writer, res *results) {
 	for _, ep := range slices.Sorted(maps.Keys(r.Pass.ByEndpoint)) {
 		fmt.Fprintf(tw, "    %s\t%d\n", ep, r.Pass.ByEndpoint[ep])
 	}
-	fmt.Fprintf(tw, "  peak RSS\t%s\n", megabytes(r.Pass.PeakRSSBytes))
+	fmt.Fprintf(tw, "  peak RSS\t%s  (live Go heap at most %s)\n", megabytes(r.Pass.PeakRSSBytes), megabytes(r.Pass.PeakLiveHeapBytes))
 	fmt.Fprintf(tw, "  CPU\t%s\n", cpuLine(r.Pass.CPU))
 	wr := r.Writes
 	fmt.Fprintf(tw, "  mirror writes\t%d rows landed: %d inserts, %d updates (%.2f writes per row; COPY: 1)\n",
@@ -189,12 +189,13 @@ func writeIncremental(w io.Writer, r *incrementalResult) {
 func writeMemory(w io.Writer, r *memoryResult) {
 	fmt.Fprintln(w, "\n== memory: peak RSS of syncer backfill at two history sizes")
 	tw := newTable(w)
-	fmt.Fprintln(tw, "  CONVERSATIONS\tMESSAGES\tSECONDS\tPEAK RSS")
+	fmt.Fprintln(tw, "  CONVERSATIONS\tMESSAGES\tSECONDS\tPEAK RSS\tPEAK LIVE HEAP")
 	for _, p := range r.Points {
-		fmt.Fprintf(tw, "  %d\t%d\t%.1f\t%s\n", p.Conversations, p.Messages, p.Seconds, megabytes(p.PeakRSSBytes))
+		fmt.Fprintf(tw, "  %d\t%d\t%.1f\t%s\t%s\n", p.Conversations, p.Messages, p.Seconds, megabytes(p.PeakRSSBytes), megabytes(p.PeakLiveHeapBytes))
 	}
 	_ = tw.Flush()
-	fmt.Fprintf(w, "  growth with 4x the history: %.2fx\n", r.Growth)
+	fmt.Fprintf(w, "  growth with 4x the history: %.2fx RSS, %.2fx live heap\n", r.Growth, r.HeapGrowth)
+	fmt.Fprintln(w, "  LIVE HEAP: the largest Go heap left after a collection (gctrace), to the MB: what syncer holds")
 }
 
 func writeRateLimit(w io.Writer, r *rateLimitResult) {

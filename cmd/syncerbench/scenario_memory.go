@@ -12,13 +12,18 @@ type memoryResult struct {
 	Points []memoryPoint `json:"points"`
 	// Growth is the peak at the larger size over the peak at the smaller.
 	Growth float64 `json:"growth"`
+	// HeapGrowth is the same for the peak live Go heap: what the process
+	// holds, without the garbage and unreturned memory that RSS counts and
+	// that vary with how busy the machine is.
+	HeapGrowth float64 `json:"heap_growth"`
 }
 
 type memoryPoint struct {
-	Conversations int     `json:"conversations"`
-	Messages      int64   `json:"messages"`
-	Seconds       float64 `json:"seconds"`
-	PeakRSSBytes  int64   `json:"peak_rss_bytes"`
+	Conversations     int     `json:"conversations"`
+	Messages          int64   `json:"messages"`
+	Seconds           float64 `json:"seconds"`
+	PeakRSSBytes      int64   `json:"peak_rss_bytes"`
+	PeakLiveHeapBytes int64   `json:"peak_live_heap_bytes"`
 }
 
 // memoryScenario backfills size/4 conversations and sets its peak RSS beside
@@ -37,9 +42,15 @@ func (b *bench) memoryScenario(ctx context.Context, full *backfillResult) (*memo
 	if small.Pass.PeakRSSBytes > 0 {
 		res.Growth = float64(full.Pass.PeakRSSBytes) / float64(small.Pass.PeakRSSBytes)
 	}
+	if small.Pass.PeakLiveHeapBytes > 0 {
+		res.HeapGrowth = float64(full.Pass.PeakLiveHeapBytes) / float64(small.Pass.PeakLiveHeapBytes)
+	}
 	return res, nil
 }
 
 func pointOf(r *backfillResult) memoryPoint {
-	return memoryPoint{Conversations: r.Conversations, Messages: r.Messages, Seconds: r.Pass.Seconds, PeakRSSBytes: r.Pass.PeakRSSBytes}
+	return memoryPoint{
+		Conversations: r.Conversations, Messages: r.Messages, Seconds: r.Pass.Seconds,
+		PeakRSSBytes: r.Pass.PeakRSSBytes, PeakLiveHeapBytes: r.Pass.PeakLiveHeapBytes,
+	}
 }
