@@ -5,11 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
 	"github.com/stretchr/testify/require"
 
-	"github.com/syncerhq/syncer/db/migrations"
 	"github.com/syncerhq/syncer/internal/dbtest"
 )
 
@@ -21,13 +18,10 @@ func TestMessagesSyncedMovesOutOfConversations(t *testing.T) {
 
 	ctx := context.Background()
 	pool := dbtest.NewPool(t)
-	sqlDB := stdlib.OpenDBFromPool(pool)
-	t.Cleanup(func() { _ = sqlDB.Close() })
-	provider, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.FS)
-	require.NoError(t, err)
+	provider := dbtest.NewMigrationProvider(t, pool)
 
 	readFor := time.Date(2026, 5, 1, 12, 0, 0, 123456000, time.UTC)
-	_, err = pool.Exec(ctx, `INSERT INTO conversations (source, id, raw) VALUES ('s', 'read', '{}'), ('s', 'unread', '{}')`)
+	_, err := pool.Exec(ctx, `INSERT INTO conversations (source, id, raw) VALUES ('s', 'read', '{}'), ('s', 'unread', '{}')`)
 	require.NoError(t, err)
 	_, err = pool.Exec(ctx, `INSERT INTO conversation_messages_synced (source, id, synced_for) VALUES ('s', 'read', $1)`, readFor)
 	require.NoError(t, err)

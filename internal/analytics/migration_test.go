@@ -4,11 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
 	"github.com/stretchr/testify/require"
 
-	"github.com/syncerhq/syncer/db/migrations"
 	"github.com/syncerhq/syncer/internal/dbtest"
 )
 
@@ -19,10 +16,7 @@ func TestMigrationRollsBackAndAppliesAgain(t *testing.T) {
 
 	ctx := context.Background()
 	pool := dbtest.NewPool(t)
-	sqlDB := stdlib.OpenDBFromPool(pool)
-	t.Cleanup(func() { _ = sqlDB.Close() })
-	provider, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.FS)
-	require.NoError(t, err)
+	provider := dbtest.NewMigrationProvider(t, pool)
 
 	views := []string{"agent_activity_daily", "conversation_metrics", "sla_compliance_daily", "sla_metric_outcomes", "volume_daily"}
 	indexes := []string{
@@ -60,7 +54,7 @@ func TestMigrationRollsBackAndAppliesAgain(t *testing.T) {
 		require.NotEmpty(t, *comment, v)
 	}
 
-	_, err = provider.DownTo(ctx, 2)
+	_, err := provider.DownTo(ctx, 2)
 	require.NoError(t, err)
 	gotViews, gotIndexes = present(t)
 	require.Empty(t, gotViews)

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
 
 	"github.com/syncerhq/syncer/db"
 	"github.com/syncerhq/syncer/db/migrations"
@@ -23,6 +25,19 @@ import (
 func NewPool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
 	return pgtest.NewPool(t, NewURL(t))
+}
+
+// NewMigrationProvider returns a goose provider of the mirror's migrations on
+// pool, for tests that step through them (down and up again).
+func NewMigrationProvider(t testing.TB, pool *pgxpool.Pool) *goose.Provider {
+	t.Helper()
+	sqlDB := stdlib.OpenDBFromPool(pool)
+	t.Cleanup(func() { _ = sqlDB.Close() })
+	provider, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.FS)
+	if err != nil {
+		t.Fatalf("goose provider: %v", err)
+	}
+	return provider
 }
 
 // NewURL returns the URL of a fresh, fully migrated database.
