@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -157,7 +158,6 @@ func (c *Client) Do(ctx context.Context, req Request) ([]byte, error) {
 			return nil, fmt.Errorf("%s: %w", endpoint, err)
 		}
 		body, err := c.once(ctx, endpoint, req)
-		c.cfg.Pacer.Done()
 		if err == nil {
 			return body, nil
 		}
@@ -221,7 +221,12 @@ func (c *Client) GetDecoded(ctx context.Context, req Request, decode func(body [
 	return body, nil
 }
 
+// once sends req a single time, in the pacer slot its caller claimed: the
+// slot is released as soon as the answer's headers tell the budget (reading
+// a large body need not hold back the next request), or when no answer came.
 func (c *Client) once(ctx context.Context, endpoint string, req Request) ([]byte, error) {
+	release := sync.OnceFunc(c.cfg.Pacer.Done)
+	defer release()
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 
@@ -265,6 +270,7 @@ func (c *Client) once(ctx context.Context, endpoint string, req Request) ([]byte
 	defer resp.Body.Close()
 	c.observe(endpoint, resp.StatusCode)
 	c.cfg.Pacer.Observe(resp.Header)
+	release()
 
 	body, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBodyBytes+1))
 	if err != nil {

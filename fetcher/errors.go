@@ -76,12 +76,6 @@ func IsAuthError(err error) bool {
 	return errors.As(err, &apiErr) && apiErr.IsAuth()
 }
 
-// IsRateLimited reports whether err asks the caller to wait (a rate limit).
-func IsRateLimited(err error) bool {
-	var rateErr *RateLimitedError
-	return errors.As(err, &rateErr)
-}
-
 // IsNotFound reports whether err says the requested record does not exist.
 func IsNotFound(err error) bool {
 	var apiErr *APIError

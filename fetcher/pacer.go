@@ -153,7 +153,8 @@ func (p *Pacer) SetPeers(n int) {
 	p.peers = max(n, 1)
 }
 
-// Done ends a request claimed with Wait.
+// Done ends a request claimed with Wait: call it once its answer's headers
+// are read (see Observe), or once it failed without an answer.
 func (p *Pacer) Done() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -177,7 +178,8 @@ func (e *WaitTooLongError) Error() string {
 
 // Wait blocks until a request may start, or ctx ends, or the start would be
 // more than maxWait from when Wait was called (a *WaitTooLongError). On
-// success the caller must call Done once the request is answered.
+// success the caller must call Done once the request is answered (its
+// headers read) or has failed.
 func (p *Pacer) Wait(ctx context.Context, maxWait time.Duration) error {
 	started := p.nowFunc()
 	giveUp := started.Add(maxWait)
@@ -193,12 +195,8 @@ func (p *Pacer) Wait(ctx context.Context, maxWait time.Duration) error {
 		if now := p.nowFunc(); now.Add(d).After(giveUp) {
 			return &WaitTooLongError{Wait: max(d, now.Sub(started))}
 		}
-		timer := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return ctx.Err()
-		case <-timer.C:
+		if err := sleep(ctx, d); err != nil {
+			return err
 		}
 	}
 }
@@ -229,9 +227,12 @@ func (p *Pacer) Observe(h http.Header) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err1 != nil || err2 != nil {
-		// No budget in this answer. If an earlier one told a budget, its
-		// window still governs, and tryReserve notices when it resets.
-		p.known = true
+		// No budget in this answer: a vendor that never sends one has none
+		// to learn. One that does (this answer may be a proxy's error page)
+		// is still to be learned from a later answer.
+		if p.remaining < 0 {
+			p.known = true
+		}
 		return
 	}
 	reset := time.Unix(0, int64(resetEpoch*float64(time.Second)))

@@ -213,6 +213,20 @@ func TestPacer(t *testing.T) {
 		claim(t, p) // the next window's budget stands
 	})
 
+	t.Run("AHeaderlessAnswerDoesNotBringBackAStaleBudget", func(t *testing.T) {
+		t.Parallel()
+		p, now := setup(t)
+		p.Observe(headers(500, now.Add(time.Minute)))
+		p.BlockUntil(now.Add(time.Second))
+		*now = now.Add(time.Second)
+		claim(t, p)              // the lone request that learns the budget…
+		p.Observe(http.Header{}) // …gets a proxy's error page, without one
+		p.Done()
+		claim(t, p) // so the next request learns instead
+		_, claimed := p.tryReserve()
+		require.False(t, claimed, "the budget from before the 429 does not count")
+	})
+
 	t.Run("HoldsEveryRequestAfterRateLimit", func(t *testing.T) {
 		t.Parallel()
 		p, now := setup(t)

@@ -97,6 +97,18 @@ func TestNormalizeConversation(t *testing.T) {
 		require.False(t, page.Batch.SLAMetrics[1].BreachedAt.IsZero())
 	})
 
+	t.Run("NumbersAsStringsIncludingNull", func(t *testing.T) {
+		t.Parallel()
+		page := normalizePage(t, `{"id":"c","sla_summary":{"sla_tracker":{"metric_target_summaries":[
+			{"metric_definition":{"name":"a"},"completed_in":"12"},
+			{"metric_definition":{"name":"b"},"completed_in":"null"},
+			{"metric_definition":{"name":"c"},"completed_in":""}
+		]}}}`)
+		require.Empty(t, page.Batch.Quarantined, `"null" and "" are no number, not an error`)
+		require.Len(t, page.Batch.SLAMetrics, 3)
+		require.Equal(t, int64(12), *page.Batch.SLAMetrics[0].CompletedInMinutes)
+	})
+
 	t.Run("TrackerWithoutMetricsIsFetchedOnItsOwn", func(t *testing.T) {
 		t.Parallel()
 		page := normalizePage(t, `{"id":"c3","sla_tracker":{"id":"don:slat/3","display_id":"SLAT-3"}}`)

@@ -201,7 +201,7 @@ func (n *flexInt) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	case 'n':
 		return nil
 	case '"':
-		if s = tok.String(); s == "" {
+		if s = tok.String(); s == "" || s == "null" {
 			return nil
 		}
 	case '0':
