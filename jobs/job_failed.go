@@ -21,9 +21,8 @@ type jobRef struct {
 }
 
 // jobFailed turns a failed job (a fetch or a write) into what River should do with the job:
-//   - refused for the rate limit (429): pause the whole source (every
-//     worker, every process) and snooze, which costs no attempt; a spent
-//     budget only snoozes (each process's pacer knows it);
+//   - rate limited (refused with a 429, which paused the whole source, or
+//     a spent budget): snooze, which costs no attempt;
 //   - credentials refused: fail the run with a clear error, stop its pass and
 //     cancel; retrying cannot help until an operator fixes the token;
 //   - shutting down: snooze so the page runs again at once on next start;
@@ -39,18 +38,15 @@ func (d *Deps) jobFailed(ctx context.Context, job jobRef, stats *fetcher.Request
 	var rateErr *fetcher.RateLimitedError
 	switch {
 	case errors.As(err, &rateErr):
-		if !rateErr.Refused {
-			// The budget is spent: every process sees that in its own
-			// answers' headers, and its pacer waits for the reset.
-			d.Logger.Debug().Str("source", job.source).Int64("job_id", job.row.ID).Str("kind", job.row.Kind).
-				Dur("wait", rateErr.Wait).Msg("rate-limit budget spent; snoozing until the window resets")
-			return river.JobSnooze(rateErr.Wait)
+		// A refusal already paused the source for every process (see
+		// PauseOnRefusal); a spent budget every process reads from its own
+		// answers. Either way the job waits, which costs no attempt.
+		ev := d.Logger.Debug()
+		if rateErr.Refused {
+			ev = d.Logger.Info()
 		}
-		if perr := PauseSource(bg, d.Pool, job.source, rateErr.Wait, rateErr.Error()); perr != nil {
-			d.Logger.Warn().Err(perr).Str("source", job.source).Msg("record source pause")
-		}
-		d.Logger.Info().Str("source", job.source).Int64("job_id", job.row.ID).Str("kind", job.row.Kind).
-			Dur("wait", rateErr.Wait).Msg("rate limited; pausing source")
+		ev.Str("source", job.source).Int64("job_id", job.row.ID).Str("kind", job.row.Kind).
+			Dur("wait", rateErr.Wait).Bool("refused", rateErr.Refused).Msg("rate limited; snoozing")
 		return river.JobSnooze(rateErr.Wait)
 
 	case fetcher.IsAuthError(err):

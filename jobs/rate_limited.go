@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"context"
 	"errors"
 	"time"
 
@@ -21,9 +20,9 @@ type rateLimited struct {
 	count int
 	// wait is the longest wait asked for.
 	wait time.Duration
-	// first is the first rate-limit error; refused the first that came
-	// from a refusal (429), which the whole source must learn of.
-	first, refused *fetcher.RateLimitedError
+	// first is the first rate-limit error, the one the job reports when it
+	// cannot commit part of its batch.
+	first *fetcher.RateLimitedError
 }
 
 // add counts err if it is a rate limit, and reports whether it was.
@@ -37,23 +36,16 @@ func (r *rateLimited) add(err error) bool {
 	if r.first == nil {
 		r.first = rateErr
 	}
-	if rateErr.Refused && r.refused == nil {
-		r.refused = rateErr
-	}
 	return true
 }
 
-// err is what the job reports when it cannot commit part of its batch (a
-// refusal first: it pauses the source for every process), nil when no fetch
-// was rate limited.
+// err is what the job reports when it cannot commit part of its batch, nil
+// when no fetch was rate limited.
 func (r *rateLimited) err() error {
-	switch {
-	case r.refused != nil:
-		return r.refused
-	case r.first != nil:
-		return r.first
+	if r.first == nil {
+		return nil
 	}
-	return nil
+	return r.first
 }
 
 // deferrable reports whether the job should commit the rest of its batch of
@@ -62,19 +54,6 @@ func (r *rateLimited) err() error {
 // makes the job retry anyway.
 func (r *rateLimited) deferrable(total, otherFailures int) bool {
 	return r.count > 0 && r.count < total && otherFailures == 0
-}
-
-// recordRefusal pauses the source for every process after a refusal (429)
-// among the batch's fetches (see PauseSource). It is written outside the
-// page's transaction, so that the pause neither waits for the page nor
-// holds the pause's row while the page's rows are written.
-func (r *rateLimited) recordRefusal(ctx context.Context, d *Deps, source string) {
-	if r.refused == nil {
-		return
-	}
-	if err := PauseSource(ctx, d.Pool, source, r.refused.Wait, r.refused.Error()); err != nil {
-		d.Logger.Warn().Err(err).Str("source", source).Msg("record source pause")
-	}
 }
 
 // followUp is the job that fetches the deferred items, scheduled for when

@@ -73,7 +73,6 @@ func (w *ChatWorker) Work(ctx context.Context, job *river.Job[ChatArgs]) error {
 			return d.jobFailed(ctx, ref, stats, fmt.Errorf("chats %v: %w", transientIDs, err))
 		}
 	}
-	limited.recordRefusal(ctx, d, ref.source)
 	logQuarantined(d, ref, batch.Quarantined)
 	_, err = commitPage(ctx, d, pageCommit[ChatArgs]{
 		job: job, ref: ref, batch: &batch, stats: stats,

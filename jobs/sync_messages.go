@@ -145,7 +145,6 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 			return d.jobFailed(ctx, ref, stats, err)
 		}
 	}
-	limited.recordRefusal(ctx, d, ref.source)
 	logQuarantined(d, ref, batch.Quarantined)
 
 	_, err = commitPage(ctx, d, pageCommit[MessagesArgs]{

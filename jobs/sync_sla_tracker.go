@@ -65,7 +65,6 @@ func (w *SLATrackerWorker) Work(ctx context.Context, job *river.Job[SLATrackerAr
 			return d.jobFailed(ctx, ref, stats, err)
 		}
 	}
-	limited.recordRefusal(ctx, d, ref.source)
 	logQuarantined(d, ref, batch.Quarantined)
 	_, err = commitPage(ctx, d, pageCommit[SLATrackerArgs]{
 		job: job, ref: ref, batch: &batch, stats: stats,

@@ -78,11 +78,14 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 	if opts.http.MaxInlineWait == 0 {
 		opts.http.MaxInlineWait = 2 * time.Second
 	}
+	pool := dbtest.NewPool(t)
+	// As syncer wires it: a 429 pauses the source for every process.
+	opts.http.RateLimitedFunc = jobs.PauseOnRefusal(pool, testSource, zerolog.Nop())
 	src, err := devrev.NewClient(devrev.Config{
 		BaseURL: front.URL, Token: opts.clientToken, PageSize: opts.pageSize, HTTP: opts.http,
 	})
 	require.NoError(t, err)
-	b := &testBundle{pool: dbtest.NewPool(t), ws: ws, server: server, proxy: proxy}
+	b := &testBundle{pool: pool, ws: ws, server: server, proxy: proxy}
 	b.deps = newDeps(t, b.pool, map[string]fetcher.Source{testSource: src})
 	b.client = startWorkers(t, b.deps)
 	return b

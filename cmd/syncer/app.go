@@ -147,18 +147,14 @@ func buildSources(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, lo
 	for _, s := range cfg.Sources {
 		pacer := fetcher.NewPacer()
 		pacers = append(pacers, pacer)
+		pause := jobs.PauseOnRefusal(pool, s.Name, log)
 		httpCfg := fetcher.Config{
 			Pacer:       pacer,
 			UserAgent:   "syncer/" + version,
 			ObserveFunc: func(endpoint string, status int) { m.ObserveRequest(s.Name, endpoint, status) },
 			RateLimitedFunc: func(ctx context.Context, endpoint string, wait time.Duration) {
 				m.ObserveRateLimit(s.Name, wait)
-				// Other processes sharing the source learn of the refusal
-				// before they meet it, even when this one waits inline.
-				reason := fmt.Sprintf("%s: rate limited (429), retry in %s", endpoint, wait.Round(time.Millisecond))
-				if err := jobs.PauseSource(ctx, pool, s.Name, wait, reason); err != nil && ctx.Err() == nil {
-					log.Warn().Err(err).Str("source", s.Name).Msg("record source pause")
-				}
+				pause(ctx, endpoint, wait)
 			},
 		}
 		switch s.Kind {
