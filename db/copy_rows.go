@@ -20,8 +20,8 @@ import (
 //     NULL;
 //   - NUL characters are removed, from text and from raw documents alike,
 //     and invalid UTF-8 bytes become U+FFFD, as json.Marshal makes them;
-//   - times are rounded to the microsecond, as PostgreSQL rounds the
-//     nanoseconds of a timestamp it parses;
+//   - times are rounded to the microsecond the way PostgreSQL rounds the
+//     fraction of a timestamp it parses (halfway ones to even);
 //   - a record without a raw document gets {}.
 //
 // copy_rows_test.go writes the same records both ways and compares the rows.
@@ -132,8 +132,19 @@ func optTime(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
 	}
-	t = t.Round(time.Microsecond)
+	t = roundLikePostgres(t)
 	return &t
+}
+
+// roundLikePostgres rounds t to the microsecond as PostgreSQL does when it
+// parses the fraction of a second from text (the JSON the upserts send): it
+// reads the fraction as a float64 and rounds fraction×10⁶ to the nearest
+// integer, halfway cases to even. t.Round rounds them up, and a row could
+// then differ by a microsecond with the path it took.
+func roundLikePostgres(t time.Time) time.Time {
+	frac := float64(t.Nanosecond()) / 1e9
+	micros := math.RoundToEven(frac * 1e6)
+	return t.Truncate(time.Second).Add(time.Duration(micros) * time.Microsecond)
 }
 
 // rawDocument is the raw jsonb column.

@@ -19,7 +19,7 @@ import (
 
 // oddBatch is a page with every value the two write paths could store
 // differently: empty strings and zero times (NULL), NULs and invalid UTF-8 in
-// text, \u0000 in raw documents, nanoseconds, missing raw documents, absent
+// text, \u0000 in raw documents, nanoseconds (halfway ones too), missing raw documents, absent
 // optional numbers.
 func oddBatch() *record.Batch {
 	at := time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.FixedZone("x", 3600))
@@ -54,6 +54,11 @@ func oddBatch() *record.Batch {
 				Visibility: "public", CreatedAt: at, ModifiedAt: at.Add(999 * time.Nanosecond), Raw: raw},
 			{ID: "m2", ConversationID: "c1", Body: &empty},
 			{ID: "m3", ConversationID: "c2", Body: nil, Visibility: "internal", Raw: json.RawMessage(`[]`)},
+			// Halfway between two microseconds: PostgreSQL rounds to even.
+			{ID: "m4", ConversationID: "c2", CreatedAt: time.Date(2026, 3, 1, 12, 0, 0, 2500, time.UTC),
+				ModifiedAt: time.Date(2026, 3, 1, 12, 0, 0, 123456500, time.UTC)},
+			{ID: "m5", ConversationID: "c2", CreatedAt: time.Date(2026, 3, 1, 12, 0, 0, 500, time.UTC),
+				ModifiedAt: time.Date(2026, 3, 1, 12, 0, 0, 999999500, time.UTC)},
 		},
 		Attachments: []record.Attachment{
 			{ID: "a1", MessageID: "m1", Name: odd, ContentType: "image/png", Size: &size, Raw: raw},

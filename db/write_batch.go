@@ -104,14 +104,26 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch, 
 				if err != nil {
 					return fmt.Errorf("upsert %d conversations: %w", len(convs), err)
 				}
+				if len(out) == 0 {
+					return nil
+				}
+				ids := make([]string, len(out))
+				for i, row := range out {
+					ids[i] = row.ID
+				}
+				read, err := q.MessagesSyncedFor(ctx, dbq.MessagesSyncedForParams{Source: source, Ids: ids})
+				if err != nil {
+					return fmt.Errorf("read when %d conversations' messages were read: %w", len(ids), err)
+				}
+				readFor := make(map[string]time.Time, len(read))
+				for _, r := range read {
+					readFor[r.ID] = r.SyncedFor
+				}
 				for _, row := range out {
-					wc := WrittenConversation{ID: row.ID, MessagesBehind: true}
-					if row.MessagesSyncedFor != nil {
-						wc.MessagesSyncedFor = *row.MessagesSyncedFor
-					}
+					wc := WrittenConversation{ID: row.ID, MessagesSyncedFor: readFor[row.ID], MessagesBehind: true}
 					if row.ModifiedAt != nil {
 						wc.ModifiedAt = *row.ModifiedAt
-						wc.MessagesBehind = row.MessagesSyncedFor == nil || !row.MessagesSyncedFor.Equal(*row.ModifiedAt)
+						wc.MessagesBehind = wc.MessagesSyncedFor.IsZero() || !wc.MessagesSyncedFor.Equal(wc.ModifiedAt)
 					}
 					written[row.ID] = true
 					res.Conversations = append(res.Conversations, wc)

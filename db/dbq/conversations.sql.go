@@ -206,7 +206,7 @@ func (q *Queries) MarkConversationsDeleted(ctx context.Context, arg MarkConversa
 
 const markListed = `-- name: MarkListed :exec
 UPDATE conversations SET listed_at = now()
-WHERE source = $1 AND id = ANY($2::text[])
+WHERE source = $1 AND id = ANY($2::text[]) AND listed_at < now()
 `
 
 type MarkListedParams struct {
@@ -215,7 +215,9 @@ type MarkListedParams struct {
 }
 
 // Records that a listing showed these conversations, including those whose
-// row was not rewritten (unchanged, or quarantined).
+// row was not rewritten (unchanged, or quarantined). Rows this transaction
+// wrote already carry its now(): rewriting them would cost a second copy of
+// each new row.
 func (q *Queries) MarkListed(ctx context.Context, arg MarkListedParams) error {
 	_, err := q.db.Exec(ctx, markListed, arg.Source, arg.Ids)
 	return err
@@ -225,9 +227,11 @@ const markMessagesSyncedMany = `-- name: MarkMessagesSyncedMany :exec
 INSERT INTO conversation_messages_synced AS s (source, id, synced_for)
 SELECT DISTINCT ON (t.id) $1::text, t.id, t.synced_for
 FROM jsonb_to_recordset($2::jsonb) AS t(id text, synced_for timestamptz)
+JOIN conversations AS c ON c.source = $1::text AND c.id = t.id AND c.deleted_at IS NULL
 WHERE t.synced_for IS NOT NULL
 ORDER BY t.id, t.synced_for DESC
-ON CONFLICT (source, id) DO UPDATE SET synced_for = GREATEST(s.synced_for, excluded.synced_for)
+ON CONFLICT (source, id) DO UPDATE SET synced_for = excluded.synced_for
+WHERE excluded.synced_for > s.synced_for
 `
 
 type MarkMessagesSyncedManyParams struct {
@@ -235,12 +239,54 @@ type MarkMessagesSyncedManyParams struct {
 	Rows   []byte
 }
 
-// Records, for each conversation, that its whole message history was read for
-// the given modification time (never moving it back). A conversation listed
-// twice counts with its latest time.
+// Records, for each live conversation, that its whole message history was
+// read for the given modification time (never moving it back). A
+// conversation listed twice counts with its latest time. One deleted
+// meanwhile stays unmarked, so that if it comes back its messages are read
+// again (and revived).
 func (q *Queries) MarkMessagesSyncedMany(ctx context.Context, arg MarkMessagesSyncedManyParams) error {
 	_, err := q.db.Exec(ctx, markMessagesSyncedMany, arg.Source, arg.Rows)
 	return err
+}
+
+const messagesSyncedFor = `-- name: MessagesSyncedFor :many
+SELECT id, synced_for FROM conversation_messages_synced
+WHERE source = $1 AND id = ANY($2::text[])
+`
+
+type MessagesSyncedForParams struct {
+	Source string
+	Ids    []string
+}
+
+type MessagesSyncedForRow struct {
+	ID        string
+	SyncedFor time.Time
+}
+
+// The modification time each of the given conversations' messages were last
+// read for, those never read to the end left out. A statement of its own,
+// after the upsert: one that waited for a concurrent delete (which forgets
+// this) must see what that delete left, and a statement sees the database
+// as of its start.
+func (q *Queries) MessagesSyncedFor(ctx context.Context, arg MessagesSyncedForParams) ([]MessagesSyncedForRow, error) {
+	rows, err := q.db.Query(ctx, messagesSyncedFor, arg.Source, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []MessagesSyncedForRow
+	for rows.Next() {
+		var i MessagesSyncedForRow
+		if err := rows.Scan(&i.ID, &i.SyncedFor); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const openConversationsNotListedSince = `-- name: OpenConversationsNotListedSince :many
@@ -327,7 +373,6 @@ func (q *Queries) OpenConversationsNotTouchedSince(ctx context.Context, arg Open
 }
 
 const upsertConversations = `-- name: UpsertConversations :many
-WITH written AS (
 INSERT INTO conversations AS t (
     source, id, display_id, title, description, status, native_status, priority,
     channel, created_at, modified_at, raw, synced_at, deleted_at
@@ -356,10 +401,6 @@ WHERE t.modified_at IS NULL
    OR excluded.modified_at IS NULL
    OR excluded.modified_at >= t.modified_at
 RETURNING t.id, t.modified_at
-)
-SELECT w.id, w.modified_at, s.synced_for AS messages_synced_for
-FROM written AS w
-LEFT JOIN conversation_messages_synced AS s ON s.source = $1::text AND s.id = w.id
 `
 
 type UpsertConversationsParams struct {
@@ -368,14 +409,13 @@ type UpsertConversationsParams struct {
 }
 
 type UpsertConversationsRow struct {
-	ID                string
-	ModifiedAt        *time.Time
-	MessagesSyncedFor *time.Time
+	ID         string
+	ModifiedAt *time.Time
 }
 
 // Upserts one page of conversations. An older copy never overwrites a newer
 // one; a row that comes back is un-deleted. Returns the rows that were
-// written, with the modification time their messages were last read for.
+// written (see MessagesSyncedFor for what they need next).
 func (q *Queries) UpsertConversations(ctx context.Context, arg UpsertConversationsParams) ([]UpsertConversationsRow, error) {
 	rows, err := q.db.Query(ctx, upsertConversations, arg.Source, arg.Rows)
 	if err != nil {
@@ -385,7 +425,7 @@ func (q *Queries) UpsertConversations(ctx context.Context, arg UpsertConversatio
 	var items []UpsertConversationsRow
 	for rows.Next() {
 		var i UpsertConversationsRow
-		if err := rows.Scan(&i.ID, &i.ModifiedAt, &i.MessagesSyncedFor); err != nil {
+		if err := rows.Scan(&i.ID, &i.ModifiedAt); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

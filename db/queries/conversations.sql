@@ -1,8 +1,7 @@
 -- name: UpsertConversations :many
 -- Upserts one page of conversations. An older copy never overwrites a newer
 -- one; a row that comes back is un-deleted. Returns the rows that were
--- written, with the modification time their messages were last read for.
-WITH written AS (
+-- written (see MessagesSyncedFor for what they need next).
 INSERT INTO conversations AS t (
     source, id, display_id, title, description, status, native_status, priority,
     channel, created_at, modified_at, raw, synced_at, deleted_at
@@ -30,11 +29,16 @@ ON CONFLICT (source, id) DO UPDATE SET
 WHERE t.modified_at IS NULL
    OR excluded.modified_at IS NULL
    OR excluded.modified_at >= t.modified_at
-RETURNING t.id, t.modified_at
-)
-SELECT w.id, w.modified_at, s.synced_for AS messages_synced_for
-FROM written AS w
-LEFT JOIN conversation_messages_synced AS s ON s.source = @source::text AND s.id = w.id;
+RETURNING t.id, t.modified_at;
+
+-- name: MessagesSyncedFor :many
+-- The modification time each of the given conversations' messages were last
+-- read for, those never read to the end left out. A statement of its own,
+-- after the upsert: one that waited for a concurrent delete (which forgets
+-- this) must see what that delete left, and a statement sees the database
+-- as of its start.
+SELECT id, synced_for FROM conversation_messages_synced
+WHERE source = @source AND id = ANY(@ids::text[]);
 
 -- name: ConversationsNeedingMessages :many
 -- Conversations whose message history is behind their modification time and
@@ -66,9 +70,11 @@ LIMIT @max_rows;
 
 -- name: MarkListed :exec
 -- Records that a listing showed these conversations, including those whose
--- row was not rewritten (unchanged, or quarantined).
+-- row was not rewritten (unchanged, or quarantined). Rows this transaction
+-- wrote already carry its now(): rewriting them would cost a second copy of
+-- each new row.
 UPDATE conversations SET listed_at = now()
-WHERE source = @source AND id = ANY(@ids::text[]);
+WHERE source = @source AND id = ANY(@ids::text[]) AND listed_at < now();
 
 -- name: ConversationsNotListedSince :many
 -- Live conversations a complete listing did not show: deleted at the source,
@@ -79,15 +85,19 @@ WHERE source = @source AND deleted_at IS NULL AND listed_at < @listed_before::ti
 ORDER BY id;
 
 -- name: MarkMessagesSyncedMany :exec
--- Records, for each conversation, that its whole message history was read for
--- the given modification time (never moving it back). A conversation listed
--- twice counts with its latest time.
+-- Records, for each live conversation, that its whole message history was
+-- read for the given modification time (never moving it back). A
+-- conversation listed twice counts with its latest time. One deleted
+-- meanwhile stays unmarked, so that if it comes back its messages are read
+-- again (and revived).
 INSERT INTO conversation_messages_synced AS s (source, id, synced_for)
 SELECT DISTINCT ON (t.id) @source::text, t.id, t.synced_for
 FROM jsonb_to_recordset(@rows::jsonb) AS t(id text, synced_for timestamptz)
+JOIN conversations AS c ON c.source = @source::text AND c.id = t.id AND c.deleted_at IS NULL
 WHERE t.synced_for IS NOT NULL
 ORDER BY t.id, t.synced_for DESC
-ON CONFLICT (source, id) DO UPDATE SET synced_for = GREATEST(s.synced_for, excluded.synced_for);
+ON CONFLICT (source, id) DO UPDATE SET synced_for = excluded.synced_for
+WHERE excluded.synced_for > s.synced_for;
 
 -- name: MarkConversationsDeleted :exec
 -- Soft-deletes conversations the vendor no longer has, with their messages,
