@@ -90,6 +90,31 @@ func TestVendorFaults(t *testing.T) {
 		})
 	}
 
+	t.Run("OneRefusedChildLosesNoOther", func(t *testing.T) {
+		t.Parallel()
+		refused := faultproxy.Status(http.StatusBadRequest, `{"type":"bad_request","message":"cannot read this one"}`)
+		b := setup(t, setupOpts{conversations: 30, faults: []faultproxy.Rule{
+			{PathSuffix: "/chats.get", Times: 1, Fault: refused},
+			{PathSuffix: "/sla-trackers.get", Times: 1, Fault: refused},
+		}})
+		out := b.runPass(t, jobs.PassBackfill)
+		require.True(t, out.OK(), "failures: %v", out.Failures)
+		require.Equal(t, 1, b.proxy.Applied(0))
+		require.Equal(t, 1, b.proxy.Applied(1))
+		snap := b.ws.Snapshot()
+		require.Equal(t, len(snap.Chats)-1, b.count(t, "chats"), "every other chat of the batch lands")
+		var quarantined []string
+		rows, err := b.pool.Query(context.Background(), "SELECT stream FROM quarantine WHERE resolved_at IS NULL ORDER BY stream")
+		require.NoError(t, err)
+		for rows.Next() {
+			var stream string
+			require.NoError(t, rows.Scan(&stream))
+			quarantined = append(quarantined, stream)
+		}
+		require.NoError(t, rows.Err())
+		require.Equal(t, []string{"chats", "sla_trackers"}, quarantined, "the refused ones wait in quarantine, with their error")
+	})
+
 	t.Run("NotFoundChildrenMarkTheirRecordsDeleted", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, setupOpts{conversations: 30})

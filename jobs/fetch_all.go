@@ -57,3 +57,11 @@ func firstFailure[R any](results []fetched[R]) error {
 	}
 	return first
 }
+
+// refusedForGood reports whether err is the vendor refusing one item of a
+// batch for good (a 4xx other than not found, a rate limit or refused
+// credentials): the item is quarantined, with the error, and the rest of
+// the batch lands. Failing the job would throw the batch away for one item.
+func refusedForGood(err error) bool {
+	return err != nil && isPermanent(err) && !fetcher.IsAuthError(err)
+}

@@ -56,6 +56,8 @@ func (w *ChatWorker) Work(ctx context.Context, job *river.Job[ChatArgs]) error {
 		switch {
 		case fetcher.IsNotFound(r.err):
 			gone = append(gone, todo[i])
+		case refusedForGood(r.err):
+			batch.Quarantined = append(batch.Quarantined, record.Quarantined{Stream: record.StreamChats, RecordID: todo[i], Error: r.err.Error()})
 		case limited.add(r.err):
 			deferred = append(deferred, todo[i])
 		case r.err != nil:

@@ -121,12 +121,11 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 		switch {
 		case fetcher.IsNotFound(r.err):
 			gone = append(gone, t.ConversationID)
-		case r.err != nil && isPermanent(r.err) && !fetcher.IsAuthError(r.err):
+		case refusedForGood(r.err):
 			batch.Quarantined = append(batch.Quarantined, record.Quarantined{
 				Stream: record.StreamMessages, RecordID: "conversation:" + t.ConversationID, ParentID: t.ConversationID,
-				Raw: "", Error: r.err.Error(),
+				Error: r.err.Error(),
 			})
-			d.Logger.Warn().Str("source", ref.source).Str("conversation_id", t.ConversationID).Err(r.err).Msg("messages quarantined")
 		case limited.add(r.err):
 			deferred = append(deferred, t)
 		case r.err != nil:

@@ -52,6 +52,11 @@ func (w *SLATrackerWorker) Work(ctx context.Context, job *river.Job[SLATrackerAr
 		switch {
 		case fetcher.IsNotFound(r.err):
 			batch.SLAOf = append(batch.SLAOf, job.Args.Trackers[i].ConversationID)
+		case refusedForGood(r.err):
+			tr := job.Args.Trackers[i]
+			batch.Quarantined = append(batch.Quarantined, record.Quarantined{
+				Stream: record.StreamSLATrackers, RecordID: tr.TrackerID, ParentID: tr.ConversationID, Error: r.err.Error(),
+			})
 		case limited.add(r.err):
 			deferred = append(deferred, job.Args.Trackers[i])
 		case r.err != nil:
