@@ -57,6 +57,15 @@ func (d *Deps) FlushProgress(ctx context.Context) {
 	d.progress().flush(ctx, d.Pool, d.Logger)
 }
 
+// ForgetCommittedUsers makes the process write every user again, as it
+// meets them. Call it whenever the pool opens a connection: with
+// synchronous_commit off, a commit the process saw can be lost in a
+// database crash, which also closes every connection; a page lost that way
+// is fetched again, but its users would be taken for written.
+func (d *Deps) ForgetCommittedUsers() {
+	d.users().forget()
+}
+
 // users is the process's cache of committed users.
 func (d *Deps) users() *userCache {
 	d.init()

@@ -239,6 +239,22 @@ func TestBackfill(t *testing.T) {
 		b.requireExact(t)
 	})
 
+	t.Run("UsersForgottenAfterALostCommitAreWrittenAgain", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, setupOpts{})
+		require.True(t, b.runPass(t, jobs.PassBackfill).OK())
+		users := b.count(t, "users")
+		require.Positive(t, users)
+		// A crash loses the last commits (synchronous_commit is off), here
+		// the users; reconnecting makes the process forget what it wrote.
+		_, err := b.pool.Exec(context.Background(), "DELETE FROM users")
+		require.NoError(t, err)
+		b.deps.ForgetCommittedUsers()
+		require.True(t, b.runPass(t, jobs.PassBackfill).OK())
+		require.Equal(t, users, b.count(t, "users"))
+		b.requireExact(t)
+	})
+
 	t.Run("RefusedTokenFailsTheRunClearly", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, setupOpts{clientToken: "wrong-" + testToken})

@@ -8,7 +8,7 @@ import (
 )
 
 // userCacheSize bounds the users remembered per process; past it the cache
-// starts over (it only saves work, never decides correctness).
+// starts over (it only saves work).
 const userCacheSize = 100_000
 
 // userCache remembers the user records this process has committed, so that
@@ -46,6 +46,14 @@ func (c *userCache) committed(source string, users []record.User) {
 	for _, u := range users {
 		c.seen[source+"\x00"+u.ID] = userHash(u)
 	}
+}
+
+// forget drops everything remembered: a commit this process saw may have
+// been lost (see Deps.ForgetCommittedUsers).
+func (c *userCache) forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.seen = map[string]uint64{}
 }
 
 func userHash(u record.User) uint64 {

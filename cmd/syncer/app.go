@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -81,7 +82,12 @@ func openApp(ctx context.Context, e env, flags config.Flags, needSources bool) (
 	if err != nil {
 		return nil, usageError{err}
 	}
-	pool, err := connect(ctx, cfg.DatabaseURL.Reveal())
+	var deps atomic.Pointer[jobs.Deps]
+	pool, err := connect(ctx, cfg.DatabaseURL.Reveal(), func() {
+		if d := deps.Load(); d != nil {
+			d.ForgetCommittedUsers()
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -94,14 +100,16 @@ func openApp(ctx context.Context, e env, flags config.Flags, needSources bool) (
 	a.pacers = pacers
 	a.deps = &jobs.Deps{Pool: pool, Sources: sources, Logger: log, Overlap: cfg.Overlap, SweepInterval: cfg.SweepInterval,
 		OpenRecheckInterval: cfg.OpenRecheckInterval, Observer: a.metrics}
+	deps.Store(a.deps)
 	return a, nil
 }
 
 func (a *app) close() { a.pool.Close() }
 
 // connect opens a pool and checks the database answers, so that a wrong URL
-// is one clear line at start.
-func connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
+// is one clear line at start. onConnect runs for every connection the pool
+// opens.
+func connect(ctx context.Context, url string, onConnect func()) (*pgxpool.Pool, error) {
 	pcfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		// pgx's parse errors can echo the URL, password included.
@@ -112,8 +120,14 @@ func connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	// jobs, so a commit lost to a database crash only means fetching that
 	// page again: nothing lost, nothing duplicated. Not waiting for each
 	// commit's WAL flush is then safe, and it is most of a page's latency.
-	// (Unlike fsync=off, it never risks corruption.)
+	// (Unlike fsync=off, it never risks corruption.) What the process
+	// remembers of its commits (the users it wrote) it forgets whenever a
+	// connection opens, which a crash forces.
 	pcfg.ConnConfig.RuntimeParams["synchronous_commit"] = "off"
+	pcfg.AfterConnect = func(context.Context, *pgx.Conn) error {
+		onConnect()
+		return nil
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to database: %w", err)

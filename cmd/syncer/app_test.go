@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
@@ -49,4 +50,26 @@ func TestARefusalPausesTheSourceForOtherProcesses(t *testing.T) {
 	require.NoError(t, pool.QueryRow(ctx, "SELECT reason FROM source_pauses WHERE source = 'devrev'").Scan(&reason))
 	require.Contains(t, reason, "rate limited (429)")
 	require.NotContains(t, reason, "devrev-secret-token")
+}
+
+// TestEveryConnectionReportsItself checks the hook the process uses to
+// forget its commits when connections open (after a crash, all do).
+func TestEveryConnectionReportsItself(t *testing.T) {
+	t.Parallel()
+	var opened atomic.Int64
+	pool, err := connect(context.Background(), dbtest.NewURL(t), func() { opened.Add(1) })
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	require.Positive(t, opened.Load(), "the check at start opened one")
+	before := opened.Load()
+	conns := make([]*pgxpool.Conn, 0, 3)
+	for range 3 {
+		c, err := pool.Acquire(context.Background())
+		require.NoError(t, err)
+		conns = append(conns, c)
+	}
+	for _, c := range conns {
+		c.Release()
+	}
+	require.Greater(t, opened.Load(), before)
 }
