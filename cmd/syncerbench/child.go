@@ -77,12 +77,10 @@ type child struct {
 	logPath string
 	log     *os.File
 	usage   *os.File // the read end of the launcher's report
-	started time.Time
 }
 
 // childRun is what one finished syncer process cost.
 type childRun struct {
-	Wall time.Duration
 	// MaxRSS is the process's peak resident set size in bytes (0 where the
 	// OS does not report it).
 	MaxRSS int64
@@ -114,7 +112,7 @@ func (r runner) start(ctx context.Context, label string, env childEnv, args ...s
 	// how long that may take.
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 15 * time.Second
-	c := &child{cmd: cmd, label: label, logPath: logPath, log: f, usage: usageRead, started: time.Now()}
+	c := &child{cmd: cmd, label: label, logPath: logPath, log: f, usage: usageRead}
 	err = cmd.Start()
 	usageWrite.Close() // the launcher holds its own copy
 	if err != nil {
@@ -125,11 +123,11 @@ func (r runner) start(ctx context.Context, label string, env childEnv, args ...s
 	return c, nil
 }
 
-// wait waits for the child and returns its wall time and peak RSS; a non-zero
-// exit is an error that carries the end of its log.
+// wait waits for the child and returns what it cost; a non-zero exit is an
+// error that carries the end of its log.
 func (c *child) wait() (childRun, error) {
 	err := c.cmd.Wait()
-	run := childRun{Wall: time.Since(c.started)}
+	var run childRun
 	run.MaxRSS, run.CPU = readUsageReport(c.usage)
 	c.usage.Close()
 	c.log.Close()
@@ -158,8 +156,9 @@ func tailLines(path string, n int) []string {
 	if err != nil {
 		return []string{"(log unreadable: " + err.Error() + ")"}
 	}
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	lines = slices.DeleteFunc(lines, isGCTrace)
+	lines := slices.DeleteFunc(strings.Split(string(data), "\n"), func(l string) bool {
+		return strings.TrimSpace(l) == "" || isGCTrace(l)
+	})
 	if len(lines) == 0 {
 		return []string{"(empty log)"}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"time"
 
@@ -36,10 +37,11 @@ func serverVersion(ctx context.Context, serverURL string) (string, error) {
 	return v, nil
 }
 
-// createDatabase creates syncer_bench_<label>_<unix> on the server at
-// serverURL and connects to it.
+// createDatabase creates syncer_bench_<label>_<unix>_<random> on the server
+// at serverURL and connects to it: unique, since a kept database (--keep) or
+// another bench run may hold the same label from the same second.
 func createDatabase(ctx context.Context, serverURL, label string) (*database, error) {
-	name := fmt.Sprintf("syncer_bench_%s_%d", label, time.Now().Unix())
+	name := fmt.Sprintf("syncer_bench_%s_%d_%04x", label, time.Now().Unix(), rand.Uint32()&0xffff)
 	if err := adminExec(ctx, serverURL, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
 		return nil, fmt.Errorf("create database %s: %w", name, err)
 	}

@@ -19,7 +19,8 @@ const gcTraceEnv = "GODEBUG=gctrace=1"
 var gcHeapSizes = regexp.MustCompile(`^gc \d+ .* (\d+)->(\d+)->(\d+) MB`) //nolint:gochecknoglobals // compiled once
 
 // peakLiveHeap returns the largest live heap after a collection in the log
-// at path, in bytes, and 0 when the log has no gctrace line.
+// at path, in bytes (gctrace counts whole MiB, rounded down), and 0 when the
+// log has no gctrace line or cannot be read to the end.
 func peakLiveHeap(path string) int64 {
 	f, err := os.Open(path)
 	if err != nil {
@@ -37,6 +38,9 @@ func peakLiveHeap(path string) int64 {
 		if mb, err := strconv.ParseInt(string(m[3]), 10, 64); err == nil {
 			peak = max(peak, mb<<20)
 		}
+	}
+	if sc.Err() != nil {
+		return 0 // a line too long to read: better no figure than a wrong one
 	}
 	return peak
 }

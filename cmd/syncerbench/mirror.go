@@ -174,8 +174,10 @@ func (b *bench) runPass(ctx context.Context, m *mirror, spec passSpec) (passResu
 		label := fmt.Sprintf("%s-%s-%d", spec.Label, spec.Command, i+1)
 		c, err := b.syncer.start(ctx, label, m.env(spec.Workers), append([]string{spec.Command}, spec.Args...)...)
 		if err != nil {
+			mu.Lock()
 			errs = append(errs, err)
 			failed = spec.Processes // a process that could not start: nothing to measure
+			mu.Unlock()
 			break
 		}
 		wg.Go(func() {

@@ -111,6 +111,9 @@ func parseOptions(args []string, stderr io.Writer, lookup func(string) (string, 
 	if o.Scenarios, err = parseScenarios(*scenarios); err != nil {
 		return o, err
 	}
+	if o.Repeat > 1 && !o.has("copy") {
+		return o, errors.New("--repeat measures the backfill against its COPY: select the copy scenario too")
+	}
 	return o, nil
 }
 

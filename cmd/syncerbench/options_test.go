@@ -71,6 +71,8 @@ func TestParseOptions(t *testing.T) {
 		require.ErrorContains(t, err, "at least 40")
 		_, err = parseOptions([]string{"--repeat", "0"}, io.Discard, env())
 		require.ErrorContains(t, err, "--repeat must be positive")
+		_, err = parseOptions([]string{"--repeat", "3", "--scenario", "backfill"}, io.Discard, env())
+		require.ErrorContains(t, err, "select the copy scenario")
 	})
 }
 
