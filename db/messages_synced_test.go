@@ -60,3 +60,34 @@ func TestMarkMessagesSynced(t *testing.T) {
 	mark(map[string]any{"id": "live", "synced_for": at.Add(time.Hour)})
 	require.Equal(t, map[string]time.Time{"live": at.Add(time.Hour)}, marked())
 }
+
+// TestOpenConversationsArePagedByID checks the recheck's paging: every open
+// conversation comes once, page after page.
+func TestOpenConversationsArePagedByID(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.NewPool(t)
+	_, err := pool.Exec(ctx, `INSERT INTO conversations (source, id, raw, status, synced_at) VALUES
+		('s', 'a', '{}', 'open', now() - interval '1 hour'), ('s', 'b', '{}', 'pending', now() - interval '1 hour'),
+		('s', 'c', '{}', 'resolved', now() - interval '1 hour'), ('s', 'd', '{}', NULL, now() - interval '1 hour'),
+		('s', 'e', '{}', 'open', now() + interval '1 hour')`)
+	require.NoError(t, err)
+	q := dbq.New(pool)
+	var pages [][]string
+	for after := ""; ; {
+		rows, err := q.OpenConversationsNotTouchedSince(ctx, dbq.OpenConversationsNotTouchedSinceParams{
+			Source: "s", TouchedBefore: time.Now(), AfterID: after, MaxRows: 2,
+		})
+		require.NoError(t, err)
+		var page []string
+		for _, r := range rows {
+			page = append(page, r.ID)
+		}
+		pages = append(pages, page)
+		if len(rows) < 2 {
+			break
+		}
+		after = rows[len(rows)-1].ID
+	}
+	require.Equal(t, [][]string{{"a", "b"}, {"d"}}, pages, "open ones not touched since, each once; resolved and touched ones left out")
+}

@@ -41,7 +41,8 @@ func (w *ConversationsWorker) Timeout(*river.Job[ConversationsArgs]) time.Durati
 }
 
 // recoveryBatch caps how many leftover conversations one pass's last page
-// re-queues for their messages; the next pass takes the rest.
+// re-queues for their messages; the next pass takes the rest. The recheck of
+// open conversations reads them all, in pages of this size.
 const recoveryBatch = 5000
 
 // Work fetches and commits one page of the pass in flight.
@@ -225,14 +226,22 @@ func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, s
 	next = append(next, verify...)
 	targets = append(targets, retryTargets...)
 	if state.PassRecheckOpen {
-		open, err := q.OpenConversationsNotTouchedSince(ctx, dbq.OpenConversationsNotTouchedSinceParams{
-			Source: ref.source, TouchedBefore: run.StartedAt, MaxRows: recoveryBatch,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("find open conversations: %w", err)
-		}
-		for _, c := range open {
-			targets = append(targets, messageTarget(c.ID, deref(c.ModifiedAt), deref(c.MessagesSyncedFor)))
+		// Every one, not a capped batch: nothing marks a conversation as
+		// rechecked, so a cap would recheck the same ones every time.
+		for after := ""; ; {
+			open, err := q.OpenConversationsNotTouchedSince(ctx, dbq.OpenConversationsNotTouchedSinceParams{
+				Source: ref.source, TouchedBefore: run.StartedAt, AfterID: after, MaxRows: recoveryBatch,
+			})
+			if err != nil {
+				return nil, fmt.Errorf("find open conversations: %w", err)
+			}
+			for _, c := range open {
+				targets = append(targets, messageTarget(c.ID, deref(c.ModifiedAt), deref(c.MessagesSyncedFor)))
+			}
+			if len(open) < recoveryBatch {
+				break
+			}
+			after = open[len(open)-1].ID
 		}
 	}
 	return append(next, messageJobs(ref, uniqueTargets(targets))...), nil

@@ -334,13 +334,15 @@ WHERE c.source = $1
   AND c.deleted_at IS NULL
   AND (c.status IS NULL OR c.status NOT IN ('resolved', 'closed'))
   AND c.synced_at < $2::timestamptz
+  AND c.id > $3::text
 ORDER BY c.id
-LIMIT $3
+LIMIT $4
 `
 
 type OpenConversationsNotTouchedSinceParams struct {
 	Source        string
 	TouchedBefore time.Time
+	AfterID       string
 	MaxRows       int32
 }
 
@@ -352,8 +354,14 @@ type OpenConversationsNotTouchedSinceRow struct {
 
 // Conversations not resolved or closed that this pass has not read: their
 // messages are re-read in case a new comment did not bump the conversation.
+// Read in pages of max_rows, each after the last id of the one before.
 func (q *Queries) OpenConversationsNotTouchedSince(ctx context.Context, arg OpenConversationsNotTouchedSinceParams) ([]OpenConversationsNotTouchedSinceRow, error) {
-	rows, err := q.db.Query(ctx, openConversationsNotTouchedSince, arg.Source, arg.TouchedBefore, arg.MaxRows)
+	rows, err := q.db.Query(ctx, openConversationsNotTouchedSince,
+		arg.Source,
+		arg.TouchedBefore,
+		arg.AfterID,
+		arg.MaxRows,
+	)
 	if err != nil {
 		return nil, err
 	}

@@ -58,6 +58,7 @@ LIMIT @max_rows;
 -- name: OpenConversationsNotTouchedSince :many
 -- Conversations not resolved or closed that this pass has not read: their
 -- messages are re-read in case a new comment did not bump the conversation.
+-- Read in pages of max_rows, each after the last id of the one before.
 SELECT c.id, c.modified_at, s.synced_for AS messages_synced_for
 FROM conversations AS c
 LEFT JOIN conversation_messages_synced AS s ON s.source = c.source AND s.id = c.id
@@ -65,6 +66,7 @@ WHERE c.source = @source
   AND c.deleted_at IS NULL
   AND (c.status IS NULL OR c.status NOT IN ('resolved', 'closed'))
   AND c.synced_at < @touched_before::timestamptz
+  AND c.id > @after_id::text
 ORDER BY c.id
 LIMIT @max_rows;
 
