@@ -41,7 +41,8 @@ type Config struct {
 	// `sync`'s) re-read the messages of open conversations, in case a new
 	// comment did not bump its conversation. Defaults to 15 minutes.
 	OpenRecheckInterval time.Duration
-	// Workers is the number of jobs run at once per process. Defaults to 16.
+	// Workers is the number of jobs of each source run at once per process.
+	// Defaults to 16.
 	Workers int
 	// HTTPAddr is where the daemon serves /healthz. Defaults to ":8080".
 	HTTPAddr string
@@ -103,7 +104,7 @@ func (f *Flags) Register(fs *flag.FlagSet) {
 	fs.StringVar(&f.ConfigPath, "config", "", "YAML configuration file (env SYNCER_CONFIG)")
 	fs.StringVar(&f.DatabaseURL, "database-url", "", "PostgreSQL URL of the mirror (env DATABASE_URL)")
 	fs.DurationVar(&f.PassInterval, "interval", 0, "time between incremental passes of the daemon (env SYNCER_INTERVAL, default 1m)")
-	fs.IntVar(&f.Workers, "workers", 0, "jobs run at once in this process (env SYNCER_WORKERS, default 16)")
+	fs.IntVar(&f.Workers, "workers", 0, "jobs of each source run at once in this process (env SYNCER_WORKERS, default 16)")
 	fs.StringVar(&f.LogLevel, "log-level", "", "debug, info, warn or error (env SYNCER_LOG_LEVEL, default info)")
 	fs.StringVar(&f.LogFormat, "log-format", "", "json, console or auto (env SYNCER_LOG_FORMAT, default auto)")
 }

@@ -19,8 +19,9 @@ import (
 // request until the vendor's wait is over.
 //
 // Whenever the budget is not known — before the first answer, once the
-// window it described has reset, after a 429's wait — one request goes
-// alone until its answer tells the budget. A new window may allow fewer
+// window it described has reset, after a 429's wait — the requests still in
+// flight are answered first, then one request goes alone until its answer
+// tells the budget. A new window may allow fewer
 // requests than are waiting for it, and other processes sharing the source
 // may have spent it already: sending every waiting request at once would
 // end in 429s.

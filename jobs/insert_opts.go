@@ -18,8 +18,9 @@ const QueueSync = river.QueueDefault
 func sourceQueue(source string) string { return "src_" + source }
 
 // activeStates are the states in which a job blocks a duplicate: at most one
-// active job per stream (or per conversation, chat…). Completed and failed
-// jobs do not block, so the next page and the next pass can be queued.
+// active job per stream (or per conversation to verify), and of the batch
+// jobs, none with the very same args. Completed and failed jobs do not
+// block, so the next page and the next pass can be queued.
 var activeStates = []rivertype.JobState{ //nolint:gochecknoglobals // constant list
 	rivertype.JobStateAvailable,
 	rivertype.JobStatePending,
@@ -48,8 +49,8 @@ func insertParams(args river.JobArgs, ref jobRef) river.InsertManyParams {
 	return river.InsertManyParams{Args: args, InsertOpts: insertOpts(ref.source, ref.runID)}
 }
 
-// uniqueJob is implemented by every job args type: its unique key, the same
-// fields River's unique insert looks at (those tagged river:"unique").
+// uniqueJob is implemented by the job args types with fields tagged
+// river:"unique": its unique key, the fields River's unique insert looks at.
 type uniqueJob interface {
 	river.JobArgs
 	uniqueKey() string

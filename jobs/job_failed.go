@@ -26,6 +26,8 @@ type jobRef struct {
 //   - credentials refused: fail the run with a clear error, stop its pass and
 //     cancel; retrying cannot help until an operator fixes the token;
 //   - shutting down: snooze so the page runs again at once on next start;
+//   - refused for good (a 4xx, a listing that does not advance): fail the
+//     run and cancel; a conversations page also drops its pass;
 //   - anything else: retry with backoff, failing the run on the last attempt.
 func (d *Deps) jobFailed(ctx context.Context, job jobRef, stats *fetcher.RequestStats, err error) error {
 	q := dbq.New(d.Pool)

@@ -32,7 +32,7 @@ func cmdPass(ctx context.Context, e env, name string, args []string) error {
 		sinceFlag = fs.String("since", "", "only conversations modified since TIME (RFC 3339 or YYYY-MM-DD)")
 	} else {
 		sweep = fs.Bool("sweep", false, "list everything and mark conversations deleted at the source")
-		recheckOpen = fs.Bool("recheck-open", false, "re-read the messages of every open conversation now, not only\nwhen the last re-read is older than SYNCER_OPEN_RECHECK_INTERVAL")
+		recheckOpen = fs.Bool("recheck-open", false, "re-read the messages of every open conversation now, not only\nwhen the last re-read is older than SYNCER_OPEN_RECHECK_INTERVAL\n(not with --sweep, nor for a pass already under way, which is resumed)")
 	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
