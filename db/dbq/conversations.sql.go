@@ -227,8 +227,12 @@ const markMessagesSyncedMany = `-- name: MarkMessagesSyncedMany :exec
 INSERT INTO conversation_messages_synced AS s (source, id, synced_for)
 SELECT DISTINCT ON (t.id) $1::text, t.id, t.synced_for
 FROM jsonb_to_recordset($2::jsonb) AS t(id text, synced_for timestamptz)
-JOIN conversations AS c ON c.source = $1::text AND c.id = t.id AND c.deleted_at IS NULL
 WHERE t.synced_for IS NOT NULL
+  AND EXISTS (
+      SELECT 1 FROM conversations AS c
+      WHERE c.source = $1::text AND c.id = t.id AND c.deleted_at IS NULL
+      OFFSET 0
+  )
 ORDER BY t.id, t.synced_for DESC
 ON CONFLICT (source, id) DO UPDATE SET synced_for = excluded.synced_for
 WHERE excluded.synced_for > s.synced_for
@@ -243,7 +247,9 @@ type MarkMessagesSyncedManyParams struct {
 // read for the given modification time (never moving it back). A
 // conversation listed twice counts with its latest time. One deleted
 // meanwhile stays unmarked, so that if it comes back its messages are read
-// again (and revived).
+// again (and revived). (OFFSET 0 keeps the check a per-row index probe: as
+// a join, the planner, blind to jsonb_to_recordset's size, scans every
+// conversation of the source.)
 func (q *Queries) MarkMessagesSyncedMany(ctx context.Context, arg MarkMessagesSyncedManyParams) error {
 	_, err := q.db.Exec(ctx, markMessagesSyncedMany, arg.Source, arg.Rows)
 	return err

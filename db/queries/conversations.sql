@@ -91,12 +91,18 @@ ORDER BY id;
 -- read for the given modification time (never moving it back). A
 -- conversation listed twice counts with its latest time. One deleted
 -- meanwhile stays unmarked, so that if it comes back its messages are read
--- again (and revived).
+-- again (and revived). (OFFSET 0 keeps the check a per-row index probe: as
+-- a join, the planner, blind to jsonb_to_recordset's size, scans every
+-- conversation of the source.)
 INSERT INTO conversation_messages_synced AS s (source, id, synced_for)
 SELECT DISTINCT ON (t.id) @source::text, t.id, t.synced_for
 FROM jsonb_to_recordset(@rows::jsonb) AS t(id text, synced_for timestamptz)
-JOIN conversations AS c ON c.source = @source::text AND c.id = t.id AND c.deleted_at IS NULL
 WHERE t.synced_for IS NOT NULL
+  AND EXISTS (
+      SELECT 1 FROM conversations AS c
+      WHERE c.source = @source::text AND c.id = t.id AND c.deleted_at IS NULL
+      OFFSET 0
+  )
 ORDER BY t.id, t.synced_for DESC
 ON CONFLICT (source, id) DO UPDATE SET synced_for = excluded.synced_for
 WHERE excluded.synced_for > s.synced_for;
