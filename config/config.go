@@ -72,6 +72,30 @@ type Source struct {
 	// PageSize is the page size asked of the API. Defaults to the largest
 	// the vendor accepts.
 	PageSize int `yaml:"page_size"`
+	// RateLimit is the plan's rate limit, for a user who knows it, such as
+	// {requests: 3000, window: 1m}. Defaults to none: the limit is read from
+	// the vendor's rate headers (DevRev) or learned from its throttles.
+	RateLimit RateLimit `yaml:"rate_limit"`
+}
+
+// RateLimit is a number of requests allowed per window.
+type RateLimit struct {
+	Requests int           `yaml:"requests"`
+	Window   time.Duration `yaml:"window"`
+}
+
+// IsZero reports whether no limit is set.
+func (l RateLimit) IsZero() bool { return l.Requests == 0 && l.Window == 0 }
+
+// parseRateLimit reads "3000/1m": requests per window.
+func parseRateLimit(s string) (RateLimit, error) {
+	n, w, ok := strings.Cut(s, "/")
+	requests, err1 := strconv.Atoi(strings.TrimSpace(n))
+	window, err2 := time.ParseDuration(strings.TrimSpace(w))
+	if !ok || err1 != nil || err2 != nil {
+		return RateLimit{}, fmt.Errorf("rate limit %q: want requests per window, like 3000/1m", s)
+	}
+	return RateLimit{Requests: requests, Window: window}, nil
 }
 
 // file is the YAML configuration file's shape.
@@ -167,7 +191,11 @@ func Load(flags Flags, lookup LookupFunc) (*Config, error) {
 		cfg.Workers = 16
 	}
 
-	cfg.Sources = mergeSources(f.Sources, envSources(env))
+	fromEnv, err := envSources(env)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Sources = mergeSources(f.Sources, fromEnv)
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -175,7 +203,7 @@ func Load(flags Flags, lookup LookupFunc) (*Config, error) {
 }
 
 // envSources are the sources the standard environment variables enable.
-func envSources(env func(string) string) []Source {
+func envSources(env func(string) string) ([]Source, error) {
 	var out []Source
 	if tok := env("DEVREV_TOKEN"); tok != "" {
 		out = append(out, Source{Name: KindDevRev, Kind: KindDevRev, APIURL: env("DEVREV_API_URL"), Token: Secret(tok)})
@@ -189,7 +217,17 @@ func envSources(env func(string) string) []Source {
 	if tok := env("CHATVOLT_API_KEY"); tok != "" {
 		out = append(out, Source{Name: KindChatvolt, Kind: KindChatvolt, APIURL: env("CHATVOLT_API_URL"), Token: Secret(tok)})
 	}
-	return out
+	for i := range out {
+		name := strings.ToUpper(out[i].Kind) + "_RATE_LIMIT"
+		if v := env(name); v != "" {
+			limit, err := parseRateLimit(v)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			out[i].RateLimit = limit
+		}
+	}
+	return out, nil
 }
 
 // mergeSources lays env-defined sources over file-defined ones of the same
@@ -208,6 +246,9 @@ func mergeSources(fromFile, fromEnv []Source) []Source {
 			out[i].AccountID = first(e.AccountID, out[i].AccountID)
 			out[i].InboxIdentifier = first(e.InboxIdentifier, out[i].InboxIdentifier)
 			out[i].ContactIdentifier = first(e.ContactIdentifier, out[i].ContactIdentifier)
+			if !e.RateLimit.IsZero() {
+				out[i].RateLimit = e.RateLimit
+			}
 			merged = true
 		}
 		if !merged {
@@ -272,6 +313,9 @@ func (c *Config) validate() error {
 		}
 		if s.PageSize < 0 {
 			errs = append(errs, fmt.Errorf("source %s: page_size must be positive", s.Name))
+		}
+		if l := s.RateLimit; !l.IsZero() && (l.Requests < 1 || l.Window <= 0) {
+			errs = append(errs, fmt.Errorf("source %s: rate_limit needs requests (at least 1) and a window (like 1m)", s.Name))
 		}
 	}
 	if c.Workers < 1 {

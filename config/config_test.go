@@ -84,6 +84,29 @@ sources:
 		require.Equal(t, "https://api.devrev.example", us.APIURL)
 	})
 
+	t.Run("RateLimitFromFileOrEnv", func(t *testing.T) {
+		t.Parallel()
+		path := writeFile(t, `
+sources:
+  - name: volt
+    kind: chatvolt
+    token: k
+    rate_limit: {requests: 40, window: 1s}
+`)
+		cfg, err := Load(Flags{ConfigPath: path}, envOf("CHATVOLT_API_KEY", "k2", "CHATVOLT_RATE_LIMIT", "3000/1m"))
+		require.NoError(t, err)
+		volt, _ := cfg.SourceNamed("volt")
+		require.Equal(t, RateLimit{Requests: 40, Window: time.Second}, volt.RateLimit)
+		env, _ := cfg.SourceNamed("chatvolt")
+		require.Equal(t, RateLimit{Requests: 3000, Window: time.Minute}, env.RateLimit)
+
+		_, err = Load(Flags{}, envOf("CHATVOLT_API_KEY", "k", "CHATVOLT_RATE_LIMIT", "fast"))
+		require.ErrorContains(t, err, `CHATVOLT_RATE_LIMIT: rate limit "fast": want requests per window, like 3000/1m`)
+		bad := writeFile(t, "sources:\n  - {name: v, kind: chatvolt, token: k, rate_limit: {requests: 40}}\n")
+		_, err = Load(Flags{ConfigPath: bad}, envOf())
+		require.ErrorContains(t, err, "source v: rate_limit needs requests (at least 1) and a window (like 1m)")
+	})
+
 	t.Run("EmptyEnvIsUnset", func(t *testing.T) {
 		t.Parallel()
 		cfg, err := Load(Flags{}, envOf("DEVREV_TOKEN", "", "CHATVOLT_API_KEY", ""))

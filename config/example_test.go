@@ -15,6 +15,6 @@ func ExampleSecret() {
 	fmt.Printf("%v\n%s\n%s\n", src.Token, b, src.Token.Reveal())
 	// Output:
 	// [redacted]
-	// {"Name":"devrev","Kind":"devrev","APIURL":"","Token":"[redacted]","AccountID":"","InboxIdentifier":"","ContactIdentifier":"","PageSize":0}
+	// {"Name":"devrev","Kind":"devrev","APIURL":"","Token":"[redacted]","AccountID":"","InboxIdentifier":"","ContactIdentifier":"","PageSize":0,"RateLimit":{"Requests":0,"Window":0}}
 	// tok-123
 }

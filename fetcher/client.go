@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -30,7 +29,7 @@ type Config struct {
 	// Timeout bounds one request, body included. Defaults to 30 seconds.
 	Timeout time.Duration
 	// Pacer paces the source's requests; share one per source. Defaults to a
-	// new Pacer.
+	// new Pacer that learns everything from the answers.
 	Pacer *Pacer
 	// MaxInlineWait is the longest rate-limit wait spent inside a call; a
 	// longer one returns RateLimitedError so the job can snooze instead of
@@ -47,8 +46,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// RateLimitStatuses are the statuses that mean "slow down". Defaults to 429.
 	RateLimitStatuses []int
-	// RetryAfterFunc tells how long to wait after a rate-limited response.
-	// Defaults to the Retry-After header, else DefaultRetryAfter.
+	// RetryAfterFunc tells how long the vendor asked to wait after a
+	// rate-limited response; zero when it said nothing, and the Pacer then
+	// decides. Defaults to the Retry-After header.
 	RetryAfterFunc func(resp *http.Response, body []byte, now time.Time) time.Duration
 	// ErrorFunc extracts the vendor's error type and message from an error
 	// body. Defaults to reading {"type","message"} or {"error"}.
@@ -61,10 +61,6 @@ type Config struct {
 	// processes sharing the source. ctx is the request's.
 	RateLimitedFunc func(ctx context.Context, endpoint string, wait time.Duration)
 }
-
-// DefaultRetryAfter is the wait after a rate-limited response that says
-// nothing of how long to wait.
-const DefaultRetryAfter = 60 * time.Second
 
 // Client sends requests to one source's API.
 type Client struct {
@@ -97,7 +93,7 @@ func New(cfg Config) (*Client, error) {
 		cfg.Timeout = 30 * time.Second
 	}
 	if cfg.Pacer == nil {
-		cfg.Pacer = NewPacer()
+		cfg.Pacer = NewPacer(PacerConfig{})
 	}
 	if cfg.MaxInlineWait <= 0 {
 		cfg.MaxInlineWait = 30 * time.Second
@@ -145,23 +141,22 @@ type Request struct {
 // counted in the RequestStats of ctx, if any.
 func (c *Client) Do(ctx context.Context, req Request) ([]byte, error) {
 	endpoint := req.endpoint()
-	var lastErr error
 	for attempt := 1; ; {
 		// A wait longer than is worth holding a worker for (a spent
 		// window, a long Retry-After) goes back to the caller, whose job
 		// snoozes: waiting out a job's timeout would count as a failure.
-		if err := c.cfg.Pacer.Wait(ctx, c.inlineWaitLimit(ctx)); err != nil {
+		slot, err := c.cfg.Pacer.Wait(ctx, c.inlineWaitLimit(ctx))
+		if err != nil {
 			var long *WaitTooLongError
 			if errors.As(err, &long) {
 				return nil, &RateLimitedError{Endpoint: endpoint, Wait: long.Wait}
 			}
 			return nil, fmt.Errorf("%s: %w", endpoint, err)
 		}
-		body, err := c.once(ctx, endpoint, req)
+		body, err := c.once(ctx, endpoint, req, slot)
 		if err == nil {
 			return body, nil
 		}
-		lastErr = err
 
 		var rateErr *RateLimitedError
 		var retryErr *RetryableError
@@ -176,7 +171,7 @@ func (c *Client) Do(ctx context.Context, req Request) ([]byte, error) {
 				return nil, fmt.Errorf("%s: %w", endpoint, ctx.Err())
 			}
 			if attempt >= c.cfg.Attempts || req.Once {
-				return nil, lastErr
+				return nil, err
 			}
 			if err := sleep(ctx, backoff(attempt)); err != nil {
 				return nil, fmt.Errorf("%s: %w", endpoint, err)
@@ -222,14 +217,53 @@ func (c *Client) GetDecoded(ctx context.Context, req Request, decode func(body [
 }
 
 // once sends req a single time, in the pacer slot its caller claimed: the
-// slot is released as soon as the answer's headers tell the budget (reading
-// a large body need not hold back the next request), or when no answer came.
-func (c *Client) once(ctx context.Context, endpoint string, req Request) ([]byte, error) {
-	release := sync.OnceFunc(c.cfg.Pacer.Done)
-	defer release()
+// slot ends as soon as the answer's headers tell the budget (reading a large
+// body need not hold back the next request), or when no answer came.
+func (c *Client) once(ctx context.Context, endpoint string, req Request, slot *Slot) ([]byte, error) {
+	defer slot.Release()
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
+	httpReq, err := c.newRequest(ctx, endpoint, req)
+	if err != nil {
+		return nil, err
+	}
+	stats := statsFrom(ctx)
+	stats.addRequest()
+	resp, err := c.cfg.HTTPClient.Do(httpReq)
+	if err != nil {
+		c.observe(endpoint, 0)
+		// url.Error carries the URL, which has no secrets (they live in
+		// headers), but say it plainly instead.
+		return nil, &RetryableError{Endpoint: endpoint, Err: unwrapURLError(err)}
+	}
+	defer resp.Body.Close()
+	c.observe(endpoint, resp.StatusCode)
+	refused := c.isRateLimit(resp.StatusCode)
+	if !refused {
+		slot.Answered(resp.StatusCode, resp.Header)
+	}
 
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBodyBytes+1))
+	if err != nil {
+		return nil, &RetryableError{Endpoint: endpoint, Status: resp.StatusCode, Err: fmt.Errorf("read body: %w", unwrapURLError(err))}
+	}
+	if int64(len(body)) > c.cfg.MaxBodyBytes {
+		return nil, &APIError{Endpoint: endpoint, Status: resp.StatusCode, Type: "body_too_large",
+			Message: fmt.Sprintf("response body exceeds %d bytes", c.cfg.MaxBodyBytes)}
+	}
+	if refused {
+		wait := slot.Refused(resp.Header, c.cfg.RetryAfterFunc(resp, body, time.Now()))
+		stats.addRateLimited()
+		if c.cfg.RateLimitedFunc != nil {
+			c.cfg.RateLimitedFunc(ctx, endpoint, wait)
+		}
+		return nil, &RateLimitedError{Endpoint: endpoint, Wait: wait, Refused: true}
+	}
+	return body, c.statusError(endpoint, resp.StatusCode, body)
+}
+
+// newRequest builds req's HTTP request, credentials included.
+func (c *Client) newRequest(ctx context.Context, endpoint string, req Request) (*http.Request, error) {
 	u := *c.base
 	u.Path = c.base.Path + req.Path
 	u.RawQuery = req.Query.Encode()
@@ -257,55 +291,24 @@ func (c *Client) once(ctx context.Context, endpoint string, req Request) ([]byte
 	if c.cfg.AuthorizeFunc != nil {
 		c.cfg.AuthorizeFunc(httpReq)
 	}
+	return httpReq, nil
+}
 
-	stats := statsFrom(ctx)
-	stats.addRequest()
-	resp, err := c.cfg.HTTPClient.Do(httpReq)
-	if err != nil {
-		c.observe(endpoint, 0)
-		// url.Error carries the URL, which has no secrets (they live in
-		// headers), but say it plainly instead.
-		return nil, &RetryableError{Endpoint: endpoint, Err: unwrapURLError(err)}
-	}
-	defer resp.Body.Close()
-	c.observe(endpoint, resp.StatusCode)
-	c.cfg.Pacer.Observe(resp.Header)
-	release()
-
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBodyBytes+1))
-	if err != nil {
-		return nil, &RetryableError{Endpoint: endpoint, Status: resp.StatusCode, Err: fmt.Errorf("read body: %w", unwrapURLError(err))}
-	}
-	if int64(len(body)) > c.cfg.MaxBodyBytes {
-		return nil, &APIError{Endpoint: endpoint, Status: resp.StatusCode, Type: "body_too_large",
-			Message: fmt.Sprintf("response body exceeds %d bytes", c.cfg.MaxBodyBytes)}
-	}
-
+// statusError is the error an answer's status means: none for a 2xx, a
+// RetryableError for a 5xx or 408, an APIError for other statuses.
+func (c *Client) statusError(endpoint string, status int, body []byte) error {
 	switch {
-	case c.isRateLimit(resp.StatusCode):
-		wait := c.cfg.RetryAfterFunc(resp, body, time.Now())
-		if wait <= 0 {
-			wait = DefaultRetryAfter
-		}
-		// Jitter spreads the workers that all waited for the same reset.
-		wait += time.Duration(rand.Int64N(int64(wait/10) + int64(100*time.Millisecond)))
-		c.cfg.Pacer.BlockUntil(time.Now().Add(wait))
-		stats.addRateLimited()
-		if c.cfg.RateLimitedFunc != nil {
-			c.cfg.RateLimitedFunc(ctx, endpoint, wait)
-		}
-		return nil, &RateLimitedError{Endpoint: endpoint, Wait: wait, Refused: true}
-	case resp.StatusCode >= 200 && resp.StatusCode < 300:
-		return body, nil
-	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusRequestTimeout:
+	case status >= 200 && status < 300:
+		return nil
+	case status >= 500 || status == http.StatusRequestTimeout:
 		typ, msg := c.cfg.ErrorFunc(body)
-		return nil, &RetryableError{Endpoint: endpoint, Status: resp.StatusCode, Err: errors.New(describe(typ, msg, body))}
+		return &RetryableError{Endpoint: endpoint, Status: status, Err: errors.New(describe(typ, msg, body))}
 	default:
 		typ, msg := c.cfg.ErrorFunc(body)
 		if typ == "" && msg == "" {
 			msg = snippet(body)
 		}
-		return nil, &APIError{Endpoint: endpoint, Status: resp.StatusCode, Type: typ, Message: msg}
+		return &APIError{Endpoint: endpoint, Status: status, Type: typ, Message: msg}
 	}
 }
 

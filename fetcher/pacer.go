@@ -3,99 +3,235 @@ package fetcher
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 )
 
 // Pacer spaces the requests of one source (shared by all its workers in a
-// process) so that they stay inside the vendor's rate limit. It learns the
-// budget from X-Ratelimit-Remaining / X-Ratelimit-Reset. At a window's start
-// a process may send half of its share of the budget at once; the other
-// half it spreads evenly until the reset, so that several processes sharing
-// the budget, or one that joins late, find it unspent rather than race for
-// it, and a short pass is not slowed down. After a 429 it holds every
-// request until the vendor's wait is over.
+// process) so that they stay inside the vendor's rate limit, told or not.
+// It is one mechanism with two ways of knowing the limit:
 //
-// Whenever the budget is not known — before the first answer, once the
-// window it described has reset, after a 429's wait — the requests still in
-// flight are answered first, then one request goes alone until its answer
-// tells the budget. A new window may allow fewer
-// requests than are waiting for it, and other processes sharing the source
-// may have spent it already: sending every waiting request at once would
-// end in 429s.
+//   - Budget: a vendor that sends X-Ratelimit-Remaining and -Reset (DevRev)
+//     says what is left of the window; the pacer spends it (see budget).
+//   - Rate: a vendor that sends nothing (Chatvolt, Chatwoot) is paced at a
+//     rate of requests per second, learned from the throttles themselves
+//     (see rateLearner), or stated by the user (PacerConfig.Limit).
+//
+// After a refusal (429, or a vendor's own status), every request is held for
+// the wait the vendor asked for, else until the next window of a vendor
+// whose windows are aligned to the clock, else for a short probe wait that
+// doubles while the refusals go on. Whenever what the pacer knows may be
+// stale (before the first answer, after a window's reset, after a refusal's
+// wait) the requests in flight are answered first, then one request goes
+// alone until its answer tells the budget: sending every waiting request
+// at once would end in refusals.
 type Pacer struct {
-	mu           sync.Mutex
+	mu  sync.Mutex
+	cfg PacerConfig
+	// blockedUntil holds every request after a refusal; blockedAt is when
+	// the current hold began: refusals of requests sent before it were
+	// already reacted to.
 	blockedUntil time.Time
-	remaining    int // -1 while no answer has told it
-	reset        time.Time
-	// windowStart and windowRemaining are when this process first heard of
-	// the current window and what was left of it then: the budget it
-	// spreads until the reset.
-	windowStart     time.Time
-	windowRemaining int
-	// known is set while remaining and reset describe the current window
-	// (or the vendor sends no budget at all).
-	known bool
+	blockedAt    time.Time
+	// learning is set while what the pacer knows may be stale: one
+	// request goes alone until its answer tells.
+	learning bool
 	// inflight counts requests started and not answered yet: the budget a
 	// response reports does not know of them.
 	inflight int
-	// peers is how many processes share the source's budget (at least 1):
-	// the server's count of what is left is theirs together.
-	peers   int
-	nowFunc func() time.Time
+	// peers is how many processes share the source's limit (at least 1).
+	peers  int
+	budget budget
+	rate   rateLearner
 }
 
-// NewPacer returns a Pacer that knows nothing of the budget yet.
-func NewPacer() *Pacer {
-	return &Pacer{remaining: -1, peers: 1, nowFunc: time.Now}
+// PacerConfig is what a Pacer knows of its source's rate limit before the
+// first answer. The zero value learns everything from the answers.
+type PacerConfig struct {
+	// Limit is the rate limit the user stated for the source (the plan's
+	// requests per window). A vendor that sends no budget is then paced to
+	// it from the first request, as if it did. Defaults to none: the rate
+	// is learned from the throttles.
+	Limit RateLimit
+	// AlignedWindow is the period of the vendor's fixed windows when they
+	// follow each other on the clock (rack-attack's, Chatwoot's: a window
+	// of a minute resets at every whole minute). A refusal that says
+	// nothing of how long to wait then waits for the next window. Defaults
+	// to unknown: the pacer probes again after a short wait.
+	AlignedWindow time.Duration
+	// MaxProbeWait bounds the wait after refusals that say nothing of how
+	// long to wait, when no window is known: the first probe goes after
+	// 100 ms, the next after twice as long, up to this. It is what a
+	// vendor's unknown window costs at most. Defaults to 5 seconds.
+	MaxProbeWait time.Duration
+	// NowFunc is the clock. Defaults to time.Now.
+	NowFunc func() time.Time
 }
 
-// spreadShare is the part of its share of a window's budget that a process
-// spreads evenly until the reset, instead of sending at once.
-const spreadShare = 0.5
+// RateLimit is a number of requests allowed per window.
+type RateLimit struct {
+	Requests int
+	Window   time.Duration
+}
 
-// marginLocked is how much of its share of a window a process leaves
-// unused when it shares the budget with others: what each knows of the
-// budget lags behind the other processes' latest requests, and a 429 costs
-// far more (the vendor's whole Retry-After) than the margin does.
-func (p *Pacer) marginLocked() int {
-	if p.peers <= 1 {
-		return 0
+// IsZero reports whether no limit is set.
+func (l RateLimit) IsZero() bool { return l.Requests <= 0 || l.Window <= 0 }
+
+func (l RateLimit) String() string {
+	if l.IsZero() {
+		return "none"
 	}
-	return 1 + p.windowRemaining/p.peers/50
+	return fmt.Sprintf("%d/%s", l.Requests, l.Window)
 }
 
-// probePoll is how often a request waiting for the budget to be known
-// checks again: for about one round trip, once per window.
-const probePoll = 5 * time.Millisecond
+// Pacer tunables.
+const (
+	// probePoll is how often a request waiting for the budget to be known
+	// checks again: for about one round trip, once per window.
+	probePoll = 5 * time.Millisecond
+	// firstProbeWait is the wait after a first refusal that says nothing
+	// of how long to wait, when no window is known.
+	firstProbeWait = 100 * time.Millisecond
+)
+
+// NewPacer returns a Pacer for cfg.
+func NewPacer(cfg PacerConfig) *Pacer {
+	if cfg.NowFunc == nil {
+		cfg.NowFunc = time.Now
+	}
+	if cfg.MaxProbeWait <= 0 {
+		cfg.MaxProbeWait = 5 * time.Second
+	}
+	p := &Pacer{cfg: cfg, peers: 1, learning: true, budget: budget{remaining: -1}}
+	p.rate.init(cfg.Limit, cfg.NowFunc())
+	return p
+}
+
+// Slot is a request's turn, claimed with Wait. Its answer ends it: Answered
+// or Refused, or Release when no answer came.
+type Slot struct {
+	p *Pacer
+	// at is when the slot was claimed; waited says the request had to wait
+	// for it, so the pacer, not the demand, set the pace.
+	at     time.Time
+	waited bool
+	ended  bool
+}
+
+// Release ends a slot whose request got no answer. Ending a slot twice does
+// nothing, so it can be deferred.
+func (s *Slot) Release() {
+	p := s.p
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s.endLocked()
+}
+
+func (s *Slot) endLocked() bool {
+	if s.ended {
+		return false
+	}
+	s.ended = true
+	s.p.inflight--
+	return true
+}
+
+// Answered ends a slot whose request got an answer other than a refusal,
+// and learns from it: the budget its headers tell, or, from a 2xx, that the
+// rate may grow.
+func (s *Slot) Answered(status int, h http.Header) {
+	p := s.p
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !s.endLocked() {
+		return
+	}
+	now := p.cfg.NowFunc()
+	switch {
+	case p.budget.observe(h, now):
+		p.learning = false
+	case p.budget.seen:
+		// A vendor that sends a budget, answering without one (a proxy's
+		// error page): the budget is still to be learned, by a later
+		// answer.
+	default:
+		p.learning = false
+	}
+	if status >= 200 && status < 300 && !s.at.Before(p.blockedAt) {
+		p.rate.answered(now, s.at, s.waited)
+	}
+}
+
+// Refused ends a slot whose request the vendor refused for its rate limit,
+// holds every request for the wait, and returns it. vendorWait is what the
+// vendor asked for (Retry-After and the like), zero when it said nothing.
+// A refusal of a request sent before the pacer last reacted to one adds
+// nothing: it returns what is left of the current hold.
+func (s *Slot) Refused(h http.Header, vendorWait time.Duration) time.Duration {
+	p := s.p
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s.endLocked()
+	now := p.cfg.NowFunc()
+	p.budget.observe(h, now)
+	if s.at.Before(p.blockedAt) {
+		return max(p.blockedUntil.Sub(now), 0)
+	}
+	first := p.rate.refused(now, p.budget.seen)
+	wait := vendorWait
+	switch {
+	case wait > 0:
+		wait += jitter(wait)
+	case first && p.cfg.AlignedWindow > 0:
+		// The window the request was refused in is the one it was sent
+		// in: with a long round trip its answer may come in the next.
+		next := s.at.Truncate(p.cfg.AlignedWindow).Add(p.cfg.AlignedWindow)
+		wait = max(next.Sub(now), 0) + jitter(0)
+	default:
+		// The window is unknown, or the vendor's clock and ours disagree
+		// on where it ends: probe again soon, then less and less often.
+		wait = p.rate.nextProbeWait(p.cfg.MaxProbeWait)
+	}
+	p.blockedUntil = maxTime(p.blockedUntil, now.Add(wait))
+	p.blockedAt = now
+	return wait
+}
+
+// jitter spreads the processes that waited for the same instant: up to a
+// tenth of the wait, and up to 50 ms more.
+func jitter(wait time.Duration) time.Duration {
+	return time.Duration(rand.Int64N(int64(wait/10) + int64(50*time.Millisecond)))
+}
 
 // Delay tells how long a request starting now would wait for its slot,
 // without claiming it.
 func (p *Pacer) Delay() time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	now := p.nowFunc()
+	now := p.cfg.NowFunc()
 	start, _ := p.slotLocked(now)
 	return start.Sub(now)
 }
 
-// tryReserve claims a request slot if one is free now; the caller must call
-// Done once the request is answered. Otherwise it claims nothing and returns
-// how long to wait before asking again: slots are never claimed ahead, so
-// that what is learned meanwhile (an answer telling less is left, a 429)
-// holds back every request not yet sent.
-func (p *Pacer) tryReserve() (time.Duration, bool) {
+// tryReserve claims a request slot if one is free now. Otherwise it claims
+// nothing and returns how long to wait before asking again: slots are never
+// claimed ahead, so that what is learned meanwhile (an answer telling less
+// is left, a refusal) holds back every request not yet sent.
+func (p *Pacer) tryReserve(waited bool) (*Slot, time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	now := p.nowFunc()
+	now := p.cfg.NowFunc()
 	start, ok := p.slotLocked(now)
-	if ok && !start.After(now) {
-		p.inflight++
-		return 0, true
+	if !ok || start.After(now) {
+		return nil, start.Sub(now)
 	}
-	return start.Sub(now), false
+	p.inflight++
+	if !p.budget.seen {
+		p.rate.claimed(now, p.peers)
+	}
+	return &Slot{p: p, at: now, waited: waited}, 0
 }
 
 // slotLocked returns when the next request may start, and whether it may
@@ -105,63 +241,31 @@ func (p *Pacer) slotLocked(now time.Time) (time.Time, bool) {
 		return p.blockedUntil, false
 	}
 	if !p.blockedUntil.IsZero() {
-		// The wait a 429 asked for is over: the budget is learned afresh.
+		// The wait a refusal asked for is over: learn afresh.
 		p.blockedUntil = time.Time{}
-		p.known = false
+		p.learning = true
 	}
-	if p.known && p.remaining >= 0 && !now.Before(p.reset) {
-		p.known = false // the window the budget described has reset
+	if !p.learning && p.budget.expired(now) {
+		p.learning = true // the window the budget described has reset
 	}
-	if !p.known {
+	if p.learning {
 		if p.inflight > 0 {
 			return now.Add(probePoll), false
 		}
 		return now, true
 	}
-	if p.remaining < 0 {
-		return now, true // the vendor tells no budget
+	if p.budget.seen {
+		return p.budget.slot(now, p.inflight, p.peers)
 	}
-	// What is left of this process's share of the window once its requests
-	// in flight are counted, this one included.
-	budget := p.remaining/p.peers - p.inflight - 1 - p.marginLocked()
-	if budget < 0 {
-		return p.reset, false // spent: ask again at the reset
-	}
-	start := now
-	// The spread part of the share comes due evenly over the window, its
-	// last request one interval before the reset: a slot is free once no
-	// more is left than is not due yet.
-	spread := spreadShare * float64(p.windowRemaining) / float64(p.peers)
-	if span := p.reset.Sub(p.windowStart); spread > 0 && span > 0 {
-		earliest := p.reset.Add(-time.Duration(float64(budget+1) * float64(span) / spread))
-		if earliest.After(start) {
-			start = earliest
-		}
-	}
-	if !start.Before(p.reset) {
-		// The slot falls in the next window, whose budget is not known
-		// yet: ask again at the reset.
-		return p.reset, false
-	}
-	return start, true
+	return p.rate.slot(now, p.peers), true
 }
 
 // SetPeers says how many processes share the source's rate limit, so that
-// each plans with its share of what the server says is left.
+// each plans with its share.
 func (p *Pacer) SetPeers(n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.peers = max(n, 1)
-}
-
-// Done ends a request claimed with Wait: call it once its answer's headers
-// are read (see Observe), or once it failed without an answer.
-func (p *Pacer) Done() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.inflight > 0 {
-		p.inflight--
-	}
 }
 
 // WaitTooLongError is returned by Wait when the next slot is further away
@@ -179,76 +283,62 @@ func (e *WaitTooLongError) Error() string {
 
 // Wait blocks until a request may start, or ctx ends, or the start would be
 // more than maxWait from when Wait was called (a *WaitTooLongError). On
-// success the caller must call Done once the request is answered (its
-// headers read) or has failed.
-func (p *Pacer) Wait(ctx context.Context, maxWait time.Duration) error {
-	started := p.nowFunc()
+// success the caller must end the slot once the request is answered or has
+// failed.
+func (p *Pacer) Wait(ctx context.Context, maxWait time.Duration) (*Slot, error) {
+	started := p.cfg.NowFunc()
 	giveUp := started.Add(maxWait)
-	for {
-		d, claimed := p.tryReserve()
-		if claimed {
+	for waited := false; ; waited = true {
+		slot, d := p.tryReserve(waited)
+		if slot != nil {
 			if err := ctx.Err(); err != nil {
-				p.Done()
-				return err
+				slot.Release()
+				return nil, err
 			}
-			return nil
+			return slot, nil
 		}
-		if now := p.nowFunc(); now.Add(d).After(giveUp) {
-			return &WaitTooLongError{Wait: max(d, now.Sub(started))}
+		if now := p.cfg.NowFunc(); now.Add(d).After(giveUp) {
+			return nil, &WaitTooLongError{Wait: max(d, now.Sub(started))}
 		}
 		if err := sleep(ctx, d); err != nil {
-			return err
+			return nil, err
 		}
 	}
 }
 
-// BlockUntil holds every request until t (a 429's Retry-After).
+// BlockUntil holds every request until t, as a refusal does; it never
+// shortens a hold.
 func (p *Pacer) BlockUntil(t time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if t.After(p.blockedUntil) {
-		p.blockedUntil = t
-	}
+	p.blockedUntil = maxTime(p.blockedUntil, t)
+	p.blockedAt = p.cfg.NowFunc()
 }
 
-// Observe learns the budget from a response's rate-limit headers (any case of
-// X-Ratelimit-Remaining and X-Ratelimit-Reset, the latter in epoch seconds).
-// Call it for every response: a vendor that sends no budget has none to
-// learn, and its requests are not held back.
-//
-// Answers arrive in any order: with a hundred requests in flight, one the
-// server counted early is often read after one it counted later. So within
-// a window the budget only goes down, and an answer from a window that has
-// already given way to a later one is ignored; otherwise a stale answer
-// would give back budget that later requests spent, and the window would
-// end in 429s.
-func (p *Pacer) Observe(h http.Header) {
-	remaining, err1 := strconv.Atoi(h.Get("X-Ratelimit-Remaining"))
-	resetEpoch, err2 := strconv.ParseFloat(h.Get("X-Ratelimit-Reset"), 64)
+// LearnedRate returns the source's rate, in requests per second over every
+// process, as this process has learned it from refusals; false while it has
+// learned none (no refusal yet, or the vendor sends a budget).
+func (p *Pacer) LearnedRate() (float64, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if err1 != nil || err2 != nil {
-		// No budget in this answer: a vendor that never sends one has none
-		// to learn. One that does (this answer may be a proxy's error page)
-		// is still to be learned from a later answer.
-		if p.remaining < 0 {
-			p.known = true
-		}
-		return
+	if p.budget.seen || !p.rate.learned {
+		return 0, false
 	}
-	reset := time.Unix(0, int64(resetEpoch*float64(time.Second)))
-	if p.remaining >= 0 {
-		if reset.Before(p.reset) {
-			return // from a window that has already ended
-		}
-		if reset.Equal(p.reset) {
-			remaining = min(remaining, p.remaining)
-		}
+	return p.rate.perSec * float64(p.peers), true
+}
+
+// AdoptRate starts the pacer at a rate another process learned (requests
+// per second over every process), instead of probing for it from a slow
+// start. It only ever lowers a rate already learned here.
+func (p *Pacer) AdoptRate(perSec float64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rate.adopt(perSec/float64(p.peers), p.cfg.NowFunc())
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
 	}
-	if p.remaining < 0 || reset.After(p.reset) {
-		p.windowStart, p.windowRemaining = p.nowFunc(), remaining
-	}
-	p.remaining = remaining
-	p.reset = reset
-	p.known = true
+	return b
 }

@@ -10,104 +10,108 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestPacer(t *testing.T) {
-	t.Parallel()
+// pacerClock is a settable clock for pacer tests.
+type pacerClock struct{ now time.Time }
 
-	setup := func(t *testing.T) (*Pacer, *time.Time) {
-		t.Helper()
-		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-		p := NewPacer()
-		p.nowFunc = func() time.Time { return now }
-		return p, &now
-	}
-	// claim claims a slot, which must be free now.
-	claim := func(t *testing.T, p *Pacer) {
-		t.Helper()
-		d, claimed := p.tryReserve()
-		require.True(t, claimed, "a slot is free now")
-		require.Zero(t, d)
-	}
-	// nextIn returns how long until the next slot, which must not be free.
-	nextIn := func(t *testing.T, p *Pacer) time.Duration {
-		t.Helper()
-		d, claimed := p.tryReserve()
-		require.False(t, claimed, "no slot is free now")
-		require.Positive(t, d)
-		return d
-	}
-	// claimUntil claims every slot before the clock reaches end, moving the
-	// clock to each, and returns when each was claimed, from the start.
-	claimUntil := func(p *Pacer, now *time.Time, end time.Time) []time.Duration {
-		begin := *now
-		var at []time.Duration
-		for {
-			d, claimed := p.tryReserve()
-			if claimed {
-				at = append(at, now.Sub(begin))
-				continue
-			}
-			if !now.Add(d).Before(end) {
-				return at
-			}
-			*now = now.Add(d)
+func (c *pacerClock) Now() time.Time      { return c.now }
+func (c *pacerClock) Add(d time.Duration) { c.now = c.now.Add(d) }
+
+func newTestPacer(t *testing.T, cfg PacerConfig) (*Pacer, *pacerClock) {
+	t.Helper()
+	clock := &pacerClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	cfg.NowFunc = clock.Now
+	return NewPacer(cfg), clock
+}
+
+// claim claims a slot, which must be free now.
+func claim(t *testing.T, p *Pacer) *Slot {
+	t.Helper()
+	s, d := p.tryReserve(true)
+	require.NotNil(t, s, "a slot is free now")
+	require.Zero(t, d)
+	return s
+}
+
+// claimNext moves the clock to the next slot and claims it.
+func claimNext(t *testing.T, p *Pacer, clock *pacerClock) *Slot {
+	t.Helper()
+	for {
+		if s, d := p.tryReserve(true); s != nil {
+			return s
+		} else {
+			clock.Add(d)
 		}
 	}
-	headers := func(remaining int, reset time.Time) http.Header {
-		h := http.Header{}
-		h.Set("X-Ratelimit-Remaining", strconv.Itoa(remaining))
-		h.Set("X-Ratelimit-Reset", strconv.FormatInt(reset.Unix(), 10))
-		return h
+}
+
+// nextIn returns how long until the next slot, which must not be free.
+func nextIn(t *testing.T, p *Pacer) time.Duration {
+	t.Helper()
+	s, d := p.tryReserve(true)
+	require.Nil(t, s, "no slot is free now")
+	require.Positive(t, d)
+	return d
+}
+
+// claimUntil claims every slot before the clock reaches end, moving the
+// clock to each, and returns when each was claimed, from the start.
+func claimUntil(p *Pacer, clock *pacerClock, end time.Time) []time.Duration {
+	begin := clock.now
+	var at []time.Duration
+	for {
+		if s, d := p.tryReserve(true); s != nil {
+			at = append(at, clock.now.Sub(begin))
+			continue
+		} else if !clock.now.Add(d).Before(end) {
+			return at
+		} else {
+			clock.Add(d)
+		}
 	}
+}
+
+func budgetHeaders(remaining int, reset time.Time) http.Header {
+	h := http.Header{}
+	h.Set("X-Ratelimit-Remaining", strconv.Itoa(remaining))
+	h.Set("X-Ratelimit-Reset", strconv.FormatInt(reset.Unix(), 10))
+	return h
+}
+
+func TestPacerBudget(t *testing.T) {
+	t.Parallel()
 
 	t.Run("NoWaitWhileBudgetUnknownOrAmple", func(t *testing.T) {
 		t.Parallel()
-		p, now := setup(t)
-		claim(t, p)
-		p.Observe(headers(500, now.Add(time.Minute)))
+		p, clock := newTestPacer(t, PacerConfig{})
+		claim(t, p).Answered(http.StatusOK, budgetHeaders(500, clock.now.Add(time.Minute)))
 		for range 10 {
-			claim(t, p)
-		}
-	})
-
-	t.Run("NoBudgetHeadersNoPacing", func(t *testing.T) {
-		t.Parallel()
-		p, _ := setup(t)
-		claim(t, p)
-		p.Observe(http.Header{})
-		for range 1000 {
 			claim(t, p)
 		}
 	})
 
 	t.Run("FirstRequestGoesAloneUntilAnswered", func(t *testing.T) {
 		t.Parallel()
-		ctx := context.Background()
 		for _, answer := range []string{"answered", "failed"} {
-			p := NewPacer()
-			require.NoError(t, p.Wait(ctx, time.Minute), "the first request starts at once")
-			second := make(chan error, 1)
-			go func() { second <- p.Wait(ctx, time.Minute) }()
-			select {
-			case err := <-second:
-				t.Fatalf("%s: a second request started before the first was answered (%v)", answer, err)
-			case <-time.After(50 * time.Millisecond):
-			}
+			p, clock := newTestPacer(t, PacerConfig{})
+			first := claim(t, p)
+			s, _ := p.tryReserve(true)
+			require.Nil(t, s, "%s: a second request waits for the first's answer", answer)
 			if answer == "answered" {
-				p.Observe(http.Header{}) // even without rate-limit headers
+				first.Answered(http.StatusOK, budgetHeaders(500, clock.now.Add(time.Minute)))
 			} else {
-				p.Done() // no answer at all: the next request learns instead
+				first.Release() // no answer at all: the next request learns instead
+				claim(t, p).Answered(http.StatusOK, budgetHeaders(500, clock.now.Add(time.Minute)))
 			}
-			require.NoError(t, <-second)
-			p.Observe(http.Header{})
-			require.NoError(t, p.Wait(ctx, time.Minute), "%s: once answered, requests overlap freely", answer)
+			claim(t, p)
+			claim(t, p)
 		}
 	})
 
 	t.Run("GivesUpOnWaitsLongerThanAsked", func(t *testing.T) {
 		t.Parallel()
-		p := NewPacer()
+		p := NewPacer(PacerConfig{})
 		p.BlockUntil(time.Now().Add(time.Minute))
-		err := p.Wait(context.Background(), time.Second)
+		_, err := p.Wait(context.Background(), time.Second)
 		var long *WaitTooLongError
 		require.ErrorAs(t, err, &long)
 		require.Greater(t, long.Wait, 59*time.Second)
@@ -116,9 +120,9 @@ func TestPacer(t *testing.T) {
 
 	t.Run("AWaiterKeptWaitingWaitsAsLongAgain", func(t *testing.T) {
 		t.Parallel()
-		p := NewPacer()
+		p := NewPacer(PacerConfig{})
 		claim(t, p) // the first request, never answered: the others wait for it
-		err := p.Wait(context.Background(), 50*time.Millisecond)
+		_, err := p.Wait(context.Background(), 50*time.Millisecond)
 		var long *WaitTooLongError
 		require.ErrorAs(t, err, &long)
 		// Its next check was due in 5 ms, but it had already waited about
@@ -129,10 +133,10 @@ func TestPacer(t *testing.T) {
 
 	t.Run("SendsHalfAtOnceAndSpreadsTheRest", func(t *testing.T) {
 		t.Parallel()
-		p, now := setup(t)
-		reset := now.Add(10 * time.Second)
-		p.Observe(headers(100, reset))
-		at := claimUntil(p, now, reset)
+		p, clock := newTestPacer(t, PacerConfig{})
+		reset := clock.now.Add(10 * time.Second)
+		claim(t, p).Answered(http.StatusOK, budgetHeaders(100, reset))
+		at := claimUntil(p, clock, reset)
 		require.Len(t, at, 100, "the whole window's budget")
 		for i := range 51 {
 			require.Zero(t, at[i], "request %d, in the first half, goes at once", i+1)
@@ -147,99 +151,273 @@ func TestPacer(t *testing.T) {
 
 	t.Run("AnswersTellWhatIsLeft", func(t *testing.T) {
 		t.Parallel()
-		p, now := setup(t)
-		reset := now.Add(10 * time.Second)
-		p.Observe(headers(100, reset))
-		for range 51 {
-			claim(t, p)
+		p, clock := newTestPacer(t, PacerConfig{})
+		reset := clock.now.Add(10 * time.Second)
+		claim(t, p).Answered(http.StatusOK, budgetHeaders(100, reset))
+		slots := make([]*Slot, 51)
+		for i := range slots {
+			slots[i] = claim(t, p)
 		}
-		for range 51 {
-			p.Done()
+		for _, s := range slots[1:] {
+			s.Release()
 		}
 		// Another consumer spent more than these 51: 40 are left, and 50
 		// still to come due, 40 of them after 2 s.
-		p.Observe(headers(40, reset))
+		slots[0].Answered(http.StatusOK, budgetHeaders(40, reset))
 		require.Equal(t, 2*time.Second, nextIn(t, p))
 	})
 
 	t.Run("PlansWithItsShareWhenProcessesShareTheBudget", func(t *testing.T) {
 		t.Parallel()
-		p, now := setup(t)
-		reset := now.Add(10 * time.Second)
+		p, clock := newTestPacer(t, PacerConfig{})
+		reset := clock.now.Add(10 * time.Second)
 		p.SetPeers(4)
-		p.Observe(headers(100, reset))
+		claim(t, p).Answered(http.StatusOK, budgetHeaders(100, reset))
 		// A share of 25, less a margin of 1 for what the others sent
 		// meanwhile: 12 at once, 12 spread over the 10 s.
 		for range 12 {
 			claim(t, p)
 		}
 		require.Equal(t, 400*time.Millisecond, nextIn(t, p))
-		require.Len(t, claimUntil(p, now, reset), 12)
+		require.Len(t, claimUntil(p, clock, reset), 12)
 	})
 
 	t.Run("WaitsForTheNextWindowWhenSpentAndProbesIt", func(t *testing.T) {
 		t.Parallel()
-		p, now := setup(t)
-		reset := now.Add(5 * time.Second)
-		p.Observe(headers(4, reset))
-		require.Equal(t, []time.Duration{0, 0, 0, 2500 * time.Millisecond}, claimUntil(p, now, reset))
+		p, clock := newTestPacer(t, PacerConfig{})
+		reset := clock.now.Add(5 * time.Second)
+		claim(t, p).Answered(http.StatusOK, budgetHeaders(4, reset))
+		require.Equal(t, []time.Duration{0, 0, 0, 2500 * time.Millisecond}, claimUntil(p, clock, reset))
 		require.Equal(t, 2500*time.Millisecond, p.Delay())
 		require.Equal(t, 2500*time.Millisecond, nextIn(t, p), "the fifth request asks again at the reset")
-		for range 4 {
-			p.Done()
-		}
 
-		*now = reset
-		claim(t, p) // the first request of the new window goes
-		_, claimed := p.tryReserve()
-		require.False(t, claimed, "the others wait for its answer: the new budget is unknown")
-		p.Observe(headers(100, reset.Add(5*time.Second)))
-		claim(t, p) // answered: the new window's budget is used
+		clock.now = reset
+		p2 := NewPacer(PacerConfig{NowFunc: clock.Now})
+		p2.budget, p2.learning = p.budget, false
+		first := claim(t, p2) // the first request of the new window goes
+		s, _ := p2.tryReserve(true)
+		require.Nil(t, s, "the others wait for its answer: the new budget is unknown")
+		first.Answered(http.StatusOK, budgetHeaders(100, reset.Add(5*time.Second)))
+		claim(t, p2) // answered: the new window's budget is used
 	})
 
 	t.Run("StaleAnswersDoNotGiveBudgetBack", func(t *testing.T) {
 		t.Parallel()
-		p, now := setup(t)
-		reset := now.Add(5 * time.Second)
-		p.Observe(headers(3, reset))
-		p.Observe(headers(40, reset)) // counted before the one above, read after it
-		require.Len(t, claimUntil(p, now, reset), 3, "3 left in the window, not 40")
+		p, clock := newTestPacer(t, PacerConfig{})
+		reset := clock.now.Add(5 * time.Second)
+		claim(t, p).Answered(http.StatusOK, budgetHeaders(3, reset))
+		p.budget.observe(budgetHeaders(40, reset), clock.now) // counted before the one above, read after it
+		require.Len(t, claimUntil(p, clock, reset), 3, "3 left in the window, not 40")
 
-		p.Observe(headers(900, reset.Add(5*time.Second))) // the next window
-		p.Observe(headers(0, reset))                      // the last answer of the old one
-		for range 3 {
-			p.Done()
-		}
+		p.budget.observe(budgetHeaders(900, reset.Add(5*time.Second)), clock.now) // the next window
+		p.budget.observe(budgetHeaders(0, reset), clock.now)                      // the last answer of the old one
+		p.inflight = 0
 		claim(t, p) // the next window's budget stands
 	})
 
 	t.Run("AHeaderlessAnswerDoesNotBringBackAStaleBudget", func(t *testing.T) {
 		t.Parallel()
-		p, now := setup(t)
-		p.Observe(headers(500, now.Add(time.Minute)))
-		p.BlockUntil(now.Add(time.Second))
-		*now = now.Add(time.Second)
-		claim(t, p)              // the lone request that learns the budget…
-		p.Observe(http.Header{}) // …gets a proxy's error page, without one
-		p.Done()
-		claim(t, p) // so the next request learns instead
-		_, claimed := p.tryReserve()
-		require.False(t, claimed, "the budget from before the 429 does not count")
+		p, clock := newTestPacer(t, PacerConfig{})
+		claim(t, p).Answered(http.StatusOK, budgetHeaders(500, clock.now.Add(time.Minute)))
+		p.BlockUntil(clock.now.Add(time.Second))
+		clock.Add(time.Second)
+		claim(t, p).Answered(http.StatusBadGateway, http.Header{}) // the lone request that learns the budget gets a proxy's error page
+		claim(t, p)                                                // so the next request learns instead
+		s, _ := p.tryReserve(true)
+		require.Nil(t, s, "the budget from before the 429 does not count")
 	})
 
 	t.Run("HoldsEveryRequestAfterRateLimit", func(t *testing.T) {
 		t.Parallel()
-		p, now := setup(t)
-		p.Observe(headers(500, now.Add(time.Minute)))
-		p.BlockUntil(now.Add(3 * time.Second))
-		require.Equal(t, 3*time.Second, p.Delay())
-		require.Equal(t, 3*time.Second, nextIn(t, p))
-		p.BlockUntil(now.Add(time.Second)) // never shortens
-		require.Equal(t, 3*time.Second, p.Delay())
+		p, clock := newTestPacer(t, PacerConfig{})
+		claim(t, p).Answered(http.StatusOK, budgetHeaders(500, clock.now.Add(time.Minute)))
+		wait := claim(t, p).Refused(budgetHeaders(0, clock.now.Add(time.Minute)), 3*time.Second)
+		require.GreaterOrEqual(t, wait, 3*time.Second)
+		require.Equal(t, wait, p.Delay())
+		require.Equal(t, wait, nextIn(t, p))
+		p.BlockUntil(clock.now.Add(time.Second)) // never shortens
+		require.Equal(t, wait, p.Delay())
 
-		*now = now.Add(3 * time.Second)
+		clock.Add(wait)
 		claim(t, p) // after the wait, one request learns the budget
-		_, claimed := p.tryReserve()
-		require.False(t, claimed, "and goes alone: the budget it knew is from before the 429")
+		s, _ := p.tryReserve(true)
+		require.Nil(t, s, "and goes alone: the budget it knew is from before the 429")
 	})
+}
+
+// learnedRate is what the test pacer's rate learner paces at.
+func learnedRate(p *Pacer) float64 { return p.rate.perSec }
+
+func TestPacerRate(t *testing.T) {
+	t.Parallel()
+
+	// start answers the first request without headers: from then on the
+	// pacer paces by rate.
+	start := func(t *testing.T, cfg PacerConfig) (*Pacer, *pacerClock) {
+		t.Helper()
+		p, clock := newTestPacer(t, cfg)
+		claim(t, p).Answered(http.StatusOK, http.Header{})
+		return p, clock
+	}
+	// saturate claims and answers every slot for d, as workers with more
+	// work than the rate allows do, and returns how many went.
+	saturate := func(p *Pacer, clock *pacerClock, d time.Duration) int {
+		end := clock.now.Add(d)
+		n := 0
+		for clock.now.Before(end) {
+			s, wait := p.tryReserve(true)
+			if s == nil {
+				clock.Add(wait)
+				continue
+			}
+			s.Answered(http.StatusOK, http.Header{})
+			n++
+		}
+		return n
+	}
+
+	t.Run("SlowStartDoublesWhileThePacerHoldsTheRequests", func(t *testing.T) {
+		t.Parallel()
+		p, clock := start(t, PacerConfig{})
+		require.InDelta(t, initialRate, learnedRate(p), 0.01)
+		saturate(p, clock, time.Second)
+		require.InDelta(t, 16*initialRate, learnedRate(p), 2*initialRate, "four doublings in a second")
+	})
+
+	t.Run("DoesNotGrowWhenDemandIsLow", func(t *testing.T) {
+		t.Parallel()
+		p, clock := start(t, PacerConfig{})
+		for range 20 {
+			clock.Add(time.Second)
+			s, _ := p.tryReserve(false) // a request that found its slot free
+			s.Answered(http.StatusOK, http.Header{})
+		}
+		require.InDelta(t, initialRate, learnedRate(p), 0.01)
+	})
+
+	t.Run("SpacesRequestsEvenly", func(t *testing.T) {
+		t.Parallel()
+		p, clock := start(t, PacerConfig{Limit: RateLimit{Requests: 100, Window: 10 * time.Second}})
+		at := claimUntil(p, clock, clock.now.Add(10*time.Second))
+		require.Len(t, at, 98, "a slot every 10 s / 98: the limit less a 2%% margin")
+		for i := 1; i < len(at); i++ {
+			require.InDelta(t, float64(10*time.Second)/98, float64(at[i]-at[i-1]), float64(time.Microsecond))
+		}
+	})
+
+	t.Run("AStatedLimitIsSharedByTheProcesses", func(t *testing.T) {
+		t.Parallel()
+		p, clock := start(t, PacerConfig{Limit: RateLimit{Requests: 100, Window: 10 * time.Second}})
+		p.SetPeers(2)
+		require.Len(t, claimUntil(p, clock, clock.now.Add(10*time.Second)), 49, "a slot every 10 s / 49")
+		rate, ok := p.LearnedRate()
+		require.True(t, ok)
+		require.InDelta(t, 9.8, rate, 0.01, "the source's rate, over both")
+	})
+
+	t.Run("FirstRefusalHalvesThenGrowsSlowlyAndCutsByATenth", func(t *testing.T) {
+		t.Parallel()
+		p, clock := start(t, PacerConfig{})
+		saturate(p, clock, time.Second)
+		before := learnedRate(p)
+		wait := claimNext(t, p, clock).Refused(http.Header{}, 0)
+		require.Equal(t, firstProbeWait, wait, "a refusal that says nothing: probe again soon")
+		require.InDelta(t, before/2, learnedRate(p), 0.01)
+		clock.Add(wait)
+		claimNext(t, p, clock).Answered(http.StatusOK, http.Header{}) // the probe: the episode is over
+		cut := learnedRate(p)
+		require.InDelta(t, before/2, cut, before*0.01, "one cut for the episode")
+		saturate(p, clock, 4*time.Second)
+		require.InDelta(t, cut*(1+4*stepShare), learnedRate(p), cut*0.01, "a step per second")
+		grown := learnedRate(p)
+		clock.Add(2 * time.Second) // long after the last refusals
+		claimNext(t, p, clock).Refused(http.Header{}, 0)
+		require.InDelta(t, grown*decreaseFactor, learnedRate(p), 0.01)
+		_, ok := p.LearnedRate()
+		require.True(t, ok)
+	})
+
+	t.Run("RecoversQuicklyToMostOfTheRefusedRate", func(t *testing.T) {
+		t.Parallel()
+		p, clock := start(t, PacerConfig{})
+		p.AdoptRate(40)
+		clock.Add(2 * time.Second)
+		claimNext(t, p, clock).Refused(http.Header{}, 0)
+		require.InDelta(t, 36, learnedRate(p), 0.01)
+		clock.Add(firstProbeWait)
+		claimNext(t, p, clock).Answered(http.StatusOK, http.Header{})
+		saturate(p, clock, 3*time.Second)
+		require.Greater(t, learnedRate(p), 0.99*recoverShare*40, "within 1%% of 95%% of the refused rate in 3 s")
+	})
+
+	t.Run("AnEpisodeCutsOnceAndProbesLessAndLessOften", func(t *testing.T) {
+		t.Parallel()
+		p, clock := start(t, PacerConfig{MaxProbeWait: time.Second})
+		saturate(p, clock, time.Second)
+		var waits []time.Duration
+		var rate float64
+		for i := range 6 {
+			waits = append(waits, claimNext(t, p, clock).Refused(http.Header{}, 0))
+			if i == 0 {
+				rate = learnedRate(p)
+			}
+			clock.Add(waits[i])
+		}
+		require.Equal(t, []time.Duration{100, 200, 400, 800, 1000, 1000}, scaleMillis(waits), "doubling to the cap")
+		require.Equal(t, rate, learnedRate(p), "a window spent until its end is one refusal, not six")
+	})
+
+	t.Run("ARefusalSentBeforeTheHoldAddsNothing", func(t *testing.T) {
+		t.Parallel()
+		p, clock := start(t, PacerConfig{})
+		saturate(p, clock, time.Second)
+		early := claimNext(t, p, clock)
+		wait := claimNext(t, p, clock).Refused(http.Header{}, 0)
+		rate := learnedRate(p)
+		clock.Add(10 * time.Millisecond)
+		require.Equal(t, wait-10*time.Millisecond, early.Refused(http.Header{}, 0), "what is left of the hold")
+		require.Equal(t, rate, learnedRate(p))
+	})
+
+	t.Run("AnAlignedWindowIsWaitedForThenProbed", func(t *testing.T) {
+		t.Parallel()
+		p, clock := start(t, PacerConfig{AlignedWindow: time.Minute})
+		clock.now = clock.now.Truncate(time.Minute).Add(45 * time.Second)
+		wait := claimNext(t, p, clock).Refused(http.Header{}, 0)
+		require.GreaterOrEqual(t, wait, 14*time.Second, "until the next minute")
+		require.Less(t, wait, 15*time.Second+50*time.Millisecond)
+		clock.Add(wait)
+		// Refused again: the vendor's clock is behind ours. Probe soon
+		// rather than wait a whole minute.
+		require.Equal(t, firstProbeWait, claimNext(t, p, clock).Refused(http.Header{}, 0))
+	})
+
+	t.Run("TheVendorsWaitWins", func(t *testing.T) {
+		t.Parallel()
+		p, clock := start(t, PacerConfig{AlignedWindow: time.Minute})
+		wait := claimNext(t, p, clock).Refused(http.Header{}, 30*time.Second)
+		require.GreaterOrEqual(t, wait, 30*time.Second)
+		require.Less(t, wait, 33*time.Second+50*time.Millisecond)
+	})
+
+	t.Run("AnAdoptedRateSkipsTheSlowStartAndOnlyLowers", func(t *testing.T) {
+		t.Parallel()
+		p, _ := start(t, PacerConfig{})
+		p.SetPeers(2)
+		p.AdoptRate(60)
+		require.InDelta(t, 30, learnedRate(p), 0.01, "its share of what the source allows")
+		require.False(t, p.rate.slowStart)
+		p.AdoptRate(100)
+		require.InDelta(t, 30, learnedRate(p), 0.01)
+		p.AdoptRate(40)
+		require.InDelta(t, 20, learnedRate(p), 0.01)
+	})
+}
+
+func scaleMillis(ds []time.Duration) []time.Duration {
+	out := make([]time.Duration, len(ds))
+	for i, d := range ds {
+		out[i] = d / time.Millisecond
+	}
+	return out
 }

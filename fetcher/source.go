@@ -23,6 +23,8 @@ type Source interface {
 	GetChat(ctx context.Context, chatID string) (*record.Batch, error)
 	// GetSLATracker returns a conversation's SLA summary and metrics.
 	GetSLATracker(ctx context.Context, ref SLATrackerRef) (*record.Batch, error)
+	// Pacer returns the pacer every request to the source goes through.
+	Pacer() *Pacer
 }
 
 // ConversationQuery selects a page of conversations.

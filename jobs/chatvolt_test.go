@@ -14,6 +14,7 @@ import (
 	"github.com/syncerhq/syncer/fetcher/chatvolt/chatvolttest"
 	"github.com/syncerhq/syncer/internal/chatvoltcheck"
 	"github.com/syncerhq/syncer/internal/dbtest"
+	"github.com/syncerhq/syncer/internal/fakeapi"
 	"github.com/syncerhq/syncer/jobs"
 )
 
@@ -90,7 +91,9 @@ func TestChatvolt(t *testing.T) {
 
 	t.Run("RateLimitStormLosesNothing", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, chatvolttest.Options{RateLimit: 30, RateWindow: 500 * time.Millisecond}, 20)
+		// 20 requests a second: the pacer's slow start runs past it, and
+		// the 429s and 419s that follow carry no hint of how long to wait.
+		b := setup(t, chatvolttest.Options{RateLimit: 5, RateWindow: 250 * time.Millisecond, RateShape: fakeapi.FixedFromFirst}, 40)
 		b.run(jobs.PassBackfill)
 		b.exact()
 		require.Positive(t, b.server.Stats().RateLimited)

@@ -153,17 +153,14 @@ func (a *app) requireSchema(ctx context.Context) error {
 	return nil
 }
 
-// buildSources creates a client per configured source. All sources of one
-// process share nothing but the database.
+// buildSources creates a client per configured source, each with its own
+// pacer. All sources of one process share nothing but the database.
 func buildSources(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, log zerolog.Logger) (map[string]fetcher.Source, []*fetcher.Pacer, error) {
 	out := make(map[string]fetcher.Source, len(cfg.Sources))
 	var pacers []*fetcher.Pacer
 	for _, s := range cfg.Sources {
-		pacer := fetcher.NewPacer()
-		pacers = append(pacers, pacer)
 		pause := jobs.PauseOnRefusal(pool, s.Name, log)
 		httpCfg := fetcher.Config{
-			Pacer:       pacer,
 			UserAgent:   "syncer/" + version,
 			ObserveFunc: func(endpoint string, status int) { m.ObserveRequest(s.Name, endpoint, status) },
 			RateLimitedFunc: func(ctx context.Context, endpoint string, wait time.Duration) {
@@ -171,34 +168,31 @@ func buildSources(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, lo
 				pause(ctx, endpoint, wait)
 			},
 		}
+		limit := fetcher.RateLimit{Requests: s.RateLimit.Requests, Window: s.RateLimit.Window}
+		var src fetcher.Source
+		var err error
 		switch s.Kind {
 		case config.KindDevRev:
-			c, err := devrev.NewClient(devrev.Config{BaseURL: s.APIURL, Token: s.Token.Reveal(), PageSize: s.PageSize, HTTP: httpCfg})
-			if err != nil {
-				return nil, nil, fmt.Errorf("source %s: %w", s.Name, err)
-			}
-			out[s.Name] = c
+			httpCfg.Pacer = fetcher.NewPacer(fetcher.PacerConfig{Limit: limit})
+			src, err = devrev.NewClient(devrev.Config{BaseURL: s.APIURL, Token: s.Token.Reveal(), PageSize: s.PageSize, HTTP: httpCfg})
 		case config.KindChatwoot:
-			c, err := chatwoot.NewClient(chatwoot.Config{
+			src, err = chatwoot.NewClient(chatwoot.Config{
 				BaseURL: s.APIURL, Token: s.Token.Reveal(), AccountID: s.AccountID,
-				InboxIdentifier: s.InboxIdentifier, ContactIdentifier: s.ContactIdentifier, HTTP: httpCfg,
+				InboxIdentifier: s.InboxIdentifier, ContactIdentifier: s.ContactIdentifier, RateLimit: limit, HTTP: httpCfg,
 			})
-			if err != nil {
-				return nil, nil, fmt.Errorf("source %s: %w", s.Name, err)
-			}
-			out[s.Name] = c
 		case config.KindChatvolt:
-			c, err := chatvolt.NewClient(chatvolt.Config{
-				BaseURL: s.APIURL, APIKey: s.Token.Reveal(), PageSize: s.PageSize, HTTP: httpCfg,
+			src, err = chatvolt.NewClient(chatvolt.Config{
+				BaseURL: s.APIURL, APIKey: s.Token.Reveal(), PageSize: s.PageSize, RateLimit: limit, HTTP: httpCfg,
 				ModifiedAtFunc: db.MirroredModifiedAt(pool, s.Name),
 			})
-			if err != nil {
-				return nil, nil, fmt.Errorf("source %s: %w", s.Name, err)
-			}
-			out[s.Name] = c
 		default:
-			return nil, nil, fmt.Errorf("source %s: unknown kind %s", s.Name, s.Kind)
+			err = fmt.Errorf("unknown kind %s", s.Kind)
 		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("source %s: %w", s.Name, err)
+		}
+		out[s.Name] = src
+		pacers = append(pacers, src.Pacer())
 	}
 	return out, pacers, nil
 }

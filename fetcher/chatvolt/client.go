@@ -56,9 +56,14 @@ type Config struct {
 	// PageSize is the "limit" asked of the conversation list. Defaults to
 	// (and is capped at) MaxPageSize.
 	PageSize int
+	// RateLimit is the organization's rate limit, when the user knows it.
+	// Chatvolt documents none and sends no rate headers: without it the
+	// pacer learns a safe rate from the throttles. Ignored when HTTP.Pacer
+	// is set.
+	RateLimit fetcher.RateLimit
 	// HTTP tunes the shared HTTP client (pacer, timeouts, User-Agent). Its
-	// BaseURL, AuthorizeFunc and RetryAfterFunc are set by NewClient, and
-	// RateLimitStatuses always include 429 and 419.
+	// BaseURL and AuthorizeFunc are set by NewClient, and RateLimitStatuses
+	// always include 429 and 419.
 	HTTP fetcher.Config
 	// ModifiedAtFunc reports the mirror's modified_at of conversations. The
 	// list endpoint serves summaries only, so every conversation a listing
@@ -79,11 +84,9 @@ type Config struct {
 // Client reads one Chatvolt organization. It implements fetcher.Source.
 type Client struct {
 	http             *fetcher.Client
-	httpCfg          fetcher.Config // as given to fetcher.New
 	pageSize         int
 	modifiedAt       ModifiedAtFunc
 	resolvedLookback time.Duration
-	backoff          *rateBackoff
 }
 
 var _ fetcher.Source = (*Client)(nil)
@@ -97,7 +100,6 @@ func NewClient(cfg Config) (*Client, error) {
 		pageSize:         cfg.PageSize,
 		modifiedAt:       cfg.ModifiedAtFunc,
 		resolvedLookback: cfg.ResolvedLookback,
-		backoff:          &rateBackoff{},
 	}
 	if c.pageSize <= 0 || c.pageSize > MaxPageSize {
 		c.pageSize = MaxPageSize
@@ -116,7 +118,9 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	key := cfg.APIKey
 	httpCfg.AuthorizeFunc = func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) }
-	httpCfg.RetryAfterFunc = c.backoff.retryAfter
+	if httpCfg.Pacer == nil {
+		httpCfg.Pacer = fetcher.NewPacer(PacerConfig(cfg.RateLimit))
+	}
 	statuses := slices.Clone(httpCfg.RateLimitStatuses)
 	for _, s := range []int{http.StatusTooManyRequests, statusLaravelRateLimited} {
 		if !slices.Contains(statuses, s) {
@@ -128,9 +132,24 @@ func NewClient(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chatvolt: %w", err)
 	}
-	c.http, c.httpCfg = hc, httpCfg
+	c.http = hc
 	return c, nil
 }
+
+// statusLaravelRateLimited is the non-standard status ("Page Expired" in
+// Laravel) that Chatvolt is reported to answer instead of 429 at times.
+const statusLaravelRateLimited = 419
+
+// PacerConfig is how Chatvolt's rate limit is paced: undocumented, with no
+// headers and no Retry-After, so the pacer learns it from the throttles,
+// probing again within seconds (a third-party note reports windows of a
+// minute), unless the user states it.
+func PacerConfig(limit fetcher.RateLimit) fetcher.PacerConfig {
+	return fetcher.PacerConfig{Limit: limit, MaxProbeWait: 5 * time.Second}
+}
+
+// Pacer returns the pacer of the client's requests.
+func (c *Client) Pacer() *fetcher.Pacer { return c.http.Pacer() }
 
 // ListConversations returns one step of a pass over the conversations: the
 // conversations one list request showed, in detail.

@@ -95,6 +95,10 @@ func setup(t *testing.T, ws *chatvolttest.Workspace, opts chatvolttest.Options, 
 	if useMirror {
 		cfg.ModifiedAtFunc = m.modifiedAt
 	}
+	if opts.RateLimit == 0 && cfg.RateLimit.IsZero() && cfg.HTTP.Pacer == nil {
+		// No limit to learn: spare the tests the pacer's slow start.
+		cfg.HTTP.Pacer = fetcher.NewPacer(fetcher.PacerConfig{Limit: fetcher.RateLimit{Requests: 1 << 20, Window: time.Second}})
+	}
 	client, err := NewClient(cfg)
 	require.NoError(t, err)
 	return &testBundle{ws: ws, srv: srv, client: client, mirror: m}
@@ -611,81 +615,33 @@ func TestAuth(t *testing.T) {
 func TestRateLimit(t *testing.T) {
 	t.Parallel()
 
-	t.Run("StormsEndInRateLimitedErrorWithGrowingWaits", func(t *testing.T) {
+	t.Run("ThrottlesWaitSecondsNotMinutes", func(t *testing.T) {
 		t.Parallel()
-		// Every wait goes back to the caller, as a job's long waits do.
+		// A limit of one request an hour: every probe is refused, alternately
+		// with 429 and 419, and none says how long to wait.
 		b := setup(t, generated(5, 0), chatvolttest.Options{RateLimit: 1, RateWindow: time.Hour},
 			Config{HTTP: fetcher.Config{MaxInlineWait: time.Second}}, false)
 		id := b.ws.Snapshot().Conversations[0].ID
 		_, err := b.client.GetConversation(t.Context(), id)
 		require.NoError(t, err)
 
-		// The test stands in for each wait, instead of sleeping through it,
-		// by moving the backoff's clock past it and giving the client a
-		// fresh pacer; the backoff state stays.
-		var mu sync.Mutex
-		clock := testStart()
-		b.client.backoff.nowFunc = func() time.Time {
-			mu.Lock()
-			defer mu.Unlock()
-			return clock
-		}
-		var waits []time.Duration
-		for i := range 5 {
-			if i > 0 {
-				// Every worker of the source waits: the pacer holds them all.
-				require.Greater(t, b.client.http.Pacer().Delay(), time.Duration(0))
-				mu.Lock()
-				clock = clock.Add(waits[i-1] + time.Second)
-				mu.Unlock()
-				cfg := b.client.httpCfg
-				cfg.Pacer = fetcher.NewPacer()
-				hc, err := fetcher.New(cfg)
-				require.NoError(t, err)
-				b.client.http = hc
-			}
-			_, err := b.client.GetConversation(t.Context(), id)
-			var rateErr *fetcher.RateLimitedError
-			require.ErrorAs(t, err, &rateErr, "429 and 419 alike")
-			waits = append(waits, rateErr.Wait)
-		}
-		for i, w := range waits {
-			base := firstBackoff << i
-			require.GreaterOrEqual(t, w, base)
-			require.LessOrEqual(t, w, base+base/10+100*time.Millisecond, "jitter stays small")
-		}
-		require.Equal(t, 5, b.srv.Stats().RateLimited, "one request per rate-limited call: no inline retries")
+		_, err = b.client.GetConversation(t.Context(), id)
+		var rateErr *fetcher.RateLimitedError
+		require.ErrorAs(t, err, &rateErr, "429 and 419 alike")
+		// Probes inline after 100, 200, 400 and 800 ms; the next, 1.6 s
+		// away, is longer than the caller waits.
+		require.Equal(t, 5, b.srv.Stats().RateLimited)
+		require.GreaterOrEqual(t, rateErr.Wait, 1600*time.Millisecond)
+		require.Less(t, rateErr.Wait, 5*time.Second, "seconds, not minutes")
+		require.Greater(t, b.client.Pacer().Delay(), time.Duration(0), "every worker of the source waits")
 	})
 
-	t.Run("BackoffDoublesToTheCapAndForgetsAfterAQuietMinute", func(t *testing.T) {
+	t.Run("AStatedLimitPacesFromTheFirstRequest", func(t *testing.T) {
 		t.Parallel()
-		b := &rateBackoff{}
-		now := testStart()
-		var got []time.Duration
-		for range 7 {
-			d := b.next(now, 0)
-			got = append(got, d)
-			now = now.Add(d + time.Second) // the next storm comes right after the wait
-		}
-		require.Equal(t, []time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second, 40 * time.Second,
-			80 * time.Second, 2 * time.Minute, 2 * time.Minute}, got)
-
-		now = now.Add(quietPeriod)
-		require.Equal(t, firstBackoff, b.next(now, 0), "a quiet minute after the wait starts over")
-	})
-
-	t.Run("ResponsesInFlightShareTheWait", func(t *testing.T) {
-		t.Parallel()
-		b := &rateBackoff{}
-		now := testStart()
-		require.Equal(t, firstBackoff, b.next(now, 0))
-		require.Equal(t, firstBackoff-time.Second, b.next(now.Add(time.Second), 0), "sent before the wait began: same end, no doubling")
-		require.Equal(t, 2*firstBackoff, b.next(now.Add(firstBackoff), 0))
-	})
-
-	t.Run("VendorWaitWinsWhenLonger", func(t *testing.T) {
-		t.Parallel()
-		b := &rateBackoff{}
-		require.Equal(t, time.Minute, b.next(testStart(), time.Minute))
+		b := setup(t, generated(5, 0), chatvolttest.Options{}, Config{RateLimit: fetcher.RateLimit{Requests: 60, Window: time.Minute}}, false)
+		id := b.ws.Snapshot().Conversations[0].ID
+		_, err := b.client.GetConversation(t.Context(), id)
+		require.NoError(t, err)
+		require.InDelta(t, time.Second, b.client.Pacer().Delay(), float64(100*time.Millisecond), "a request a second, less a margin")
 	})
 }

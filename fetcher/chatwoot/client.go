@@ -36,11 +36,16 @@ type Config struct {
 	InboxIdentifier   string
 	ContactIdentifier string
 	// RateWindow is the period of the server's rate limit (rack-attack's,
-	// aligned to the clock). A 429 waits for the next window. Defaults to
-	// one minute, Chatwoot's default.
+	// aligned to the clock). A 429, which says nothing of how long to wait,
+	// waits for the next window. Defaults to one minute, Chatwoot's.
 	RateWindow time.Duration
-	// HTTP tunes the shared HTTP client. Its BaseURL, AuthorizeFunc and
-	// RetryAfterFunc are set here.
+	// RateLimit is the server's limit (requests per RateWindow), when the
+	// user knows it: 3000 a minute per client IP on Chatwoot's cloud, and
+	// self-hosted servers set their own. Without it the pacer learns a
+	// safe rate from the 429s. Ignored when HTTP.Pacer is set.
+	RateLimit fetcher.RateLimit
+	// HTTP tunes the shared HTTP client. Its BaseURL and AuthorizeFunc are
+	// set here.
 	HTTP fetcher.Config
 }
 
@@ -76,12 +81,8 @@ func NewClient(cfg Config) (*Client, error) {
 		httpCfg.AuthorizeFunc = func(r *http.Request) { r.Header.Set("api_access_token", token) }
 		c.account = "/api/v1/accounts/" + cfg.AccountID
 	}
-	window := cfg.RateWindow
-	if window <= 0 {
-		window = time.Minute
-	}
-	httpCfg.RetryAfterFunc = func(_ *http.Response, _ []byte, now time.Time) time.Duration {
-		return nextRateWindow(now, window)
+	if httpCfg.Pacer == nil {
+		httpCfg.Pacer = fetcher.NewPacer(PacerConfig(cfg.RateLimit, cfg.RateWindow))
 	}
 	hc, err := fetcher.New(httpCfg)
 	if err != nil {
@@ -253,12 +254,19 @@ func (c *Client) GetSLATracker(context.Context, fetcher.SLATrackerRef) (*record.
 	return &record.Batch{}, nil
 }
 
-// nextRateWindow is the wait after Chatwoot's 429, which says nothing of it:
-// rack-attack counts per period aligned to the clock, so the next window
-// opens at the next multiple of the period.
-func nextRateWindow(now time.Time, window time.Duration) time.Duration {
-	return now.Truncate(window).Add(window).Sub(now)
+// PacerConfig is how Chatwoot's rate limit is paced: rack-attack counts
+// per period aligned to the clock (a minute unless window says otherwise),
+// so a 429, which says nothing of how long to wait, waits for the next
+// window; the rate is learned from the 429s unless limit states it.
+func PacerConfig(limit fetcher.RateLimit, window time.Duration) fetcher.PacerConfig {
+	if window <= 0 {
+		window = time.Minute
+	}
+	return fetcher.PacerConfig{Limit: limit, AlignedWindow: window}
 }
+
+// Pacer returns the pacer of the client's requests.
+func (c *Client) Pacer() *fetcher.Pacer { return c.http.Pacer() }
 
 // pageCursor is where a backfill's listing stands: the next page number and
 // the conversation count the previous page reported.

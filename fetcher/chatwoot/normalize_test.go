@@ -135,10 +135,10 @@ func TestPageCursor(t *testing.T) {
 	require.Error(t, err)
 }
 
-func TestNextRateWindow(t *testing.T) {
+func TestPacerConfig(t *testing.T) {
 	t.Parallel()
-	now := time.Date(2026, 1, 1, 10, 0, 42, 0, time.UTC)
-	require.Equal(t, 18*time.Second, nextRateWindow(now, time.Minute))
+	require.Equal(t, time.Minute, PacerConfig(fetcher.RateLimit{}, 0).AlignedWindow, "rack-attack's minute by default")
+	require.Equal(t, time.Second, PacerConfig(fetcher.RateLimit{}, time.Second).AlignedWindow)
 }
 
 func FuzzNormalizeConversation(f *testing.F) {

@@ -66,6 +66,10 @@ func NewClient(cfg Config) (*Client, error) {
 	return &Client{http: hc, pageSize: pageSize}, nil
 }
 
+// Pacer returns the pacer of the client's requests. DevRev tells its budget
+// in every answer's X-Ratelimit-* headers: the pacer spends it.
+func (c *Client) Pacer() *fetcher.Pacer { return c.http.Pacer() }
+
 // ListConversations returns one page of conversations. DevRev does not
 // document the list order, so callers must not assume it is by date.
 func (c *Client) ListConversations(ctx context.Context, q fetcher.ConversationQuery) (*fetcher.ConversationPage, error) {

@@ -20,42 +20,29 @@ func (s *Server) authenticate(r *http.Request) (string, bool) {
 	return key, s.opts.APIKey == "" || key == s.opts.APIKey
 }
 
-// rateWindow is one key's fixed window.
-type rateWindow struct {
-	start time.Time
-	used  int
-}
-
-// admit applies the per-key rate limit. Over the limit it writes 429 or 419,
-// alternately, without Retry-After (the real API sends none; the provider
-// notes advise waiting 60 s), and returns false.
+// admit applies the per-key rate limit. Over the limit it writes 429 or
+// 419, alternately, without Retry-After (the real API sends none; the
+// provider notes advise waiting 60 s), and returns false. Rate headers are
+// sent only with Options.RateHeaders: Chatvolt has never been seen sending
+// them.
 func (s *Server) admit(w http.ResponseWriter, key string) bool {
-	if s.opts.RateLimit <= 0 {
+	d := s.limiter.Admit(key)
+	if s.opts.RateHeaders {
+		d.SetHeaders(w.Header())
+	}
+	if d.Allowed {
 		return true
 	}
-	now := time.Now()
 	s.mu.Lock()
-	win := s.windows[key]
-	if win == nil || !now.Before(win.start.Add(s.opts.RateWindow)) {
-		win = &rateWindow{start: now}
-		s.windows[key] = win
-	}
-	allowed := win.used < s.opts.RateLimit
+	s.stats.RateLimited++
+	s.limitedSeq++
 	status := http.StatusTooManyRequests
-	if allowed {
-		win.used++
-	} else {
-		s.stats.RateLimited++
-		s.limitedSeq++
-		if s.limitedSeq%2 == 0 {
-			status = statusLaravelRateLimited
-		}
+	if s.limitedSeq%2 == 0 {
+		status = statusLaravelRateLimited
 	}
 	s.mu.Unlock()
-	if !allowed {
-		writeError(w, status, "Too many requests")
-	}
-	return allowed
+	writeError(w, status, "Too many requests")
+	return false
 }
 
 // fail injects a transient server error with probability FailureRate,

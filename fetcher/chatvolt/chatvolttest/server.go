@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/syncerhq/syncer/internal/fakeapi"
 )
 
 // PagingMode is how GET /conversation pages. Chatvolt does not document it,
@@ -68,9 +70,14 @@ type Options struct {
 	// Laravel-style stacks use), body {"error":"Too many requests"}, and no
 	// Retry-After header. Defaults to 0: no limit.
 	RateLimit int
-	// RateWindow is the fixed rate-limit window, starting at a key's first
-	// request. Defaults to 60 seconds.
+	// RateWindow is the rate-limit window. Defaults to 60 seconds.
 	RateWindow time.Duration
+	// RateShape is how the limit counts. Defaults to fakeapi.FixedClock;
+	// Chatvolt's own is unknown, so tests and the benchmark try others.
+	RateShape fakeapi.Shape
+	// RateHeaders makes every answer carry X-Ratelimit-Limit, -Remaining
+	// and -Reset. Defaults to false, as Chatvolt has been seen.
+	RateHeaders bool
 	// FailureRate is the probability of a transient failure, alternately 500
 	// and 503. Defaults to 0.
 	FailureRate float64
@@ -101,7 +108,7 @@ type Server struct {
 
 	mu         sync.Mutex // guards the fields below
 	stats      Stats
-	windows    map[string]*rateWindow
+	limiter    *fakeapi.Limiter
 	rng        *rand.Rand
 	limitedSeq int
 	failSeq    int
@@ -119,8 +126,8 @@ func NewServer(w *Workspace, opts Options) *Server {
 		ws:      w,
 		opts:    opts,
 		stats:   Stats{Requests: map[string]int{}},
-		windows: map[string]*rateWindow{},
 		rng:     rand.New(rand.NewPCG(uint64(opts.Seed), 0xfa17)),
+		limiter: fakeapi.NewLimiter(fakeapi.RateLimit{Requests: opts.RateLimit, Window: opts.RateWindow, Shape: opts.RateShape}),
 	}
 	s.handler = http.HandlerFunc(s.serveHTTP)
 	s.ts = httptest.NewServer(s.handler)

@@ -14,38 +14,24 @@ func (s *Server) authenticate(r *http.Request) bool {
 	return r.Header.Get("api_access_token") == s.opts.Token
 }
 
-// rateBucket is one client's count in one period.
-type rateBucket struct {
-	period int64 // the window's index since the Unix epoch
-	count  int
-}
-
-// admit applies the rate limit the way rack-attack's throttle does: a counter
-// per client and period, where the period is wall-clock time divided by the
-// window, so windows start at fixed instants rather than at a client's first
-// request. Over the limit it writes rack-attack's default response, which
-// carries no Retry-After and no rate-limit headers, and returns false.
+// admit applies the rate limit the way rack-attack's throttle does: a
+// counter per client and period, where the period is wall-clock time divided
+// by the window, so windows start at fixed instants rather than at a
+// client's first request (Options.RateShape can say otherwise). Over the
+// limit it writes rack-attack's default response, which carries no
+// Retry-After and no rate-limit headers (Options.RateHeaders adds the
+// latter, as a deployment configured to send them would), and returns false.
 func (s *Server) admit(w http.ResponseWriter, r *http.Request) bool {
-	if s.opts.RateLimit <= 0 {
+	d := s.limiter.Admit(r.Header.Get("api_access_token"))
+	if s.opts.RateHeaders {
+		d.SetHeaders(w.Header())
+	}
+	if d.Allowed {
 		return true
 	}
-	period := s.opts.NowFunc().UnixNano() / int64(s.opts.RateWindow)
-	key := r.Header.Get("api_access_token")
 	s.mu.Lock()
-	b := s.buckets[key]
-	if b == nil || b.period != period {
-		b = &rateBucket{period: period}
-		s.buckets[key] = b
-	}
-	b.count++
-	allowed := b.count <= s.opts.RateLimit
-	if !allowed {
-		s.stats.RateLimited++
-	}
+	s.stats.RateLimited++
 	s.mu.Unlock()
-	if allowed {
-		return true
-	}
 	writeText(w, http.StatusTooManyRequests, "text/plain", "Retry later\n")
 	return false
 }

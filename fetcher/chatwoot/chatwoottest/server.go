@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/syncerhq/syncer/internal/fakeapi"
 )
 
 // Options configures a Server's behaviour: auth and the faults real Chatwoot
@@ -33,6 +35,13 @@ type Options struct {
 	// rack-attack's period buckets, so a client that waits for the next
 	// window start is admitted again. Defaults to 1 minute.
 	RateWindow time.Duration
+	// RateShape is how the limit counts. Defaults to fakeapi.FixedClock,
+	// rack-attack's.
+	RateShape fakeapi.Shape
+	// RateHeaders makes every answer carry X-Ratelimit-Limit, -Remaining
+	// and -Reset, as a deployment configured to send them would. Defaults
+	// to false, Chatwoot's default.
+	RateHeaders bool
 	// FailureRate is the probability of a transient failure, in turn 500
 	// {"error":"Internal Server Error"}, 502 (an nginx HTML page) and 503
 	// (HTML). Defaults to 0.
@@ -73,7 +82,7 @@ type Server struct {
 
 	mu      sync.Mutex // guards the fields below
 	stats   Stats
-	buckets map[string]*rateBucket
+	limiter *fakeapi.Limiter
 	rng     *rand.Rand
 	errSeq  int
 }
@@ -90,8 +99,8 @@ func NewServer(w *Workspace, opts Options) *Server {
 		ws:      w,
 		opts:    opts,
 		stats:   Stats{Requests: map[string]int{}},
-		buckets: map[string]*rateBucket{},
 		rng:     rand.New(rand.NewPCG(uint64(opts.Seed), 0xfa17)),
+		limiter: fakeapi.NewLimiter(fakeapi.RateLimit{Requests: opts.RateLimit, Window: opts.RateWindow, Shape: opts.RateShape, NowFunc: opts.NowFunc}),
 	}
 	const account = "/api/v1/accounts/{account_id}"
 	const public = "/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations"

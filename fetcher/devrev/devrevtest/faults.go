@@ -2,11 +2,12 @@ package devrevtest
 
 import (
 	"fmt"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/syncerhq/syncer/internal/fakeapi"
 )
 
 // authenticate returns the request's bearer token and whether it is accepted.
@@ -19,67 +20,32 @@ func (s *Server) authenticate(r *http.Request) (string, bool) {
 	return token, s.opts.Token == "" || token == s.opts.Token
 }
 
-// rateWindow is one token's use of the current fixed window.
-type rateWindow struct {
-	start time.Time
-	used  int
-}
-
 // admit applies the per-token rate limit and sets the X-Ratelimit-* headers
-// that every response carries. Requests that fail authentication are not
-// counted against the window, but still see its headers. It writes the 429
-// and returns false when the request is over the limit.
+// that every response carries, limited or not. Requests that fail
+// authentication are not counted against the limit, but still see its
+// headers. It writes the 429 and returns false when the request is over
+// the limit.
 func (s *Server) admit(w http.ResponseWriter, token string, authed bool) bool {
-	if s.opts.RateLimit <= 0 {
+	key := token
+	if !authed {
+		key = "\x00unauthenticated"
+	}
+	d := s.limiter.Admit(key)
+	d.SetHeaders(w.Header())
+	if d.Allowed || !authed {
 		return true
 	}
-	now := s.opts.NowFunc()
-	start := now.Truncate(s.opts.RateWindow)
 	s.mu.Lock()
-	win := s.windows[token]
-	if win == nil || !win.start.Equal(start) {
-		win = &rateWindow{start: start}
-		s.windows[token] = win
-	}
-	reset := start.Add(s.opts.RateWindow)
-	allowed := !authed || win.used < s.opts.RateLimit
-	if authed && allowed {
-		win.used++
-	}
-	remaining := max(0, s.opts.RateLimit-win.used)
-	if !allowed {
-		s.stats.RateLimited++
-	}
+	s.stats.RateLimited++
 	s.mu.Unlock()
-
-	h := w.Header()
-	h.Set("X-Ratelimit-Limit", strconv.Itoa(s.opts.RateLimit))
-	h.Set("X-Ratelimit-Remaining", strconv.Itoa(remaining))
-	h.Set("X-Ratelimit-Reset", strconv.FormatInt(epochCeil(reset), 10))
-	if allowed {
-		return true
-	}
-	retry := max(1, ceilSeconds(reset.Sub(now)))
-	h.Set("Retry-After", strconv.FormatInt(retry, 10))
+	retry := fakeapi.CeilSeconds(d.RetryAfter)
+	w.Header().Set("Retry-After", strconv.FormatInt(retry, 10))
 	writeError(w, http.StatusTooManyRequests, apiError{
 		Type:       "too_many_requests",
 		Message:    fmt.Sprintf("rate limit of %d requests per %s exceeded", s.opts.RateLimit, s.opts.RateWindow),
 		RetryAfter: retry,
 	})
 	return false
-}
-
-func ceilSeconds(d time.Duration) int64 {
-	return int64(math.Ceil(d.Seconds()))
-}
-
-// epochCeil is t in epoch seconds, rounded up so that a client waiting until
-// then is never early.
-func epochCeil(t time.Time) int64 {
-	if t.Nanosecond() > 0 {
-		return t.Unix() + 1
-	}
-	return t.Unix()
 }
 
 // fail injects a transient server error with probability FailureRate,

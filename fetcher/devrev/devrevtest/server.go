@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/syncerhq/syncer/internal/fakeapi"
 )
 
 // Options configures a Server's behaviour: auth, paging limits and the faults
@@ -39,6 +41,8 @@ type Options struct {
 	// fixed-window limiters most APIs run, so X-Ratelimit-Reset, in whole
 	// epoch seconds, is exact. Defaults to 5 minutes, like real DevRev.
 	RateWindow time.Duration
+	// RateShape is how the limit counts. Defaults to fakeapi.FixedClock.
+	RateShape fakeapi.Shape
 	// NowFunc is the rate limiter's clock. Defaults to time.Now; tests set
 	// it to land requests in a window of their choosing.
 	NowFunc func() time.Time
@@ -72,7 +76,7 @@ type Server struct {
 
 	mu      sync.Mutex // guards the fields below
 	stats   Stats
-	windows map[string]*rateWindow
+	limiter *fakeapi.Limiter
 	rng     *rand.Rand
 	errSeq  int
 }
@@ -95,7 +99,7 @@ func NewServer(w *Workspace, opts Options) *Server {
 		ws:      w,
 		opts:    opts,
 		stats:   Stats{Requests: map[string]int{}},
-		windows: map[string]*rateWindow{},
+		limiter: fakeapi.NewLimiter(fakeapi.RateLimit{Requests: opts.RateLimit, Window: opts.RateWindow, Shape: opts.RateShape, NowFunc: opts.NowFunc}),
 		rng:     rand.New(rand.NewPCG(uint64(opts.Seed), 0xfa17)),
 	}
 	w.mu.Lock()
