@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/syncerhq/syncer/db/dbq"
+	"github.com/syncerhq/syncer/fetcher"
 )
 
 // Liveness timing: a process heartbeats every heartbeatEvery; one silent for
@@ -32,20 +33,20 @@ func NewClientID() string {
 }
 
 // Liveness registers this process, keeps its heartbeat, and releases the
-// jobs of processes that died.
+// jobs of processes that died. At each heartbeat it also tells the sources'
+// pacers how many processes share their rate limits, and shares what they
+// learned of those limits with the other processes.
 type Liveness struct {
 	pool     *pgxpool.Pool
 	clientID string
 	log      zerolog.Logger
-	// PeersFunc, when set, is told at each heartbeat how many processes are
-	// alive (this one included), to share the sources' rate limits.
-	PeersFunc func(n int)
+	sources  map[string]fetcher.Source
 }
 
 // NewLiveness returns the liveness keeper of the process named clientID
-// (the River client's ID).
-func NewLiveness(pool *pgxpool.Pool, clientID string, log zerolog.Logger) *Liveness {
-	return &Liveness{pool: pool, clientID: clientID, log: log}
+// (the River client's ID), which works sources.
+func NewLiveness(pool *pgxpool.Pool, clientID string, log zerolog.Logger, sources map[string]fetcher.Source) *Liveness {
+	return &Liveness{pool: pool, clientID: clientID, log: log, sources: sources}
 }
 
 // Register records the process and releases what dead ones left running.
@@ -57,26 +58,54 @@ func (l *Liveness) Register(ctx context.Context) error {
 		return fmt.Errorf("register process: %w", err)
 	}
 	l.countPeers(ctx)
+	l.adoptRates(ctx)
 	return l.release(ctx)
 }
 
+// countPeers tells the pacers how many processes share the rate limits.
 func (l *Liveness) countPeers(ctx context.Context) {
-	if l.PeersFunc == nil {
-		return
-	}
 	n, err := dbq.New(l.pool).LiveProcesses(ctx, staleAfter.Seconds())
 	if err != nil {
 		l.log.Warn().Err(err).Msg("count live processes")
 		return
 	}
-	l.PeersFunc(int(n))
+	for _, src := range l.sources {
+		src.Pacer().SetPeers(int(n))
+	}
 }
 
-// Run heartbeats and releases dead processes' jobs until ctx ends, then
-// deregisters the process.
-func (l *Liveness) Run(ctx context.Context) {
-	host, _ := os.Hostname()
+// adoptRates starts the pacers at the rates other processes learned within
+// the hour, so that a process joining a source does not probe for it anew.
+func (l *Liveness) adoptRates(ctx context.Context) {
 	q := dbq.New(l.pool)
+	for name, src := range l.sources {
+		rate, err := q.RecentSourceRate(ctx, name)
+		switch {
+		case isNoRows(err):
+		case err != nil:
+			l.log.Warn().Err(err).Str("source", name).Msg("read the rate learned for the source")
+		default:
+			src.Pacer().AdoptRate(rate)
+		}
+	}
+}
+
+// shareRates records the rates this process has learned, for the others.
+func (l *Liveness) shareRates(ctx context.Context) {
+	q := dbq.New(l.pool)
+	for name, src := range l.sources {
+		rate, ok := src.Pacer().LearnedRate()
+		if !ok {
+			continue
+		}
+		if err := q.RecordSourceRate(ctx, dbq.RecordSourceRateParams{Source: name, RequestsPerSecond: rate}); err != nil && ctx.Err() == nil {
+			l.log.Warn().Err(err).Str("source", name).Msg("record the rate learned for the source")
+		}
+	}
+}
+
+// Run beats every few seconds until ctx ends, then deregisters the process.
+func (l *Liveness) Run(ctx context.Context) {
 	ticker := time.NewTicker(heartbeatEvery)
 	defer ticker.Stop()
 	for {
@@ -84,18 +113,27 @@ func (l *Liveness) Run(ctx context.Context) {
 		case <-ctx.Done():
 			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 			defer cancel()
-			_ = q.Deregister(dctx, l.clientID)
+			_ = dbq.New(l.pool).Deregister(dctx, l.clientID)
 			return
 		case <-ticker.C:
 		}
-		if err := q.Heartbeat(ctx, dbq.HeartbeatParams{ClientID: l.clientID, Hostname: host, Pid: int32(os.Getpid())}); err != nil && ctx.Err() == nil {
-			l.log.Warn().Err(err).Msg("heartbeat")
-		}
-		if err := l.release(ctx); err != nil && ctx.Err() == nil {
-			l.log.Warn().Err(err).Msg("release jobs of dead processes")
-		}
-		l.countPeers(ctx)
+		l.Beat(ctx)
 	}
+}
+
+// Beat is one heartbeat: it says this process is alive, releases the jobs
+// of dead ones, tells the pacers how many processes share the sources, and
+// shares the rates this process learned.
+func (l *Liveness) Beat(ctx context.Context) {
+	host, _ := os.Hostname()
+	if err := dbq.New(l.pool).Heartbeat(ctx, dbq.HeartbeatParams{ClientID: l.clientID, Hostname: host, Pid: int32(os.Getpid())}); err != nil && ctx.Err() == nil {
+		l.log.Warn().Err(err).Msg("heartbeat")
+	}
+	if err := l.release(ctx); err != nil && ctx.Err() == nil {
+		l.log.Warn().Err(err).Msg("release jobs of dead processes")
+	}
+	l.countPeers(ctx)
+	l.shareRates(ctx)
 }
 
 func (l *Liveness) release(ctx context.Context) error {

@@ -32,10 +32,7 @@ var version = "dev" //nolint:gochecknoglobals // set by the linker
 
 // app is what a command has once its configuration is loaded and checked.
 type app struct {
-	cfg *config.Config
-	// pacers are the sources' request pacers, told how many processes
-	// share the rate limits.
-	pacers  []*fetcher.Pacer
+	cfg     *config.Config
 	log     zerolog.Logger
 	pool    *pgxpool.Pool
 	deps    *jobs.Deps
@@ -92,12 +89,11 @@ func openApp(ctx context.Context, e env, flags config.Flags, needSources bool) (
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: log, pool: pool, stderr: e.stderr, metrics: metrics.New(pool)}
-	sources, pacers, err := buildSources(cfg, pool, a.metrics, log)
+	sources, err := buildSources(cfg, pool, a.metrics, log)
 	if err != nil {
 		pool.Close()
 		return nil, usageError{err}
 	}
-	a.pacers = pacers
 	a.deps = &jobs.Deps{Pool: pool, Sources: sources, Logger: log, Overlap: cfg.Overlap, SweepInterval: cfg.SweepInterval,
 		OpenRecheckInterval: cfg.OpenRecheckInterval, Observer: a.metrics}
 	deps.Store(a.deps)
@@ -155,9 +151,8 @@ func (a *app) requireSchema(ctx context.Context) error {
 
 // buildSources creates a client per configured source, each with its own
 // pacer. All sources of one process share nothing but the database.
-func buildSources(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, log zerolog.Logger) (map[string]fetcher.Source, []*fetcher.Pacer, error) {
+func buildSources(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, log zerolog.Logger) (map[string]fetcher.Source, error) {
 	out := make(map[string]fetcher.Source, len(cfg.Sources))
-	var pacers []*fetcher.Pacer
 	for _, s := range cfg.Sources {
 		pause := jobs.PauseOnRefusal(pool, s.Name, log)
 		httpCfg := fetcher.Config{
@@ -189,12 +184,11 @@ func buildSources(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, lo
 			err = fmt.Errorf("unknown kind %s", s.Kind)
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("source %s: %w", s.Name, err)
+			return nil, fmt.Errorf("source %s: %w", s.Name, err)
 		}
 		out[s.Name] = src
-		pacers = append(pacers, src.Pacer())
 	}
-	return out, pacers, nil
+	return out, nil
 }
 
 // workers is this process's River client with its liveness keeper.
@@ -221,12 +215,7 @@ func (a *app) startWorkers(ctx context.Context, interval time.Duration) (*worker
 	if err != nil {
 		return nil, err
 	}
-	live := jobs.NewLiveness(a.pool, id, a.log)
-	live.PeersFunc = func(n int) {
-		for _, p := range a.pacers {
-			p.SetPeers(n)
-		}
-	}
+	live := jobs.NewLiveness(a.pool, id, a.log, a.deps.Sources)
 	if err := live.Register(ctx); err != nil {
 		return nil, err
 	}

@@ -40,7 +40,7 @@ func TestARefusalPausesTheSourceForOtherProcesses(t *testing.T) {
 	cfg := &config.Config{Sources: []config.Source{{
 		Name: "devrev", Kind: config.KindDevRev, APIURL: api.URL, Token: config.Secret("devrev-secret-token"),
 	}}}
-	sources, _, err := buildSources(cfg, pool, metrics.New(pool), zerolog.Nop())
+	sources, err := buildSources(cfg, pool, metrics.New(pool), zerolog.Nop())
 	require.NoError(t, err)
 	_, err = sources["devrev"].ListConversations(ctx, fetcher.ConversationQuery{})
 	require.NoError(t, err, "a 1-second wait is spent inline")

@@ -92,7 +92,7 @@ func cmdDemo(ctx context.Context, e env, args []string) error {
 	}
 	defer a.close()
 	a.cfg.Sources = []config.Source{{Name: demoSource, Kind: config.KindDevRev, APIURL: server.URL(), Token: config.Secret(token)}}
-	if a.deps.Sources, a.pacers, err = buildSources(a.cfg, a.pool, a.metrics, a.log); err != nil {
+	if a.deps.Sources, err = buildSources(a.cfg, a.pool, a.metrics, a.log); err != nil {
 		return err
 	}
 

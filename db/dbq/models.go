@@ -255,6 +255,12 @@ type SourcePause struct {
 	Reason      string
 }
 
+type SourceRate struct {
+	Source            string
+	RequestsPerSecond float64
+	LearnedAt         time.Time
+}
+
 type SyncRun struct {
 	ID          int64
 	Source      string

@@ -30,6 +30,39 @@ func (q *Queries) PauseSource(ctx context.Context, arg PauseSourceParams) error 
 	return err
 }
 
+const recentSourceRate = `-- name: RecentSourceRate :one
+SELECT requests_per_second FROM source_rates
+WHERE source = $1 AND learned_at > now() - interval '1 hour'
+`
+
+// The rate learned for a source within the hour: older ones may describe
+// another plan, or another time of day.
+func (q *Queries) RecentSourceRate(ctx context.Context, source string) (float64, error) {
+	row := q.db.QueryRow(ctx, recentSourceRate, source)
+	var requests_per_second float64
+	err := row.Scan(&requests_per_second)
+	return requests_per_second, err
+}
+
+const recordSourceRate = `-- name: RecordSourceRate :exec
+INSERT INTO source_rates AS r (source, requests_per_second)
+VALUES ($1, $2)
+ON CONFLICT (source) DO UPDATE SET
+    requests_per_second = excluded.requests_per_second,
+    learned_at          = now()
+`
+
+type RecordSourceRateParams struct {
+	Source            string
+	RequestsPerSecond float64
+}
+
+// Records the rate a process learned for a source (over every process).
+func (q *Queries) RecordSourceRate(ctx context.Context, arg RecordSourceRateParams) error {
+	_, err := q.db.Exec(ctx, recordSourceRate, arg.Source, arg.RequestsPerSecond)
+	return err
+}
+
 const sourcePausedUntil = `-- name: SourcePausedUntil :one
 SELECT paused_until FROM source_pauses WHERE source = $1 AND paused_until > now()
 `

@@ -8,3 +8,17 @@ ON CONFLICT (source) DO UPDATE SET
 
 -- name: SourcePausedUntil :one
 SELECT paused_until FROM source_pauses WHERE source = @source AND paused_until > now();
+
+-- name: RecordSourceRate :exec
+-- Records the rate a process learned for a source (over every process).
+INSERT INTO source_rates AS r (source, requests_per_second)
+VALUES (@source, @requests_per_second)
+ON CONFLICT (source) DO UPDATE SET
+    requests_per_second = excluded.requests_per_second,
+    learned_at          = now();
+
+-- name: RecentSourceRate :one
+-- The rate learned for a source within the hour: older ones may describe
+-- another plan, or another time of day.
+SELECT requests_per_second FROM source_rates
+WHERE source = @source AND learned_at > now() - interval '1 hour';
