@@ -277,7 +277,8 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch, 
 				if err != nil {
 					return err
 				}
-				if err := q.UpsertMessages(ctx, dbq.UpsertMessagesParams{Source: source, Rows: rows}); err != nil {
+				ids := mapRows(msgs, messageID)
+				if err := q.UpsertMessages(ctx, dbq.UpsertMessagesParams{Source: source, Rows: rows, Ids: ids}); err != nil {
 					return fmt.Errorf("upsert %d messages: %w", len(msgs), err)
 				}
 				return nil

@@ -67,24 +67,15 @@ type SLATrackerRef struct {
 	Summary        *record.SLASummary `json:"summary,omitempty"`
 }
 
-// MessageQuery selects a page of a conversation's messages.
+// MessageQuery selects a page of a conversation's messages. A read starts at
+// the conversation's first message (an empty Cursor) and goes to its last:
+// every read is complete, so that what it no longer shows can be taken for
+// deleted, and edits at any depth are seen.
 type MessageQuery struct {
 	ConversationID string
 	// Cursor is the vendor's (or the source's own) cursor from the previous
 	// page; empty for the first.
 	Cursor string
-	// Full asks for the whole history. Otherwise a source whose API cannot
-	// filter messages by change (Chatwoot, Chatvolt) pages back from the
-	// newest only until it reaches messages the mirror already has.
-	Full bool
-	// CompleteBefore is when the conversation's messages were last read to
-	// the end (its modification time then): every message created before it
-	// is in the mirror. A read that is not Full stops once it reaches them.
-	// Zero: unknown.
-	CompleteBefore time.Time
-	// KnownFunc reports which of ids the mirror already holds. Sources that
-	// return a whole window at once (Chatvolt) stop at known messages.
-	KnownFunc func(ctx context.Context, ids []string) (map[string]bool, error)
 }
 
 // MessagePage is one page of a conversation's messages, normalized.
@@ -92,6 +83,21 @@ type MessagePage struct {
 	Batch record.Batch
 	// NextCursor continues the listing; empty on the last page.
 	NextCursor string
+	// CoveredFrom, on the last page, says the read could not reach the
+	// conversation's first message: only messages created at or after it
+	// were read, and older ones are not taken for deleted. Zero: the read
+	// covered the whole history (Chatvolt serves the latest 500 only).
+	CoveredFrom time.Time
+	// Unreliable, on the last page, says the read may have missed messages
+	// that exist (a listing whose order the client could not trust): none
+	// is taken for deleted.
+	Unreliable bool
+}
+
+// Reconciles reports whether the last page of a read may take the messages
+// it did not show for deleted, and from which creation time on (zero: all).
+func (p *MessagePage) Reconciles() (from time.Time, ok bool) {
+	return p.CoveredFrom, p.NextCursor == "" && !p.Unreliable
 }
 
 // OpenLister is implemented by sources whose incremental listing shows every

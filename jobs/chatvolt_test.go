@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/db"
@@ -18,49 +19,57 @@ import (
 	"github.com/syncerhq/syncer/jobs"
 )
 
+type chatvoltBundle struct {
+	ws     *chatvolttest.Workspace
+	server *chatvolttest.Server
+	pool   *pgxpool.Pool
+	run    func(kind jobs.PassKind)
+	runOpt func(opts jobs.PassOptions)
+	exact  func()
+	count  func(sql string) int
+}
+
+func setupChatvolt(t *testing.T, opts chatvolttest.Options, conversations int) *chatvoltBundle {
+	t.Helper()
+	ws := chatvolttest.Generate(chatvolttest.GenerateConfig{
+		Seed: 5, Conversations: conversations, MessagesPerConversation: 8, Start: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC),
+	})
+	opts.APIKey = "chatvolt-key-s3cr3t"
+	server := chatvolttest.NewServer(ws, opts)
+	t.Cleanup(server.Close)
+	pool := dbtest.NewPool(t)
+	src, err := chatvolt.NewClient(chatvolt.Config{
+		BaseURL: server.URL(), APIKey: opts.APIKey, ModifiedAtFunc: db.MirroredModifiedAt(pool, "chatvolt"),
+		HTTP: fetcher.Config{MaxInlineWait: 2 * time.Second},
+	})
+	require.NoError(t, err)
+	deps := newDeps(t, pool, map[string]fetcher.Source{"chatvolt": src})
+	client := startWorkers(t, deps)
+	b := &chatvoltBundle{ws: ws, server: server, pool: pool}
+	b.runOpt = func(opts jobs.PassOptions) {
+		out := runPass(t, deps, client, "chatvolt", opts)
+		require.True(t, out.OK(), "failures: %v", out.Failures)
+	}
+	b.run = func(kind jobs.PassKind) { b.runOpt(jobs.PassOptions{Kind: kind}) }
+	b.exact = func() {
+		diffs, err := chatvoltcheck.Compare(context.Background(), dbq.New(pool), "chatvolt", ws.Snapshot())
+		require.NoError(t, err)
+		require.Empty(t, diffs, "mirror differs from the source")
+	}
+	b.count = func(sql string) int {
+		var n int
+		require.NoError(t, pool.QueryRow(context.Background(), sql).Scan(&n))
+		return n
+	}
+	return b
+}
+
 func TestChatvolt(t *testing.T) {
 	t.Parallel()
 
-	type bundle struct {
-		ws     *chatvolttest.Workspace
-		server *chatvolttest.Server
-		run    func(kind jobs.PassKind)
-		exact  func()
-		count  func(sql string) int
-	}
-	setup := func(t *testing.T, opts chatvolttest.Options, conversations int) *bundle {
+	setup := func(t *testing.T, opts chatvolttest.Options, conversations int) *chatvoltBundle {
 		t.Helper()
-		ws := chatvolttest.Generate(chatvolttest.GenerateConfig{
-			Seed: 5, Conversations: conversations, MessagesPerConversation: 8, Start: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC),
-		})
-		opts.APIKey = "chatvolt-key-s3cr3t"
-		server := chatvolttest.NewServer(ws, opts)
-		t.Cleanup(server.Close)
-		pool := dbtest.NewPool(t)
-		src, err := chatvolt.NewClient(chatvolt.Config{
-			BaseURL: server.URL(), APIKey: opts.APIKey, ModifiedAtFunc: db.MirroredModifiedAt(pool, "chatvolt"),
-			HTTP: fetcher.Config{MaxInlineWait: 2 * time.Second},
-		})
-		require.NoError(t, err)
-		deps := newDeps(t, pool, map[string]fetcher.Source{"chatvolt": src})
-		client := startWorkers(t, deps)
-		return &bundle{
-			ws: ws, server: server,
-			run: func(kind jobs.PassKind) {
-				out := runPass(t, deps, client, "chatvolt", jobs.PassOptions{Kind: kind})
-				require.True(t, out.OK(), "failures: %v", out.Failures)
-			},
-			exact: func() {
-				diffs, err := chatvoltcheck.Compare(context.Background(), dbq.New(pool), "chatvolt", ws.Snapshot())
-				require.NoError(t, err)
-				require.Empty(t, diffs, "mirror differs from the source")
-			},
-			count: func(sql string) int {
-				var n int
-				require.NoError(t, pool.QueryRow(context.Background(), sql).Scan(&n))
-				return n
-			},
-		}
+		return setupChatvolt(t, opts, conversations)
 	}
 
 	for _, mode := range []chatvolttest.PagingMode{chatvolttest.PagingCursor, chatvolttest.PagingPlainArray} {
@@ -98,4 +107,20 @@ func TestChatvolt(t *testing.T) {
 		b.exact()
 		require.Positive(t, b.server.Stats().RateLimited)
 	})
+}
+
+// chatvoltOptions is a well-behaved fake Chatvolt API.
+func chatvoltOptions() chatvolttest.Options { return chatvolttest.Options{} }
+
+func chatvoltMessages(ws *chatvolttest.Workspace, conv string) []string {
+	for _, c := range ws.Snapshot().Conversations {
+		if c.ID == conv {
+			ids := make([]string, len(c.Messages))
+			for i, m := range c.Messages {
+				ids[i] = m.ID
+			}
+			return ids
+		}
+	}
+	return nil
 }

@@ -128,7 +128,7 @@ func TestChatwoot(t *testing.T) {
 
 	t.Run("RateLimitedPassLosesNothing", func(t *testing.T) {
 		t.Parallel()
-		b := setupChatwoot(t, chatwootSetup{conversations: 30, server: chatwoottest.Options{RateLimit: 25, RateWindow: time.Second}})
+		b := setupChatwoot(t, chatwootSetup{conversations: 30, server: chatwoottest.Options{RateLimit: 12, RateWindow: time.Second}})
 		// Chatwoot's 429 says nothing of when to come back; the client waits
 		// for the next window. Windows of a second keep the test short.
 		b.run(t, jobs.PassBackfill)

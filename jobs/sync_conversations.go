@@ -197,7 +197,7 @@ func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, s
 	}
 	var targets []MessageTarget
 	for _, c := range behind {
-		targets = append(targets, messageTarget(c.ID, deref(c.ModifiedAt), deref(c.MessagesSyncedFor)))
+		targets = append(targets, messageTarget(c.ID, deref(c.ModifiedAt)))
 	}
 	if kind == PassIncremental && everyOpen {
 		closed, err := q.OpenConversationsNotListedSince(ctx, dbq.OpenConversationsNotListedSinceParams{
@@ -236,7 +236,7 @@ func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, s
 				return nil, fmt.Errorf("find open conversations: %w", err)
 			}
 			for _, c := range open {
-				targets = append(targets, messageTarget(c.ID, deref(c.ModifiedAt), deref(c.MessagesSyncedFor)))
+				targets = append(targets, messageTarget(c.ID, deref(c.ModifiedAt)))
 			}
 			if len(open) < recoveryBatch {
 				break
@@ -247,11 +247,10 @@ func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, s
 	return append(next, messageJobs(ref, uniqueTargets(targets))...), nil
 }
 
-// messageTarget reads a conversation's messages for its modification time:
-// the whole history when they were never read to the end, else back to
-// where the last complete read reached.
-func messageTarget(id string, modifiedAt, syncedFor time.Time) MessageTarget {
-	return MessageTarget{ConversationID: id, ForModifiedAt: modifiedAt, Full: syncedFor.IsZero(), CompleteBefore: syncedFor}
+// messageTarget reads a conversation's messages, the whole history, for its
+// modification time.
+func messageTarget(id string, modifiedAt time.Time) MessageTarget {
+	return MessageTarget{ConversationID: id, ForModifiedAt: modifiedAt}
 }
 
 // listsEveryOpen reports whether src's incremental listing shows every open
@@ -268,7 +267,7 @@ func childJobs(ref jobRef, page *fetcher.ConversationPage, written db.WriteResul
 	var targets []MessageTarget
 	for _, c := range written.Conversations {
 		if c.MessagesBehind {
-			targets = append(targets, messageTarget(c.ID, c.ModifiedAt, c.MessagesSyncedFor))
+			targets = append(targets, messageTarget(c.ID, c.ModifiedAt))
 		}
 	}
 	next := messageJobs(ref, targets)
@@ -313,7 +312,7 @@ func quarantineRetries(ctx context.Context, q *dbq.Queries, ref jobRef) ([]river
 		case r.Stream == record.StreamConversations && !strings.HasPrefix(r.RecordID, "unidentified:"):
 			next = append(next, insertParams(VerifyConversationArgs{Source: ref.source, ConversationID: r.RecordID, RunID: ref.runID}, ref))
 		case r.ParentID != nil && *r.ParentID != "":
-			targets = append(targets, MessageTarget{ConversationID: *r.ParentID, Full: true})
+			targets = append(targets, MessageTarget{ConversationID: *r.ParentID})
 		}
 	}
 	return next, targets, nil

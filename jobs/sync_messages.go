@@ -29,14 +29,12 @@ type MessageTarget struct {
 	// ForModifiedAt is the conversation's modification time this read was
 	// started for; reaching the last page records it as synced.
 	ForModifiedAt time.Time `json:"for,omitzero"`
-	// Full reads the whole history: the conversation's messages were never
-	// read to the end. Otherwise sources that page back from the newest
-	// message stop at the first messages the mirror already has.
-	Full bool `json:"full,omitempty"`
-	// CompleteBefore is when the messages were last read to the end (see
-	// fetcher.MessageQuery).
-	CompleteBefore time.Time `json:"complete_before,omitzero"`
-	Cursor         string    `json:"cursor,omitempty"`
+	// Since is when this read of the whole history began: the database's
+	// time when its first page committed. Every message the read has seen
+	// was stored (synced_at) at or after it, so the last page can take the
+	// ones older than it for deleted. Zero before the first page commits.
+	Since  time.Time `json:"since,omitzero"`
+	Cursor string    `json:"cursor,omitempty"`
 	// Page counts the pages read so far, to stop a listing that never ends.
 	Page int `json:"page,omitempty"`
 }
@@ -87,14 +85,8 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 	}
 
 	stats := &fetcher.RequestStats{}
-	sctx := fetcher.WithStats(ctx, stats)
-	known := func(ctx context.Context, ids []string) (map[string]bool, error) {
-		return d.knownMessages(ctx, args.Source, ids)
-	}
-	results := fetchAll(sctx, args.Targets, func(ctx context.Context, t MessageTarget) (*fetcher.MessagePage, error) {
-		page, err := src.ListMessages(ctx, fetcher.MessageQuery{
-			ConversationID: t.ConversationID, Cursor: t.Cursor, Full: t.Full, CompleteBefore: t.CompleteBefore, KnownFunc: known,
-		})
+	results := fetchAll(fetcher.WithStats(ctx, stats), args.Targets, func(ctx context.Context, t MessageTarget) (*fetcher.MessagePage, error) {
+		page, err := src.ListMessages(ctx, fetcher.MessageQuery{ConversationID: t.ConversationID, Cursor: t.Cursor})
 		switch {
 		case err != nil:
 			return nil, err
@@ -106,87 +98,167 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 		return page, nil
 	})
 
-	// A conversation that is gone, or whose messages cannot be read for
-	// good, does not hold up the others: the first is checked with a get
-	// (which marks it deleted on a 404), the second quarantined (and retried
-	// at the end of later passes).
-	var batch record.Batch
-	var gone []string
-	var synced []syncedFor
-	var more, deferred []MessageTarget
-	var transient []fetched[*fetcher.MessagePage]
-	var limited rateLimited
-	for i, r := range results {
-		t := args.Targets[i]
-		switch {
-		case fetcher.IsNotFound(r.err):
-			gone = append(gone, t.ConversationID)
-		case refusedForGood(r.err):
-			batch.Quarantined = append(batch.Quarantined, record.Quarantined{
-				Stream: record.StreamMessages, RecordID: "conversation:" + t.ConversationID, ParentID: t.ConversationID,
-				Error: r.err.Error(),
-			})
-		case limited.add(r.err):
-			deferred = append(deferred, t)
-		case r.err != nil:
-			transient = append(transient, r)
-		case r.value.NextCursor != "":
-			batch.Merge(&r.value.Batch)
-			t.Cursor, t.Page = r.value.NextCursor, t.Page+1
-			more = append(more, t)
-		default:
-			batch.Merge(&r.value.Batch)
-			synced = append(synced, syncedFor{ID: t.ConversationID, SyncedFor: t.ForModifiedAt})
-		}
-	}
-	if !limited.deferrable(len(results), len(transient)) {
-		if err := cmp.Or(limited.err(), firstFailure(transient)); err != nil {
+	out := classifyMessages(args.Targets, results)
+	if !out.limited.deferrable(len(results), len(out.transient)) {
+		if err := cmp.Or(out.limited.err(), firstFailure(out.transient)); err != nil {
 			return d.jobFailed(ctx, ref, stats, err)
 		}
 	}
-	logQuarantined(d, ref, batch.Quarantined)
+	logQuarantined(d, ref, out.batch.Quarantined)
 
 	_, err = commitPage(ctx, d, pageCommit[MessagesArgs]{
-		job: job, ref: ref, batch: &batch, stats: stats,
+		job: job, ref: ref, batch: &out.batch, stats: stats,
 		stepFunc: func(ctx context.Context, tx pgx.Tx, _ db.WriteResult) ([]river.InsertManyParams, error) {
-			q := dbq.New(tx)
-			var next []river.InsertManyParams
-			for _, id := range gone {
-				next = append(next, insertParams(VerifyConversationArgs{Source: ref.source, ConversationID: id, RunID: ref.runID}, ref))
-			}
-			if len(synced) > 0 {
-				rows, err := json.Marshal(synced)
-				if err != nil {
-					return nil, fmt.Errorf("encode synced conversations: %w", err)
-				}
-				ids := make([]string, len(synced))
-				for i, s := range synced {
-					ids[i] = s.ID
-				}
-				if err := q.MarkMessagesSyncedMany(ctx, dbq.MarkMessagesSyncedManyParams{Source: ref.source, Rows: rows}); err != nil {
-					return nil, fmt.Errorf("mark messages synced: %w", err)
-				}
-				// A conversation whose messages were quarantined as a whole
-				// has now been read.
-				for i := range ids {
-					ids[i] = "conversation:" + ids[i]
-				}
-				if err := q.ResolveQuarantined(ctx, dbq.ResolveQuarantinedParams{Source: ref.source, Stream: record.StreamMessages, RecordIds: ids}); err != nil {
-					return nil, fmt.Errorf("resolve quarantined conversations: %w", err)
-				}
-			}
-			if len(more) > 0 {
-				next = append(next, insertParams(MessagesArgs{Source: ref.source, Targets: more, RunID: ref.runID}, ref))
-			}
-			if len(deferred) > 0 {
-				p := limited.followUp(MessagesArgs{Source: ref.source, Targets: deferred, RunID: ref.runID}, ref)
-				next = append(next, p)
-			}
-			return next, nil
+			return w.step(ctx, dbq.New(tx), ref, out)
 		},
 	})
 	if err != nil {
 		return d.jobFailed(ctx, ref, stats, err)
+	}
+	return nil
+}
+
+// messageOutcomes sorts what a messages job fetched.
+type messageOutcomes struct {
+	batch record.Batch
+	// gone are conversations that answered 404: a get checks they are
+	// gone, and marks them deleted.
+	gone []string
+	// finished are reads that reached their last page.
+	finished []finishedRead
+	// more are reads to go on with, deferred the rate-limited ones.
+	more, deferred []MessageTarget
+	transient      []fetched[*fetcher.MessagePage]
+	limited        rateLimited
+}
+
+// finishedRead is a read that reached its last page.
+type finishedRead struct {
+	target MessageTarget
+	last   *fetcher.MessagePage
+}
+
+// classifyMessages sorts the results of a batch of reads. A conversation
+// that is gone, or whose messages cannot be read for good, does not hold up
+// the others: the first is checked with a get (which marks it deleted on a
+// 404), the second quarantined (and retried at the end of later passes).
+func classifyMessages(targets []MessageTarget, results []fetched[*fetcher.MessagePage]) *messageOutcomes {
+	out := &messageOutcomes{}
+	for i, r := range results {
+		t := targets[i]
+		switch {
+		case fetcher.IsNotFound(r.err):
+			out.gone = append(out.gone, t.ConversationID)
+		case refusedForGood(r.err):
+			out.batch.Quarantined = append(out.batch.Quarantined, record.Quarantined{
+				Stream: record.StreamMessages, RecordID: "conversation:" + t.ConversationID, ParentID: t.ConversationID,
+				Error: r.err.Error(),
+			})
+		case out.limited.add(r.err):
+			out.deferred = append(out.deferred, t)
+		case r.err != nil:
+			out.transient = append(out.transient, r)
+		case r.value.NextCursor != "":
+			out.batch.Merge(&r.value.Batch)
+			t.Cursor, t.Page = r.value.NextCursor, t.Page+1
+			out.more = append(out.more, t)
+		default:
+			out.batch.Merge(&r.value.Batch)
+			out.finished = append(out.finished, finishedRead{target: t, last: r.value})
+		}
+	}
+	return out
+}
+
+// step runs in the transaction that stores the fetched pages: it takes what
+// finished reads did not see for deleted, records them as read, and lists
+// the jobs that follow.
+func (w *MessagesWorker) step(ctx context.Context, q *dbq.Queries, ref jobRef, out *messageOutcomes) ([]river.InsertManyParams, error) {
+	// The reads that began with this commit began now: the time their
+	// messages were stored at.
+	now, err := q.TransactionTime(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read the transaction's time: %w", err)
+	}
+	if err := w.reconcile(ctx, q, ref, out.finished, now); err != nil {
+		return nil, err
+	}
+	if err := markRead(ctx, q, ref, out.finished); err != nil {
+		return nil, err
+	}
+	var next []river.InsertManyParams
+	for _, id := range out.gone {
+		next = append(next, insertParams(VerifyConversationArgs{Source: ref.source, ConversationID: id, RunID: ref.runID}, ref))
+	}
+	if len(out.more) > 0 {
+		for i := range out.more {
+			if out.more[i].Since.IsZero() {
+				out.more[i].Since = now
+			}
+		}
+		next = append(next, insertParams(MessagesArgs{Source: ref.source, Targets: out.more, RunID: ref.runID}, ref))
+	}
+	if len(out.deferred) > 0 {
+		next = append(next, out.limited.followUp(MessagesArgs{Source: ref.source, Targets: out.deferred, RunID: ref.runID}, ref))
+	}
+	return next, nil
+}
+
+// reconcile takes the messages each finished read did not see for deleted,
+// when the read covered them: a read cut off midway never gets here, and
+// one that could not reach the conversation's start covers only what it
+// read.
+func (w *MessagesWorker) reconcile(ctx context.Context, q *dbq.Queries, ref jobRef, finished []finishedRead, now time.Time) error {
+	for _, f := range finished {
+		from, ok := f.last.Reconciles()
+		if !ok {
+			continue
+		}
+		since := f.target.Since
+		if since.IsZero() {
+			since = now // the read was this one page
+		}
+		var coveredFrom *time.Time
+		if !from.IsZero() {
+			coveredFrom = &from
+		}
+		gone, err := q.MarkMessagesGone(ctx, dbq.MarkMessagesGoneParams{
+			Source: ref.source, ConversationID: f.target.ConversationID, ReadSince: since, CoveredFrom: coveredFrom,
+		})
+		if err != nil {
+			return fmt.Errorf("mark the messages of %s gone at the source: %w", f.target.ConversationID, err)
+		}
+		if len(gone) == 0 {
+			continue
+		}
+		w.Deps.Logger.Info().Str("source", ref.source).Str("conversation_id", f.target.ConversationID).
+			Int("messages", len(gone)).Msg("messages gone at the source marked deleted")
+	}
+	return nil
+}
+
+// markRead records the finished reads' conversations as read for their
+// modification times, and takes a conversation whose messages were
+// quarantined as a whole out of quarantine.
+func markRead(ctx context.Context, q *dbq.Queries, ref jobRef, finished []finishedRead) error {
+	if len(finished) == 0 {
+		return nil
+	}
+	synced := make([]syncedFor, len(finished))
+	ids := make([]string, len(finished))
+	for i, f := range finished {
+		synced[i] = syncedFor{ID: f.target.ConversationID, SyncedFor: f.target.ForModifiedAt}
+		ids[i] = "conversation:" + f.target.ConversationID
+	}
+	rows, err := json.Marshal(synced)
+	if err != nil {
+		return fmt.Errorf("encode synced conversations: %w", err)
+	}
+	if err := q.MarkMessagesSyncedMany(ctx, dbq.MarkMessagesSyncedManyParams{Source: ref.source, Rows: rows}); err != nil {
+		return fmt.Errorf("mark messages synced: %w", err)
+	}
+	if err := q.ResolveQuarantined(ctx, dbq.ResolveQuarantinedParams{Source: ref.source, Stream: record.StreamMessages, RecordIds: ids}); err != nil {
+		return fmt.Errorf("resolve quarantined conversations: %w", err)
 	}
 	return nil
 }
@@ -203,17 +275,4 @@ func logQuarantined(d *Deps, ref jobRef, records []record.Quarantined) {
 		d.Logger.Warn().Str("source", ref.source).Str("stream", q.Stream).Str("record_id", q.RecordID).
 			Str("error", q.Error).Msg("record quarantined")
 	}
-}
-
-// knownMessages reports which of ids the mirror holds for source.
-func (d *Deps) knownMessages(ctx context.Context, source string, ids []string) (map[string]bool, error) {
-	known, err := dbq.New(d.Pool).KnownMessages(ctx, dbq.KnownMessagesParams{Source: source, Ids: ids})
-	if err != nil {
-		return nil, fmt.Errorf("look up known messages: %w", err)
-	}
-	out := make(map[string]bool, len(known))
-	for _, id := range known {
-		out[id] = true
-	}
-	return out, nil
 }

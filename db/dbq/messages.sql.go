@@ -100,6 +100,79 @@ func (q *Queries) KnownMessages(ctx context.Context, arg KnownMessagesParams) ([
 	return items, nil
 }
 
+const markMessagesGone = `-- name: MarkMessagesGone :many
+WITH gone AS (
+    UPDATE messages AS m
+    SET deleted_at = now(), body = NULL, raw = '{}'::jsonb
+    WHERE m.source = $1
+      AND m.conversation_id = $2
+      AND m.deleted_at IS NULL
+      AND m.synced_at < $3
+      AND ($4::timestamptz IS NULL OR m.created_at >= $4)
+      AND NOT EXISTS (
+          SELECT 1 FROM quarantine q
+          WHERE q.source = m.source AND q.stream = 'messages' AND q.record_id = m.id AND q.resolved_at IS NULL
+      )
+    RETURNING m.id
+), attachments_gone AS (
+    UPDATE attachments AS a SET deleted_at = now(), raw = '{}'::jsonb
+    FROM gone
+    WHERE a.source = $1 AND a.message_id = gone.id AND a.deleted_at IS NULL
+)
+SELECT gone.id FROM gone
+`
+
+type MarkMessagesGoneParams struct {
+	Source         string
+	ConversationID string
+	ReadSince      time.Time
+	CoveredFrom    *time.Time
+}
+
+// Soft-deletes the live messages of a conversation that a complete read of
+// it, begun at read_since, did not see (synced_at older than the read),
+// among those created at or after covered_from (all when null), with their
+// attachments, and drops their text: a mirror that keeps what was deleted
+// at the source is not exact, and for a support desk it can be a privacy
+// problem. Messages in quarantine were seen, just not stored. Returns the
+// ids.
+func (q *Queries) MarkMessagesGone(ctx context.Context, arg MarkMessagesGoneParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, markMessagesGone,
+		arg.Source,
+		arg.ConversationID,
+		arg.ReadSince,
+		arg.CoveredFrom,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const transactionTime = `-- name: TransactionTime :one
+SELECT now()::timestamptz AS now
+`
+
+// The current transaction's time: what now() wrote into synced_at.
+func (q *Queries) TransactionTime(ctx context.Context) (time.Time, error) {
+	row := q.db.QueryRow(ctx, transactionTime)
+	var now time.Time
+	err := row.Scan(&now)
+	return now, err
+}
+
 const upsertAttachments = `-- name: UpsertAttachments :exec
 INSERT INTO attachments AS t (source, id, message_id, name, content_type, size, raw, synced_at, deleted_at)
 SELECT $1::text, r.id, r.message_id, r.name, r.content_type, r.size, r.raw, now(), NULL
@@ -127,41 +200,53 @@ func (q *Queries) UpsertAttachments(ctx context.Context, arg UpsertAttachmentsPa
 }
 
 const upsertMessages = `-- name: UpsertMessages :exec
-INSERT INTO messages AS t (
-    source, id, conversation_id, author_id, author_type, body, body_type, visibility,
-    created_at, modified_at, raw, synced_at, deleted_at
+WITH written AS (
+    INSERT INTO messages AS t (
+        source, id, conversation_id, author_id, author_type, body, body_type, visibility,
+        created_at, modified_at, raw, synced_at, deleted_at
+    )
+    SELECT $1::text, r.id, r.conversation_id, r.author_id, r.author_type, r.body, r.body_type,
+           r.visibility, r.created_at, r.modified_at, r.raw, now(), NULL
+    FROM jsonb_to_recordset($3::jsonb) AS r(
+        id text, conversation_id text, author_id text, author_type text, body text, body_type text,
+        visibility text, created_at timestamptz, modified_at timestamptz, raw jsonb
+    )
+    ON CONFLICT (source, id) DO UPDATE SET
+        conversation_id = excluded.conversation_id,
+        author_id       = excluded.author_id,
+        author_type     = excluded.author_type,
+        body            = excluded.body,
+        body_type       = excluded.body_type,
+        visibility      = excluded.visibility,
+        created_at      = excluded.created_at,
+        modified_at     = excluded.modified_at,
+        raw             = excluded.raw,
+        synced_at       = excluded.synced_at,
+        deleted_at      = NULL
+    WHERE t.modified_at IS NULL
+       OR excluded.modified_at IS NULL
+       OR excluded.modified_at >= t.modified_at
+    RETURNING t.id
 )
-SELECT $1::text, r.id, r.conversation_id, r.author_id, r.author_type, r.body, r.body_type,
-       r.visibility, r.created_at, r.modified_at, r.raw, now(), NULL
-FROM jsonb_to_recordset($2::jsonb) AS r(
-    id text, conversation_id text, author_id text, author_type text, body text, body_type text,
-    visibility text, created_at timestamptz, modified_at timestamptz, raw jsonb
-)
-ON CONFLICT (source, id) DO UPDATE SET
-    conversation_id = excluded.conversation_id,
-    author_id       = excluded.author_id,
-    author_type     = excluded.author_type,
-    body            = excluded.body,
-    body_type       = excluded.body_type,
-    visibility      = excluded.visibility,
-    created_at      = excluded.created_at,
-    modified_at     = excluded.modified_at,
-    raw             = excluded.raw,
-    synced_at       = excluded.synced_at,
-    deleted_at      = NULL
-WHERE t.modified_at IS NULL
-   OR excluded.modified_at IS NULL
-   OR excluded.modified_at >= t.modified_at
+UPDATE messages AS m SET synced_at = now()
+WHERE m.source = $1
+  AND m.id = ANY($2::text[])
+  AND m.id NOT IN (SELECT written.id FROM written)
 `
 
 type UpsertMessagesParams struct {
 	Source string
+	Ids    []string
 	Rows   []byte
 }
 
 // Upserts one page of messages; an older copy never overwrites a newer one.
-// A message deleted at the source but still listed has a null body.
+// A message deleted at the source but still listed has a null body. Every
+// message of the page counts as seen now (synced_at), the older copies that
+// change nothing too: a complete read of a conversation takes what it did
+// not see for deleted (MarkMessagesGone).
+// ids are the rows' ids: the older copies among them were seen too.
 func (q *Queries) UpsertMessages(ctx context.Context, arg UpsertMessagesParams) error {
-	_, err := q.db.Exec(ctx, upsertMessages, arg.Source, arg.Rows)
+	_, err := q.db.Exec(ctx, upsertMessages, arg.Source, arg.Ids, arg.Rows)
 	return err
 }

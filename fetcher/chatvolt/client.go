@@ -29,14 +29,6 @@ const MaxPageSize = 100
 // reach (they are not an error, and nothing is quarantined for them).
 const MaxMessages = 500
 
-// Message windows: an incremental read asks for the latest
-// firstMessageWindow messages and doubles the window until it reaches a
-// message the mirror has; a full read starts at fullMessageWindow.
-const (
-	firstMessageWindow = 20
-	fullMessageWindow  = 100
-)
-
 // detailConcurrency is how many conversations one page fetches at a time.
 const detailConcurrency = 4
 
@@ -333,76 +325,40 @@ func (c *Client) GetConversation(ctx context.Context, id string) (*fetcher.Conve
 }
 
 // ListMessages returns a conversation's messages as one page (NextCursor is
-// always empty; q.Cursor is not used). The API only serves "the latest
-// count", so the client asks for a window of the latest messages and doubles
-// it until the window's oldest message is one the mirror has (q.KnownFunc),
-// or it reaches the conversation's start (fewer than count came back), or it
-// reaches MaxMessages. With q.Full, or without q.KnownFunc, it doubles until
-// the start. The whole final window is returned: its older messages are known
-// already and are upserted unchanged, or picked up if they were edited.
+// always empty; q.Cursor is not used). The API has no cursor and serves only
+// "the latest count", so the client asks for the most it serves, MaxMessages,
+// in one request: a conversation with fewer is read whole; of a longer one
+// only the latest MaxMessages are, and CoveredFrom says from when.
 func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fetcher.MessagePage, error) {
-	full := q.Full || q.KnownFunc == nil
-	count := firstMessageWindow
-	if full {
-		count = fullMessageWindow
-	}
-	var raws []json.RawMessage
-	for {
-		var resp messagesResponse
-		path := "/conversation/" + url.PathEscape(q.ConversationID) + "/messages/" + strconv.Itoa(count)
-		if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "conversation.messages", Path: path}, &resp); err != nil {
-			return nil, err
-		}
-		raws = resp.Items
-		if len(raws) < count || count >= MaxMessages {
-			break
-		}
-		if !full {
-			reached, err := reachesKnown(ctx, raws, q.KnownFunc)
-			if err != nil {
-				return nil, err
-			}
-			if reached {
-				break
-			}
-		}
-		count = min(2*count, MaxMessages)
+	var resp messagesResponse
+	path := "/conversation/" + url.PathEscape(q.ConversationID) + "/messages/" + strconv.Itoa(MaxMessages)
+	if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "conversation.messages", Path: path}, &resp); err != nil {
+		return nil, err
 	}
 	page := &fetcher.MessagePage{}
-	for _, raw := range raws {
+	for _, raw := range resp.Items {
 		addMessage(q.ConversationID, raw, &page.Batch)
+	}
+	if len(resp.Items) >= MaxMessages {
+		page.CoveredFrom = oldestCreated(resp.Items)
+		page.Unreliable = page.CoveredFrom.IsZero()
 	}
 	return page, nil
 }
 
-// reachesKnown reports whether the oldest message of a window is one the
-// mirror has: then everything older is there too, since every read stores a
-// whole window from the newest message back.
-func reachesKnown(ctx context.Context, raws []json.RawMessage, known func(context.Context, []string) (map[string]bool, error)) (bool, error) {
-	var oldestID string
+// oldestCreated is the earliest createdAt of a window of messages; zero when
+// none can be read.
+func oldestCreated(raws []json.RawMessage) time.Time {
 	var oldest time.Time
-	ids := make([]string, 0, len(raws))
 	for _, raw := range raws {
 		var m struct {
-			ID        flexString `json:"id"`
-			CreatedAt Time       `json:"createdAt"`
+			CreatedAt Time `json:"createdAt"`
 		}
-		if json.Unmarshal(raw, &m) != nil || m.ID == "" {
-			continue
-		}
-		ids = append(ids, string(m.ID))
-		if oldestID == "" || m.CreatedAt.Before(oldest) {
-			oldestID, oldest = string(m.ID), m.CreatedAt.Time
+		if json.Unmarshal(raw, &m) == nil && !m.CreatedAt.IsZero() && (oldest.IsZero() || m.CreatedAt.Before(oldest)) {
+			oldest = m.CreatedAt.Time
 		}
 	}
-	if oldestID == "" {
-		return false, nil
-	}
-	have, err := known(ctx, ids)
-	if err != nil {
-		return false, fmt.Errorf("chatvolt: look up known messages: %w", err)
-	}
-	return have[oldestID], nil
+	return oldest
 }
 
 // GetChat returns an empty batch: Chatvolt has no chats, and its

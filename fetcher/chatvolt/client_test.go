@@ -61,17 +61,6 @@ func (m *mirror) modifiedAt(_ context.Context, ids []string) (map[string]time.Ti
 	return out, nil
 }
 
-func (m *mirror) known(_ context.Context, ids []string) (map[string]bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := map[string]bool{}
-	for _, id := range ids {
-		if _, ok := m.messages[id]; ok {
-			out[id] = true
-		}
-	}
-	return out, nil
-}
 
 type testBundle struct {
 	ws     *chatvolttest.Workspace
@@ -452,66 +441,37 @@ func TestListMessages(t *testing.T) {
 		return ids
 	}
 
-	t.Run("FullReadsTheWholeHistory", func(t *testing.T) {
+	t.Run("ReadsTheWholeHistoryInOneRequest", func(t *testing.T) {
 		t.Parallel()
 		b, id := setupLong(t, 150)
-		page, err := b.client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: id, Full: true, KnownFunc: b.mirror.known})
+		page, err := b.client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: id})
 		require.NoError(t, err)
 		require.Empty(t, page.NextCursor)
 		require.Equal(t, snapMessageIDs(b.ws, id), messageIDs(&page.Batch))
-		require.Equal(t, 2, b.srv.Stats().Requests["conversation.messages"], "100, then 200: the start")
+		require.Equal(t, 1, b.srv.Stats().Requests["conversation.messages"])
+		from, ok := page.Reconciles()
+		require.True(t, ok)
+		require.Zero(t, from, "the whole history")
 	})
 
-	t.Run("IncrementalStopsAtAKnownMessage", func(t *testing.T) {
-		t.Parallel()
-		b, id := setupLong(t, 150)
-		read := func() (*fetcher.MessagePage, int) {
-			b.srv.ResetStats()
-			page, err := b.client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: id, KnownFunc: b.mirror.known})
-			require.NoError(t, err)
-			require.Empty(t, page.NextCursor)
-			b.mirror.apply(&page.Batch)
-			return page, b.srv.Stats().Requests["conversation.messages"]
-		}
-
-		// A conversation never read goes back to its start: 20, 40, 80, 160.
-		page, requests := read()
-		require.Equal(t, snapMessageIDs(b.ws, id), messageIDs(&page.Batch))
-		require.Equal(t, 4, requests)
-
-		// Nothing new: one request.
-		_, requests = read()
-		require.Equal(t, 1, requests)
-
-		// Three new messages fit in the first window.
-		var added []string
-		for i := range 3 {
-			added = append(added, b.ws.AddMessage(id, fmt.Sprintf("nova %d", i), "human"))
-		}
-		page, requests = read()
-		require.Equal(t, 1, requests)
-		require.Subset(t, messageIDs(&page.Batch), added)
-
-		// Thirty new ones need the window doubled once.
-		added = added[:0]
-		for i := range 30 {
-			added = append(added, b.ws.AddMessage(id, fmt.Sprintf("mais %d", i), "agent"))
-		}
-		page, requests = read()
-		require.Equal(t, 2, requests)
-		require.Len(t, page.Batch.Messages, 40)
-		require.Subset(t, messageIDs(&page.Batch), added)
-		require.Len(t, b.mirror.messages, 183, "every message was read exactly as the conversation grew")
-	})
-
-	t.Run("StopsAtTheAPIsMaximum", func(t *testing.T) {
+	t.Run("CoversOnlyTheLatestTheAPIServes", func(t *testing.T) {
 		t.Parallel()
 		b, id := setupLong(t, MaxMessages+20)
-		page, err := b.client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: id, Full: true})
+		page, err := b.client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: id})
 		require.NoError(t, err)
 		require.Empty(t, page.Batch.Quarantined)
-		require.Equal(t, snapMessageIDs(b.ws, id)[20:], messageIDs(&page.Batch), "the latest MaxMessages")
-		require.Equal(t, 4, b.srv.Stats().Requests["conversation.messages"], "100, 200, 400, 500")
+		all := snapMessageIDs(b.ws, id)
+		require.Equal(t, all[20:], messageIDs(&page.Batch), "the latest MaxMessages")
+		require.Equal(t, 1, b.srv.Stats().Requests["conversation.messages"])
+		from, ok := page.Reconciles()
+		require.True(t, ok)
+		var oldest time.Time
+		for _, c := range b.ws.Snapshot().Conversations {
+			if c.ID == id {
+				oldest = c.Messages[20].CreatedAt
+			}
+		}
+		require.True(t, from.Equal(oldest), "only what the window holds may be taken for deleted: from %s, not %s", oldest, from)
 	})
 
 	t.Run("MapsAuthorsAndFields", func(t *testing.T) {
@@ -519,7 +479,7 @@ func TestListMessages(t *testing.T) {
 		b := setup(t, generated(40, 6), chatvolttest.Options{}, Config{}, false)
 		authors := map[string]int{}
 		for _, want := range b.ws.Snapshot().Conversations {
-			page, err := b.client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: want.ID, Full: true})
+			page, err := b.client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: want.ID})
 			require.NoError(t, err)
 			require.Empty(t, page.Batch.Quarantined)
 			require.Len(t, page.Batch.Messages, len(want.Messages))
@@ -555,7 +515,7 @@ func TestListMessages(t *testing.T) {
 	t.Run("UnknownConversationIsNotFound", func(t *testing.T) {
 		t.Parallel()
 		b, _ := setupLong(t, 1)
-		_, err := b.client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: "nope", Full: true})
+		_, err := b.client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: "nope"})
 		require.True(t, fetcher.IsNotFound(err), "%v", err)
 	})
 }

@@ -16,10 +16,11 @@ import (
 	"github.com/syncerhq/syncer/record"
 )
 
-// Page sizes Chatwoot uses (not configurable on its side).
+// Page sizes Chatwoot uses (not configurable on its side): conversations
+// per list page, and messages per after= page.
 const (
 	conversationsPerPage = 25
-	messagesPerPage      = 20
+	messagesPerPage      = 100
 )
 
 // Config configures a Client.
@@ -189,59 +190,94 @@ func (c *Client) GetConversation(ctx context.Context, id string) (*fetcher.Conve
 	return page, nil
 }
 
-// ListMessages returns one page of a conversation's messages, newest pages
-// first (each page in ascending order). Unless q.Full, it stops after the
-// first page that reaches messages created before q.CompleteBefore (those the
-// last complete read covered): messages have no update time, so re-reading
-// the recent ones is how edits and deletions are seen, and older ones are not
-// read again.
+// ListMessages returns one page of a conversation's messages, read forward
+// from its first: after=<id> serves up to 100 messages ascending, so a
+// complete read of a 150-message conversation costs two requests. Messages
+// have no update time: a complete read is how edits and deletions at any
+// depth are seen.
+//
+// Chatwoot orders an after= page by created_at and filters it by id, so the
+// next page starts after the highest id seen. That misses nothing as long as
+// ids and creation times agree, as they do for messages Chatwoot created
+// itself; a page where they disagree (imported history) makes the read
+// Unreliable, and nothing is taken for deleted on its account.
 func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fetcher.MessagePage, error) {
 	if c.public != "" {
-		var items []json.RawMessage
-		if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "public.messages", Path: c.public + "/" + url.PathEscape(q.ConversationID) + "/messages"}, &items); err != nil {
-			return nil, err
-		}
-		page := &fetcher.MessagePage{}
-		for _, raw := range items {
-			addMessage(q.ConversationID, raw, &page.Batch)
-		}
-		return page, nil
+		return c.listPublicMessages(ctx, q.ConversationID)
 	}
-
-	query := url.Values{}
-	if before, ok := strings.CutPrefix(q.Cursor, "before:"); ok {
-		query.Set("before", before)
-	} else if q.Cursor != "" {
-		return nil, fmt.Errorf("chatwoot: bad message cursor %q", q.Cursor)
+	cur, err := parseMessageCursor(q.Cursor)
+	if err != nil {
+		return nil, err
 	}
 	var resp messagesResponse
-	if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "conversations.messages", Path: c.account + "/conversations/" + url.PathEscape(q.ConversationID) + "/messages", Query: query}, &resp); err != nil {
+	if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "conversations.messages", Path: c.account + "/conversations/" + url.PathEscape(q.ConversationID) + "/messages", Query: url.Values{
+		"after": {strconv.FormatInt(cur.After, 10)},
+	}}, &resp); err != nil {
 		return nil, err
 	}
 	page := &fetcher.MessagePage{}
-	oldest := int64(math.MaxInt64)
-	var oldestAt time.Time
+	next := cur
 	for _, raw := range resp.Payload {
 		var m struct {
-			ID        flexInt  `json:"id"`
-			CreatedAt unixTime `json:"created_at"`
+			ID flexInt `json:"id"`
 		}
-		if json.Unmarshal(raw, &m) == nil && m.ID > 0 && int64(m.ID) < oldest {
-			oldest, oldestAt = int64(m.ID), m.CreatedAt.Time
+		if json.Unmarshal(raw, &m) == nil && m.ID > 0 {
+			if int64(m.ID) <= next.After {
+				next.Unordered = true
+			}
+			next.After = max(next.After, int64(m.ID))
 		}
 		addMessage(q.ConversationID, raw, &page.Batch)
 	}
-	if len(resp.Payload) < messagesPerPage || oldest == math.MaxInt64 {
-		return page, nil // the conversation's first message is on this page
-	}
-	// Reached the messages the last complete read covered: they are in the
-	// mirror. (Messages that are merely known are not enough: a read cut
-	// off midway leaves known newest pages above a gap.)
-	if !q.Full && !q.CompleteBefore.IsZero() && !oldestAt.IsZero() && !oldestAt.After(q.CompleteBefore) {
+	if len(resp.Payload) >= messagesPerPage && next.After > cur.After {
+		page.NextCursor = next.String()
 		return page, nil
 	}
-	page.NextCursor = "before:" + strconv.FormatInt(oldest, 10)
+	page.Unreliable = next.Unordered
 	return page, nil
+}
+
+// listPublicMessages reads a conversation of the public client API, which
+// serves its messages in one answer.
+func (c *Client) listPublicMessages(ctx context.Context, conversationID string) (*fetcher.MessagePage, error) {
+	var items []json.RawMessage
+	if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "public.messages", Path: c.public + "/" + url.PathEscape(conversationID) + "/messages"}, &items); err != nil {
+		return nil, err
+	}
+	page := &fetcher.MessagePage{}
+	for _, raw := range items {
+		addMessage(conversationID, raw, &page.Batch)
+	}
+	return page, nil
+}
+
+// messageCursor is where a read of a conversation's messages stands: after
+// which id, and whether a page so far came out of id order.
+type messageCursor struct {
+	After     int64
+	Unordered bool
+}
+
+func (m messageCursor) String() string {
+	if m.Unordered {
+		return fmt.Sprintf("after:%d:unordered", m.After)
+	}
+	return fmt.Sprintf("after:%d", m.After)
+}
+
+func parseMessageCursor(s string) (messageCursor, error) {
+	var m messageCursor
+	if s == "" {
+		return m, nil
+	}
+	rest, ok := strings.CutPrefix(s, "after:")
+	rest, m.Unordered = strings.CutSuffix(rest, ":unordered")
+	after, err := strconv.ParseInt(rest, 10, 64)
+	if !ok || err != nil || after < 0 {
+		return m, fmt.Errorf("chatwoot: bad message cursor %q", s)
+	}
+	m.After = after
+	return m, nil
 }
 
 // GetChat: Chatwoot has no chats apart from conversations.

@@ -2,6 +2,7 @@ package chatwoot
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -11,15 +12,14 @@ import (
 	"github.com/syncerhq/syncer/fetcher/chatwoot/chatwoottest"
 )
 
-// TestMessagesStopAtTheLastCompleteRead: a read that is not Full pages back
-// until it reaches messages created before the last complete read, however
-// many newer ones the mirror already knows (a read cut off midway leaves
-// known newest pages above a gap).
-func TestMessagesStopAtTheLastCompleteRead(t *testing.T) {
+// TestMessagesAreReadForwardAndWhole: a read goes from the first message to
+// the last with after=, a hundred a page, and its last page says it may
+// reconcile.
+func TestMessagesAreReadForwardAndWhole(t *testing.T) {
 	t.Parallel()
 	ws := chatwoottest.NewWorkspace(1, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	conv := ws.AddConversation("Ann", "first")
-	for i := range 70 {
+	for i := range 149 {
 		ws.AddMessage(conv, "message", i%2, false)
 	}
 	server := chatwoottest.NewServer(ws, chatwoottest.Options{Token: "t"})
@@ -27,39 +27,41 @@ func TestMessagesStopAtTheLastCompleteRead(t *testing.T) {
 	client, err := NewClient(Config{BaseURL: server.URL(), Token: "t", AccountID: "1"})
 	require.NoError(t, err)
 
-	msgs := ws.Snapshot().Conversations[0].Messages
-	read := func(q fetcher.MessageQuery) (pages, messages int) {
-		q.ConversationID = "1"
-		for {
-			page, err := client.ListMessages(context.Background(), q)
-			require.NoError(t, err)
-			pages++
-			messages += len(page.Batch.Messages)
-			if page.NextCursor == "" {
-				return pages, messages
-			}
-			q.Cursor = page.NextCursor
+	var ids []string
+	q := fetcher.MessageQuery{ConversationID: "1"}
+	var last *fetcher.MessagePage
+	for {
+		page, err := client.ListMessages(context.Background(), q)
+		require.NoError(t, err)
+		for _, m := range page.Batch.Messages {
+			ids = append(ids, m.ID)
 		}
-	}
-	everythingKnown := func(_ context.Context, ids []string) (map[string]bool, error) {
-		out := map[string]bool{}
-		for _, id := range ids {
-			out[id] = true
+		if page.NextCursor == "" {
+			last = page
+			break
 		}
-		return out, nil
+		q.Cursor = page.NextCursor
 	}
+	var want []string
+	for _, m := range ws.Snapshot().Conversations[0].Messages {
+		want = append(want, strconv.Itoa(m.ID))
+	}
+	require.Equal(t, want, ids, "every message once, oldest first")
+	require.Equal(t, 2, server.Stats().Requests["conversations.messages"], "150 messages: two requests")
+	from, ok := last.Reconciles()
+	require.True(t, ok)
+	require.Zero(t, from, "the whole history")
+}
 
-	pages, n := read(fetcher.MessageQuery{Full: true})
-	require.Equal(t, len(msgs), n)
-	require.Equal(t, 4, pages)
-
-	// The last complete read covered the oldest 15 messages only: the read
-	// goes back to the page that reaches them (the third: messages 12 to
-	// 31), not stopping at the first page of known messages.
-	pages, _ = read(fetcher.MessageQuery{CompleteBefore: msgs[14].CreatedAt, KnownFunc: everythingKnown})
-	require.Equal(t, 3, pages)
-
-	// The last complete read covered all but the newest few.
-	pages, _ = read(fetcher.MessageQuery{CompleteBefore: msgs[len(msgs)-5].CreatedAt, KnownFunc: everythingKnown})
-	require.Equal(t, 1, pages)
+func TestMessageCursor(t *testing.T) {
+	t.Parallel()
+	for _, c := range []messageCursor{{}, {After: 42}, {After: 7, Unordered: true}} {
+		got, err := parseMessageCursor(c.String())
+		require.NoError(t, err)
+		require.Equal(t, c, got)
+	}
+	for _, bad := range []string{"before:3", "after:", "after:-1", "after:x"} {
+		_, err := parseMessageCursor(bad)
+		require.Error(t, err, bad)
+	}
 }

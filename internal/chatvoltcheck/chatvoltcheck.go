@@ -90,10 +90,11 @@ func Compare(ctx context.Context, q *dbq.Queries, source string, snap chatvoltte
 			d.Eq(key, "author_type", authorType(sm), mirrordiff.Str(m.AuthorType))
 			d.EqTime(key, "created_at", sm.CreatedAt, m.CreatedAt)
 			d.EqTime(key, "modified_at", sm.UpdatedAt, m.ModifiedAt)
+			d.LiveMessage(key, m)
 		}
-		for id := range msgsOf[sc.ID] {
+		for id, m := range msgsOf[sc.ID] {
 			if !seen[id] {
-				d.Add("%s: message %s is in the mirror but not at the source", sc.ID, id)
+				d.GoneMessage(sc.ID, id, m)
 			}
 		}
 	}

@@ -128,10 +128,11 @@ func compareMessages(d *mirrordiff.Diffs, id string, sc chatwoottest.SnapConvers
 		d.Eq(key, "visibility", visibility(sm), mirrordiff.Str(m.Visibility))
 		d.Eq(key, "author_type", authorType(sm), mirrordiff.Str(m.AuthorType))
 		d.EqTime(key, "created_at", sm.CreatedAt, m.CreatedAt)
+		d.LiveMessage(key, m)
 	}
-	for mid := range got {
+	for mid, m := range got {
 		if !seen[mid] {
-			d.Add("%s: message %s is in the mirror but not at the source", id, mid)
+			d.GoneMessage(id, mid, m)
 		}
 	}
 }

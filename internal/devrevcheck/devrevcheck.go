@@ -73,7 +73,7 @@ func compareComments(d *mirrordiff.Diffs, sc devrevtest.SnapConversation, m *mir
 		delete(got, c.ID)
 		id := sc.ID + " comment " + c.ID
 		d.Eq(id, "body", mirrordiff.OrNull(c.Body), mirrordiff.OrNull(msg.Body))
-		d.Eq(id, "deleted_at", "<null>", fmtTimePtr(msg.DeletedAt))
+		d.LiveMessage(id, msg)
 		d.Eq(id, "author_id", c.AuthorID, mirrordiff.Str(msg.AuthorID))
 		d.Eq(id, "visibility", visibility(c.Visibility), mirrordiff.Str(msg.Visibility))
 		d.EqTime(id, "created_at", c.CreatedDate, msg.CreatedAt)
@@ -87,8 +87,8 @@ func compareComments(d *mirrordiff.Diffs, sc devrevtest.SnapConversation, m *mir
 		}
 		d.Eq(id, "attachments", strings.Join(mirrordiff.Set(wantAtts), ","), strings.Join(mirrordiff.Set(gotAtts), ","))
 	}
-	for id := range got {
-		d.Add("%s: message %s is in the mirror but not at the source", sc.ID, id)
+	for id, msg := range got {
+		d.GoneMessage(sc.ID, id, msg)
 	}
 }
 
@@ -178,13 +178,6 @@ func visibility(v string) string {
 	default:
 		return "public"
 	}
-}
-
-func fmtTimePtr(t *time.Time) string {
-	if t == nil {
-		return "<null>"
-	}
-	return t.UTC().Format(time.RFC3339Nano)
 }
 
 func deref[T any](p *T) T {

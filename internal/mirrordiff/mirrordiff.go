@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/syncerhq/syncer/db/dbq"
 )
 
 // maxDiffs caps the differences kept: past a few, more say nothing new.
@@ -69,4 +71,23 @@ func Set(s []string) []string {
 	out := slices.Clone(s)
 	sort.Strings(out)
 	return slices.Compact(out)
+}
+
+// LiveMessage checks a mirrored message that the source still has: it must
+// not be marked deleted.
+func (d *Diffs) LiveMessage(key string, m dbq.LiveMessagesRow) {
+	if m.DeletedAt != nil {
+		d.Add("%s: marked deleted in the mirror, still at the source", key)
+	}
+}
+
+// GoneMessage checks a mirrored message that the source no longer has: it
+// must be marked deleted, and its text dropped.
+func (d *Diffs) GoneMessage(conversationID, id string, m dbq.LiveMessagesRow) {
+	switch {
+	case m.DeletedAt == nil:
+		d.Add("%s: message %s is in the mirror but not at the source", conversationID, id)
+	case m.Body != nil:
+		d.Add("%s: message %s is marked deleted but keeps its text", conversationID, id)
+	}
 }

@@ -1,6 +1,9 @@
 package chatvolttest
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Conversation statuses and message authors, as the API spells them.
 const (
@@ -84,6 +87,21 @@ func (w *Workspace) EditMessage(messageID, text string) {
 		m.html = htmlOf(text)
 	}
 	m.updated = w.tick()
+}
+
+// DeleteMessage removes a message. Like an edit, it leaves the
+// conversation's updatedAt alone: a reader sees it only by reading the
+// conversation's messages again.
+func (w *Workspace) DeleteMessage(messageID string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	m := w.messages[messageID]
+	if m == nil {
+		return
+	}
+	w.tick()
+	delete(w.messages, messageID)
+	m.conv.messages = slices.DeleteFunc(m.conv.messages, func(x *message) bool { return x == m })
 }
 
 // MarkRead marks every unread message of a conversation read, moving those

@@ -1,6 +1,9 @@
 package chatwoottest
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // The mutation methods change the workspace the way contacts and agents do.
 // Each one advances the workspace clock and, like Chatwoot (whose messages
@@ -99,6 +102,23 @@ func (w *Workspace) DeleteMessage(messageID int) {
 	now := w.tick()
 	markDeleted(m)
 	m.modified = now.UTC().Truncate(time.Millisecond)
+	m.conv.touch(now)
+}
+
+// RemoveMessage destroys a message row (Chatwoot's own delete keeps it; a
+// console destroy or a data clean-up does not): lists no longer show it.
+// Like every change of a message (belongs_to with touch: true), it bumps
+// the conversation's updated_at.
+func (w *Workspace) RemoveMessage(messageID int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	m := w.messages[messageID]
+	if m == nil {
+		return
+	}
+	now := w.tick()
+	delete(w.messages, messageID)
+	m.conv.messages = slices.DeleteFunc(m.conv.messages, func(x *message) bool { return x == m })
 	m.conv.touch(now)
 }
 

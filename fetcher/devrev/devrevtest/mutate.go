@@ -1,6 +1,9 @@
 package devrevtest
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // The mutation methods change the workspace the way agents and customers do.
 // Each one advances the clock and bumps modified_date (and modified_by) of
@@ -143,6 +146,23 @@ func (w *Workspace) DeleteComment(entryID string) {
 	e.modified = e.prec.trunc(now)
 	if w.commentsBump {
 		w.touch(c, now, e.author)
+	}
+}
+
+// RemoveComment takes a comment out of its timeline altogether, as no
+// documented DevRev call does but a reader must still cope with: the
+// timeline no longer lists it.
+func (w *Workspace) RemoveComment(entryID string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c, e := w.entryByRef(entryID)
+	if e == nil || e.kind != kindComment {
+		return
+	}
+	now := w.tick()
+	c.entries = slices.DeleteFunc(c.entries, func(x *entry) bool { return x == e })
+	if w.commentsBump {
+		w.touch(c, now, w.actor(c))
 	}
 }
 

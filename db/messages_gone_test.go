@@ -1,0 +1,108 @@
+package db_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/db"
+	"github.com/syncerhq/syncer/db/dbq"
+	"github.com/syncerhq/syncer/internal/dbtest"
+	"github.com/syncerhq/syncer/record"
+)
+
+// TestMarkMessagesGone: a complete read of a conversation, begun at some
+// time, marks deleted the messages it did not see since, and only those.
+func TestMarkMessagesGone(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	body := func(s string) *string { return &s }
+	msg := func(id string, modified time.Time) record.Message {
+		return record.Message{ID: id, ConversationID: "c1", Body: body("text of " + id), CreatedAt: t0, ModifiedAt: modified,
+			Raw: json.RawMessage(`{"text":"text of ` + id + `"}`)}
+	}
+	// page writes a batch in a transaction of its own and returns that
+	// transaction's time: when a read that began with it began.
+	page := func(t *testing.T, pool *pgxpool.Pool, b *record.Batch) time.Time {
+		t.Helper()
+		var at time.Time
+		require.NoError(t, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			if _, err := db.WriteBatch(ctx, tx, "src", b, db.WriteOptions{}); err != nil {
+				return err
+			}
+			var err error
+			at, err = dbq.New(tx).TransactionTime(ctx)
+			return err
+		}))
+		return at
+	}
+	gone := func(t *testing.T, pool *pgxpool.Pool, since time.Time, from *time.Time) []string {
+		t.Helper()
+		ids, err := dbq.New(pool).MarkMessagesGone(ctx, dbq.MarkMessagesGoneParams{Source: "src", ConversationID: "c1", ReadSince: since, CoveredFrom: from})
+		require.NoError(t, err)
+		return ids
+	}
+
+	t.Run("WhatTheReadDidNotSeeIsDeletedAndLosesItsText", func(t *testing.T) {
+		t.Parallel()
+		pool := dbtest.NewPool(t)
+		page(t, pool, &record.Batch{
+			Messages:    []record.Message{msg("m1", t0), msg("m2", t0), msg("m3", t0)},
+			Attachments: []record.Attachment{{ID: "a2", MessageID: "m2", Raw: json.RawMessage(`{}`)}},
+		})
+		since := page(t, pool, &record.Batch{Messages: []record.Message{msg("m1", t0)}})
+		page(t, pool, &record.Batch{Messages: []record.Message{msg("m3", t0)}})
+		require.Equal(t, []string{"m2"}, gone(t, pool, since, nil))
+
+		var deleted bool
+		var text *string
+		var raw string
+		require.NoError(t, pool.QueryRow(ctx, "SELECT deleted_at IS NOT NULL, body, raw::text FROM messages WHERE id = 'm2'").Scan(&deleted, &text, &raw))
+		require.True(t, deleted)
+		require.Nil(t, text, "no text kept of a message deleted at the source")
+		require.Equal(t, "{}", raw)
+		require.NoError(t, pool.QueryRow(ctx, "SELECT deleted_at IS NOT NULL FROM attachments WHERE id = 'a2'").Scan(&deleted))
+		require.True(t, deleted, "nor its attachments")
+
+		require.Empty(t, gone(t, pool, since, nil), "running it again changes nothing")
+		page(t, pool, &record.Batch{Messages: []record.Message{msg("m2", t0)}})
+		require.NoError(t, pool.QueryRow(ctx, "SELECT deleted_at IS NOT NULL, body FROM messages WHERE id = 'm2'").Scan(&deleted, &text))
+		require.False(t, deleted, "a message seen again is live again")
+		require.NotNil(t, text)
+	})
+
+	t.Run("AnOlderCopyCountsAsSeen", func(t *testing.T) {
+		t.Parallel()
+		pool := dbtest.NewPool(t)
+		page(t, pool, &record.Batch{Messages: []record.Message{msg("m1", t0.Add(time.Hour)), msg("m2", t0)}})
+		// A read that began later gets a stale copy of m1 (an older
+		// modification time), which writes nothing, but m1 exists.
+		since := page(t, pool, &record.Batch{Messages: []record.Message{msg("m1", t0), msg("m2", t0)}})
+		require.Empty(t, gone(t, pool, since, nil))
+	})
+
+	t.Run("OnlyWhatTheReadCoveredIsReconciled", func(t *testing.T) {
+		t.Parallel()
+		pool := dbtest.NewPool(t)
+		old, recent := msg("old", t0), msg("recent", t0)
+		recent.CreatedAt = t0.Add(time.Hour)
+		page(t, pool, &record.Batch{Messages: []record.Message{old, recent}})
+		since := page(t, pool, &record.Batch{})
+		from := t0.Add(time.Minute)
+		require.Equal(t, []string{"recent"}, gone(t, pool, since, &from), "the old one is beyond the window the read covered")
+	})
+
+	t.Run("QuarantinedMessagesWereSeen", func(t *testing.T) {
+		t.Parallel()
+		pool := dbtest.NewPool(t)
+		page(t, pool, &record.Batch{Messages: []record.Message{msg("m1", t0)}})
+		since := page(t, pool, &record.Batch{Quarantined: []record.Quarantined{{Stream: record.StreamMessages, RecordID: "m1", ParentID: "c1", Raw: "{", Error: "bad"}}})
+		require.Empty(t, gone(t, pool, since, nil))
+	})
+}
