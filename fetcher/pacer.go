@@ -20,9 +20,9 @@ import (
 //     (see rateLearner), or stated by the user (PacerConfig.Limit).
 //
 // After a refusal (429, or a vendor's own status), every request is held for
-// the wait the vendor asked for, else until the next window of a vendor
-// whose windows are aligned to the clock, else for a short probe wait that
-// doubles while the refusals go on. Whenever what the pacer knows may be
+// the wait the vendor asked for, else for a short probe wait that doubles
+// while the refusals go on (never past the next window of a vendor whose
+// windows follow the clock). Whenever what the pacer knows may be
 // stale (before the first answer, after a window's reset, after a refusal's
 // wait) the requests in flight are answered first, then one request goes
 // alone until its answer tells the budget: sending every waiting request
@@ -57,9 +57,9 @@ type PacerConfig struct {
 	Limit RateLimit
 	// AlignedWindow is the period of the vendor's fixed windows when they
 	// follow each other on the clock (rack-attack's, Chatwoot's: a window
-	// of a minute resets at every whole minute). A refusal that says
-	// nothing of how long to wait then waits for the next window. Defaults
-	// to unknown: the pacer probes again after a short wait.
+	// of a minute resets at every whole minute). After a refusal that says
+	// nothing of how long to wait, the pacer probes again, but never later
+	// than the next window's start. Defaults to unknown.
 	AlignedWindow time.Duration
 	// MaxProbeWait bounds the wait after refusals that say nothing of how
 	// long to wait, when no window is known: the first probe goes after
@@ -179,23 +179,31 @@ func (s *Slot) Refused(h http.Header, vendorWait time.Duration) time.Duration {
 	if s.at.Before(p.blockedAt) {
 		return max(p.blockedUntil.Sub(now), 0)
 	}
-	first := p.rate.refused(now, p.budget.seen)
+	p.rate.refused(now, p.budget.seen)
 	wait := vendorWait
-	switch {
-	case wait > 0:
+	if wait > 0 {
 		wait += jitter(wait)
-	case first && p.cfg.AlignedWindow > 0:
-		// The window the request was refused in is the one it was sent
-		// in: with a long round trip its answer may come in the next.
-		next := s.at.Truncate(p.cfg.AlignedWindow).Add(p.cfg.AlignedWindow)
-		wait = max(next.Sub(now), 0) + jitter(0)
-	default:
-		// The window is unknown, or the vendor's clock and ours disagree
-		// on where it ends: probe again soon, then less and less often.
-		wait = p.rate.nextProbeWait(p.cfg.MaxProbeWait)
+	} else {
+		wait = p.probeWait(s.at, now)
 	}
 	p.blockedUntil = maxTime(p.blockedUntil, now.Add(wait))
 	p.blockedAt = now
+	return wait
+}
+
+// probeWait is the wait after a refusal that said nothing of how long to
+// wait: a probe after 100 ms, then less and less often, but never past the
+// next window of a vendor whose windows follow the clock (the window the
+// refused request was sent in ended there; with a long round trip, its
+// answer may come in the next). Probing rather than waiting for the window
+// copes with a limit whose windows are shorter than the vendor's usual
+// (a proxy's, say), and with clocks that disagree.
+func (p *Pacer) probeWait(sent, now time.Time) time.Duration {
+	wait := p.rate.nextProbeWait(p.cfg.MaxProbeWait)
+	if w := p.cfg.AlignedWindow; w > 0 {
+		untilNext := sent.Truncate(w).Add(w).Sub(now) + jitter(0)
+		wait = min(wait, max(untilNext, probePoll))
+	}
 	return wait
 }
 

@@ -162,19 +162,19 @@ func (r *rateLearner) answered(now, sentAt time.Time, waited bool) {
 	}
 }
 
-// refused learns from a refusal and reports whether it is the first of its
-// episode. The rate shrinks once per episode: refusals that follow until a
-// request is answered again (a window spent until its end) say nothing
-// new. A vendor that tells its budget is paced by it, not by a rate.
-func (r *rateLearner) refused(now time.Time, budgeted bool) bool {
+// refused learns from a refusal. The rate shrinks once per episode:
+// refusals that follow until a request is answered again (a window spent
+// until its end) say nothing new. A vendor that tells its budget is paced
+// by it, not by a rate.
+func (r *rateLearner) refused(now time.Time, budgeted bool) {
 	r.lastRefusal = now
 	r.episodeRefusals++
 	if r.inEpisode {
-		return false
+		return
 	}
 	r.inEpisode, r.episodeStart, r.episodeRefusals = true, now, 1
 	if budgeted {
-		return true
+		return
 	}
 	cut := decreaseFactor
 	switch {
@@ -194,7 +194,6 @@ func (r *rateLearner) refused(now time.Time, budgeted bool) bool {
 	r.slowStart, r.learned = false, true
 	r.step = r.perSec * stepShare
 	r.decreasedAt, r.grownAt = now, now
-	return true
 }
 
 // endEpisode ends a run of refusals at now, with a request answered again.

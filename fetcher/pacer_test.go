@@ -379,17 +379,19 @@ func TestPacerRate(t *testing.T) {
 		require.Equal(t, rate, learnedRate(p))
 	})
 
-	t.Run("AnAlignedWindowIsWaitedForThenProbed", func(t *testing.T) {
+	t.Run("ProbesNeverPastTheNextAlignedWindow", func(t *testing.T) {
 		t.Parallel()
 		p, clock := start(t, PacerConfig{AlignedWindow: time.Minute})
-		clock.now = clock.now.Truncate(time.Minute).Add(45 * time.Second)
-		wait := claimNext(t, p, clock).Refused(http.Header{}, 0)
-		require.GreaterOrEqual(t, wait, 14*time.Second, "until the next minute")
-		require.Less(t, wait, 15*time.Second+50*time.Millisecond)
-		clock.Add(wait)
-		// Refused again: the vendor's clock is behind ours. Probe soon
-		// rather than wait a whole minute.
-		require.Equal(t, firstProbeWait, claimNext(t, p, clock).Refused(http.Header{}, 0))
+		clock.now = clock.now.Truncate(time.Minute).Add(58 * time.Second)
+		var waits []time.Duration
+		for range 5 {
+			w := claimNext(t, p, clock).Refused(http.Header{}, 0)
+			waits = append(waits, w)
+			clock.Add(w)
+		}
+		require.Equal(t, []time.Duration{100, 200, 400, 800}, scaleMillis(waits[:4]), "probes while the window lasts")
+		require.Less(t, waits[4], 550*time.Millisecond, "the next one at the window's start, not 1.6 s later")
+		require.GreaterOrEqual(t, waits[4], 500*time.Millisecond)
 	})
 
 	t.Run("TheVendorsWaitWins", func(t *testing.T) {

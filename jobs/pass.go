@@ -50,8 +50,13 @@ type PassOptions struct {
 	// of every open conversation when that was last done longer ago than
 	// this (zero: every pass). DevRev does not promise that a new comment
 	// bumps its conversation's modification time, so the changed-since
-	// listing alone could miss it.
+	// listing alone could miss it. A pass that rechecks is thorough too.
 	RecheckOpenAfter time.Duration
+	// Thorough makes an incremental pass show every change, even where the
+	// source's cheap listing could miss some (see
+	// fetcher.ConversationQuery.Thorough): `syncer sync`, run to make the
+	// mirror exact now, asks for it.
+	Thorough bool
 }
 
 // StartPass begins a pass over source, or resumes the pass already in flight:
@@ -98,7 +103,7 @@ func StartPass(ctx context.Context, d *Deps, client *river.Client[pgx.Tx], sourc
 				(state.OpenRecheckedAt == nil || time.Since(*state.OpenRecheckedAt) >= opts.RecheckOpenAfter)
 			if err := q.BeginPass(ctx, dbq.BeginPassParams{
 				Source: source, Stream: StreamConversations, RunID: &runID, PassKind: &kindStr, PassSince: passSince,
-				PassRecheckOpen: recheck,
+				PassRecheckOpen: recheck, PassThorough: opts.Thorough || recheck,
 			}); err != nil {
 				return fmt.Errorf("begin pass: %w", err)
 			}

@@ -65,7 +65,7 @@ func (w *ConversationsWorker) Work(ctx context.Context, job *river.Job[Conversat
 	fetch := func(cursor *string) fetchedPage {
 		stats := &fetcher.RequestStats{}
 		page, err := src.ListConversations(fetcher.WithStats(ctx, stats), fetcher.ConversationQuery{
-			Cursor: deref(cursor), ModifiedSince: deref(state.PassSince), Thorough: state.PassRecheckOpen,
+			Cursor: deref(cursor), ModifiedSince: deref(state.PassSince), Thorough: state.PassThorough,
 		})
 		if err == nil && page.NextCursor != "" && page.NextCursor == deref(cursor) {
 			err = permanent(fmt.Errorf("the conversation listing returned the cursor it was given (%q) and does not advance", deref(cursor)))

@@ -100,7 +100,14 @@ func newDeps(t *testing.T, pool *pgxpool.Pool, sources map[string]fetcher.Source
 // startWorkers starts a River client working the sync jobs of deps.
 func startWorkers(t *testing.T, deps *jobs.Deps) *river.Client[pgx.Tx] {
 	t.Helper()
+	return startWorkersNamed(t, deps, "")
+}
+
+// startWorkersNamed starts a River client named id ("": River's default).
+func startWorkersNamed(t *testing.T, deps *jobs.Deps, id string) *river.Client[pgx.Tx] {
+	t.Helper()
 	client, err := jobs.NewClient(deps, jobs.ClientConfig{
+		ID:      id,
 		Workers: 32,
 		Logger:  slog.New(slog.NewTextHandler(zerolog.NewTestWriter(t), &slog.HandlerOptions{Level: slog.LevelError})),
 	})

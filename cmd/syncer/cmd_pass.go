@@ -74,7 +74,10 @@ func cmdPass(ctx context.Context, e env, name string, args []string) error {
 	if recheckOpen != nil && *recheckOpen {
 		recheckAfter = 0
 	}
-	return runPasses(ctx, a, jobs.PassOptions{Kind: kind, Since: since, RecheckOpenAfter: recheckAfter}, selected)
+	// A one-off sync is run to make the mirror exact now: every change
+	// shows, even on sources whose cheap listing could miss some.
+	opts := jobs.PassOptions{Kind: kind, Since: since, RecheckOpenAfter: recheckAfter, Thorough: name == "sync"}
+	return runPasses(ctx, a, opts, selected)
 }
 
 // runPasses starts (or resumes) a pass of each source, works every job of

@@ -14,10 +14,6 @@ import (
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
 )
 
-// source is the name syncer gives the DevRev source that DEVREV_TOKEN
-// configures.
-const source = "devrev"
-
 // bench holds what every scenario shares: the options, the syncer binary and
 // the databases to drop on the way out.
 type bench struct {
@@ -195,6 +191,11 @@ func (b *bench) runIndependent(ctx context.Context, res *results) error {
 	if b.opts.has("latency") {
 		if res.Latency, err = b.latencyScenario(ctx); err != nil {
 			return fmt.Errorf("latency: %w", err)
+		}
+	}
+	if b.opts.has("vendors") {
+		if res.Vendors, err = b.vendorsScenario(ctx); err != nil {
+			return fmt.Errorf("vendors: %w", err)
 		}
 	}
 	return nil

@@ -37,21 +37,19 @@ func buildSyncer(ctx context.Context, dir string) (string, error) {
 // running the bench cannot change what is measured.
 type childEnv struct {
 	DatabaseURL string
-	APIURL      string
-	Token       string
+	// Source is the environment that enables the source (its URL, token…).
+	Source []string
 	// Workers sets SYNCER_WORKERS; 0 leaves the default a user gets.
 	Workers int
 }
 
 func (e childEnv) list() []string {
-	env := []string{
+	env := append([]string{
 		"DATABASE_URL=" + e.DatabaseURL,
-		"DEVREV_TOKEN=" + e.Token,
-		"DEVREV_API_URL=" + e.APIURL,
 		"SYNCER_LOG_FORMAT=json",
 		"SYNCER_LOG_LEVEL=info",
 		gcTraceEnv,
-	}
+	}, e.Source...)
 	if e.Workers > 0 {
 		env = append(env, "SYNCER_WORKERS="+strconv.Itoa(e.Workers))
 	}

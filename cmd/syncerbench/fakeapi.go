@@ -19,43 +19,38 @@ import (
 // that runs with the same seed mirror the same data.
 func workspaceStart() time.Time { return time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC) }
 
-// fakeAPI is the fake DevRev API serving a workspace from the bench process
+// fakeAPI is a vendor's fake API serving a workspace from the bench process
 // on a loopback listener of its own.
 type fakeAPI struct {
-	WS     *devrevtest.Workspace
-	Server *devrevtest.Server
+	Vendor vendorFake
 	URL    string
-	Token  string
 	http   *http.Server
 	served chan error
 	clock  *requestClock
 }
 
-// generate builds a workspace of n conversations with comments comments each
-// on average.
+// generate builds a DevRev workspace of n conversations with comments
+// comments each on average.
 func generate(seed int64, n, comments int) *devrevtest.Workspace {
 	return devrevtest.Generate(devrevtest.GenerateConfig{
 		Seed: seed, Conversations: n, CommentsPerConversation: comments, Start: workspaceStart(),
 	})
 }
 
-// startFakeAPI serves ws with opts. A token is always required, so that the
-// rate limit (which is per token) applies to every process of a scenario
-// alike, as it would for processes sharing one DevRev service account.
-func startFakeAPI(ws *devrevtest.Workspace, opts devrevtest.Options) (*fakeAPI, error) {
-	opts.Token = randomToken()
+// startFakeAPI serves v. Its token is required, so that the rate limit
+// (which is per token) applies to every process of a scenario alike, as it
+// would for processes sharing one service account.
+func startFakeAPI(v vendorFake) (*fakeAPI, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		v.Close()
 		return nil, fmt.Errorf("listen for the fake API: %w", err)
 	}
-	srv := devrevtest.NewServer(ws, opts)
 	clock := &requestClock{}
 	f := &fakeAPI{
-		WS:     ws,
-		Server: srv,
+		Vendor: v,
 		URL:    "http://" + ln.Addr().String(),
-		Token:  opts.Token,
-		http:   &http.Server{Handler: clock.wrap(srv.Handler()), ReadHeaderTimeout: 10 * time.Second},
+		http:   &http.Server{Handler: clock.wrap(v.Handler()), ReadHeaderTimeout: 10 * time.Second},
 		served: make(chan error, 1),
 		clock:  clock,
 	}
@@ -63,7 +58,7 @@ func startFakeAPI(ws *devrevtest.Workspace, opts devrevtest.Options) (*fakeAPI, 
 	return f, nil
 }
 
-// close stops the listener and the Server's own httptest server.
+// close stops the listener and the fake's own httptest server.
 func (f *fakeAPI) close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -71,7 +66,7 @@ func (f *fakeAPI) close() error {
 	if serveErr := <-f.served; !errors.Is(serveErr, http.ErrServerClosed) {
 		err = errors.Join(err, serveErr)
 	}
-	f.Server.Close()
+	f.Vendor.Close()
 	if err != nil {
 		return fmt.Errorf("stop the fake API: %w", err)
 	}
@@ -80,7 +75,7 @@ func (f *fakeAPI) close() error {
 
 // reset zeroes the request counters and the clock before a pass.
 func (f *fakeAPI) reset() {
-	f.Server.ResetStats()
+	f.Vendor.ResetStats()
 	f.clock.reset()
 }
 
@@ -91,7 +86,7 @@ func (f *fakeAPI) activeSpan() time.Duration { return f.clock.span() }
 // budgetUsed is the share of the rate limit's budget the requests since reset
 // used, and over how many windows (see requestClock.budgetUsed).
 func (f *fakeAPI) budgetUsed(window time.Duration, limit int) (float64, int) {
-	return f.clock.budgetUsed(window, limit)
+	return f.clock.budgetUsed(window, limit, false)
 }
 
 // waitFirstRequest returns once the API has received a request since reset,
@@ -134,7 +129,7 @@ func (c *requestClock) wrap(h http.Handler) http.Handler {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		c.last = time.Now()
-		if sw.status != http.StatusTooManyRequests {
+		if !isRefusal(sw.status) {
 			c.admitted = append(c.admitted, arrived)
 		}
 	})
@@ -151,20 +146,31 @@ func (w *statusWriter) WriteHeader(status int) {
 	w.ResponseWriter.WriteHeader(status)
 }
 
+// isRefusal reports whether status is a rate-limit refusal: 429, or the 419
+// Chatvolt answers at times.
+func isRefusal(status int) bool { return status == http.StatusTooManyRequests || status == 419 }
+
 // budgetUsed is the share of the rate limit's budget (limit requests per
-// window, windows following each other on the clock as the fake's do) that
-// the requests admitted since reset used, over the windows from the first
-// request's to the one before the last request's: the last is left out,
-// since the work ran out in it. It also returns how many windows that is;
-// with none (everything in one window), the share is 0.
-func (c *requestClock) budgetUsed(window time.Duration, limit int) (float64, int) {
+// window) that the requests admitted since reset used, over the windows from
+// the first request's to the one before the last request's: the last is left
+// out, since the work ran out in it. The windows follow each other on the
+// clock, or, with fromFirst, from the first request on (as a fake whose
+// windows start at a client's first request counts them). It also returns
+// how many windows that is; with none (everything in one window), the share
+// is 0.
+func (c *requestClock) budgetUsed(window time.Duration, limit int, fromFirst bool) (float64, int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.admitted) == 0 || limit <= 0 {
 		return 0, 0
 	}
-	first := slices.MinFunc(c.admitted, time.Time.Compare).Truncate(window)
-	last := slices.MaxFunc(c.admitted, time.Time.Compare).Truncate(window)
+	windowOf := func(t time.Time) time.Time { return t.Truncate(window) }
+	if fromFirst {
+		origin := slices.MinFunc(c.admitted, time.Time.Compare)
+		windowOf = func(t time.Time) time.Time { return origin.Add(t.Sub(origin).Truncate(window)) }
+	}
+	first := windowOf(slices.MinFunc(c.admitted, time.Time.Compare))
+	last := windowOf(slices.MaxFunc(c.admitted, time.Time.Compare))
 	windows := int(last.Sub(first) / window)
 	if windows == 0 {
 		return 0, 0

@@ -13,7 +13,7 @@ func TestBudgetUsed(t *testing.T) {
 		return time.Unix(1_800_000_000, 0).Add(time.Duration(sec * float64(time.Second)))
 	}
 	c := &requestClock{}
-	used, windows := c.budgetUsed(5*time.Second, 10)
+	used, windows := c.budgetUsed(5*time.Second, 10, false)
 	require.Zero(t, windows, "no requests")
 	require.Zero(t, used)
 
@@ -26,11 +26,21 @@ func TestBudgetUsed(t *testing.T) {
 		c.admitted = append(c.admitted, at(5+float64(i)*0.5))
 	}
 	c.admitted = append(c.admitted, at(10), at(11), at(14.9))
-	used, windows = c.budgetUsed(5*time.Second, 10)
+	used, windows = c.budgetUsed(5*time.Second, 10, false)
 	require.Equal(t, 2, windows)
 	require.InDelta(t, 0.9, used, 1e-9)
 
 	c.admitted = c.admitted[:10]
-	_, windows = c.budgetUsed(5*time.Second, 10)
+	_, windows = c.budgetUsed(5*time.Second, 10, false)
 	require.Zero(t, windows, "all in one window: nothing to measure")
+
+	// Windows that start at the first request, at 4.5 s: [4.5,9.5) holds
+	// 10 + 8, [9.5,14.5) 2, and [14.5,19.5), left out, 1.
+	for i := range 8 {
+		c.admitted = append(c.admitted, at(5+float64(i)*0.5))
+	}
+	c.admitted = append(c.admitted, at(10), at(11), at(14.9))
+	used, windows = c.budgetUsed(5*time.Second, 10, true)
+	require.Equal(t, 2, windows)
+	require.InDelta(t, 20.0/20, used, 1e-9)
 }

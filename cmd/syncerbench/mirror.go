@@ -10,7 +10,6 @@ import (
 
 	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
-	"github.com/syncerhq/syncer/internal/devrevcheck"
 )
 
 // mirror is a fake API and a migrated database that a scenario syncs
@@ -20,14 +19,31 @@ type mirror struct {
 	Conversations int
 	API           *fakeAPI
 	DB            *database
+	// DevRev is the workspace of a DevRev mirror (nil for other vendors),
+	// which the DevRev scenarios change.
+	DevRev *devrevtest.Workspace
 }
 
-// newMirror generates a workspace of n conversations, serves it with opts and
-// creates a database migrated by `syncer migrate`.
+// Source is the name of the mirror's source.
+func (m *mirror) Source() string { return m.API.Vendor.Source() }
+
+// newMirror generates a DevRev workspace of n conversations, serves it with
+// opts and creates a database migrated by `syncer migrate`.
 func (b *bench) newMirror(ctx context.Context, label string, n int, opts devrevtest.Options) (*mirror, error) {
 	b.progressf("%s: generating %d conversations (%d comments on average)", label, n, b.opts.Comments)
-	opts.Seed = b.opts.Seed
-	api, err := startFakeAPI(generate(b.opts.Seed, n, b.opts.Comments), opts)
+	opts.Seed, opts.Token = b.opts.Seed, randomToken()
+	ws := generate(b.opts.Seed, n, b.opts.Comments)
+	m, err := b.serveMirror(ctx, label, n, &devrevFake{ws: ws, srv: devrevtest.NewServer(ws, opts), token: opts.Token})
+	if m != nil {
+		m.DevRev = ws
+	}
+	return m, err
+}
+
+// serveMirror serves v, which holds n conversations, and creates a
+// database migrated by `syncer migrate`.
+func (b *bench) serveMirror(ctx context.Context, label string, n int, v vendorFake) (*mirror, error) {
+	api, err := startFakeAPI(v)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +81,7 @@ func (b *bench) closeMirror(m *mirror) {
 // env is the environment of a syncer child mirroring m; workers 0 is the
 // default a user gets.
 func (m *mirror) env(workers int) childEnv {
-	return childEnv{DatabaseURL: m.DB.URL, APIURL: m.API.URL, Token: m.API.Token, Workers: workers}
+	return childEnv{DatabaseURL: m.DB.URL, Source: m.API.Vendor.Env(m.API.URL), Workers: workers}
 }
 
 // passSpec says how to run a pass: `syncer <Command>` in Processes
@@ -201,8 +217,8 @@ func (b *bench) runPass(ctx context.Context, m *mirror, spec passSpec) (passResu
 	res.Seconds = time.Since(started).Seconds()
 	res.CPU = cpu.since(syncerCPU)
 	res.APISeconds = m.API.activeSpan().Seconds()
-	st := m.API.Server.Stats()
-	res.Requests, res.RateLimited, res.ByEndpoint = st.Total, st.RateLimited, st.Requests
+	st := m.API.Vendor.Stats()
+	res.Requests, res.RateLimited, res.ByEndpoint = st.Total, st.RateLimited, st.ByEndpoint
 	if failed >= spec.Processes {
 		return res, errors.Join(errs...)
 	}
@@ -220,7 +236,7 @@ func firstLine(s string) string {
 // checkExact compares m's database with its workspace, field by field.
 func (b *bench) checkExact(ctx context.Context, m *mirror, label string) error {
 	b.progressf("%s: checking the mirror against the source", label)
-	diffs, err := devrevcheck.Compare(ctx, dbq.New(m.DB.Pool), source, m.API.WS.Snapshot())
+	diffs, err := m.API.Vendor.Compare(ctx, dbq.New(m.DB.Pool))
 	if err != nil {
 		return fmt.Errorf("compare the mirror: %w", err)
 	}

@@ -27,6 +27,7 @@ type results struct {
 	Memory          *memoryResult      `json:"memory,omitempty"`
 	RateLimit       *rateLimitResult   `json:"ratelimit,omitempty"`
 	Latency         *latencyResult     `json:"latency,omitempty"`
+	Vendors         *vendorsResult     `json:"vendors,omitempty"`
 	Targets         []target           `json:"targets"`
 }
 
@@ -100,6 +101,9 @@ func writeTables(w io.Writer, res *results) {
 	}
 	if res.Latency != nil {
 		writeLatency(w, res.Latency)
+	}
+	if res.Vendors != nil {
+		writeVendors(w, res.Vendors)
 	}
 	writeTargets(w, res.Targets)
 }
@@ -250,6 +254,28 @@ func writeLatency(w io.Writer, r *latencyResult) {
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(w, "  speed-up from concurrency: %.1fx\n", r.SpeedUp)
+}
+
+func writeVendors(w io.Writer, r *vendorsResult) {
+	fmt.Fprintln(w, "\n== vendors: backfills under rate limits of several shapes; sync after deletes and edits at every depth")
+	tw := newTable(w)
+	fmt.Fprintln(tw, "  VENDOR\tLIMIT\tCONVERSATIONS\tSECONDS\tBUDGET\tREQUESTS\tREQ/CONV\tLIMIT USED\tWINDOWS\tTHROTTLED\tMIRROR")
+	for _, run := range r.Runs {
+		fmt.Fprintf(tw, "  %s\t%s\t%d\t%.1f\t%.1f s\t%d\t%.2f\t%.0f%%\t%d\t%.2f%%\t%s\n", run.Vendor, run.Limit, run.Conversations,
+			run.Pass.Seconds, run.BudgetSeconds, run.Pass.Requests, run.RequestsPerConversation, 100*run.Used, run.Windows,
+			100*run.Throttled, exactWord(run.Exact))
+	}
+	_ = tw.Flush()
+	fmt.Fprintln(w, "  BUDGET: what the admitted requests take at the limit's rate; SECONDS: the backfill, process start-up included")
+	fmt.Fprintln(w, "  LIMIT USED: share of each window's budget used, over the windows from the first request's to the one")
+	fmt.Fprintln(w, "  before the last request's; THROTTLED: share of requests refused with 429 or 419")
+	tw = newTable(w)
+	fmt.Fprintln(tw, "  VENDOR\tCHANGED CONVERSATIONS\tSYNC REQUESTS\tNOTHING CHANGED\tEXTRA PER CHANGE\tMIRROR")
+	for _, c := range r.Changes {
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%.2f\t%s\n", c.Vendor, c.Changed, c.Sync.Requests, c.Unchanged.Requests,
+			c.ExtraRequestsPerChange, exactWord(c.Exact))
+	}
+	_ = tw.Flush()
 }
 
 func perRow(n, rows int64) float64 {

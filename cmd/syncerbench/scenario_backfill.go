@@ -58,7 +58,7 @@ func (b *bench) measureBackfill(ctx context.Context, m *mirror, spec passSpec) (
 		return nil, err
 	}
 	res := &backfillResult{Conversations: m.Conversations, Pass: pass}
-	if res.Rows, err = rowCounts(ctx, m.DB.Pool, source); err != nil {
+	if res.Rows, err = rowCounts(ctx, m.DB.Pool, m.Source()); err != nil {
 		return res, err
 	}
 	res.Messages = res.Rows["messages"]

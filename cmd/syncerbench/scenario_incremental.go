@@ -82,15 +82,15 @@ func (b *bench) incrementalScenario(ctx context.Context, m *mirror) (*incrementa
 // the whole history (old and closed ones too), and edits the title of a
 // fifth of those.
 func changeOnePercent(m *mirror) (comments, edits int) {
-	snap := m.API.WS.Snapshot()
+	snap := m.DevRev.Snapshot()
 	for i, c := range snap.Conversations {
 		if i%commentEvery != 0 {
 			continue
 		}
-		m.API.WS.AddComment(c.ID, "Any update on this?", "external")
+		m.DevRev.AddComment(c.ID, "Any update on this?", "external")
 		comments++
 		if i%editEvery == 0 {
-			m.API.WS.EditConversation(c.ID, c.Title+" (follow-up)")
+			m.DevRev.EditConversation(c.ID, c.Title+" (follow-up)")
 			edits++
 		}
 	}
@@ -100,7 +100,7 @@ func changeOnePercent(m *mirror) (comments, edits int) {
 // openConversations counts the mirrored conversations that are neither
 // resolved nor closed.
 func openConversations(ctx context.Context, m *mirror) (int64, error) {
-	rows, err := dbq.New(m.DB.Pool).ConversationsByStatus(ctx, source)
+	rows, err := dbq.New(m.DB.Pool).ConversationsByStatus(ctx, m.Source())
 	if err != nil {
 		return 0, fmt.Errorf("count conversations by status: %w", err)
 	}

@@ -14,6 +14,7 @@ const (
 	maxUnchangedSecs  = 1.0
 	minOfLimit        = 0.9
 	max429Share       = 0.01
+	maxThrottled      = 0.02 // refused requests of a vendor backfill
 )
 
 // target is one of the targets with the value measured.
@@ -65,6 +66,23 @@ func targets(res *results) []target {
 			add("rate limit, "+p+": ≥ 90% of R (each window's budget)", run.BudgetWindows > 0 && run.BudgetUsed >= minOfLimit,
 				"%.0f%% over %d windows (%.0f%% of R over the wall time)", 100*run.BudgetUsed, run.BudgetWindows, 100*run.OfLimit)
 			add("rate limit, "+p+": < 1% 429s", run.Share429 < max429Share, "%.2f%%", 100*run.Share429)
+		}
+	}
+	if r := res.Vendors; r != nil {
+		for _, run := range r.Runs {
+			name := run.Vendor + ", " + run.Limit
+			add(name+": ≥ 90% of the limit used", run.Windows > 0 && run.Used >= minOfLimit,
+				"%.0f%% over %d windows", 100*run.Used, run.Windows)
+			add(name+": ≤ 2% throttled", run.Throttled <= maxThrottled, "%.2f%%", 100*run.Throttled)
+			add(name+": mirror exact", run.Exact, "%s", exactWord(run.Exact))
+			if run.Vendor == "chatvolt" && run.Conversations == 250 && run.LimitPerSec == 40 {
+				add(name+": backfill within 2x its API budget", run.Pass.Seconds <= 2*run.BudgetSeconds,
+					"%.1f s for a budget of %.1f s", run.Pass.Seconds, run.BudgetSeconds)
+			}
+		}
+		for _, c := range r.Changes {
+			add(c.Vendor+": one sync after deletes and edits at every depth makes the mirror exact", c.Exact,
+				"%s, %.2f requests per changed conversation", exactWord(c.Exact), c.ExtraRequestsPerChange)
 		}
 	}
 	if r := res.Latency; r != nil && len(r.Runs) == 2 {

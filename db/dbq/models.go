@@ -289,6 +289,7 @@ type SyncState struct {
 	OpenRecheckedAt *time.Time
 	SweptAt         *time.Time
 	LastError       *string
+	PassThorough    bool
 }
 
 type SyncerProcess struct {

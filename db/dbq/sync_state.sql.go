@@ -73,13 +73,14 @@ func (q *Queries) AdvancePass(ctx context.Context, arg AdvancePassParams) (int64
 }
 
 const beginPass = `-- name: BeginPass :exec
-INSERT INTO sync_state AS s (source, stream, run_id, pass_kind, pass_since, pass_recheck_open, cursor, pass_max, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, now())
+INSERT INTO sync_state AS s (source, stream, run_id, pass_kind, pass_since, pass_recheck_open, pass_thorough, cursor, pass_max, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, now())
 ON CONFLICT (source, stream) DO UPDATE SET
     run_id     = excluded.run_id,
     pass_kind  = excluded.pass_kind,
     pass_since = excluded.pass_since,
     pass_recheck_open = excluded.pass_recheck_open,
+    pass_thorough = excluded.pass_thorough,
     cursor     = NULL,
     pass_max   = NULL,
     updated_at = now()
@@ -93,6 +94,7 @@ type BeginPassParams struct {
 	PassKind        *string
 	PassSince       *time.Time
 	PassRecheckOpen bool
+	PassThorough    bool
 }
 
 // Starts a pass of a stream (the caller holds the state row's lock and has
@@ -105,6 +107,7 @@ func (q *Queries) BeginPass(ctx context.Context, arg BeginPassParams) error {
 		arg.PassKind,
 		arg.PassSince,
 		arg.PassRecheckOpen,
+		arg.PassThorough,
 	)
 	return err
 }
@@ -143,6 +146,7 @@ SET watermark  = GREATEST(watermark, LEAST(
         THEN (SELECT r.started_at FROM sync_runs r WHERE r.id = sync_state.run_id) ELSE open_rechecked_at END,
     swept_at   = CASE WHEN pass_kind = 'sweep' THEN now() ELSE swept_at END,
     pass_recheck_open = false,
+    pass_thorough = false,
     updated_at = now()
 WHERE sync_state.source = $2 AND sync_state.stream = $3 AND sync_state.run_id = $4
   AND sync_state.cursor IS NOT DISTINCT FROM $5::text
@@ -176,7 +180,7 @@ func (q *Queries) FinishPass(ctx context.Context, arg FinishPassParams) (int64, 
 }
 
 const getSyncState = `-- name: GetSyncState :one
-SELECT source, stream, watermark, cursor, updated_at, run_id, pass_kind, pass_since, pass_max, pass_recheck_open, open_rechecked_at, swept_at, last_error FROM sync_state WHERE source = $1 AND stream = $2
+SELECT source, stream, watermark, cursor, updated_at, run_id, pass_kind, pass_since, pass_max, pass_recheck_open, open_rechecked_at, swept_at, last_error, pass_thorough FROM sync_state WHERE source = $1 AND stream = $2
 `
 
 type GetSyncStateParams struct {
@@ -201,12 +205,13 @@ func (q *Queries) GetSyncState(ctx context.Context, arg GetSyncStateParams) (Syn
 		&i.OpenRecheckedAt,
 		&i.SweptAt,
 		&i.LastError,
+		&i.PassThorough,
 	)
 	return i, err
 }
 
 const getSyncStateForUpdate = `-- name: GetSyncStateForUpdate :one
-SELECT source, stream, watermark, cursor, updated_at, run_id, pass_kind, pass_since, pass_max, pass_recheck_open, open_rechecked_at, swept_at, last_error FROM sync_state WHERE source = $1 AND stream = $2 FOR UPDATE
+SELECT source, stream, watermark, cursor, updated_at, run_id, pass_kind, pass_since, pass_max, pass_recheck_open, open_rechecked_at, swept_at, last_error, pass_thorough FROM sync_state WHERE source = $1 AND stream = $2 FOR UPDATE
 `
 
 type GetSyncStateForUpdateParams struct {
@@ -231,12 +236,13 @@ func (q *Queries) GetSyncStateForUpdate(ctx context.Context, arg GetSyncStateFor
 		&i.OpenRecheckedAt,
 		&i.SweptAt,
 		&i.LastError,
+		&i.PassThorough,
 	)
 	return i, err
 }
 
 const listSyncStates = `-- name: ListSyncStates :many
-SELECT source, stream, watermark, cursor, updated_at, run_id, pass_kind, pass_since, pass_max, pass_recheck_open, open_rechecked_at, swept_at, last_error FROM sync_state ORDER BY source, stream
+SELECT source, stream, watermark, cursor, updated_at, run_id, pass_kind, pass_since, pass_max, pass_recheck_open, open_rechecked_at, swept_at, last_error, pass_thorough FROM sync_state ORDER BY source, stream
 `
 
 func (q *Queries) ListSyncStates(ctx context.Context) ([]SyncState, error) {
@@ -262,6 +268,7 @@ func (q *Queries) ListSyncStates(ctx context.Context) ([]SyncState, error) {
 			&i.OpenRecheckedAt,
 			&i.SweptAt,
 			&i.LastError,
+			&i.PassThorough,
 		); err != nil {
 			return nil, err
 		}

@@ -13,13 +13,14 @@ SELECT * FROM sync_state WHERE source = @source AND stream = @stream FOR UPDATE;
 -- name: BeginPass :exec
 -- Starts a pass of a stream (the caller holds the state row's lock and has
 -- checked that no pass is in flight).
-INSERT INTO sync_state AS s (source, stream, run_id, pass_kind, pass_since, pass_recheck_open, cursor, pass_max, updated_at)
-VALUES (@source, @stream, @run_id, @pass_kind, @pass_since, @pass_recheck_open, NULL, NULL, now())
+INSERT INTO sync_state AS s (source, stream, run_id, pass_kind, pass_since, pass_recheck_open, pass_thorough, cursor, pass_max, updated_at)
+VALUES (@source, @stream, @run_id, @pass_kind, @pass_since, @pass_recheck_open, @pass_thorough, NULL, NULL, now())
 ON CONFLICT (source, stream) DO UPDATE SET
     run_id     = excluded.run_id,
     pass_kind  = excluded.pass_kind,
     pass_since = excluded.pass_since,
     pass_recheck_open = excluded.pass_recheck_open,
+    pass_thorough = excluded.pass_thorough,
     cursor     = NULL,
     pass_max   = NULL,
     updated_at = now()
@@ -59,6 +60,7 @@ SET watermark  = GREATEST(watermark, LEAST(
         THEN (SELECT r.started_at FROM sync_runs r WHERE r.id = sync_state.run_id) ELSE open_rechecked_at END,
     swept_at   = CASE WHEN pass_kind = 'sweep' THEN now() ELSE swept_at END,
     pass_recheck_open = false,
+    pass_thorough = false,
     updated_at = now()
 WHERE sync_state.source = @source AND sync_state.stream = @stream AND sync_state.run_id = @run_id
   AND sync_state.cursor IS NOT DISTINCT FROM sqlc.narg(read_at)::text;
