@@ -187,6 +187,13 @@ func (r *rateLearner) refused(now time.Time, budgeted bool) {
 	}
 	refusedAt := r.perSec
 	r.perSec = max(r.perSec*cut, minRate)
+	if r.slowStart {
+		// The slow start ran past the limit by up to twice: what the vendor
+		// served over the last second is the better guess, if lower.
+		if served := float64(r.served.count(now, time.Second)); served >= 1 {
+			r.perSec = max(min(r.perSec, served), minRate)
+		}
+	}
 	r.recoverTo = refusedAt * recoverShare
 	if r.slowStart {
 		r.recoverTo = r.perSec // the slow start overshot: nothing to recover
@@ -274,6 +281,18 @@ func (l *servedLog) add(now time.Time) {
 		l.counts = append(l.counts, 0)
 	}
 	l.counts[i]++
+}
+
+// count returns how many answers came in the last d (to a bucket).
+func (l *servedLog) count(now time.Time, d time.Duration) int {
+	n := 0
+	for i := len(l.counts) - 1; i >= 0; i-- {
+		if now.Sub(l.start.Add(time.Duration(i)*servedBucket)) > d {
+			break
+		}
+		n += l.counts[i]
+	}
+	return n
 }
 
 // bestRate returns the highest rate served over a stretch from a bucket's
