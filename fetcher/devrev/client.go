@@ -187,7 +187,8 @@ func (c *Client) getJSON(ctx context.Context, req fetcher.Request, out any) erro
 }
 
 // retryAfter reads DevRev's wait after a 429: the Retry-After header, else
-// the body's retry_after (seconds), else until the 5-minute window resets.
+// the body's retry_after (seconds, decoded leniently like every DevRev
+// number: "30" is 30), else until the 5-minute window resets.
 func retryAfter(resp *http.Response, body []byte, now time.Time) time.Duration {
 	if d := fetcher.RetryAfterHeader(resp, body, now); d > 0 {
 		return d
@@ -195,7 +196,7 @@ func retryAfter(resp *http.Response, body []byte, now time.Time) time.Duration {
 	var e struct {
 		RetryAfter *flexInt `json:"retry_after"`
 	}
-	if jsonErr := json.Unmarshal(body, &e); jsonErr == nil && e.RetryAfter != nil && *e.RetryAfter > 0 {
+	if jsonErr := unmarshal(body, &e); jsonErr == nil && e.RetryAfter != nil && *e.RetryAfter > 0 {
 		return time.Duration(*e.RetryAfter) * time.Second
 	}
 	if reset, err := strconv.ParseInt(resp.Header.Get("X-Ratelimit-Reset"), 10, 64); err == nil {

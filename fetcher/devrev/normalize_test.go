@@ -246,6 +246,7 @@ func TestRetryAfter(t *testing.T) {
 	}
 	require.Equal(t, 7*time.Second, retryAfter(resp(map[string]string{"Retry-After": "7"}), []byte(`{"retry_after":99}`), now))
 	require.Equal(t, 99*time.Second, retryAfter(resp(nil), []byte(`{"type":"too_many_requests","retry_after":99}`), now))
+	require.Equal(t, 30*time.Second, retryAfter(resp(nil), []byte(`{"type":"too_many_requests","retry_after":"30"}`), now), "a number as a string, as DevRev sends others")
 	require.Equal(t, 40*time.Second, retryAfter(resp(map[string]string{"X-Ratelimit-Reset": "1700000040"}), []byte(`{}`), now))
 	require.Zero(t, retryAfter(resp(nil), []byte(`not json`), now))
 }
