@@ -199,7 +199,7 @@ func (s *Slot) Refused(h http.Header, vendorWait time.Duration) time.Duration {
 // copes with a limit whose windows are shorter than the vendor's usual
 // (a proxy's, say), and with clocks that disagree.
 func (p *Pacer) probeWait(sent, now time.Time) time.Duration {
-	wait := p.rate.nextProbeWait(p.cfg.MaxProbeWait)
+	wait := p.rate.nextProbeWait(now, p.cfg.MaxProbeWait)
 	if w := p.cfg.AlignedWindow; w > 0 {
 		untilNext := sent.Truncate(w).Add(w).Sub(now) + jitter(0)
 		wait = min(wait, max(untilNext, probePoll))

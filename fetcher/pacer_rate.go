@@ -56,6 +56,16 @@ type rateLearner struct {
 	episodeRefusals int
 	// served counts the 2xx answers since the last episode ended.
 	served servedLog
+	// windowEnd is when the last long episode ended (a window of the
+	// vendor's, spent in a burst, reset), halfway between its last refusal
+	// and the answer that ended it; period is the time between the last two
+	// such ends, when it looks like a window (2 s or more): the next
+	// episode's first probe goes when the window should reset, not 100 ms
+	// after its first refusal. predicted is set while a probe waits for a
+	// predicted reset.
+	windowEnd time.Time
+	period    time.Duration
+	predicted bool
 	// rtt is the smoothed round trip of 2xx answers: slow start doubles
 	// no faster than every other round trip, so that a refusal is heard of
 	// before the rate has run far past the limit.
@@ -77,6 +87,7 @@ const (
 	recoverShare      = 0.95                   // of the refused rate, what a cut recovers quickly
 	recoveryTime      = time.Second            // the time constant of that recovery
 	longEpisode       = 3                      // refusals in an episode (or a second of them) that say a burst was spent
+	minPeriod         = 2 * time.Second        // the shortest window whose resets are predicted
 	stepShare         = 0.01                   // growth per second, as a share of the rate after a cut
 	minRate           = 0.2                    // requests per second: a probe every 5 s at least
 	maxRate           = 10000.0                // requests per second: beyond any help desk's limit
@@ -212,12 +223,20 @@ func (r *rateLearner) refused(now time.Time, budgeted bool) {
 // somewhere between the last refusal and now: the rate recovers quickly to
 // what it would be had the window ended halfway.
 func (r *rateLearner) endEpisode(now time.Time) {
-	r.inEpisode, r.probeWait, r.episodeEnd = false, 0, now
+	predicted := r.predicted
+	r.inEpisode, r.probeWait, r.predicted, r.episodeEnd = false, 0, false, now
 	defer r.served.reset(now)
 	if r.episodeRefusals < longEpisode && now.Sub(r.episodeStart) < time.Second {
 		return // the rate was little too high: the cut is enough
 	}
-	served, span, ok := r.served.bestRate(now, max(now.Sub(r.episodeStart), time.Second))
+	if predicted {
+		r.learnWindow(now) // the reset came when predicted
+	} else {
+		r.learnWindow(r.lastRefusal.Add(now.Sub(r.lastRefusal) / 2))
+	}
+	// A stretch must hold enough answers to tell a rate: 20 at least.
+	minSpan := max(now.Sub(r.episodeStart), time.Second, time.Duration(20/r.perSec*float64(time.Second)))
+	served, span, ok := r.served.bestRate(now, minSpan)
 	if ok && served < r.perSec {
 		r.perSec = max(served, minRate)
 		r.step = r.perSec * stepShare
@@ -226,10 +245,34 @@ func (r *rateLearner) endEpisode(now time.Time) {
 	}
 }
 
+// learnWindow records that a window of the vendor's reset at end.
+func (r *rateLearner) learnWindow(end time.Time) {
+	if !r.windowEnd.IsZero() {
+		if p := end.Sub(r.windowEnd); p >= minPeriod {
+			r.period = p
+		} else {
+			r.period = 0
+		}
+	}
+	r.windowEnd = end
+}
+
 // nextProbeWait returns the wait before probing again after a refusal that
-// said nothing of how long to wait: 100 ms, then twice as long each time up
-// to maxWait.
-func (r *rateLearner) nextProbeWait(maxWait time.Duration) time.Duration {
+// said nothing of how long to wait. The first refusal of an episode, when
+// the vendor's windows have shown a period, waits until the next window
+// should reset; otherwise, and when that prediction fails, the probes go
+// after 100 ms, then twice as long each time up to maxWait.
+func (r *rateLearner) nextProbeWait(now time.Time, maxWait time.Duration) time.Duration {
+	if r.episodeRefusals == 1 && r.period > 0 {
+		next := r.windowEnd.Add(r.period * (now.Sub(r.windowEnd)/r.period + 1))
+		if wait := next.Sub(now); wait > 0 && wait <= r.period {
+			r.predicted = true
+			return wait
+		}
+	}
+	if r.predicted && r.episodeRefusals == 2 {
+		r.period = 0 // the reset came not when predicted: learn it again
+	}
 	r.probeWait = min(max(2*r.probeWait, firstProbeWait), maxWait)
 	return r.probeWait
 }

@@ -397,6 +397,32 @@ func TestPacerRate(t *testing.T) {
 		require.GreaterOrEqual(t, waits[4], 500*time.Millisecond)
 	})
 
+	t.Run("ARefusalWaitsForTheResetItsWindowsShowed", func(t *testing.T) {
+		t.Parallel()
+		p, clock := start(t, PacerConfig{MaxProbeWait: time.Second})
+		saturate(p, clock, time.Second)
+		// Two windows of a minute spent in a burst: each a long run of
+		// refusals, ended by a probe answered once the window reset.
+		windowStart := clock.now
+		for range 2 {
+			for {
+				w := claimNext(t, p, clock).Refused(http.Header{}, 0)
+				clock.Add(w)
+				if !clock.now.Before(windowStart.Add(time.Minute)) {
+					break
+				}
+			}
+			claimNext(t, p, clock).Answered(http.StatusOK, http.Header{})
+			windowStart = windowStart.Add(time.Minute)
+			clock.Add(30 * time.Second)
+		}
+		period := p.rate.period
+		require.InDelta(t, time.Minute, period, float64(time.Second), "the windows' period, learned")
+		wait := claimNext(t, p, clock).Refused(http.Header{}, 0)
+		require.Greater(t, wait, 20*time.Second, "wait for the predicted reset, not a probe in 100 ms")
+		require.LessOrEqual(t, wait, period)
+	})
+
 	t.Run("TheVendorsWaitWins", func(t *testing.T) {
 		t.Parallel()
 		p, clock := start(t, PacerConfig{AlignedWindow: time.Minute})

@@ -8,8 +8,9 @@ import (
 )
 
 // Source is what the jobs need from a vendor: pages of conversations changed
-// since a time, every page of a conversation's messages, and the records that
-// hang off conversations. Each vendor package implements it.
+// since a time, and every page of a conversation's messages. Each vendor
+// package implements it; what only some vendors have is an optional
+// interface the jobs test for (ChatGetter, SLATrackerGetter, OpenLister).
 type Source interface {
 	// ListConversations returns one page of conversations modified at or
 	// after q.ModifiedSince (all of them when it is zero).
@@ -19,12 +20,22 @@ type Source interface {
 	GetConversation(ctx context.Context, id string) (*ConversationPage, error)
 	// ListMessages returns one page of a conversation's messages.
 	ListMessages(ctx context.Context, q MessageQuery) (*MessagePage, error)
-	// GetChat returns a chat with its members.
-	GetChat(ctx context.Context, chatID string) (*record.Batch, error)
-	// GetSLATracker returns a conversation's SLA summary and metrics.
-	GetSLATracker(ctx context.Context, ref SLATrackerRef) (*record.Batch, error)
 	// Pacer returns the pacer every request to the source goes through.
 	Pacer() *Pacer
+}
+
+// ChatGetter is implemented by sources whose conversations reference chats
+// that are read on their own (DevRev's DMs): ConversationPage.ChatIDs.
+type ChatGetter interface {
+	// GetChat returns a chat with its members.
+	GetChat(ctx context.Context, chatID string) (*record.Batch, error)
+}
+
+// SLATrackerGetter is implemented by sources whose conversations carry SLA
+// trackers that are read on their own: ConversationPage.SLATrackers.
+type SLATrackerGetter interface {
+	// GetSLATracker returns a conversation's SLA summary and metrics.
+	GetSLATracker(ctx context.Context, ref SLATrackerRef) (*record.Batch, error)
 }
 
 // ConversationQuery selects a page of conversations.

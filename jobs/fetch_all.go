@@ -44,15 +44,14 @@ func fetchAll[T, R any](ctx context.Context, items []T, fn func(context.Context,
 // firstFailure picks the error a batch job reports when fetches failed
 // (rate limits aside: see rateLimited): refused credentials first, then the
 // first other error.
-func firstFailure[R any](results []fetched[R]) error {
+func firstFailure(errs []error) error {
 	var first error
-	for _, r := range results {
+	for _, err := range errs {
 		switch {
-		case r.err == nil:
-		case fetcher.IsAuthError(r.err) && (first == nil || !fetcher.IsAuthError(first)):
-			first = r.err
+		case fetcher.IsAuthError(err) && (first == nil || !fetcher.IsAuthError(first)):
+			first = err
 		case first == nil:
-			first = r.err
+			first = err
 		}
 	}
 	return first

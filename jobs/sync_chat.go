@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
-	"github.com/syncerhq/syncer/db"
 	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/fetcher"
 	"github.com/syncerhq/syncer/record"
@@ -42,58 +40,36 @@ func (w *ChatWorker) Work(ctx context.Context, job *river.Job[ChatArgs]) error {
 	if err != nil {
 		return err
 	}
+	getter, ok := src.(fetcher.ChatGetter)
+	if !ok {
+		return river.JobCancel(fmt.Errorf("source %s has no chats to read", ref.source))
+	}
 	todo, err := d.chatsToFetch(ctx, ref, job.Args.ChatIDs)
 	if err != nil {
 		return err
 	}
-	stats := &fetcher.RequestStats{}
-	results := fetchAll(fetcher.WithStats(ctx, stats), todo, src.GetChat)
-	var batch record.Batch
-	var gone, transientIDs, deferred []string
-	var transient []fetched[*record.Batch]
-	var limited rateLimited
-	for i, r := range results {
-		switch {
-		case fetcher.IsNotFound(r.err):
-			gone = append(gone, todo[i])
-		case refusedForGood(r.err):
-			batch.Quarantined = append(batch.Quarantined, record.Quarantined{Stream: record.StreamChats, RecordID: todo[i], Error: r.err.Error()})
-		case limited.add(r.err):
-			deferred = append(deferred, todo[i])
-		case r.err != nil:
-			transient = append(transient, r)
-			transientIDs = append(transientIDs, todo[i])
-		default:
-			batch.Merge(r.value)
-		}
-	}
-	if !limited.deferrable(len(results), len(transient)) {
-		if err := limited.err(); err != nil {
-			return d.jobFailed(ctx, ref, stats, err)
-		}
-		if err := firstFailure(transient); err != nil {
-			return d.jobFailed(ctx, ref, stats, fmt.Errorf("chats %v: %w", transientIDs, err))
-		}
-	}
-	logQuarantined(d, ref, batch.Quarantined)
-	_, err = commitPage(ctx, d, pageCommit[ChatArgs]{
-		job: job, ref: ref, batch: &batch, stats: stats,
-		stepFunc: func(ctx context.Context, tx pgx.Tx, _ db.WriteResult) ([]river.InsertManyParams, error) {
-			var next []river.InsertManyParams
-			if len(deferred) > 0 {
-				p := limited.followUp(ChatArgs{Source: ref.source, ChatIDs: deferred, RunID: ref.runID}, ref)
-				next = append(next, p)
+	var gone []string
+	return runBatch(ctx, d, job, ref, todo, batchJob[string, *record.Batch]{
+		fetch: func(ctx context.Context, id string) (*record.Batch, error) {
+			b, err := getter.GetChat(ctx, id)
+			if err != nil {
+				return nil, fmt.Errorf("chat %s: %w", id, err)
 			}
-			if len(gone) == 0 {
-				return next, nil
-			}
-			return next, dbq.New(tx).MarkChatsDeleted(ctx, dbq.MarkChatsDeletedParams{Source: ref.source, Ids: gone})
+			return b, nil
 		},
+		land: func(b *record.Batch, _ string, read *record.Batch) { b.Merge(read) },
+		gone: func(_ *record.Batch, id string) { gone = append(gone, id) },
+		quarantine: func(id string, err error) record.Quarantined {
+			return record.Quarantined{Stream: record.StreamChats, RecordID: id, Error: err.Error()}
+		},
+		step: func(ctx context.Context, q *dbq.Queries) ([]river.InsertManyParams, error) {
+			if len(gone) == 0 {
+				return nil, nil
+			}
+			return nil, q.MarkChatsDeleted(ctx, dbq.MarkChatsDeletedParams{Source: ref.source, Ids: gone})
+		},
+		followUp: func(ids []string) river.JobArgs { return ChatArgs{Source: ref.source, ChatIDs: ids, RunID: ref.runID} },
 	})
-	if err != nil {
-		return d.jobFailed(ctx, ref, stats, err)
-	}
-	return nil
 }
 
 // chatsToFetch leaves out the chats this run already fetched.

@@ -1,16 +1,13 @@
 package jobs
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
-	"github.com/syncerhq/syncer/db"
 	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/fetcher"
 	"github.com/syncerhq/syncer/record"
@@ -74,62 +71,58 @@ const maxMessagePages = 10000
 // Timeout bounds one batch of pages.
 func (w *MessagesWorker) Timeout(*river.Job[MessagesArgs]) time.Duration { return pageTimeout }
 
-// Work fetches the next page of every target and commits them together.
+// Work fetches the next page of every target and commits them together. A
+// conversation that is gone is checked with a get (which marks it deleted
+// on a 404); one whose messages cannot be read for good is quarantined
+// (and retried at the end of later passes).
 func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs]) error {
 	d := w.Deps
-	args := job.Args
-	ref := jobRef{source: args.Source, runID: args.RunID, row: job.JobRow}
+	ref := jobRef{source: job.Args.Source, runID: job.Args.RunID, row: job.JobRow}
 	src, err := d.ready(ctx, ref.source)
 	if err != nil {
 		return err
 	}
-
-	stats := &fetcher.RequestStats{}
-	results := fetchAll(fetcher.WithStats(ctx, stats), args.Targets, func(ctx context.Context, t MessageTarget) (*fetcher.MessagePage, error) {
-		page, err := src.ListMessages(ctx, fetcher.MessageQuery{ConversationID: t.ConversationID, Cursor: t.Cursor})
-		switch {
-		case err != nil:
-			return nil, err
-		case page.NextCursor != "" && page.NextCursor == t.Cursor:
-			return nil, permanent(fmt.Errorf("messages of %s: the listing returned the cursor it was given (%q) and does not advance", t.ConversationID, t.Cursor))
-		case page.NextCursor != "" && t.Page+1 >= maxMessagePages:
-			return nil, permanent(fmt.Errorf("messages of %s: still not at the end after %d pages; the cursor seems to cycle", t.ConversationID, maxMessagePages))
-		}
-		return page, nil
-	})
-
-	out := classifyMessages(args.Targets, results)
-	if !out.limited.deferrable(len(results), len(out.transient)) {
-		if err := cmp.Or(out.limited.err(), firstFailure(out.transient)); err != nil {
-			return d.jobFailed(ctx, ref, stats, err)
-		}
-	}
-	logQuarantined(d, ref, out.batch.Quarantined)
-
-	_, err = commitPage(ctx, d, pageCommit[MessagesArgs]{
-		job: job, ref: ref, batch: &out.batch, stats: stats,
-		stepFunc: func(ctx context.Context, tx pgx.Tx, _ db.WriteResult) ([]river.InsertManyParams, error) {
-			return w.step(ctx, dbq.New(tx), ref, out)
+	var reads messageReads
+	return runBatch(ctx, d, job, ref, job.Args.Targets, batchJob[MessageTarget, *fetcher.MessagePage]{
+		fetch: func(ctx context.Context, t MessageTarget) (*fetcher.MessagePage, error) {
+			return readMessages(ctx, src, t)
+		},
+		land: reads.land,
+		gone: func(_ *record.Batch, t MessageTarget) { reads.gone = append(reads.gone, t.ConversationID) },
+		quarantine: func(t MessageTarget, err error) record.Quarantined {
+			return record.Quarantined{Stream: record.StreamMessages, RecordID: "conversation:" + t.ConversationID, ParentID: t.ConversationID, Error: err.Error()}
+		},
+		step: func(ctx context.Context, q *dbq.Queries) ([]river.InsertManyParams, error) {
+			return w.step(ctx, q, ref, &reads)
+		},
+		followUp: func(targets []MessageTarget) river.JobArgs {
+			return MessagesArgs{Source: ref.source, Targets: targets, RunID: ref.runID}
 		},
 	})
-	if err != nil {
-		return d.jobFailed(ctx, ref, stats, err)
-	}
-	return nil
 }
 
-// messageOutcomes sorts what a messages job fetched.
-type messageOutcomes struct {
-	batch record.Batch
-	// gone are conversations that answered 404: a get checks they are
-	// gone, and marks them deleted.
+// readMessages reads a target's next page, refusing a listing that does not
+// advance.
+func readMessages(ctx context.Context, src fetcher.Source, t MessageTarget) (*fetcher.MessagePage, error) {
+	page, err := src.ListMessages(ctx, fetcher.MessageQuery{ConversationID: t.ConversationID, Cursor: t.Cursor})
+	switch {
+	case err != nil:
+		return nil, err
+	case page.NextCursor != "" && page.NextCursor == t.Cursor:
+		return nil, permanent(fmt.Errorf("messages of %s: the listing returned the cursor it was given (%q) and does not advance", t.ConversationID, t.Cursor))
+	case page.NextCursor != "" && t.Page+1 >= maxMessagePages:
+		return nil, permanent(fmt.Errorf("messages of %s: still not at the end after %d pages; the cursor seems to cycle", t.ConversationID, maxMessagePages))
+	}
+	return page, nil
+}
+
+// messageReads sorts the reads of a messages job that went somewhere.
+type messageReads struct {
+	// gone are conversations that answered 404.
 	gone []string
-	// finished are reads that reached their last page.
+	// finished are reads that reached their last page; more go on.
 	finished []finishedRead
-	// more are reads to go on with, deferred the rate-limited ones.
-	more, deferred []MessageTarget
-	transient      []fetched[*fetcher.MessagePage]
-	limited        rateLimited
+	more     []MessageTarget
 }
 
 // finishedRead is a read that reached its last page.
@@ -138,68 +131,43 @@ type finishedRead struct {
 	last   *fetcher.MessagePage
 }
 
-// classifyMessages sorts the results of a batch of reads. A conversation
-// that is gone, or whose messages cannot be read for good, does not hold up
-// the others: the first is checked with a get (which marks it deleted on a
-// 404), the second quarantined (and retried at the end of later passes).
-func classifyMessages(targets []MessageTarget, results []fetched[*fetcher.MessagePage]) *messageOutcomes {
-	out := &messageOutcomes{}
-	for i, r := range results {
-		t := targets[i]
-		switch {
-		case fetcher.IsNotFound(r.err):
-			out.gone = append(out.gone, t.ConversationID)
-		case refusedForGood(r.err):
-			out.batch.Quarantined = append(out.batch.Quarantined, record.Quarantined{
-				Stream: record.StreamMessages, RecordID: "conversation:" + t.ConversationID, ParentID: t.ConversationID,
-				Error: r.err.Error(),
-			})
-		case out.limited.add(r.err):
-			out.deferred = append(out.deferred, t)
-		case r.err != nil:
-			out.transient = append(out.transient, r)
-		case r.value.NextCursor != "":
-			out.batch.Merge(&r.value.Batch)
-			t.Cursor, t.Page = r.value.NextCursor, t.Page+1
-			out.more = append(out.more, t)
-		default:
-			out.batch.Merge(&r.value.Batch)
-			out.finished = append(out.finished, finishedRead{target: t, last: r.value})
-		}
+func (r *messageReads) land(b *record.Batch, t MessageTarget, page *fetcher.MessagePage) {
+	b.Merge(&page.Batch)
+	if page.NextCursor == "" {
+		r.finished = append(r.finished, finishedRead{target: t, last: page})
+		return
 	}
-	return out
+	t.Cursor, t.Page = page.NextCursor, t.Page+1
+	r.more = append(r.more, t)
 }
 
 // step runs in the transaction that stores the fetched pages: it takes what
 // finished reads did not see for deleted, records them as read, and lists
 // the jobs that follow.
-func (w *MessagesWorker) step(ctx context.Context, q *dbq.Queries, ref jobRef, out *messageOutcomes) ([]river.InsertManyParams, error) {
+func (w *MessagesWorker) step(ctx context.Context, q *dbq.Queries, ref jobRef, reads *messageReads) ([]river.InsertManyParams, error) {
 	// The reads that began with this commit began now: the time their
 	// messages were stored at.
 	now, err := q.TransactionTime(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read the transaction's time: %w", err)
 	}
-	if err := w.reconcile(ctx, q, ref, out.finished, now); err != nil {
+	if err := w.reconcile(ctx, q, ref, reads.finished, now); err != nil {
 		return nil, err
 	}
-	if err := markRead(ctx, q, ref, out.finished); err != nil {
+	if err := markRead(ctx, q, ref, reads.finished); err != nil {
 		return nil, err
 	}
 	var next []river.InsertManyParams
-	for _, id := range out.gone {
+	for _, id := range reads.gone {
 		next = append(next, insertParams(VerifyConversationArgs{Source: ref.source, ConversationID: id, RunID: ref.runID}, ref))
 	}
-	if len(out.more) > 0 {
-		for i := range out.more {
-			if out.more[i].Since.IsZero() {
-				out.more[i].Since = now
+	if len(reads.more) > 0 {
+		for i := range reads.more {
+			if reads.more[i].Since.IsZero() {
+				reads.more[i].Since = now
 			}
 		}
-		next = append(next, insertParams(MessagesArgs{Source: ref.source, Targets: out.more, RunID: ref.runID}, ref))
-	}
-	if len(out.deferred) > 0 {
-		next = append(next, out.limited.followUp(MessagesArgs{Source: ref.source, Targets: out.deferred, RunID: ref.runID}, ref))
+		next = append(next, insertParams(MessagesArgs{Source: ref.source, Targets: reads.more, RunID: ref.runID}, ref))
 	}
 	return next, nil
 }
@@ -267,12 +235,4 @@ func markRead(ctx context.Context, q *dbq.Queries, ref jobRef, finished []finish
 type syncedFor struct {
 	ID        string    `json:"id"`
 	SyncedFor time.Time `json:"synced_for,omitzero"`
-}
-
-// logQuarantined reports records that went to quarantine, one event each.
-func logQuarantined(d *Deps, ref jobRef, records []record.Quarantined) {
-	for _, q := range records {
-		d.Logger.Warn().Str("source", ref.source).Str("stream", q.Stream).Str("record_id", q.RecordID).
-			Str("error", q.Error).Msg("record quarantined")
-	}
 }

@@ -1,14 +1,12 @@
 package jobs
 
 import (
-	"cmp"
 	"context"
+	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
-	"github.com/syncerhq/syncer/db"
 	"github.com/syncerhq/syncer/fetcher"
 	"github.com/syncerhq/syncer/record"
 )
@@ -42,46 +40,21 @@ func (w *SLATrackerWorker) Work(ctx context.Context, job *river.Job[SLATrackerAr
 	if err != nil {
 		return err
 	}
-	stats := &fetcher.RequestStats{}
-	results := fetchAll(fetcher.WithStats(ctx, stats), job.Args.Trackers, src.GetSLATracker)
-	var batch record.Batch
-	var transient []fetched[*record.Batch]
-	var deferred []fetcher.SLATrackerRef
-	var limited rateLimited
-	for i, r := range results {
-		switch {
-		case fetcher.IsNotFound(r.err):
-			batch.SLAOf = append(batch.SLAOf, job.Args.Trackers[i].ConversationID)
-		case refusedForGood(r.err):
-			tr := job.Args.Trackers[i]
-			batch.Quarantined = append(batch.Quarantined, record.Quarantined{
-				Stream: record.StreamSLATrackers, RecordID: tr.TrackerID, ParentID: tr.ConversationID, Error: r.err.Error(),
-			})
-		case limited.add(r.err):
-			deferred = append(deferred, job.Args.Trackers[i])
-		case r.err != nil:
-			transient = append(transient, r)
-		default:
-			batch.Merge(r.value)
-		}
+	getter, ok := src.(fetcher.SLATrackerGetter)
+	if !ok {
+		return river.JobCancel(fmt.Errorf("source %s has no SLA trackers to read", ref.source))
 	}
-	if !limited.deferrable(len(results), len(transient)) {
-		if err := cmp.Or(limited.err(), firstFailure(transient)); err != nil {
-			return d.jobFailed(ctx, ref, stats, err)
-		}
-	}
-	logQuarantined(d, ref, batch.Quarantined)
-	_, err = commitPage(ctx, d, pageCommit[SLATrackerArgs]{
-		job: job, ref: ref, batch: &batch, stats: stats,
-		stepFunc: func(context.Context, pgx.Tx, db.WriteResult) ([]river.InsertManyParams, error) {
-			if len(deferred) == 0 {
-				return nil, nil
-			}
-			return []river.InsertManyParams{limited.followUp(SLATrackerArgs{Source: ref.source, Trackers: deferred, RunID: ref.runID}, ref)}, nil
+	return runBatch(ctx, d, job, ref, job.Args.Trackers, batchJob[fetcher.SLATrackerRef, *record.Batch]{
+		fetch: getter.GetSLATracker,
+		land:  func(b *record.Batch, _ fetcher.SLATrackerRef, read *record.Batch) { b.Merge(read) },
+		gone: func(b *record.Batch, tr fetcher.SLATrackerRef) {
+			b.SLAOf = append(b.SLAOf, tr.ConversationID)
+		},
+		quarantine: func(tr fetcher.SLATrackerRef, err error) record.Quarantined {
+			return record.Quarantined{Stream: record.StreamSLATrackers, RecordID: tr.TrackerID, ParentID: tr.ConversationID, Error: err.Error()}
+		},
+		followUp: func(trackers []fetcher.SLATrackerRef) river.JobArgs {
+			return SLATrackerArgs{Source: ref.source, Trackers: trackers, RunID: ref.runID}
 		},
 	})
-	if err != nil {
-		return d.jobFailed(ctx, ref, stats, err)
-	}
-	return nil
 }

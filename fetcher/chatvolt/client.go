@@ -361,14 +361,3 @@ func oldestCreated(raws []json.RawMessage) time.Time {
 	return oldest
 }
 
-// GetChat returns an empty batch: Chatvolt has no chats, and its
-// conversations reference none, so the jobs never ask.
-func (c *Client) GetChat(context.Context, string) (*record.Batch, error) {
-	return &record.Batch{}, nil
-}
-
-// GetSLATracker returns an empty batch: Chatvolt has no SLA, and its
-// conversations reference no tracker, so the jobs never ask.
-func (c *Client) GetSLATracker(context.Context, fetcher.SLATrackerRef) (*record.Batch, error) {
-	return &record.Batch{}, nil
-}

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/syncerhq/syncer/fetcher"
-	"github.com/syncerhq/syncer/record"
 )
 
 // Page sizes Chatwoot uses (not configurable on its side): conversations
@@ -278,16 +277,6 @@ func parseMessageCursor(s string) (messageCursor, error) {
 	}
 	m.After = after
 	return m, nil
-}
-
-// GetChat: Chatwoot has no chats apart from conversations.
-func (c *Client) GetChat(context.Context, string) (*record.Batch, error) {
-	return &record.Batch{}, nil
-}
-
-// GetSLATracker: Chatwoot's SLA comes embedded in conversations.
-func (c *Client) GetSLATracker(context.Context, fetcher.SLATrackerRef) (*record.Batch, error) {
-	return &record.Batch{}, nil
 }
 
 // PacerConfig is how Chatwoot's rate limit is paced: rack-attack counts
