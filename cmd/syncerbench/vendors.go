@@ -90,10 +90,10 @@ func newDevRevFake(seed int64, n int, limit limitSpec, token string) vendorFake 
 	return &devrevFake{ws: ws, srv: srv, token: token, limit: limit}
 }
 
-func (f *devrevFake) Source() string         { return "devrev" }
-func (f *devrevFake) Handler() http.Handler  { return f.srv.Handler() }
-func (f *devrevFake) ResetStats()            { f.srv.ResetStats() }
-func (f *devrevFake) Close()                 { f.srv.Close() }
+func (f *devrevFake) Source() string        { return "devrev" }
+func (f *devrevFake) Handler() http.Handler { return f.srv.Handler() }
+func (f *devrevFake) ResetStats()           { f.srv.ResetStats() }
+func (f *devrevFake) Close()                { f.srv.Close() }
 func (f *devrevFake) Env(url string) []string {
 	return append(statedLimit("DEVREV", f.limit), "DEVREV_TOKEN="+f.token, "DEVREV_API_URL="+url)
 }

@@ -360,4 +360,3 @@ func oldestCreated(raws []json.RawMessage) time.Time {
 	}
 	return oldest
 }
-

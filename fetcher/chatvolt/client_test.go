@@ -61,7 +61,6 @@ func (m *mirror) modifiedAt(_ context.Context, ids []string) (map[string]time.Ti
 	return out, nil
 }
 
-
 type testBundle struct {
 	ws     *chatvolttest.Workspace
 	srv    *chatvolttest.Server
