@@ -4,22 +4,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/url"
 	"os"
-	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml"
-)
 
-// Source kinds.
-const (
-	KindDevRev   = "devrev"
-	KindChatwoot = "chatwoot"
-	KindChatvolt = "chatvolt"
+	"github.com/syncerhq/syncer/fetcher"
 )
 
 // Config is everything a syncer command needs.
@@ -53,51 +45,6 @@ type Config struct {
 	LogFormat string
 }
 
-// Source is one configured help desk.
-type Source struct {
-	// Name identifies the source in the tables' source column.
-	Name string `yaml:"name"`
-	// Kind is devrev, chatwoot or chatvolt.
-	Kind string `yaml:"kind"`
-	// APIURL is the API origin. Defaults to the vendor's cloud.
-	APIURL string `yaml:"api_url"`
-	// Token is the API token (DevRev, Chatwoot) or key (Chatvolt).
-	Token Secret `yaml:"token"`
-	// AccountID is the Chatwoot account.
-	AccountID string `yaml:"account_id"`
-	// InboxIdentifier and ContactIdentifier switch a Chatwoot source to the
-	// public client API: one contact's conversations, without a token.
-	InboxIdentifier   string `yaml:"inbox_identifier"`
-	ContactIdentifier string `yaml:"contact_identifier"`
-	// PageSize is the page size asked of the API. Defaults to the largest
-	// the vendor accepts.
-	PageSize int `yaml:"page_size"`
-	// RateLimit is the plan's rate limit, for a user who knows it, such as
-	// {requests: 3000, window: 1m}. Defaults to none: the limit is read from
-	// the vendor's rate headers (DevRev) or learned from its throttles.
-	RateLimit RateLimit `yaml:"rate_limit"`
-}
-
-// RateLimit is a number of requests allowed per window.
-type RateLimit struct {
-	Requests int           `yaml:"requests"`
-	Window   time.Duration `yaml:"window"`
-}
-
-// IsZero reports whether no limit is set.
-func (l RateLimit) IsZero() bool { return l.Requests == 0 && l.Window == 0 }
-
-// parseRateLimit reads "3000/1m": requests per window.
-func parseRateLimit(s string) (RateLimit, error) {
-	n, w, ok := strings.Cut(s, "/")
-	requests, err1 := strconv.Atoi(strings.TrimSpace(n))
-	window, err2 := time.ParseDuration(strings.TrimSpace(w))
-	if !ok || err1 != nil || err2 != nil {
-		return RateLimit{}, fmt.Errorf("rate limit %q: want requests per window, like 3000/1m", s)
-	}
-	return RateLimit{Requests: requests, Window: window}, nil
-}
-
 // file is the YAML configuration file's shape.
 type file struct {
 	DatabaseURL   string   `yaml:"database_url"`
@@ -109,7 +56,8 @@ type file struct {
 	HTTPAddr      string   `yaml:"http_addr"`
 	LogLevel      string   `yaml:"log_level"`
 	LogFormat     string   `yaml:"log_format"`
-	Sources       []Source `yaml:"sources"`
+	// Sources are decoded by hand: a source's keys depend on its kind.
+	Sources []map[string]any `yaml:"sources"`
 }
 
 // Flags are the command-line settings shared by every command. Register them
@@ -136,9 +84,10 @@ func (f *Flags) Register(fs *flag.FlagSet) {
 // LookupFunc reads an environment variable; os.LookupEnv in production.
 type LookupFunc func(string) (string, bool)
 
-// Load builds the configuration from flags, then env, then the YAML file.
-// Empty environment variables count as unset (as docker compose passes them).
-func Load(flags Flags, lookup LookupFunc) (*Config, error) {
+// Load builds the configuration from flags, then env, then the YAML file,
+// for sources of the given kinds. Empty environment variables count as
+// unset (as docker compose passes them).
+func Load(flags Flags, lookup LookupFunc, kinds []fetcher.Kind) (*Config, error) {
 	env := func(name string) string {
 		v, _ := lookup(name)
 		return strings.TrimSpace(v)
@@ -191,133 +140,23 @@ func Load(flags Flags, lookup LookupFunc) (*Config, error) {
 		cfg.Workers = 16
 	}
 
-	fromEnv, err := envSources(env)
+	fromFile, err := fileSources(f.Sources, kinds)
 	if err != nil {
 		return nil, err
 	}
-	cfg.Sources = mergeSources(f.Sources, fromEnv)
-	if err := cfg.validate(); err != nil {
+	fromEnv, err := envSources(env, kinds)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Sources = mergeSources(fromFile, fromEnv)
+	if err := cfg.validate(kinds); err != nil {
 		return nil, err
 	}
 	return cfg, nil
 }
 
-// envSources are the sources the standard environment variables enable.
-func envSources(env func(string) string) ([]Source, error) {
-	var out []Source
-	if tok := env("DEVREV_TOKEN"); tok != "" {
-		out = append(out, Source{Name: KindDevRev, Kind: KindDevRev, APIURL: env("DEVREV_API_URL"), Token: Secret(tok)})
-	}
-	if tok := env("CHATWOOT_API_TOKEN"); tok != "" || env("CHATWOOT_API_URL") != "" {
-		out = append(out, Source{
-			Name: KindChatwoot, Kind: KindChatwoot, APIURL: env("CHATWOOT_API_URL"), Token: Secret(tok), AccountID: env("CHATWOOT_ACCOUNT_ID"),
-			InboxIdentifier: env("CHATWOOT_INBOX_IDENTIFIER"), ContactIdentifier: env("CHATWOOT_CONTACT_IDENTIFIER"),
-		})
-	}
-	if tok := env("CHATVOLT_API_KEY"); tok != "" {
-		out = append(out, Source{Name: KindChatvolt, Kind: KindChatvolt, APIURL: env("CHATVOLT_API_URL"), Token: Secret(tok)})
-	}
-	for i := range out {
-		name := strings.ToUpper(out[i].Kind) + "_RATE_LIMIT"
-		if v := env(name); v != "" {
-			limit, err := parseRateLimit(v)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", name, err)
-			}
-			out[i].RateLimit = limit
-		}
-	}
-	return out, nil
-}
-
-// mergeSources lays env-defined sources over file-defined ones of the same
-// name: set fields of the environment win.
-func mergeSources(fromFile, fromEnv []Source) []Source {
-	out := append([]Source(nil), fromFile...)
-	for _, e := range fromEnv {
-		merged := false
-		for i := range out {
-			if out[i].Name != e.Name {
-				continue
-			}
-			out[i].Kind = first(e.Kind, out[i].Kind)
-			out[i].APIURL = first(e.APIURL, out[i].APIURL)
-			out[i].Token = Secret(first(string(e.Token), string(out[i].Token)))
-			out[i].AccountID = first(e.AccountID, out[i].AccountID)
-			out[i].InboxIdentifier = first(e.InboxIdentifier, out[i].InboxIdentifier)
-			out[i].ContactIdentifier = first(e.ContactIdentifier, out[i].ContactIdentifier)
-			if !e.RateLimit.IsZero() {
-				out[i].RateLimit = e.RateLimit
-			}
-			merged = true
-		}
-		if !merged {
-			out = append(out, e)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
-}
-
-// sourceNameRE is what a source may be called: it names the source's job
-// queue too, and River's queue names are words joined by single _ or -.
-var sourceNameRE = regexp.MustCompile(`^[a-z0-9]+(?:[_-][a-z0-9]+)*$`)
-
-// maxSourceName keeps a source's queue name within River's 64 characters.
-const maxSourceName = 50
-
-func (c *Config) validate() error {
-	var errs []error
-	seen := map[string]bool{}
-	for i := range c.Sources {
-		s := &c.Sources[i]
-		switch {
-		case !sourceNameRE.MatchString(s.Name) || len(s.Name) > maxSourceName:
-			errs = append(errs, fmt.Errorf("source name %q: use lowercase letters and digits, words joined by single - or _, at most %d characters", s.Name, maxSourceName))
-			continue
-		case seen[s.Name]:
-			errs = append(errs, fmt.Errorf("source %q is declared twice", s.Name))
-			continue
-		}
-		seen[s.Name] = true
-		needsToken := true
-		switch s.Kind {
-		case KindDevRev:
-			s.APIURL = first(s.APIURL, "https://api.devrev.ai")
-		case KindChatvolt:
-			s.APIURL = first(s.APIURL, "https://api.chatvolt.ai")
-		case KindChatwoot:
-			if s.APIURL == "" {
-				errs = append(errs, fmt.Errorf("source %s: CHATWOOT_API_URL (api_url) is required", s.Name))
-			}
-			if s.InboxIdentifier != "" || s.ContactIdentifier != "" {
-				// The public client API needs no token: one contact's view.
-				if s.InboxIdentifier == "" || s.ContactIdentifier == "" {
-					errs = append(errs, fmt.Errorf("source %s: the public API needs both inbox_identifier and contact_identifier", s.Name))
-				}
-				needsToken = false
-			} else if _, err := strconv.Atoi(s.AccountID); err != nil {
-				errs = append(errs, fmt.Errorf("source %s: CHATWOOT_ACCOUNT_ID (account_id) must be a number, not %q", s.Name, s.AccountID))
-			}
-		default:
-			errs = append(errs, fmt.Errorf("source %s: unknown kind %q (want devrev, chatwoot or chatvolt)", s.Name, s.Kind))
-			continue
-		}
-		if needsToken && s.Token == "" {
-			errs = append(errs, fmt.Errorf("source %s: no token", s.Name))
-		}
-		if s.APIURL != "" {
-			if u, err := url.Parse(s.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-				errs = append(errs, fmt.Errorf("source %s: API URL %q is not an http(s) URL", s.Name, s.APIURL))
-			}
-		}
-		if s.PageSize < 0 {
-			errs = append(errs, fmt.Errorf("source %s: page_size must be positive", s.Name))
-		}
-		if l := s.RateLimit; !l.IsZero() && (l.Requests < 1 || l.Window <= 0) {
-			errs = append(errs, fmt.Errorf("source %s: rate_limit needs requests (at least 1) and a window (like 1m)", s.Name))
-		}
-	}
+func (c *Config) validate(kinds []fetcher.Kind) error {
+	errs := validateSources(c.Sources, kinds)
 	if c.Workers < 1 {
 		errs = append(errs, fmt.Errorf("workers must be at least 1, not %d", c.Workers))
 	}

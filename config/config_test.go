@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/fetcher/kinds"
 )
 
 func TestLoad(t *testing.T) {
@@ -30,9 +34,9 @@ func TestLoad(t *testing.T) {
 
 	t.Run("DefaultsWithDevRevFromEnv", func(t *testing.T) {
 		t.Parallel()
-		cfg, err := Load(Flags{}, envOf("DATABASE_URL", "postgres://x/y", "DEVREV_TOKEN", "tok"))
+		cfg, err := Load(Flags{}, envOf("DATABASE_URL", "postgres://x/y", "DEVREV_TOKEN", "tok"), kinds.All())
 		require.NoError(t, err)
-		require.Equal(t, []Source{{Name: "devrev", Kind: KindDevRev, APIURL: "https://api.devrev.ai", Token: "tok"}}, cfg.Sources)
+		require.Equal(t, []Source{{Name: "devrev", Kind: "devrev", APIURL: "https://api.devrev.ai", Token: "tok"}}, cfg.Sources)
 		require.Equal(t, time.Minute, cfg.PassInterval)
 		require.Equal(t, 5*time.Minute, cfg.Overlap)
 		require.Equal(t, 15*time.Minute, cfg.OpenRecheckInterval)
@@ -42,13 +46,13 @@ func TestLoad(t *testing.T) {
 	t.Run("OpenRecheckIntervalFromEnvOrFile", func(t *testing.T) {
 		t.Parallel()
 		path := writeFile(t, "open_recheck_interval: 1h\n")
-		cfg, err := Load(Flags{ConfigPath: path}, envOf())
+		cfg, err := Load(Flags{ConfigPath: path}, envOf(), kinds.All())
 		require.NoError(t, err)
 		require.Equal(t, time.Hour, cfg.OpenRecheckInterval)
-		cfg, err = Load(Flags{ConfigPath: path}, envOf("SYNCER_OPEN_RECHECK_INTERVAL", "2m"))
+		cfg, err = Load(Flags{ConfigPath: path}, envOf("SYNCER_OPEN_RECHECK_INTERVAL", "2m"), kinds.All())
 		require.NoError(t, err)
 		require.Equal(t, 2*time.Minute, cfg.OpenRecheckInterval)
-		_, err = Load(Flags{}, envOf("SYNCER_OPEN_RECHECK_INTERVAL", "soon"))
+		_, err = Load(Flags{}, envOf("SYNCER_OPEN_RECHECK_INTERVAL", "soon"), kinds.All())
 		require.ErrorContains(t, err, "open recheck interval")
 	})
 
@@ -56,7 +60,7 @@ func TestLoad(t *testing.T) {
 		t.Parallel()
 		path := writeFile(t, "database_url: postgres://file/db\ninterval: 10m\nworkers: 3\n")
 		cfg, err := Load(Flags{ConfigPath: path, DatabaseURL: "postgres://flag/db"},
-			envOf("DATABASE_URL", "postgres://env/db", "SYNCER_INTERVAL", "2m"))
+			envOf("DATABASE_URL", "postgres://env/db", "SYNCER_INTERVAL", "2m"), kinds.All())
 		require.NoError(t, err)
 		require.Equal(t, "postgres://flag/db", cfg.DatabaseURL.Reveal())
 		require.Equal(t, 2*time.Minute, cfg.PassInterval)
@@ -75,7 +79,7 @@ sources:
     api_url: https://api.devrev.example
     token: ${US_TOKEN}
 `)
-		cfg, err := Load(Flags{ConfigPath: path}, envOf("EU_TOKEN", "eu", "US_TOKEN", "us", "DEVREV_TOKEN", "main"))
+		cfg, err := Load(Flags{ConfigPath: path}, envOf("EU_TOKEN", "eu", "US_TOKEN", "us", "DEVREV_TOKEN", "main"), kinds.All())
 		require.NoError(t, err)
 		require.Equal(t, []string{"devrev", "devrev-eu", "devrev-us"}, cfg.SourceNames())
 		us, ok := cfg.SourceNamed("devrev-us")
@@ -93,23 +97,23 @@ sources:
     token: k
     rate_limit: {requests: 40, window: 1s}
 `)
-		cfg, err := Load(Flags{ConfigPath: path}, envOf("CHATVOLT_API_KEY", "k2", "CHATVOLT_RATE_LIMIT", "3000/1m"))
+		cfg, err := Load(Flags{ConfigPath: path}, envOf("CHATVOLT_API_KEY", "k2", "CHATVOLT_RATE_LIMIT", "3000/1m"), kinds.All())
 		require.NoError(t, err)
 		volt, _ := cfg.SourceNamed("volt")
-		require.Equal(t, RateLimit{Requests: 40, Window: time.Second}, volt.RateLimit)
+		require.Equal(t, fetcher.RateLimit{Requests: 40, Window: time.Second}, volt.RateLimit)
 		env, _ := cfg.SourceNamed("chatvolt")
-		require.Equal(t, RateLimit{Requests: 3000, Window: time.Minute}, env.RateLimit)
+		require.Equal(t, fetcher.RateLimit{Requests: 3000, Window: time.Minute}, env.RateLimit)
 
-		_, err = Load(Flags{}, envOf("CHATVOLT_API_KEY", "k", "CHATVOLT_RATE_LIMIT", "fast"))
+		_, err = Load(Flags{}, envOf("CHATVOLT_API_KEY", "k", "CHATVOLT_RATE_LIMIT", "fast"), kinds.All())
 		require.ErrorContains(t, err, `CHATVOLT_RATE_LIMIT: rate limit "fast": want requests per window, like 3000/1m`)
 		bad := writeFile(t, "sources:\n  - {name: v, kind: chatvolt, token: k, rate_limit: {requests: 40}}\n")
-		_, err = Load(Flags{ConfigPath: bad}, envOf())
+		_, err = Load(Flags{ConfigPath: bad}, envOf(), kinds.All())
 		require.ErrorContains(t, err, "source v: rate_limit needs requests (at least 1) and a window (like 1m)")
 	})
 
 	t.Run("EmptyEnvIsUnset", func(t *testing.T) {
 		t.Parallel()
-		cfg, err := Load(Flags{}, envOf("DEVREV_TOKEN", "", "CHATVOLT_API_KEY", ""))
+		cfg, err := Load(Flags{}, envOf("DEVREV_TOKEN", "", "CHATVOLT_API_KEY", ""), kinds.All())
 		require.NoError(t, err)
 		require.Empty(t, cfg.Sources)
 	})
@@ -124,7 +128,7 @@ sources:
   - {name: c, kind: devrev, token: x, api_url: "ftp://x"}
   - {name: d__e, kind: devrev, token: x}
 `)
-		_, err := Load(Flags{ConfigPath: path}, envOf())
+		_, err := Load(Flags{ConfigPath: path}, envOf(), kinds.All())
 		require.Error(t, err)
 		msg := err.Error()
 		require.Contains(t, msg, `source name "Bad Name"`)
@@ -137,13 +141,13 @@ sources:
 	t.Run("RejectsUnknownFileKeys", func(t *testing.T) {
 		t.Parallel()
 		path := writeFile(t, "sourcez: []\n")
-		_, err := Load(Flags{ConfigPath: path}, envOf())
+		_, err := Load(Flags{ConfigPath: path}, envOf(), kinds.All())
 		require.ErrorContains(t, err, "sourcez")
 	})
 
 	t.Run("RejectsBadDuration", func(t *testing.T) {
 		t.Parallel()
-		_, err := Load(Flags{}, envOf("SYNCER_INTERVAL", "soon"))
+		_, err := Load(Flags{}, envOf("SYNCER_INTERVAL", "soon"), kinds.All())
 		require.ErrorContains(t, err, `interval "soon"`)
 	})
 }
@@ -171,19 +175,59 @@ func TestLoadChatwoot(t *testing.T) {
 
 	cfg, err := Load(Flags{}, env(map[string]string{
 		"CHATWOOT_API_URL": "https://chat.example.com", "CHATWOOT_API_TOKEN": "t", "CHATWOOT_ACCOUNT_ID": "3",
-	}))
+	}), kinds.All())
 	require.NoError(t, err)
-	require.Equal(t, KindChatwoot, cfg.Sources[0].Kind)
-	require.Equal(t, "3", cfg.Sources[0].AccountID)
+	require.Equal(t, "chatwoot", cfg.Sources[0].Kind)
+	require.Equal(t, "3", cfg.Sources[0].Options["account_id"])
 
 	cfg, err = Load(Flags{}, env(map[string]string{
 		"CHATWOOT_API_URL": "https://chat.example.com", "CHATWOOT_INBOX_IDENTIFIER": "inb", "CHATWOOT_CONTACT_IDENTIFIER": "con",
-	}))
+	}), kinds.All())
 	require.NoError(t, err, "the public API needs no token")
-	require.Equal(t, "con", cfg.Sources[0].ContactIdentifier)
+	require.Equal(t, "con", cfg.Sources[0].Options["contact_identifier"])
 
-	_, err = Load(Flags{}, env(map[string]string{"CHATWOOT_API_URL": "https://chat.example.com", "CHATWOOT_API_TOKEN": "t", "CHATWOOT_ACCOUNT_ID": "acme"}))
+	_, err = Load(Flags{}, env(map[string]string{"CHATWOOT_API_URL": "https://chat.example.com", "CHATWOOT_API_TOKEN": "t", "CHATWOOT_ACCOUNT_ID": "acme"}), kinds.All())
 	require.ErrorContains(t, err, `must be a number, not "acme"`)
-	_, err = Load(Flags{}, env(map[string]string{"CHATWOOT_API_TOKEN": "t", "CHATWOOT_ACCOUNT_ID": "1"}))
+	_, err = Load(Flags{}, env(map[string]string{"CHATWOOT_API_TOKEN": "t", "CHATWOOT_ACCOUNT_ID": "1"}), kinds.All())
 	require.ErrorContains(t, err, "CHATWOOT_API_URL (api_url) is required")
+}
+
+// TestLoadAnyKind: the configuration knows no vendor; a kind declares its
+// environment, its keys and its checks, and sources of it load.
+func TestLoadAnyKind(t *testing.T) {
+	t.Parallel()
+	zendesk := fetcher.Kind{
+		Name: "zendesk", DefaultURL: "https://example.zendesk.com", TokenEnv: "ZENDESK_TOKEN", URLEnv: "ZENDESK_URL",
+		Settings: []fetcher.Setting{{Key: "brand", Env: "ZENDESK_BRAND"}},
+		Check: func(s fetcher.SourceSettings) []error {
+			if s.Options["brand"] == "" {
+				return []error{errors.New("ZENDESK_BRAND (brand) is required")}
+			}
+			return nil
+		},
+	}
+	env := func(kv ...string) LookupFunc {
+		return func(k string) (string, bool) {
+			for i := 0; i < len(kv); i += 2 {
+				if kv[i] == k {
+					return kv[i+1], true
+				}
+			}
+			return "", false
+		}
+	}
+	cfg, err := Load(Flags{}, env("ZENDESK_TOKEN", "t", "ZENDESK_BRAND", "acme", "ZENDESK_RATE_LIMIT", "700/1m"), []fetcher.Kind{zendesk})
+	require.NoError(t, err)
+	require.Equal(t, []Source{{
+		Name: "zendesk", Kind: "zendesk", APIURL: "https://example.zendesk.com", Token: "t",
+		RateLimit: fetcher.RateLimit{Requests: 700, Window: time.Minute}, Options: map[string]string{"brand": "acme"},
+	}}, cfg.Sources)
+
+	_, err = Load(Flags{}, env("ZENDESK_TOKEN", "t"), []fetcher.Kind{zendesk})
+	require.ErrorContains(t, err, "source zendesk: ZENDESK_BRAND (brand) is required")
+
+	path := filepath.Join(t.TempDir(), "syncer.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("sources:\n  - {name: z, kind: zendesk, token: t, brnad: acme}\n"), 0o600))
+	_, err = Load(Flags{ConfigPath: path}, env(), []fetcher.Kind{zendesk})
+	require.ErrorContains(t, err, `unknown key "brnad" (a zendesk source takes name, kind, api_url, token, page_size, rate_limit, brand)`)
 }

@@ -3,7 +3,6 @@ package fetcher
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 )
@@ -94,16 +93,6 @@ func (k Kind) Setting(key string) (Setting, bool) {
 		}
 	}
 	return Setting{}, false
-}
-
-// Describe names a setting for an error message: its environment variable
-// and its key in the configuration file, as in "CHATWOOT_ACCOUNT_ID
-// (account_id)".
-func (s Setting) Describe() string {
-	if s.Env == "" {
-		return s.Key
-	}
-	return fmt.Sprintf("%s (%s)", s.Env, s.Key)
 }
 
 // RequireToken is the check of a kind whose sources need a credential.

@@ -20,9 +20,7 @@ import (
 	"github.com/syncerhq/syncer/config"
 	"github.com/syncerhq/syncer/db"
 	"github.com/syncerhq/syncer/fetcher"
-	"github.com/syncerhq/syncer/fetcher/chatvolt"
-	"github.com/syncerhq/syncer/fetcher/chatwoot"
-	"github.com/syncerhq/syncer/fetcher/devrev"
+	"github.com/syncerhq/syncer/fetcher/kinds"
 	"github.com/syncerhq/syncer/jobs"
 	"github.com/syncerhq/syncer/metrics"
 )
@@ -65,7 +63,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 // openApp loads the configuration and connects to the database. needSources
 // makes a configuration without sources an error.
 func openApp(ctx context.Context, e env, flags config.Flags, needSources bool) (*app, error) {
-	cfg, err := config.Load(flags, e.lookup)
+	cfg, err := config.Load(flags, e.lookup, kinds.All())
 	if err != nil {
 		return nil, usageError{fmt.Errorf("configuration: %w", err)}
 	}
@@ -73,7 +71,11 @@ func openApp(ctx context.Context, e env, flags config.Flags, needSources bool) (
 		return nil, usageError{errors.New("configuration: DATABASE_URL is not set (or pass --database-url)")}
 	}
 	if needSources && len(cfg.Sources) == 0 {
-		return nil, usageError{errors.New("configuration: no source configured: set DEVREV_TOKEN (or CHATWOOT_*, CHATVOLT_API_KEY), or declare sources in --config")}
+		var tokens []string
+		for _, k := range kinds.All() {
+			tokens = append(tokens, k.TokenEnv)
+		}
+		return nil, usageError{fmt.Errorf("configuration: no source configured: set %s, or declare sources in --config", strings.Join(tokens, " or "))}
 	}
 	log, err := newLogger(e.stderr, cfg.LogLevel, cfg.LogFormat)
 	if err != nil {
@@ -150,45 +152,43 @@ func (a *app) requireSchema(ctx context.Context) error {
 }
 
 // buildSources creates a client per configured source, each with its own
-// pacer. All sources of one process share nothing but the database.
+// pacer, through its kind. All sources of one process share nothing but the
+// database.
 func buildSources(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, log zerolog.Logger) (map[string]fetcher.Source, error) {
 	out := make(map[string]fetcher.Source, len(cfg.Sources))
 	for _, s := range cfg.Sources {
+		kind, ok := kindNamed(s.Kind)
+		if !ok {
+			return nil, fmt.Errorf("source %s: unknown kind %s", s.Name, s.Kind)
+		}
 		pause := jobs.PauseOnRefusal(pool, s.Name, log)
-		httpCfg := fetcher.Config{
-			UserAgent:   "syncer/" + version,
-			ObserveFunc: func(endpoint string, status int) { m.ObserveRequest(s.Name, endpoint, status) },
-			RateLimitedFunc: func(ctx context.Context, endpoint string, wait time.Duration) {
-				m.ObserveRateLimit(s.Name, wait)
-				pause(ctx, endpoint, wait)
+		src, err := kind.New(s.Settings(), fetcher.ClientDeps{
+			HTTP: fetcher.Config{
+				UserAgent:   "syncer/" + version,
+				ObserveFunc: func(endpoint string, status int) { m.ObserveRequest(s.Name, endpoint, status) },
+				RateLimitedFunc: func(ctx context.Context, endpoint string, wait time.Duration) {
+					m.ObserveRateLimit(s.Name, wait)
+					pause(ctx, endpoint, wait)
+				},
 			},
-		}
-		limit := fetcher.RateLimit{Requests: s.RateLimit.Requests, Window: s.RateLimit.Window}
-		var src fetcher.Source
-		var err error
-		switch s.Kind {
-		case config.KindDevRev:
-			httpCfg.Pacer = fetcher.NewPacer(fetcher.PacerConfig{Limit: limit})
-			src, err = devrev.NewClient(devrev.Config{BaseURL: s.APIURL, Token: s.Token.Reveal(), PageSize: s.PageSize, HTTP: httpCfg})
-		case config.KindChatwoot:
-			src, err = chatwoot.NewClient(chatwoot.Config{
-				BaseURL: s.APIURL, Token: s.Token.Reveal(), AccountID: s.AccountID,
-				InboxIdentifier: s.InboxIdentifier, ContactIdentifier: s.ContactIdentifier, RateLimit: limit, HTTP: httpCfg,
-			})
-		case config.KindChatvolt:
-			src, err = chatvolt.NewClient(chatvolt.Config{
-				BaseURL: s.APIURL, APIKey: s.Token.Reveal(), PageSize: s.PageSize, RateLimit: limit, HTTP: httpCfg,
-				ModifiedAtFunc: db.MirroredModifiedAt(pool, s.Name),
-			})
-		default:
-			err = fmt.Errorf("unknown kind %s", s.Kind)
-		}
+			ModifiedAtFunc: db.MirroredModifiedAt(pool, s.Name),
+		})
 		if err != nil {
 			return nil, fmt.Errorf("source %s: %w", s.Name, err)
 		}
 		out[s.Name] = src
 	}
 	return out, nil
+}
+
+// kindNamed returns the kind of source called name.
+func kindNamed(name string) (fetcher.Kind, bool) {
+	for _, k := range kinds.All() {
+		if k.Name == name {
+			return k, true
+		}
+	}
+	return fetcher.Kind{}, false
 }
 
 // workers is this process's River client with its liveness keeper.

@@ -38,7 +38,7 @@ func TestARefusalPausesTheSourceForOtherProcesses(t *testing.T) {
 	t.Cleanup(api.Close)
 
 	cfg := &config.Config{Sources: []config.Source{{
-		Name: "devrev", Kind: config.KindDevRev, APIURL: api.URL, Token: config.Secret("devrev-secret-token"),
+		Name: "devrev", Kind: "devrev", APIURL: api.URL, Token: config.Secret("devrev-secret-token"),
 	}}}
 	sources, err := buildSources(cfg, pool, metrics.New(pool), zerolog.Nop())
 	require.NoError(t, err)

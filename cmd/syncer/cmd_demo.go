@@ -17,6 +17,7 @@ import (
 	"github.com/syncerhq/syncer/config"
 	"github.com/syncerhq/syncer/db"
 	"github.com/syncerhq/syncer/db/dbq"
+	"github.com/syncerhq/syncer/fetcher/devrev"
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
 	"github.com/syncerhq/syncer/internal/devrevcheck"
 	"github.com/syncerhq/syncer/internal/pgcluster"
@@ -91,7 +92,7 @@ func cmdDemo(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer a.close()
-	a.cfg.Sources = []config.Source{{Name: demoSource, Kind: config.KindDevRev, APIURL: server.URL(), Token: config.Secret(token)}}
+	a.cfg.Sources = []config.Source{{Name: demoSource, Kind: devrev.Kind().Name, APIURL: server.URL(), Token: config.Secret(token)}}
 	if a.deps.Sources, err = buildSources(a.cfg, a.pool, a.metrics, a.log); err != nil {
 		return err
 	}

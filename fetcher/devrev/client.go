@@ -40,7 +40,11 @@ type Client struct {
 	pageSize int
 }
 
-var _ fetcher.Source = (*Client)(nil)
+var (
+	_ fetcher.Source           = (*Client)(nil)
+	_ fetcher.ChatGetter       = (*Client)(nil)
+	_ fetcher.SLATrackerGetter = (*Client)(nil)
+)
 
 // NewClient returns a client for cfg.
 func NewClient(cfg Config) (*Client, error) {

@@ -1,0 +1,26 @@
+package devrev
+
+import (
+	"github.com/syncerhq/syncer/fetcher"
+)
+
+// Kind is DevRev as syncer's configuration and commands know it.
+func Kind() fetcher.Kind {
+	return fetcher.Kind{
+		Name:       "devrev",
+		DefaultURL: DefaultBaseURL,
+		TokenEnv:   "DEVREV_TOKEN",
+		URLEnv:     "DEVREV_API_URL",
+		Check: func(s fetcher.SourceSettings) []error {
+			if err := fetcher.RequireToken(s); err != nil {
+				return []error{err}
+			}
+			return nil
+		},
+		New: func(s fetcher.SourceSettings, deps fetcher.ClientDeps) (fetcher.Source, error) {
+			http := deps.HTTP
+			http.Pacer = fetcher.NewPacer(fetcher.PacerConfig{Limit: s.RateLimit})
+			return NewClient(Config{BaseURL: s.APIURL, Token: s.Token, PageSize: s.PageSize, HTTP: http})
+		},
+	}
+}
