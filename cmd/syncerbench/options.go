@@ -57,6 +57,9 @@ type options struct {
 	// Repeat is how many times the backfill and its COPY are measured (each
 	// in fresh databases), the ratio judged by its median. Defaults to 1.
 	Repeat int
+	// Vendors limits the vendors scenario to these vendors. Defaults to
+	// every vendor.
+	Vendors []string
 }
 
 func (o options) has(scenario string) bool { return slices.Contains(o.Scenarios, scenario) }
@@ -78,6 +81,7 @@ func parseOptions(args []string, stderr io.Writer, lookup func(string) (string, 
 	fs.StringVar(&o.JSONFile, "json-file", "", "also write the machine-readable results (JSON) to this file")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the scenario databases instead of dropping them")
 	fs.IntVar(&o.Repeat, "repeat", 1, "backfill and copy: measure the backfill/COPY ratio this many times and judge the median")
+	vendors := fs.String("vendors", "", "vendors scenario: comma-separated vendors to measure (default: every one)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return o, errHelp
@@ -110,6 +114,9 @@ func parseOptions(args []string, stderr io.Writer, lookup func(string) (string, 
 	var err error
 	if o.Scenarios, err = parseScenarios(*scenarios); err != nil {
 		return o, err
+	}
+	if *vendors != "" {
+		o.Vendors = strings.Split(*vendors, ",")
 	}
 	if o.Repeat > 1 && !o.has("copy") {
 		return o, errors.New("--repeat measures the backfill against its COPY: select the copy scenario too")

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -108,6 +109,9 @@ func limitName(l limitSpec) string {
 func (b *bench) vendorsScenario(ctx context.Context) (*vendorsResult, error) {
 	res := &vendorsResult{}
 	for i, vc := range vendorCases() {
+		if len(b.opts.Vendors) > 0 && !slices.Contains(b.opts.Vendors, vc.Vendor.Name) {
+			continue
+		}
 		label := fmt.Sprintf("vendors_%d_%s", i+1, vc.Vendor.Name)
 		run, change, err := b.vendorCase(ctx, label, vc)
 		res.Runs = append(res.Runs, run)
