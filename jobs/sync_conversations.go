@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -152,26 +151,28 @@ func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, s
 			return nil, fmt.Errorf("mark listed: %w", err)
 		}
 	}
-
-	if page.NextCursor != "" {
-		moved, err := q.AdvancePass(ctx, dbq.AdvancePassParams{
-			Source: ref.source, Stream: StreamConversations, RunID: &ref.runID, Cursor: &page.NextCursor, PageMax: pageMax, ReadAt: readAt,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("advance pass: %w", err)
-		}
-		if moved == 0 {
-			return nil, errPassMoved
-		}
-		if continuing {
-			return next, nil
-		}
-		return append(next, insertParams(ConversationsArgs{Source: ref.source, RunID: ref.runID}, ref)), nil
+	if page.NextCursor == "" {
+		end, err := w.finishPass(ctx, q, ref, state, everyOpen, readAt, pageMax)
+		return append(next, end...), err
 	}
+	moved, err := q.AdvancePass(ctx, dbq.AdvancePassParams{
+		Source: ref.source, Stream: StreamConversations, RunID: &ref.runID, Cursor: &page.NextCursor, PageMax: pageMax, ReadAt: readAt,
+	})
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("advance pass: %w", err)
+	case moved == 0:
+		return nil, errPassMoved
+	case continuing:
+		return next, nil
+	}
+	return append(next, insertParams(ConversationsArgs{Source: ref.source, RunID: ref.runID}, ref)), nil
+}
 
-	// Last page: the watermark moves to the highest time seen in the whole
-	// pass; conversations whose messages an earlier pass failed to read are
-	// queued again, and so are the open ones when the pass rechecks them.
+// finishPass ends the pass at its last page: the watermark moves to the
+// highest time seen in the whole pass, the run succeeds, and what the pass
+// leaves behind is queued (see passEnd).
+func (w *ConversationsWorker) finishPass(ctx context.Context, q *dbq.Queries, ref jobRef, state dbq.SyncState, everyOpen bool, readAt *string, pageMax *time.Time) ([]river.InsertManyParams, error) {
 	finished, err := q.FinishPass(ctx, dbq.FinishPassParams{Source: ref.source, Stream: StreamConversations, RunID: &ref.runID, PageMax: pageMax, ReadAt: readAt})
 	if err != nil {
 		return nil, fmt.Errorf("finish pass: %w", err)
@@ -186,65 +187,27 @@ func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, s
 	if err != nil {
 		return nil, fmt.Errorf("read run: %w", err)
 	}
+	kind := PassKind(deref(state.PassKind))
 	if w.Deps.Observer != nil {
 		w.Deps.Observer.ObservePass(ref.source, string(kind), time.Since(run.StartedAt))
 	}
-	behind, err := q.ConversationsNeedingMessages(ctx, dbq.ConversationsNeedingMessagesParams{
-		Source: ref.source, TouchedBefore: run.StartedAt, MaxRows: recoveryBatch,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("find conversations behind on messages: %w", err)
-	}
-	var targets []MessageTarget
-	for _, c := range behind {
-		targets = append(targets, messageTarget(c.ID, deref(c.ModifiedAt)))
-	}
+	end := &passEnd{q: q, ref: ref, started: run.StartedAt}
+	steps := []func(context.Context) error{end.behindOnMessages, end.quarantine}
 	if kind == PassIncremental && everyOpen {
-		closed, err := q.OpenConversationsNotListedSince(ctx, dbq.OpenConversationsNotListedSinceParams{
-			Source: ref.source, ListedBefore: run.StartedAt, MaxRows: recoveryBatch,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("find open conversations the pass did not see: %w", err)
-		}
-		for _, id := range closed {
-			next = append(next, insertParams(VerifyConversationArgs{Source: ref.source, ConversationID: id, RunID: ref.runID}, ref))
-		}
+		steps = append(steps, end.openNotListed)
 	}
 	if kind == PassSweep {
-		gone, err := q.ConversationsNotListedSince(ctx, dbq.ConversationsNotListedSinceParams{Source: ref.source, ListedBefore: run.StartedAt})
-		if err != nil {
-			return nil, fmt.Errorf("find conversations the sweep did not see: %w", err)
-		}
-		for _, id := range gone {
-			next = append(next, insertParams(VerifyConversationArgs{Source: ref.source, ConversationID: id, RunID: ref.runID}, ref))
-		}
+		steps = append(steps, end.notSwept)
 	}
-	verify, retryTargets, err := quarantineRetries(ctx, q, ref)
-	if err != nil {
-		return nil, err
-	}
-	next = append(next, verify...)
-	targets = append(targets, retryTargets...)
 	if state.PassRecheckOpen {
-		// Every one, not a capped batch: nothing marks a conversation as
-		// rechecked, so a cap would recheck the same ones every time.
-		for after := ""; ; {
-			open, err := q.OpenConversationsNotTouchedSince(ctx, dbq.OpenConversationsNotTouchedSinceParams{
-				Source: ref.source, TouchedBefore: run.StartedAt, AfterID: after, MaxRows: recoveryBatch,
-			})
-			if err != nil {
-				return nil, fmt.Errorf("find open conversations: %w", err)
-			}
-			for _, c := range open {
-				targets = append(targets, messageTarget(c.ID, deref(c.ModifiedAt)))
-			}
-			if len(open) < recoveryBatch {
-				break
-			}
-			after = open[len(open)-1].ID
+		steps = append(steps, end.openToRecheck)
+	}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			return nil, err
 		}
 	}
-	return append(next, messageJobs(ref, uniqueTargets(targets))...), nil
+	return append(end.next, messageJobs(ref, uniqueTargets(end.targets))...), nil
 }
 
 // messageTarget reads a conversation's messages, the whole history, for its
@@ -294,28 +257,6 @@ func listedIDs(page *fetcher.ConversationPage) []string {
 		}
 	}
 	return ids
-}
-
-// quarantineRetries fetches again, at the end of every pass, the records
-// still in quarantine: a vendor may have fixed them, or a newer syncer may
-// decode them now. Conversations are fetched one by one; messages by reading
-// their conversation's whole history again.
-func quarantineRetries(ctx context.Context, q *dbq.Queries, ref jobRef) ([]river.InsertManyParams, []MessageTarget, error) {
-	open, err := q.OpenQuarantine(ctx, dbq.OpenQuarantineParams{Source: ref.source, MaxRows: recoveryBatch})
-	if err != nil {
-		return nil, nil, fmt.Errorf("read quarantine: %w", err)
-	}
-	var next []river.InsertManyParams
-	var targets []MessageTarget
-	for _, r := range open {
-		switch {
-		case r.Stream == record.StreamConversations && !strings.HasPrefix(r.RecordID, "unidentified:"):
-			next = append(next, insertParams(VerifyConversationArgs{Source: ref.source, ConversationID: r.RecordID, RunID: ref.runID}, ref))
-		case r.ParentID != nil && *r.ParentID != "":
-			targets = append(targets, MessageTarget{ConversationID: *r.ParentID})
-		}
-	}
-	return next, targets, nil
 }
 
 // uniqueTargets keeps the first target of each conversation.
