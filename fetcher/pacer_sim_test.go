@@ -206,6 +206,7 @@ func TestPacerAgainstSimulatedLimits(t *testing.T) {
 		{name: "40/s, clock windows, a minute's told (a proxy's limit)", new: second(true), cfg: PacerConfig{AlignedWindow: time.Minute}, d: 60 * time.Second},
 		{name: "3000/min stated", new: minute(false), cfg: PacerConfig{Limit: RateLimit{3000, time.Minute}}, d: 6 * time.Minute},
 		{name: "100/min, windows from the first request", new: func() simVendor { return &simFixed{limit: 100, window: time.Minute} }, d: 20 * time.Minute, from: time.Minute},
+		{name: "600/min, clock windows (Chatwoot)", new: func() simVendor { return &simFixed{limit: 600, window: time.Minute, aligned: true} }, cfg: PacerConfig{AlignedWindow: time.Minute}, d: 10 * time.Minute, from: time.Minute},
 		{name: "100/min, clock windows (Chatwoot)", new: func() simVendor { return &simFixed{limit: 100, window: time.Minute, aligned: true} }, cfg: PacerConfig{AlignedWindow: time.Minute}, d: 20 * time.Minute, from: time.Minute},
 		{name: "sliding 200 per 5 s", new: func() simVendor { return &simSliding{limit: 200, window: 5 * time.Second} }, d: 2 * time.Minute},
 		{name: "token bucket 40/s, burst 80", new: func() simVendor { return &simBucket{rate: 40, burst: 80} }, d: time.Minute},

@@ -18,8 +18,7 @@ const pageTimeout = 3 * time.Minute
 // ClientConfig configures the River client that runs the sync jobs.
 type ClientConfig struct {
 	// Workers is the number of jobs of each source run at once in this
-	// process. Defaults to 16: most of a job's time is spent waiting on the
-	// vendor.
+	// process (the configuration holds its default); at least 1.
 	Workers int
 	// PassInterval, when positive, starts an incremental pass of every
 	// source that often (the daemon). Zero runs only what is queued.
@@ -32,8 +31,8 @@ type ClientConfig struct {
 
 // NewClient returns a River client with every sync worker registered.
 func NewClient(d *Deps, cfg ClientConfig) (*river.Client[pgx.Tx], error) {
-	if cfg.Workers <= 0 {
-		cfg.Workers = 16
+	if cfg.Workers < 1 {
+		return nil, fmt.Errorf("create river client: %d workers: want at least 1", cfg.Workers)
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &ConversationsWorker{Deps: d})

@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -13,83 +12,67 @@ import (
 	"github.com/syncerhq/syncer/fetcher"
 )
 
-// Deps is what every worker needs.
+// Deps is what every worker needs. Build it with NewDeps.
 type Deps struct {
 	Pool *pgxpool.Pool
 	// Sources are the configured sources by name.
 	Sources map[string]fetcher.Source
 	Logger  zerolog.Logger
-	// Overlap is how far before the watermark an incremental pass starts, to
-	// catch records whose modification time was assigned late. Defaults to
-	// 5 minutes.
-	Overlap time.Duration
-	// OpenRecheckInterval is how often the daemon's incremental passes
-	// re-read the messages of open conversations (see
-	// PassOptions.RecheckOpenAfter; `sync` passes its own). Defaults to 15
-	// minutes.
-	OpenRecheckInterval time.Duration
-	// SweepInterval is how often the daemon's pass is a sweep, which
-	// detects conversations deleted at the source. Defaults to 30 minutes.
-	SweepInterval time.Duration
+	// Timings say how the passes go; see Timings.
+	Timings Timings
 	// Observer, when set, is told what the jobs did, for metrics.
 	Observer Observer
 
-	initOnce   sync.Once
-	usersCache *userCache
-	runCounts  *runProgress
+	// users remembers the users this process committed; runs counts what
+	// its jobs did for each run, written now and then.
+	users *UserCache
+	runs  *runProgress
 }
 
-func (d *Deps) init() {
-	d.initOnce.Do(func() {
-		d.usersCache = newUserCache()
-		d.runCounts = newRunProgress()
-	})
+// Timings say how the passes go. They come from the configuration, which
+// holds their defaults.
+type Timings struct {
+	// Overlap is how far before the watermark an incremental pass starts,
+	// to catch records whose modification time was assigned late.
+	Overlap time.Duration
+	// OpenRecheckInterval is how often the daemon's incremental passes
+	// re-read the messages of open conversations (see
+	// PassOptions.RecheckOpenAfter; `sync` passes its own).
+	OpenRecheckInterval time.Duration
+	// SweepInterval is how often the daemon's pass is a sweep, which
+	// detects conversations deleted at the source.
+	SweepInterval time.Duration
 }
 
-func (d *Deps) progress() *runProgress {
-	d.init()
-	return d.runCounts
+// NewDeps returns the workers' dependencies.
+func NewDeps(pool *pgxpool.Pool, sources map[string]fetcher.Source, log zerolog.Logger, timings Timings, opts ...DepsOption) *Deps {
+	d := &Deps{Pool: pool, Sources: sources, Logger: log, Timings: timings, users: NewUserCache(), runs: newRunProgress()}
+	for _, opt := range opts {
+		opt(d)
+	}
+	return d
 }
+
+// DepsOption sets an optional part of Deps.
+type DepsOption func(*Deps)
+
+// WithObserver tells o what the jobs did, for metrics.
+func WithObserver(o Observer) DepsOption { return func(d *Deps) { d.Observer = o } }
+
+// WithUserCache shares users, which the database connection forgets (see
+// UserCache.Forget), with the jobs.
+func WithUserCache(users *UserCache) DepsOption { return func(d *Deps) { d.users = users } }
 
 // FlushProgress writes the run counters this process has gathered (they are
 // written every half second otherwise); commands call it before reporting.
 func (d *Deps) FlushProgress(ctx context.Context) {
-	d.progress().flush(ctx, d.Pool, d.Logger)
-}
-
-// ForgetCommittedUsers makes the process write every user again, as it
-// meets them. Call it whenever the pool opens a connection: with
-// synchronous_commit off, a commit the process saw can be lost in a
-// database crash, which also closes every connection; a page lost that way
-// is fetched again, but its users would be taken for written.
-func (d *Deps) ForgetCommittedUsers() {
-	d.users().forget()
-}
-
-// users is the process's cache of committed users.
-func (d *Deps) users() *userCache {
-	d.init()
-	return d.usersCache
+	d.runs.flush(ctx, d.Pool, d.Logger)
 }
 
 // Observer receives what the jobs did. *metrics.Metrics implements it.
 type Observer interface {
 	AddRows(source string, perTable map[string]int)
 	ObservePass(source, kind string, d time.Duration)
-}
-
-func (d *Deps) sweepInterval() time.Duration {
-	if d.SweepInterval <= 0 {
-		return 30 * time.Minute
-	}
-	return d.SweepInterval
-}
-
-func (d *Deps) openRecheckInterval() time.Duration {
-	if d.OpenRecheckInterval <= 0 {
-		return 15 * time.Minute
-	}
-	return d.OpenRecheckInterval
 }
 
 // ready returns the source a job works on, or what River should do instead:
@@ -118,11 +101,4 @@ func (d *Deps) source(name string) (fetcher.Source, error) {
 		return nil, river.JobCancel(fmt.Errorf("source %q is not configured in this process", name))
 	}
 	return src, nil
-}
-
-func (d *Deps) overlap() time.Duration {
-	if d.Overlap <= 0 {
-		return 5 * time.Minute
-	}
-	return d.Overlap
 }

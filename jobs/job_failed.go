@@ -34,7 +34,7 @@ func (d *Deps) jobFailed(ctx context.Context, job jobRef, stats *fetcher.Request
 	// Bookkeeping below must survive a cancelled job context.
 	bg := context.WithoutCancel(ctx)
 	if n := stats.RateLimited.Load(); n > 0 {
-		d.progress().add(bg, d.Pool, d.Logger, job.runID, 0, 0, n)
+		d.runs.add(bg, d.Pool, d.Logger, job.runID, 0, 0, n)
 	}
 
 	var rateErr *fetcher.RateLimitedError

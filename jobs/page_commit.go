@@ -48,7 +48,7 @@ func commitPage[T river.JobArgs](ctx context.Context, d *Deps, c pageCommit[T]) 
 	if c.batch != nil {
 		// Leave out the users this process already committed as they are.
 		all := c.batch.Users
-		users = d.users().unwritten(c.ref.source, all)
+		users = d.users.unwritten(c.ref.source, all)
 		batch := *c.batch
 		batch.Users = users
 		c.batch = &batch
@@ -56,8 +56,8 @@ func commitPage[T river.JobArgs](ctx context.Context, d *Deps, c pageCommit[T]) 
 	for attempt := 1; ; attempt++ {
 		written, err := commitPageOnce(ctx, d, c)
 		if err == nil {
-			d.users().committed(c.ref.source, users)
-			d.progress().add(ctx, d.Pool, d.Logger, c.ref.runID, 1, int64(written.Rows), c.stats.RateLimited.Load())
+			d.users.committed(c.ref.source, users)
+			d.runs.add(ctx, d.Pool, d.Logger, c.ref.runID, 1, int64(written.Rows), c.stats.RateLimited.Load())
 			if d.Observer != nil {
 				d.Observer.AddRows(c.ref.source, written.Tables)
 			}

@@ -91,7 +91,7 @@ func StartPass(ctx context.Context, d *Deps, client *river.Client[pgx.Tx], sourc
 				passSince = &since
 			case kind == PassIncremental && state.Watermark != nil:
 				// A sweep reads everything: it has no lower bound.
-				t := state.Watermark.Add(-d.overlap())
+				t := state.Watermark.Add(-d.Timings.Overlap)
 				passSince = &t
 			}
 			runID, err := q.CreateRun(ctx, dbq.CreateRunParams{Source: source, Stream: StreamConversations, Kind: string(kind)})

@@ -53,10 +53,10 @@ func (w *StartPassesWorker) Work(ctx context.Context, job *river.Job[StartPasses
 			errs = append(errs, fmt.Errorf("read sync state of %s: %w", name, err))
 			continue
 		}
-		if state.SweptAt == nil || time.Since(*state.SweptAt) >= w.Deps.sweepInterval() {
+		if state.SweptAt == nil || time.Since(*state.SweptAt) >= w.Deps.Timings.SweepInterval {
 			kind = PassSweep
 		}
-		pass, err := StartPass(ctx, w.Deps, client, name, PassOptions{Kind: kind, RecheckOpenAfter: w.Deps.openRecheckInterval()})
+		pass, err := StartPass(ctx, w.Deps, client, name, PassOptions{Kind: kind, RecheckOpenAfter: w.Deps.Timings.OpenRecheckInterval})
 		if err != nil {
 			errs = append(errs, err)
 			continue

@@ -38,6 +38,8 @@ type testBundle struct {
 	proxy  *faultproxy.Proxy
 	deps   *jobs.Deps
 	client *river.Client[pgx.Tx]
+	// users is what the process remembers of the users it wrote.
+	users *jobs.UserCache
 }
 
 type setupOpts struct {
@@ -86,15 +88,26 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 	})
 	require.NoError(t, err)
 	b := &testBundle{pool: pool, ws: ws, server: server, proxy: proxy}
-	b.deps = newDeps(t, b.pool, map[string]fetcher.Source{testSource: src})
+	b.users = jobs.NewUserCache()
+	b.deps = jobs.NewDeps(b.pool, map[string]fetcher.Source{testSource: src}, testLogger(t), testTimings(), jobs.WithUserCache(b.users))
 	b.client = startWorkers(t, b.deps)
 	return b
+}
+
+// testTimings are the timings the configuration gives by default.
+func testTimings() jobs.Timings {
+	return jobs.Timings{Overlap: 5 * time.Minute, OpenRecheckInterval: 15 * time.Minute, SweepInterval: 30 * time.Minute}
 }
 
 // newDeps returns the workers' dependencies for sources on pool.
 func newDeps(t *testing.T, pool *pgxpool.Pool, sources map[string]fetcher.Source) *jobs.Deps {
 	t.Helper()
-	return &jobs.Deps{Pool: pool, Sources: sources, Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)}
+	return jobs.NewDeps(pool, sources, testLogger(t), testTimings())
+}
+
+// testLogger writes warnings and worse to the test's log.
+func testLogger(t *testing.T) zerolog.Logger {
+	return zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
 }
 
 // startWorkers starts a River client working the sync jobs of deps.
@@ -256,7 +269,7 @@ func TestBackfill(t *testing.T) {
 		// the users; reconnecting makes the process forget what it wrote.
 		_, err := b.pool.Exec(context.Background(), "DELETE FROM users")
 		require.NoError(t, err)
-		b.deps.ForgetCommittedUsers()
+		b.users.Forget()
 		require.True(t, b.runPass(t, jobs.PassBackfill).OK())
 		require.Equal(t, users, b.count(t, "users"))
 		b.requireExact(t)
@@ -405,7 +418,7 @@ func TestStartPassConcurrently(t *testing.T) {
 	src, err := devrev.NewClient(devrev.Config{BaseURL: "http://127.0.0.1:1", Token: testToken})
 	require.NoError(t, err)
 	deps := newDeps(t, dbtest.NewPool(t), map[string]fetcher.Source{testSource: src})
-	inserter, err := jobs.NewClient(deps, jobs.ClientConfig{})
+	inserter, err := jobs.NewClient(deps, jobs.ClientConfig{Workers: 1})
 	require.NoError(t, err)
 	// Several commands starting the first pass of a source at once: one
 	// starts it, the others resume it; none fails.

@@ -11,19 +11,20 @@ import (
 // starts over (it only saves work).
 const userCacheSize = 100_000
 
-// userCache remembers the user records this process has committed, so that
+// UserCache remembers the user records this process has committed, so that
 // a page does not write again the agents that appear on every page. A user
 // whose record changed is written as usual; a forgotten one is written again.
-type userCache struct {
+type UserCache struct {
 	mu   sync.Mutex
 	seen map[string]uint64 // source + id → hash of the record last written
 }
 
-func newUserCache() *userCache { return &userCache{seen: map[string]uint64{}} }
+// NewUserCache returns an empty cache.
+func NewUserCache() *UserCache { return &UserCache{seen: map[string]uint64{}} }
 
 // unwritten returns the users of b that this process has not committed as
 // they are.
-func (c *userCache) unwritten(source string, users []record.User) []record.User {
+func (c *UserCache) unwritten(source string, users []record.User) []record.User {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := users[:0:0]
@@ -37,7 +38,7 @@ func (c *userCache) unwritten(source string, users []record.User) []record.User 
 
 // committed records users as written; call it only after their transaction
 // committed.
-func (c *userCache) committed(source string, users []record.User) {
+func (c *UserCache) committed(source string, users []record.User) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.seen)+len(users) > userCacheSize {
@@ -48,9 +49,11 @@ func (c *userCache) committed(source string, users []record.User) {
 	}
 }
 
-// forget drops everything remembered: a commit this process saw may have
-// been lost (see Deps.ForgetCommittedUsers).
-func (c *userCache) forget() {
+// Forget drops everything remembered. Call it whenever the pool opens a
+// connection: with synchronous_commit off, a commit the process saw can be
+// lost in a database crash, which also closes every connection; a page lost
+// that way is fetched again, but its users would be taken for written.
+func (c *UserCache) Forget() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.seen = map[string]uint64{}

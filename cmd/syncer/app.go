@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -81,13 +80,16 @@ func openApp(ctx context.Context, e env, flags config.Flags, needSources bool) (
 	if err != nil {
 		return nil, usageError{err}
 	}
-	var deps atomic.Pointer[jobs.Deps]
-	pool, err := connect(ctx, cfg.DatabaseURL.Reveal(), func() {
-		if d := deps.Load(); d != nil {
-			d.ForgetCommittedUsers()
-		}
-	})
+	users := jobs.NewUserCache()
+	pool, err := db.Connect(ctx, cfg.DatabaseURL.Reveal(), users.Forget)
 	if err != nil {
+		var unreachable *db.UnreachableError
+		switch {
+		case errors.Is(err, db.ErrBadURL):
+			return nil, usageError{fmt.Errorf("configuration: %w", err)}
+		case errors.As(err, &unreachable):
+			return nil, usageError{err}
+		}
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: log, pool: pool, stderr: e.stderr, metrics: metrics.New(pool)}
@@ -96,48 +98,12 @@ func openApp(ctx context.Context, e env, flags config.Flags, needSources bool) (
 		pool.Close()
 		return nil, usageError{err}
 	}
-	a.deps = &jobs.Deps{Pool: pool, Sources: sources, Logger: log, Overlap: cfg.Overlap, SweepInterval: cfg.SweepInterval,
-		OpenRecheckInterval: cfg.OpenRecheckInterval, Observer: a.metrics}
-	deps.Store(a.deps)
+	timings := jobs.Timings{Overlap: cfg.Overlap, SweepInterval: cfg.SweepInterval, OpenRecheckInterval: cfg.OpenRecheckInterval}
+	a.deps = jobs.NewDeps(pool, sources, log, timings, jobs.WithObserver(a.metrics), jobs.WithUserCache(users))
 	return a, nil
 }
 
 func (a *app) close() { a.pool.Close() }
-
-// connect opens a pool and checks the database answers, so that a wrong URL
-// is one clear line at start. onConnect runs for every connection the pool
-// opens.
-func connect(ctx context.Context, url string, onConnect func()) (*pgxpool.Pool, error) {
-	pcfg, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		// pgx's parse errors can echo the URL, password included.
-		return nil, usageError{errors.New("configuration: DATABASE_URL is not a valid PostgreSQL URL")}
-	}
-	pcfg.MaxConns = max(pcfg.MaxConns, 20)
-	// Every page commits its rows together with its cursor and its next
-	// jobs, so a commit lost to a database crash only means fetching that
-	// page again: nothing lost, nothing duplicated. Not waiting for each
-	// commit's WAL flush is then safe, and it is most of a page's latency.
-	// (Unlike fsync=off, it never risks corruption.) What the process
-	// remembers of its commits (the users it wrote) it forgets whenever a
-	// connection opens, which a crash forces.
-	pcfg.ConnConfig.RuntimeParams["synchronous_commit"] = "off"
-	pcfg.AfterConnect = func(context.Context, *pgx.Conn) error {
-		onConnect()
-		return nil
-	}
-	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
-	if err != nil {
-		return nil, fmt.Errorf("connect to database: %w", err)
-	}
-	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := pool.Ping(pingCtx); err != nil {
-		pool.Close()
-		return nil, usageError{fmt.Errorf("database %s:%d/%s is unreachable: %w", pcfg.ConnConfig.Host, pcfg.ConnConfig.Port, pcfg.ConnConfig.Database, redactErr(err, pcfg.ConnConfig.Password))}
-	}
-	return pool, nil
-}
 
 // requireSchema refuses to work on a database whose schema is behind.
 func (a *app) requireSchema(ctx context.Context) error {
@@ -270,12 +236,5 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// redactErr removes a password from an error's text.
-func redactErr(err error, password string) error {
-	if password == "" || !strings.Contains(err.Error(), password) {
-		return err
-	}
-	return errors.New(strings.ReplaceAll(err.Error(), password, "[redacted]"))
-}
 
 func asUsage(err error, target *usageError) bool { return errors.As(err, target) }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/config"
+	"github.com/syncerhq/syncer/db"
 	"github.com/syncerhq/syncer/fetcher"
 	"github.com/syncerhq/syncer/internal/dbtest"
 	"github.com/syncerhq/syncer/metrics"
@@ -57,7 +58,7 @@ func TestARefusalPausesTheSourceForOtherProcesses(t *testing.T) {
 func TestEveryConnectionReportsItself(t *testing.T) {
 	t.Parallel()
 	var opened atomic.Int64
-	pool, err := connect(context.Background(), dbtest.NewURL(t), func() { opened.Add(1) })
+	pool, err := db.Connect(context.Background(), dbtest.NewURL(t), func() { opened.Add(1) })
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 	require.Positive(t, opened.Load(), "the check at start opened one")

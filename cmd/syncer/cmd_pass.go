@@ -83,56 +83,51 @@ func cmdPass(ctx context.Context, e env, name string, args []string) error {
 // runPasses starts (or resumes) a pass of each source, works every job of
 // those passes in this process, and reports how they ended.
 func runPasses(ctx context.Context, a *app, opts jobs.PassOptions, sources []string) error {
-	kind := opts.Kind
 	w, err := a.startWorkers(ctx, 0)
 	if err != nil {
 		return err
 	}
 	// On Ctrl-C the page in flight gets a few seconds to finish.
 	defer w.stop(10 * time.Second)
-	client := w.client
 
 	started := time.Now()
-	passes := make([]jobs.Pass, 0, len(sources))
-	for _, s := range sources {
-		pass, err := jobs.StartPass(ctx, a.deps, client, s, opts)
-		if err != nil {
-			return err
-		}
-		if pass.Resumed && pass.Kind != kind && kind != jobs.PassIncremental {
-			// Another kind of pass is in flight (the daemon's incremental
-			// one, say): finish it, then run the backfill or sweep asked for.
-			fmt.Fprintf(a.stderr, "%s: a %s pass is in flight; finishing it before the %s\n", s, pass.Kind, kind)
-			if _, err := jobs.WaitSource(ctx, client, s, started, 250*time.Millisecond, nil); err != nil {
-				return err
+	var progress *progressPrinter
+	var passes []jobs.Pass
+	outcomes, err := jobs.RunPasses(ctx, a.deps, w.client, sources, opts, jobs.PassEvents{
+		Waiting: func(source string, inFlight jobs.PassKind) {
+			fmt.Fprintf(a.stderr, "%s: a %s pass is in flight; finishing it before the %s\n", source, inFlight, opts.Kind)
+		},
+		Started: func(p jobs.Pass) {
+			verb := "started"
+			if p.Resumed {
+				verb = "resumed (" + string(p.Kind) + " in flight)"
 			}
-			if pass, err = jobs.StartPass(ctx, a.deps, client, s, opts); err != nil {
-				return err
+			fmt.Fprintf(a.stderr, "%s: %s %s, run %d\n", p.Source, opts.Kind, verb, p.RunID)
+			passes = append(passes, p)
+		},
+		Poll: func() {
+			if progress == nil {
+				progress = newProgressPrinter(a, passes)
 			}
+			progress.maybePrint()
+		},
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return errors.New("interrupted: the page in flight was finished or abandoned; run the same command again to resume")
 		}
-		verb := "started"
-		if pass.Resumed {
-			verb = "resumed (" + string(pass.Kind) + " in flight)"
-		}
-		fmt.Fprintf(a.stderr, "%s: %s %s, run %d\n", s, kind, verb, pass.RunID)
-		passes = append(passes, pass)
+		return err
 	}
-
-	progress := newProgressPrinter(a, passes)
-	var failures []string
-	for _, p := range passes {
-		out, err := jobs.WaitSource(ctx, client, p.Source, started, 250*time.Millisecond, progress.maybePrint)
-		if err != nil {
-			if ctx.Err() != nil {
-				return errors.New("interrupted: the page in flight was finished or abandoned; run the same command again to resume")
-			}
-			return err
-		}
-		for _, f := range out.Failures {
-			failures = append(failures, p.Source+": "+f)
-		}
+	if progress == nil {
+		progress = newProgressPrinter(a, passes)
 	}
 	progress.print(true)
+	var failures []string
+	for _, out := range outcomes {
+		for _, f := range out.Failures {
+			failures = append(failures, out.Source+": "+f)
+		}
+	}
 	if len(failures) > 0 {
 		return fmt.Errorf("%d job(s) failed:\n  %s", len(failures), strings.Join(failures, "\n  "))
 	}

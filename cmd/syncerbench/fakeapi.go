@@ -184,6 +184,29 @@ func (c *requestClock) budgetUsed(window time.Duration, limit int, fromFirst boo
 	return float64(used) / float64(windows*limit), windows
 }
 
+// perWindow counts the requests admitted since reset in each window (as
+// budgetUsed counts windows), first to last, for the progress lines.
+func (c *requestClock) perWindow(window time.Duration, fromFirst bool) []int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.admitted) == 0 {
+		return nil
+	}
+	origin := slices.MinFunc(c.admitted, time.Time.Compare)
+	if !fromFirst {
+		origin = origin.Truncate(window)
+	}
+	var counts []int
+	for _, t := range c.admitted {
+		i := int(t.Sub(origin) / window)
+		for len(counts) <= i {
+			counts = append(counts, 0)
+		}
+		counts[i]++
+	}
+	return counts
+}
+
 func (c *requestClock) started() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -55,10 +55,8 @@ func newMirror(t *testing.T) *mirror {
 	m.read, err = pgxpool.NewWithConfig(context.Background(), cfg)
 	require.NoError(t, err)
 	t.Cleanup(m.read.Close)
-	m.deps = &jobs.Deps{
-		Pool: m.pool, Sources: map[string]fetcher.Source{},
-		Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
-	}
+	m.deps = jobs.NewDeps(m.pool, map[string]fetcher.Source{}, zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
+		jobs.Timings{Overlap: 5 * time.Minute, OpenRecheckInterval: 15 * time.Minute, SweepInterval: 30 * time.Minute})
 	return m
 }
 

@@ -1,0 +1,77 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// ErrBadURL means a database URL could not be parsed. Its text never holds
+// the URL, which may hold a password.
+var ErrBadURL = errors.New("DATABASE_URL is not a valid PostgreSQL URL")
+
+// UnreachableError means the database did not answer at start.
+type UnreachableError struct {
+	Host     string
+	Port     uint16
+	Database string
+	Err      error // its text holds no password
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("database %s:%d/%s is unreachable: %v", e.Host, e.Port, e.Database, e.Err)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// Connect opens the pool every command uses and checks the database
+// answers, so that a wrong URL is one clear line at start. It sets what
+// every connection needs: synchronous_commit off (see below), and
+// onConnect, when set, runs for every connection the pool opens.
+//
+// Every page commits its rows together with its cursor and its next jobs,
+// so a commit lost to a database crash only means fetching that page again:
+// nothing lost, nothing duplicated. Not waiting for each commit's WAL flush
+// is then safe, and it is most of a page's latency (unlike fsync=off, it
+// never risks corruption). What the process remembers of its commits (the
+// users it wrote) it must forget whenever a connection opens, which a crash
+// forces: that is what onConnect is for.
+func Connect(ctx context.Context, url string, onConnect func()) (*pgxpool.Pool, error) {
+	pcfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, ErrBadURL // pgx's parse errors can echo the URL
+	}
+	pcfg.MaxConns = max(pcfg.MaxConns, 20)
+	pcfg.ConnConfig.RuntimeParams["synchronous_commit"] = "off"
+	if onConnect != nil {
+		pcfg.AfterConnect = func(context.Context, *pgx.Conn) error {
+			onConnect()
+			return nil
+		}
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		c := pcfg.ConnConfig
+		return nil, &UnreachableError{Host: c.Host, Port: c.Port, Database: c.Database, Err: redact(err, c.Password)}
+	}
+	return pool, nil
+}
+
+// redact removes a password from an error's text.
+func redact(err error, password string) error {
+	if password == "" || !strings.Contains(err.Error(), password) {
+		return err
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), password, "[redacted]"))
+}
