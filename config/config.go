@@ -47,15 +47,15 @@ type Config struct {
 
 // file is the YAML configuration file's shape.
 type file struct {
-	DatabaseURL   string   `yaml:"database_url"`
-	PassInterval  string   `yaml:"interval"`
-	SweepInterval string   `yaml:"sweep_interval"`
-	OpenRecheck   string   `yaml:"open_recheck_interval"`
-	Overlap       string   `yaml:"overlap"`
-	Workers       int      `yaml:"workers"`
-	HTTPAddr      string   `yaml:"http_addr"`
-	LogLevel      string   `yaml:"log_level"`
-	LogFormat     string   `yaml:"log_format"`
+	DatabaseURL   string `yaml:"database_url"`
+	PassInterval  string `yaml:"interval"`
+	SweepInterval string `yaml:"sweep_interval"`
+	OpenRecheck   string `yaml:"open_recheck_interval"`
+	Overlap       string `yaml:"overlap"`
+	Workers       int    `yaml:"workers"`
+	HTTPAddr      string `yaml:"http_addr"`
+	LogLevel      string `yaml:"log_level"`
+	LogFormat     string `yaml:"log_format"`
 	// Sources are decoded by hand: a source's keys depend on its kind.
 	Sources []map[string]any `yaml:"sources"`
 }

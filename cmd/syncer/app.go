@@ -236,5 +236,4 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-
 func asUsage(err error, target *usageError) bool { return errors.As(err, target) }
