@@ -75,6 +75,20 @@ type Observer interface {
 	ObservePass(source, kind string, d time.Duration)
 }
 
+// sourceJob is a job of one source's pass.
+type sourceJob interface {
+	river.JobArgs
+	sourceRun() (source string, runID int64)
+}
+
+// start returns what a job works with: the reference error handling needs,
+// and its source; or what River should do with the job instead (see ready).
+func start[A sourceJob](ctx context.Context, d *Deps, job *river.Job[A]) (jobRef, fetcher.Source, error) {
+	source, runID := job.Args.sourceRun()
+	src, err := d.ready(ctx, source)
+	return jobRef{source: source, runID: runID, row: job.JobRow}, src, err
+}
+
 // ready returns the source a job works on, or what River should do instead:
 // cancel the job (the source is not configured here) or snooze it (the
 // source is paused after a rate limit, in this process or another).

@@ -22,6 +22,8 @@ type ChatArgs struct {
 // Kind implements river.JobArgs.
 func (ChatArgs) Kind() string { return "sync_chats" }
 
+func (a ChatArgs) sourceRun() (string, int64) { return a.Source, a.RunID }
+
 // ChatWorker syncs chats.
 type ChatWorker struct {
 	river.WorkerDefaults[ChatArgs]
@@ -35,8 +37,7 @@ func (w *ChatWorker) Timeout(*river.Job[ChatArgs]) time.Duration { return pageTi
 // conversations of several pages is fetched once per run.
 func (w *ChatWorker) Work(ctx context.Context, job *river.Job[ChatArgs]) error {
 	d := w.Deps
-	ref := jobRef{source: job.Args.Source, runID: job.Args.RunID, row: job.JobRow}
-	src, err := d.ready(ctx, ref.source)
+	ref, src, err := start(ctx, d, job)
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,8 @@ type ConversationsArgs struct {
 // Kind implements river.JobArgs.
 func (ConversationsArgs) Kind() string { return "sync_conversations" }
 
+func (a ConversationsArgs) sourceRun() (string, int64) { return a.Source, a.RunID }
+
 func (a ConversationsArgs) uniqueKey() string { return a.Source }
 
 // ConversationsWorker syncs pages of conversations.
@@ -47,8 +49,7 @@ const recoveryBatch = 5000
 // Work fetches and commits one page of the pass in flight.
 func (w *ConversationsWorker) Work(ctx context.Context, job *river.Job[ConversationsArgs]) error {
 	d := w.Deps
-	ref := jobRef{source: job.Args.Source, runID: job.Args.RunID, row: job.JobRow}
-	src, err := d.ready(ctx, ref.source)
+	ref, src, err := start(ctx, d, job)
 	if err != nil {
 		return err
 	}

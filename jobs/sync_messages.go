@@ -47,6 +47,8 @@ type MessagesArgs struct {
 // Kind implements river.JobArgs.
 func (MessagesArgs) Kind() string { return "sync_messages" }
 
+func (a MessagesArgs) sourceRun() (string, int64) { return a.Source, a.RunID }
+
 // messageJobs splits targets into batch jobs.
 func messageJobs(ref jobRef, targets []MessageTarget) []river.InsertManyParams {
 	var out []river.InsertManyParams
@@ -77,8 +79,7 @@ func (w *MessagesWorker) Timeout(*river.Job[MessagesArgs]) time.Duration { retur
 // (and retried at the end of later passes).
 func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs]) error {
 	d := w.Deps
-	ref := jobRef{source: job.Args.Source, runID: job.Args.RunID, row: job.JobRow}
-	src, err := d.ready(ctx, ref.source)
+	ref, src, err := start(ctx, d, job)
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,8 @@ type SLATrackerArgs struct {
 // Kind implements river.JobArgs.
 func (SLATrackerArgs) Kind() string { return "sync_sla_trackers" }
 
+func (a SLATrackerArgs) sourceRun() (string, int64) { return a.Source, a.RunID }
+
 // SLATrackerWorker syncs SLA trackers.
 type SLATrackerWorker struct {
 	river.WorkerDefaults[SLATrackerArgs]
@@ -35,8 +37,7 @@ func (w *SLATrackerWorker) Timeout(*river.Job[SLATrackerArgs]) time.Duration { r
 // tracker that is gone leaves its conversation without SLA.
 func (w *SLATrackerWorker) Work(ctx context.Context, job *river.Job[SLATrackerArgs]) error {
 	d := w.Deps
-	ref := jobRef{source: job.Args.Source, runID: job.Args.RunID, row: job.JobRow}
-	src, err := d.ready(ctx, ref.source)
+	ref, src, err := start(ctx, d, job)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,8 @@ type VerifyConversationArgs struct {
 // Kind implements river.JobArgs.
 func (VerifyConversationArgs) Kind() string { return "verify_conversation" }
 
+func (a VerifyConversationArgs) sourceRun() (string, int64) { return a.Source, a.RunID }
+
 func (a VerifyConversationArgs) uniqueKey() string { return a.Source + "\x00" + a.ConversationID }
 
 // VerifyConversationWorker checks single conversations.
@@ -40,8 +42,7 @@ func (w *VerifyConversationWorker) Timeout(*river.Job[VerifyConversationArgs]) t
 // Work fetches the conversation and stores it, or marks it deleted.
 func (w *VerifyConversationWorker) Work(ctx context.Context, job *river.Job[VerifyConversationArgs]) error {
 	d := w.Deps
-	ref := jobRef{source: job.Args.Source, runID: job.Args.RunID, row: job.JobRow}
-	src, err := d.ready(ctx, ref.source)
+	ref, src, err := start(ctx, d, job)
 	if err != nil {
 		return err
 	}

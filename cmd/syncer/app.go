@@ -105,6 +105,20 @@ func openApp(ctx context.Context, e env, flags config.Flags, needSources bool) (
 
 func (a *app) close() { a.pool.Close() }
 
+// openMigratedApp is openApp for the commands that work on the mirror: a
+// database whose schema is behind is refused.
+func openMigratedApp(ctx context.Context, e env, flags config.Flags, needSources bool) (*app, error) {
+	a, err := openApp(ctx, e, flags, needSources)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.requireSchema(ctx); err != nil {
+		a.close()
+		return nil, err
+	}
+	return a, nil
+}
+
 // requireSchema refuses to work on a database whose schema is behind.
 func (a *app) requireSchema(ctx context.Context) error {
 	pending, err := db.PendingMigrations(ctx, a.pool)

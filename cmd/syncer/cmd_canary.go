@@ -27,14 +27,11 @@ func cmdCanary(ctx context.Context, e env, args []string) error {
 	if *source == "" {
 		return usageError{errors.New("--source is required")}
 	}
-	a, err := openApp(ctx, e, flags, true)
+	a, err := openMigratedApp(ctx, e, flags, true)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	if err := a.requireSchema(ctx); err != nil {
-		return err
-	}
 	client, ok := a.deps.Sources[*source].(*devrev.Client)
 	if !ok {
 		return usageError{fmt.Errorf("source %q: the canary works with DevRev sources", *source)}

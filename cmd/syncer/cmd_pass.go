@@ -53,14 +53,11 @@ func cmdPass(ctx context.Context, e env, name string, args []string) error {
 		}
 	}
 
-	a, err := openApp(ctx, e, flags, true)
+	a, err := openMigratedApp(ctx, e, flags, true)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	if err := a.requireSchema(ctx); err != nil {
-		return err
-	}
 	selected := []string(sources)
 	if len(selected) == 0 {
 		selected = a.cfg.SourceNames()

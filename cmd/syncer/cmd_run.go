@@ -21,14 +21,11 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	a, err := openApp(ctx, e, flags, true)
+	a, err := openMigratedApp(ctx, e, flags, true)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	if err := a.requireSchema(ctx); err != nil {
-		return err
-	}
 
 	mux := http.NewServeMux()
 	// healthz: the process is alive. readyz: it can do its work (database

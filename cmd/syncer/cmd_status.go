@@ -69,14 +69,11 @@ func cmdStatus(ctx context.Context, e env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	a, err := openApp(ctx, e, flags, false)
+	a, err := openMigratedApp(ctx, e, flags, false)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	if err := a.requireSchema(ctx); err != nil {
-		return err
-	}
 	report, err := loadStatus(ctx, dbq.New(a.pool))
 	if err != nil {
 		return err

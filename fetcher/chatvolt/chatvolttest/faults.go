@@ -3,7 +3,6 @@ package chatvolttest
 import (
 	"net/http"
 	"strings"
-	"time"
 )
 
 // statusLaravelRateLimited is the non-standard status ("Page Expired" in
@@ -26,7 +25,7 @@ func (s *Server) authenticate(r *http.Request) (string, bool) {
 // sent only with Options.RateHeaders: Chatvolt has never been seen sending
 // them.
 func (s *Server) admit(w http.ResponseWriter, key string) bool {
-	d := s.limiter.Admit(key)
+	d := s.Admit(key)
 	if s.opts.RateHeaders {
 		d.SetHeaders(w.Header())
 	}
@@ -34,7 +33,6 @@ func (s *Server) admit(w http.ResponseWriter, key string) bool {
 		return true
 	}
 	s.mu.Lock()
-	s.stats.RateLimited++
 	s.limitedSeq++
 	status := http.StatusTooManyRequests
 	if s.limitedSeq%2 == 0 {
@@ -48,20 +46,8 @@ func (s *Server) admit(w http.ResponseWriter, key string) bool {
 // fail injects a transient server error with probability FailureRate,
 // alternating 500 and 503 so that clients prove they retry both.
 func (s *Server) fail(w http.ResponseWriter) bool {
-	if s.opts.FailureRate <= 0 {
-		return false
-	}
-	s.mu.Lock()
-	hit := s.rng.Float64() < s.opts.FailureRate
-	var seq int
-	if hit {
-		s.failSeq++
-		seq = s.failSeq
-		s.stats.Failures++
-	}
-	s.mu.Unlock()
-	switch {
-	case !hit:
+	switch seq := s.Failure(); {
+	case seq == 0:
 		return false
 	case seq%2 == 1:
 		writeError(w, http.StatusInternalServerError, "Internal server error")
@@ -69,20 +55,4 @@ func (s *Server) fail(w http.ResponseWriter) bool {
 		writeError(w, http.StatusServiceUnavailable, "Service unavailable")
 	}
 	return true
-}
-
-// delay waits Options.Latency, or less if the client gives up. It reports
-// whether to go on.
-func (s *Server) delay(r *http.Request) bool {
-	if s.opts.Latency <= 0 {
-		return true
-	}
-	t := time.NewTimer(s.opts.Latency)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-r.Context().Done():
-		return false
-	}
 }

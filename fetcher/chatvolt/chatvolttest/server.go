@@ -1,11 +1,7 @@
 package chatvolttest
 
 import (
-	"encoding/json"
-	"maps"
-	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -85,33 +81,20 @@ type Options struct {
 	Latency time.Duration
 }
 
-// Stats counts requests a Server received.
-type Stats struct {
-	// Requests counts every request by route ("conversation.list",
-	// "conversation.get", "conversation.messages", "messages.get"; "unknown"
-	// for other paths), including the ones that were refused.
-	Requests map[string]int
-	// RateLimited counts 429 and 419 responses.
-	RateLimited int
-	// Failures counts injected 500 and 503 responses.
-	Failures int
-	// Total counts all requests.
-	Total int
-}
+// Stats counts requests a Server received, by route ("conversation.list",
+// "conversation.get", "conversation.messages", "messages.get"; "unknown" for
+// other paths). RateLimited counts 429s and 419s, Failures injected 500s and
+// 503s.
+type Stats = fakeapi.Stats
 
 // Server serves a Workspace over the Chatvolt REST API.
 type Server struct {
-	ws      *Workspace
-	opts    Options
-	handler http.Handler
-	ts      *httptest.Server
+	*fakeapi.Shell
+	ws   *Workspace
+	opts Options
 
-	mu         sync.Mutex // guards the fields below
-	stats      Stats
-	limiter    *fakeapi.Limiter
-	rng        *rand.Rand
+	mu         sync.Mutex // guards limitedSeq
 	limitedSeq int
-	failSeq    int
 }
 
 // NewServer serves w on a loopback httptest server.
@@ -123,41 +106,15 @@ func NewServer(w *Workspace, opts Options) *Server {
 		opts.RateWindow = time.Minute
 	}
 	s := &Server{
-		ws:      w,
-		opts:    opts,
-		stats:   Stats{Requests: map[string]int{}},
-		rng:     rand.New(rand.NewPCG(uint64(opts.Seed), 0xfa17)),
-		limiter: fakeapi.NewLimiter(fakeapi.RateLimit{Requests: opts.RateLimit, Window: opts.RateWindow, Shape: opts.RateShape}),
+		Shell: fakeapi.NewShell(fakeapi.ShellOptions{
+			Seed: opts.Seed, FailureRate: opts.FailureRate, Latency: opts.Latency,
+			RateLimit: fakeapi.RateLimit{Requests: opts.RateLimit, Window: opts.RateWindow, Shape: opts.RateShape},
+		}),
+		ws:   w,
+		opts: opts,
 	}
-	s.handler = http.HandlerFunc(s.serveHTTP)
-	s.ts = httptest.NewServer(s.handler)
+	s.Serve(http.HandlerFunc(s.serveHTTP))
 	return s
-}
-
-// URL is the base URL of the loopback server, without a trailing slash.
-func (s *Server) URL() string { return s.ts.URL }
-
-// Close stops the loopback server, waiting for requests in flight.
-func (s *Server) Close() { s.ts.Close() }
-
-// Handler serves the API, so that it can also run on another listener. It
-// shares stats and rate limits with URL.
-func (s *Server) Handler() http.Handler { return s.handler }
-
-// Stats returns a copy of the request counters.
-func (s *Server) Stats() Stats {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.stats
-	st.Requests = maps.Clone(s.stats.Requests)
-	return st
-}
-
-// ResetStats zeroes the request counters (not the rate-limit windows).
-func (s *Server) ResetStats() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.stats = Stats{Requests: map[string]int{}}
 }
 
 // Route names, as Stats reports them.
@@ -201,8 +158,8 @@ func (s *Server) route(path string) (route, bool) {
 // limit is per key.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rt, found := s.route(r.URL.Path)
-	s.count(rt.name)
-	if !s.delay(r) {
+	s.Count(rt.name)
+	if !s.Delay(r) {
 		return
 	}
 	key, ok := s.authenticate(r)
@@ -228,13 +185,6 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rt.serve(w, r, rt.args)
 }
 
-func (s *Server) count(name string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.stats.Total++
-	s.stats.Requests[name]++
-}
-
 // apiError is the body of every non-2xx response.
 type apiError struct {
 	Error string `json:"error"`
@@ -244,17 +194,6 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, apiError{Error: msg})
 }
 
-// writeJSON marshals before writing so that Content-Length is set and a
-// marshalling bug cannot produce half a body.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		status = http.StatusInternalServerError
-		body = []byte(`{"error":"chatvolttest: cannot encode response"}`)
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	fakeapi.WriteJSON(w, status, "application/json; charset=utf-8", v)
 }

@@ -2,8 +2,8 @@ package chatwoottest
 
 import (
 	"net/http"
-	"strconv"
-	"time"
+
+	"github.com/syncerhq/syncer/internal/fakeapi"
 )
 
 // authenticate checks the api_access_token header.
@@ -22,16 +22,13 @@ func (s *Server) authenticate(r *http.Request) bool {
 // Retry-After and no rate-limit headers (Options.RateHeaders adds the
 // latter, as a deployment configured to send them would), and returns false.
 func (s *Server) admit(w http.ResponseWriter, r *http.Request) bool {
-	d := s.limiter.Admit(r.Header.Get("api_access_token"))
+	d := s.Admit(r.Header.Get("api_access_token"))
 	if s.opts.RateHeaders {
 		d.SetHeaders(w.Header())
 	}
 	if d.Allowed {
 		return true
 	}
-	s.mu.Lock()
-	s.stats.RateLimited++
-	s.mu.Unlock()
 	writeText(w, http.StatusTooManyRequests, "text/plain", "Retry later\n")
 	return false
 }
@@ -40,25 +37,13 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) bool {
 // through what a Chatwoot deployment returns when it struggles: the Rails
 // app's 500, then the reverse proxy's 502 and 503 HTML pages.
 func (s *Server) fail(w http.ResponseWriter) bool {
-	if s.opts.FailureRate <= 0 {
+	seq := s.Failure()
+	switch {
+	case seq == 0:
 		return false
-	}
-	s.mu.Lock()
-	hit := s.rng.Float64() < s.opts.FailureRate
-	var seq int
-	if hit {
-		s.errSeq++
-		seq = s.errSeq
-		s.stats.Failures++
-	}
-	s.mu.Unlock()
-	if !hit {
-		return false
-	}
-	switch seq % 3 {
-	case 1:
+	case seq%3 == 1:
 		writeJSON(w, http.StatusInternalServerError, errorBody{Error: "Internal Server Error"})
-	case 2:
+	case seq%3 == 2:
 		writeText(w, http.StatusBadGateway, "text/html", nginxPage("502 Bad Gateway"))
 	default:
 		writeText(w, http.StatusServiceUnavailable, "text/html", nginxPage("503 Service Temporarily Unavailable"))
@@ -72,25 +57,5 @@ func nginxPage(title string) string {
 }
 
 func writeText(w http.ResponseWriter, status int, contentType, body string) {
-	h := w.Header()
-	h.Set("Content-Type", contentType)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(body))
-}
-
-// delay waits Options.Latency, or less if the client gives up. It reports
-// whether to go on.
-func (s *Server) delay(r *http.Request) bool {
-	if s.opts.Latency <= 0 {
-		return true
-	}
-	t := time.NewTimer(s.opts.Latency)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-r.Context().Done():
-		return false
-	}
+	fakeapi.WriteBody(w, status, contentType, []byte(body))
 }

@@ -1,13 +1,8 @@
 package chatwoottest
 
 import (
-	"encoding/json"
-	"maps"
-	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/syncerhq/syncer/internal/fakeapi"
@@ -57,34 +52,19 @@ type Options struct {
 	NowFunc func() time.Time
 }
 
-// Stats counts requests a Server received.
-type Stats struct {
-	// Requests counts every request by route ("conversations.list",
-	// "conversations.get", "conversations.messages", "contacts.list",
-	// "agents.list", "public.conversations", "public.messages"; "unknown" for
-	// other paths), including the ones that were refused.
-	Requests map[string]int
-	// RateLimited counts 429 responses.
-	RateLimited int
-	// Failures counts injected 500, 502 and 503 responses.
-	Failures int
-	// Total counts all requests.
-	Total int
-}
+// Stats counts requests a Server received, by route ("conversations.list",
+// "conversations.get", "conversations.messages", "contacts.list",
+// "agents.list", "public.conversations", "public.messages"; "unknown" for
+// other paths). RateLimited counts 429s, Failures injected 500s, 502s and
+// 503s.
+type Stats = fakeapi.Stats
 
 // Server serves a Workspace over Chatwoot's Application API and public client
 // API.
 type Server struct {
-	ws      *Workspace
-	opts    Options
-	handler http.Handler
-	ts      *httptest.Server
-
-	mu      sync.Mutex // guards the fields below
-	stats   Stats
-	limiter *fakeapi.Limiter
-	rng     *rand.Rand
-	errSeq  int
+	*fakeapi.Shell
+	ws   *Workspace
+	opts Options
 }
 
 // NewServer serves w on a loopback httptest server.
@@ -96,11 +76,12 @@ func NewServer(w *Workspace, opts Options) *Server {
 		opts.NowFunc = time.Now
 	}
 	s := &Server{
-		ws:      w,
-		opts:    opts,
-		stats:   Stats{Requests: map[string]int{}},
-		rng:     rand.New(rand.NewPCG(uint64(opts.Seed), 0xfa17)),
-		limiter: fakeapi.NewLimiter(fakeapi.RateLimit{Requests: opts.RateLimit, Window: opts.RateWindow, Shape: opts.RateShape, NowFunc: opts.NowFunc}),
+		Shell: fakeapi.NewShell(fakeapi.ShellOptions{
+			Seed: opts.Seed, FailureRate: opts.FailureRate, Latency: opts.Latency,
+			RateLimit: fakeapi.RateLimit{Requests: opts.RateLimit, Window: opts.RateWindow, Shape: opts.RateShape, NowFunc: opts.NowFunc},
+		}),
+		ws:   w,
+		opts: opts,
 	}
 	const account = "/api/v1/accounts/{account_id}"
 	const public = "/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations"
@@ -113,35 +94,8 @@ func NewServer(w *Workspace, opts Options) *Server {
 	mux.Handle("GET "+public, s.route("public.conversations", false, s.publicConversations))
 	mux.Handle("GET "+public+"/{conversation_id}/messages", s.route("public.messages", false, s.publicMessages))
 	mux.Handle("/", s.route("unknown", false, func(w http.ResponseWriter, _ *http.Request) { notFound(w) }))
-	s.handler = mux
-	s.ts = httptest.NewServer(s.handler)
+	s.Serve(mux)
 	return s
-}
-
-// URL is the base URL of the loopback server, without a trailing slash.
-func (s *Server) URL() string { return s.ts.URL }
-
-// Close stops the loopback server, waiting for requests in flight.
-func (s *Server) Close() { s.ts.Close() }
-
-// Handler serves the API, so that it can also run on another listener. It
-// shares stats and rate-limit windows with URL.
-func (s *Server) Handler() http.Handler { return s.handler }
-
-// Stats returns a copy of the request counters.
-func (s *Server) Stats() Stats {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.stats
-	st.Requests = maps.Clone(s.stats.Requests)
-	return st
-}
-
-// ResetStats zeroes the request counters (not the rate-limit windows).
-func (s *Server) ResetStats() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.stats = Stats{Requests: map[string]int{}}
 }
 
 // route wraps an endpoint in what every request goes through, in the order a
@@ -150,8 +104,8 @@ func (s *Server) ResetStats() {
 // failures, then authentication for the Application API.
 func (s *Server) route(name string, auth bool, serve func(http.ResponseWriter, *http.Request)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.count(name)
-		if !s.delay(r) || !s.admit(w, r) || s.fail(w) {
+		s.Count(name)
+		if !s.Delay(r) || !s.admit(w, r) || s.fail(w) {
 			return
 		}
 		if auth && !s.authenticate(r) {
@@ -160,13 +114,6 @@ func (s *Server) route(name string, auth bool, serve func(http.ResponseWriter, *
 		}
 		serve(w, r)
 	})
-}
-
-func (s *Server) count(name string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.stats.Total++
-	s.stats.Requests[name]++
 }
 
 // errorBody is Chatwoot's {"error": …} error shape.
@@ -191,16 +138,7 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request) bool {
 // writeJSON marshals before writing so that Content-Length is set and a
 // marshalling bug cannot produce half a body.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		status = http.StatusInternalServerError
-		body = []byte(`{"error":"chatwoottest: cannot encode response"}`)
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	fakeapi.WriteJSON(w, status, "application/json; charset=utf-8", v)
 }
 
 // rubyInt is Ruby's String#to_i: an optional sign and the leading digits;

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/syncerhq/syncer/internal/fakeapi"
 )
@@ -30,14 +29,11 @@ func (s *Server) admit(w http.ResponseWriter, token string, authed bool) bool {
 	if !authed {
 		key = "\x00unauthenticated"
 	}
-	d := s.limiter.Admit(key)
+	d := s.Admit(key)
 	d.SetHeaders(w.Header())
 	if d.Allowed || !authed {
 		return true
 	}
-	s.mu.Lock()
-	s.stats.RateLimited++
-	s.mu.Unlock()
 	retry := fakeapi.CeilSeconds(d.RetryAfter)
 	w.Header().Set("Retry-After", strconv.FormatInt(retry, 10))
 	writeError(w, http.StatusTooManyRequests, apiError{
@@ -51,47 +47,19 @@ func (s *Server) admit(w http.ResponseWriter, token string, authed bool) bool {
 // fail injects a transient server error with probability FailureRate,
 // alternating 500 and 503 so that clients prove they retry both.
 func (s *Server) fail(w http.ResponseWriter) bool {
-	if s.opts.FailureRate <= 0 {
+	switch seq := s.Failure(); {
+	case seq == 0:
 		return false
-	}
-	s.mu.Lock()
-	hit := s.rng.Float64() < s.opts.FailureRate
-	var seq int
-	if hit {
-		s.errSeq++
-		seq = s.errSeq
-		s.stats.Failures++
-	}
-	s.mu.Unlock()
-	if !hit {
-		return false
-	}
-	if seq%2 == 1 {
+	case seq%2 == 1:
 		writeError(w, http.StatusInternalServerError, apiError{
 			Type:        "internal_error",
 			Message:     "an internal error occurred",
 			ReferenceID: fmt.Sprintf("devrevtest-%08x", mix(uint64(seq)^uint64(s.opts.Seed))&0xffffffff),
 		})
-		return true
+	default:
+		writeError(w, http.StatusServiceUnavailable, apiError{Type: "service_unavailable", Message: "service temporarily unavailable"})
 	}
-	writeError(w, http.StatusServiceUnavailable, apiError{Type: "service_unavailable", Message: "service temporarily unavailable"})
 	return true
-}
-
-// delay waits Options.Latency, or less if the client gives up. It reports
-// whether to go on.
-func (s *Server) delay(r *http.Request) bool {
-	if s.opts.Latency <= 0 {
-		return true
-	}
-	t := time.NewTimer(s.opts.Latency)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-r.Context().Done():
-		return false
-	}
 }
 
 // emptyPage decides whether to serve a list page empty (keeping its cursor

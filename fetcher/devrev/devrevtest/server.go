@@ -1,13 +1,7 @@
 package devrevtest
 
 import (
-	"encoding/json"
-	"maps"
-	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
-	"strconv"
-	"sync"
 	"time"
 
 	"github.com/syncerhq/syncer/internal/fakeapi"
@@ -53,32 +47,17 @@ type Options struct {
 	Latency time.Duration
 }
 
-// Stats counts requests a Server received.
-type Stats struct {
-	// Requests counts every request by endpoint ("conversations.list", …;
-	// "unknown" for other paths), including the ones that were refused.
-	Requests map[string]int
-	// RateLimited counts 429 responses.
-	RateLimited int
-	// Failures counts injected 500 and 503 responses.
-	Failures int
-	// Total counts all requests.
-	Total int
-}
+// Stats counts requests a Server received, by endpoint
+// ("conversations.list", …; "unknown" for other paths). RateLimited counts
+// 429s, Failures injected 500s and 503s.
+type Stats = fakeapi.Stats
 
 // Server serves a Workspace over the DevRev REST API.
 type Server struct {
-	ws      *Workspace
-	opts    Options
-	order   *orderIndex
-	handler http.Handler
-	ts      *httptest.Server
-
-	mu      sync.Mutex // guards the fields below
-	stats   Stats
-	limiter *fakeapi.Limiter
-	rng     *rand.Rand
-	errSeq  int
+	*fakeapi.Shell
+	ws    *Workspace
+	opts  Options
+	order *orderIndex
 }
 
 // NewServer serves w on a loopback httptest server.
@@ -96,44 +75,18 @@ func NewServer(w *Workspace, opts Options) *Server {
 		opts.NowFunc = time.Now
 	}
 	s := &Server{
-		ws:      w,
-		opts:    opts,
-		stats:   Stats{Requests: map[string]int{}},
-		limiter: fakeapi.NewLimiter(fakeapi.RateLimit{Requests: opts.RateLimit, Window: opts.RateWindow, Shape: opts.RateShape, NowFunc: opts.NowFunc}),
-		rng:     rand.New(rand.NewPCG(uint64(opts.Seed), 0xfa17)),
+		Shell: fakeapi.NewShell(fakeapi.ShellOptions{
+			Seed: opts.Seed, FailureRate: opts.FailureRate, Latency: opts.Latency,
+			RateLimit: fakeapi.RateLimit{Requests: opts.RateLimit, Window: opts.RateWindow, Shape: opts.RateShape, NowFunc: opts.NowFunc},
+		}),
+		ws:   w,
+		opts: opts,
 	}
 	w.mu.Lock()
 	s.order = w.order(opts.Seed)
 	w.mu.Unlock()
-	s.handler = http.HandlerFunc(s.serveHTTP)
-	s.ts = httptest.NewServer(s.handler)
+	s.Serve(http.HandlerFunc(s.serveHTTP))
 	return s
-}
-
-// URL is the base URL of the loopback server, without a trailing slash.
-func (s *Server) URL() string { return s.ts.URL }
-
-// Close stops the loopback server, waiting for requests in flight.
-func (s *Server) Close() { s.ts.Close() }
-
-// Handler serves the API, so that it can also run on another listener (the
-// demo serves it on a fixed port). It shares stats and limits with URL.
-func (s *Server) Handler() http.Handler { return s.handler }
-
-// Stats returns a copy of the request counters.
-func (s *Server) Stats() Stats {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.stats
-	st.Requests = maps.Clone(s.stats.Requests)
-	return st
-}
-
-// ResetStats zeroes the request counters (not the rate-limit windows).
-func (s *Server) ResetStats() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.stats = Stats{Requests: map[string]int{}}
 }
 
 type route struct {
@@ -167,8 +120,8 @@ func (s *Server) route(path string) (route, bool) {
 // limit is per token.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rt, found := s.route(r.URL.Path)
-	s.count(rt.name)
-	if !s.delay(r) {
+	s.Count(rt.name)
+	if !s.Delay(r) {
 		return
 	}
 	token, authed := s.authenticate(r)
@@ -198,13 +151,6 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rt.serve(w, r)
 }
 
-func (s *Server) count(endpoint string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.stats.Total++
-	s.stats.Requests[endpoint]++
-}
-
 // apiError is the error body of every non-2xx response (error-base and its
 // subtypes in the spec).
 type apiError struct {
@@ -227,17 +173,6 @@ func notFound(w http.ResponseWriter, what, id string) {
 	writeError(w, http.StatusNotFound, apiError{Type: "not_found", Message: what + " " + id + " not found"})
 }
 
-// writeJSON marshals before writing so that Content-Length is set and a
-// marshalling bug cannot produce half a body.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		status = http.StatusInternalServerError
-		body = []byte(`{"type":"internal_error","message":"devrevtest: cannot encode response"}`)
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	fakeapi.WriteJSON(w, status, "application/json", v)
 }

@@ -1,0 +1,167 @@
+package fakeapi
+
+import (
+	"encoding/json"
+	"maps"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// ShellOptions are the faults and limits every fake API can put on its
+// answers. The zero value is a well-behaved API without a limit.
+type ShellOptions struct {
+	// Seed makes fault injection deterministic.
+	Seed int64
+	// FailureRate is the probability that a request fails with a
+	// transient error; the vendor's fake says which (see Shell.Failure).
+	FailureRate float64
+	// Latency is added to every response.
+	Latency time.Duration
+	// RateLimit is the limit per key (token, API key, client).
+	RateLimit RateLimit
+}
+
+// Stats counts the requests a fake API received.
+type Stats struct {
+	// Requests counts every request by route ("unknown" for other paths),
+	// including the ones that were refused.
+	Requests map[string]int
+	// RateLimited counts the requests refused for the rate limit.
+	RateLimited int
+	// Failures counts injected transient failures.
+	Failures int
+	// Total counts all requests.
+	Total int
+}
+
+// Shell is what every fake vendor API shares: a loopback server, request
+// counters, latency, transient failures and a rate limit. A vendor's fake
+// embeds it and keeps only its wire format and data model.
+type Shell struct {
+	opts    ShellOptions
+	limiter *Limiter
+	handler http.Handler
+	ts      *httptest.Server
+
+	mu      sync.Mutex // guards the fields below
+	stats   Stats
+	rng     *rand.Rand
+	failSeq int
+}
+
+// NewShell returns a shell; Serve starts it.
+func NewShell(opts ShellOptions) *Shell {
+	return &Shell{
+		opts:    opts,
+		limiter: NewLimiter(opts.RateLimit),
+		stats:   Stats{Requests: map[string]int{}},
+		rng:     rand.New(rand.NewPCG(uint64(opts.Seed), 0xfa17)),
+	}
+}
+
+// Serve starts serving h on a loopback httptest server.
+func (s *Shell) Serve(h http.Handler) {
+	s.handler = h
+	s.ts = httptest.NewServer(h)
+}
+
+// URL is the base URL of the loopback server, without a trailing slash.
+func (s *Shell) URL() string { return s.ts.URL }
+
+// Close stops the loopback server, waiting for requests in flight.
+func (s *Shell) Close() { s.ts.Close() }
+
+// Handler serves the API, so that it can also run on another listener. It
+// shares stats and limits with URL.
+func (s *Shell) Handler() http.Handler { return s.handler }
+
+// Stats returns a copy of the request counters.
+func (s *Shell) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.stats
+	st.Requests = maps.Clone(s.stats.Requests)
+	return st
+}
+
+// ResetStats zeroes the request counters (not the rate-limit windows).
+func (s *Shell) ResetStats() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stats = Stats{Requests: map[string]int{}}
+}
+
+// Count counts a request of route.
+func (s *Shell) Count(route string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stats.Total++
+	s.stats.Requests[route]++
+}
+
+// Admit applies the rate limit to a request of key, counting a refusal.
+func (s *Shell) Admit(key string) Decision {
+	d := s.limiter.Admit(key)
+	if !d.Allowed {
+		s.mu.Lock()
+		s.stats.RateLimited++
+		s.mu.Unlock()
+	}
+	return d
+}
+
+// Failure decides whether to fail a request with a transient error, and
+// returns its sequence number (1, 2, 3…), from which the vendor's fake
+// picks one of its kinds of failure; 0 when the request goes through.
+func (s *Shell) Failure() int {
+	if s.opts.FailureRate <= 0 {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rng.Float64() >= s.opts.FailureRate {
+		return 0
+	}
+	s.failSeq++
+	s.stats.Failures++
+	return s.failSeq
+}
+
+// Delay waits the latency, or less if the client gives up; it reports
+// whether to go on.
+func (s *Shell) Delay(r *http.Request) bool {
+	if s.opts.Latency <= 0 {
+		return true
+	}
+	t := time.NewTimer(s.opts.Latency)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+// WriteJSON marshals v before writing, so that Content-Length is set and a
+// marshalling bug cannot produce half a body: it answers 500 instead.
+func WriteJSON(w http.ResponseWriter, status int, contentType string, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status, body = http.StatusInternalServerError, []byte(`{"error":"the fake API cannot encode its answer"}`)
+	}
+	WriteBody(w, status, contentType, body)
+}
+
+// WriteBody writes a whole answer with its Content-Type and Content-Length.
+func WriteBody(w http.ResponseWriter, status int, contentType string, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
