@@ -1,4 +1,8 @@
 // Package fakeapi holds what the fake vendor APIs share: the machinery of a
 // fake, as opposed to a vendor's wire format and data model, which each
-// vendor's fake keeps for itself.
+// vendor's fake keeps for itself. That is the server Shell (loopback
+// server, request counters, latency, rate limits, injected faults), bearer
+// authentication, the workspace Clock, the help-desk vocabulary and the
+// folding of names into addresses, and what Generate functions draw with.
+// Package fakeapitest holds what the fakes' tests share.
 package fakeapi

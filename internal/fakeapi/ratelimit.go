@@ -97,6 +97,9 @@ type Decision struct {
 	Reset time.Time
 	// RetryAfter is how long a refused request should wait.
 	RetryAfter time.Duration
+	// Refused numbers a Shell's refusals (1, 2, 3…, across keys); 0 when
+	// the request is allowed or a bare Limiter decided.
+	Refused int
 }
 
 // Admit counts a request of key and decides whether it is within the limit.

@@ -47,10 +47,11 @@ type Shell struct {
 	handler http.Handler
 	ts      *httptest.Server
 
-	mu      sync.Mutex // guards the fields below
-	stats   Stats
-	rng     *rand.Rand
-	failSeq int
+	mu         sync.Mutex // guards the fields below
+	stats      Stats
+	rng        *rand.Rand
+	failSeq    int
+	refusedSeq int // unlike stats, ResetStats leaves it
 }
 
 // NewShell returns a shell; Serve starts it.
@@ -103,12 +104,16 @@ func (s *Shell) Count(route string) {
 	s.stats.Requests[route]++
 }
 
-// Admit applies the rate limit to a request of key, counting a refusal.
+// Admit applies the rate limit to a request of key, counting a refusal. A
+// refusal's Decision carries its sequence number (Refused), from which the
+// vendor's fake may pick one of its kinds of refusal.
 func (s *Shell) Admit(key string) Decision {
 	d := s.limiter.Admit(key)
 	if !d.Allowed {
 		s.mu.Lock()
 		s.stats.RateLimited++
+		s.refusedSeq++
+		d.Refused = s.refusedSeq
 		s.mu.Unlock()
 	}
 	return d

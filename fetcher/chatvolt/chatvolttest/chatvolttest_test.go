@@ -1,8 +1,8 @@
 package chatvolttest
 
 import (
+	"cmp"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -12,62 +12,43 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/internal/fakeapi/fakeapitest"
 )
 
 const testKey = "test-key"
 
-func testStart() time.Time { return time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC) }
-
+// testBundle is an organization and a server for it that wants testKey.
 type testBundle struct {
 	ws  *Workspace
 	srv *Server
 }
 
 func setup(t *testing.T, ws *Workspace, opts Options) *testBundle {
-	t.Helper()
-	if opts.APIKey == "" {
-		opts.APIKey = testKey
-	}
-	srv := NewServer(ws, opts)
-	t.Cleanup(srv.Close)
-	return &testBundle{ws: ws, srv: srv}
+	opts.APIKey = cmp.Or(opts.APIKey, testKey)
+	return &testBundle{ws: ws, srv: fakeapitest.Serve(t, NewServer(ws, opts))}
 }
 
 func generated(conversations, messages int) *Workspace {
-	return Generate(GenerateConfig{Seed: 42, Conversations: conversations, MessagesPerConversation: messages, Start: testStart()})
+	return Generate(GenerateConfig{Seed: 42, Conversations: conversations, MessagesPerConversation: messages, Start: fakeapitest.Start()})
 }
 
+// response is an answer and its body: every answer is JSON.
 type response struct {
-	status int
-	header http.Header
-	raw    []byte
-	body   any
+	fakeapitest.Response
+	body any
 }
 
 func (r response) object() map[string]any  { return r.body.(map[string]any) }
-func (r response) array() []map[string]any { return toMaps(r.body) }
+func (r response) array() []map[string]any { return fakeapitest.ToMaps(r.body) }
 
 // do sends GET path?q with the given API key ("" sends no Authorization).
 func (b *testBundle) do(t *testing.T, key, path string, q url.Values) response {
 	t.Helper()
-	u := b.srv.URL() + path
-	if len(q) > 0 {
-		u += "?" + q.Encode()
-	}
-	req, err := http.NewRequest(http.MethodGet, u, nil)
-	require.NoError(t, err)
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	require.Equal(t, "application/json; charset=utf-8", resp.Header.Get("Content-Type"))
-	var body any
-	require.NoError(t, json.Unmarshal(raw, &body), string(raw))
-	return response{status: resp.StatusCode, header: resp.Header, raw: raw, body: body}
+	r := response{Response: fakeapitest.Get(t, b.srv.URL()+path, q, fakeapitest.Bearer(key))}
+	require.Equal(t, "application/json; charset=utf-8", r.Header.Get("Content-Type"))
+	require.NoError(t, json.Unmarshal(r.Raw, &r.body), string(r.Raw))
+	return r
 }
 
 func (b *testBundle) get(t *testing.T, path string, q url.Values) response {
@@ -78,7 +59,7 @@ func (b *testBundle) get(t *testing.T, path string, q url.Values) response {
 func (b *testBundle) getOK(t *testing.T, path string, q url.Values) response {
 	t.Helper()
 	r := b.get(t, path, q)
-	require.Equal(t, http.StatusOK, r.status, string(r.raw))
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
 	return r
 }
 
@@ -86,12 +67,12 @@ func (b *testBundle) getOK(t *testing.T, path string, q url.Values) response {
 // every page in order.
 func (b *testBundle) walkCursor(t *testing.T, q url.Values) []map[string]any {
 	t.Helper()
-	q = cloneValues(q)
+	q = fakeapitest.CloneValues(q)
 	var items []map[string]any
 	for range 100_000 {
 		page := b.getOK(t, "/conversation", q).object()
 		require.Contains(t, page, "nextCursor") // present, null on the last page
-		items = append(items, toMaps(page["conversations"])...)
+		items = append(items, fakeapitest.ToMaps(page["conversations"])...)
 		next, ok := page["nextCursor"].(string)
 		if !ok {
 			require.Nil(t, page["nextCursor"])
@@ -110,7 +91,7 @@ func (b *testBundle) walkCursor(t *testing.T, q url.Values) []map[string]any {
 // knowledge of the cap.
 func (b *testBundle) walkWindows(t *testing.T, q url.Values) (items []map[string]any, requests int) {
 	t.Helper()
-	q = cloneValues(q)
+	q = fakeapitest.CloneValues(q)
 	seen := map[string]bool{}
 	for range 100_000 {
 		r := b.getOK(t, "/conversation", q)
@@ -131,30 +112,6 @@ func (b *testBundle) walkWindows(t *testing.T, q url.Values) (items []map[string
 	}
 	t.Fatal("window walk did not end")
 	return nil, 0
-}
-
-func cloneValues(q url.Values) url.Values {
-	out := url.Values{}
-	for k, v := range q {
-		out[k] = slices.Clone(v)
-	}
-	return out
-}
-
-func toMaps(v any) []map[string]any {
-	out := []map[string]any{}
-	for _, it := range v.([]any) {
-		out = append(out, it.(map[string]any))
-	}
-	return out
-}
-
-func ids(items []map[string]any) []string {
-	var out []string
-	for _, it := range items {
-		out = append(out, it["id"].(string))
-	}
-	return out
 }
 
 func snapIDs(cs []SnapConversation) []string {
@@ -225,7 +182,7 @@ func TestListCursorPaging(t *testing.T) {
 		tiedCreatedAt(t, snap) // the walk crosses ties
 
 		items := b.walkCursor(t, url.Values{"limit": {"7"}})
-		require.Equal(t, snapIDs(listOrder(snap.Conversations)), ids(items)) // in order, none twice, none missing
+		require.Equal(t, snapIDs(listOrder(snap.Conversations)), fakeapitest.IDs(items)) // in order, none twice, none missing
 		for _, it := range items {
 			require.NotContains(t, it, "messages")
 		}
@@ -249,7 +206,7 @@ func TestListCursorPaging(t *testing.T) {
 		b := setup(t, generated(5, 0), Options{})
 		for _, limit := range []string{"101", "0", "-1", "ten"} {
 			r := b.get(t, "/conversation", url.Values{"limit": {limit}})
-			require.Equal(t, http.StatusBadRequest, r.status, limit)
+			require.Equal(t, http.StatusBadRequest, r.Status, limit)
 			require.NotEmpty(t, r.object()["error"])
 		}
 		b.getOK(t, "/conversation", url.Values{"limit": {"100"}})
@@ -265,7 +222,7 @@ func TestListCursorPaging(t *testing.T) {
 			{"cursor": {next}, "status": {"RESOLVED"}}, // other filters than it was issued for
 		} {
 			r := b.get(t, "/conversation", q)
-			require.Equal(t, http.StatusBadRequest, r.status)
+			require.Equal(t, http.StatusBadRequest, r.Status)
 			require.NotEmpty(t, r.object()["error"])
 		}
 		b.getOK(t, "/conversation", url.Values{"cursor": {next}, "limit": {"9"}}) // the limit may change
@@ -282,7 +239,7 @@ func TestListCursorPaging(t *testing.T) {
 		}
 		require.Greater(t, len(want), 8)
 		items := b.walkCursor(t, url.Values{"limit": {"4"}, "status": {"RESOLVED"}, "channel": {"whatsapp"}})
-		require.Equal(t, want, ids(items))
+		require.Equal(t, want, fakeapitest.IDs(items))
 	})
 
 	t.Run("CursorIsStableUnderInsertsAndDeletes", func(t *testing.T) {
@@ -295,7 +252,7 @@ func TestListCursorPaging(t *testing.T) {
 		deleted := map[string]bool{}
 		for i := 0; ; i++ {
 			page := b.getOK(t, "/conversation", q).object()
-			for _, id := range ids(toMaps(page["conversations"])) {
+			for _, id := range fakeapitest.IDs(fakeapitest.ToMaps(page["conversations"])) {
 				seen[id]++
 			}
 			// Churn between pages: new conversations, and deletions both of
@@ -335,9 +292,9 @@ func TestListPlainArray(t *testing.T) {
 		t.Parallel()
 		b := setup(t, generated(120, 0), Options{Paging: PagingPlainArray})
 		plain := b.getOK(t, "/conversation", nil)
-		require.Equal(t, byte('['), plain.raw[0])
+		require.Equal(t, byte('['), plain.Raw[0])
 		want := snapIDs(listOrder(b.ws.Snapshot().Conversations))[:50]
-		require.Equal(t, want, ids(plain.array()))
+		require.Equal(t, want, fakeapitest.IDs(plain.array()))
 
 		for _, q := range []url.Values{
 			{"limit": {"7"}},
@@ -346,7 +303,7 @@ func TestListPlainArray(t *testing.T) {
 			{"cursor": {plain.array()[49]["id"].(string)}},
 		} {
 			r := b.getOK(t, "/conversation", q)
-			require.Equal(t, string(plain.raw), string(r.raw), q.Encode())
+			require.Equal(t, string(plain.Raw), string(r.Raw), q.Encode())
 		}
 	})
 
@@ -365,7 +322,7 @@ func TestListPlainArray(t *testing.T) {
 		tiedCreatedAt(t, snap) // windows meet on ties
 
 		items, requests := b.walkWindows(t, nil)
-		require.Equal(t, snapIDs(snap.Conversations), sorted(ids(items)))
+		require.Equal(t, snapIDs(snap.Conversations), sorted(fakeapitest.IDs(items)))
 		require.Greater(t, requests, 400/25)
 
 		var resolved []string
@@ -375,14 +332,14 @@ func TestListPlainArray(t *testing.T) {
 			}
 		}
 		items, _ = b.walkWindows(t, url.Values{"status": {"RESOLVED"}})
-		require.Equal(t, resolved, sorted(ids(items)))
+		require.Equal(t, resolved, sorted(fakeapitest.IDs(items)))
 	})
 
 	t.Run("StillValidatesFilters", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, generated(5, 0), Options{Paging: PagingPlainArray})
 		r := b.get(t, "/conversation", url.Values{"endDate": {"yesterday"}})
-		require.Equal(t, http.StatusBadRequest, r.status)
+		require.Equal(t, http.StatusBadRequest, r.Status)
 		require.NotEmpty(t, r.object()["error"])
 	})
 }
@@ -403,7 +360,7 @@ func TestListFilters(t *testing.T) {
 
 	list := func(t *testing.T, q url.Values) []string {
 		t.Helper()
-		return sorted(ids(b.getOK(t, "/conversation", q).array()))
+		return sorted(fakeapitest.IDs(b.getOK(t, "/conversation", q).array()))
 	}
 	expect := func(keep func(it map[string]any, c SnapConversation) bool) []string {
 		var out []string
@@ -496,7 +453,7 @@ func TestListFilters(t *testing.T) {
 			{"endDate": {"2025-13-01T00:00:00Z"}},
 		} {
 			r := b.get(t, "/conversation", q)
-			require.Equal(t, http.StatusBadRequest, r.status, q.Encode())
+			require.Equal(t, http.StatusBadRequest, r.Status, q.Encode())
 			require.NotEmpty(t, r.object()["error"])
 		}
 	})
@@ -526,7 +483,7 @@ func TestGetConversation(t *testing.T) {
 
 	t.Run("UnknownAndDeletedAreNotFound", func(t *testing.T) {
 		t.Parallel()
-		ws := NewWorkspace(testStart())
+		ws := NewWorkspace(fakeapitest.Start())
 		id := ws.AddConversation("Pedido atrasado")
 		msg := ws.AddMessage(id, "Oi", "human")
 		b := setup(t, ws, Options{})
@@ -534,7 +491,7 @@ func TestGetConversation(t *testing.T) {
 		ws.DeleteConversation(id)
 		for _, path := range []string{"/conversation/" + id, "/conversation/" + id + "/messages/10", "/messages/" + msg, "/conversation/cnope"} {
 			r := b.get(t, path, nil)
-			require.Equal(t, http.StatusNotFound, r.status, path)
+			require.Equal(t, http.StatusNotFound, r.Status, path)
 			require.Equal(t, map[string]any{"error": "Not found"}, r.body)
 		}
 		require.Empty(t, b.getOK(t, "/conversation", nil).object()["conversations"])
@@ -543,7 +500,7 @@ func TestGetConversation(t *testing.T) {
 
 func TestMessages(t *testing.T) {
 	t.Parallel()
-	ws := NewWorkspace(testStart())
+	ws := NewWorkspace(fakeapitest.Start())
 	conv := ws.AddConversation("Boleto")
 	var want []string
 	for i := range 30 {
@@ -558,7 +515,7 @@ func TestMessages(t *testing.T) {
 	t.Run("CountReturnsTheLatestOldestFirst", func(t *testing.T) {
 		t.Parallel()
 		r := b.getOK(t, "/conversation/"+conv+"/messages/10", nil)
-		require.Equal(t, want[20:], ids(r.array()))
+		require.Equal(t, want[20:], fakeapitest.IDs(r.array()))
 		var last time.Time
 		for _, m := range r.array() {
 			at := parseISO(t, m["createdAt"])
@@ -566,15 +523,15 @@ func TestMessages(t *testing.T) {
 			last = at
 			require.Equal(t, conv, m["conversationId"])
 		}
-		require.Equal(t, want[29:], ids(b.getOK(t, "/conversation/"+conv+"/messages/1", nil).array()))
-		require.Equal(t, want, ids(b.getOK(t, "/conversation/"+conv+"/messages/500", nil).array()))
+		require.Equal(t, want[29:], fakeapitest.IDs(b.getOK(t, "/conversation/"+conv+"/messages/1", nil).array()))
+		require.Equal(t, want, fakeapitest.IDs(b.getOK(t, "/conversation/"+conv+"/messages/500", nil).array()))
 	})
 
 	t.Run("RejectsCountOutsideOneToMax", func(t *testing.T) {
 		t.Parallel()
 		for _, count := range []string{"0", "-3", "501", "all"} {
 			r := b.get(t, "/conversation/"+conv+"/messages/"+count, nil)
-			require.Equal(t, http.StatusBadRequest, r.status, count)
+			require.Equal(t, http.StatusBadRequest, r.Status, count)
 			require.NotEmpty(t, r.object()["error"])
 		}
 	})
@@ -597,7 +554,7 @@ func TestMessages(t *testing.T) {
 		require.NotNil(t, h["visitorId"])
 
 		r := b.get(t, "/messages/cnotamessage", nil)
-		require.Equal(t, http.StatusNotFound, r.status)
+		require.Equal(t, http.StatusNotFound, r.Status)
 	})
 }
 
@@ -607,7 +564,7 @@ func TestAuth(t *testing.T) {
 	for _, key := range []string{"", "wrong"} {
 		for _, path := range []string{"/conversation", "/messages/x", "/nowhere"} {
 			r := b.do(t, key, path, nil)
-			require.Equal(t, http.StatusUnauthorized, r.status)
+			require.Equal(t, http.StatusUnauthorized, r.Status)
 			require.Equal(t, map[string]any{"error": "Unauthorized"}, r.body)
 		}
 	}
@@ -615,11 +572,9 @@ func TestAuth(t *testing.T) {
 
 	t.Run("EmptyAPIKeyAcceptsAnyRequest", func(t *testing.T) {
 		t.Parallel()
-		srv := NewServer(generated(3, 1), Options{})
-		t.Cleanup(srv.Close)
-		open := &testBundle{srv: srv}
-		require.Equal(t, http.StatusOK, open.do(t, "", "/conversation", nil).status)
-		require.Equal(t, http.StatusOK, open.do(t, "anything", "/conversation", nil).status)
+		open := &testBundle{srv: fakeapitest.Serve(t, NewServer(generated(3, 1), Options{}))}
+		require.Equal(t, http.StatusOK, open.do(t, "", "/conversation", nil).Status)
+		require.Equal(t, http.StatusOK, open.do(t, "anything", "/conversation", nil).Status)
 	})
 }
 
@@ -631,17 +586,17 @@ func TestRateLimit(t *testing.T) {
 	var statuses []int
 	for _, p := range paths {
 		r := b.get(t, p, nil)
-		statuses = append(statuses, r.status)
-		if r.status != http.StatusOK {
+		statuses = append(statuses, r.Status)
+		if r.Status != http.StatusOK {
 			require.Equal(t, map[string]any{"error": "Too many requests"}, r.body)
-			require.Empty(t, r.header.Get("Retry-After"))
+			require.Empty(t, r.Header.Get("Retry-After"))
 		}
 	}
 	require.Equal(t, []int{200, 200, 429, 419, 429, 419}, statuses)
 
 	// A wrong key is refused before the limit applies, and not counted as
 	// rate limited.
-	require.Equal(t, http.StatusUnauthorized, b.do(t, "other", "/conversation", nil).status)
+	require.Equal(t, http.StatusUnauthorized, b.do(t, "other", "/conversation", nil).Status)
 
 	st := b.srv.Stats()
 	require.Equal(t, 4, st.RateLimited)
@@ -652,13 +607,11 @@ func TestRateLimit(t *testing.T) {
 
 	t.Run("EachKeyHasItsOwnWindow", func(t *testing.T) {
 		t.Parallel()
-		srv := NewServer(generated(3, 1), Options{RateLimit: 1})
-		t.Cleanup(srv.Close)
-		open := &testBundle{srv: srv}
-		require.Equal(t, http.StatusOK, open.do(t, "a", "/conversation", nil).status)
-		require.Equal(t, http.StatusTooManyRequests, open.do(t, "a", "/conversation", nil).status)
-		require.Equal(t, http.StatusOK, open.do(t, "b", "/conversation", nil).status)
-		require.Equal(t, 419, open.do(t, "a", "/conversation", nil).status)
+		open := &testBundle{srv: fakeapitest.Serve(t, NewServer(generated(3, 1), Options{RateLimit: 1}))}
+		require.Equal(t, http.StatusOK, open.do(t, "a", "/conversation", nil).Status)
+		require.Equal(t, http.StatusTooManyRequests, open.do(t, "a", "/conversation", nil).Status)
+		require.Equal(t, http.StatusOK, open.do(t, "b", "/conversation", nil).Status)
+		require.Equal(t, 419, open.do(t, "a", "/conversation", nil).Status)
 	})
 }
 
@@ -668,8 +621,8 @@ func TestFailures(t *testing.T) {
 	id := b.ws.Snapshot().Conversations[0].ID
 	first := b.get(t, "/conversation/"+id, nil)
 	second := b.get(t, "/messages/x", nil)
-	require.Equal(t, http.StatusInternalServerError, first.status)
-	require.Equal(t, http.StatusServiceUnavailable, second.status)
+	require.Equal(t, http.StatusInternalServerError, first.Status)
+	require.Equal(t, http.StatusServiceUnavailable, second.Status)
 	require.NotEmpty(t, first.object()["error"])
 	require.NotEmpty(t, second.object()["error"])
 	require.Equal(t, 2, b.srv.Stats().Failures)
@@ -685,14 +638,16 @@ func TestStats(t *testing.T) {
 	t.Parallel()
 	b := setup(t, generated(3, 1), Options{})
 	snap := b.ws.Snapshot()
-	c := snap.Conversations[0]
+	i := slices.IndexFunc(snap.Conversations, func(c SnapConversation) bool { return len(c.Messages) > 0 })
+	require.NotEqual(t, -1, i, "a conversation with messages, to get them one by one")
+	c := snap.Conversations[i]
 	b.getOK(t, "/conversation", nil)
 	b.getOK(t, "/conversation/"+c.ID, nil)
 	b.getOK(t, "/conversation/"+c.ID+"/messages/3", nil)
 	for _, m := range c.Messages {
 		b.getOK(t, "/messages/"+m.ID, nil)
 	}
-	require.Equal(t, http.StatusNotFound, b.get(t, "/conversations", nil).status)
+	require.Equal(t, http.StatusNotFound, b.get(t, "/conversations", nil).Status)
 	st := b.srv.Stats()
 	require.Equal(t, map[string]int{
 		"conversation.list": 1, "conversation.get": 1, "conversation.messages": 1,
@@ -709,8 +664,8 @@ func TestMutations(t *testing.T) {
 
 	t.Run("ClockAdvancesAtLeastASecondPerMutation", func(t *testing.T) {
 		t.Parallel()
-		ws := NewWorkspace(testStart())
-		require.Equal(t, testStart(), ws.Now())
+		ws := NewWorkspace(fakeapitest.Start())
+		require.Equal(t, fakeapitest.Start(), ws.Now())
 		id := ws.AddConversation("Cupom")
 		steps := []func(){
 			func() { ws.AddMessage(id, "Oi", "human") },
@@ -730,7 +685,7 @@ func TestMutations(t *testing.T) {
 
 	t.Run("MessagesAndStatusBumpUpdatedAt", func(t *testing.T) {
 		t.Parallel()
-		ws := NewWorkspace(testStart())
+		ws := NewWorkspace(fakeapitest.Start())
 		id := ws.AddConversation("Pix")
 		conv := func() SnapConversation { return ws.Snapshot().Conversations[0] }
 		created := conv()
@@ -771,7 +726,7 @@ func TestMutations(t *testing.T) {
 
 	t.Run("UnknownIDsAreNoOpsAndBadEnumsPanic", func(t *testing.T) {
 		t.Parallel()
-		ws := NewWorkspace(testStart())
+		ws := NewWorkspace(fakeapitest.Start())
 		require.Empty(t, ws.AddMessage("cnope", "hi", "human"))
 		ws.SetStatus("cnope", "RESOLVED")
 		ws.DeleteConversation("cnope")
@@ -789,7 +744,7 @@ func TestGenerate(t *testing.T) {
 	t.Run("IsDeterministic", func(t *testing.T) {
 		t.Parallel()
 		require.Equal(t, generated(150, 4).Snapshot(), generated(150, 4).Snapshot())
-		other := Generate(GenerateConfig{Seed: 43, Conversations: 150, MessagesPerConversation: 4, Start: testStart()})
+		other := Generate(GenerateConfig{Seed: 43, Conversations: 150, MessagesPerConversation: 4, Start: fakeapitest.Start()})
 		require.NotEqual(t, generated(150, 4).Snapshot(), other.Snapshot())
 	})
 
@@ -800,9 +755,9 @@ func TestGenerate(t *testing.T) {
 		seen := map[string]bool{}
 		total := 0
 		for _, c := range snap.Conversations {
-			require.True(t, c.CreatedAt.Before(testStart()))
-			require.False(t, c.CreatedAt.Before(testStart().Add(-365*24*time.Hour)))
-			require.True(t, c.UpdatedAt.Before(testStart()))
+			require.True(t, c.CreatedAt.Before(fakeapitest.Start()))
+			require.False(t, c.CreatedAt.Before(fakeapitest.Start().Add(-365*24*time.Hour)))
+			require.True(t, c.UpdatedAt.Before(fakeapitest.Start()))
 			require.False(t, c.UpdatedAt.Before(c.CreatedAt))
 			require.LessOrEqual(t, len(c.Messages), 10)
 			total += len(c.Messages)
@@ -890,17 +845,17 @@ func mirror(t *testing.T, b *testBundle, items []map[string]any) (Snapshot, map[
 			sc.Frustration = &f
 			seen["frustration"] = true
 		}
-		for _, a := range toMaps(c["assignees"]) {
+		for _, a := range fakeapitest.ToMaps(c["assignees"]) {
 			sc.AssigneeIDs = append(sc.AssigneeIDs, a["id"].(string))
 		}
-		for _, tg := range toMaps(c["tags"]) {
+		for _, tg := range fakeapitest.ToMaps(c["tags"]) {
 			sc.Tags = append(sc.Tags, tg["name"].(string))
 		}
-		for _, v := range toMaps(c["conversationVariables"]) {
+		for _, v := range fakeapitest.ToMaps(c["conversationVariables"]) {
 			sc.Variables[v["name"].(string)] = v["value"].(string)
 			seen["variables"] = true
 		}
-		for _, l := range toMaps(c["crmScenarioConversations"]) {
+		for _, l := range fakeapitest.ToMaps(c["crmScenarioConversations"]) {
 			scen, st := l["scenario"].(map[string]any), l["step"].(map[string]any)
 			sc.CRM = append(sc.CRM, SnapCRMLink{
 				ScenarioID: str(scen["id"]), ScenarioName: str(scen["name"]), StepID: str(st["id"]), StepName: str(st["name"]),
@@ -992,14 +947,14 @@ func TestServesWhileTheWorkspaceChanges(t *testing.T) {
 func BenchmarkGenerate(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		Generate(GenerateConfig{Seed: 1, Conversations: 20_000, MessagesPerConversation: 10, Start: testStart()})
+		Generate(GenerateConfig{Seed: 1, Conversations: 20_000, MessagesPerConversation: 10, Start: fakeapitest.Start()})
 	}
 }
 
 // BenchmarkWindowWalk enumerates 20 000 conversations in plain-array mode,
 // 50 at a time, as a client must.
 func BenchmarkWindowWalk(b *testing.B) {
-	ws := Generate(GenerateConfig{Seed: 1, Conversations: 20_000, MessagesPerConversation: 1, Start: testStart()})
+	ws := Generate(GenerateConfig{Seed: 1, Conversations: 20_000, MessagesPerConversation: 1, Start: fakeapitest.Start()})
 	srv := NewServer(ws, Options{Paging: PagingPlainArray})
 	defer srv.Close()
 	for b.Loop() {

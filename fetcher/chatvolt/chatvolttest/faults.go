@@ -2,7 +2,8 @@ package chatvolttest
 
 import (
 	"net/http"
-	"strings"
+
+	"github.com/syncerhq/syncer/internal/fakeapi"
 )
 
 // statusLaravelRateLimited is the non-standard status ("Page Expired" in
@@ -11,11 +12,7 @@ const statusLaravelRateLimited = 419
 
 // authenticate returns the request's API key and whether it is accepted.
 func (s *Server) authenticate(r *http.Request) (string, bool) {
-	scheme, key, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !strings.EqualFold(scheme, "Bearer") {
-		key = ""
-	}
-	key = strings.TrimSpace(key)
+	key := fakeapi.BearerToken(r)
 	return key, s.opts.APIKey == "" || key == s.opts.APIKey
 }
 
@@ -32,13 +29,10 @@ func (s *Server) admit(w http.ResponseWriter, key string) bool {
 	if d.Allowed {
 		return true
 	}
-	s.mu.Lock()
-	s.limitedSeq++
 	status := http.StatusTooManyRequests
-	if s.limitedSeq%2 == 0 {
+	if d.Refused%2 == 0 {
 		status = statusLaravelRateLimited
 	}
-	s.mu.Unlock()
 	writeError(w, status, "Too many requests")
 	return false
 }
@@ -46,13 +40,12 @@ func (s *Server) admit(w http.ResponseWriter, key string) bool {
 // fail injects a transient server error with probability FailureRate,
 // alternating 500 and 503 so that clients prove they retry both.
 func (s *Server) fail(w http.ResponseWriter) bool {
-	switch seq := s.Failure(); {
-	case seq == 0:
-		return false
-	case seq%2 == 1:
-		writeError(w, http.StatusInternalServerError, "Internal server error")
-	default:
-		writeError(w, http.StatusServiceUnavailable, "Service unavailable")
-	}
-	return true
+	return s.Fail(w,
+		func(w http.ResponseWriter, _ int) {
+			writeError(w, http.StatusInternalServerError, "Internal server error")
+		},
+		func(w http.ResponseWriter, _ int) {
+			writeError(w, http.StatusServiceUnavailable, "Service unavailable")
+		},
+	)
 }

@@ -1,14 +1,10 @@
 package chatvolttest
 
 import (
-	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -86,27 +82,6 @@ func (f *listFilter) match(c *conversation) bool {
 	return true
 }
 
-// fingerprint identifies the filter in a cursor, so that a cursor cannot
-// continue a listing with other filters.
-func (f *listFilter) fingerprint() string {
-	var b strings.Builder
-	for _, v := range []string{f.agentID, f.channel, f.status, f.priority, f.assigneeID} {
-		b.WriteString(v)
-		b.WriteByte(0)
-	}
-	if f.unread != nil {
-		b.WriteString(strconv.FormatBool(*f.unread))
-	}
-	b.WriteByte(0)
-	for _, t := range []time.Time{f.from, f.to} {
-		if !t.IsZero() {
-			b.WriteString(strconv.FormatInt(t.UnixMilli(), 10))
-		}
-		b.WriteByte(0)
-	}
-	return strconv.FormatUint(hashString(b.String()), 36)
-}
-
 // matches returns up to n conversations matching f, in list order, from
 // position i, and whether another match follows. The endDate bound skips
 // ahead by binary search and the createdAt bound stops the scan, so a date
@@ -129,46 +104,4 @@ func (w *Workspace) matches(i int, f *listFilter, n int) (out []*conversation, m
 		out = append(out, c)
 	}
 	return out, false
-}
-
-// listCursor is the opaque nextCursor: the last conversation served (a
-// keyset position, so inserts and deletions shift nothing) and the filter.
-type listCursor struct {
-	CreatedAt int64  `json:"t"` // unix milliseconds
-	ID        string `json:"i"`
-	Filter    string `json:"f"`
-}
-
-func newCursor(c *conversation, f *listFilter) string {
-	raw, _ := json.Marshal(listCursor{CreatedAt: c.created.UnixMilli(), ID: c.id, Filter: f.fingerprint()}) // cannot fail: plain struct
-	return base64.RawURLEncoding.EncodeToString(raw)
-}
-
-// parseCursor decodes a cursor issued for filter f into a list position.
-func parseCursor(s string, f *listFilter) (listKey, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return listKey{}, errors.New("invalid cursor")
-	}
-	var c listCursor
-	if err := json.Unmarshal(raw, &c); err != nil || c.ID == "" {
-		return listKey{}, errors.New("invalid cursor")
-	}
-	if c.Filter != f.fingerprint() {
-		return listKey{}, errors.New("cursor was issued for other filters")
-	}
-	return listKey{created: time.UnixMilli(c.CreatedAt).UTC(), id: c.ID}, nil
-}
-
-// parseLimit reads "limit": absent means DefaultLimit; outside 1..MaxLimit is
-// a 400, as the API rejects oversized pages rather than clamping them.
-func parseLimit(s string) (int, error) {
-	if s == "" {
-		return DefaultLimit, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > MaxLimit {
-		return 0, fmt.Errorf("limit must be an integer from 1 to %d, got %q", MaxLimit, s)
-	}
-	return n, nil
 }

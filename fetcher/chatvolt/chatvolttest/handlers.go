@@ -70,18 +70,13 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request, _ []s
 
 // getConversation serves GET /conversation/{id}.
 func (s *Server) getConversation(w http.ResponseWriter, _ *http.Request, args []string) {
-	s.ws.mu.RLock()
-	c := s.ws.convs[args[0]]
-	var resp wireConversation
-	if c != nil {
-		resp = s.ws.detailed(c)
-	}
-	s.ws.mu.RUnlock()
-	if c == nil {
-		writeError(w, http.StatusNotFound, "Not found")
-		return
-	}
-	writeJSON(w, http.StatusOK, resp)
+	s.writeFound(w, func() (any, bool) {
+		c := s.ws.convs[args[0]]
+		if c == nil {
+			return nil, false
+		}
+		return s.ws.detailed(c), true
+	})
 }
 
 // conversationMessages serves GET /conversation/{id}/messages/{count}: the
@@ -93,36 +88,53 @@ func (s *Server) conversationMessages(w http.ResponseWriter, _ *http.Request, ar
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("count must be an integer from 1 to %d, got %q", MaxMessages, args[1]))
 		return
 	}
-	s.ws.mu.RLock()
-	c := s.ws.convs[args[0]]
-	var out []wireMessage
-	if c != nil {
+	s.writeFound(w, func() (any, bool) {
+		c := s.ws.convs[args[0]]
+		if c == nil {
+			return nil, false
+		}
 		window := c.messages[max(0, len(c.messages)-count):]
-		out = make([]wireMessage, 0, len(window))
+		out := make([]wireMessage, 0, len(window))
 		for _, m := range window {
 			out = append(out, m.wire())
 		}
-	}
-	s.ws.mu.RUnlock()
-	if c == nil {
-		writeError(w, http.StatusNotFound, "Not found")
-		return
-	}
-	writeJSON(w, http.StatusOK, out)
+		return out, true
+	})
 }
 
 // getMessage serves GET /messages/{id}.
 func (s *Server) getMessage(w http.ResponseWriter, _ *http.Request, args []string) {
+	s.writeFound(w, func() (any, bool) {
+		m := s.ws.messages[args[0]]
+		if m == nil {
+			return nil, false
+		}
+		return m.wire(), true
+	})
+}
+
+// writeFound answers with what render finds and renders under the
+// workspace's read lock, or 404 when it finds nothing.
+func (s *Server) writeFound(w http.ResponseWriter, render func() (any, bool)) {
 	s.ws.mu.RLock()
-	m := s.ws.messages[args[0]]
-	var resp wireMessage
-	if m != nil {
-		resp = m.wire()
-	}
+	v, found := render()
 	s.ws.mu.RUnlock()
-	if m == nil {
+	if !found {
 		writeError(w, http.StatusNotFound, "Not found")
 		return
 	}
-	writeJSON(w, http.StatusOK, resp)
+	writeJSON(w, http.StatusOK, v)
+}
+
+// parseLimit reads "limit": absent means DefaultLimit; outside 1..MaxLimit is
+// a 400, as the API rejects oversized pages rather than clamping them.
+func parseLimit(s string) (int, error) {
+	if s == "" {
+		return DefaultLimit, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > MaxLimit {
+		return 0, fmt.Errorf("limit must be an integer from 1 to %d, got %q", MaxLimit, s)
+	}
+	return n, nil
 }

@@ -3,6 +3,8 @@ package chatvolttest
 import (
 	"fmt"
 	"slices"
+
+	"github.com/syncerhq/syncer/internal/fakeapi"
 )
 
 // Conversation statuses and message authors, as the API spells them.
@@ -26,7 +28,7 @@ const (
 func (w *Workspace) AddConversation(title string) string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	c := w.newConversation(w.tick())
+	c := w.newConversation(w.clock.Tick())
 	c.title = title
 	c.channel = "website"
 	c.status = statusUnresolved
@@ -52,7 +54,7 @@ func (w *Workspace) AddMessage(conversationID, text, from string) string {
 	if c == nil {
 		return ""
 	}
-	now := w.tick()
+	now := w.clock.Tick()
 	m := w.newMessage(c, from, now)
 	m.text = text
 	if from == fromHuman {
@@ -86,7 +88,7 @@ func (w *Workspace) EditMessage(messageID, text string) {
 	if m.html != "" {
 		m.html = htmlOf(text)
 	}
-	m.updated = w.tick()
+	m.updated = w.clock.Tick()
 }
 
 // DeleteMessage removes a message. Like an edit, it leaves the
@@ -99,7 +101,7 @@ func (w *Workspace) DeleteMessage(messageID string) {
 	if m == nil {
 		return
 	}
-	w.tick()
+	w.clock.Tick()
 	delete(w.messages, messageID)
 	m.conv.messages = slices.DeleteFunc(m.conv.messages, func(x *message) bool { return x == m })
 }
@@ -113,7 +115,7 @@ func (w *Workspace) MarkRead(conversationID string) {
 	if c == nil || !c.hasUnread() {
 		return
 	}
-	now := w.tick()
+	now := w.clock.Tick()
 	for _, m := range c.messages {
 		if !m.read {
 			m.read, m.updated = true, now
@@ -125,32 +127,33 @@ func (w *Workspace) MarkRead(conversationID string) {
 // HUMAN_REQUESTED) and bumps its updatedAt, even when the status is unchanged,
 // as any update of the row does.
 func (w *Workspace) SetStatus(conversationID, status string) {
-	switch status {
-	case statusResolved, statusUnresolved, statusHumanRequested:
-	default:
-		panic(fmt.Sprintf("chatvolttest: SetStatus: unknown status %q", status))
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if c := w.convs[conversationID]; c != nil {
-		c.status = status
-		c.updated = w.tick()
-	}
+	mustBeOneOf("SetStatus", "status", status, statusResolved, statusUnresolved, statusHumanRequested)
+	w.updateConversation(conversationID, func(c *conversation) { c.status = status })
 }
 
 // SetPriority sets a conversation's priority (LOW, MEDIUM, HIGH, or "" for
 // null) and bumps its updatedAt.
 func (w *Workspace) SetPriority(conversationID, priority string) {
-	switch priority {
-	case "", "LOW", "MEDIUM", "HIGH":
-	default:
-		panic(fmt.Sprintf("chatvolttest: SetPriority: unknown priority %q", priority))
-	}
+	mustBeOneOf("SetPriority", "priority", priority, "", "LOW", "MEDIUM", "HIGH")
+	w.updateConversation(conversationID, func(c *conversation) { c.priority = priority })
+}
+
+// updateConversation applies change to a conversation and bumps its
+// updatedAt, as any update of the row does.
+func (w *Workspace) updateConversation(id string, change func(*conversation)) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if c := w.convs[conversationID]; c != nil {
-		c.priority = priority
-		c.updated = w.tick()
+	if c := w.convs[id]; c != nil {
+		change(c)
+		c.updated = w.clock.Tick()
+	}
+}
+
+// mustBeOneOf panics when a mutation method gets an enum value the API does
+// not have: that is a bug in the caller, not a state to simulate.
+func mustBeOneOf(method, what, v string, allowed ...string) {
+	if !slices.Contains(allowed, v) {
+		panic(fmt.Sprintf("chatvolttest: %s: unknown %s %q", method, what, v))
 	}
 }
 
@@ -161,7 +164,6 @@ func (w *Workspace) DeleteConversation(id string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if c := w.convs[id]; c != nil {
-		w.tick()
 		w.removeConversation(c)
 	}
 }
@@ -184,5 +186,5 @@ func (w *Workspace) operator(c *conversation) *member {
 	if len(c.assignees) > 0 {
 		return c.assignees[0]
 	}
-	return w.members[hashString(c.id)%uint64(len(w.members))]
+	return w.members[fakeapi.Hash(0, c.id)%uint64(len(w.members))]
 }

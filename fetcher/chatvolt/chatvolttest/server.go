@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/syncerhq/syncer/internal/fakeapi"
@@ -92,9 +91,6 @@ type Server struct {
 	*fakeapi.Shell
 	ws   *Workspace
 	opts Options
-
-	mu         sync.Mutex // guards limitedSeq
-	limitedSeq int
 }
 
 // NewServer serves w on a loopback httptest server.
@@ -105,16 +101,17 @@ func NewServer(w *Workspace, opts Options) *Server {
 	if opts.RateWindow <= 0 {
 		opts.RateWindow = time.Minute
 	}
-	s := &Server{
-		Shell: fakeapi.NewShell(fakeapi.ShellOptions{
-			Seed: opts.Seed, FailureRate: opts.FailureRate, Latency: opts.Latency,
-			RateLimit: fakeapi.RateLimit{Requests: opts.RateLimit, Window: opts.RateWindow, Shape: opts.RateShape},
-		}),
-		ws:   w,
-		opts: opts,
-	}
+	s := &Server{Shell: fakeapi.NewShell(opts.shell()), ws: w, opts: opts}
 	s.Serve(http.HandlerFunc(s.serveHTTP))
 	return s
+}
+
+// shell is what the kit's Shell takes of the options.
+func (o Options) shell() fakeapi.ShellOptions {
+	return fakeapi.ShellOptions{
+		Seed: o.Seed, FailureRate: o.FailureRate, Latency: o.Latency,
+		RateLimit: fakeapi.RateLimit{Requests: o.RateLimit, Window: o.RateWindow, Shape: o.RateShape},
+	}
 }
 
 // Route names, as Stats reports them.

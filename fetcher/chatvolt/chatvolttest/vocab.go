@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"html"
 	"strings"
-	"unicode"
+
+	"github.com/syncerhq/syncer/internal/fakeapi"
 )
 
 // vocab is the vocabulary of the simulated organization. It is built per use
@@ -121,44 +122,9 @@ func newVocab() *vocab {
 // longText is a pasted log of about 14 KB: texts that size exist in real chat
 // histories and catch truncating columns and small read buffers.
 func longText() string {
-	var b strings.Builder
-	b.WriteString("Segue o log completo, desculpe o tamanho:\n\n")
-	for i := range 150 {
-		fmt.Fprintf(&b, "2024-05-02T10:%02d:%02d.%03dZ ERROR checkout order=%d msg=\"gateway returned 502\" attempt=%d\n",
-			i/60%60, i%60, i*7%1000, 48000+i, i%5+1)
-	}
-	b.WriteString("\nObrigado 🙏")
-	return b.String()
-}
-
-// emailLocal is an ASCII mailbox name for a person.
-func emailLocal(first, last string) string {
-	return asciiLower(first) + "." + asciiLower(last)
-}
-
-func asciiLower(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		switch {
-		case r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)):
-			b.WriteRune(r)
-		case strings.ContainsRune("éèêë", r):
-			b.WriteByte('e')
-		case strings.ContainsRune("áàâãä", r):
-			b.WriteByte('a')
-		case strings.ContainsRune("óòôõöø", r):
-			b.WriteByte('o')
-		case strings.ContainsRune("úùûüū", r):
-			b.WriteByte('u')
-		case strings.ContainsRune("íìîï", r):
-			b.WriteByte('i')
-		case r == 'ç':
-			b.WriteByte('c')
-		case r == 'ễ':
-			b.WriteByte('e')
-		}
-	}
-	return b.String()
+	return fakeapi.PastedLog("Segue o log completo, desculpe o tamanho:\n\n", 150, func(i int) string {
+		return fmt.Sprintf("checkout order=%d msg=\"gateway returned 502\" attempt=%d", 48000+i, i%5+1)
+	}, "\nObrigado 🙏")
 }
 
 // htmlOf renders a message text the way Chatvolt's editor stores it: a

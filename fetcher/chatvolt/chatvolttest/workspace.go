@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/syncerhq/syncer/internal/fakeapi"
 )
 
 // Workspace is one fake Chatvolt organization's data. It is safe for
@@ -14,9 +16,8 @@ import (
 type Workspace struct {
 	mu sync.RWMutex
 
-	now   time.Time // the clock; advanced by tick on every mutation
-	ticks int
-	seq   int // id sequence, see newID
+	clock fakeapi.Clock // advanced on every mutation
+	seq   int           // id sequence, see newID
 
 	org         string
 	agents      []string // AI agent ids
@@ -106,7 +107,7 @@ type message struct {
 // updatedAt values strictly increase.
 func NewWorkspace(start time.Time) *Workspace {
 	w := &Workspace{
-		now:      trunc(start),
+		clock:    fakeapi.NewClock(start, time.Millisecond, 337),
 		convs:    map[string]*conversation{},
 		messages: map[string]*message{},
 	}
@@ -118,15 +119,7 @@ func NewWorkspace(start time.Time) *Workspace {
 func (w *Workspace) Now() time.Time {
 	w.mu.RLock()
 	defer w.mu.RUnlock()
-	return w.now
-}
-
-// tick advances the clock for one mutation: a second plus a varying number of
-// milliseconds, so that timestamps exercise every millisecond digit.
-func (w *Workspace) tick() time.Time {
-	w.ticks++
-	w.now = w.now.Add(time.Second + time.Duration(w.ticks*337%1000)*time.Millisecond)
-	return w.now
+	return w.clock.Now()
 }
 
 // trunc brings t to what the wire carries: UTC, milliseconds. Stored times are
@@ -139,34 +132,35 @@ const isoFormat = "2006-01-02T15:04:05.000Z07:00"
 func formatTime(t time.Time) string { return t.UTC().Format(isoFormat) }
 
 func (w *Workspace) addPools(v *vocab) {
-	w.org = w.newID(w.now)
+	now := w.clock.Now()
+	w.org = w.newID(now)
 	for range 3 {
-		w.agents = append(w.agents, w.newID(w.now))
+		w.agents = append(w.agents, w.newID(now))
 	}
 	for i := range 8 {
 		first, last := v.firstNames[i*7%len(v.firstNames)], v.lastNames[i*11%len(v.lastNames)]
 		w.members = append(w.members, &member{
-			id:    w.newID(w.now),
+			id:    w.newID(now),
 			name:  first + " " + last,
-			email: emailLocal(first, last) + "@support.example.com",
+			email: fakeapi.EmailLocal(first, last) + "@support.example.com",
 		})
 	}
 	w.members[len(w.members)-1].email = "" // a member without email: served as null
 	for _, name := range v.tagNames {
-		w.tags = append(w.tags, &tag{id: w.newID(w.now), name: name})
+		w.tags = append(w.tags, &tag{id: w.newID(now), name: name})
 	}
 	for _, sc := range v.scenarios {
-		s := &scenario{id: w.newID(w.now), name: sc.name}
+		s := &scenario{id: w.newID(now), name: sc.name}
 		for _, st := range sc.steps {
-			s.steps = append(s.steps, step{id: w.newID(w.now), name: st})
+			s.steps = append(s.steps, step{id: w.newID(now), name: st})
 		}
 		w.scenarios = append(w.scenarios, s)
 	}
 	for range 2 {
-		w.credentials = append(w.credentials, w.newID(w.now))
+		w.credentials = append(w.credentials, w.newID(now))
 	}
-	w.inboxes = append(w.inboxes, w.newID(w.now))
-	w.forms = append(w.forms, w.newID(w.now))
+	w.inboxes = append(w.inboxes, w.newID(now))
+	w.forms = append(w.forms, w.newID(now))
 }
 
 // newConversation allocates a conversation created at created. It is not yet
@@ -175,7 +169,7 @@ func (w *Workspace) addPools(v *vocab) {
 func (w *Workspace) newConversation(created time.Time) *conversation {
 	created = trunc(created)
 	c := &conversation{id: w.newID(created), created: created, updated: created, metadata: "{}"}
-	c.extras = mix(hashString(c.id))%9 == 0
+	c.extras = fakeapi.Mix(fakeapi.Hash(0, c.id))%9 == 0
 	w.convs[c.id] = c
 	return c
 }
@@ -185,7 +179,7 @@ func (w *Workspace) newConversation(created time.Time) *conversation {
 func (w *Workspace) newMessage(c *conversation, from string, at time.Time) *message {
 	at = trunc(at)
 	m := &message{id: w.newID(at), conv: c, from: from, created: at, updated: at}
-	m.extras = mix(hashString(m.id))%13 == 0
+	m.extras = fakeapi.Mix(fakeapi.Hash(0, m.id))%13 == 0
 	c.messages = append(c.messages, m)
 	w.messages[m.id] = m
 	return m
@@ -213,7 +207,10 @@ func (w *Workspace) insertOrdered(c *conversation) {
 	w.order = slices.Insert(w.order, i, c)
 }
 
+// removeConversation deletes c and its messages. Like every mutation, it
+// advances the clock.
 func (w *Workspace) removeConversation(c *conversation) {
+	w.clock.Tick()
 	delete(w.convs, c.id)
 	for _, m := range c.messages {
 		delete(w.messages, m.id)

@@ -2,6 +2,7 @@ package chatwoottest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -9,68 +10,49 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/internal/fakeapi/fakeapitest"
 )
 
 const testToken = "test-token"
 
-var testStart = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+func generated(conversations, messages int) *Workspace {
+	return Generate(GenerateConfig{Seed: 42, Conversations: conversations, MessagesPerConversation: messages, Start: fakeapitest.Start()})
+}
 
+// testBundle is an account and a server for it that wants testToken.
 type testBundle struct {
 	ws  *Workspace
 	srv *Server
 }
 
 func setup(t *testing.T, ws *Workspace, opts Options) *testBundle {
-	t.Helper()
-	if opts.Token == "" {
-		opts.Token = testToken
-	}
-	srv := NewServer(ws, opts)
-	t.Cleanup(srv.Close)
-	return &testBundle{ws: ws, srv: srv}
+	opts.Token = cmp.Or(opts.Token, testToken)
+	return &testBundle{ws: ws, srv: fakeapitest.Serve(t, NewServer(ws, opts))}
 }
 
-func generated(conversations, messages int) *Workspace {
-	return Generate(GenerateConfig{Seed: 42, Conversations: conversations, MessagesPerConversation: messages, Start: testStart})
-}
-
+// response is an answer and, when it is JSON, its body, decoded with
+// UseNumber so that integers and floats stay apart.
 type response struct {
-	status int
-	header http.Header
-	raw    []byte
-	body   any // decoded with UseNumber, so integers and floats stay apart
+	fakeapitest.Response
+	body any
 }
 
 func (r response) obj() map[string]any   { return r.body.(map[string]any) }
-func (r response) arr() []map[string]any { return toMaps(r.body) }
+func (r response) arr() []map[string]any { return fakeapitest.ToMaps(r.body) }
 
 // call sends a GET with the given api_access_token ("" sends none).
 func (b *testBundle) call(t *testing.T, token, path string, q url.Values) response {
 	t.Helper()
-	u := b.srv.URL() + path
-	if len(q) > 0 {
-		u += "?" + q.Encode()
-	}
-	req, err := http.NewRequest(http.MethodGet, u, nil)
-	require.NoError(t, err)
-	if token != "" {
-		req.Header.Set("api_access_token", token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	r := response{status: resp.StatusCode, header: resp.Header, raw: raw}
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
-		dec := json.NewDecoder(bytes.NewReader(raw))
+	r := response{Response: fakeapitest.Get(t, b.srv.URL()+path, q, fakeapitest.Credential("api_access_token", "", token))}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		dec := json.NewDecoder(bytes.NewReader(r.Raw))
 		dec.UseNumber()
-		require.NoError(t, dec.Decode(&r.body), string(raw))
+		require.NoError(t, dec.Decode(&r.body), string(r.Raw))
 	}
 	return r
 }
@@ -78,7 +60,7 @@ func (b *testBundle) call(t *testing.T, token, path string, q url.Values) respon
 func (b *testBundle) get(t *testing.T, path string, q url.Values) response {
 	t.Helper()
 	r := b.call(t, testToken, path, q)
-	require.Equal(t, http.StatusOK, r.status, string(r.raw))
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
 	return r
 }
 
@@ -89,14 +71,14 @@ func accountPath(ws *Workspace, rest string) string {
 // listPage fetches one conversations page and returns its payload.
 func (b *testBundle) listPage(t *testing.T, q url.Values) []map[string]any {
 	t.Helper()
-	return toMaps(b.get(t, accountPath(b.ws, "/conversations"), q).obj()["data"].(map[string]any)["payload"])
+	return fakeapitest.ToMaps(b.get(t, accountPath(b.ws, "/conversations"), q).obj()["data"].(map[string]any)["payload"])
 }
 
 // walkConversations pages with q until a short page, checking that every
 // page but the last is full.
 func (b *testBundle) walkConversations(t *testing.T, q url.Values) []map[string]any {
 	t.Helper()
-	q = cloneValues(q)
+	q = fakeapitest.CloneValues(q)
 	var all []map[string]any
 	for page := 1; ; page++ {
 		q.Set("page", strconv.Itoa(page))
@@ -107,22 +89,6 @@ func (b *testBundle) walkConversations(t *testing.T, q url.Values) []map[string]
 			return all
 		}
 	}
-}
-
-func cloneValues(q url.Values) url.Values {
-	out := url.Values{}
-	for k, v := range q {
-		out[k] = slices.Clone(v)
-	}
-	return out
-}
-
-func toMaps(v any) []map[string]any {
-	var out []map[string]any
-	for _, it := range v.([]any) {
-		out = append(out, it.(map[string]any))
-	}
-	return out
 }
 
 func num(t *testing.T, v any) int {
@@ -283,7 +249,7 @@ func TestListConversations(t *testing.T) {
 		t.Parallel()
 		b := setup(t, generated(3, 0), Options{})
 		r := b.call(t, testToken, "/api/v1/accounts/999/conversations", nil)
-		require.Equal(t, http.StatusNotFound, r.status)
+		require.Equal(t, http.StatusNotFound, r.Status)
 		require.Equal(t, map[string]any{"error": "Resource could not be found"}, r.body)
 	})
 
@@ -298,7 +264,7 @@ func TestListConversations(t *testing.T) {
 				num(t, it[k]) // integers
 			}
 			require.NotContains(t, it, "applied_sla", "not an Enterprise account")
-			for _, m := range toMaps(it["messages"]) {
+			for _, m := range fakeapitest.ToMaps(it["messages"]) {
 				num(t, m["message_type"])
 			}
 		}
@@ -310,7 +276,7 @@ func TestGetConversation(t *testing.T) {
 	b := setup(t, generated(20, 3), Options{})
 	r := b.get(t, accountPath(b.ws, "/conversations/3"), nil)
 	require.Equal(t, 3, num(t, r.obj()["id"]))
-	msgs := toMaps(r.obj()["messages"])
+	msgs := fakeapitest.ToMaps(r.obj()["messages"])
 	require.Len(t, msgs, 1, "only the last message is embedded")
 	snap := findConv(b.ws.Snapshot(), 3)
 	require.Equal(t, snap.Messages[len(snap.Messages)-1].ID, num(t, msgs[0]["id"]))
@@ -318,7 +284,7 @@ func TestGetConversation(t *testing.T) {
 	b.ws.DeleteConversation(3)
 	for _, path := range []string{"/conversations/3", "/conversations/3/messages", "/conversations/999"} {
 		r = b.call(t, testToken, accountPath(b.ws, path), nil)
-		require.Equal(t, http.StatusNotFound, r.status, path)
+		require.Equal(t, http.StatusNotFound, r.Status, path)
 		require.Equal(t, "Resource could not be found", r.obj()["error"])
 	}
 	require.NotContains(t, ids(t, b.walkConversations(t, url.Values{"status": {"all"}})), 3)
@@ -342,7 +308,7 @@ func TestMessages(t *testing.T) {
 			want = append(want, m.ID)
 		}
 		path := accountPath(b.ws, "/conversations/"+strconv.Itoa(long.ID)+"/messages")
-		page := func(q url.Values) []int { return ids(t, toMaps(b.get(t, path, q).obj()["payload"])) }
+		page := func(q url.Values) []int { return ids(t, fakeapitest.ToMaps(b.get(t, path, q).obj()["payload"])) }
 
 		// No parameters: the latest 20, ascending.
 		latest := page(nil)
@@ -382,13 +348,13 @@ func TestMessages(t *testing.T) {
 
 	t.Run("DeletedMessageKeepsItsRow", func(t *testing.T) {
 		t.Parallel()
-		ws := NewWorkspace(7, testStart)
+		ws := NewWorkspace(7, fakeapitest.Start())
 		conv := ws.AddConversation("Ada Lovelace", "Hello")
 		gone := ws.AddMessage(conv, "secret", msgOutgoing, false)
 		ws.DeleteMessage(gone)
 		b := setup(t, ws, Options{})
 
-		payload := toMaps(b.get(t, accountPath(ws, "/conversations/"+strconv.Itoa(conv)+"/messages"), nil).obj()["payload"])
+		payload := fakeapitest.ToMaps(b.get(t, accountPath(ws, "/conversations/"+strconv.Itoa(conv)+"/messages"), nil).obj()["payload"])
 		require.Len(t, payload, 2)
 		m := payload[1]
 		require.Equal(t, gone, num(t, m["id"]))
@@ -406,7 +372,7 @@ func TestMessages(t *testing.T) {
 
 	t.Run("MessageTypeIsAnInteger", func(t *testing.T) {
 		t.Parallel()
-		ws := NewWorkspace(1, testStart)
+		ws := NewWorkspace(1, fakeapitest.Start())
 		conv := ws.AddConversation("Grace Hopper", "Hi")
 		ws.AddMessage(conv, "note", msgOutgoing, true)
 		ws.AddMessage(conv, "Pick one", msgTemplate, false)
@@ -414,12 +380,12 @@ func TestMessages(t *testing.T) {
 		b := setup(t, ws, Options{})
 		r := b.get(t, accountPath(ws, "/conversations/"+strconv.Itoa(conv)+"/messages"), nil)
 		var types []int
-		for _, m := range toMaps(r.obj()["payload"]) {
+		for _, m := range fakeapitest.ToMaps(r.obj()["payload"]) {
 			types = append(types, num(t, m["message_type"]))
 		}
 		require.Equal(t, []int{0, 1, 3, 2}, types)
-		require.Contains(t, string(r.raw), `"message_type":2`)
-		last := toMaps(r.obj()["payload"])[3]
+		require.Contains(t, string(r.Raw), `"message_type":2`)
+		last := fakeapitest.ToMaps(r.obj()["payload"])[3]
 		require.Equal(t, "Conversation was marked resolved by Alice Anderson", last["content"])
 		require.NotContains(t, last, "sender", "activity messages have no sender")
 	})
@@ -437,7 +403,7 @@ func TestContactsAndAgents(t *testing.T) {
 		meta := r.obj()["meta"].(map[string]any)
 		require.Equal(t, len(snap.Contacts), num(t, meta["count"]))
 		require.Equal(t, strconv.Itoa(page), meta["current_page"], "echoed as given: a string")
-		items := toMaps(r.obj()["payload"])
+		items := fakeapitest.ToMaps(r.obj()["payload"])
 		require.LessOrEqual(t, len(items), 15)
 		for _, it := range items {
 			got = append(got, SnapContact{ID: num(t, it["id"]), Name: str(it, "name"), Email: str(it, "email"), PhoneNumber: str(it, "phone_number")})
@@ -482,7 +448,7 @@ func TestPublicAPI(t *testing.T) {
 	base := "/public/api/v1/inboxes/" + inbox + "/contacts/" + contact + "/conversations"
 
 	r := b.call(t, "", base, nil) // no token needed
-	require.Equal(t, http.StatusOK, r.status, string(r.raw))
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
 	convs := r.arr()
 	require.Equal(t, snapIDs(mine), ids(t, convs))
 	require.Equal(t, contactID, num(t, convs[0]["contact"].(map[string]any)["id"]))
@@ -494,7 +460,7 @@ func TestPublicAPI(t *testing.T) {
 		}
 	}
 	r = b.call(t, "", base+"/"+strconv.Itoa(conv)+"/messages", nil)
-	require.Equal(t, http.StatusOK, r.status, string(r.raw))
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
 	got := ids(t, r.arr())
 	require.Equal(t, want, got)
 	require.NotContains(t, got, note)
@@ -502,7 +468,7 @@ func TestPublicAPI(t *testing.T) {
 	for _, m := range r.arr() {
 		require.NotEqual(t, msgActivity, num(t, m["message_type"]))
 	}
-	embedded := ids(t, toMaps(convs[0]["messages"]))
+	embedded := ids(t, fakeapitest.ToMaps(convs[0]["messages"]))
 	require.Equal(t, want, embedded)
 
 	for _, path := range []string{
@@ -510,10 +476,10 @@ func TestPublicAPI(t *testing.T) {
 		"/public/api/v1/inboxes/" + inbox + "/contacts/nope/conversations",
 		base + "/999999/messages",
 	} {
-		require.Equal(t, http.StatusNotFound, b.call(t, "", path, nil).status, path)
+		require.Equal(t, http.StatusNotFound, b.call(t, "", path, nil).Status, path)
 	}
 	disabled := setup(t, ws, Options{})
-	require.Equal(t, http.StatusNotFound, disabled.call(t, "", base, nil).status)
+	require.Equal(t, http.StatusNotFound, disabled.call(t, "", base, nil).Status)
 }
 
 func TestAuth(t *testing.T) {
@@ -521,38 +487,19 @@ func TestAuth(t *testing.T) {
 	b := setup(t, generated(3, 0), Options{})
 	for _, token := range []string{"", "wrong"} {
 		r := b.call(t, token, accountPath(b.ws, "/conversations"), nil)
-		require.Equal(t, http.StatusUnauthorized, r.status)
+		require.Equal(t, http.StatusUnauthorized, r.Status)
 		require.Equal(t, map[string]any{"error": "You need to sign in or sign up before continuing."}, r.body)
 	}
 	b.get(t, accountPath(b.ws, "/conversations"), nil)
 
 	// The zero Options accept any request (setup would set a token).
-	open := &testBundle{ws: b.ws, srv: NewServer(b.ws, Options{})}
-	t.Cleanup(open.srv.Close)
-	require.Equal(t, http.StatusOK, open.call(t, "", accountPath(open.ws, "/agents"), nil).status)
-}
-
-// fakeClock is a wall clock that moves only when told.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
+	open := &testBundle{ws: b.ws, srv: fakeapitest.Serve(t, NewServer(b.ws, Options{}))}
+	require.Equal(t, http.StatusOK, open.call(t, "", accountPath(open.ws, "/agents"), nil).Status)
 }
 
 func TestRateLimit(t *testing.T) {
 	t.Parallel()
-	clock := &fakeClock{t: time.Date(2025, 6, 1, 12, 0, 10, 0, time.UTC)}
+	clock := fakeapitest.NewClock(time.Date(2025, 6, 1, 12, 0, 10, 0, time.UTC))
 	b := setup(t, generated(3, 0), Options{RateLimit: 3, NowFunc: clock.Now})
 	path := accountPath(b.ws, "/conversations")
 	for range 3 {
@@ -561,14 +508,14 @@ func TestRateLimit(t *testing.T) {
 	clock.Set(time.Date(2025, 6, 1, 12, 0, 59, 0, time.UTC)) // same minute
 
 	r := b.call(t, testToken, accountPath(b.ws, "/agents"), nil)
-	require.Equal(t, http.StatusTooManyRequests, r.status)
-	require.Equal(t, "text/plain", r.header.Get("Content-Type"))
-	require.Equal(t, "Retry later\n", string(r.raw))
-	require.Empty(t, r.header.Values("Retry-After"))
+	require.Equal(t, http.StatusTooManyRequests, r.Status)
+	require.Equal(t, "text/plain", r.Header.Get("Content-Type"))
+	require.Equal(t, "Retry later\n", string(r.Raw))
+	require.Empty(t, r.Header.Values("Retry-After"))
 
 	// Another client has its own budget. rack-attack counts before the app
 	// authenticates, so this request is counted (and then refused).
-	require.Equal(t, http.StatusUnauthorized, b.call(t, "other", path, nil).status)
+	require.Equal(t, http.StatusUnauthorized, b.call(t, "other", path, nil).Status)
 
 	clock.Set(time.Date(2025, 6, 1, 12, 1, 0, 0, time.UTC)) // the next window starts on the minute
 	b.get(t, path, nil)
@@ -586,14 +533,14 @@ func TestFailures(t *testing.T) {
 	b := setup(t, generated(3, 0), Options{FailureRate: 1})
 	path := accountPath(b.ws, "/conversations")
 	r := b.call(t, testToken, path, nil)
-	require.Equal(t, http.StatusInternalServerError, r.status)
+	require.Equal(t, http.StatusInternalServerError, r.Status)
 	require.Equal(t, map[string]any{"error": "Internal Server Error"}, r.body)
 	r = b.call(t, testToken, path, nil)
-	require.Equal(t, http.StatusBadGateway, r.status)
-	require.Equal(t, "text/html", r.header.Get("Content-Type"))
-	require.Contains(t, string(r.raw), "502 Bad Gateway")
+	require.Equal(t, http.StatusBadGateway, r.Status)
+	require.Equal(t, "text/html", r.Header.Get("Content-Type"))
+	require.Contains(t, string(r.Raw), "502 Bad Gateway")
 	r = b.call(t, testToken, path, nil)
-	require.Equal(t, http.StatusServiceUnavailable, r.status)
+	require.Equal(t, http.StatusServiceUnavailable, r.Status)
 	require.Equal(t, 3, b.srv.Stats().Failures)
 }
 
@@ -602,7 +549,7 @@ func TestMutations(t *testing.T) {
 
 	t.Run("BumpUpdatedAtAndTheClock", func(t *testing.T) {
 		t.Parallel()
-		ws := NewWorkspace(1, testStart)
+		ws := NewWorkspace(1, fakeapitest.Start())
 		id := ws.AddConversation("Ada Lovelace", "Hello")
 		get := func() SnapConversation { return findConv(ws.Snapshot(), id) }
 		c0 := get()
@@ -635,7 +582,7 @@ func TestMutations(t *testing.T) {
 
 	t.Run("ResolvingSettlesTheSLA", func(t *testing.T) {
 		t.Parallel()
-		ws := Generate(GenerateConfig{Seed: 3, Conversations: 200, MessagesPerConversation: 3, Start: testStart, Enterprise: true})
+		ws := Generate(GenerateConfig{Seed: 3, Conversations: 200, MessagesPerConversation: 3, Start: fakeapitest.Start(), Enterprise: true})
 		var target SnapConversation
 		for _, c := range ws.Snapshot().Conversations {
 			if c.SLA != nil && c.SLA.Status == "active" && c.Status != "resolved" {
@@ -659,12 +606,12 @@ func TestGenerate(t *testing.T) {
 
 	t.Run("CoversWhatClientsTripOver", func(t *testing.T) {
 		t.Parallel()
-		ws := Generate(GenerateConfig{Seed: 9, Conversations: 400, MessagesPerConversation: 8, Start: testStart, Enterprise: true})
+		ws := Generate(GenerateConfig{Seed: 9, Conversations: 400, MessagesPerConversation: 8, Start: fakeapitest.Start(), Enterprise: true})
 		snap := ws.Snapshot()
 		seen := map[string]bool{}
 		for _, c := range snap.Conversations {
-			require.True(t, c.CreatedAt.Before(testStart))
-			require.True(t, c.UpdatedAt.Before(testStart))
+			require.True(t, c.CreatedAt.Before(fakeapitest.Start()))
+			require.True(t, c.UpdatedAt.Before(fakeapitest.Start()))
 			require.False(t, c.UpdatedAt.Before(c.LastActivityAt))
 			seen["status:"+c.Status] = true
 			seen["priority:"+c.Priority] = true
@@ -674,7 +621,7 @@ func TestGenerate(t *testing.T) {
 				seen["sla:"+c.SLA.Status] = true
 			}
 			for i, m := range c.Messages {
-				require.True(t, m.CreatedAt.Before(testStart))
+				require.True(t, m.CreatedAt.Before(fakeapitest.Start()))
 				if i > 0 {
 					require.Greater(t, m.ID, c.Messages[i-1].ID)
 					require.False(t, m.CreatedAt.Before(c.Messages[i-1].CreatedAt))
@@ -709,7 +656,7 @@ func TestSnapshotMatchesAPI(t *testing.T) {
 	for _, enterprise := range []bool{false, true} {
 		t.Run("Enterprise"+strconv.FormatBool(enterprise), func(t *testing.T) {
 			t.Parallel()
-			ws := Generate(GenerateConfig{Seed: 5, AccountID: 12, Conversations: 140, MessagesPerConversation: 7, Start: testStart, Enterprise: enterprise})
+			ws := Generate(GenerateConfig{Seed: 5, AccountID: 12, Conversations: 140, MessagesPerConversation: 7, Start: fakeapitest.Start(), Enterprise: enterprise})
 			id := ws.AddConversation("Zoë Quinn", "Bonjour 👋")
 			ws.AddMessage(id, "internal", msgOutgoing, true)
 			ws.DeleteMessage(ws.AddMessage(id, "oops", msgOutgoing, false))
@@ -744,7 +691,7 @@ func readAll(t *testing.T, b *testBundle) Snapshot {
 		}
 		if sla, ok := it["applied_sla"].(map[string]any); ok {
 			c.SLA = &SnapSLA{Name: str(sla, "sla_name"), Status: str(sla, "sla_status")}
-			for _, e := range toMaps(it["sla_events"]) {
+			for _, e := range fakeapitest.ToMaps(it["sla_events"]) {
 				c.SLA.Events = append(c.SLA.Events, SnapSLAEvent{EventType: str(e, "event_type"), CreatedAt: unixTime(t, e["created_at"])})
 			}
 		}
@@ -752,7 +699,7 @@ func readAll(t *testing.T, b *testBundle) Snapshot {
 		snap.Conversations = append(snap.Conversations, c)
 	}
 	for page := 1; ; page++ {
-		items := toMaps(b.get(t, accountPath(b.ws, "/contacts"), url.Values{"page": {strconv.Itoa(page)}}).obj()["payload"])
+		items := fakeapitest.ToMaps(b.get(t, accountPath(b.ws, "/contacts"), url.Values{"page": {strconv.Itoa(page)}}).obj()["payload"])
 		for _, it := range items {
 			snap.Contacts = append(snap.Contacts, SnapContact{ID: num(t, it["id"]), Name: str(it, "name"), Email: str(it, "email"), PhoneNumber: str(it, "phone_number")})
 		}
@@ -774,7 +721,7 @@ func readMessages(t *testing.T, b *testBundle, conv int) []SnapMessage {
 	var q url.Values
 	out := []SnapMessage{}
 	for {
-		items := toMaps(b.get(t, path, q).obj()["payload"])
+		items := fakeapitest.ToMaps(b.get(t, path, q).obj()["payload"])
 		if len(items) == 0 {
 			return out
 		}
@@ -792,7 +739,7 @@ func readMessages(t *testing.T, b *testBundle, conv int) []SnapMessage {
 				m.SenderType, m.SenderID = str(s, "type"), num(t, s["id"])
 			}
 			if atts, ok := it["attachments"].([]any); ok {
-				for _, a := range toMaps(atts) {
+				for _, a := range fakeapitest.ToMaps(atts) {
 					m.Attachments = append(m.Attachments, SnapAttachment{ID: num(t, a["id"]), FileType: str(a, "file_type"), DataURL: str(a, "data_url"), FileSize: num(t, a["file_size"])})
 				}
 			}
@@ -839,12 +786,12 @@ func TestServesWhileTheWorkspaceChanges(t *testing.T) {
 func BenchmarkGenerate(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		Generate(GenerateConfig{Seed: 1, Conversations: 5000, MessagesPerConversation: 10, Start: testStart, Enterprise: true})
+		Generate(GenerateConfig{Seed: 1, Conversations: 5000, MessagesPerConversation: 10, Start: fakeapitest.Start(), Enterprise: true})
 	}
 }
 
 func BenchmarkListConversations(b *testing.B) {
-	ws := Generate(GenerateConfig{Seed: 1, Conversations: 5000, MessagesPerConversation: 10, Start: testStart})
+	ws := Generate(GenerateConfig{Seed: 1, Conversations: 5000, MessagesPerConversation: 10, Start: fakeapitest.Start()})
 	srv := NewServer(ws, Options{})
 	defer srv.Close()
 	client := &http.Client{}

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/syncerhq/syncer/internal/fakeapi"
 )
 
 // The account's directory: inboxes, agents, teams, the bot, SLA policies and
@@ -74,12 +76,13 @@ func (w *Workspace) addDirectory() {
 		{id: inboxAPI, name: "Mobile app (API)", channelType: "Channel::Api", identifier: tokenFor(uint64(w.accountID), "inbox", 24)},
 		{id: inboxWhatsApp, name: "WhatsApp", channelType: "Channel::Whatsapp"},
 	}
+	v := w.vocab
 	for i := range 10 {
-		first, last := firstNames[i*7%len(firstNames)], lastNames[i*11%len(lastNames)]
+		first, last := v.FirstNames[i*7%len(v.FirstNames)], v.LastNames[i*11%len(v.LastNames)]
 		a := &agent{
 			id:           i + 1,
 			name:         first + " " + last,
-			email:        emailLocal(first, last) + "@helpdesk.example.com",
+			email:        fakeapi.EmailLocal(first, last) + "@helpdesk.example.com",
 			role:         "agent",
 			availability: [...]string{"online", "busy", "offline"}[i%3],
 			confirmed:    true,
@@ -118,7 +121,7 @@ func (w *Workspace) addDirectory() {
 func (w *Workspace) newContact(name string, in *inbox, created time.Time, anonymous bool) *contact {
 	w.lastContact++
 	n := w.lastContact
-	h := mix(uint64(n) ^ 0xc0)
+	h := fakeapi.Mix(uint64(n) ^ 0xc0)
 	ct := &contact{
 		id:       n,
 		name:     name,
@@ -127,9 +130,10 @@ func (w *Workspace) newContact(name string, in *inbox, created time.Time, anonym
 		created:  created.UTC().Truncate(time.Second),
 	}
 	ct.lastActivity = ct.created
-	loc := locations[h%uint64(len(locations))]
+	v := w.vocab
+	loc := v.locations[h%uint64(len(v.locations))]
 	ct.city, ct.country, ct.countryCode = loc.city, loc.country, loc.code
-	ct.company = companies[(h>>8)%uint64(len(companies))]
+	ct.company = v.Companies[(h>>8)%uint64(len(v.Companies))]
 	ct.plan = [...]string{"free", "pro", "enterprise"}[(h>>16)%3]
 	ct.blocked = n%97 == 13
 	ct.additional = marshalRaw(map[string]any{
@@ -142,7 +146,7 @@ func (w *Workspace) newContact(name string, in *inbox, created time.Time, anonym
 	}
 	if !anonymous {
 		first, last, _ := strings.Cut(name, " ")
-		local := emailLocal(first, last)
+		local := fakeapi.EmailLocal(first, last)
 		if local == "" {
 			local = "contact"
 		}
@@ -152,10 +156,10 @@ func (w *Workspace) newContact(name string, in *inbox, created time.Time, anonym
 		case inboxAPI:
 			ct.ident = "user_" + strconv.Itoa(n)
 			if h%3 != 0 {
-				ct.email = local + "." + strconv.Itoa(n) + "@" + domains[(h>>24)%uint64(len(domains))]
+				ct.email = local + "." + strconv.Itoa(n) + "@" + v.domains[(h>>24)%uint64(len(v.domains))]
 			}
 		default:
-			ct.email = local + "." + strconv.Itoa(n) + "@" + domains[(h>>24)%uint64(len(domains))]
+			ct.email = local + "." + strconv.Itoa(n) + "@" + v.domains[(h>>24)%uint64(len(v.domains))]
 			if h%5 == 0 {
 				ct.phone = fmt.Sprintf("+1%010d", h%10_000_000_000)
 			}
@@ -183,7 +187,7 @@ func (w *Workspace) contactByName(name string) *contact {
 
 // uuidFor derives a stable version-4-looking UUID from x.
 func uuidFor(x uint64) string {
-	a, b := mix(x), mix(x^0xabcdef)
+	a, b := fakeapi.Mix(x), fakeapi.Mix(x^0xabcdef)
 	return fmt.Sprintf("%08x-%04x-4%03x-%04x-%012x",
 		a>>32, (a>>16)&0xffff, a&0xfff, 0x8000|(b>>48)&0x3fff, b&0xffffffffffff)
 }
@@ -191,52 +195,13 @@ func uuidFor(x uint64) string {
 // tokenFor derives a stable alphanumeric token of n characters.
 func tokenFor(seed uint64, salt string, n int) string {
 	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	h := seed ^ 0xcbf29ce484222325
-	for i := 0; i < len(salt); i++ {
-		h = (h ^ uint64(salt[i])) * 0x100000001b3
-	}
+	h := fakeapi.Hash(seed, salt)
 	b := make([]byte, n)
 	for i := range b {
-		h = mix(h)
+		h = fakeapi.Mix(h)
 		b[i] = alphabet[h%uint64(len(alphabet))]
 	}
 	return string(b)
-}
-
-// emailLocal makes an email local part from a name: lower-case ASCII letters.
-func emailLocal(first, last string) string {
-	var b strings.Builder
-	for _, part := range []string{first, last} {
-		if part == "" {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte('.')
-		}
-		for _, r := range strings.ToLower(part) {
-			switch {
-			case r >= 'a' && r <= 'z':
-				b.WriteRune(r)
-			case strings.ContainsRune("àáâãäå", r):
-				b.WriteByte('a')
-			case strings.ContainsRune("èéêë", r):
-				b.WriteByte('e')
-			case strings.ContainsRune("ìíîï", r):
-				b.WriteByte('i')
-			case strings.ContainsRune("òóôõöø", r):
-				b.WriteByte('o')
-			case strings.ContainsRune("ùúûüū", r):
-				b.WriteByte('u')
-			case r == 'ł':
-				b.WriteByte('l')
-			case r == 'ñ':
-				b.WriteByte('n')
-			case r == 'ễ':
-				b.WriteByte('e')
-			}
-		}
-	}
-	return b.String()
 }
 
 func strPtr(s string) *string {

@@ -37,23 +37,21 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) bool {
 // through what a Chatwoot deployment returns when it struggles: the Rails
 // app's 500, then the reverse proxy's 502 and 503 HTML pages.
 func (s *Server) fail(w http.ResponseWriter) bool {
-	seq := s.Failure()
-	switch {
-	case seq == 0:
-		return false
-	case seq%3 == 1:
-		writeJSON(w, http.StatusInternalServerError, errorBody{Error: "Internal Server Error"})
-	case seq%3 == 2:
-		writeText(w, http.StatusBadGateway, "text/html", nginxPage("502 Bad Gateway"))
-	default:
-		writeText(w, http.StatusServiceUnavailable, "text/html", nginxPage("503 Service Temporarily Unavailable"))
-	}
-	return true
+	return s.Fail(w,
+		func(w http.ResponseWriter, _ int) {
+			writeJSON(w, http.StatusInternalServerError, errorBody{Error: "Internal Server Error"})
+		},
+		nginxPage(http.StatusBadGateway, "502 Bad Gateway"),
+		nginxPage(http.StatusServiceUnavailable, "503 Service Temporarily Unavailable"),
+	)
 }
 
-func nginxPage(title string) string {
-	return "<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title +
-		"</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+// nginxPage is a reverse proxy's error page.
+func nginxPage(status int, title string) fakeapi.Fault {
+	return func(w http.ResponseWriter, _ int) {
+		writeText(w, status, "text/html", "<html>\r\n<head><title>"+title+"</title></head>\r\n<body>\r\n<center><h1>"+title+
+			"</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+	}
 }
 
 func writeText(w http.ResponseWriter, status int, contentType, body string) {

@@ -3,10 +3,11 @@ package chatwoottest
 import (
 	"cmp"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/syncerhq/syncer/internal/fakeapi"
 )
 
 // GenerateConfig sizes a generated account.
@@ -47,23 +48,14 @@ func Generate(cfg GenerateConfig) *Workspace {
 	w := NewWorkspace(cfg.AccountID, cfg.Start)
 	w.enterprise = cfg.Enterprise
 	g := &generator{
-		w:     w,
-		rng:   rand.New(rand.NewPCG(uint64(cfg.Seed), 0xc4a7)),
-		start: w.now,
-		avg:   max(0, cfg.MessagesPerConversation),
+		Generator: fakeapi.NewGenerator(cfg.Seed, 0xc4a7, w.clock.Now(), cfg.MessagesPerConversation),
+		w:         w,
+		v:         w.vocab,
 	}
 	g.contacts(max(3, cfg.Conversations*2/3))
-
-	// Creation times are drawn first and sorted so that display ids grow with
-	// creation time, as in a real account.
-	const year = 365 * 24 * time.Hour
-	offsets := make([]int64, cfg.Conversations)
-	for i := range offsets {
-		offsets[i] = g.rng.Int64N(int64(year - time.Hour))
-	}
-	slices.Sort(offsets)
-	for _, off := range offsets {
-		g.conversation(g.start.Add(-year + time.Duration(off)))
+	// Display ids grow with creation time, as in a real account.
+	for _, created := range g.CreationTimes(cfg.Conversations) {
+		g.conversation(created)
 	}
 	g.assignMessageIDs()
 	g.settleContacts()
@@ -71,10 +63,9 @@ func Generate(cfg GenerateConfig) *Workspace {
 }
 
 type generator struct {
-	w     *Workspace
-	rng   *rand.Rand
-	start time.Time
-	avg   int
+	fakeapi.Generator
+	w *Workspace
+	v *vocab
 
 	apiContact *contact
 	firstConv  map[*contact]time.Time
@@ -82,16 +73,12 @@ type generator struct {
 	long       bool // the very long body has been used
 }
 
-func (g *generator) chance(p float64) bool { return g.rng.Float64() < p }
-
-func pick[T any](rng *rand.Rand, s []T) T { return s[rng.IntN(len(s))] }
-
 func (g *generator) contacts(n int) {
 	w := g.w
 	g.firstConv = map[*contact]time.Time{}
 	for i := range n {
 		var in *inbox
-		switch r := g.rng.Float64(); {
+		switch r := g.Rng.Float64(); {
 		case i == 0:
 			in = w.inboxes[inboxAPI-1] // the public API's contact
 		case r < 0.40:
@@ -103,14 +90,14 @@ func (g *generator) contacts(n int) {
 		default:
 			in = w.inboxes[inboxWhatsApp-1]
 		}
-		anonymous := in.id == inboxWebsite && g.chance(0.2)
-		name := pick(g.rng, firstNames[:]) + " " + pick(g.rng, lastNames[:])
+		anonymous := in.id == inboxWebsite && g.Chance(0.2)
+		name := fakeapi.Pick(g.Rng, g.v.FirstNames) + " " + fakeapi.Pick(g.Rng, g.v.LastNames)
 		if anonymous {
-			name = pick(g.rng, visitorWords[:]) + "-" + pick(g.rng, visitorNouns[:]) + "-" + strconv.Itoa(100+g.rng.IntN(900))
+			name = fakeapi.Pick(g.Rng, g.v.visitorWords) + "-" + fakeapi.Pick(g.Rng, g.v.visitorNouns) + "-" + strconv.Itoa(100+g.Rng.IntN(900))
 		}
 		// Provisional: contacts that write get their creation moved to just
 		// before their first conversation by settleContacts.
-		created := g.start.Add(-time.Duration(g.rng.Int64N(int64(400 * 24 * time.Hour))))
+		created := g.Start.Add(-time.Duration(g.Rng.Int64N(int64(400 * 24 * time.Hour))))
 		ct := w.newContact(name, in, created, anonymous)
 		if i == 0 {
 			g.apiContact = ct
@@ -122,40 +109,40 @@ func (g *generator) conversation(created time.Time) {
 	w := g.w
 	ct := g.apiContact
 	if len(w.convs) > 0 {
-		if g.chance(0.3) { // regulars write again and again
-			ct = w.contacts[g.rng.IntN(max(1, len(w.contacts)/10))]
+		if g.Chance(0.3) { // regulars write again and again
+			ct = w.contacts[g.Rng.IntN(max(1, len(w.contacts)/10))]
 		} else {
-			ct = pick(g.rng, w.contacts)
+			ct = fakeapi.Pick(g.Rng, w.contacts)
 		}
 	}
 	if _, ok := g.firstConv[ct]; !ok {
 		g.firstConv[ct] = created
 	}
 	c := w.newConversation(ct, created)
-	age := g.start.Sub(c.created)
+	age := g.Start.Sub(c.created)
 
 	c.status = g.status(age)
-	if g.chance(0.45) {
-		c.priority = pick(g.rng, []string{"low", "medium", "medium", "high", "urgent"})
+	if g.Chance(0.45) {
+		c.priority = fakeapi.Pick(g.Rng, []string{"low", "medium", "medium", "high", "urgent"})
 	}
-	if g.chance(0.85) && c.status != "pending" {
-		c.assignee = w.agents[g.rng.IntN(len(w.agents)-1)] // not the unconfirmed one
+	if g.Chance(0.85) && c.status != "pending" {
+		c.assignee = w.agents[g.Rng.IntN(len(w.agents)-1)] // not the unconfirmed one
 	}
-	if g.chance(0.5) {
-		c.team = pick(g.rng, w.teams)
+	if g.Chance(0.5) {
+		c.team = fakeapi.Pick(g.Rng, w.teams)
 	}
-	for range g.rng.IntN(4) {
-		if l := pick(g.rng, labelNames[:]); !slices.Contains(c.labels, l) {
+	for range g.Rng.IntN(4) {
+		if l := fakeapi.Pick(g.Rng, g.v.labelNames); !slices.Contains(c.labels, l) {
 			c.labels = append(c.labels, l)
 		}
 	}
-	c.muted = g.chance(0.02)
+	c.muted = g.Chance(0.02)
 	if c.extras {
 		c.custom = marshalRaw(map[string]any{"order_id": fmt.Sprintf("ORD-%05d", c.id), "mrr": 1249.5, "churn_risk": c.id%2 == 0})
 	}
 
 	// Activity happens within span after creation, and ends before Start.
-	span := time.Duration(g.rng.ExpFloat64() * float64(36*time.Hour))
+	span := time.Duration(g.Rng.ExpFloat64() * float64(36*time.Hour))
 	span = max(time.Minute, min(span, age-10*time.Minute))
 	g.messages(c, span)
 
@@ -164,116 +151,95 @@ func (g *generator) conversation(created time.Time) {
 		last = m.created
 	}
 	for _, m := range c.messages {
-		changed = later(changed, m.modified) // a deletion touches the conversation
+		changed = fakeapi.Later(changed, m.modified) // a deletion touches the conversation
 	}
 	c.lastActivity = last
-	c.updated = later(last, changed).Add(time.Duration(g.rng.Int64N(int64(time.Second)))).Truncate(time.Microsecond)
+	c.updated = fakeapi.Later(last, changed).Add(time.Duration(g.Rng.Int64N(int64(time.Second)))).Truncate(time.Microsecond)
 	c.contactSeen = last
 	c.agentSeen = last
-	if g.chance(0.3) && len(c.messages) > 1 { // some incoming messages stay unread
+	if g.Chance(0.3) && len(c.messages) > 1 { // some incoming messages stay unread
 		c.agentSeen = c.messages[len(c.messages)/2].created
 	}
-	if c.status == "snoozed" && g.chance(0.7) {
-		c.snoozedUntil = g.start.Add(time.Hour + time.Duration(g.rng.Int64N(int64(72*time.Hour)))).Truncate(time.Second)
+	if c.status == "snoozed" && g.Chance(0.7) {
+		c.snoozedUntil = g.Start.Add(time.Hour + time.Duration(g.Rng.Int64N(int64(72*time.Hour)))).Truncate(time.Second)
 	}
-	if w.enterprise && g.chance(0.4) {
+	if w.enterprise && g.Chance(0.4) {
 		g.sla(c)
 	}
 }
 
+// status draws the status of a conversation of the given age: old ones are
+// mostly resolved.
 func (g *generator) status(age time.Duration) string {
-	r := g.rng.Float64()
 	if age > 14*24*time.Hour {
-		switch {
-		case r < 0.85:
-			return "resolved"
-		case r < 0.93:
-			return "open"
-		case r < 0.96:
-			return "pending"
-		}
-		return "snoozed"
+		return fakeapi.Draw(g.Rng, []string{"resolved", "open", "pending", "snoozed"}, 85, 8, 3, 4)
 	}
-	switch {
-	case r < 0.45:
-		return "open"
-	case r < 0.60:
-		return "pending"
-	case r < 0.70:
-		return "snoozed"
-	}
-	return "resolved"
+	return fakeapi.Draw(g.Rng, []string{"open", "pending", "snoozed", "resolved"}, 45, 15, 10, 30)
 }
 
 // messages adds c's messages in time order; their ids are assigned later, in
 // time order across the whole account.
 func (g *generator) messages(c *conversation, span time.Duration) {
-	n := 0
-	if g.avg > 0 {
-		n = g.rng.IntN(2*g.avg + 1)
-		if c.id%50 == 1 {
-			n = 121 + g.rng.IntN(150)
-		}
+	n := g.MessageCount()
+	if g.Avg > 0 && c.id%50 == 1 {
+		n = 121 + g.Rng.IntN(150)
 	}
 	if n == 0 {
 		return
 	}
-	times := make([]time.Time, n)
-	for i := range times {
-		times[i] = c.created.Add(time.Duration(g.rng.Int64N(int64(span))))
-	}
-	slices.SortFunc(times, time.Time.Compare)
-	times[0] = c.created
+	times := fakeapi.ThreadTimes(n, c.created, func() time.Time {
+		return c.created.Add(time.Duration(g.Rng.Int64N(int64(span))))
+	})
 
-	subject := pick(g.rng, subjects[:]) + " " + pick(g.rng, problems[:])
+	subject := fakeapi.Pick(g.Rng, g.v.Subjects) + " " + fakeapi.Pick(g.Rng, g.v.Problems)
 	for i, at := range times {
 		var m *message
-		switch r := g.rng.Float64(); {
+		switch r := g.Rng.Float64(); {
 		case i == 0:
-			m = g.incoming(c, at, pick(g.rng, customerOpeners[:]), subject)
+			m = g.incoming(c, at, fakeapi.Pick(g.Rng, g.v.Openers), subject)
 			if !g.long {
-				m.content, g.long = longBody(), true
+				m.content, g.long = fakeapi.LongBody(), true
 			}
 		case r < 0.40:
 			m = g.add(c, at, msgOutgoing, senderUser, g.agentFor(c).id)
-			m.content = pick(g.rng, agentReplies[:])
-			m.status = pick(g.rng, []string{"sent", "delivered", "read", "read", "failed"})
+			m.content = fakeapi.Pick(g.Rng, g.v.Replies)
+			m.status = fakeapi.Pick(g.Rng, []string{"sent", "delivered", "read", "read", "failed"})
 		case r < 0.70:
-			m = g.incoming(c, at, pick(g.rng, customerFollowUps[:]), "Re: "+subject)
+			m = g.incoming(c, at, fakeapi.Pick(g.Rng, g.v.FollowUps), "Re: "+subject)
 		case r < 0.80:
 			m = g.add(c, at, msgOutgoing, senderUser, g.agentFor(c).id)
-			m.content, m.private = pick(g.rng, privateNotes[:]), true
+			m.content, m.private = fakeapi.Pick(g.Rng, g.v.Notes), true
 		case r < 0.86:
-			t := pick(g.rng, templates[:])
+			t := fakeapi.Pick(g.Rng, g.v.templates)
 			m = g.add(c, at, msgTemplate, senderAgentBot, g.w.bot.id)
 			m.content, m.contentType, m.attrs = t.content, t.contentType, t.attrs
 		default:
 			m = g.add(c, at, msgActivity, "", 0)
 			a := g.agentFor(c)
-			m.content = pick(g.rng, []string{
+			m.content = fakeapi.Pick(g.Rng, []string{
 				"Assigned to " + a.name + " by " + g.w.agents[0].name,
-				a.name + " added " + pick(g.rng, labelNames[:]),
+				a.name + " added " + fakeapi.Pick(g.Rng, g.v.labelNames),
 				a.name + " set the priority to high",
 				"Conversation unassigned by " + a.name,
 			})
 		}
-		if m.messageType != msgActivity && m.messageType != msgTemplate && g.chance(0.06) {
-			for range 1 + g.rng.IntN(2) {
-				m.attach = append(m.attach, g.w.newAttachment(pick(g.rng, attachmentKinds[:]), 200+g.rng.IntN(5_000_000)))
+		if m.messageType != msgActivity && m.messageType != msgTemplate && g.Chance(0.06) {
+			for range 1 + g.Rng.IntN(2) {
+				m.attach = append(m.attach, g.w.newAttachment(fakeapi.Pick(g.Rng, g.v.attachments), 200+g.Rng.IntN(5_000_000)))
 			}
-			if i > 0 && g.chance(0.4) {
+			if i > 0 && g.Chance(0.4) {
 				m.content, m.contentNull = "", true // attachment only
 			}
 		}
-		if (i > 0 && m.messageType != msgActivity && g.chance(0.02)) || (c.id == 1 && i == 2) {
+		if (i > 0 && m.messageType != msgActivity && g.Chance(0.02)) || (c.id == 1 && i == 2) {
 			markDeleted(m)
-			m.modified = m.created.Add(time.Duration(1+g.rng.IntN(500)) * time.Second)
+			m.modified = m.created.Add(time.Duration(1+g.Rng.IntN(500)) * time.Second)
 		}
 	}
 	if c.status != "open" { // how the conversation reached its status
-		at := earlier(times[len(times)-1].Add(time.Duration(1+g.rng.IntN(3600))*time.Second), g.start.Add(-time.Minute))
+		at := earlier(times[len(times)-1].Add(time.Duration(1+g.Rng.IntN(3600))*time.Second), g.Start.Add(-time.Minute))
 		m := g.add(c, at, msgActivity, "", 0)
-		m.content = statusActivity(c.status, g.w.actor(c).name)
+		m.content, _ = statusActivity(c.status, g.w.actor(c).name)
 	}
 }
 
@@ -324,7 +290,7 @@ func (g *generator) assignMessageIDs() {
 // conversation, and its last activity its latest incoming message.
 func (g *generator) settleContacts() {
 	for ct, first := range g.firstConv {
-		ct.created = first.Add(-time.Duration(1+mix(uint64(ct.id))%3600) * time.Second).Truncate(time.Second)
+		ct.created = first.Add(-time.Duration(1+fakeapi.Mix(uint64(ct.id))%3600) * time.Second).Truncate(time.Second)
 		ct.lastActivity = ct.created
 	}
 	for _, c := range g.w.convs {
@@ -335,29 +301,29 @@ func (g *generator) settleContacts() {
 		}
 	}
 	for _, ct := range g.w.contacts {
-		ct.lastActivity = later(ct.lastActivity, ct.created)
+		ct.lastActivity = fakeapi.Later(ct.lastActivity, ct.created)
 	}
 }
 
 func (g *generator) sla(c *conversation) {
 	w := g.w
 	w.lastSLA++
-	s := &appliedSLA{id: w.lastSLA, policy: pick(g.rng, w.policies), created: c.created, updated: c.lastActivity}
+	s := &appliedSLA{id: w.lastSLA, policy: fakeapi.Pick(g.Rng, w.policies), created: c.created, updated: c.lastActivity}
 	switch {
-	case c.status == "resolved" && g.chance(0.75):
+	case c.status == "resolved" && g.Chance(0.75):
 		s.status = "hit"
 	case c.status == "resolved":
 		s.status = "missed"
-	case g.chance(0.7):
+	case g.Chance(0.7):
 		s.status = "active"
 	default:
 		s.status = "active_with_misses"
 	}
 	if s.status == "missed" || s.status == "active_with_misses" {
 		window := max(c.lastActivity.Sub(c.created), time.Second)
-		for _, typ := range []string{"frt", "nrt", "rt"}[:1+g.rng.IntN(3)] {
+		for _, typ := range []string{"frt", "nrt", "rt"}[:1+g.Rng.IntN(3)] {
 			w.lastSLAEvent++
-			at := c.created.Add(time.Duration(g.rng.Int64N(int64(window)))).Truncate(time.Second)
+			at := c.created.Add(time.Duration(g.Rng.Int64N(int64(window)))).Truncate(time.Second)
 			s.events = append(s.events, slaEvent{id: w.lastSLAEvent, eventType: typ, created: at})
 		}
 		slices.SortFunc(s.events, func(a, b slaEvent) int { return a.created.Compare(b.created) })
@@ -367,17 +333,10 @@ func (g *generator) sla(c *conversation) {
 
 // agentFor is who answers on c: mostly its assignee, sometimes a colleague.
 func (g *generator) agentFor(c *conversation) *agent {
-	if c.assignee != nil && g.chance(0.85) {
+	if c.assignee != nil && g.Chance(0.85) {
 		return c.assignee
 	}
-	return g.w.agents[g.rng.IntN(len(g.w.agents)-1)]
-}
-
-func later(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
+	return g.w.agents[g.Rng.IntN(len(g.w.agents)-1)]
 }
 
 func earlier(a, b time.Time) time.Time {

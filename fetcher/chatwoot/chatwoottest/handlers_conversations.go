@@ -212,7 +212,7 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) {
 	var matched []*conversation
 	var cutoff time.Time
 	if within {
-		cutoff = ws.now.Add(-time.Duration(rubyInt(q.Get("updated_within"))) * time.Second)
+		cutoff = ws.clock.Now().Add(-time.Duration(rubyInt(q.Get("updated_within"))) * time.Second)
 	}
 	for _, c := range ws.convs {
 		if !f.counted(c) {

@@ -25,49 +25,50 @@ func (s *Server) publicContact(r *http.Request) *contact {
 // publicConversations lists the contact's conversations in the API inbox,
 // each with its messages minus private notes and activity messages.
 func (s *Server) publicConversations(w http.ResponseWriter, r *http.Request) {
-	ws := s.ws
-	ws.mu.RLock()
-	ct := s.publicContact(r)
-	var out []wirePublicConversation
-	if ct != nil {
-		out = []wirePublicConversation{}
-		for _, c := range ws.convs {
+	s.servePublic(w, r, func(ct *contact) (any, bool) {
+		out := []wirePublicConversation{}
+		for _, c := range s.ws.convs {
 			if c.contact == ct && c.inbox == ct.inbox {
-				out = append(out, ws.wirePublicConversation(c))
+				out = append(out, s.ws.wirePublicConversation(c))
 			}
 		}
-	}
-	ws.mu.RUnlock()
-	if ct == nil {
-		notFound(w)
-		return
-	}
-	writeJSON(w, http.StatusOK, out)
+		return out, true
+	})
 }
 
 // publicMessages lists a conversation's messages as the contact sees them:
 // ascending, without private notes and activity messages, unpaginated.
 func (s *Server) publicMessages(w http.ResponseWriter, r *http.Request) {
-	ws := s.ws
-	ws.mu.RLock()
-	ct := s.publicContact(r)
-	var c *conversation
-	if ct != nil {
-		if c = ws.convBy[rubyInt(r.PathValue("conversation_id"))]; c != nil && (c.contact != ct || c.inbox != ct.inbox) {
-			c = nil
+	s.servePublic(w, r, func(ct *contact) (any, bool) {
+		c := s.ws.convBy[rubyInt(r.PathValue("conversation_id"))]
+		if c == nil || c.contact != ct || c.inbox != ct.inbox {
+			return nil, false
 		}
-	}
-	var out []wirePublicMessage
-	if c != nil {
-		out = []wirePublicMessage{}
+		out := []wirePublicMessage{}
 		for _, m := range c.messages {
 			if m.public() {
-				out = append(out, ws.wirePublicMessage(m))
+				out = append(out, s.ws.wirePublicMessage(m))
 			}
 		}
+		return out, true
+	})
+}
+
+// servePublic answers a public API request. render runs under the
+// workspace's read lock with the contact the path names, and returns the
+// answer or false for a 404, which is also the answer when the path names no
+// contact.
+func (s *Server) servePublic(w http.ResponseWriter, r *http.Request, render func(ct *contact) (any, bool)) {
+	var (
+		out   any
+		found bool
+	)
+	s.ws.mu.RLock()
+	if ct := s.publicContact(r); ct != nil {
+		out, found = render(ct)
 	}
-	ws.mu.RUnlock()
-	if c == nil {
+	s.ws.mu.RUnlock()
+	if !found {
 		notFound(w)
 		return
 	}

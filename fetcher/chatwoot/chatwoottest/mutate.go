@@ -20,7 +20,7 @@ import (
 func (w *Workspace) AddConversation(contactName, firstMessage string) int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	now := w.tick()
+	now := w.clock.Tick()
 	ct := w.contactByName(contactName)
 	if ct == nil {
 		ct = w.newContact(contactName, w.inboxes[inboxAPI-1], now, false)
@@ -47,7 +47,7 @@ func (w *Workspace) AddMessage(conversationID int, content string, messageType i
 	if c == nil || messageType < msgIncoming || messageType > msgTemplate {
 		return 0
 	}
-	now := w.tick()
+	now := w.clock.Tick()
 	m := w.newMessage(c, now, messageType)
 	m.content, m.private = content, private
 	switch messageType {
@@ -76,49 +76,38 @@ func (w *Workspace) AddMessage(conversationID int, content string, messageType i
 // callbacks that write with update_columns (delivery status, some external
 // edits) do not, and then only re-reading the messages shows the change.
 func (w *Workspace) EditMessage(messageID int, content string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	m := w.messages[messageID]
-	if m == nil || m.deleted {
-		return
-	}
-	now := w.tick()
-	m.content, m.contentNull = content, false
-	m.modified = now.UTC().Truncate(time.Millisecond)
-	m.conv.touch(now)
+	w.changeMessage(messageID, false, func(m *message) { m.content, m.contentNull = content, false })
 }
 
 // DeleteMessage deletes a message the way Chatwoot does: the row stays, its
 // content becomes "This message was deleted", content_type text,
 // content_attributes {"deleted": true}, and its attachments go. It bumps the
 // conversation's updated_at, not its last_activity_at.
-func (w *Workspace) DeleteMessage(messageID int) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	m := w.messages[messageID]
-	if m == nil || m.deleted {
-		return
-	}
-	now := w.tick()
-	markDeleted(m)
-	m.modified = now.UTC().Truncate(time.Millisecond)
-	m.conv.touch(now)
-}
+func (w *Workspace) DeleteMessage(messageID int) { w.changeMessage(messageID, false, markDeleted) }
 
 // RemoveMessage destroys a message row (Chatwoot's own delete keeps it; a
 // console destroy or a data clean-up does not): lists no longer show it.
-// Like every change of a message (belongs_to with touch: true), it bumps
-// the conversation's updated_at.
+// Like every change of a message, it bumps the conversation's updated_at.
 func (w *Workspace) RemoveMessage(messageID int) {
+	w.changeMessage(messageID, true, func(m *message) {
+		delete(w.messages, m.id)
+		m.conv.messages = slices.DeleteFunc(m.conv.messages, func(x *message) bool { return x == m })
+	})
+}
+
+// changeMessage applies change to a message (to a deleted one only when
+// orDeleted) at a new tick, and bumps the conversation's updated_at, as every
+// change of a message row does in Chatwoot (belongs_to with touch: true).
+func (w *Workspace) changeMessage(messageID int, orDeleted bool, change func(*message)) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	m := w.messages[messageID]
-	if m == nil {
+	if m == nil || m.deleted && !orDeleted {
 		return
 	}
-	now := w.tick()
-	delete(w.messages, messageID)
-	m.conv.messages = slices.DeleteFunc(m.conv.messages, func(x *message) bool { return x == m })
+	now := w.clock.Tick()
+	change(m)
+	m.modified = now.UTC().Truncate(time.Millisecond)
 	m.conv.touch(now)
 }
 
@@ -138,12 +127,13 @@ func (w *Workspace) SetStatus(conversationID int, status string) {
 	if c == nil || c.status == status {
 		return
 	}
-	if _, ok := activityFormats[status]; !ok {
+	content, ok := statusActivity(status, w.actor(c).name)
+	if !ok {
 		return
 	}
-	now := w.tick()
+	now := w.clock.Tick()
 	m := w.newMessage(c, now, msgActivity)
-	m.content = statusActivity(status, w.actor(c).name)
+	m.content = content
 	c.status, c.snoozedUntil = status, time.Time{}
 	if status == "snoozed" {
 		c.snoozedUntil = now.Add(24 * time.Hour).UTC().Truncate(time.Second)
@@ -167,7 +157,6 @@ func (w *Workspace) DeleteConversation(conversationID int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if c := w.convBy[conversationID]; c != nil {
-		w.tick()
 		w.removeConversation(c)
 	}
 }

@@ -72,17 +72,7 @@ func NewServer(w *Workspace, opts Options) *Server {
 	if opts.RateWindow <= 0 {
 		opts.RateWindow = time.Minute
 	}
-	if opts.NowFunc == nil {
-		opts.NowFunc = time.Now
-	}
-	s := &Server{
-		Shell: fakeapi.NewShell(fakeapi.ShellOptions{
-			Seed: opts.Seed, FailureRate: opts.FailureRate, Latency: opts.Latency,
-			RateLimit: fakeapi.RateLimit{Requests: opts.RateLimit, Window: opts.RateWindow, Shape: opts.RateShape, NowFunc: opts.NowFunc},
-		}),
-		ws:   w,
-		opts: opts,
-	}
+	s := &Server{Shell: fakeapi.NewShell(opts.shell()), ws: w, opts: opts}
 	const account = "/api/v1/accounts/{account_id}"
 	const public = "/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations"
 	mux := http.NewServeMux()
@@ -96,6 +86,14 @@ func NewServer(w *Workspace, opts Options) *Server {
 	mux.Handle("/", s.route("unknown", false, func(w http.ResponseWriter, _ *http.Request) { notFound(w) }))
 	s.Serve(mux)
 	return s
+}
+
+// shell is what the kit's Shell takes of the options.
+func (o Options) shell() fakeapi.ShellOptions {
+	return fakeapi.ShellOptions{
+		Seed: o.Seed, FailureRate: o.FailureRate, Latency: o.Latency,
+		RateLimit: fakeapi.RateLimit{Requests: o.RateLimit, Window: o.RateWindow, Shape: o.RateShape, NowFunc: o.NowFunc},
+	}
 }
 
 // route wraps an endpoint in what every request goes through, in the order a

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/syncerhq/syncer/internal/fakeapi"
 )
 
 // Wire structs follow Chatwoot's jbuilder views (the swagger schemas list the
@@ -649,7 +651,7 @@ func marshalRaw(v any) json.RawMessage {
 func additionalFor(c *conversation) json.RawMessage {
 	switch c.inbox.id {
 	case inboxWebsite:
-		h := mix(uint64(c.id) ^ 0xad)
+		h := fakeapi.Mix(uint64(c.id) ^ 0xad)
 		return marshalRaw(map[string]any{
 			"browser": map[string]string{
 				"device_name": "Unknown", "browser_name": [...]string{"Chrome", "Firefox", "Safari"}[h%3],

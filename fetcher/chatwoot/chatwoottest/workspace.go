@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/syncerhq/syncer/internal/fakeapi"
 )
 
 // Workspace is one fake Chatwoot account. It is safe for concurrent use: one
@@ -16,8 +18,8 @@ type Workspace struct {
 	accountID  int
 	enterprise bool
 
-	now   time.Time // the simulated clock; advanced by tick on every mutation
-	ticks int
+	clock fakeapi.Clock // the simulated clock; advanced on every mutation
+	vocab *vocab
 
 	inboxes  []*inbox // index = id-1
 	agents   []*agent // index = id-1; agent 1 owns the API token
@@ -49,7 +51,8 @@ func NewWorkspace(accountID int, start time.Time) *Workspace {
 	}
 	w := &Workspace{
 		accountID: accountID,
-		now:       start.UTC().Truncate(time.Microsecond),
+		clock:     fakeapi.NewClock(start, time.Microsecond, 104729),
+		vocab:     newVocab(),
 		contactBy: map[int]*contact{},
 		convBy:    map[int]*conversation{},
 		messages:  map[int]*message{},
@@ -63,7 +66,7 @@ func NewWorkspace(accountID int, start time.Time) *Workspace {
 func (w *Workspace) Now() time.Time {
 	w.mu.RLock()
 	defer w.mu.RUnlock()
-	return w.now
+	return w.clock.Now()
 }
 
 // AccountID is the account the workspace serves under
@@ -95,23 +98,6 @@ func (w *Workspace) PublicIdentifiers() (inboxIdentifier, contactIdentifier stri
 		return api.identifier, "", 0
 	}
 	return api.identifier, best.sourceID, best.id
-}
-
-// tick advances the clock for one mutation. The sub-second part varies so
-// that updated_at exercises every fractional digit.
-func (w *Workspace) tick() time.Time {
-	w.ticks++
-	w.now = w.now.Add(time.Second + time.Duration(w.ticks*104729%1_000_000)*time.Microsecond)
-	return w.now
-}
-
-// mix is a 64-bit finalizer (splitmix64): cheap deterministic "randomness"
-// derived from an id, so per-object choices need no stored RNG state.
-func mix(x uint64) uint64 {
-	x += 0x9E3779B97F4A7C15
-	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9
-	x = (x ^ (x >> 27)) * 0x94D049BB133111EB
-	return x ^ (x >> 31)
 }
 
 // Message types, as the API sends them (integers).
@@ -224,13 +210,16 @@ func (w *Workspace) newConversation(ct *contact, created time.Time) *conversatio
 	c.additional = additionalFor(c)
 	c.lastActivity = c.created
 	c.updated = created.UTC().Truncate(time.Microsecond)
-	c.extras = mix(uint64(c.id))%9 == 4
+	c.extras = fakeapi.Mix(uint64(c.id))%9 == 4
 	w.convs = append(w.convs, c)
 	w.convBy[c.id] = c
 	return c
 }
 
+// removeConversation deletes c and its messages. Like every mutation, it
+// advances the clock.
 func (w *Workspace) removeConversation(c *conversation) {
+	w.clock.Tick()
 	delete(w.convBy, c.id)
 	if i, ok := slices.BinarySearchFunc(w.convs, c.id, func(x *conversation, id int) int { return x.id - id }); ok {
 		w.convs = slices.Delete(w.convs, i, i+1)

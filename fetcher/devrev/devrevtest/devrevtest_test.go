@@ -1,78 +1,58 @@
 package devrevtest
 
 import (
-	"bytes"
+	"cmp"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/internal/fakeapi/fakeapitest"
 )
 
 const testToken = "test-token"
 
-var testStart = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+func generated(conversations, comments int) *Workspace {
+	return Generate(GenerateConfig{Seed: 42, Conversations: conversations, CommentsPerConversation: comments, Start: fakeapitest.Start()})
+}
 
+// testBundle is a workspace and a server for it that wants testToken.
 type testBundle struct {
 	ws  *Workspace
 	srv *Server
 }
 
 func setup(t *testing.T, ws *Workspace, opts Options) *testBundle {
-	t.Helper()
-	if opts.Token == "" {
-		opts.Token = testToken
-	}
-	srv := NewServer(ws, opts)
-	t.Cleanup(srv.Close)
-	return &testBundle{ws: ws, srv: srv}
+	opts.Token = cmp.Or(opts.Token, testToken)
+	return &testBundle{ws: ws, srv: fakeapitest.Serve(t, NewServer(ws, opts))}
 }
 
-func generated(conversations, comments int) *Workspace {
-	return Generate(GenerateConfig{Seed: 42, Conversations: conversations, CommentsPerConversation: comments, Start: testStart})
-}
-
+// response is an answer and its body, which is always a JSON object.
 type response struct {
-	status int
-	header http.Header
-	raw    []byte
-	body   map[string]any
+	fakeapitest.Response
+	body map[string]any
 }
 
 // do calls an endpoint: GET with q as the query string when body is nil, else
 // POST with body as JSON.
 func (b *testBundle) do(t *testing.T, token, endpoint string, q url.Values, body any) response {
 	t.Helper()
-	var req *http.Request
-	var err error
+	u, auth := b.srv.URL()+"/"+endpoint, fakeapitest.Bearer(token)
+	var r response
 	if body == nil {
-		req, err = http.NewRequest(http.MethodGet, b.srv.URL()+"/"+endpoint+"?"+q.Encode(), nil)
+		r.Response = fakeapitest.Get(t, u, q, auth)
 	} else {
-		raw, merr := json.Marshal(body)
-		require.NoError(t, merr)
-		req, err = http.NewRequest(http.MethodPost, b.srv.URL()+"/"+endpoint, bytes.NewReader(raw))
-		req.Header.Set("Content-Type", "application/json")
+		r.Response = fakeapitest.PostJSON(t, u, body, auth)
 	}
-	require.NoError(t, err)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	require.Equal(t, "application/json", resp.Header.Get("Content-Type"))
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(raw, &m), string(raw))
-	return response{status: resp.StatusCode, header: resp.Header, raw: raw, body: m}
+	require.Equal(t, "application/json", r.Header.Get("Content-Type"))
+	require.NoError(t, json.Unmarshal(r.Raw, &r.body), string(r.Raw))
+	return r
 }
 
 func (b *testBundle) get(t *testing.T, endpoint string, q url.Values) response {
@@ -80,14 +60,21 @@ func (b *testBundle) get(t *testing.T, endpoint string, q url.Values) response {
 	return b.do(t, testToken, endpoint, q, nil)
 }
 
+// requireError checks an error answer: its status and DevRev's error type.
+func requireError(t *testing.T, r response, status int, errorType string) {
+	t.Helper()
+	require.Equal(t, status, r.Status, string(r.Raw))
+	require.Equal(t, errorType, r.body["type"])
+}
+
 // walk follows next_cursor until it is absent, returning every item of every
 // page and the number of empty pages seen.
 func (b *testBundle) walk(t *testing.T, endpoint, key string, q url.Values) (items []map[string]any, empty int) {
 	t.Helper()
-	q = cloneValues(q)
+	q = fakeapitest.CloneValues(q)
 	for range 100_000 {
 		r := b.get(t, endpoint, q)
-		require.Equal(t, http.StatusOK, r.status, string(r.raw))
+		require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
 		page := r.body[key].([]any)
 		if len(page) == 0 {
 			empty++
@@ -108,22 +95,6 @@ func (b *testBundle) walk(t *testing.T, endpoint, key string, q url.Values) (ite
 	return nil, 0
 }
 
-func cloneValues(q url.Values) url.Values {
-	out := url.Values{}
-	for k, v := range q {
-		out[k] = slices.Clone(v)
-	}
-	return out
-}
-
-func ids(items []map[string]any) []string {
-	var out []string
-	for _, it := range items {
-		out = append(out, it["id"].(string))
-	}
-	return out
-}
-
 func TestListConversations(t *testing.T) {
 	t.Parallel()
 
@@ -137,7 +108,7 @@ func TestListConversations(t *testing.T) {
 		for _, c := range b.ws.Snapshot().Conversations {
 			want = append(want, c.ID)
 		}
-		got := ids(items)
+		got := fakeapitest.IDs(items)
 		slices.Sort(got)
 		require.Equal(t, want, got) // no duplicates, none missing
 	})
@@ -155,21 +126,21 @@ func TestListConversations(t *testing.T) {
 		require.False(t, slices.IsSortedFunc(dates, time.Time.Compare))
 	})
 
-	t.Run("RejectsLimitAboveMax", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t, generated(5, 0), Options{})
-		r := b.get(t, "conversations.list", url.Values{"limit": {"101"}})
-		require.Equal(t, http.StatusBadRequest, r.status)
-		require.Equal(t, "bad_request", r.body["type"])
-		require.Equal(t, http.StatusOK, b.get(t, "conversations.list", url.Values{"limit": {"100"}}).status)
-	})
+	for name, q := range map[string]url.Values{
+		"RejectsLimitAboveMax": {"limit": {"101"}},
+		"RejectsInvalidCursor": {"cursor": {"not-a-cursor"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, generated(5, 0), Options{})
+			requireError(t, b.get(t, "conversations.list", q), http.StatusBadRequest, "bad_request")
+		})
+	}
 
-	t.Run("RejectsInvalidCursor", func(t *testing.T) {
+	t.Run("AcceptsLimitAtMax", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, generated(5, 0), Options{})
-		r := b.get(t, "conversations.list", url.Values{"cursor": {"not-a-cursor"}})
-		require.Equal(t, http.StatusBadRequest, r.status)
-		require.Equal(t, "bad_request", r.body["type"])
+		require.Equal(t, http.StatusOK, b.get(t, "conversations.list", url.Values{"limit": {"100"}}).Status)
 	})
 
 	t.Run("ModifiedDateFiltersAreInclusive", func(t *testing.T) {
@@ -181,18 +152,18 @@ func TestListConversations(t *testing.T) {
 		at := parseTime(t, raw)
 
 		after, _ := b.walk(t, "conversations.list", "conversations", url.Values{"modified_date.after": {raw}})
-		require.Contains(t, ids(after), pivot["id"])
+		require.Contains(t, fakeapitest.IDs(after), pivot["id"])
 		for _, it := range after {
 			require.False(t, parseTime(t, it["modified_date"]).Before(at))
 		}
 		before, _ := b.walk(t, "conversations.list", "conversations", url.Values{"modified_date.before": {raw}})
-		require.Contains(t, ids(before), pivot["id"])
+		require.Contains(t, fakeapitest.IDs(before), pivot["id"])
 		require.Len(t, all, len(after)+len(before)-1)
 
 		// One microsecond later excludes it, whatever the digits sent.
 		later := at.Add(time.Microsecond).Format("2006-01-02T15:04:05.000000000Z07:00")
 		after, _ = b.walk(t, "conversations.list", "conversations", url.Values{"modified_date.after": {later}})
-		require.NotContains(t, ids(after), pivot["id"])
+		require.NotContains(t, fakeapitest.IDs(after), pivot["id"])
 	})
 
 	t.Run("PostFormEqualsGetForm", func(t *testing.T) {
@@ -201,19 +172,19 @@ func TestListConversations(t *testing.T) {
 		q := url.Values{
 			"limit":               {"9"},
 			"stage.name":          {"resolved,archived"},
-			"modified_date.after": {testStart.Add(-200 * 24 * time.Hour).Format(time.RFC3339)},
+			"modified_date.after": {fakeapitest.Start().Add(-200 * 24 * time.Hour).Format(time.RFC3339)},
 		}
 		body := map[string]any{
 			"limit":         9,
 			"stage":         map[string]any{"name": []string{"resolved", "archived"}},
-			"modified_date": map[string]any{"after": testStart.Add(-200 * 24 * time.Hour).Format(time.RFC3339)},
+			"modified_date": map[string]any{"after": fakeapitest.Start().Add(-200 * 24 * time.Hour).Format(time.RFC3339)},
 		}
 		pages := 0
 		for {
 			g := b.get(t, "conversations.list", q)
 			p := b.do(t, testToken, "conversations.list", nil, body)
-			require.Equal(t, http.StatusOK, g.status, string(g.raw))
-			require.Equal(t, string(g.raw), string(p.raw))
+			require.Equal(t, http.StatusOK, g.Status, string(g.Raw))
+			require.Equal(t, string(g.Raw), string(p.Raw))
 			for _, c := range g.body["conversations"].([]any) {
 				require.Contains(t, []string{"resolved", "archived"}, c.(map[string]any)["stage"].(map[string]any)["name"])
 			}
@@ -235,7 +206,7 @@ func TestListConversations(t *testing.T) {
 		require.NotContains(t, first.body, "prev_cursor")
 		second := b.get(t, "conversations.list", url.Values{"limit": {"8"}, "cursor": {first.body["next_cursor"].(string)}})
 		back := b.get(t, "conversations.list", url.Values{"limit": {"8"}, "cursor": {second.body["prev_cursor"].(string)}})
-		require.Equal(t, ids(toMaps(first.body["conversations"])), ids(toMaps(back.body["conversations"])))
+		require.Equal(t, fakeapitest.IDs(fakeapitest.ToMaps(first.body["conversations"])), fakeapitest.IDs(fakeapitest.ToMaps(back.body["conversations"])))
 	})
 
 	t.Run("WalksBackwardWithModeBefore", func(t *testing.T) {
@@ -246,14 +217,14 @@ func TestListConversations(t *testing.T) {
 		var backward []string
 		for {
 			r := b.get(t, "conversations.list", q)
-			backward = append(ids(toMaps(r.body["conversations"])), backward...)
+			backward = append(fakeapitest.IDs(fakeapitest.ToMaps(r.body["conversations"])), backward...)
 			prev, ok := r.body["prev_cursor"].(string)
 			if !ok {
 				break
 			}
 			q.Set("cursor", prev)
 		}
-		require.Equal(t, ids(forward), backward)
+		require.Equal(t, fakeapitest.IDs(forward), backward)
 	})
 
 	t.Run("ServesWhileTheWorkspaceChanges", func(t *testing.T) {
@@ -293,7 +264,7 @@ func TestListConversations(t *testing.T) {
 		deleted := map[string]bool{}
 		for i := 0; ; i++ {
 			r := b.get(t, "conversations.list", q)
-			for _, id := range ids(toMaps(r.body["conversations"])) {
+			for _, id := range fakeapitest.IDs(fakeapitest.ToMaps(r.body["conversations"])) {
 				seen[id]++
 			}
 			// Churn between pages: new conversations land anywhere in the hash
@@ -325,14 +296,6 @@ func TestListConversations(t *testing.T) {
 	})
 }
 
-func toMaps(v any) []map[string]any {
-	var out []map[string]any
-	for _, it := range v.([]any) {
-		out = append(out, it.(map[string]any))
-	}
-	return out
-}
-
 func TestGetConversation(t *testing.T) {
 	t.Parallel()
 
@@ -340,7 +303,7 @@ func TestGetConversation(t *testing.T) {
 		t.Parallel()
 		b := setup(t, generated(20, 1), Options{})
 		r := b.get(t, "conversations.get", url.Values{"id": {"CONV-3"}})
-		require.Equal(t, http.StatusOK, r.status)
+		require.Equal(t, http.StatusOK, r.Status)
 		require.Equal(t, conversationID(3), r.body["conversation"].(map[string]any)["id"])
 	})
 
@@ -348,12 +311,10 @@ func TestGetConversation(t *testing.T) {
 		t.Parallel()
 		b := setup(t, generated(20, 1), Options{})
 		b.ws.DeleteConversation(conversationID(3))
-		r := b.get(t, "conversations.get", url.Values{"id": {conversationID(3)}})
-		require.Equal(t, http.StatusNotFound, r.status)
-		require.Equal(t, "not_found", r.body["type"])
+		requireError(t, b.get(t, "conversations.get", url.Values{"id": {conversationID(3)}}), http.StatusNotFound, "not_found")
 		items, _ := b.walk(t, "conversations.list", "conversations", nil)
 		require.Len(t, items, 19)
-		require.NotContains(t, ids(items), conversationID(3))
+		require.NotContains(t, fakeapitest.IDs(items), conversationID(3))
 	})
 }
 
@@ -362,7 +323,7 @@ func TestTimelineEntries(t *testing.T) {
 
 	t.Run("DeletedCommentHasNoBody", func(t *testing.T) {
 		t.Parallel()
-		ws := NewWorkspace(testStart)
+		ws := NewWorkspace(fakeapitest.Start())
 		conv := ws.AddConversation("Cannot log in")
 		keep := ws.AddComment(conv, "first", "external")
 		gone := ws.AddComment(conv, "second", "internal")
@@ -378,12 +339,12 @@ func TestTimelineEntries(t *testing.T) {
 		require.NotContains(t, byID[gone], "body")
 		require.Equal(t, "first", byID[keep]["body"])
 		// Newest first.
-		require.Equal(t, []string{gone, keep}, ids(entries)[:2])
+		require.Equal(t, []string{gone, keep}, fakeapitest.IDs(entries)[:2])
 	})
 
 	t.Run("FiltersVisibility", func(t *testing.T) {
 		t.Parallel()
-		ws := NewWorkspace(testStart)
+		ws := NewWorkspace(fakeapitest.Start())
 		conv := ws.AddConversation("Refund")
 		ws.AddComment(conv, "note", "internal")
 		ws.AddComment(conv, "reply", "external")
@@ -396,9 +357,7 @@ func TestTimelineEntries(t *testing.T) {
 	t.Run("UnknownObjectIsNotFound", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, generated(3, 1), Options{})
-		r := b.get(t, "timeline-entries.list", url.Values{"object": {"CONV-999"}})
-		require.Equal(t, http.StatusNotFound, r.status)
-		require.Equal(t, "not_found", r.body["type"])
+		requireError(t, b.get(t, "timeline-entries.list", url.Values{"object": {"CONV-999"}}), http.StatusNotFound, "not_found")
 	})
 }
 
@@ -407,55 +366,43 @@ func TestAuth(t *testing.T) {
 	b := setup(t, generated(3, 0), Options{})
 	for _, token := range []string{"", "wrong"} {
 		r := b.do(t, token, "conversations.list", nil, nil)
-		require.Equal(t, http.StatusUnauthorized, r.status)
-		require.Equal(t, "unauthenticated", r.body["type"])
+		requireError(t, r, http.StatusUnauthorized, "unauthenticated")
 		require.NotEmpty(t, r.body["message"])
 	}
-	require.Equal(t, http.StatusOK, b.get(t, "conversations.list", nil).status)
+	require.Equal(t, http.StatusOK, b.get(t, "conversations.list", nil).Status)
 }
 
 func TestRateLimit(t *testing.T) {
 	t.Parallel()
 	// Windows of 2 s follow each other on the clock: [10 s, 12 s) here.
-	var mu sync.Mutex
-	now := time.Unix(1_800_000_010, 300_000_000)
-	clock := func(set time.Time) {
-		mu.Lock()
-		defer mu.Unlock()
-		now = set
-	}
-	b := setup(t, generated(3, 0), Options{RateLimit: 3, RateWindow: 2 * time.Second, NowFunc: func() time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		return now
-	}})
+	clock := fakeapitest.NewClock(time.Unix(1_800_000_010, 300_000_000))
+	b := setup(t, generated(3, 0), Options{RateLimit: 3, RateWindow: 2 * time.Second, NowFunc: clock.Now})
 	for i := range 3 {
 		r := b.get(t, "conversations.list", nil)
-		require.Equal(t, http.StatusOK, r.status)
-		require.Equal(t, "3", r.header.Get("X-Ratelimit-Limit"))
-		require.Equal(t, strconv.Itoa(2-i), r.header.Get("X-Ratelimit-Remaining"))
-		require.Equal(t, "1800000012", r.header.Get("X-Ratelimit-Reset"), "the window's end, exactly")
+		require.Equal(t, http.StatusOK, r.Status)
+		require.Equal(t, "3", r.Header.Get("X-Ratelimit-Limit"))
+		require.Equal(t, strconv.Itoa(2-i), r.Header.Get("X-Ratelimit-Remaining"))
+		require.Equal(t, "1800000012", r.Header.Get("X-Ratelimit-Reset"), "the window's end, exactly")
 	}
 
-	clock(time.Unix(1_800_000_011, 100_000_000))
+	clock.Set(time.Unix(1_800_000_011, 100_000_000))
 	r := b.get(t, "conversations.get", url.Values{"id": {"CONV-1"}})
-	require.Equal(t, http.StatusTooManyRequests, r.status)
-	require.Equal(t, "too_many_requests", r.body["type"])
-	require.Equal(t, "1", r.header.Get("Retry-After"), "0.9 s to the reset, in whole seconds")
+	requireError(t, r, http.StatusTooManyRequests, "too_many_requests")
+	require.Equal(t, "1", r.Header.Get("Retry-After"), "0.9 s to the reset, in whole seconds")
 	require.InDelta(t, 1, r.body["retry_after"], 0)
-	require.Equal(t, "0", r.header.Get("X-Ratelimit-Remaining"))
-	require.Equal(t, "1800000012", r.header.Get("X-Ratelimit-Reset"))
+	require.Equal(t, "0", r.Header.Get("X-Ratelimit-Remaining"))
+	require.Equal(t, "1800000012", r.Header.Get("X-Ratelimit-Reset"))
 
 	st := b.srv.Stats()
 	require.Equal(t, 1, st.RateLimited)
 	require.Equal(t, 4, st.Total)
 	require.Equal(t, 3, st.Requests["conversations.list"])
 
-	clock(time.Unix(1_800_000_012, 0))
+	clock.Set(time.Unix(1_800_000_012, 0))
 	r = b.get(t, "conversations.list", nil)
-	require.Equal(t, http.StatusOK, r.status, "a new window at the reset")
-	require.Equal(t, "2", r.header.Get("X-Ratelimit-Remaining"))
-	require.Equal(t, "1800000014", r.header.Get("X-Ratelimit-Reset"))
+	require.Equal(t, http.StatusOK, r.Status, "a new window at the reset")
+	require.Equal(t, "2", r.Header.Get("X-Ratelimit-Remaining"))
+	require.Equal(t, "1800000014", r.Header.Get("X-Ratelimit-Reset"))
 }
 
 func TestFailures(t *testing.T) {
@@ -463,11 +410,9 @@ func TestFailures(t *testing.T) {
 	b := setup(t, generated(3, 0), Options{FailureRate: 1})
 	first := b.get(t, "conversations.list", nil)
 	second := b.get(t, "conversations.list", nil)
-	require.Equal(t, http.StatusInternalServerError, first.status)
-	require.Equal(t, "internal_error", first.body["type"])
+	requireError(t, first, http.StatusInternalServerError, "internal_error")
 	require.NotEmpty(t, first.body["reference_id"])
-	require.Equal(t, http.StatusServiceUnavailable, second.status)
-	require.Equal(t, "service_unavailable", second.body["type"])
+	requireError(t, second, http.StatusServiceUnavailable, "service_unavailable")
 	require.Equal(t, 2, b.srv.Stats().Failures)
 }
 
@@ -481,7 +426,7 @@ func TestCreateAndDeleteOverHTTP(t *testing.T) {
 		"messages": []map[string]any{{"body": "Our webhook gets retried 10×"}},
 		"tags":     []map[string]any{{"id": "TAG-11", "value": "p1"}},
 	})
-	require.Equal(t, http.StatusCreated, r.status, string(r.raw))
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
 	conv := r.body["conversation"].(map[string]any)
 	id := conv["id"].(string)
 	require.Equal(t, "Webhook retries", conv["title"])
@@ -493,13 +438,13 @@ func TestCreateAndDeleteOverHTTP(t *testing.T) {
 	require.Len(t, snap.Conversations[i].Comments, 1)
 
 	r = b.do(t, testToken, "conversations.delete", nil, map[string]any{"id": id})
-	require.Equal(t, http.StatusOK, r.status)
+	require.Equal(t, http.StatusOK, r.Status)
 	require.Empty(t, r.body)
-	require.Equal(t, http.StatusNotFound, b.get(t, "conversations.get", url.Values{"id": {id}}).status)
-	require.Equal(t, http.StatusNotFound, b.do(t, testToken, "conversations.delete", nil, map[string]any{"id": id}).status)
+	require.Equal(t, http.StatusNotFound, b.get(t, "conversations.get", url.Values{"id": {id}}).Status)
+	require.Equal(t, http.StatusNotFound, b.do(t, testToken, "conversations.delete", nil, map[string]any{"id": id}).Status)
 
 	bad := b.do(t, testToken, "conversations.create", nil, map[string]any{"title": "no type"})
-	require.Equal(t, http.StatusBadRequest, bad.status)
+	require.Equal(t, http.StatusBadRequest, bad.Status)
 }
 
 func TestMutations(t *testing.T) {
@@ -507,7 +452,7 @@ func TestMutations(t *testing.T) {
 
 	t.Run("ModifiedDatesStrictlyIncrease", func(t *testing.T) {
 		t.Parallel()
-		ws := NewWorkspace(testStart)
+		ws := NewWorkspace(fakeapitest.Start())
 		var last time.Time
 		for i := range 20 {
 			id := ws.AddConversation("t" + strconv.Itoa(i))
@@ -525,7 +470,7 @@ func TestMutations(t *testing.T) {
 	t.Run("CommentsBumpConversationIsConfigurable", func(t *testing.T) {
 		t.Parallel()
 		for _, bump := range []bool{true, false} {
-			ws := NewWorkspace(testStart)
+			ws := NewWorkspace(fakeapitest.Start())
 			id := ws.AddConversation("Billing")
 			before := ws.Snapshot().Conversations[0].ModifiedDate
 			ws.SetCommentsBumpConversation(bump)
@@ -578,11 +523,11 @@ func TestGenerate(t *testing.T) {
 		t.Parallel()
 		snap := generated(500, 5).Snapshot()
 		for _, c := range snap.Conversations {
-			require.True(t, c.CreatedDate.Before(testStart))
-			require.True(t, c.ModifiedDate.Before(testStart))
+			require.True(t, c.CreatedDate.Before(fakeapitest.Start()))
+			require.True(t, c.ModifiedDate.Before(fakeapitest.Start()))
 			require.False(t, c.ModifiedDate.Before(c.CreatedDate))
 			for _, cm := range c.Comments {
-				require.True(t, cm.ModifiedDate.Before(testStart))
+				require.True(t, cm.ModifiedDate.Before(fakeapitest.Start()))
 			}
 		}
 	})
@@ -686,7 +631,7 @@ func readAll(t *testing.T, b *testBundle) (Snapshot, map[string]bool) {
 					continue
 				}
 				r := b.get(t, "chats.get", url.Values{"id": {id}})
-				require.Equal(t, http.StatusOK, r.status)
+				require.Equal(t, http.StatusOK, r.Status)
 				cm := r.body["chat"].(map[string]any)
 				require.Equal(t, "dm", cm["type"])
 				chats[id] = SnapChat{
@@ -708,7 +653,7 @@ func readAll(t *testing.T, b *testBundle) (Snapshot, map[string]bool) {
 		} else if ts, ok := m["sla_tracker"].(map[string]any); ok {
 			seen["sla_tracker_only"] = true
 			r := b.get(t, "sla-trackers.get", url.Values{"id": {str(ts, "id")}})
-			require.Equal(t, http.StatusOK, r.status)
+			require.Equal(t, http.StatusOK, r.Status)
 			tracker = r.body["sla_tracker"].(map[string]any)
 			c.SLA = &SnapSLA{Stage: str(tracker, "stage")}
 		}
@@ -793,7 +738,7 @@ func parseTime(t *testing.T, v any) time.Time {
 }
 
 func BenchmarkListConversations(b *testing.B) {
-	ws := Generate(GenerateConfig{Seed: 1, Conversations: 20_000, CommentsPerConversation: 10, Start: testStart})
+	ws := Generate(GenerateConfig{Seed: 1, Conversations: 20_000, CommentsPerConversation: 10, Start: fakeapitest.Start()})
 	srv := NewServer(ws, Options{})
 	defer srv.Close()
 	client := &http.Client{}
@@ -819,6 +764,6 @@ func BenchmarkListConversations(b *testing.B) {
 func BenchmarkGenerate(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		Generate(GenerateConfig{Seed: 1, Conversations: 20_000, CommentsPerConversation: 10, Start: testStart})
+		Generate(GenerateConfig{Seed: 1, Conversations: 20_000, CommentsPerConversation: 10, Start: fakeapitest.Start()})
 	}
 }

@@ -4,18 +4,13 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/syncerhq/syncer/internal/fakeapi"
 )
 
 // authenticate returns the request's bearer token and whether it is accepted.
 func (s *Server) authenticate(r *http.Request) (string, bool) {
-	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !strings.EqualFold(scheme, "Bearer") {
-		token = ""
-	}
-	token = strings.TrimSpace(token)
+	token := fakeapi.BearerToken(r)
 	return token, s.opts.Token == "" || token == s.opts.Token
 }
 
@@ -47,19 +42,19 @@ func (s *Server) admit(w http.ResponseWriter, token string, authed bool) bool {
 // fail injects a transient server error with probability FailureRate,
 // alternating 500 and 503 so that clients prove they retry both.
 func (s *Server) fail(w http.ResponseWriter) bool {
-	switch seq := s.Failure(); {
-	case seq == 0:
-		return false
-	case seq%2 == 1:
-		writeError(w, http.StatusInternalServerError, apiError{
-			Type:        "internal_error",
-			Message:     "an internal error occurred",
-			ReferenceID: fmt.Sprintf("devrevtest-%08x", mix(uint64(seq)^uint64(s.opts.Seed))&0xffffffff),
-		})
-	default:
-		writeError(w, http.StatusServiceUnavailable, apiError{Type: "service_unavailable", Message: "service temporarily unavailable"})
-	}
-	return true
+	return s.Fail(w, s.internalError, serviceUnavailable)
+}
+
+func (s *Server) internalError(w http.ResponseWriter, seq int) {
+	writeError(w, http.StatusInternalServerError, apiError{
+		Type:        "internal_error",
+		Message:     "an internal error occurred",
+		ReferenceID: fmt.Sprintf("devrevtest-%08x", fakeapi.Mix(uint64(seq)^uint64(s.opts.Seed))&0xffffffff),
+	})
+}
+
+func serviceUnavailable(w http.ResponseWriter, _ int) {
+	writeError(w, http.StatusServiceUnavailable, apiError{Type: "service_unavailable", Message: "service temporarily unavailable"})
 }
 
 // emptyPage decides whether to serve a list page empty (keeping its cursor
@@ -74,9 +69,5 @@ func (s *Server) emptyPage(pg page, cur cursor) bool {
 
 // unit hashes (seed, s) to a float in [0, 1).
 func unit(seed uint64, s string) float64 {
-	h := seed ^ 0xcbf29ce484222325
-	for i := 0; i < len(s); i++ {
-		h = (h ^ uint64(s[i])) * 0x100000001b3
-	}
-	return float64(mix(h)>>11) / (1 << 53)
+	return float64(fakeapi.Mix(fakeapi.Hash(seed, s))>>11) / (1 << 53)
 }

@@ -1,9 +1,10 @@
 package devrevtest
 
 import (
-	"math/rand/v2"
 	"slices"
 	"time"
+
+	"github.com/syncerhq/syncer/internal/fakeapi"
 )
 
 // GenerateConfig sizes a generated workspace.
@@ -30,46 +31,36 @@ type GenerateConfig struct {
 func Generate(cfg GenerateConfig) *Workspace {
 	w := NewWorkspace(cfg.Start)
 	g := &generator{
-		w:     w,
-		rng:   rand.New(rand.NewPCG(uint64(cfg.Seed), 0x5eed)),
-		start: w.now,
-		avg:   cfg.CommentsPerConversation,
+		Generator: fakeapi.NewGenerator(cfg.Seed, 0x5eed, w.clock.Now(), cfg.CommentsPerConversation),
+		w:         w,
+		v:         w.vocab,
 	}
 	w.addRevUsers(min(max(24, cfg.Conversations/3), 10_000))
 	g.chats(max(1, cfg.Conversations/5))
-
-	// Creation times are drawn first and sorted so that conversation numbers
-	// (and display IDs) grow with creation time, as in a real org.
-	const year = 365 * 24 * time.Hour
-	offsets := make([]int64, cfg.Conversations)
-	for i := range offsets {
-		offsets[i] = g.rng.Int64N(int64(year - time.Hour))
-	}
-	slices.Sort(offsets)
-	for _, off := range offsets {
-		g.conversation(g.start.Add(-year + time.Duration(off)))
+	// Conversation numbers (and display IDs) grow with creation time.
+	for _, created := range g.CreationTimes(cfg.Conversations) {
+		g.conversation(created)
 	}
 	return w
 }
 
 type generator struct {
+	fakeapi.Generator
 	w       *Workspace
-	rng     *rand.Rand
-	start   time.Time
-	avg     int
+	v       *vocab
 	chatSet []*chat
 	long    bool // the one very long body has been used
 }
 
 func (g *generator) chats(n int) {
 	for i := range n {
-		created := g.start.Add(-400*24*time.Hour + time.Duration(g.rng.Int64N(int64(380*24*time.Hour))))
-		modified := created.Add(time.Duration(g.rng.Int64N(int64(g.start.Sub(created) - time.Minute))))
-		users := []*user{pickFrom(g.rng, g.w.dev), pickFrom(g.rng, g.w.rev)}
+		created := g.Start.Add(-400*24*time.Hour + time.Duration(g.Rng.Int64N(int64(380*24*time.Hour))))
+		modified := created.Add(time.Duration(g.Rng.Int64N(int64(g.Start.Sub(created) - time.Minute))))
+		users := []*user{fakeapi.Pick(g.Rng, g.w.dev), fakeapi.Pick(g.Rng, g.w.rev)}
 		if i%4 == 0 {
-			users = append(users, pickFrom(g.rng, g.w.rev))
+			users = append(users, fakeapi.Pick(g.Rng, g.w.rev))
 		}
-		title := "Support ↔ " + companies[i%len(companies)]
+		title := "Support ↔ " + g.v.Companies[i%len(g.v.Companies)]
 		if i%7 == 3 {
 			title = "" // chats may have no title
 		}
@@ -80,36 +71,36 @@ func (g *generator) chats(n int) {
 func (g *generator) conversation(created time.Time) {
 	w := g.w
 	c := w.newConversation(created)
-	age := g.start.Sub(c.created)
+	age := g.Start.Sub(c.created)
 
-	customer := pickFrom(g.rng, w.rev)
-	owner := pickFrom(g.rng, w.dev)
+	customer := fakeapi.Pick(g.Rng, w.rev)
+	owner := fakeapi.Pick(g.Rng, w.dev)
 	c.createdBy = customer
 	c.members = []*user{customer}
-	if g.chance(0.2) {
-		c.members = append(c.members, pickFrom(g.rng, w.rev))
+	if g.Chance(0.2) {
+		c.members = append(c.members, fakeapi.Pick(g.Rng, w.rev))
 	}
-	if g.chance(0.3) {
+	if g.Chance(0.3) {
 		c.members = append(c.members, owner)
 	}
-	switch r := g.rng.Float64(); {
+	switch r := g.Rng.Float64(); {
 	case r < 0.05: // unassigned
 	case r < 0.12:
-		c.owners = []*user{owner, pickFrom(g.rng, w.dev)}
+		c.owners = []*user{owner, fakeapi.Pick(g.Rng, w.dev)}
 	default:
 		c.owners = []*user{owner}
 	}
 	c.title = g.title()
-	if g.chance(0.6) {
-		c.description = pickFrom(g.rng, customerOpeners[:])
+	if g.Chance(0.6) {
+		c.description = fakeapi.Pick(g.Rng, g.v.Openers)
 	}
-	c.sourceChannel = pickFrom(g.rng, []string{"email", "email", "portal", "plug", "slack", "api"})
+	c.sourceChannel = fakeapi.Pick(g.Rng, []string{"email", "email", "portal", "plug", "slack", "api"})
 	c.stage = g.stage(age)
 	g.tags(c)
-	if g.chance(0.3) {
-		c.chats = []*chat{pickFrom(g.rng, g.chatSet)}
-		if g.chance(0.1) {
-			if other := pickFrom(g.rng, g.chatSet); other != c.chats[0] {
+	if g.Chance(0.3) {
+		c.chats = []*chat{fakeapi.Pick(g.Rng, g.chatSet)}
+		if g.Chance(0.1) {
+			if other := fakeapi.Pick(g.Rng, g.chatSet); other != c.chats[0] {
 				c.chats = append(c.chats, other)
 			}
 		}
@@ -118,9 +109,9 @@ func (g *generator) conversation(created time.Time) {
 
 	// The conversation's activity happens within span after creation, and
 	// never reaches Start.
-	span := time.Duration(g.rng.ExpFloat64() * float64(36*time.Hour))
+	span := time.Duration(g.Rng.ExpFloat64() * float64(36*time.Hour))
 	span = max(time.Minute, min(span, age-2*time.Minute))
-	at := func() time.Time { return c.created.Add(time.Duration(g.rng.Int64N(int64(span)))) }
+	at := func() time.Time { return c.created.Add(time.Duration(g.Rng.Int64N(int64(span)))) }
 
 	firstReply := g.comments(c, customer, at)
 	g.changes(c, owner, span)
@@ -133,15 +124,15 @@ func (g *generator) conversation(created time.Time) {
 
 	c.modified = c.created
 	for _, e := range c.entries {
-		c.modified = later(c.modified, e.modified)
+		c.modified = fakeapi.Later(c.modified, e.modified)
 	}
-	c.modified = c.prec.trunc(c.modified.Add(time.Duration(g.rng.Int64N(int64(time.Second)))))
+	c.modified = c.prec.trunc(c.modified.Add(time.Duration(g.Rng.Int64N(int64(time.Second)))))
 	c.modifiedBy = customer
-	if len(c.owners) > 0 && g.chance(0.7) {
+	if len(c.owners) > 0 && g.Chance(0.7) {
 		c.modifiedBy = c.owners[0]
 	}
 
-	switch r := g.rng.Float64(); {
+	switch r := g.Rng.Float64(); {
 	case r < 0.5:
 		g.sla(c, firstReply)
 		c.slaEmbedded = true
@@ -153,65 +144,55 @@ func (g *generator) conversation(created time.Time) {
 // comments adds the conversation's comments and returns the time of the first
 // agent reply (zero if none), which the SLA's first-response metric needs.
 func (g *generator) comments(c *conversation, customer *user, at func() time.Time) time.Time {
-	n := 0
-	if g.avg > 0 {
-		n = g.rng.IntN(2*g.avg + 1)
-	}
+	n := g.MessageCount()
 	if c.num == 1 {
 		n = max(n, 1) // the long body lives on conversation 1
 	}
-	times := make([]time.Time, n)
-	for i := range times {
-		times[i] = at()
-	}
-	slices.SortFunc(times, time.Time.Compare)
-	if n > 0 {
-		times[0] = c.created // the customer's opening message
-	}
+	times := fakeapi.ThreadTimes(n, c.created, at)
 
 	var firstReply time.Time
 	for i, t := range times {
 		var e *entry
-		switch r := g.rng.Float64(); {
+		switch r := g.Rng.Float64(); {
 		case i == 0:
 			e = g.w.newEntry(c, kindComment, t, customer)
-			e.body, e.visibility = pickFrom(g.rng, customerOpeners[:]), "external"
+			e.body, e.visibility = fakeapi.Pick(g.Rng, g.v.Openers), "external"
 			if !g.long {
-				e.body, g.long = longBody(), true
+				e.body, g.long = fakeapi.LongBody(), true
 			}
 		case r < 0.5:
 			e = g.w.newEntry(c, kindComment, t, g.agentFor(c))
-			e.body, e.visibility = pickFrom(g.rng, agentReplies[:]), "external"
+			e.body, e.visibility = fakeapi.Pick(g.Rng, g.v.Replies), "external"
 			if firstReply.IsZero() {
 				firstReply = e.created
 			}
 		case r < 0.78:
-			e = g.w.newEntry(c, kindComment, t, pickFrom(g.rng, c.members))
-			e.body, e.visibility = pickFrom(g.rng, customerFollowUps[:]), "external"
-			if g.chance(0.1) {
+			e = g.w.newEntry(c, kindComment, t, fakeapi.Pick(g.Rng, c.members))
+			e.body, e.visibility = fakeapi.Pick(g.Rng, g.v.FollowUps), "external"
+			if g.Chance(0.1) {
 				e.visibility = "public"
 			}
 		case r < 0.96:
 			e = g.w.newEntry(c, kindComment, t, g.agentFor(c))
-			e.body, e.visibility = pickFrom(g.rng, internalNotes[:]), "internal"
+			e.body, e.visibility = fakeapi.Pick(g.Rng, g.v.Notes), "internal"
 		default:
 			e = g.w.newEntry(c, kindComment, t, g.agentFor(c))
-			e.body, e.visibility = pickFrom(g.rng, privateNotes[:]), "private"
+			e.body, e.visibility = fakeapi.Pick(g.Rng, g.v.privateNotes), "private"
 		}
-		if g.chance(0.06) {
-			for range 1 + g.rng.IntN(2) {
-				a := attachmentNames[g.rng.IntN(len(attachmentNames))]
-				e.artifacts = append(e.artifacts, g.w.newArtifact(a.name, a.mime, 200+g.rng.IntN(5_000_000)))
+		if g.Chance(0.06) {
+			for range 1 + g.Rng.IntN(2) {
+				a := fakeapi.Pick(g.Rng, g.v.attachments)
+				e.artifacts = append(e.artifacts, g.w.newArtifact(a.name, a.mime, 200+g.Rng.IntN(5_000_000)))
 			}
 		}
 		// Edits and deletions happen a little later, still before Start.
-		switch r := g.rng.Float64(); {
+		switch r := g.Rng.Float64(); {
 		case i > 0 && r < 0.02:
 			e.deleted, e.body = true, ""
-			e.modified = g.laterBefore(e.created, e.prec)
+			e.modified = e.prec.trunc(g.LaterBefore(e.created))
 		case r < 0.07:
 			e.body += "\n\n(edited)"
-			e.modified = g.laterBefore(e.created, e.prec)
+			e.modified = e.prec.trunc(g.LaterBefore(e.created))
 		}
 	}
 	return firstReply
@@ -253,7 +234,7 @@ func (g *generator) changes(c *conversation, owner *user, span time.Duration) {
 }
 
 func (g *generator) sla(c *conversation, firstReply time.Time) {
-	policy := pickFrom(g.rng, g.w.policies)
+	policy := fakeapi.Pick(g.Rng, g.w.policies)
 	t := g.w.newTracker(c, policy)
 	frt := [...]time.Duration{4 * time.Hour, time.Hour, 30 * time.Minute}[policy.num-1]
 	res := [...]time.Duration{72 * time.Hour, 24 * time.Hour, 8 * time.Hour}[policy.num-1]
@@ -269,9 +250,9 @@ func (g *generator) sla(c *conversation, firstReply time.Time) {
 	default:
 		g.openMetric(t, first, false)
 	}
-	if g.chance(0.4) {
+	if g.Chance(0.4) {
 		next := g.metric(t, g.w.metrics[1])
-		next.inPolicy = !g.chance(0.1)
+		next.inPolicy = !g.Chance(0.1)
 		if closed {
 			g.completeMetric(t, next, c.modified, 2*frt)
 		} else {
@@ -299,9 +280,9 @@ func (g *generator) metric(t *slaTracker, def *metricDef) *metric {
 func (g *generator) completeMetric(t *slaTracker, m *metric, done time.Time, nominal time.Duration) {
 	created := t.conv.created
 	elapsed := done.Sub(created)
-	target := done.Add(time.Minute + time.Duration(g.rng.Int64N(int64(nominal))))
-	if g.chance(0.2) && elapsed > 2*time.Minute {
-		target = created.Add(time.Minute + time.Duration(g.rng.Int64N(int64(elapsed-2*time.Minute))))
+	target := done.Add(time.Minute + time.Duration(g.Rng.Int64N(int64(nominal))))
+	if g.Chance(0.2) && elapsed > 2*time.Minute {
+		target = created.Add(time.Minute + time.Duration(g.Rng.Int64N(int64(elapsed-2*time.Minute))))
 	}
 	m.target = t.prec.trunc(target)
 	m.warning = t.prec.trunc(created.Add(target.Sub(created) * 3 / 4))
@@ -312,69 +293,52 @@ func (g *generator) completeMetric(t *slaTracker, m *metric, done time.Time, nom
 // to breach, or already breached.
 func (g *generator) openMetric(t *slaTracker, m *metric, paused bool) {
 	created := t.conv.created
-	between := func(lo, hi time.Duration) time.Duration { return lo + time.Duration(g.rng.Int64N(int64(hi-lo))) }
+	between := func(lo, hi time.Duration) time.Duration { return lo + time.Duration(g.Rng.Int64N(int64(hi-lo))) }
 	var target, warning time.Time
-	switch r := g.rng.Float64(); {
+	switch r := g.Rng.Float64(); {
 	case r < 0.25 && !paused: // breached
-		target = later(created.Add(time.Minute), g.start.Add(-between(time.Minute, 72*time.Hour)))
+		target = fakeapi.Later(created.Add(time.Minute), g.Start.Add(-between(time.Minute, 72*time.Hour)))
 		warning = created.Add(target.Sub(created) * 3 / 4)
 	case r < 0.4 && !paused: // warning
-		target = g.start.Add(between(time.Minute, time.Hour))
-		warning = later(created, g.start.Add(-between(time.Minute, time.Hour)))
+		target = g.Start.Add(between(time.Minute, time.Hour))
+		warning = fakeapi.Later(created, g.Start.Add(-between(time.Minute, time.Hour)))
 	default: // running, or paused
-		target = g.start.Add(between(time.Hour, 72*time.Hour))
-		warning = g.start.Add(target.Sub(g.start) / 2)
+		target = g.Start.Add(between(time.Hour, 72*time.Hour))
+		warning = g.Start.Add(target.Sub(g.Start) / 2)
 	}
 	m.target, m.warning = t.prec.trunc(target), t.prec.trunc(warning)
-	m.settle(g.start, paused)
+	m.settle(g.Start, paused)
 }
 
+// stage draws the stage of a conversation of the given age: old ones are
+// mostly closed.
 func (g *generator) stage(age time.Duration) string {
-	r := g.rng.Float64()
 	if age > 30*24*time.Hour {
-		switch {
-		case r < 0.65:
-			return "resolved"
-		case r < 0.9:
-			return "archived"
-		case r < 0.95:
-			return "suspended"
-		}
-		return "waiting_on_user"
+		return fakeapi.Draw(g.Rng, []string{"resolved", "archived", "suspended", "waiting_on_user"}, 65, 25, 5, 5)
 	}
-	switch {
-	case r < 0.2:
-		return "new"
-	case r < 0.45:
-		return "active"
-	case r < 0.6:
-		return "waiting_on_user"
-	case r < 0.65:
-		return "suspended"
-	}
-	return "resolved"
+	return fakeapi.Draw(g.Rng, []string{"new", "active", "waiting_on_user", "suspended", "resolved"}, 20, 25, 15, 5, 35)
 }
 
 func (g *generator) title() string {
-	if g.chance(0.05) {
-		return pickFrom(g.rng, specialTitles[:])
+	if g.Chance(0.05) {
+		return fakeapi.Pick(g.Rng, g.v.specialTitles)
 	}
-	t := pickFrom(g.rng, titleSubjects[:]) + " " + pickFrom(g.rng, titleProblems[:])
-	if g.chance(0.05) {
+	t := fakeapi.Pick(g.Rng, g.v.Subjects) + " " + fakeapi.Pick(g.Rng, g.v.Problems)
+	if g.Chance(0.05) {
 		t = "Re: " + t
 	}
 	return t
 }
 
 func (g *generator) tags(c *conversation) {
-	for range g.rng.IntN(4) {
-		tg := pickFrom(g.rng, g.w.tags)
+	for range g.Rng.IntN(4) {
+		tg := fakeapi.Pick(g.Rng, g.w.tags)
 		if slices.ContainsFunc(c.tags, func(v tagValue) bool { return v.tag == tg }) {
 			continue
 		}
 		tv := tagValue{tag: tg}
 		if vals := tagValues(tg.name); vals != nil {
-			tv.value = pickFrom(g.rng, vals)
+			tv.value = fakeapi.Pick(g.Rng, vals)
 		}
 		c.tags = append(c.tags, tv)
 	}
@@ -382,31 +346,10 @@ func (g *generator) tags(c *conversation) {
 
 // agentFor is who answers on c: mostly its owner, sometimes a colleague.
 func (g *generator) agentFor(c *conversation) *user {
-	if len(c.owners) > 0 && g.chance(0.85) {
+	if len(c.owners) > 0 && g.Chance(0.85) {
 		return c.owners[0]
 	}
-	return pickFrom(g.rng, g.w.dev)
-}
-
-// laterBefore returns a time a little after t, but before Start.
-func (g *generator) laterBefore(t time.Time, p precision) time.Time {
-	room := g.start.Sub(t) - time.Second
-	if room <= 0 {
-		return t
-	}
-	d := time.Duration(g.rng.Int64N(int64(min(room, 6*time.Hour))))
-	return p.trunc(t.Add(max(d, time.Millisecond)))
-}
-
-func (g *generator) chance(p float64) bool { return g.rng.Float64() < p }
-
-func pickFrom[T any](rng *rand.Rand, s []T) T { return s[rng.IntN(len(s))] }
-
-func later(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
+	return fakeapi.Pick(g.Rng, g.w.dev)
 }
 
 func appendUnique[T comparable](s []T, v T) []T {

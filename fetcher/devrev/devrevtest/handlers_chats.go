@@ -12,23 +12,7 @@ type chatResponse struct {
 // getChat serves chats.get. There is no chats.list in the real API: clients
 // discover chat IDs from conversation.channels.
 func (s *Server) getChat(w http.ResponseWriter, r *http.Request) {
-	id, ok := requiredID(w, r)
-	if !ok {
-		return
-	}
-	var resp chatResponse
-	s.ws.mu.RLock()
-	code, _ := parseChatRef(id)
-	ch := s.ws.chats[code]
-	if ch != nil {
-		resp.Chat = ch.wire()
-	}
-	s.ws.mu.RUnlock()
-	if ch == nil {
-		notFound(w, "chat", id)
-		return
-	}
-	writeJSON(w, http.StatusOK, resp)
+	getObject(s, w, r, "chat", s.ws.chatByRef, func(ch *chat) any { return chatResponse{Chat: ch.wire()} })
 }
 
 type slaTrackerResponse struct {
@@ -36,20 +20,27 @@ type slaTrackerResponse struct {
 }
 
 func (s *Server) getSLATracker(w http.ResponseWriter, r *http.Request) {
+	getObject(s, w, r, "sla tracker", s.ws.trackerByRef, func(t *slaTracker) any {
+		return slaTrackerResponse{SLATracker: t.wire()}
+	})
+}
+
+// getObject serves a get endpoint: it reads the id, finds the object and
+// renders its answer under the workspace's read lock, and answers 404 naming
+// what when there is no such object.
+func getObject[T any](s *Server, w http.ResponseWriter, r *http.Request, what string, find func(ref string) *T, render func(*T) any) {
 	id, ok := requiredID(w, r)
 	if !ok {
 		return
 	}
-	var resp slaTrackerResponse
+	var resp any
 	s.ws.mu.RLock()
-	n, _ := parseTrackerRef(id)
-	t := s.ws.trackers[n]
-	if t != nil {
-		resp.SLATracker = t.wire()
+	if obj := find(id); obj != nil {
+		resp = render(obj)
 	}
 	s.ws.mu.RUnlock()
-	if t == nil {
-		notFound(w, "sla tracker", id)
+	if resp == nil {
+		notFound(w, what, id)
 		return
 	}
 	writeJSON(w, http.StatusOK, resp)

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
-	"strings"
 )
 
 type conversationsListResponse struct {
@@ -77,22 +75,9 @@ type conversationResponse struct {
 }
 
 func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) {
-	id, ok := requiredID(w, r)
-	if !ok {
-		return
-	}
-	var resp conversationResponse
-	s.ws.mu.RLock()
-	c := s.ws.conversationByRef(id)
-	if c != nil {
-		resp.Conversation = c.wire()
-	}
-	s.ws.mu.RUnlock()
-	if c == nil {
-		notFound(w, "conversation", id)
-		return
-	}
-	writeJSON(w, http.StatusOK, resp)
+	getObject(s, w, r, "conversation", s.ws.conversationByRef, func(c *conversation) any {
+		return conversationResponse{Conversation: c.wire()}
+	})
 }
 
 // createConversationRequest is conversations-create-request; fields we do not
@@ -117,14 +102,8 @@ type createConversationRequest struct {
 }
 
 func (s *Server) createConversation(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(r)
-	if err != nil {
-		badRequest(w, err)
-		return
-	}
 	var req createConversationRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		badRequest(w, fmt.Errorf("invalid request body: %w", err))
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	if req.Type != "support" {
@@ -204,28 +183,18 @@ func (w *Workspace) usersByRef(refs []string) ([]*user, error) {
 }
 
 func (w *Workspace) tagByRef(ref string) *tag {
-	num, ok := strings.CutPrefix(ref, "TAG-")
-	if !ok {
-		num, ok = strings.CutPrefix(ref, coreDON+"tag/")
-	}
-	n, err := strconv.Atoi(num)
-	if !ok || err != nil || n < 1 || n > len(w.tags) {
+	n, ok := parseTagRef(ref)
+	if !ok || n > len(w.tags) {
 		return nil
 	}
 	return w.tags[n-1]
 }
 
 func (s *Server) deleteConversation(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(r)
-	if err != nil {
-		badRequest(w, err)
-		return
-	}
 	var req struct {
 		ID string `json:"id"`
 	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		badRequest(w, fmt.Errorf("invalid request body: %w", err))
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	if req.ID == "" {
@@ -235,7 +204,6 @@ func (s *Server) deleteConversation(w http.ResponseWriter, r *http.Request) {
 	s.ws.mu.Lock()
 	c := s.ws.conversationByRef(req.ID)
 	if c != nil {
-		s.ws.tick()
 		s.ws.removeConversation(c)
 	}
 	s.ws.mu.Unlock()
@@ -244,4 +212,20 @@ func (s *Server) deleteConversation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+// decodeBody reads a mutation's JSON body into v, answering 400 itself when
+// it cannot.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	body, err := readBody(r)
+	if err == nil {
+		if err = json.Unmarshal(body, v); err != nil {
+			err = fmt.Errorf("invalid request body: %w", err)
+		}
+	}
+	if err != nil {
+		badRequest(w, err)
+		return false
+	}
+	return true
 }

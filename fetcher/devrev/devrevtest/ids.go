@@ -49,16 +49,30 @@ func chatCode(n int) string {
 func chatID(code string) string        { return coreDON + "dm/" + code }
 func chatDisplayID(code string) string { return "CHAN-" + code }
 
+// cutRef strips a display-ID prefix (CONV-) or a DON prefix from s and
+// returns the rest, which must not be empty.
+func cutRef(s, displayPrefix, donPrefix string) (string, bool) {
+	for _, prefix := range [...]string{displayPrefix, donPrefix} {
+		if rest, ok := strings.CutPrefix(s, prefix); ok && rest != "" {
+			return rest, true
+		}
+	}
+	return "", false
+}
+
+// numberRef is cutRef for objects numbered from 1.
+func numberRef(s, displayPrefix, donPrefix string) (int, bool) {
+	rest, ok := cutRef(s, displayPrefix, donPrefix)
+	if !ok {
+		return 0, false
+	}
+	return atoiPositive(rest)
+}
+
 // parseConversationRef accepts a conversation DON or display ID and returns its
 // number.
 func parseConversationRef(s string) (int, bool) {
-	if rest, ok := strings.CutPrefix(s, "CONV-"); ok {
-		return atoiPositive(rest)
-	}
-	if rest, ok := strings.CutPrefix(s, coreDON+"conversation/"); ok {
-		return atoiPositive(rest)
-	}
-	return 0, false
+	return numberRef(s, "CONV-", coreDON+"conversation/")
 }
 
 // parseEntryRef splits a timeline entry DON into conversation and entry numbers.
@@ -81,25 +95,11 @@ func parseEntryRef(s string) (conv, entry int, ok bool) {
 }
 
 // parseChatRef accepts a chat DON or CHAN- display ID and returns its code.
-func parseChatRef(s string) (string, bool) {
-	if rest, ok := strings.CutPrefix(s, "CHAN-"); ok && rest != "" {
-		return rest, true
-	}
-	if rest, ok := strings.CutPrefix(s, coreDON+"dm/"); ok && rest != "" {
-		return rest, true
-	}
-	return "", false
-}
+func parseChatRef(s string) (string, bool) { return cutRef(s, "CHAN-", coreDON+"dm/") }
 
-func parseTrackerRef(s string) (int, bool) {
-	if rest, ok := strings.CutPrefix(s, "SLAT-"); ok {
-		return atoiPositive(rest)
-	}
-	if rest, ok := strings.CutPrefix(s, coreDON+"sla_tracker/"); ok {
-		return atoiPositive(rest)
-	}
-	return 0, false
-}
+func parseTrackerRef(s string) (int, bool) { return numberRef(s, "SLAT-", coreDON+"sla_tracker/") }
+
+func parseTagRef(s string) (int, bool) { return numberRef(s, "TAG-", coreDON+"tag/") }
 
 func atoiPositive(s string) (int, bool) {
 	n, err := strconv.Atoi(s)

@@ -22,7 +22,7 @@ type convSpec struct {
 
 // create adds a conversation with its initial messages. Called with w.mu held.
 func (w *Workspace) create(spec convSpec) *conversation {
-	now := w.tick()
+	now := w.clock.Tick()
 	c := w.newConversation(now)
 	c.title, c.description, c.stage, c.sourceChannel = spec.title, spec.description, spec.stage, spec.sourceChannel
 	c.createdBy, c.modifiedBy = spec.createdBy, spec.createdBy
@@ -52,7 +52,7 @@ func (w *Workspace) AddConversation(title string) string {
 		createdBy:     customer,
 		members:       []*user{customer},
 		owners:        []*user{w.agent(next)},
-		messages:      []string{customerOpeners[next%len(customerOpeners)]},
+		messages:      []string{w.vocab.Openers[next%len(w.vocab.Openers)]},
 	})
 	return conversationID(c.num)
 }
@@ -66,7 +66,7 @@ func (w *Workspace) EditConversation(id, title string) {
 		return
 	}
 	c.title = title
-	w.touch(c, w.tick(), w.actor(c))
+	w.touch(c, w.clock.Tick(), w.actor(c))
 }
 
 // SetStage moves a conversation to stage (new, active, waiting_on_user,
@@ -79,7 +79,7 @@ func (w *Workspace) SetStage(id, stage string) {
 	if c == nil || c.stage == stage {
 		return
 	}
-	now := w.tick()
+	now := w.clock.Tick()
 	actor := w.actor(c)
 	e := w.newEntry(c, kindChange, now, actor)
 	e.from, e.to = c.stage, stage
@@ -107,46 +107,33 @@ func (w *Workspace) AddComment(conversationID, body, visibility string) string {
 	if (visibility == "external" || visibility == "public") && len(c.members) > 0 {
 		author = c.members[0]
 	}
-	now := w.tick()
+	now := w.clock.Tick()
 	e := w.newEntry(c, kindComment, now, author)
 	e.body, e.visibility = body, visibility
-	if w.commentsBump {
-		w.touch(c, now, author)
-	}
+	w.commentChanged(c, now, author)
 	return entryID(c.num, kindComment, e.num)
 }
 
 // EditComment replaces a comment's body.
-func (w *Workspace) EditComment(entryID, body string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	c, e := w.entryByRef(entryID)
-	if e == nil || e.kind != kindComment {
-		return
-	}
-	now := w.tick()
-	e.body, e.deleted = body, false
-	e.modified = e.prec.trunc(now)
-	if w.commentsBump {
-		w.touch(c, now, e.author)
-	}
-}
+func (w *Workspace) EditComment(entryID, body string) { w.setCommentBody(entryID, body, false) }
 
 // DeleteComment deletes a comment the way DevRev does: the entry stays in the
 // timeline, without its body.
-func (w *Workspace) DeleteComment(entryID string) {
+func (w *Workspace) DeleteComment(entryID string) { w.setCommentBody(entryID, "", true) }
+
+// setCommentBody gives a comment a new body, or deletes it. Editing a deleted
+// comment brings it back; deleting it again changes nothing.
+func (w *Workspace) setCommentBody(entryID, body string, deleted bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	c, e := w.entryByRef(entryID)
-	if e == nil || e.kind != kindComment || e.deleted {
+	if e == nil || e.kind != kindComment || deleted && e.deleted {
 		return
 	}
-	now := w.tick()
-	e.body, e.deleted = "", true
+	now := w.clock.Tick()
+	e.body, e.deleted = body, deleted
 	e.modified = e.prec.trunc(now)
-	if w.commentsBump {
-		w.touch(c, now, e.author)
-	}
+	w.commentChanged(c, now, e.author)
 }
 
 // RemoveComment takes a comment out of its timeline altogether, as no
@@ -159,11 +146,9 @@ func (w *Workspace) RemoveComment(entryID string) {
 	if e == nil || e.kind != kindComment {
 		return
 	}
-	now := w.tick()
+	now := w.clock.Tick()
 	c.entries = slices.DeleteFunc(c.entries, func(x *entry) bool { return x == e })
-	if w.commentsBump {
-		w.touch(c, now, w.actor(c))
-	}
+	w.commentChanged(c, now, w.actor(c))
 }
 
 // DeleteConversation removes a conversation: lists omit it and gets return 404.
@@ -172,7 +157,6 @@ func (w *Workspace) DeleteConversation(id string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if c := w.conversationByRef(id); c != nil {
-		w.tick()
 		w.removeConversation(c)
 	}
 }
@@ -180,6 +164,14 @@ func (w *Workspace) DeleteConversation(id string) {
 func (w *Workspace) touch(c *conversation, now time.Time, by *user) {
 	c.modified = c.prec.trunc(now)
 	c.modifiedBy = by
+}
+
+// commentChanged touches the conversation of a comment that changed, when
+// comments bump their conversation (SetCommentsBumpConversation).
+func (w *Workspace) commentChanged(c *conversation, now time.Time, by *user) {
+	if w.commentsBump {
+		w.touch(c, now, by)
+	}
 }
 
 // actor is who acts on c on the help desk's side: its owner, else the bot.

@@ -71,17 +71,7 @@ func NewServer(w *Workspace, opts Options) *Server {
 	if opts.RateWindow <= 0 {
 		opts.RateWindow = 5 * time.Minute
 	}
-	if opts.NowFunc == nil {
-		opts.NowFunc = time.Now
-	}
-	s := &Server{
-		Shell: fakeapi.NewShell(fakeapi.ShellOptions{
-			Seed: opts.Seed, FailureRate: opts.FailureRate, Latency: opts.Latency,
-			RateLimit: fakeapi.RateLimit{Requests: opts.RateLimit, Window: opts.RateWindow, Shape: opts.RateShape, NowFunc: opts.NowFunc},
-		}),
-		ws:   w,
-		opts: opts,
-	}
+	s := &Server{Shell: fakeapi.NewShell(opts.shell()), ws: w, opts: opts}
 	w.mu.Lock()
 	s.order = w.order(opts.Seed)
 	w.mu.Unlock()
@@ -89,6 +79,15 @@ func NewServer(w *Workspace, opts Options) *Server {
 	return s
 }
 
+// shell is what the kit's Shell takes of the options.
+func (o Options) shell() fakeapi.ShellOptions {
+	return fakeapi.ShellOptions{
+		Seed: o.Seed, FailureRate: o.FailureRate, Latency: o.Latency,
+		RateLimit: fakeapi.RateLimit{Requests: o.RateLimit, Window: o.RateWindow, Shape: o.RateShape, NowFunc: o.NowFunc},
+	}
+}
+
+// route is an endpoint; its path is "/" and its name.
 type route struct {
 	name     string
 	postOnly bool // mutations; reads accept GET and POST
@@ -96,21 +95,18 @@ type route struct {
 }
 
 func (s *Server) route(path string) (route, bool) {
-	switch path {
-	case "/conversations.list":
-		return route{"conversations.list", false, s.listConversations}, true
-	case "/conversations.get":
-		return route{"conversations.get", false, s.getConversation}, true
-	case "/timeline-entries.list":
-		return route{"timeline-entries.list", false, s.listTimelineEntries}, true
-	case "/chats.get":
-		return route{"chats.get", false, s.getChat}, true
-	case "/sla-trackers.get":
-		return route{"sla-trackers.get", false, s.getSLATracker}, true
-	case "/conversations.create":
-		return route{"conversations.create", true, s.createConversation}, true
-	case "/conversations.delete":
-		return route{"conversations.delete", true, s.deleteConversation}, true
+	for _, rt := range []route{
+		{"conversations.list", false, s.listConversations},
+		{"conversations.get", false, s.getConversation},
+		{"timeline-entries.list", false, s.listTimelineEntries},
+		{"chats.get", false, s.getChat},
+		{"sla-trackers.get", false, s.getSLATracker},
+		{"conversations.create", true, s.createConversation},
+		{"conversations.delete", true, s.deleteConversation},
+	} {
+		if path == "/"+rt.name {
+			return rt, true
+		}
 	}
 	return route{name: "unknown"}, false
 }

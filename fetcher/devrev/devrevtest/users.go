@@ -2,7 +2,8 @@ package devrevtest
 
 import (
 	"strconv"
-	"strings"
+
+	"github.com/syncerhq/syncer/internal/fakeapi"
 )
 
 // user is both the stored user and its wire summary (user-summary in the
@@ -38,16 +39,17 @@ const (
 // addBaseUsers creates the pool every workspace starts with, so that the
 // mutation methods always have agents and customers to attribute things to.
 func (w *Workspace) addBaseUsers() {
+	v := w.vocab
 	for i := range 12 {
-		first, last := firstNames[i*7%len(firstNames)], lastNames[i*11%len(lastNames)]
+		first, last := v.FirstNames[i*7%len(v.FirstNames)], v.LastNames[i*11%len(v.LastNames)]
 		n := i + 1
 		w.addUser(&w.dev, &user{
 			Type:        typeDevUser,
 			ID:          identityDON + "devu/" + strconv.Itoa(n),
 			DisplayID:   "DEVU-" + strconv.Itoa(n),
-			DisplayName: strings.ToLower(ascii(first)),
+			DisplayName: fakeapi.Fold(first),
 			FullName:    first + " " + last,
-			Email:       emailLocal(first, last) + "@helpdesk.example.com",
+			Email:       fakeapi.EmailLocal(first, last) + "@helpdesk.example.com",
 			State:       "active",
 		})
 	}
@@ -69,19 +71,20 @@ func (w *Workspace) addBaseUsers() {
 // addRevUsers grows the customer pool to n users. Customers are the messiest
 // records in a real org: some have no email, no full name or no org.
 func (w *Workspace) addRevUsers(n int) {
+	v := w.vocab
 	for i := len(w.rev); i < n; i++ {
 		num := i + 1
-		h := mix(uint64(num) ^ 0x7e)
-		first, last := firstNames[h%uint64(len(firstNames))], lastNames[(h>>8)%uint64(len(lastNames))]
-		orgN := int((h>>16)%uint64(len(companies))) + 1
-		company := companies[orgN-1]
+		h := fakeapi.Mix(uint64(num) ^ 0x7e)
+		first, last := v.FirstNames[h%uint64(len(v.FirstNames))], v.LastNames[(h>>8)%uint64(len(v.LastNames))]
+		orgN := int((h>>16)%uint64(len(v.Companies))) + 1
+		company := v.Companies[orgN-1]
 		u := &user{
 			Type:        typeRevUser,
 			ID:          identityDON + "revu/" + strconv.Itoa(num),
 			DisplayID:   "REVU-" + strconv.Itoa(num),
 			DisplayName: first + " " + last[:1] + ".",
 			FullName:    first + " " + last,
-			Email:       emailLocal(first, last) + strconv.Itoa(num) + "@" + domain(company),
+			Email:       fakeapi.EmailLocal(first, last) + strconv.Itoa(num) + "@" + fakeapi.Fold(company) + ".example",
 			State:       "active",
 			RevOrg: &orgSummary{
 				Type: "rev_org", ID: identityDON + "revo/" + strconv.Itoa(orgN),
@@ -112,47 +115,14 @@ func (w *Workspace) addUser(pool *[]*user, u *user) {
 }
 
 // customer and agent pick deterministic users for an object number.
-func (w *Workspace) customer(n int) *user { return w.rev[mix(uint64(n)^0xc5)%uint64(len(w.rev))] }
-func (w *Workspace) agent(n int) *user    { return w.dev[mix(uint64(n)^0xa9)%uint64(len(w.dev))] }
-
-func emailLocal(first, last string) string {
-	return strings.ToLower(ascii(first) + "." + ascii(last))
+func (w *Workspace) customer(n int) *user {
+	return w.rev[fakeapi.Mix(uint64(n)^0xc5)%uint64(len(w.rev))]
 }
-
-func domain(company string) string {
-	return strings.ToLower(ascii(strings.ReplaceAll(company, " ", ""))) + ".example"
-}
-
-// ascii folds a name to plain letters for an email address (Zoë → Zoe),
-// dropping what it cannot fold, while display names keep their accents.
-func ascii(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r < 128 && r != '\'' && r != ' ':
-			b.WriteRune(r)
-		case strings.ContainsRune("éèëễ", r):
-			b.WriteByte('e')
-		case strings.ContainsRune("øóö", r):
-			b.WriteByte('o')
-		case strings.ContainsRune("üū", r):
-			b.WriteByte('u')
-		case strings.ContainsRune("áàå", r):
-			b.WriteByte('a')
-		case r == 'í':
-			b.WriteByte('i')
-		case r == 'ç':
-			b.WriteByte('c')
-		case r == 'ł' || r == 'Ł':
-			b.WriteByte('l')
-		}
-	}
-	return b.String()
-}
+func (w *Workspace) agent(n int) *user { return w.dev[fakeapi.Mix(uint64(n)^0xa9)%uint64(len(w.dev))] }
 
 // addCatalog creates the org-wide objects conversations refer to.
 func (w *Workspace) addCatalog() {
-	for i, name := range tagNames {
+	for i, name := range w.vocab.tagNames {
 		w.tags = append(w.tags, &tag{num: i + 1, name: name})
 	}
 	for i, name := range []string{"Standard support", "Premium 24/7", "Enterprise gold"} {

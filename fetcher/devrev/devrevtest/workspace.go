@@ -4,6 +4,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/syncerhq/syncer/internal/fakeapi"
 )
 
 // Workspace is the fake DevRev org's data. It is safe for concurrent use: one
@@ -12,8 +14,8 @@ import (
 type Workspace struct {
 	mu sync.RWMutex
 
-	now          time.Time // the clock; advanced by tick on every mutation
-	ticks        int
+	clock        fakeapi.Clock // advanced on every mutation
+	vocab        *vocab
 	commentsBump bool
 
 	dev, rev, sys, svc []*user
@@ -38,7 +40,8 @@ type Workspace struct {
 // over a second per mutation, so modified dates strictly increase.
 func NewWorkspace(start time.Time) *Workspace {
 	w := &Workspace{
-		now:          start.UTC().Truncate(time.Microsecond),
+		clock:        fakeapi.NewClock(start, time.Microsecond, 104729),
+		vocab:        newVocab(),
 		commentsBump: true,
 		users:        map[string]*user{},
 		convs:        map[int]*conversation{},
@@ -60,21 +63,13 @@ func (w *Workspace) SetCommentsBumpConversation(bump bool) {
 	w.commentsBump = bump
 }
 
-// tick advances the clock for one mutation. The sub-second part varies so that
-// timestamps exercise every fractional digit.
-func (w *Workspace) tick() time.Time {
-	w.ticks++
-	w.now = w.now.Add(time.Second + time.Duration(w.ticks*104729%1_000_000)*time.Microsecond)
-	return w.now
-}
-
 // precision is how many fractional second digits an object's timestamps carry
 // on the wire: 3, 6 or 9, like the real API. Stored times are truncated to it,
 // so what a client decodes is exactly what Snapshot reports.
 type precision uint8
 
 func precisionFor(n int, salt uint64) precision {
-	return [...]precision{3, 6, 9}[mix(uint64(n)^salt)%3]
+	return [...]precision{3, 6, 9}[fakeapi.Mix(uint64(n)^salt)%3]
 }
 
 func (p precision) trunc(t time.Time) time.Time {
@@ -99,15 +94,6 @@ func (p precision) format(t time.Time) string {
 		layout = "2006-01-02T15:04:05.000000Z07:00"
 	}
 	return t.UTC().Format(layout)
-}
-
-// mix is a 64-bit finalizer (splitmix64): cheap deterministic "randomness"
-// derived from an id, so per-object choices need no stored RNG state.
-func mix(x uint64) uint64 {
-	x += 0x9E3779B97F4A7C15
-	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9
-	x = (x ^ (x >> 27)) * 0x94D049BB133111EB
-	return x ^ (x >> 31)
 }
 
 type conversation struct {
@@ -224,6 +210,18 @@ func (w *Workspace) conversationByRef(ref string) *conversation {
 	return w.convs[n]
 }
 
+// chatByRef finds a chat by DON or display ID.
+func (w *Workspace) chatByRef(ref string) *chat {
+	code, _ := parseChatRef(ref)
+	return w.chats[code]
+}
+
+// trackerByRef finds an SLA tracker by DON or display ID.
+func (w *Workspace) trackerByRef(ref string) *slaTracker {
+	n, _ := parseTrackerRef(ref)
+	return w.trackers[n]
+}
+
 // entryByRef finds a timeline entry by DON. Entries are few per conversation,
 // so a scan beats keeping a global index of every entry.
 func (w *Workspace) entryByRef(ref string) (*conversation, *entry) {
@@ -249,7 +247,7 @@ func (w *Workspace) newConversation(created time.Time) *conversation {
 	c := &conversation{num: w.lastConv, prec: precisionFor(w.lastConv, 0xc0)}
 	c.created = c.prec.trunc(created)
 	c.modified = c.created
-	c.extras = mix(uint64(c.num))%9 == 0
+	c.extras = fakeapi.Mix(uint64(c.num))%9 == 0
 	w.convs[c.num] = c
 	for _, o := range w.orders {
 		o.insert(c)
@@ -257,7 +255,10 @@ func (w *Workspace) newConversation(created time.Time) *conversation {
 	return c
 }
 
+// removeConversation deletes c and its SLA tracker. Like every mutation, it
+// advances the clock.
 func (w *Workspace) removeConversation(c *conversation) {
+	w.clock.Tick()
 	delete(w.convs, c.num)
 	if c.sla != nil {
 		delete(w.trackers, c.sla.num)
@@ -274,7 +275,7 @@ func (w *Workspace) newEntry(c *conversation, kind entryKind, at time.Time, auth
 	e := &entry{num: w.lastEntry, kind: kind, prec: precisionFor(w.lastEntry, 0xe0), author: author}
 	e.created = e.prec.trunc(at)
 	e.modified = e.created
-	e.extras = mix(uint64(e.num))%13 == 0
+	e.extras = fakeapi.Mix(uint64(e.num))%13 == 0
 	c.entries = append(c.entries, e)
 	return e
 }

@@ -1,0 +1,138 @@
+// Package fakeapitest holds what the tests of the fake vendor APIs share:
+// serving a fake for one test, calling it with credentials and reading whole
+// answers, a wall clock for rate limits, and small helpers for JSON answers.
+package fakeapitest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// Start is "now" for the data the fakes' tests generate.
+func Start() time.Time { return time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC) }
+
+// Serve stops srv when the test ends, and returns it.
+func Serve[S interface{ Close() }](t testing.TB, srv S) S {
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// Response is a whole answer.
+type Response struct {
+	Status int
+	Header http.Header
+	Raw    []byte
+}
+
+// Get sends GET u?q (q may be empty) with header and reads the answer.
+func Get(t testing.TB, u string, q url.Values, header http.Header) Response {
+	t.Helper()
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	require.NoError(t, err)
+	return Do(t, req, header)
+}
+
+// PostJSON sends body as JSON to u with header and reads the answer.
+func PostJSON(t testing.TB, u string, body any, header http.Header) Response {
+	t.Helper()
+	raw, err := json.Marshal(body)
+	require.NoError(t, err)
+	req, err := http.NewRequest(http.MethodPost, u, bytes.NewReader(raw))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	return Do(t, req, header)
+}
+
+// Do adds header to req, sends it and reads the whole answer.
+func Do(t testing.TB, req *http.Request, header http.Header) Response {
+	t.Helper()
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return Response{Status: resp.StatusCode, Header: resp.Header, Raw: raw}
+}
+
+// Bearer is the header of "Authorization: Bearer <token>"; none for "".
+func Bearer(token string) http.Header {
+	return Credential("Authorization", "Bearer ", token)
+}
+
+// Credential is a header carrying prefix and secret; none when secret is "",
+// so that a test can call without credentials.
+func Credential(name, prefix, secret string) http.Header {
+	h := http.Header{}
+	if secret != "" {
+		h.Set(name, prefix+secret)
+	}
+	return h
+}
+
+// CloneValues copies q deeply, so that a walk can change its copy.
+func CloneValues(q url.Values) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		out[k] = slices.Clone(v)
+	}
+	return out
+}
+
+// ToMaps is a decoded JSON array of objects; an empty array gives an empty,
+// non-nil slice.
+func ToMaps(v any) []map[string]any {
+	out := []map[string]any{}
+	for _, it := range v.([]any) {
+		out = append(out, it.(map[string]any))
+	}
+	return out
+}
+
+// Clock is a wall clock that moves only when told: a rate limit's NowFunc
+// in a test. It is safe for concurrent use, as servers read it from their
+// handlers' goroutines.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a clock showing now.
+func NewClock(now time.Time) *Clock { return &Clock{now: now} }
+
+// Now is the time the clock shows.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Set moves the clock to now.
+func (c *Clock) Set(now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = now
+}
+
+// IDs is the "id" of each object, for fakes whose ids are strings.
+func IDs(items []map[string]any) []string {
+	var out []string
+	for _, it := range items {
+		out = append(out, it["id"].(string))
+	}
+	return out
+}

@@ -1,0 +1,58 @@
+package fakeapi
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestFailTakesFaultsInTurn(t *testing.T) {
+	t.Parallel()
+	s := NewShell(ShellOptions{FailureRate: 1})
+	var seqs []int
+	fault := func(status int) Fault {
+		return func(w http.ResponseWriter, seq int) {
+			seqs = append(seqs, seq)
+			w.WriteHeader(status)
+		}
+	}
+	var statuses []int
+	for range 5 {
+		rec := httptest.NewRecorder()
+		require.True(t, s.Fail(rec, fault(500), fault(502), fault(503)))
+		statuses = append(statuses, rec.Code)
+	}
+	require.Equal(t, []int{500, 502, 503, 500, 502}, statuses)
+	require.Equal(t, []int{1, 2, 3, 4, 5}, seqs)
+	require.Equal(t, 5, s.Stats().Failures)
+
+	calm := NewShell(ShellOptions{})
+	require.False(t, calm.Fail(httptest.NewRecorder(), fault(500)))
+}
+
+func TestAdmitNumbersRefusals(t *testing.T) {
+	t.Parallel()
+	s := NewShell(ShellOptions{RateLimit: RateLimit{Requests: 1}})
+	require.Zero(t, s.Admit("a").Refused)
+	require.Equal(t, 1, s.Admit("a").Refused)
+	require.Zero(t, s.Admit("b").Refused, "each key has its own budget")
+	s.ResetStats()
+	require.Equal(t, 2, s.Admit("b").Refused, "refusals count across keys, whatever the stats")
+	require.Equal(t, 1, s.Stats().RateLimited)
+}
+
+func TestBearerToken(t *testing.T) {
+	t.Parallel()
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	require.Empty(t, BearerToken(r), "no header")
+	for _, c := range []struct{ header, want string }{
+		{"Bearer abc", "abc"},
+		{"bearer  abc ", "abc"},
+		{"Basic abc", ""},
+	} {
+		r.Header.Set("Authorization", c.header)
+		require.Equal(t, c.want, BearerToken(r), c.header)
+	}
+}
