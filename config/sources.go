@@ -273,9 +273,7 @@ func validateSource(s *Source, kind fetcher.Kind) []error {
 	if l := s.RateLimit; (l.Requests != 0 || l.Window != 0) && l.IsZero() {
 		errs = append(errs, errors.New("rate_limit needs requests (at least 1) and a window (like 1m)"))
 	}
-	if kind.Check != nil {
-		errs = append(errs, kind.Check(s.Settings())...)
-	}
+	errs = append(errs, kind.CheckSettings(s.Settings())...)
 	return errs
 }
 

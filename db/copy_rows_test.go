@@ -1,7 +1,6 @@
 package db_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,20 +71,9 @@ func oddBatch() *record.Batch {
 // to be equal: a row's content must not depend on the path it took.
 func TestCopyAndUpsertStoreTheSame(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	pool := dbtest.NewPool(t)
-
-	write := func(source string, opts db.WriteOptions) db.WriteResult {
-		var res db.WriteResult
-		require.NoError(t, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-			var err error
-			res, err = db.WriteBatch(ctx, tx, source, oddBatch(), opts)
-			return err
-		}))
-		return res
-	}
-	copied := write("copied", db.WriteOptions{})
-	upserted := write("upserted", db.WriteOptions{UpsertOnly: true})
+	copied := writeBatch(t, pool, "copied", oddBatch(), db.WriteOptions{})
+	upserted := writeBatch(t, pool, "upserted", oddBatch(), db.WriteOptions{UpsertOnly: true})
 	require.Equal(t, writtenByID(upserted), writtenByID(copied))
 	require.Equal(t, upserted.Tables, copied.Tables)
 
@@ -114,13 +102,9 @@ func writtenByID(res db.WriteResult) map[string]string {
 // columns that differ by design (source, and the write's own time).
 func tableRows(t *testing.T, pool *pgxpool.Pool, table, source string) []string {
 	t.Helper()
-	rows, err := pool.Query(context.Background(),
+	return dbtest.Column[string](t, pool,
 		"SELECT (to_jsonb(t) - 'source' - 'synced_at' - 'listed_at')::text AS r FROM "+pgx.Identifier{table}.Sanitize()+
 			" AS t WHERE source = $1 ORDER BY r", source)
-	require.NoError(t, err)
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	require.NoError(t, err)
-	return out
 }
 
 // TestInsertRaceFallsBackToUpsert runs the race WriteOptions documents: a
@@ -129,7 +113,7 @@ func tableRows(t *testing.T, pool *pgxpool.Pool, table, source string) []string 
 // the page written again with UpsertOnly lands.
 func TestInsertRaceFallsBackToUpsert(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := t.Context()
 	pool := dbtest.NewPool(t)
 	batch := func(title string) *record.Batch {
 		return &record.Batch{Conversations: []record.Conversation{{ID: "c1", Title: title, ModifiedAt: time.Now()}}}
@@ -162,11 +146,6 @@ func TestInsertRaceFallsBackToUpsert(t *testing.T) {
 	require.True(t, db.IsInsertRace(err), "%v", err)
 	require.False(t, db.IsInsertRace(errors.New("other")))
 
-	require.NoError(t, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		_, err := db.WriteBatch(ctx, tx, "src", batch("second"), db.WriteOptions{UpsertOnly: true})
-		return err
-	}))
-	var title string
-	require.NoError(t, pool.QueryRow(ctx, "SELECT title FROM conversations WHERE id = 'c1'").Scan(&title))
-	require.Equal(t, "second", title)
+	writeBatch(t, pool, "src", batch("second"), db.WriteOptions{UpsertOnly: true})
+	require.Equal(t, "second", dbtest.Value[string](t, pool, "SELECT title FROM conversations WHERE id = 'c1'"))
 }

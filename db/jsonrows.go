@@ -45,6 +45,19 @@ func jsonRows[T any](rows []T) ([]byte, error) {
 	return StripNULEscapes(b), nil
 }
 
+// sendJSON runs a statement that reads rows as one JSON array (see
+// jsonRows); action names it in the error.
+func sendJSON[T any](rows []T, action string, exec func(rowsJSON []byte) error) error {
+	b, err := jsonRows(rows)
+	if err != nil {
+		return err
+	}
+	if err := exec(b); err != nil {
+		return fmt.Errorf("%s (%d rows): %w", action, len(rows), err)
+	}
+	return nil
+}
+
 // rawRecord is a record that carries the vendor's JSON for the raw column.
 type rawRecord interface {
 	RawJSON() json.RawMessage

@@ -31,32 +31,10 @@ type MigrationResult struct {
 // advisory lock while it works, so that several processes starting at once
 // migrate one after the other, and the later ones find nothing to do.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) (MigrationResult, error) {
-	return withMigrationLock(ctx, pool, func(sqlDB *sql.DB) (MigrationResult, error) {
-		var res MigrationResult
-		provider, err := newGooseProvider(sqlDB)
-		if err != nil {
-			return res, err
-		}
-		applied, err := provider.Up(ctx)
-		if err != nil {
-			return res, fmt.Errorf("apply mirror migrations: %w", err)
-		}
-		for _, r := range applied {
-			res.Mirror = append(res.Mirror, r.Source.Version)
-		}
-
-		migrator, err := rivermigrate.New(riverpgxv5.New(pool), nil)
-		if err != nil {
-			return res, fmt.Errorf("create river migrator: %w", err)
-		}
-		riverRes, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
-		if err != nil {
-			return res, fmt.Errorf("apply river migrations: %w", err)
-		}
-		for _, v := range riverRes.Versions {
-			res.River = append(res.River, v.Version)
-		}
-		return res, nil
+	return migrate(ctx, pool, migrationPlan{
+		verb:   "apply",
+		mirror: func(p *goose.Provider) ([]*goose.MigrationResult, error) { return p.Up(ctx) },
+		river:  rivermigrate.DirectionUp,
 	})
 }
 
@@ -64,26 +42,43 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) (MigrationResult, error) {
 // the mirror. Used by tests of the down migrations and by operators who
 // uninstall.
 func MigrateDown(ctx context.Context, pool *pgxpool.Pool) (MigrationResult, error) {
+	return migrate(ctx, pool, migrationPlan{
+		verb:      "roll back",
+		mirror:    func(p *goose.Provider) ([]*goose.MigrationResult, error) { return p.DownTo(ctx, 0) },
+		river:     rivermigrate.DirectionDown,
+		riverOpts: &rivermigrate.MigrateOpts{TargetVersion: -1},
+	})
+}
+
+// migrationPlan is which way the mirror's schema and River's move.
+type migrationPlan struct {
+	verb      string // in errors
+	mirror    func(*goose.Provider) ([]*goose.MigrationResult, error)
+	river     rivermigrate.Direction
+	riverOpts *rivermigrate.MigrateOpts
+}
+
+func migrate(ctx context.Context, pool *pgxpool.Pool, plan migrationPlan) (MigrationResult, error) {
 	return withMigrationLock(ctx, pool, func(sqlDB *sql.DB) (MigrationResult, error) {
 		var res MigrationResult
 		provider, err := newGooseProvider(sqlDB)
 		if err != nil {
 			return res, err
 		}
-		rolledBack, err := provider.DownTo(ctx, 0)
+		moved, err := plan.mirror(provider)
 		if err != nil {
-			return res, fmt.Errorf("roll back mirror migrations: %w", err)
+			return res, fmt.Errorf("%s mirror migrations: %w", plan.verb, err)
 		}
-		for _, r := range rolledBack {
+		for _, r := range moved {
 			res.Mirror = append(res.Mirror, r.Source.Version)
 		}
 		migrator, err := rivermigrate.New(riverpgxv5.New(pool), nil)
 		if err != nil {
 			return res, fmt.Errorf("create river migrator: %w", err)
 		}
-		riverRes, err := migrator.Migrate(ctx, rivermigrate.DirectionDown, &rivermigrate.MigrateOpts{TargetVersion: -1})
+		riverRes, err := migrator.Migrate(ctx, plan.river, plan.riverOpts)
 		if err != nil {
-			return res, fmt.Errorf("roll back river migrations: %w", err)
+			return res, fmt.Errorf("%s river migrations: %w", plan.verb, err)
 		}
 		for _, v := range riverRes.Versions {
 			res.River = append(res.River, v.Version)

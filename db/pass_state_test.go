@@ -1,7 +1,6 @@
 package db_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -14,8 +13,8 @@ import (
 // was taken for dead while merely slow) cannot both move the pass.
 func TestAdvancePassIsCompareAndSwap(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	q := dbq.New(dbtest.NewPool(t))
+	ctx := t.Context()
+	_, q := dbtest.NewQueries(t)
 	runID, err := q.CreateRun(ctx, dbq.CreateRunParams{Source: "s", Stream: "conversations", Kind: "backfill"})
 	require.NoError(t, err)
 	kind := "backfill"

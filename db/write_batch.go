@@ -119,12 +119,11 @@ func (w *batchWriter) users(ctx context.Context) error {
 	if len(users) == 0 {
 		return nil
 	}
-	rows, err := jsonRows(users)
+	err := sendJSON(users, "upsert users", func(rows []byte) error {
+		return w.q.UpsertUsers(ctx, dbq.UpsertUsersParams{Source: w.source, Rows: rows})
+	})
 	if err != nil {
 		return err
-	}
-	if err := w.q.UpsertUsers(ctx, dbq.UpsertUsersParams{Source: w.source, Rows: rows}); err != nil {
-		return fmt.Errorf("upsert %d users: %w", len(users), err)
 	}
 	w.res.add("users", len(users))
 	return nil
@@ -135,14 +134,9 @@ func (w *batchWriter) quarantine(ctx context.Context) error {
 	if len(quarantined) == 0 {
 		return nil
 	}
-	rows, err := jsonRows(quarantined)
-	if err != nil {
-		return err
-	}
-	if err := w.q.QuarantineRecords(ctx, dbq.QuarantineRecordsParams{Source: w.source, Rows: rows}); err != nil {
-		return fmt.Errorf("quarantine %d records: %w", len(quarantined), err)
-	}
-	return nil
+	return sendJSON(quarantined, "quarantine records", func(rows []byte) error {
+		return w.q.QuarantineRecords(ctx, dbq.QuarantineRecordsParams{Source: w.source, Rows: rows})
+	})
 }
 
 // writeRows writes items, sorted by key: those the mirror holds (known lists
@@ -177,6 +171,16 @@ func writeRows[T any](ctx context.Context, opts WriteOptions, items []T, key fun
 		return nil
 	}
 	return insert(ctx, items)
+}
+
+// copyRows COPYs records into their table, as the rows row makes of them,
+// and returns the rows.
+func copyRows[T, R any](ctx context.Context, what string, items []T, insert func(context.Context, []R) (int64, error), row func(T) R) ([]R, error) {
+	rows := mapRows(items, row)
+	if _, err := insert(ctx, rows); err != nil {
+		return nil, fmt.Errorf("insert %d new %s: %w", len(rows), what, err)
+	}
+	return rows, nil
 }
 
 // mapRows converts records to the rows of a COPY.

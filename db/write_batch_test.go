@@ -1,7 +1,6 @@
 package db_test
 
 import (
-	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -25,20 +24,9 @@ func TestWriteBatch(t *testing.T) {
 	}
 	write := func(t *testing.T, pool *pgxpool.Pool, b *record.Batch) db.WriteResult {
 		t.Helper()
-		var res db.WriteResult
-		require.NoError(t, pgx.BeginFunc(context.Background(), pool, func(tx pgx.Tx) error {
-			var err error
-			res, err = db.WriteBatch(context.Background(), tx, "src", b, db.WriteOptions{})
-			return err
-		}))
-		return res
+		return writeBatch(t, pool, "src", b, db.WriteOptions{})
 	}
-	queryString := func(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) string {
-		t.Helper()
-		var s string
-		require.NoError(t, pool.QueryRow(context.Background(), sql, args...).Scan(&s))
-		return s
-	}
+	queryString := dbtest.Value[string]
 
 	t.Run("OlderCopyNeverOverwritesNewer", func(t *testing.T) {
 		t.Parallel()
@@ -130,4 +118,17 @@ func TestWriteBatch(t *testing.T) {
 		write(t, pool, &record.Batch{Quarantined: []record.Quarantined{q}})
 		require.Equal(t, "2", queryString(t, pool, "SELECT attempts::text FROM quarantine WHERE record_id = 'bad'"))
 	})
+}
+
+// writeBatch writes b for source in a transaction of its own, as a pass
+// writes a page.
+func writeBatch(t *testing.T, pool *pgxpool.Pool, source string, b *record.Batch, opts db.WriteOptions) db.WriteResult {
+	t.Helper()
+	var res db.WriteResult
+	require.NoError(t, pgx.BeginFunc(t.Context(), pool, func(tx pgx.Tx) error {
+		var err error
+		res, err = db.WriteBatch(t.Context(), tx, source, b, opts)
+		return err
+	}))
+	return res
 }

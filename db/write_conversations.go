@@ -30,13 +30,13 @@ func (w *batchWriter) conversations(ctx context.Context) error {
 }
 
 func (w *batchWriter) upsertConversations(ctx context.Context, convs []record.Conversation) error {
-	rows, err := jsonRows(convs)
+	var out []dbq.UpsertConversationsRow
+	err := sendJSON(convs, "upsert conversations", func(rows []byte) (err error) {
+		out, err = w.q.UpsertConversations(ctx, dbq.UpsertConversationsParams{Source: w.source, Rows: rows})
+		return err
+	})
 	if err != nil {
 		return err
-	}
-	out, err := w.q.UpsertConversations(ctx, dbq.UpsertConversationsParams{Source: w.source, Rows: rows})
-	if err != nil {
-		return fmt.Errorf("upsert %d conversations: %w", len(convs), err)
 	}
 	if len(out) == 0 {
 		return nil
@@ -66,9 +66,10 @@ func (w *batchWriter) upsertConversations(ctx context.Context, convs []record.Co
 }
 
 func (w *batchWriter) insertConversations(ctx context.Context, convs []record.Conversation) error {
-	rows := mapRows(convs, func(c record.Conversation) dbq.InsertConversationsParams { return copyConversation(w.source, c) })
-	if _, err := w.q.InsertConversations(ctx, rows); err != nil {
-		return fmt.Errorf("insert %d new conversations: %w", len(rows), err)
+	rows, err := copyRows(ctx, "conversations", convs, w.q.InsertConversations,
+		func(c record.Conversation) dbq.InsertConversationsParams { return copyConversation(w.source, c) })
+	if err != nil {
+		return err
 	}
 	for i, c := range convs {
 		wc := WrittenConversation{ID: c.ID, MessagesBehind: true}

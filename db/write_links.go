@@ -101,12 +101,11 @@ func (w *batchWriter) crmLinks(ctx context.Context) error {
 	}
 	links := dedupe(keep(w.b.CRMLinks, func(l record.CRMScenarioLink) bool { return w.linkable(l.ConversationID) }),
 		func(l record.CRMScenarioLink) string { return l.ConversationID + "\x00" + l.ScenarioID }, nil)
-	rows, err := jsonRows(links)
+	err := sendJSON(links, "replace CRM links", func(rows []byte) error {
+		return w.q.ReplaceCRMScenarioLinks(ctx, dbq.ReplaceCRMScenarioLinksParams{Source: w.source, Rows: rows, ConversationIds: owners})
+	})
 	if err != nil {
 		return err
-	}
-	if err := w.q.ReplaceCRMScenarioLinks(ctx, dbq.ReplaceCRMScenarioLinksParams{Source: w.source, Rows: rows, ConversationIds: owners}); err != nil {
-		return fmt.Errorf("replace CRM links of %d conversations: %w", len(owners), err)
 	}
 	w.res.add("crm_scenario_links", len(links))
 	return nil
@@ -118,12 +117,11 @@ func (w *batchWriter) chats(ctx context.Context) error {
 	if len(chats) == 0 {
 		return nil
 	}
-	rows, err := jsonRows(chats)
+	err := sendJSON(chats, "upsert chats", func(rows []byte) error {
+		return w.q.UpsertChats(ctx, dbq.UpsertChatsParams{Source: w.source, Rows: rows})
+	})
 	if err != nil {
 		return err
-	}
-	if err := w.q.UpsertChats(ctx, dbq.UpsertChatsParams{Source: w.source, Rows: rows}); err != nil {
-		return fmt.Errorf("upsert %d chats: %w", len(chats), err)
 	}
 	w.res.add("chats", len(chats))
 	return nil
@@ -136,12 +134,11 @@ func (w *batchWriter) chatMembers(ctx context.Context) error {
 		return nil
 	}
 	members := dedupe(w.b.ChatMembers, func(m record.ChatMember) string { return m.ChatID + "\x00" + m.UserID }, nil)
-	rows, err := jsonRows(members)
+	err := sendJSON(members, "replace chat members", func(rows []byte) error {
+		return w.q.ReplaceChatMembers(ctx, dbq.ReplaceChatMembersParams{Source: w.source, Rows: rows, ChatIds: w.b.MembersOf})
+	})
 	if err != nil {
 		return err
-	}
-	if err := w.q.ReplaceChatMembers(ctx, dbq.ReplaceChatMembersParams{Source: w.source, Rows: rows, ChatIds: w.b.MembersOf}); err != nil {
-		return fmt.Errorf("replace members of %d chats: %w", len(w.b.MembersOf), err)
 	}
 	w.res.add("chat_members", len(members))
 	return nil

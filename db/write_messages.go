@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/record"
@@ -20,22 +19,15 @@ func (w *batchWriter) messages(ctx context.Context) error {
 			return w.q.KnownMessages(ctx, dbq.KnownMessagesParams{Source: w.source, Ids: ids})
 		},
 		func(ctx context.Context, msgs []record.Message) error {
-			rows, err := jsonRows(msgs)
-			if err != nil {
-				return err
-			}
-			ids := mapRows(msgs, messageID)
-			if err := w.q.UpsertMessages(ctx, dbq.UpsertMessagesParams{Source: w.source, Rows: rows, Ids: ids}); err != nil {
-				return fmt.Errorf("upsert %d messages: %w", len(msgs), err)
-			}
-			return nil
+			return sendJSON(msgs, "upsert messages", func(rows []byte) error {
+				ids := mapRows(msgs, messageID)
+				return w.q.UpsertMessages(ctx, dbq.UpsertMessagesParams{Source: w.source, Rows: rows, Ids: ids})
+			})
 		},
 		func(ctx context.Context, msgs []record.Message) error {
-			rows := mapRows(msgs, func(m record.Message) dbq.InsertMessagesParams { return copyMessage(w.source, m) })
-			if _, err := w.q.InsertMessages(ctx, rows); err != nil {
-				return fmt.Errorf("insert %d new messages: %w", len(rows), err)
-			}
-			return nil
+			_, err := copyRows(ctx, "messages", msgs, w.q.InsertMessages,
+				func(m record.Message) dbq.InsertMessagesParams { return copyMessage(w.source, m) })
+			return err
 		})
 	if err != nil {
 		return err
@@ -55,21 +47,14 @@ func (w *batchWriter) attachments(ctx context.Context) error {
 			return w.q.KnownAttachments(ctx, dbq.KnownAttachmentsParams{Source: w.source, Ids: ids})
 		},
 		func(ctx context.Context, atts []record.Attachment) error {
-			rows, err := jsonRows(atts)
-			if err != nil {
-				return err
-			}
-			if err := w.q.UpsertAttachments(ctx, dbq.UpsertAttachmentsParams{Source: w.source, Rows: rows}); err != nil {
-				return fmt.Errorf("upsert %d attachments: %w", len(atts), err)
-			}
-			return nil
+			return sendJSON(atts, "upsert attachments", func(rows []byte) error {
+				return w.q.UpsertAttachments(ctx, dbq.UpsertAttachmentsParams{Source: w.source, Rows: rows})
+			})
 		},
 		func(ctx context.Context, atts []record.Attachment) error {
-			rows := mapRows(atts, func(a record.Attachment) dbq.InsertAttachmentsParams { return copyAttachment(w.source, a) })
-			if _, err := w.q.InsertAttachments(ctx, rows); err != nil {
-				return fmt.Errorf("insert %d new attachments: %w", len(rows), err)
-			}
-			return nil
+			_, err := copyRows(ctx, "attachments", atts, w.q.InsertAttachments,
+				func(a record.Attachment) dbq.InsertAttachmentsParams { return copyAttachment(w.source, a) })
+			return err
 		})
 	if err != nil {
 		return err

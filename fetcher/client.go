@@ -62,6 +62,11 @@ type Config struct {
 	RateLimitedFunc func(ctx context.Context, endpoint string, wait time.Duration)
 }
 
+// Bearer is an AuthorizeFunc that sends token as a bearer token.
+func Bearer(token string) func(*http.Request) {
+	return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }
+}
+
 // Client sends requests to one source's API.
 type Client struct {
 	cfg  Config

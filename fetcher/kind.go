@@ -29,7 +29,8 @@ type Kind struct {
 	// Settings are the kind's own settings, beyond those every kind has.
 	Settings []Setting
 	// Check reports what is wrong with a source's settings, one error per
-	// problem; the URL and the page size are checked for every kind.
+	// problem; the URL and the page size are checked for every kind. Nil
+	// requires a token, as most vendors do.
 	Check func(SourceSettings) []error
 	// New builds a client for a source whose settings passed Check.
 	New func(SourceSettings, ClientDeps) (Source, error)
@@ -93,6 +94,17 @@ func (k Kind) Setting(key string) (Setting, bool) {
 		}
 	}
 	return Setting{}, false
+}
+
+// CheckSettings reports what is wrong with a source's settings (see Check).
+func (k Kind) CheckSettings(s SourceSettings) []error {
+	if k.Check != nil {
+		return k.Check(s)
+	}
+	if err := RequireToken(s); err != nil {
+		return []error{err}
+	}
+	return nil
 }
 
 // RequireToken is the check of a kind whose sources need a credential.

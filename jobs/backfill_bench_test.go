@@ -1,7 +1,6 @@
 package jobs_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -19,8 +18,7 @@ func TestBackfillRate(t *testing.T) {
 	out := b.runPass(t, jobs.PassBackfill)
 	elapsed := time.Since(started)
 	require.True(t, out.OK())
-	var msgs int
-	require.NoError(t, b.pool.QueryRow(context.Background(), "SELECT count(*) FROM messages").Scan(&msgs))
+	msgs := b.count(t, "messages")
 	t.Logf("backfill: %d conversations, %d messages in %s: %.0f conv/s, %.0f msg/s, %d requests",
 		2000, msgs, elapsed.Round(time.Millisecond), 2000/elapsed.Seconds(), float64(msgs)/elapsed.Seconds(), b.server.Stats().Total)
 }

@@ -1,7 +1,6 @@
 package jobs_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -13,13 +12,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/db"
-	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/fetcher"
 	"github.com/syncerhq/syncer/fetcher/chatvolt"
 	"github.com/syncerhq/syncer/fetcher/chatvolt/chatvolttest"
-	"github.com/syncerhq/syncer/internal/chatvoltcheck"
 	"github.com/syncerhq/syncer/internal/dbtest"
 	"github.com/syncerhq/syncer/internal/fakeapi"
+	"github.com/syncerhq/syncer/internal/mirrorcheck"
 	"github.com/syncerhq/syncer/jobs"
 )
 
@@ -41,13 +39,8 @@ func setupChatvolt(t *testing.T, opts chatvolttest.Options, conversations int) *
 	opts.APIKey = "chatvolt-key-s3cr3t"
 	server := chatvolttest.NewServer(ws, opts)
 	t.Cleanup(server.Close)
-	pool := dbtest.NewPool(t)
-	src, err := chatvolt.NewClient(chatvolt.Config{
-		BaseURL: server.URL(), APIKey: opts.APIKey, ModifiedAtFunc: db.MirroredModifiedAt(pool, "chatvolt"),
-		HTTP: fetcher.Config{MaxInlineWait: 2 * time.Second},
-	})
-	require.NoError(t, err)
-	deps := newDeps(t, pool, map[string]fetcher.Source{"chatvolt": src})
+	pool, q := dbtest.NewQueries(t)
+	deps := newDeps(t, pool, map[string]fetcher.Source{"chatvolt": newChatvoltSource(t, server, opts.APIKey, pool)})
 	client := startWorkers(t, deps)
 	b := &chatvoltBundle{ws: ws, server: server, pool: pool}
 	b.runOpt = func(opts jobs.PassOptions) {
@@ -56,16 +49,25 @@ func setupChatvolt(t *testing.T, opts chatvolttest.Options, conversations int) *
 	}
 	b.run = func(kind jobs.PassKind) { b.runOpt(jobs.PassOptions{Kind: kind}) }
 	b.exact = func() {
-		diffs, err := chatvoltcheck.Compare(context.Background(), dbq.New(pool), "chatvolt", ws.Snapshot())
+		diffs, err := mirrorcheck.Compare(t.Context(), q, "chatvolt", mirrorcheck.Chatvolt(ws.Snapshot()))
 		require.NoError(t, err)
 		require.Empty(t, diffs, "mirror differs from the source")
 	}
-	b.count = func(sql string) int {
-		var n int
-		require.NoError(t, pool.QueryRow(context.Background(), sql).Scan(&n))
-		return n
-	}
+	b.count = func(sql string) int { return dbtest.Value[int](t, pool, sql) }
 	return b
+}
+
+// newChatvoltSource returns a client of server that reads with apiKey and,
+// as syncer wires it, fetches details only of conversations that changed
+// since the mirror on pool got them.
+func newChatvoltSource(t *testing.T, server *chatvolttest.Server, apiKey string, pool *pgxpool.Pool) fetcher.Source {
+	t.Helper()
+	src, err := chatvolt.NewClient(chatvolt.Config{
+		BaseURL: server.URL(), APIKey: apiKey, ModifiedAtFunc: db.MirroredModifiedAt(pool, "chatvolt"),
+		HTTP: fetcher.Config{MaxInlineWait: 2 * time.Second},
+	})
+	require.NoError(t, err)
+	return src
 }
 
 func TestChatvolt(t *testing.T) {
@@ -134,7 +136,7 @@ func chatvoltMessages(ws *chatvolttest.Workspace, conv string) []string {
 // and the rate the other recorded, and together they stay under it.
 func TestChatvoltTwoProcessesShareTheLimit(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := t.Context()
 	ws := chatvolttest.Generate(chatvolttest.GenerateConfig{
 		Seed: 9, Conversations: 80, MessagesPerConversation: 6, Start: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC),
 	})
@@ -142,16 +144,11 @@ func TestChatvoltTwoProcessesShareTheLimit(t *testing.T) {
 		APIKey: "k", RateLimit: 30, RateWindow: time.Second, RateShape: fakeapi.FixedFromFirst,
 	})
 	t.Cleanup(server.Close)
-	pool := dbtest.NewPool(t)
+	pool, q := dbtest.NewQueries(t)
 	var deps []*jobs.Deps
 	var clients []*river.Client[pgx.Tx]
 	for i := range 2 {
-		src, err := chatvolt.NewClient(chatvolt.Config{
-			BaseURL: server.URL(), APIKey: "k", ModifiedAtFunc: db.MirroredModifiedAt(pool, "chatvolt"),
-			HTTP: fetcher.Config{MaxInlineWait: 2 * time.Second},
-		})
-		require.NoError(t, err)
-		d := newDeps(t, pool, map[string]fetcher.Source{"chatvolt": src})
+		d := newDeps(t, pool, map[string]fetcher.Source{"chatvolt": newChatvoltSource(t, server, "k", pool)})
 		live := jobs.NewLiveness(pool, fmt.Sprintf("process-%d", i), zerolog.Nop(), d.Sources)
 		require.NoError(t, live.Register(ctx))
 		deps, clients = append(deps, d), append(clients, startWorkersNamed(t, d, fmt.Sprintf("process-%d", i)))
@@ -162,14 +159,12 @@ func TestChatvoltTwoProcessesShareTheLimit(t *testing.T) {
 
 	out := runPass(t, deps[0], clients[0], "chatvolt", jobs.PassOptions{Kind: jobs.PassBackfill})
 	require.True(t, out.OK(), "failures: %v", out.Failures)
-	diffs, err := chatvoltcheck.Compare(ctx, dbq.New(pool), "chatvolt", ws.Snapshot())
+	diffs, err := mirrorcheck.Compare(ctx, q, "chatvolt", mirrorcheck.Chatvolt(ws.Snapshot()))
 	require.NoError(t, err)
 	require.Empty(t, diffs)
 
 	// Which process takes which job is River's choice; say what happened.
-	var workers int
-	require.NoError(t, pool.QueryRow(ctx, `SELECT count(DISTINCT attempted_by[1]) FROM river_job`).Scan(&workers))
-	t.Logf("%d processes worked the pass", workers)
+	t.Logf("%d processes worked the pass", dbtest.Value[int](t, pool, `SELECT count(DISTINCT attempted_by[1]) FROM river_job`))
 	st := server.Stats()
 	// The benchmark holds the target (2%); this bound only says the two
 	// did not race each other past the limit.

@@ -1,7 +1,6 @@
 package jobs_test
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -17,9 +16,9 @@ import (
 	"github.com/syncerhq/syncer/fetcher"
 	"github.com/syncerhq/syncer/fetcher/chatwoot"
 	"github.com/syncerhq/syncer/fetcher/chatwoot/chatwoottest"
-	"github.com/syncerhq/syncer/internal/chatwootcheck"
 	"github.com/syncerhq/syncer/internal/dbtest"
 	"github.com/syncerhq/syncer/internal/faultproxy"
+	"github.com/syncerhq/syncer/internal/mirrorcheck"
 	"github.com/syncerhq/syncer/jobs"
 )
 
@@ -27,12 +26,13 @@ const chatwootToken = "chatwoot-token-s3cr3t"
 
 type chatwootBundle struct {
 	pool   *pgxpool.Pool
+	q      *dbq.Queries
 	ws     *chatwoottest.Workspace
 	server *chatwoottest.Server
 	proxy  *faultproxy.Proxy
 	deps   *jobs.Deps
 	client *river.Client[pgx.Tx]
-	opts   chatwootcheck.Options
+	opts   mirrorcheck.ChatwootOptions
 }
 
 type chatwootSetup struct {
@@ -52,14 +52,15 @@ func setupChatwoot(t *testing.T, o chatwootSetup) *chatwootBundle {
 		Start: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), Enterprise: o.enterprise,
 	})
 	o.server.Token = chatwootToken
-	b := &chatwootBundle{pool: dbtest.NewPool(t), ws: ws}
+	b := &chatwootBundle{ws: ws}
+	b.pool, b.q = dbtest.NewQueries(t)
 	window := o.server.RateWindow
 	cfg := chatwoot.Config{Token: chatwootToken, AccountID: "7", RateWindow: window, HTTP: fetcher.Config{MaxInlineWait: 2 * time.Second}}
 	if o.public {
 		inbox, contact, contactID := ws.PublicIdentifiers()
 		o.server.InboxIdentifier, o.server.ContactIdentifier = inbox, contact
 		cfg = chatwoot.Config{InboxIdentifier: inbox, ContactIdentifier: contact, RateWindow: window}
-		b.opts = chatwootcheck.Options{PublicView: true, ContactID: contactID}
+		b.opts = mirrorcheck.ChatwootOptions{PublicView: true, ContactID: contactID}
 	}
 	b.server = chatwoottest.NewServer(ws, o.server)
 	t.Cleanup(b.server.Close)
@@ -82,9 +83,15 @@ func (b *chatwootBundle) run(t *testing.T, kind jobs.PassKind) {
 
 func (b *chatwootBundle) requireExact(t *testing.T) {
 	t.Helper()
-	diffs, err := chatwootcheck.Compare(context.Background(), dbq.New(b.pool), "chatwoot", b.ws.Snapshot(), b.opts)
+	require.Empty(t, b.diffs(t), "mirror differs from the source")
+}
+
+// diffs returns how the mirror differs from the workspace.
+func (b *chatwootBundle) diffs(t *testing.T) []string {
+	t.Helper()
+	diffs, err := mirrorcheck.Compare(t.Context(), b.q, "chatwoot", mirrorcheck.Chatwoot(b.ws.Snapshot(), b.opts))
 	require.NoError(t, err)
-	require.Empty(t, diffs, "mirror differs from the source")
+	return diffs
 }
 
 func TestChatwoot(t *testing.T) {
@@ -95,14 +102,9 @@ func TestChatwoot(t *testing.T) {
 		b := setupChatwoot(t, chatwootSetup{enterprise: true})
 		b.run(t, jobs.PassBackfill)
 		b.requireExact(t)
-		var statuses int
-		require.NoError(t, b.pool.QueryRow(context.Background(), "SELECT count(DISTINCT status) FROM conversations").Scan(&statuses))
-		require.GreaterOrEqual(t, statuses, 3, "not only open conversations")
-		var private, slas int
-		require.NoError(t, b.pool.QueryRow(context.Background(), "SELECT count(*) FROM messages WHERE visibility = 'private'").Scan(&private))
-		require.Positive(t, private, "private notes are mirrored and marked private")
-		require.NoError(t, b.pool.QueryRow(context.Background(), "SELECT count(*) FROM sla_summaries").Scan(&slas))
-		require.Positive(t, slas)
+		require.GreaterOrEqual(t, dbtest.Value[int](t, b.pool, "SELECT count(DISTINCT status) FROM conversations"), 3, "not only open conversations")
+		require.Positive(t, dbtest.Value[int](t, b.pool, "SELECT count(*) FROM messages WHERE visibility = 'private'"), "private notes are mirrored and marked private")
+		require.Positive(t, dbtest.Value[int](t, b.pool, "SELECT count(*) FROM sla_summaries"))
 	})
 
 	t.Run("SyncCatchesNewMessagesStatusChangesAndConversations", func(t *testing.T) {
@@ -153,9 +155,7 @@ func TestChatwoot(t *testing.T) {
 			next.ServeHTTP(w, r)
 		}})
 		b.run(t, jobs.PassBackfill)
-		diffs, err := chatwootcheck.Compare(context.Background(), dbq.New(b.pool), "chatwoot", b.ws.Snapshot(), b.opts)
-		require.NoError(t, err)
-		for _, d := range diffs {
+		for _, d := range b.diffs(t) {
 			require.NotContains(t, d, "missing", "every conversation still at the source is mirrored")
 		}
 		// The three deleted ones are found by the next sweep.
@@ -168,8 +168,6 @@ func TestChatwoot(t *testing.T) {
 		b := setupChatwoot(t, chatwootSetup{public: true})
 		b.run(t, jobs.PassBackfill)
 		b.requireExact(t)
-		var n int
-		require.NoError(t, b.pool.QueryRow(context.Background(), "SELECT count(*) FROM conversations").Scan(&n))
-		require.Positive(t, n)
+		require.Positive(t, dbtest.Value[int](t, b.pool, "SELECT count(*) FROM conversations"))
 	})
 }

@@ -35,12 +35,7 @@ func NewClient(d *Deps, cfg ClientConfig) (*river.Client[pgx.Tx], error) {
 		return nil, fmt.Errorf("create river client: %d workers: want at least 1", cfg.Workers)
 	}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &ConversationsWorker{Deps: d})
-	river.AddWorker(workers, &MessagesWorker{Deps: d})
-	river.AddWorker(workers, &ChatWorker{Deps: d})
-	river.AddWorker(workers, &SLATrackerWorker{Deps: d})
-	river.AddWorker(workers, &VerifyConversationWorker{Deps: d})
-	river.AddWorker(workers, &StartPassesWorker{Deps: d})
+	addWorkers(workers, d)
 
 	var periodic []*river.PeriodicJob
 	if cfg.PassInterval > 0 {

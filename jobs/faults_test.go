@@ -1,7 +1,6 @@
 package jobs_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/internal/dbtest"
 	"github.com/syncerhq/syncer/internal/faultproxy"
 	"github.com/syncerhq/syncer/jobs"
 )
@@ -78,13 +78,13 @@ func TestVendorFaults(t *testing.T) {
 			require.Contains(t, strings.Join(out.Failures, "\n"), tc.want)
 			// Failing for good does not wait out the retry schedule.
 			require.Less(t, time.Since(started), 30*time.Second)
-			runs, err := dbq.New(b.pool).LatestRuns(context.Background())
+			runs, err := b.q.LatestRuns(t.Context())
 			require.NoError(t, err)
 			require.Equal(t, "failed", runs[0].Status)
 			require.Contains(t, *runs[0].Error, tc.want)
 			// The pass is dropped: the next one starts afresh instead of
 			// resuming the same failure forever.
-			state, err := dbq.New(b.pool).GetSyncState(context.Background(), dbq.GetSyncStateParams{Source: testSource, Stream: jobs.StreamConversations})
+			state, err := b.q.GetSyncState(t.Context(), dbq.GetSyncStateParams{Source: testSource, Stream: jobs.StreamConversations})
 			require.NoError(t, err)
 			require.Nil(t, state.RunID)
 		})
@@ -103,15 +103,7 @@ func TestVendorFaults(t *testing.T) {
 		require.Equal(t, 1, b.proxy.Applied(1))
 		snap := b.ws.Snapshot()
 		require.Equal(t, len(snap.Chats)-1, b.count(t, "chats"), "every other chat of the batch lands")
-		var quarantined []string
-		rows, err := b.pool.Query(context.Background(), "SELECT stream FROM quarantine WHERE resolved_at IS NULL ORDER BY stream")
-		require.NoError(t, err)
-		for rows.Next() {
-			var stream string
-			require.NoError(t, rows.Scan(&stream))
-			quarantined = append(quarantined, stream)
-		}
-		require.NoError(t, rows.Err())
+		quarantined := dbtest.Column[string](t, b.pool, "SELECT stream FROM quarantine WHERE resolved_at IS NULL ORDER BY stream")
 		require.Equal(t, []string{"chats", "sla_trackers"}, quarantined, "the refused ones wait in quarantine, with their error")
 	})
 
@@ -134,9 +126,7 @@ func TestVendorFaults(t *testing.T) {
 		})
 		require.True(t, b.runPass(t, jobs.PassIncremental).OK())
 		b.requireExact(t)
-		var deletedMessages int
-		require.NoError(t, b.pool.QueryRow(context.Background(),
-			"SELECT count(*) FROM messages WHERE conversation_id = $1 AND deleted_at IS NOT NULL", gone.ID).Scan(&deletedMessages))
+		deletedMessages := dbtest.Value[int](t, b.pool, "SELECT count(*) FROM messages WHERE conversation_id = $1 AND deleted_at IS NOT NULL", gone.ID)
 		require.Equal(t, len(gone.Comments), deletedMessages, "the messages of a deleted conversation are marked too")
 	})
 
@@ -155,15 +145,11 @@ func TestVendorFaults(t *testing.T) {
 			})},
 		}})
 		require.True(t, b.runPass(t, jobs.PassBackfill).OK())
-		var quarantined, live int
-		require.NoError(t, b.pool.QueryRow(context.Background(),
-			"SELECT count(*) FROM quarantine WHERE resolved_at IS NULL AND stream = 'conversations'").Scan(&quarantined))
-		require.NoError(t, b.pool.QueryRow(context.Background(), "SELECT count(*) FROM conversations").Scan(&live))
-		require.Equal(t, 1, quarantined)
-		require.Equal(t, len(b.ws.Snapshot().Conversations)-1, live, "the rest of the page lands")
+		require.Equal(t, 1, dbtest.Value[int](t, b.pool, "SELECT count(*) FROM quarantine WHERE resolved_at IS NULL AND stream = 'conversations'"))
+		require.Equal(t, len(b.ws.Snapshot().Conversations)-1, b.count(t, "conversations"), "the rest of the page lands")
 		require.Positive(t, b.proxy.Applied(1), "the quarantined record is retried at the end of the pass")
 		var raw, msg string
-		require.NoError(t, b.pool.QueryRow(context.Background(),
+		require.NoError(t, b.pool.QueryRow(t.Context(),
 			"SELECT raw, error FROM quarantine WHERE record_id = $1", victim).Scan(&raw, &msg))
 		require.Contains(t, raw, "the day after tomorrow", "the raw body is kept")
 		require.Contains(t, msg, "timestamp")
@@ -172,9 +158,7 @@ func TestVendorFaults(t *testing.T) {
 		b.proxy.SetRules()
 		require.True(t, b.runPass(t, jobs.PassIncremental).OK())
 		b.requireExact(t)
-		require.NoError(t, b.pool.QueryRow(context.Background(),
-			"SELECT count(*) FROM quarantine WHERE resolved_at IS NULL").Scan(&quarantined))
-		require.Zero(t, quarantined)
+		require.Zero(t, dbtest.Value[int](t, b.pool, "SELECT count(*) FROM quarantine WHERE resolved_at IS NULL"))
 	})
 }
 
@@ -192,12 +176,8 @@ func TestSweep(t *testing.T) {
 		// An incremental pass cannot see deletes; a sweep does.
 		require.True(t, b.runPass(t, jobs.PassSweep).OK())
 		b.requireExact(t)
-		var deleted, deletedMessages int
-		require.NoError(t, b.pool.QueryRow(context.Background(),
-			"SELECT count(*) FROM conversations WHERE deleted_at IS NOT NULL").Scan(&deleted))
-		require.Equal(t, 3, deleted)
-		require.NoError(t, b.pool.QueryRow(context.Background(),
-			"SELECT count(*) FROM messages WHERE deleted_at IS NOT NULL").Scan(&deletedMessages))
+		require.Equal(t, 3, dbtest.Value[int](t, b.pool, "SELECT count(*) FROM conversations WHERE deleted_at IS NOT NULL"))
+		deletedMessages := dbtest.Value[int](t, b.pool, "SELECT count(*) FROM messages WHERE deleted_at IS NOT NULL")
 		want := 0
 		for _, c := range snap.Conversations[:3] {
 			want += len(c.Comments)
@@ -241,7 +221,7 @@ func TestRefusedSourceLeavesOthersRunning(t *testing.T) {
 	})
 	client := startWorkers(t, deps)
 
-	ctx := context.Background()
+	ctx := t.Context()
 	started := time.Now()
 	_, err := jobs.StartPass(ctx, deps, client, "broken", jobs.PassOptions{Kind: jobs.PassBackfill})
 	require.NoError(t, err)

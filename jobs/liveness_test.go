@@ -1,7 +1,6 @@
 package jobs_test
 
 import (
-	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -20,7 +19,7 @@ import (
 // for it from a slow start.
 func TestLivenessSharesLearnedRates(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := t.Context()
 	pool := dbtest.NewPool(t)
 	newSource := func() fetcher.Source {
 		src, err := chatvolt.NewClient(chatvolt.Config{BaseURL: "http://127.0.0.1:1", APIKey: "k"})

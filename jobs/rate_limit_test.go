@@ -1,7 +1,6 @@
 package jobs_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -9,6 +8,7 @@ import (
 
 	"github.com/syncerhq/syncer/fetcher"
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
+	"github.com/syncerhq/syncer/internal/dbtest"
 	"github.com/syncerhq/syncer/internal/faultproxy"
 	"github.com/syncerhq/syncer/jobs"
 )
@@ -23,20 +23,14 @@ func TestRateLimitWaits(t *testing.T) {
 	// pause returns the source's recorded pause reason, "" when none.
 	pause := func(t *testing.T, b *testBundle) string {
 		t.Helper()
-		var reason string
-		err := b.pool.QueryRow(context.Background(), "SELECT coalesce(max(reason), '') FROM source_pauses WHERE source = $1", testSource).Scan(&reason)
-		require.NoError(t, err)
-		return reason
+		return dbtest.Value[string](t, b.pool, "SELECT coalesce(max(reason), '') FROM source_pauses WHERE source = $1", testSource)
 	}
 	// waited counts the jobs that waited for the rate limit: snoozed, or
 	// queued to run once the wait is over.
 	waited := func(t *testing.T, b *testBundle) int {
 		t.Helper()
-		var n int
-		err := b.pool.QueryRow(context.Background(),
-			"SELECT count(*) FROM river_job WHERE (metadata->>'snoozes')::int > 0 OR scheduled_at > created_at + interval '100 ms'").Scan(&n)
-		require.NoError(t, err)
-		return n
+		return dbtest.Value[int](t, b.pool,
+			"SELECT count(*) FROM river_job WHERE (metadata->>'snoozes')::int > 0 OR scheduled_at > created_at + interval '100 ms'")
 	}
 
 	t.Run("ARefusalPausesTheSource", func(t *testing.T) {

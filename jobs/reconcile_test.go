@@ -129,7 +129,7 @@ func TestCompleteReadsReconcile(t *testing.T) {
 			}
 			next.ServeHTTP(w, r)
 		}})
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 		defer cancel()
 		started := time.Now()
 		_, err := jobs.StartPass(ctx, b.deps, b.client, "chatwoot", noRecheck)

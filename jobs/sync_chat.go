@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/riverqueue/river"
 
@@ -24,19 +23,9 @@ func (ChatArgs) Kind() string { return "sync_chats" }
 
 func (a ChatArgs) sourceRun() (string, int64) { return a.Source, a.RunID }
 
-// ChatWorker syncs chats.
-type ChatWorker struct {
-	river.WorkerDefaults[ChatArgs]
-	Deps *Deps
-}
-
-// Timeout bounds one batch of chats.
-func (w *ChatWorker) Timeout(*river.Job[ChatArgs]) time.Duration { return pageTimeout }
-
-// Work fetches and stores the chats with their members. A chat shared by
+// syncChats fetches and stores the chats with their members. A chat shared by
 // conversations of several pages is fetched once per run.
-func (w *ChatWorker) Work(ctx context.Context, job *river.Job[ChatArgs]) error {
-	d := w.Deps
+func (d *Deps) syncChats(ctx context.Context, job *river.Job[ChatArgs]) error {
 	ref, src, err := start(ctx, d, job)
 	if err != nil {
 		return err

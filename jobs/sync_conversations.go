@@ -30,25 +30,13 @@ func (a ConversationsArgs) sourceRun() (string, int64) { return a.Source, a.RunI
 
 func (a ConversationsArgs) uniqueKey() string { return a.Source }
 
-// ConversationsWorker syncs pages of conversations.
-type ConversationsWorker struct {
-	river.WorkerDefaults[ConversationsArgs]
-	Deps *Deps
-}
-
-// Timeout bounds one page: a request (with its inline retries) and a write.
-func (w *ConversationsWorker) Timeout(*river.Job[ConversationsArgs]) time.Duration {
-	return pageTimeout
-}
-
 // recoveryBatch caps how many leftover conversations one pass's last page
 // re-queues for their messages; the next pass takes the rest. The recheck of
 // open conversations reads them all, in pages of this size.
 const recoveryBatch = 5000
 
-// Work fetches and commits one page of the pass in flight.
-func (w *ConversationsWorker) Work(ctx context.Context, job *river.Job[ConversationsArgs]) error {
-	d := w.Deps
+// syncConversations fetches and commits one page of the pass in flight.
+func (d *Deps) syncConversations(ctx context.Context, job *river.Job[ConversationsArgs]) error {
 	ref, src, err := start(ctx, d, job)
 	if err != nil {
 		return err
@@ -95,7 +83,7 @@ func (w *ConversationsWorker) Work(ctx context.Context, job *river.Job[Conversat
 		written, err := commitPage(ctx, d, pageCommit[ConversationsArgs]{
 			job: job, ref: ref, batch: &page.Batch, stats: cur.stats, keepJob: !last,
 			stepFunc: func(ctx context.Context, tx pgx.Tx, written db.WriteResult) ([]river.InsertManyParams, error) {
-				return w.step(ctx, tx, ref, state, listsEveryOpen(src), cur.readAt, page, written, !last)
+				return d.conversationsStep(ctx, tx, ref, state, listsEveryOpen(src), cur.readAt, page, written, !last)
 			},
 		})
 		if err != nil {
@@ -139,7 +127,7 @@ var errPassMoved = errors.New("the pass moved on")
 
 // step moves the pass past the page and lists the jobs that follow from it.
 // continuing says this job goes on with the next page itself.
-func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, state dbq.SyncState, everyOpen bool, readAt *string, page *fetcher.ConversationPage, written db.WriteResult, continuing bool) ([]river.InsertManyParams, error) {
+func (d *Deps) conversationsStep(ctx context.Context, tx pgx.Tx, ref jobRef, state dbq.SyncState, everyOpen bool, readAt *string, page *fetcher.ConversationPage, written db.WriteResult, continuing bool) ([]river.InsertManyParams, error) {
 	q := dbq.New(tx)
 	var pageMax *time.Time
 	if !page.MaxModified.IsZero() {
@@ -153,7 +141,7 @@ func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, s
 		}
 	}
 	if page.NextCursor == "" {
-		end, err := w.finishPass(ctx, q, ref, state, everyOpen, readAt, pageMax)
+		end, err := d.finishPass(ctx, q, ref, state, everyOpen, readAt, pageMax)
 		return append(next, end...), err
 	}
 	moved, err := q.AdvancePass(ctx, dbq.AdvancePassParams{
@@ -173,7 +161,7 @@ func (w *ConversationsWorker) step(ctx context.Context, tx pgx.Tx, ref jobRef, s
 // finishPass ends the pass at its last page: the watermark moves to the
 // highest time seen in the whole pass, the run succeeds, and what the pass
 // leaves behind is queued (see passEnd).
-func (w *ConversationsWorker) finishPass(ctx context.Context, q *dbq.Queries, ref jobRef, state dbq.SyncState, everyOpen bool, readAt *string, pageMax *time.Time) ([]river.InsertManyParams, error) {
+func (d *Deps) finishPass(ctx context.Context, q *dbq.Queries, ref jobRef, state dbq.SyncState, everyOpen bool, readAt *string, pageMax *time.Time) ([]river.InsertManyParams, error) {
 	finished, err := q.FinishPass(ctx, dbq.FinishPassParams{Source: ref.source, Stream: StreamConversations, RunID: &ref.runID, PageMax: pageMax, ReadAt: readAt})
 	if err != nil {
 		return nil, fmt.Errorf("finish pass: %w", err)
@@ -189,8 +177,8 @@ func (w *ConversationsWorker) finishPass(ctx context.Context, q *dbq.Queries, re
 		return nil, fmt.Errorf("read run: %w", err)
 	}
 	kind := PassKind(deref(state.PassKind))
-	if w.Deps.Observer != nil {
-		w.Deps.Observer.ObservePass(ref.source, string(kind), time.Since(run.StartedAt))
+	if d.Observer != nil {
+		d.Observer.ObservePass(ref.source, string(kind), time.Since(run.StartedAt))
 	}
 	end := &passEnd{q: q, ref: ref, started: run.StartedAt}
 	steps := []func(context.Context) error{end.behindOnMessages, end.quarantine}

@@ -60,25 +60,15 @@ func messageJobs(ref jobRef, targets []MessageTarget) []river.InsertManyParams {
 	return out
 }
 
-// MessagesWorker syncs pages of messages.
-type MessagesWorker struct {
-	river.WorkerDefaults[MessagesArgs]
-	Deps *Deps
-}
-
 // maxMessagePages stops a message listing whose cursor cycles: no real
 // conversation has a million messages.
 const maxMessagePages = 10000
 
-// Timeout bounds one batch of pages.
-func (w *MessagesWorker) Timeout(*river.Job[MessagesArgs]) time.Duration { return pageTimeout }
-
-// Work fetches the next page of every target and commits them together. A
+// syncMessages fetches the next page of every target and commits them together. A
 // conversation that is gone is checked with a get (which marks it deleted
 // on a 404); one whose messages cannot be read for good is quarantined
 // (and retried at the end of later passes).
-func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs]) error {
-	d := w.Deps
+func (d *Deps) syncMessages(ctx context.Context, job *river.Job[MessagesArgs]) error {
 	ref, src, err := start(ctx, d, job)
 	if err != nil {
 		return err
@@ -94,7 +84,7 @@ func (w *MessagesWorker) Work(ctx context.Context, job *river.Job[MessagesArgs])
 			return record.Quarantined{Stream: record.StreamMessages, RecordID: "conversation:" + t.ConversationID, ParentID: t.ConversationID, Error: err.Error()}
 		},
 		step: func(ctx context.Context, q *dbq.Queries) ([]river.InsertManyParams, error) {
-			return w.step(ctx, q, ref, &reads)
+			return d.messagesStep(ctx, q, ref, &reads)
 		},
 		followUp: func(targets []MessageTarget) river.JobArgs {
 			return MessagesArgs{Source: ref.source, Targets: targets, RunID: ref.runID}
@@ -145,14 +135,14 @@ func (r *messageReads) land(b *record.Batch, t MessageTarget, page *fetcher.Mess
 // step runs in the transaction that stores the fetched pages: it takes what
 // finished reads did not see for deleted, records them as read, and lists
 // the jobs that follow.
-func (w *MessagesWorker) step(ctx context.Context, q *dbq.Queries, ref jobRef, reads *messageReads) ([]river.InsertManyParams, error) {
+func (d *Deps) messagesStep(ctx context.Context, q *dbq.Queries, ref jobRef, reads *messageReads) ([]river.InsertManyParams, error) {
 	// The reads that began with this commit began now: the time their
 	// messages were stored at.
 	now, err := q.TransactionTime(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read the transaction's time: %w", err)
 	}
-	if err := w.reconcile(ctx, q, ref, reads.finished, now); err != nil {
+	if err := d.reconcileMessages(ctx, q, ref, reads.finished, now); err != nil {
 		return nil, err
 	}
 	if err := markRead(ctx, q, ref, reads.finished); err != nil {
@@ -177,7 +167,7 @@ func (w *MessagesWorker) step(ctx context.Context, q *dbq.Queries, ref jobRef, r
 // when the read covered them: a read cut off midway never gets here, and
 // one that could not reach the conversation's start covers only what it
 // read.
-func (w *MessagesWorker) reconcile(ctx context.Context, q *dbq.Queries, ref jobRef, finished []finishedRead, now time.Time) error {
+func (d *Deps) reconcileMessages(ctx context.Context, q *dbq.Queries, ref jobRef, finished []finishedRead, now time.Time) error {
 	for _, f := range finished {
 		from, ok := f.last.Reconciles()
 		if !ok {
@@ -200,7 +190,7 @@ func (w *MessagesWorker) reconcile(ctx context.Context, q *dbq.Queries, ref jobR
 		if len(gone) == 0 {
 			continue
 		}
-		w.Deps.Logger.Info().Str("source", ref.source).Str("conversation_id", f.target.ConversationID).
+		d.Logger.Info().Str("source", ref.source).Str("conversation_id", f.target.ConversationID).
 			Int("messages", len(gone)).Msg("messages gone at the source marked deleted")
 	}
 	return nil

@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/riverqueue/river"
 
@@ -24,19 +23,9 @@ func (SLATrackerArgs) Kind() string { return "sync_sla_trackers" }
 
 func (a SLATrackerArgs) sourceRun() (string, int64) { return a.Source, a.RunID }
 
-// SLATrackerWorker syncs SLA trackers.
-type SLATrackerWorker struct {
-	river.WorkerDefaults[SLATrackerArgs]
-	Deps *Deps
-}
-
-// Timeout bounds one batch of trackers.
-func (w *SLATrackerWorker) Timeout(*river.Job[SLATrackerArgs]) time.Duration { return pageTimeout }
-
-// Work fetches and stores the conversations' SLA summaries and metrics. A
+// syncSLATrackers fetches and stores the conversations' SLA summaries and metrics. A
 // tracker that is gone leaves its conversation without SLA.
-func (w *SLATrackerWorker) Work(ctx context.Context, job *river.Job[SLATrackerArgs]) error {
-	d := w.Deps
+func (d *Deps) syncSLATrackers(ctx context.Context, job *river.Job[SLATrackerArgs]) error {
 	ref, src, err := start(ctx, d, job)
 	if err != nil {
 		return err

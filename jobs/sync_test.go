@@ -21,8 +21,8 @@ import (
 	"github.com/syncerhq/syncer/fetcher/devrev"
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
 	"github.com/syncerhq/syncer/internal/dbtest"
-	"github.com/syncerhq/syncer/internal/devrevcheck"
 	"github.com/syncerhq/syncer/internal/faultproxy"
+	"github.com/syncerhq/syncer/internal/mirrorcheck"
 	"github.com/syncerhq/syncer/jobs"
 )
 
@@ -33,6 +33,7 @@ const (
 
 type testBundle struct {
 	pool   *pgxpool.Pool
+	q      *dbq.Queries
 	ws     *devrevtest.Workspace
 	server *devrevtest.Server
 	proxy  *faultproxy.Proxy
@@ -80,14 +81,14 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 	if opts.http.MaxInlineWait == 0 {
 		opts.http.MaxInlineWait = 2 * time.Second
 	}
-	pool := dbtest.NewPool(t)
+	pool, q := dbtest.NewQueries(t)
 	// As syncer wires it: a 429 pauses the source for every process.
 	opts.http.RateLimitedFunc = jobs.PauseOnRefusal(pool, testSource, zerolog.Nop())
 	src, err := devrev.NewClient(devrev.Config{
 		BaseURL: front.URL, Token: opts.clientToken, PageSize: opts.pageSize, HTTP: opts.http,
 	})
 	require.NoError(t, err)
-	b := &testBundle{pool: pool, ws: ws, server: server, proxy: proxy}
+	b := &testBundle{pool: pool, q: q, ws: ws, server: server, proxy: proxy}
 	b.users = jobs.NewUserCache()
 	b.deps = jobs.NewDeps(b.pool, map[string]fetcher.Source{testSource: src}, testLogger(t), testTimings(), jobs.WithUserCache(b.users))
 	b.client = startWorkers(t, b.deps)
@@ -148,7 +149,7 @@ func (b *testBundle) runPassOpts(t *testing.T, opts jobs.PassOptions) jobs.Outco
 // runPass runs a pass of source to completion.
 func runPass(t *testing.T, deps *jobs.Deps, client *river.Client[pgx.Tx], source string, opts jobs.PassOptions) jobs.Outcome {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	started := time.Now()
 	_, err := jobs.StartPass(ctx, deps, client, source, opts)
@@ -161,24 +162,28 @@ func runPass(t *testing.T, deps *jobs.Deps, client *river.Client[pgx.Tx], source
 
 func (b *testBundle) requireExact(t *testing.T) {
 	t.Helper()
-	diffs, err := devrevcheck.Compare(context.Background(), dbq.New(b.pool), testSource, b.ws.Snapshot())
+	require.Empty(t, b.diffs(t), "mirror differs from the source")
+}
+
+// diffs returns how the mirror differs from the workspace.
+func (b *testBundle) diffs(t *testing.T) []string {
+	t.Helper()
+	diffs, err := mirrorcheck.Compare(t.Context(), b.q, testSource, mirrorcheck.DevRev(b.ws.Snapshot()))
 	require.NoError(t, err)
-	require.Empty(t, diffs, "mirror differs from the source")
+	return diffs
 }
 
 func (b *testBundle) count(t *testing.T, table string) int {
 	t.Helper()
-	var n int
 	// Table names come from the test itself, never from input.
-	require.NoError(t, b.pool.QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n))
-	return n
+	return dbtest.Value[int](t, b.pool, "SELECT count(*) FROM "+table)
 }
 
 // hammer sends requests with token for a second (or until stopped),
 // spending its rate limit as a burst from another consumer would.
 func hammer(t *testing.T, url, token string) func() {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -240,7 +245,7 @@ func TestBackfill(t *testing.T) {
 		require.Positive(t, stats.RateLimited, "the test must actually meet 429s")
 		require.Positive(t, stats.Failures, "the test must actually meet 5xx")
 
-		run, err := dbq.New(b.pool).LatestRuns(context.Background())
+		run, err := b.q.LatestRuns(t.Context())
 		require.NoError(t, err)
 		require.Len(t, run, 1)
 		require.Equal(t, "succeeded", run[0].Status)
@@ -267,8 +272,7 @@ func TestBackfill(t *testing.T) {
 		require.Positive(t, users)
 		// A crash loses the last commits (synchronous_commit is off), here
 		// the users; reconnecting makes the process forget what it wrote.
-		_, err := b.pool.Exec(context.Background(), "DELETE FROM users")
-		require.NoError(t, err)
+		dbtest.Exec(t, b.pool, "DELETE FROM users")
 		b.users.Forget()
 		require.True(t, b.runPass(t, jobs.PassBackfill).OK())
 		require.Equal(t, users, b.count(t, "users"))
@@ -284,7 +288,7 @@ func TestBackfill(t *testing.T) {
 		require.Contains(t, out.Failures[0], "credentials refused")
 		require.NotContains(t, out.Failures[0], testToken)
 
-		state, err := dbq.New(b.pool).GetSyncState(context.Background(), dbq.GetSyncStateParams{Source: testSource, Stream: jobs.StreamConversations})
+		state, err := b.q.GetSyncState(t.Context(), dbq.GetSyncStateParams{Source: testSource, Stream: jobs.StreamConversations})
 		require.NoError(t, err)
 		require.Nil(t, state.RunID, "the pass is abandoned")
 		require.NotNil(t, state.LastError)
@@ -318,13 +322,9 @@ func TestIncremental(t *testing.T) {
 		require.True(t, b.runPass(t, jobs.PassIncremental).OK())
 		b.requireExact(t)
 
-		var title string
-		require.NoError(t, b.pool.QueryRow(context.Background(), "SELECT title FROM conversations WHERE id = $1", newID).Scan(&title))
-		require.Equal(t, "A brand new conversation", title)
+		require.Equal(t, "A brand new conversation", dbtest.Value[string](t, b.pool, "SELECT title FROM conversations WHERE id = $1", newID))
 		// Only the changed and the open conversations are re-read.
-		var open int
-		require.NoError(t, b.pool.QueryRow(context.Background(),
-			"SELECT count(*) FROM conversations WHERE status NOT IN ('resolved', 'closed')").Scan(&open))
+		open := dbtest.Value[int](t, b.pool, "SELECT count(*) FROM conversations WHERE status NOT IN ('resolved', 'closed')")
 		stats := b.server.Stats()
 		require.Less(t, open, 60/2, "the test needs most conversations closed")
 		require.LessOrEqual(t, stats.Requests["timeline-entries.list"], 2*(open+3), "requests: %v", stats.Requests)
@@ -363,9 +363,7 @@ func TestIncremental(t *testing.T) {
 		// the trade the interval makes (bounded staleness for a pass that
 		// costs one request).
 		require.True(t, b.runPassOpts(t, jobs.PassOptions{Kind: jobs.PassIncremental, RecheckOpenAfter: time.Hour}).OK())
-		diffs, err := devrevcheck.Compare(context.Background(), dbq.New(b.pool), testSource, b.ws.Snapshot())
-		require.NoError(t, err)
-		require.NotEmpty(t, diffs, "the comment waits for the next recheck")
+		require.NotEmpty(t, b.diffs(t), "the comment waits for the next recheck")
 
 		// A due recheck (`sync --recheck-open`, or the interval passed)
 		// re-reads open conversations and finds it.
@@ -378,7 +376,7 @@ func TestIncremental(t *testing.T) {
 		b := setup(t, setupOpts{})
 		require.True(t, b.runPass(t, jobs.PassBackfill).OK())
 		var recheckedAt, started time.Time
-		require.NoError(t, b.pool.QueryRow(context.Background(), `
+		require.NoError(t, b.pool.QueryRow(t.Context(), `
 			SELECT s.open_rechecked_at, r.started_at FROM sync_state s, sync_runs r
 			WHERE s.stream = 'conversations' AND r.stream = 'conversations' AND r.kind = 'backfill'`).Scan(&recheckedAt, &started))
 		require.True(t, recheckedAt.Equal(started), "rechecked at %s, pass started at %s", recheckedAt, started)
@@ -396,15 +394,14 @@ func TestWatermarkStopsAtThePassStart(t *testing.T) {
 	t.Cleanup(server.Close)
 	src, err := devrev.NewClient(devrev.Config{BaseURL: server.URL(), Token: testToken})
 	require.NoError(t, err)
-	pool := dbtest.NewPool(t)
+	pool, q := dbtest.NewQueries(t)
 	deps := newDeps(t, pool, map[string]fetcher.Source{testSource: src})
 	client := startWorkers(t, deps)
 	require.True(t, runPass(t, deps, client, testSource, jobs.PassOptions{Kind: jobs.PassBackfill}).OK())
 
-	q := dbq.New(pool)
-	state, err := q.GetSyncState(context.Background(), dbq.GetSyncStateParams{Source: testSource, Stream: jobs.StreamConversations})
+	state, err := q.GetSyncState(t.Context(), dbq.GetSyncStateParams{Source: testSource, Stream: jobs.StreamConversations})
 	require.NoError(t, err)
-	runs, err := q.LatestRuns(context.Background())
+	runs, err := q.LatestRuns(t.Context())
 	require.NoError(t, err)
 	require.NotNil(t, state.Watermark)
 	require.True(t, state.Watermark.Equal(runs[0].StartedAt), "watermark %s, pass start %s", state.Watermark, runs[0].StartedAt)
@@ -429,7 +426,7 @@ func TestStartPassConcurrently(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			passes[i], errs[i] = jobs.StartPass(context.Background(), deps, inserter, testSource, jobs.PassOptions{Kind: jobs.PassBackfill})
+			passes[i], errs[i] = jobs.StartPass(t.Context(), deps, inserter, testSource, jobs.PassOptions{Kind: jobs.PassBackfill})
 		}()
 	}
 	wg.Wait()

@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -28,20 +27,8 @@ func (a VerifyConversationArgs) sourceRun() (string, int64) { return a.Source, a
 
 func (a VerifyConversationArgs) uniqueKey() string { return a.Source + "\x00" + a.ConversationID }
 
-// VerifyConversationWorker checks single conversations.
-type VerifyConversationWorker struct {
-	river.WorkerDefaults[VerifyConversationArgs]
-	Deps *Deps
-}
-
-// Timeout bounds one conversation.
-func (w *VerifyConversationWorker) Timeout(*river.Job[VerifyConversationArgs]) time.Duration {
-	return pageTimeout
-}
-
-// Work fetches the conversation and stores it, or marks it deleted.
-func (w *VerifyConversationWorker) Work(ctx context.Context, job *river.Job[VerifyConversationArgs]) error {
-	d := w.Deps
+// verifyConversation fetches the conversation and stores it, or marks it deleted.
+func (d *Deps) verifyConversation(ctx context.Context, job *river.Job[VerifyConversationArgs]) error {
 	ref, src, err := start(ctx, d, job)
 	if err != nil {
 		return err

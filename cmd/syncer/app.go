@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -35,28 +34,6 @@ type app struct {
 	deps    *jobs.Deps
 	metrics *metrics.Metrics
 	stderr  io.Writer
-}
-
-// newFlagSet returns a command's flag set with the shared flags registered.
-func newFlagSet(name string, e env, shared *config.Flags) *flag.FlagSet {
-	fs := flag.NewFlagSet("syncer "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	shared.Register(fs)
-	return fs
-}
-
-// parseFlags parses args; a parse error is a usage error.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return usageError{errors.New("help requested")}
-		}
-		return usageError{err}
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
-	}
-	return nil
 }
 
 // openApp loads the configuration and connects to the database. needSources
@@ -104,20 +81,6 @@ func openApp(ctx context.Context, e env, flags config.Flags, needSources bool) (
 }
 
 func (a *app) close() { a.pool.Close() }
-
-// openMigratedApp is openApp for the commands that work on the mirror: a
-// database whose schema is behind is refused.
-func openMigratedApp(ctx context.Context, e env, flags config.Flags, needSources bool) (*app, error) {
-	a, err := openApp(ctx, e, flags, needSources)
-	if err != nil {
-		return nil, err
-	}
-	if err := a.requireSchema(ctx); err != nil {
-		a.close()
-		return nil, err
-	}
-	return a, nil
-}
 
 // requireSchema refuses to work on a database whose schema is behind.
 func (a *app) requireSchema(ctx context.Context) error {

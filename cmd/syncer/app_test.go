@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -23,7 +22,6 @@ import (
 // sharing the source.
 func TestARefusalPausesTheSourceForOtherProcesses(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	pool := dbtest.NewPool(t)
 	var calls atomic.Int64
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -43,12 +41,11 @@ func TestARefusalPausesTheSourceForOtherProcesses(t *testing.T) {
 	}}}
 	sources, err := buildSources(cfg, pool, metrics.New(pool), zerolog.Nop())
 	require.NoError(t, err)
-	_, err = sources["devrev"].ListConversations(ctx, fetcher.ConversationQuery{})
+	_, err = sources["devrev"].ListConversations(t.Context(), fetcher.ConversationQuery{})
 	require.NoError(t, err, "a 1-second wait is spent inline")
 	require.EqualValues(t, 2, calls.Load())
 
-	var reason string
-	require.NoError(t, pool.QueryRow(ctx, "SELECT reason FROM source_pauses WHERE source = 'devrev'").Scan(&reason))
+	reason := dbtest.Value[string](t, pool, "SELECT reason FROM source_pauses WHERE source = 'devrev'")
 	require.Contains(t, reason, "rate limited (429)")
 	require.NotContains(t, reason, "devrev-secret-token")
 }
@@ -58,14 +55,14 @@ func TestARefusalPausesTheSourceForOtherProcesses(t *testing.T) {
 func TestEveryConnectionReportsItself(t *testing.T) {
 	t.Parallel()
 	var opened atomic.Int64
-	pool, err := db.Connect(context.Background(), dbtest.NewURL(t), func() { opened.Add(1) })
+	pool, err := db.Connect(t.Context(), dbtest.NewURL(t), func() { opened.Add(1) })
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 	require.Positive(t, opened.Load(), "the check at start opened one")
 	before := opened.Load()
 	conns := make([]*pgxpool.Conn, 0, 3)
 	for range 3 {
-		c, err := pool.Acquire(context.Background())
+		c, err := pool.Acquire(t.Context())
 		require.NoError(t, err)
 		conns = append(conns, c)
 	}

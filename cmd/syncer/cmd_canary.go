@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"time"
 
@@ -13,28 +14,34 @@ import (
 	"github.com/syncerhq/syncer/fetcher/devrev"
 )
 
-// cmdCanary proves the whole pipeline end to end in production: it creates a
+// canaryCommand proves the whole pipeline end to end in production: it creates a
 // marked conversation at the source, waits until the running daemon has
 // mirrored it and its first message, reports the lag, and deletes it again.
-func cmdCanary(ctx context.Context, e env, args []string) error {
-	var flags config.Flags
-	fs := newFlagSet("canary", e, &flags)
-	source := fs.String("source", "", "the DevRev source to test (required)")
-	timeout := fs.Duration("timeout", 5*time.Minute, "how long the daemon gets to mirror the canary")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+func canaryCommand() command {
+	var source string
+	var timeout time.Duration
+	return command{
+		name: "canary",
+		flags: func(fs *flag.FlagSet, _ *config.Flags) {
+			fs.StringVar(&source, "source", "", "the DevRev source to test (required)")
+			fs.DurationVar(&timeout, "timeout", 5*time.Minute, "how long the daemon gets to mirror the canary")
+		},
+		check: func() error {
+			if source == "" {
+				return errors.New("--source is required")
+			}
+			return nil
+		},
+		needs: openMirrorSource,
+		run:   func(ctx context.Context, e env, a *app) error { return canary(ctx, e, a, source, timeout) },
 	}
-	if *source == "" {
-		return usageError{errors.New("--source is required")}
-	}
-	a, err := openMigratedApp(ctx, e, flags, true)
-	if err != nil {
-		return err
-	}
-	defer a.close()
-	client, ok := a.deps.Sources[*source].(*devrev.Client)
+}
+
+// canary runs the canary against one DevRev source.
+func canary(ctx context.Context, e env, a *app, source string, timeout time.Duration) error {
+	client, ok := a.deps.Sources[source].(*devrev.Client)
 	if !ok {
-		return usageError{fmt.Errorf("source %q: the canary works with DevRev sources", *source)}
+		return usageError{fmt.Errorf("source %q: the canary works with DevRev sources", source)}
 	}
 
 	marker := canaryMarker()
@@ -44,7 +51,7 @@ func cmdCanary(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "canary: created %s; waiting for the daemon to mirror it (up to %s)\n", id, *timeout)
+	fmt.Fprintf(e.stderr, "canary: created %s; waiting for the daemon to mirror it (up to %s)\n", id, timeout)
 	// The canary is deleted whatever happens, even on Ctrl-C.
 	defer func() {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -57,13 +64,13 @@ func cmdCanary(ctx context.Context, e env, args []string) error {
 	}()
 
 	q := dbq.New(a.pool)
-	deadline := time.NewTimer(*timeout)
+	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
 	var conversationLag time.Duration
 	for {
-		landed, err := q.CanaryLanded(ctx, dbq.CanaryLandedParams{Source: *source, ConversationID: id, Body: &body})
+		landed, err := q.CanaryLanded(ctx, dbq.CanaryLandedParams{Source: source, ConversationID: id, Body: &body})
 		if err != nil {
 			return fmt.Errorf("read the mirror: %w", err)
 		}
@@ -81,7 +88,7 @@ func cmdCanary(ctx context.Context, e env, args []string) error {
 			return errors.New("interrupted")
 		case <-deadline.C:
 			return fmt.Errorf("the canary conversation %s did not appear in the mirror within %s (conversation seen: %v): is 'syncer run' running for source %s?",
-				id, *timeout, landed.Conversation, *source)
+				id, timeout, landed.Conversation, source)
 		case <-tick.C:
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -19,7 +20,7 @@ import (
 	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/fetcher/devrev"
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
-	"github.com/syncerhq/syncer/internal/devrevcheck"
+	"github.com/syncerhq/syncer/internal/mirrorcheck"
 	"github.com/syncerhq/syncer/internal/pgcluster"
 	"github.com/syncerhq/syncer/jobs"
 )
@@ -28,22 +29,33 @@ import (
 // "devrev" source in the same database.
 const demoSource = "demo"
 
-// cmdDemo mirrors a simulated DevRev workspace, served in-process on loopback
+// demoCommand mirrors a simulated DevRev workspace, served in-process on loopback
 // by the project's fake DevRev API, through the real sync path: a backfill,
 // changes at the source, an incremental sync, and a check that the mirror is
 // exact.
-func cmdDemo(ctx context.Context, e env, args []string) error {
-	var flags config.Flags
-	fs := newFlagSet("demo", e, &flags)
-	conversations := fs.Int("conversations", 400, "size of the simulated workspace")
-	stop := fs.Bool("stop", false, "stop the demo's private PostgreSQL cluster and exit")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+func demoCommand() command {
+	var shared *config.Flags
+	var conversations int
+	var stop bool
+	return command{
+		name: "demo",
+		flags: func(fs *flag.FlagSet, sh *config.Flags) {
+			shared = sh
+			fs.IntVar(&conversations, "conversations", 400, "size of the simulated workspace")
+			fs.BoolVar(&stop, "stop", false, "stop the demo's private PostgreSQL cluster and exit")
+		},
+		run: func(ctx context.Context, e env, _ *app) error {
+			if stop {
+				return stopDemoCluster(ctx, e, demoDataDir(e))
+			}
+			return demo(ctx, e, *shared, conversations)
+		},
 	}
+}
+
+// demo runs the demo with the shared flags given.
+func demo(ctx context.Context, e env, flags config.Flags, conversations int) error {
 	dataDir := demoDataDir(e)
-	if *stop {
-		return stopDemoCluster(ctx, e, dataDir)
-	}
 
 	dbURL := flags.DatabaseURL
 	if dbURL == "" {
@@ -59,7 +71,7 @@ func cmdDemo(ctx context.Context, e env, args []string) error {
 	}
 
 	ws := devrevtest.Generate(devrevtest.GenerateConfig{
-		Seed: 42, Conversations: *conversations, CommentsPerConversation: 8,
+		Seed: 42, Conversations: conversations, CommentsPerConversation: 8,
 		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
 	})
 	token := randomToken()
@@ -69,7 +81,7 @@ func cmdDemo(ctx context.Context, e env, args []string) error {
 		Token: token, Seed: 42, EmptyPageRate: 0.1, FailureRate: 0.02, RateLimit: 400, RateWindow: 2 * time.Second,
 	})
 	defer server.Close()
-	fmt.Fprintf(e.stderr, "demo: simulated DevRev API with %d conversations at %s\n", *conversations, server.URL())
+	fmt.Fprintf(e.stderr, "demo: simulated DevRev API with %d conversations at %s\n", conversations, server.URL())
 
 	// The demo's configuration is built here, not read from the environment:
 	// it must not pick up a real token or source by accident.
@@ -111,7 +123,7 @@ func cmdDemo(ctx context.Context, e env, args []string) error {
 		return err
 	}
 
-	diffs, err := devrevcheck.Compare(ctx, dbq.New(a.pool), demoSource, ws.Snapshot())
+	diffs, err := mirrorcheck.Compare(ctx, dbq.New(a.pool), demoSource, mirrorcheck.DevRev(ws.Snapshot()))
 	if err != nil {
 		return err
 	}

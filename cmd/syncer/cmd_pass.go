@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"strings"
 	"sync"
@@ -19,46 +20,68 @@ type stringList []string
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
-// cmdPass runs `backfill` or `sync`: one pass per selected source, to
-// completion, in this process.
-func cmdPass(ctx context.Context, e env, name string, args []string) error {
-	var flags config.Flags
+// backfillCommand reads every source's whole history (or since a time), to
+// completion; run again, it resumes.
+func backfillCommand() command {
 	var sources stringList
-	fs := newFlagSet(name, e, &flags)
-	fs.Var(&sources, "source", "source to sync (repeatable; default: every configured source)")
-	var sinceFlag *string
-	var sweep, recheckOpen *bool
-	if name == "backfill" {
-		sinceFlag = fs.String("since", "", "only conversations modified since TIME (RFC 3339 or YYYY-MM-DD)")
-	} else {
-		sweep = fs.Bool("sweep", false, "list everything and mark conversations deleted at the source")
-		recheckOpen = fs.Bool("recheck-open", false, "re-read the messages of every open conversation now, not only\nwhen the last re-read is older than SYNCER_OPEN_RECHECK_INTERVAL\n(not with --sweep, nor for a pass already under way, which is resumed)")
-	}
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	kind := jobs.PassIncremental
-	if sweep != nil && *sweep {
-		kind = jobs.PassSweep
-	}
-	var since time.Time
-	if name == "backfill" {
-		kind = jobs.PassBackfill
-		if *sinceFlag != "" {
-			t, err := parseSince(*sinceFlag)
-			if err != nil {
-				return usageError{err}
+	var since string
+	var sinceTime time.Time
+	return command{
+		name: "backfill",
+		flags: func(fs *flag.FlagSet, _ *config.Flags) {
+			sourceFlag(fs, &sources)
+			fs.StringVar(&since, "since", "", "only conversations modified since TIME (RFC 3339 or YYYY-MM-DD)")
+		},
+		check: func() (err error) {
+			if since != "" {
+				sinceTime, err = parseSince(since)
 			}
-			since = t
-		}
+			return err
+		},
+		needs: openMirrorSource,
+		run: func(ctx context.Context, _ env, a *app) error {
+			return runSelectedPasses(ctx, a, sources, jobs.PassOptions{
+				Kind: jobs.PassBackfill, Since: sinceTime, RecheckOpenAfter: a.cfg.OpenRecheckInterval,
+			})
+		},
 	}
+}
 
-	a, err := openMigratedApp(ctx, e, flags, true)
-	if err != nil {
-		return err
+// syncCommand runs one incremental pass of every source to completion.
+func syncCommand() command {
+	var sources stringList
+	var sweep, recheckOpen bool
+	return command{
+		name: "sync",
+		flags: func(fs *flag.FlagSet, _ *config.Flags) {
+			sourceFlag(fs, &sources)
+			fs.BoolVar(&sweep, "sweep", false, "list everything and mark conversations deleted at the source")
+			fs.BoolVar(&recheckOpen, "recheck-open", false, "re-read the messages of every open conversation now, not only\nwhen the last re-read is older than SYNCER_OPEN_RECHECK_INTERVAL\n(not with --sweep, nor for a pass already under way, which is resumed)")
+		},
+		needs: openMirrorSource,
+		run: func(ctx context.Context, _ env, a *app) error {
+			// A one-off sync is run to make the mirror exact now: every
+			// change shows, even on sources whose cheap listing could miss
+			// some.
+			opts := jobs.PassOptions{Kind: jobs.PassIncremental, RecheckOpenAfter: a.cfg.OpenRecheckInterval, Thorough: true}
+			if sweep {
+				opts.Kind = jobs.PassSweep
+			}
+			if recheckOpen {
+				opts.RecheckOpenAfter = 0
+			}
+			return runSelectedPasses(ctx, a, sources, opts)
+		},
 	}
-	defer a.close()
-	selected := []string(sources)
+}
+
+func sourceFlag(fs *flag.FlagSet, sources *stringList) {
+	fs.Var(sources, "source", "source to sync (repeatable; default: every configured source)")
+}
+
+// runSelectedPasses runs a pass of each selected source (every configured
+// one when none is).
+func runSelectedPasses(ctx context.Context, a *app, selected []string, opts jobs.PassOptions) error {
 	if len(selected) == 0 {
 		selected = a.cfg.SourceNames()
 	}
@@ -67,13 +90,6 @@ func cmdPass(ctx context.Context, e env, name string, args []string) error {
 			return usageError{fmt.Errorf("unknown source %q (configured: %s)", s, strings.Join(a.cfg.SourceNames(), ", "))}
 		}
 	}
-	recheckAfter := a.cfg.OpenRecheckInterval
-	if recheckOpen != nil && *recheckOpen {
-		recheckAfter = 0
-	}
-	// A one-off sync is run to make the mirror exact now: every change
-	// shows, even on sources whose cheap listing could miss some.
-	opts := jobs.PassOptions{Kind: kind, Since: since, RecheckOpenAfter: recheckAfter, Thorough: name == "sync"}
 	return runPasses(ctx, a, opts, selected)
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -12,21 +13,24 @@ import (
 	"github.com/syncerhq/syncer/db"
 )
 
-// cmdRun is the daemon: workers plus an incremental pass of every source
+// runCommand is the daemon: workers plus an incremental pass of every source
 // every interval, until SIGTERM or Ctrl-C.
-func cmdRun(ctx context.Context, e env, args []string) error {
-	var flags config.Flags
-	fs := newFlagSet("run", e, &flags)
-	grace := fs.Duration("shutdown-grace", 30*time.Second, "time jobs in flight get to finish on shutdown")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+func runCommand() command {
+	var grace time.Duration
+	return command{
+		name: "run",
+		flags: func(fs *flag.FlagSet, _ *config.Flags) {
+			fs.DurationVar(&grace, "shutdown-grace", 30*time.Second, "time jobs in flight get to finish on shutdown")
+		},
+		needs: openMirrorSource,
+		run:   func(ctx context.Context, _ env, a *app) error { return daemon(ctx, a, grace) },
 	}
-	a, err := openMigratedApp(ctx, e, flags, true)
-	if err != nil {
-		return err
-	}
-	defer a.close()
+}
 
+// daemon serves /healthz, /readyz and /metrics and runs the workers and the
+// periodic passes until ctx ends, then gives the jobs in flight grace to
+// finish.
+func daemon(ctx context.Context, a *app, grace time.Duration) error {
 	mux := http.NewServeMux()
 	// healthz: the process is alive. readyz: it can do its work (database
 	// reachable, schema current). metrics: Prometheus.
@@ -52,8 +56,8 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 		Int("workers", a.cfg.Workers).Str("http_addr", ln.Addr().String()).Msg("syncer running")
 
 	<-ctx.Done()
-	a.log.Info().Dur("grace", *grace).Msg("shutting down: finishing jobs in flight")
-	w.stop(*grace)
+	a.log.Info().Dur("grace", grace).Msg("shutting down: finishing jobs in flight")
+	w.stop(grace)
 	shutdownCtx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer scancel()
 	_ = srv.Shutdown(shutdownCtx)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"sort"
@@ -62,29 +63,30 @@ type quarantineStatus struct {
 	Records int64  `json:"records"`
 }
 
-func cmdStatus(ctx context.Context, e env, args []string) error {
-	var flags config.Flags
-	fs := newFlagSet("status", e, &flags)
-	asJSON := fs.Bool("json", false, "print JSON for scripts")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+// statusCommand shows, per source and stream, the watermark, the last run,
+// the rows mirrored and the jobs queued.
+func statusCommand() command {
+	var asJSON bool
+	return command{
+		name: "status",
+		flags: func(fs *flag.FlagSet, _ *config.Flags) {
+			fs.BoolVar(&asJSON, "json", false, "print JSON for scripts")
+		},
+		needs: openMirror,
+		run: func(ctx context.Context, e env, a *app) error {
+			report, err := loadStatus(ctx, dbq.New(a.pool))
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(report)
+			}
+			printStatus(e.stdout, report)
+			return nil
+		},
 	}
-	a, err := openMigratedApp(ctx, e, flags, false)
-	if err != nil {
-		return err
-	}
-	defer a.close()
-	report, err := loadStatus(ctx, dbq.New(a.pool))
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(report)
-	}
-	printStatus(e.stdout, report)
-	return nil
 }
 
 func loadStatus(ctx context.Context, q *dbq.Queries) (*statusReport, error) {

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -40,6 +41,14 @@ Run 'syncer COMMAND -h' for a command's flags.
 Configuration: flags, then environment (DATABASE_URL, DEVREV_TOKEN, …), then --config FILE.
 Exit codes: 0 done, 1 the sync failed, 2 bad usage or configuration.
 `
+
+// commands are syncer's commands, in the order the usage lists them.
+func commands() []command {
+	return []command{
+		migrateCommand(), runCommand(), backfillCommand(), syncCommand(),
+		statusCommand(), demoCommand(), canaryCommand(),
+	}
+}
 
 // usageError is a mistake in the command line or configuration: exit 2.
 type usageError struct{ err error }
@@ -92,22 +101,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 		}
 		return exitOK
 	}
-	commands := map[string]func(context.Context, env, []string) error{
-		"migrate":  cmdMigrate,
-		"run":      cmdRun,
-		"backfill": func(ctx context.Context, e env, args []string) error { return cmdPass(ctx, e, "backfill", args) },
-		"sync":     func(ctx context.Context, e env, args []string) error { return cmdPass(ctx, e, "sync", args) },
-		"status":   cmdStatus,
-		"demo":     cmdDemo,
-		"canary":   cmdCanary,
+	var cmd *command
+	for _, c := range commands() {
+		if c.name == args[0] {
+			cmd = &c
+		}
 	}
-	cmd, ok := commands[args[0]]
-	if !ok {
+	if cmd == nil {
 		fmt.Fprintf(stderr, "syncer: unknown command %q (see 'syncer --help')\n", args[0])
 		return exitUsage
 	}
-	err := cmd(ctx, e, args[1:])
-	if err == nil {
+	err := cmd.execute(ctx, e, args[1:])
+	if err == nil || errors.Is(err, errHelp) {
 		return exitOK
 	}
 	fmt.Fprintf(stderr, "syncer %s: %v\n", args[0], err)

@@ -14,18 +14,16 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/db/migrations"
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
 	"github.com/syncerhq/syncer/internal/dbtest"
-	"github.com/syncerhq/syncer/internal/devrevcheck"
+	"github.com/syncerhq/syncer/internal/mirrorcheck"
 	"github.com/syncerhq/syncer/internal/pgtest"
 )
 
@@ -59,7 +57,7 @@ type cliResult struct {
 // syncer runs the binary with exactly the given environment.
 func syncer(t *testing.T, env []string, args ...string) cliResult {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "SYNCER_HTTP_ADDR=127.0.0.1:0"}, env...)
@@ -75,6 +73,14 @@ func syncer(t *testing.T, env []string, args ...string) cliResult {
 		t.Fatalf("run syncer %v: %v", args, err)
 	}
 	requireNoSecret(t, res.stdout+res.stderr)
+	return res
+}
+
+// syncerOK runs the binary like syncer and requires it to succeed.
+func syncerOK(t *testing.T, env []string, args ...string) cliResult {
+	t.Helper()
+	res := syncer(t, env, args...)
+	require.Equal(t, exitOK, res.code, "stderr: %s", res.stderr)
 	return res
 }
 
@@ -106,10 +112,7 @@ func (f *fakeDevRev) env(dbURL string) []string {
 
 func requireExact(t *testing.T, dbURL string, ws *devrevtest.Workspace) {
 	t.Helper()
-	pool, err := pgxpool.New(context.Background(), dbURL)
-	require.NoError(t, err)
-	defer pool.Close()
-	diffs, err := devrevcheck.Compare(context.Background(), dbq.New(pool), "devrev", ws.Snapshot())
+	diffs, err := mirrorcheck.Compare(t.Context(), dbq.New(pgtest.NewPool(t, dbURL)), "devrev", mirrorcheck.DevRev(ws.Snapshot()))
 	require.NoError(t, err)
 	require.Empty(t, diffs)
 }
@@ -173,19 +176,15 @@ func TestMigrate(t *testing.T) {
 	t.Run("DownThenUpAgain", func(t *testing.T) {
 		t.Parallel()
 		env := []string{"DATABASE_URL=" + pgtest.NewDB(t)}
-		require.Equal(t, exitOK, syncer(t, env, "migrate").code)
+		syncerOK(t, env, "migrate")
 		files, err := fs.Glob(migrations.FS, "*.sql")
 		require.NoError(t, err)
 		versions := make([]string, len(files))
 		for i := range files {
 			versions[i] = strconv.Itoa(i + 1)
 		}
-		down := syncer(t, env, "migrate", "--down")
-		require.Equal(t, exitOK, down.code, down.stderr)
-		require.Contains(t, down.stdout, fmt.Sprintf("rolled back %d mirror migrations", len(files)))
-		up := syncer(t, env, "migrate")
-		require.Equal(t, exitOK, up.code, up.stderr)
-		require.Contains(t, up.stdout, "applied mirror migrations ["+strings.Join(versions, " ")+"]")
+		require.Contains(t, syncerOK(t, env, "migrate", "--down").stdout, fmt.Sprintf("rolled back %d mirror migrations", len(files)))
+		require.Contains(t, syncerOK(t, env, "migrate").stdout, "applied mirror migrations ["+strings.Join(versions, " ")+"]")
 	})
 
 	t.Run("CommandsRefuseAnOldSchema", func(t *testing.T) {
@@ -204,8 +203,7 @@ func TestBackfillSyncStatus(t *testing.T) {
 	dbURL := dbtest.NewURL(t)
 	env := fake.env(dbURL)
 
-	res := syncer(t, env, "backfill")
-	require.Equal(t, exitOK, res.code, "stderr: %s", res.stderr)
+	res := syncerOK(t, env, "backfill")
 	require.Contains(t, res.stderr, "devrev: backfill started")
 	require.Contains(t, res.stderr, "done in")
 	requireExact(t, dbURL, fake.ws)
@@ -214,18 +212,15 @@ func TestBackfillSyncStatus(t *testing.T) {
 	fake.ws.EditConversation(snap.Conversations[3].ID, "renamed")
 	fake.ws.AddComment(snap.Conversations[4].ID, "new reply", "external")
 	fake.ws.AddConversation("fresh one")
-	res = syncer(t, env, "sync")
-	require.Equal(t, exitOK, res.code, "stderr: %s", res.stderr)
+	syncerOK(t, env, "sync")
 	requireExact(t, dbURL, fake.ws)
 
-	res = syncer(t, env, "status")
-	require.Equal(t, exitOK, res.code, "stderr: %s", res.stderr)
+	res = syncerOK(t, env, "status")
 	require.Contains(t, res.stdout, "devrev  conversations")
 	require.Contains(t, res.stdout, "succeeded")
 	require.Contains(t, res.stdout, "queue: empty")
 
-	res = syncer(t, env, "status", "--json")
-	require.Equal(t, exitOK, res.code, "stderr: %s", res.stderr)
+	res = syncerOK(t, env, "status", "--json")
 	var report statusReport
 	require.NoError(t, json.Unmarshal([]byte(res.stdout), &report))
 	require.Len(t, report.Streams, 1)
@@ -252,29 +247,12 @@ func TestKilledBackfillResumes(t *testing.T) {
 	fake := newFakeDevRev(t, 150, devrevtest.Options{Latency: 4 * time.Millisecond, EmptyPageRate: 0.1, Seed: 4})
 	dbURL := dbtest.NewURL(t)
 	env := fake.env(dbURL)
-	rng := rand.New(rand.NewPCG(1, 2))
-	for i := range 4 {
-		cmd := exec.Command(binary, "backfill")
-		cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
-		require.NoError(t, cmd.Start())
-		time.Sleep(time.Duration(300+rng.IntN(700)) * time.Millisecond)
-		_ = cmd.Process.Signal(syscall.SIGKILL)
-		_ = cmd.Wait()
-		t.Logf("kill %d done", i+1)
-	}
+	killAtRandom(t, env, 4, rand.New(rand.NewPCG(1, 2)), 300*time.Millisecond, 700*time.Millisecond, "backfill")
 	started := time.Now()
-	res := syncer(t, env, "backfill")
-	require.Equal(t, exitOK, res.code, "stderr: %s", res.stderr)
+	syncerOK(t, env, "backfill")
 	// The dead processes' jobs come back within the liveness window, not after
 	// River's stuck-job rescue (minutes).
 	require.Less(t, time.Since(started), time.Minute)
 	requireExact(t, dbURL, fake.ws)
-
-	pool, err := pgxpool.New(context.Background(), dbURL)
-	require.NoError(t, err)
-	defer pool.Close()
-	var dupes int
-	require.NoError(t, pool.QueryRow(context.Background(),
-		"SELECT count(*) - count(DISTINCT (source, id)) FROM messages").Scan(&dupes))
-	require.Zero(t, dupes)
+	require.Zero(t, dbtest.Value[int](t, pgtest.NewPool(t, dbURL), "SELECT count(*) - count(DISTINCT (source, id)) FROM messages"))
 }

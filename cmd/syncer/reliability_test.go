@@ -11,39 +11,35 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
 	"github.com/syncerhq/syncer/internal/dbtest"
 	"github.com/syncerhq/syncer/internal/pgcluster"
+	"github.com/syncerhq/syncer/internal/pgtest"
 )
 
-// killAtRandom starts `syncer args…` and kills it with SIGKILL after a random
-// moment, n times in a row.
-func killAtRandom(t *testing.T, env []string, n int, rng *rand.Rand, args ...string) {
+// killAtRandom starts `syncer args…` and kills it with SIGKILL at a random
+// moment from after to after+within (whole milliseconds), n times in a row.
+func killAtRandom(t *testing.T, env []string, n int, rng *rand.Rand, after, within time.Duration, args ...string) {
 	t.Helper()
-	for range n {
+	for i := range n {
 		cmd := exec.Command(binary, args...)
 		cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
 		require.NoError(t, cmd.Start())
-		time.Sleep(time.Duration(150+rng.IntN(900)) * time.Millisecond)
+		time.Sleep(after + time.Duration(rng.IntN(int(within/time.Millisecond)))*time.Millisecond)
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		_ = cmd.Wait()
+		t.Logf("kill %d done", i+1)
 	}
 }
 
 func requireNoDuplicates(t *testing.T, dbURL string) {
 	t.Helper()
-	pool, err := pgxpool.New(context.Background(), dbURL)
-	require.NoError(t, err)
-	defer pool.Close()
-	var dupes int
-	require.NoError(t, pool.QueryRow(context.Background(), `SELECT
+	require.Zero(t, dbtest.Value[int](t, pgtest.NewPool(t, dbURL), `SELECT
 		(SELECT count(*) - count(DISTINCT (source, id)) FROM conversations) +
 		(SELECT count(*) - count(DISTINCT (source, id)) FROM messages) +
-		(SELECT count(*) - count(DISTINCT (source, id)) FROM users)`).Scan(&dupes))
-	require.Zero(t, dupes)
+		(SELECT count(*) - count(DISTINCT (source, id)) FROM users)`))
 }
 
 // TestKilledTwentyTimes kills syncer with SIGKILL at random moments, ten
@@ -57,9 +53,8 @@ func TestKilledTwentyTimes(t *testing.T) {
 	env := fake.env(dbURL)
 	rng := rand.New(rand.NewPCG(1, 2))
 
-	killAtRandom(t, env, 10, rng, "backfill")
-	res := syncer(t, env, "backfill")
-	require.Equal(t, exitOK, res.code, "stderr: %s", res.stderr)
+	killAtRandom(t, env, 10, rng, 150*time.Millisecond, 900*time.Millisecond, "backfill")
+	syncerOK(t, env, "backfill")
 	requireExact(t, dbURL, fake.ws)
 
 	snap := fake.ws.Snapshot()
@@ -73,10 +68,9 @@ func TestKilledTwentyTimes(t *testing.T) {
 			fake.ws.SetStage(c.ID, "resolved")
 		}
 	}
-	killAtRandom(t, env, 10, rng, "sync")
+	killAtRandom(t, env, 10, rng, 150*time.Millisecond, 900*time.Millisecond, "sync")
 	started := time.Now()
-	res = syncer(t, env, "sync")
-	require.Equal(t, exitOK, res.code, "stderr: %s", res.stderr)
+	syncerOK(t, env, "sync")
 	// The dead processes' jobs come back within the liveness window, not
 	// after River's stuck-job rescue (minutes).
 	require.Less(t, time.Since(started), time.Minute)
@@ -102,21 +96,11 @@ func TestInterruptStopsGracefully(t *testing.T) {
 			cmd.Stdout, cmd.Stderr = out, out
 			require.NoError(t, cmd.Start())
 			time.Sleep(500 * time.Millisecond)
-			require.NoError(t, cmd.Process.Signal(sig))
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			select {
-			case err := <-done:
-				require.Error(t, err, "an interrupted backfill does not claim success")
-				require.Contains(t, out.String(), "interrupted")
-				require.Contains(t, out.String(), "run the same command again to resume")
-			case <-time.After(20 * time.Second):
-				_ = cmd.Process.Kill()
-				t.Fatalf("backfill did not stop within 20 s of %s; output:\n%s", sig, out.String())
-			}
+			require.Error(t, stopWithin(t, cmd, sig, 20*time.Second, out), "an interrupted backfill does not claim success")
+			require.Contains(t, out.String(), "interrupted")
+			require.Contains(t, out.String(), "run the same command again to resume")
 			fake.server.ResetStats()
-			res := syncer(t, env, "backfill")
-			require.Equal(t, exitOK, res.code, "stderr: %s", res.stderr)
+			syncerOK(t, env, "backfill")
 			requireExact(t, dbURL, fake.ws)
 			// It resumed rather than restarted: the conversations whose
 			// messages the interrupted run stored are not read again.
@@ -144,7 +128,7 @@ func TestDatabaseRestartMidPass(t *testing.T) {
 
 	fake := newFakeDevRev(t, 200, devrevtest.Options{Latency: 5 * time.Millisecond, Seed: 12})
 	env := fake.env(dbURL)
-	require.Equal(t, exitOK, syncer(t, env, "migrate").code)
+	syncerOK(t, env, "migrate")
 	daemon, logs := startDaemon(t, env)
 
 	time.Sleep(800 * time.Millisecond)
@@ -152,10 +136,7 @@ func TestDatabaseRestartMidPass(t *testing.T) {
 	time.Sleep(3 * time.Second) // the database is unreachable meanwhile
 	require.NoError(t, cluster.Resume(ctx))
 
-	pool, err := pgxpool.New(ctx, dbURL)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	eventuallyExact(t, pool, fake.ws, logs)
+	eventuallyExact(t, pgtest.NewPool(t, dbURL), fake.ws, logs)
 	require.Nil(t, daemon.ProcessState, "the daemon is still running")
 	requireNoDuplicates(t, dbURL)
 }
@@ -167,28 +148,16 @@ func TestTokensNeverReachTheDatabase(t *testing.T) {
 	fake := newFakeDevRev(t, 20, devrevtest.Options{FailureRate: 0.1, Seed: 1})
 	dbURL := dbtest.NewURL(t)
 	env := fake.env(dbURL)
-	require.Equal(t, exitOK, syncer(t, env, "backfill").code)
+	syncerOK(t, env, "backfill")
 	bad := append(fake.env(dbURL), "DEVREV_TOKEN=wrong-"+cliToken)
 	require.Equal(t, exitFailed, syncer(t, bad, "sync").code)
 
-	pool, err := pgxpool.New(context.Background(), dbURL)
-	require.NoError(t, err)
-	defer pool.Close()
-	rows, err := pool.Query(context.Background(), "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
-	require.NoError(t, err)
-	var tables []string
-	for rows.Next() {
-		var name string
-		require.NoError(t, rows.Scan(&name))
-		tables = append(tables, name)
-	}
-	require.NoError(t, rows.Err())
+	pool := pgtest.NewPool(t, dbURL)
+	tables := dbtest.Column[string](t, pool, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
 	require.Contains(t, tables, "river_job")
 	for _, table := range tables {
-		var hits int
 		// Table names come from the catalog, quoted.
-		require.NoError(t, pool.QueryRow(context.Background(),
-			fmt.Sprintf(`SELECT count(*) FROM %q AS t WHERE t::text LIKE '%%' || $1 || '%%'`, table), cliToken).Scan(&hits))
+		hits := dbtest.Value[int](t, pool, fmt.Sprintf(`SELECT count(*) FROM %q AS t WHERE t::text LIKE '%%' || $1 || '%%'`, table), cliToken)
 		require.Zero(t, hits, "the token is in table %s", table)
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"os"
@@ -19,7 +18,8 @@ import (
 	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
 	"github.com/syncerhq/syncer/internal/dbtest"
-	"github.com/syncerhq/syncer/internal/devrevcheck"
+	"github.com/syncerhq/syncer/internal/mirrorcheck"
+	"github.com/syncerhq/syncer/internal/pgtest"
 )
 
 // lockedBuffer collects a child process's output safely.
@@ -40,7 +40,8 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// startDaemon starts `syncer run`; the returned func sends SIGTERM and waits.
+// startDaemon starts `syncer run`; the daemon is killed when the test ends
+// unless stopWithin stopped it before.
 func startDaemon(t *testing.T, env []string) (*exec.Cmd, *lockedBuffer) {
 	t.Helper()
 	cmd := exec.Command(binary, "run")
@@ -52,6 +53,23 @@ func startDaemon(t *testing.T, env []string) (*exec.Cmd, *lockedBuffer) {
 	return cmd, out
 }
 
+// stopWithin sends sig to cmd and returns how it exited; the test fails if
+// it has not within grace.
+func stopWithin(t *testing.T, cmd *exec.Cmd, sig os.Signal, grace time.Duration, out *lockedBuffer) error {
+	t.Helper()
+	require.NoError(t, cmd.Process.Signal(sig))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(grace):
+		_ = cmd.Process.Kill()
+		t.Fatalf("syncer %s did not stop within %s of %s; output:\n%s", cmd.Args[1], grace, sig, out.String())
+		return nil
+	}
+}
+
 // eventuallyExact waits until the mirror equals the workspace.
 func eventuallyExact(t *testing.T, pool *pgxpool.Pool, ws *devrevtest.Workspace, logs *lockedBuffer) {
 	t.Helper()
@@ -59,7 +77,7 @@ func eventuallyExact(t *testing.T, pool *pgxpool.Pool, ws *devrevtest.Workspace,
 	var diffs []string
 	for time.Now().Before(deadline) {
 		var err error
-		diffs, err = devrevcheck.Compare(context.Background(), dbq.New(pool), "devrev", ws.Snapshot())
+		diffs, err = mirrorcheck.Compare(t.Context(), dbq.New(pool), "devrev", mirrorcheck.DevRev(ws.Snapshot()))
 		require.NoError(t, err)
 		if len(diffs) == 0 {
 			return
@@ -74,9 +92,7 @@ func TestRunDaemon(t *testing.T) {
 
 	fake := newFakeDevRev(t, 60, devrevtest.Options{EmptyPageRate: 0.1, Seed: 8})
 	dbURL := dbtest.NewURL(t)
-	pool, err := pgxpool.New(context.Background(), dbURL)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
+	pool := pgtest.NewPool(t, dbURL)
 
 	// Two daemons share one database, as a scaled-out deployment does.
 	first, logs := startDaemon(t, fake.env(dbURL))
@@ -123,24 +139,16 @@ func TestRunDaemon(t *testing.T) {
 	}
 	requireNoSecret(t, body)
 
-	var dupes int
-	require.NoError(t, pool.QueryRow(context.Background(),
-		"SELECT (SELECT count(*) - count(DISTINCT id) FROM conversations) + (SELECT count(*) - count(DISTINCT id) FROM messages)").Scan(&dupes))
-	require.Zero(t, dupes)
+	require.Zero(t, dbtest.Value[int](t, pool,
+		"SELECT (SELECT count(*) - count(DISTINCT id) FROM conversations) + (SELECT count(*) - count(DISTINCT id) FROM messages)"))
 
 	for _, d := range []struct {
 		cmd  *exec.Cmd
 		logs *lockedBuffer
 	}{{first, logs}, {second, logs2}} {
-		require.NoError(t, d.cmd.Process.Signal(syscall.SIGTERM))
-		done := make(chan error, 1)
-		go func() { done <- d.cmd.Wait() }()
-		select {
-		case err := <-done:
-			require.NoError(t, err, "the daemon exits 0 on SIGTERM; logs:\n%s", d.logs.String())
-		case <-time.After(40 * time.Second):
-			t.Fatalf("the daemon did not stop within its grace period; logs:\n%s", d.logs.String())
-		}
+		// 40 s: more than the daemon's grace period.
+		err := stopWithin(t, d.cmd, syscall.SIGTERM, 40*time.Second, d.logs)
+		require.NoError(t, err, "the daemon exits 0 on SIGTERM; logs:\n%s", d.logs.String())
 		require.Contains(t, d.logs.String(), "stopped")
 		requireNoSecret(t, d.logs.String())
 	}

@@ -22,7 +22,7 @@ func workspaceStart() time.Time { return time.Date(2026, 11, 1, 0, 0, 0, 0, time
 // fakeAPI is a vendor's fake API serving a workspace from the bench process
 // on a loopback listener of its own.
 type fakeAPI struct {
-	Vendor vendorFake
+	Vendor *vendorFake
 	URL    string
 	http   *http.Server
 	served chan error
@@ -40,7 +40,7 @@ func generate(seed int64, n, comments int) *devrevtest.Workspace {
 // startFakeAPI serves v. Its token is required, so that the rate limit
 // (which is per token) applies to every process of a scenario alike, as it
 // would for processes sharing one service account.
-func startFakeAPI(v vendorFake) (*fakeAPI, error) {
+func startFakeAPI(v *vendorFake) (*fakeAPI, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		v.Close()

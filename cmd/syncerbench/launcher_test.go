@@ -11,17 +11,20 @@ import (
 func TestReadUsageReport(t *testing.T) {
 	t.Parallel()
 
-	t.Run("ParsesBytesAndNanoseconds", func(t *testing.T) {
-		t.Parallel()
-		rss, cpu := readUsageReport(strings.NewReader("45821952 1500000000\n"))
-		require.Equal(t, int64(45821952), rss)
-		require.Equal(t, 1500*time.Millisecond, cpu)
-	})
-
-	t.Run("NothingWrittenIsUnknown", func(t *testing.T) {
-		t.Parallel()
-		rss, cpu := readUsageReport(strings.NewReader(""))
-		require.Zero(t, rss)
-		require.Zero(t, cpu)
-	})
+	for _, tc := range []struct {
+		name    string
+		written string
+		rss     int64
+		cpu     time.Duration
+	}{
+		{"ParsesBytesAndNanoseconds", "45821952 1500000000\n", 45821952, 1500 * time.Millisecond},
+		{"NothingWrittenIsUnknown", "", 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rss, cpu := readUsageReport(strings.NewReader(tc.written))
+			require.Equal(t, tc.rss, rss)
+			require.Equal(t, tc.cpu, cpu)
+		})
+	}
 }

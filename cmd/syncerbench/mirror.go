@@ -25,7 +25,7 @@ type mirror struct {
 }
 
 // Source is the name of the mirror's source.
-func (m *mirror) Source() string { return m.API.Vendor.Source() }
+func (m *mirror) Source() string { return m.API.Vendor.Source }
 
 // newMirror generates a DevRev workspace of n conversations, serves it with
 // opts and creates a database migrated by `syncer migrate`.
@@ -33,7 +33,7 @@ func (b *bench) newMirror(ctx context.Context, label string, n int, opts devrevt
 	b.progressf("%s: generating %d conversations (%d comments on average)", label, n, b.opts.Comments)
 	opts.Seed, opts.Token = b.opts.Seed, randomToken()
 	ws := generate(b.opts.Seed, n, b.opts.Comments)
-	m, err := b.serveMirror(ctx, label, n, &devrevFake{ws: ws, srv: devrevtest.NewServer(ws, opts), token: opts.Token})
+	m, err := b.serveMirror(ctx, label, n, devrevFake(ws, devrevtest.NewServer(ws, opts), opts.Token, limitSpec{}))
 	if m != nil {
 		m.DevRev = ws
 	}
@@ -42,7 +42,7 @@ func (b *bench) newMirror(ctx context.Context, label string, n int, opts devrevt
 
 // serveMirror serves v, which holds n conversations, and creates a
 // database migrated by `syncer migrate`.
-func (b *bench) serveMirror(ctx context.Context, label string, n int, v vendorFake) (*mirror, error) {
+func (b *bench) serveMirror(ctx context.Context, label string, n int, v *vendorFake) (*mirror, error) {
 	api, err := startFakeAPI(v)
 	if err != nil {
 		return nil, err

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net/http"
 	"strconv"
 	"time"
 
@@ -10,28 +9,29 @@ import (
 	"github.com/syncerhq/syncer/fetcher/chatvolt/chatvolttest"
 	"github.com/syncerhq/syncer/fetcher/chatwoot/chatwoottest"
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
-	"github.com/syncerhq/syncer/internal/chatvoltcheck"
-	"github.com/syncerhq/syncer/internal/chatwootcheck"
-	"github.com/syncerhq/syncer/internal/devrevcheck"
 	"github.com/syncerhq/syncer/internal/fakeapi"
+	"github.com/syncerhq/syncer/internal/mirrorcheck"
 )
 
 // vendorFake is one vendor's fake API, as the scenarios drive it.
-type vendorFake interface {
+type vendorFake struct {
+	*fakeapi.Shell
 	// Source is the name syncer gives the source the environment enables.
-	Source() string
-	Handler() http.Handler
-	Stats() apiStats
-	ResetStats()
+	Source string
 	// Env is what a syncer child needs to mirror the fake at url.
-	Env(url string) []string
+	Env func(url string) []string
 	// Compare lists the differences between a mirror and the workspace.
-	Compare(ctx context.Context, q *dbq.Queries) ([]string, error)
+	Compare func(ctx context.Context, q *dbq.Queries) ([]string, error)
 	// ChangeMessages deletes and edits messages at every depth of one
 	// conversation in every `every`, so that the vendor signals the change
 	// the way it does; it returns how many conversations changed.
-	ChangeMessages(every int) int
-	Close()
+	ChangeMessages func(every int) int
+}
+
+// Stats counts what the fake received.
+func (f *vendorFake) Stats() apiStats {
+	st := f.Shell.Stats()
+	return apiStats{Total: st.Total, RateLimited: st.RateLimited, ByEndpoint: st.Requests}
 }
 
 // apiStats counts what a fake API received.
@@ -61,7 +61,7 @@ func (l limitSpec) perSec() float64 {
 // vendorKind builds a vendor's fake of n conversations under a limit.
 type vendorKind struct {
 	Name string
-	New  func(seed int64, n int, limit limitSpec, token string) vendorFake
+	New  func(seed int64, n int, limit limitSpec, token string) *vendorFake
 }
 
 // vendorKinds are the vendors the scenarios measure.
@@ -73,158 +73,128 @@ func vendorKinds() []vendorKind {
 	}
 }
 
-// --- DevRev
-
-type devrevFake struct {
-	ws    *devrevtest.Workspace
-	srv   *devrevtest.Server
-	token string
-	limit limitSpec
-}
-
-func newDevRevFake(seed int64, n int, limit limitSpec, token string) vendorFake {
+func newDevRevFake(seed int64, n int, limit limitSpec, token string) *vendorFake {
 	ws := generate(seed, n, 10)
 	srv := devrevtest.NewServer(ws, devrevtest.Options{
 		Token: token, Seed: seed, RateLimit: limit.Requests, RateWindow: limit.Window, RateShape: limit.Shape,
 	})
-	return &devrevFake{ws: ws, srv: srv, token: token, limit: limit}
+	return devrevFake(ws, srv, token, limit)
 }
 
-func (f *devrevFake) Source() string        { return "devrev" }
-func (f *devrevFake) Handler() http.Handler { return f.srv.Handler() }
-func (f *devrevFake) ResetStats()           { f.srv.ResetStats() }
-func (f *devrevFake) Close()                { f.srv.Close() }
-func (f *devrevFake) Env(url string) []string {
-	return append(statedLimit("DEVREV", f.limit), "DEVREV_TOKEN="+f.token, "DEVREV_API_URL="+url)
-}
-
-func (f *devrevFake) Stats() apiStats {
-	st := f.srv.Stats()
-	return apiStats{Total: st.Total, RateLimited: st.RateLimited, ByEndpoint: st.Requests}
-}
-
-func (f *devrevFake) Compare(ctx context.Context, q *dbq.Queries) ([]string, error) {
-	return devrevcheck.Compare(ctx, q, f.Source(), f.ws.Snapshot())
-}
-
-func (f *devrevFake) ChangeMessages(every int) int {
-	changed := 0
-	for i, c := range f.ws.Snapshot().Conversations {
-		if i%every != 0 || len(c.Comments) < 3 {
-			continue
-		}
-		f.ws.RemoveComment(c.Comments[0].ID)
-		f.ws.EditComment(c.Comments[len(c.Comments)/2].ID, "edited in the middle")
-		f.ws.RemoveComment(c.Comments[len(c.Comments)-1].ID)
-		changed++
+// devrevFake drives srv, which serves ws.
+func devrevFake(ws *devrevtest.Workspace, srv *devrevtest.Server, token string, limit limitSpec) *vendorFake {
+	return &vendorFake{
+		Shell:  srv.Shell,
+		Source: "devrev",
+		Env: func(url string) []string {
+			return append(statedLimit("DEVREV", limit), "DEVREV_TOKEN="+token, "DEVREV_API_URL="+url)
+		},
+		Compare: func(ctx context.Context, q *dbq.Queries) ([]string, error) {
+			return mirrorcheck.Compare(ctx, q, "devrev", mirrorcheck.DevRev(ws.Snapshot()))
+		},
+		ChangeMessages: func(every int) int {
+			var convs [][]string
+			for _, c := range ws.Snapshot().Conversations {
+				convs = append(convs, ids(c.Comments, func(c devrevtest.SnapComment) string { return c.ID }))
+			}
+			return changeAtEveryDepth(every, convs, func(_ int, first, middle, last string) {
+				ws.RemoveComment(first)
+				ws.EditComment(middle, "edited in the middle")
+				ws.RemoveComment(last)
+			})
+		},
 	}
-	return changed
-}
-
-// --- Chatwoot
-
-type chatwootFake struct {
-	ws    *chatwoottest.Workspace
-	srv   *chatwoottest.Server
-	token string
-	limit limitSpec
 }
 
 const chatwootAccount = 7
 
-func newChatwootFake(seed int64, n int, limit limitSpec, token string) vendorFake {
+func newChatwootFake(seed int64, n int, limit limitSpec, token string) *vendorFake {
 	ws := chatwoottest.Generate(chatwoottest.GenerateConfig{
 		Seed: seed, AccountID: chatwootAccount, Conversations: n, MessagesPerConversation: 10, Start: workspaceStart(),
 	})
 	srv := chatwoottest.NewServer(ws, chatwoottest.Options{
 		Token: token, Seed: seed, RateLimit: limit.Requests, RateWindow: limit.Window, RateShape: limit.Shape, RateHeaders: limit.Headers,
 	})
-	return &chatwootFake{ws: ws, srv: srv, token: token, limit: limit}
-}
-
-func (f *chatwootFake) Source() string        { return "chatwoot" }
-func (f *chatwootFake) Handler() http.Handler { return f.srv.Handler() }
-func (f *chatwootFake) ResetStats()           { f.srv.ResetStats() }
-func (f *chatwootFake) Close()                { f.srv.Close() }
-func (f *chatwootFake) Env(url string) []string {
-	return append(statedLimit("CHATWOOT", f.limit), "CHATWOOT_API_URL="+url, "CHATWOOT_API_TOKEN="+f.token, "CHATWOOT_ACCOUNT_ID=7")
-}
-
-func (f *chatwootFake) Stats() apiStats {
-	st := f.srv.Stats()
-	return apiStats{Total: st.Total, RateLimited: st.RateLimited, ByEndpoint: st.Requests}
-}
-
-func (f *chatwootFake) Compare(ctx context.Context, q *dbq.Queries) ([]string, error) {
-	return chatwootcheck.Compare(ctx, q, f.Source(), f.ws.Snapshot(), chatwootcheck.Options{})
-}
-
-func (f *chatwootFake) ChangeMessages(every int) int {
-	changed := 0
-	for i, c := range f.ws.Snapshot().Conversations {
-		if i%every != 0 || len(c.Messages) < 3 {
-			continue
-		}
-		f.ws.RemoveMessage(c.Messages[0].ID)
-		f.ws.EditMessage(c.Messages[len(c.Messages)/2].ID, "edited in the middle")
-		f.ws.DeleteMessage(c.Messages[len(c.Messages)-1].ID)
-		changed++
+	return &vendorFake{
+		Shell:  srv.Shell,
+		Source: "chatwoot",
+		Env: func(url string) []string {
+			return append(statedLimit("CHATWOOT", limit), "CHATWOOT_API_URL="+url, "CHATWOOT_API_TOKEN="+token,
+				"CHATWOOT_ACCOUNT_ID="+strconv.Itoa(chatwootAccount))
+		},
+		Compare: func(ctx context.Context, q *dbq.Queries) ([]string, error) {
+			return mirrorcheck.Compare(ctx, q, "chatwoot", mirrorcheck.Chatwoot(ws.Snapshot(), mirrorcheck.ChatwootOptions{}))
+		},
+		ChangeMessages: func(every int) int {
+			var convs [][]int
+			for _, c := range ws.Snapshot().Conversations {
+				convs = append(convs, ids(c.Messages, func(m chatwoottest.SnapMessage) int { return m.ID }))
+			}
+			return changeAtEveryDepth(every, convs, func(_ int, first, middle, last int) {
+				ws.RemoveMessage(first)
+				ws.EditMessage(middle, "edited in the middle")
+				ws.DeleteMessage(last)
+			})
+		},
 	}
-	return changed
 }
 
-// --- Chatvolt
-
-type chatvoltFake struct {
-	ws    *chatvolttest.Workspace
-	srv   *chatvolttest.Server
-	token string
-	limit limitSpec
-}
-
-func newChatvoltFake(seed int64, n int, limit limitSpec, token string) vendorFake {
+func newChatvoltFake(seed int64, n int, limit limitSpec, token string) *vendorFake {
 	ws := chatvolttest.Generate(chatvolttest.GenerateConfig{
 		Seed: seed, Conversations: n, MessagesPerConversation: 8, Start: workspaceStart(),
 	})
 	srv := chatvolttest.NewServer(ws, chatvolttest.Options{
 		APIKey: token, Seed: seed, RateLimit: limit.Requests, RateWindow: limit.Window, RateShape: limit.Shape, RateHeaders: limit.Headers,
 	})
-	return &chatvoltFake{ws: ws, srv: srv, token: token, limit: limit}
+	return &vendorFake{
+		Shell:  srv.Shell,
+		Source: "chatvolt",
+		Env: func(url string) []string {
+			return append(statedLimit("CHATVOLT", limit), "CHATVOLT_API_URL="+url, "CHATVOLT_API_KEY="+token)
+		},
+		Compare: func(ctx context.Context, q *dbq.Queries) ([]string, error) {
+			return mirrorcheck.Compare(ctx, q, "chatvolt", mirrorcheck.Chatvolt(ws.Snapshot()))
+		},
+		// A changed conversation also gets a new message: Chatvolt moves a
+		// conversation's updatedAt for a new message, not for an edit or a
+		// deletion, which only a re-read of the conversation shows.
+		ChangeMessages: func(every int) int {
+			snap := ws.Snapshot()
+			var convs [][]string
+			for _, c := range snap.Conversations {
+				convs = append(convs, ids(c.Messages, func(m chatvolttest.SnapMessage) string { return m.ID }))
+			}
+			return changeAtEveryDepth(every, convs, func(i int, first, middle, last string) {
+				ws.DeleteMessage(first)
+				ws.EditMessage(middle, "edited in the middle")
+				ws.DeleteMessage(last)
+				ws.AddMessage(snap.Conversations[i].ID, "any news?", "human")
+			})
+		},
+	}
 }
 
-func (f *chatvoltFake) Source() string        { return "chatvolt" }
-func (f *chatvoltFake) Handler() http.Handler { return f.srv.Handler() }
-func (f *chatvoltFake) ResetStats()           { f.srv.ResetStats() }
-func (f *chatvoltFake) Close()                { f.srv.Close() }
-func (f *chatvoltFake) Env(url string) []string {
-	return append(statedLimit("CHATVOLT", f.limit), "CHATVOLT_API_URL="+url, "CHATVOLT_API_KEY="+f.token)
-}
-
-func (f *chatvoltFake) Stats() apiStats {
-	st := f.srv.Stats()
-	return apiStats{Total: st.Total, RateLimited: st.RateLimited, ByEndpoint: st.Requests}
-}
-
-func (f *chatvoltFake) Compare(ctx context.Context, q *dbq.Queries) ([]string, error) {
-	return chatvoltcheck.Compare(ctx, q, f.Source(), f.ws.Snapshot())
-}
-
-// ChangeMessages also adds a message to each changed conversation: Chatvolt
-// moves a conversation's updatedAt for a new message, not for an edit or a
-// deletion, which only a re-read of the conversation shows.
-func (f *chatvoltFake) ChangeMessages(every int) int {
+// changeAtEveryDepth changes one conversation in every `every` that has at
+// least three messages: change gets its index and the ids of its first,
+// middle and last messages. It returns how many conversations changed.
+func changeAtEveryDepth[ID any](every int, convs [][]ID, change func(i int, first, middle, last ID)) int {
 	changed := 0
-	for i, c := range f.ws.Snapshot().Conversations {
-		if i%every != 0 || len(c.Messages) < 3 {
+	for i, msgs := range convs {
+		if i%every != 0 || len(msgs) < 3 {
 			continue
 		}
-		f.ws.DeleteMessage(c.Messages[0].ID)
-		f.ws.EditMessage(c.Messages[len(c.Messages)/2].ID, "edited in the middle")
-		f.ws.DeleteMessage(c.Messages[len(c.Messages)-1].ID)
-		f.ws.AddMessage(c.ID, "any news?", "human")
+		change(i, msgs[0], msgs[len(msgs)/2], msgs[len(msgs)-1])
 		changed++
 	}
 	return changed
+}
+
+func ids[T, ID any](items []T, id func(T) ID) []ID {
+	out := make([]ID, len(items))
+	for i, it := range items {
+		out[i] = id(it)
+	}
+	return out
 }
 
 // statedLimit tells syncer the limit when the spec says so.

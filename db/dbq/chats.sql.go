@@ -64,16 +64,9 @@ FROM jsonb_to_recordset($2::jsonb) AS r(
     id text, type text, title text, created_at timestamptz, modified_at timestamptz, raw jsonb
 )
 ON CONFLICT (source, id) DO UPDATE SET
-    type        = excluded.type,
-    title       = excluded.title,
-    created_at  = excluded.created_at,
-    modified_at = excluded.modified_at,
-    raw         = excluded.raw,
-    synced_at   = excluded.synced_at,
-    deleted_at  = NULL
-WHERE t.modified_at IS NULL
-   OR excluded.modified_at IS NULL
-   OR excluded.modified_at >= t.modified_at
+    (type, title, created_at, modified_at, raw, synced_at, deleted_at)
+    = (excluded.type, excluded.title, excluded.created_at, excluded.modified_at, excluded.raw, excluded.synced_at, NULL)
+WHERE (excluded.modified_at >= t.modified_at) IS NOT FALSE
 `
 
 type UpsertChatsParams struct {
@@ -81,6 +74,7 @@ type UpsertChatsParams struct {
 	Rows   []byte
 }
 
+// Not older: a null time on either side is not known to be older.
 func (q *Queries) UpsertChats(ctx context.Context, arg UpsertChatsParams) error {
 	_, err := q.db.Exec(ctx, upsertChats, arg.Source, arg.Rows)
 	return err

@@ -36,24 +36,16 @@ WITH upserted AS (
         available boolean, created_at timestamptz, updated_at timestamptz, raw jsonb
     )
     ON CONFLICT (source, conversation_id, scenario_id) DO UPDATE SET
-        scenario_name = excluded.scenario_name,
-        step_id       = excluded.step_id,
-        step_name     = excluded.step_name,
-        available     = excluded.available,
-        created_at    = excluded.created_at,
-        updated_at    = excluded.updated_at,
-        raw           = excluded.raw,
-        synced_at     = excluded.synced_at,
-        deleted_at    = NULL
+        (scenario_name, step_id, step_name, available, created_at, updated_at, raw, synced_at, deleted_at)
+        = (excluded.scenario_name, excluded.step_id, excluded.step_name, excluded.available,
+           excluded.created_at, excluded.updated_at, excluded.raw, excluded.synced_at, NULL)
     RETURNING 1
 )
 UPDATE crm_scenario_links AS l SET deleted_at = now()
-WHERE l.source = $1::text
-  AND l.conversation_id = ANY($2::text[])
-  AND l.deleted_at IS NULL
+WHERE l.source = $1::text AND l.conversation_id = ANY($2::text[]) AND l.deleted_at IS NULL
   AND NOT EXISTS (
       SELECT 1 FROM jsonb_to_recordset($3::jsonb) AS i(conversation_id text, scenario_id text)
-      WHERE i.conversation_id = l.conversation_id AND i.scenario_id = l.scenario_id
+      WHERE (i.conversation_id, i.scenario_id) = (l.conversation_id, l.scenario_id)
   )
 `
 
@@ -72,17 +64,14 @@ const replaceChatMembers = `-- name: ReplaceChatMembers :exec
 WITH upserted AS (
     INSERT INTO chat_members AS t (source, chat_id, user_id, synced_at, deleted_at)
     SELECT $1::text, i.chat_id, i.user_id, now(), NULL FROM jsonb_to_recordset($3::jsonb) AS i(chat_id text, user_id text)
-    ON CONFLICT (source, chat_id, user_id) DO UPDATE SET
-        synced_at  = excluded.synced_at,
-        deleted_at = NULL
+    ON CONFLICT (source, chat_id, user_id) DO UPDATE SET (synced_at, deleted_at) = (excluded.synced_at, NULL)
     RETURNING 1
 )
 UPDATE chat_members AS m SET deleted_at = now()
-WHERE m.source = $1::text
-  AND m.chat_id = ANY($2::text[])
-  AND m.deleted_at IS NULL
+WHERE m.source = $1::text AND m.chat_id = ANY($2::text[]) AND m.deleted_at IS NULL
   AND NOT EXISTS (
-      SELECT 1 FROM jsonb_to_recordset($3::jsonb) AS i(chat_id text, user_id text) WHERE i.chat_id = m.chat_id AND i.user_id = m.user_id
+      SELECT 1 FROM jsonb_to_recordset($3::jsonb) AS i(chat_id text, user_id text)
+      WHERE (i.chat_id, i.user_id) = (m.chat_id, m.user_id)
   )
 `
 
@@ -102,18 +91,14 @@ const replaceParticipants = `-- name: ReplaceParticipants :exec
 WITH upserted AS (
     INSERT INTO conversation_participants AS t (source, conversation_id, user_id, role, synced_at, deleted_at)
     SELECT $1::text, i.conversation_id, i.user_id, i.role, now(), NULL FROM jsonb_to_recordset($3::jsonb) AS i(conversation_id text, user_id text, role text)
-    ON CONFLICT (source, conversation_id, user_id, role) DO UPDATE SET
-        synced_at  = excluded.synced_at,
-        deleted_at = NULL
+    ON CONFLICT (source, conversation_id, user_id, role) DO UPDATE SET (synced_at, deleted_at) = (excluded.synced_at, NULL)
     RETURNING 1
 )
 UPDATE conversation_participants AS p SET deleted_at = now()
-WHERE p.source = $1::text
-  AND p.conversation_id = ANY($2::text[])
-  AND p.deleted_at IS NULL
+WHERE p.source = $1::text AND p.conversation_id = ANY($2::text[]) AND p.deleted_at IS NULL
   AND NOT EXISTS (
       SELECT 1 FROM jsonb_to_recordset($3::jsonb) AS i(conversation_id text, user_id text, role text)
-      WHERE i.conversation_id = p.conversation_id AND i.user_id = p.user_id AND i.role = p.role
+      WHERE (i.conversation_id, i.user_id, i.role) = (p.conversation_id, p.user_id, p.role)
   )
 `
 
@@ -125,7 +110,8 @@ type ReplaceParticipantsParams struct {
 
 // Link tables hold the full set of links of each owner given: links in the set
 // are upserted (and revived), links of those owners missing from it are
-// soft-deleted.
+// soft-deleted. The check for what is missing reads only the keys of the
+// set (jsonb_to_recordset reads the fields named and ignores the others).
 func (q *Queries) ReplaceParticipants(ctx context.Context, arg ReplaceParticipantsParams) error {
 	_, err := q.db.Exec(ctx, replaceParticipants, arg.Source, arg.ConversationIds, arg.Rows)
 	return err
@@ -136,17 +122,14 @@ WITH upserted AS (
     INSERT INTO conversation_tags AS t (source, conversation_id, tag, value, synced_at, deleted_at)
     SELECT $1::text, i.conversation_id, i.tag, i.value, now(), NULL FROM jsonb_to_recordset($3::jsonb) AS i(conversation_id text, tag text, value text)
     ON CONFLICT (source, conversation_id, tag) DO UPDATE SET
-        value      = excluded.value,
-        synced_at  = excluded.synced_at,
-        deleted_at = NULL
+        (value, synced_at, deleted_at) = (excluded.value, excluded.synced_at, NULL)
     RETURNING 1
 )
 UPDATE conversation_tags AS c SET deleted_at = now()
-WHERE c.source = $1::text
-  AND c.conversation_id = ANY($2::text[])
-  AND c.deleted_at IS NULL
+WHERE c.source = $1::text AND c.conversation_id = ANY($2::text[]) AND c.deleted_at IS NULL
   AND NOT EXISTS (
-      SELECT 1 FROM jsonb_to_recordset($3::jsonb) AS i(conversation_id text, tag text, value text) WHERE i.conversation_id = c.conversation_id AND i.tag = c.tag
+      SELECT 1 FROM jsonb_to_recordset($3::jsonb) AS i(conversation_id text, tag text)
+      WHERE (i.conversation_id, i.tag) = (c.conversation_id, c.tag)
   )
 `
 

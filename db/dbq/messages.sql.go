@@ -180,13 +180,8 @@ FROM jsonb_to_recordset($2::jsonb) AS r(
     id text, message_id text, name text, content_type text, size bigint, raw jsonb
 )
 ON CONFLICT (source, id) DO UPDATE SET
-    message_id   = excluded.message_id,
-    name         = excluded.name,
-    content_type = excluded.content_type,
-    size         = excluded.size,
-    raw          = excluded.raw,
-    synced_at    = excluded.synced_at,
-    deleted_at   = NULL
+    (message_id, name, content_type, size, raw, synced_at, deleted_at)
+    = (excluded.message_id, excluded.name, excluded.content_type, excluded.size, excluded.raw, excluded.synced_at, NULL)
 `
 
 type UpsertAttachmentsParams struct {
@@ -212,20 +207,11 @@ WITH written AS (
         visibility text, created_at timestamptz, modified_at timestamptz, raw jsonb
     )
     ON CONFLICT (source, id) DO UPDATE SET
-        conversation_id = excluded.conversation_id,
-        author_id       = excluded.author_id,
-        author_type     = excluded.author_type,
-        body            = excluded.body,
-        body_type       = excluded.body_type,
-        visibility      = excluded.visibility,
-        created_at      = excluded.created_at,
-        modified_at     = excluded.modified_at,
-        raw             = excluded.raw,
-        synced_at       = excluded.synced_at,
-        deleted_at      = NULL
-    WHERE t.modified_at IS NULL
-       OR excluded.modified_at IS NULL
-       OR excluded.modified_at >= t.modified_at
+        (conversation_id, author_id, author_type, body, body_type, visibility, created_at, modified_at, raw, synced_at, deleted_at)
+        = (excluded.conversation_id, excluded.author_id, excluded.author_type, excluded.body, excluded.body_type,
+           excluded.visibility, excluded.created_at, excluded.modified_at, excluded.raw, excluded.synced_at, NULL)
+    -- Not older: a null time on either side is not known to be older.
+    WHERE (excluded.modified_at >= t.modified_at) IS NOT FALSE
     RETURNING t.id
 )
 UPDATE messages AS m SET synced_at = now()

@@ -50,29 +50,18 @@ WITH upserted AS (
         completed_in_minutes integer, in_policy boolean, raw jsonb
     )
     ON CONFLICT (source, conversation_id, metric) DO UPDATE SET
-        status               = excluded.status,
-        stage                = excluded.stage,
-        target_time          = excluded.target_time,
-        warning_target_time  = excluded.warning_target_time,
-        breached_at          = excluded.breached_at,
-        completed_at         = excluded.completed_at,
-        completed_in_minutes = excluded.completed_in_minutes,
-        in_policy            = excluded.in_policy,
-        raw                  = excluded.raw,
-        synced_at            = excluded.synced_at,
-        deleted_at           = NULL
+        (status, stage, target_time, warning_target_time, breached_at, completed_at,
+         completed_in_minutes, in_policy, raw, synced_at, deleted_at)
+        = (excluded.status, excluded.stage, excluded.target_time, excluded.warning_target_time,
+           excluded.breached_at, excluded.completed_at, excluded.completed_in_minutes,
+           excluded.in_policy, excluded.raw, excluded.synced_at, NULL)
     RETURNING 1
 )
 UPDATE sla_metrics AS m SET deleted_at = now()
-WHERE m.source = $1::text
-  AND m.conversation_id = ANY($2::text[])
-  AND m.deleted_at IS NULL
+WHERE m.source = $1::text AND m.conversation_id = ANY($2::text[]) AND m.deleted_at IS NULL
   AND NOT EXISTS (
-      SELECT 1 FROM jsonb_to_recordset($3::jsonb) AS i(
-        conversation_id text, metric text, status text, stage text, target_time timestamptz,
-        warning_target_time timestamptz, breached_at timestamptz, completed_at timestamptz,
-        completed_in_minutes integer, in_policy boolean, raw jsonb
-    ) WHERE i.conversation_id = m.conversation_id AND i.metric = m.metric
+      SELECT 1 FROM jsonb_to_recordset($3::jsonb) AS i(conversation_id text, metric text)
+      WHERE (i.conversation_id, i.metric) = (m.conversation_id, m.metric)
   )
 `
 
@@ -99,23 +88,17 @@ WITH upserted AS (
         closest_to_breach_metric text, sla_name text, raw jsonb
     )
     ON CONFLICT (source, conversation_id) DO UPDATE SET
-        stage                    = excluded.stage,
-        target_time              = excluded.target_time,
-        closest_to_breach_metric = excluded.closest_to_breach_metric,
-        sla_name                 = COALESCE(excluded.sla_name, t.sla_name),
-        raw                      = excluded.raw,
-        synced_at                = excluded.synced_at,
-        deleted_at               = NULL
+        (stage, target_time, closest_to_breach_metric, sla_name, raw, synced_at, deleted_at)
+        = (excluded.stage, excluded.target_time, excluded.closest_to_breach_metric,
+           COALESCE(excluded.sla_name, t.sla_name), excluded.raw, excluded.synced_at, NULL)
     RETURNING 1
 )
 UPDATE sla_summaries AS s SET deleted_at = now()
-WHERE s.source = $1::text
-  AND s.conversation_id = ANY($2::text[])
-  AND s.deleted_at IS NULL
-  AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset($3::jsonb) AS i(
-        conversation_id text, stage text, target_time timestamptz,
-        closest_to_breach_metric text, sla_name text, raw jsonb
-    ) WHERE i.conversation_id = s.conversation_id)
+WHERE s.source = $1::text AND s.conversation_id = ANY($2::text[]) AND s.deleted_at IS NULL
+  AND NOT EXISTS (
+      SELECT 1 FROM jsonb_to_recordset($3::jsonb) AS i(conversation_id text)
+      WHERE i.conversation_id = s.conversation_id
+  )
 `
 
 type ReplaceSLASummariesParams struct {

@@ -76,14 +76,8 @@ const beginPass = `-- name: BeginPass :exec
 INSERT INTO sync_state AS s (source, stream, run_id, pass_kind, pass_since, pass_recheck_open, pass_thorough, cursor, pass_max, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, now())
 ON CONFLICT (source, stream) DO UPDATE SET
-    run_id     = excluded.run_id,
-    pass_kind  = excluded.pass_kind,
-    pass_since = excluded.pass_since,
-    pass_recheck_open = excluded.pass_recheck_open,
-    pass_thorough = excluded.pass_thorough,
-    cursor     = NULL,
-    pass_max   = NULL,
-    updated_at = now()
+    (run_id, pass_kind, pass_since, pass_recheck_open, pass_thorough, cursor, pass_max, updated_at)
+    = (excluded.run_id, excluded.pass_kind, excluded.pass_since, excluded.pass_recheck_open, excluded.pass_thorough, NULL, NULL, now())
 WHERE s.run_id IS NULL
 `
 

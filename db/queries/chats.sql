@@ -5,16 +5,10 @@ FROM jsonb_to_recordset(@rows::jsonb) AS r(
     id text, type text, title text, created_at timestamptz, modified_at timestamptz, raw jsonb
 )
 ON CONFLICT (source, id) DO UPDATE SET
-    type        = excluded.type,
-    title       = excluded.title,
-    created_at  = excluded.created_at,
-    modified_at = excluded.modified_at,
-    raw         = excluded.raw,
-    synced_at   = excluded.synced_at,
-    deleted_at  = NULL
-WHERE t.modified_at IS NULL
-   OR excluded.modified_at IS NULL
-   OR excluded.modified_at >= t.modified_at;
+    (type, title, created_at, modified_at, raw, synced_at, deleted_at)
+    = (excluded.type, excluded.title, excluded.created_at, excluded.modified_at, excluded.raw, excluded.synced_at, NULL)
+-- Not older: a null time on either side is not known to be older.
+WHERE (excluded.modified_at >= t.modified_at) IS NOT FALSE;
 
 -- name: MarkChatsDeleted :exec
 UPDATE chats SET deleted_at = COALESCE(deleted_at, now())

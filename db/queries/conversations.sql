@@ -13,22 +13,12 @@ FROM jsonb_to_recordset(@rows::jsonb) AS r(
     priority text, channel text, created_at timestamptz, modified_at timestamptz, raw jsonb
 )
 ON CONFLICT (source, id) DO UPDATE SET
-    display_id    = excluded.display_id,
-    title         = excluded.title,
-    description   = excluded.description,
-    status        = excluded.status,
-    native_status = excluded.native_status,
-    priority      = excluded.priority,
-    channel       = excluded.channel,
-    created_at    = excluded.created_at,
-    modified_at   = excluded.modified_at,
-    raw           = excluded.raw,
-    synced_at     = excluded.synced_at,
-    listed_at     = excluded.synced_at,
-    deleted_at    = NULL
-WHERE t.modified_at IS NULL
-   OR excluded.modified_at IS NULL
-   OR excluded.modified_at >= t.modified_at
+    (display_id, title, description, status, native_status, priority, channel, created_at, modified_at, raw, synced_at, listed_at, deleted_at)
+    = (excluded.display_id, excluded.title, excluded.description, excluded.status, excluded.native_status,
+       excluded.priority, excluded.channel, excluded.created_at, excluded.modified_at, excluded.raw,
+       excluded.synced_at, excluded.synced_at, NULL)
+-- Not older: a null time on either side is not known to be older.
+WHERE (excluded.modified_at >= t.modified_at) IS NOT FALSE
 RETURNING t.id, t.modified_at;
 
 -- name: MessagesSyncedFor :many

@@ -16,14 +16,8 @@ SELECT * FROM sync_state WHERE source = @source AND stream = @stream FOR UPDATE;
 INSERT INTO sync_state AS s (source, stream, run_id, pass_kind, pass_since, pass_recheck_open, pass_thorough, cursor, pass_max, updated_at)
 VALUES (@source, @stream, @run_id, @pass_kind, @pass_since, @pass_recheck_open, @pass_thorough, NULL, NULL, now())
 ON CONFLICT (source, stream) DO UPDATE SET
-    run_id     = excluded.run_id,
-    pass_kind  = excluded.pass_kind,
-    pass_since = excluded.pass_since,
-    pass_recheck_open = excluded.pass_recheck_open,
-    pass_thorough = excluded.pass_thorough,
-    cursor     = NULL,
-    pass_max   = NULL,
-    updated_at = now()
+    (run_id, pass_kind, pass_since, pass_recheck_open, pass_thorough, cursor, pass_max, updated_at)
+    = (excluded.run_id, excluded.pass_kind, excluded.pass_since, excluded.pass_recheck_open, excluded.pass_thorough, NULL, NULL, now())
 WHERE s.run_id IS NULL;
 
 -- name: AdvancePass :execrows

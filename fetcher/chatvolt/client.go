@@ -1,6 +1,7 @@
 package chatvolt
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -104,12 +105,8 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 
 	httpCfg := cfg.HTTP
-	httpCfg.BaseURL = cfg.BaseURL
-	if httpCfg.BaseURL == "" {
-		httpCfg.BaseURL = DefaultBaseURL
-	}
-	key := cfg.APIKey
-	httpCfg.AuthorizeFunc = func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) }
+	httpCfg.BaseURL = cmp.Or(cfg.BaseURL, DefaultBaseURL)
+	httpCfg.AuthorizeFunc = fetcher.Bearer(cfg.APIKey)
 	if httpCfg.Pacer == nil {
 		httpCfg.Pacer = fetcher.NewPacer(PacerConfig(cfg.RateLimit))
 	}

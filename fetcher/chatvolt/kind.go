@@ -11,12 +11,6 @@ func Kind() fetcher.Kind {
 		DefaultURL: DefaultBaseURL,
 		TokenEnv:   "CHATVOLT_API_KEY",
 		URLEnv:     "CHATVOLT_API_URL",
-		Check: func(s fetcher.SourceSettings) []error {
-			if err := fetcher.RequireToken(s); err != nil {
-				return []error{err}
-			}
-			return nil
-		},
 		New: func(s fetcher.SourceSettings, deps fetcher.ClientDeps) (fetcher.Source, error) {
 			return NewClient(Config{
 				BaseURL: s.APIURL, APIKey: s.Token, PageSize: s.PageSize, RateLimit: s.RateLimit,

@@ -28,37 +28,26 @@ const (
 )
 
 // addConversation normalizes one ConversationDetailed into page, whole or not
-// at all: a conversation that fails to normalize is quarantined with nothing
-// of it landing, so the mirror never holds half a record.
+// at all (see fetcher.AddConversation).
 func addConversation(raw json.RawMessage, page *fetcher.ConversationPage) {
-	one := &record.Batch{}
-	links, err := normalizeConversation(raw, one)
-	if err != nil {
-		fetcher.Quarantine(&page.Batch, record.StreamConversations, "", raw, err)
-		return
-	}
-	// The CRM links are complete for the conversation: they replace the
-	// mirror's.
-	for _, c := range one.Conversations {
-		one.CRMLinksOf = append(one.CRMLinksOf, c.ID)
-	}
-	one.CRMLinks = links
-	page.Batch.Merge(one)
-	for _, c := range one.Conversations {
-		if c.ModifiedAt.After(page.MaxModified) {
-			page.MaxModified = c.ModifiedAt
+	fetcher.AddConversation(page, raw, func(raw json.RawMessage, one *fetcher.ConversationPage) error {
+		links, err := normalizeConversation(raw, &one.Batch)
+		if err != nil {
+			return err
 		}
-	}
+		// The CRM links are complete for the conversation: they replace
+		// the mirror's.
+		for _, c := range one.Batch.Conversations {
+			one.Batch.CRMLinksOf = append(one.Batch.CRMLinksOf, c.ID)
+		}
+		one.Batch.CRMLinks = links
+		return nil
+	})
 }
 
 // addMessage normalizes one message into b, whole or not at all.
 func addMessage(conversationID string, raw json.RawMessage, b *record.Batch) {
-	one := &record.Batch{}
-	if err := normalizeMessage(conversationID, raw, one); err != nil {
-		fetcher.Quarantine(b, record.StreamMessages, conversationID, raw, err)
-		return
-	}
-	b.Merge(one)
+	fetcher.AddMessage(b, conversationID, raw, normalizeMessage)
 }
 
 // normalizeConversation turns one ConversationDetailed into records, adding

@@ -8,16 +8,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/internal/normalizetest"
 	"github.com/syncerhq/syncer/record"
 )
 
-func normalizePage(t *testing.T, raws ...string) *fetcher.ConversationPage {
-	t.Helper()
-	page := &fetcher.ConversationPage{}
-	for _, raw := range raws {
-		addConversation(json.RawMessage(raw), page)
-	}
-	return page
+func normalizePage(raws ...string) *fetcher.ConversationPage {
+	return normalizetest.Page(addConversation, raws...)
 }
 
 func TestNormalizeConversation(t *testing.T) {
@@ -25,7 +21,7 @@ func TestNormalizeConversation(t *testing.T) {
 
 	t.Run("OnlyAnIDIsEnough", func(t *testing.T) {
 		t.Parallel()
-		page := normalizePage(t, `{"id":"c1"}`)
+		page := normalizePage(`{"id":"c1"}`)
 		require.Empty(t, page.Batch.Quarantined)
 		require.Len(t, page.Batch.Conversations, 1)
 		c := page.Batch.Conversations[0]
@@ -38,7 +34,7 @@ func TestNormalizeConversation(t *testing.T) {
 
 	t.Run("NullsEverywhere", func(t *testing.T) {
 		t.Parallel()
-		page := normalizePage(t, `{"id":"c2","title":null,"isAiEnabled":null,"channel":null,"status":null,"metadata":null,
+		page := normalizePage(`{"id":"c2","title":null,"isAiEnabled":null,"channel":null,"status":null,"metadata":null,
 			"priority":null,"frustration":null,"createdAt":null,"updatedAt":null,"participantsContacts":null,
 			"conversationVariables":null,"conversationContexts":null,"assignees":null,"tags":null,"crmScenarioConversations":null,
 			"agentId":null,"userId":null,"visitorId":null}`)
@@ -56,20 +52,20 @@ func TestNormalizeConversation(t *testing.T) {
 			"2025-01-01T00:00:03.011":       "2025-01-01T00:00:03.011Z",
 			"2025-01-01 00:00:03.011+00:00": "2025-01-01T00:00:03.011Z",
 		} {
-			page := normalizePage(t, `{"id":"c","updatedAt":"`+ts+`"}`)
+			page := normalizePage(`{"id":"c","updatedAt":"` + ts + `"}`)
 			require.Empty(t, page.Batch.Quarantined, ts)
 			w, err := time.Parse(time.RFC3339Nano, want)
 			require.NoError(t, err)
 			require.True(t, w.Equal(page.Batch.Conversations[0].ModifiedAt), ts)
 			require.True(t, w.Equal(page.MaxModified), ts)
 		}
-		page := normalizePage(t, `{"id":"c","createdAt":1735689603011}`)
+		page := normalizePage(`{"id":"c","createdAt":1735689603011}`)
 		require.Equal(t, time.Date(2025, 1, 1, 0, 0, 3, 11e6, time.UTC), page.Batch.Conversations[0].CreatedAt, "epoch milliseconds")
 	})
 
 	t.Run("FullRecord", func(t *testing.T) {
 		t.Parallel()
-		page := normalizePage(t, `{
+		page := normalizePage(`{
 			"id":"cm1","title":"Pedido atrasado","isAiEnabled":false,"channel":"whatsapp","status":"HUMAN_REQUESTED",
 			"metadata":{"locale":"pt-BR"},"channelExternalId":"5511999","channelCredentialsId":"cred","organizationId":"org",
 			"mailInboxId":null,"priority":"HIGH","formId":null,"agentId":"agent1","userId":null,"visitorId":null,"frustration":0.42,
@@ -121,7 +117,7 @@ func TestNormalizeConversation(t *testing.T) {
 			"RESOLVED": record.StatusResolved, "UNRESOLVED": record.StatusOpen, "HUMAN_REQUESTED": record.StatusPending,
 			"resolved": record.StatusResolved, "ARCHIVED": "",
 		} {
-			c := normalizePage(t, `{"id":"c","status":"`+native+`"}`).Batch.Conversations[0]
+			c := normalizePage(`{"id":"c","status":"` + native + `"}`).Batch.Conversations[0]
 			require.Equal(t, want, c.Status, native)
 			require.Equal(t, native, c.NativeStatus)
 		}
@@ -129,7 +125,7 @@ func TestNormalizeConversation(t *testing.T) {
 
 	t.Run("BadRecordsAreQuarantinedAloneWithTheirError", func(t *testing.T) {
 		t.Parallel()
-		page := normalizePage(t,
+		page := normalizePage(
 			`{"id":"good","assignees":[{"id":"u1","name":"A"}]}`,
 			`{"id":"absurd","updatedAt":"0001-01-01T00:00:00Z"}`,
 			`{"id":"garbled","createdAt":"yesterday"}`,

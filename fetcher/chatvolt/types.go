@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/syncerhq/syncer/fetcher"
 )
 
 // The wire types carry only what syncer reads; everything else stays in the
@@ -249,10 +251,11 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("timestamp %q: not ISO 8601", s)
 		}
 	}
-	if y := parsed.Year(); y < 1900 || y > 2200 {
-		return fmt.Errorf("timestamp %s: year %d out of range", b, y)
+	checked, err := fetcher.CheckTime(parsed)
+	if err != nil {
+		return fmt.Errorf("timestamp %s: %w", b, err)
 	}
-	t.Time = parsed.UTC()
+	t.Time = checked
 	return nil
 }
 

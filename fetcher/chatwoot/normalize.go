@@ -14,25 +14,12 @@ import (
 
 // addConversation normalizes one conversation into page, whole or not at all.
 func addConversation(raw json.RawMessage, page *fetcher.ConversationPage) {
-	one := &fetcher.ConversationPage{}
-	if err := normalizeConversation(raw, one); err != nil {
-		fetcher.Quarantine(&page.Batch, record.StreamConversations, "", raw, err)
-		return
-	}
-	page.Batch.Merge(&one.Batch)
-	if one.MaxModified.After(page.MaxModified) {
-		page.MaxModified = one.MaxModified
-	}
+	fetcher.AddConversation(page, raw, normalizeConversation)
 }
 
 // addMessage normalizes one message into b, whole or not at all.
 func addMessage(conversationID string, raw json.RawMessage, b *record.Batch) {
-	one := &record.Batch{}
-	if err := normalizeMessage(conversationID, raw, one); err != nil {
-		fetcher.Quarantine(b, record.StreamMessages, conversationID, raw, err)
-		return
-	}
-	b.Merge(one)
+	fetcher.AddMessage(b, conversationID, raw, normalizeMessage)
 }
 
 func normalizeConversation(raw json.RawMessage, page *fetcher.ConversationPage) error {
@@ -65,9 +52,6 @@ func normalizeConversation(raw json.RawMessage, page *fetcher.ConversationPage) 
 		}
 	}
 	b.Conversations = append(b.Conversations, conv)
-	if conv.ModifiedAt.After(page.MaxModified) {
-		page.MaxModified = conv.ModifiedAt
-	}
 
 	b.ParticipantsOf = append(b.ParticipantsOf, id)
 	if userID := addPerson(b, contact, "contact"); userID != "" {

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/fetcher"
-	"github.com/syncerhq/syncer/internal/fuzzcorpus"
+	"github.com/syncerhq/syncer/internal/normalizetest"
 	"github.com/syncerhq/syncer/record"
 )
 
@@ -160,17 +160,6 @@ func FuzzNormalizeMessage(f *testing.F) {
 // timestamps as numbers): they must land. They are also fuzz seeds.
 func TestSpecExamples(t *testing.T) {
 	t.Parallel()
-	conv, err := fuzzcorpus.ReadFile("testdata/fuzz/FuzzNormalizeConversation/spec-conversation-show")
-	require.NoError(t, err)
-	page := &fetcher.ConversationPage{}
-	addConversation(conv, page)
-	require.Empty(t, page.Batch.Quarantined)
-	require.Len(t, page.Batch.Conversations, 1)
-
-	msg, err := fuzzcorpus.ReadFile("testdata/fuzz/FuzzNormalizeMessage/spec-message")
-	require.NoError(t, err)
-	b := &record.Batch{}
-	addMessage("1", msg, b)
-	require.Empty(t, b.Quarantined)
-	require.Len(t, b.Messages, 1)
+	normalizetest.RequireSpecExamplesLand(t, "testdata/fuzz/FuzzNormalizeConversation/spec-conversation-show",
+		"testdata/fuzz/FuzzNormalizeMessage/spec-message", addConversation, addMessage)
 }

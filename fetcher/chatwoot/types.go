@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/syncerhq/syncer/fetcher"
 )
 
 // The wire types carry only what syncer reads; the rest stays in raw.
@@ -122,14 +124,11 @@ func (t *unixTime) UnmarshalJSON(b []byte) error {
 		t.Time = time.Unix(int64(sec), int64(math.Round(frac*1e6))*1e3).UTC()
 		return nil
 	}
-	parsed, err := time.Parse(time.RFC3339Nano, s)
+	parsed, err := fetcher.ParseTime(s)
 	if err != nil {
 		return fmt.Errorf("timestamp %s: %w", b, err)
 	}
-	if y := parsed.Year(); y < 1900 || y > 2200 {
-		return fmt.Errorf("timestamp %s: year %d out of range", b, y)
-	}
-	t.Time = parsed.UTC()
+	t.Time = parsed
 	return nil
 }
 

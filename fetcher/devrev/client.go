@@ -1,6 +1,7 @@
 package devrev
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -52,12 +53,8 @@ func NewClient(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("devrev: no token")
 	}
 	httpCfg := cfg.HTTP
-	httpCfg.BaseURL = cfg.BaseURL
-	if httpCfg.BaseURL == "" {
-		httpCfg.BaseURL = DefaultBaseURL
-	}
-	token := cfg.Token
-	httpCfg.AuthorizeFunc = func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }
+	httpCfg.BaseURL = cmp.Or(cfg.BaseURL, DefaultBaseURL)
+	httpCfg.AuthorizeFunc = fetcher.Bearer(cfg.Token)
 	httpCfg.RetryAfterFunc = retryAfter
 	hc, err := fetcher.New(httpCfg)
 	if err != nil {

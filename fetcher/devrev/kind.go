@@ -11,12 +11,6 @@ func Kind() fetcher.Kind {
 		DefaultURL: DefaultBaseURL,
 		TokenEnv:   "DEVREV_TOKEN",
 		URLEnv:     "DEVREV_API_URL",
-		Check: func(s fetcher.SourceSettings) []error {
-			if err := fetcher.RequireToken(s); err != nil {
-				return []error{err}
-			}
-			return nil
-		},
 		New: func(s fetcher.SourceSettings, deps fetcher.ClientDeps) (fetcher.Source, error) {
 			http := deps.HTTP
 			http.Pacer = fetcher.NewPacer(fetcher.PacerConfig{Limit: s.RateLimit})

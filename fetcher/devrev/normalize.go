@@ -11,30 +11,14 @@ import (
 )
 
 // addConversation normalizes one conversation into page, whole or not at
-// all: a conversation that fails to normalize is quarantined with nothing of
-// it landing, so the mirror never holds half a record.
+// all (see fetcher.AddConversation).
 func addConversation(raw json.RawMessage, page *fetcher.ConversationPage) {
-	one := &fetcher.ConversationPage{}
-	if err := normalizeConversation(raw, one); err != nil {
-		fetcher.Quarantine(&page.Batch, record.StreamConversations, "", raw, err)
-		return
-	}
-	page.Batch.Merge(&one.Batch)
-	page.ChatIDs = append(page.ChatIDs, one.ChatIDs...)
-	page.SLATrackers = append(page.SLATrackers, one.SLATrackers...)
-	if one.MaxModified.After(page.MaxModified) {
-		page.MaxModified = one.MaxModified
-	}
+	fetcher.AddConversation(page, raw, normalizeConversation)
 }
 
 // addEntry normalizes one timeline entry into b, whole or not at all.
 func addEntry(conversationID string, raw json.RawMessage, b *record.Batch) {
-	one := &record.Batch{}
-	if err := normalizeEntry(conversationID, raw, one); err != nil {
-		fetcher.Quarantine(b, record.StreamMessages, conversationID, raw, err)
-		return
-	}
-	b.Merge(one)
+	fetcher.AddMessage(b, conversationID, raw, normalizeEntry)
 }
 
 // normalizeConversation turns one conversation into records, adding them to
@@ -65,9 +49,6 @@ func normalizeConversation(raw json.RawMessage, page *fetcher.ConversationPage) 
 		ModifiedAt:   c.ModifiedDate.Time,
 		Raw:          raw,
 	})
-	if c.ModifiedDate.After(page.MaxModified) {
-		page.MaxModified = c.ModifiedDate.Time
-	}
 
 	addUser(b, c.CreatedBy)
 	addUser(b, c.ModifiedBy)

@@ -9,17 +9,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/fetcher"
-	"github.com/syncerhq/syncer/internal/fuzzcorpus"
+	"github.com/syncerhq/syncer/internal/normalizetest"
 	"github.com/syncerhq/syncer/record"
 )
 
-func normalizePage(t *testing.T, raws ...string) *fetcher.ConversationPage {
-	t.Helper()
-	page := &fetcher.ConversationPage{}
-	for _, raw := range raws {
-		addConversation(json.RawMessage(raw), page)
-	}
-	return page
+func normalizePage(raws ...string) *fetcher.ConversationPage {
+	return normalizetest.Page(addConversation, raws...)
 }
 
 func TestNormalizeConversation(t *testing.T) {
@@ -27,7 +22,7 @@ func TestNormalizeConversation(t *testing.T) {
 
 	t.Run("OnlyAnIDIsEnough", func(t *testing.T) {
 		t.Parallel()
-		page := normalizePage(t, `{"id":"don:conv/1"}`)
+		page := normalizePage(`{"id":"don:conv/1"}`)
 		require.Empty(t, page.Batch.Quarantined)
 		require.Len(t, page.Batch.Conversations, 1)
 		c := page.Batch.Conversations[0]
@@ -42,7 +37,7 @@ func TestNormalizeConversation(t *testing.T) {
 	t.Run("FractionalSecondsOfAnyLength", func(t *testing.T) {
 		t.Parallel()
 		for _, ts := range []string{"2024-03-01T10:20:30.123Z", "2024-03-01T10:20:30.123456Z", "2024-03-01T10:20:30.123456789Z", "2024-03-01T12:20:30.1+02:00", "2024-03-01T10:20:30Z"} {
-			page := normalizePage(t, `{"id":"c","modified_date":"`+ts+`"}`)
+			page := normalizePage(`{"id":"c","modified_date":"` + ts + `"}`)
 			require.Empty(t, page.Batch.Quarantined, ts)
 			want, err := time.Parse(time.RFC3339Nano, ts)
 			require.NoError(t, err)
@@ -53,7 +48,7 @@ func TestNormalizeConversation(t *testing.T) {
 
 	t.Run("FullRecord", func(t *testing.T) {
 		t.Parallel()
-		page := normalizePage(t, `{
+		page := normalizePage(`{
 			"id":"don:conv/2","display_id":"CONV-2","title":"Refund","description":"desc",
 			"stage":{"name":"waiting_on_user"},"priority":{"id":2,"label":"P1"},"source_channel":"email",
 			"created_date":"2024-01-01T00:00:00Z","modified_date":"2024-01-02T00:00:00.5Z",
@@ -99,7 +94,7 @@ func TestNormalizeConversation(t *testing.T) {
 
 	t.Run("NumbersAsStringsIncludingNull", func(t *testing.T) {
 		t.Parallel()
-		page := normalizePage(t, `{"id":"c","sla_summary":{"sla_tracker":{"metric_target_summaries":[
+		page := normalizePage(`{"id":"c","sla_summary":{"sla_tracker":{"metric_target_summaries":[
 			{"metric_definition":{"name":"a"},"completed_in":"12"},
 			{"metric_definition":{"name":"b"},"completed_in":"null"},
 			{"metric_definition":{"name":"c"},"completed_in":""}
@@ -111,21 +106,21 @@ func TestNormalizeConversation(t *testing.T) {
 
 	t.Run("TrackerWithoutMetricsIsFetchedOnItsOwn", func(t *testing.T) {
 		t.Parallel()
-		page := normalizePage(t, `{"id":"c3","sla_tracker":{"id":"don:slat/3","display_id":"SLAT-3"}}`)
+		page := normalizePage(`{"id":"c3","sla_tracker":{"id":"don:slat/3","display_id":"SLAT-3"}}`)
 		require.Empty(t, page.Batch.SLAOf, "the SLA is not complete on this page")
 		require.Equal(t, []fetcher.SLATrackerRef{{ConversationID: "c3", TrackerID: "don:slat/3"}}, page.SLATrackers)
 	})
 
 	t.Run("UnknownStageLeavesStatusNull", func(t *testing.T) {
 		t.Parallel()
-		page := normalizePage(t, `{"id":"c","stage":{"name":"custom_triage"}}`)
+		page := normalizePage(`{"id":"c","stage":{"name":"custom_triage"}}`)
 		require.Empty(t, page.Batch.Conversations[0].Status)
 		require.Equal(t, "custom_triage", page.Batch.Conversations[0].NativeStatus)
 	})
 
 	t.Run("BadRecordsAreQuarantinedAloneWithTheirError", func(t *testing.T) {
 		t.Parallel()
-		page := normalizePage(t,
+		page := normalizePage(
 			`{"id":"good"}`,
 			`{"id":"absurd","modified_date":"0001-01-01T00:00:00Z"}`,
 			`{"id":"wrongtype","title":{"not":"a string"}}`,
@@ -284,17 +279,6 @@ func FuzzNormalizeEntry(f *testing.F) {
 // are also the seeds of the fuzz targets (testdata/fuzz).
 func TestSpecExamples(t *testing.T) {
 	t.Parallel()
-	conv, err := fuzzcorpus.ReadFile("testdata/fuzz/FuzzNormalizeConversation/spec-conversation")
-	require.NoError(t, err)
-	page := &fetcher.ConversationPage{}
-	addConversation(conv, page)
-	require.Empty(t, page.Batch.Quarantined)
-	require.Len(t, page.Batch.Conversations, 1)
-
-	entry, err := fuzzcorpus.ReadFile("testdata/fuzz/FuzzNormalizeEntry/spec-timeline-comment")
-	require.NoError(t, err)
-	b := &record.Batch{}
-	addEntry("c", entry, b)
-	require.Empty(t, b.Quarantined)
-	require.Len(t, b.Messages, 1)
+	normalizetest.RequireSpecExamplesLand(t, "testdata/fuzz/FuzzNormalizeConversation/spec-conversation",
+		"testdata/fuzz/FuzzNormalizeEntry/spec-timeline-comment", addConversation, addEntry)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/syncerhq/syncer/fetcher"
 )
 
 // The wire types carry only what syncer reads; everything else stays in the
@@ -175,14 +176,11 @@ func (t *Time) parse(s string) error {
 		t.Time = time.Time{}
 		return nil
 	}
-	parsed, err := time.Parse(time.RFC3339Nano, s)
+	parsed, err := fetcher.ParseTime(s)
 	if err != nil {
 		return fmt.Errorf("timestamp %q: %w", s, err)
 	}
-	if y := parsed.Year(); y < 1900 || y > 2200 {
-		return fmt.Errorf("timestamp %q: year %d out of range", s, y)
-	}
-	t.Time = parsed.UTC()
+	t.Time = parsed
 	return nil
 }
 

@@ -7,7 +7,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/fetcher/chatvolt/chatvolttest"
-	"github.com/syncerhq/syncer/jobs"
 )
 
 // TestChatvoltMatchesReference checks every view on a generated Chatvolt
@@ -26,10 +25,7 @@ func TestChatvoltMatchesReference(t *testing.T) {
 	ws.SetStatus(botOnly, "RESOLVED")
 	resolvedAt := ws.Now()
 
-	m := newMirror(t)
-	m.addChatvolt(t, "chatvolt", ws)
-	m.start(t)
-	m.sync(t, "chatvolt", jobs.PassBackfill)
+	m := newMirror(t, chatvoltSource("chatvolt", ws))
 
 	convs := chatvoltReference(ws.Snapshot())
 	requireChatvoltCoverage(t, convs)

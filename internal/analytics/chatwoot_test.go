@@ -1,7 +1,6 @@
 package analytics_test
 
 import (
-	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -131,86 +130,36 @@ func (f *cwFixture) wantMetrics() map[string]metricsRow {
 }
 
 func (f *cwFixture) wantVolume() []volumeRow {
-	byDay := map[time.Time]*volumeRow{}
-	row := func(at time.Time) *volumeRow {
-		d := utcDay(at)
-		if byDay[d] == nil {
-			byDay[d] = &volumeRow{Day: d, Channel: ptr("api")}
-		}
-		return byDay[d]
-	}
+	days := volumeDays{}
 	for conv := range f.want {
 		if f.gone[conv] {
 			continue
 		}
-		row(f.created[conv]).Opened++
+		days.get(f.created[conv], "api").Opened++
 		if at, ok := f.resolved[conv]; ok {
-			row(at).Resolved++
+			days.get(at, "api").Resolved++
 		}
 	}
+	authorTypes := map[string]string{kindIn: "contact", kindOut: "agent", kindBot: "bot"}
 	for msg, kind := range f.kind {
-		if f.gone[f.convOf[msg]] {
-			continue
-		}
-		switch kind {
-		case kindIn:
-			row(f.msgAt[msg]).MessagesIn++
-		case kindOut:
-			row(f.msgAt[msg]).MessagesOut++
-		case kindBot:
-			row(f.msgAt[msg]).MessagesOut++
-			row(f.msgAt[msg]).MessagesOutBot++
+		if !f.gone[f.convOf[msg]] {
+			days.message(f.msgAt[msg], "api", authorTypes[kind])
 		}
 	}
-	var out []volumeRow
-	for _, r := range byDay {
-		out = append(out, *r)
-	}
-	return out
+	return days.rows()
 }
 
+// wantAgents is the one agent's, agent:1's, activity.
 func (f *cwFixture) wantAgents(agentName string) []agentRow {
-	type day struct {
-		row     agentRow
-		touched map[int]bool
-		frts    []float64
-	}
-	byDay := map[time.Time]*day{}
-	get := func(at time.Time) *day {
-		d := utcDay(at)
-		if byDay[d] == nil {
-			byDay[d] = &day{row: agentRow{Day: d, AgentID: ptr("agent:1"), AgentName: ptr(agentName)}, touched: map[int]bool{}}
-		}
-		return byDay[d]
-	}
+	days := newAgentDays(map[string]string{"agent:1": agentName})
 	for msg, kind := range f.kind {
 		conv := f.convOf[msg]
-		if f.gone[conv] || (kind != kindOut && kind != kindNote) {
-			continue
-		}
-		d := get(f.msgAt[msg])
-		if kind == kindOut {
-			d.row.Replies++
-		} else {
-			d.row.Notes++
-		}
-		d.touched[conv] = true
-	}
-	for _, m := range f.wantMetrics() {
-		if m.FirstAgentReplyAt != nil {
-			d := get(*m.FirstAgentReplyAt)
-			d.row.FirstReplies++
-			d.frts = append(d.frts, *m.FirstResponseSeconds)
+		if !f.gone[conv] && (kind == kindOut || kind == kindNote) {
+			days.message(f.msgAt[msg], "agent:1", strconv.Itoa(conv), kind == kindOut)
 		}
 	}
-	var out []agentRow
-	for _, d := range byDay {
-		d.row.ConversationsTouched = int64(len(d.touched))
-		slices.Sort(d.frts)
-		d.row.MedianFirstResponse = median(d.frts)
-		out = append(out, d.row)
-	}
-	return out
+	days.firstReplies(f.wantMetrics())
+	return days.rows()
 }
 
 // check compares every view's rows for source chatwoot with the fixture.
@@ -319,10 +268,7 @@ func TestChatwootFixture(t *testing.T) {
 	r10 := f.say(doomed, "Closing this", outgoing, false, kindOut)
 	f.want[doomed] = cwConvWant{firstCustomer: q10, firstReply: r10, customer: 1, agent: 1}
 
-	m := newMirror(t)
-	m.addChatwoot(t, "chatwoot", ws)
-	m.start(t)
-	m.sync(t, "chatwoot", jobs.PassBackfill)
+	m := newMirror(t, chatwootSource("chatwoot", ws))
 	t.Run("AfterBackfill", func(t *testing.T) { f.check(t, m) })
 
 	f.say(reopened, "It fails again", incoming, false, kindIn)

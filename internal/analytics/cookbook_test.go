@@ -1,7 +1,6 @@
 package analytics_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -10,7 +9,7 @@ import (
 	"github.com/syncerhq/syncer/fetcher/chatvolt/chatvolttest"
 	"github.com/syncerhq/syncer/fetcher/chatwoot/chatwoottest"
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
-	"github.com/syncerhq/syncer/jobs"
+	"github.com/syncerhq/syncer/internal/dbtest"
 )
 
 // cookbook is the README's analytics cookbook: questions support leaders ask,
@@ -210,19 +209,12 @@ func TestMixedMirror(t *testing.T) {
 	})
 	dr := devrevtest.Generate(devrevtest.GenerateConfig{Seed: 7, Conversations: 150, CommentsPerConversation: 6, Start: now})
 	cv := chatvolttest.Generate(chatvolttest.GenerateConfig{Seed: 5, Conversations: 100, MessagesPerConversation: 6, Start: now})
-	m := newMirror(t)
-	m.addChatwoot(t, "chatwoot", cw)
-	m.addDevRev(t, "devrev", dr)
-	m.addChatvolt(t, "chatvolt", cv)
-	m.start(t)
-	for _, source := range []string{"chatwoot", "devrev", "chatvolt"} {
-		m.sync(t, source, jobs.PassBackfill)
-	}
+	m := newMirror(t, chatwootSource("chatwoot", cw), devrevSource("devrev", dr), chatvoltSource("chatvolt", cv))
 
 	t.Run("CookbookQueriesRun", func(t *testing.T) {
 		t.Parallel()
 		for _, q := range cookbook {
-			r, err := m.read.Query(context.Background(), q.sql)
+			r, err := m.read.Query(t.Context(), q.sql)
 			require.NoError(t, err, q.question)
 			n := 0
 			for r.Next() {
@@ -280,13 +272,9 @@ func TestMixedMirror(t *testing.T) {
 			},
 		}
 		for _, source := range []string{"chatwoot", "devrev", "chatvolt"} {
-			var conversations int64
-			require.NoError(t, m.read.QueryRow(context.Background(), "SELECT count(*) FROM conversation_metrics WHERE source = $1", source).Scan(&conversations))
-			require.Positive(t, conversations, source)
+			require.Positive(t, dbtest.Value[int64](t, m.read, "SELECT count(*) FROM conversation_metrics WHERE source = $1", source), source)
 			for _, s := range sums {
-				var daily, metrics int64
-				require.NoError(t, m.read.QueryRow(context.Background(), s.daily, source).Scan(&daily))
-				require.NoError(t, m.read.QueryRow(context.Background(), s.metrics, source).Scan(&metrics))
+				daily, metrics := dbtest.Value[int64](t, m.read, s.daily, source), dbtest.Value[int64](t, m.read, s.metrics, source)
 				require.Equal(t, metrics, daily, "%s of %s", s.name, source)
 			}
 		}

@@ -7,7 +7,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
-	"github.com/syncerhq/syncer/jobs"
 )
 
 // TestDevRevMatchesReference checks every view on a generated DevRev
@@ -20,10 +19,7 @@ func TestDevRevMatchesReference(t *testing.T) {
 	ws := devrevtest.Generate(devrevtest.GenerateConfig{
 		Seed: 17, Conversations: 80, CommentsPerConversation: 6, Start: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC),
 	})
-	m := newMirror(t)
-	m.addDevRev(t, "devrev", ws)
-	m.start(t)
-	m.sync(t, "devrev", jobs.PassBackfill)
+	m := newMirror(t, devrevSource("devrev", ws))
 
 	convs, names := devrevReference(ws.Snapshot())
 	requireCoverage(t, convs)

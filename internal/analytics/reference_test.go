@@ -89,94 +89,135 @@ func refMetrics(convs []refConv) map[string]metricsRow {
 }
 
 func refVolume(convs []refConv) []volumeRow {
-	type key struct {
-		day     time.Time
-		channel string
-	}
-	rows := map[key]*volumeRow{}
-	row := func(at time.Time, channel string) *volumeRow {
-		k := key{utcDay(at), channel}
-		if rows[k] == nil {
-			rows[k] = &volumeRow{Day: k.day, Channel: ptr(channel)}
-		}
-		return rows[k]
-	}
+	days := volumeDays{}
 	for _, c := range convs {
-		row(c.created, c.channel).Opened++
+		days.get(c.created, c.channel).Opened++
 		if c.resolved() {
-			row(c.modified, c.channel).Resolved++
+			days.get(c.modified, c.channel).Resolved++
 		}
 		for _, m := range c.msgs {
-			if !m.counts() {
-				continue
-			}
-			switch m.authorType {
-			case "contact":
-				row(m.created, c.channel).MessagesIn++
-			case "agent":
-				row(m.created, c.channel).MessagesOut++
-			case "bot":
-				row(m.created, c.channel).MessagesOut++
-				row(m.created, c.channel).MessagesOutBot++
+			if m.counts() {
+				days.message(m.created, c.channel, m.authorType)
 			}
 		}
 	}
-	out := make([]volumeRow, 0, len(rows))
-	for _, r := range rows {
+	return days.rows()
+}
+
+// refAgents needs the agents' display names (by user id).
+func refAgents(convs []refConv, names map[string]string) []agentRow {
+	days := newAgentDays(names)
+	for _, c := range convs {
+		for _, m := range c.msgs {
+			if m.authorType == "agent" && m.hasBody {
+				days.message(m.created, m.authorID, c.id, m.public)
+			}
+		}
+	}
+	days.firstReplies(refMetrics(convs))
+	return days.rows()
+}
+
+// volumeDays accumulates volume_daily's rows, by UTC day and channel.
+type volumeDays map[volumeDay]*volumeRow
+
+type volumeDay struct {
+	day     time.Time
+	channel string
+}
+
+func (v volumeDays) get(at time.Time, channel string) *volumeRow {
+	k := volumeDay{utcDay(at), channel}
+	if v[k] == nil {
+		v[k] = &volumeRow{Day: k.day, Channel: ptr(channel)}
+	}
+	return v[k]
+}
+
+// message counts a public message by an author of authorType: a contact's
+// comes in, an agent's or a bot's goes out; others count for nothing.
+func (v volumeDays) message(at time.Time, channel, authorType string) {
+	switch authorType {
+	case "contact":
+		v.get(at, channel).MessagesIn++
+	case "agent":
+		v.get(at, channel).MessagesOut++
+	case "bot":
+		v.get(at, channel).MessagesOut++
+		v.get(at, channel).MessagesOutBot++
+	}
+}
+
+func (v volumeDays) rows() []volumeRow {
+	out := make([]volumeRow, 0, len(v))
+	for _, r := range v {
 		out = append(out, *r)
 	}
 	return out
 }
 
-// refAgents needs the agents' display names (by user id).
-func refAgents(convs []refConv, names map[string]string) []agentRow {
-	type key struct {
-		day   time.Time
-		agent string
-	}
-	type acc struct {
-		row     agentRow
-		touched map[string]bool
-		frts    []float64
-	}
-	rows := map[key]*acc{}
-	get := func(at time.Time, agent string) *acc {
-		k := key{utcDay(at), agent}
-		if rows[k] == nil {
-			rows[k] = &acc{row: agentRow{Day: k.day, AgentID: ptr(agent)}, touched: map[string]bool{}}
-			if name, ok := names[agent]; ok {
-				rows[k].row.AgentName = ptr(name)
-			}
-		}
-		return rows[k]
-	}
-	for _, c := range convs {
-		for _, m := range c.msgs {
-			if m.authorType != "agent" || !m.hasBody {
-				continue
-			}
-			a := get(m.created, m.authorID)
-			if m.public {
-				a.row.Replies++
-			} else {
-				a.row.Notes++
-			}
-			a.touched[c.id] = true
+// agentDays accumulates agent_activity_daily's rows, by UTC day and agent.
+type agentDays struct {
+	names map[string]string // display names by user id
+	days  map[agentDay]*agentActivity
+}
+
+type agentDay struct {
+	day   time.Time
+	agent string
+}
+
+type agentActivity struct {
+	row     agentRow
+	touched map[string]bool // conversation ids
+	frts    []float64       // first response times in seconds
+}
+
+func newAgentDays(names map[string]string) *agentDays {
+	return &agentDays{names: names, days: map[agentDay]*agentActivity{}}
+}
+
+func (a *agentDays) get(at time.Time, agent string) *agentActivity {
+	k := agentDay{utcDay(at), agent}
+	if a.days[k] == nil {
+		a.days[k] = &agentActivity{row: agentRow{Day: k.day, AgentID: ptr(agent)}, touched: map[string]bool{}}
+		if name, ok := a.names[agent]; ok {
+			a.days[k].row.AgentName = ptr(name)
 		}
 	}
-	for _, r := range refMetrics(convs) {
+	return a.days[k]
+}
+
+// message counts an agent's message with a body in conversation conv: a
+// reply when public, else a note.
+func (a *agentDays) message(at time.Time, agent, conv string, public bool) {
+	d := a.get(at, agent)
+	if public {
+		d.row.Replies++
+	} else {
+		d.row.Notes++
+	}
+	d.touched[conv] = true
+}
+
+// firstReplies counts the first responses that metrics name.
+func (a *agentDays) firstReplies(metrics map[string]metricsRow) {
+	for _, r := range metrics {
 		if r.FirstAgentReplyAt != nil {
-			a := get(*r.FirstAgentReplyAt, *r.FirstResponderID)
-			a.row.FirstReplies++
-			a.frts = append(a.frts, *r.FirstResponseSeconds)
+			d := a.get(*r.FirstAgentReplyAt, *r.FirstResponderID)
+			d.row.FirstReplies++
+			d.frts = append(d.frts, *r.FirstResponseSeconds)
 		}
 	}
-	out := make([]agentRow, 0, len(rows))
-	for _, a := range rows {
-		a.row.ConversationsTouched = int64(len(a.touched))
-		slices.Sort(a.frts)
-		a.row.MedianFirstResponse = median(a.frts)
-		out = append(out, a.row)
+}
+
+func (a *agentDays) rows() []agentRow {
+	out := make([]agentRow, 0, len(a.days))
+	for _, d := range a.days {
+		d.row.ConversationsTouched = int64(len(d.touched))
+		slices.Sort(d.frts)
+		d.row.MedianFirstResponse = median(d.frts)
+		out = append(out, d.row)
 	}
 	return out
 }

@@ -39,8 +39,49 @@ type mirror struct {
 	client *river.Client[pgx.Tx]
 }
 
-// newMirror returns a mirror without sources; add them, then start it.
-func newMirror(t *testing.T) *mirror {
+// fakeSource is a vendor's fake API serving a workspace, as source name of
+// a mirror.
+type fakeSource struct {
+	name string
+	// serve starts the fake API and returns the mirror's client of it.
+	serve func(t *testing.T, m *mirror) (fetcher.Source, error)
+}
+
+// inlineWait is the clients' HTTP configuration: a rate-limit wait of up to
+// 2 s is spent inline, a longer one snoozes the job.
+var inlineWait = fetcher.Config{MaxInlineWait: 2 * time.Second}
+
+// chatwootSource, devrevSource and chatvoltSource serve ws as source name.
+
+func chatwootSource(name string, ws *chatwoottest.Workspace) fakeSource {
+	return fakeSource{name, func(t *testing.T, _ *mirror) (fetcher.Source, error) {
+		server := chatwoottest.NewServer(ws, chatwoottest.Options{Token: "chatwoot-token"})
+		t.Cleanup(server.Close)
+		return chatwoot.NewClient(chatwoot.Config{BaseURL: server.URL(), Token: "chatwoot-token", AccountID: "7", HTTP: inlineWait})
+	}}
+}
+
+func devrevSource(name string, ws *devrevtest.Workspace) fakeSource {
+	return fakeSource{name, func(t *testing.T, _ *mirror) (fetcher.Source, error) {
+		server := devrevtest.NewServer(ws, devrevtest.Options{Token: "devrev-token"})
+		t.Cleanup(server.Close)
+		return devrev.NewClient(devrev.Config{BaseURL: server.URL(), Token: "devrev-token", HTTP: inlineWait})
+	}}
+}
+
+func chatvoltSource(name string, ws *chatvolttest.Workspace) fakeSource {
+	return fakeSource{name, func(t *testing.T, m *mirror) (fetcher.Source, error) {
+		server := chatvolttest.NewServer(ws, chatvolttest.Options{APIKey: "chatvolt-key"})
+		t.Cleanup(server.Close)
+		return chatvolt.NewClient(chatvolt.Config{
+			BaseURL: server.URL(), APIKey: "chatvolt-key", ModifiedAtFunc: db.MirroredModifiedAt(m.pool, name), HTTP: inlineWait,
+		})
+	}}
+}
+
+// newMirror returns a mirror of sources with its workers started, each
+// source backfilled in turn.
+func newMirror(t *testing.T, sources ...fakeSource) *mirror {
 	t.Helper()
 	m := &mirror{pool: dbtest.NewPool(t)}
 	cfg, err := pgxpool.ParseConfig(m.pool.Config().ConnString())
@@ -57,42 +98,15 @@ func newMirror(t *testing.T) *mirror {
 	t.Cleanup(m.read.Close)
 	m.deps = jobs.NewDeps(m.pool, map[string]fetcher.Source{}, zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
 		jobs.Timings{Overlap: 5 * time.Minute, OpenRecheckInterval: 15 * time.Minute, SweepInterval: 30 * time.Minute})
+	for _, s := range sources {
+		m.deps.Sources[s.name], err = s.serve(t, m)
+		require.NoError(t, err)
+	}
+	m.start(t)
+	for _, s := range sources {
+		m.sync(t, s.name, jobs.PassBackfill)
+	}
 	return m
-}
-
-func (m *mirror) addChatwoot(t *testing.T, name string, ws *chatwoottest.Workspace) {
-	t.Helper()
-	server := chatwoottest.NewServer(ws, chatwoottest.Options{Token: "chatwoot-token"})
-	t.Cleanup(server.Close)
-	src, err := chatwoot.NewClient(chatwoot.Config{
-		BaseURL: server.URL(), Token: "chatwoot-token", AccountID: "7",
-		HTTP: fetcher.Config{MaxInlineWait: 2 * time.Second},
-	})
-	require.NoError(t, err)
-	m.deps.Sources[name] = src
-}
-
-func (m *mirror) addDevRev(t *testing.T, name string, ws *devrevtest.Workspace) {
-	t.Helper()
-	server := devrevtest.NewServer(ws, devrevtest.Options{Token: "devrev-token"})
-	t.Cleanup(server.Close)
-	src, err := devrev.NewClient(devrev.Config{
-		BaseURL: server.URL(), Token: "devrev-token", HTTP: fetcher.Config{MaxInlineWait: 2 * time.Second},
-	})
-	require.NoError(t, err)
-	m.deps.Sources[name] = src
-}
-
-func (m *mirror) addChatvolt(t *testing.T, name string, ws *chatvolttest.Workspace) {
-	t.Helper()
-	server := chatvolttest.NewServer(ws, chatvolttest.Options{APIKey: "chatvolt-key"})
-	t.Cleanup(server.Close)
-	src, err := chatvolt.NewClient(chatvolt.Config{
-		BaseURL: server.URL(), APIKey: "chatvolt-key", ModifiedAtFunc: db.MirroredModifiedAt(m.pool, name),
-		HTTP: fetcher.Config{MaxInlineWait: 2 * time.Second},
-	})
-	require.NoError(t, err)
-	m.deps.Sources[name] = src
 }
 
 // start starts the workers of the mirror's sources.
@@ -115,7 +129,7 @@ func (m *mirror) start(t *testing.T) {
 // sync runs one pass of source to completion.
 func (m *mirror) sync(t *testing.T, source string, kind jobs.PassKind) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	started := time.Now()
 	_, err := jobs.StartPass(ctx, m.deps, m.client, source, jobs.PassOptions{Kind: kind})
@@ -128,14 +142,13 @@ func (m *mirror) sync(t *testing.T, source string, kind jobs.PassKind) {
 // exec runs a statement on the mirror.
 func (m *mirror) exec(t *testing.T, sql string, args ...any) {
 	t.Helper()
-	_, err := m.pool.Exec(context.Background(), sql, args...)
-	require.NoError(t, err)
+	dbtest.Exec(t, m.pool, sql, args...)
 }
 
 // rows reads every row of sql as a T, matching columns to T's db tags.
 func rows[T any](t *testing.T, m *mirror, sql string, args ...any) []T {
 	t.Helper()
-	r, err := m.read.Query(context.Background(), sql, args...)
+	r, err := m.read.Query(t.Context(), sql, args...)
 	require.NoError(t, err)
 	out, err := pgx.CollectRows(r, pgx.RowToStructByName[T])
 	require.NoError(t, err)

@@ -16,6 +16,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/syncerhq/syncer/db"
+	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/db/migrations"
 	"github.com/syncerhq/syncer/internal/pgtest"
 )
@@ -27,17 +28,27 @@ func NewPool(t testing.TB) *pgxpool.Pool {
 	return pgtest.NewPool(t, NewURL(t))
 }
 
-// NewMigrationProvider returns a goose provider of the mirror's migrations on
-// pool, for tests that step through them (down and up again).
-func NewMigrationProvider(t testing.TB, pool *pgxpool.Pool) *goose.Provider {
+// NewQueries returns a pool on a fresh, fully migrated database and the
+// mirror's queries on it, the two most tests of the mirror start from.
+func NewQueries(t testing.TB) (*pgxpool.Pool, *dbq.Queries) {
 	t.Helper()
+	pool := NewPool(t)
+	return pool, dbq.New(pool)
+}
+
+// NewMigrationProvider returns a pool on a fresh, fully migrated database and
+// a goose provider of the mirror's migrations on it, for tests that step
+// through them (down and up again).
+func NewMigrationProvider(t testing.TB) (*pgxpool.Pool, *goose.Provider) {
+	t.Helper()
+	pool := NewPool(t)
 	sqlDB := stdlib.OpenDBFromPool(pool)
 	t.Cleanup(func() { _ = sqlDB.Close() })
 	provider, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.FS)
 	if err != nil {
 		t.Fatalf("goose provider: %v", err)
 	}
-	return provider
+	return pool, provider
 }
 
 // NewURL returns the URL of a fresh, fully migrated database.

@@ -1,6 +1,7 @@
-// Package fuzzcorpus reads Go fuzz corpus files, so that tests can assert on
-// the seeds too (the specs' examples decode cleanly).
-package fuzzcorpus
+// Package normalizetest helps the tests of the vendors' normalizers: it reads
+// Go fuzz corpus files (the specs' examples are seeds, and tests assert on
+// them too) and normalizes records the way a listing does.
+package normalizetest
 
 import (
 	"fmt"

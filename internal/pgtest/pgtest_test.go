@@ -14,8 +14,6 @@ import (
 
 func TestNewDB(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-
 	var (
 		mu    sync.Mutex
 		names []string
@@ -27,10 +25,10 @@ func TestNewDB(t *testing.T) {
 				pool := NewPool(t, NewDB(t))
 
 				var db string
-				require.NoError(t, pool.QueryRow(ctx, "SELECT current_database()").Scan(&db))
+				require.NoError(t, pool.QueryRow(t.Context(), "SELECT current_database()").Scan(&db))
 				require.True(t, strings.HasPrefix(db, "syncer_test_"), db)
 				var tables int
-				require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").Scan(&tables))
+				require.NoError(t, pool.QueryRow(t.Context(), "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").Scan(&tables))
 				require.Zero(t, tables)
 
 				mu.Lock()
@@ -47,7 +45,7 @@ func TestNewDB(t *testing.T) {
 
 	t.Run("DropsDatabasesAtCleanup", func(t *testing.T) {
 		var left int
-		require.NoError(t, NewPool(t, ServerURL(t)).QueryRow(ctx,
+		require.NoError(t, NewPool(t, ServerURL(t)).QueryRow(t.Context(),
 			"SELECT count(*) FROM pg_database WHERE datname = ANY($1)", names).Scan(&left))
 		require.Zero(t, left)
 	})
@@ -55,8 +53,6 @@ func TestNewDB(t *testing.T) {
 
 func TestNewTemplatedDB(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-
 	type testBundle struct {
 		key      string
 		prepared *atomic.Int32
@@ -80,11 +76,18 @@ func TestNewTemplatedDB(t *testing.T) {
 	}
 	widgets := func(t *testing.T, url string) []string {
 		t.Helper()
-		rows, err := NewPool(t, url).Query(ctx, "SELECT name FROM widgets ORDER BY name")
+		rows, err := NewPool(t, url).Query(t.Context(), "SELECT name FROM widgets ORDER BY name")
 		require.NoError(t, err)
 		names, err := pgx.CollectRows(rows, pgx.RowTo[string])
 		require.NoError(t, err)
 		return names
+	}
+	// requireClone clones b's template: the clone carries what prepare
+	// created, and prepare has run once, whoever built the template.
+	requireClone := func(t *testing.T, b *testBundle) {
+		t.Helper()
+		require.Equal(t, []string{"from template"}, widgets(t, NewTemplatedDB(t, b.key, b.prepare)))
+		require.EqualValues(t, 1, b.prepared.Load())
 	}
 
 	t.Run("ClonesCarryWhatPrepareCreated", func(t *testing.T) {
@@ -99,7 +102,7 @@ func TestNewTemplatedDB(t *testing.T) {
 					require.Equal(t, []string{"from template"}, widgets(t, url))
 
 					mine := fmt.Sprintf("from clone %d", i)
-					_, err := NewPool(t, url).Exec(ctx, "INSERT INTO widgets VALUES ($1)", mine)
+					_, err := NewPool(t, url).Exec(t.Context(), "INSERT INTO widgets VALUES ($1)", mine)
 					require.NoError(t, err)
 					require.Equal(t, []string{mine, "from template"}, widgets(t, url))
 				})
@@ -108,9 +111,7 @@ func TestNewTemplatedDB(t *testing.T) {
 		require.EqualValues(t, 1, b.prepared.Load())
 
 		// Another process finds the template ready exactly like a later call in this one does.
-		url := NewTemplatedDB(t, b.key, b.prepare)
-		require.Equal(t, []string{"from template"}, widgets(t, url))
-		require.EqualValues(t, 1, b.prepared.Load())
+		requireClone(t, b)
 	})
 
 	t.Run("RebuildsUnfinishedTemplate", func(t *testing.T) {
@@ -118,10 +119,7 @@ func TestNewTemplatedDB(t *testing.T) {
 		b := setup(t)
 		// As if a process died inside prepare: the template exists but is not marked ready.
 		require.NoError(t, exec(ServerURL(t), "CREATE DATABASE "+templatePrefix+b.key))
-
-		url := NewTemplatedDB(t, b.key, b.prepare)
-		require.Equal(t, []string{"from template"}, widgets(t, url))
-		require.EqualValues(t, 1, b.prepared.Load())
+		requireClone(t, b)
 	})
 
 	t.Run("ClonesDespiteConnectionsPrepareLeftOpen", func(t *testing.T) {

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+
+	"github.com/syncerhq/syncer/config"
+)
+
+// command is one of syncer's commands. Running one is the same steps for
+// all: parse the shared and the command's flags, check them, open what the
+// command needs, run it.
+type command struct {
+	name string
+	// flags registers the command's own flags; shared holds the flags every
+	// command has, for the commands that read them before opening the app.
+	flags func(fs *flag.FlagSet, shared *config.Flags)
+	// check validates the flags before anything is opened; may be nil.
+	check func() error
+	// needs says what is opened before run; with openNothing, a is nil.
+	needs needs
+	run   func(ctx context.Context, e env, a *app) error
+}
+
+// needs is what a command needs opened before it runs.
+type needs int
+
+const (
+	openNothing      needs = iota // the command opens what it needs itself
+	openDatabase                  // configuration and database, any schema
+	openMirror                    // and a current schema
+	openMirrorSource              // and at least one source configured
+)
+
+// errHelp is a command's -h: its flags were printed, and that is a success.
+var errHelp = errors.New("help requested")
+
+func (c command) execute(ctx context.Context, e env, args []string) error {
+	var shared config.Flags
+	fs := flag.NewFlagSet("syncer "+c.name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	shared.Register(fs)
+	if c.flags != nil {
+		c.flags(fs, &shared)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(e.stdout)
+			fs.Usage()
+			return errHelp
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	if c.check != nil {
+		if err := c.check(); err != nil {
+			return usageError{err}
+		}
+	}
+	if c.needs == openNothing {
+		return c.run(ctx, e, nil)
+	}
+	a, err := openApp(ctx, e, shared, c.needs == openMirrorSource)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if c.needs >= openMirror {
+		if err := a.requireSchema(ctx); err != nil {
+			return err
+		}
+	}
+	return c.run(ctx, e, a)
+}
