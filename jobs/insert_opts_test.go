@@ -15,7 +15,7 @@ func TestDedupeJobs(t *testing.T) {
 		insertParams(ConversationsArgs{Source: "s", RunID: 1}, ref),
 		insertParams(VerifyConversationArgs{Source: "s", ConversationID: "c1", RunID: 2}, ref),
 		insertParams(VerifyConversationArgs{Source: "s", ConversationID: "c2", RunID: 1}, ref),
-		insertParams(MessagesArgs{Source: "s", Targets: []MessageTarget{{ConversationID: "c1"}}}, ref),
+		insertParams(MessagesArgs{JobRun: JobRun{Source: "s"}, Targets: []MessageTarget{{ConversationID: "c1"}}}, ref),
 	})
 	require.Len(t, out, 4)
 	require.Equal(t, int64(1), out[0].Args.(VerifyConversationArgs).RunID, "the first of duplicates is kept")

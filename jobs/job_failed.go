@@ -13,6 +13,18 @@ import (
 	"github.com/syncerhq/syncer/fetcher"
 )
 
+// JobRun is the source and the pass (run) a job works for. Args embed it;
+// their JSON keeps its fields at the top level.
+type JobRun struct {
+	Source string `json:"source"`
+	RunID  int64  `json:"run_id"`
+}
+
+func (r JobRun) sourceRun() (string, int64) { return r.Source, r.RunID }
+
+// jobRun is the run of the job ref names, for the jobs it queues.
+func (r jobRef) jobRun() JobRun { return JobRun{Source: r.source, RunID: r.runID} }
+
 // jobRef is what error handling needs to know of the job that failed.
 type jobRef struct {
 	source string

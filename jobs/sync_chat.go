@@ -13,15 +13,12 @@ import (
 
 // ChatArgs is a job that syncs the chats a page of conversations references.
 type ChatArgs struct {
-	Source  string   `json:"source"`
+	JobRun
 	ChatIDs []string `json:"chat_ids"`
-	RunID   int64    `json:"run_id"`
 }
 
 // Kind implements river.JobArgs.
 func (ChatArgs) Kind() string { return "sync_chats" }
-
-func (a ChatArgs) sourceRun() (string, int64) { return a.Source, a.RunID }
 
 // syncChats fetches and stores the chats with their members. A chat shared by
 // conversations of several pages is fetched once per run.
@@ -58,7 +55,7 @@ func (d *Deps) syncChats(ctx context.Context, job *river.Job[ChatArgs]) error {
 			}
 			return nil, q.MarkChatsDeleted(ctx, dbq.MarkChatsDeletedParams{Source: ref.source, Ids: gone})
 		},
-		followUp: func(ids []string) river.JobArgs { return ChatArgs{Source: ref.source, ChatIDs: ids, RunID: ref.runID} },
+		followUp: func(ids []string) river.JobArgs { return ChatArgs{JobRun: ref.jobRun(), ChatIDs: ids} },
 	})
 }
 

@@ -224,10 +224,10 @@ func childJobs(ref jobRef, page *fetcher.ConversationPage, written db.WriteResul
 	}
 	next := messageJobs(ref, targets)
 	if chats := uniqueStrings(page.ChatIDs); len(chats) > 0 {
-		next = append(next, insertParams(ChatArgs{Source: ref.source, ChatIDs: chats, RunID: ref.runID}, ref))
+		next = append(next, insertParams(ChatArgs{JobRun: ref.jobRun(), ChatIDs: chats}, ref))
 	}
 	if len(page.SLATrackers) > 0 {
-		next = append(next, insertParams(SLATrackerArgs{Source: ref.source, Trackers: page.SLATrackers, RunID: ref.runID}, ref))
+		next = append(next, insertParams(SLATrackerArgs{JobRun: ref.jobRun(), Trackers: page.SLATrackers}, ref))
 	}
 	return next
 }

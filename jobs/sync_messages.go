@@ -39,22 +39,19 @@ type MessageTarget struct {
 // MessagesArgs is a job that syncs the next page of messages of a batch of
 // conversations.
 type MessagesArgs struct {
-	Source  string          `json:"source"`
+	JobRun
 	Targets []MessageTarget `json:"targets"`
-	RunID   int64           `json:"run_id"`
 }
 
 // Kind implements river.JobArgs.
 func (MessagesArgs) Kind() string { return "sync_messages" }
-
-func (a MessagesArgs) sourceRun() (string, int64) { return a.Source, a.RunID }
 
 // messageJobs splits targets into batch jobs.
 func messageJobs(ref jobRef, targets []MessageTarget) []river.InsertManyParams {
 	var out []river.InsertManyParams
 	for len(targets) > 0 {
 		n := min(len(targets), messagesPerJob)
-		out = append(out, insertParams(MessagesArgs{Source: ref.source, Targets: targets[:n:n], RunID: ref.runID}, ref))
+		out = append(out, insertParams(MessagesArgs{JobRun: ref.jobRun(), Targets: targets[:n:n]}, ref))
 		targets = targets[n:]
 	}
 	return out
@@ -87,7 +84,7 @@ func (d *Deps) syncMessages(ctx context.Context, job *river.Job[MessagesArgs]) e
 			return d.messagesStep(ctx, q, ref, &reads)
 		},
 		followUp: func(targets []MessageTarget) river.JobArgs {
-			return MessagesArgs{Source: ref.source, Targets: targets, RunID: ref.runID}
+			return MessagesArgs{JobRun: ref.jobRun(), Targets: targets}
 		},
 	})
 }
@@ -158,7 +155,7 @@ func (d *Deps) messagesStep(ctx context.Context, q *dbq.Queries, ref jobRef, rea
 				reads.more[i].Since = now
 			}
 		}
-		next = append(next, insertParams(MessagesArgs{Source: ref.source, Targets: reads.more, RunID: ref.runID}, ref))
+		next = append(next, insertParams(MessagesArgs{JobRun: ref.jobRun(), Targets: reads.more}, ref))
 	}
 	return next, nil
 }

@@ -13,15 +13,12 @@ import (
 // SLATrackerArgs is a job that syncs the SLA of conversations that name their
 // tracker without embedding it.
 type SLATrackerArgs struct {
-	Source   string                  `json:"source"`
+	JobRun
 	Trackers []fetcher.SLATrackerRef `json:"trackers"`
-	RunID    int64                   `json:"run_id"`
 }
 
 // Kind implements river.JobArgs.
 func (SLATrackerArgs) Kind() string { return "sync_sla_trackers" }
-
-func (a SLATrackerArgs) sourceRun() (string, int64) { return a.Source, a.RunID }
 
 // syncSLATrackers fetches and stores the conversations' SLA summaries and metrics. A
 // tracker that is gone leaves its conversation without SLA.
@@ -44,7 +41,7 @@ func (d *Deps) syncSLATrackers(ctx context.Context, job *river.Job[SLATrackerArg
 			return record.Quarantined{Stream: record.StreamSLATrackers, RecordID: tr.TrackerID, ParentID: tr.ConversationID, Error: err.Error()}
 		},
 		followUp: func(trackers []fetcher.SLATrackerRef) river.JobArgs {
-			return SLATrackerArgs{Source: ref.source, Trackers: trackers, RunID: ref.runID}
+			return SLATrackerArgs{JobRun: ref.jobRun(), Trackers: trackers}
 		},
 	})
 }

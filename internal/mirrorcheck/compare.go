@@ -63,9 +63,9 @@ func Compare(ctx context.Context, q *dbq.Queries, source string, want Want) ([]s
 			continue
 		}
 		d.fields(wc.ID, wc.Fields, got)
-		compareMessages(&d, wc, m.messages[wc.ID])
+		d.children(wc.ID, "message", live(wc.Messages), m.messages[wc.ID], messageGone)
 		if wc.Metrics != nil {
-			compareMetrics(&d, wc, m.metrics[wc.ID])
+			d.children(wc.ID, "SLA metric", wc.Metrics, m.metrics[wc.ID], metricGone)
 		}
 	}
 	for _, id := range slices.Sorted(maps.Keys(m.convs)) {
@@ -78,47 +78,52 @@ func Compare(ctx context.Context, q *dbq.Queries, source string, want Want) ([]s
 	return d.list, nil
 }
 
-func compareMessages(d *diffs, wc Conversation, got map[string]message) {
+// messageGone says what is wrong with a message the mirror holds and the
+// source does not: it must be marked deleted, its text dropped.
+func messageGone(m Record) string {
+	switch {
+	case m["deleted"] != "true":
+		return "is in the mirror but not at the source"
+	case m["body"] != null:
+		return "is marked deleted but keeps its text"
+	}
+	return ""
+}
+
+func metricGone(Record) string { return "is in the mirror but not at the source" }
+
+// children compares a conversation's messages or SLA metrics both ways;
+// gone says what is wrong with one the mirror holds and the source does
+// not ("" for nothing).
+func (d *diffs) children(convID, kind string, want []Item, got map[string]Record, gone func(Record) string) {
 	seen := map[string]bool{}
-	for _, wm := range wc.Messages {
-		seen[wm.ID] = true
-		m, ok := got[wm.ID]
+	for _, w := range want {
+		seen[w.ID] = true
+		g, ok := got[w.ID]
 		if !ok {
-			d.add("%s: message %s missing", wc.ID, wm.ID)
+			d.add("%s: %s %s missing", convID, kind, w.ID)
 			continue
 		}
-		key := wc.ID + " message " + wm.ID
-		if m.deleted {
-			d.add("%s: marked deleted in the mirror, still at the source", key)
-		}
-		d.fields(key, wm.Fields, m.fields)
+		d.fields(convID+" "+kind+" "+w.ID, w.Fields, g)
 	}
 	for _, id := range slices.Sorted(maps.Keys(got)) {
-		m := got[id]
-		switch {
-		case seen[id]:
-		case !m.deleted:
-			d.add("%s: message %s is in the mirror but not at the source", wc.ID, id)
-		case m.fields["body"] != null:
-			d.add("%s: message %s is marked deleted but keeps its text", wc.ID, id)
+		if seen[id] {
+			continue
+		}
+		if problem := gone(got[id]); problem != "" {
+			d.add("%s: %s %s %s", convID, kind, id, problem)
 		}
 	}
 }
 
-func compareMetrics(d *diffs, wc Conversation, got map[string]Record) {
-	seen := map[string]bool{}
-	for _, wm := range wc.Metrics {
-		seen[wm.ID] = true
-		m, ok := got[wm.ID]
-		if !ok {
-			d.add("%s: SLA metric %s missing", wc.ID, wm.ID)
-			continue
-		}
-		d.fields(wc.ID+" metric "+wm.ID, wm.Fields, m)
+// live is a message's wanted fields: one still at the source is not marked
+// deleted in the mirror.
+func live(messages []Item) []Item {
+	out := make([]Item, len(messages))
+	for i, m := range messages {
+		fields := Record{"deleted": "false"}
+		maps.Copy(fields, m.Fields)
+		out[i] = Item{ID: m.ID, Fields: fields}
 	}
-	for _, name := range slices.Sorted(maps.Keys(got)) {
-		if !seen[name] {
-			d.add("%s: SLA metric %s is in the mirror but not at the source", wc.ID, name)
-		}
-	}
+	return out
 }

@@ -79,4 +79,17 @@ func TestCompareFindsEachKindOfDifference(t *testing.T) {
 			require.Contains(t, diffs[0], tc.want)
 		})
 	}
+
+	// A message marked deleted in the mirror while the source has it, and
+	// one deleted that keeps its text.
+	_, err := pool.Exec(t.Context(), "UPDATE messages SET deleted_at = now() WHERE id = 'm2'")
+	require.NoError(t, err)
+	diffs := compare(t, exact())
+	require.Len(t, diffs, 1, "%q", diffs)
+	require.Contains(t, diffs[0], `c1 message m2: deleted is "true" in the mirror, "false" at the source`)
+	w := exact()
+	w.Conversations[0].Messages = w.Conversations[0].Messages[:1]
+	diffs = compare(t, w)
+	require.Len(t, diffs, 1, "%q", diffs)
+	require.Contains(t, diffs[0], "c1: message m2 is marked deleted but keeps its text")
 }

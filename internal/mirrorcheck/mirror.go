@@ -11,15 +11,10 @@ import (
 // mirror is the live rows of one source in the terms Wants use.
 type mirror struct {
 	convs    map[string]Record
-	messages map[string]map[string]message // by conversation, then id
-	metrics  map[string]map[string]Record  // by conversation, then metric
+	messages map[string]map[string]Record // by conversation, then id
+	metrics  map[string]map[string]Record // by conversation, then metric
 	chats    map[string]Record
 	users    map[string]Record
-}
-
-type message struct {
-	fields  Record
-	deleted bool
 }
 
 // reader reads the live rows of one source, keeping the first error so that
@@ -64,7 +59,7 @@ func load(ctx context.Context, q *dbq.Queries, source string) (*mirror, error) {
 	}
 	m := &mirror{
 		convs:    map[string]Record{},
-		messages: map[string]map[string]message{},
+		messages: map[string]map[string]Record{},
 		metrics:  map[string]map[string]Record{},
 		chats:    map[string]Record{},
 		users:    map[string]Record{},
@@ -182,9 +177,10 @@ func (m *mirror) addMessages(msgs []dbq.LiveMessagesRow, atts []dbq.LiveAttachme
 	}
 	for _, msg := range msgs {
 		if m.messages[msg.ConversationID] == nil {
-			m.messages[msg.ConversationID] = map[string]message{}
+			m.messages[msg.ConversationID] = map[string]Record{}
 		}
-		m.messages[msg.ConversationID][msg.ID] = message{deleted: msg.DeletedAt != nil, fields: Record{
+		m.messages[msg.ConversationID][msg.ID] = Record{
+			"deleted":     strconv.FormatBool(msg.DeletedAt != nil),
 			"body":        Nullable(msg.Body),
 			"body_type":   Text(msg.BodyType),
 			"visibility":  Text(msg.Visibility),
@@ -193,7 +189,7 @@ func (m *mirror) addMessages(msgs []dbq.LiveMessagesRow, atts []dbq.LiveAttachme
 			"created_at":  TimePtr(msg.CreatedAt),
 			"modified_at": TimePtr(msg.ModifiedAt),
 			"attachments": Set(attsOf[msg.ID]),
-		}}
+		}
 	}
 }
 
