@@ -15,8 +15,8 @@ import (
 	"github.com/syncerhq/syncer/fetcher"
 	"github.com/syncerhq/syncer/fetcher/chatvolt"
 	"github.com/syncerhq/syncer/fetcher/chatvolt/chatvolttest"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 	"github.com/syncerhq/syncer/internal/dbtest"
-	"github.com/syncerhq/syncer/internal/fakeapi"
 	"github.com/syncerhq/syncer/internal/mirrorcheck"
 	"github.com/syncerhq/syncer/jobs"
 )

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/syncerhq/syncer/internal/fakeapi"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 )
 
 // vendorsResult is every vendor's backfill under rate limits of several

@@ -9,7 +9,7 @@ import (
 	"github.com/syncerhq/syncer/fetcher/chatvolt/chatvolttest"
 	"github.com/syncerhq/syncer/fetcher/chatwoot/chatwoottest"
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
-	"github.com/syncerhq/syncer/internal/fakeapi"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 	"github.com/syncerhq/syncer/internal/mirrorcheck"
 )
 

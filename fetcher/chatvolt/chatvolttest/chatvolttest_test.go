@@ -13,7 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/syncerhq/syncer/internal/fakeapi/fakeapitest"
+	"github.com/syncerhq/syncer/fetcher/fakeapi/fakeapitest"
 )
 
 const testKey = "test-key"

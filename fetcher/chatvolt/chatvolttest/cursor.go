@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/syncerhq/syncer/internal/fakeapi"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 )
 
 // The cursor dialect's opaque nextCursor: a keyset position and the filters

@@ -3,7 +3,7 @@ package chatvolttest
 import (
 	"net/http"
 
-	"github.com/syncerhq/syncer/internal/fakeapi"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 )
 
 // statusLaravelRateLimited is the non-standard status ("Page Expired" in

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/syncerhq/syncer/internal/fakeapi"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 )
 
 // newID returns a fresh cuid-like id: "c", the creation time in base 36 (as

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/syncerhq/syncer/internal/fakeapi"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 )
 
 // Conversation statuses and message authors, as the API spells them.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/syncerhq/syncer/internal/fakeapi"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 )
 
 // PagingMode is how GET /conversation pages. Chatvolt does not document it,

@@ -5,7 +5,7 @@ import (
 	"html"
 	"strings"
 
-	"github.com/syncerhq/syncer/internal/fakeapi"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 )
 
 // vocab is the vocabulary of the simulated organization. It is built per use

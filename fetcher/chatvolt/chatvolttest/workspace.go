@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/syncerhq/syncer/internal/fakeapi"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 )
 
 // Workspace is one fake Chatvolt organization's data. It is safe for

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/syncerhq/syncer/internal/fakeapi"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 )
 
 // The account's directory: inboxes, agents, teams, the bot, SLA policies and

@@ -3,7 +3,7 @@ package chatwoottest
 import (
 	"net/http"
 
-	"github.com/syncerhq/syncer/internal/fakeapi"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 )
 
 // authenticate checks the api_access_token header.

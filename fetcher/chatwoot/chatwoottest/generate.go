@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/syncerhq/syncer/internal/fakeapi"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 )
 
 // GenerateConfig sizes a generated account.

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/syncerhq/syncer/internal/fakeapi"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 )
 
 // Options configures a Server's behaviour: auth and the faults real Chatwoot

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/syncerhq/syncer/internal/fakeapi"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 )
 
 // Wire structs follow Chatwoot's jbuilder views (the swagger schemas list the

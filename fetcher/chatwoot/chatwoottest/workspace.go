@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/syncerhq/syncer/internal/fakeapi"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 )
 
 // Workspace is one fake Chatwoot account. It is safe for concurrent use: one

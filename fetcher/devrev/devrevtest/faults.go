@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/syncerhq/syncer/internal/fakeapi"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 )
 
 // authenticate returns the request's bearer token and whether it is accepted.

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/syncerhq/syncer/internal/fakeapi"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 )
 
 // Options configures a Server's behaviour: auth, paging limits and the faults

@@ -3,7 +3,7 @@ package devrevtest
 import (
 	"strconv"
 
-	"github.com/syncerhq/syncer/internal/fakeapi"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 )
 
 // user is both the stored user and its wire summary (user-summary in the

@@ -1,6 +1,6 @@
 package devrevtest
 
-import "github.com/syncerhq/syncer/internal/fakeapi"
+import "github.com/syncerhq/syncer/fetcher/fakeapi"
 
 // vocab is the vocabulary of the simulated help desk: the kit's, plus what
 // only DevRev has. A workspace builds it once and never changes it.

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/syncerhq/syncer/internal/fakeapi"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 )
 
 // Workspace is the fake DevRev org's data. It is safe for concurrent use: one
