@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +34,10 @@ type Config struct {
 	// `sync`'s) re-read the messages of open conversations, in case a new
 	// comment did not bump its conversation. Defaults to 15 minutes.
 	OpenRecheckInterval time.Duration
+	// UnreachableTimeout is how long a foreground backfill or sync waits
+	// for a source whose API does not answer before it gives up (the
+	// daemon waits as long as it runs). Defaults to 1 minute.
+	UnreachableTimeout time.Duration
 	// Workers is the number of jobs of each source run at once per process.
 	// Defaults to 16.
 	Workers int
@@ -52,6 +57,7 @@ type file struct {
 	SweepInterval string `yaml:"sweep_interval"`
 	OpenRecheck   string `yaml:"open_recheck_interval"`
 	Overlap       string `yaml:"overlap"`
+	Unreachable   string `yaml:"unreachable_timeout"`
 	Workers       int    `yaml:"workers"`
 	HTTPAddr      string `yaml:"http_addr"`
 	LogLevel      string `yaml:"log_level"`
@@ -60,8 +66,10 @@ type file struct {
 	Sources []map[string]any `yaml:"sources"`
 }
 
-// Flags are the command-line settings shared by every command. Register them
-// on a FlagSet with Register; unset flags fall through to the environment.
+// Flags are the command-line settings of the configuration. Every command
+// registers the common ones (Register); the commands that run jobs add
+// RegisterWorkers, the daemon RegisterInterval. Unset flags fall through to
+// the environment.
 type Flags struct {
 	ConfigPath   string
 	DatabaseURL  string
@@ -71,14 +79,22 @@ type Flags struct {
 	LogFormat    string
 }
 
-// Register adds the shared flags to fs.
+// Register adds the flags every command has to fs.
 func (f *Flags) Register(fs *flag.FlagSet) {
 	fs.StringVar(&f.ConfigPath, "config", "", "YAML configuration file (env SYNCER_CONFIG)")
 	fs.StringVar(&f.DatabaseURL, "database-url", "", "PostgreSQL URL of the mirror (env DATABASE_URL)")
-	fs.DurationVar(&f.PassInterval, "interval", 0, "time between incremental passes of the daemon (env SYNCER_INTERVAL, default 1m)")
-	fs.IntVar(&f.Workers, "workers", 0, "jobs of each source run at once in this process (env SYNCER_WORKERS, default 16)")
 	fs.StringVar(&f.LogLevel, "log-level", "", "debug, info, warn or error (env SYNCER_LOG_LEVEL, default info)")
 	fs.StringVar(&f.LogFormat, "log-format", "", "json, console or auto (env SYNCER_LOG_FORMAT, default auto)")
+}
+
+// RegisterWorkers adds --workers, for the commands that run sync jobs.
+func (f *Flags) RegisterWorkers(fs *flag.FlagSet) {
+	fs.IntVar(&f.Workers, "workers", 0, "jobs of each source run at once in this process (env SYNCER_WORKERS, default 16)")
+}
+
+// RegisterInterval adds --interval, for the daemon.
+func (f *Flags) RegisterInterval(fs *flag.FlagSet) {
+	fs.DurationVar(&f.PassInterval, "interval", 0, "time between incremental passes of the daemon (env SYNCER_INTERVAL, default 1m)")
 }
 
 // LookupFunc reads an environment variable; os.LookupEnv in production.
@@ -100,7 +116,20 @@ func Load(flags Flags, lookup LookupFunc, kinds []fetcher.Kind) (*Config, error)
 		if err != nil {
 			return nil, fmt.Errorf("read config file: %w", err)
 		}
-		expanded := os.Expand(string(b), func(name string) string { return env(name) })
+		// A variable the file names but the environment leaves unset is a
+		// mistake, and the error it would cause later ("no token") would
+		// not name it.
+		var unset []string
+		expanded := os.Expand(string(b), func(name string) string {
+			v := env(name)
+			if v == "" && !slices.Contains(unset, name) {
+				unset = append(unset, name)
+			}
+			return v
+		})
+		if len(unset) > 0 {
+			return nil, fmt.Errorf("config file %s names environment variables that are not set: %s", path, strings.Join(unset, ", "))
+		}
 		if err := yaml.UnmarshalWithOptions([]byte(expanded), &f, yaml.Strict()); err != nil {
 			return nil, fmt.Errorf("config file %s: %s", path, yaml.FormatError(err, false, false))
 		}
@@ -123,6 +152,9 @@ func Load(flags Flags, lookup LookupFunc, kinds []fetcher.Kind) (*Config, error)
 		return nil, err
 	}
 	if cfg.OpenRecheckInterval, err = duration("open recheck interval", 0, env("SYNCER_OPEN_RECHECK_INTERVAL"), f.OpenRecheck, 15*time.Minute); err != nil {
+		return nil, err
+	}
+	if cfg.UnreachableTimeout, err = duration("unreachable timeout", 0, env("SYNCER_UNREACHABLE_TIMEOUT"), f.Unreachable, time.Minute); err != nil {
 		return nil, err
 	}
 	cfg.Workers = flags.Workers

@@ -88,6 +88,13 @@ sources:
 		require.Equal(t, "https://api.devrev.example", us.APIURL)
 	})
 
+	t.Run("FileNamesAnUnsetVariable", func(t *testing.T) {
+		t.Parallel()
+		path := writeFile(t, "sources:\n  - name: eu\n    kind: devrev\n    token: ${EU_TOKEN}\n    api_url: ${EU_URL}\n")
+		_, err := Load(Flags{ConfigPath: path}, envOf("EU_URL", "https://api.devrev.example"), kinds.All())
+		require.ErrorContains(t, err, "names environment variables that are not set: EU_TOKEN")
+	})
+
 	t.Run("RateLimitFromFileOrEnv", func(t *testing.T) {
 		t.Parallel()
 		path := writeFile(t, `

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -63,9 +65,26 @@ func Connect(ctx context.Context, url string, onConnect func()) (*pgxpool.Pool, 
 	if err := pool.Ping(pingCtx); err != nil {
 		pool.Close()
 		c := pcfg.ConnConfig
-		return nil, &UnreachableError{Host: c.Host, Port: c.Port, Database: c.Database, Err: redact(err, c.Password)}
+		return nil, &UnreachableError{Host: c.Host, Port: c.Port, Database: c.Database, Err: redact(cause(err), c.Password)}
 	}
 	return pool, nil
+}
+
+// cause is what an operator needs of a failed connection, in one line:
+// pgx lists every address and attempt ("dial error" twice for one host).
+func cause(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr // the server answered: a wrong password, a missing database
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) {
+		return opErr // dial tcp 127.0.0.1:1: connect: connection refused
+	}
+	if line, _, multi := strings.Cut(err.Error(), "\n"); multi {
+		return errors.New(strings.TrimSuffix(line, ":"))
+	}
+	return err
 }
 
 // redact removes a password from an error's text.

@@ -53,6 +53,9 @@ type Config struct {
 	// ErrorFunc extracts the vendor's error type and message from an error
 	// body. Defaults to reading {"type","message"} or {"error"}.
 	ErrorFunc func(body []byte) (typ, message string)
+	// Reach, when set, records whether the API answers; share one per
+	// source.
+	Reach *Reach
 	// ObserveFunc, when set, sees every response's endpoint and status (0
 	// when none arrived), for metrics.
 	ObserveFunc func(endpoint string, status int)
@@ -226,6 +229,7 @@ func (c *Client) GetDecoded(ctx context.Context, req Request, decode func(body [
 // body need not hold back the next request), or when no answer came.
 func (c *Client) once(ctx context.Context, endpoint string, req Request, slot *Slot) ([]byte, error) {
 	defer slot.Release()
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	httpReq, err := c.newRequest(ctx, endpoint, req)
@@ -237,12 +241,16 @@ func (c *Client) once(ctx context.Context, endpoint string, req Request, slot *S
 	resp, err := c.cfg.HTTPClient.Do(httpReq)
 	if err != nil {
 		c.observe(endpoint, 0)
+		if parent.Err() == nil { // not a shutdown, nor the job's time running out
+			c.cfg.Reach.noAnswer(unwrapURLError(err), time.Now())
+		}
 		// url.Error carries the URL, which has no secrets (they live in
 		// headers), but say it plainly instead.
 		return nil, &RetryableError{Endpoint: endpoint, Err: unwrapURLError(err)}
 	}
 	defer resp.Body.Close()
 	c.observe(endpoint, resp.StatusCode)
+	c.cfg.Reach.answered()
 	refused := c.isRateLimit(resp.StatusCode)
 	if !refused {
 		slot.Answered(resp.StatusCode, resp.Header)

@@ -8,7 +8,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
-	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/db"
@@ -149,12 +148,12 @@ func TestChatvoltTwoProcessesShareTheLimit(t *testing.T) {
 	var clients []*river.Client[pgx.Tx]
 	for i := range 2 {
 		d := newDeps(t, pool, map[string]fetcher.Source{"chatvolt": newChatvoltSource(t, server, "k", pool)})
-		live := jobs.NewLiveness(pool, fmt.Sprintf("process-%d", i), zerolog.Nop(), d.Sources)
+		live := jobs.NewLiveness(d, fmt.Sprintf("process-%d", i))
 		require.NoError(t, live.Register(ctx))
 		deps, clients = append(deps, d), append(clients, startWorkersNamed(t, d, fmt.Sprintf("process-%d", i)))
 	}
 	for i := range 2 {
-		jobs.NewLiveness(pool, fmt.Sprintf("process-%d", i), zerolog.Nop(), deps[i].Sources).Beat(ctx)
+		jobs.NewLiveness(deps[i], fmt.Sprintf("process-%d", i)).Beat(ctx)
 	}
 
 	out := runPass(t, deps[0], clients[0], "chatvolt", jobs.PassOptions{Kind: jobs.PassBackfill})

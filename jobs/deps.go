@@ -22,6 +22,8 @@ type Deps struct {
 	Timings Timings
 	// Observer, when set, is told what the jobs did, for metrics.
 	Observer Observer
+	// Reach says, by source, whether its API answers (see WithReach).
+	Reach map[string]*fetcher.Reach
 
 	// users remembers the users this process committed; runs counts what
 	// its jobs did for each run, written now and then.
@@ -42,6 +44,10 @@ type Timings struct {
 	// SweepInterval is how often the daemon's pass is a sweep, which
 	// detects conversations deleted at the source.
 	SweepInterval time.Duration
+	// UnreachableTimeout is how long RunPasses (a foreground backfill or
+	// sync) waits for a source whose API does not answer before it gives
+	// up; zero waits as long as the jobs retry.
+	UnreachableTimeout time.Duration
 }
 
 // NewDeps returns the workers' dependencies.
@@ -58,6 +64,10 @@ type DepsOption func(*Deps)
 
 // WithObserver tells o what the jobs did, for metrics.
 func WithObserver(o Observer) DepsOption { return func(d *Deps) { d.Observer = o } }
+
+// WithReach gives the jobs what the sources' clients record of whether
+// their APIs answer.
+func WithReach(reach map[string]*fetcher.Reach) DepsOption { return func(d *Deps) { d.Reach = reach } }
 
 // WithUserCache shares users, which the database connection forgets (see
 // UserCache.Forget), with the jobs.

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"os"
 	"time"
 
@@ -41,12 +42,13 @@ type Liveness struct {
 	clientID string
 	log      zerolog.Logger
 	sources  map[string]fetcher.Source
+	reach    map[string]*fetcher.Reach
 }
 
 // NewLiveness returns the liveness keeper of the process named clientID
-// (the River client's ID), which works sources.
-func NewLiveness(pool *pgxpool.Pool, clientID string, log zerolog.Logger, sources map[string]fetcher.Source) *Liveness {
-	return &Liveness{pool: pool, clientID: clientID, log: log, sources: sources}
+// (the River client's ID), which works the sources of d.
+func NewLiveness(d *Deps, clientID string) *Liveness {
+	return &Liveness{pool: d.Pool, clientID: clientID, log: d.Logger, sources: d.Sources, reach: d.Reach}
 }
 
 // Register records the process and releases what dead ones left running.
@@ -114,6 +116,7 @@ func (l *Liveness) Run(ctx context.Context) {
 			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 			defer cancel()
 			_ = dbq.New(l.pool).Deregister(dctx, l.clientID)
+			_ = dbq.New(l.pool).ForgetSourceReach(dctx, l.clientID)
 			return
 		case <-ticker.C:
 		}
@@ -123,7 +126,7 @@ func (l *Liveness) Run(ctx context.Context) {
 
 // Beat is one heartbeat: it says this process is alive, releases the jobs
 // of dead ones, tells the pacers how many processes share the sources, and
-// shares the rates this process learned.
+// shares the rates this process learned and whether it reaches the sources.
 func (l *Liveness) Beat(ctx context.Context) {
 	host, _ := os.Hostname()
 	if err := dbq.New(l.pool).Heartbeat(ctx, dbq.HeartbeatParams{ClientID: l.clientID, Hostname: host, Pid: int32(os.Getpid())}); err != nil && ctx.Err() == nil {
@@ -134,6 +137,23 @@ func (l *Liveness) Beat(ctx context.Context) {
 	}
 	l.countPeers(ctx)
 	l.shareRates(ctx)
+	l.shareReach(ctx)
+}
+
+// shareReach records whether this process reaches each source's API, for
+// `status`.
+func (l *Liveness) shareReach(ctx context.Context) {
+	q := dbq.New(l.pool)
+	for name, r := range l.reach {
+		st := r.State()
+		p := dbq.RecordSourceReachParams{Source: name, ClientID: l.clientID, Failures: int32(min(st.Failures, math.MaxInt32))}
+		if !st.Up() {
+			p.DownSince, p.LastError = &st.DownSince, &st.LastError
+		}
+		if err := q.RecordSourceReach(ctx, p); err != nil && ctx.Err() == nil {
+			l.log.Warn().Err(err).Str("source", name).Msg("record whether the source answers")
+		}
+	}
 }
 
 func (l *Liveness) release(ctx context.Context) error {

@@ -68,7 +68,7 @@ func TestReleasePinsRiversJobTable(t *testing.T) {
 
 	// The first process takes the job and stops answering.
 	dead := newClient("dead-process")
-	require.NoError(t, jobs.NewLiveness(pool, "dead-process", zerolog.Nop(), nil).Register(ctx))
+	require.NoError(t, jobs.NewLiveness(jobs.NewDeps(pool, nil, zerolog.Nop(), jobs.Timings{}), "dead-process").Register(ctx))
 	require.NoError(t, dead.Start(ctx))
 	t.Cleanup(func() { close(w.release); _ = dead.StopAndCancel(context.WithoutCancel(ctx)) })
 	_, err := dead.Insert(ctx, pinArgs{}, nil)
@@ -79,7 +79,7 @@ func TestReleasePinsRiversJobTable(t *testing.T) {
 
 	// Another process's liveness hands the job back; its River runs it.
 	alive := newClient("live-process")
-	require.NoError(t, jobs.NewLiveness(pool, "live-process", zerolog.Nop(), nil).Register(ctx))
+	require.NoError(t, jobs.NewLiveness(jobs.NewDeps(pool, nil, zerolog.Nop(), jobs.Timings{}), "live-process").Register(ctx))
 	require.NoError(t, alive.Start(ctx))
 	t.Cleanup(func() { _ = alive.Stop(context.WithoutCancel(ctx)) })
 	waitCtx, cancel := context.WithTimeout(ctx, time.Minute)

@@ -40,12 +40,12 @@ func TestLivenessSharesLearnedRates(t *testing.T) {
 	learned, ok := first.Pacer().LearnedRate()
 	require.True(t, ok)
 
-	a := jobs.NewLiveness(pool, "first", zerolog.Nop(), map[string]fetcher.Source{"volt": first})
+	a := jobs.NewLiveness(jobs.NewDeps(pool, map[string]fetcher.Source{"volt": first}, zerolog.Nop(), jobs.Timings{}), "first")
 	require.NoError(t, a.Register(ctx))
 	a.Beat(ctx)
 
 	// …and the second starts at it, its share of it with two processes.
-	b := jobs.NewLiveness(pool, "second", zerolog.Nop(), map[string]fetcher.Source{"volt": second})
+	b := jobs.NewLiveness(jobs.NewDeps(pool, map[string]fetcher.Source{"volt": second}, zerolog.Nop(), jobs.Timings{}), "second")
 	require.NoError(t, b.Register(ctx))
 	got, ok := second.Pacer().LearnedRate()
 	require.True(t, ok)

@@ -2,10 +2,13 @@ package jobs
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/syncerhq/syncer/fetcher"
 )
 
 // PassEvents hears how RunPasses goes, for a command to tell its user.
@@ -51,11 +54,44 @@ func RunPasses(ctx context.Context, d *Deps, client *river.Client[pgx.Tx], sourc
 	}
 	outcomes := make([]Outcome, 0, len(passes))
 	for _, p := range passes {
-		out, err := WaitSource(ctx, client, p.Source, started, poll, ev.Poll)
+		out, err := WaitSource(ctx, client, p.Source, started, poll, func() error {
+			if ev.Poll != nil {
+				ev.Poll()
+			}
+			return d.checkReach(p.Source)
+		})
+		// A source that does not answer fails its pass; the others go on.
+		// Its jobs stay queued: the next run resumes them.
+		var unreachable *UnreachableError
+		if errors.As(err, &unreachable) {
+			out, err = Outcome{Source: p.Source, Unreachable: unreachable}, nil
+		}
 		if err != nil {
 			return outcomes, err
 		}
 		outcomes = append(outcomes, out)
 	}
 	return outcomes, nil
+}
+
+// UnreachableError is a source whose API has not answered for longer than
+// Timings.UnreachableTimeout: a foreground pass gives up on it.
+type UnreachableError struct {
+	Source string
+	State  fetcher.ReachState
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("%s: cannot reach %s: %s; no answer since %s (%s), giving up", e.Source, e.State.URL, e.State.LastError,
+		e.State.DownSince.Local().Format(time.TimeOnly), time.Since(e.State.DownSince).Round(time.Second))
+}
+
+// checkReach fails when source's API has not answered for longer than the
+// timeout.
+func (d *Deps) checkReach(source string) error {
+	st := d.Reach[source].State()
+	if d.Timings.UnreachableTimeout > 0 && !st.Up() && time.Since(st.DownSince) > d.Timings.UnreachableTimeout {
+		return &UnreachableError{Source: source, State: st}
+	}
+	return nil
 }

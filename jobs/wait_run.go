@@ -17,17 +17,21 @@ type Outcome struct {
 	Source string
 	// Failures describe the jobs that failed for good.
 	Failures []string
+	// Unreachable is set when RunPasses gave up on a source whose API
+	// did not answer; its jobs stay queued for the next run.
+	Unreachable *UnreachableError
 }
 
 // OK reports whether every job succeeded.
-func (o Outcome) OK() bool { return len(o.Failures) == 0 }
+func (o Outcome) OK() bool { return len(o.Failures) == 0 && o.Unreachable == nil }
 
 // WaitSource blocks until source has no job left to work, whichever run
 // queued it: jobs left over by a crashed process or an earlier run (which a
 // new pass's identical jobs were deduplicated into) are part of bringing the
 // mirror up to date. It then reports the jobs of source that failed for good
-// since since. progressFunc, when set, is called at every poll.
-func WaitSource(ctx context.Context, client *river.Client[pgx.Tx], source string, since time.Time, poll time.Duration, progressFunc func()) (Outcome, error) {
+// since since. pollFunc, when set, is called at every poll; an error from it
+// ends the wait with that error.
+func WaitSource(ctx context.Context, client *river.Client[pgx.Tx], source string, since time.Time, poll time.Duration, pollFunc func() error) (Outcome, error) {
 	meta, _ := json.Marshal(jobMetadata{Source: source})
 	out := Outcome{Source: source}
 	ticker := time.NewTicker(poll)
@@ -40,8 +44,10 @@ func WaitSource(ctx context.Context, client *river.Client[pgx.Tx], source string
 		if err != nil {
 			return out, fmt.Errorf("list jobs of %s: %w", source, err)
 		}
-		if progressFunc != nil {
-			progressFunc()
+		if pollFunc != nil {
+			if err := pollFunc(); err != nil {
+				return out, err
+			}
 		}
 		if len(res.Jobs) == 0 {
 			break

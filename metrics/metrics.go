@@ -24,6 +24,7 @@ type Metrics struct {
 	rateLimitWait *prometheus.CounterVec
 	rows          *prometheus.CounterVec
 	passDuration  *prometheus.HistogramVec
+	sourceUp      *sourceUpCollector
 }
 
 // New returns the metrics of a process whose mirror is in pool.
@@ -46,10 +47,11 @@ func New(pool *pgxpool.Pool) *Metrics {
 			Name: "syncer_pass_duration_seconds", Help: "Duration of a pass's listing, from start to its last page, by source and kind.",
 			Buckets: prometheus.ExponentialBuckets(0.5, 2, 14),
 		}, []string{"source", "kind"}),
+		sourceUp: newSourceUpCollector(),
 	}
 	m.registry.MustRegister(m.requests, m.rateLimited, m.rateLimitWait, m.rows, m.passDuration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		newStateCollector(pool))
+		newStateCollector(pool), m.sourceUp)
 	return m
 }
 

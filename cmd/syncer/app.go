@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -75,8 +76,10 @@ func openApp(ctx context.Context, e env, flags config.Flags, needSources bool) (
 		pool.Close()
 		return nil, usageError{err}
 	}
-	timings := jobs.Timings{Overlap: cfg.Overlap, SweepInterval: cfg.SweepInterval, OpenRecheckInterval: cfg.OpenRecheckInterval}
-	a.deps = jobs.NewDeps(pool, sources, log, timings, jobs.WithObserver(a.metrics), jobs.WithUserCache(users))
+	timings := jobs.Timings{Overlap: cfg.Overlap, SweepInterval: cfg.SweepInterval,
+		OpenRecheckInterval: cfg.OpenRecheckInterval, UnreachableTimeout: cfg.UnreachableTimeout}
+	a.deps = jobs.NewDeps(pool, sources.clients, log, timings,
+		jobs.WithObserver(a.metrics), jobs.WithUserCache(users), jobs.WithReach(sources.reach))
 	return a, nil
 }
 
@@ -94,20 +97,30 @@ func (a *app) requireSchema(ctx context.Context) error {
 	return nil
 }
 
+// sourceSet is the clients of the configured sources, with what each
+// records of whether its API answers.
+type sourceSet struct {
+	clients map[string]fetcher.Source
+	reach   map[string]*fetcher.Reach
+}
+
 // buildSources creates a client per configured source, each with its own
 // pacer, through its kind. All sources of one process share nothing but the
 // database.
-func buildSources(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, log zerolog.Logger) (map[string]fetcher.Source, error) {
-	out := make(map[string]fetcher.Source, len(cfg.Sources))
+func buildSources(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, log zerolog.Logger) (sourceSet, error) {
+	set := sourceSet{clients: map[string]fetcher.Source{}, reach: map[string]*fetcher.Reach{}}
+	up := map[string]func() bool{}
 	for _, s := range cfg.Sources {
 		kind, ok := kindNamed(s.Kind)
 		if !ok {
-			return nil, fmt.Errorf("source %s: unknown kind %s", s.Name, s.Kind)
+			return set, fmt.Errorf("source %s: unknown kind %s", s.Name, s.Kind)
 		}
 		pause := jobs.PauseOnRefusal(pool, s.Name, log)
+		reach := &fetcher.Reach{URL: cmp.Or(s.APIURL, kind.DefaultURL), OnChange: logReach(log, s.Name)}
 		src, err := kind.New(s.Settings(), fetcher.ClientDeps{
 			HTTP: fetcher.Config{
 				UserAgent:   "syncer/" + version,
+				Reach:       reach,
 				ObserveFunc: func(endpoint string, status int) { m.ObserveRequest(s.Name, endpoint, status) },
 				RateLimitedFunc: func(ctx context.Context, endpoint string, wait time.Duration) {
 					m.ObserveRateLimit(s.Name, wait)
@@ -117,11 +130,26 @@ func buildSources(cfg *config.Config, pool *pgxpool.Pool, m *metrics.Metrics, lo
 			ModifiedAtFunc: db.MirroredModifiedAt(pool, s.Name),
 		})
 		if err != nil {
-			return nil, fmt.Errorf("source %s: %w", s.Name, err)
+			return set, fmt.Errorf("source %s: %w", s.Name, err)
 		}
-		out[s.Name] = src
+		set.clients[s.Name], set.reach[s.Name] = src, reach
+		up[s.Name] = func() bool { return reach.State().Up() }
 	}
-	return out, nil
+	m.WatchSources(up)
+	return set, nil
+}
+
+// logReach says, once per change, that a source's API stopped or started
+// answering.
+func logReach(log zerolog.Logger, source string) func(fetcher.ReachState) {
+	return func(st fetcher.ReachState) {
+		if st.Up() {
+			log.Info().Str("source", source).Str("url", st.URL).Msg("the API answers again")
+			return
+		}
+		log.Warn().Str("source", source).Str("url", st.URL).Str("error", st.LastError).
+			Msgf("%s: cannot reach %s: %s; retrying", source, st.URL, st.LastError)
+	}
 }
 
 // kindNamed returns the kind of source called name.
@@ -158,7 +186,7 @@ func (a *app) startWorkers(ctx context.Context, interval time.Duration) (*worker
 	if err != nil {
 		return nil, err
 	}
-	live := jobs.NewLiveness(a.pool, id, a.log, a.deps.Sources)
+	live := jobs.NewLiveness(a.deps, id)
 	if err := live.Register(ctx); err != nil {
 		return nil, err
 	}
@@ -181,7 +209,7 @@ func (w *workers) stop(grace time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	if err := w.client.Stop(ctx); err != nil {
-		w.a.log.Warn().Dur("grace", grace).Msg("grace period over: cancelling jobs in flight (they resume on next start)")
+		w.a.log.Warn().Stringer("grace", grace).Msg("grace period over: cancelling jobs in flight (they resume on next start)")
 		cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer ccancel()
 		if err := w.client.StopAndCancel(cctx); err != nil {

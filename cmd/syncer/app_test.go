@@ -41,7 +41,7 @@ func TestARefusalPausesTheSourceForOtherProcesses(t *testing.T) {
 	}}}
 	sources, err := buildSources(cfg, pool, metrics.New(pool), zerolog.Nop())
 	require.NoError(t, err)
-	_, err = sources["devrev"].ListConversations(t.Context(), fetcher.ConversationQuery{})
+	_, err = sources.clients["devrev"].ListConversations(t.Context(), fetcher.ConversationQuery{})
 	require.NoError(t, err, "a 1-second wait is spent inline")
 	require.EqualValues(t, 2, calls.Load())
 

@@ -21,7 +21,9 @@ func canaryCommand() command {
 	var source string
 	var timeout time.Duration
 	return command{
-		name: "canary",
+		name:     "canary",
+		synopsis: "--source NAME [--timeout 5m]",
+		summary:  "create a marked DevRev conversation, wait until the\nrunning daemon mirrors it, print the lag, delete it",
 		flags: func(fs *flag.FlagSet, _ *config.Flags) {
 			fs.StringVar(&source, "source", "", "the DevRev source to test (required)")
 			fs.DurationVar(&timeout, "timeout", 5*time.Minute, "how long the daemon gets to mirror the canary")

@@ -38,7 +38,9 @@ func demoCommand() command {
 	var conversations int
 	var stop bool
 	return command{
-		name: "demo",
+		name:     "demo",
+		synopsis: "[--conversations 400] [--stop]",
+		summary:  "mirror a simulated DevRev workspace (no setup\nneeded); --stop stops its private PostgreSQL",
 		flags: func(fs *flag.FlagSet, sh *config.Flags) {
 			shared = sh
 			fs.IntVar(&conversations, "conversations", 400, "size of the simulated workspace")
@@ -105,9 +107,11 @@ func demo(ctx context.Context, e env, flags config.Flags, conversations int) err
 	}
 	defer a.close()
 	a.cfg.Sources = []config.Source{{Name: demoSource, Kind: devrev.Kind().Name, APIURL: server.URL(), Token: config.Secret(token)}}
-	if a.deps.Sources, err = buildSources(a.cfg, a.pool, a.metrics, a.log); err != nil {
+	sources, err := buildSources(a.cfg, a.pool, a.metrics, a.log)
+	if err != nil {
 		return err
 	}
+	a.deps.Sources, a.deps.Reach = sources.clients, sources.reach
 
 	if _, err := db.Migrate(ctx, a.pool); err != nil {
 		return err

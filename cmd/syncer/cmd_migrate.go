@@ -14,7 +14,9 @@ import (
 func migrateCommand() command {
 	var down bool
 	return command{
-		name: "migrate",
+		name:     "migrate",
+		synopsis: "[--down]",
+		summary:  "apply the schema migrations (idempotent, safe\nconcurrently); --down drops the mirror's tables",
 		flags: func(fs *flag.FlagSet, _ *config.Flags) {
 			fs.BoolVar(&down, "down", false, "roll back every migration instead: DROPS the mirror's tables")
 		},

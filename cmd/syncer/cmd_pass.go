@@ -27,8 +27,12 @@ func backfillCommand() command {
 	var since string
 	var sinceTime time.Time
 	return command{
-		name: "backfill",
-		flags: func(fs *flag.FlagSet, _ *config.Flags) {
+		name:     "backfill",
+		synopsis: "[--source NAME]... [--since TIME] [--workers 16]",
+		summary:  "full history to completion; re-running resumes",
+		flags: func(fs *flag.FlagSet, shared *config.Flags) {
+			shared.RegisterWorkers(fs)
+
 			sourceFlag(fs, &sources)
 			fs.StringVar(&since, "since", "", "only conversations modified since TIME (RFC 3339 or YYYY-MM-DD)")
 		},
@@ -52,8 +56,12 @@ func syncCommand() command {
 	var sources stringList
 	var sweep, recheckOpen bool
 	return command{
-		name: "sync",
-		flags: func(fs *flag.FlagSet, _ *config.Flags) {
+		name:     "sync",
+		synopsis: "[--source NAME]... [--sweep] [--recheck-open] [--workers 16]",
+		summary:  "one incremental pass to completion, then exit;\n--sweep also marks conversations deleted at the\nsource; --recheck-open re-reads open\nconversations' messages now",
+		flags: func(fs *flag.FlagSet, shared *config.Flags) {
+			shared.RegisterWorkers(fs)
+
 			sourceFlag(fs, &sources)
 			fs.BoolVar(&sweep, "sweep", false, "list everything and mark conversations deleted at the source")
 			fs.BoolVar(&recheckOpen, "recheck-open", false, "re-read the messages of every open conversation now, not only\nwhen the last re-read is older than SYNCER_OPEN_RECHECK_INTERVAL\n(not with --sweep, nor for a pass already under way, which is resumed)")
@@ -135,11 +143,18 @@ func runPasses(ctx context.Context, a *app, opts jobs.PassOptions, sources []str
 		progress = newProgressPrinter(a, passes)
 	}
 	progress.print(true)
-	var failures []string
+	var failures, unreachable []string
 	for _, out := range outcomes {
 		for _, f := range out.Failures {
 			failures = append(failures, out.Source+": "+f)
 		}
+		if out.Unreachable != nil {
+			unreachable = append(unreachable, out.Unreachable.Error())
+		}
+	}
+	if len(unreachable) > 0 {
+		// Its jobs stay queued: nothing is lost by giving up.
+		return fmt.Errorf("%s; run the same command again once it answers", strings.Join(unreachable, "; "))
 	}
 	if len(failures) > 0 {
 		return fmt.Errorf("%d job(s) failed:\n  %s", len(failures), strings.Join(failures, "\n  "))
@@ -194,8 +209,13 @@ func (p *progressPrinter) print(final bool) {
 		}
 		elapsed := time.Since(run.StartedAt)
 		rate := float64(run.Rows) / max(elapsed.Seconds(), 0.001)
-		lines = append(lines, fmt.Sprintf("%s %s: %d pages, %d rows (%.0f rows/s), %d rate-limited, %d jobs queued, %s",
-			pass.Source, pass.Kind, run.Pages, run.Rows, rate, run.RateLimited, queued[pass.Source], elapsed.Round(time.Second)))
+		line := fmt.Sprintf("%s %s: %d pages, %d rows (%.0f rows/s), %d rate-limited, %d jobs queued, %s",
+			pass.Source, pass.Kind, run.Pages, run.Rows, rate, run.RateLimited, queued[pass.Source], elapsed.Round(time.Second))
+		if st := p.a.deps.Reach[pass.Source].State(); !st.Up() {
+			// What is wrong, in the line the user is watching.
+			line += fmt.Sprintf("; cannot reach %s: %s; retrying (%d failed)", st.URL, st.LastError, st.Failures)
+		}
+		lines = append(lines, line)
 	}
 	if p.terminal && p.drawn > 0 {
 		fmt.Fprintf(p.a.stderr, "\033[%dA", p.drawn) // back to the first line drawn

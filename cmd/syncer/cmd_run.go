@@ -18,8 +18,13 @@ import (
 func runCommand() command {
 	var grace time.Duration
 	return command{
-		name: "run",
-		flags: func(fs *flag.FlagSet, _ *config.Flags) {
+		name:     "run",
+		synopsis: "[--interval 1m] [--workers 16] [--shutdown-grace 30s]",
+		summary:  "daemon: workers + periodic incremental passes;\n/healthz, /readyz, /metrics",
+		flags: func(fs *flag.FlagSet, shared *config.Flags) {
+			shared.RegisterWorkers(fs)
+			shared.RegisterInterval(fs)
+
 			fs.DurationVar(&grace, "shutdown-grace", 30*time.Second, "time jobs in flight get to finish on shutdown")
 		},
 		needs: openMirrorSource,
@@ -52,11 +57,11 @@ func daemon(ctx context.Context, a *app, grace time.Duration) error {
 	if err != nil {
 		return err
 	}
-	a.log.Info().Strs("sources", a.cfg.SourceNames()).Dur("interval", a.cfg.PassInterval).
+	a.log.Info().Strs("sources", a.cfg.SourceNames()).Stringer("interval", a.cfg.PassInterval).
 		Int("workers", a.cfg.Workers).Str("http_addr", ln.Addr().String()).Msg("syncer running")
 
 	<-ctx.Done()
-	a.log.Info().Dur("grace", grace).Msg("shutting down: finishing jobs in flight")
+	a.log.Info().Stringer("grace", grace).Msg("shutting down: finishing jobs in flight")
 	w.stop(grace)
 	shutdownCtx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer scancel()

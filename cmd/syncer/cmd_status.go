@@ -10,6 +10,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/syncerhq/syncer/config"
 	"github.com/syncerhq/syncer/db/dbq"
 )
@@ -20,6 +22,15 @@ type statusReport struct {
 	Tables     []tableStatus      `json:"tables"`
 	Queue      []queueStatus      `json:"queue"`
 	Quarantine []quarantineStatus `json:"quarantine"`
+	// Unreachable are the sources whose API a running process cannot reach.
+	Unreachable []unreachableStatus `json:"unreachable"`
+}
+
+type unreachableStatus struct {
+	Source   string    `json:"source"`
+	Since    time.Time `json:"since"`
+	Error    string    `json:"error"`
+	Failures int64     `json:"requests_without_answer"`
 }
 
 type streamStatus struct {
@@ -41,6 +52,8 @@ type runStatus struct {
 	Rows        int64      `json:"rows"`
 	RateLimited int64      `json:"rate_limited"`
 	Error       *string    `json:"error,omitempty"`
+	// ActiveJobs are the run's jobs not yet finished.
+	ActiveJobs int64 `json:"active_jobs"`
 }
 
 type tableStatus struct {
@@ -68,13 +81,15 @@ type quarantineStatus struct {
 func statusCommand() command {
 	var asJSON bool
 	return command{
-		name: "status",
+		name:     "status",
+		synopsis: "[--json]",
+		summary:  "per source and stream: watermark, last run, rows,\nqueue",
 		flags: func(fs *flag.FlagSet, _ *config.Flags) {
 			fs.BoolVar(&asJSON, "json", false, "print JSON for scripts")
 		},
 		needs: openMirror,
 		run: func(ctx context.Context, e env, a *app) error {
-			report, err := loadStatus(ctx, dbq.New(a.pool))
+			report, err := loadStatus(ctx, a.pool)
 			if err != nil {
 				return err
 			}
@@ -89,35 +104,56 @@ func statusCommand() command {
 	}
 }
 
-func loadStatus(ctx context.Context, q *dbq.Queries) (*statusReport, error) {
-	states, err := q.ListSyncStates(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("read sync state: %w", err)
+// loadStatus reads the status in one snapshot of the database, so that its
+// parts agree with each other (a run and its jobs, the queue and the rows).
+func loadStatus(ctx context.Context, pool *pgxpool.Pool) (*statusReport, error) {
+	var r *statusReport
+	err := pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var err error
+		r, err = readStatus(ctx, dbq.New(tx))
+		return err
+	})
+	return r, err
+}
+
+// reads runs the reads of a report one after the other, keeping the first
+// error, so that readStatus reads as a list.
+type reads struct{ err error }
+
+func read[T any](r *reads, what string, f func() (T, error)) T {
+	var v T
+	if r.err == nil {
+		if v, r.err = f(); r.err != nil {
+			r.err = fmt.Errorf("read %s: %w", what, r.err)
+		}
 	}
-	runs, err := q.LatestRuns(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("read runs: %w", err)
-	}
-	counts, err := q.RowCounts(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("count rows: %w", err)
-	}
-	queued, err := q.QueuedJobs(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("count queued jobs: %w", err)
-	}
-	quarantined, err := q.CountOpenQuarantine(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("count quarantine: %w", err)
+	return v
+}
+
+func readStatus(ctx context.Context, q *dbq.Queries) (*statusReport, error) {
+	var rd reads
+	states := read(&rd, "sync state", func() ([]dbq.SyncState, error) { return q.ListSyncStates(ctx) })
+	runs := read(&rd, "runs", func() ([]dbq.SyncRun, error) { return q.LatestRuns(ctx) })
+	active := read(&rd, "jobs of runs", func() ([]dbq.ActiveJobsByRunRow, error) { return q.ActiveJobsByRun(ctx) })
+	counts := read(&rd, "row counts", func() ([]dbq.RowCountsRow, error) { return q.RowCounts(ctx) })
+	queued := read(&rd, "queued jobs", func() ([]dbq.QueuedJobsRow, error) { return q.QueuedJobs(ctx) })
+	quarantined := read(&rd, "quarantine", func() ([]dbq.CountOpenQuarantineRow, error) { return q.CountOpenQuarantine(ctx) })
+	unreachable := read(&rd, "sources' reach", func() ([]dbq.UnreachableSourcesRow, error) {
+		return q.UnreachableSources(ctx, reachFreshSeconds)
+	})
+	if rd.err != nil {
+		return nil, rd.err
 	}
 
-	r := &statusReport{Streams: []streamStatus{}, Tables: []tableStatus{}, Queue: []queueStatus{}, Quarantine: []quarantineStatus{}}
+	r := &statusReport{Streams: []streamStatus{}, Tables: []tableStatus{}, Queue: []queueStatus{},
+		Quarantine: []quarantineStatus{}, Unreachable: []unreachableStatus{}}
+	jobsOf := map[int64]int64{}
+	for _, a := range active {
+		jobsOf[a.RunID] = a.Jobs
+	}
 	lastRun := map[[2]string]*runStatus{}
 	for _, run := range runs {
-		lastRun[[2]string{run.Source, run.Stream}] = &runStatus{
-			ID: run.ID, Kind: run.Kind, Status: run.Status, StartedAt: run.StartedAt, FinishedAt: run.FinishedAt,
-			Pages: run.Pages, Rows: run.Rows, RateLimited: run.RateLimited, Error: run.Error,
-		}
+		lastRun[[2]string{run.Source, run.Stream}] = newRunStatus(run, jobsOf[run.ID])
 	}
 	for _, s := range states {
 		r.Streams = append(r.Streams, streamStatus{
@@ -134,8 +170,29 @@ func loadStatus(ctx context.Context, q *dbq.Queries) (*statusReport, error) {
 	for _, qr := range quarantined {
 		r.Quarantine = append(r.Quarantine, quarantineStatus{Source: qr.Source, Stream: qr.Stream, Records: qr.Records})
 	}
+	for _, u := range unreachable {
+		r.Unreachable = append(r.Unreachable, unreachableStatus{Source: u.Source, Since: u.DownSince, Error: u.LastError, Failures: int64(u.Failures)})
+	}
 	sort.SliceStable(r.Streams, func(i, j int) bool { return r.Streams[i].Source < r.Streams[j].Source })
 	return r, nil
+}
+
+// reachFreshSeconds is how recent what a process saw of a source's API must
+// be to count: a few heartbeats.
+const reachFreshSeconds = 30
+
+// newRunStatus is a run as status shows it: running until its last job
+// ends, whatever its listing recorded, so that its counts are final once it
+// says succeeded or failed.
+func newRunStatus(run dbq.SyncRun, activeJobs int64) *runStatus {
+	rs := &runStatus{
+		ID: run.ID, Kind: run.Kind, Status: run.Status, StartedAt: run.StartedAt, FinishedAt: run.FinishedAt,
+		Pages: run.Pages, Rows: run.Rows, RateLimited: run.RateLimited, Error: run.Error, ActiveJobs: activeJobs,
+	}
+	if activeJobs > 0 {
+		rs.Status, rs.FinishedAt = "running", nil
+	}
+	return rs
 }
 
 func printStatus(w io.Writer, r *statusReport) {
@@ -150,8 +207,9 @@ func printStatus(w io.Writer, r *statusReport) {
 			run = &runStatus{}
 		}
 		status := run.Status
-		if s.PassInFlight != nil {
-			status = "in flight"
+		if s.PassInFlight != nil && status != "running" {
+			// Its jobs ended, the pass did not: the next one resumes it.
+			status += ", resumes"
 		}
 		errText := ""
 		switch {
@@ -183,6 +241,10 @@ func printStatus(w io.Writer, r *statusReport) {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", q.Source, q.Kind, q.State, q.Jobs)
 		}
 		_ = tw.Flush()
+	}
+	for _, u := range r.Unreachable {
+		fmt.Fprintf(w, "unreachable: %s since %s (%d requests without an answer): %s\n",
+			u.Source, fmtTime(&u.Since), u.Failures, u.Error)
 	}
 	for _, q := range r.Quarantine {
 		fmt.Fprintf(w, "quarantine: %s %s: %d records (see the quarantine table)\n", q.Source, q.Stream, q.Records)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 
 	"github.com/syncerhq/syncer/config"
 )
@@ -14,6 +15,9 @@ import (
 // command needs, run it.
 type command struct {
 	name string
+	// synopsis shows the command's own flags in `syncer --help`; summary
+	// says what it does, in lines of at most 55 characters.
+	synopsis, summary string
 	// flags registers the command's own flags; shared holds the flags every
 	// command has, for the commands that read them before opening the app.
 	flags func(fs *flag.FlagSet, shared *config.Flags)
@@ -40,18 +44,21 @@ var errHelp = errors.New("help requested")
 func (c command) execute(ctx context.Context, e env, args []string) error {
 	var shared config.Flags
 	fs := flag.NewFlagSet("syncer "+c.name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
 	shared.Register(fs)
 	if c.flags != nil {
 		c.flags(fs, &shared)
 	}
+	// The flag package prints the whole usage on a mistake; one line and a
+	// hint say more.
+	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(e.stdout)
-			fs.Usage()
+			fmt.Fprintf(e.stdout, "Usage: syncer %s %s\n%s\n\nFlags:\n", c.name, c.synopsis, c.summary)
+			fs.PrintDefaults()
 			return errHelp
 		}
-		return usageError{err}
+		return usageError{fmt.Errorf("%w (see 'syncer %s -h')", err, c.name)}
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}

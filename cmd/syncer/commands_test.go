@@ -20,7 +20,7 @@ func TestEveryCommandHasHelp(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			code := run(t.Context(), []string{c.name, "-h"}, &stdout, &stderr, noEnv)
 			require.Equal(t, exitOK, code, stderr.String())
-			require.Contains(t, stdout.String(), "Usage of syncer "+c.name)
+			require.Contains(t, stdout.String(), "Usage: syncer "+c.name)
 			require.Contains(t, stdout.String(), "-database-url", "the shared flags are listed too")
 
 			stdout.Reset()
@@ -29,5 +29,29 @@ func TestEveryCommandHasHelp(t *testing.T) {
 			require.Equal(t, exitUsage, code)
 			require.True(t, strings.Contains(stderr.String(), "no-such-flag"), stderr.String())
 		})
+	}
+}
+
+// TestHelpListsWhatEachCommandTakes: a command's help lists the flags it
+// uses and no other; the top-level help names every command's own flags.
+func TestHelpListsWhatEachCommandTakes(t *testing.T) {
+	t.Parallel()
+	noEnv := func(string) (string, bool) { return "", false }
+	help := func(args ...string) string {
+		var stdout, stderr bytes.Buffer
+		require.Equal(t, exitOK, run(t.Context(), args, &stdout, &stderr, noEnv), stderr.String())
+		return stdout.String()
+	}
+	for _, name := range []string{"migrate", "status", "demo", "canary"} {
+		out := help(name, "-h")
+		require.NotContains(t, out, "-workers", name)
+		require.NotContains(t, out, "-interval", name)
+	}
+	require.Contains(t, help("run", "-h"), "-interval")
+	require.Contains(t, help("run", "-h"), "-workers")
+	require.Contains(t, help("backfill", "-h"), "-workers")
+	top := help("--help")
+	for _, flag := range []string{"--down", "--stop", "--conversations", "--shutdown-grace", "--since", "--sweep", "--recheck-open", "--json", "--timeout"} {
+		require.Contains(t, top, flag)
 	}
 }

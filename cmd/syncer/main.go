@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 )
 
@@ -20,27 +21,37 @@ const (
 	exitUsage  = 2 // bad usage or configuration
 )
 
-const usage = `syncer mirrors help-desk conversations into PostgreSQL.
-
-Usage:
-  syncer migrate                     apply the schema migrations (idempotent, safe concurrently)
-  syncer run                         daemon: workers + periodic incremental passes; /healthz
-  syncer backfill [--source NAME]... [--since TIME]
-                                     full history to completion; re-running resumes
-  syncer sync [--source NAME]... [--sweep] [--recheck-open]
-                                     one incremental pass to completion, then exit;
-                                     --sweep also marks conversations deleted at the source;
-                                     --recheck-open re-reads open conversations' messages now
-  syncer status [--json]             per source and stream: watermark, last run, rows, queue
-  syncer demo                        mirror a simulated DevRev workspace (no setup needed)
-  syncer canary --source NAME [--timeout 5m]
-                                     create a marked DevRev conversation, wait until the
-                                     running daemon mirrors it, print the lag, delete it
-
-Run 'syncer COMMAND -h' for a command's flags.
+// usageHead and usageTail frame the commands in `syncer --help`.
+const (
+	usageHead = "syncer mirrors help-desk conversations into PostgreSQL.\n\nUsage:\n"
+	usageTail = `
+Run 'syncer COMMAND -h' for a command's flags, the shared ones (--config, --database-url,
+--log-level, --log-format) included.
 Configuration: flags, then environment (DATABASE_URL, DEVREV_TOKEN, …), then --config FILE.
 Exit codes: 0 done, 1 the sync failed, 2 bad usage or configuration.
 `
+)
+
+// usage lists every command with its own flags.
+func usage() string {
+	var b strings.Builder
+	b.WriteString(usageHead)
+	for _, c := range commands() {
+		line := "  syncer " + c.name
+		if c.synopsis != "" {
+			line += " " + c.synopsis
+		}
+		summary := strings.Split(c.summary, "\n")
+		if len(line) > 36 {
+			fmt.Fprintf(&b, "%s\n%37s", line, "")
+		} else {
+			fmt.Fprintf(&b, "%-37s", line)
+		}
+		b.WriteString(strings.Join(summary, "\n"+strings.Repeat(" ", 37)) + "\n")
+	}
+	b.WriteString(usageTail)
+	return b.String()
+}
 
 // commands are syncer's commands, in the order the usage lists them.
 func commands() []command {
@@ -95,7 +106,7 @@ type env struct {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) int {
 	e := env{stdout: stdout, stderr: stderr, lookup: lookup}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usage())
 		if len(args) == 0 {
 			return exitUsage
 		}

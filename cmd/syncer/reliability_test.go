@@ -72,8 +72,9 @@ func TestKilledTwentyTimes(t *testing.T) {
 	started := time.Now()
 	syncerOK(t, env, "sync")
 	// The dead processes' jobs come back within the liveness window, not
-	// after River's stuck-job rescue (minutes).
-	require.Less(t, time.Since(started), time.Minute)
+	// after River's stuck-job rescue (an hour); the bound leaves a busy
+	// machine room.
+	require.Less(t, time.Since(started), 5*time.Minute)
 	requireExact(t, dbURL, fake.ws)
 	requireNoDuplicates(t, dbURL)
 }
@@ -86,17 +87,26 @@ func TestInterruptStopsGracefully(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
 			t.Parallel()
-			// Slow enough that the signal lands mid-backfill.
-			fake := newFakeDevRev(t, 400, devrevtest.Options{Latency: 40 * time.Millisecond, Seed: 6})
+			fake := newFakeDevRev(t, 400, devrevtest.Options{Seed: 6})
 			dbURL := dbtest.NewURL(t)
-			env := fake.env(dbURL)
+			// The signal lands mid-backfill: after the messages of the
+			// first page of conversations are stored, while the listing's
+			// next page waits for it.
+			api := newGatedAPI(t, fake.server.Handler(), "conversations.list", 1)
+			env := append(fake.env(dbURL), "DEVREV_API_URL="+api.URL)
 			cmd := exec.Command(binary, "backfill")
 			cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
 			out := &lockedBuffer{}
 			cmd.Stdout, cmd.Stderr = out, out
 			require.NoError(t, cmd.Start())
-			time.Sleep(500 * time.Millisecond)
-			require.Error(t, stopWithin(t, cmd, sig, 20*time.Second, out), "an interrupted backfill does not claim success")
+			pool := pgtest.NewPool(t, dbURL)
+			waitFor(t, "the first conversations' messages to be stored", func() bool {
+				var n int
+				err := pool.QueryRow(t.Context(), "SELECT count(*) FROM conversation_messages_synced").Scan(&n)
+				return err == nil && n > 0
+			})
+			err := stopWithin(t, cmd, sig, 20*time.Second, out, api.open)
+			require.Error(t, err, "an interrupted backfill does not claim success")
 			require.Contains(t, out.String(), "interrupted")
 			require.Contains(t, out.String(), "run the same command again to resume")
 			fake.server.ResetStats()
@@ -131,12 +141,17 @@ func TestDatabaseRestartMidPass(t *testing.T) {
 	syncerOK(t, env, "migrate")
 	daemon, logs := startDaemon(t, env)
 
-	time.Sleep(800 * time.Millisecond)
+	pool := pgtest.NewPool(t, dbURL)
+	waitFor(t, "the daemon to store its first messages", func() bool {
+		var n int
+		err := pool.QueryRow(t.Context(), "SELECT count(*) FROM messages").Scan(&n)
+		return err == nil && n > 0
+	})
 	require.NoError(t, cluster.Stop(ctx))
 	time.Sleep(3 * time.Second) // the database is unreachable meanwhile
 	require.NoError(t, cluster.Resume(ctx))
 
-	eventuallyExact(t, pgtest.NewPool(t, dbURL), fake.ws, logs)
+	eventuallyExact(t, pool, fake.ws, logs)
 	require.Nil(t, daemon.ProcessState, "the daemon is still running")
 	requireNoDuplicates(t, dbURL)
 }

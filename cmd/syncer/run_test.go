@@ -55,9 +55,12 @@ func startDaemon(t *testing.T, env []string) (*exec.Cmd, *lockedBuffer) {
 
 // stopWithin sends sig to cmd and returns how it exited; the test fails if
 // it has not within grace.
-func stopWithin(t *testing.T, cmd *exec.Cmd, sig os.Signal, grace time.Duration, out *lockedBuffer) error {
+func stopWithin(t *testing.T, cmd *exec.Cmd, sig os.Signal, grace time.Duration, out *lockedBuffer, afterSignal ...func()) error {
 	t.Helper()
 	require.NoError(t, cmd.Process.Signal(sig))
+	for _, f := range afterSignal {
+		f()
+	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {
@@ -73,7 +76,7 @@ func stopWithin(t *testing.T, cmd *exec.Cmd, sig os.Signal, grace time.Duration,
 // eventuallyExact waits until the mirror equals the workspace.
 func eventuallyExact(t *testing.T, pool *pgxpool.Pool, ws *devrevtest.Workspace, logs *lockedBuffer) {
 	t.Helper()
-	deadline := time.Now().Add(45 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute) // a hang, not a slow machine
 	var diffs []string
 	for time.Now().Before(deadline) {
 		var err error
@@ -134,6 +137,7 @@ func TestRunDaemon(t *testing.T) {
 		`syncer_last_pass_success_timestamp_seconds{source="devrev",stream="conversations"}`,
 		`syncer_pass_duration_seconds_count{kind=`,
 		`syncer_database_up 1`,
+		`syncer_source_up{source="devrev"} 1`,
 	} {
 		require.Contains(t, body, want)
 	}

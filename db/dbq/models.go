@@ -261,6 +261,15 @@ type SourceRate struct {
 	LearnedAt         time.Time
 }
 
+type SourceReach struct {
+	Source    string
+	ClientID  string
+	DownSince *time.Time
+	LastError *string
+	Failures  int32
+	UpdatedAt time.Time
+}
+
 type SyncRun struct {
 	ID          int64
 	Source      string

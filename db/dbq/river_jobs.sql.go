@@ -9,6 +9,40 @@ import (
 	"context"
 )
 
+const activeJobsByRun = `-- name: ActiveJobsByRun :many
+SELECT (metadata->>'run_id')::bigint AS run_id, count(*) AS jobs
+FROM river_job
+WHERE state::text IN ('available', 'pending', 'running', 'retryable', 'scheduled')
+  AND metadata ? 'run_id'
+GROUP BY 1
+`
+
+type ActiveJobsByRunRow struct {
+	RunID int64
+	Jobs  int64
+}
+
+// Jobs not yet finished, per run: a run is running until its last job ends.
+func (q *Queries) ActiveJobsByRun(ctx context.Context) ([]ActiveJobsByRunRow, error) {
+	rows, err := q.db.Query(ctx, activeJobsByRun)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ActiveJobsByRunRow
+	for rows.Next() {
+		var i ActiveJobsByRunRow
+		if err := rows.Scan(&i.RunID, &i.Jobs); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const queuedJobs = `-- name: QueuedJobs :many
 SELECT COALESCE(args->>'source', '')::text AS source, kind, state::text AS state, count(*) AS jobs
 FROM river_job

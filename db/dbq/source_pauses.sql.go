@@ -10,6 +10,16 @@ import (
 	"time"
 )
 
+const forgetSourceReach = `-- name: ForgetSourceReach :exec
+DELETE FROM source_reach WHERE client_id = $1
+`
+
+// Forgets what a process saw, when it stops.
+func (q *Queries) ForgetSourceReach(ctx context.Context, clientID string) error {
+	_, err := q.db.Exec(ctx, forgetSourceReach, clientID)
+	return err
+}
+
 const pauseSource = `-- name: PauseSource :exec
 INSERT INTO source_pauses AS p (source, paused_until, reason)
 VALUES ($1, $2, $3)
@@ -63,6 +73,34 @@ func (q *Queries) RecordSourceRate(ctx context.Context, arg RecordSourceRatePara
 	return err
 }
 
+const recordSourceReach = `-- name: RecordSourceReach :exec
+INSERT INTO source_reach AS r (source, client_id, down_since, last_error, failures)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (source, client_id) DO UPDATE SET
+    (down_since, last_error, failures, updated_at)
+    = (excluded.down_since, excluded.last_error, excluded.failures, now())
+`
+
+type RecordSourceReachParams struct {
+	Source    string
+	ClientID  string
+	DownSince *time.Time
+	LastError *string
+	Failures  int32
+}
+
+// Records whether this process reaches a source's API.
+func (q *Queries) RecordSourceReach(ctx context.Context, arg RecordSourceReachParams) error {
+	_, err := q.db.Exec(ctx, recordSourceReach,
+		arg.Source,
+		arg.ClientID,
+		arg.DownSince,
+		arg.LastError,
+		arg.Failures,
+	)
+	return err
+}
+
 const sourcePausedUntil = `-- name: SourcePausedUntil :one
 SELECT paused_until FROM source_pauses WHERE source = $1 AND paused_until > now()
 `
@@ -72,4 +110,45 @@ func (q *Queries) SourcePausedUntil(ctx context.Context, source string) (time.Ti
 	var paused_until time.Time
 	err := row.Scan(&paused_until)
 	return paused_until, err
+}
+
+const unreachableSources = `-- name: UnreachableSources :many
+SELECT DISTINCT ON (source) source, down_since::timestamptz AS down_since, COALESCE(last_error, '')::text AS last_error, failures
+FROM source_reach
+WHERE down_since IS NOT NULL AND updated_at > now() - make_interval(secs => $1::float8)
+ORDER BY source, down_since
+`
+
+type UnreachableSourcesRow struct {
+	Source    string
+	DownSince time.Time
+	LastError string
+	Failures  int32
+}
+
+// The sources a live process cannot reach, each with the longest outage
+// seen and its last error. What processes that stopped saw is not shown.
+func (q *Queries) UnreachableSources(ctx context.Context, freshSeconds float64) ([]UnreachableSourcesRow, error) {
+	rows, err := q.db.Query(ctx, unreachableSources, freshSeconds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []UnreachableSourcesRow
+	for rows.Next() {
+		var i UnreachableSourcesRow
+		if err := rows.Scan(
+			&i.Source,
+			&i.DownSince,
+			&i.LastError,
+			&i.Failures,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/internal/dbtest"
+)
+
+// closedURL is an API origin where nothing listens.
+func closedURL(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	url := "http://" + ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return url
+}
+
+// TestUnreachableAPI: an API that does not answer is said at once, in the
+// log, the progress line, the metrics and status; a foreground backfill
+// gives up after SYNCER_UNREACHABLE_TIMEOUT with one line and exit 1.
+func TestUnreachableAPI(t *testing.T) {
+	t.Parallel()
+
+	t.Run("BackfillGivesUp", func(t *testing.T) {
+		t.Parallel()
+		api := closedURL(t)
+		env := []string{"DATABASE_URL=" + dbtest.NewURL(t), "DEVREV_TOKEN=" + cliToken, "DEVREV_API_URL=" + api,
+			"SYNCER_UNREACHABLE_TIMEOUT=2s", "SYNCER_LOG_FORMAT=json"}
+		syncerOK(t, env, "migrate")
+		res := syncer(t, env, "backfill")
+		require.Equal(t, exitFailed, res.code, res.stderr)
+		last := lastLine(res.stderr)
+		require.Contains(t, last, "syncer backfill: devrev: cannot reach "+api+": ")
+		require.Contains(t, last, "connection refused")
+		require.Contains(t, last, "run the same command again once it answers")
+		require.Contains(t, res.stderr, `"level":"warn"`, "the log says so at once")
+		require.Regexp(t, `devrev backfill: .*; cannot reach `+regexp.QuoteMeta(api), res.stderr, "so does the progress line")
+	})
+
+	t.Run("DaemonShowsIt", func(t *testing.T) {
+		t.Parallel()
+		api := closedURL(t)
+		env := []string{"DATABASE_URL=" + dbtest.NewURL(t), "DEVREV_TOKEN=" + cliToken, "DEVREV_API_URL=" + api, "SYNCER_LOG_FORMAT=json"}
+		syncerOK(t, env, "migrate")
+		_, logs := startDaemon(t, env)
+		waitFor(t, "the daemon to log that it cannot reach the API", func() bool {
+			return strings.Contains(logs.String(), "devrev: cannot reach "+api)
+		})
+		addr := regexp.MustCompile(`"http_addr":"([^"]+)"`).FindStringSubmatch(logs.String())
+		require.Len(t, addr, 2)
+		code, body := httpGet(t, "http://"+addr[1]+"/metrics")
+		require.Equal(t, http.StatusOK, code)
+		require.Contains(t, body, `syncer_source_up{source="devrev"} 0`)
+		code, _ = httpGet(t, "http://"+addr[1]+"/readyz")
+		require.Equal(t, http.StatusOK, code, "readiness is about the process and its database")
+		waitFor(t, "status to show the source unreachable", func() bool {
+			return strings.Contains(syncerOK(t, env, "status").stdout, "unreachable: devrev since")
+		})
+	})
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(b)
+}

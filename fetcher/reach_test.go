@@ -1,0 +1,54 @@
+package fetcher
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestReachSaysWhenTheAPIDoesNotAnswer: a request that gets no answer marks
+// the source unreachable at once, with why; any answer, an error status
+// included, marks it reachable again; each change is heard once.
+func TestReachSaysWhenTheAPIDoesNotAnswer(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	closedURL := "http://" + ln.Addr().String()
+	require.NoError(t, ln.Close())
+
+	var changes []ReachState
+	reach := &Reach{URL: closedURL, OnChange: func(s ReachState) { changes = append(changes, s) }}
+	client, err := New(Config{BaseURL: closedURL, Reach: reach, Attempts: 2})
+	require.NoError(t, err)
+	_, err = client.Do(t.Context(), Request{Method: http.MethodGet, Path: "/x"})
+	require.Error(t, err)
+	state := reach.State()
+	require.False(t, state.Up())
+	require.Equal(t, 2, state.Failures, "both attempts got no answer")
+	require.Contains(t, state.LastError, "connection refused")
+	require.Len(t, changes, 1)
+
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(api.Close)
+	client, err = New(Config{BaseURL: api.URL, Reach: reach, Attempts: 1})
+	require.NoError(t, err)
+	_, err = client.Do(t.Context(), Request{Method: http.MethodGet, Path: "/x"})
+	require.Error(t, err)
+	require.True(t, reach.State().Up(), "a 503 is an answer")
+	require.Len(t, changes, 2)
+
+	// A request the caller gave up on says nothing about the API.
+	reach2 := &Reach{URL: closedURL}
+	client, err = New(Config{BaseURL: closedURL, Reach: reach2, Attempts: 1})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, _ = client.Do(ctx, Request{Method: http.MethodGet, Path: "/x"})
+	require.True(t, reach2.State().Up())
+}
