@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"slices"
 	"strconv"
@@ -41,8 +42,16 @@ type Config struct {
 	// Workers is the number of jobs of each source run at once per process.
 	// Defaults to 16.
 	Workers int
-	// HTTPAddr is where the daemon serves /healthz. Defaults to ":8080".
+	// HTTPAddr is where the daemon serves /healthz, /readyz and /metrics.
+	// Defaults to ":8080".
 	HTTPAddr string
+	// AdminAddr is where the daemon serves River UI, which can cancel and
+	// retry jobs: loopback by default, and beyond loopback only with
+	// AdminPassword (basic auth, user AdminUser, "admin" by default). Empty
+	// turns it off. Defaults to "127.0.0.1:8081".
+	AdminAddr     string
+	AdminUser     string
+	AdminPassword Secret
 	// LogLevel is zerolog's level name. Defaults to "info".
 	LogLevel string
 	// LogFormat is "json", "console" or "auto" (console on a terminal).
@@ -52,16 +61,19 @@ type Config struct {
 
 // file is the YAML configuration file's shape.
 type file struct {
-	DatabaseURL   string `yaml:"database_url"`
-	PassInterval  string `yaml:"interval"`
-	SweepInterval string `yaml:"sweep_interval"`
-	OpenRecheck   string `yaml:"open_recheck_interval"`
-	Overlap       string `yaml:"overlap"`
-	Unreachable   string `yaml:"unreachable_timeout"`
-	Workers       int    `yaml:"workers"`
-	HTTPAddr      string `yaml:"http_addr"`
-	LogLevel      string `yaml:"log_level"`
-	LogFormat     string `yaml:"log_format"`
+	DatabaseURL   string  `yaml:"database_url"`
+	PassInterval  string  `yaml:"interval"`
+	SweepInterval string  `yaml:"sweep_interval"`
+	OpenRecheck   string  `yaml:"open_recheck_interval"`
+	Overlap       string  `yaml:"overlap"`
+	Unreachable   string  `yaml:"unreachable_timeout"`
+	Workers       int     `yaml:"workers"`
+	HTTPAddr      string  `yaml:"http_addr"`
+	AdminAddr     *string `yaml:"admin_addr"`
+	AdminUser     string  `yaml:"admin_user"`
+	AdminPassword string  `yaml:"admin_password"`
+	LogLevel      string  `yaml:"log_level"`
+	LogFormat     string  `yaml:"log_format"`
 	// Sources are decoded by hand: a source's keys depend on its kind.
 	Sources []map[string]any `yaml:"sources"`
 }
@@ -136,10 +148,15 @@ func Load(flags Flags, lookup LookupFunc, kinds []fetcher.Kind) (*Config, error)
 	}
 
 	cfg := &Config{
-		DatabaseURL: Secret(first(flags.DatabaseURL, env("DATABASE_URL"), f.DatabaseURL)),
-		HTTPAddr:    first(env("SYNCER_HTTP_ADDR"), f.HTTPAddr, ":8080"),
-		LogLevel:    first(flags.LogLevel, env("SYNCER_LOG_LEVEL"), f.LogLevel, "info"),
-		LogFormat:   first(flags.LogFormat, env("SYNCER_LOG_FORMAT"), f.LogFormat, "auto"),
+		DatabaseURL:   Secret(first(flags.DatabaseURL, env("DATABASE_URL"), f.DatabaseURL)),
+		HTTPAddr:      first(env("SYNCER_HTTP_ADDR"), f.HTTPAddr, ":8080"),
+		AdminUser:     first(env("SYNCER_ADMIN_USER"), f.AdminUser),
+		AdminPassword: Secret(first(env("SYNCER_ADMIN_PASSWORD"), f.AdminPassword)),
+		LogLevel:      first(flags.LogLevel, env("SYNCER_LOG_LEVEL"), f.LogLevel, "info"),
+		LogFormat:     first(flags.LogFormat, env("SYNCER_LOG_FORMAT"), f.LogFormat, "auto"),
+	}
+	if err := cfg.setAdminAddr(lookup, f.AdminAddr); err != nil {
+		return nil, err
 	}
 	var err error
 	if cfg.PassInterval, err = duration("interval", flags.PassInterval, env("SYNCER_INTERVAL"), f.PassInterval, time.Minute); err != nil {
@@ -243,4 +260,42 @@ func duration(name string, flagVal time.Duration, envVal, fileVal string, def ti
 		return d, nil
 	}
 	return def, nil
+}
+
+// setAdminAddr sets where River UI listens: SYNCER_ADMIN_ADDR, set even
+// empty (which turns it off), then the file's admin_addr, then loopback.
+// Beyond loopback it requires basic auth: River UI can cancel and retry
+// jobs.
+func (cfg *Config) setAdminAddr(lookup LookupFunc, fromFile *string) error {
+	cfg.AdminAddr = "127.0.0.1:8081"
+	if fromFile != nil {
+		cfg.AdminAddr = strings.TrimSpace(*fromFile)
+	}
+	if v, ok := lookup("SYNCER_ADMIN_ADDR"); ok {
+		cfg.AdminAddr = strings.TrimSpace(v)
+	}
+	switch {
+	case cfg.AdminPassword != "" && cfg.AdminUser == "":
+		cfg.AdminUser = "admin"
+	case cfg.AdminPassword == "" && cfg.AdminUser != "":
+		return errors.New("SYNCER_ADMIN_USER is set without SYNCER_ADMIN_PASSWORD")
+	}
+	if cfg.AdminAddr != "" && cfg.AdminUser == "" && !IsLoopback(cfg.AdminAddr) {
+		return fmt.Errorf("SYNCER_ADMIN_ADDR %q listens beyond loopback: set SYNCER_ADMIN_USER and SYNCER_ADMIN_PASSWORD (River UI can cancel and retry jobs), or SYNCER_ADMIN_ADDR= to turn it off", cfg.AdminAddr)
+	}
+	return nil
+}
+
+// IsLoopback reports whether a listen address (host:port) only accepts
+// connections from this machine.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -88,6 +88,30 @@ sources:
 		require.Equal(t, "https://api.devrev.example", us.APIURL)
 	})
 
+	t.Run("AdminAddress", func(t *testing.T) {
+		t.Parallel()
+		load := func(env ...string) (*Config, error) { return Load(Flags{}, envOf(env...), kinds.All()) }
+		cfg, err := load()
+		require.NoError(t, err)
+		require.Equal(t, "127.0.0.1:8081", cfg.AdminAddr, "loopback by default")
+		cfg, err = load("SYNCER_ADMIN_ADDR", "")
+		require.NoError(t, err)
+		require.Empty(t, cfg.AdminAddr, "set empty, it is off")
+		_, err = load("SYNCER_ADMIN_ADDR", ":8081")
+		require.ErrorContains(t, err, "beyond loopback")
+		_, err = load("SYNCER_ADMIN_ADDR", "0.0.0.0:8081", "SYNCER_ADMIN_USER", "ops")
+		require.ErrorContains(t, err, "without SYNCER_ADMIN_PASSWORD")
+		cfg, err = load("SYNCER_ADMIN_ADDR", "0.0.0.0:8081", "SYNCER_ADMIN_PASSWORD", "pw")
+		require.NoError(t, err)
+		require.Equal(t, "admin", cfg.AdminUser)
+		cfg, err = load("SYNCER_ADMIN_ADDR", "0.0.0.0:8081", "SYNCER_ADMIN_USER", "ops", "SYNCER_ADMIN_PASSWORD", "pw")
+		require.NoError(t, err)
+		require.Equal(t, "pw", cfg.AdminPassword.Reveal())
+		require.True(t, IsLoopback("[::1]:1"))
+		require.True(t, IsLoopback("localhost:1"))
+		require.False(t, IsLoopback("10.0.0.1:1"))
+	})
+
 	t.Run("FileNamesAnUnsetVariable", func(t *testing.T) {
 		t.Parallel()
 		path := writeFile(t, "sources:\n  - name: eu\n    kind: devrev\n    token: ${EU_TOKEN}\n    api_url: ${EU_URL}\n")

@@ -164,8 +164,10 @@ func kindNamed(name string) (fetcher.Kind, bool) {
 
 // workers is this process's River client with its liveness keeper.
 type workers struct {
-	client   *river.Client[pgx.Tx]
-	a        *app
+	client *river.Client[pgx.Tx]
+	a      *app
+	// bg lives as long as the workers: what serves them stops with it.
+	bg       context.Context
 	cancel   context.CancelFunc
 	liveDone chan struct{}
 }
@@ -195,7 +197,7 @@ func (a *app) startWorkers(ctx context.Context, interval time.Duration) (*worker
 		cancel()
 		return nil, fmt.Errorf("start workers: %w", err)
 	}
-	w := &workers{client: client, a: a, cancel: cancel, liveDone: make(chan struct{})}
+	w := &workers{client: client, a: a, bg: bg, cancel: cancel, liveDone: make(chan struct{})}
 	go func() {
 		defer close(w.liveDone)
 		live.Run(bg)

@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
-	"net"
 	"net/http"
 	"time"
 
@@ -28,46 +25,65 @@ func runCommand() command {
 			fs.DurationVar(&grace, "shutdown-grace", 30*time.Second, "time jobs in flight get to finish on shutdown")
 		},
 		needs: openMirrorSource,
-		run:   func(ctx context.Context, _ env, a *app) error { return daemon(ctx, a, grace) },
+		run:   func(ctx context.Context, _ env, a *app) error { return daemon(ctx, a, grace, nil) },
 	}
 }
 
-// daemon serves /healthz, /readyz and /metrics and runs the workers and the
-// periodic passes until ctx ends, then gives the jobs in flight grace to
-// finish.
-func daemon(ctx context.Context, a *app, grace time.Duration) error {
+// daemon serves /healthz, /readyz and /metrics, runs the workers and the
+// periodic passes, and serves River UI, until ctx ends; then it gives the
+// jobs in flight grace to finish. ready, when set, hears the servers' URLs.
+func daemon(ctx context.Context, a *app, grace time.Duration, ready func(endpoints)) error {
 	mux := http.NewServeMux()
 	// healthz: the process is alive. readyz: it can do its work (database
 	// reachable, schema current). metrics: Prometheus.
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", a.readyz)
 	mux.Handle("GET /metrics", a.metrics.Handler())
-	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	ops, err := a.listen(a.cfg.HTTPAddr, "SYNCER_HTTP_ADDR", mux)
 	if err != nil {
-		return usageError{fmt.Errorf("listen on %s (SYNCER_HTTP_ADDR): %w", a.cfg.HTTPAddr, err)}
+		return err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			a.log.Error().Err(err).Msg("http server")
-		}
-	}()
+	defer func() { a.log.Info().Msg("stopped") }()
+	defer ops.close()
 
 	w, err := a.startWorkers(ctx, a.cfg.PassInterval)
 	if err != nil {
 		return err
 	}
+	defer w.stop(grace)
+	ep := endpoints{HTTP: ops.URL()}
+	if a.cfg.AdminAddr != "" {
+		admin, err := a.serveAdmin(w)
+		if err != nil {
+			return err
+		}
+		defer admin.close()
+		ep.Admin = admin.URL() + "/riverui/"
+	}
 	a.log.Info().Strs("sources", a.cfg.SourceNames()).Stringer("interval", a.cfg.PassInterval).
-		Int("workers", a.cfg.Workers).Str("http_addr", ln.Addr().String()).Msg("syncer running")
+		Int("workers", a.cfg.Workers).Str("http_addr", ops.ln.Addr().String()).Str("river_ui", ep.Admin).Msg("syncer running")
+	if ready != nil {
+		ready(ep)
+	}
 
 	<-ctx.Done()
 	a.log.Info().Stringer("grace", grace).Msg("shutting down: finishing jobs in flight")
-	w.stop(grace)
-	shutdownCtx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer scancel()
-	_ = srv.Shutdown(shutdownCtx)
-	a.log.Info().Msg("stopped")
 	return nil
+}
+
+// endpoints are where a running daemon answers.
+type endpoints struct {
+	HTTP  string // /healthz, /readyz, /metrics
+	Admin string // River UI; empty when off
+}
+
+// serveAdmin serves River UI on the admin address, with the workers' client.
+func (a *app) serveAdmin(w *workers) (*httpServer, error) {
+	h, err := a.adminHandler(w.bg, w.client)
+	if err != nil {
+		return nil, err
+	}
+	return a.listen(a.cfg.AdminAddr, "SYNCER_ADMIN_ADDR", h)
 }
 
 // readyz answers 200 when the database answers and its schema is current.

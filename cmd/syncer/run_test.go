@@ -45,7 +45,7 @@ func (b *lockedBuffer) String() string {
 func startDaemon(t *testing.T, env []string) (*exec.Cmd, *lockedBuffer) {
 	t.Helper()
 	cmd := exec.Command(binary, "run")
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "SYNCER_INTERVAL=1s", "SYNCER_HTTP_ADDR=127.0.0.1:0"}, env...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "SYNCER_INTERVAL=1s", "SYNCER_HTTP_ADDR=127.0.0.1:0", "SYNCER_ADMIN_ADDR=127.0.0.1:0"}, env...)
 	out := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	require.NoError(t, cmd.Start())

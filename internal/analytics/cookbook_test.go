@@ -313,3 +313,20 @@ func TestMixedMirror(t *testing.T) {
 		require.Equal(t, want, got)
 	})
 }
+
+// TestCookbookOnDemoData runs every cookbook query on what `syncer demo`
+// mirrors: a person trying the demo gets rows to read from each.
+func TestCookbookOnDemoData(t *testing.T) {
+	t.Parallel()
+	m := newMirror(t, devrevSource("demo", devrevtest.Demo(400, time.Now())))
+	for _, q := range cookbook {
+		n := 0
+		r, err := m.read.Query(t.Context(), q.sql)
+		require.NoError(t, err, q.question)
+		for r.Next() {
+			n++
+		}
+		require.NoError(t, r.Err(), q.question)
+		require.Positive(t, n, "%s: no rows on the demo's data", q.question)
+	}
+}

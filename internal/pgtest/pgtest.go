@@ -109,6 +109,21 @@ func NewDB(t testing.TB) string {
 	return newDB(t, "")
 }
 
+// ReserveDB returns a database name unique to the test, for a program under
+// test to create on the test server: it is dropped, if it exists, when the
+// test ends (and by the stale-database sweep should the process die first).
+func ReserveDB(t testing.TB) string {
+	t.Helper()
+	serverURL := ServerURL(t)
+	name := fmt.Sprintf("%s%d_%s", testDBPrefix, time.Now().Unix(), randomHex(4))
+	t.Cleanup(func() {
+		if err := exec(serverURL, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+			t.Errorf("pgtest: %v", err)
+		}
+	})
+	return name
+}
+
 // NewTemplatedDB is NewDB for a database cloned from template database "syncer_tpl_<key>".
 // The template is created and passed to prepare (with its URL) once per key for every test
 // process sharing the server; later calls, in any process, reuse it. prepare must close every

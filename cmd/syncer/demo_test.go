@@ -1,0 +1,37 @@
+package main
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/internal/dbtest"
+	"github.com/syncerhq/syncer/internal/pgtest"
+)
+
+// TestDemoOwnsItsDatabase: with DATABASE_URL set, the demo mirrors into a
+// database of its own on that server, never into the one DATABASE_URL names
+// nor into any database it did not create; run again, it starts afresh.
+func TestDemoOwnsItsDatabase(t *testing.T) {
+	t.Parallel()
+	target := pgtest.NewDB(t)
+	own := pgtest.ReserveDB(t)
+	env := []string{"DATABASE_URL=" + target, "SYNCER_DEMO_DATABASE=" + own}
+	for range 2 {
+		res := syncerOK(t, env, "demo", "--conversations", "40")
+		require.Contains(t, res.stdout, "The mirror equals the source exactly")
+		require.Contains(t, res.stderr, "its own database "+own)
+		require.Contains(t, res.stdout, "/"+own+"?")
+	}
+	require.Zero(t, dbtest.Value[int](t, pgtest.NewPool(t, target),
+		"SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), "DATABASE_URL's database is untouched")
+
+	u, err := url.Parse(pgtest.NewDB(t))
+	require.NoError(t, err)
+	other := strings.TrimPrefix(u.Path, "/")
+	res := syncer(t, []string{"DATABASE_URL=" + target, "SYNCER_DEMO_DATABASE=" + other}, "demo", "--conversations", "10")
+	require.Equal(t, exitUsage, res.code, res.stderr)
+	require.Contains(t, res.stderr, "the demo did not create it")
+}

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+)
+
+// httpServer is one of the daemon's listeners: the operator's endpoints,
+// River UI, webhooks.
+type httpServer struct {
+	ln  net.Listener
+	srv *http.Server
+}
+
+// listen serves h on addr; setting names the address's configuration in
+// errors. Serving errors after the start are logged.
+func (a *app) listen(addr, setting string, h http.Handler) (*httpServer, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("listen on %s (%s): %w", addr, setting, err)}
+	}
+	s := &httpServer{ln: ln, srv: &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}}
+	go func() {
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error().Err(err).Str("addr", addr).Msg("http server")
+		}
+	}()
+	return s, nil
+}
+
+// URL is where the server answers, its port resolved.
+func (s *httpServer) URL() string { return "http://" + s.ln.Addr().String() }
+
+// close stops accepting requests and waits a little for those in flight.
+func (s *httpServer) close() {
+	if s == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = s.srv.Shutdown(ctx)
+}
