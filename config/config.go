@@ -45,6 +45,13 @@ type Config struct {
 	// HTTPAddr is where the daemon serves /healthz, /readyz and /metrics.
 	// Defaults to ":8080".
 	HTTPAddr string
+	// WebhookAddr is where the daemon accepts the vendors' webhooks
+	// (POST /webhooks/<source>); empty, the default, turns them off. It is
+	// the one address meant to be reachable from the internet.
+	WebhookAddr string
+	// WebhookRecheckInterval replaces OpenRecheckInterval for a source whose
+	// webhooks arrive. Defaults to 2 hours.
+	WebhookRecheckInterval time.Duration
 	// AdminAddr is where the daemon serves River UI, which can cancel and
 	// retry jobs: loopback by default, and beyond loopback only with
 	// AdminPassword (basic auth, user AdminUser, "admin" by default). Empty
@@ -69,6 +76,8 @@ type file struct {
 	Unreachable   string  `yaml:"unreachable_timeout"`
 	Workers       int     `yaml:"workers"`
 	HTTPAddr      string  `yaml:"http_addr"`
+	WebhookAddr   string  `yaml:"webhook_addr"`
+	WebhookCheck  string  `yaml:"webhook_open_recheck_interval"`
 	AdminAddr     *string `yaml:"admin_addr"`
 	AdminUser     string  `yaml:"admin_user"`
 	AdminPassword string  `yaml:"admin_password"`
@@ -150,6 +159,7 @@ func Load(flags Flags, lookup LookupFunc, kinds []fetcher.Kind) (*Config, error)
 	cfg := &Config{
 		DatabaseURL:   Secret(first(flags.DatabaseURL, env("DATABASE_URL"), f.DatabaseURL)),
 		HTTPAddr:      first(env("SYNCER_HTTP_ADDR"), f.HTTPAddr, ":8080"),
+		WebhookAddr:   first(env("SYNCER_WEBHOOK_ADDR"), f.WebhookAddr),
 		AdminUser:     first(env("SYNCER_ADMIN_USER"), f.AdminUser),
 		AdminPassword: Secret(first(env("SYNCER_ADMIN_PASSWORD"), f.AdminPassword)),
 		LogLevel:      first(flags.LogLevel, env("SYNCER_LOG_LEVEL"), f.LogLevel, "info"),
@@ -169,6 +179,9 @@ func Load(flags Flags, lookup LookupFunc, kinds []fetcher.Kind) (*Config, error)
 		return nil, err
 	}
 	if cfg.OpenRecheckInterval, err = duration("open recheck interval", 0, env("SYNCER_OPEN_RECHECK_INTERVAL"), f.OpenRecheck, 15*time.Minute); err != nil {
+		return nil, err
+	}
+	if cfg.WebhookRecheckInterval, err = duration("webhook open recheck interval", 0, env("SYNCER_WEBHOOK_OPEN_RECHECK_INTERVAL"), f.WebhookCheck, 2*time.Hour); err != nil {
 		return nil, err
 	}
 	if cfg.UnreachableTimeout, err = duration("unreachable timeout", 0, env("SYNCER_UNREACHABLE_TIMEOUT"), f.Unreachable, time.Minute); err != nil {

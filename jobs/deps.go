@@ -27,8 +27,9 @@ type Deps struct {
 
 	// users remembers the users this process committed; runs counts what
 	// its jobs did for each run, written now and then.
-	users *UserCache
-	runs  *runProgress
+	users    *UserCache
+	runs     *runProgress
+	webhooks *webhookActivity
 }
 
 // Timings say how the passes go. They come from the configuration, which
@@ -44,6 +45,9 @@ type Timings struct {
 	// SweepInterval is how often the daemon's pass is a sweep, which
 	// detects conversations deleted at the source.
 	SweepInterval time.Duration
+	// WebhookRecheckInterval replaces OpenRecheckInterval for a source
+	// whose webhooks arrive.
+	WebhookRecheckInterval time.Duration
 	// UnreachableTimeout is how long RunPasses (a foreground backfill or
 	// sync) waits for a source whose API does not answer before it gives
 	// up; zero waits as long as the jobs retry.
@@ -52,7 +56,7 @@ type Timings struct {
 
 // NewDeps returns the workers' dependencies.
 func NewDeps(pool *pgxpool.Pool, sources map[string]fetcher.Source, log zerolog.Logger, timings Timings, opts ...DepsOption) *Deps {
-	d := &Deps{Pool: pool, Sources: sources, Logger: log, Timings: timings, users: NewUserCache(), runs: newRunProgress()}
+	d := &Deps{Pool: pool, Sources: sources, Logger: log, Timings: timings, users: NewUserCache(), runs: newRunProgress(), webhooks: &webhookActivity{}}
 	for _, opt := range opts {
 		opt(d)
 	}
@@ -83,6 +87,9 @@ func (d *Deps) FlushProgress(ctx context.Context) {
 type Observer interface {
 	AddRows(source string, perTable map[string]int)
 	ObservePass(source, kind string, d time.Duration)
+	// ObserveWebhookLag sees the time from a change a webhook announced to
+	// the commit of its re-read.
+	ObserveWebhookLag(source string, d time.Duration)
 }
 
 // sourceJob is a job of one source's pass.
@@ -96,7 +103,8 @@ type sourceJob interface {
 func start[A sourceJob](ctx context.Context, d *Deps, job *river.Job[A]) (jobRef, fetcher.Source, error) {
 	source, runID := job.Args.sourceRun()
 	src, err := d.ready(ctx, source)
-	return jobRef{source: source, runID: runID, row: job.JobRow}, src, err
+	u, urgent := any(job.Args).(interface{ isUrgent() bool })
+	return jobRef{source: source, runID: runID, row: job.JobRow, urgent: urgent && u.isUrgent()}, src, err
 }
 
 // ready returns the source a job works on, or what River should do instead:

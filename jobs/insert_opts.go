@@ -36,17 +36,30 @@ type jobMetadata struct {
 	RunID  int64  `json:"run_id,omitempty"`
 }
 
+// Job priorities (River works the lowest number first): what a webhook asked
+// for goes before a pass's pages, so that a change reaches the mirror in
+// seconds even while a backfill fills the queue.
+const (
+	priorityUrgent = 1
+	priorityPass   = 2
+)
+
 func insertOpts(source string, runID int64) *river.InsertOpts {
 	meta, _ := json.Marshal(jobMetadata{Source: source, RunID: runID})
 	return &river.InsertOpts{
 		Queue:      sourceQueue(source),
 		Metadata:   meta,
+		Priority:   priorityPass,
 		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: activeStates},
 	}
 }
 
 func insertParams(args river.JobArgs, ref jobRef) river.InsertManyParams {
-	return river.InsertManyParams{Args: args, InsertOpts: insertOpts(ref.source, ref.runID)}
+	opts := insertOpts(ref.source, ref.runID)
+	if ref.urgent {
+		opts.Priority = priorityUrgent
+	}
+	return river.InsertManyParams{Args: args, InsertOpts: opts}
 }
 
 // uniqueJob is implemented by the job args types with fields tagged

@@ -18,18 +18,23 @@ import (
 type JobRun struct {
 	Source string `json:"source"`
 	RunID  int64  `json:"run_id"`
+	// Urgent marks the work a webhook asked for: it goes before the
+	// passes' jobs in the source's queue.
+	Urgent bool `json:"urgent,omitempty"`
 }
 
 func (r JobRun) sourceRun() (string, int64) { return r.Source, r.RunID }
+func (r JobRun) isUrgent() bool             { return r.Urgent }
 
 // jobRun is the run of the job ref names, for the jobs it queues.
-func (r jobRef) jobRun() JobRun { return JobRun{Source: r.source, RunID: r.runID} }
+func (r jobRef) jobRun() JobRun { return JobRun{Source: r.source, RunID: r.runID, Urgent: r.urgent} }
 
 // jobRef is what error handling needs to know of the job that failed.
 type jobRef struct {
 	source string
 	runID  int64
 	row    *rivertype.JobRow
+	urgent bool // the jobs it queues are urgent too
 }
 
 // jobFailed turns a failed job (a fetch or a write) into what River should do with the job:

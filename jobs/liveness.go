@@ -43,12 +43,13 @@ type Liveness struct {
 	log      zerolog.Logger
 	sources  map[string]fetcher.Source
 	reach    map[string]*fetcher.Reach
+	deps     *Deps
 }
 
 // NewLiveness returns the liveness keeper of the process named clientID
 // (the River client's ID), which works the sources of d.
 func NewLiveness(d *Deps, clientID string) *Liveness {
-	return &Liveness{pool: d.Pool, clientID: clientID, log: d.Logger, sources: d.Sources, reach: d.Reach}
+	return &Liveness{pool: d.Pool, clientID: clientID, log: d.Logger, sources: d.Sources, reach: d.Reach, deps: d}
 }
 
 // Register records the process and releases what dead ones left running.
@@ -138,6 +139,9 @@ func (l *Liveness) Beat(ctx context.Context) {
 	l.countPeers(ctx)
 	l.shareRates(ctx)
 	l.shareReach(ctx)
+	if err := l.deps.flushWebhooks(ctx); err != nil && ctx.Err() == nil {
+		l.log.Warn().Err(err).Msg("record the webhooks received")
+	}
 }
 
 // shareReach records whether this process reaches each source's API, for

@@ -47,7 +47,7 @@ func (d *Deps) startPasses(ctx context.Context, job *river.Job[StartPassesArgs])
 		if state.SweptAt == nil || time.Since(*state.SweptAt) >= d.Timings.SweepInterval {
 			kind = PassSweep
 		}
-		pass, err := StartPass(ctx, d, client, name, PassOptions{Kind: kind, RecheckOpenAfter: d.Timings.OpenRecheckInterval})
+		pass, err := StartPass(ctx, d, client, name, PassOptions{Kind: kind, RecheckOpenAfter: d.recheckOpenAfter(ctx, q, name)})
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -55,4 +55,24 @@ func (d *Deps) startPasses(ctx context.Context, job *river.Job[StartPassesArgs])
 		d.Logger.Debug().Str("source", name).Int64("run_id", pass.RunID).Str("kind", string(pass.Kind)).Bool("resumed", pass.Resumed).Msg("pass started")
 	}
 	return errors.Join(errs...)
+}
+
+// webhooksQuietAfter is how long a source's webhooks may be silent before
+// polling returns to its normal rhythm: the vendor may have stopped sending
+// (DevRev marks an endpoint degraded after failed deliveries).
+const webhooksQuietAfter = 30 * time.Minute
+
+// recheckOpenAfter is how often the daemon re-reads a source's open
+// conversations: less often while its webhooks arrive, since each change
+// they announce is read at once; the listing's pass, cheap when nothing
+// changed, keeps its interval and proves nothing was missed.
+func (d *Deps) recheckOpenAfter(ctx context.Context, q *dbq.Queries, source string) time.Duration {
+	if d.Timings.WebhookRecheckInterval <= d.Timings.OpenRecheckInterval {
+		return d.Timings.OpenRecheckInterval
+	}
+	arriving, err := q.WebhooksArrivingSince(ctx, dbq.WebhooksArrivingSinceParams{Source: source, Since: time.Now().Add(-webhooksQuietAfter)})
+	if err != nil || !arriving {
+		return d.Timings.OpenRecheckInterval
+	}
+	return d.Timings.WebhookRecheckInterval
 }

@@ -32,6 +32,9 @@ type MessageTarget struct {
 	// ones older than it for deleted. Zero before the first page commits.
 	Since  time.Time `json:"since,omitzero"`
 	Cursor string    `json:"cursor,omitempty"`
+	// EventAt is when the change a webhook announced happened, for the
+	// read that answers it: its last page measures the lag.
+	EventAt time.Time `json:"event_at,omitzero"`
 	// Page counts the pages read so far, to stop a listing that never ends.
 	Page int `json:"page,omitempty"`
 }
@@ -145,6 +148,7 @@ func (d *Deps) messagesStep(ctx context.Context, q *dbq.Queries, ref jobRef, rea
 	if err := markRead(ctx, q, ref, reads.finished); err != nil {
 		return nil, err
 	}
+	d.observeWebhookLag(ref.source, reads.finished)
 	var next []river.InsertManyParams
 	for _, id := range reads.gone {
 		next = append(next, insertParams(VerifyConversationArgs{Source: ref.source, ConversationID: id, RunID: ref.runID}, ref))

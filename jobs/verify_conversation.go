@@ -36,7 +36,7 @@ func (d *Deps) verifyConversation(ctx context.Context, job *river.Job[VerifyConv
 	stats := &fetcher.RequestStats{}
 	page, err := src.GetConversation(fetcher.WithStats(ctx, stats), job.Args.ConversationID)
 	if fetcher.IsNotFound(err) {
-		return d.markConversationGone(ctx, job, ref, stats)
+		return markGone(ctx, d, job, ref, stats, job.Args.ConversationID)
 	}
 	if err != nil {
 		return d.jobFailed(ctx, ref, stats, err)
@@ -52,18 +52,18 @@ func (d *Deps) verifyConversation(ctx context.Context, job *river.Job[VerifyConv
 	return nil
 }
 
-// markConversationGone soft-deletes a conversation the vendor no longer
-// has, with its messages, completing job in the same transaction.
-func (d *Deps) markConversationGone(ctx context.Context, job *river.Job[VerifyConversationArgs], ref jobRef, stats *fetcher.RequestStats) error {
-	_, err := commitPage(ctx, d, pageCommit[VerifyConversationArgs]{
+// markGone soft-deletes a conversation the vendor no longer has, with its
+// messages, completing job in the same transaction.
+func markGone[A river.JobArgs](ctx context.Context, d *Deps, job *river.Job[A], ref jobRef, stats *fetcher.RequestStats, id string) error {
+	_, err := commitPage(ctx, d, pageCommit[A]{
 		job: job, ref: ref, stats: stats,
 		stepFunc: func(ctx context.Context, tx pgx.Tx, _ db.WriteResult) ([]river.InsertManyParams, error) {
-			return nil, dbq.New(tx).MarkConversationsDeleted(ctx, dbq.MarkConversationsDeletedParams{Source: ref.source, Ids: []string{job.Args.ConversationID}})
+			return nil, dbq.New(tx).MarkConversationsDeleted(ctx, dbq.MarkConversationsDeletedParams{Source: ref.source, Ids: []string{id}})
 		},
 	})
 	if err != nil {
 		return d.jobFailed(ctx, ref, stats, err)
 	}
-	d.Logger.Info().Str("source", ref.source).Str("conversation_id", job.Args.ConversationID).Msg("conversation gone at the source; marked deleted")
+	d.Logger.Info().Str("source", ref.source).Str("conversation_id", id).Msg("conversation gone at the source; marked deleted")
 	return nil
 }

@@ -31,4 +31,5 @@ func addWorkers(workers *river.Workers, d *Deps) {
 	river.AddWorker(workers, &worker[SLATrackerArgs]{deps: d, timeout: pageTimeout, work: (*Deps).syncSLATrackers})
 	river.AddWorker(workers, &worker[VerifyConversationArgs]{deps: d, timeout: pageTimeout, work: (*Deps).verifyConversation})
 	river.AddWorker(workers, &worker[StartPassesArgs]{deps: d, timeout: time.Minute, work: (*Deps).startPasses})
+	river.AddWorker(workers, &worker[RefreshConversationArgs]{deps: d, timeout: pageTimeout, work: (*Deps).refreshConversation})
 }

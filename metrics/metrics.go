@@ -24,6 +24,8 @@ type Metrics struct {
 	rateLimitWait *prometheus.CounterVec
 	rows          *prometheus.CounterVec
 	passDuration  *prometheus.HistogramVec
+	webhooks      *prometheus.CounterVec
+	webhookLag    *prometheus.HistogramVec
 	sourceUp      *sourceUpCollector
 }
 
@@ -47,9 +49,16 @@ func New(pool *pgxpool.Pool) *Metrics {
 			Name: "syncer_pass_duration_seconds", Help: "Duration of a pass's listing, from start to its last page, by source and kind.",
 			Buckets: prometheus.ExponentialBuckets(0.5, 2, 14),
 		}, []string{"source", "kind"}),
+		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "syncer_webhook_events_total", Help: "Webhook deliveries by source, event type and outcome (queued, duplicate, ignored, bad_signature, stale, unknown_source, malformed, too_large, unavailable).",
+		}, []string{"source", "type", "outcome"}),
+		webhookLag: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "syncer_webhook_lag_seconds", Help: "Time from a change a webhook announced (the vendor's timestamp) to the commit of its re-read, by source.",
+			Buckets: []float64{0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60, 300},
+		}, []string{"source"}),
 		sourceUp: newSourceUpCollector(),
 	}
-	m.registry.MustRegister(m.requests, m.rateLimited, m.rateLimitWait, m.rows, m.passDuration,
+	m.registry.MustRegister(m.requests, m.rateLimited, m.rateLimitWait, m.rows, m.passDuration, m.webhooks, m.webhookLag,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newStateCollector(pool), m.sourceUp)
 	return m
@@ -93,6 +102,23 @@ func (m *Metrics) ObservePass(source, kind string, d time.Duration) {
 		return
 	}
 	m.passDuration.WithLabelValues(source, kind).Observe(d.Seconds())
+}
+
+// ObserveWebhook counts a webhook delivery and what became of it.
+func (m *Metrics) ObserveWebhook(source, eventType, outcome string) {
+	if m == nil {
+		return
+	}
+	m.webhooks.WithLabelValues(source, eventType, outcome).Inc()
+}
+
+// ObserveWebhookLag records the time from a change a webhook announced to
+// the commit of its re-read.
+func (m *Metrics) ObserveWebhookLag(source string, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.webhookLag.WithLabelValues(source).Observe(d.Seconds())
 }
 
 // scrapeTimeout bounds the database reads of one scrape.

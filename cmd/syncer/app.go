@@ -77,7 +77,8 @@ func openApp(ctx context.Context, e env, flags config.Flags, needSources bool) (
 		return nil, usageError{err}
 	}
 	timings := jobs.Timings{Overlap: cfg.Overlap, SweepInterval: cfg.SweepInterval,
-		OpenRecheckInterval: cfg.OpenRecheckInterval, UnreachableTimeout: cfg.UnreachableTimeout}
+		OpenRecheckInterval: cfg.OpenRecheckInterval, WebhookRecheckInterval: cfg.WebhookRecheckInterval,
+		UnreachableTimeout: cfg.UnreachableTimeout}
 	a.deps = jobs.NewDeps(pool, sources.clients, log, timings,
 		jobs.WithObserver(a.metrics), jobs.WithUserCache(users), jobs.WithReach(sources.reach))
 	return a, nil

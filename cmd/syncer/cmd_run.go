@@ -8,6 +8,8 @@ import (
 
 	"github.com/syncerhq/syncer/config"
 	"github.com/syncerhq/syncer/db"
+	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/webhooks"
 )
 
 // runCommand is the daemon: workers plus an incremental pass of every source
@@ -52,6 +54,14 @@ func daemon(ctx context.Context, a *app, grace time.Duration, ready func(endpoin
 	}
 	defer w.stop(grace)
 	ep := endpoints{HTTP: ops.URL()}
+	if a.cfg.WebhookAddr != "" {
+		hooks, err := a.serveWebhooks(w)
+		if err != nil {
+			return err
+		}
+		defer hooks.close()
+		ep.Webhooks = hooks.URL() + "/webhooks/"
+	}
 	if a.cfg.AdminAddr != "" {
 		admin, err := a.serveAdmin(w)
 		if err != nil {
@@ -61,7 +71,7 @@ func daemon(ctx context.Context, a *app, grace time.Duration, ready func(endpoin
 		ep.Admin = admin.URL() + "/riverui/"
 	}
 	a.log.Info().Strs("sources", a.cfg.SourceNames()).Stringer("interval", a.cfg.PassInterval).
-		Int("workers", a.cfg.Workers).Str("http_addr", ops.ln.Addr().String()).Str("river_ui", ep.Admin).Msg("syncer running")
+		Int("workers", a.cfg.Workers).Str("http_addr", ops.ln.Addr().String()).Str("river_ui", ep.Admin).Str("webhooks", ep.Webhooks).Msg("syncer running")
 	if ready != nil {
 		ready(ep)
 	}
@@ -75,6 +85,36 @@ func daemon(ctx context.Context, a *app, grace time.Duration, ready func(endpoin
 type endpoints struct {
 	HTTP  string // /healthz, /readyz, /metrics
 	Admin string // River UI; empty when off
+	// Webhooks is where the vendors post, followed by a source's name;
+	// empty when off.
+	Webhooks string
+}
+
+// serveWebhooks accepts the vendors' webhooks on the webhook address: each
+// authentic delivery queues a re-read of the conversations it names.
+func (a *app) serveWebhooks(w *workers) (*httpServer, error) {
+	for _, s := range a.cfg.Sources {
+		switch {
+		case s.Options["webhook_unsigned"] == "true":
+			a.log.Warn().Str("source", s.Name).Msg("accepting unsigned webhooks: anyone who reaches the endpoint can make syncer read a conversation again (set a secret on the webhook and webhook_secret instead)")
+		case s.Options["webhook_secret"] == "":
+			if _, ok := a.deps.Sources[s.Name].(fetcher.WebhookReceiver); ok {
+				a.log.Warn().Str("source", s.Name).Msg("no webhook_secret: the source's webhooks will be refused")
+			}
+		}
+	}
+	h := webhooks.New(webhooks.Config{
+		Sources: a.deps.Sources,
+		Queue: func(ctx context.Context, source string, ids []string, at time.Time) error {
+			return a.deps.QueueRefreshes(ctx, w.client, source, ids, at)
+		},
+		Noted:   a.deps.NoteWebhook,
+		Observe: a.metrics.ObserveWebhook,
+		Log:     a.log.With().Str("component", "webhooks").Logger(),
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/webhooks/{source}", h)
+	return a.listen(a.cfg.WebhookAddr, "SYNCER_WEBHOOK_ADDR", mux)
 }
 
 // serveAdmin serves River UI on the admin address, with the workers' client.

@@ -24,6 +24,17 @@ type statusReport struct {
 	Quarantine []quarantineStatus `json:"quarantine"`
 	// Unreachable are the sources whose API a running process cannot reach.
 	Unreachable []unreachableStatus `json:"unreachable"`
+	// Webhooks are the sources whose webhooks have arrived, ever.
+	Webhooks []webhookStatus `json:"webhooks"`
+}
+
+type webhookStatus struct {
+	Source      string    `json:"source"`
+	LastEventAt time.Time `json:"last_event_at"`
+	Events      int64     `json:"events"`
+	// Arriving: an event in the last 30 minutes. While they arrive, the
+	// daemon re-reads open conversations less often.
+	Arriving bool `json:"arriving"`
 }
 
 type unreachableStatus struct {
@@ -141,12 +152,17 @@ func readStatus(ctx context.Context, q *dbq.Queries) (*statusReport, error) {
 	unreachable := read(&rd, "sources' reach", func() ([]dbq.UnreachableSourcesRow, error) {
 		return q.UnreachableSources(ctx, reachFreshSeconds)
 	})
+	hooks := read(&rd, "webhooks", func() ([]dbq.SourceWebhook, error) { return q.SourceWebhooks(ctx) })
 	if rd.err != nil {
 		return nil, rd.err
 	}
 
 	r := &statusReport{Streams: []streamStatus{}, Tables: []tableStatus{}, Queue: []queueStatus{},
-		Quarantine: []quarantineStatus{}, Unreachable: []unreachableStatus{}}
+		Quarantine: []quarantineStatus{}, Unreachable: []unreachableStatus{}, Webhooks: []webhookStatus{}}
+	for _, h := range hooks {
+		r.Webhooks = append(r.Webhooks, webhookStatus{Source: h.Source, LastEventAt: h.LastEventAt, Events: h.Events,
+			Arriving: time.Since(h.LastEventAt) < 30*time.Minute})
+	}
 	jobsOf := map[int64]int64{}
 	for _, a := range active {
 		jobsOf[a.RunID] = a.Jobs
@@ -241,6 +257,13 @@ func printStatus(w io.Writer, r *statusReport) {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", q.Source, q.Kind, q.State, q.Jobs)
 		}
 		_ = tw.Flush()
+	}
+	for _, h := range r.Webhooks {
+		rhythm := "not arriving: open conversations are re-read on the usual interval"
+		if h.Arriving {
+			rhythm = "arriving: open conversations are re-read less often (SYNCER_WEBHOOK_OPEN_RECHECK_INTERVAL)"
+		}
+		fmt.Fprintf(w, "webhooks: %s: %d events, the last at %s; %s\n", h.Source, h.Events, fmtTime(&h.LastEventAt), rhythm)
 	}
 	for _, u := range r.Unreachable {
 		fmt.Fprintf(w, "unreachable: %s since %s (%d requests without an answer): %s\n",

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 )
 
 // waitFor polls cond until it holds: the tests wait for what a child
@@ -54,3 +56,6 @@ func newGatedAPI(t *testing.T, h http.Handler, path string, n int64) *gatedAPI {
 
 // open lets the held requests through, and every later one.
 func (g *gatedAPI) open() { g.once.Do(func() { close(g.gate) }) }
+
+// hmacHex signs body with secret as DevRev does.
+func hmacHex(secret, body string) string { return fakeapi.HMACHex(secret, []byte(body)) }

@@ -57,7 +57,7 @@ func usage() string {
 func commands() []command {
 	return []command{
 		migrateCommand(), runCommand(), backfillCommand(), syncCommand(),
-		statusCommand(), demoCommand(), canaryCommand(),
+		statusCommand(), demoCommand(), canaryCommand(), webhooksRegisterCommand(), webhooksListCommand(),
 	}
 }
 
@@ -111,6 +111,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 			return exitUsage
 		}
 		return exitOK
+	}
+	if args[0] == "webhooks" && len(args) > 1 {
+		args = append([]string{"webhooks " + args[1]}, args[2:]...)
 	}
 	var cmd *command
 	for _, c := range commands() {

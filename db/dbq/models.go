@@ -163,6 +163,13 @@ type Message struct {
 	DeletedAt      *time.Time
 }
 
+type PendingRefresh struct {
+	Source         string
+	ConversationID string
+	FirstEventAt   time.Time
+	QueuedAt       time.Time
+}
+
 type Quarantine struct {
 	ID          int64
 	Source      string
@@ -268,6 +275,12 @@ type SourceReach struct {
 	LastError *string
 	Failures  int32
 	UpdatedAt time.Time
+}
+
+type SourceWebhook struct {
+	Source      string
+	LastEventAt time.Time
+	Events      int64
 }
 
 type SyncRun struct {

@@ -47,6 +47,13 @@ type Config struct {
 	// HTTP tunes the shared HTTP client. Its BaseURL and AuthorizeFunc are
 	// set here.
 	HTTP fetcher.Config
+	// WebhookSecret is the secret of the account webhook that sends events
+	// to syncer (Chatwoot 4.12 and later sign with it).
+	WebhookSecret string
+	// WebhookUnsigned accepts deliveries without a signature, as older
+	// self-hosted Chatwoot versions send them: anyone who can reach the
+	// endpoint can then make syncer read a conversation again.
+	WebhookUnsigned bool
 }
 
 // Client reads one Chatwoot account (or one contact). It implements
@@ -55,13 +62,20 @@ type Client struct {
 	http    *fetcher.Client
 	account string // /api/v1/accounts/{id}
 	public  string // /public/api/v1/inboxes/{inbox}/contacts/{contact}; "" in account mode
+
+	accountID       string
+	webhookSecret   string
+	webhookUnsigned bool
 }
 
-var _ fetcher.Source = (*Client)(nil)
+var (
+	_ fetcher.Source          = (*Client)(nil)
+	_ fetcher.WebhookReceiver = (*Client)(nil)
+)
 
 // NewClient returns a client for cfg.
 func NewClient(cfg Config) (*Client, error) {
-	c := &Client{}
+	c := &Client{accountID: cfg.AccountID, webhookSecret: cfg.WebhookSecret, webhookUnsigned: cfg.WebhookUnsigned}
 	httpCfg := cfg.HTTP
 	httpCfg.BaseURL = cfg.BaseURL
 	switch {

@@ -14,6 +14,10 @@ const (
 	accountKey = "account_id"
 	inboxKey   = "inbox_identifier"
 	contactKey = "contact_identifier"
+	// The account webhook's secret, and whether to accept the unsigned
+	// deliveries of Chatwoot versions before 4.12.
+	webhookSecretKey   = "webhook_secret"
+	webhookUnsignedKey = "webhook_unsigned"
 )
 
 func settings() []fetcher.Setting {
@@ -21,6 +25,8 @@ func settings() []fetcher.Setting {
 		{Key: accountKey, Env: "CHATWOOT_ACCOUNT_ID"},
 		{Key: inboxKey, Env: "CHATWOOT_INBOX_IDENTIFIER"},
 		{Key: contactKey, Env: "CHATWOOT_CONTACT_IDENTIFIER"},
+		{Key: webhookSecretKey, Env: "CHATWOOT_WEBHOOK_SECRET"},
+		{Key: webhookUnsignedKey, Env: "CHATWOOT_WEBHOOK_UNSIGNED"},
 	}
 }
 
@@ -40,6 +46,7 @@ func Kind() fetcher.Kind {
 				BaseURL: s.APIURL, Token: s.Token, AccountID: s.Options[accountKey],
 				InboxIdentifier: s.Options[inboxKey], ContactIdentifier: s.Options[contactKey],
 				RateLimit: s.RateLimit, HTTP: deps.HTTP,
+				WebhookSecret: s.Options[webhookSecretKey], WebhookUnsigned: s.Options[webhookUnsignedKey] == "true",
 			})
 		},
 	}
@@ -55,6 +62,9 @@ func check(s fetcher.SourceSettings) []error {
 		return nil
 	}
 	var errs []error
+	if v := s.Options[webhookUnsignedKey]; v != "" && v != "true" && v != "false" {
+		errs = append(errs, fmt.Errorf("%s must be true or false, not %q", webhookUnsignedKey, v))
+	}
 	if account := s.Options[accountKey]; !isNumber(account) {
 		errs = append(errs, fmt.Errorf("CHATWOOT_ACCOUNT_ID (%s) must be a number, not %q", accountKey, account))
 	}

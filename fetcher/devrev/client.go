@@ -30,6 +30,9 @@ type Config struct {
 	// PageSize is the number of records asked per page. Defaults to (and is
 	// capped at) MaxPageSize.
 	PageSize int
+	// WebhookSecret is the secret of the webhook DevRev sends events to
+	// syncer with; without it every delivery is refused.
+	WebhookSecret string
 	// HTTP tunes the shared HTTP client (pacer, timeouts, User-Agent). Its
 	// BaseURL and AuthorizeFunc are set from the fields above.
 	HTTP fetcher.Config
@@ -37,14 +40,16 @@ type Config struct {
 
 // Client reads one DevRev workspace. It implements fetcher.Source.
 type Client struct {
-	http     *fetcher.Client
-	pageSize int
+	http          *fetcher.Client
+	pageSize      int
+	webhookSecret string
 }
 
 var (
 	_ fetcher.Source           = (*Client)(nil)
 	_ fetcher.ChatGetter       = (*Client)(nil)
 	_ fetcher.SLATrackerGetter = (*Client)(nil)
+	_ fetcher.WebhookReceiver  = (*Client)(nil)
 )
 
 // NewClient returns a client for cfg.
@@ -64,7 +69,7 @@ func NewClient(cfg Config) (*Client, error) {
 	if pageSize <= 0 || pageSize > MaxPageSize {
 		pageSize = MaxPageSize
 	}
-	return &Client{http: hc, pageSize: pageSize}, nil
+	return &Client{http: hc, pageSize: pageSize, webhookSecret: cfg.WebhookSecret}, nil
 }
 
 // Pacer returns the pacer of the client's requests. DevRev tells its budget

@@ -3,6 +3,9 @@
 // vendor's fake keeps for itself. That is the server Shell (loopback
 // server, request counters, latency, rate limits, injected faults), bearer
 // authentication, the workspace Clock, the help-desk vocabulary and the
-// folding of names into addresses, and what Generate functions draw with.
+// folding of names into addresses, what Generate functions draw with, and
+// webhooks: the Feed through which a workspace tells its servers what a
+// mutation changed, and the WebhookDispatcher that delivers a vendor's
+// events to the endpoints registered with it.
 // Package fakeapitest holds what the fakes' tests share.
 package fakeapi

@@ -12,8 +12,9 @@
 // A Workspace is one Chatwoot account (NewWorkspace, Generate) and changes
 // through mutation methods (AddConversation, AddMessage, EditMessage,
 // DeleteMessage, SetStatus, DeleteConversation); Snapshot is what a complete
-// mirror must contain. A Server serves a Workspace, read-only (other methods
-// and paths get 404 {"error":"Resource could not be found"}):
+// mirror must contain. A Server serves a Workspace, read-only but for its
+// webhooks (other methods and paths get 404 {"error":"Resource could not be
+// found"}):
 //
 //	conversations.list      GET /api/v1/accounts/{account_id}/conversations
 //	                        status (default open), assignee_type, inbox_id,
@@ -27,6 +28,9 @@
 //	public.conversations    GET /public/api/v1/inboxes/{inbox_identifier}/
 //	                        contacts/{contact_identifier}/conversations
 //	public.messages         GET …/conversations/{id}/messages
+//	webhooks.list           GET /api/v1/accounts/{account_id}/webhooks
+//	webhooks.create         POST /api/v1/accounts/{account_id}/webhooks
+//	                        {url, name?, subscriptions?}
 //
 // The server reproduces what clients trip over in the real API: the list's
 // default status is open, not all; pages are numbered and a page past the end
@@ -47,4 +51,18 @@
 // updated_within is measured back from that clock, not from time.Now, so a
 // test controls exactly which conversations fall in the window. Only the
 // rate-limit windows use the wall clock (Options.NowFunc).
+//
+// Webhooks: an account webhook registered through the API or
+// Server.AddWebhook gets, for the events it subscribes to,
+// conversation_created (AddConversation, with a message_created for the
+// first message), message_created (not for activity messages; private notes
+// are sent), message_updated (edits and deletes),
+// conversation_status_changed then conversation_updated (SetStatus, and an
+// incoming message that reopens a conversation). Removing a message or a
+// conversation sends nothing, as in Chatwoot. Bodies are the models'
+// webhook_data, signed as 4.12+ signs them (X-Chatwoot-Timestamp and
+// X-Chatwoot-Signature over "<timestamp>.<body>"; Options.WebhookUnsigned
+// for older versions); deliveries are concurrent, may be delayed or
+// duplicated, and are never retried unless Options.WebhookRetryDelays says
+// so. Server.WaitWebhooks waits for them.
 package chatwoottest

@@ -50,21 +50,42 @@ type Options struct {
 	// NowFunc is the wall clock the rate-limit windows use (the data's own
 	// clock is Workspace.Now). Defaults to time.Now.
 	NowFunc func() time.Time
+
+	// Webhooks are sent only to account webhooks registered through the
+	// webhooks API or AddWebhook; the options below shape their delivery.
+	// Each delivery has 5 seconds to be answered with a 2xx.
+
+	// WebhookMaxDelay bounds a random delay before each delivery, so that
+	// deliveries arrive out of order, as Sidekiq's concurrent jobs do.
+	// Defaults to 0: sent at once.
+	WebhookMaxDelay time.Duration
+	// WebhookDuplicateRate is the probability that a delivery is sent
+	// twice. Defaults to 0.
+	WebhookDuplicateRate float64
+	// WebhookRetryDelays is a retry schedule for failed deliveries, which
+	// Chatwoot does not have. Defaults to nil: Chatwoot's, no retry.
+	WebhookRetryDelays []time.Duration
+	// WebhookUnsigned makes the fake behave like Chatwoot before 4.12:
+	// webhooks have no secret, and deliveries carry no X-Chatwoot-Timestamp
+	// or X-Chatwoot-Signature. Defaults to false: signed, as 4.12+.
+	WebhookUnsigned bool
 }
 
 // Stats counts requests a Server received, by route ("conversations.list",
 // "conversations.get", "conversations.messages", "contacts.list",
-// "agents.list", "public.conversations", "public.messages"; "unknown" for
-// other paths). RateLimited counts 429s, Failures injected 500s, 502s and
-// 503s.
+// "agents.list", "public.conversations", "public.messages",
+// "webhooks.list", "webhooks.create"; "unknown" for other paths).
+// RateLimited counts 429s, Failures injected 500s, 502s and 503s.
 type Stats = fakeapi.Stats
 
 // Server serves a Workspace over Chatwoot's Application API and public client
-// API.
+// API, and sends its changes to the account webhooks registered with it.
 type Server struct {
 	*fakeapi.Shell
-	ws   *Workspace
-	opts Options
+	ws          *Workspace
+	opts        Options
+	hooks       *fakeapi.WebhookDispatcher
+	unsubscribe func()
 }
 
 // NewServer serves w on a loopback httptest server.
@@ -72,7 +93,8 @@ func NewServer(w *Workspace, opts Options) *Server {
 	if opts.RateWindow <= 0 {
 		opts.RateWindow = time.Minute
 	}
-	s := &Server{Shell: fakeapi.NewShell(opts.shell()), ws: w, opts: opts}
+	s := &Server{Shell: fakeapi.NewShell(opts.shell()), ws: w, opts: opts, hooks: fakeapi.NewWebhookDispatcher(opts.webhooks())}
+	s.unsubscribe = w.feed.Subscribe(s.publish)
 	const account = "/api/v1/accounts/{account_id}"
 	const public = "/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations"
 	mux := http.NewServeMux()
@@ -81,11 +103,22 @@ func NewServer(w *Workspace, opts Options) *Server {
 	mux.Handle("GET "+account+"/conversations/{conversation_id}/messages", s.route("conversations.messages", true, s.listMessages))
 	mux.Handle("GET "+account+"/contacts", s.route("contacts.list", true, s.listContacts))
 	mux.Handle("GET "+account+"/agents", s.route("agents.list", true, s.listAgents))
+	mux.Handle("GET "+account+"/webhooks", s.route("webhooks.list", true, s.listWebhooks))
+	mux.Handle("POST "+account+"/webhooks", s.route("webhooks.create", true, s.createWebhook))
 	mux.Handle("GET "+public, s.route("public.conversations", false, s.publicConversations))
 	mux.Handle("GET "+public+"/{conversation_id}/messages", s.route("public.messages", false, s.publicMessages))
 	mux.Handle("/", s.route("unknown", false, func(w http.ResponseWriter, _ *http.Request) { notFound(w) }))
 	s.Serve(mux)
 	return s
+}
+
+// Close stops the server: it stops listening to the workspace, abandons
+// the webhook deliveries still pending (retries included) and waits for
+// their goroutines, then closes the loopback server.
+func (s *Server) Close() {
+	s.unsubscribe()
+	s.hooks.Close()
+	s.Shell.Close()
 }
 
 // shell is what the kit's Shell takes of the options.

@@ -13,7 +13,8 @@ import (
 // RWMutex guards everything, the HTTP handlers read under it and the mutation
 // methods write under it.
 type Workspace struct {
-	mu sync.RWMutex
+	mu   sync.RWMutex
+	feed fakeapi.Feed[change] // what each mutation changed, for the servers' webhooks
 
 	accountID  int
 	enterprise bool

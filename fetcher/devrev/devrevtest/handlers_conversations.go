@@ -111,13 +111,19 @@ func (s *Server) createConversation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	s.ws.mu.Lock()
-	spec, err := s.ws.specFromRequest(req)
-	var resp conversationResponse
-	if err == nil {
-		resp.Conversation = s.ws.create(spec).wire()
-	}
-	s.ws.mu.Unlock()
+	var (
+		resp conversationResponse
+		err  error
+	)
+	s.ws.mutate(func() []change {
+		var spec convSpec
+		if spec, err = s.ws.specFromRequest(req); err != nil {
+			return nil
+		}
+		c := s.ws.create(spec)
+		resp.Conversation = c.wire()
+		return []change{{eventConversationCreated, conversationID(c.num)}}
+	})
 	if err != nil {
 		badRequest(w, err)
 		return
@@ -201,13 +207,13 @@ func (s *Server) deleteConversation(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, errors.New("id is required"))
 		return
 	}
-	s.ws.mu.Lock()
-	c := s.ws.conversationByRef(req.ID)
-	if c != nil {
-		s.ws.removeConversation(c)
-	}
-	s.ws.mu.Unlock()
-	if c == nil {
+	found := false
+	s.ws.mutate(func() []change {
+		changes := s.ws.deleteConversation(req.ID)
+		found = len(changes) > 0
+		return changes
+	})
+	if !found {
 		notFound(w, "conversation", req.ID)
 		return
 	}

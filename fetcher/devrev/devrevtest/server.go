@@ -45,6 +45,22 @@ type Options struct {
 	FailureRate float64
 	// Latency is added to every response. Defaults to 0.
 	Latency time.Duration
+
+	// Webhooks are sent only to endpoints registered with webhooks.create or
+	// AddWebhook; the options below shape their delivery. Each delivery has
+	// 3 seconds to be answered with a 2xx.
+
+	// WebhookMaxDelay bounds a random delay before each delivery, so that
+	// deliveries arrive out of order, as DevRev's concurrent ones do.
+	// Defaults to 0: sent at once.
+	WebhookMaxDelay time.Duration
+	// WebhookDuplicateRate is the probability that a delivery is sent
+	// twice. Defaults to 0.
+	WebhookDuplicateRate float64
+	// WebhookRetryDelays is the retry schedule of a failed delivery; an
+	// empty, non-nil slice means no retry. Defaults to nil: DevRev's, a
+	// retry at once, after 30 seconds and after 3 minutes.
+	WebhookRetryDelays []time.Duration
 }
 
 // Stats counts requests a Server received, by endpoint
@@ -52,12 +68,15 @@ type Options struct {
 // 429s, Failures injected 500s and 503s.
 type Stats = fakeapi.Stats
 
-// Server serves a Workspace over the DevRev REST API.
+// Server serves a Workspace over the DevRev REST API, and sends its changes
+// to the webhooks registered with it.
 type Server struct {
 	*fakeapi.Shell
-	ws    *Workspace
-	opts  Options
-	order *orderIndex
+	ws          *Workspace
+	opts        Options
+	order       *orderIndex
+	hooks       *fakeapi.WebhookDispatcher
+	unsubscribe func()
 }
 
 // NewServer serves w on a loopback httptest server.
@@ -71,12 +90,22 @@ func NewServer(w *Workspace, opts Options) *Server {
 	if opts.RateWindow <= 0 {
 		opts.RateWindow = 5 * time.Minute
 	}
-	s := &Server{Shell: fakeapi.NewShell(opts.shell()), ws: w, opts: opts}
+	s := &Server{Shell: fakeapi.NewShell(opts.shell()), ws: w, opts: opts, hooks: fakeapi.NewWebhookDispatcher(opts.webhooks())}
 	w.mu.Lock()
 	s.order = w.order(opts.Seed)
 	w.mu.Unlock()
+	s.unsubscribe = w.feed.Subscribe(s.publish)
 	s.Serve(http.HandlerFunc(s.serveHTTP))
 	return s
+}
+
+// Close stops the server: it stops listening to the workspace, abandons
+// the webhook deliveries still pending (retries included) and waits for
+// their goroutines, then closes the loopback server.
+func (s *Server) Close() {
+	s.unsubscribe()
+	s.hooks.Close()
+	s.Shell.Close()
 }
 
 // shell is what the kit's Shell takes of the options.
@@ -103,6 +132,8 @@ func (s *Server) route(path string) (route, bool) {
 		{"sla-trackers.get", false, s.getSLATracker},
 		{"conversations.create", true, s.createConversation},
 		{"conversations.delete", true, s.deleteConversation},
+		{"webhooks.create", true, s.createWebhook},
+		{"webhooks.list", false, s.listWebhooks},
 	} {
 		if path == "/"+rt.name {
 			return rt, true

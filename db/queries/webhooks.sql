@@ -1,0 +1,29 @@
+-- name: AddPendingRefreshes :many
+-- Records the conversations a webhook asks to read again; returns those not
+-- already waiting for a re-read, which need a job (the others' job, not yet
+-- started, will see this event's change too).
+INSERT INTO pending_refreshes (source, conversation_id, first_event_at)
+SELECT @source::text, unnest(@conversation_ids::text[]), @event_at::timestamptz
+ON CONFLICT (source, conversation_id) DO NOTHING
+RETURNING conversation_id;
+
+-- name: TakePendingRefresh :one
+-- A re-read starts: events from now on need another one. Returns when the
+-- first event it answers happened.
+DELETE FROM pending_refreshes
+WHERE source = @source AND conversation_id = @conversation_id
+RETURNING first_event_at;
+
+-- name: RecordWebhookEvents :exec
+-- Adds what this process received since its last heartbeat.
+INSERT INTO source_webhooks AS w (source, last_event_at, events)
+VALUES (@source, @last_event_at, @events)
+ON CONFLICT (source) DO UPDATE SET
+    (last_event_at, events) = (GREATEST(w.last_event_at, excluded.last_event_at), w.events + excluded.events);
+
+-- name: SourceWebhooks :many
+SELECT source, last_event_at, events FROM source_webhooks ORDER BY source;
+
+-- name: WebhooksArrivingSince :one
+-- Whether a source's webhooks have been arriving since a time.
+SELECT EXISTS (SELECT 1 FROM source_webhooks WHERE source = @source AND last_event_at >= @since::timestamptz);

@@ -1,0 +1,372 @@
+package chatwoottest
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
+	"github.com/syncerhq/syncer/fetcher/fakeapi/fakeapitest"
+)
+
+const hookSecret = "chatwoot-webhook-secret"
+
+// hookRequest is one request a receiver got, kept raw so that the test
+// checks its signature as a real receiver would.
+type hookRequest struct {
+	header http.Header
+	raw    []byte
+	body   map[string]any
+}
+
+// receiver is a webhook endpoint: it fails the first failFirst requests
+// with 500, answers the others 200, and records them all. Checks happen in
+// the test's goroutine (see events), not in the handler's.
+type receiver struct {
+	srv *httptest.Server
+
+	mu        sync.Mutex
+	failFirst int
+	reqs      []hookRequest
+}
+
+func newReceiver(t *testing.T, failFirst int) *receiver {
+	rc := &receiver{failFirst: failFirst}
+	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, _ := io.ReadAll(r.Body)
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		var body map[string]any
+		_ = dec.Decode(&body)
+		rc.mu.Lock()
+		rc.reqs = append(rc.reqs, hookRequest{header: r.Header.Clone(), raw: raw, body: body})
+		fail := rc.failFirst > 0
+		rc.failFirst--
+		rc.mu.Unlock()
+		if fail {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	}))
+	t.Cleanup(rc.srv.Close)
+	return rc
+}
+
+func (rc *receiver) requests() []hookRequest {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return slices.Clone(rc.reqs)
+}
+
+// events checks every request as Chatwoot 4.12+ signs it and returns the
+// bodies: JSON, a X-Chatwoot-Delivery uuid, X-Chatwoot-Timestamp in unix
+// seconds (the wall clock) and X-Chatwoot-Signature "sha256=" + lowercase
+// hex HMAC-SHA256(secret, "<timestamp>.<raw body>"). secret "" checks that
+// nothing is signed, as before 4.12.
+func (rc *receiver) events(t *testing.T, secret string) []map[string]any {
+	t.Helper()
+	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	var out []map[string]any
+	for _, r := range rc.requests() {
+		require.Equal(t, "application/json", r.header.Get("Content-Type"))
+		require.Regexp(t, uuid, r.header.Get("X-Chatwoot-Delivery"))
+		ts, sig := r.header.Get("X-Chatwoot-Timestamp"), r.header.Get("X-Chatwoot-Signature")
+		if secret == "" {
+			require.Empty(t, ts)
+			require.Empty(t, sig)
+		} else {
+			sec, err := strconv.ParseInt(ts, 10, 64)
+			require.NoError(t, err)
+			require.WithinDuration(t, time.Now(), time.Unix(sec, 0), time.Minute, "the wall clock, not the workspace's")
+			mac := hmac.New(sha256.New, []byte(secret))
+			mac.Write([]byte(ts + "." + string(r.raw)))
+			require.Equal(t, "sha256="+hex.EncodeToString(mac.Sum(nil)), sig, string(r.raw))
+		}
+		out = append(out, r.body)
+	}
+	return out
+}
+
+// hookBundle is an account, a server and a webhook to a receiver.
+type hookBundle struct {
+	*testBundle
+	rc    *receiver
+	since int // events already looked at by step
+}
+
+func setupHook(t *testing.T, ws *Workspace, opts Options, failFirst int, eventTypes ...string) *hookBundle {
+	b := &hookBundle{testBundle: setup(t, ws, opts), rc: newReceiver(t, failFirst)}
+	id, err := b.srv.AddWebhook(b.rc.srv.URL, hookSecret, eventTypes...)
+	require.NoError(t, err)
+	require.Equal(t, "1", id)
+	return b
+}
+
+func (b *hookBundle) wait(t *testing.T) {
+	t.Helper()
+	require.NoError(t, b.srv.WaitWebhooks(context.Background()))
+}
+
+// step runs a mutation, waits for its webhooks and returns what they were
+// about, as "event conversation-id" or "event conversation-id/message-id",
+// sorted (deliveries come in any order).
+func (b *hookBundle) step(t *testing.T, mutate func()) []string {
+	t.Helper()
+	mutate()
+	b.wait(t)
+	events := b.rc.events(t, hookSecret)
+	got := []string{}
+	for _, ev := range events[b.since:] {
+		got = append(got, ev["event"].(string)+" "+hookObject(t, ev))
+	}
+	b.since = len(events)
+	slices.Sort(got)
+	return got
+}
+
+// hookObject reads what an event is about where a receiver reads it: the
+// conversation's display id, at the top or under "conversation".
+func hookObject(t *testing.T, ev map[string]any) string {
+	t.Helper()
+	conv, isMessage := ev["conversation"].(map[string]any)
+	if !isMessage {
+		require.NotContains(t, ev, "account_id", "conversation events carry no account id")
+		return strconv.Itoa(num(t, ev["id"]))
+	}
+	require.NotContains(t, conv, "account_id")
+	require.Equal(t, map[string]any{"id": json.Number("1"), "name": "Acme Corp"}, ev["account"])
+	return strconv.Itoa(num(t, conv["id"])) + "/" + strconv.Itoa(num(t, ev["id"]))
+}
+
+func TestWebhookEvents(t *testing.T) {
+	t.Parallel()
+
+	t.Run("EveryMutationSendsItsEvents", func(t *testing.T) {
+		t.Parallel()
+		b := setupHook(t, NewWorkspace(1, fakeapitest.Start()), Options{}, 0)
+		var conv, reply, note int
+		at := func(msg int) string { return strconv.Itoa(conv) + "/" + strconv.Itoa(msg) }
+		got := b.step(t, func() { conv = b.ws.AddConversation("Ada Lovelace", "My invoice is wrong") })
+		require.Equal(t, []string{"conversation_created 1", "message_created 1/1"}, got)
+		require.Equal(t, []string{"message_created 1/2"}, b.step(t, func() { reply = b.ws.AddMessage(conv, "Looking into it", msgOutgoing, false) }))
+		require.Equal(t, []string{"message_created " + at(3)}, b.step(t, func() { note = b.ws.AddMessage(conv, "Billing bug?", msgOutgoing, true) }),
+			"private notes are sent")
+		require.Empty(t, b.step(t, func() { b.ws.AddMessage(conv, "Ava joined", msgActivity, false) }), "activity messages are not")
+		require.Equal(t, []string{"message_updated " + at(reply)}, b.step(t, func() { b.ws.EditMessage(reply, "Fixed it") }))
+		require.Equal(t, []string{"message_updated " + at(note)}, b.step(t, func() { b.ws.DeleteMessage(note) }))
+
+		statusChange := []string{"conversation_status_changed 1", "conversation_updated 1"}
+		require.Equal(t, statusChange, b.step(t, func() { b.ws.SetStatus(conv, "resolved") }))
+		var again int
+		got = b.step(t, func() { again = b.ws.AddMessage(conv, "It is wrong again", msgIncoming, false) })
+		require.Equal(t, append(slices.Clone(statusChange), "message_created "+at(again)), got, "a reopening message changes the status too")
+
+		require.Empty(t, b.step(t, func() { b.ws.RemoveMessage(reply) }), "Chatwoot has no event for a destroyed message")
+		require.Empty(t, b.step(t, func() { b.ws.DeleteConversation(conv) }), "nor for a deleted conversation")
+		require.Equal(t, fakeapi.WebhookStats{Events: 11, Attempts: 11, Succeeded: 11}, b.srv.WebhookStats())
+	})
+
+	t.Run("PayloadsHaveTheWebhookShape", func(t *testing.T) {
+		t.Parallel()
+		b := setupHook(t, NewWorkspace(1, fakeapitest.Start()), Options{}, 0)
+		conv := b.ws.AddConversation("Ada Lovelace", "Hello")
+		note := b.ws.AddMessage(conv, "internal", msgOutgoing, true)
+		b.ws.DeleteMessage(note)
+		b.ws.SetStatus(conv, "snoozed")
+		b.wait(t)
+		byEvent := map[string]map[string]any{}
+		for _, ev := range b.rc.events(t, hookSecret) {
+			byEvent[ev["event"].(string)+" "+hookObject(t, ev)] = ev
+		}
+
+		created := byEvent["message_created 1/2"]
+		require.Equal(t, "outgoing", created["message_type"], "the enum's name, unlike the API's integer")
+		require.Equal(t, true, created["private"])
+		require.Equal(t, "internal", created["content"])
+		_, err := time.Parse(time.RFC3339, created["created_at"].(string))
+		require.NoError(t, err, "an ISO time, unlike the API's unix seconds")
+		agent := b.ws.agents[0]
+		require.Equal(t, map[string]any{"id": json.Number("1"), "name": agent.name, "email": agent.email, "type": "user"},
+			created["sender"], "a user's webhook_data")
+
+		deleted := byEvent["message_updated 1/2"]
+		require.Equal(t, deletedContent, deleted["content"])
+		require.Equal(t, map[string]any{"deleted": true}, deleted["content_attributes"])
+
+		updated := byEvent["conversation_updated 1"]
+		require.Equal(t, "snoozed", updated["status"])
+		attrs := updated["changed_attributes"].([]any)
+		require.Equal(t, map[string]any{"status": map[string]any{"previous_value": "open", "current_value": "snoozed"}}, attrs[0])
+		require.Contains(t, attrs[1], "snoozed_until")
+		require.Contains(t, attrs[2], "updated_at")
+		require.Equal(t, updated["changed_attributes"], byEvent["conversation_status_changed 1"]["changed_attributes"])
+		require.NotContains(t, byEvent["conversation_created 1"], "changed_attributes")
+		embedded := updated["messages"].([]any)
+		require.Len(t, embedded, 1, "the latest chat message")
+		require.Equal(t, json.Number("1"), embedded[0].(map[string]any)["id"], "not the private note, not the activity")
+	})
+
+	t.Run("OnlySubscribedEventsAreSent", func(t *testing.T) {
+		t.Parallel()
+		b := setupHook(t, NewWorkspace(1, fakeapitest.Start()), Options{}, 0, eventMessageCreated)
+		var conv int
+		require.Equal(t, []string{"message_created 1/1"}, b.step(t, func() { conv = b.ws.AddConversation("Ada", "Hi") }))
+		require.Empty(t, b.step(t, func() { b.ws.SetStatus(conv, "resolved") }))
+	})
+
+	t.Run("UnsignedLikeOlderVersions", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, NewWorkspace(1, fakeapitest.Start()), Options{WebhookUnsigned: true})
+		rc := newReceiver(t, 0)
+		_, err := b.srv.AddWebhook(rc.srv.URL, hookSecret)
+		require.NoError(t, err)
+		b.ws.AddConversation("Ada", "Hi")
+		require.NoError(t, b.srv.WaitWebhooks(context.Background()))
+		require.Len(t, rc.events(t, ""), 2)
+		hook := b.get(t, accountPath(b.ws, "/webhooks"), nil).obj()["payload"].(map[string]any)["webhooks"].([]any)[0]
+		require.NotContains(t, hook, "secret")
+	})
+}
+
+func TestWebhookDelivery(t *testing.T) {
+	t.Parallel()
+
+	t.Run("AFailedDeliveryIsNotRetried", func(t *testing.T) {
+		t.Parallel()
+		b := setupHook(t, NewWorkspace(1, fakeapitest.Start()), Options{}, 1)
+		conv := b.ws.AddConversation("Ada", "Hi")
+		b.ws.AddMessage(conv, "Hello?", msgIncoming, false)
+		b.wait(t)
+		require.Len(t, b.rc.requests(), 3, "each event once, the failed one too")
+		st := b.srv.WebhookStats()
+		require.Equal(t, fakeapi.WebhookStats{Events: 3, Attempts: 3, Succeeded: 2, Failed: 1, GaveUp: 1}, st)
+	})
+
+	t.Run("AScheduleRetries", func(t *testing.T) {
+		t.Parallel()
+		b := setupHook(t, NewWorkspace(1, fakeapitest.Start()), Options{WebhookRetryDelays: []time.Duration{0}}, 1, eventConversationCreated)
+		b.ws.AddConversation("Ada", "Hi")
+		b.wait(t)
+		events := b.rc.events(t, hookSecret)
+		require.Len(t, events, 2)
+		require.Equal(t, events[0], events[1])
+		require.Equal(t, 1, b.srv.WebhookStats().Retries)
+	})
+
+	t.Run("DuplicatesRepeatTheBody", func(t *testing.T) {
+		t.Parallel()
+		b := setupHook(t, NewWorkspace(1, fakeapitest.Start()), Options{WebhookDuplicateRate: 1}, 0, eventConversationCreated)
+		b.ws.AddConversation("Ada", "Hi")
+		b.wait(t)
+		reqs := b.rc.requests()
+		require.Len(t, reqs, 2)
+		require.Equal(t, reqs[0].raw, reqs[1].raw)
+		require.NotEqual(t, reqs[0].header.Get("X-Chatwoot-Delivery"), reqs[1].header.Get("X-Chatwoot-Delivery"),
+			"each request is a delivery of its own: receivers cannot dedupe on it")
+		require.Equal(t, 1, b.srv.WebhookStats().Duplicates)
+	})
+
+	t.Run("WaitWebhooksWaitsForDelayedDeliveries", func(t *testing.T) {
+		t.Parallel()
+		b := setupHook(t, NewWorkspace(1, fakeapitest.Start()), Options{WebhookMaxDelay: 20 * time.Millisecond, Seed: 5}, 0)
+		for i := range 5 {
+			b.ws.AddConversation("Contact "+strconv.Itoa(i), "Hi")
+		}
+		b.wait(t)
+		require.Len(t, b.rc.events(t, hookSecret), 10)
+	})
+
+	t.Run("CloseAbandonsPendingDeliveries", func(t *testing.T) {
+		t.Parallel()
+		ws := NewWorkspace(1, fakeapitest.Start())
+		srv := NewServer(ws, Options{WebhookMaxDelay: time.Hour, Seed: 1})
+		t.Cleanup(srv.Close)
+		rc := newReceiver(t, 0)
+		_, err := srv.AddWebhook(rc.srv.URL, hookSecret)
+		require.NoError(t, err)
+		ws.AddConversation("Ada", "Hi") // its deliveries wait up to an hour
+
+		srv.Close() // does not wait for them
+		require.NoError(t, srv.WaitWebhooks(context.Background()), "no delivery is left")
+		require.Zero(t, srv.WebhookStats().Attempts)
+		require.Empty(t, rc.requests())
+	})
+
+	t.Run("ConcurrentMutationsAllArrive", func(t *testing.T) {
+		t.Parallel()
+		b := setupHook(t, generated(20, 3), Options{WebhookMaxDelay: time.Millisecond}, 0, eventMessageCreated)
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Go(func() { b.ws.AddMessage(1+i, "concurrent", msgOutgoing, false) })
+		}
+		wg.Wait()
+		b.wait(t)
+		require.Len(t, b.rc.events(t, hookSecret), 8)
+	})
+}
+
+func TestWebhooksAPI(t *testing.T) {
+	t.Parallel()
+	b := setup(t, NewWorkspace(1, fakeapitest.Start()), Options{})
+	rc := newReceiver(t, 0)
+	path := b.srv.URL() + accountPath(b.ws, "/webhooks")
+	post := func(token string, body any) response {
+		t.Helper()
+		r := response{Response: fakeapitest.PostJSON(t, path, body, fakeapitest.Credential("api_access_token", "", token))}
+		require.NoError(t, json.Unmarshal(r.Raw, &r.body), string(r.Raw))
+		return r
+	}
+
+	r := post(testToken, map[string]any{"url": rc.srv.URL, "name": "syncer", "subscriptions": []string{"message_created"}})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	hook := r.obj()["payload"].(map[string]any)["webhook"].(map[string]any)
+	secret := hook["secret"].(string)
+	require.Len(t, secret, 24)
+	require.Equal(t, map[string]any{
+		"id": 1.0, "name": "syncer", "url": rc.srv.URL, "account_id": 1.0, "subscriptions": []any{"message_created"}, "secret": secret,
+	}, hook)
+
+	rcAll := newReceiver(t, 0)
+	r = post(testToken, map[string]any{"url": rcAll.srv.URL})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	all := r.obj()["payload"].(map[string]any)["webhook"].(map[string]any)
+	require.Nil(t, all["name"])
+	require.Len(t, all["subscriptions"], 8, "the default subscriptions")
+
+	list := b.get(t, accountPath(b.ws, "/webhooks"), nil).obj()["payload"].(map[string]any)["webhooks"].([]any)
+	require.Len(t, list, 2)
+	require.Equal(t, json.Number("1"), list[0].(map[string]any)["id"])
+
+	for body, message := range map[string]string{
+		`{"url": "not a url"}`:          "Url is invalid",
+		`{"url": "` + rc.srv.URL + `"}`: "Url has already been taken",
+		`{"url": "http://127.0.0.1:1/x", "subscriptions": ["message_deleted"]}`: "Subscriptions Invalid events",
+		`{"url": "http://127.0.0.1:1/y", "subscriptions": []}`:                  "Subscriptions Invalid events",
+	} {
+		r := post(testToken, json.RawMessage(body))
+		require.Equal(t, http.StatusUnprocessableEntity, r.Status, body)
+		require.Equal(t, message, r.obj()["message"], body)
+	}
+	require.Equal(t, http.StatusUnauthorized, post("wrong", map[string]any{"url": rc.srv.URL + "/z"}).Status)
+	require.Equal(t, http.StatusNotFound, b.call(t, testToken, "/api/v1/accounts/2/webhooks", nil).Status)
+
+	// Each webhook gets what it subscribed to, signed with the secret the
+	// API returned.
+	b.ws.AddConversation("Ada", "Hi")
+	require.NoError(t, b.srv.WaitWebhooks(context.Background()))
+	require.Len(t, rc.events(t, secret), 1, "message_created")
+	require.Len(t, rcAll.events(t, all["secret"].(string)), 2, "conversation_created and message_created")
+}

@@ -1,0 +1,447 @@
+package devrevtest
+
+import (
+	"cmp"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
+	"github.com/syncerhq/syncer/fetcher/fakeapi/fakeapitest"
+)
+
+const hookSecret = "whsec-0123456789"
+
+// hookRequest is one request a receiver got, kept raw so that the test
+// checks its signature as a real receiver would.
+type hookRequest struct {
+	header http.Header
+	raw    []byte
+	body   map[string]any
+}
+
+// receiver is a webhook endpoint. It echoes the verify challenge (unless
+// wrongChallenge) with verifyStatus (200 if 0), fails the first failFirst
+// event deliveries with 500,
+// answers the others 200, and records every request. Checks happen in the
+// test's goroutine (see events), not in the handler's.
+type receiver struct {
+	srv            *httptest.Server
+	wrongChallenge bool
+	verifyStatus   int
+	arrived        chan struct{} // one send per request, when not nil
+
+	mu        sync.Mutex
+	failFirst int
+	reqs      []hookRequest
+}
+
+func newReceiver(t *testing.T, configure func(*receiver)) *receiver {
+	rc := &receiver{}
+	if configure != nil {
+		configure(rc)
+	}
+	rc.srv = httptest.NewServer(http.HandlerFunc(rc.serve))
+	t.Cleanup(rc.srv.Close)
+	return rc
+}
+
+func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
+	raw, _ := io.ReadAll(r.Body)
+	var body map[string]any
+	_ = json.Unmarshal(raw, &body)
+	rc.mu.Lock()
+	rc.reqs = append(rc.reqs, hookRequest{header: r.Header.Clone(), raw: raw, body: body})
+	fail := body["type"] != eventVerify && rc.failFirst > 0
+	if fail {
+		rc.failFirst--
+	}
+	rc.mu.Unlock()
+	if rc.arrived != nil {
+		defer func() { rc.arrived <- struct{}{} }()
+	}
+	switch {
+	case body["type"] == eventVerify:
+		challenge, _ := body["verify"].(map[string]any)["challenge"].(string)
+		if rc.wrongChallenge {
+			challenge = "not-" + challenge
+		}
+		fakeapi.WriteJSON(w, cmp.Or(rc.verifyStatus, http.StatusOK), "application/json", map[string]string{"challenge": challenge})
+	case fail:
+		w.WriteHeader(http.StatusInternalServerError)
+	default:
+		w.WriteHeader(http.StatusOK)
+	}
+}
+
+func (rc *receiver) requests() []hookRequest {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return slices.Clone(rc.reqs)
+}
+
+// events checks every request as DevRev documents it and returns the
+// bodies of the events (not of the verify requests): POST JSON, signed with
+// X-DevRev-Signature = lowercase hex HMAC-SHA256(secret, raw body), an id, the
+// webhook's id, a wall-clock timestamp and the payload under its type.
+func (rc *receiver) events(t *testing.T, secret, webhookID string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, r := range rc.requests() {
+		mac := hmac.New(sha256.New, []byte(secret))
+		mac.Write(r.raw)
+		require.Equal(t, hex.EncodeToString(mac.Sum(nil)), r.header.Get("X-DevRev-Signature"), string(r.raw))
+		require.Equal(t, "application/json", r.header.Get("Content-Type"))
+		require.NotEmpty(t, r.body["id"])
+		require.Equal(t, webhookID, r.body["webhook_id"])
+		ts, err := time.Parse(time.RFC3339, r.body["timestamp"].(string))
+		require.NoError(t, err)
+		require.WithinDuration(t, time.Now(), ts, time.Minute, "the timestamp is the wall clock, not the workspace's")
+		typ := r.body["type"].(string)
+		require.Contains(t, r.body, typ, "the payload sits under the key its type names")
+		if typ != eventVerify {
+			out = append(out, r.body)
+		}
+	}
+	return out
+}
+
+// hookBundle is a workspace, a server and a verified webhook to a receiver.
+type hookBundle struct {
+	*testBundle
+	rc    *receiver
+	hook  string
+	since int // events already looked at by step
+}
+
+func setupHook(t *testing.T, ws *Workspace, opts Options, configure func(*receiver)) *hookBundle {
+	b := &hookBundle{testBundle: setup(t, ws, opts), rc: newReceiver(t, configure)}
+	id, err := b.srv.AddWebhook(b.rc.srv.URL, hookSecret)
+	require.NoError(t, err)
+	b.hook = id
+	return b
+}
+
+func (b *hookBundle) wait(t *testing.T) {
+	t.Helper()
+	require.NoError(t, b.srv.WaitWebhooks(context.Background()))
+}
+
+// step runs a mutation, waits for its webhooks and returns what they were
+// about, as "type object-id", sorted (deliveries come in any order).
+func (b *hookBundle) step(t *testing.T, mutate func()) []string {
+	t.Helper()
+	mutate()
+	b.wait(t)
+	events := b.rc.events(t, hookSecret, b.hook)
+	got := []string{}
+	for _, ev := range events[b.since:] {
+		got = append(got, ev["type"].(string)+" "+eventObject(t, ev))
+	}
+	b.since = len(events)
+	slices.Sort(got)
+	return got
+}
+
+// eventObject is the id of what an event is about, read where a receiver
+// reads it; a timeline entry's conversation is its "object".
+func eventObject(t *testing.T, ev map[string]any) string {
+	t.Helper()
+	p := ev[ev["type"].(string)].(map[string]any)
+	switch ev["type"] {
+	case eventConversationCreated, eventConversationUpdated:
+		return p["conversation"].(map[string]any)["id"].(string)
+	case eventTimelineEntryCreated, eventTimelineEntryUpdated:
+		entry := p["entry"].(map[string]any)
+		return entry["id"].(string) + " of " + entry["object"].(string)
+	case eventSLATrackerUpdated:
+		return p["sla_tracker"].(map[string]any)["applies_to_id"].(string)
+	}
+	return p["id"].(string)
+}
+
+func TestWebhookEvents(t *testing.T) {
+	t.Parallel()
+
+	t.Run("EveryMutationSendsItsEvents", func(t *testing.T) {
+		t.Parallel()
+		b := setupHook(t, NewWorkspace(fakeapitest.Start()), Options{}, nil)
+		var conv, comment string
+		require.Equal(t, []string{"conversation_created " + conversationID(1)}, b.step(t, func() { conv = b.ws.AddConversation("Printer on fire") }))
+		updated := "conversation_updated " + conv
+		require.Equal(t, []string{updated}, b.step(t, func() { b.ws.EditConversation(conv, "Printer still on fire") }))
+		require.Equal(t, []string{updated}, b.step(t, func() { b.ws.SetStage(conv, "active") }))
+
+		got := b.step(t, func() { comment = b.ws.AddComment(conv, "Have you tried water?", "internal") })
+		require.Equal(t, []string{updated, "timeline_entry_created " + comment + " of " + conv}, got)
+		entryUpdated := "timeline_entry_updated " + comment + " of " + conv
+		require.Equal(t, []string{updated, entryUpdated}, b.step(t, func() { b.ws.EditComment(comment, "Have you tried foam?") }))
+		require.Equal(t, []string{updated, entryUpdated}, b.step(t, func() { b.ws.DeleteComment(comment) }))
+		require.Equal(t, []string{updated, "timeline_entry_deleted " + comment}, b.step(t, func() { b.ws.RemoveComment(comment) }))
+		require.Equal(t, []string{"conversation_deleted " + conv}, b.step(t, func() { b.ws.DeleteConversation(conv) }))
+
+		require.Empty(t, b.step(t, func() { b.ws.EditConversation(conv, "gone") }), "no event for a no-op")
+		st := b.srv.WebhookStats()
+		require.Equal(t, fakeapi.WebhookStats{Events: 12, Attempts: 12, Succeeded: 12}, st)
+	})
+
+	t.Run("EventsCarryTheRESTShape", func(t *testing.T) {
+		t.Parallel()
+		b := setupHook(t, NewWorkspace(fakeapitest.Start()), Options{}, nil)
+		conv := b.ws.AddConversation("Shape")
+		comment := b.ws.AddComment(conv, "body", "external")
+		b.ws.DeleteComment(comment)
+		b.wait(t)
+
+		rest := b.get(t, "conversations.get", map[string][]string{"id": {conv}}).body["conversation"]
+		var lastConv, lastEntry map[string]any
+		for _, ev := range b.rc.events(t, hookSecret, b.hook) {
+			p := ev[ev["type"].(string)].(map[string]any)
+			if c, ok := p["conversation"].(map[string]any); ok && c["modified_date"] == rest.(map[string]any)["modified_date"] {
+				lastConv = c
+			}
+			if e, ok := p["entry"].(map[string]any); ok && ev["type"] == eventTimelineEntryUpdated {
+				lastEntry = e
+			}
+		}
+		require.Equal(t, rest, lastConv, "the latest conversation_updated carries what conversations.get serves")
+		require.Equal(t, "timeline_comment", lastEntry["type"])
+		require.NotContains(t, lastEntry, "body", "a deleted comment comes without its body")
+	})
+
+	t.Run("CommentsThatDoNotBumpSendNoConversationUpdated", func(t *testing.T) {
+		t.Parallel()
+		ws := NewWorkspace(fakeapitest.Start())
+		conv := ws.AddConversation("Quiet")
+		ws.SetCommentsBumpConversation(false)
+		b := setupHook(t, ws, Options{}, nil)
+		var comment string
+		got := b.step(t, func() { comment = ws.AddComment(conv, "psst", "private") })
+		require.Equal(t, []string{"timeline_entry_created " + comment + " of " + conv}, got)
+	})
+
+	t.Run("ResolvingUpdatesTheSLATracker", func(t *testing.T) {
+		t.Parallel()
+		ws := generated(60, 1)
+		conv := conversationWithOpenSLA(t, ws)
+		b := setupHook(t, ws, Options{}, nil)
+		got := b.step(t, func() { ws.SetStage(conv, "resolved") })
+		require.Equal(t, []string{"conversation_updated " + conv, "sla_tracker_updated " + conv}, got)
+	})
+
+	t.Run("CreateAndDeleteOverHTTPSendEvents", func(t *testing.T) {
+		t.Parallel()
+		b := setupHook(t, NewWorkspace(fakeapitest.Start()), Options{}, nil)
+		var id string
+		got := b.step(t, func() {
+			r := b.do(t, testToken, "conversations.create", nil, map[string]any{"type": "support", "title": "Over HTTP"})
+			require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+			id = r.body["conversation"].(map[string]any)["id"].(string)
+		})
+		require.Equal(t, []string{"conversation_created " + id}, got)
+		got = b.step(t, func() { b.do(t, testToken, "conversations.delete", nil, map[string]any{"id": id}) })
+		require.Equal(t, []string{"conversation_deleted " + id}, got)
+	})
+
+	t.Run("OnlySubscribedTypesAreSent", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, NewWorkspace(fakeapitest.Start()), Options{})
+		rc := newReceiver(t, nil)
+		hook, err := b.srv.AddWebhook(rc.srv.URL, hookSecret, eventConversationDeleted)
+		require.NoError(t, err)
+		conv := b.ws.AddConversation("Filtered")
+		b.ws.AddComment(conv, "not sent", "")
+		b.ws.DeleteConversation(conv)
+		require.NoError(t, b.srv.WaitWebhooks(context.Background()))
+		events := rc.events(t, hookSecret, hook)
+		require.Len(t, events, 1)
+		require.Equal(t, eventConversationDeleted, events[0]["type"])
+	})
+}
+
+// conversationWithOpenSLA finds a conversation whose SLA tracker has a
+// metric still open, so that resolving it changes the tracker.
+func conversationWithOpenSLA(t *testing.T, ws *Workspace) string {
+	t.Helper()
+	ws.mu.RLock()
+	defer ws.mu.RUnlock()
+	for n := 1; n <= ws.lastConv; n++ {
+		c := ws.convs[n]
+		if c != nil && c.sla != nil && c.stage != "resolved" && c.stage != "archived" &&
+			slices.ContainsFunc(c.sla.metrics, func(m *metric) bool { return m.stage != stageCompleted }) {
+			return conversationID(c.num)
+		}
+	}
+	t.Fatal("no conversation with an open SLA")
+	return ""
+}
+
+func TestWebhookVerifyHandshake(t *testing.T) {
+	t.Parallel()
+
+	t.Run("AWrongAnswerLeavesTheWebhookUnverified", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, NewWorkspace(fakeapitest.Start()), Options{})
+		rc := newReceiver(t, func(rc *receiver) { rc.wrongChallenge = true })
+		hook, err := b.srv.AddWebhook(rc.srv.URL, hookSecret)
+		require.ErrorContains(t, err, "challenge")
+		require.NotEmpty(t, hook, "the webhook is registered, unverified")
+
+		b.ws.AddComment(b.ws.AddConversation("Unheard"), "nobody listens", "")
+		require.NoError(t, b.srv.WaitWebhooks(context.Background()))
+		require.Empty(t, rc.events(t, hookSecret, hook), "an unverified webhook gets no event")
+		require.Len(t, rc.requests(), 1, "only the signed verify request")
+		require.Zero(t, b.srv.WebhookStats())
+
+		list := b.get(t, "webhooks.list", nil).body["webhooks"].([]any)
+		require.Equal(t, "unverified", list[0].(map[string]any)["status"])
+	})
+
+	t.Run("AFailingEndpointLeavesTheWebhookUnverified", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, NewWorkspace(fakeapitest.Start()), Options{})
+		rc := newReceiver(t, func(rc *receiver) { rc.verifyStatus = http.StatusNotFound })
+		_, err := b.srv.AddWebhook(rc.srv.URL, hookSecret)
+		require.ErrorContains(t, err, "answered 404")
+	})
+
+	t.Run("InvalidArgumentsRegisterNothing", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, NewWorkspace(fakeapitest.Start()), Options{})
+		for _, args := range [][2]string{{"not a url", hookSecret}, {"ftp://example.com/", hookSecret}, {"http://127.0.0.1/", "short"}, {"http://127.0.0.1/", "a-secret-longer-than-thirty-two-bytes"}} {
+			id, err := b.srv.AddWebhook(args[0], args[1])
+			require.Error(t, err, args)
+			require.Empty(t, id)
+		}
+		require.Empty(t, b.get(t, "webhooks.list", nil).body["webhooks"])
+	})
+}
+
+func TestWebhooksAPI(t *testing.T) {
+	t.Parallel()
+	b := setup(t, NewWorkspace(fakeapitest.Start()), Options{})
+	rc := newReceiver(t, nil)
+
+	r := b.do(t, testToken, "webhooks.create", nil, map[string]any{
+		"url": rc.srv.URL, "event_types": []string{"conversation_created", "conversation_deleted"}, "secret": hookSecret,
+	})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	hook := r.body["webhook"].(map[string]any)
+	require.Equal(t, map[string]any{
+		"id": webhookID(1), "url": rc.srv.URL, "event_types": []any{"conversation_created", "conversation_deleted"},
+		"secret": hookSecret, "status": "active",
+	}, hook)
+
+	// Without a secret, DevRev makes one, and signs the handshake with it.
+	r = b.do(t, testToken, "webhooks.create", nil, map[string]any{"url": rc.srv.URL + "/other"})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	generatedHook := r.body["webhook"].(map[string]any)
+	secret := generatedHook["secret"].(string)
+	require.Len(t, secret, 32)
+	require.Equal(t, "active", generatedHook["status"])
+	verify := rc.requests()[1]
+	require.Equal(t, fakeapi.HMACHex(secret, verify.raw), verify.header.Get("X-DevRev-Signature"))
+
+	for _, list := range []response{b.get(t, "webhooks.list", nil), b.do(t, testToken, "webhooks.list", nil, map[string]any{})} {
+		require.Equal(t, http.StatusOK, list.Status)
+		require.Equal(t, []any{hook, generatedHook}, list.body["webhooks"])
+	}
+
+	requireError(t, b.do(t, testToken, "webhooks.create", nil, map[string]any{"url": rc.srv.URL, "secret": "short"}), http.StatusBadRequest, "bad_request")
+	requireError(t, b.do(t, testToken, "webhooks.create", nil, map[string]any{"url": "nowhere"}), http.StatusBadRequest, "bad_request")
+	requireError(t, b.do(t, "wrong-token", "webhooks.list", nil, nil), http.StatusUnauthorized, "unauthenticated")
+	requireError(t, b.get(t, "webhooks.create", nil), http.StatusMethodNotAllowed, "bad_request")
+}
+
+func TestWebhookDelivery(t *testing.T) {
+	t.Parallel()
+
+	t.Run("ARetryFollowsAFailureAtOnce", func(t *testing.T) {
+		t.Parallel()
+		// DevRev's own schedule: its first retry is immediate.
+		b := setupHook(t, NewWorkspace(fakeapitest.Start()), Options{}, func(rc *receiver) { rc.failFirst = 1 })
+		conv := b.ws.AddConversation("Flaky receiver")
+		b.wait(t)
+		events := b.rc.events(t, hookSecret, b.hook)
+		require.Len(t, events, 2)
+		require.Equal(t, events[0], events[1], "the retry repeats the event, id included")
+		require.Equal(t, conv, eventObject(t, events[1]))
+		require.Equal(t, fakeapi.WebhookStats{Events: 1, Attempts: 2, Succeeded: 1, Failed: 1, Retries: 1}, b.srv.WebhookStats())
+	})
+
+	t.Run("AnEmptyScheduleNeverRetries", func(t *testing.T) {
+		t.Parallel()
+		b := setupHook(t, NewWorkspace(fakeapitest.Start()), Options{WebhookRetryDelays: []time.Duration{}}, func(rc *receiver) { rc.failFirst = 1 })
+		b.ws.AddConversation("Lost")
+		b.wait(t)
+		require.Equal(t, fakeapi.WebhookStats{Events: 1, Attempts: 1, Failed: 1, GaveUp: 1}, b.srv.WebhookStats())
+	})
+
+	t.Run("DuplicatesRepeatTheEvent", func(t *testing.T) {
+		t.Parallel()
+		b := setupHook(t, NewWorkspace(fakeapitest.Start()), Options{WebhookDuplicateRate: 1}, nil)
+		b.ws.AddConversation("Twice")
+		b.wait(t)
+		events := b.rc.events(t, hookSecret, b.hook)
+		require.Len(t, events, 2)
+		require.Equal(t, events[0], events[1])
+		require.Equal(t, 1, b.srv.WebhookStats().Duplicates)
+	})
+
+	t.Run("WaitWebhooksWaitsForDelayedDeliveries", func(t *testing.T) {
+		t.Parallel()
+		b := setupHook(t, NewWorkspace(fakeapitest.Start()), Options{WebhookMaxDelay: 20 * time.Millisecond, Seed: 3}, nil)
+		for range 10 {
+			b.ws.AddConversation("Delayed")
+		}
+		b.wait(t)
+		require.Len(t, b.rc.events(t, hookSecret, b.hook), 10)
+	})
+
+	t.Run("ConcurrentMutationsAllArrive", func(t *testing.T) {
+		t.Parallel()
+		b := setupHook(t, generated(20, 2), Options{WebhookMaxDelay: time.Millisecond}, nil)
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Go(func() {
+				conv := conversationID(1 + i)
+				b.ws.AddComment(conv, "concurrent", "")
+				b.ws.EditConversation(conv, "renamed")
+			})
+		}
+		wg.Wait()
+		b.wait(t)
+		require.Len(t, b.rc.events(t, hookSecret, b.hook), 8*3)
+	})
+
+	t.Run("CloseAbandonsPendingRetries", func(t *testing.T) {
+		t.Parallel()
+		ws := NewWorkspace(fakeapitest.Start())
+		srv := NewServer(ws, Options{})
+		t.Cleanup(srv.Close)
+		rc := newReceiver(t, func(rc *receiver) { rc.failFirst, rc.arrived = 99, make(chan struct{}, 3) })
+		_, err := srv.AddWebhook(rc.srv.URL, hookSecret)
+		require.NoError(t, err)
+		<-rc.arrived // the verify request
+		ws.AddConversation("Never delivered")
+		<-rc.arrived
+		<-rc.arrived // the immediate retry failed too; the next waits 30 s
+
+		srv.Close() // does not wait the 30 s
+		require.NoError(t, srv.WaitWebhooks(context.Background()), "no delivery is left")
+		require.Zero(t, srv.WebhookStats().GaveUp)
+		ws.AddConversation("After close")
+		require.Equal(t, 1, srv.WebhookStats().Events, "a closed server sends nothing")
+	})
+}

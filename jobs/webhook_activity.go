@@ -1,0 +1,50 @@
+package jobs
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/syncerhq/syncer/db/dbq"
+)
+
+// webhookActivity counts the authentic webhook deliveries this process
+// received per source since its last heartbeat, which records them for the
+// others (status, and the daemon's cadence of polling).
+type webhookActivity struct {
+	mu  sync.Mutex
+	got map[string]webhookCount
+}
+
+type webhookCount struct {
+	last time.Time
+	n    int64
+}
+
+// NoteWebhook records an authentic delivery for source.
+func (d *Deps) NoteWebhook(source string) {
+	a := d.webhooks
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.got == nil {
+		a.got = map[string]webhookCount{}
+	}
+	c := a.got[source]
+	a.got[source] = webhookCount{last: time.Now(), n: c.n + 1}
+}
+
+// flushWebhooks writes what was received since the last flush.
+func (d *Deps) flushWebhooks(ctx context.Context) error {
+	a := d.webhooks
+	a.mu.Lock()
+	got := a.got
+	a.got = nil
+	a.mu.Unlock()
+	q := dbq.New(d.Pool)
+	for source, c := range got {
+		if err := q.RecordWebhookEvents(ctx, dbq.RecordWebhookEventsParams{Source: source, LastEventAt: c.last, Events: c.n}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

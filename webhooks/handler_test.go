@@ -1,0 +1,123 @@
+package webhooks
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/fetcher"
+)
+
+// stubSource accepts the deliveries whose header X-Test names an outcome
+// (or "ok"): the receiving is the vendors' (tested with them); this tests
+// what the handler makes of it.
+type stubSource struct{ fetcher.Source }
+
+func (stubSource) ReceiveWebhook(h http.Header, body []byte, now time.Time) (*fetcher.WebhookDelivery, error) {
+	switch h.Get("X-Test") {
+	case "ok":
+		return &fetcher.WebhookDelivery{ID: h.Get("X-Id"), Type: "conversation_updated", At: now.Add(-time.Second), ConversationIDs: []string{string(body)}}, nil
+	case "verify":
+		return &fetcher.WebhookDelivery{Type: "verify", Reply: []byte(`{"challenge":"c"}`)}, nil
+	case "other":
+		return &fetcher.WebhookDelivery{ID: h.Get("X-Id"), Type: "work_created"}, nil
+	default:
+		return nil, &fetcher.WebhookError{Outcome: h.Get("X-Test"), Err: errors.New("refused")}
+	}
+}
+
+type recorder struct {
+	mu       sync.Mutex
+	queued   []string
+	observed []string
+	fail     bool
+}
+
+func (r *recorder) queue(_ context.Context, source string, ids []string, _ time.Time) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fail {
+		return errors.New("database down")
+	}
+	r.queued = append(r.queued, source+":"+strings.Join(ids, ","))
+	return nil
+}
+
+func (r *recorder) observe(source, typ, outcome string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.observed = append(r.observed, source+" "+typ+" "+outcome)
+}
+
+func TestHandler(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	var logs bytes.Buffer
+	h := New(Config{
+		Sources: map[string]fetcher.Source{"devrev": stubSource{}, "chatvolt": nil},
+		Queue:   rec.queue, Observe: rec.observe, Log: zerolog.New(&logs),
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/webhooks/{source}", h)
+	post := func(method, path, test, id, body string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("X-Test", test)
+		req.Header.Set("X-Id", id)
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, req)
+		return w
+	}
+
+	require.Equal(t, http.StatusOK, post("POST", "/webhooks/devrev", "ok", "e1", "c1").Code)
+	require.Equal(t, http.StatusOK, post("POST", "/webhooks/devrev", "ok", "e1", "c1").Code, "a duplicate is answered")
+	require.Equal(t, []string{"devrev:c1"}, rec.queued, "and queues nothing")
+	w := post("POST", "/webhooks/devrev", "verify", "", "")
+	require.Equal(t, http.StatusOK, w.Code)
+	require.JSONEq(t, `{"challenge":"c"}`, w.Body.String())
+	require.Equal(t, http.StatusOK, post("POST", "/webhooks/devrev", "other", "e2", "").Code)
+
+	for _, tc := range []struct {
+		method, path, test string
+		status             int
+	}{
+		{"GET", "/webhooks/devrev", "ok", http.StatusMethodNotAllowed},
+		{"POST", "/webhooks/nosuch", "ok", http.StatusNotFound},
+		{"POST", "/webhooks/chatvolt", "ok", http.StatusNotFound},
+		{"POST", "/webhooks/devrev", fetcher.WebhookBadSignature, http.StatusUnauthorized},
+		{"POST", "/webhooks/devrev", fetcher.WebhookStale, http.StatusUnauthorized},
+		{"POST", "/webhooks/devrev", fetcher.WebhookMalformed, http.StatusBadRequest},
+	} {
+		require.Equal(t, tc.status, post(tc.method, tc.path, tc.test, "x", "c9").Code, "%+v", tc)
+	}
+	big := strings.Repeat("x", MaxBody+1)
+	require.Equal(t, http.StatusRequestEntityTooLarge, post("POST", "/webhooks/devrev", "ok", "e3", big).Code)
+	require.Equal(t, []string{"devrev:c1"}, rec.queued, "no refusal queues anything")
+
+	rec.fail = true
+	require.Equal(t, http.StatusServiceUnavailable, post("POST", "/webhooks/devrev", "ok", "e4", "c4").Code)
+	rec.fail = false
+	require.Equal(t, http.StatusOK, post("POST", "/webhooks/devrev", "ok", "e4", "c4").Code, "the vendor's retry is taken")
+	require.Equal(t, []string{"devrev:c1", "devrev:c4"}, rec.queued)
+
+	require.Equal(t, []string{
+		"devrev conversation_updated queued", "devrev conversation_updated duplicate", "devrev verify handshake",
+		"devrev other ignored", "devrev unknown bad_method", "unknown unknown unknown_source", "unknown unknown unknown_source",
+		"devrev unknown bad_signature", "devrev unknown stale", "devrev unknown malformed", "devrev unknown too_large",
+		"devrev conversation_updated unavailable", "devrev conversation_updated queued",
+	}, rec.observed)
+
+	// A flood of refusals logs once a minute.
+	for range 50 {
+		post("POST", "/webhooks/devrev", fetcher.WebhookBadSignature, "", "")
+	}
+	require.Equal(t, 1, strings.Count(logs.String(), `"outcome":"bad_signature"`))
+}
