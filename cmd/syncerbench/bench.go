@@ -193,6 +193,11 @@ func (b *bench) runIndependent(ctx context.Context, res *results) error {
 			return fmt.Errorf("latency: %w", err)
 		}
 	}
+	if b.opts.has("webhooks") {
+		if res.Webhooks, err = b.webhooksScenario(ctx); err != nil {
+			return fmt.Errorf("webhooks: %w", err)
+		}
+	}
 	if b.opts.has("vendors") {
 		if res.Vendors, err = b.vendorsScenario(ctx); err != nil {
 			return fmt.Errorf("vendors: %w", err)

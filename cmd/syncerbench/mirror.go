@@ -20,8 +20,9 @@ type mirror struct {
 	API           *fakeAPI
 	DB            *database
 	// DevRev is the workspace of a DevRev mirror (nil for other vendors),
-	// which the DevRev scenarios change.
-	DevRev *devrevtest.Workspace
+	// which the DevRev scenarios change, and DevRevServer its fake API.
+	DevRev       *devrevtest.Workspace
+	DevRevServer *devrevtest.Server
 }
 
 // Source is the name of the mirror's source.
@@ -33,9 +34,10 @@ func (b *bench) newMirror(ctx context.Context, label string, n int, opts devrevt
 	b.progressf("%s: generating %d conversations (%d comments on average)", label, n, b.opts.Comments)
 	opts.Seed, opts.Token = b.opts.Seed, randomToken()
 	ws := generate(b.opts.Seed, n, b.opts.Comments)
-	m, err := b.serveMirror(ctx, label, n, devrevFake(ws, devrevtest.NewServer(ws, opts), opts.Token, limitSpec{}))
+	srv := devrevtest.NewServer(ws, opts)
+	m, err := b.serveMirror(ctx, label, n, devrevFake(ws, srv, opts.Token, limitSpec{}))
 	if m != nil {
-		m.DevRev = ws
+		m.DevRev, m.DevRevServer = ws, srv
 	}
 	return m, err
 }

@@ -18,7 +18,7 @@ const defaultServerURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=di
 // matters: copy reads the rows backfill wrote, and incremental changes the
 // workspace backfill mirrored, so it runs after copy.
 func scenarioNames() []string {
-	return []string{"backfill", "copy", "incremental", "memory", "ratelimit", "latency", "vendors"}
+	return []string{"backfill", "copy", "incremental", "memory", "ratelimit", "latency", "vendors", "webhooks"}
 }
 
 var errHelp = errors.New("help requested")

@@ -28,6 +28,7 @@ type results struct {
 	RateLimit       *rateLimitResult   `json:"ratelimit,omitempty"`
 	Latency         *latencyResult     `json:"latency,omitempty"`
 	Vendors         *vendorsResult     `json:"vendors,omitempty"`
+	Webhooks        *webhooksResult    `json:"webhooks,omitempty"`
 	Targets         []target           `json:"targets"`
 }
 
@@ -101,6 +102,9 @@ func writeTables(w io.Writer, res *results) {
 	}
 	if res.Latency != nil {
 		writeLatency(w, res.Latency)
+	}
+	if res.Webhooks != nil {
+		writeWebhooks(w, res.Webhooks)
 	}
 	if res.Vendors != nil {
 		writeVendors(w, res.Vendors)
@@ -311,4 +315,19 @@ func exactWord(exact bool) string {
 		return "exact"
 	}
 	return "NOT EXACT"
+}
+
+func writeWebhooks(w io.Writer, r *webhooksResult) {
+	fmt.Fprintf(w, "\n== webhooks: %d conversations, polling 10 minutes apart; %.0f changes a second for %.0f s at the source\n",
+		r.Conversations, r.ChangesPerSec, r.Seconds)
+	tw := newTable(w)
+	fmt.Fprintf(tw, "  changes\t%d in %.1f s (%d webhook deliveries, duplicates and retries included)\n", r.Changes, r.Seconds, r.Deliveries)
+	fmt.Fprintf(tw, "  lag, event to commit (daemon)\tp50 %.2f s, p95 %.2f s over %d re-reads\n", r.Lag.P50, r.Lag.P95, r.Lag.Count)
+	fmt.Fprintf(tw, "  new comment to mirror (bench)\tp50 %.2f s, p95 %.2f s, max %.2f s over %d comments\n", r.Seen.P50, r.Seen.P95, r.Seen.Max, r.Seen.Count)
+	fmt.Fprintf(tw, "  requests\t%d, %.2f per change\n", r.Requests, r.RequestsPerChange)
+	for _, ep := range slices.Sorted(maps.Keys(r.RequestsByKind)) {
+		fmt.Fprintf(tw, "    %s\t%d\n", ep, r.RequestsByKind[ep])
+	}
+	fmt.Fprintf(tw, "  mirror\t%s, %.1f s after the last change\n", exactWord(r.Exact), r.SecondsToExact)
+	_ = tw.Flush()
 }

@@ -85,6 +85,11 @@ func targets(res *results) []target {
 				"%s, %.2f requests per changed conversation", exactWord(c.Exact), c.ExtraRequestsPerChange)
 		}
 	}
+	if r := res.Webhooks; r != nil {
+		add("webhooks: every change mirrored, exact", r.Exact, "%s", exactWord(r.Exact))
+		add("webhooks: lag p50 < 1 s", r.Lag.Count > 0 && r.Lag.P50 < 1, "%.2f s (new comments seen: %.2f s)", r.Lag.P50, r.Seen.P50)
+		add("webhooks: lag p95 < 5 s", r.Lag.Count > 0 && r.Lag.P95 < 5, "%.2f s (new comments seen: %.2f s)", r.Lag.P95, r.Seen.P95)
+	}
 	if r := res.Latency; r != nil && len(r.Runs) == 2 {
 		// Not serial waiting: with the default workers the backfill takes
 		// much less than its requests one after the other would.
