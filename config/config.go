@@ -39,6 +39,10 @@ type Config struct {
 	// for a source whose API does not answer before it gives up (the
 	// daemon waits as long as it runs). Defaults to 1 minute.
 	UnreachableTimeout time.Duration
+	// DBOutageGrace is how long backfill, sync and run wait through a
+	// database outage (a failover, a restart) before they exit 1.
+	// Defaults to 2 minutes.
+	DBOutageGrace time.Duration
 	// Workers is the number of jobs of each source run at once per process.
 	// Defaults to 16.
 	Workers int
@@ -74,6 +78,7 @@ type file struct {
 	OpenRecheck   string  `yaml:"open_recheck_interval"`
 	Overlap       string  `yaml:"overlap"`
 	Unreachable   string  `yaml:"unreachable_timeout"`
+	DBOutageGrace string  `yaml:"db_outage_grace"`
 	Workers       int     `yaml:"workers"`
 	HTTPAddr      string  `yaml:"http_addr"`
 	WebhookAddr   string  `yaml:"webhook_addr"`
@@ -185,6 +190,9 @@ func Load(flags Flags, lookup LookupFunc, kinds []fetcher.Kind) (*Config, error)
 		return nil, err
 	}
 	if cfg.UnreachableTimeout, err = duration("unreachable timeout", 0, env("SYNCER_UNREACHABLE_TIMEOUT"), f.Unreachable, time.Minute); err != nil {
+		return nil, err
+	}
+	if cfg.DBOutageGrace, err = duration("database outage grace", 0, env("SYNCER_DB_OUTAGE_GRACE"), f.DBOutageGrace, 2*time.Minute); err != nil {
 		return nil, err
 	}
 	cfg.Workers = flags.Workers

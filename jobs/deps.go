@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/rs/zerolog"
 
+	"github.com/syncerhq/syncer/db"
 	"github.com/syncerhq/syncer/fetcher"
 )
 
@@ -24,6 +25,9 @@ type Deps struct {
 	Observer Observer
 	// Reach says, by source, whether its API answers (see WithReach).
 	Reach map[string]*fetcher.Reach
+	// DB says whether the database answers; work waits through an outage
+	// for up to its grace (see WithDatabaseHealth).
+	DB *db.Health
 
 	// users remembers the users this process committed; runs counts what
 	// its jobs did for each run, written now and then.
@@ -56,7 +60,8 @@ type Timings struct {
 
 // NewDeps returns the workers' dependencies.
 func NewDeps(pool *pgxpool.Pool, sources map[string]fetcher.Source, log zerolog.Logger, timings Timings, opts ...DepsOption) *Deps {
-	d := &Deps{Pool: pool, Sources: sources, Logger: log, Timings: timings, users: NewUserCache(), runs: newRunProgress(), webhooks: &webhookActivity{}}
+	d := &Deps{Pool: pool, Sources: sources, Logger: log, Timings: timings, users: NewUserCache(), runs: newRunProgress(), webhooks: &webhookActivity{},
+		DB: &db.Health{Where: db.Where(pool)}}
 	for _, opt := range opts {
 		opt(d)
 	}
@@ -72,6 +77,10 @@ func WithObserver(o Observer) DepsOption { return func(d *Deps) { d.Observer = o
 // WithReach gives the jobs what the sources' clients record of whether
 // their APIs answer.
 func WithReach(reach map[string]*fetcher.Reach) DepsOption { return func(d *Deps) { d.Reach = reach } }
+
+// WithDatabaseHealth shares what the process records of whether the
+// database answers, with its grace, with the jobs.
+func WithDatabaseHealth(h *db.Health) DepsOption { return func(d *Deps) { d.DB = h } }
 
 // WithUserCache shares users, which the database connection forgets (see
 // UserCache.Forget), with the jobs.
@@ -109,13 +118,17 @@ func start[A sourceJob](ctx context.Context, d *Deps, job *river.Job[A]) (jobRef
 
 // ready returns the source a job works on, or what River should do instead:
 // cancel the job (the source is not configured here) or snooze it (the
-// source is paused after a rate limit, in this process or another).
+// source is paused after a rate limit, in this process or another, or the
+// database does not answer).
 func (d *Deps) ready(ctx context.Context, name string) (fetcher.Source, error) {
 	src, err := d.source(name)
 	if err != nil {
 		return nil, err
 	}
 	wait, err := d.pausedFor(ctx, name)
+	if d.DB.Observe(err) {
+		return nil, river.JobSnooze(time.Second) // the database is down: costs no attempt
+	}
 	if err != nil {
 		return nil, err
 	}

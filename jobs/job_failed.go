@@ -43,6 +43,8 @@ type jobRef struct {
 //   - credentials refused: fail the run with a clear error, stop its pass and
 //     cancel; retrying cannot help until an operator fixes the token;
 //   - shutting down: snooze so the page runs again at once on next start;
+//   - the database unreachable (an outage, a failover): snooze, which costs
+//     no attempt, so the page is fetched and written again once it answers;
 //   - refused for good (a 4xx, a listing that does not advance): fail the
 //     run and cancel; a conversations page also drops its pass;
 //   - anything else: retry with backoff, failing the run on the last attempt.
@@ -79,6 +81,12 @@ func (d *Deps) jobFailed(ctx context.Context, job jobRef, stats *fetcher.Request
 
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		return river.JobSnooze(0)
+
+	case d.DB.Observe(err):
+		// The page's transaction was lost with its connection: nothing of
+		// it was written. River records the snooze once the database
+		// answers again; the outage itself is said once, not per job.
+		return river.JobSnooze(time.Second)
 
 	case isPermanent(err):
 		// The vendor refused the request itself (a 4xx) or the listing is

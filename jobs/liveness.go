@@ -69,7 +69,7 @@ func (l *Liveness) Register(ctx context.Context) error {
 func (l *Liveness) countPeers(ctx context.Context) {
 	n, err := dbq.New(l.pool).LiveProcesses(ctx, staleAfter.Seconds())
 	if err != nil {
-		l.log.Warn().Err(err).Msg("count live processes")
+		l.warn(err).Msg("count live processes")
 		return
 	}
 	for _, src := range l.sources {
@@ -86,7 +86,7 @@ func (l *Liveness) adoptRates(ctx context.Context) {
 		switch {
 		case isNoRows(err):
 		case err != nil:
-			l.log.Warn().Err(err).Str("source", name).Msg("read the rate learned for the source")
+			l.warn(err).Str("source", name).Msg("read the rate learned for the source")
 		default:
 			src.Pacer().AdoptRate(rate)
 		}
@@ -102,7 +102,7 @@ func (l *Liveness) shareRates(ctx context.Context) {
 			continue
 		}
 		if err := q.RecordSourceRate(ctx, dbq.RecordSourceRateParams{Source: name, RequestsPerSecond: rate}); err != nil && ctx.Err() == nil {
-			l.log.Warn().Err(err).Str("source", name).Msg("record the rate learned for the source")
+			l.warn(err).Str("source", name).Msg("record the rate learned for the source")
 		}
 	}
 }
@@ -131,16 +131,20 @@ func (l *Liveness) Run(ctx context.Context) {
 func (l *Liveness) Beat(ctx context.Context) {
 	host, _ := os.Hostname()
 	if err := dbq.New(l.pool).Heartbeat(ctx, dbq.HeartbeatParams{ClientID: l.clientID, Hostname: host, Pid: int32(os.Getpid())}); err != nil && ctx.Err() == nil {
-		l.log.Warn().Err(err).Msg("heartbeat")
+		l.warn(err).Msg("heartbeat")
 	}
-	if err := l.release(ctx); err != nil && ctx.Err() == nil {
-		l.log.Warn().Err(err).Msg("release jobs of dead processes")
+	// After an outage of the database, every process's last heartbeat is
+	// old: none is taken for dead until each had time to beat again.
+	if !l.deps.DB.State().RecentlyDown(staleAfter) {
+		if err := l.release(ctx); err != nil && ctx.Err() == nil {
+			l.warn(err).Msg("release jobs of dead processes")
+		}
 	}
 	l.countPeers(ctx)
 	l.shareRates(ctx)
 	l.shareReach(ctx)
 	if err := l.deps.flushWebhooks(ctx); err != nil && ctx.Err() == nil {
-		l.log.Warn().Err(err).Msg("record the webhooks received")
+		l.warn(err).Msg("record the webhooks received")
 	}
 }
 
@@ -155,9 +159,19 @@ func (l *Liveness) shareReach(ctx context.Context) {
 			p.DownSince, p.LastError = &st.DownSince, &st.LastError
 		}
 		if err := q.RecordSourceReach(ctx, p); err != nil && ctx.Err() == nil {
-			l.log.Warn().Err(err).Str("source", name).Msg("record whether the source answers")
+			l.warn(err).Str("source", name).Msg("record whether the source answers")
 		}
 	}
+}
+
+// warn logs a failed heartbeat's write at warn, or at debug when the
+// database is down: the outage is said once, by the database's health,
+// which the failure feeds.
+func (l *Liveness) warn(err error) *zerolog.Event {
+	if l.deps.DB.Observe(err) {
+		return l.log.Debug().Err(err)
+	}
+	return l.log.Warn().Err(err)
 }
 
 func (l *Liveness) release(ctx context.Context) error {

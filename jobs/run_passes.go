@@ -26,26 +26,14 @@ type PassEvents struct {
 // workers must be running) and reports how each ended. A pass already in
 // flight is resumed; one of another kind (the daemon's incremental pass,
 // when a backfill was asked for) is finished first, then the one asked for
-// runs.
+// runs. It waits through a database outage for up to d.DB's grace.
 func RunPasses(ctx context.Context, d *Deps, client *river.Client[pgx.Tx], sources []string, opts PassOptions, ev PassEvents) ([]Outcome, error) {
-	const poll = 250 * time.Millisecond
 	started := time.Now()
 	passes := make([]Pass, 0, len(sources))
 	for _, s := range sources {
-		pass, err := StartPass(ctx, d, client, s, opts)
+		pass, err := d.startPassWaiting(ctx, client, s, opts, started, ev)
 		if err != nil {
 			return nil, err
-		}
-		if pass.Resumed && pass.Kind != opts.Kind && opts.Kind != PassIncremental {
-			if ev.Waiting != nil {
-				ev.Waiting(s, pass.Kind)
-			}
-			if _, err := WaitSource(ctx, client, s, started, poll, nil); err != nil {
-				return nil, err
-			}
-			if pass, err = StartPass(ctx, d, client, s, opts); err != nil {
-				return nil, err
-			}
 		}
 		if ev.Started != nil {
 			ev.Started(pass)
@@ -54,7 +42,7 @@ func RunPasses(ctx context.Context, d *Deps, client *river.Client[pgx.Tx], sourc
 	}
 	outcomes := make([]Outcome, 0, len(passes))
 	for _, p := range passes {
-		out, err := WaitSource(ctx, client, p.Source, started, poll, func() error {
+		out, err := d.waitSource(ctx, client, p.Source, started, func() error {
 			if ev.Poll != nil {
 				ev.Poll()
 			}
@@ -72,6 +60,43 @@ func RunPasses(ctx context.Context, d *Deps, client *river.Client[pgx.Tx], sourc
 		outcomes = append(outcomes, out)
 	}
 	return outcomes, nil
+}
+
+// startPassWaiting starts (or resumes) the pass of source asked for, after
+// the pass of another kind in flight, if any, is over.
+func (d *Deps) startPassWaiting(ctx context.Context, client *river.Client[pgx.Tx], source string, opts PassOptions, started time.Time, ev PassEvents) (Pass, error) {
+	var pass Pass
+	start := func(ctx context.Context) (err error) {
+		pass, err = StartPass(ctx, d, client, source, opts)
+		return err
+	}
+	if err := d.DB.Retry(ctx, start); err != nil {
+		return Pass{}, err
+	}
+	if !pass.Resumed || pass.Kind == opts.Kind || opts.Kind == PassIncremental {
+		return pass, nil
+	}
+	if ev.Waiting != nil {
+		ev.Waiting(source, pass.Kind)
+	}
+	if _, err := d.waitSource(ctx, client, source, started, nil); err != nil {
+		return Pass{}, err
+	}
+	return pass, d.DB.Retry(ctx, start)
+}
+
+// waitSource is WaitSource, waiting through a database outage.
+func (d *Deps) waitSource(ctx context.Context, client *river.Client[pgx.Tx], source string, since time.Time, pollFunc func() error) (Outcome, error) {
+	const poll = 250 * time.Millisecond
+	var out Outcome
+	err := d.DB.Retry(ctx, func(ctx context.Context) (err error) {
+		out, err = WaitSource(ctx, client, source, since, poll, pollFunc)
+		if err != nil && pollFunc != nil {
+			_ = pollFunc() // so that the progress line can say what is wrong
+		}
+		return err
+	})
+	return out, err
 }
 
 // UnreachableError is a source whose API has not answered for longer than

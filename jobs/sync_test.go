@@ -270,7 +270,8 @@ func TestBackfill(t *testing.T) {
 		require.True(t, b.runPass(t, jobs.PassBackfill).OK())
 		users := b.count(t, "users")
 		require.Positive(t, users)
-		// A crash loses the last commits (synchronous_commit is off), here
+		// A crash loses the last commits (on a server whose
+		// synchronous_commit is off), here
 		// the users; reconnecting makes the process forget what it wrote.
 		dbtest.Exec(t, b.pool, "DELETE FROM users")
 		b.users.Forget()

@@ -50,8 +50,8 @@ func (c *UserCache) committed(source string, users []record.User) {
 }
 
 // Forget drops everything remembered. Call it whenever the pool opens a
-// connection: with synchronous_commit off, a commit the process saw can be
-// lost in a database crash, which also closes every connection; a page lost
+// connection: on a server that runs with synchronous_commit off, a commit
+// the process saw can be lost in a database crash, which also closes every connection; a page lost
 // that way is fetched again, but its users would be taken for written.
 func (c *UserCache) Forget() {
 	c.mu.Lock()

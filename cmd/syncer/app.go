@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -79,9 +80,25 @@ func openApp(ctx context.Context, e env, flags config.Flags, needSources bool) (
 	timings := jobs.Timings{Overlap: cfg.Overlap, SweepInterval: cfg.SweepInterval,
 		OpenRecheckInterval: cfg.OpenRecheckInterval, WebhookRecheckInterval: cfg.WebhookRecheckInterval,
 		UnreachableTimeout: cfg.UnreachableTimeout}
-	a.deps = jobs.NewDeps(pool, sources.clients, log, timings,
-		jobs.WithObserver(a.metrics), jobs.WithUserCache(users), jobs.WithReach(sources.reach))
+	health := &db.Health{Where: db.Where(pool), Grace: cfg.DBOutageGrace, OnChange: logDatabase(log)}
+	a.deps = jobs.NewDeps(pool, sources.clients, log, timings, jobs.WithObserver(a.metrics),
+		jobs.WithUserCache(users), jobs.WithReach(sources.reach), jobs.WithDatabaseHealth(health))
 	return a, nil
+}
+
+// logDatabase says, once per change, that the database stopped or started
+// answering (syncer_database_up says it at each scrape).
+func logDatabase(log zerolog.Logger) func(db.HealthState) {
+	var since time.Time // OnChange calls come one at a time
+	return func(st db.HealthState) {
+		if st.Up() {
+			log.Info().Stringer("outage", time.Since(since).Round(time.Second)).Msg("the database answers again")
+			return
+		}
+		since = st.DownSince
+		log.Warn().Str("error", st.LastError).
+			Msgf("database unreachable since %s, retrying", st.DownSince.Local().Format(time.TimeOnly))
+	}
 }
 
 func (a *app) close() { a.pool.Close() }
@@ -168,9 +185,9 @@ type workers struct {
 	client *river.Client[pgx.Tx]
 	a      *app
 	// bg lives as long as the workers: what serves them stops with it.
-	bg       context.Context
-	cancel   context.CancelFunc
-	liveDone chan struct{}
+	bg      context.Context
+	cancel  context.CancelFunc
+	running sync.WaitGroup // the liveness keeper and the database's watch
 }
 
 // startWorkers registers this process and starts working jobs; interval,
@@ -184,7 +201,10 @@ func (a *app) startWorkers(ctx context.Context, interval time.Duration) (*worker
 		PassInterval: interval,
 		// River's own logs join ours, with a component field; its info
 		// lines (every job) are too many for production logs.
-		Logger: slog.New(zerolog.NewSlogHandler(a.log.With().Str("component", "river").Logger().Level(max(a.log.GetLevel(), zerolog.WarnLevel)))),
+		// Its complaints about an unreachable database are said once, by
+		// logDatabase, instead.
+		Logger: slog.New(outageQuiet{health: a.deps.DB,
+			Handler: zerolog.NewSlogHandler(a.log.With().Str("component", "river").Logger().Level(max(a.log.GetLevel(), zerolog.WarnLevel)))}),
 	})
 	if err != nil {
 		return nil, err
@@ -198,29 +218,42 @@ func (a *app) startWorkers(ctx context.Context, interval time.Duration) (*worker
 		cancel()
 		return nil, fmt.Errorf("start workers: %w", err)
 	}
-	w := &workers{client: client, a: a, bg: bg, cancel: cancel, liveDone: make(chan struct{})}
-	go func() {
-		defer close(w.liveDone)
-		live.Run(bg)
-	}()
+	w := &workers{client: client, a: a, bg: bg, cancel: cancel}
+	w.running.Go(func() { live.Run(bg) })
+	w.running.Go(func() { a.deps.DB.Watch(bg, a.pool.Ping) })
 	return w, nil
 }
 
 // stop lets jobs in flight finish for up to grace, then cancels them; a
 // cancelled page is snoozed and runs again at once on the next start.
 func (w *workers) stop(grace time.Duration) {
+	if !w.a.deps.DB.State().Up() {
+		// Nothing can be written: cancel at once. The jobs in flight stay
+		// running in the queue until the process is taken for dead, and
+		// then run again.
+		w.stopNow(2 * time.Second)
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	if err := w.client.Stop(ctx); err != nil {
 		w.a.log.Warn().Stringer("grace", grace).Msg("grace period over: cancelling jobs in flight (they resume on next start)")
-		cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer ccancel()
-		if err := w.client.StopAndCancel(cctx); err != nil {
-			w.a.log.Warn().Err(err).Msg("stop workers")
-		}
+		w.stopNow(10 * time.Second)
+		return
 	}
 	w.cancel()
-	<-w.liveDone
+	w.running.Wait()
+}
+
+// stopNow cancels the jobs in flight and gives River up to limit to stop.
+func (w *workers) stopNow(limit time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	if err := w.client.StopAndCancel(ctx); err != nil && w.a.deps.DB.State().Up() {
+		w.a.log.Warn().Err(err).Msg("stop workers")
+	}
+	w.cancel()
+	w.running.Wait()
 }
 
 func newLogger(w io.Writer, level, format string) (zerolog.Logger, error) {

@@ -172,6 +172,7 @@ type progressPrinter struct {
 	mu       sync.Mutex
 	last     time.Time
 	drawn    int // lines drawn last time, to redraw over them
+	saidDown time.Time
 }
 
 func newProgressPrinter(a *app, passes []jobs.Pass) *progressPrinter {
@@ -191,6 +192,14 @@ func (p *progressPrinter) print(final bool) {
 		return
 	}
 	p.last = time.Now()
+	if st := p.a.deps.DB.State(); !st.Up() {
+		// Said once per outage; the lines resume when it is over.
+		if !st.DownSince.Equal(p.saidDown) {
+			fmt.Fprintf(p.a.stderr, "database unreachable since %s, retrying\n", st.DownSince.Local().Format(time.TimeOnly))
+			p.saidDown, p.drawn = st.DownSince, 0
+		}
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	p.a.deps.FlushProgress(ctx)

@@ -76,7 +76,11 @@ func daemon(ctx context.Context, a *app, grace time.Duration, ready func(endpoin
 		ready(ep)
 	}
 
-	<-ctx.Done()
+	// A database outage is waited through (jobs snooze, River retries)
+	// for up to its grace; past it, exit 1, for a supervisor to see.
+	if err := waitOutageExceeded(ctx, a.deps.DB); err != nil {
+		return err
+	}
 	a.log.Info().Stringer("grace", grace).Msg("shutting down: finishing jobs in flight")
 	return nil
 }
@@ -130,7 +134,7 @@ func (a *app) serveAdmin(w *workers) (*httpServer, error) {
 func (a *app) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
-	if err := a.pool.Ping(ctx); err != nil {
+	if err := a.pool.Ping(ctx); a.deps.DB.Observe(err) || err != nil {
 		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
 		return
 	}

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -15,7 +13,6 @@ import (
 
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
 	"github.com/syncerhq/syncer/internal/dbtest"
-	"github.com/syncerhq/syncer/internal/pgcluster"
 	"github.com/syncerhq/syncer/internal/pgtest"
 )
 
@@ -117,43 +114,6 @@ func TestInterruptStopsGracefully(t *testing.T) {
 			require.Less(t, fake.server.Stats().Requests["timeline-entries.list"], len(fake.ws.Snapshot().Conversations))
 		})
 	}
-}
-
-// TestDatabaseRestartMidPass stops PostgreSQL under a running daemon and
-// brings it back: the daemon waits, reconnects and finishes without help.
-func TestDatabaseRestartMidPass(t *testing.T) {
-	t.Parallel()
-	if _, err := pgcluster.FindBinaries(); err != nil {
-		t.Fatalf("this test runs its own PostgreSQL: %v", err)
-	}
-	ctx := context.Background()
-	dir, err := os.MkdirTemp("", "syncer-dbrestart-")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	cluster, err := pgcluster.Start(ctx, filepath.Join(dir, "pgdata"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = cluster.Stop(context.Background()) })
-	require.NoError(t, cluster.CreateDatabase(ctx, "mirror"))
-	dbURL := cluster.URL("mirror")
-
-	fake := newFakeDevRev(t, 200, devrevtest.Options{Latency: 5 * time.Millisecond, Seed: 12})
-	env := fake.env(dbURL)
-	syncerOK(t, env, "migrate")
-	daemon, logs := startDaemon(t, env)
-
-	pool := pgtest.NewPool(t, dbURL)
-	waitFor(t, "the daemon to store its first messages", func() bool {
-		var n int
-		err := pool.QueryRow(t.Context(), "SELECT count(*) FROM messages").Scan(&n)
-		return err == nil && n > 0
-	})
-	require.NoError(t, cluster.Stop(ctx))
-	time.Sleep(3 * time.Second) // the database is unreachable meanwhile
-	require.NoError(t, cluster.Resume(ctx))
-
-	eventuallyExact(t, pool, fake.ws, logs)
-	require.Nil(t, daemon.ProcessState, "the daemon is still running")
-	requireNoDuplicates(t, dbURL)
 }
 
 // TestTokensNeverReachTheDatabase scans every table of a synced mirror for the

@@ -194,6 +194,16 @@ func (c *Cluster) Stop(ctx context.Context) error {
 	return nil
 }
 
+// StopImmediate shuts the server down as a crash would (pg_ctl stop -m
+// immediate): no checkpoint; the next start recovers from the WAL.
+func (c *Cluster) StopImmediate(ctx context.Context) error {
+	out, err := c.run(ctx, "pg_ctl", "stop", "-w", "-m", "immediate", "-D", c.DataDir)
+	if err != nil {
+		return fmt.Errorf("pgcluster: stopping server in %s at once: %w\n%s", c.DataDir, err, out)
+	}
+	return nil
+}
+
 // CreateDatabase creates database name unless it exists.
 func (c *Cluster) CreateDatabase(ctx context.Context, name string) error {
 	conn, err := pgx.Connect(ctx, c.URL("postgres"))
