@@ -34,6 +34,7 @@ type Deps struct {
 	users    *UserCache
 	runs     *runProgress
 	webhooks *webhookActivity
+	working  workingJobs
 }
 
 // Timings say how the passes go. They come from the configuration, which

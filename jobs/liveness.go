@@ -23,6 +23,10 @@ import (
 const (
 	heartbeatEvery = 3 * time.Second
 	staleAfter     = 15 * time.Second
+	// orphanDelay is how long after a database outage the jobs it orphaned
+	// are released: River records the ends of the jobs that finished during
+	// the outage within a second of the database answering.
+	orphanDelay = 5 * time.Second
 )
 
 // NewClientID names a process uniquely, readably for operators.
@@ -44,12 +48,17 @@ type Liveness struct {
 	sources  map[string]fetcher.Source
 	reach    map[string]*fetcher.Reach
 	deps     *Deps
+	// orphansReleased is the end of the last outage whose orphaned jobs
+	// were released (only Run's goroutine touches it); orphanDelay is
+	// orphanDelay but in tests.
+	orphansReleased time.Time
+	orphanDelay     time.Duration
 }
 
 // NewLiveness returns the liveness keeper of the process named clientID
 // (the River client's ID), which works the sources of d.
 func NewLiveness(d *Deps, clientID string) *Liveness {
-	return &Liveness{pool: d.Pool, clientID: clientID, log: d.Logger, sources: d.Sources, reach: d.Reach, deps: d}
+	return &Liveness{pool: d.Pool, clientID: clientID, log: d.Logger, sources: d.Sources, reach: d.Reach, deps: d, orphanDelay: orphanDelay}
 }
 
 // Register records the process and releases what dead ones left running.
@@ -140,6 +149,7 @@ func (l *Liveness) Beat(ctx context.Context) {
 			l.warn(err).Msg("release jobs of dead processes")
 		}
 	}
+	l.releaseOrphans(ctx)
 	l.countPeers(ctx)
 	l.shareRates(ctx)
 	l.shareReach(ctx)
@@ -161,6 +171,29 @@ func (l *Liveness) shareReach(ctx context.Context) {
 		if err := q.RecordSourceReach(ctx, p); err != nil && ctx.Err() == nil {
 			l.warn(err).Str("source", name).Msg("record whether the source answers")
 		}
+	}
+}
+
+// releaseOrphans hands back, once after each database outage, the jobs
+// River handed this process in an answer the outage lost: they are recorded
+// as running here, nothing works on them, and River would only rescue them
+// after the job timeout. It waits a few seconds after the outage, for River
+// to record how the jobs that ended meanwhile ended.
+func (l *Liveness) releaseOrphans(ctx context.Context) {
+	st := l.deps.DB.State()
+	if !st.Up() || !st.UpSince.After(l.orphansReleased) || time.Since(st.UpSince) < l.orphanDelay {
+		return
+	}
+	ids, err := dbq.New(l.pool).ReleaseOrphanedJobs(ctx, dbq.ReleaseOrphanedJobsParams{
+		ClientID: l.clientID, TakenBefore: st.UpSince, Working: l.deps.working.list(),
+	})
+	if err != nil {
+		l.warn(err).Msg("release the jobs lost in the database outage")
+		return
+	}
+	l.orphansReleased = st.UpSince
+	if len(ids) > 0 {
+		l.log.Info().Int("jobs", len(ids)).Msg("released the jobs whose hand-over the database outage lost")
 	}
 }
 

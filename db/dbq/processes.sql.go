@@ -7,6 +7,7 @@ package dbq
 
 import (
 	"context"
+	"time"
 )
 
 const deregister = `-- name: Deregister :exec
@@ -78,6 +79,46 @@ RETURNING j.id
 // clients sharing the database are never touched.
 func (q *Queries) ReleaseJobsOfDeadProcesses(ctx context.Context, staleAfterSeconds float64) ([]int64, error) {
 	rows, err := q.db.Query(ctx, releaseJobsOfDeadProcesses, staleAfterSeconds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const releaseOrphanedJobs = `-- name: ReleaseOrphanedJobs :many
+UPDATE river_job AS j
+SET state = 'available', scheduled_at = now(), attempt = GREATEST(j.attempt - 1, 0)
+WHERE j.state = 'running'
+  AND j.attempted_by[cardinality(j.attempted_by)] = $1::text
+  AND j.attempted_at < $2::timestamptz
+  AND NOT (j.id = ANY($3::bigint[]))
+RETURNING j.id
+`
+
+type ReleaseOrphanedJobsParams struct {
+	ClientID    string
+	TakenBefore time.Time
+	Working     []int64
+}
+
+// Hands back the jobs this process is recorded as running but is not: the
+// answer that gave them to it was lost when the database went away. Jobs
+// taken since the database came back are left alone (their worker may not
+// have started yet). The lost attempt is not counted.
+func (q *Queries) ReleaseOrphanedJobs(ctx context.Context, arg ReleaseOrphanedJobsParams) ([]int64, error) {
+	rows, err := q.db.Query(ctx, releaseOrphanedJobs, arg.ClientID, arg.TakenBefore, arg.Working)
 	if err != nil {
 		return nil, err
 	}

@@ -31,3 +31,16 @@ WHERE p.heartbeat_at < now() - interval '1 hour'
 -- name: LiveProcesses :one
 -- How many syncer processes heartbeat: they share each source's rate limit.
 SELECT count(*) FROM syncer_processes WHERE heartbeat_at > now() - make_interval(secs => @stale_after_seconds::float8);
+
+-- name: ReleaseOrphanedJobs :many
+-- Hands back the jobs this process is recorded as running but is not: the
+-- answer that gave them to it was lost when the database went away. Jobs
+-- taken since the database came back are left alone (their worker may not
+-- have started yet). The lost attempt is not counted.
+UPDATE river_job AS j
+SET state = 'available', scheduled_at = now(), attempt = GREATEST(j.attempt - 1, 0)
+WHERE j.state = 'running'
+  AND j.attempted_by[cardinality(j.attempted_by)] = @client_id::text
+  AND j.attempted_at < @taken_before::timestamptz
+  AND NOT (j.id = ANY(@working::bigint[]))
+RETURNING j.id;

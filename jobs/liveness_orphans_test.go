@@ -1,0 +1,60 @@
+package jobs
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/rs/zerolog"
+	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/internal/dbtest"
+)
+
+// TestReleaseOrphans: after a database outage, the jobs recorded as
+// running in this process that it does not work on (River's answer handing
+// them over was lost) go back to the queue; the jobs it works on, those
+// taken after the outage and other processes' stay as they are.
+func TestReleaseOrphans(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	pool := dbtest.NewPool(t)
+	d := NewDeps(pool, nil, zerolog.Nop(), Timings{})
+	l := NewLiveness(d, "me")
+	l.orphanDelay = 0
+
+	insert := func(client, takenAgo string) int64 {
+		return dbtest.Value[int64](t, pool, `INSERT INTO river_job (args, kind, max_attempts, queue, state, attempt, attempted_at, attempted_by)
+			VALUES ('{}', 'orphan_test', 8, 'default', 'running', 1, now() - $2::interval, ARRAY[$1::text]) RETURNING id`, client, takenAgo)
+	}
+	orphan, worked, other := insert("me", "1 minute"), insert("me", "1 minute"), insert("someone-else", "1 minute")
+	defer d.working.track(worked)()
+
+	l.releaseOrphans(ctx)
+	require.Equal(t, "running", jobState(t, pool, orphan), "no outage, no orphan")
+
+	d.DB.Observe(errors.Join(errors.New("commit"), &netTimeout{}))
+	require.False(t, d.DB.State().Up())
+	l.releaseOrphans(ctx)
+	require.Equal(t, "running", jobState(t, pool, orphan), "not while the database is down")
+
+	d.DB.Observe(nil)
+	takenSince := insert("me", "-1 minute") // taken after the outage
+	l.releaseOrphans(ctx)
+	require.Equal(t, "available", jobState(t, pool, orphan))
+	require.Zero(t, dbtest.Value[int](t, pool, "SELECT attempt FROM river_job WHERE id = $1", orphan), "the lost attempt is not counted")
+	for _, id := range []int64{worked, other, takenSince} {
+		require.Equal(t, "running", jobState(t, pool, id))
+	}
+}
+
+func jobState(t *testing.T, q dbtest.Querier, id int64) string {
+	t.Helper()
+	return dbtest.Value[string](t, q, "SELECT state::text FROM river_job WHERE id = $1", id)
+}
+
+// netTimeout is a network error, as a lost connection gives.
+type netTimeout struct{}
+
+func (*netTimeout) Error() string   { return "i/o timeout" }
+func (*netTimeout) Timeout() bool   { return true }
+func (*netTimeout) Temporary() bool { return true }
