@@ -69,8 +69,12 @@ func demo(ctx context.Context, e env, flags config.Flags, opts demoOptions) erro
 	defer server.Close()
 	fmt.Fprintf(e.stderr, "demo: simulated DevRev API with %d conversations at %s\n", opts.conversations, server.URL())
 
+	// Served, the demo takes the simulated API's webhooks on loopback, as
+	// a real deployment would take DevRev's.
+	hookSecret := randomToken()[:32] // DevRev takes 8 to 32 bytes
 	a, err := openDemoApp(ctx, e, flags, dbURL, config.Source{
 		Name: demoSource, Kind: devrev.Kind().Name, APIURL: server.URL(), Token: config.Secret(token),
+		Options: map[string]string{"webhook_secret": hookSecret},
 	})
 	if err != nil {
 		return err
@@ -83,7 +87,8 @@ func demo(ctx context.Context, e env, flags config.Flags, opts demoOptions) erro
 		return err
 	}
 	if opts.serve {
-		return serveDemo(ctx, e, a, ws, dbURL)
+		a.cfg.WebhookAddr = "127.0.0.1:0"
+		return serveDemo(ctx, e, a, demoAPI{ws: ws, server: server, webhookSecret: hookSecret}, dbURL)
 	}
 	return nil
 }

@@ -2,8 +2,11 @@ package main
 
 import (
 	"net/url"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -34,4 +37,18 @@ func TestDemoOwnsItsDatabase(t *testing.T) {
 	res := syncer(t, []string{"DATABASE_URL=" + target, "SYNCER_DEMO_DATABASE=" + other}, "demo", "--conversations", "10")
 	require.Equal(t, exitUsage, res.code, res.stderr)
 	require.Contains(t, res.stderr, "the demo did not create it")
+}
+
+// TestDemoServes: `syncer demo --serve` keeps the daemon running with the
+// simulated API's webhooks, changes the workspace, and says how long each
+// new reply took to reach the mirror; Ctrl-C stops it cleanly.
+func TestDemoServes(t *testing.T) {
+	t.Parallel()
+	env := []string{"DATABASE_URL=" + pgtest.NewDB(t), "SYNCER_DEMO_DATABASE=" + pgtest.ReserveDB(t)}
+	cmd, out := startSyncer(t, env, "demo", "--serve", "--conversations", "30")
+	waitFor(t, "the demo to measure a new reply's way to the mirror", func() bool {
+		return regexp.MustCompile(`demo: at the source: new comment on \S+ → in the mirror \d+\.\d\d s later`).MatchString(out.String())
+	})
+	require.Contains(t, out.String(), "webhooks from the API to:")
+	require.NoError(t, stopWithin(t, cmd, os.Interrupt, time.Minute, out))
 }
