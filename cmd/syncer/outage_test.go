@@ -205,28 +205,30 @@ func TestDatabaseOutage(t *testing.T) {
 		})
 	}
 
-	t.Run("PastTheGraceExitsClearly", func(t *testing.T) {
-		t.Parallel()
-		db := newPrivateDB(t)
-		fake := newFakeDevRev(t, 300, devrevtest.Options{Seed: 23})
-		syncerOK(t, fake.env(db.url), "migrate")
-		gate := newGatedAPI(t, fake.server.Handler(), "timeline-entries", 3)
-		env := append(fake.env(db.url), "DEVREV_API_URL="+gate.URL, "SYNCER_DB_OUTAGE_GRACE=3s")
-		cmd, out := startSyncer(t, env, "backfill")
-		waitFor(t, "a timeline request to be held", func() bool { return gate.seen.Load() > 3 })
+	for _, command := range []string{"backfill", "run"} {
+		t.Run(command+"PastTheGraceExitsClearly", func(t *testing.T) {
+			t.Parallel()
+			db := newPrivateDB(t)
+			fake := newFakeDevRev(t, 300, devrevtest.Options{Seed: 23})
+			syncerOK(t, fake.env(db.url), "migrate")
+			gate := newGatedAPI(t, fake.server.Handler(), "timeline-entries", 3)
+			env := append(fake.env(db.url), "DEVREV_API_URL="+gate.URL, "SYNCER_DB_OUTAGE_GRACE=3s", "SYNCER_INTERVAL=1s")
+			cmd, out := startSyncer(t, env, command)
+			waitFor(t, "a timeline request to be held", func() bool { return gate.seen.Load() > 3 })
 
-		db.stop(t, outage{immediate: true})
-		gate.open()
-		require.Equal(t, exitFailed, exitCode(t, cmd, out), out.String())
-		last := lastLine(out.String())
-		require.Regexp(t, `^syncer backfill: the database 127\.0\.0\.1:\d+/mirror has been unreachable since \d\d:\d\d:\d\d \(\d+s\): .*; giving up`, last)
+			db.stop(t, outage{immediate: true})
+			gate.open()
+			require.Equal(t, exitFailed, exitCode(t, cmd, out), out.String())
+			require.Regexp(t, `^syncer `+command+`: the database 127\.0\.0\.1:\d+/mirror has been unreachable since \d\d:\d\d:\d\d \(\d+s\): .*; giving up`,
+				lastLine(out.String()))
 
-		// Nothing was lost: run again once the database is back, it
-		// resumes and ends exact.
-		require.NoError(t, db.cluster.Resume(context.Background()))
-		syncerOK(t, fake.env(db.url), "backfill")
-		requireExact(t, db.url, fake.ws)
-	})
+			// Nothing was lost: run again once the database is back, it
+			// resumes and ends exact.
+			require.NoError(t, db.cluster.Resume(context.Background()))
+			syncerOK(t, fake.env(db.url), "backfill")
+			requireExact(t, db.url, fake.ws)
+		})
+	}
 }
 
 // makeChanges makes n changes: new comments, titles, edits, deletes.
