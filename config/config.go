@@ -135,30 +135,9 @@ func Load(flags Flags, lookup LookupFunc, kinds []fetcher.Kind) (*Config, error)
 		return strings.TrimSpace(v)
 	}
 
-	var f file
-	path := first(flags.ConfigPath, env("SYNCER_CONFIG"))
-	if path != "" {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("read config file: %w", err)
-		}
-		// A variable the file names but the environment leaves unset is a
-		// mistake, and the error it would cause later ("no token") would
-		// not name it.
-		var unset []string
-		expanded := os.Expand(string(b), func(name string) string {
-			v := env(name)
-			if v == "" && !slices.Contains(unset, name) {
-				unset = append(unset, name)
-			}
-			return v
-		})
-		if len(unset) > 0 {
-			return nil, fmt.Errorf("config file %s names environment variables that are not set: %s", path, strings.Join(unset, ", "))
-		}
-		if err := yaml.UnmarshalWithOptions([]byte(expanded), &f, yaml.Strict()); err != nil {
-			return nil, fmt.Errorf("config file %s: %s", path, yaml.FormatError(err, false, false))
-		}
+	f, err := readFile(first(flags.ConfigPath, env("SYNCER_CONFIG")), env)
+	if err != nil {
+		return nil, err
 	}
 
 	cfg := &Config{
@@ -173,26 +152,7 @@ func Load(flags Flags, lookup LookupFunc, kinds []fetcher.Kind) (*Config, error)
 	if err := cfg.setAdminAddr(lookup, f.AdminAddr); err != nil {
 		return nil, err
 	}
-	var err error
-	if cfg.PassInterval, err = duration("interval", flags.PassInterval, env("SYNCER_INTERVAL"), f.PassInterval, time.Minute); err != nil {
-		return nil, err
-	}
-	if cfg.Overlap, err = duration("overlap", 0, env("SYNCER_OVERLAP"), f.Overlap, 5*time.Minute); err != nil {
-		return nil, err
-	}
-	if cfg.SweepInterval, err = duration("sweep interval", 0, env("SYNCER_SWEEP_INTERVAL"), f.SweepInterval, 30*time.Minute); err != nil {
-		return nil, err
-	}
-	if cfg.OpenRecheckInterval, err = duration("open recheck interval", 0, env("SYNCER_OPEN_RECHECK_INTERVAL"), f.OpenRecheck, 15*time.Minute); err != nil {
-		return nil, err
-	}
-	if cfg.WebhookRecheckInterval, err = duration("webhook open recheck interval", 0, env("SYNCER_WEBHOOK_OPEN_RECHECK_INTERVAL"), f.WebhookCheck, 2*time.Hour); err != nil {
-		return nil, err
-	}
-	if cfg.UnreachableTimeout, err = duration("unreachable timeout", 0, env("SYNCER_UNREACHABLE_TIMEOUT"), f.Unreachable, time.Minute); err != nil {
-		return nil, err
-	}
-	if cfg.DBOutageGrace, err = duration("database outage grace", 0, env("SYNCER_DB_OUTAGE_GRACE"), f.DBOutageGrace, 2*time.Minute); err != nil {
+	if err := cfg.setDurations(flags, env, f); err != nil {
 		return nil, err
 	}
 	cfg.Workers = flags.Workers
@@ -223,6 +183,65 @@ func Load(flags Flags, lookup LookupFunc, kinds []fetcher.Kind) (*Config, error)
 		return nil, err
 	}
 	return cfg, nil
+}
+
+// readFile reads the YAML file at path, with ${VAR} expanded from env; an
+// empty path is no file.
+func readFile(path string, env func(string) string) (file, error) {
+	var f file
+	if path == "" {
+		return f, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return f, fmt.Errorf("read config file: %w", err)
+	}
+	// A variable the file names but the environment leaves unset is a
+	// mistake, and the error it would cause later ("no token") would not
+	// name it.
+	var unset []string
+	expanded := os.Expand(string(b), func(name string) string {
+		v := env(name)
+		if v == "" && !slices.Contains(unset, name) {
+			unset = append(unset, name)
+		}
+		return v
+	})
+	if len(unset) > 0 {
+		return f, fmt.Errorf("config file %s names environment variables that are not set: %s", path, strings.Join(unset, ", "))
+	}
+	if err := yaml.UnmarshalWithOptions([]byte(expanded), &f, yaml.Strict()); err != nil {
+		return f, fmt.Errorf("config file %s: %s", path, yaml.FormatError(err, false, false))
+	}
+	return f, nil
+}
+
+// setDurations sets every duration setting: the flag, then the
+// environment, then the file, then the default.
+func (c *Config) setDurations(flags Flags, env func(string) string, f file) error {
+	for _, d := range []struct {
+		to       *time.Duration
+		name     string
+		flag     time.Duration
+		env      string
+		fromFile string
+		def      time.Duration
+	}{
+		{&c.PassInterval, "interval", flags.PassInterval, "SYNCER_INTERVAL", f.PassInterval, time.Minute},
+		{&c.Overlap, "overlap", 0, "SYNCER_OVERLAP", f.Overlap, 5 * time.Minute},
+		{&c.SweepInterval, "sweep interval", 0, "SYNCER_SWEEP_INTERVAL", f.SweepInterval, 30 * time.Minute},
+		{&c.OpenRecheckInterval, "open recheck interval", 0, "SYNCER_OPEN_RECHECK_INTERVAL", f.OpenRecheck, 15 * time.Minute},
+		{&c.WebhookRecheckInterval, "webhook open recheck interval", 0, "SYNCER_WEBHOOK_OPEN_RECHECK_INTERVAL", f.WebhookCheck, 2 * time.Hour},
+		{&c.UnreachableTimeout, "unreachable timeout", 0, "SYNCER_UNREACHABLE_TIMEOUT", f.Unreachable, time.Minute},
+		{&c.DBOutageGrace, "database outage grace", 0, "SYNCER_DB_OUTAGE_GRACE", f.DBOutageGrace, 2 * time.Minute},
+	} {
+		v, err := duration(d.name, d.flag, env(d.env), d.fromFile, d.def)
+		if err != nil {
+			return err
+		}
+		*d.to = v
+	}
+	return nil
 }
 
 func (c *Config) validate(kinds []fetcher.Kind) error {
