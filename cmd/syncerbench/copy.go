@@ -57,6 +57,9 @@ type copyResult struct {
 	// PostgreSQLCPUSeconds is the server's CPU time during the COPYs (the
 	// whole server: other databases' work included).
 	PostgreSQLCPUSeconds float64 `json:"postgresql_cpu_seconds"`
+	// Database is what the COPYs cost the server: their backend's CPU
+	// time and the WAL written.
+	Database dbCost `json:"database"`
 }
 
 type tableCopy struct {
@@ -116,6 +119,8 @@ func (b *bench) dropQuietly(d *database) {
 // compares the time with the backfill's.
 func copyRows(ctx context.Context, src, dst *pgxpool.Pool, tables []string, bf *backfillResult) (*copyResult, error) {
 	res := &copyResult{}
+	meter := startDBMeter(ctx, dst)
+	defer func() { res.Database = meter.end(ctx) }()
 	for _, table := range tables {
 		cols, rows, err := readTable(ctx, src, table)
 		if err != nil {

@@ -147,6 +147,7 @@ func writeBackfill(w io.Writer, res *results) {
 	}
 	fmt.Fprintf(tw, "  peak RSS\t%s  (live Go heap at most %s)\n", megabytes(r.Pass.PeakRSSBytes), megabytes(r.Pass.PeakLiveHeapBytes))
 	fmt.Fprintf(tw, "  CPU\t%s\n", cpuLine(r.Pass.CPU))
+	fmt.Fprintf(tw, "  this database\t%s\n", dbCostLine(r.Pass.Database, r.MirrorRows))
 	wr := r.Writes
 	fmt.Fprintf(tw, "  mirror writes\t%d rows landed: %d inserts, %d updates (%.2f writes per row; COPY: 1)\n",
 		r.MirrorRows, wr.Mirror.Inserted, wr.Mirror.Updated, perRow(wr.Mirror.Inserted+wr.Mirror.Updated, r.MirrorRows))
@@ -177,6 +178,12 @@ func writeCopy(w io.Writer, res *results) {
 	_ = tw.Flush()
 	fmt.Fprintf(w, "  PostgreSQL CPU during the COPYs: %.1f s all tables, %.1f s bare (during the backfill: %.1f s)\n",
 		res.Copy.PostgreSQLCPUSeconds, cpuOf(res.BareCopy), bf.Pass.CPU.PostgreSQL)
+	fmt.Fprintf(w, "  the backfill's database: %s\n", dbCostLine(bf.Pass.Database, bf.MirrorRows))
+	for _, r := range []*copyResult{res.Copy, res.BareCopy} {
+		if r != nil {
+			fmt.Fprintf(w, "  the %s COPY's database: %s\n", copyName(r), dbCostLine(r.Database, r.Rows))
+		}
+	}
 	tw = newTable(w)
 	fmt.Fprintln(tw, "\n  BASELINE\tCOPY SECONDS\tBACKFILL SECONDS\tBACKFILL TAKES\t(FIRST TO LAST REQUEST)\tSYNCER/COPY RATE")
 	for _, r := range []*copyResult{res.Copy, res.BareCopy} {
@@ -194,6 +201,12 @@ func writeCopy(w io.Writer, res *results) {
 		fmt.Fprintf(w, "  median %.2fx (%s) the bare COPY; syncer/COPY rate median %.2f (%s)\n",
 			res.MedianBareTimeRatio, timesList(res.BareTimeRatios), res.MedianCopyRatio, ratioList(res.CopyRatios))
 	}
+}
+
+// dbCostLine says what a database cost the server for rows rows.
+func dbCostLine(c dbCost, rows int64) string {
+	return fmt.Sprintf("backends' CPU %.1f s (%d backends); WAL %.0f MB, %.0f bytes per row (the whole server's WAL)",
+		c.BackendCPUSeconds, c.Backends, float64(c.WALBytes)/1e6, perRow(c.WALBytes, rows))
 }
 
 func copyName(r *copyResult) string {
