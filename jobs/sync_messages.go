@@ -16,7 +16,12 @@ import (
 // messagesPerJob is how many conversations one messages job reads. Batching
 // is what makes a backfill fast: one job and one transaction carry the pages
 // of many conversations, instead of a job's fixed cost per conversation.
-const messagesPerJob = 50
+// 100 rather than 50 halves the messages jobs (River's inserts, fetches and
+// completions) and their COPYs: in paired backfills of 20,000
+// conversations, 0.87× the wall time and 0.91× PostgreSQL's CPU (medians),
+// with the same peak RSS; a job holds its pages until it commits, so the
+// memory bound is 16 jobs of this size.
+const messagesPerJob = 100
 
 // MessageTarget is one conversation whose messages a job reads, with its
 // place in the listing. The cursors travel in the args: each job queues the
