@@ -172,8 +172,9 @@ func (d *Deps) messagesStep(ctx context.Context, q *dbq.Queries, ref jobRef, rea
 // reconcile takes the messages each finished read did not see for deleted,
 // when the read covered them: a read cut off midway never gets here, and
 // one that could not reach the conversation's start covers only what it
-// read.
+// read. One statement takes them for all the job's reads.
 func (d *Deps) reconcileMessages(ctx context.Context, q *dbq.Queries, ref jobRef, finished []finishedRead, now time.Time) error {
+	var reads []goneRead
 	for _, f := range finished {
 		from, ok := f.last.Reconciles()
 		if !ok {
@@ -183,23 +184,38 @@ func (d *Deps) reconcileMessages(ctx context.Context, q *dbq.Queries, ref jobRef
 		if since.IsZero() {
 			since = now // the read was this one page
 		}
-		var coveredFrom *time.Time
-		if !from.IsZero() {
-			coveredFrom = &from
+		reads = append(reads, goneRead{ConversationID: f.target.ConversationID, ReadSince: since, CoveredFrom: from})
+	}
+	if len(reads) == 0 {
+		return nil
+	}
+	doc, err := json.Marshal(reads)
+	if err != nil {
+		return fmt.Errorf("encode finished reads: %w", err)
+	}
+	gone, err := q.MarkMessagesGone(ctx, dbq.MarkMessagesGoneParams{Source: ref.source, Reads: doc})
+	if err != nil {
+		return fmt.Errorf("mark the messages of %d conversations gone at the source: %w", len(reads), err)
+	}
+	// The rows come sorted by conversation: one event per conversation.
+	for i := 0; i < len(gone); {
+		j := i + 1
+		for j < len(gone) && gone[j].ConversationID == gone[i].ConversationID {
+			j++
 		}
-		gone, err := q.MarkMessagesGone(ctx, dbq.MarkMessagesGoneParams{
-			Source: ref.source, ConversationID: f.target.ConversationID, ReadSince: since, CoveredFrom: coveredFrom,
-		})
-		if err != nil {
-			return fmt.Errorf("mark the messages of %s gone at the source: %w", f.target.ConversationID, err)
-		}
-		if len(gone) == 0 {
-			continue
-		}
-		d.Logger.Info().Str("source", ref.source).Str("conversation_id", f.target.ConversationID).
-			Int("messages", len(gone)).Msg("messages gone at the source marked deleted")
+		d.Logger.Info().Str("source", ref.source).Str("conversation_id", gone[i].ConversationID).
+			Int("messages", j-i).Msg("messages gone at the source marked deleted")
+		i = j
 	}
 	return nil
+}
+
+// goneRead is a finished read as MarkMessagesGone takes it; a zero
+// CoveredFrom (omitted, so NULL) covers the whole history.
+type goneRead struct {
+	ConversationID string    `json:"conversation_id"`
+	ReadSince      time.Time `json:"read_since"`
+	CoveredFrom    time.Time `json:"covered_from,omitzero"`
 }
 
 // markRead records the finished reads' conversations as read for their
