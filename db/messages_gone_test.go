@@ -42,9 +42,7 @@ func TestMarkMessagesGone(t *testing.T) {
 	}
 	gone := func(t *testing.T, pool *pgxpool.Pool, since time.Time, from *time.Time) []string {
 		t.Helper()
-		ids, err := dbq.New(pool).MarkMessagesGone(t.Context(), dbq.MarkMessagesGoneParams{Source: "src", ConversationID: "c1", ReadSince: since, CoveredFrom: from})
-		require.NoError(t, err)
-		return ids
+		return markGone(t, pool, goneRead{ConversationID: "c1", ReadSince: since, CoveredFrom: from})
 	}
 
 	t.Run("WhatTheReadDidNotSeeIsDeletedAndLosesItsText", func(t *testing.T) {
@@ -95,6 +93,20 @@ func TestMarkMessagesGone(t *testing.T) {
 		require.Equal(t, []string{"recent"}, gone(t, pool, since, &from), "the old one is beyond the window the read covered")
 	})
 
+	t.Run("EachReadIsReconciledOnItsOwn", func(t *testing.T) {
+		t.Parallel()
+		pool := dbtest.NewPool(t)
+		other := func(id string) record.Message { m := msg(id, t0); m.ConversationID = "c2"; return m }
+		page(t, pool, &record.Batch{Messages: []record.Message{msg("m1", t0), other("n1")}})
+		early := page(t, pool, &record.Batch{})
+		page(t, pool, &record.Batch{Messages: []record.Message{other("n1")}})
+		late := page(t, pool, &record.Batch{})
+		// c1's read began after m1 was stored and did not see it; c2's began
+		// before n1 was seen again.
+		ids := markGone(t, pool, goneRead{ConversationID: "c1", ReadSince: late}, goneRead{ConversationID: "c2", ReadSince: early})
+		require.Equal(t, []string{"m1"}, ids)
+	})
+
 	t.Run("QuarantinedMessagesWereSeen", func(t *testing.T) {
 		t.Parallel()
 		pool := dbtest.NewPool(t)
@@ -102,4 +114,25 @@ func TestMarkMessagesGone(t *testing.T) {
 		since := page(t, pool, &record.Batch{Quarantined: []record.Quarantined{{Stream: record.StreamMessages, RecordID: "m1", ParentID: "c1", Raw: "{", Error: "bad"}}})
 		require.Empty(t, gone(t, pool, since, nil))
 	})
+}
+
+// goneRead is a finished read, as MarkMessagesGone takes it.
+type goneRead struct {
+	ConversationID string     `json:"conversation_id"`
+	ReadSince      time.Time  `json:"read_since"`
+	CoveredFrom    *time.Time `json:"covered_from"`
+}
+
+// markGone runs MarkMessagesGone for reads and returns the message ids.
+func markGone(t *testing.T, pool *pgxpool.Pool, reads ...goneRead) []string {
+	t.Helper()
+	doc, err := json.Marshal(reads)
+	require.NoError(t, err)
+	rows, err := dbq.New(pool).MarkMessagesGone(t.Context(), dbq.MarkMessagesGoneParams{Source: "src", Reads: doc})
+	require.NoError(t, err)
+	var ids []string
+	for _, r := range rows {
+		ids = append(ids, r.ID)
+	}
+	return ids
 }

@@ -114,9 +114,10 @@ func (b *bench) runAll(ctx context.Context) (*results, error) {
 		return res, fmt.Errorf("backfill: %w", err)
 	}
 	if o.has("copy") {
-		if res.Copy, err = b.copyScenario(ctx, primary, bf); err != nil {
-			return res, fmt.Errorf("copy: %w", err)
+		if res.Copy, res.BareCopy, err = b.bothCopies(ctx, primary, bf); err != nil {
+			return res, err
 		}
+		res.addRatios(res.Copy, res.BareCopy)
 	}
 	if o.has("incremental") {
 		res.Incremental, err = b.incrementalScenario(ctx, primary)
@@ -129,16 +130,14 @@ func (b *bench) runAll(ctx context.Context) (*results, error) {
 	b.closeMirror(primary)
 	primary = nil
 	// Further backfills and COPYs, as the first ran: alone on the server.
-	if o.has("copy") && o.Repeat > 1 {
-		res.CopyRatios = []float64{res.Copy.SyncerRatio}
+	if o.has("copy") {
 		for i := 2; i <= o.Repeat; i++ {
-			ratio, err := b.backfillAndCopy(ctx, i)
+			all, bare, err := b.backfillAndCopy(ctx, i)
 			if err != nil {
 				return res, fmt.Errorf("backfill and copy %d: %w", i, err)
 			}
-			res.CopyRatios = append(res.CopyRatios, ratio)
+			res.addRatios(all, bare)
 		}
-		res.MedianCopyRatio = median(res.CopyRatios)
 	}
 	if o.has("memory") {
 		if res.Memory, err = b.memoryScenario(ctx, bf); err != nil {
@@ -148,23 +147,31 @@ func (b *bench) runAll(ctx context.Context) (*results, error) {
 	return res, b.runIndependent(ctx, res)
 }
 
-// backfillAndCopy measures the backfill and its COPY once more, in fresh
-// databases, for --repeat, and returns syncer/COPY.
-func (b *bench) backfillAndCopy(ctx context.Context, n int) (float64, error) {
+// bothCopies loads the backfill's rows with both COPYs, the all-tables one
+// first.
+func (b *bench) bothCopies(ctx context.Context, m *mirror, bf *backfillResult) (all, bare *copyResult, err error) {
+	if all, err = b.copyScenario(ctx, m, bf); err != nil {
+		return all, nil, fmt.Errorf("copy: %w", err)
+	}
+	if bare, err = b.bareCopyScenario(ctx, m, bf); err != nil {
+		return all, bare, fmt.Errorf("bare copy: %w", err)
+	}
+	return all, bare, nil
+}
+
+// backfillAndCopy measures the backfill and both its COPYs once more, in
+// fresh databases, for --repeat.
+func (b *bench) backfillAndCopy(ctx context.Context, n int) (all, bare *copyResult, err error) {
 	m, err := b.newMirror(ctx, fmt.Sprintf("backfill_%d", n), b.opts.Size, devrevtest.Options{})
 	if err != nil {
-		return 0, err
+		return nil, nil, err
 	}
 	defer b.closeMirror(m)
 	bf, err := b.measureBackfill(ctx, m, passSpec{Label: fmt.Sprintf("backfill_%d", n), Processes: 1})
 	if err != nil {
-		return 0, err
+		return nil, nil, err
 	}
-	c, err := b.copyScenario(ctx, m, bf)
-	if err != nil {
-		return 0, err
-	}
-	return c.SyncerRatio, nil
+	return b.bothCopies(ctx, m, bf)
 }
 
 // median is the middle of values (the mean of the two middle ones for an

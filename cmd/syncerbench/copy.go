@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,10 +20,20 @@ func mirroredTables() []string {
 	}
 }
 
-// copyResult is the ingest limit: the rows the backfill produced, loaded
-// with COPY into the same tables (same keys and indexes) of a fresh
-// database, on one connection, one transaction per table.
+// bareTables are the tables of the bare COPY: the conversations and their
+// messages, raw records included, and nothing syncer adds around them.
+func bareTables() []string { return []string{"conversations", "messages"} }
+
+// copyResult is an ingest limit: rows the backfill produced, loaded with
+// COPY into a fresh database, on one connection, one transaction per table.
+// The all-tables COPY loads every mirrored table into syncer's own schema
+// (same keys and indexes); the bare COPY loads only the conversations and
+// messages into tables with their primary keys and the messages-by-
+// conversation index: the physical limit of getting those rows into
+// PostgreSQL.
 type copyResult struct {
+	// Bare says which of the two this is.
+	Bare    bool        `json:"bare"`
 	Tables  []tableCopy `json:"tables"`
 	Rows    int64       `json:"rows"`
 	Seconds float64     `json:"seconds"` // COPY and commit only; reading the rows is not timed
@@ -34,14 +45,21 @@ type copyResult struct {
 	ConversationsPerSec float64 `json:"conversations_per_sec"`
 	MessagesPerSec      float64 `json:"messages_per_sec"`
 	// SyncerRatio is syncer's rate over COPY's (the same for conversations,
-	// messages and rows, since both load the same rows): the target is ≥ 0.5.
+	// messages and rows, since both load the same rows): COPY's time over
+	// the backfill's, the figure of the earlier target (≥ 0.5).
 	SyncerRatio float64 `json:"syncer_ratio"`
+	// TimeRatio is the backfill's wall time over the COPY's: the backfill
+	// takes TimeRatio× the COPY. Against the bare COPY the target is ≤ 1.5.
+	TimeRatio float64 `json:"time_ratio"`
 	// SyncerAPIRatio is the same with syncer timed from its first request to
 	// its last, without process start-up.
 	SyncerAPIRatio float64 `json:"syncer_api_ratio"`
 	// PostgreSQLCPUSeconds is the server's CPU time during the COPYs (the
 	// whole server: other databases' work included).
 	PostgreSQLCPUSeconds float64 `json:"postgresql_cpu_seconds"`
+	// Database is what the COPYs cost the server: their backend's CPU
+	// time and the WAL written.
+	Database dbCost `json:"database"`
 }
 
 type tableCopy struct {
@@ -57,24 +75,59 @@ func (b *bench) copyScenario(ctx context.Context, src *mirror, bf *backfillResul
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		if err := b.dropDatabase(dst); err != nil {
-			b.progressf("warning: %v", err)
-		}
-	}()
+	defer b.dropQuietly(dst)
 	if _, err := b.syncer.run(ctx, "copy-migrate", childEnv{DatabaseURL: dst.URL}, "migrate"); err != nil {
 		return nil, err
 	}
 	b.progressf("copy: loading the backfill's rows with COPY into %s", dst.Name)
+	res, err := copyRows(ctx, src.DB.Pool, dst.Pool, mirroredTables(), bf)
+	if err != nil {
+		return res, err
+	}
+	b.progressf("copy: %d rows in %.2fs (%.0f rows/s); the backfill takes %.2fx the COPY", res.Rows, res.Seconds, res.RowsPerSec, res.TimeRatio)
+	return res, nil
+}
 
+// bareCopyScenario loads the backfill's conversations and messages into bare
+// tables of a fresh database (see copyResult), timing only the COPY.
+func (b *bench) bareCopyScenario(ctx context.Context, src *mirror, bf *backfillResult) (*copyResult, error) {
+	dst, err := b.createDatabase(ctx, "bare")
+	if err != nil {
+		return nil, err
+	}
+	defer b.dropQuietly(dst)
+	if err := createBareTables(ctx, src.DB.Pool, dst.Pool); err != nil {
+		return nil, err
+	}
+	b.progressf("bare copy: loading the backfill's conversations and messages with COPY into %s", dst.Name)
+	res, err := copyRows(ctx, src.DB.Pool, dst.Pool, bareTables(), bf)
+	if err != nil {
+		return res, err
+	}
+	res.Bare = true
+	b.progressf("bare copy: %d rows in %.2fs (%.0f rows/s); the backfill takes %.2fx the bare COPY", res.Rows, res.Seconds, res.RowsPerSec, res.TimeRatio)
+	return res, nil
+}
+
+func (b *bench) dropQuietly(d *database) {
+	if err := b.dropDatabase(d); err != nil {
+		b.progressf("warning: %v", err)
+	}
+}
+
+// copyRows copies tables from src to dst, one transaction per table, and
+// compares the time with the backfill's.
+func copyRows(ctx context.Context, src, dst *pgxpool.Pool, tables []string, bf *backfillResult) (*copyResult, error) {
 	res := &copyResult{}
-	for _, table := range mirroredTables() {
-		cols, rows, err := readTable(ctx, src.DB.Pool, table)
+	meter := startDBMeter(ctx, dst)
+	defer func() { res.Database = meter.end(ctx) }()
+	for _, table := range tables {
+		cols, rows, err := readTable(ctx, src, table)
 		if err != nil {
 			return res, err
 		}
 		cpu := readCPU()
-		elapsed, err := copyTable(ctx, dst.Pool, table, cols, rows)
+		elapsed, err := copyTable(ctx, dst, table, cols, rows)
 		if err != nil {
 			return res, err
 		}
@@ -87,9 +140,56 @@ func (b *bench) copyScenario(ctx context.Context, src *mirror, bf *backfillResul
 	res.ConversationsPerSec = float64(bf.Conversations) / res.Seconds
 	res.MessagesPerSec = float64(bf.Messages) / res.Seconds
 	res.SyncerRatio = bf.ConversationsPerSec / res.ConversationsPerSec
+	res.TimeRatio = bf.Pass.Seconds / res.Seconds
 	res.SyncerAPIRatio = res.Seconds / bf.Pass.APISeconds
-	b.progressf("copy: %d rows in %.2fs (%.0f rows/s); syncer is at %.2f of COPY", res.Rows, res.Seconds, res.RowsPerSec, res.SyncerRatio)
 	return res, nil
+}
+
+// createBareTables creates the bare tables in dst with the columns (names,
+// types, NOT NULL) of syncer's tables in src, so that the same rows load,
+// but only the primary keys and the messages-by-conversation index: no
+// check constraints, defaults or other indexes.
+func createBareTables(ctx context.Context, src, dst *pgxpool.Pool) error {
+	indexes := map[string][]string{
+		"messages": {"CREATE INDEX ON messages (source, conversation_id, created_at)"},
+	}
+	for _, table := range bareTables() {
+		cols, err := columnDefinitions(ctx, src, table)
+		if err != nil {
+			return err
+		}
+		ddl := "CREATE TABLE " + pgx.Identifier{table}.Sanitize() + " (" + strings.Join(cols, ", ") + ", PRIMARY KEY (source, id))"
+		for _, stmt := range append([]string{ddl}, indexes[table]...) {
+			if _, err := dst.Exec(ctx, stmt); err != nil {
+				return fmt.Errorf("create bare %s: %w", table, err)
+			}
+		}
+	}
+	return nil
+}
+
+// columnDefinitions returns table's columns in src as column definitions.
+func columnDefinitions(ctx context.Context, src *pgxpool.Pool, table string) ([]string, error) {
+	rows, err := src.Query(ctx, `SELECT attname, format_type(atttypid, atttypmod), attnotnull FROM pg_attribute
+		WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`, table)
+	if err != nil {
+		return nil, fmt.Errorf("read the columns of %s: %w", table, err)
+	}
+	var cols []string
+	var name, typ string
+	var notNull bool
+	_, err = pgx.ForEachRow(rows, []any{&name, &typ, &notNull}, func() error {
+		col := pgx.Identifier{name}.Sanitize() + " " + typ
+		if notNull {
+			col += " NOT NULL"
+		}
+		cols = append(cols, col)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the columns of %s: %w", table, err)
+	}
+	return cols, nil
 }
 
 // readTable reads every row of table with its column names. jsonb columns

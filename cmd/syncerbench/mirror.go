@@ -122,6 +122,8 @@ type passResult struct {
 	// one completed the pass.
 	Failures []string `json:"failures,omitempty"`
 	CPU      cpuSplit `json:"cpu"`
+	// Database is what the mirror's database cost the server meanwhile.
+	Database dbCost `json:"database"`
 }
 
 // cpuSplit is where the machine's CPU time went during a pass, in seconds:
@@ -176,6 +178,7 @@ func (b *bench) runPass(ctx context.Context, m *mirror, spec passSpec) (passResu
 	m.API.reset()
 	res := passResult{Processes: spec.Processes, Workers: spec.Workers, Join: spec.Join && spec.Processes > 1}
 	cpu := readCPU()
+	meter := startDBMeter(ctx, m.DB.Pool)
 	var syncerCPU float64
 	started := time.Now()
 	var (
@@ -218,6 +221,7 @@ func (b *bench) runPass(ctx context.Context, m *mirror, spec passSpec) (passResu
 	wg.Wait()
 	res.Seconds = time.Since(started).Seconds()
 	res.CPU = cpu.since(syncerCPU)
+	res.Database = meter.end(ctx)
 	res.APISeconds = m.API.activeSpan().Seconds()
 	st := m.API.Vendor.Stats()
 	res.Requests, res.RateLimited, res.ByEndpoint = st.Total, st.RateLimited, st.ByEndpoint

@@ -18,18 +18,37 @@ type results struct {
 	Comments int             `json:"comments_per_conversation"`
 	Backfill *backfillResult `json:"backfill,omitempty"`
 	Copy     *copyResult     `json:"copy,omitempty"`
-	// CopyRatios are syncer/COPY of every backfill and COPY measured (the
-	// first is Backfill's and Copy's), with --repeat; MedianCopyRatio is
-	// their median.
-	CopyRatios      []float64          `json:"copy_ratios,omitempty"`
-	MedianCopyRatio float64            `json:"median_copy_ratio,omitempty"`
-	Incremental     *incrementalResult `json:"incremental,omitempty"`
-	Memory          *memoryResult      `json:"memory,omitempty"`
-	RateLimit       *rateLimitResult   `json:"ratelimit,omitempty"`
-	Latency         *latencyResult     `json:"latency,omitempty"`
-	Vendors         *vendorsResult     `json:"vendors,omitempty"`
-	Webhooks        *webhooksResult    `json:"webhooks,omitempty"`
-	Targets         []target           `json:"targets"`
+	BareCopy *copyResult     `json:"bare_copy,omitempty"`
+	// CopyRatios are syncer/COPY (rates: COPY's time over the backfill's)
+	// of every backfill and all-tables COPY measured (the first is
+	// Backfill's and Copy's), with --repeat; MedianCopyRatio is their median.
+	CopyRatios      []float64 `json:"copy_ratios,omitempty"`
+	MedianCopyRatio float64   `json:"median_copy_ratio,omitempty"`
+	// TimeRatios and BareTimeRatios are the backfill's time over the
+	// all-tables and the bare COPY's, of every backfill measured, and the
+	// medians.
+	TimeRatios          []float64          `json:"time_ratios,omitempty"`
+	MedianTimeRatio     float64            `json:"median_time_ratio,omitempty"`
+	BareTimeRatios      []float64          `json:"bare_time_ratios,omitempty"`
+	MedianBareTimeRatio float64            `json:"median_bare_time_ratio,omitempty"`
+	Incremental         *incrementalResult `json:"incremental,omitempty"`
+	Memory              *memoryResult      `json:"memory,omitempty"`
+	RateLimit           *rateLimitResult   `json:"ratelimit,omitempty"`
+	Latency             *latencyResult     `json:"latency,omitempty"`
+	Vendors             *vendorsResult     `json:"vendors,omitempty"`
+	Webhooks            *webhooksResult    `json:"webhooks,omitempty"`
+	Targets             []target           `json:"targets"`
+}
+
+// addRatios records one backfill's ratios to its two COPYs and updates the
+// medians.
+func (res *results) addRatios(all, bare *copyResult) {
+	res.CopyRatios = append(res.CopyRatios, all.SyncerRatio)
+	res.TimeRatios = append(res.TimeRatios, all.TimeRatio)
+	res.BareTimeRatios = append(res.BareTimeRatios, bare.TimeRatio)
+	res.MedianCopyRatio = median(res.CopyRatios)
+	res.MedianTimeRatio = median(res.TimeRatios)
+	res.MedianBareTimeRatio = median(res.BareTimeRatios)
 }
 
 // machine says where the figures come from.
@@ -128,6 +147,7 @@ func writeBackfill(w io.Writer, res *results) {
 	}
 	fmt.Fprintf(tw, "  peak RSS\t%s  (live Go heap at most %s)\n", megabytes(r.Pass.PeakRSSBytes), megabytes(r.Pass.PeakLiveHeapBytes))
 	fmt.Fprintf(tw, "  CPU\t%s\n", cpuLine(r.Pass.CPU))
+	fmt.Fprintf(tw, "  this database\t%s\n", dbCostLine(r.Pass.Database, r.MirrorRows))
 	wr := r.Writes
 	fmt.Fprintf(tw, "  mirror writes\t%d rows landed: %d inserts, %d updates (%.2f writes per row; COPY: 1)\n",
 		r.MirrorRows, wr.Mirror.Inserted, wr.Mirror.Updated, perRow(wr.Mirror.Inserted+wr.Mirror.Updated, r.MirrorRows))
@@ -140,26 +160,76 @@ func writeBackfill(w io.Writer, res *results) {
 }
 
 func writeCopy(w io.Writer, res *results) {
-	r, bf := res.Copy, res.Backfill
-	fmt.Fprintln(w, "\n== copy: the backfill's rows loaded with COPY into the same tables of a fresh database (the ingest limit)")
+	bf := res.Backfill
+	fmt.Fprintln(w, "\n== copy: the backfill's rows loaded with COPY into a fresh database, one transaction per table")
+	fmt.Fprintln(w, "   all tables: every mirrored table, into syncer's schema (its keys and indexes)")
+	fmt.Fprintln(w, "   bare: conversations and messages (raw included), primary keys and the messages-by-conversation index only")
 	tw := newTable(w)
-	fmt.Fprintln(tw, "  TABLE\tROWS\tSECONDS\tROWS/S")
-	for _, t := range r.Tables {
-		fmt.Fprintf(tw, "  %s\t%d\t%.3f\t%.0f\n", t.Table, t.Rows, t.Seconds, float64(t.Rows)/t.Seconds)
+	fmt.Fprintln(tw, "  COPY\tTABLE\tROWS\tSECONDS\tROWS/S")
+	for _, r := range []*copyResult{res.Copy, res.BareCopy} {
+		if r == nil {
+			continue
+		}
+		for _, t := range r.Tables {
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%.3f\t%.0f\n", copyName(r), t.Table, t.Rows, t.Seconds, float64(t.Rows)/t.Seconds)
+		}
+		fmt.Fprintf(tw, "  %s\ttotal\t%d\t%.3f\t%.0f\n", copyName(r), r.Rows, r.Seconds, r.RowsPerSec)
 	}
-	fmt.Fprintf(tw, "  total\t%d\t%.3f\t%.0f\n", r.Rows, r.Seconds, r.RowsPerSec)
 	_ = tw.Flush()
-	fmt.Fprintf(w, "  PostgreSQL CPU during the COPYs: %.1f s (during the backfill: %.1f s)\n", r.PostgreSQLCPUSeconds, bf.Pass.CPU.PostgreSQL)
+	fmt.Fprintf(w, "  PostgreSQL CPU during the COPYs: %.1f s all tables, %.1f s bare (during the backfill: %.1f s)\n",
+		res.Copy.PostgreSQLCPUSeconds, cpuOf(res.BareCopy), bf.Pass.CPU.PostgreSQL)
+	fmt.Fprintf(w, "  the backfill's database: %s\n", dbCostLine(bf.Pass.Database, bf.MirrorRows))
+	for _, r := range []*copyResult{res.Copy, res.BareCopy} {
+		if r != nil {
+			fmt.Fprintf(w, "  the %s COPY's database: %s\n", copyName(r), dbCostLine(r.Database, r.Rows))
+		}
+	}
 	tw = newTable(w)
-	fmt.Fprintln(tw, "\n  RATE\tCOPY\tSYNCER\tSYNCER/COPY")
-	fmt.Fprintf(tw, "  conversations/s\t%.0f\t%.0f\t%.2f\n", r.ConversationsPerSec, bf.ConversationsPerSec, r.SyncerRatio)
-	fmt.Fprintf(tw, "  messages/s\t%.0f\t%.0f\t%.2f\n", r.MessagesPerSec, bf.MessagesPerSec, r.SyncerRatio)
-	fmt.Fprintf(tw, "  (syncer first to last request)\t\t\t%.2f\n", r.SyncerAPIRatio)
-	_ = tw.Flush()
-	if len(res.CopyRatios) > 1 {
-		fmt.Fprintf(w, "  syncer/COPY over %d backfills, each with its COPY: median %.2f (%s)\n",
-			len(res.CopyRatios), res.MedianCopyRatio, ratioList(res.CopyRatios))
+	fmt.Fprintln(tw, "\n  BASELINE\tCOPY SECONDS\tBACKFILL SECONDS\tBACKFILL TAKES\t(FIRST TO LAST REQUEST)\tSYNCER/COPY RATE")
+	for _, r := range []*copyResult{res.Copy, res.BareCopy} {
+		if r == nil {
+			continue
+		}
+		fmt.Fprintf(tw, "  %s COPY\t%.2f\t%.2f\t%.2fx\t%.2fx\t%.2f\n", copyName(r), r.Seconds, bf.Pass.Seconds,
+			r.TimeRatio, bf.Pass.APISeconds/r.Seconds, r.SyncerRatio)
 	}
+	_ = tw.Flush()
+	fmt.Fprintln(w, "  BACKFILL TAKES: the backfill's wall time over the COPY's; SYNCER/COPY RATE: its inverse (the earlier figure)")
+	if len(res.TimeRatios) > 1 {
+		fmt.Fprintf(w, "  over %d backfills, each with its COPYs: the backfill takes median %.2fx (%s) the all-tables COPY,\n",
+			len(res.TimeRatios), res.MedianTimeRatio, timesList(res.TimeRatios))
+		fmt.Fprintf(w, "  median %.2fx (%s) the bare COPY; syncer/COPY rate median %.2f (%s)\n",
+			res.MedianBareTimeRatio, timesList(res.BareTimeRatios), res.MedianCopyRatio, ratioList(res.CopyRatios))
+	}
+}
+
+// dbCostLine says what a database cost the server for rows rows.
+func dbCostLine(c dbCost, rows int64) string {
+	return fmt.Sprintf("backends' CPU %.1f s (%d backends); WAL %.0f MB, %.0f bytes per row (the whole server's WAL)",
+		c.BackendCPUSeconds, c.Backends, float64(c.WALBytes)/1e6, perRow(c.WALBytes, rows))
+}
+
+func copyName(r *copyResult) string {
+	if r.Bare {
+		return "bare"
+	}
+	return "all tables"
+}
+
+func cpuOf(r *copyResult) float64 {
+	if r == nil {
+		return 0
+	}
+	return r.PostgreSQLCPUSeconds
+}
+
+// timesList shows time ratios in the order they were measured.
+func timesList(ratios []float64) string {
+	parts := make([]string, len(ratios))
+	for i, r := range ratios {
+		parts[i] = fmt.Sprintf("%.2fx", r)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // ratioList shows ratios in the order they were measured.

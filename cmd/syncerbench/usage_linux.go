@@ -129,3 +129,16 @@ func parseProcStat(data []byte) (procStat, bool) {
 	p.ppid, p.utime, p.stime, p.cutime, p.cstime = num(1), num(11), num(12), num(13), num(14)
 	return p, true
 }
+
+// processCPU is the CPU time a live process has used so far.
+func processCPU(pid int64) (time.Duration, bool) {
+	data, err := os.ReadFile(filepath.Join("/proc", strconv.FormatInt(pid, 10), "stat"))
+	if err != nil {
+		return 0, false
+	}
+	p, ok := parseProcStat(data)
+	if !ok {
+		return 0, false
+	}
+	return time.Duration(p.utime+p.stime) * (time.Second / userHZ), true
+}

@@ -25,3 +25,5 @@ func machineCPU() (busy, total time.Duration, err error) {
 func postgresCPU() (time.Duration, error) {
 	return 0, errors.New("PostgreSQL CPU time is only read on Linux")
 }
+
+func processCPU(int64) (time.Duration, bool) { return 0, false }
