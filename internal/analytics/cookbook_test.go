@@ -196,6 +196,78 @@ GROUP BY weekday, hour_utc
 ORDER BY weekday, hour_utc;`,
 		rows: true,
 	},
+	{
+		question: "How big was the open backlog at the end of each day of the last quarter?",
+		sql: `SELECT day, source,
+       sum(conversations) FILTER (WHERE status = 'open') AS open,
+       sum(conversations) FILTER (WHERE status = 'pending') AS pending,
+       sum(conversations) FILTER (WHERE status = 'snoozed') AS snoozed,
+       sum(conversations) FILTER (WHERE status IN ('open', 'pending', 'snoozed')) AS backlog
+FROM backlog_daily
+WHERE day >= (now() AT TIME ZONE 'UTC')::date - 91
+GROUP BY day, source
+ORDER BY day, source;`,
+		rows: true,
+	},
+	{
+		question: "How long do conversations wait in pending (median, by month they left it)?",
+		sql: `SELECT source, date_trunc('month', left_at AT TIME ZONE 'UTC')::date AS month,
+       count(*) AS stays,
+       round((percentile_cont(0.5) WITHIN GROUP (ORDER BY duration) / 3600)::numeric, 1) AS median_hours,
+       round((percentile_cont(0.9) WITHIN GROUP (ORDER BY duration) / 3600)::numeric, 1) AS p90_hours
+FROM status_durations
+WHERE status = 'pending' AND left_at >= now() - interval '180 days'
+GROUP BY source, month
+ORDER BY source, month;`,
+		rows: true,
+	},
+	{
+		question: "How often are resolved conversations reopened, by channel (last 90 days)?",
+		sql: `WITH resolved AS (
+    SELECT DISTINCT source, conversation_id
+    FROM status_durations
+    WHERE status IN ('resolved', 'closed') AND entered_at >= now() - interval '90 days'
+)
+SELECT c.source, c.channel,
+       count(*) AS resolved,
+       count(*) FILTER (WHERE EXISTS (
+           SELECT 1 FROM reopens r
+           WHERE r.source = x.source AND r.conversation_id = x.conversation_id
+             AND r.resolved_at >= now() - interval '90 days'
+       )) AS reopened,
+       round(100.0 * count(*) FILTER (WHERE EXISTS (
+           SELECT 1 FROM reopens r
+           WHERE r.source = x.source AND r.conversation_id = x.conversation_id
+             AND r.resolved_at >= now() - interval '90 days'
+       )) / count(*), 1) AS reopen_pct
+FROM resolved x
+JOIN conversations c ON c.source = x.source AND c.id = x.conversation_id AND c.deleted_at IS NULL
+GROUP BY c.source, c.channel
+ORDER BY reopen_pct DESC, resolved DESC;`,
+		rows: true,
+	},
+	{
+		question: "What is a conversation's whole story, versions and messages in time order?",
+		sql: `WITH one AS (  -- the conversation with the most versions; or: SELECT source, id FROM conversations WHERE display_id = 'CONV-42'
+    SELECT source, conversation_id AS id FROM conversation_history
+    GROUP BY source, conversation_id
+    ORDER BY count(*) DESC, max(valid_from) DESC, conversation_id
+    LIMIT 1
+)
+SELECT at, what, detail FROM (
+    SELECT h.valid_from AS at, 'became ' || COALESCE(h.status, h.native_status, '?') AS what,
+           concat_ws(', ', 'stage ' || h.native_status, 'priority ' || h.priority,
+                     'assigned to ' || NULLIF(array_to_string(h.assignee_ids, ' '), ''),
+                     'SLA ' || h.sla_stage, 'by ' || h.changed_by, 'dated by ' || h.observed_via) AS detail
+    FROM conversation_history h JOIN one ON h.source = one.source AND h.conversation_id = one.id
+    UNION ALL
+    SELECT m.created_at, m.author_type || ' wrote (' || m.visibility || ')', left(m.body, 120)
+    FROM messages m JOIN one ON m.source = one.source AND m.conversation_id = one.id
+    WHERE m.deleted_at IS NULL
+) story
+ORDER BY at, what;`,
+		rows: true,
+	},
 }
 
 // TestMixedMirror syncs all three source kinds into one mirror, dated up to
