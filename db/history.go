@@ -182,51 +182,88 @@ func (h *history) applyCreation(createdAt time.Time) {
 	h.insert(0, version{From: createdAt, State: h.versions[0].State, Via: ViaEvent, Evidence: evidence{Creation: true}})
 }
 
-// settle derives each version's state from its evidence, oldest first, then
-// drops the versions observed alone that change nothing.
+// settle derives each version's state from its evidence, oldest first, and
+// drops the versions observed alone that say nothing the others do not (see
+// dropRedundant), until none is left: each round drops one at least.
 func (h *history) settle() {
-	for i := range h.versions {
-		h.versions[i].State = h.stateOf(i)
-	}
-	kept := h.versions[:0]
-	for i, v := range h.versions {
-		if v.observedOnly() && h.redundant(i, kept) {
-			continue
+	for {
+		for i := range h.versions {
+			h.versions[i].State = h.stateOf(i)
 		}
-		kept = append(kept, v)
+		if !h.dropRedundant() {
+			return
+		}
 	}
-	h.versions = kept
 }
 
-// redundant reports whether the observed version i says nothing the others
-// do not, kept being the versions kept before it: it changes nothing, or the
-// next version is the vendor's record of the very change it saw. The
-// vendor's modification time may come a little before the record's own
-// (another write, a coarser precision): the record dates the change exactly.
-func (h *history) redundant(i int, kept []version) bool {
-	v := h.versions[i]
-	var before *version
-	if len(kept) > 0 {
-		before = &kept[len(kept)-1]
-		if v.State.Equal(before.State) {
+// changeWindow is how far apart the times of one change may be: the
+// vendor's modification time of the conversation and its change record's
+// own time come from two writes, and may be cut to different precisions.
+// An observation within this window of a change record is taken to be of
+// that change, and what else it saw changed is dated with it.
+const changeWindow = time.Second
+
+// dropRedundant drops the first observed version that says nothing new: one
+// that changes nothing, or that is of the same change as the vendor's record
+// next to it (within changeWindow, or the record's new values explaining it
+// whole), which then keeps what it observed. It reports whether it dropped
+// one; the states after it must then be derived again.
+func (h *history) dropRedundant() bool {
+	for i := range h.versions {
+		v := h.versions[i]
+		if !v.observedOnly() {
+			continue
+		}
+		if i > 0 && v.State.Equal(h.versions[i-1].State) {
+			h.versions = slices.Delete(h.versions, i, i+1)
+			return true
+		}
+		if into := h.sameChange(i); into >= 0 {
+			state := v.State
+			h.versions[into].Evidence.Observed = &state
+			h.versions = slices.Delete(h.versions, i, i+1)
 			return true
 		}
 	}
+	return false
+}
+
+// sameChange returns the index of the change record that observed version i
+// saw, or -1: the record just before it within changeWindow, or the one
+// just after it whose new values it shows, within changeWindow or
+// explaining all it saw.
+func (h *history) sameChange(i int) int {
+	v := h.versions[i]
+	if i > 0 {
+		prev := h.versions[i-1]
+		if prev.Evidence.Change != nil && v.From.Sub(prev.From) <= changeWindow {
+			return i - 1
+		}
+	}
 	if i+1 == len(h.versions) {
-		return false
+		return -1
 	}
 	next := h.versions[i+1]
-	if next.Evidence.Change == nil || next.Evidence.Observed != nil {
-		return false
+	c := next.Evidence.Change
+	if c == nil {
+		return -1
 	}
-	explained := v.State
-	if before != nil {
-		explained = before.State
+	before := v.State
+	if i > 0 {
+		before = h.versions[i-1].State
 	}
-	for _, f := range next.Evidence.Change.Sets {
-		explained = explained.With(f, next.Evidence.Change.After)
+	explained, shown := before, v.State
+	for _, f := range c.Sets {
+		explained = explained.With(f, c.After)
+		shown = shown.With(f, c.After)
 	}
-	return explained.Equal(v.State)
+	switch {
+	case !shown.Equal(v.State):
+		return -1 // it does not show the change
+	case explained.Equal(v.State), next.From.Sub(v.From) <= changeWindow:
+		return i + 1
+	}
+	return -1
 }
 
 // stateOf derives version i's state, the versions before it derived.

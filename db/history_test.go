@@ -143,6 +143,35 @@ func TestHistory(t *testing.T) {
 		)
 	})
 
+	t.Run("ObservationsAroundTheirChangeRecordJoinIt", func(t *testing.T) {
+		t.Parallel()
+		// Resolving completes the SLA: the listing sees both, modified a
+		// few hundred microseconds before the stage change event's time,
+		// then (listed again) after it.
+		completed := resolved
+		completed.SLAStage = "completed"
+		for _, order := range []string{"RecordFirst", "ObservationFirst"} {
+			h := &history{}
+			h.applyObservation(waiting, at(2*time.Hour), now)
+			h.settle()
+			if order == "RecordFirst" {
+				h.applyChange(toDone)
+				h.settle()
+			}
+			h.applyObservation(completed, toDone.At.Add(-300*time.Microsecond), now)
+			h.settle()
+			h.applyChange(toDone)
+			h.settle()
+			h.applyObservation(completed, toDone.At.Add(300*time.Microsecond), now) // listed again
+			h.settle()
+			requireVersions(t, h,
+				wantVersion{at(2 * time.Hour), "pending", ViaModified},
+				wantVersion{toDone.At, "resolved", ViaEvent},
+			)
+			require.Equal(t, "completed", h.versions[1].State.SLAStage, order)
+		}
+	})
+
 	t.Run("ObservationAtTheChangeInstantJoinsIt", func(t *testing.T) {
 		t.Parallel()
 		h := &history{}
