@@ -82,6 +82,8 @@ func (h *history) insert(i int, v version) {
 func (h *history) applyChange(c record.ConversationChange) {
 	c.ConversationID = "" // the row says it
 	c.At = historyTime(c.At)
+	// In one order, so that the same record read again is stored alike.
+	c.Sets = slices.Sorted(slices.Values(c.Sets))
 	i, exact := h.find(c.At)
 	if exact {
 		v := &h.versions[i]

@@ -91,6 +91,8 @@ func TestWriteHistory(t *testing.T) {
 			"01 04:00:00.123456 - resolved event",
 		}, storedHistory(t, pool, "c1"))
 		require.Equal(t, "u1", dbtest.Value[string](t, pool, "SELECT changed_by FROM conversation_history WHERE status = 'pending'"))
+		res := writeBatch(t, pool, "src", pages[0], db.WriteOptions{})
+		require.Zero(t, res.Tables["conversation_history"], "a page read again writes nothing")
 	})
 
 	t.Run("ConcurrentPagesOfOneConversationLeaveOneChain", func(t *testing.T) {

@@ -125,11 +125,11 @@ type ConversationMetric struct {
 	BotMessages            int64
 	SlaBreached            *bool
 	// The vendor's own first reply time, beside the computed first_agent_reply_at: Chatwoot's first_reply_created_at (the first outgoing, non-private message by a human agent, whoever wrote first: it includes agents writing before the customer, and ignores whether the message was later deleted), DevRev's first-response SLA metric's completed_at (the metric named "First response..."); null when the vendor has none.
-	VendorFirstReplyAt interface{}
+	VendorFirstReplyAt *time.Time
 	// vendor_first_reply_at minus created_at (the vendors measure from the conversation's creation, not from the first customer message), in seconds.
-	VendorFirstReplySeconds float64
+	VendorFirstReplySeconds *float64
 	// Chatwoot's waiting_since: since when the customer has been waiting for an agent's answer, as Chatwoot keeps it; null when not waiting or for other vendors.
-	VendorWaitingSince interface{}
+	VendorWaitingSince *time.Time
 }
 
 type ConversationParticipant struct {
@@ -209,7 +209,7 @@ type Reopen struct {
 	Source         string
 	ConversationID string
 	ReopenedAt     time.Time
-	ResolvedAt     interface{}
+	ResolvedAt     *time.Time
 }
 
 type RiverJob struct {
@@ -316,10 +316,10 @@ type StatusDuration struct {
 	Source         string
 	ConversationID string
 	Status         *string
-	EnteredAt      interface{}
-	LeftAt         interface{}
+	EnteredAt      time.Time
+	LeftAt         *time.Time
 	// left_at minus entered_at, in seconds; null while the stay goes on.
-	Duration float64
+	Duration *float64
 }
 
 type SyncRun struct {

@@ -1,6 +1,9 @@
 package analytics_test
 
 import (
+	"fmt"
+	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -352,6 +355,38 @@ func TestMixedMirror(t *testing.T) {
 		}
 	})
 
+	t.Run("BacklogDailyIsTheSourcesOwnCount", func(t *testing.T) {
+		t.Parallel()
+		// Counted from the fake DevRev's own record, each conversation's
+		// creation and stage changes, independently of the mirror.
+		want := devrevBacklog(dr.Snapshot(), time.Now().UTC())
+		got := dbtest.Column[string](t, m.read, `
+			SELECT day::text || ' ' || status || ' ' || channel || ' ' || conversations
+			FROM backlog_daily WHERE source = 'devrev'`)
+		slices.Sort(got)
+		require.Equal(t, want, got)
+	})
+
+	t.Run("HistoryRestsOnEachVendorsRecords", func(t *testing.T) {
+		t.Parallel()
+		type via struct {
+			Source      string `db:"source"`
+			ObservedVia string `db:"observed_via"`
+			Versions    int64  `db:"versions"`
+		}
+		got := map[string]map[string]int64{}
+		for _, v := range rows[via](t, m, "SELECT source, observed_via, count(*) AS versions FROM conversation_history GROUP BY 1, 2") {
+			if got[v.Source] == nil {
+				got[v.Source] = map[string]int64{}
+			}
+			got[v.Source][v.ObservedVia] = v.Versions
+		}
+		require.Equal(t, []string{"event"}, slices.Sorted(maps.Keys(got["devrev"])), "DevRev: the timeline's change events, from creation")
+		require.Positive(t, got["chatwoot"]["event"], "Chatwoot: its status activity messages")
+		require.Zero(t, got["chatvolt"]["event"], "Chatvolt records no changes")
+		require.Positive(t, got["chatvolt"]["modified"])
+	})
+
 	t.Run("ChatwootSLABreachesAreItsSLAEvents", func(t *testing.T) {
 		t.Parallel()
 		want := map[string]int64{}
@@ -401,4 +436,45 @@ func TestCookbookOnDemoData(t *testing.T) {
 		require.NoError(t, r.Err(), q.question)
 		require.Positive(t, n, "%s: no rows on the demo's data", q.question)
 	}
+}
+
+// devrevBacklog counts, from a fake DevRev workspace's own record, its
+// conversations in each status and channel at the end of each UTC day, from
+// the first conversation's creation day to today's, as backlog_daily rows.
+func devrevBacklog(snap devrevtest.Snapshot, now time.Time) []string {
+	status := map[string]string{
+		"new": "open", "active": "open", "waiting_on_user": "pending", "suspended": "snoozed",
+		"resolved": "resolved", "archived": "closed",
+	}
+	first := now
+	for _, c := range snap.Conversations {
+		if c.CreatedDate.Before(first) {
+			first = c.CreatedDate
+		}
+	}
+	var out []string
+	for day := first.Truncate(24 * time.Hour); !day.After(now); day = day.Add(24 * time.Hour) {
+		end := day.Add(24 * time.Hour)
+		counts := map[string]int{}
+		for _, c := range snap.Conversations {
+			if !c.CreatedDate.Before(end) {
+				continue
+			}
+			stage := c.Stage
+			if len(c.StageChanges) > 0 {
+				stage = c.StageChanges[0].From
+			}
+			for _, ch := range c.StageChanges {
+				if ch.At.Before(end) {
+					stage = ch.To
+				}
+			}
+			counts[status[stage]+" "+c.SourceChannel]++
+		}
+		for key, n := range counts {
+			out = append(out, fmt.Sprintf("%s %s %d", day.Format(time.DateOnly), key, n))
+		}
+	}
+	slices.Sort(out)
+	return out
 }
