@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
@@ -120,15 +122,25 @@ func TestWriteHistory(t *testing.T) {
 			require.NoError(t, err)
 		}
 		requireHistoryConsistent(t, pool)
+		require.Equal(t, 20, dbtest.Value[int](t, pool, "SELECT count(*) FROM conversation_history WHERE observed_via = 'event'"),
+			"no change record lost to a concurrent page")
 	})
 }
 
-// writeBatchErr writes b in a transaction of its own and returns its error.
+// writeBatchErr writes b in a transaction of its own, again when it
+// conflicted with a concurrent one (as the jobs do), and returns its error.
 func writeBatchErr(t *testing.T, pool *pgxpool.Pool, b *record.Batch) error {
-	return pgx.BeginFunc(t.Context(), pool, func(tx pgx.Tx) error {
-		_, err := db.WriteBatch(t.Context(), tx, "src", b, db.WriteOptions{UpsertOnly: true})
+	for {
+		err := pgx.BeginFunc(t.Context(), pool, func(tx pgx.Tx) error {
+			_, err := db.WriteBatch(t.Context(), tx, "src", b, db.WriteOptions{UpsertOnly: true})
+			return err
+		})
+		var pgErr *pgconn.PgError
+		if db.IsInsertRace(err) || errors.As(err, &pgErr) && pgErr.Code == "40001" {
+			continue
+		}
 		return err
-	})
+	}
 }
 
 // requireHistoryConsistent checks every conversation's chain: one current

@@ -10,9 +10,49 @@ import (
 	"time"
 )
 
-const deleteHistoryOf = `-- name: DeleteHistoryOf :exec
+const conversationsCreatedAt = `-- name: ConversationsCreatedAt :many
+SELECT id, created_at FROM conversations
+WHERE source = $1 AND id = ANY($2::text[])
+ORDER BY id
+`
+
+type ConversationsCreatedAtParams struct {
+	Source string
+	Ids    []string
+}
+
+type ConversationsCreatedAtRow struct {
+	ID        string
+	CreatedAt *time.Time
+}
+
+// The creation time of the conversations whose history a batch changes (a
+// conversation the mirror does not hold is left out).
+func (q *Queries) ConversationsCreatedAt(ctx context.Context, arg ConversationsCreatedAtParams) ([]ConversationsCreatedAtRow, error) {
+	rows, err := q.db.Query(ctx, conversationsCreatedAt, arg.Source, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ConversationsCreatedAtRow
+	for rows.Next() {
+		var i ConversationsCreatedAtRow
+		if err := rows.Scan(&i.ID, &i.CreatedAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const deleteHistoryOf = `-- name: DeleteHistoryOf :many
 DELETE FROM conversation_history
 WHERE source = $1 AND conversation_id = ANY($2::text[])
+RETURNING conversation_id, valid_from, status, native_status, priority, assignee_ids, sla_stage,
+          changed_by, observed_via, evidence
 `
 
 type DeleteHistoryOfParams struct {
@@ -20,11 +60,52 @@ type DeleteHistoryOfParams struct {
 	Ids    []string
 }
 
+type DeleteHistoryOfRow struct {
+	ConversationID string
+	ValidFrom      time.Time
+	Status         *string
+	NativeStatus   *string
+	Priority       *string
+	AssigneeIds    []string
+	SlaStage       *string
+	ChangedBy      *string
+	ObservedVia    string
+	Evidence       []byte
+}
+
 // Removes the versions of conversations whose history is written again
-// whole (InsertHistory, in the same transaction).
-func (q *Queries) DeleteHistoryOf(ctx context.Context, arg DeleteHistoryOfParams) error {
-	_, err := q.db.Exec(ctx, deleteHistoryOf, arg.Source, arg.Ids)
-	return err
+// whole (InsertHistory, in the same transaction), and returns them: the
+// writer checks they are the ones it read, or another transaction wrote
+// meanwhile.
+func (q *Queries) DeleteHistoryOf(ctx context.Context, arg DeleteHistoryOfParams) ([]DeleteHistoryOfRow, error) {
+	rows, err := q.db.Query(ctx, deleteHistoryOf, arg.Source, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []DeleteHistoryOfRow
+	for rows.Next() {
+		var i DeleteHistoryOfRow
+		if err := rows.Scan(
+			&i.ConversationID,
+			&i.ValidFrom,
+			&i.Status,
+			&i.NativeStatus,
+			&i.Priority,
+			&i.AssigneeIds,
+			&i.SlaStage,
+			&i.ChangedBy,
+			&i.ObservedVia,
+			&i.Evidence,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const historyOf = `-- name: HistoryOf :many
@@ -107,46 +188,4 @@ type InsertHistoryParams struct {
 func (q *Queries) InsertHistory(ctx context.Context, arg InsertHistoryParams) error {
 	_, err := q.db.Exec(ctx, insertHistory, arg.Source, arg.Rows)
 	return err
-}
-
-const lockConversationsForHistory = `-- name: LockConversationsForHistory :many
-SELECT id, created_at FROM conversations
-WHERE source = $1 AND id = ANY($2::text[])
-ORDER BY id
-FOR UPDATE
-`
-
-type LockConversationsForHistoryParams struct {
-	Source string
-	Ids    []string
-}
-
-type LockConversationsForHistoryRow struct {
-	ID        string
-	CreatedAt *time.Time
-}
-
-// Locks the conversations whose history a batch changes, in id order, and
-// reads their creation time. Every writer of a conversation's history holds
-// its row's lock, so that two pages (its listing and its timeline) cannot
-// each read its versions and write conflicting ones. Rows this transaction
-// wrote are locked already.
-func (q *Queries) LockConversationsForHistory(ctx context.Context, arg LockConversationsForHistoryParams) ([]LockConversationsForHistoryRow, error) {
-	rows, err := q.db.Query(ctx, lockConversationsForHistory, arg.Source, arg.Ids)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []LockConversationsForHistoryRow
-	for rows.Next() {
-		var i LockConversationsForHistoryRow
-		if err := rows.Scan(&i.ID, &i.CreatedAt); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
 }

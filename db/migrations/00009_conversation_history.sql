@@ -7,8 +7,9 @@
 -- A conversation has at most one current version (valid_to null): the
 -- partial unique index says so, and finds current versions fast. Its
 -- versions never overlap: the one writer (db/write_history.go) writes a
--- conversation's versions whole, each valid until the next one starts, under
--- the conversation's row lock. An exclusion constraint on the validity
+-- conversation's versions whole, each valid until the next one starts, and
+-- fails the page when another transaction wrote them meanwhile (it is then
+-- written again). An exclusion constraint on the validity
 -- ranges (btree_gist) would say it too, but cost a backfill about a third
 -- more of PostgreSQL's time (a GiST insert and a deferred check per version):
 -- the tests check the chains instead.

@@ -1,13 +1,9 @@
--- name: LockConversationsForHistory :many
--- Locks the conversations whose history a batch changes, in id order, and
--- reads their creation time. Every writer of a conversation's history holds
--- its row's lock, so that two pages (its listing and its timeline) cannot
--- each read its versions and write conflicting ones. Rows this transaction
--- wrote are locked already.
+-- name: ConversationsCreatedAt :many
+-- The creation time of the conversations whose history a batch changes (a
+-- conversation the mirror does not hold is left out).
 SELECT id, created_at FROM conversations
 WHERE source = @source AND id = ANY(@ids::text[])
-ORDER BY id
-FOR UPDATE;
+ORDER BY id;
 
 -- name: HistoryOf :many
 -- The versions of the given conversations, oldest first.
@@ -17,11 +13,15 @@ FROM conversation_history
 WHERE source = @source AND conversation_id = ANY(@ids::text[])
 ORDER BY conversation_id, valid_from;
 
--- name: DeleteHistoryOf :exec
+-- name: DeleteHistoryOf :many
 -- Removes the versions of conversations whose history is written again
--- whole (InsertHistory, in the same transaction).
+-- whole (InsertHistory, in the same transaction), and returns them: the
+-- writer checks they are the ones it read, or another transaction wrote
+-- meanwhile.
 DELETE FROM conversation_history
-WHERE source = @source AND conversation_id = ANY(@ids::text[]);
+WHERE source = @source AND conversation_id = ANY(@ids::text[])
+RETURNING conversation_id, valid_from, status, native_status, priority, assignee_ids, sla_stage,
+          changed_by, observed_via, evidence;
 
 -- name: InsertHistory :exec
 -- Writes the versions of conversations whose versions were just removed.
