@@ -144,8 +144,11 @@ func mergeChanges(a *record.ConversationChange, b record.ConversationChange) *re
 // cannot be dated by it and is dated now (sync).
 func (h *history) applyObservation(s record.ConversationState, modifiedAt, now time.Time) {
 	s.AssigneeIDs = record.SortedIDs(s.AssigneeIDs)
+	// A modification time ahead of the database's clock is still the
+	// vendor's: its change records (and creation time) come from the same
+	// clock, and must line up with it.
 	t, via := historyTime(modifiedAt), ViaModified
-	if t.IsZero() || t.After(now) {
+	if t.IsZero() {
 		t, via = now, ViaSync
 	}
 	i, exact := h.find(t)

@@ -189,6 +189,18 @@ func TestHistory(t *testing.T) {
 		require.Equal(t, "completed", h.versions[1].State.SLAStage)
 	})
 
+	t.Run("VendorClockAheadOfOursIsStillTheVendors", func(t *testing.T) {
+		t.Parallel()
+		// Created and modified 10 s after the database's now: the
+		// creation and the change records line up with the vendor's times.
+		h := &history{}
+		h.applyObservation(newS, at(10*time.Second), at(0))
+		h.settle()
+		h.applyCreation(at(10 * time.Second))
+		h.settle()
+		requireVersions(t, h, wantVersion{at(10 * time.Second), "open", ViaEvent})
+	})
+
 	t.Run("NanosecondsAreCut", func(t *testing.T) {
 		t.Parallel()
 		h := &history{}
