@@ -77,6 +77,7 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch, 
 	for _, write := range []func(context.Context) error{
 		w.users,
 		w.conversations,
+		w.history,
 		w.participantsAndTags,
 		w.sla,
 		w.crmLinks,
@@ -102,8 +103,10 @@ type batchWriter struct {
 	opts   WriteOptions
 	b      *record.Batch
 	res    WriteResult
-	// written holds the conversations whose rows this batch wrote; fresh
-	// those among them it inserted, whose links are then new too.
+	// convs are the batch's conversations, one record each; written holds
+	// those whose rows this batch wrote, and fresh those among them it
+	// inserted, whose links (and history) are then new too.
+	convs          []record.Conversation
 	written, fresh map[string]bool
 }
 

@@ -14,6 +14,7 @@ import (
 // says of each it wrote whether its messages are behind.
 func (w *batchWriter) conversations(ctx context.Context) error {
 	convs := dedupe(w.b.Conversations, conversationID, conversationNewer)
+	w.convs = convs
 	if len(convs) == 0 {
 		return nil
 	}

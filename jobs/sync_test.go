@@ -331,6 +331,29 @@ func TestIncremental(t *testing.T) {
 		require.LessOrEqual(t, stats.Requests["timeline-entries.list"], 2*(open+3), "requests: %v", stats.Requests)
 	})
 
+	t.Run("EveryStageChangeBetweenPassesIsAVersion", func(t *testing.T) {
+		t.Parallel()
+		// A change-event vendor: however many times a conversation changes
+		// stage between two passes, each change is a version at the
+		// event's time (requireExact compares the history with the fake's
+		// change events), and a pass run again adds none.
+		b := setup(t, setupOpts{server: devrevtest.Options{Seed: 9}, pageSize: 10})
+		require.True(t, b.runPass(t, jobs.PassBackfill).OK())
+		b.requireExact(t)
+		for _, c := range b.ws.Snapshot().Conversations[:5] {
+			for _, stage := range []string{"active", "waiting_on_user", "resolved", "active", "resolved"} {
+				b.ws.SetStage(c.ID, stage)
+			}
+		}
+		for range 2 {
+			require.True(t, b.runPass(t, jobs.PassIncremental).OK())
+			b.requireExact(t)
+		}
+		require.Positive(t, dbtest.Value[int](t, b.pool, "SELECT count(*) FROM reopens"))
+		require.Zero(t, dbtest.Value[int](t, b.pool, "SELECT count(*) FROM conversation_history WHERE observed_via <> 'event'"),
+			"DevRev's timeline records every change: no version is dated by observation")
+	})
+
 	t.Run("NothingChangedCostsOneListRequest", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, setupOpts{})

@@ -35,6 +35,15 @@ type Batch struct {
 	// CRMLinksOf names the conversations whose CRM links are complete in
 	// this batch.
 	CRMLinksOf []string
+
+	// Changes are the vendor's own records of changes to conversations'
+	// tracked fields (see ConversationChange).
+	Changes []ConversationChange
+	// ChangesCompleteFor names the conversations whose change records, with
+	// those of earlier batches, are now complete since the conversation's
+	// creation (the last page of a whole DevRev timeline): their history
+	// then starts at created_at.
+	ChangesCompleteFor []string
 }
 
 // Rows counts the records of the batch that land in mirrored tables.
@@ -62,4 +71,6 @@ func (b *Batch) Merge(other *Batch) {
 	b.MembersOf = append(b.MembersOf, other.MembersOf...)
 	b.CRMLinks = append(b.CRMLinks, other.CRMLinks...)
 	b.CRMLinksOf = append(b.CRMLinksOf, other.CRMLinksOf...)
+	b.Changes = append(b.Changes, other.Changes...)
+	b.ChangesCompleteFor = append(b.ChangesCompleteFor, other.ChangesCompleteFor...)
 }

@@ -51,17 +51,32 @@ const (
 
 // Conversation is a row of the conversations table.
 type Conversation struct {
-	ID           string          `json:"id"`
-	DisplayID    string          `json:"display_id,omitempty"`
-	Title        string          `json:"title,omitempty"`
-	Description  string          `json:"description,omitempty"`
-	Status       string          `json:"status,omitempty"`
-	NativeStatus string          `json:"native_status,omitempty"`
-	Priority     string          `json:"priority,omitempty"`
-	Channel      string          `json:"channel,omitempty"`
-	CreatedAt    time.Time       `json:"created_at,omitzero"`
-	ModifiedAt   time.Time       `json:"modified_at,omitzero"`
-	Raw          json.RawMessage `json:"-"`
+	ID           string    `json:"id"`
+	DisplayID    string    `json:"display_id,omitempty"`
+	Title        string    `json:"title,omitempty"`
+	Description  string    `json:"description,omitempty"`
+	Status       string    `json:"status,omitempty"`
+	NativeStatus string    `json:"native_status,omitempty"`
+	Priority     string    `json:"priority,omitempty"`
+	Channel      string    `json:"channel,omitempty"`
+	CreatedAt    time.Time `json:"created_at,omitzero"`
+	ModifiedAt   time.Time `json:"modified_at,omitzero"`
+	// AssigneeIDs are the users the conversation is assigned to (DevRev's
+	// owners, Chatwoot's assignee, Chatvolt's assignees), and SLAStage the
+	// stage of its SLA as a whole; with the status and priority, they are the
+	// fields conversation_history versions. They are not columns of the
+	// conversations table (the participants and SLA tables hold them).
+	AssigneeIDs []string        `json:"-"`
+	SLAStage    string          `json:"-"`
+	Raw         json.RawMessage `json:"-"`
+}
+
+// State returns the fields of the conversation that its history tracks.
+func (r Conversation) State() ConversationState {
+	return ConversationState{
+		Status: r.Status, NativeStatus: r.NativeStatus, Priority: r.Priority,
+		AssigneeIDs: r.AssigneeIDs, SLAStage: r.SLAStage,
+	}
 }
 
 // Message is a row of the messages table. Body is nil for a message deleted

@@ -37,6 +37,14 @@ func requireNoDuplicates(t *testing.T, dbURL string) {
 		(SELECT count(*) - count(DISTINCT (source, id)) FROM conversations) +
 		(SELECT count(*) - count(DISTINCT (source, id)) FROM messages) +
 		(SELECT count(*) - count(DISTINCT (source, id)) FROM users)`))
+	// Each conversation's versions follow each other without gap or
+	// overlap, and it has exactly one current version.
+	require.Zero(t, dbtest.Value[int](t, pgtest.NewPool(t, dbURL), `SELECT
+		(SELECT count(*) FROM (
+		    SELECT valid_to IS DISTINCT FROM lead(valid_from) OVER (PARTITION BY source, conversation_id ORDER BY valid_from) AS broken
+		    FROM conversation_history) v WHERE broken) +
+		(SELECT count(*) FROM conversations c WHERE (SELECT count(*) FROM conversation_history h
+		    WHERE h.source = c.source AND h.conversation_id = c.id AND h.valid_to IS NULL) <> 1)`))
 }
 
 // TestKilledTwentyTimes kills syncer with SIGKILL at random moments, ten
@@ -53,6 +61,7 @@ func TestKilledTwentyTimes(t *testing.T) {
 	killAtRandom(t, env, 10, rng, 150*time.Millisecond, 900*time.Millisecond, "backfill")
 	syncerOK(t, env, "backfill")
 	requireExact(t, dbURL, fake.ws)
+	requireNoDuplicates(t, dbURL)
 
 	snap := fake.ws.Snapshot()
 	for i, c := range snap.Conversations[:30] {
@@ -61,8 +70,10 @@ func TestKilledTwentyTimes(t *testing.T) {
 			fake.ws.AddComment(c.ID, fmt.Sprintf("reply %d", i), "external")
 		case 1:
 			fake.ws.EditConversation(c.ID, fmt.Sprintf("renamed %d", i))
-		case 2:
-			fake.ws.SetStage(c.ID, "resolved")
+		case 2: // several stage changes between two passes
+			for _, stage := range []string{"active", "waiting_on_user", "resolved"} {
+				fake.ws.SetStage(c.ID, stage)
+			}
 		}
 	}
 	killAtRandom(t, env, 10, rng, 150*time.Millisecond, 900*time.Millisecond, "sync")

@@ -316,6 +316,47 @@ func (q *Queries) LiveConversations(ctx context.Context, source string) ([]LiveC
 	return items, nil
 }
 
+const liveHistory = `-- name: LiveHistory :many
+SELECT h.conversation_id, h.valid_from, h.native_status, h.observed_via
+FROM conversation_history h
+JOIN conversations c ON c.source = h.source AND c.id = h.conversation_id AND c.deleted_at IS NULL
+WHERE h.source = $1
+ORDER BY h.conversation_id, h.valid_from
+`
+
+type LiveHistoryRow struct {
+	ConversationID string
+	ValidFrom      time.Time
+	NativeStatus   *string
+	ObservedVia    string
+}
+
+// The versions of live conversations, oldest first.
+func (q *Queries) LiveHistory(ctx context.Context, source string) ([]LiveHistoryRow, error) {
+	rows, err := q.db.Query(ctx, liveHistory, source)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []LiveHistoryRow
+	for rows.Next() {
+		var i LiveHistoryRow
+		if err := rows.Scan(
+			&i.ConversationID,
+			&i.ValidFrom,
+			&i.NativeStatus,
+			&i.ObservedVia,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const liveMessages = `-- name: LiveMessages :many
 SELECT m.id, m.conversation_id, m.author_id, m.author_type, m.body, m.body_type, m.visibility,
        m.created_at, m.modified_at, m.deleted_at

@@ -35,6 +35,15 @@ type Attachment struct {
 	DeletedAt   *time.Time
 }
 
+// Live conversations in each status at the end of each UTC day (the version in effect at the day's last instant: a change at exactly midnight counts for the next day), per source and channel, from the first day the source's history covers to today. A conversation counts from its first version: its creation where the vendor records changes from it (DevRev), else its first observation. Statuses with no conversation that day have no row.
+type BacklogDaily struct {
+	Source        string
+	Day           pgtype.Date
+	Status        *string
+	Channel       *string
+	Conversations int64
+}
+
 type Chat struct {
 	Source     string
 	ID         string
@@ -74,42 +83,53 @@ type Conversation struct {
 	ListedAt     time.Time
 }
 
+// One row per version of a conversation: its status, native_status, priority, assignee_ids and sla_stage from valid_from until valid_to (null: the current version). A version is written only when one of these changes, in the transaction that writes the conversation or the vendor's change record. observed_via says how valid_from is known: event (the vendor's own record, exact), modified (dated by the vendor's modification time, at or after the change) or sync (when syncer saw it).
+type ConversationHistory struct {
+	Source         string
+	ConversationID string
+	ValidFrom      time.Time
+	ValidTo        *time.Time
+	Status         *string
+	NativeStatus   *string
+	Priority       *string
+	AssigneeIds    []string
+	SlaStage       *string
+	ChangedBy      *string
+	ObservedVia    string
+	Evidence       []byte
+}
+
 type ConversationMessagesSynced struct {
 	Source    string
 	ID        string
 	SyncedFor time.Time
 }
 
-// One row per live conversation: first customer message, first agent reply and the time to it, resolution, message counts and SLA breach. Messages count only when live, public and with a body (not deleted at the source); private and internal notes, activity, bots and system events never count as replies.
 type ConversationMetric struct {
-	Source     string
-	ID         string
-	DisplayID  *string
-	Status     *string
-	Channel    *string
-	Priority   *string
-	CreatedAt  *time.Time
-	ModifiedAt *time.Time
-	// The first public message from the customer (author_type contact); null when the customer has not written.
+	Source                 string
+	ID                     string
+	DisplayID              *string
+	Status                 *string
+	Channel                *string
+	Priority               *string
+	CreatedAt              *time.Time
+	ModifiedAt             *time.Time
 	FirstCustomerMessageAt *time.Time
-	// The first public message by a human agent (author_type agent) at or after first_customer_message_at; an agent message sent before the customer wrote (outbound) is not a reply. Null when there is none yet.
-	FirstAgentReplyAt *time.Time
-	// author_id of the first agent reply (users.id).
-	FirstResponderID *string
-	// first_agent_reply_at minus first_customer_message_at, in seconds (wall-clock, not business hours).
-	FirstResponseSeconds *float64
-	// For conversations now resolved or closed, their modified_at: no vendor gives a resolution time, and the last change to a resolved conversation is, normally, its resolution. A conversation reopened and resolved again counts from its latest resolution; one reopened and still open has none. A later edit of a resolved conversation (a tag, a note) moves it. Null for conversations not resolved or closed.
-	ResolvedAt *time.Time
-	// resolved_at minus created_at, in seconds: the elapsed time from opening to the latest resolution, time spent reopened included.
-	ResolutionSeconds *float64
-	// Live public messages with a body from the customer.
-	CustomerMessages int64
-	// Live public messages with a body from human agents (notes excluded).
-	AgentMessages int64
-	// Live public messages with a body from bots and AI agents.
-	BotMessages int64
-	// Whether any in-policy SLA metric of the conversation breached (sla_metric_outcomes); null when it has no SLA.
-	SlaBreached *bool
+	FirstAgentReplyAt      *time.Time
+	FirstResponderID       *string
+	FirstResponseSeconds   *float64
+	ResolvedAt             *time.Time
+	ResolutionSeconds      *float64
+	CustomerMessages       int64
+	AgentMessages          int64
+	BotMessages            int64
+	SlaBreached            *bool
+	// The vendor's own first reply time, beside the computed first_agent_reply_at: Chatwoot's first_reply_created_at (the first outgoing, non-private message by a human agent, whoever wrote first: it includes agents writing before the customer, and ignores whether the message was later deleted), DevRev's first-response SLA metric's completed_at (the metric named "First response..."); null when the vendor has none.
+	VendorFirstReplyAt *time.Time
+	// vendor_first_reply_at minus created_at (the vendors measure from the conversation's creation, not from the first customer message), in seconds.
+	VendorFirstReplySeconds *float64
+	// Chatwoot's waiting_since: since when the customer has been waiting for an agent's answer, as Chatwoot keeps it; null when not waiting or for other vendors.
+	VendorWaitingSince *time.Time
 }
 
 type ConversationParticipant struct {
@@ -182,6 +202,14 @@ type Quarantine struct {
 	LastSeenAt  time.Time
 	Attempts    int32
 	ResolvedAt  *time.Time
+}
+
+// One row per reopening of a live conversation: a version in open, pending or snoozed right after one in resolved or closed. reopened_at is when it was reopened; resolved_at when it had been resolved (or closed), the start of the stay in resolved/closed that the reopening ended. Versions with an unknown status are skipped.
+type Reopen struct {
+	Source         string
+	ConversationID string
+	ReopenedAt     time.Time
+	ResolvedAt     *time.Time
 }
 
 type RiverJob struct {
@@ -281,6 +309,17 @@ type SourceWebhook struct {
 	Source      string
 	LastEventAt time.Time
 	Events      int64
+}
+
+// One row per stay of a live conversation in a status: consecutive versions with the same status (a priority or assignee change within a stay does not end it) from entered_at to left_at (null while the stay goes on). duration is left_at minus entered_at in seconds, null for the stay going on. A status syncer cannot normalize (a custom DevRev stage) is a stay with a null status.
+type StatusDuration struct {
+	Source         string
+	ConversationID string
+	Status         *string
+	EnteredAt      time.Time
+	LeftAt         *time.Time
+	// left_at minus entered_at, in seconds; null while the stay goes on.
+	Duration *float64
 }
 
 type SyncRun struct {

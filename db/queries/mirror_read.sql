@@ -97,3 +97,11 @@ SELECT
               FROM sla_compliance_daily s WHERE s.source = @source), -1)::float8 AS sla_breach_rate
 FROM conversation_metrics
 WHERE source = @source;
+
+-- name: LiveHistory :many
+-- The versions of live conversations, oldest first.
+SELECT h.conversation_id, h.valid_from, h.native_status, h.observed_via
+FROM conversation_history h
+JOIN conversations c ON c.source = h.source AND c.id = h.conversation_id AND c.deleted_at IS NULL
+WHERE h.source = @source
+ORDER BY h.conversation_id, h.valid_from;

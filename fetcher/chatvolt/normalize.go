@@ -94,6 +94,8 @@ func normalizeConversation(raw json.RawMessage, b *record.Batch) ([]record.CRMSc
 			Email: string(m.Email), Raw: rawMember,
 		})
 		b.Participants = append(b.Participants, record.Participant{ConversationID: id, UserID: string(m.ID), Role: record.RoleAssignee})
+		conv := &b.Conversations[len(b.Conversations)-1] // the history tracks who it is assigned to
+		conv.AssigneeIDs = append(conv.AssigneeIDs, string(m.ID))
 	}
 	for _, rawContact := range c.ParticipantsContacts {
 		var ct contact

@@ -51,6 +51,14 @@ func normalizeConversation(raw json.RawMessage, page *fetcher.ConversationPage) 
 			contact = c.Meta.Sender
 		}
 	}
+	if c.Meta != nil {
+		if assignee := personID(c.Meta.Assignee, "user"); assignee != "" {
+			conv.AssigneeIDs = []string{assignee}
+		}
+	}
+	if c.AppliedSLA != nil {
+		conv.SLAStage = c.AppliedSLA.SLAStatus
+	}
 	b.Conversations = append(b.Conversations, conv)
 
 	b.ParticipantsOf = append(b.ParticipantsOf, id)
@@ -158,6 +166,9 @@ func normalizeMessage(conversationID string, raw json.RawMessage, b *record.Batc
 		// Chatwoot keeps a deleted message's row with a placeholder text.
 		msg.Body = nil
 	}
+	if int(*m.MessageType) == messageActivity && m.Content != nil && !deleted(m.ContentAttributes) {
+		addStatusChange(conversationID, *m.Content, m.CreatedAt.Time, b)
+	}
 	msg.AuthorType = authorType(int(*m.MessageType), m.Sender)
 	if m.Sender != nil {
 		msg.AuthorID = addPerson(b, m.Sender, "")
@@ -184,29 +195,15 @@ func normalizeMessage(conversationID string, raw json.RawMessage, b *record.Batc
 // the kind: contact:12, agent:3, bot:1. fallbackType applies when the
 // payload does not say.
 func addPerson(b *record.Batch, p *person, fallbackType string) string {
-	if p == nil || p.ID <= 0 {
+	id := personID(p, fallbackType)
+	if id == "" {
 		return ""
-	}
-	kind := p.Type
-	if kind == "" {
-		kind = fallbackType
-	}
-	var prefix, userType string
-	switch kind {
-	case "contact":
-		prefix, userType = "contact:", "contact"
-	case "user", "agent":
-		prefix, userType = "agent:", "agent"
-	case "agent_bot", "bot":
-		prefix, userType = "bot:", "bot"
-	default:
-		prefix, userType = kind+":", kind
 	}
 	raw, err := json.Marshal(p)
 	if err != nil {
 		raw = json.RawMessage(`{}`)
 	}
-	u := record.User{ID: prefix + p.ID.String(), Type: userType, DisplayName: p.Name, FullName: p.Name, State: p.AvailabilityStatus, Raw: raw}
+	u := record.User{ID: id, Type: personType(p, fallbackType), DisplayName: p.Name, FullName: p.Name, State: p.AvailabilityStatus, Raw: raw}
 	if p.AvailableName != "" {
 		u.DisplayName = p.AvailableName
 	}
@@ -215,6 +212,30 @@ func addPerson(b *record.Batch, p *person, fallbackType string) string {
 	}
 	b.Users = append(b.Users, u)
 	return u.ID
+}
+
+// personID is the user id of a contact, agent or bot (see addPerson); empty
+// when there is none.
+func personID(p *person, fallbackType string) string {
+	if p == nil || p.ID <= 0 {
+		return ""
+	}
+	return personType(p, fallbackType) + ":" + p.ID.String()
+}
+
+// personType is the users.type of a person, which prefixes its id.
+func personType(p *person, fallbackType string) string {
+	kind := p.Type
+	if kind == "" {
+		kind = fallbackType
+	}
+	switch kind {
+	case "user", "agent":
+		return "agent"
+	case "agent_bot", "bot":
+		return "bot"
+	}
+	return kind
 }
 
 func authorType(messageType int, sender *person) string {

@@ -153,6 +153,12 @@ func parseTimelinePage(conversationID string, body []byte) (*fetcher.MessagePage
 	for _, raw := range resp.TimelineEntries {
 		addEntry(conversationID, json.RawMessage(raw), &page.Batch)
 	}
+	if page.NextCursor == "" {
+		// A timeline is always read whole, from its first entry: its change
+		// events, on this page and the ones before, are every change since
+		// the conversation was created.
+		page.Batch.ChangesCompleteFor = append(page.Batch.ChangesCompleteFor, conversationID)
+	}
 	return page, nil
 }
 

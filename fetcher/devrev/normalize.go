@@ -47,6 +47,8 @@ func normalizeConversation(raw json.RawMessage, page *fetcher.ConversationPage) 
 		Channel:      c.SourceChannel,
 		CreatedAt:    c.CreatedDate.Time,
 		ModifiedAt:   c.ModifiedDate.Time,
+		AssigneeIDs:  ownerIDs(c.OwnedBy),
+		SLAStage:     slaStage(c.SLASummary),
 		Raw:          raw,
 	})
 
@@ -189,13 +191,17 @@ func normalizeTracker(ref fetcher.SLATrackerRef, raw json.RawMessage) (*record.B
 	}, nil
 }
 
-// normalizeEntry turns a timeline entry into a message when it is a comment.
-// Other entry types (change events, and types this version does not know) are
-// not messages and are skipped.
+// normalizeEntry turns a timeline entry into a message when it is a comment,
+// and into the record of a change when it is a change event of a tracked
+// field (see normalizeChange). Other entry types (types this version does
+// not know) are skipped.
 func normalizeEntry(conversationID string, raw json.RawMessage, b *record.Batch) error {
 	var e timelineEntry
 	if err := unmarshal(raw, &e); err != nil {
 		return fmt.Errorf("decode timeline entry: %w", err)
+	}
+	if e.Type == "timeline_change_event" {
+		return normalizeChange(conversationID, &e, b)
 	}
 	if e.Type != "timeline_comment" {
 		return nil
@@ -260,6 +266,25 @@ func normalizeChat(raw json.RawMessage) (*record.Batch, error) {
 		}
 	}
 	return b, nil
+}
+
+// ownerIDs are the ids of a conversation's owners, its assignees.
+func ownerIDs(owners []userSummary) []string {
+	var ids []string
+	for _, o := range owners {
+		if o.ID != "" {
+			ids = append(ids, o.ID)
+		}
+	}
+	return ids
+}
+
+// slaStage is the stage of a conversation's SLA as a whole; empty without.
+func slaStage(s *slaSummary) string {
+	if s == nil {
+		return ""
+	}
+	return s.Stage
 }
 
 // addUser records a user summary; it reports whether there was a user.

@@ -129,6 +129,7 @@ type timelineEntry struct {
 	BodyType     string          `json:"body_type"`
 	Visibility   string          `json:"visibility"`
 	Artifacts    []artifactEntry `json:"artifacts"`
+	Event        *changeEvent    `json:"event"`
 }
 
 type artifactEntry struct {
@@ -258,4 +259,31 @@ func (l *flexLabel) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 		}
 	}
 	return nil
+}
+
+// changeEvent is the event of a timeline_change_event (the beta spec's
+// timeline-change-event-event): only updates carry field changes.
+type changeEvent struct {
+	Type    string `json:"type"`
+	Updated *struct {
+		ObjectType  string       `json:"object_type"`
+		FieldDeltas []fieldDelta `json:"field_deltas"`
+	} `json:"updated"`
+}
+
+// fieldDelta is one field's change (field-delta).
+type fieldDelta struct {
+	Name     string      `json:"name"`
+	OldValue *fieldValue `json:"old_value"`
+	NewValue *fieldValue `json:"new_value"`
+}
+
+// fieldValue is a field-value of the shapes the history reads: stage (name),
+// string or id (value), id_list or string_list (values).
+type fieldValue struct {
+	Type   string    `json:"type"`
+	Name   string    `json:"name"`
+	Value  flexLabel `json:"value"`
+	Values []string  `json:"values"`
+	Stage  *stage    `json:"stage"`
 }

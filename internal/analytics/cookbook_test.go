@@ -1,6 +1,9 @@
 package analytics_test
 
 import (
+	"fmt"
+	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -196,6 +199,78 @@ GROUP BY weekday, hour_utc
 ORDER BY weekday, hour_utc;`,
 		rows: true,
 	},
+	{
+		question: "How big was the open backlog at the end of each day of the last quarter?",
+		sql: `SELECT day, source,
+       sum(conversations) FILTER (WHERE status = 'open') AS open,
+       sum(conversations) FILTER (WHERE status = 'pending') AS pending,
+       sum(conversations) FILTER (WHERE status = 'snoozed') AS snoozed,
+       sum(conversations) FILTER (WHERE status IN ('open', 'pending', 'snoozed')) AS backlog
+FROM backlog_daily
+WHERE day >= (now() AT TIME ZONE 'UTC')::date - 91
+GROUP BY day, source
+ORDER BY day, source;`,
+		rows: true,
+	},
+	{
+		question: "How long do conversations wait in pending (median, by month they left it)?",
+		sql: `SELECT source, date_trunc('month', left_at AT TIME ZONE 'UTC')::date AS month,
+       count(*) AS stays,
+       round((percentile_cont(0.5) WITHIN GROUP (ORDER BY duration) / 3600)::numeric, 1) AS median_hours,
+       round((percentile_cont(0.9) WITHIN GROUP (ORDER BY duration) / 3600)::numeric, 1) AS p90_hours
+FROM status_durations
+WHERE status = 'pending' AND left_at >= now() - interval '180 days'
+GROUP BY source, month
+ORDER BY source, month;`,
+		rows: true,
+	},
+	{
+		question: "How often are resolved conversations reopened, by channel (last 90 days)?",
+		sql: `WITH resolved AS (
+    SELECT DISTINCT source, conversation_id
+    FROM status_durations
+    WHERE status IN ('resolved', 'closed') AND entered_at >= now() - interval '90 days'
+)
+SELECT c.source, c.channel,
+       count(*) AS resolved,
+       count(*) FILTER (WHERE EXISTS (
+           SELECT 1 FROM reopens r
+           WHERE r.source = x.source AND r.conversation_id = x.conversation_id
+             AND r.resolved_at >= now() - interval '90 days'
+       )) AS reopened,
+       round(100.0 * count(*) FILTER (WHERE EXISTS (
+           SELECT 1 FROM reopens r
+           WHERE r.source = x.source AND r.conversation_id = x.conversation_id
+             AND r.resolved_at >= now() - interval '90 days'
+       )) / count(*), 1) AS reopen_pct
+FROM resolved x
+JOIN conversations c ON c.source = x.source AND c.id = x.conversation_id AND c.deleted_at IS NULL
+GROUP BY c.source, c.channel
+ORDER BY reopen_pct DESC, resolved DESC;`,
+		rows: true,
+	},
+	{
+		question: "What is a conversation's whole story, versions and messages in time order?",
+		sql: `WITH one AS (  -- the conversation with the most versions; or: SELECT source, id FROM conversations WHERE display_id = 'CONV-42'
+    SELECT source, conversation_id AS id FROM conversation_history
+    GROUP BY source, conversation_id
+    ORDER BY count(*) DESC, max(valid_from) DESC, conversation_id
+    LIMIT 1
+)
+SELECT at, what, detail FROM (
+    SELECT h.valid_from AS at, 'became ' || COALESCE(h.status, h.native_status, '?') AS what,
+           concat_ws(', ', 'stage ' || h.native_status, 'priority ' || h.priority,
+                     'assigned to ' || NULLIF(array_to_string(h.assignee_ids, ' '), ''),
+                     'SLA ' || h.sla_stage, 'by ' || h.changed_by, 'dated by ' || h.observed_via) AS detail
+    FROM conversation_history h JOIN one ON h.source = one.source AND h.conversation_id = one.id
+    UNION ALL
+    SELECT m.created_at, m.author_type || ' wrote (' || m.visibility || ')', left(m.body, 120)
+    FROM messages m JOIN one ON m.source = one.source AND m.conversation_id = one.id
+    WHERE m.deleted_at IS NULL
+) story
+ORDER BY at, what;`,
+		rows: true,
+	},
 }
 
 // TestMixedMirror syncs all three source kinds into one mirror, dated up to
@@ -280,6 +355,38 @@ func TestMixedMirror(t *testing.T) {
 		}
 	})
 
+	t.Run("BacklogDailyIsTheSourcesOwnCount", func(t *testing.T) {
+		t.Parallel()
+		// Counted from the fake DevRev's own record, each conversation's
+		// creation and stage changes, independently of the mirror.
+		want := devrevBacklog(dr.Snapshot(), time.Now().UTC())
+		got := dbtest.Column[string](t, m.read, `
+			SELECT day::text || ' ' || status || ' ' || channel || ' ' || conversations
+			FROM backlog_daily WHERE source = 'devrev'`)
+		slices.Sort(got)
+		require.Equal(t, want, got)
+	})
+
+	t.Run("HistoryRestsOnEachVendorsRecords", func(t *testing.T) {
+		t.Parallel()
+		type via struct {
+			Source      string `db:"source"`
+			ObservedVia string `db:"observed_via"`
+			Versions    int64  `db:"versions"`
+		}
+		got := map[string]map[string]int64{}
+		for _, v := range rows[via](t, m, "SELECT source, observed_via, count(*) AS versions FROM conversation_history GROUP BY 1, 2") {
+			if got[v.Source] == nil {
+				got[v.Source] = map[string]int64{}
+			}
+			got[v.Source][v.ObservedVia] = v.Versions
+		}
+		require.Equal(t, []string{"event"}, slices.Sorted(maps.Keys(got["devrev"])), "DevRev: the timeline's change events, from creation")
+		require.Positive(t, got["chatwoot"]["event"], "Chatwoot: its status activity messages")
+		require.Zero(t, got["chatvolt"]["event"], "Chatvolt records no changes")
+		require.Positive(t, got["chatvolt"]["modified"])
+	})
+
 	t.Run("ChatwootSLABreachesAreItsSLAEvents", func(t *testing.T) {
 		t.Parallel()
 		want := map[string]int64{}
@@ -329,4 +436,45 @@ func TestCookbookOnDemoData(t *testing.T) {
 		require.NoError(t, r.Err(), q.question)
 		require.Positive(t, n, "%s: no rows on the demo's data", q.question)
 	}
+}
+
+// devrevBacklog counts, from a fake DevRev workspace's own record, its
+// conversations in each status and channel at the end of each UTC day, from
+// the first conversation's creation day to today's, as backlog_daily rows.
+func devrevBacklog(snap devrevtest.Snapshot, now time.Time) []string {
+	status := map[string]string{
+		"new": "open", "active": "open", "waiting_on_user": "pending", "suspended": "snoozed",
+		"resolved": "resolved", "archived": "closed",
+	}
+	first := now
+	for _, c := range snap.Conversations {
+		if c.CreatedDate.Before(first) {
+			first = c.CreatedDate
+		}
+	}
+	var out []string
+	for day := first.Truncate(24 * time.Hour); !day.After(now); day = day.Add(24 * time.Hour) {
+		end := day.Add(24 * time.Hour)
+		counts := map[string]int{}
+		for _, c := range snap.Conversations {
+			if !c.CreatedDate.Before(end) {
+				continue
+			}
+			stage := c.Stage
+			if len(c.StageChanges) > 0 {
+				stage = c.StageChanges[0].From
+			}
+			for _, ch := range c.StageChanges {
+				if ch.At.Before(end) {
+					stage = ch.To
+				}
+			}
+			counts[status[stage]+" "+c.SourceChannel]++
+		}
+		for key, n := range counts {
+			out = append(out, fmt.Sprintf("%s %s %d", day.Format(time.DateOnly), key, n))
+		}
+	}
+	slices.Sort(out)
+	return out
 }

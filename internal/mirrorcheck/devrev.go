@@ -2,6 +2,7 @@ package mirrorcheck
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
 )
@@ -40,6 +41,7 @@ func devrevConversation(sc devrevtest.SnapConversation) Conversation {
 		"participants/owner":  Set(sc.OwnerIDs),
 		"tag values":          Pairs(sc.Tags),
 		"sla":                 null,
+		"stage history":       devrevHistory(sc),
 	}}, Metrics: []Item{}}
 	if s := sc.SLA; s != nil {
 		c.Fields["sla"] = s.SLAName
@@ -73,6 +75,21 @@ func devrevConversation(sc devrevtest.SnapConversation) Conversation {
 		}})
 	}
 	return c
+}
+
+// devrevHistory is the history a conversation's timeline records: from its
+// creation in the stage its first change left (its stage, when it never
+// changed), then a version at each change event's time, to the microsecond.
+func devrevHistory(sc devrevtest.SnapConversation) string {
+	first := sc.Stage
+	if len(sc.StageChanges) > 0 {
+		first = sc.StageChanges[0].From
+	}
+	versions := []string{StageVersion(sc.CreatedDate.Truncate(time.Microsecond), first, "event")}
+	for _, c := range sc.StageChanges {
+		versions = append(versions, StageVersion(c.At.Truncate(time.Microsecond), c.To, "event"))
+	}
+	return History(versions)
 }
 
 // devrevVisibility is the mirror's name for a DevRev entry visibility.

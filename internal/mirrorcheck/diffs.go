@@ -92,3 +92,12 @@ func Pairs(m map[string]string) string {
 	}
 	return Set(out)
 }
+
+// StageVersion is one version of a conversation's history, as "stage history"
+// lists them.
+func StageVersion(from time.Time, nativeStatus, via string) string {
+	return Time(from) + " " + nativeStatus + " " + via
+}
+
+// History is a conversation's versions, oldest first, as one value.
+func History(versions []string) string { return strings.Join(versions, " | ") }

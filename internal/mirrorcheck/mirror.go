@@ -54,6 +54,7 @@ func load(ctx context.Context, q *dbq.Queries, source string) (*mirror, error) {
 	chats := read(r, "chats", q.LiveChats)
 	members := read(r, "chat members", q.LiveChatMembers)
 	users := read(r, "users", q.LiveUsers)
+	history := read(r, "conversation history", q.LiveHistory)
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -70,6 +71,7 @@ func load(ctx context.Context, q *dbq.Queries, source string) (*mirror, error) {
 	m.addLinks(parts, tags, crm)
 	m.addSLA(sums, metrics)
 	m.addMessages(msgs, atts)
+	m.addHistory(history)
 	chatMembers := groups{}
 	for _, cm := range members {
 		chatMembers.add(cm.ChatID, cm.UserID)
@@ -81,6 +83,18 @@ func load(ctx context.Context, q *dbq.Queries, source string) (*mirror, error) {
 		m.users[u.ID] = Record{"type": Text(u.Type), "display_name": Text(u.DisplayName), "email": Text(u.Email), "full_name": Text(u.FullName)}
 	}
 	return m, nil
+}
+
+// addHistory gives each conversation its "stage history": its versions as
+// "valid_from native_status observed_via", oldest first.
+func (m *mirror) addHistory(rows []dbq.LiveHistoryRow) {
+	versions := groups{}
+	for _, h := range rows {
+		versions.add(h.ConversationID, StageVersion(h.ValidFrom, Text(h.NativeStatus), h.ObservedVia))
+	}
+	for id, c := range m.convs {
+		c["stage history"] = History(versions[id])
+	}
 }
 
 func conversationRecord(c dbq.LiveConversationsRow) Record {

@@ -684,8 +684,17 @@ func readAll(t *testing.T, b *testBundle) (Snapshot, map[string]bool) {
 			}
 			switch e["type"] {
 			case "timeline_change_event":
-				addUser(e["created_by"])
 				c.ChangeEvents++
+				// The beta spec's timeline-change-event: an update whose
+				// field delta is the stage, old and new.
+				ev := e["event"].(map[string]any)
+				require.Equal(t, "updated", ev["type"])
+				delta := ev["updated"].(map[string]any)["field_deltas"].([]any)[0].(map[string]any)
+				require.Equal(t, "stage", delta["name"])
+				c.StageChanges = append(c.StageChanges, SnapStageChange{
+					At: tm(e["created_date"]), ByID: addUser(e["created_by"]),
+					From: str(delta["old_value"].(map[string]any), "name"), To: str(delta["new_value"].(map[string]any), "name"),
+				})
 			case "timeline_comment":
 				cm := SnapComment{
 					ID: str(e, "id"), AuthorID: addUser(e["created_by"]), BodyType: str(e, "body_type"), Visibility: str(e, "visibility"),
@@ -711,6 +720,7 @@ func readAll(t *testing.T, b *testBundle) (Snapshot, map[string]bool) {
 			}
 		}
 		slices.SortFunc(c.Comments, func(a, b SnapComment) int { return strings.Compare(a.ID, b.ID) })
+		slices.Reverse(c.StageChanges) // the timeline lists the newest first
 		snap.Conversations = append(snap.Conversations, c)
 	}
 	for _, c := range chats {

@@ -34,6 +34,17 @@ type SnapConversation struct {
 	SLA                                      *SnapSLA      // nil when no SLA applies
 	Comments                                 []SnapComment // timeline_comment entries only, sorted by ID
 	ChangeEvents                             int           // number of timeline_change_event entries
+	// StageChanges are the stage changes the timeline's change events
+	// record, oldest first: the source's own record of the conversation's
+	// history.
+	StageChanges []SnapStageChange
+}
+
+// SnapStageChange is a stage change, as its timeline_change_event records it.
+type SnapStageChange struct {
+	At       time.Time // created_date
+	From, To string    // old_value.name, new_value.name
+	ByID     string    // created_by
 }
 
 // SnapComment is a timeline comment.
@@ -159,6 +170,7 @@ func (c *conversation) snapshot() SnapConversation {
 		switch e.kind {
 		case kindChange:
 			sc.ChangeEvents++
+			sc.StageChanges = append(sc.StageChanges, SnapStageChange{At: e.created, From: e.from, To: e.to, ByID: idOf(e.author)})
 		case kindComment:
 			sc.Comments = append(sc.Comments, e.snapshot(c))
 		}

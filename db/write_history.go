@@ -1,0 +1,305 @@
+package db
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/syncerhq/syncer/db/dbq"
+	"github.com/syncerhq/syncer/record"
+)
+
+// historyFacts is what one batch says of one conversation's history.
+type historyFacts struct {
+	observed *record.Conversation
+	changes  []record.ConversationChange
+	complete bool
+}
+
+// history merges what the batch says of conversations' tracked fields into
+// conversation_history, in the transaction that writes them: the state of
+// each conversation row it wrote, the vendor's change records, and which
+// conversations' change records are now complete since their creation. It
+// is the one writer of the table, whatever the vendor: a conversation's
+// versions are read, merged with the facts in memory (see history), and
+// written again only when they differ.
+func (w *batchWriter) history(ctx context.Context) error {
+	facts := w.historyFacts()
+	if len(facts) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(facts))
+	for id := range facts {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	created, err := w.q.ConversationsCreatedAt(ctx, dbq.ConversationsCreatedAtParams{Source: w.source, Ids: ids})
+	if err != nil {
+		return fmt.Errorf("read when %d conversations were created: %w", len(ids), err)
+	}
+	stored, err := w.storedHistories(ctx, ids)
+	if err != nil {
+		return err
+	}
+	now := w.transactionTime(ctx)
+	read := map[string][]version{}
+	var rows []historyRow
+	// A conversation the mirror does not hold has no history to write; its
+	// messages job only runs after its row is written, so this is one
+	// deleted meanwhile, whose record a later pass brings back.
+	for _, c := range created {
+		h := stored[c.ID]
+		before := slices.Clone(h.versions)
+		if err := h.apply(facts[c.ID], c.CreatedAt, now); err != nil {
+			return err
+		}
+		if slices.EqualFunc(before, h.versions, sameVersion) {
+			continue
+		}
+		read[c.ID] = before
+		rows = append(rows, h.rows(c.ID)...)
+	}
+	return w.writeHistories(ctx, read, rows)
+}
+
+// historyFacts gathers the batch's facts by conversation: the rows it wrote
+// (an older copy that lost to a newer stored one says nothing new), change
+// records and completeness.
+func (w *batchWriter) historyFacts() map[string]*historyFacts {
+	facts := map[string]*historyFacts{}
+	of := func(id string) *historyFacts {
+		f := facts[id]
+		if f == nil {
+			f = &historyFacts{}
+			facts[id] = f
+		}
+		return f
+	}
+	for i := range w.convs {
+		if c := &w.convs[i]; w.written[c.ID] {
+			of(c.ID).observed = c
+		}
+	}
+	for _, c := range w.b.Changes {
+		if c.ConversationID != "" && !c.At.IsZero() {
+			of(c.ConversationID).changes = append(of(c.ConversationID).changes, c)
+		}
+	}
+	for _, id := range w.b.ChangesCompleteFor {
+		of(id).complete = true
+	}
+	return facts
+}
+
+// apply merges one conversation's facts: change records first (oldest
+// first, though any order gives the same history), then the observed state,
+// then the creation.
+func (h *history) apply(f *historyFacts, createdAt *time.Time, now func() (time.Time, error)) error {
+	changes := slices.SortedFunc(slices.Values(f.changes), func(a, b record.ConversationChange) int { return a.At.Compare(b.At) })
+	for _, c := range changes {
+		h.applyChange(c)
+	}
+	h.settle()
+	if f.observed != nil {
+		t, err := now()
+		if err != nil {
+			return err
+		}
+		h.applyObservation(f.observed.State(), f.observed.ModifiedAt, t)
+		h.settle()
+	}
+	if f.complete && createdAt != nil {
+		h.applyCreation(*createdAt)
+		h.settle()
+	}
+	return nil
+}
+
+// transactionTime returns a function that reads the transaction's time once,
+// when first needed: the time a change syncer cannot otherwise date is
+// dated by.
+func (w *batchWriter) transactionTime(ctx context.Context) func() (time.Time, error) {
+	var now time.Time
+	return func() (time.Time, error) {
+		if !now.IsZero() {
+			return now, nil
+		}
+		t, err := w.q.TransactionTime(ctx)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("read the transaction's time: %w", err)
+		}
+		now = historyTime(t)
+		return now, nil
+	}
+}
+
+// storedHistories reads the versions of the conversations, those this batch
+// inserted left out (they have none yet).
+func (w *batchWriter) storedHistories(ctx context.Context, ids []string) (map[string]*history, error) {
+	out := make(map[string]*history, len(ids))
+	var held []string
+	for _, id := range ids {
+		out[id] = &history{}
+		if !w.fresh[id] {
+			held = append(held, id)
+		}
+	}
+	if len(held) == 0 {
+		return out, nil
+	}
+	rows, err := w.q.HistoryOf(ctx, dbq.HistoryOfParams{Source: w.source, Ids: held})
+	if err != nil {
+		return nil, fmt.Errorf("read the history of %d conversations: %w", len(held), err)
+	}
+	for _, r := range rows {
+		v, err := storedVersion(r)
+		if err != nil {
+			return nil, fmt.Errorf("history of %s at %s: %w", r.ConversationID, r.ValidFrom, err)
+		}
+		out[r.ConversationID].versions = append(out[r.ConversationID].versions, v)
+	}
+	return out, nil
+}
+
+// storedVersion turns a stored row back into a version.
+func storedVersion(r dbq.HistoryOfRow) (version, error) {
+	v := version{
+		From: r.ValidFrom.UTC(),
+		State: record.ConversationState{
+			Status: deref(r.Status), NativeStatus: deref(r.NativeStatus), Priority: deref(r.Priority),
+			AssigneeIDs: r.AssigneeIds, SLAStage: deref(r.SlaStage),
+		},
+		Via:       r.ObservedVia,
+		ChangedBy: deref(r.ChangedBy),
+	}
+	if len(r.Evidence) > 0 {
+		if err := json.Unmarshal(r.Evidence, &v.Evidence); err != nil {
+			return v, fmt.Errorf("decode evidence: %w", err)
+		}
+	}
+	if v.observedOnly() {
+		state := v.State
+		v.Evidence.Observed = &state
+	}
+	return v, nil
+}
+
+// historyRow is a row of conversation_history as InsertHistory reads it.
+type historyRow struct {
+	ConversationID string     `json:"conversation_id"`
+	ValidFrom      time.Time  `json:"valid_from"`
+	ValidTo        *time.Time `json:"valid_to,omitempty"`
+	Status         string     `json:"status,omitempty"`
+	NativeStatus   string     `json:"native_status,omitempty"`
+	Priority       string     `json:"priority,omitempty"`
+	AssigneeIDs    []string   `json:"assignee_ids"`
+	SLAStage       string     `json:"sla_stage,omitempty"`
+	ChangedBy      string     `json:"changed_by,omitempty"`
+	ObservedVia    string     `json:"observed_via"`
+	Evidence       *evidence  `json:"evidence,omitempty"`
+}
+
+// rows returns the conversation's versions as rows, each valid until the
+// next one starts.
+func (h *history) rows(conversationID string) []historyRow {
+	out := make([]historyRow, len(h.versions))
+	for i, v := range h.versions {
+		r := historyRow{
+			ConversationID: conversationID, ValidFrom: v.From,
+			Status: v.State.Status, NativeStatus: v.State.NativeStatus, Priority: v.State.Priority,
+			AssigneeIDs: record.SortedIDs(v.State.AssigneeIDs), SLAStage: v.State.SLAStage,
+			ChangedBy: v.ChangedBy, ObservedVia: v.Via,
+		}
+		if r.AssigneeIDs == nil {
+			r.AssigneeIDs = []string{}
+		}
+		if i+1 < len(h.versions) {
+			r.ValidTo = &h.versions[i+1].From
+		}
+		if !v.observedOnly() {
+			ev := v.Evidence
+			r.Evidence = &ev
+		}
+		out[i] = r
+	}
+	return out
+}
+
+// writeHistories replaces the versions of the conversations whose history
+// changed (read holds the versions the merge started from). Rewriting a
+// conversation's few versions whole keeps one statement for any change, a
+// version inserted in the middle included.
+//
+// Two transactions may merge facts into one conversation's history at once
+// (its listing and its timeline). Instead of locking every conversation a
+// page touches, which cost the backfill a third more of PostgreSQL's time,
+// the writer checks that the versions it removes are the ones it read: if
+// another transaction wrote meanwhile, this one fails as a serialization
+// failure and the page is written again from the start; two that both find
+// no versions and insert conflict on the key instead (IsInsertRace), with
+// the same outcome.
+func (w *batchWriter) writeHistories(ctx context.Context, read map[string][]version, rows []historyRow) error {
+	if len(read) == 0 {
+		return nil
+	}
+	ids := slices.Sorted(maps.Keys(read))
+	removed, err := w.q.DeleteHistoryOf(ctx, dbq.DeleteHistoryOfParams{Source: w.source, Ids: ids})
+	if err != nil {
+		return fmt.Errorf("remove the history of %d conversations to write it again: %w", len(ids), err)
+	}
+	if err := requireUnchanged(read, removed); err != nil {
+		return err
+	}
+	err = sendJSON(rows, "write conversation history", func(b []byte) error {
+		return w.q.InsertHistory(ctx, dbq.InsertHistoryParams{Source: w.source, Rows: b})
+	})
+	if err != nil {
+		return err
+	}
+	w.res.add("conversation_history", len(rows))
+	return nil
+}
+
+// requireUnchanged returns a serialization failure unless the removed rows
+// are the versions read, conversation by conversation.
+func requireUnchanged(read map[string][]version, removed []dbq.DeleteHistoryOfRow) error {
+	got := map[string][]version{}
+	for _, r := range removed {
+		v, err := storedVersion(dbq.HistoryOfRow(r))
+		if err != nil {
+			return fmt.Errorf("history of %s at %s: %w", r.ConversationID, r.ValidFrom, err)
+		}
+		got[r.ConversationID] = append(got[r.ConversationID], v)
+	}
+	for id, versions := range read {
+		if !slices.EqualFunc(versions, got[id], sameVersion) {
+			return &pgconn.PgError{
+				Code:    "40001", // serialization_failure: the page is written again
+				Message: fmt.Sprintf("the history of conversation %s changed while this page merged into it", id),
+			}
+		}
+	}
+	return nil
+}
+
+// sameVersion reports whether two versions would be stored alike.
+func sameVersion(a, b version) bool {
+	if !a.From.Equal(b.From) || a.Via != b.Via || a.ChangedBy != b.ChangedBy || !a.State.Equal(b.State) {
+		return false
+	}
+	ea, err1 := json.Marshal(a.Evidence)
+	eb, err2 := json.Marshal(b.Evidence)
+	return err1 == nil && err2 == nil && string(ea) == string(eb)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,160 @@
+package db_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/db"
+	"github.com/syncerhq/syncer/internal/dbtest"
+	"github.com/syncerhq/syncer/record"
+)
+
+// storedHistory is a conversation's versions as one line each:
+// "valid_from valid_to status observed_via".
+func storedHistory(t *testing.T, pool *pgxpool.Pool, id string) []string {
+	t.Helper()
+	return dbtest.Column[string](t, pool, `
+		SELECT to_char(valid_from AT TIME ZONE 'UTC', 'DD HH24:MI:SS.US') || ' ' ||
+		       COALESCE(to_char(valid_to AT TIME ZONE 'UTC', 'DD HH24:MI:SS.US'), '-') || ' ' ||
+		       COALESCE(status, '?') || ' ' || observed_via
+		FROM conversation_history WHERE source = 'src' AND conversation_id = $1 ORDER BY valid_from`, id)
+}
+
+func TestWriteHistory(t *testing.T) {
+	t.Parallel()
+
+	t0 := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	conv := func(status string, modified time.Time) record.Conversation {
+		return record.Conversation{
+			ID: "c1", Status: status, NativeStatus: status, CreatedAt: t0, ModifiedAt: modified,
+			AssigneeIDs: []string{"u2", "u1"}, Raw: json.RawMessage(`{}`),
+		}
+	}
+	change := func(at time.Time, from, to string) record.ConversationChange {
+		return record.ConversationChange{
+			ConversationID: "c1", At: at, ChangedBy: "u1",
+			Sets:   []record.TrackedField{record.FieldStatus, record.FieldNativeStatus},
+			Before: &record.ConversationState{Status: from, NativeStatus: from},
+			After:  record.ConversationState{Status: to, NativeStatus: to},
+		}
+	}
+	write := func(t *testing.T, pool *pgxpool.Pool, b *record.Batch) {
+		t.Helper()
+		writeBatch(t, pool, "src", b, db.WriteOptions{})
+	}
+
+	t.Run("VersionsOnlyWhenATrackedFieldChanges", func(t *testing.T) {
+		t.Parallel()
+		pool := dbtest.NewPool(t)
+		page := &record.Batch{Conversations: []record.Conversation{conv("open", t0.Add(time.Hour))}}
+		write(t, pool, page)
+		write(t, pool, page) // a page run again
+		retitled := conv("open", t0.Add(2*time.Hour))
+		retitled.Title = "a new title"
+		write(t, pool, &record.Batch{Conversations: []record.Conversation{retitled}})
+		require.Equal(t, []string{"01 01:00:00.000000 - open modified"}, storedHistory(t, pool, "c1"))
+		require.Equal(t, "{u1,u2}", dbtest.Value[string](t, pool, "SELECT assignee_ids::text FROM conversation_history"))
+
+		write(t, pool, &record.Batch{Conversations: []record.Conversation{conv("resolved", t0.Add(3*time.Hour))}})
+		require.Equal(t, []string{
+			"01 01:00:00.000000 01 03:00:00.000000 open modified",
+			"01 03:00:00.000000 - resolved modified",
+		}, storedHistory(t, pool, "c1"))
+	})
+
+	t.Run("ChangeRecordsRebuildTheHistoryFromCreation", func(t *testing.T) {
+		t.Parallel()
+		pool := dbtest.NewPool(t)
+		write(t, pool, &record.Batch{Conversations: []record.Conversation{conv("resolved", t0.Add(6*time.Hour))}})
+		// The timeline's pages, the later change first; the last page says
+		// the records are complete.
+		write(t, pool, &record.Batch{Changes: []record.ConversationChange{change(t0.Add(4*time.Hour+123456*time.Microsecond), "pending", "resolved")}})
+		pages := []*record.Batch{
+			{Changes: []record.ConversationChange{change(t0.Add(2*time.Hour), "open", "pending")}, ChangesCompleteFor: []string{"c1"}},
+		}
+		for range 2 { // and the last page again, as a retried job does
+			for _, p := range pages {
+				write(t, pool, p)
+			}
+		}
+		require.Equal(t, []string{
+			"01 00:00:00.000000 01 02:00:00.000000 open event",
+			"01 02:00:00.000000 01 04:00:00.123456 pending event",
+			"01 04:00:00.123456 - resolved event",
+		}, storedHistory(t, pool, "c1"))
+		require.Equal(t, "u1", dbtest.Value[string](t, pool, "SELECT changed_by FROM conversation_history WHERE status = 'pending'"))
+		res := writeBatch(t, pool, "src", pages[0], db.WriteOptions{})
+		require.Zero(t, res.Tables["conversation_history"], "a page read again writes nothing")
+	})
+
+	t.Run("ConcurrentPagesOfOneConversationLeaveOneChain", func(t *testing.T) {
+		t.Parallel()
+		pool := dbtest.NewPool(t)
+		write(t, pool, &record.Batch{Conversations: []record.Conversation{conv("open", t0.Add(time.Minute))}})
+		var wg sync.WaitGroup
+		errs := make(chan error, 40)
+		for i := range 20 {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				c := conv([]string{"open", "pending", "resolved"}[i%3], t0.Add(time.Duration(i+2)*time.Hour))
+				errs <- writeBatchErr(t, pool, &record.Batch{Conversations: []record.Conversation{c}})
+			}()
+			go func() {
+				defer wg.Done()
+				at := t0.Add(time.Duration(i+2)*time.Hour + 30*time.Minute)
+				errs <- writeBatchErr(t, pool, &record.Batch{Changes: []record.ConversationChange{change(at, "open", "snoozed")}})
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		requireHistoryConsistent(t, pool)
+		require.Equal(t, 20, dbtest.Value[int](t, pool, "SELECT count(*) FROM conversation_history WHERE observed_via = 'event'"),
+			"no change record lost to a concurrent page")
+	})
+}
+
+// writeBatchErr writes b in a transaction of its own, again when it
+// conflicted with a concurrent one (as the jobs do), and returns its error.
+func writeBatchErr(t *testing.T, pool *pgxpool.Pool, b *record.Batch) error {
+	for {
+		err := pgx.BeginFunc(t.Context(), pool, func(tx pgx.Tx) error {
+			_, err := db.WriteBatch(t.Context(), tx, "src", b, db.WriteOptions{UpsertOnly: true})
+			return err
+		})
+		var pgErr *pgconn.PgError
+		if db.IsInsertRace(err) || errors.As(err, &pgErr) && pgErr.Code == "40001" {
+			continue
+		}
+		return err
+	}
+}
+
+// requireHistoryConsistent checks every conversation's chain: one current
+// version, each version ending where the next starts.
+func requireHistoryConsistent(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
+	broken := dbtest.Column[string](t, pool, `
+		SELECT conversation_id || ' at ' || valid_from::text FROM (
+		    SELECT conversation_id, valid_from, valid_to,
+		           lead(valid_from) OVER (PARTITION BY source, conversation_id ORDER BY valid_from) AS next_from
+		    FROM conversation_history
+		) v
+		WHERE valid_to IS DISTINCT FROM next_from`)
+	require.Empty(t, broken, "versions must follow each other without gap or overlap: %s", strings.Join(broken, ", "))
+	require.Equal(t, fmt.Sprint(dbtest.Value[int64](t, pool, "SELECT count(DISTINCT (source, conversation_id)) FROM conversation_history")),
+		fmt.Sprint(dbtest.Value[int64](t, pool, "SELECT count(*) FROM conversation_history WHERE valid_to IS NULL")), "one current version each")
+}

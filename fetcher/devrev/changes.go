@@ -1,0 +1,94 @@
+package devrev
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/syncerhq/syncer/record"
+)
+
+// The fields of a conversation whose changes DevRev's timeline records and
+// the history tracks: field_deltas[].name of a timeline_change_event.
+const (
+	deltaStage    = "stage"
+	deltaPriority = "priority"
+	deltaOwnedBy  = "owned_by"
+)
+
+// normalizeChange turns a timeline_change_event into the record of a change
+// to the conversation's tracked fields, dated by the entry's created_date and
+// made by its created_by. Updates of other fields, and events of other
+// types (created, linked…), are not changes the history tracks: nothing is
+// added for them. An update of a tracked field without a time cannot be
+// placed in the history: an error, so that it is quarantined.
+func normalizeChange(conversationID string, e *timelineEntry, b *record.Batch) error {
+	if e.Event == nil || e.Event.Updated == nil {
+		return nil
+	}
+	change := record.ConversationChange{ConversationID: conversationID, At: e.CreatedDate.Time}
+	var before record.ConversationState
+	hasBefore := false
+	for _, d := range e.Event.Updated.FieldDeltas {
+		fields, ok := trackedDelta(d.Name)
+		if !ok || d.NewValue == nil {
+			continue
+		}
+		change.Sets = append(change.Sets, fields...)
+		setState(&change.After, d.Name, d.NewValue)
+		if d.OldValue != nil {
+			setState(&before, d.Name, d.OldValue)
+			hasBefore = true
+		}
+	}
+	if len(change.Sets) == 0 {
+		return nil
+	}
+	if change.At.IsZero() {
+		return errors.New("timeline change event has no created_date")
+	}
+	if hasBefore {
+		change.Before = &before
+	}
+	if e.CreatedBy != nil {
+		change.ChangedBy = e.CreatedBy.ID
+		addUser(b, e.CreatedBy)
+	}
+	b.Changes = append(b.Changes, change)
+	return nil
+}
+
+// trackedDelta returns the history's fields a delta of the named field sets.
+func trackedDelta(name string) ([]record.TrackedField, bool) {
+	switch name {
+	case deltaStage:
+		return []record.TrackedField{record.FieldStatus, record.FieldNativeStatus}, true
+	case deltaPriority:
+		return []record.TrackedField{record.FieldPriority}, true
+	case deltaOwnedBy:
+		return []record.TrackedField{record.FieldAssigneeIDs}, true
+	}
+	return nil, false
+}
+
+// setState sets in s what a field value says, normalized as the
+// conversation's own fields are (normalizeConversation).
+func setState(s *record.ConversationState, name string, v *fieldValue) {
+	switch name {
+	case deltaStage:
+		stage := v.Name
+		if stage == "" && v.Stage != nil {
+			stage = v.Stage.Name
+		}
+		if stage == "" {
+			stage = string(v.Value)
+		}
+		s.NativeStatus, s.Status = stage, statusFromStage(stage)
+	case deltaPriority:
+		s.Priority = strings.ToLower(string(v.Value))
+	case deltaOwnedBy:
+		s.AssigneeIDs = record.SortedIDs(v.Values)
+		if len(v.Values) == 0 && v.Value != "" {
+			s.AssigneeIDs = []string{string(v.Value)}
+		}
+	}
+}

@@ -1,0 +1,70 @@
+package devrev
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/record"
+)
+
+func TestNormalizeChangeEvent(t *testing.T) {
+	t.Parallel()
+
+	page := func(t *testing.T, entries, next string) *record.Batch {
+		t.Helper()
+		p, err := parseTimelinePage("don:conv/1", []byte(`{"timeline_entries":[`+entries+`]`+next+`}`))
+		require.NoError(t, err)
+		return &p.Batch
+	}
+
+	t.Run("StageChangeWithItsTimeAndAuthor", func(t *testing.T) {
+		t.Parallel()
+		// As the beta spec's timeline-change-event documents it.
+		b := page(t, `{"type":"timeline_change_event","id":"don:ev/1","object":"don:conv/1","object_display_id":"CONV-1",
+			"created_date":"2025-03-01T10:20:30.123456789Z","created_by":{"type":"dev_user","id":"don:devu/2"},
+			"event":{"type":"updated","updated":{"object_type":"conversation","field_deltas":[
+				{"name":"stage","old_value":{"type":"stage","name":"new"},"new_value":{"type":"stage","name":"waiting_on_user"}},
+				{"name":"title","old_value":{"type":"string","value":"a"},"new_value":{"type":"string","value":"b"}}]}}}`, ``)
+		require.Empty(t, b.Quarantined)
+		require.Empty(t, b.Messages, "a change event is no message")
+		require.Equal(t, []record.ConversationChange{{
+			ConversationID: "don:conv/1",
+			At:             time.Date(2025, 3, 1, 10, 20, 30, 123456789, time.UTC),
+			ChangedBy:      "don:devu/2",
+			Sets:           []record.TrackedField{record.FieldStatus, record.FieldNativeStatus},
+			Before:         &record.ConversationState{Status: "open", NativeStatus: "new"},
+			After:          record.ConversationState{Status: "pending", NativeStatus: "waiting_on_user"},
+		}}, b.Changes)
+		require.Equal(t, []string{"don:conv/1"}, b.ChangesCompleteFor, "the last page completes the records")
+	})
+
+	t.Run("PriorityAndOwners", func(t *testing.T) {
+		t.Parallel()
+		b := page(t, `{"type":"timeline_change_event","id":"e","created_date":"2025-03-01T10:00:00Z",
+			"event":{"type":"updated","updated":{"field_deltas":[
+				{"name":"priority","new_value":{"type":"string","value":"P1"}},
+				{"name":"owned_by","old_value":{"type":"id_list","values":["u1"]},"new_value":{"type":"id_list","values":["u3","u2"]}}]}}}`, `,"next_cursor":"x"`)
+		require.Len(t, b.Changes, 1)
+		require.Equal(t, record.ConversationState{Priority: "p1", AssigneeIDs: []string{"u2", "u3"}}, b.Changes[0].After)
+		require.Empty(t, b.ChangesCompleteFor, "more pages follow")
+	})
+
+	t.Run("OtherEventsAreNoChange", func(t *testing.T) {
+		t.Parallel()
+		b := page(t, `{"type":"timeline_change_event","id":"e1","created_date":"2025-03-01T10:00:00Z","event":{"type":"linked","linked":{}}},
+			{"type":"timeline_change_event","id":"e2","created_date":"2025-03-01T10:00:00Z","event":{"type":"updated","updated":{"field_deltas":[{"name":"title"}]}}}`, ``)
+		require.Empty(t, b.Changes)
+		require.Empty(t, b.Quarantined)
+	})
+
+	t.Run("UndatedStageChangeIsQuarantined", func(t *testing.T) {
+		t.Parallel()
+		b := page(t, `{"type":"timeline_change_event","id":"e","event":{"type":"updated","updated":{"field_deltas":[
+			{"name":"stage","new_value":{"type":"stage","name":"resolved"}}]}}}`, ``)
+		require.Empty(t, b.Changes)
+		require.Len(t, b.Quarantined, 1)
+		require.Contains(t, b.Quarantined[0].Error, "no created_date")
+	})
+}
