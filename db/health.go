@@ -19,8 +19,8 @@ import (
 // a call is worth retrying once the server answers again; the work it was
 // part of was rolled back (a lost connection aborts its transaction).
 func Unavailable(err error) bool {
-	if err == nil {
-		return false
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false // the caller's own deadline (context errors pass for net.Error too)
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
@@ -209,9 +209,9 @@ func (h *Health) Watch(ctx context.Context, ping func(context.Context) error) {
 		case ctx.Err() != nil:
 			return
 		case errors.Is(err, context.DeadlineExceeded):
-			// A server that takes this long to answer a ping cannot do
-			// the work either (a network partition, a hung failover).
-			h.record(fmt.Errorf("no answer within %s", every))
+			// Says nothing either way: every connection of the pool may
+			// be busy with long pages. A server that is really gone
+			// fails the calls themselves, which feed the state.
 		default:
 			h.Observe(err)
 		}

@@ -32,6 +32,7 @@ func TestUnavailable(t *testing.T) {
 		{&pgconn.PgError{Code: "25006"}, true},
 		{fmt.Errorf("insert page: %w", refused), true},
 		{fmt.Errorf("commit: %w", context.Canceled), false},
+		{fmt.Errorf("a page too slow for its job: %w", context.DeadlineExceeded), false},
 	} {
 		require.Equal(t, tc.want, db.Unavailable(tc.err), "%v", tc.err)
 	}

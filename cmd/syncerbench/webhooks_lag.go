@@ -27,7 +27,7 @@ func quantilesOf(values []float64) lagQuantiles {
 }
 
 // The exposition format puts le after the metric's own labels.
-var lagBucket = regexp.MustCompile(`^syncer_webhook_lag_seconds_bucket\{[^}]*\ble="([^"]+)"\} (\d+)`)
+var lagBucket = regexp.MustCompile(`^syncer_webhook_lag_seconds_bucket\{[^}]*\ble="([^"]+)"\} (\d+)`) //nolint:gochecknoglobals // compiled once
 
 // scrapeLag reads the daemon's syncer_webhook_lag_seconds histogram and
 // estimates its quantiles, linearly within a bucket (as PromQL's

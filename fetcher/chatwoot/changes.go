@@ -16,7 +16,7 @@ import (
 // dates the change by the message's created_at. Any other text, another
 // locale included, is no change record: the history then rests on what the
 // passes observe of the conversation's status.
-var statusActivities = []struct {
+var statusActivities = []struct { //nolint:gochecknoglobals // constant table
 	prefix string
 	status string
 }{
