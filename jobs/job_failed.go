@@ -82,7 +82,7 @@ func (d *Deps) jobFailed(ctx context.Context, job jobRef, stats *fetcher.Request
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		return river.JobSnooze(0)
 
-	case d.DB.Observe(err):
+	case d.databaseDown(err):
 		// The page's transaction was lost with its connection: nothing of
 		// it was written. River records the snooze once the database
 		// answers again; the outage itself is said once, not per job.
@@ -108,6 +108,15 @@ func (d *Deps) jobFailed(ctx context.Context, job jobRef, stats *fetcher.Request
 		d.failRun(bg, job, fmt.Sprintf("%s job %d failed after %d attempts: %v", job.row.Kind, job.row.ID, job.row.Attempt, err))
 	}
 	return err
+}
+
+// databaseDown reports whether err is the database's outage, and records
+// it. A vendor API that does not answer fails with the same kinds of errors
+// (a refused connection), wrapped as a fetcher.RetryableError: that one is
+// the API's.
+func (d *Deps) databaseDown(err error) bool {
+	var api *fetcher.RetryableError
+	return !errors.As(err, &api) && d.DB.Observe(err)
 }
 
 // failRun marks the job's run failed with msg.

@@ -43,6 +43,7 @@ func TestUnreachableAPI(t *testing.T) {
 		require.Contains(t, last, "run the same command again once it answers")
 		require.Contains(t, res.stderr, `"level":"warn"`, "the log says so at once")
 		require.Regexp(t, `devrev backfill: .*; cannot reach `+regexp.QuoteMeta(api), res.stderr, "so does the progress line")
+		require.NotContains(t, res.stderr, "database unreachable", "the API's refused connections are not the database's")
 	})
 
 	t.Run("DaemonShowsIt", func(t *testing.T) {
