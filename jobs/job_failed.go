@@ -106,7 +106,12 @@ func (d *Deps) jobFailed(ctx context.Context, job jobRef, stats *fetcher.Request
 
 	if job.row.Attempt >= job.row.MaxAttempts {
 		d.failRun(bg, job, fmt.Sprintf("%s job %d failed after %d attempts: %v", job.row.Kind, job.row.ID, job.row.Attempt, err))
+		return err
 	}
+	// River says this only at info, which production logs leave out: a
+	// job that keeps failing would wait minutes between attempts unseen.
+	d.Logger.Warn().Str("source", job.source).Int64("job_id", job.row.ID).Str("kind", job.row.Kind).
+		Int("attempt", job.row.Attempt).Int("max_attempts", job.row.MaxAttempts).Err(err).Msg("job failed; River retries it with backoff")
 	return err
 }
 
