@@ -134,7 +134,9 @@ func (a *app) serveAdmin(w *workers) (*httpServer, error) {
 func (a *app) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
-	if err := a.pool.Ping(ctx); a.deps.DB.Observe(err) || err != nil {
+	err := a.pool.Ping(ctx)
+	a.deps.DB.Observe(err)
+	if err != nil {
 		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
 		return
 	}

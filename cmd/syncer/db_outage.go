@@ -29,11 +29,6 @@ func (h outageQuiet) Handle(ctx context.Context, r slog.Record) error {
 	return h.Handler.Handle(ctx, r)
 }
 
-// Enabled lets warnings through to Handle, which may lower them.
-func (h outageQuiet) Enabled(ctx context.Context, l slog.Level) bool {
-	return h.Handler.Enabled(ctx, l)
-}
-
 func (h outageQuiet) WithAttrs(attrs []slog.Attr) slog.Handler {
 	return outageQuiet{Handler: h.Handler.WithAttrs(attrs), health: h.health}
 }
