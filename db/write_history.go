@@ -266,7 +266,11 @@ func (w *batchWriter) writeHistories(ctx context.Context, read map[string][]vers
 }
 
 // requireUnchanged returns a serialization failure unless the removed rows
-// are the versions read, conversation by conversation.
+// are the versions read, conversation by conversation. A DELETE returns its
+// rows in the order it found them in the table, which after chains were
+// rewritten into reused space is not time order: they are put in time order
+// first (the versions read are), or the same history would look changed on
+// every try and the page would never commit.
 func requireUnchanged(read map[string][]version, removed []dbq.DeleteHistoryOfRow) error {
 	got := map[string][]version{}
 	for _, r := range removed {
@@ -277,6 +281,7 @@ func requireUnchanged(read map[string][]version, removed []dbq.DeleteHistoryOfRo
 		got[r.ConversationID] = append(got[r.ConversationID], v)
 	}
 	for id, versions := range read {
+		slices.SortFunc(got[id], func(a, b version) int { return a.From.Compare(b.From) })
 		if !slices.EqualFunc(versions, got[id], sameVersion) {
 			return &pgconn.PgError{
 				Code:    "40001", // serialization_failure: the page is written again

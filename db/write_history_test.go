@@ -97,6 +97,36 @@ func TestWriteHistory(t *testing.T) {
 		require.Zero(t, res.Tables["conversation_history"], "a page read again writes nothing")
 	})
 
+	t.Run("VersionsStoredOutOfOrderAreNoConflict", func(t *testing.T) {
+		t.Parallel()
+		pool := dbtest.NewPool(t)
+		write(t, pool, &record.Batch{Conversations: []record.Conversation{conv("open", t0.Add(time.Hour))}})
+		write(t, pool, &record.Batch{Conversations: []record.Conversation{conv("resolved", t0.Add(3*time.Hour))}})
+		// Writing the first version's row again puts it behind the second
+		// in the table, as chains rewritten into reused free space are:
+		// a scan in table order returns them out of time order.
+		dbtest.Exec(t, pool, `WITH first AS (DELETE FROM conversation_history WHERE valid_to IS NOT NULL RETURNING *)
+			INSERT INTO conversation_history SELECT * FROM first`)
+		require.Equal(t, []string{"resolved", "open"},
+			dbtest.Column[string](t, pool, "SELECT status FROM conversation_history WHERE ctid > '(0,0)'"), "the rows are out of order in the table")
+
+		// A page of many conversations removes their versions with a scan
+		// in table order, not in the primary key's.
+		err := pgx.BeginFunc(t.Context(), pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(t.Context(), "SET LOCAL enable_indexscan = off"); err != nil {
+				return err
+			}
+			_, err := db.WriteBatch(t.Context(), tx, "src", &record.Batch{Conversations: []record.Conversation{conv("pending", t0.Add(5*time.Hour))}}, db.WriteOptions{})
+			return err
+		})
+		require.NoError(t, err, "a history read in time order and removed in table order is the same history")
+		require.Equal(t, []string{
+			"01 01:00:00.000000 01 03:00:00.000000 open modified",
+			"01 03:00:00.000000 01 05:00:00.000000 resolved modified",
+			"01 05:00:00.000000 - pending modified",
+		}, storedHistory(t, pool, "c1"))
+	})
+
 	t.Run("ConcurrentPagesOfOneConversationLeaveOneChain", func(t *testing.T) {
 		t.Parallel()
 		pool := dbtest.NewPool(t)

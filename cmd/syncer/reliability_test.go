@@ -61,7 +61,7 @@ func TestKilledTwentyTimes(t *testing.T) {
 	dbURL := dbtest.NewURL(t)
 	env := fake.env(dbURL)
 	rng := rand.New(rand.NewPCG(1, 2))
-	t.Cleanup(func() { logUnfinishedJobs(t, dbURL) })
+	defer logUnfinishedJobs(t, dbURL) // deferred, not a cleanup: t.Context() is still live
 
 	killAtRandom(t, env, 10, rng, 150*time.Millisecond, 900*time.Millisecond, "backfill")
 	syncerOK(t, env, "backfill")
