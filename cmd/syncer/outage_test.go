@@ -35,7 +35,7 @@ func newPrivateDB(t *testing.T) *privateDB {
 	dir, err := os.MkdirTemp("", "syncer-outage-")
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	cluster, err := pgcluster.Start(t.Context(), filepath.Join(dir, "pgdata"))
+	cluster, err := pgcluster.Start(t.Context(), filepath.Join(dir, "pgdata"), pgcluster.WithoutFsync())
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = cluster.Stop(context.Background()) })
 	require.NoError(t, cluster.CreateDatabase(t.Context(), "mirror"))
