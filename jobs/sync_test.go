@@ -126,12 +126,7 @@ func startWorkersNamed(t *testing.T, deps *jobs.Deps, id string) *river.Client[p
 		Logger:  slog.New(slog.NewTextHandler(zerolog.NewTestWriter(t), &slog.HandlerOptions{Level: slog.LevelError})),
 	})
 	require.NoError(t, err)
-	require.NoError(t, client.Start(context.Background()))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = client.StopAndCancel(ctx)
-	})
+	dbtest.StartClient(t, client)
 	return client
 }
 
