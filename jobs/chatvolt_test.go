@@ -130,14 +130,14 @@ func TestChatvoltTwoProcessesShareTheLimit(t *testing.T) {
 	pool, q := dbtest.NewQueries(t)
 	var deps []*jobs.Deps
 	var clients []*river.Client[pgx.Tx]
+	var lives []*jobs.Liveness
 	for i := range 2 {
 		d := newDeps(t, pool, map[string]fetcher.Source{"chatvolt": newChatvoltSource(t, server, "k", pool)})
-		live := jobs.NewLiveness(d, fmt.Sprintf("process-%d", i))
-		require.NoError(t, live.Register(ctx))
+		lives = append(lives, registerProcess(t, d, fmt.Sprintf("process-%d", i)))
 		deps, clients = append(deps, d), append(clients, startWorkersNamed(t, d, fmt.Sprintf("process-%d", i)))
 	}
-	for i := range 2 {
-		jobs.NewLiveness(deps[i], fmt.Sprintf("process-%d", i)).Beat(ctx)
+	for _, live := range lives {
+		live.Beat(ctx)
 	}
 
 	out := runPass(t, deps[0], clients[0], "chatvolt", jobs.PassOptions{Kind: jobs.PassBackfill})
