@@ -72,8 +72,8 @@ func oddBatch() *record.Batch {
 func TestCopyAndUpsertStoreTheSame(t *testing.T) {
 	t.Parallel()
 	pool := dbtest.NewPool(t)
-	copied := writeBatch(t, pool, "copied", oddBatch(), db.WriteOptions{})
-	upserted := writeBatch(t, pool, "upserted", oddBatch(), db.WriteOptions{UpsertOnly: true})
+	copied := dbtest.WriteBatch(t, pool, "copied", oddBatch(), db.WriteOptions{})
+	upserted := dbtest.WriteBatch(t, pool, "upserted", oddBatch(), db.WriteOptions{UpsertOnly: true})
 	require.Equal(t, writtenByID(upserted), writtenByID(copied))
 	require.Equal(t, upserted.Tables, copied.Tables)
 
@@ -146,6 +146,6 @@ func TestInsertRaceFallsBackToUpsert(t *testing.T) {
 	require.True(t, db.IsInsertRace(err), "%v", err)
 	require.False(t, db.IsInsertRace(errors.New("other")))
 
-	writeBatch(t, pool, "src", batch("second"), db.WriteOptions{UpsertOnly: true})
+	dbtest.WriteBatch(t, pool, "src", batch("second"), db.WriteOptions{UpsertOnly: true})
 	require.Equal(t, "second", dbtest.Value[string](t, pool, "SELECT title FROM conversations WHERE id = 'c1'"))
 }

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
@@ -24,7 +23,7 @@ func TestWriteBatch(t *testing.T) {
 	}
 	write := func(t *testing.T, pool *pgxpool.Pool, b *record.Batch) db.WriteResult {
 		t.Helper()
-		return writeBatch(t, pool, "src", b, db.WriteOptions{})
+		return dbtest.WriteBatch(t, pool, "src", b, db.WriteOptions{})
 	}
 	queryString := dbtest.Value[string]
 
@@ -118,17 +117,4 @@ func TestWriteBatch(t *testing.T) {
 		write(t, pool, &record.Batch{Quarantined: []record.Quarantined{q}})
 		require.Equal(t, "2", queryString(t, pool, "SELECT attempts::text FROM quarantine WHERE record_id = 'bad'"))
 	})
-}
-
-// writeBatch writes b for source in a transaction of its own, as a pass
-// writes a page.
-func writeBatch(t *testing.T, pool *pgxpool.Pool, source string, b *record.Batch, opts db.WriteOptions) db.WriteResult {
-	t.Helper()
-	var res db.WriteResult
-	require.NoError(t, pgx.BeginFunc(t.Context(), pool, func(tx pgx.Tx) error {
-		var err error
-		res, err = db.WriteBatch(t.Context(), tx, source, b, opts)
-		return err
-	}))
-	return res
 }

@@ -50,7 +50,7 @@ func TestWriteHistory(t *testing.T) {
 	}
 	write := func(t *testing.T, pool *pgxpool.Pool, b *record.Batch) {
 		t.Helper()
-		writeBatch(t, pool, "src", b, db.WriteOptions{})
+		dbtest.WriteBatch(t, pool, "src", b, db.WriteOptions{})
 	}
 
 	t.Run("VersionsOnlyWhenATrackedFieldChanges", func(t *testing.T) {
@@ -93,7 +93,7 @@ func TestWriteHistory(t *testing.T) {
 			"01 04:00:00.123456 - resolved event",
 		}, storedHistory(t, pool, "c1"))
 		require.Equal(t, "u1", dbtest.Value[string](t, pool, "SELECT changed_by FROM conversation_history WHERE status = 'pending'"))
-		res := writeBatch(t, pool, "src", pages[0], db.WriteOptions{})
+		res := dbtest.WriteBatch(t, pool, "src", pages[0], db.WriteOptions{})
 		require.Zero(t, res.Tables["conversation_history"], "a page read again writes nothing")
 	})
 

@@ -21,13 +21,9 @@ import (
 )
 
 type chatvoltBundle struct {
+	mirror
 	ws     *chatvolttest.Workspace
 	server *chatvolttest.Server
-	pool   *pgxpool.Pool
-	run    func(kind jobs.PassKind)
-	runOpt func(opts jobs.PassOptions)
-	exact  func()
-	count  func(sql string) int
 }
 
 func setupChatvolt(t *testing.T, opts chatvolttest.Options, conversations int) *chatvoltBundle {
@@ -38,21 +34,9 @@ func setupChatvolt(t *testing.T, opts chatvolttest.Options, conversations int) *
 	opts.APIKey = "chatvolt-key-s3cr3t"
 	server := chatvolttest.NewServer(ws, opts)
 	t.Cleanup(server.Close)
-	pool, q := dbtest.NewQueries(t)
-	deps := newDeps(t, pool, map[string]fetcher.Source{"chatvolt": newChatvoltSource(t, server, opts.APIKey, pool)})
-	client := startWorkers(t, deps)
-	b := &chatvoltBundle{ws: ws, server: server, pool: pool}
-	b.runOpt = func(opts jobs.PassOptions) {
-		out := runPass(t, deps, client, "chatvolt", opts)
-		require.True(t, out.OK(), "failures: %v", out.Failures)
-	}
-	b.run = func(kind jobs.PassKind) { b.runOpt(jobs.PassOptions{Kind: kind}) }
-	b.exact = func() {
-		diffs, err := mirrorcheck.Compare(t.Context(), q, "chatvolt", mirrorcheck.Chatvolt(ws.Snapshot()))
-		require.NoError(t, err)
-		require.Empty(t, diffs, "mirror differs from the source")
-	}
-	b.count = func(sql string) int { return dbtest.Value[int](t, pool, sql) }
+	b := &chatvoltBundle{mirror: newMirror(t), ws: ws, server: server}
+	b.start(t, "chatvolt", newChatvoltSource(t, server, opts.APIKey, b.pool),
+		func() mirrorcheck.Want { return mirrorcheck.Chatvolt(ws.Snapshot()) })
 	return b
 }
 
@@ -81,9 +65,9 @@ func TestChatvolt(t *testing.T) {
 		t.Run("BackfillAndSyncWith"+mode.String(), func(t *testing.T) {
 			t.Parallel()
 			b := setup(t, chatvolttest.Options{Paging: mode, MaxListItems: 15}, 90)
-			b.run(jobs.PassBackfill)
-			b.exact()
-			require.Positive(t, b.count("SELECT count(*) FROM crm_scenario_links"))
+			b.run(t, jobs.PassBackfill)
+			b.requireExact(t)
+			require.Positive(t, b.count(t, "crm_scenario_links"))
 
 			snap := b.ws.Snapshot()
 			var old, open string
@@ -98,8 +82,8 @@ func TestChatvolt(t *testing.T) {
 			b.ws.AddMessage(old, "a new question on an old conversation", "human")
 			b.ws.SetStatus(open, "RESOLVED")
 			b.ws.AddConversation("a brand new one")
-			b.run(jobs.PassIncremental)
-			b.exact()
+			b.run(t, jobs.PassIncremental)
+			b.requireExact(t)
 		})
 	}
 
@@ -108,8 +92,8 @@ func TestChatvolt(t *testing.T) {
 		// 20 requests a second: the pacer's slow start runs past it, and
 		// the 429s and 419s that follow carry no hint of how long to wait.
 		b := setup(t, chatvolttest.Options{RateLimit: 5, RateWindow: 250 * time.Millisecond, RateShape: fakeapi.FixedFromFirst}, 40)
-		b.run(jobs.PassBackfill)
-		b.exact()
+		b.run(t, jobs.PassBackfill)
+		b.requireExact(t)
 		require.Positive(t, b.server.Stats().RateLimited)
 	})
 }
@@ -146,14 +130,14 @@ func TestChatvoltTwoProcessesShareTheLimit(t *testing.T) {
 	pool, q := dbtest.NewQueries(t)
 	var deps []*jobs.Deps
 	var clients []*river.Client[pgx.Tx]
+	var lives []*jobs.Liveness
 	for i := range 2 {
 		d := newDeps(t, pool, map[string]fetcher.Source{"chatvolt": newChatvoltSource(t, server, "k", pool)})
-		live := jobs.NewLiveness(d, fmt.Sprintf("process-%d", i))
-		require.NoError(t, live.Register(ctx))
+		lives = append(lives, registerProcess(t, d, fmt.Sprintf("process-%d", i)))
 		deps, clients = append(deps, d), append(clients, startWorkersNamed(t, d, fmt.Sprintf("process-%d", i)))
 	}
-	for i := range 2 {
-		jobs.NewLiveness(deps[i], fmt.Sprintf("process-%d", i)).Beat(ctx)
+	for _, live := range lives {
+		live.Beat(ctx)
 	}
 
 	out := runPass(t, deps[0], clients[0], "chatvolt", jobs.PassOptions{Kind: jobs.PassBackfill})

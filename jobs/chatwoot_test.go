@@ -7,12 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
-	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/fetcher"
 	"github.com/syncerhq/syncer/fetcher/chatwoot"
 	"github.com/syncerhq/syncer/fetcher/chatwoot/chatwoottest"
@@ -25,14 +21,10 @@ import (
 const chatwootToken = "chatwoot-token-s3cr3t"
 
 type chatwootBundle struct {
-	pool   *pgxpool.Pool
-	q      *dbq.Queries
+	mirror
 	ws     *chatwoottest.Workspace
 	server *chatwoottest.Server
 	proxy  *faultproxy.Proxy
-	deps   *jobs.Deps
-	client *river.Client[pgx.Tx]
-	opts   mirrorcheck.ChatwootOptions
 }
 
 type chatwootSetup struct {
@@ -52,15 +44,15 @@ func setupChatwoot(t *testing.T, o chatwootSetup) *chatwootBundle {
 		Start: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), Enterprise: o.enterprise,
 	})
 	o.server.Token = chatwootToken
-	b := &chatwootBundle{ws: ws}
-	b.pool, b.q = dbtest.NewQueries(t)
+	b := &chatwootBundle{mirror: newMirror(t), ws: ws}
+	var view mirrorcheck.ChatwootOptions
 	window := o.server.RateWindow
 	cfg := chatwoot.Config{Token: chatwootToken, AccountID: "7", RateWindow: window, HTTP: fetcher.Config{MaxInlineWait: 2 * time.Second}}
 	if o.public {
 		inbox, contact, contactID := ws.PublicIdentifiers()
 		o.server.InboxIdentifier, o.server.ContactIdentifier = inbox, contact
 		cfg = chatwoot.Config{InboxIdentifier: inbox, ContactIdentifier: contact, RateWindow: window}
-		b.opts = mirrorcheck.ChatwootOptions{PublicView: true, ContactID: contactID}
+		view = mirrorcheck.ChatwootOptions{PublicView: true, ContactID: contactID}
 	}
 	b.server = chatwoottest.NewServer(ws, o.server)
 	t.Cleanup(b.server.Close)
@@ -70,28 +62,8 @@ func setupChatwoot(t *testing.T, o chatwootSetup) *chatwootBundle {
 	cfg.BaseURL = front.URL
 	src, err := chatwoot.NewClient(cfg)
 	require.NoError(t, err)
-	b.deps = newDeps(t, b.pool, map[string]fetcher.Source{"chatwoot": src})
-	b.client = startWorkers(t, b.deps)
+	b.start(t, "chatwoot", src, func() mirrorcheck.Want { return mirrorcheck.Chatwoot(ws.Snapshot(), view) })
 	return b
-}
-
-func (b *chatwootBundle) run(t *testing.T, kind jobs.PassKind) {
-	t.Helper()
-	out := runPass(t, b.deps, b.client, "chatwoot", jobs.PassOptions{Kind: kind})
-	require.True(t, out.OK(), "failures: %v", out.Failures)
-}
-
-func (b *chatwootBundle) requireExact(t *testing.T) {
-	t.Helper()
-	require.Empty(t, b.diffs(t), "mirror differs from the source")
-}
-
-// diffs returns how the mirror differs from the workspace.
-func (b *chatwootBundle) diffs(t *testing.T) []string {
-	t.Helper()
-	diffs, err := mirrorcheck.Compare(t.Context(), b.q, "chatwoot", mirrorcheck.Chatwoot(b.ws.Snapshot(), b.opts))
-	require.NoError(t, err)
-	return diffs
 }
 
 func TestChatwoot(t *testing.T) {

@@ -9,11 +9,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/internal/dbtest"
-	"github.com/syncerhq/syncer/jobs"
 )
 
 // pinArgs is a job of this test only.
@@ -68,7 +66,7 @@ func TestReleasePinsRiversJobTable(t *testing.T) {
 
 	// The first process takes the job and stops answering.
 	dead := newClient("dead-process")
-	require.NoError(t, jobs.NewLiveness(jobs.NewDeps(pool, nil, zerolog.Nop(), jobs.Timings{}), "dead-process").Register(ctx))
+	registerProcess(t, newDeps(t, pool, nil), "dead-process")
 	require.NoError(t, dead.Start(ctx))
 	t.Cleanup(func() { close(w.release); _ = dead.StopAndCancel(context.WithoutCancel(ctx)) })
 	_, err := dead.Insert(ctx, pinArgs{}, nil)
@@ -79,7 +77,7 @@ func TestReleasePinsRiversJobTable(t *testing.T) {
 
 	// Another process's liveness hands the job back; its River runs it.
 	alive := newClient("live-process")
-	require.NoError(t, jobs.NewLiveness(jobs.NewDeps(pool, nil, zerolog.Nop(), jobs.Timings{}), "live-process").Register(ctx))
+	registerProcess(t, newDeps(t, pool, nil), "live-process")
 	require.NoError(t, alive.Start(ctx))
 	t.Cleanup(func() { _ = alive.Stop(context.WithoutCancel(ctx)) })
 	waitCtx, cancel := context.WithTimeout(ctx, time.Minute)

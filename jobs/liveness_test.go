@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/fetcher"
@@ -40,14 +39,20 @@ func TestLivenessSharesLearnedRates(t *testing.T) {
 	learned, ok := first.Pacer().LearnedRate()
 	require.True(t, ok)
 
-	a := jobs.NewLiveness(jobs.NewDeps(pool, map[string]fetcher.Source{"volt": first}, zerolog.Nop(), jobs.Timings{}), "first")
-	require.NoError(t, a.Register(ctx))
-	a.Beat(ctx)
+	registerProcess(t, newDeps(t, pool, map[string]fetcher.Source{"volt": first}), "first").Beat(ctx)
 
 	// …and the second starts at it, its share of it with two processes.
-	b := jobs.NewLiveness(jobs.NewDeps(pool, map[string]fetcher.Source{"volt": second}, zerolog.Nop(), jobs.Timings{}), "second")
-	require.NoError(t, b.Register(ctx))
+	registerProcess(t, newDeps(t, pool, map[string]fetcher.Source{"volt": second}), "second")
 	got, ok := second.Pacer().LearnedRate()
 	require.True(t, ok)
 	require.InDelta(t, learned, got, learned*0.05)
+}
+
+// registerProcess registers a process named id that works deps' sources, as
+// syncer does at start.
+func registerProcess(t *testing.T, deps *jobs.Deps, id string) *jobs.Liveness {
+	t.Helper()
+	l := jobs.NewLiveness(deps, id)
+	require.NoError(t, l.Register(t.Context()))
+	return l
 }

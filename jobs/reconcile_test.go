@@ -41,7 +41,7 @@ func TestCompleteReadsReconcile(t *testing.T) {
 		b.ws.EditMessage(msgs[10], "edited deep")
 		b.ws.DeleteMessage(msgs[70]) // Chatwoot's own delete: a placeholder
 		b.server.ResetStats()
-		out := runPass(t, b.deps, b.client, "chatwoot", noRecheck)
+		out := b.runPassOpts(t, noRecheck)
 		require.True(t, out.OK(), "failures: %v", out.Failures)
 		b.requireExact(t)
 		require.Equal(t, 2, b.server.Stats().Requests["conversations.messages"], "140 messages: two requests")
@@ -89,8 +89,8 @@ func TestCompleteReadsReconcile(t *testing.T) {
 		for i := range 40 {
 			b.ws.AddMessage(open, fmt.Sprintf("more %d", i), []string{"human", "agent"}[i%2])
 		}
-		b.run(jobs.PassBackfill)
-		b.exact()
+		b.run(t, jobs.PassBackfill)
+		b.requireExact(t)
 
 		// An open conversation: its edits and deletes do not move its
 		// updatedAt, and the recheck of open conversations reads it again.
@@ -103,8 +103,9 @@ func TestCompleteReadsReconcile(t *testing.T) {
 		old := chatvoltMessages(b.ws, resolved)
 		b.ws.DeleteMessage(old[0])
 		b.ws.SetPriority(resolved, "HIGH")
-		b.runOpt(jobs.PassOptions{Kind: jobs.PassIncremental, RecheckOpenAfter: 0})
-		b.exact()
+		out := b.runPassOpts(t, jobs.PassOptions{Kind: jobs.PassIncremental, RecheckOpenAfter: 0})
+		require.True(t, out.OK(), "failures: %v", out.Failures)
+		b.requireExact(t)
 	})
 
 	t.Run("AReadCutOffMidwayDeletesNothing", func(t *testing.T) {

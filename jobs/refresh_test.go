@@ -1,16 +1,12 @@
 package jobs_test
 
 import (
-	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
-	"github.com/syncerhq/syncer/fetcher"
-	"github.com/syncerhq/syncer/fetcher/devrev"
 	"github.com/syncerhq/syncer/internal/dbtest"
 	"github.com/syncerhq/syncer/jobs"
 )
@@ -20,13 +16,9 @@ import (
 // next one.
 func TestRefreshesCoalesce(t *testing.T) {
 	t.Parallel()
-	pool, _ := dbtest.NewQueries(t)
-	src, err := devrev.NewClient(devrev.Config{BaseURL: "http://127.0.0.1:1", Token: "t"})
-	require.NoError(t, err)
-	deps := jobs.NewDeps(pool, map[string]fetcher.Source{testSource: src}, zerolog.Nop(), testTimings())
-	// A client that only inserts: no worker starts the re-reads.
-	client, err := jobs.NewClient(deps, jobs.ClientConfig{Workers: 1, Logger: slog.New(slog.DiscardHandler)})
-	require.NoError(t, err)
+	// No worker starts the re-reads.
+	deps, client := setupInserter(t)
+	pool := deps.Pool
 	var wg sync.WaitGroup
 	for range 200 {
 		wg.Go(func() {

@@ -31,14 +31,39 @@ const (
 	testToken  = "test-token-s3cr3t"
 )
 
-type testBundle struct {
+// mirror is a test's database that the real jobs sync one fake API into;
+// each vendor's bundle embeds it.
+type mirror struct {
 	pool   *pgxpool.Pool
 	q      *dbq.Queries
+	deps   *jobs.Deps
+	client *river.Client[pgx.Tx]
+	source string
+	// want is what the mirror must hold: the fake API's workspace as it
+	// is now.
+	want func() mirrorcheck.Want
+}
+
+// newMirror returns a mirror on a fresh database; start gives it its source.
+func newMirror(t *testing.T) mirror {
+	t.Helper()
+	pool, q := dbtest.NewQueries(t)
+	return mirror{pool: pool, q: q}
+}
+
+// start starts the workers that sync src into the mirror as source.
+func (m *mirror) start(t *testing.T, source string, src fetcher.Source, want func() mirrorcheck.Want, opts ...jobs.DepsOption) {
+	t.Helper()
+	m.source, m.want = source, want
+	m.deps = newDeps(t, m.pool, map[string]fetcher.Source{source: src}, opts...)
+	m.client = startWorkers(t, m.deps)
+}
+
+type testBundle struct {
+	mirror
 	ws     *devrevtest.Workspace
 	server *devrevtest.Server
 	proxy  *faultproxy.Proxy
-	deps   *jobs.Deps
-	client *river.Client[pgx.Tx]
 	// users is what the process remembers of the users it wrote.
 	users *jobs.UserCache
 }
@@ -81,18 +106,29 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 	if opts.http.MaxInlineWait == 0 {
 		opts.http.MaxInlineWait = 2 * time.Second
 	}
-	pool, q := dbtest.NewQueries(t)
+	b := &testBundle{mirror: newMirror(t), ws: ws, server: server, proxy: proxy, users: jobs.NewUserCache()}
 	// As syncer wires it: a 429 pauses the source for every process.
-	opts.http.RateLimitedFunc = jobs.PauseOnRefusal(pool, testSource, zerolog.Nop())
+	opts.http.RateLimitedFunc = jobs.PauseOnRefusal(b.pool, testSource, zerolog.Nop())
 	src, err := devrev.NewClient(devrev.Config{
 		BaseURL: front.URL, Token: opts.clientToken, PageSize: opts.pageSize, HTTP: opts.http,
 	})
 	require.NoError(t, err)
-	b := &testBundle{pool: pool, q: q, ws: ws, server: server, proxy: proxy}
-	b.users = jobs.NewUserCache()
-	b.deps = jobs.NewDeps(b.pool, map[string]fetcher.Source{testSource: src}, testLogger(t), testTimings(), jobs.WithUserCache(b.users))
-	b.client = startWorkers(t, b.deps)
+	b.start(t, testSource, src, func() mirrorcheck.Want { return mirrorcheck.DevRev(ws.Snapshot()) },
+		jobs.WithUserCache(b.users))
 	return b
+}
+
+// setupInserter returns the dependencies of a source whose API is never
+// called and a client of them that is never started: it only inserts, so
+// the jobs a test queues stay queued for it to look at.
+func setupInserter(t *testing.T) (*jobs.Deps, *river.Client[pgx.Tx]) {
+	t.Helper()
+	src, err := devrev.NewClient(devrev.Config{BaseURL: "http://127.0.0.1:1", Token: testToken})
+	require.NoError(t, err)
+	deps := newDeps(t, dbtest.NewPool(t), map[string]fetcher.Source{testSource: src})
+	client, err := jobs.NewClient(deps, jobs.ClientConfig{Workers: 1, Logger: riverLogger(t)})
+	require.NoError(t, err)
+	return deps, client
 }
 
 // testTimings are the timings the configuration gives by default.
@@ -101,9 +137,9 @@ func testTimings() jobs.Timings {
 }
 
 // newDeps returns the workers' dependencies for sources on pool.
-func newDeps(t *testing.T, pool *pgxpool.Pool, sources map[string]fetcher.Source) *jobs.Deps {
+func newDeps(t *testing.T, pool *pgxpool.Pool, sources map[string]fetcher.Source, opts ...jobs.DepsOption) *jobs.Deps {
 	t.Helper()
-	return jobs.NewDeps(pool, sources, testLogger(t), testTimings())
+	return jobs.NewDeps(pool, sources, testLogger(t), testTimings(), opts...)
 }
 
 // testLogger writes warnings and worse to the test's log.
@@ -120,30 +156,33 @@ func startWorkers(t *testing.T, deps *jobs.Deps) *river.Client[pgx.Tx] {
 // startWorkersNamed starts a River client named id ("": River's default).
 func startWorkersNamed(t *testing.T, deps *jobs.Deps, id string) *river.Client[pgx.Tx] {
 	t.Helper()
-	client, err := jobs.NewClient(deps, jobs.ClientConfig{
-		ID:      id,
-		Workers: 32,
-		Logger:  slog.New(slog.NewTextHandler(zerolog.NewTestWriter(t), &slog.HandlerOptions{Level: slog.LevelError})),
-	})
+	client, err := jobs.NewClient(deps, jobs.ClientConfig{ID: id, Workers: 32, Logger: riverLogger(t)})
 	require.NoError(t, err)
-	require.NoError(t, client.Start(context.Background()))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = client.StopAndCancel(ctx)
-	})
+	dbtest.StartClient(t, client)
 	return client
 }
 
-// runPass runs a pass of the test source to completion.
-func (b *testBundle) runPass(t *testing.T, kind jobs.PassKind) jobs.Outcome {
-	t.Helper()
-	return b.runPassOpts(t, jobs.PassOptions{Kind: kind})
+// riverLogger writes River's errors to the test's log.
+func riverLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(zerolog.NewTestWriter(t), &slog.HandlerOptions{Level: slog.LevelError}))
 }
 
-func (b *testBundle) runPassOpts(t *testing.T, opts jobs.PassOptions) jobs.Outcome {
+// runPass runs a pass of the mirror's source to completion.
+func (m *mirror) runPass(t *testing.T, kind jobs.PassKind) jobs.Outcome {
 	t.Helper()
-	return runPass(t, b.deps, b.client, testSource, opts)
+	return m.runPassOpts(t, jobs.PassOptions{Kind: kind})
+}
+
+func (m *mirror) runPassOpts(t *testing.T, opts jobs.PassOptions) jobs.Outcome {
+	t.Helper()
+	return runPass(t, m.deps, m.client, m.source, opts)
+}
+
+// run runs a pass of the mirror's source, which must succeed.
+func (m *mirror) run(t *testing.T, kind jobs.PassKind) {
+	t.Helper()
+	out := m.runPass(t, kind)
+	require.True(t, out.OK(), "failures: %v", out.Failures)
 }
 
 // runPass runs a pass of source to completion.
@@ -160,23 +199,23 @@ func runPass(t *testing.T, deps *jobs.Deps, client *river.Client[pgx.Tx], source
 	return out
 }
 
-func (b *testBundle) requireExact(t *testing.T) {
+func (m *mirror) requireExact(t *testing.T) {
 	t.Helper()
-	require.Empty(t, b.diffs(t), "mirror differs from the source")
+	require.Empty(t, m.diffs(t), "mirror differs from the source")
 }
 
 // diffs returns how the mirror differs from the workspace.
-func (b *testBundle) diffs(t *testing.T) []string {
+func (m *mirror) diffs(t *testing.T) []string {
 	t.Helper()
-	diffs, err := mirrorcheck.Compare(t.Context(), b.q, testSource, mirrorcheck.DevRev(b.ws.Snapshot()))
+	diffs, err := mirrorcheck.Compare(t.Context(), m.q, m.source, m.want())
 	require.NoError(t, err)
 	return diffs
 }
 
-func (b *testBundle) count(t *testing.T, table string) int {
+func (m *mirror) count(t *testing.T, table string) int {
 	t.Helper()
 	// Table names come from the test itself, never from input.
-	return dbtest.Value[int](t, b.pool, "SELECT count(*) FROM "+table)
+	return dbtest.Value[int](t, m.pool, "SELECT count(*) FROM "+table)
 }
 
 // hammer sends requests with token for a second (or until stopped),
@@ -418,14 +457,13 @@ func TestWatermarkStopsAtThePassStart(t *testing.T) {
 	t.Cleanup(server.Close)
 	src, err := devrev.NewClient(devrev.Config{BaseURL: server.URL(), Token: testToken})
 	require.NoError(t, err)
-	pool, q := dbtest.NewQueries(t)
-	deps := newDeps(t, pool, map[string]fetcher.Source{testSource: src})
-	client := startWorkers(t, deps)
-	require.True(t, runPass(t, deps, client, testSource, jobs.PassOptions{Kind: jobs.PassBackfill}).OK())
+	m := newMirror(t)
+	m.start(t, testSource, src, func() mirrorcheck.Want { return mirrorcheck.DevRev(ws.Snapshot()) })
+	require.True(t, m.runPass(t, jobs.PassBackfill).OK())
 
-	state, err := q.GetSyncState(t.Context(), dbq.GetSyncStateParams{Source: testSource, Stream: jobs.StreamConversations})
+	state, err := m.q.GetSyncState(t.Context(), dbq.GetSyncStateParams{Source: testSource, Stream: jobs.StreamConversations})
 	require.NoError(t, err)
-	runs, err := q.LatestRuns(t.Context())
+	runs, err := m.q.LatestRuns(t.Context())
 	require.NoError(t, err)
 	require.NotNil(t, state.Watermark)
 	require.True(t, state.Watermark.Equal(runs[0].StartedAt), "watermark %s, pass start %s", state.Watermark, runs[0].StartedAt)
@@ -435,12 +473,8 @@ func TestStartPassConcurrently(t *testing.T) {
 	t.Parallel()
 	// No worker runs: the pass stays in flight (with workers, it could finish
 	// before a later caller gets the lock, and that caller would rightly
-	// start the next pass). A client that is never started only inserts.
-	src, err := devrev.NewClient(devrev.Config{BaseURL: "http://127.0.0.1:1", Token: testToken})
-	require.NoError(t, err)
-	deps := newDeps(t, dbtest.NewPool(t), map[string]fetcher.Source{testSource: src})
-	inserter, err := jobs.NewClient(deps, jobs.ClientConfig{Workers: 1})
-	require.NoError(t, err)
+	// start the next pass).
+	deps, inserter := setupInserter(t)
 	// Several commands starting the first pass of a source at once: one
 	// starts it, the others resume it; none fails.
 	passes := make([]jobs.Pass, 6)

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/db"
@@ -50,10 +49,7 @@ func TestHistoryViews(t *testing.T) {
 		{Changes: []record.ConversationChange{change(day(2, 1, 0), "waiting_on_user", "resolved")}, ChangesCompleteFor: []string{"c1"}},
 	}
 	for _, b := range pages {
-		require.NoError(t, pgx.BeginFunc(t.Context(), pool, func(tx pgx.Tx) error {
-			_, err := db.WriteBatch(t.Context(), tx, "devrev", b, db.WriteOptions{})
-			return err
-		}))
+		dbtest.WriteBatch(t, pool, "devrev", b, db.WriteOptions{})
 	}
 	dbtest.Exec(t, pool, "UPDATE conversations SET deleted_at = now() WHERE id = 'gone'")
 

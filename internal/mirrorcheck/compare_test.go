@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/db"
@@ -26,10 +25,7 @@ func TestCompareFindsEachKindOfDifference(t *testing.T) {
 		Tags:           []record.Tag{{ConversationID: "c1", Tag: "vip"}},
 		ParticipantsOf: []string{"c1"},
 	}
-	require.NoError(t, pgx.BeginFunc(t.Context(), pool, func(tx pgx.Tx) error {
-		_, err := db.WriteBatch(t.Context(), tx, "s", batch, db.WriteOptions{})
-		return err
-	}))
+	dbtest.WriteBatch(t, pool, "s", batch, db.WriteOptions{})
 	exact := func() mirrorcheck.Want {
 		return mirrorcheck.Want{Conversations: []mirrorcheck.Conversation{{
 			Item: mirrorcheck.Item{ID: "c1", Fields: mirrorcheck.Record{
