@@ -3,6 +3,7 @@ package jobs
 import (
 	"cmp"
 	"context"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -37,6 +38,22 @@ type batchJob[T, R any] struct {
 	step func(ctx context.Context, q *dbq.Queries) ([]river.InsertManyParams, error)
 	// followUp is the job of the items the rate limit deferred.
 	followUp func(items []T) river.JobArgs
+}
+
+// startBatch starts a batch job whose source reads its items through G (a
+// fetcher.ChatGetter, say). A source without G has none of what the job
+// reads, and retrying cannot change that: the job is cancelled.
+func startBatch[G any, A sourceJob](ctx context.Context, d *Deps, job *river.Job[A], what string) (jobRef, G, error) {
+	ref, src, err := start(ctx, d, job)
+	if err != nil {
+		var none G
+		return ref, none, err
+	}
+	getter, ok := src.(G)
+	if !ok {
+		return ref, getter, river.JobCancel(fmt.Errorf("source %s has no %s to read", ref.source, what))
+	}
+	return ref, getter, nil
 }
 
 // runBatch reads items as spec says and commits what it read, with the

@@ -67,23 +67,10 @@ func (d *Deps) refreshConversation(ctx context.Context, job *river.Job[RefreshCo
 	if err != nil && !isNoRows(err) { // none: a retry, whose event was taken
 		return d.jobFailed(ctx, ref, nil, fmt.Errorf("take the pending re-read: %w", err))
 	}
-	stats := &fetcher.RequestStats{}
-	page, err := src.GetConversation(fetcher.WithStats(ctx, stats), job.Args.ConversationID)
-	if fetcher.IsNotFound(err) {
-		return markGone(ctx, d, job, ref, stats, job.Args.ConversationID)
-	}
-	if err != nil {
-		return d.jobFailed(ctx, ref, stats, err)
-	}
-	if _, err := commitPage(ctx, d, pageCommit[RefreshConversationArgs]{
-		job: job, ref: ref, batch: &page.Batch, stats: stats,
-		stepFunc: func(_ context.Context, _ pgx.Tx, written db.WriteResult) ([]river.InsertManyParams, error) {
-			return refreshChildren(ref, page, written, eventAt), nil
-		},
-	}); err != nil {
-		return d.jobFailed(ctx, ref, stats, err)
-	}
-	return nil
+	return readConversation(ctx, d, job, ref, src, job.Args.ConversationID,
+		func(page *fetcher.ConversationPage, written db.WriteResult) []river.InsertManyParams {
+			return refreshChildren(ref, page, written, eventAt)
+		})
 }
 
 // refreshChildren are a conversation's chat and SLA tracker jobs, and a

@@ -23,13 +23,9 @@ func (ChatArgs) Kind() string { return "sync_chats" }
 // syncChats fetches and stores the chats with their members. A chat shared by
 // conversations of several pages is fetched once per run.
 func (d *Deps) syncChats(ctx context.Context, job *river.Job[ChatArgs]) error {
-	ref, src, err := start(ctx, d, job)
+	ref, getter, err := startBatch[fetcher.ChatGetter](ctx, d, job, "chats")
 	if err != nil {
 		return err
-	}
-	getter, ok := src.(fetcher.ChatGetter)
-	if !ok {
-		return river.JobCancel(fmt.Errorf("source %s has no chats to read", ref.source))
 	}
 	todo, err := d.chatsToFetch(ctx, ref, job.Args.ChatIDs)
 	if err != nil {

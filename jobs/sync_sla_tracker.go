@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/riverqueue/river"
 
@@ -23,13 +22,9 @@ func (SLATrackerArgs) Kind() string { return "sync_sla_trackers" }
 // syncSLATrackers fetches and stores the conversations' SLA summaries and metrics. A
 // tracker that is gone leaves its conversation without SLA.
 func (d *Deps) syncSLATrackers(ctx context.Context, job *river.Job[SLATrackerArgs]) error {
-	ref, src, err := start(ctx, d, job)
+	ref, getter, err := startBatch[fetcher.SLATrackerGetter](ctx, d, job, "SLA trackers")
 	if err != nil {
 		return err
-	}
-	getter, ok := src.(fetcher.SLATrackerGetter)
-	if !ok {
-		return river.JobCancel(fmt.Errorf("source %s has no SLA trackers to read", ref.source))
 	}
 	return runBatch(ctx, d, job, ref, job.Args.Trackers, batchJob[fetcher.SLATrackerRef, *record.Batch]{
 		fetch: getter.GetSLATracker,

@@ -33,18 +33,30 @@ func (d *Deps) verifyConversation(ctx context.Context, job *river.Job[VerifyConv
 	if err != nil {
 		return err
 	}
+	return readConversation(ctx, d, job, ref, src, job.Args.ConversationID,
+		func(page *fetcher.ConversationPage, written db.WriteResult) []river.InsertManyParams {
+			return childJobs(ref, page, written)
+		})
+}
+
+// readConversation reads one conversation by id and stores it with the jobs
+// children lists for it, completing job in the same transaction; one the
+// vendor no longer has (404) is marked deleted.
+func readConversation[A river.JobArgs](ctx context.Context, d *Deps, job *river.Job[A], ref jobRef, src fetcher.Source, id string,
+	children func(page *fetcher.ConversationPage, written db.WriteResult) []river.InsertManyParams,
+) error {
 	stats := &fetcher.RequestStats{}
-	page, err := src.GetConversation(fetcher.WithStats(ctx, stats), job.Args.ConversationID)
+	page, err := src.GetConversation(fetcher.WithStats(ctx, stats), id)
 	if fetcher.IsNotFound(err) {
-		return markGone(ctx, d, job, ref, stats, job.Args.ConversationID)
+		return markGone(ctx, d, job, ref, stats, id)
 	}
 	if err != nil {
 		return d.jobFailed(ctx, ref, stats, err)
 	}
-	if _, err := commitPage(ctx, d, pageCommit[VerifyConversationArgs]{
+	if _, err := commitPage(ctx, d, pageCommit[A]{
 		job: job, ref: ref, batch: &page.Batch, stats: stats,
 		stepFunc: func(_ context.Context, _ pgx.Tx, written db.WriteResult) ([]river.InsertManyParams, error) {
-			return childJobs(ref, page, written), nil
+			return children(page, written), nil
 		},
 	}); err != nil {
 		return d.jobFailed(ctx, ref, stats, err)

@@ -28,14 +28,9 @@ func canaryCommand() command {
 			fs.StringVar(&source, "source", "", "the DevRev source to test (required)")
 			fs.DurationVar(&timeout, "timeout", 5*time.Minute, "how long the daemon gets to mirror the canary")
 		},
-		check: func() error {
-			if source == "" {
-				return errors.New("--source is required")
-			}
-			return nil
-		},
-		needs: openMirrorSource,
-		run:   func(ctx context.Context, e env, a *app) error { return canary(ctx, e, a, source, timeout) },
+		required: []string{"source"},
+		needs:    openMirrorSource,
+		run:      func(ctx context.Context, e env, a *app) error { return canary(ctx, e, a, source, timeout) },
 	}
 }
 

@@ -23,17 +23,13 @@ func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 // backfillCommand reads every source's whole history (or since a time), to
 // completion; run again, it resumes.
 func backfillCommand() command {
-	var sources stringList
 	var since string
 	var sinceTime time.Time
-	return command{
+	return passCommand(command{
 		name:     "backfill",
 		synopsis: "[--source NAME]... [--since TIME] [--workers 16]",
 		summary:  "full history to completion; re-running resumes",
-		flags: func(fs *flag.FlagSet, shared *config.Flags) {
-			shared.RegisterWorkers(fs)
-
-			sourceFlag(fs, &sources)
+		flags: func(fs *flag.FlagSet, _ *config.Flags) {
 			fs.StringVar(&since, "since", "", "only conversations modified since TIME (RFC 3339 or YYYY-MM-DD)")
 		},
 		check: func() (err error) {
@@ -42,49 +38,49 @@ func backfillCommand() command {
 			}
 			return err
 		},
-		needs: openMirrorSource,
-		run: func(ctx context.Context, _ env, a *app) error {
-			return runSelectedPasses(ctx, a, sources, jobs.PassOptions{
-				Kind: jobs.PassBackfill, Since: sinceTime, RecheckOpenAfter: a.cfg.OpenRecheckInterval,
-			})
-		},
-	}
+	}, func(a *app) jobs.PassOptions {
+		return jobs.PassOptions{Kind: jobs.PassBackfill, Since: sinceTime, RecheckOpenAfter: a.cfg.OpenRecheckInterval}
+	})
 }
 
 // syncCommand runs one incremental pass of every source to completion.
 func syncCommand() command {
-	var sources stringList
 	var sweep, recheckOpen bool
-	return command{
+	return passCommand(command{
 		name:     "sync",
 		synopsis: "[--source NAME]... [--sweep] [--recheck-open] [--workers 16]",
 		summary:  "one incremental pass to completion, then exit;\n--sweep also marks conversations deleted at the\nsource; --recheck-open re-reads open\nconversations' messages now",
-		flags: func(fs *flag.FlagSet, shared *config.Flags) {
-			shared.RegisterWorkers(fs)
-
-			sourceFlag(fs, &sources)
+		flags: func(fs *flag.FlagSet, _ *config.Flags) {
 			fs.BoolVar(&sweep, "sweep", false, "list everything and mark conversations deleted at the source")
 			fs.BoolVar(&recheckOpen, "recheck-open", false, "re-read the messages of every open conversation now, not only\nwhen the last re-read is older than SYNCER_OPEN_RECHECK_INTERVAL\n(not with --sweep, nor for a pass already under way, which is resumed)")
 		},
-		needs: openMirrorSource,
-		run: func(ctx context.Context, _ env, a *app) error {
-			// A one-off sync is run to make the mirror exact now: every
-			// change shows, even on sources whose cheap listing could miss
-			// some.
-			opts := jobs.PassOptions{Kind: jobs.PassIncremental, RecheckOpenAfter: a.cfg.OpenRecheckInterval, Thorough: true}
-			if sweep {
-				opts.Kind = jobs.PassSweep
-			}
-			if recheckOpen {
-				opts.RecheckOpenAfter = 0
-			}
-			return runSelectedPasses(ctx, a, sources, opts)
-		},
-	}
+	}, func(a *app) jobs.PassOptions {
+		// A one-off sync is run to make the mirror exact now: every
+		// change shows, even on sources whose cheap listing could miss
+		// some.
+		opts := jobs.PassOptions{Kind: jobs.PassIncremental, RecheckOpenAfter: a.cfg.OpenRecheckInterval, Thorough: true}
+		if sweep {
+			opts.Kind = jobs.PassSweep
+		}
+		if recheckOpen {
+			opts.RecheckOpenAfter = 0
+		}
+		return opts
+	})
 }
 
-func sourceFlag(fs *flag.FlagSet, sources *stringList) {
-	fs.Var(sources, "source", "source to sync (repeatable; default: every configured source)")
+// passCommand completes c, a command that runs a pass of the selected
+// sources to completion: every such command takes --source and --workers;
+// pass says, once the flags are parsed, which pass to run.
+func passCommand(c command, pass func(a *app) jobs.PassOptions) command {
+	var sources stringList
+	c = c.withFlags(func(fs *flag.FlagSet, shared *config.Flags) {
+		shared.RegisterWorkers(fs)
+		fs.Var(&sources, "source", "source to sync (repeatable; default: every configured source)")
+	})
+	c.needs = openMirrorSource
+	c.run = func(ctx context.Context, _ env, a *app) error { return runSelectedPasses(ctx, a, sources, pass(a)) }
+	return c
 }
 
 // runSelectedPasses runs a pass of each selected source (every configured

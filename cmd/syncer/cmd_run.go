@@ -53,23 +53,17 @@ func daemon(ctx context.Context, a *app, grace time.Duration, ready func(endpoin
 		return err
 	}
 	defer w.stop(grace)
-	ep := endpoints{HTTP: ops.URL()}
-	if a.cfg.WebhookAddr != "" {
-		hooks, err := a.serveWebhooks(w)
-		if err != nil {
-			return err
-		}
-		defer hooks.close()
-		ep.Webhooks = hooks.URL() + "/webhooks/"
+	hooks, err := a.serveWebhooks(w)
+	if err != nil {
+		return err
 	}
-	if a.cfg.AdminAddr != "" {
-		admin, err := a.serveAdmin(w)
-		if err != nil {
-			return err
-		}
-		defer admin.close()
-		ep.Admin = admin.URL() + "/riverui/"
+	defer hooks.close()
+	admin, err := a.serveAdmin(w)
+	if err != nil {
+		return err
 	}
+	defer admin.close()
+	ep := endpoints{HTTP: ops.URL(""), Webhooks: hooks.URL("/webhooks/"), Admin: admin.URL("/riverui/")}
 	a.log.Info().Strs("sources", a.cfg.SourceNames()).Stringer("interval", a.cfg.PassInterval).
 		Int("workers", a.cfg.Workers).Str("http_addr", ops.ln.Addr().String()).Str("river_ui", ep.Admin).Str("webhooks", ep.Webhooks).Msg("syncer running")
 	if ready != nil {
@@ -95,8 +89,12 @@ type endpoints struct {
 }
 
 // serveWebhooks accepts the vendors' webhooks on the webhook address: each
-// authentic delivery queues a re-read of the conversations it names.
+// authentic delivery queues a re-read of the conversations it names. Without
+// an address, it serves nothing and returns nil.
 func (a *app) serveWebhooks(w *workers) (*httpServer, error) {
+	if a.cfg.WebhookAddr == "" {
+		return nil, nil
+	}
 	for _, s := range a.cfg.Sources {
 		switch {
 		case s.Options["webhook_unsigned"] == "true":
@@ -122,7 +120,11 @@ func (a *app) serveWebhooks(w *workers) (*httpServer, error) {
 }
 
 // serveAdmin serves River UI on the admin address, with the workers' client.
+// Without an address, it serves nothing and returns nil.
 func (a *app) serveAdmin(w *workers) (*httpServer, error) {
+	if a.cfg.AdminAddr == "" {
+		return nil, nil
+	}
 	h, err := a.adminHandler(w.bg, w.client)
 	if err != nil {
 		return nil, err

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,74 +15,69 @@ import (
 // webhooksRegisterCommand creates, at the vendor, a webhook that sends what
 // syncer reads to url, and prints what to put in the configuration.
 func webhooksRegisterCommand() command {
-	var source, url string
-	return command{
+	var url string
+	return webhooksCommand(command{
 		name:     "webhooks register",
 		synopsis: "--source NAME --url URL",
 		summary:  "create the source's webhook at the vendor and print\nthe secret to configure",
 		flags: func(fs *flag.FlagSet, _ *config.Flags) {
-			fs.StringVar(&source, "source", "", "the source (required)")
 			fs.StringVar(&url, "url", "", "where the vendor posts: SYNCER_WEBHOOK_ADDR's public URL, ending in /webhooks/<source> (required)")
 		},
+		required: []string{"url"},
 		check: func() error {
-			if source == "" || url == "" {
-				return errors.New("--source and --url are required")
-			}
 			if !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
 				return fmt.Errorf("--url %q: want an http(s) URL", url)
 			}
 			return nil
 		},
-		needs: openMirrorSource,
-		run: func(ctx context.Context, e env, a *app) error {
-			reg, err := registrar(a, source)
-			if err != nil {
-				return err
-			}
-			w, err := reg.RegisterWebhook(ctx, url)
-			if err != nil {
-				return fmt.Errorf("create the webhook: %w", err)
-			}
-			printWebhookSecret(e.stdout, a, source, w)
-			return nil
-		},
-	}
+	}, func(ctx context.Context, e env, a *app, source string, reg fetcher.WebhookRegistrar) error {
+		w, err := reg.RegisterWebhook(ctx, url)
+		if err != nil {
+			return fmt.Errorf("create the webhook: %w", err)
+		}
+		printWebhookSecret(e.stdout, a, source, w)
+		return nil
+	})
 }
 
 // webhooksListCommand lists the source's webhooks at the vendor.
 func webhooksListCommand() command {
-	var source string
-	return command{
+	return webhooksCommand(command{
 		name:     "webhooks list",
 		synopsis: "--source NAME",
 		summary:  "list the source's webhooks at the vendor",
-		flags: func(fs *flag.FlagSet, _ *config.Flags) {
-			fs.StringVar(&source, "source", "", "the source (required)")
-		},
-		check: func() error {
-			if source == "" {
-				return errors.New("--source is required")
-			}
-			return nil
-		},
-		needs: openMirrorSource,
-		run: func(ctx context.Context, e env, a *app) error {
-			reg, err := registrar(a, source)
-			if err != nil {
-				return err
-			}
-			hooks, err := reg.ListWebhooks(ctx)
-			if err != nil {
-				return fmt.Errorf("list the webhooks: %w", err)
-			}
-			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tURL\tSTATUS\tEVENTS")
-			for _, w := range hooks {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", w.ID, w.URL, w.Status, strings.Join(w.Events, ","))
-			}
-			return tw.Flush()
-		},
+	}, func(ctx context.Context, e env, _ *app, _ string, reg fetcher.WebhookRegistrar) error {
+		hooks, err := reg.ListWebhooks(ctx)
+		if err != nil {
+			return fmt.Errorf("list the webhooks: %w", err)
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tURL\tSTATUS\tEVENTS")
+		for _, w := range hooks {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", w.ID, w.URL, w.Status, strings.Join(w.Events, ","))
+		}
+		return tw.Flush()
+	})
+}
+
+// webhooksCommand completes c, a command on one source's webhooks at its
+// vendor: every such command takes --source, and runs with the source's
+// registrar.
+func webhooksCommand(c command, run func(ctx context.Context, e env, a *app, source string, reg fetcher.WebhookRegistrar) error) command {
+	var source string
+	c = c.withFlags(func(fs *flag.FlagSet, _ *config.Flags) {
+		fs.StringVar(&source, "source", "", "the source (required)")
+	})
+	c.required = append([]string{"source"}, c.required...)
+	c.needs = openMirrorSource
+	c.run = func(ctx context.Context, e env, a *app) error {
+		reg, err := registrar(a, source)
+		if err != nil {
+			return err
+		}
+		return run(ctx, e, a, source, reg)
 	}
+	return c
 }
 
 func registrar(a *app, source string) (fetcher.WebhookRegistrar, error) {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/syncerhq/syncer/config"
 )
@@ -21,6 +22,8 @@ type command struct {
 	// flags registers the command's own flags; shared holds the flags every
 	// command has, for the commands that read them before opening the app.
 	flags func(fs *flag.FlagSet, shared *config.Flags)
+	// required names the flags the command cannot run without.
+	required []string
 	// check validates the flags before anything is opened; may be nil.
 	check func() error
 	// needs says what is opened before run; with openNothing, a is nil.
@@ -63,6 +66,9 @@ func (c command) execute(ctx context.Context, e env, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
+	if err := checkRequired(fs, c.required); err != nil {
+		return usageError{err}
+	}
 	if c.check != nil {
 		if err := c.check(); err != nil {
 			return usageError{err}
@@ -82,4 +88,35 @@ func (c command) execute(ctx context.Context, e env, args []string) error {
 		}
 	}
 	return c.run(ctx, e, a)
+}
+
+// withFlags returns c taking also the flags add registers: those a family
+// of commands shares, written once for all of them.
+func (c command) withFlags(add func(fs *flag.FlagSet, shared *config.Flags)) command {
+	own := c.flags
+	c.flags = func(fs *flag.FlagSet, shared *config.Flags) {
+		add(fs, shared)
+		if own != nil {
+			own(fs, shared)
+		}
+	}
+	return c
+}
+
+// checkRequired refuses a command line that leaves out a required flag. The
+// message names every required flag, as the command's synopsis does.
+func checkRequired(fs *flag.FlagSet, required []string) error {
+	missing := false
+	names := make([]string, len(required))
+	for i, name := range required {
+		missing = missing || fs.Lookup(name).Value.String() == ""
+		names[i] = "--" + name
+	}
+	switch {
+	case !missing:
+		return nil
+	case len(names) == 1:
+		return fmt.Errorf("%s is required", names[0])
+	}
+	return fmt.Errorf("%s are required", strings.Join(names, " and "))
 }

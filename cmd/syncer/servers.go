@@ -32,10 +32,17 @@ func (a *app) listen(addr, setting string, h http.Handler) (*httpServer, error) 
 	return s, nil
 }
 
-// URL is where the server answers, its port resolved.
-func (s *httpServer) URL() string { return "http://" + s.ln.Addr().String() }
+// URL is where the server answers path, its port resolved; empty for a
+// server that is off (nil).
+func (s *httpServer) URL(path string) string {
+	if s == nil {
+		return ""
+	}
+	return "http://" + s.ln.Addr().String() + path
+}
 
-// close stops accepting requests and waits a little for those in flight.
+// close stops accepting requests and waits a little for those in flight; a
+// server that is off (nil) has nothing to stop.
 func (s *httpServer) close() {
 	if s == nil {
 		return

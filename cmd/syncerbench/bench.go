@@ -189,28 +189,32 @@ func median(values []float64) float64 {
 
 // runIndependent runs the scenarios that need nothing from the main backfill.
 func (b *bench) runIndependent(ctx context.Context, res *results) error {
-	var err error
-	if b.opts.has("ratelimit") {
-		if res.RateLimit, err = b.rateLimitScenario(ctx); err != nil {
-			return fmt.Errorf("ratelimit: %w", err)
+	for _, s := range []struct {
+		name string
+		run  func(context.Context) error
+	}{
+		{"ratelimit", into(&res.RateLimit, b.rateLimitScenario)},
+		{"latency", into(&res.Latency, b.latencyScenario)},
+		{"webhooks", into(&res.Webhooks, b.webhooksScenario)},
+		{"vendors", into(&res.Vendors, b.vendorsScenario)},
+	} {
+		if !b.opts.has(s.name) {
+			continue
 		}
-	}
-	if b.opts.has("latency") {
-		if res.Latency, err = b.latencyScenario(ctx); err != nil {
-			return fmt.Errorf("latency: %w", err)
-		}
-	}
-	if b.opts.has("webhooks") {
-		if res.Webhooks, err = b.webhooksScenario(ctx); err != nil {
-			return fmt.Errorf("webhooks: %w", err)
-		}
-	}
-	if b.opts.has("vendors") {
-		if res.Vendors, err = b.vendorsScenario(ctx); err != nil {
-			return fmt.Errorf("vendors: %w", err)
+		if err := s.run(ctx); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
 		}
 	}
 	return nil
+}
+
+// into runs scenario and keeps its result in *result, even with an error:
+// a failure still shows the figures measured.
+func into[R any](result **R, scenario func(context.Context) (*R, error)) func(context.Context) error {
+	return func(ctx context.Context) (err error) {
+		*result, err = scenario(ctx)
+		return err
+	}
 }
 
 // errNotExact marks a mirror that differs from its source.

@@ -26,7 +26,7 @@ type mirror struct {
 }
 
 // Source is the name of the mirror's source.
-func (m *mirror) Source() string { return m.API.Vendor.Source }
+func (m *mirror) Source() string { return m.API.Vendor.Source() }
 
 // newMirror generates a DevRev workspace of n conversations, serves it with
 // opts and creates a database migrated by `syncer migrate`.

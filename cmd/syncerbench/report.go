@@ -104,31 +104,28 @@ func writeJSON(w io.Writer, res *results) error {
 func writeTables(w io.Writer, res *results) {
 	fmt.Fprintf(w, "syncer benchmark: %d CPUs, %s, %s, PostgreSQL %s; load average %s at the start, %s at the end\n",
 		res.Machine.CPUs, res.Machine.OS, res.Machine.GoVersion, res.Machine.PostgreSQL, res.Machine.LoadBefore, res.Machine.LoadAfter)
+	// The backfill's and the COPYs' tables also show figures of the others.
 	if res.Backfill != nil {
 		writeBackfill(w, res)
 	}
 	if res.Copy != nil {
 		writeCopy(w, res)
 	}
-	if res.Incremental != nil {
-		writeIncremental(w, res.Incremental)
-	}
-	if res.Memory != nil {
-		writeMemory(w, res.Memory)
-	}
-	if res.RateLimit != nil {
-		writeRateLimit(w, res.RateLimit)
-	}
-	if res.Latency != nil {
-		writeLatency(w, res.Latency)
-	}
-	if res.Webhooks != nil {
-		writeWebhooks(w, res.Webhooks)
-	}
-	if res.Vendors != nil {
-		writeVendors(w, res.Vendors)
-	}
+	writeIfRun(w, res.Incremental, writeIncremental)
+	writeIfRun(w, res.Memory, writeMemory)
+	writeIfRun(w, res.RateLimit, writeRateLimit)
+	writeIfRun(w, res.Latency, writeLatency)
+	writeIfRun(w, res.Webhooks, writeWebhooks)
+	writeIfRun(w, res.Vendors, writeVendors)
 	writeTargets(w, res.Targets)
+}
+
+// writeIfRun writes a scenario's table if it ran: a scenario not run has no
+// result.
+func writeIfRun[R any](w io.Writer, r *R, write func(io.Writer, *R)) {
+	if r != nil {
+		write(w, r)
+	}
 }
 
 func writeBackfill(w io.Writer, res *results) {
@@ -224,19 +221,16 @@ func cpuOf(r *copyResult) float64 {
 }
 
 // timesList shows time ratios in the order they were measured.
-func timesList(ratios []float64) string {
-	parts := make([]string, len(ratios))
-	for i, r := range ratios {
-		parts[i] = fmt.Sprintf("%.2fx", r)
-	}
-	return strings.Join(parts, ", ")
-}
+func timesList(ratios []float64) string { return formatList("%.2fx", ratios) }
 
 // ratioList shows ratios in the order they were measured.
-func ratioList(ratios []float64) string {
-	parts := make([]string, len(ratios))
-	for i, r := range ratios {
-		parts[i] = fmt.Sprintf("%.2f", r)
+func ratioList(ratios []float64) string { return formatList("%.2f", ratios) }
+
+// formatList formats each value and joins them with commas.
+func formatList(format string, values []float64) string {
+	parts := make([]string, len(values))
+	for i, v := range values {
+		parts[i] = fmt.Sprintf(format, v)
 	}
 	return strings.Join(parts, ", ")
 }

@@ -6,8 +6,12 @@ import (
 	"time"
 
 	"github.com/syncerhq/syncer/db/dbq"
+	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/fetcher/chatvolt"
 	"github.com/syncerhq/syncer/fetcher/chatvolt/chatvolttest"
+	"github.com/syncerhq/syncer/fetcher/chatwoot"
 	"github.com/syncerhq/syncer/fetcher/chatwoot/chatwoottest"
+	"github.com/syncerhq/syncer/fetcher/devrev"
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
 	"github.com/syncerhq/syncer/fetcher/fakeapi"
 	"github.com/syncerhq/syncer/internal/mirrorcheck"
@@ -16,16 +20,33 @@ import (
 // vendorFake is one vendor's fake API, as the scenarios drive it.
 type vendorFake struct {
 	*fakeapi.Shell
-	// Source is the name syncer gives the source the environment enables.
-	Source string
-	// Env is what a syncer child needs to mirror the fake at url.
-	Env func(url string) []string
-	// Compare lists the differences between a mirror and the workspace.
-	Compare func(ctx context.Context, q *dbq.Queries) ([]string, error)
+	// Kind is the vendor's: the source a syncer child mirrors the fake as
+	// is the one its environment variables enable.
+	Kind  fetcher.Kind
+	token string
+	limit limitSpec
+	// settings are the vendor's own environment variables, name=value.
+	settings []string
+	// want is what a mirror of the workspace, as it is now, holds.
+	want func() mirrorcheck.Want
 	// ChangeMessages deletes and edits messages at every depth of one
 	// conversation in every `every`, so that the vendor signals the change
 	// the way it does; it returns how many conversations changed.
 	ChangeMessages func(every int) int
+}
+
+// Source is the name syncer gives the source the environment enables.
+func (f *vendorFake) Source() string { return f.Kind.Name }
+
+// Env is what a syncer child needs to mirror the fake at url.
+func (f *vendorFake) Env(url string) []string {
+	env := append(statedLimit(f.Kind, f.limit), f.Kind.TokenEnv+"="+f.token, f.Kind.URLEnv+"="+url)
+	return append(env, f.settings...)
+}
+
+// Compare lists the differences between a mirror and the workspace.
+func (f *vendorFake) Compare(ctx context.Context, q *dbq.Queries) ([]string, error) {
+	return mirrorcheck.Compare(ctx, q, f.Source(), f.want())
 }
 
 // Stats counts what the fake received.
@@ -84,14 +105,8 @@ func newDevRevFake(seed int64, n int, limit limitSpec, token string) *vendorFake
 // devrevFake drives srv, which serves ws.
 func devrevFake(ws *devrevtest.Workspace, srv *devrevtest.Server, token string, limit limitSpec) *vendorFake {
 	return &vendorFake{
-		Shell:  srv.Shell,
-		Source: "devrev",
-		Env: func(url string) []string {
-			return append(statedLimit("DEVREV", limit), "DEVREV_TOKEN="+token, "DEVREV_API_URL="+url)
-		},
-		Compare: func(ctx context.Context, q *dbq.Queries) ([]string, error) {
-			return mirrorcheck.Compare(ctx, q, "devrev", mirrorcheck.DevRev(ws.Snapshot()))
-		},
+		Shell: srv.Shell, Kind: devrev.Kind(), token: token, limit: limit,
+		want: func() mirrorcheck.Want { return mirrorcheck.DevRev(ws.Snapshot()) },
 		ChangeMessages: func(every int) int {
 			var convs [][]string
 			for _, c := range ws.Snapshot().Conversations {
@@ -116,15 +131,9 @@ func newChatwootFake(seed int64, n int, limit limitSpec, token string) *vendorFa
 		Token: token, Seed: seed, RateLimit: limit.Requests, RateWindow: limit.Window, RateShape: limit.Shape, RateHeaders: limit.Headers,
 	})
 	return &vendorFake{
-		Shell:  srv.Shell,
-		Source: "chatwoot",
-		Env: func(url string) []string {
-			return append(statedLimit("CHATWOOT", limit), "CHATWOOT_API_URL="+url, "CHATWOOT_API_TOKEN="+token,
-				"CHATWOOT_ACCOUNT_ID="+strconv.Itoa(chatwootAccount))
-		},
-		Compare: func(ctx context.Context, q *dbq.Queries) ([]string, error) {
-			return mirrorcheck.Compare(ctx, q, "chatwoot", mirrorcheck.Chatwoot(ws.Snapshot(), mirrorcheck.ChatwootOptions{}))
-		},
+		Shell: srv.Shell, Kind: chatwoot.Kind(), token: token, limit: limit,
+		settings: []string{"CHATWOOT_ACCOUNT_ID=" + strconv.Itoa(chatwootAccount)},
+		want:     func() mirrorcheck.Want { return mirrorcheck.Chatwoot(ws.Snapshot(), mirrorcheck.ChatwootOptions{}) },
 		ChangeMessages: func(every int) int {
 			var convs [][]int
 			for _, c := range ws.Snapshot().Conversations {
@@ -147,14 +156,8 @@ func newChatvoltFake(seed int64, n int, limit limitSpec, token string) *vendorFa
 		APIKey: token, Seed: seed, RateLimit: limit.Requests, RateWindow: limit.Window, RateShape: limit.Shape, RateHeaders: limit.Headers,
 	})
 	return &vendorFake{
-		Shell:  srv.Shell,
-		Source: "chatvolt",
-		Env: func(url string) []string {
-			return append(statedLimit("CHATVOLT", limit), "CHATVOLT_API_URL="+url, "CHATVOLT_API_KEY="+token)
-		},
-		Compare: func(ctx context.Context, q *dbq.Queries) ([]string, error) {
-			return mirrorcheck.Compare(ctx, q, "chatvolt", mirrorcheck.Chatvolt(ws.Snapshot()))
-		},
+		Shell: srv.Shell, Kind: chatvolt.Kind(), token: token, limit: limit,
+		want: func() mirrorcheck.Want { return mirrorcheck.Chatvolt(ws.Snapshot()) },
 		// A changed conversation also gets a new message: Chatvolt moves a
 		// conversation's updatedAt for a new message, not for an edit or a
 		// deletion, which only a re-read of the conversation shows.
@@ -198,9 +201,9 @@ func ids[T, ID any](items []T, id func(T) ID) []ID {
 }
 
 // statedLimit tells syncer the limit when the spec says so.
-func statedLimit(kind string, l limitSpec) []string {
+func statedLimit(kind fetcher.Kind, l limitSpec) []string {
 	if !l.Told || l.Requests <= 0 {
 		return nil
 	}
-	return []string{kind + "_RATE_LIMIT=" + strconv.Itoa(l.Requests) + "/" + l.Window.String()}
+	return []string{kind.RateLimitEnv() + "=" + strconv.Itoa(l.Requests) + "/" + l.Window.String()}
 }
