@@ -56,3 +56,23 @@ func TestBearerToken(t *testing.T) {
 		require.Equal(t, c.want, BearerToken(r), c.header)
 	}
 }
+
+func TestCloseRunsCleanupsLastFirst(t *testing.T) {
+	t.Parallel()
+	s := NewShell(ShellOptions{})
+	s.Serve(http.NotFoundHandler())
+	var order []string
+	s.Cleanup(func() { order = append(order, "first") })
+	s.Cleanup(func() {
+		order = append(order, "second")
+		resp, err := http.Get(s.URL())
+		require.NoError(t, err, "the server still serves while cleanups run")
+		resp.Body.Close()
+	})
+	s.Close()
+	require.Equal(t, []string{"second", "first"}, order)
+	_, err := http.Get(s.URL())
+	require.Error(t, err, "then it is closed")
+	s.Close()
+	require.Len(t, order, 2, "a cleanup runs once")
+}
