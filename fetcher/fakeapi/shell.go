@@ -117,8 +117,16 @@ func (s *Shell) ResetStats() {
 	s.stats = Stats{Requests: map[string]int{}}
 }
 
-// Count counts a request of route.
-func (s *Shell) Count(route string) {
+// Arrive is what every request goes through first, whatever the vendor: it
+// is counted under its route (refused ones too), then waits the latency. It
+// reports whether to go on: false when the client gave up meanwhile.
+func (s *Shell) Arrive(route string, r *http.Request) bool {
+	s.count(route)
+	return s.delay(r)
+}
+
+// count counts a request of route.
+func (s *Shell) count(route string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stats.Total++
@@ -157,9 +165,9 @@ func (s *Shell) Failure() int {
 	return s.failSeq
 }
 
-// Delay waits the latency, or less if the client gives up; it reports
+// delay waits the latency, or less if the client gives up; it reports
 // whether to go on.
-func (s *Shell) Delay(r *http.Request) bool {
+func (s *Shell) delay(r *http.Request) bool {
 	if s.opts.Latency <= 0 {
 		return true
 	}

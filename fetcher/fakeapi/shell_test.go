@@ -1,9 +1,11 @@
 package fakeapi
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -75,4 +77,21 @@ func TestCloseRunsCleanupsLastFirst(t *testing.T) {
 	require.Error(t, err, "then it is closed")
 	s.Close()
 	require.Len(t, order, 2, "a cleanup runs once")
+}
+
+func TestArriveCountsThenWaitsTheLatency(t *testing.T) {
+	t.Parallel()
+	s := NewShell(ShellOptions{Latency: 20 * time.Millisecond})
+	start := time.Now()
+	require.True(t, s.Arrive("things.list", httptest.NewRequest(http.MethodGet, "/", nil)))
+	require.GreaterOrEqual(t, time.Since(start), 20*time.Millisecond)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	gaveUp := httptest.NewRequest(http.MethodGet, "/", nil).WithContext(ctx)
+	require.False(t, s.Arrive("things.list", gaveUp), "the client gave up: no answer")
+	require.Equal(t, Stats{Requests: map[string]int{"things.list": 2}, Total: 2}, s.Stats(), "counted all the same")
+
+	calm := NewShell(ShellOptions{})
+	require.True(t, calm.Arrive("things.list", gaveUp), "no latency: nothing to wait for")
 }

@@ -130,8 +130,7 @@ func (o Options) shell() fakeapi.ShellOptions {
 // failures, then authentication for the Application API.
 func (s *Server) route(name string, auth bool, serve func(http.ResponseWriter, *http.Request)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.Count(name)
-		if !s.Delay(r) || !s.admit(w, r) || s.fail(w) {
+		if !s.Arrive(name, r) || !s.admit(w, r) || s.fail(w) {
 			return
 		}
 		if auth && !s.authenticate(r) {
