@@ -601,7 +601,9 @@ func TestGenerate(t *testing.T) {
 
 	t.Run("IsDeterministic", func(t *testing.T) {
 		t.Parallel()
-		require.Equal(t, generated(150, 6).Snapshot(), generated(150, 6).Snapshot())
+		fakeapitest.RequireDeterministic(t, func(seed int64) Snapshot {
+			return Generate(GenerateConfig{Seed: seed, Conversations: 150, MessagesPerConversation: 6, Start: fakeapitest.Start()}).Snapshot()
+		})
 	})
 
 	t.Run("CoversWhatClientsTripOver", func(t *testing.T) {

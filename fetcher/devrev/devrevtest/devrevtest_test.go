@@ -510,7 +510,9 @@ func TestGenerate(t *testing.T) {
 
 	t.Run("IsDeterministic", func(t *testing.T) {
 		t.Parallel()
-		require.Equal(t, generated(200, 4).Snapshot(), generated(200, 4).Snapshot())
+		fakeapitest.RequireDeterministic(t, func(seed int64) Snapshot {
+			return Generate(GenerateConfig{Seed: seed, Conversations: 200, CommentsPerConversation: 4, Start: fakeapitest.Start()}).Snapshot()
+		})
 	})
 
 	t.Run("EverythingIsBeforeStart", func(t *testing.T) {
