@@ -45,6 +45,15 @@ func TestAdmitNumbersRefusals(t *testing.T) {
 	require.Equal(t, 1, s.Stats().RateLimited)
 }
 
+func TestAccepts(t *testing.T) {
+	t.Parallel()
+	require.True(t, Accepts("", ""), "no credential configured: anything goes")
+	require.True(t, Accepts("", "whatever"))
+	require.True(t, Accepts("k", "k"))
+	require.False(t, Accepts("k", ""))
+	require.False(t, Accepts("k", "K"))
+}
+
 func TestBearerToken(t *testing.T) {
 	t.Parallel()
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
