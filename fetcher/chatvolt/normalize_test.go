@@ -21,14 +21,7 @@ func TestNormalizeConversation(t *testing.T) {
 
 	t.Run("OnlyAnIDIsEnough", func(t *testing.T) {
 		t.Parallel()
-		page := normalizePage(`{"id":"c1"}`)
-		require.Empty(t, page.Batch.Quarantined)
-		require.Len(t, page.Batch.Conversations, 1)
-		c := page.Batch.Conversations[0]
-		require.Equal(t, "c1", c.ID)
-		require.Empty(t, c.Status)
-		require.True(t, c.ModifiedAt.IsZero())
-		require.Equal(t, []string{"c1"}, page.Batch.ParticipantsOf, "no assignees is a complete, empty set")
+		page := normalizetest.RequireOnlyIDLands(t, addConversation, "c1")
 		require.Empty(t, page.Batch.SLAOf, "Chatvolt has no SLA: the mirror's SLA rows are left alone")
 	})
 
@@ -52,12 +45,7 @@ func TestNormalizeConversation(t *testing.T) {
 			"2025-01-01T00:00:03.011":       "2025-01-01T00:00:03.011Z",
 			"2025-01-01 00:00:03.011+00:00": "2025-01-01T00:00:03.011Z",
 		} {
-			page := normalizePage(`{"id":"c","updatedAt":"` + ts + `"}`)
-			require.Empty(t, page.Batch.Quarantined, ts)
-			w, err := time.Parse(time.RFC3339Nano, want)
-			require.NoError(t, err)
-			require.True(t, w.Equal(page.Batch.Conversations[0].ModifiedAt), ts)
-			require.True(t, w.Equal(page.MaxModified), ts)
+			normalizetest.RequireModifiedAt(t, addConversation, "updatedAt", ts, want)
 		}
 		page := normalizePage(`{"id":"c","createdAt":1735689603011}`)
 		require.Equal(t, time.Date(2025, 1, 1, 0, 0, 3, 11e6, time.UTC), page.Batch.Conversations[0].CreatedAt, "epoch milliseconds")
@@ -136,17 +124,13 @@ func TestNormalizeConversation(t *testing.T) {
 		require.Len(t, page.Batch.Conversations, 1, "only the good record lands; nothing of a bad one")
 		require.Equal(t, []string{"good"}, page.Batch.ParticipantsOf)
 		require.Len(t, page.Batch.Users, 1)
-		byID := map[string]record.Quarantined{}
-		for _, q := range page.Batch.Quarantined {
-			require.Equal(t, record.StreamConversations, q.Stream)
-			byID[q.RecordID] = q
-		}
-		require.Len(t, page.Batch.Quarantined, 5)
-		require.Contains(t, byID["absurd"].Error, "year 1 out of range")
-		require.Contains(t, byID["garbled"].Error, "not ISO 8601")
-		require.Contains(t, byID["wrongtype"].Error, "decode conversation")
-		require.Contains(t, byID["badassignee"].Error, "assignee")
-		require.Contains(t, page.Batch.Quarantined[4].RecordID, "unidentified:")
+		normalizetest.RequireQuarantined(t, page.Batch.Quarantined, record.StreamConversations,
+			normalizetest.Quarantined{ID: "absurd", Error: "year 1 out of range"},
+			normalizetest.Quarantined{ID: "garbled", Error: "not ISO 8601"},
+			normalizetest.Quarantined{ID: "wrongtype", Error: "decode conversation"},
+			normalizetest.Quarantined{ID: "badassignee", Error: "assignee"},
+			normalizetest.Quarantined{ID: normalizetest.Unidentified},
+		)
 	})
 }
 
@@ -241,12 +225,10 @@ func TestNormalizeMessage(t *testing.T) {
 			addMessage("conv1", json.RawMessage(raw), b)
 		}
 		require.Len(t, b.Messages, 1)
-		require.Len(t, b.Quarantined, 2)
-		for _, q := range b.Quarantined {
-			require.Equal(t, record.StreamMessages, q.Stream)
-			require.Equal(t, "conv1", q.ParentID)
-		}
-		require.Equal(t, "late", b.Quarantined[1].RecordID)
+		normalizetest.RequireQuarantined(t, b.Quarantined, record.StreamMessages,
+			normalizetest.Quarantined{ID: normalizetest.Unidentified, Parent: "conv1"},
+			normalizetest.Quarantined{ID: "late", Parent: "conv1"},
+		)
 	})
 }
 

@@ -17,14 +17,13 @@ func TestNormalizeConversation(t *testing.T) {
 
 	t.Run("FullRecord", func(t *testing.T) {
 		t.Parallel()
-		page := &fetcher.ConversationPage{}
-		addConversation(json.RawMessage(`{"id":42,"status":"snoozed","priority":"urgent","labels":["billing","vip"],
+		page := normalizetest.Page(addConversation, `{"id":42,"status":"snoozed","priority":"urgent","labels":["billing","vip"],
 			"created_at":1700000000,"updated_at":1700000100.123456,"last_activity_at":1700000090,
 			"meta":{"channel":"Channel::WebWidget","sender":{"id":5,"name":"Ann","email":"ann@example.com","type":"contact"},
 				"assignee":{"id":3,"name":"Bo","available_name":"Bo B","email":"bo@example.com","availability_status":"online"}},
 			"applied_sla":{"sla_status":"active_with_misses","sla_name":"Gold","sla_first_response_time_threshold":3600,"sla_resolution_time_threshold":null},
 			"sla_events":[{"event_type":"frt","created_at":1700003600},{"event_type":"rt","created_at":1700009000}],
-			"captain_state":"new-field"}`), page)
+			"captain_state":"new-field"}`)
 		require.Empty(t, page.Batch.Quarantined)
 		c := page.Batch.Conversations[0]
 		require.Equal(t, "42", c.ID)
@@ -50,21 +49,25 @@ func TestNormalizeConversation(t *testing.T) {
 
 	t.Run("NoSLAOutsideEnterprise", func(t *testing.T) {
 		t.Parallel()
-		page := &fetcher.ConversationPage{}
-		addConversation(json.RawMessage(`{"id":1,"status":"open","created_at":1700000000,"updated_at":1700000000}`), page)
+		page := normalizetest.Page(addConversation, `{"id":1,"status":"open","created_at":1700000000,"updated_at":1700000000}`)
 		require.Equal(t, []string{"1"}, page.Batch.SLAOf)
 		require.Empty(t, page.Batch.SLASummaries)
 	})
 
 	t.Run("BadRecordsAreQuarantined", func(t *testing.T) {
 		t.Parallel()
-		page := &fetcher.ConversationPage{}
-		addConversation(json.RawMessage(`{"id":1,"updated_at":"yesterday"}`), page)
-		addConversation(json.RawMessage(`{"id":2,"updated_at":99999999999}`), page)
-		addConversation(json.RawMessage(`{"status":"open"}`), page)
-		addConversation(json.RawMessage(`{"id":3,"updated_at":1700000000}`), page)
+		page := normalizetest.Page(addConversation,
+			`{"id":1,"updated_at":"yesterday"}`,
+			`{"id":2,"updated_at":99999999999}`,
+			`{"status":"open"}`,
+			`{"id":3,"updated_at":1700000000}`,
+		)
 		require.Len(t, page.Batch.Conversations, 1)
-		require.Len(t, page.Batch.Quarantined, 3)
+		normalizetest.RequireQuarantined(t, page.Batch.Quarantined, record.StreamConversations,
+			normalizetest.Quarantined{ID: "1", Error: `timestamp "yesterday"`},
+			normalizetest.Quarantined{ID: "2", Error: "out of range"},
+			normalizetest.Quarantined{ID: normalizetest.Unidentified, Error: "no id"},
+		)
 	})
 }
 
@@ -119,7 +122,8 @@ func TestNormalizeMessage(t *testing.T) {
 		b := &record.Batch{}
 		addMessage("9", json.RawMessage(`{"id":11,"content":"?"}`), b)
 		require.Empty(t, b.Messages)
-		require.Equal(t, "9", b.Quarantined[0].ParentID)
+		normalizetest.RequireQuarantined(t, b.Quarantined, record.StreamMessages,
+			normalizetest.Quarantined{ID: "11", Parent: "9", Error: "message_type"})
 	})
 }
 

@@ -22,27 +22,15 @@ func TestNormalizeConversation(t *testing.T) {
 
 	t.Run("OnlyAnIDIsEnough", func(t *testing.T) {
 		t.Parallel()
-		page := normalizePage(`{"id":"don:conv/1"}`)
-		require.Empty(t, page.Batch.Quarantined)
-		require.Len(t, page.Batch.Conversations, 1)
-		c := page.Batch.Conversations[0]
-		require.Equal(t, "don:conv/1", c.ID)
-		require.Empty(t, c.Status)
-		require.True(t, c.ModifiedAt.IsZero())
+		page := normalizetest.RequireOnlyIDLands(t, addConversation, "don:conv/1")
 		// No SLA given: the conversation's SLA set is empty, and complete.
 		require.Equal(t, []string{"don:conv/1"}, page.Batch.SLAOf)
-		require.Equal(t, []string{"don:conv/1"}, page.Batch.ParticipantsOf)
 	})
 
 	t.Run("FractionalSecondsOfAnyLength", func(t *testing.T) {
 		t.Parallel()
 		for _, ts := range []string{"2024-03-01T10:20:30.123Z", "2024-03-01T10:20:30.123456Z", "2024-03-01T10:20:30.123456789Z", "2024-03-01T12:20:30.1+02:00", "2024-03-01T10:20:30Z"} {
-			page := normalizePage(`{"id":"c","modified_date":"` + ts + `"}`)
-			require.Empty(t, page.Batch.Quarantined, ts)
-			want, err := time.Parse(time.RFC3339Nano, ts)
-			require.NoError(t, err)
-			require.True(t, want.Equal(page.Batch.Conversations[0].ModifiedAt), ts)
-			require.True(t, want.Equal(page.MaxModified), ts)
+			normalizetest.RequireModifiedAt(t, addConversation, "modified_date", ts, ts)
 		}
 	})
 
@@ -130,15 +118,12 @@ func TestNormalizeConversation(t *testing.T) {
 		require.Len(t, page.Batch.Conversations, 1, "only the good record lands; nothing of a bad one")
 		require.Equal(t, "good", page.Batch.Conversations[0].ID)
 		require.Equal(t, []string{"good"}, page.Batch.SLAOf)
-		require.Len(t, page.Batch.Quarantined, 4)
-		byID := map[string]record.Quarantined{}
-		for _, q := range page.Batch.Quarantined {
-			byID[q.RecordID] = q
-		}
-		require.Contains(t, byID["absurd"].Error, "year 1 out of range")
-		require.Contains(t, byID["wrongtype"].Error, "decode conversation")
-		require.Contains(t, byID["bad-metric"].Error, "SLA metric")
-		require.Contains(t, page.Batch.Quarantined[2].RecordID, "unidentified:")
+		normalizetest.RequireQuarantined(t, page.Batch.Quarantined, record.StreamConversations,
+			normalizetest.Quarantined{ID: "absurd", Error: "year 1 out of range"},
+			normalizetest.Quarantined{ID: "wrongtype", Error: "decode conversation"},
+			normalizetest.Quarantined{ID: normalizetest.Unidentified},
+			normalizetest.Quarantined{ID: "bad-metric", Error: "SLA metric"},
+		)
 	})
 }
 

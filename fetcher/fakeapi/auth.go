@@ -14,3 +14,10 @@ func BearerToken(r *http.Request) string {
 	}
 	return strings.TrimSpace(token)
 }
+
+// Accepts reports whether a fake that wants the credential want accepts
+// presented: any request when want is "", as every fake's zero Options do,
+// else only want itself.
+func Accepts(want, presented string) bool {
+	return want == "" || presented == want
+}

@@ -5,7 +5,8 @@
 // authentication, the workspace Clock, the help-desk vocabulary and the
 // folding of names into addresses, what Generate functions draw with, and
 // webhooks: the Feed through which a workspace tells its servers what a
-// mutation changed, and the WebhookDispatcher that delivers a vendor's
-// events to the endpoints registered with it.
+// mutation changed, Render, which turns those changes into the events some
+// endpoint wants, and the WebhookDispatcher that delivers a vendor's events
+// to the endpoints registered with it.
 // Package fakeapitest holds what the fakes' tests share.
 package fakeapi

@@ -51,7 +51,8 @@ type Shell struct {
 	stats      Stats
 	rng        *rand.Rand
 	failSeq    int
-	refusedSeq int // unlike stats, ResetStats leaves it
+	refusedSeq int      // unlike stats, ResetStats leaves it
+	cleanups   []func() // run by Close, last first
 }
 
 // NewShell returns a shell; Serve starts it.
@@ -73,8 +74,28 @@ func (s *Shell) Serve(h http.Handler) {
 // URL is the base URL of the loopback server, without a trailing slash.
 func (s *Shell) URL() string { return s.ts.URL }
 
-// Close stops the loopback server, waiting for requests in flight.
-func (s *Shell) Close() { s.ts.Close() }
+// Cleanup registers f to run when the shell closes, before the loopback
+// server stops; the last registered runs first, as with testing.T.Cleanup.
+// A vendor's server registers there what it started besides the shell (its
+// webhooks), so that the Close it takes from the shell stops all of it.
+func (s *Shell) Cleanup(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cleanups = append(s.cleanups, f)
+}
+
+// Close runs the cleanups, then stops the loopback server, waiting for
+// requests in flight. Closing again only stops the server again.
+func (s *Shell) Close() {
+	s.mu.Lock()
+	cleanups := s.cleanups
+	s.cleanups = nil
+	s.mu.Unlock()
+	for i := len(cleanups) - 1; i >= 0; i-- {
+		cleanups[i]()
+	}
+	s.ts.Close()
+}
 
 // Handler serves the API, so that it can also run on another listener. It
 // shares stats and limits with URL.
@@ -96,8 +117,16 @@ func (s *Shell) ResetStats() {
 	s.stats = Stats{Requests: map[string]int{}}
 }
 
-// Count counts a request of route.
-func (s *Shell) Count(route string) {
+// Arrive is what every request goes through first, whatever the vendor: it
+// is counted under its route (refused ones too), then waits the latency. It
+// reports whether to go on: false when the client gave up meanwhile.
+func (s *Shell) Arrive(route string, r *http.Request) bool {
+	s.count(route)
+	return s.delay(r)
+}
+
+// count counts a request of route.
+func (s *Shell) count(route string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stats.Total++
@@ -136,9 +165,9 @@ func (s *Shell) Failure() int {
 	return s.failSeq
 }
 
-// Delay waits the latency, or less if the client gives up; it reports
+// delay waits the latency, or less if the client gives up; it reports
 // whether to go on.
-func (s *Shell) Delay(r *http.Request) bool {
+func (s *Shell) delay(r *http.Request) bool {
 	if s.opts.Latency <= 0 {
 		return true
 	}

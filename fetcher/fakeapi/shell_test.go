@@ -1,9 +1,11 @@
 package fakeapi
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -43,6 +45,15 @@ func TestAdmitNumbersRefusals(t *testing.T) {
 	require.Equal(t, 1, s.Stats().RateLimited)
 }
 
+func TestAccepts(t *testing.T) {
+	t.Parallel()
+	require.True(t, Accepts("", ""), "no credential configured: anything goes")
+	require.True(t, Accepts("", "whatever"))
+	require.True(t, Accepts("k", "k"))
+	require.False(t, Accepts("k", ""))
+	require.False(t, Accepts("k", "K"))
+}
+
 func TestBearerToken(t *testing.T) {
 	t.Parallel()
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
@@ -55,4 +66,41 @@ func TestBearerToken(t *testing.T) {
 		r.Header.Set("Authorization", c.header)
 		require.Equal(t, c.want, BearerToken(r), c.header)
 	}
+}
+
+func TestCloseRunsCleanupsLastFirst(t *testing.T) {
+	t.Parallel()
+	s := NewShell(ShellOptions{})
+	s.Serve(http.NotFoundHandler())
+	var order []string
+	s.Cleanup(func() { order = append(order, "first") })
+	s.Cleanup(func() {
+		order = append(order, "second")
+		resp, err := http.Get(s.URL())
+		require.NoError(t, err, "the server still serves while cleanups run")
+		resp.Body.Close()
+	})
+	s.Close()
+	require.Equal(t, []string{"second", "first"}, order)
+	_, err := http.Get(s.URL())
+	require.Error(t, err, "then it is closed")
+	s.Close()
+	require.Len(t, order, 2, "a cleanup runs once")
+}
+
+func TestArriveCountsThenWaitsTheLatency(t *testing.T) {
+	t.Parallel()
+	s := NewShell(ShellOptions{Latency: 20 * time.Millisecond})
+	start := time.Now()
+	require.True(t, s.Arrive("things.list", httptest.NewRequest(http.MethodGet, "/", nil)))
+	require.GreaterOrEqual(t, time.Since(start), 20*time.Millisecond)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	gaveUp := httptest.NewRequest(http.MethodGet, "/", nil).WithContext(ctx)
+	require.False(t, s.Arrive("things.list", gaveUp), "the client gave up: no answer")
+	require.Equal(t, Stats{Requests: map[string]int{"things.list": 2}, Total: 2}, s.Stats(), "counted all the same")
+
+	calm := NewShell(ShellOptions{})
+	require.True(t, calm.Arrive("things.list", gaveUp), "no latency: nothing to wait for")
 }

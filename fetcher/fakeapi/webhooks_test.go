@@ -7,11 +7,12 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/fetcher/fakeapi/fakeapitest"
 )
 
 // hit is one request a test receiver got.
@@ -21,39 +22,22 @@ type hit struct {
 	signature string
 }
 
-// receiver is a webhook endpoint that records what it gets and answers with
-// status(n) to its n-th request (from 1).
-type receiver struct {
-	srv    *httptest.Server
-	status func(n int) int
-
-	mu   sync.Mutex
-	hits []hit
-}
-
-func newReceiver(t *testing.T, status func(n int) int) *receiver {
-	rc := &receiver{status: status}
-	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		rc.mu.Lock()
-		rc.hits = append(rc.hits, hit{path: r.URL.Path, body: string(body), signature: r.Header.Get("X-Test-Signature")})
-		n := len(rc.hits)
-		rc.mu.Unlock()
-		w.WriteHeader(rc.status(n))
-	}))
-	t.Cleanup(rc.srv.Close)
-	return rc
+// newReceiver is a webhook endpoint that answers status(n) to its n-th
+// request (from 1).
+func newReceiver(t *testing.T, status func(n int) int) *fakeapitest.Receiver {
+	return fakeapitest.NewReceiver(t, func(w http.ResponseWriter, n int, _ []byte) { w.WriteHeader(status(n)) })
 }
 
 func always(status int) func(int) int { return func(int) int { return status } }
 
-func (rc *receiver) got() []hit {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return slices.Clone(rc.hits)
+// got is what rc received, as hits.
+func got(rc *fakeapitest.Receiver) []hit {
+	var hits []hit
+	for _, r := range rc.Requests() {
+		hits = append(hits, hit{path: r.Path, body: string(r.Raw), signature: r.Header.Get("X-Test-Signature")})
+	}
+	return hits
 }
-
-func (rc *receiver) url(path string) string { return rc.srv.URL + path }
 
 // signTest signs like a vendor would, so that tests see HeaderFunc applied.
 func signTest(ep WebhookEndpoint, body []byte, h http.Header) {
@@ -83,16 +67,16 @@ func TestWebhookDispatcher(t *testing.T) {
 		t.Parallel()
 		rc := newReceiver(t, always(http.StatusOK))
 		d := newDispatcher(t, WebhookOptions{IDFunc: func(n int) string { return "hook-" + string(rune('a'-1+n)) }})
-		all := d.Add(WebhookEndpoint{URL: rc.url("/all"), Secret: "secret-all", Active: true})
-		onlyX := d.Add(WebhookEndpoint{URL: rc.url("/x"), Secret: "secret-x", EventTypes: []string{"x"}, Active: true})
-		d.Add(WebhookEndpoint{URL: rc.url("/inactive"), Secret: "secret-off"})
-		d.Add(WebhookEndpoint{URL: rc.url("/y"), Secret: "secret-y", EventTypes: []string{"y"}, Active: true})
+		all := d.Add(WebhookEndpoint{URL: rc.URL + "/all", Secret: "secret-all", Active: true})
+		onlyX := d.Add(WebhookEndpoint{URL: rc.URL + "/x", Secret: "secret-x", EventTypes: []string{"x"}, Active: true})
+		d.Add(WebhookEndpoint{URL: rc.URL + "/inactive", Secret: "secret-off"})
+		d.Add(WebhookEndpoint{URL: rc.URL + "/y", Secret: "secret-y", EventTypes: []string{"y"}, Active: true})
 		require.Equal(t, "hook-a", all.ID)
 
 		d.Deliver("x", bodyOf)
 		wait(t, d)
 
-		hits := rc.got()
+		hits := got(rc)
 		slices.SortFunc(hits, func(a, b hit) int { return strings.Compare(a.path, b.path) })
 		require.Equal(t, []hit{
 			{path: "/all", body: `{"to":"hook-a"}`, signature: HMACHex("secret-all", bodyOf(all))},
@@ -105,19 +89,19 @@ func TestWebhookDispatcher(t *testing.T) {
 		t.Parallel()
 		rc := newReceiver(t, always(http.StatusOK))
 		d := newDispatcher(t, WebhookOptions{})
-		d.Add(WebhookEndpoint{URL: rc.url("/"), Secret: "s", EventTypes: []string{"y"}, Active: true})
+		d.Add(WebhookEndpoint{URL: rc.URL + "/", Secret: "s", EventTypes: []string{"y"}, Active: true})
 		require.False(t, d.Wants("x"))
 		d.Deliver("x", func(WebhookEndpoint) []byte { panic("no endpoint wants x: nothing to render") })
 		wait(t, d)
 		require.Zero(t, d.Stats())
-		require.Empty(t, rc.got())
+		require.Empty(t, got(rc))
 	})
 
 	t.Run("SetActiveTurnsDeliveriesOn", func(t *testing.T) {
 		t.Parallel()
 		rc := newReceiver(t, always(http.StatusOK))
 		d := newDispatcher(t, WebhookOptions{})
-		ep := d.Add(WebhookEndpoint{URL: rc.url("/"), Secret: "s"})
+		ep := d.Add(WebhookEndpoint{URL: rc.URL + "/", Secret: "s"})
 		require.False(t, d.Wants("x"))
 		require.True(t, d.SetActive(ep.ID, true))
 		require.False(t, d.SetActive("nope", true))
@@ -129,40 +113,13 @@ func TestWebhookDispatcher(t *testing.T) {
 		t.Parallel()
 		rc := newReceiver(t, always(http.StatusNoContent))
 		d := newDispatcher(t, WebhookOptions{DuplicateRate: 1})
-		d.Add(WebhookEndpoint{URL: rc.url("/"), Secret: "s", Active: true})
+		d.Add(WebhookEndpoint{URL: rc.URL + "/", Secret: "s", Active: true})
 		d.Deliver("x", bodyOf)
 		wait(t, d)
-		hits := rc.got()
+		hits := got(rc)
 		require.Len(t, hits, 2)
 		require.Equal(t, hits[0], hits[1], "a duplicate is the same request")
 		require.Equal(t, WebhookStats{Events: 1, Attempts: 2, Succeeded: 2, Duplicates: 1}, d.Stats())
-	})
-
-	t.Run("RetriesAFailedDelivery", func(t *testing.T) {
-		t.Parallel()
-		rc := newReceiver(t, func(n int) int {
-			if n == 1 {
-				return http.StatusServiceUnavailable
-			}
-			return http.StatusOK
-		})
-		d := newDispatcher(t, WebhookOptions{RetryDelays: []time.Duration{0, 0}})
-		d.Add(WebhookEndpoint{URL: rc.url("/"), Secret: "s", Active: true})
-		d.Deliver("x", bodyOf)
-		wait(t, d)
-		require.Len(t, rc.got(), 2)
-		require.Equal(t, WebhookStats{Events: 1, Attempts: 2, Succeeded: 1, Failed: 1, Retries: 1}, d.Stats())
-	})
-
-	t.Run("GivesUpWhenTheScheduleRunsOut", func(t *testing.T) {
-		t.Parallel()
-		rc := newReceiver(t, always(http.StatusInternalServerError))
-		d := newDispatcher(t, WebhookOptions{RetryDelays: []time.Duration{0, time.Millisecond}})
-		d.Add(WebhookEndpoint{URL: rc.url("/"), Secret: "s", Active: true})
-		d.Deliver("x", bodyOf)
-		wait(t, d)
-		require.Len(t, rc.got(), 3)
-		require.Equal(t, WebhookStats{Events: 1, Attempts: 3, Failed: 3, Retries: 2, GaveUp: 1}, d.Stats())
 	})
 
 	t.Run("FailsAnAttemptThatTimesOut", func(t *testing.T) {
@@ -179,17 +136,49 @@ func TestWebhookDispatcher(t *testing.T) {
 		wait(t, d)
 		require.Equal(t, WebhookStats{Events: 1, Attempts: 1, Failed: 1, GaveUp: 1}, d.Stats())
 	})
+}
 
-	t.Run("FailsARedirect", func(t *testing.T) {
-		t.Parallel()
-		rc := newReceiver(t, always(http.StatusFound))
-		d := newDispatcher(t, WebhookOptions{})
-		d.Add(WebhookEndpoint{URL: rc.url("/"), Secret: "s", Active: true})
-		d.Deliver("x", bodyOf)
-		wait(t, d)
-		require.Len(t, rc.got(), 1, "the redirect is not followed")
-		require.Equal(t, 1, d.Stats().Failed)
-	})
+// TestWebhookDispatcherOutcomes delivers one event to an endpoint that
+// answers status(n) to its n-th request, and checks how many requests it got
+// and what the dispatcher counted.
+func TestWebhookDispatcherOutcomes(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		status   func(n int) int
+		retry    []time.Duration
+		requests int
+		want     WebhookStats
+	}{
+		"RetriesAFailedDelivery": {
+			status: func(n int) int {
+				if n == 1 {
+					return http.StatusServiceUnavailable
+				}
+				return http.StatusOK
+			},
+			retry: []time.Duration{0, 0}, requests: 2,
+			want: WebhookStats{Events: 1, Attempts: 2, Succeeded: 1, Failed: 1, Retries: 1},
+		},
+		"GivesUpWhenTheScheduleRunsOut": {
+			status: always(http.StatusInternalServerError), retry: []time.Duration{0, time.Millisecond}, requests: 3,
+			want: WebhookStats{Events: 1, Attempts: 3, Failed: 3, Retries: 2, GaveUp: 1},
+		},
+		"FailsARedirect": {
+			status: always(http.StatusFound), requests: 1, // the redirect is not followed
+			want: WebhookStats{Events: 1, Attempts: 1, Failed: 1, GaveUp: 1},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			rc := newReceiver(t, tc.status)
+			d := newDispatcher(t, WebhookOptions{RetryDelays: tc.retry})
+			d.Add(WebhookEndpoint{URL: rc.URL + "/", Secret: "s", Active: true})
+			d.Deliver("x", bodyOf)
+			wait(t, d)
+			require.Len(t, got(rc), tc.requests)
+			require.Equal(t, tc.want, d.Stats())
+		})
+	}
 }
 
 func TestWebhookDispatcherWaitEndsWithTheContext(t *testing.T) {

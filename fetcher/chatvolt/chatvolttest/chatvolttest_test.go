@@ -743,9 +743,9 @@ func TestGenerate(t *testing.T) {
 
 	t.Run("IsDeterministic", func(t *testing.T) {
 		t.Parallel()
-		require.Equal(t, generated(150, 4).Snapshot(), generated(150, 4).Snapshot())
-		other := Generate(GenerateConfig{Seed: 43, Conversations: 150, MessagesPerConversation: 4, Start: fakeapitest.Start()})
-		require.NotEqual(t, generated(150, 4).Snapshot(), other.Snapshot())
+		fakeapitest.RequireDeterministic(t, func(seed int64) Snapshot {
+			return Generate(GenerateConfig{Seed: seed, Conversations: 150, MessagesPerConversation: 4, Start: fakeapitest.Start()}).Snapshot()
+		})
 	})
 
 	t.Run("RespectsTheConfig", func(t *testing.T) {
@@ -920,28 +920,22 @@ func TestServesWhileTheWorkspaceChanges(t *testing.T) {
 	cursor := setup(t, ws, Options{})
 	plain := setup(t, ws, Options{Paging: PagingPlainArray})
 	ids0 := snapIDs(ws.Snapshot().Conversations)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for i := range 300 {
-			id := ws.AddConversation("churn")
-			mid := ws.AddMessage(id, "oi", "human")
-			ws.EditMessage(mid, "oi!")
-			ws.AddMessage(ids0[i%len(ids0)], "up", "agent")
-			ws.SetStatus(id, "RESOLVED")
-			ws.MarkRead(ids0[i%len(ids0)])
-			if i%3 == 0 {
-				ws.DeleteConversation(id)
-			}
+	fakeapitest.ReadWhileMutating(300, func(i int) {
+		id := ws.AddConversation("churn")
+		mid := ws.AddMessage(id, "oi", "human")
+		ws.EditMessage(mid, "oi!")
+		ws.AddMessage(ids0[i%len(ids0)], "up", "agent")
+		ws.SetStatus(id, "RESOLVED")
+		ws.MarkRead(ids0[i%len(ids0)])
+		if i%3 == 0 {
+			ws.DeleteConversation(id)
 		}
-	}()
-	for range 3 {
+	}, func() {
 		require.NotEmpty(t, cursor.walkCursor(t, url.Values{"limit": {"17"}}))
 		items, _ := plain.walkWindows(t, nil)
 		require.NotEmpty(t, items)
 		cursor.getOK(t, "/conversation/"+ids0[0]+"/messages/50", nil)
-	}
-	<-done
+	})
 }
 
 func BenchmarkGenerate(b *testing.B) {

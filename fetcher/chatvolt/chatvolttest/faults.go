@@ -13,7 +13,7 @@ const statusLaravelRateLimited = 419
 // authenticate returns the request's API key and whether it is accepted.
 func (s *Server) authenticate(r *http.Request) (string, bool) {
 	key := fakeapi.BearerToken(r)
-	return key, s.opts.APIKey == "" || key == s.opts.APIKey
+	return key, fakeapi.Accepts(s.opts.APIKey, key)
 }
 
 // admit applies the per-key rate limit. Over the limit it writes 429 or

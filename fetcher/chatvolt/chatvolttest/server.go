@@ -155,8 +155,7 @@ func (s *Server) route(path string) (route, bool) {
 // limit is per key.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rt, found := s.route(r.URL.Path)
-	s.Count(rt.name)
-	if !s.Delay(r) {
+	if !s.Arrive(rt.name, r) {
 		return
 	}
 	key, ok := s.authenticate(r)

@@ -601,7 +601,9 @@ func TestGenerate(t *testing.T) {
 
 	t.Run("IsDeterministic", func(t *testing.T) {
 		t.Parallel()
-		require.Equal(t, generated(150, 6).Snapshot(), generated(150, 6).Snapshot())
+		fakeapitest.RequireDeterministic(t, func(seed int64) Snapshot {
+			return Generate(GenerateConfig{Seed: seed, Conversations: 150, MessagesPerConversation: 6, Start: fakeapitest.Start()}).Snapshot()
+		})
 	})
 
 	t.Run("CoversWhatClientsTripOver", func(t *testing.T) {
@@ -760,27 +762,21 @@ func TestServesWhileTheWorkspaceChanges(t *testing.T) {
 	ws := generated(60, 3)
 	inbox, contact, _ := ws.PublicIdentifiers()
 	b := setup(t, ws, Options{InboxIdentifier: inbox, ContactIdentifier: contact})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for i := range 200 {
-			id := ws.AddConversation("Churn "+strconv.Itoa(i%7), "hi")
-			m := ws.AddMessage(id, "reply", msgOutgoing, false)
-			ws.EditMessage(m, "reply!")
-			ws.SetStatus(1+i%60, "resolved")
-			if i%3 == 0 {
-				ws.DeleteMessage(m)
-				ws.DeleteConversation(id)
-			}
+	fakeapitest.ReadWhileMutating(200, func(i int) {
+		id := ws.AddConversation("Churn "+strconv.Itoa(i%7), "hi")
+		m := ws.AddMessage(id, "reply", msgOutgoing, false)
+		ws.EditMessage(m, "reply!")
+		ws.SetStatus(1+i%60, "resolved")
+		if i%3 == 0 {
+			ws.DeleteMessage(m)
+			ws.DeleteConversation(id)
 		}
-	}()
-	for range 3 {
+	}, func() {
 		require.NotEmpty(t, b.walkConversations(t, url.Values{"status": {"all"}}))
 		b.get(t, accountPath(ws, "/conversations/1/messages"), nil)
 		b.listPage(t, url.Values{"updated_within": {"60"}})
 		b.call(t, "", "/public/api/v1/inboxes/"+inbox+"/contacts/"+contact+"/conversations", nil)
-	}
-	<-done
+	})
 }
 
 func BenchmarkGenerate(b *testing.B) {

@@ -30,6 +30,9 @@ type change struct {
 	changed []attrChange
 }
 
+// EventType makes a change a fakeapi.Change.
+func (ch change) EventType() string { return ch.event }
+
 type attrChange struct {
 	name              string
 	previous, current any
@@ -205,40 +208,16 @@ func (w *Workspace) eventBody(ch change) (body any, ok bool) {
 	return hc, true
 }
 
-// event is a rendered event, waiting to be delivered.
-type event struct {
-	typ  string
-	body any
-}
-
 // publish is the server's subscription to its workspace: it renders the
-// events some webhook wants, under the read lock, and hands them to the
-// dispatcher, which sends them in the background. Every endpoint gets the
-// same bytes.
+// events some webhook wants and hands them to the dispatcher, which sends
+// them in the background. Every endpoint gets the same bytes.
 func (s *Server) publish(changes []change) {
-	var wanted []change
-	for _, ch := range changes {
-		if s.hooks.Wants(ch.event) {
-			wanted = append(wanted, ch)
-		}
-	}
-	if len(wanted) == 0 {
-		return
-	}
-	events := make([]event, 0, len(wanted))
-	s.ws.mu.RLock()
-	for _, ch := range wanted {
-		if body, ok := s.ws.eventBody(ch); ok {
-			events = append(events, event{ch.event, body})
-		}
-	}
-	s.ws.mu.RUnlock()
-	for _, ev := range events {
-		raw, err := json.Marshal(ev.body)
+	for _, ev := range fakeapi.Render(s.hooks, s.ws.mu.RLocker(), changes, s.ws.eventBody) {
+		raw, err := json.Marshal(ev.Payload)
 		if err != nil {
 			// The wire structs always encode; failing here is a bug in the fake.
 			panic("chatwoottest: cannot encode a webhook event: " + err.Error())
 		}
-		s.hooks.Deliver(ev.typ, func(fakeapi.WebhookEndpoint) []byte { return raw })
+		s.hooks.Deliver(ev.Type, func(fakeapi.WebhookEndpoint) []byte { return raw })
 	}
 }

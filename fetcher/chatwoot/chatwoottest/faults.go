@@ -8,10 +8,7 @@ import (
 
 // authenticate checks the api_access_token header.
 func (s *Server) authenticate(r *http.Request) bool {
-	if s.opts.Token == "" {
-		return true
-	}
-	return r.Header.Get("api_access_token") == s.opts.Token
+	return fakeapi.Accepts(s.opts.Token, r.Header.Get("api_access_token"))
 }
 
 // admit applies the rate limit the way rack-attack's throttle does: a

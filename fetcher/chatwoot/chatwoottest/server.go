@@ -80,12 +80,12 @@ type Stats = fakeapi.Stats
 
 // Server serves a Workspace over Chatwoot's Application API and public client
 // API, and sends its changes to the account webhooks registered with it.
+// Close stops both.
 type Server struct {
 	*fakeapi.Shell
-	ws          *Workspace
-	opts        Options
-	hooks       *fakeapi.WebhookDispatcher
-	unsubscribe func()
+	ws    *Workspace
+	opts  Options
+	hooks *fakeapi.WebhookDispatcher
 }
 
 // NewServer serves w on a loopback httptest server.
@@ -94,7 +94,11 @@ func NewServer(w *Workspace, opts Options) *Server {
 		opts.RateWindow = time.Minute
 	}
 	s := &Server{Shell: fakeapi.NewShell(opts.shell()), ws: w, opts: opts, hooks: fakeapi.NewWebhookDispatcher(opts.webhooks())}
-	s.unsubscribe = w.feed.Subscribe(s.publish)
+	// Close, the shell's, stops listening to the workspace, then abandons
+	// the webhook deliveries still pending (retries included) and waits for
+	// their goroutines, then closes the loopback server.
+	s.Cleanup(s.hooks.Close)
+	s.Cleanup(w.feed.Subscribe(s.publish))
 	const account = "/api/v1/accounts/{account_id}"
 	const public = "/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations"
 	mux := http.NewServeMux()
@@ -112,15 +116,6 @@ func NewServer(w *Workspace, opts Options) *Server {
 	return s
 }
 
-// Close stops the server: it stops listening to the workspace, abandons
-// the webhook deliveries still pending (retries included) and waits for
-// their goroutines, then closes the loopback server.
-func (s *Server) Close() {
-	s.unsubscribe()
-	s.hooks.Close()
-	s.Shell.Close()
-}
-
 // shell is what the kit's Shell takes of the options.
 func (o Options) shell() fakeapi.ShellOptions {
 	return fakeapi.ShellOptions{
@@ -135,8 +130,7 @@ func (o Options) shell() fakeapi.ShellOptions {
 // failures, then authentication for the Application API.
 func (s *Server) route(name string, auth bool, serve func(http.ResponseWriter, *http.Request)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.Count(name)
-		if !s.Delay(r) || !s.admit(w, r) || s.fail(w) {
+		if !s.Arrive(name, r) || !s.admit(w, r) || s.fail(w) {
 			return
 		}
 		if auth && !s.authenticate(r) {

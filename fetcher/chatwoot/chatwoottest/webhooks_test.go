@@ -7,9 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strconv"
@@ -25,65 +23,20 @@ import (
 
 const hookSecret = "chatwoot-webhook-secret"
 
-// hookRequest is one request a receiver got, kept raw so that the test
-// checks its signature as a real receiver would.
-type hookRequest struct {
-	header http.Header
-	raw    []byte
-	body   map[string]any
-}
-
-// receiver is a webhook endpoint: it fails the first failFirst requests
-// with 500, answers the others 200, and records them all. Checks happen in
-// the test's goroutine (see events), not in the handler's.
-type receiver struct {
-	srv *httptest.Server
-
-	mu        sync.Mutex
-	failFirst int
-	reqs      []hookRequest
-}
-
-func newReceiver(t *testing.T, failFirst int) *receiver {
-	rc := &receiver{failFirst: failFirst}
-	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw, _ := io.ReadAll(r.Body)
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.UseNumber()
-		var body map[string]any
-		_ = dec.Decode(&body)
-		rc.mu.Lock()
-		rc.reqs = append(rc.reqs, hookRequest{header: r.Header.Clone(), raw: raw, body: body})
-		fail := rc.failFirst > 0
-		rc.failFirst--
-		rc.mu.Unlock()
-		if fail {
-			w.WriteHeader(http.StatusInternalServerError)
-		}
-	}))
-	t.Cleanup(rc.srv.Close)
-	return rc
-}
-
-func (rc *receiver) requests() []hookRequest {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return slices.Clone(rc.reqs)
-}
-
-// events checks every request as Chatwoot 4.12+ signs it and returns the
-// bodies: JSON, a X-Chatwoot-Delivery uuid, X-Chatwoot-Timestamp in unix
-// seconds (the wall clock) and X-Chatwoot-Signature "sha256=" + lowercase
-// hex HMAC-SHA256(secret, "<timestamp>.<raw body>"). secret "" checks that
-// nothing is signed, as before 4.12.
-func (rc *receiver) events(t *testing.T, secret string) []map[string]any {
+// events checks every request rc got as Chatwoot 4.12+ signs it and
+// returns the bodies, decoded with UseNumber: JSON, a X-Chatwoot-Delivery
+// uuid, X-Chatwoot-Timestamp in unix seconds (the wall clock) and
+// X-Chatwoot-Signature "sha256=" + lowercase hex HMAC-SHA256(secret,
+// "<timestamp>.<raw body>"). secret "" checks that nothing is signed, as
+// before 4.12.
+func events(t *testing.T, rc *fakeapitest.Receiver, secret string) []map[string]any {
 	t.Helper()
 	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 	var out []map[string]any
-	for _, r := range rc.requests() {
-		require.Equal(t, "application/json", r.header.Get("Content-Type"))
-		require.Regexp(t, uuid, r.header.Get("X-Chatwoot-Delivery"))
-		ts, sig := r.header.Get("X-Chatwoot-Timestamp"), r.header.Get("X-Chatwoot-Signature")
+	for _, r := range rc.Requests() {
+		require.Equal(t, "application/json", r.Header.Get("Content-Type"))
+		require.Regexp(t, uuid, r.Header.Get("X-Chatwoot-Delivery"))
+		ts, sig := r.Header.Get("X-Chatwoot-Timestamp"), r.Header.Get("X-Chatwoot-Signature")
 		if secret == "" {
 			require.Empty(t, ts)
 			require.Empty(t, sig)
@@ -92,49 +45,40 @@ func (rc *receiver) events(t *testing.T, secret string) []map[string]any {
 			require.NoError(t, err)
 			require.WithinDuration(t, time.Now(), time.Unix(sec, 0), time.Minute, "the wall clock, not the workspace's")
 			mac := hmac.New(sha256.New, []byte(secret))
-			mac.Write([]byte(ts + "." + string(r.raw)))
-			require.Equal(t, "sha256="+hex.EncodeToString(mac.Sum(nil)), sig, string(r.raw))
+			mac.Write([]byte(ts + "." + string(r.Raw)))
+			require.Equal(t, "sha256="+hex.EncodeToString(mac.Sum(nil)), sig, string(r.Raw))
 		}
-		out = append(out, r.body)
+		dec := json.NewDecoder(bytes.NewReader(r.Raw))
+		dec.UseNumber()
+		var body map[string]any
+		require.NoError(t, dec.Decode(&body), string(r.Raw))
+		out = append(out, body)
 	}
 	return out
 }
 
-// hookBundle is an account, a server and a webhook to a receiver.
+// hookBundle is an account, a server and a webhook to a receiver, followed
+// step by step.
 type hookBundle struct {
 	*testBundle
-	rc    *receiver
-	since int // events already looked at by step
+	fakeapitest.Steps
+	rc *fakeapitest.Receiver
 }
 
+// setupHook registers a webhook to a receiver that fails the first
+// failFirst requests with 500.
 func setupHook(t *testing.T, ws *Workspace, opts Options, failFirst int, eventTypes ...string) *hookBundle {
-	b := &hookBundle{testBundle: setup(t, ws, opts), rc: newReceiver(t, failFirst)}
-	id, err := b.srv.AddWebhook(b.rc.srv.URL, hookSecret, eventTypes...)
+	b := &hookBundle{testBundle: setup(t, ws, opts), rc: fakeapitest.NewReceiver(t, fakeapitest.FailFirst(failFirst))}
+	id, err := b.srv.AddWebhook(b.rc.URL, hookSecret, eventTypes...)
 	require.NoError(t, err)
 	require.Equal(t, "1", id)
-	return b
-}
-
-func (b *hookBundle) wait(t *testing.T) {
-	t.Helper()
-	require.NoError(t, b.srv.WaitWebhooks(context.Background()))
-}
-
-// step runs a mutation, waits for its webhooks and returns what they were
-// about, as "event conversation-id" or "event conversation-id/message-id",
-// sorted (deliveries come in any order).
-func (b *hookBundle) step(t *testing.T, mutate func()) []string {
-	t.Helper()
-	mutate()
-	b.wait(t)
-	events := b.rc.events(t, hookSecret)
-	got := []string{}
-	for _, ev := range events[b.since:] {
-		got = append(got, ev["event"].(string)+" "+hookObject(t, ev))
+	b.Steps = fakeapitest.Steps{
+		WaitWebhooks: b.srv.WaitWebhooks,
+		Events:       func(t *testing.T) []map[string]any { return events(t, b.rc, hookSecret) },
+		// "event conversation-id" or "event conversation-id/message-id"
+		Label: func(t *testing.T, ev map[string]any) string { return ev["event"].(string) + " " + hookObject(t, ev) },
 	}
-	b.since = len(events)
-	slices.Sort(got)
-	return got
+	return b
 }
 
 // hookObject reads what an event is about where a receiver reads it: the
@@ -159,23 +103,23 @@ func TestWebhookEvents(t *testing.T) {
 		b := setupHook(t, NewWorkspace(1, fakeapitest.Start()), Options{}, 0)
 		var conv, reply, note int
 		at := func(msg int) string { return strconv.Itoa(conv) + "/" + strconv.Itoa(msg) }
-		got := b.step(t, func() { conv = b.ws.AddConversation("Ada Lovelace", "My invoice is wrong") })
+		got := b.Step(t, func() { conv = b.ws.AddConversation("Ada Lovelace", "My invoice is wrong") })
 		require.Equal(t, []string{"conversation_created 1", "message_created 1/1"}, got)
-		require.Equal(t, []string{"message_created 1/2"}, b.step(t, func() { reply = b.ws.AddMessage(conv, "Looking into it", msgOutgoing, false) }))
-		require.Equal(t, []string{"message_created " + at(3)}, b.step(t, func() { note = b.ws.AddMessage(conv, "Billing bug?", msgOutgoing, true) }),
+		require.Equal(t, []string{"message_created 1/2"}, b.Step(t, func() { reply = b.ws.AddMessage(conv, "Looking into it", msgOutgoing, false) }))
+		require.Equal(t, []string{"message_created " + at(3)}, b.Step(t, func() { note = b.ws.AddMessage(conv, "Billing bug?", msgOutgoing, true) }),
 			"private notes are sent")
-		require.Empty(t, b.step(t, func() { b.ws.AddMessage(conv, "Ava joined", msgActivity, false) }), "activity messages are not")
-		require.Equal(t, []string{"message_updated " + at(reply)}, b.step(t, func() { b.ws.EditMessage(reply, "Fixed it") }))
-		require.Equal(t, []string{"message_updated " + at(note)}, b.step(t, func() { b.ws.DeleteMessage(note) }))
+		require.Empty(t, b.Step(t, func() { b.ws.AddMessage(conv, "Ava joined", msgActivity, false) }), "activity messages are not")
+		require.Equal(t, []string{"message_updated " + at(reply)}, b.Step(t, func() { b.ws.EditMessage(reply, "Fixed it") }))
+		require.Equal(t, []string{"message_updated " + at(note)}, b.Step(t, func() { b.ws.DeleteMessage(note) }))
 
 		statusChange := []string{"conversation_status_changed 1", "conversation_updated 1"}
-		require.Equal(t, statusChange, b.step(t, func() { b.ws.SetStatus(conv, "resolved") }))
+		require.Equal(t, statusChange, b.Step(t, func() { b.ws.SetStatus(conv, "resolved") }))
 		var again int
-		got = b.step(t, func() { again = b.ws.AddMessage(conv, "It is wrong again", msgIncoming, false) })
+		got = b.Step(t, func() { again = b.ws.AddMessage(conv, "It is wrong again", msgIncoming, false) })
 		require.Equal(t, append(slices.Clone(statusChange), "message_created "+at(again)), got, "a reopening message changes the status too")
 
-		require.Empty(t, b.step(t, func() { b.ws.RemoveMessage(reply) }), "Chatwoot has no event for a destroyed message")
-		require.Empty(t, b.step(t, func() { b.ws.DeleteConversation(conv) }), "nor for a deleted conversation")
+		require.Empty(t, b.Step(t, func() { b.ws.RemoveMessage(reply) }), "Chatwoot has no event for a destroyed message")
+		require.Empty(t, b.Step(t, func() { b.ws.DeleteConversation(conv) }), "nor for a deleted conversation")
 		require.Equal(t, fakeapi.WebhookStats{Events: 11, Attempts: 11, Succeeded: 11}, b.srv.WebhookStats())
 	})
 
@@ -186,9 +130,9 @@ func TestWebhookEvents(t *testing.T) {
 		note := b.ws.AddMessage(conv, "internal", msgOutgoing, true)
 		b.ws.DeleteMessage(note)
 		b.ws.SetStatus(conv, "snoozed")
-		b.wait(t)
+		b.Wait(t)
 		byEvent := map[string]map[string]any{}
-		for _, ev := range b.rc.events(t, hookSecret) {
+		for _, ev := range events(t, b.rc, hookSecret) {
 			byEvent[ev["event"].(string)+" "+hookObject(t, ev)] = ev
 		}
 
@@ -223,19 +167,19 @@ func TestWebhookEvents(t *testing.T) {
 		t.Parallel()
 		b := setupHook(t, NewWorkspace(1, fakeapitest.Start()), Options{}, 0, eventMessageCreated)
 		var conv int
-		require.Equal(t, []string{"message_created 1/1"}, b.step(t, func() { conv = b.ws.AddConversation("Ada", "Hi") }))
-		require.Empty(t, b.step(t, func() { b.ws.SetStatus(conv, "resolved") }))
+		require.Equal(t, []string{"message_created 1/1"}, b.Step(t, func() { conv = b.ws.AddConversation("Ada", "Hi") }))
+		require.Empty(t, b.Step(t, func() { b.ws.SetStatus(conv, "resolved") }))
 	})
 
 	t.Run("UnsignedLikeOlderVersions", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, NewWorkspace(1, fakeapitest.Start()), Options{WebhookUnsigned: true})
-		rc := newReceiver(t, 0)
-		_, err := b.srv.AddWebhook(rc.srv.URL, hookSecret)
+		rc := fakeapitest.NewReceiver(t, nil)
+		_, err := b.srv.AddWebhook(rc.URL, hookSecret)
 		require.NoError(t, err)
 		b.ws.AddConversation("Ada", "Hi")
 		require.NoError(t, b.srv.WaitWebhooks(context.Background()))
-		require.Len(t, rc.events(t, ""), 2)
+		require.Len(t, events(t, rc, ""), 2)
 		hook := b.get(t, accountPath(b.ws, "/webhooks"), nil).obj()["payload"].(map[string]any)["webhooks"].([]any)[0]
 		require.NotContains(t, hook, "secret")
 	})
@@ -249,8 +193,8 @@ func TestWebhookDelivery(t *testing.T) {
 		b := setupHook(t, NewWorkspace(1, fakeapitest.Start()), Options{}, 1)
 		conv := b.ws.AddConversation("Ada", "Hi")
 		b.ws.AddMessage(conv, "Hello?", msgIncoming, false)
-		b.wait(t)
-		require.Len(t, b.rc.requests(), 3, "each event once, the failed one too")
+		b.Wait(t)
+		require.Len(t, b.rc.Requests(), 3, "each event once, the failed one too")
 		st := b.srv.WebhookStats()
 		require.Equal(t, fakeapi.WebhookStats{Events: 3, Attempts: 3, Succeeded: 2, Failed: 1, GaveUp: 1}, st)
 	})
@@ -259,8 +203,8 @@ func TestWebhookDelivery(t *testing.T) {
 		t.Parallel()
 		b := setupHook(t, NewWorkspace(1, fakeapitest.Start()), Options{WebhookRetryDelays: []time.Duration{0}}, 1, eventConversationCreated)
 		b.ws.AddConversation("Ada", "Hi")
-		b.wait(t)
-		events := b.rc.events(t, hookSecret)
+		b.Wait(t)
+		events := events(t, b.rc, hookSecret)
 		require.Len(t, events, 2)
 		require.Equal(t, events[0], events[1])
 		require.Equal(t, 1, b.srv.WebhookStats().Retries)
@@ -270,11 +214,11 @@ func TestWebhookDelivery(t *testing.T) {
 		t.Parallel()
 		b := setupHook(t, NewWorkspace(1, fakeapitest.Start()), Options{WebhookDuplicateRate: 1}, 0, eventConversationCreated)
 		b.ws.AddConversation("Ada", "Hi")
-		b.wait(t)
-		reqs := b.rc.requests()
+		b.Wait(t)
+		reqs := b.rc.Requests()
 		require.Len(t, reqs, 2)
-		require.Equal(t, reqs[0].raw, reqs[1].raw)
-		require.NotEqual(t, reqs[0].header.Get("X-Chatwoot-Delivery"), reqs[1].header.Get("X-Chatwoot-Delivery"),
+		require.Equal(t, reqs[0].Raw, reqs[1].Raw)
+		require.NotEqual(t, reqs[0].Header.Get("X-Chatwoot-Delivery"), reqs[1].Header.Get("X-Chatwoot-Delivery"),
 			"each request is a delivery of its own: receivers cannot dedupe on it")
 		require.Equal(t, 1, b.srv.WebhookStats().Duplicates)
 	})
@@ -285,8 +229,8 @@ func TestWebhookDelivery(t *testing.T) {
 		for i := range 5 {
 			b.ws.AddConversation("Contact "+strconv.Itoa(i), "Hi")
 		}
-		b.wait(t)
-		require.Len(t, b.rc.events(t, hookSecret), 10)
+		b.Wait(t)
+		require.Len(t, events(t, b.rc, hookSecret), 10)
 	})
 
 	t.Run("CloseAbandonsPendingDeliveries", func(t *testing.T) {
@@ -294,15 +238,15 @@ func TestWebhookDelivery(t *testing.T) {
 		ws := NewWorkspace(1, fakeapitest.Start())
 		srv := NewServer(ws, Options{WebhookMaxDelay: time.Hour, Seed: 1})
 		t.Cleanup(srv.Close)
-		rc := newReceiver(t, 0)
-		_, err := srv.AddWebhook(rc.srv.URL, hookSecret)
+		rc := fakeapitest.NewReceiver(t, nil)
+		_, err := srv.AddWebhook(rc.URL, hookSecret)
 		require.NoError(t, err)
 		ws.AddConversation("Ada", "Hi") // its deliveries wait up to an hour
 
 		srv.Close() // does not wait for them
 		require.NoError(t, srv.WaitWebhooks(context.Background()), "no delivery is left")
 		require.Zero(t, srv.WebhookStats().Attempts)
-		require.Empty(t, rc.requests())
+		require.Empty(t, rc.Requests())
 	})
 
 	t.Run("ConcurrentMutationsAllArrive", func(t *testing.T) {
@@ -313,15 +257,15 @@ func TestWebhookDelivery(t *testing.T) {
 			wg.Go(func() { b.ws.AddMessage(1+i, "concurrent", msgOutgoing, false) })
 		}
 		wg.Wait()
-		b.wait(t)
-		require.Len(t, b.rc.events(t, hookSecret), 8)
+		b.Wait(t)
+		require.Len(t, events(t, b.rc, hookSecret), 8)
 	})
 }
 
 func TestWebhooksAPI(t *testing.T) {
 	t.Parallel()
 	b := setup(t, NewWorkspace(1, fakeapitest.Start()), Options{})
-	rc := newReceiver(t, 0)
+	rc := fakeapitest.NewReceiver(t, nil)
 	path := b.srv.URL() + accountPath(b.ws, "/webhooks")
 	post := func(token string, body any) response {
 		t.Helper()
@@ -330,17 +274,17 @@ func TestWebhooksAPI(t *testing.T) {
 		return r
 	}
 
-	r := post(testToken, map[string]any{"url": rc.srv.URL, "name": "syncer", "subscriptions": []string{"message_created"}})
+	r := post(testToken, map[string]any{"url": rc.URL, "name": "syncer", "subscriptions": []string{"message_created"}})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
 	hook := r.obj()["payload"].(map[string]any)["webhook"].(map[string]any)
 	secret := hook["secret"].(string)
 	require.Len(t, secret, 24)
 	require.Equal(t, map[string]any{
-		"id": 1.0, "name": "syncer", "url": rc.srv.URL, "account_id": 1.0, "subscriptions": []any{"message_created"}, "secret": secret,
+		"id": 1.0, "name": "syncer", "url": rc.URL, "account_id": 1.0, "subscriptions": []any{"message_created"}, "secret": secret,
 	}, hook)
 
-	rcAll := newReceiver(t, 0)
-	r = post(testToken, map[string]any{"url": rcAll.srv.URL})
+	rcAll := fakeapitest.NewReceiver(t, nil)
+	r = post(testToken, map[string]any{"url": rcAll.URL})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
 	all := r.obj()["payload"].(map[string]any)["webhook"].(map[string]any)
 	require.Nil(t, all["name"])
@@ -351,8 +295,8 @@ func TestWebhooksAPI(t *testing.T) {
 	require.Equal(t, json.Number("1"), list[0].(map[string]any)["id"])
 
 	for body, message := range map[string]string{
-		`{"url": "not a url"}`:          "Url is invalid",
-		`{"url": "` + rc.srv.URL + `"}`: "Url has already been taken",
+		`{"url": "not a url"}`:      "Url is invalid",
+		`{"url": "` + rc.URL + `"}`: "Url has already been taken",
 		`{"url": "http://127.0.0.1:1/x", "subscriptions": ["message_deleted"]}`: "Subscriptions Invalid events",
 		`{"url": "http://127.0.0.1:1/y", "subscriptions": []}`:                  "Subscriptions Invalid events",
 	} {
@@ -360,13 +304,13 @@ func TestWebhooksAPI(t *testing.T) {
 		require.Equal(t, http.StatusUnprocessableEntity, r.Status, body)
 		require.Equal(t, message, r.obj()["message"], body)
 	}
-	require.Equal(t, http.StatusUnauthorized, post("wrong", map[string]any{"url": rc.srv.URL + "/z"}).Status)
+	require.Equal(t, http.StatusUnauthorized, post("wrong", map[string]any{"url": rc.URL + "/z"}).Status)
 	require.Equal(t, http.StatusNotFound, b.call(t, testToken, "/api/v1/accounts/2/webhooks", nil).Status)
 
 	// Each webhook gets what it subscribed to, signed with the secret the
 	// API returned.
 	b.ws.AddConversation("Ada", "Hi")
 	require.NoError(t, b.srv.WaitWebhooks(context.Background()))
-	require.Len(t, rc.events(t, secret), 1, "message_created")
-	require.Len(t, rcAll.events(t, all["secret"].(string)), 2, "conversation_created and message_created")
+	require.Len(t, events(t, rc, secret), 1, "message_created")
+	require.Len(t, events(t, rcAll, all["secret"].(string)), 2, "conversation_created and message_created")
 }

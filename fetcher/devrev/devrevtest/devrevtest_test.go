@@ -231,27 +231,21 @@ func TestListConversations(t *testing.T) {
 		t.Parallel()
 		ws := generated(100, 3)
 		b := setup(t, ws, Options{EmptyPageRate: 0.2})
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			for i := range 300 {
-				id := ws.AddConversation("churn")
-				cid := ws.AddComment(id, "hi", "internal")
-				ws.EditComment(cid, "hi!")
-				ws.SetStage(id, "active")
-				ws.EditConversation(conversationID(1+i%100), "renamed")
-				if i%3 == 0 {
-					ws.DeleteComment(cid)
-					ws.DeleteConversation(id)
-				}
+		fakeapitest.ReadWhileMutating(300, func(i int) {
+			id := ws.AddConversation("churn")
+			cid := ws.AddComment(id, "hi", "internal")
+			ws.EditComment(cid, "hi!")
+			ws.SetStage(id, "active")
+			ws.EditConversation(conversationID(1+i%100), "renamed")
+			if i%3 == 0 {
+				ws.DeleteComment(cid)
+				ws.DeleteConversation(id)
 			}
-		}()
-		for range 3 {
+		}, func() {
 			items, _ := b.walk(t, "conversations.list", "conversations", url.Values{"limit": {"20"}})
 			require.NotEmpty(t, items)
 			b.walk(t, "timeline-entries.list", "timeline_entries", url.Values{"object": {"CONV-1"}, "limit": {"2"}})
-		}
-		<-done
+		})
 	})
 
 	t.Run("CursorIgnoresConcurrentInsertsAndDeletes", func(t *testing.T) {
@@ -516,7 +510,9 @@ func TestGenerate(t *testing.T) {
 
 	t.Run("IsDeterministic", func(t *testing.T) {
 		t.Parallel()
-		require.Equal(t, generated(200, 4).Snapshot(), generated(200, 4).Snapshot())
+		fakeapitest.RequireDeterministic(t, func(seed int64) Snapshot {
+			return Generate(GenerateConfig{Seed: seed, Conversations: 200, CommentsPerConversation: 4, Start: fakeapitest.Start()}).Snapshot()
+		})
 	})
 
 	t.Run("EverythingIsBeforeStart", func(t *testing.T) {

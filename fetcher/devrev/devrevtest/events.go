@@ -29,6 +29,9 @@ type change struct {
 	event, id string
 }
 
+// EventType makes a change a fakeapi.Change.
+func (ch change) EventType() string { return ch.event }
+
 // The event payloads (event-conversation-created and its siblings). Each
 // carries the object in the shape the REST endpoints serve. The optional
 // old_conversation and old_entry are never sent: receivers must not need
@@ -78,36 +81,14 @@ func (w *Workspace) eventPayload(ch change) (payload any, ok bool) {
 	return wireConversationEvent{Conversation: c.wire()}, true
 }
 
-// event is a rendered event, waiting to be delivered.
-type event struct {
-	typ     string
-	payload any
-}
-
 // publish is the server's subscription to its workspace: it renders the
-// events some webhook wants, under the read lock, and hands them to the
-// dispatcher, which sends them in the background.
+// events some webhook wants and hands them to the dispatcher, which sends
+// them in the background.
 func (s *Server) publish(changes []change) {
-	var wanted []change
-	for _, ch := range changes {
-		if s.hooks.Wants(ch.event) {
-			wanted = append(wanted, ch)
-		}
-	}
-	if len(wanted) == 0 {
-		return
-	}
-	events := make([]event, 0, len(wanted))
-	s.ws.mu.RLock()
-	for _, ch := range wanted {
-		if p, ok := s.ws.eventPayload(ch); ok {
-			events = append(events, event{ch.event, p})
-		}
-	}
-	s.ws.mu.RUnlock()
+	events := fakeapi.Render(s.hooks, s.ws.mu.RLocker(), changes, s.ws.eventPayload)
 	at := time.Now().UTC()
 	for _, ev := range events {
-		s.hooks.Deliver(ev.typ, func(ep fakeapi.WebhookEndpoint) []byte { return eventBody(ep, ev.typ, at, ev.payload) })
+		s.hooks.Deliver(ev.Type, func(ep fakeapi.WebhookEndpoint) []byte { return eventBody(ep, ev.Type, at, ev.Payload) })
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 // authenticate returns the request's bearer token and whether it is accepted.
 func (s *Server) authenticate(r *http.Request) (string, bool) {
 	token := fakeapi.BearerToken(r)
-	return token, s.opts.Token == "" || token == s.opts.Token
+	return token, fakeapi.Accepts(s.opts.Token, token)
 }
 
 // admit applies the per-token rate limit and sets the X-Ratelimit-* headers

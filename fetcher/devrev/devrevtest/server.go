@@ -70,13 +70,13 @@ type Stats = fakeapi.Stats
 
 // Server serves a Workspace over the DevRev REST API, and sends its changes
 // to the webhooks registered with it.
+// Close stops both.
 type Server struct {
 	*fakeapi.Shell
-	ws          *Workspace
-	opts        Options
-	order       *orderIndex
-	hooks       *fakeapi.WebhookDispatcher
-	unsubscribe func()
+	ws    *Workspace
+	opts  Options
+	order *orderIndex
+	hooks *fakeapi.WebhookDispatcher
 }
 
 // NewServer serves w on a loopback httptest server.
@@ -94,18 +94,13 @@ func NewServer(w *Workspace, opts Options) *Server {
 	w.mu.Lock()
 	s.order = w.order(opts.Seed)
 	w.mu.Unlock()
-	s.unsubscribe = w.feed.Subscribe(s.publish)
+	// Close, the shell's, stops listening to the workspace, then abandons
+	// the webhook deliveries still pending (retries included) and waits for
+	// their goroutines, then closes the loopback server.
+	s.Cleanup(s.hooks.Close)
+	s.Cleanup(w.feed.Subscribe(s.publish))
 	s.Serve(http.HandlerFunc(s.serveHTTP))
 	return s
-}
-
-// Close stops the server: it stops listening to the workspace, abandons
-// the webhook deliveries still pending (retries included) and waits for
-// their goroutines, then closes the loopback server.
-func (s *Server) Close() {
-	s.unsubscribe()
-	s.hooks.Close()
-	s.Shell.Close()
 }
 
 // shell is what the kit's Shell takes of the options.
@@ -147,8 +142,7 @@ func (s *Server) route(path string) (route, bool) {
 // limit is per token.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rt, found := s.route(r.URL.Path)
-	s.Count(rt.name)
-	if !s.Delay(r) {
+	if !s.Arrive(rt.name, r) {
 		return
 	}
 	token, authed := s.authenticate(r)

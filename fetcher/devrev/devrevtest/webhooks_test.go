@@ -7,11 +7,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,135 +22,99 @@ import (
 
 const hookSecret = "whsec-0123456789"
 
-// hookRequest is one request a receiver got, kept raw so that the test
-// checks its signature as a real receiver would.
-type hookRequest struct {
-	header http.Header
-	raw    []byte
-	body   map[string]any
-}
-
-// receiver is a webhook endpoint. It echoes the verify challenge (unless
-// wrongChallenge) with verifyStatus (200 if 0), fails the first failFirst
-// event deliveries with 500,
-// answers the others 200, and records every request. Checks happen in the
-// test's goroutine (see events), not in the handler's.
-type receiver struct {
-	srv            *httptest.Server
+// endpoint is how a test's webhook endpoint answers: it echoes the verify
+// challenge (unless wrongChallenge) with verifyStatus (200 if 0), fails the
+// first failFirst event deliveries with 500 and answers the others 200.
+// arrived, when not nil, gets a send per request once it is answered.
+type endpoint struct {
 	wrongChallenge bool
 	verifyStatus   int
-	arrived        chan struct{} // one send per request, when not nil
-
-	mu        sync.Mutex
-	failFirst int
-	reqs      []hookRequest
+	failFirst      int
+	arrived        chan struct{}
 }
 
-func newReceiver(t *testing.T, configure func(*receiver)) *receiver {
-	rc := &receiver{}
+func newReceiver(t *testing.T, configure func(*endpoint)) *fakeapitest.Receiver {
+	e := &endpoint{}
 	if configure != nil {
-		configure(rc)
+		configure(e)
 	}
-	rc.srv = httptest.NewServer(http.HandlerFunc(rc.serve))
-	t.Cleanup(rc.srv.Close)
-	return rc
-}
-
-func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
-	raw, _ := io.ReadAll(r.Body)
-	var body map[string]any
-	_ = json.Unmarshal(raw, &body)
-	rc.mu.Lock()
-	rc.reqs = append(rc.reqs, hookRequest{header: r.Header.Clone(), raw: raw, body: body})
-	fail := body["type"] != eventVerify && rc.failFirst > 0
-	if fail {
-		rc.failFirst--
-	}
-	rc.mu.Unlock()
-	if rc.arrived != nil {
-		defer func() { rc.arrived <- struct{}{} }()
-	}
-	switch {
-	case body["type"] == eventVerify:
-		challenge, _ := body["verify"].(map[string]any)["challenge"].(string)
-		if rc.wrongChallenge {
-			challenge = "not-" + challenge
+	var delivered atomic.Int64 // events, not verify requests
+	return fakeapitest.NewReceiver(t, func(w http.ResponseWriter, _ int, raw []byte) {
+		if e.arrived != nil {
+			defer func() { e.arrived <- struct{}{} }()
 		}
-		fakeapi.WriteJSON(w, cmp.Or(rc.verifyStatus, http.StatusOK), "application/json", map[string]string{"challenge": challenge})
-	case fail:
-		w.WriteHeader(http.StatusInternalServerError)
-	default:
-		w.WriteHeader(http.StatusOK)
-	}
+		var body map[string]any
+		_ = json.Unmarshal(raw, &body)
+		if body["type"] == eventVerify {
+			challenge, _ := body["verify"].(map[string]any)["challenge"].(string)
+			if e.wrongChallenge {
+				challenge = "not-" + challenge
+			}
+			fakeapi.WriteJSON(w, cmp.Or(e.verifyStatus, http.StatusOK), "application/json", map[string]string{"challenge": challenge})
+			return
+		}
+		if delivered.Add(1) <= int64(e.failFirst) {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	})
 }
 
-func (rc *receiver) requests() []hookRequest {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return slices.Clone(rc.reqs)
-}
-
-// events checks every request as DevRev documents it and returns the
-// bodies of the events (not of the verify requests): POST JSON, signed with
-// X-DevRev-Signature = lowercase hex HMAC-SHA256(secret, raw body), an id, the
-// webhook's id, a wall-clock timestamp and the payload under its type.
-func (rc *receiver) events(t *testing.T, secret, webhookID string) []map[string]any {
+// events checks every request rc got as DevRev documents it and returns
+// the bodies of the events (not of the verify requests): POST JSON, signed
+// with X-DevRev-Signature = lowercase hex HMAC-SHA256(secret, raw body), an
+// id, the webhook's id, a wall-clock timestamp and the payload under its
+// type.
+func events(t *testing.T, rc *fakeapitest.Receiver, secret, webhookID string) []map[string]any {
 	t.Helper()
 	var out []map[string]any
-	for _, r := range rc.requests() {
+	for _, r := range rc.Requests() {
 		mac := hmac.New(sha256.New, []byte(secret))
-		mac.Write(r.raw)
-		require.Equal(t, hex.EncodeToString(mac.Sum(nil)), r.header.Get("X-DevRev-Signature"), string(r.raw))
-		require.Equal(t, "application/json", r.header.Get("Content-Type"))
-		require.NotEmpty(t, r.body["id"])
-		require.Equal(t, webhookID, r.body["webhook_id"])
-		ts, err := time.Parse(time.RFC3339, r.body["timestamp"].(string))
+		mac.Write(r.Raw)
+		require.Equal(t, hex.EncodeToString(mac.Sum(nil)), r.Header.Get("X-DevRev-Signature"), string(r.Raw))
+		require.Equal(t, "application/json", r.Header.Get("Content-Type"))
+		var body map[string]any
+		require.NoError(t, json.Unmarshal(r.Raw, &body), string(r.Raw))
+		require.NotEmpty(t, body["id"])
+		require.Equal(t, webhookID, body["webhook_id"])
+		ts, err := time.Parse(time.RFC3339, body["timestamp"].(string))
 		require.NoError(t, err)
 		require.WithinDuration(t, time.Now(), ts, time.Minute, "the timestamp is the wall clock, not the workspace's")
-		typ := r.body["type"].(string)
-		require.Contains(t, r.body, typ, "the payload sits under the key its type names")
+		typ := body["type"].(string)
+		require.Contains(t, body, typ, "the payload sits under the key its type names")
 		if typ != eventVerify {
-			out = append(out, r.body)
+			out = append(out, body)
 		}
 	}
 	return out
 }
 
-// hookBundle is a workspace, a server and a verified webhook to a receiver.
+// hookBundle is a workspace, a server and a verified webhook to a receiver,
+// followed step by step.
 type hookBundle struct {
 	*testBundle
-	rc    *receiver
-	hook  string
-	since int // events already looked at by step
+	fakeapitest.Steps
+	rc   *fakeapitest.Receiver
+	hook string
 }
 
-func setupHook(t *testing.T, ws *Workspace, opts Options, configure func(*receiver)) *hookBundle {
+func setupHook(t *testing.T, ws *Workspace, opts Options, configure func(*endpoint)) *hookBundle {
 	b := &hookBundle{testBundle: setup(t, ws, opts), rc: newReceiver(t, configure)}
-	id, err := b.srv.AddWebhook(b.rc.srv.URL, hookSecret)
+	id, err := b.srv.AddWebhook(b.rc.URL, hookSecret)
 	require.NoError(t, err)
 	b.hook = id
+	b.Steps = fakeapitest.Steps{
+		WaitWebhooks: b.srv.WaitWebhooks,
+		Events:       func(t *testing.T) []map[string]any { return b.events(t) },
+		// "type object-id"
+		Label: func(t *testing.T, ev map[string]any) string { return ev["type"].(string) + " " + eventObject(t, ev) },
+	}
 	return b
 }
 
-func (b *hookBundle) wait(t *testing.T) {
+// events are the events the webhook received so far, checked.
+func (b *hookBundle) events(t *testing.T) []map[string]any {
 	t.Helper()
-	require.NoError(t, b.srv.WaitWebhooks(context.Background()))
-}
-
-// step runs a mutation, waits for its webhooks and returns what they were
-// about, as "type object-id", sorted (deliveries come in any order).
-func (b *hookBundle) step(t *testing.T, mutate func()) []string {
-	t.Helper()
-	mutate()
-	b.wait(t)
-	events := b.rc.events(t, hookSecret, b.hook)
-	got := []string{}
-	for _, ev := range events[b.since:] {
-		got = append(got, ev["type"].(string)+" "+eventObject(t, ev))
-	}
-	b.since = len(events)
-	slices.Sort(got)
-	return got
+	return events(t, b.rc, hookSecret, b.hook)
 }
 
 // eventObject is the id of what an event is about, read where a receiver
@@ -178,20 +141,20 @@ func TestWebhookEvents(t *testing.T) {
 		t.Parallel()
 		b := setupHook(t, NewWorkspace(fakeapitest.Start()), Options{}, nil)
 		var conv, comment string
-		require.Equal(t, []string{"conversation_created " + conversationID(1)}, b.step(t, func() { conv = b.ws.AddConversation("Printer on fire") }))
+		require.Equal(t, []string{"conversation_created " + conversationID(1)}, b.Step(t, func() { conv = b.ws.AddConversation("Printer on fire") }))
 		updated := "conversation_updated " + conv
-		require.Equal(t, []string{updated}, b.step(t, func() { b.ws.EditConversation(conv, "Printer still on fire") }))
-		require.Equal(t, []string{updated}, b.step(t, func() { b.ws.SetStage(conv, "active") }))
+		require.Equal(t, []string{updated}, b.Step(t, func() { b.ws.EditConversation(conv, "Printer still on fire") }))
+		require.Equal(t, []string{updated}, b.Step(t, func() { b.ws.SetStage(conv, "active") }))
 
-		got := b.step(t, func() { comment = b.ws.AddComment(conv, "Have you tried water?", "internal") })
+		got := b.Step(t, func() { comment = b.ws.AddComment(conv, "Have you tried water?", "internal") })
 		require.Equal(t, []string{updated, "timeline_entry_created " + comment + " of " + conv}, got)
 		entryUpdated := "timeline_entry_updated " + comment + " of " + conv
-		require.Equal(t, []string{updated, entryUpdated}, b.step(t, func() { b.ws.EditComment(comment, "Have you tried foam?") }))
-		require.Equal(t, []string{updated, entryUpdated}, b.step(t, func() { b.ws.DeleteComment(comment) }))
-		require.Equal(t, []string{updated, "timeline_entry_deleted " + comment}, b.step(t, func() { b.ws.RemoveComment(comment) }))
-		require.Equal(t, []string{"conversation_deleted " + conv}, b.step(t, func() { b.ws.DeleteConversation(conv) }))
+		require.Equal(t, []string{updated, entryUpdated}, b.Step(t, func() { b.ws.EditComment(comment, "Have you tried foam?") }))
+		require.Equal(t, []string{updated, entryUpdated}, b.Step(t, func() { b.ws.DeleteComment(comment) }))
+		require.Equal(t, []string{updated, "timeline_entry_deleted " + comment}, b.Step(t, func() { b.ws.RemoveComment(comment) }))
+		require.Equal(t, []string{"conversation_deleted " + conv}, b.Step(t, func() { b.ws.DeleteConversation(conv) }))
 
-		require.Empty(t, b.step(t, func() { b.ws.EditConversation(conv, "gone") }), "no event for a no-op")
+		require.Empty(t, b.Step(t, func() { b.ws.EditConversation(conv, "gone") }), "no event for a no-op")
 		st := b.srv.WebhookStats()
 		require.Equal(t, fakeapi.WebhookStats{Events: 12, Attempts: 12, Succeeded: 12}, st)
 	})
@@ -202,11 +165,11 @@ func TestWebhookEvents(t *testing.T) {
 		conv := b.ws.AddConversation("Shape")
 		comment := b.ws.AddComment(conv, "body", "external")
 		b.ws.DeleteComment(comment)
-		b.wait(t)
+		b.Wait(t)
 
 		rest := b.get(t, "conversations.get", map[string][]string{"id": {conv}}).body["conversation"]
 		var lastConv, lastEntry map[string]any
-		for _, ev := range b.rc.events(t, hookSecret, b.hook) {
+		for _, ev := range b.events(t) {
 			p := ev[ev["type"].(string)].(map[string]any)
 			if c, ok := p["conversation"].(map[string]any); ok && c["modified_date"] == rest.(map[string]any)["modified_date"] {
 				lastConv = c
@@ -227,7 +190,7 @@ func TestWebhookEvents(t *testing.T) {
 		ws.SetCommentsBumpConversation(false)
 		b := setupHook(t, ws, Options{}, nil)
 		var comment string
-		got := b.step(t, func() { comment = ws.AddComment(conv, "psst", "private") })
+		got := b.Step(t, func() { comment = ws.AddComment(conv, "psst", "private") })
 		require.Equal(t, []string{"timeline_entry_created " + comment + " of " + conv}, got)
 	})
 
@@ -236,7 +199,7 @@ func TestWebhookEvents(t *testing.T) {
 		ws := generated(60, 1)
 		conv := conversationWithOpenSLA(t, ws)
 		b := setupHook(t, ws, Options{}, nil)
-		got := b.step(t, func() { ws.SetStage(conv, "resolved") })
+		got := b.Step(t, func() { ws.SetStage(conv, "resolved") })
 		require.Equal(t, []string{"conversation_updated " + conv, "sla_tracker_updated " + conv}, got)
 	})
 
@@ -244,13 +207,13 @@ func TestWebhookEvents(t *testing.T) {
 		t.Parallel()
 		b := setupHook(t, NewWorkspace(fakeapitest.Start()), Options{}, nil)
 		var id string
-		got := b.step(t, func() {
+		got := b.Step(t, func() {
 			r := b.do(t, testToken, "conversations.create", nil, map[string]any{"type": "support", "title": "Over HTTP"})
 			require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
 			id = r.body["conversation"].(map[string]any)["id"].(string)
 		})
 		require.Equal(t, []string{"conversation_created " + id}, got)
-		got = b.step(t, func() { b.do(t, testToken, "conversations.delete", nil, map[string]any{"id": id}) })
+		got = b.Step(t, func() { b.do(t, testToken, "conversations.delete", nil, map[string]any{"id": id}) })
 		require.Equal(t, []string{"conversation_deleted " + id}, got)
 	})
 
@@ -258,13 +221,13 @@ func TestWebhookEvents(t *testing.T) {
 		t.Parallel()
 		b := setup(t, NewWorkspace(fakeapitest.Start()), Options{})
 		rc := newReceiver(t, nil)
-		hook, err := b.srv.AddWebhook(rc.srv.URL, hookSecret, eventConversationDeleted)
+		hook, err := b.srv.AddWebhook(rc.URL, hookSecret, eventConversationDeleted)
 		require.NoError(t, err)
 		conv := b.ws.AddConversation("Filtered")
 		b.ws.AddComment(conv, "not sent", "")
 		b.ws.DeleteConversation(conv)
 		require.NoError(t, b.srv.WaitWebhooks(context.Background()))
-		events := rc.events(t, hookSecret, hook)
+		events := events(t, rc, hookSecret, hook)
 		require.Len(t, events, 1)
 		require.Equal(t, eventConversationDeleted, events[0]["type"])
 	})
@@ -293,15 +256,15 @@ func TestWebhookVerifyHandshake(t *testing.T) {
 	t.Run("AWrongAnswerLeavesTheWebhookUnverified", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, NewWorkspace(fakeapitest.Start()), Options{})
-		rc := newReceiver(t, func(rc *receiver) { rc.wrongChallenge = true })
-		hook, err := b.srv.AddWebhook(rc.srv.URL, hookSecret)
+		rc := newReceiver(t, func(e *endpoint) { e.wrongChallenge = true })
+		hook, err := b.srv.AddWebhook(rc.URL, hookSecret)
 		require.ErrorContains(t, err, "challenge")
 		require.NotEmpty(t, hook, "the webhook is registered, unverified")
 
 		b.ws.AddComment(b.ws.AddConversation("Unheard"), "nobody listens", "")
 		require.NoError(t, b.srv.WaitWebhooks(context.Background()))
-		require.Empty(t, rc.events(t, hookSecret, hook), "an unverified webhook gets no event")
-		require.Len(t, rc.requests(), 1, "only the signed verify request")
+		require.Empty(t, events(t, rc, hookSecret, hook), "an unverified webhook gets no event")
+		require.Len(t, rc.Requests(), 1, "only the signed verify request")
 		require.Zero(t, b.srv.WebhookStats())
 
 		list := b.get(t, "webhooks.list", nil).body["webhooks"].([]any)
@@ -311,8 +274,8 @@ func TestWebhookVerifyHandshake(t *testing.T) {
 	t.Run("AFailingEndpointLeavesTheWebhookUnverified", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, NewWorkspace(fakeapitest.Start()), Options{})
-		rc := newReceiver(t, func(rc *receiver) { rc.verifyStatus = http.StatusNotFound })
-		_, err := b.srv.AddWebhook(rc.srv.URL, hookSecret)
+		rc := newReceiver(t, func(e *endpoint) { e.verifyStatus = http.StatusNotFound })
+		_, err := b.srv.AddWebhook(rc.URL, hookSecret)
 		require.ErrorContains(t, err, "answered 404")
 	})
 
@@ -334,31 +297,31 @@ func TestWebhooksAPI(t *testing.T) {
 	rc := newReceiver(t, nil)
 
 	r := b.do(t, testToken, "webhooks.create", nil, map[string]any{
-		"url": rc.srv.URL, "event_types": []string{"conversation_created", "conversation_deleted"}, "secret": hookSecret,
+		"url": rc.URL, "event_types": []string{"conversation_created", "conversation_deleted"}, "secret": hookSecret,
 	})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
 	hook := r.body["webhook"].(map[string]any)
 	require.Equal(t, map[string]any{
-		"id": webhookID(1), "url": rc.srv.URL, "event_types": []any{"conversation_created", "conversation_deleted"},
+		"id": webhookID(1), "url": rc.URL, "event_types": []any{"conversation_created", "conversation_deleted"},
 		"secret": hookSecret, "status": "active",
 	}, hook)
 
 	// Without a secret, DevRev makes one, and signs the handshake with it.
-	r = b.do(t, testToken, "webhooks.create", nil, map[string]any{"url": rc.srv.URL + "/other"})
+	r = b.do(t, testToken, "webhooks.create", nil, map[string]any{"url": rc.URL + "/other"})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
 	generatedHook := r.body["webhook"].(map[string]any)
 	secret := generatedHook["secret"].(string)
 	require.Len(t, secret, 32)
 	require.Equal(t, "active", generatedHook["status"])
-	verify := rc.requests()[1]
-	require.Equal(t, fakeapi.HMACHex(secret, verify.raw), verify.header.Get("X-DevRev-Signature"))
+	verify := rc.Requests()[1]
+	require.Equal(t, fakeapi.HMACHex(secret, verify.Raw), verify.Header.Get("X-DevRev-Signature"))
 
 	for _, list := range []response{b.get(t, "webhooks.list", nil), b.do(t, testToken, "webhooks.list", nil, map[string]any{})} {
 		require.Equal(t, http.StatusOK, list.Status)
 		require.Equal(t, []any{hook, generatedHook}, list.body["webhooks"])
 	}
 
-	requireError(t, b.do(t, testToken, "webhooks.create", nil, map[string]any{"url": rc.srv.URL, "secret": "short"}), http.StatusBadRequest, "bad_request")
+	requireError(t, b.do(t, testToken, "webhooks.create", nil, map[string]any{"url": rc.URL, "secret": "short"}), http.StatusBadRequest, "bad_request")
 	requireError(t, b.do(t, testToken, "webhooks.create", nil, map[string]any{"url": "nowhere"}), http.StatusBadRequest, "bad_request")
 	requireError(t, b.do(t, "wrong-token", "webhooks.list", nil, nil), http.StatusUnauthorized, "unauthenticated")
 	requireError(t, b.get(t, "webhooks.create", nil), http.StatusMethodNotAllowed, "bad_request")
@@ -370,10 +333,10 @@ func TestWebhookDelivery(t *testing.T) {
 	t.Run("ARetryFollowsAFailureAtOnce", func(t *testing.T) {
 		t.Parallel()
 		// DevRev's own schedule: its first retry is immediate.
-		b := setupHook(t, NewWorkspace(fakeapitest.Start()), Options{}, func(rc *receiver) { rc.failFirst = 1 })
+		b := setupHook(t, NewWorkspace(fakeapitest.Start()), Options{}, func(e *endpoint) { e.failFirst = 1 })
 		conv := b.ws.AddConversation("Flaky receiver")
-		b.wait(t)
-		events := b.rc.events(t, hookSecret, b.hook)
+		b.Wait(t)
+		events := b.events(t)
 		require.Len(t, events, 2)
 		require.Equal(t, events[0], events[1], "the retry repeats the event, id included")
 		require.Equal(t, conv, eventObject(t, events[1]))
@@ -382,9 +345,9 @@ func TestWebhookDelivery(t *testing.T) {
 
 	t.Run("AnEmptyScheduleNeverRetries", func(t *testing.T) {
 		t.Parallel()
-		b := setupHook(t, NewWorkspace(fakeapitest.Start()), Options{WebhookRetryDelays: []time.Duration{}}, func(rc *receiver) { rc.failFirst = 1 })
+		b := setupHook(t, NewWorkspace(fakeapitest.Start()), Options{WebhookRetryDelays: []time.Duration{}}, func(e *endpoint) { e.failFirst = 1 })
 		b.ws.AddConversation("Lost")
-		b.wait(t)
+		b.Wait(t)
 		require.Equal(t, fakeapi.WebhookStats{Events: 1, Attempts: 1, Failed: 1, GaveUp: 1}, b.srv.WebhookStats())
 	})
 
@@ -392,8 +355,8 @@ func TestWebhookDelivery(t *testing.T) {
 		t.Parallel()
 		b := setupHook(t, NewWorkspace(fakeapitest.Start()), Options{WebhookDuplicateRate: 1}, nil)
 		b.ws.AddConversation("Twice")
-		b.wait(t)
-		events := b.rc.events(t, hookSecret, b.hook)
+		b.Wait(t)
+		events := b.events(t)
 		require.Len(t, events, 2)
 		require.Equal(t, events[0], events[1])
 		require.Equal(t, 1, b.srv.WebhookStats().Duplicates)
@@ -405,8 +368,8 @@ func TestWebhookDelivery(t *testing.T) {
 		for range 10 {
 			b.ws.AddConversation("Delayed")
 		}
-		b.wait(t)
-		require.Len(t, b.rc.events(t, hookSecret, b.hook), 10)
+		b.Wait(t)
+		require.Len(t, b.events(t), 10)
 	})
 
 	t.Run("ConcurrentMutationsAllArrive", func(t *testing.T) {
@@ -421,8 +384,8 @@ func TestWebhookDelivery(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		b.wait(t)
-		require.Len(t, b.rc.events(t, hookSecret, b.hook), 8*3)
+		b.Wait(t)
+		require.Len(t, b.events(t), 8*3)
 	})
 
 	t.Run("CloseAbandonsPendingRetries", func(t *testing.T) {
@@ -430,13 +393,14 @@ func TestWebhookDelivery(t *testing.T) {
 		ws := NewWorkspace(fakeapitest.Start())
 		srv := NewServer(ws, Options{})
 		t.Cleanup(srv.Close)
-		rc := newReceiver(t, func(rc *receiver) { rc.failFirst, rc.arrived = 99, make(chan struct{}, 3) })
-		_, err := srv.AddWebhook(rc.srv.URL, hookSecret)
+		arrived := make(chan struct{}, 3)
+		rc := newReceiver(t, func(e *endpoint) { e.failFirst, e.arrived = 99, arrived })
+		_, err := srv.AddWebhook(rc.URL, hookSecret)
 		require.NoError(t, err)
-		<-rc.arrived // the verify request
+		<-arrived // the verify request
 		ws.AddConversation("Never delivered")
-		<-rc.arrived
-		<-rc.arrived // the immediate retry failed too; the next waits 30 s
+		<-arrived
+		<-arrived // the immediate retry failed too; the next waits 30 s
 
 		srv.Close() // does not wait the 30 s
 		require.NoError(t, srv.WaitWebhooks(context.Background()), "no delivery is left")

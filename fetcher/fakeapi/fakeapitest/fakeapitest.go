@@ -1,6 +1,8 @@
 // Package fakeapitest holds what the tests of the fake vendor APIs share:
 // serving a fake for one test, calling it with credentials and reading whole
-// answers, a wall clock for rate limits, and small helpers for JSON answers.
+// answers, a wall clock for rate limits, small helpers for JSON answers, a
+// webhook Receiver and the Steps that follow its events, and the checks
+// every fake passes (RequireDeterministic, ReadWhileMutating).
 package fakeapitest
 
 import (
