@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -183,10 +184,15 @@ func (b *bench) runChanges(ctx context.Context, m *mirror, res *webhooksResult, 
 		stopPolling()
 		return err
 	}
+	var diffs []string
 	err := poll(ctx, 3*time.Minute, func() (bool, error) {
-		diffs, err := m.API.Vendor.Compare(ctx, dbqOf(m))
+		var err error
+		diffs, err = m.API.Vendor.Compare(ctx, dbqOf(m))
 		return len(diffs) == 0, err
 	})
+	if len(diffs) > 0 {
+		err = fmt.Errorf("%w; %d differences, the first: %s", err, len(diffs), strings.Join(diffs[:min(len(diffs), 5)], "; "))
+	}
 	stopPolling()
 	res.Exact, res.SecondsToExact = err == nil, time.Since(last).Seconds()
 	st := m.API.Vendor.Stats()
