@@ -317,7 +317,8 @@ func (q *Queries) LiveConversations(ctx context.Context, source string) ([]LiveC
 }
 
 const liveHistory = `-- name: LiveHistory :many
-SELECT h.conversation_id, h.valid_from, h.native_status, h.observed_via
+SELECT h.conversation_id, h.valid_from, h.native_status, h.observed_via,
+       h.priority, h.assignee_ids, h.sla_stage
 FROM conversation_history h
 JOIN conversations c ON c.source = h.source AND c.id = h.conversation_id AND c.deleted_at IS NULL
 WHERE h.source = $1
@@ -329,6 +330,9 @@ type LiveHistoryRow struct {
 	ValidFrom      time.Time
 	NativeStatus   *string
 	ObservedVia    string
+	Priority       *string
+	AssigneeIds    []string
+	SlaStage       *string
 }
 
 // The versions of live conversations, oldest first.
@@ -346,6 +350,9 @@ func (q *Queries) LiveHistory(ctx context.Context, source string) ([]LiveHistory
 			&i.ValidFrom,
 			&i.NativeStatus,
 			&i.ObservedVia,
+			&i.Priority,
+			&i.AssigneeIds,
+			&i.SlaStage,
 		); err != nil {
 			return nil, err
 		}

@@ -100,7 +100,8 @@ WHERE source = @source;
 
 -- name: LiveHistory :many
 -- The versions of live conversations, oldest first.
-SELECT h.conversation_id, h.valid_from, h.native_status, h.observed_via
+SELECT h.conversation_id, h.valid_from, h.native_status, h.observed_via,
+       h.priority, h.assignee_ids, h.sla_stage
 FROM conversation_history h
 JOIN conversations c ON c.source = h.source AND c.id = h.conversation_id AND c.deleted_at IS NULL
 WHERE h.source = @source

@@ -3,6 +3,7 @@ package mirrorcheck
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/syncerhq/syncer/db/dbq"
@@ -86,15 +87,32 @@ func load(ctx context.Context, q *dbq.Queries, source string) (*mirror, error) {
 }
 
 // addHistory gives each conversation its "stage history": its versions as
-// "valid_from native_status observed_via", oldest first.
+// "valid_from native_status observed_via", oldest first. A version that
+// keeps the stage but changes another tracked field (an SLA stage or an
+// assignee, dated when it was observed) is no stage change and is left
+// out; one that changes nothing at all stays, so that the check still
+// catches a version written twice.
 func (m *mirror) addHistory(rows []dbq.LiveHistoryRow) {
 	versions := groups{}
-	for _, h := range rows {
+	for i, h := range rows {
+		if i > 0 && otherFieldChanged(rows[i-1], h) {
+			continue
+		}
 		versions.add(h.ConversationID, StageVersion(h.ValidFrom, Text(h.NativeStatus), h.ObservedVia))
 	}
 	for id, c := range m.convs {
 		c["stage history"] = History(versions[id])
 	}
+}
+
+// otherFieldChanged reports whether h follows prev in the same
+// conversation's history with the same stage and another field changed.
+func otherFieldChanged(prev, h dbq.LiveHistoryRow) bool {
+	if prev.ConversationID != h.ConversationID || Text(prev.NativeStatus) != Text(h.NativeStatus) {
+		return false
+	}
+	return Text(prev.Priority) != Text(h.Priority) || Text(prev.SlaStage) != Text(h.SlaStage) ||
+		!slices.Equal(prev.AssigneeIds, h.AssigneeIds)
 }
 
 func conversationRecord(c dbq.LiveConversationsRow) Record {
