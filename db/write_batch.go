@@ -26,6 +26,10 @@ type WrittenConversation struct {
 	// MessagesSyncedFor is the modification time its messages were last read
 	// to the end for; zero when never.
 	MessagesSyncedFor time.Time
+	// HistoryLeft is the state the batch read of a conversation it inserted
+	// and whose history it did not write (WriteOptions.LeaveNewHistory): the
+	// caller hands it to the conversation's messages job.
+	HistoryLeft *record.Observation
 }
 
 // WriteResult says what WriteBatch stored.
@@ -58,6 +62,14 @@ type WriteOptions struct {
 	// violation (IsInsertRace); the caller then writes the batch again with
 	// UpsertOnly, which cannot fail that way.
 	UpsertOnly bool
+	// LeaveNewHistory leaves the history of the conversations the batch
+	// inserts, whose messages are behind, to the job that reads their
+	// messages, which the caller queues in the same transaction with
+	// WrittenConversation.HistoryLeft: that job writes the history once,
+	// with the timeline's change records, instead of once here and again
+	// there. A backfill's listing inserts nearly every conversation it
+	// writes.
+	LeaveNewHistory bool
 }
 
 // IsInsertRace reports whether err is a unique violation: a row that
@@ -73,7 +85,10 @@ func IsInsertRace(err error) bool {
 // conversations whose row was written, so that an older copy changes nothing
 // at all.
 func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch, opts WriteOptions) (WriteResult, error) {
-	w := &batchWriter{q: dbq.New(tx), source: source, opts: opts, b: b, written: map[string]bool{}, fresh: map[string]bool{}}
+	w := &batchWriter{
+		q: dbq.New(tx), source: source, opts: opts, b: b,
+		written: map[string]bool{}, fresh: map[string]bool{}, historyLeft: map[string]bool{},
+	}
 	for _, write := range []func(context.Context) error{
 		w.users,
 		w.conversations,
@@ -105,9 +120,10 @@ type batchWriter struct {
 	res    WriteResult
 	// convs are the batch's conversations, one record each; written holds
 	// those whose rows this batch wrote, and fresh those among them it
-	// inserted, whose links (and history) are then new too.
-	convs          []record.Conversation
-	written, fresh map[string]bool
+	// inserted, whose links (and history) are then new too; historyLeft
+	// holds those whose history is left to their messages job.
+	convs                       []record.Conversation
+	written, fresh, historyLeft map[string]bool
 }
 
 // linkable reports whether the links of a conversation are to be written:

@@ -77,6 +77,12 @@ func (w *batchWriter) insertConversations(ctx context.Context, convs []record.Co
 		if rows[i].ModifiedAt != nil {
 			wc.ModifiedAt = *rows[i].ModifiedAt
 		}
+		if w.opts.LeaveNewHistory && !c.ModifiedAt.IsZero() {
+			// Without a modification time the state is dated by when it
+			// was read, which only this transaction knows.
+			wc.HistoryLeft = &record.Observation{ConversationID: c.ID, ModifiedAt: c.ModifiedAt, State: c.State()}
+			w.historyLeft[c.ID] = true
+		}
 		w.written[c.ID], w.fresh[c.ID] = true, true
 		w.res.Conversations = append(w.res.Conversations, wc)
 	}

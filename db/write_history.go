@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -16,6 +15,9 @@ import (
 
 // historyFacts is what one batch says of one conversation's history.
 type historyFacts struct {
+	// listed are states a listing read before this batch and handed on;
+	// observed is the state of the conversation row the batch wrote.
+	listed   []record.Observation
 	observed *record.Conversation
 	changes  []record.ConversationChange
 	complete bool
@@ -68,8 +70,9 @@ func (w *batchWriter) history(ctx context.Context) error {
 }
 
 // historyFacts gathers the batch's facts by conversation: the rows it wrote
-// (an older copy that lost to a newer stored one says nothing new), change
-// records and completeness.
+// (an older copy that lost to a newer stored one says nothing new) but those
+// whose history it leaves to their messages job, the observations such a
+// listing handed on, change records and completeness.
 func (w *batchWriter) historyFacts() map[string]*historyFacts {
 	facts := map[string]*historyFacts{}
 	of := func(id string) *historyFacts {
@@ -81,9 +84,12 @@ func (w *batchWriter) historyFacts() map[string]*historyFacts {
 		return f
 	}
 	for i := range w.convs {
-		if c := &w.convs[i]; w.written[c.ID] {
+		if c := &w.convs[i]; w.written[c.ID] && !w.historyLeft[c.ID] {
 			of(c.ID).observed = c
 		}
+	}
+	for _, o := range w.b.Observations {
+		of(o.ConversationID).listed = append(of(o.ConversationID).listed, o)
 	}
 	for _, c := range w.b.Changes {
 		if c.ConversationID != "" && !c.At.IsZero() {
@@ -96,27 +102,44 @@ func (w *batchWriter) historyFacts() map[string]*historyFacts {
 	return facts
 }
 
-// apply merges one conversation's facts: change records first (oldest
-// first, though any order gives the same history), then the observed state,
-// then the creation.
+// apply merges one conversation's facts in the order they were read: the
+// states listings read before (oldest first), change records (oldest first,
+// though any order gives the same history), the observed state, then the
+// creation. The order matters where a change record leaves fields unset: a
+// version it adds takes them from the state known next to it.
 func (h *history) apply(f *historyFacts, createdAt *time.Time, now func() (time.Time, error)) error {
+	listed := slices.SortedStableFunc(slices.Values(f.listed), func(a, b record.Observation) int { return a.ModifiedAt.Compare(b.ModifiedAt) })
+	for _, o := range listed {
+		if err := h.observe(o.State, o.ModifiedAt, now); err != nil {
+			return err
+		}
+	}
 	changes := slices.SortedFunc(slices.Values(f.changes), func(a, b record.ConversationChange) int { return a.At.Compare(b.At) })
 	for _, c := range changes {
 		h.applyChange(c)
 	}
 	h.settle()
 	if f.observed != nil {
-		t, err := now()
-		if err != nil {
+		if err := h.observe(f.observed.State(), f.observed.ModifiedAt, now); err != nil {
 			return err
 		}
-		h.applyObservation(f.observed.State(), f.observed.ModifiedAt, t)
-		h.settle()
 	}
 	if f.complete && createdAt != nil {
 		h.applyCreation(*createdAt)
 		h.settle()
 	}
+	return nil
+}
+
+// observe merges a state read with the vendor's modification time
+// modifiedAt.
+func (h *history) observe(s record.ConversationState, modifiedAt time.Time, now func() (time.Time, error)) error {
+	t, err := now()
+	if err != nil {
+		return err
+	}
+	h.applyObservation(s, modifiedAt, t)
+	h.settle()
 	return nil
 }
 
@@ -240,22 +263,31 @@ func (h *history) rows(conversationID string) []historyRow {
 // page touches, which cost the backfill a third more of PostgreSQL's time,
 // the writer checks that the versions it removes are the ones it read: if
 // another transaction wrote meanwhile, this one fails as a serialization
-// failure and the page is written again from the start; two that both find
-// no versions and insert conflict on the key instead (IsInsertRace), with
-// the same outcome.
+// failure and the page is written again from the start. A conversation
+// that had no versions has none to remove: two transactions that both found
+// none and insert conflict on its one current version instead
+// (conversation_history_current_idx, IsInsertRace), with the same outcome.
 func (w *batchWriter) writeHistories(ctx context.Context, read map[string][]version, rows []historyRow) error {
 	if len(read) == 0 {
 		return nil
 	}
-	ids := slices.Sorted(maps.Keys(read))
-	removed, err := w.q.DeleteHistoryOf(ctx, dbq.DeleteHistoryOfParams{Source: w.source, Ids: ids})
-	if err != nil {
-		return fmt.Errorf("remove the history of %d conversations to write it again: %w", len(ids), err)
+	var ids []string
+	for id, versions := range read {
+		if len(versions) > 0 {
+			ids = append(ids, id)
+		}
 	}
-	if err := requireUnchanged(read, removed); err != nil {
-		return err
+	if len(ids) > 0 {
+		slices.Sort(ids)
+		removed, err := w.q.DeleteHistoryOf(ctx, dbq.DeleteHistoryOfParams{Source: w.source, Ids: ids})
+		if err != nil {
+			return fmt.Errorf("remove the history of %d conversations to write it again: %w", len(ids), err)
+		}
+		if err := requireUnchanged(read, removed); err != nil {
+			return err
+		}
 	}
-	err = sendJSON(rows, "write conversation history", func(b []byte) error {
+	err := sendJSON(rows, "write conversation history", func(b []byte) error {
 		return w.q.InsertHistory(ctx, dbq.InsertHistoryParams{Source: w.source, Rows: b})
 	})
 	if err != nil {

@@ -97,6 +97,46 @@ func TestWriteHistory(t *testing.T) {
 		require.Zero(t, res.Tables["conversation_history"], "a page read again writes nothing")
 	})
 
+	t.Run("AListingLeavesTheHistoryOfWhatItInsertsToTheTimeline", func(t *testing.T) {
+		t.Parallel()
+		listed := conv("resolved", t0.Add(6*time.Hour))
+		timeline := &record.Batch{
+			Changes: []record.ConversationChange{
+				change(t0.Add(2*time.Hour), "open", "pending"), change(t0.Add(4*time.Hour), "pending", "resolved"),
+			},
+			ChangesCompleteFor: []string{"c1"},
+		}
+		// The listing writes the history, and the timeline rewrites it.
+		direct := dbtest.NewPool(t)
+		write(t, direct, &record.Batch{Conversations: []record.Conversation{listed}})
+		write(t, direct, timeline)
+
+		// The listing leaves it, and hands what it read to the timeline's
+		// job, which writes it once.
+		left := dbtest.NewPool(t)
+		res := dbtest.WriteBatch(t, left, "src", &record.Batch{Conversations: []record.Conversation{listed}}, db.WriteOptions{LeaveNewHistory: true})
+		require.Zero(t, res.Tables["conversation_history"])
+		require.Len(t, res.Conversations, 1)
+		require.Equal(t, &record.Observation{ConversationID: "c1", ModifiedAt: listed.ModifiedAt, State: listed.State()}, res.Conversations[0].HistoryLeft)
+		require.Empty(t, storedHistory(t, left, "c1"))
+		withObservation := *timeline
+		withObservation.Observations = []record.Observation{*res.Conversations[0].HistoryLeft}
+		for range 2 { // and again, as a retried job does
+			write(t, left, &withObservation)
+		}
+
+		versions := `SELECT row(valid_from, valid_to, status, observed_via, changed_by, assignee_ids, evidence)::text
+			FROM conversation_history ORDER BY valid_from`
+		require.Equal(t, dbtest.Column[string](t, direct, versions), dbtest.Column[string](t, left, versions))
+		require.Len(t, storedHistory(t, left, "c1"), 3)
+
+		// A conversation the mirror already holds is not the listing's to
+		// leave: its history is written with its row.
+		res = dbtest.WriteBatch(t, left, "src", &record.Batch{Conversations: []record.Conversation{conv("open", t0.Add(7*time.Hour))}}, db.WriteOptions{LeaveNewHistory: true})
+		require.Nil(t, res.Conversations[0].HistoryLeft)
+		require.Equal(t, 4, res.Tables["conversation_history"], "the chain is written again with its new version")
+	})
+
 	t.Run("VersionsStoredOutOfOrderAreNoConflict", func(t *testing.T) {
 		t.Parallel()
 		pool := dbtest.NewPool(t)
@@ -154,6 +194,45 @@ func TestWriteHistory(t *testing.T) {
 		requireHistoryConsistent(t, pool)
 		require.Equal(t, 20, dbtest.Value[int](t, pool, "SELECT count(*) FROM conversation_history WHERE observed_via = 'event'"),
 			"no change record lost to a concurrent page")
+	})
+
+	t.Run("ConcurrentFirstVersionsLeaveOneChain", func(t *testing.T) {
+		t.Parallel()
+		// Many conversations without versions yet, each written by two
+		// pages at once: neither finds versions to remove, and the one
+		// that inserts second conflicts on the current version instead.
+		pool := dbtest.NewPool(t)
+		var convs []record.Conversation
+		for i := range 20 {
+			c := conv("open", t0.Add(time.Hour))
+			c.ID = fmt.Sprintf("c%02d", i)
+			convs = append(convs, c)
+		}
+		dbtest.WriteBatch(t, pool, "src", &record.Batch{Conversations: convs}, db.WriteOptions{LeaveNewHistory: true})
+		require.Zero(t, dbtest.Value[int](t, pool, "SELECT count(*) FROM conversation_history"))
+		var wg sync.WaitGroup
+		errs := make(chan error, 2*len(convs))
+		for _, c := range convs {
+			observed := record.Observation{ConversationID: c.ID, ModifiedAt: c.ModifiedAt, State: c.State()}
+			changed := change(t0.Add(2*time.Hour), "open", "pending")
+			changed.ConversationID = c.ID
+			for _, b := range []*record.Batch{{Observations: []record.Observation{observed}}, {Changes: []record.ConversationChange{changed}}} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					errs <- writeBatchErr(t, pool, b)
+				}()
+			}
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		requireHistoryConsistent(t, pool)
+		require.Equal(t, []string{"01 01:00:00.000000 01 02:00:00.000000 open modified", "01 02:00:00.000000 - pending event"},
+			storedHistory(t, pool, "c07"), "both pages' facts are in each chain")
+		require.Equal(t, 2*len(convs), dbtest.Value[int](t, pool, "SELECT count(*) FROM conversation_history"))
 	})
 }
 

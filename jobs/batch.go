@@ -29,7 +29,10 @@ import (
 //     through);
 //   - failed otherwise: the job fails, and River retries it.
 type batchJob[T, R any] struct {
-	fetch      func(context.Context, T) (R, error)
+	fetch func(context.Context, T) (R, error)
+	// each, when set, adds to the batch what every item brings whatever
+	// its read's outcome (an item deferred brings it again later).
+	each       func(b *record.Batch, item T)
 	land       func(b *record.Batch, item T, value R)
 	gone       func(b *record.Batch, item T)
 	quarantine func(item T, err error) record.Quarantined
@@ -66,6 +69,9 @@ func runBatch[T, R any, A river.JobArgs](ctx context.Context, d *Deps, job *rive
 	var failures []error
 	var limited rateLimited
 	for i, r := range results {
+		if spec.each != nil {
+			spec.each(&batch, items[i])
+		}
 		switch item := items[i]; {
 		case fetcher.IsNotFound(r.err):
 			spec.gone(&batch, item)

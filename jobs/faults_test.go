@@ -107,6 +107,23 @@ func TestVendorFaults(t *testing.T) {
 		require.Equal(t, []string{"chats", "sla_trackers"}, quarantined, "the refused ones wait in quarantine, with their error")
 	})
 
+	t.Run("RefusedTimelineStillGivesTheListedHistory", func(t *testing.T) {
+		t.Parallel()
+		// The listing leaves the history of the conversations it inserts
+		// to the jobs that read their timelines: one whose timeline is
+		// refused for good still gets the version the listing read.
+		refused := faultproxy.Status(http.StatusBadRequest, `{"type":"bad_request","message":"cannot read this one"}`)
+		b := setup(t, setupOpts{conversations: 30, faults: []faultproxy.Rule{{PathSuffix: "/timeline-entries.list", Times: 1, Fault: refused}}})
+		out := b.runPass(t, jobs.PassBackfill)
+		require.True(t, out.OK(), "failures: %v", out.Failures)
+		require.Equal(t, 1, b.proxy.Applied(0))
+		id := dbtest.Value[string](t, b.pool, "SELECT parent_id FROM quarantine WHERE stream = 'messages' AND resolved_at IS NULL")
+		require.Equal(t, []string{"modified"}, dbtest.Column[string](t, b.pool,
+			"SELECT observed_via FROM conversation_history WHERE conversation_id = $1", id), "the listed state, dated by its modification time")
+		require.Equal(t, b.count(t, "conversations"), dbtest.Value[int](t, b.pool,
+			"SELECT count(DISTINCT conversation_id) FROM conversation_history"), "every conversation has a history")
+	})
+
 	t.Run("NotFoundChildrenMarkTheirRecordsDeleted", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, setupOpts{conversations: 30})

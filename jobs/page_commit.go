@@ -27,6 +27,10 @@ type pageCommit[T river.JobArgs] struct {
 	// for the retry of a transaction whose COPY met a row inserted
 	// concurrently.
 	upsertOnly bool
+	// leaveNewHistory leaves the history of the conversations the page
+	// inserts to their messages jobs, which stepFunc queues (see
+	// db.WriteOptions).
+	leaveNewHistory bool
 	// keepJob leaves the job running after this commit: it goes on with
 	// more work (the next page) and completes with a later commit.
 	keepJob bool
@@ -89,7 +93,7 @@ func commitPageOnce[T river.JobArgs](ctx context.Context, d *Deps, c pageCommit[
 	err := pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
 		var err error
 		if c.batch != nil {
-			if written, err = db.WriteBatch(ctx, tx, c.ref.source, c.batch, db.WriteOptions{UpsertOnly: c.upsertOnly}); err != nil {
+			if written, err = db.WriteBatch(ctx, tx, c.ref.source, c.batch, db.WriteOptions{UpsertOnly: c.upsertOnly, LeaveNewHistory: c.leaveNewHistory}); err != nil {
 				return err
 			}
 		}

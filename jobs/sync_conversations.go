@@ -81,7 +81,7 @@ func (d *Deps) syncConversations(ctx context.Context, job *river.Job[Conversatio
 			go func() { prefetch <- fetch(&next) }()
 		}
 		written, err := commitPage(ctx, d, pageCommit[ConversationsArgs]{
-			job: job, ref: ref, batch: &page.Batch, stats: cur.stats, keepJob: !last,
+			job: job, ref: ref, batch: &page.Batch, stats: cur.stats, keepJob: !last, leaveNewHistory: true,
 			stepFunc: func(ctx context.Context, tx pgx.Tx, written db.WriteResult) ([]river.InsertManyParams, error) {
 				return d.conversationsStep(ctx, tx, ref, state, listsEveryOpen(src), cur.readAt, page, written, !last)
 			},
@@ -213,13 +213,16 @@ func listsEveryOpen(src fetcher.Source) bool {
 }
 
 // childJobs are the jobs that follow from a page of conversations: the
-// messages of conversations whose history is behind, the chats they
+// messages of conversations whose history is behind (with the state of those
+// whose conversation history the page left to that job), the chats they
 // reference, and SLA trackers not embedded in them.
 func childJobs(ref jobRef, page *fetcher.ConversationPage, written db.WriteResult) []river.InsertManyParams {
 	var targets []MessageTarget
 	for _, c := range written.Conversations {
-		if c.MessagesBehind {
-			targets = append(targets, messageTarget(c.ID, c.ModifiedAt))
+		if c.MessagesBehind || c.HistoryLeft != nil {
+			t := messageTarget(c.ID, c.ModifiedAt)
+			t.Listed = c.HistoryLeft
+			targets = append(targets, t)
 		}
 	}
 	next := messageJobs(ref, targets)

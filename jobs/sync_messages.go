@@ -42,6 +42,10 @@ type MessageTarget struct {
 	EventAt time.Time `json:"event_at,omitzero"`
 	// Page counts the pages read so far, to stop a listing that never ends.
 	Page int `json:"page,omitempty"`
+	// Listed is the state the listing that inserted the conversation read,
+	// whose history it left to this read (db.WriteOptions.LeaveNewHistory):
+	// the read's first commit writes it, whatever the read's outcome.
+	Listed *record.Observation `json:"listed,omitempty"`
 }
 
 // MessagesArgs is a job that syncs the next page of messages of a batch of
@@ -82,6 +86,13 @@ func (d *Deps) syncMessages(ctx context.Context, job *river.Job[MessagesArgs]) e
 	return runBatch(ctx, d, job, ref, job.Args.Targets, batchJob[MessageTarget, *fetcher.MessagePage]{
 		fetch: func(ctx context.Context, t MessageTarget) (*fetcher.MessagePage, error) {
 			return readMessages(ctx, src, t)
+		},
+		each: func(b *record.Batch, t MessageTarget) {
+			if t.Listed != nil {
+				o := *t.Listed
+				o.ConversationID = t.ConversationID
+				b.Observations = append(b.Observations, o)
+			}
 		},
 		land: reads.land,
 		gone: func(_ *record.Batch, t MessageTarget) { reads.gone = append(reads.gone, t.ConversationID) },
@@ -133,7 +144,8 @@ func (r *messageReads) land(b *record.Batch, t MessageTarget, page *fetcher.Mess
 		r.finished = append(r.finished, finishedRead{target: t, last: page})
 		return
 	}
-	t.Cursor, t.Page = page.NextCursor, t.Page+1
+	// This commit writes what the listing observed; the next pages need not.
+	t.Cursor, t.Page, t.Listed = page.NextCursor, t.Page+1, nil
 	r.more = append(r.more, t)
 }
 

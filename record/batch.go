@@ -44,6 +44,11 @@ type Batch struct {
 	// creation (the last page of a whole DevRev timeline): their history
 	// then starts at created_at.
 	ChangesCompleteFor []string
+
+	// Observations are conversations' states as a listing read them, which
+	// the listing left for the conversation's messages job to merge into its
+	// history (see Observation).
+	Observations []Observation
 }
 
 // Rows counts the records of the batch that land in mirrored tables.
@@ -73,4 +78,5 @@ func (b *Batch) Merge(other *Batch) {
 	b.CRMLinksOf = append(b.CRMLinksOf, other.CRMLinksOf...)
 	b.Changes = append(b.Changes, other.Changes...)
 	b.ChangesCompleteFor = append(b.ChangesCompleteFor, other.ChangesCompleteFor...)
+	b.Observations = append(b.Observations, other.Observations...)
 }

@@ -75,3 +75,15 @@ type ConversationChange struct {
 	Before *ConversationState `json:"before,omitempty"`
 	After  ConversationState  `json:"after"`
 }
+
+// Observation is a conversation's tracked state as syncer read it, with the
+// vendor's modification time of that read. A backfill's listing inserts a
+// conversation and queues the job that reads its timeline in one
+// transaction; instead of writing the conversation's history then and again
+// when the timeline's change records arrive, it hands what it observed to
+// that job, which writes the history once.
+type Observation struct {
+	ConversationID string            `json:"-"`
+	ModifiedAt     time.Time         `json:"modified_at"`
+	State          ConversationState `json:"state"`
+}
