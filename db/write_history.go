@@ -50,7 +50,7 @@ func (w *batchWriter) history(ctx context.Context) error {
 	}
 	now := w.transactionTime(ctx)
 	read := map[string][]version{}
-	var rows []historyRow
+	var rows []dbq.InsertHistoryParams
 	// A conversation the mirror does not hold has no history to write; its
 	// messages job only runs after its row is written, so this is one
 	// deleted meanwhile, whose record a later pass brings back.
@@ -63,8 +63,12 @@ func (w *batchWriter) history(ctx context.Context) error {
 		if slices.EqualFunc(before, h.versions, sameVersion) {
 			continue
 		}
+		versions, err := h.rows(w.source, c.ID)
+		if err != nil {
+			return err
+		}
 		read[c.ID] = before
-		rows = append(rows, h.rows(c.ID)...)
+		rows = append(rows, versions...)
 	}
 	return w.writeHistories(ctx, read, rows)
 }
@@ -212,43 +216,39 @@ func storedVersion(r dbq.HistoryOfRow) (version, error) {
 	return v, nil
 }
 
-// historyRow is a row of conversation_history as InsertHistory reads it.
-type historyRow struct {
-	ConversationID string     `json:"conversation_id"`
-	ValidFrom      time.Time  `json:"valid_from"`
-	ValidTo        *time.Time `json:"valid_to,omitempty"`
-	Status         string     `json:"status,omitempty"`
-	NativeStatus   string     `json:"native_status,omitempty"`
-	Priority       string     `json:"priority,omitempty"`
-	AssigneeIDs    []string   `json:"assignee_ids"`
-	SLAStage       string     `json:"sla_stage,omitempty"`
-	ChangedBy      string     `json:"changed_by,omitempty"`
-	ObservedVia    string     `json:"observed_via"`
-	Evidence       *evidence  `json:"evidence,omitempty"`
-}
-
-// rows returns the conversation's versions as rows, each valid until the
-// next one starts.
-func (h *history) rows(conversationID string) []historyRow {
-	out := make([]historyRow, len(h.versions))
+// rows returns the conversation's versions as rows for InsertHistory, each
+// valid until the next one starts. Text is cleaned as for every other table
+// (see copy_rows.go).
+func (h *history) rows(source, conversationID string) ([]dbq.InsertHistoryParams, error) {
+	out := make([]dbq.InsertHistoryParams, len(h.versions))
 	for i, v := range h.versions {
-		r := historyRow{
-			ConversationID: conversationID, ValidFrom: v.From,
-			Status: v.State.Status, NativeStatus: v.State.NativeStatus, Priority: v.State.Priority,
-			AssigneeIDs: record.SortedIDs(v.State.AssigneeIDs), SLAStage: v.State.SLAStage,
-			ChangedBy: v.ChangedBy, ObservedVia: v.Via,
-		}
-		if r.AssigneeIDs == nil {
-			r.AssigneeIDs = []string{}
+		r := dbq.InsertHistoryParams{
+			Source: source, ConversationID: cleanText(conversationID), ValidFrom: v.From,
+			Status: optText(v.State.Status), NativeStatus: optText(v.State.NativeStatus), Priority: optText(v.State.Priority),
+			AssigneeIds: cleanTexts(record.SortedIDs(v.State.AssigneeIDs)), SlaStage: optText(v.State.SLAStage),
+			ChangedBy: optText(v.ChangedBy), ObservedVia: v.Via, Evidence: []byte("{}"),
 		}
 		if i+1 < len(h.versions) {
 			r.ValidTo = &h.versions[i+1].From
 		}
 		if !v.observedOnly() {
-			ev := v.Evidence
-			r.Evidence = &ev
+			ev, err := json.Marshal(v.Evidence)
+			if err != nil {
+				return nil, fmt.Errorf("encode the evidence of %s at %s: %w", conversationID, v.From, err)
+			}
+			r.Evidence = StripNULEscapes(ev)
 		}
 		out[i] = r
+	}
+	return out, nil
+}
+
+// cleanTexts cleans each of ids (see cleanText); never nil, since the
+// column is NOT NULL.
+func cleanTexts(ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = cleanText(id)
 	}
 	return out
 }
@@ -267,7 +267,7 @@ func (h *history) rows(conversationID string) []historyRow {
 // that had no versions has none to remove: two transactions that both found
 // none and insert conflict on its one current version instead
 // (conversation_history_current_idx, IsInsertRace), with the same outcome.
-func (w *batchWriter) writeHistories(ctx context.Context, read map[string][]version, rows []historyRow) error {
+func (w *batchWriter) writeHistories(ctx context.Context, read map[string][]version, rows []dbq.InsertHistoryParams) error {
 	if len(read) == 0 {
 		return nil
 	}
@@ -287,11 +287,8 @@ func (w *batchWriter) writeHistories(ctx context.Context, read map[string][]vers
 			return err
 		}
 	}
-	err := sendJSON(rows, "write conversation history", func(b []byte) error {
-		return w.q.InsertHistory(ctx, dbq.InsertHistoryParams{Source: w.source, Rows: b})
-	})
-	if err != nil {
-		return err
+	if _, err := w.q.InsertHistory(ctx, rows); err != nil {
+		return fmt.Errorf("write %d versions of conversation history: %w", len(rows), err)
 	}
 	w.res.add("conversation_history", len(rows))
 	return nil

@@ -94,6 +94,51 @@ func (q *Queries) InsertConversations(ctx context.Context, arg []InsertConversat
 	return q.db.CopyFrom(ctx, []string{"conversations"}, []string{"source", "id", "display_id", "title", "description", "status", "native_status", "priority", "channel", "created_at", "modified_at", "raw"}, &iteratorForInsertConversations{rows: arg})
 }
 
+// iteratorForInsertHistory implements pgx.CopyFromSource.
+type iteratorForInsertHistory struct {
+	rows                 []InsertHistoryParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForInsertHistory) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForInsertHistory) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].Source,
+		r.rows[0].ConversationID,
+		r.rows[0].ValidFrom,
+		r.rows[0].ValidTo,
+		r.rows[0].Status,
+		r.rows[0].NativeStatus,
+		r.rows[0].Priority,
+		r.rows[0].AssigneeIds,
+		r.rows[0].SlaStage,
+		r.rows[0].ChangedBy,
+		r.rows[0].ObservedVia,
+		r.rows[0].Evidence,
+	}, nil
+}
+
+func (r iteratorForInsertHistory) Err() error {
+	return nil
+}
+
+// Writes the versions of conversations whose versions were just removed, or
+// that had none.
+func (q *Queries) InsertHistory(ctx context.Context, arg []InsertHistoryParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"conversation_history"}, []string{"source", "conversation_id", "valid_from", "valid_to", "status", "native_status", "priority", "assignee_ids", "sla_stage", "changed_by", "observed_via", "evidence"}, &iteratorForInsertHistory{rows: arg})
+}
+
 // iteratorForInsertMessages implements pgx.CopyFromSource.
 type iteratorForInsertMessages struct {
 	rows                 []InsertMessagesParams

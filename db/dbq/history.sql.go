@@ -166,26 +166,17 @@ func (q *Queries) HistoryOf(ctx context.Context, arg HistoryOfParams) ([]History
 	return items, nil
 }
 
-const insertHistory = `-- name: InsertHistory :exec
-INSERT INTO conversation_history (
-    source, conversation_id, valid_from, valid_to, status, native_status, priority, assignee_ids,
-    sla_stage, changed_by, observed_via, evidence
-)
-SELECT $1::text, r.conversation_id, r.valid_from, r.valid_to, r.status, r.native_status, r.priority,
-       COALESCE(r.assignee_ids, '{}'), r.sla_stage, r.changed_by, r.observed_via, COALESCE(r.evidence, '{}')
-FROM jsonb_to_recordset($2::jsonb) AS r(
-    conversation_id text, valid_from timestamptz, valid_to timestamptz, status text, native_status text,
-    priority text, assignee_ids text[], sla_stage text, changed_by text, observed_via text, evidence jsonb
-)
-`
-
 type InsertHistoryParams struct {
-	Source string
-	Rows   []byte
-}
-
-// Writes the versions of conversations whose versions were just removed.
-func (q *Queries) InsertHistory(ctx context.Context, arg InsertHistoryParams) error {
-	_, err := q.db.Exec(ctx, insertHistory, arg.Source, arg.Rows)
-	return err
+	Source         string
+	ConversationID string
+	ValidFrom      time.Time
+	ValidTo        *time.Time
+	Status         *string
+	NativeStatus   *string
+	Priority       *string
+	AssigneeIds    []string
+	SlaStage       *string
+	ChangedBy      *string
+	ObservedVia    string
+	Evidence       []byte
 }
