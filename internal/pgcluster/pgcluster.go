@@ -227,41 +227,47 @@ func (c *Cluster) StopImmediate(ctx context.Context) error {
 
 // CreateDatabase creates database name unless it exists.
 func (c *Cluster) CreateDatabase(ctx context.Context, name string) error {
-	conn, err := pgx.Connect(ctx, c.URL("postgres"))
-	if err != nil {
-		return fmt.Errorf("pgcluster: connecting to create database %q: %w", name, err)
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-
-	var exists bool
-	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
-		return fmt.Errorf("pgcluster: looking up database %q: %w", name, err)
-	}
-	if exists {
+	return c.onMaintenanceDB(ctx, fmt.Sprintf("create database %q", name), func(conn *pgx.Conn) error {
+		var exists bool
+		if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+			return fmt.Errorf("pgcluster: looking up database %q: %w", name, err)
+		}
+		if exists {
+			return nil
+		}
+		_, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && (pgErr.Code == "42P04" || pgErr.Code == "23505") {
+			return nil // created concurrently (duplicate_database, or unique_violation in the catalog)
+		}
+		if err != nil {
+			return fmt.Errorf("pgcluster: creating database %q: %w", name, err)
+		}
 		return nil
-	}
-	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && (pgErr.Code == "42P04" || pgErr.Code == "23505") {
-		return nil // created concurrently (duplicate_database, or unique_violation in the catalog)
-	}
-	if err != nil {
-		return fmt.Errorf("pgcluster: creating database %q: %w", name, err)
-	}
-	return nil
+	})
 }
 
 // DropDatabase drops database name if it exists, closing its connections.
 func (c *Cluster) DropDatabase(ctx context.Context, name string) error {
+	return c.onMaintenanceDB(ctx, fmt.Sprintf("drop database %q", name), func(conn *pgx.Conn) error {
+		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+			return fmt.Errorf("pgcluster: dropping database %q: %w", name, err)
+		}
+		return nil
+	})
+}
+
+// onMaintenanceDB runs f on a connection to the cluster's "postgres"
+// database, the one to create and drop others from (a database cannot be
+// dropped from a connection to itself), and closes it after; purpose says
+// in the error what the connection was for.
+func (c *Cluster) onMaintenanceDB(ctx context.Context, purpose string, f func(*pgx.Conn) error) error {
 	conn, err := pgx.Connect(ctx, c.URL("postgres"))
 	if err != nil {
-		return fmt.Errorf("pgcluster: connecting to drop database %q: %w", name, err)
+		return fmt.Errorf("pgcluster: connecting to %s: %w", purpose, err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
-		return fmt.Errorf("pgcluster: dropping database %q: %w", name, err)
-	}
-	return nil
+	return f(conn)
 }
 
 // run runs a PostgreSQL binary as the cluster's OS user and returns its combined output.
