@@ -107,6 +107,27 @@ func TestMarkMessagesGone(t *testing.T) {
 		require.Equal(t, []string{"m1"}, ids)
 	})
 
+	t.Run("AConcurrentReadThatBeganEarlierDoesNotHideWhatALaterOneSaw", func(t *testing.T) {
+		t.Parallel()
+		pool := dbtest.NewPool(t)
+		// Two reads of one conversation at once (a conversation listed
+		// twice). The first begins its transaction, then the second reads
+		// m1 on its first page and commits; the first commits m1 after.
+		earlier, err := pool.Begin(t.Context())
+		require.NoError(t, err)
+		defer func() { _ = earlier.Rollback(t.Context()) }()
+		began, err := dbq.New(earlier).TransactionTime(t.Context())
+		require.NoError(t, err)
+		since := page(t, pool, &record.Batch{Messages: []record.Message{msg("m1", t0)}})
+		require.True(t, began.Before(since))
+		_, err = db.WriteBatch(t.Context(), earlier, "src", &record.Batch{Messages: []record.Message{msg("m1", t0)}}, db.WriteOptions{UpsertOnly: true})
+		require.NoError(t, err)
+		require.NoError(t, earlier.Commit(t.Context()))
+		// The second read's last page did not show m1 again: m1 was seen
+		// since the read began, whatever the earlier transaction wrote.
+		require.Empty(t, gone(t, pool, since, nil))
+	})
+
 	t.Run("QuarantinedMessagesWereSeen", func(t *testing.T) {
 		t.Parallel()
 		pool := dbtest.NewPool(t)

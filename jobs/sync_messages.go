@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -171,12 +172,15 @@ func (d *Deps) messagesStep(ctx context.Context, q *dbq.Queries, ref jobRef, rea
 		next = append(next, insertParams(VerifyConversationArgs{Source: ref.source, ConversationID: id, RunID: ref.runID}, ref))
 	}
 	if len(reads.more) > 0 {
-		for i := range reads.more {
-			if reads.more[i].Since.IsZero() {
-				reads.more[i].Since = now
+		// A copy: a transaction tried again is another transaction, with
+		// its own time.
+		more := slices.Clone(reads.more)
+		for i := range more {
+			if more[i].Since.IsZero() {
+				more[i].Since = now
 			}
 		}
-		next = append(next, insertParams(MessagesArgs{JobRun: ref.jobRun(), Targets: reads.more}, ref))
+		next = append(next, insertParams(MessagesArgs{JobRun: ref.jobRun(), Targets: more}, ref))
 	}
 	return next, nil
 }

@@ -223,12 +223,13 @@ WITH written AS (
     ON CONFLICT (source, id) DO UPDATE SET
         (conversation_id, author_id, author_type, body, body_type, visibility, created_at, modified_at, raw, synced_at, deleted_at)
         = (excluded.conversation_id, excluded.author_id, excluded.author_type, excluded.body, excluded.body_type,
-           excluded.visibility, excluded.created_at, excluded.modified_at, excluded.raw, excluded.synced_at, NULL)
+           excluded.visibility, excluded.created_at, excluded.modified_at, excluded.raw,
+           GREATEST(t.synced_at, excluded.synced_at), NULL)
     -- Not older: a null time on either side is not known to be older.
     WHERE (excluded.modified_at >= t.modified_at) IS NOT FALSE
     RETURNING t.id
 )
-UPDATE messages AS m SET synced_at = now()
+UPDATE messages AS m SET synced_at = GREATEST(m.synced_at, now())
 WHERE m.source = $1
   AND m.id = ANY($2::text[])
   AND m.id NOT IN (SELECT written.id FROM written)
@@ -244,7 +245,10 @@ type UpsertMessagesParams struct {
 // A message deleted at the source but still listed has a null body. Every
 // message of the page counts as seen now (synced_at), the older copies that
 // change nothing too: a complete read of a conversation takes what it did
-// not see for deleted (MarkMessagesGone).
+// not see for deleted (MarkMessagesGone). synced_at never goes back: now()
+// is when a transaction began, and one that began before a read's first
+// page but commits after it must not make a message that read saw look
+// unseen since, or the read's last page would take it for deleted.
 // ids are the rows' ids: the older copies among them were seen too.
 func (q *Queries) UpsertMessages(ctx context.Context, arg UpsertMessagesParams) error {
 	_, err := q.db.Exec(ctx, upsertMessages, arg.Source, arg.Ids, arg.Rows)
