@@ -80,11 +80,23 @@ func (w *batchWriter) insertConversations(ctx context.Context, convs []record.Co
 		if w.opts.LeaveNewHistory && !c.ModifiedAt.IsZero() {
 			// Without a modification time the state is dated by when it
 			// was read, which only this transaction knows.
-			wc.HistoryLeft = &record.Observation{ConversationID: c.ID, ModifiedAt: c.ModifiedAt, State: c.State()}
+			// Cleaned as the rows are: the state travels in a job's
+			// arguments, a jsonb column that refuses NUL.
+			wc.HistoryLeft = &record.Observation{ConversationID: c.ID, ModifiedAt: c.ModifiedAt, State: cleanState(c.State())}
 			w.historyLeft[c.ID] = true
 		}
 		w.written[c.ID], w.fresh[c.ID] = true, true
 		w.res.Conversations = append(w.res.Conversations, wc)
 	}
 	return nil
+}
+
+// cleanState is s with its text cleaned as the table's rows are (see
+// cleanText).
+func cleanState(s record.ConversationState) record.ConversationState {
+	s.Status, s.NativeStatus, s.Priority, s.SLAStage = cleanText(s.Status), cleanText(s.NativeStatus), cleanText(s.Priority), cleanText(s.SLAStage)
+	if s.AssigneeIDs != nil {
+		s.AssigneeIDs = cleanTexts(s.AssigneeIDs)
+	}
+	return s
 }

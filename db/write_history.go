@@ -114,7 +114,7 @@ func (w *batchWriter) historyFacts() map[string]*historyFacts {
 func (h *history) apply(f *historyFacts, createdAt *time.Time, now func() (time.Time, error)) error {
 	listed := slices.SortedStableFunc(slices.Values(f.listed), func(a, b record.Observation) int { return a.ModifiedAt.Compare(b.ModifiedAt) })
 	for _, o := range listed {
-		if err := h.observe(o.State, o.ModifiedAt, now); err != nil {
+		if err := h.observeListed(o.State, o.ModifiedAt, now); err != nil {
 			return err
 		}
 	}
@@ -145,6 +145,23 @@ func (h *history) observe(s record.ConversationState, modifiedAt time.Time, now 
 	h.applyObservation(s, modifiedAt, t)
 	h.settle()
 	return nil
+}
+
+// observeListed merges a state a listing read and handed on to a later
+// transaction. Facts read after it may be stored by then: where a version
+// already starts at its modification time and rests on an observation (a
+// read at least as late, of the same vendor time), it changes nothing,
+// instead of being taken for a change the vendor made without moving that
+// time; a version resting only on the vendor's change record at that
+// instant takes it as the state after the change, as it would have had the
+// listing written it first.
+func (h *history) observeListed(s record.ConversationState, modifiedAt time.Time, now func() (time.Time, error)) error {
+	if i, exact := h.find(historyTime(modifiedAt)); exact {
+		if v := h.versions[i]; v.observedOnly() || v.Evidence.Observed != nil {
+			return nil
+		}
+	}
+	return h.observe(s, modifiedAt, now)
 }
 
 // transactionTime returns a function that reads the transaction's time once,
@@ -266,7 +283,8 @@ func cleanTexts(ids []string) []string {
 // failure and the page is written again from the start. A conversation
 // that had no versions has none to remove: two transactions that both found
 // none and insert conflict on its one current version instead
-// (conversation_history_current_idx, IsInsertRace), with the same outcome.
+// (conversation_history_current_idx), a unique violation (IsInsertRace) on
+// which the page is written again too.
 func (w *batchWriter) writeHistories(ctx context.Context, read map[string][]version, rows []dbq.InsertHistoryParams) error {
 	if len(read) == 0 {
 		return nil

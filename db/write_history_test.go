@@ -137,6 +137,33 @@ func TestWriteHistory(t *testing.T) {
 		require.Equal(t, 4, res.Tables["conversation_history"], "the chain is written again with its new version")
 	})
 
+	t.Run("AListedStateArrivingAfterALaterReadChangesNothing", func(t *testing.T) {
+		t.Parallel()
+		pool := dbtest.NewPool(t)
+		listed := conv("open", t0.Add(time.Hour))
+		res := dbtest.WriteBatch(t, pool, "src", &record.Batch{Conversations: []record.Conversation{listed}}, db.WriteOptions{LeaveNewHistory: true})
+		// Before the timeline's job runs, a webhook's read sees another
+		// status with the same modification time (the vendor did not move
+		// it), and writes it.
+		write(t, pool, &record.Batch{Conversations: []record.Conversation{conv("pending", t0.Add(time.Hour))}})
+		write(t, pool, &record.Batch{Observations: []record.Observation{*res.Conversations[0].HistoryLeft}})
+		require.Equal(t, []string{"01 01:00:00.000000 - pending modified"}, storedHistory(t, pool, "c1"),
+			"the older read handed on is not taken for a newer change")
+	})
+
+	t.Run("AListedStateIsCleanedForTheJobsArguments", func(t *testing.T) {
+		t.Parallel()
+		pool := dbtest.NewPool(t)
+		c := conv("open", t0.Add(time.Hour))
+		c.Priority, c.AssigneeIDs = "p\x001", []string{"u\x002"}
+		res := dbtest.WriteBatch(t, pool, "src", &record.Batch{Conversations: []record.Conversation{c}}, db.WriteOptions{LeaveNewHistory: true})
+		doc, err := json.Marshal(res.Conversations[0].HistoryLeft)
+		require.NoError(t, err)
+		require.NotContains(t, string(doc), `\u0000`, "jsonb refuses NUL")
+		require.Equal(t, "p1", res.Conversations[0].HistoryLeft.State.Priority)
+		require.Equal(t, []string{"u2"}, res.Conversations[0].HistoryLeft.State.AssigneeIDs)
+	})
+
 	t.Run("VersionsStoredOutOfOrderAreNoConflict", func(t *testing.T) {
 		t.Parallel()
 		pool := dbtest.NewPool(t)

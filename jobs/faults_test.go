@@ -124,6 +124,20 @@ func TestVendorFaults(t *testing.T) {
 			"SELECT count(DISTINCT conversation_id) FROM conversation_history"), "every conversation has a history")
 	})
 
+	t.Run("TimelinesGivenUpStillGiveTheListedHistory", func(t *testing.T) {
+		t.Parallel()
+		// The token is refused once the conversations are listed: River
+		// cancels every messages job, and what the listing handed them is
+		// written anyway.
+		refused := faultproxy.Status(http.StatusUnauthorized, `{"type":"unauthenticated","message":"token expired"}`)
+		b := setup(t, setupOpts{conversations: 30, faults: []faultproxy.Rule{{PathSuffix: "/timeline-entries.list", Fault: refused}}})
+		out := b.runPass(t, jobs.PassBackfill)
+		require.False(t, out.OK(), "the refused token fails the run")
+		require.Positive(t, b.proxy.Applied(0))
+		require.Equal(t, b.count(t, "conversations"), dbtest.Value[int](t, b.pool,
+			"SELECT count(DISTINCT conversation_id) FROM conversation_history WHERE observed_via = 'modified'"), "every conversation has the version its listing read")
+	})
+
 	t.Run("NotFoundChildrenMarkTheirRecordsDeleted", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, setupOpts{conversations: 30})

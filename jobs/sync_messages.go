@@ -3,12 +3,16 @@ package jobs
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
+	"github.com/syncerhq/syncer/db"
 	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/fetcher"
 	"github.com/syncerhq/syncer/record"
@@ -78,7 +82,12 @@ const maxMessagePages = 10000
 // conversation that is gone is checked with a get (which marks it deleted
 // on a 404); one whose messages cannot be read for good is quarantined
 // (and retried at the end of later passes).
-func (d *Deps) syncMessages(ctx context.Context, job *river.Job[MessagesArgs]) error {
+func (d *Deps) syncMessages(ctx context.Context, job *river.Job[MessagesArgs]) (err error) {
+	defer func() {
+		if givesUp(job.JobRow, err) {
+			d.keepListed(ctx, job.Args)
+		}
+	}()
 	ref, src, err := start(ctx, d, job)
 	if err != nil {
 		return err
@@ -89,11 +98,7 @@ func (d *Deps) syncMessages(ctx context.Context, job *river.Job[MessagesArgs]) e
 			return readMessages(ctx, src, t)
 		},
 		each: func(b *record.Batch, t MessageTarget) {
-			if t.Listed != nil {
-				o := *t.Listed
-				o.ConversationID = t.ConversationID
-				b.Observations = append(b.Observations, o)
-			}
+			b.Observations = append(b.Observations, t.listed()...)
 		},
 		land: reads.land,
 		gone: func(_ *record.Batch, t MessageTarget) { reads.gone = append(reads.gone, t.ConversationID) },
@@ -107,6 +112,55 @@ func (d *Deps) syncMessages(ctx context.Context, job *river.Job[MessagesArgs]) e
 			return MessagesArgs{JobRun: ref.jobRun(), Targets: targets}
 		},
 	})
+}
+
+// listed returns the state the listing handed to this read, if any.
+func (t MessageTarget) listed() []record.Observation {
+	if t.Listed == nil {
+		return nil
+	}
+	o := *t.Listed
+	o.ConversationID = t.ConversationID
+	return []record.Observation{o}
+}
+
+// givesUp reports whether River will not run a job again after it ended
+// with err: cancelled, or failed on its last attempt (a snooze costs none).
+func givesUp(row *rivertype.JobRow, err error) bool {
+	var cancelled *river.JobCancelError
+	var snoozed *river.JobSnoozeError
+	switch {
+	case err == nil, errors.As(err, &snoozed):
+		return false
+	case errors.As(err, &cancelled):
+		return true
+	}
+	return row.Attempt >= row.MaxAttempts
+}
+
+// keepListed writes the states that listings handed to a messages job River
+// gives up on (a refused token, attempts spent). Nothing else holds them:
+// a later pass reads those conversations' messages again, but without them,
+// and their history would otherwise start at their next change.
+func (d *Deps) keepListed(ctx context.Context, args MessagesArgs) {
+	var b record.Batch
+	for _, t := range args.Targets {
+		b.Observations = append(b.Observations, t.listed()...)
+	}
+	if len(b.Observations) == 0 {
+		return
+	}
+	// The job's own context may be at its end; this is one short write.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	err := pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
+		_, err := db.WriteBatch(ctx, tx, args.Source, &b, db.WriteOptions{})
+		return err
+	})
+	if err != nil {
+		d.Logger.Warn().Err(err).Str("source", args.Source).Int("conversations", len(b.Observations)).
+			Msg("could not keep what the listing read of conversations whose messages job was given up; their history starts at their next change")
+	}
 }
 
 // readMessages reads a target's next page, refusing a listing that does not
