@@ -29,10 +29,9 @@ import (
 //     through);
 //   - failed otherwise: the job fails, and River retries it.
 type batchJob[T, R any] struct {
-	fetch func(context.Context, T) (R, error)
-	// each, when set, adds to the batch what every item brings whatever
-	// its read's outcome (an item deferred brings it again later).
-	each       func(b *record.Batch, item T)
+	// base is what the batch holds whatever its items' outcomes.
+	base       record.Batch
+	fetch      func(context.Context, T) (R, error)
 	land       func(b *record.Batch, item T, value R)
 	gone       func(b *record.Batch, item T)
 	quarantine func(item T, err error) record.Quarantined
@@ -65,13 +64,11 @@ func runBatch[T, R any, A river.JobArgs](ctx context.Context, d *Deps, job *rive
 	stats := &fetcher.RequestStats{}
 	results := fetchAll(fetcher.WithStats(ctx, stats), items, spec.fetch)
 	var batch record.Batch
+	batch.Merge(&spec.base)
 	var deferred []T
 	var failures []error
 	var limited rateLimited
 	for i, r := range results {
-		if spec.each != nil {
-			spec.each(&batch, items[i])
-		}
 		switch item := items[i]; {
 		case fetcher.IsNotFound(r.err):
 			spec.gone(&batch, item)

@@ -23,14 +23,10 @@ type pageCommit[T river.JobArgs] struct {
 	ref   jobRef
 	batch *record.Batch
 	stats *fetcher.RequestStats
-	// upsertOnly writes the rows without COPY (see db.WriteOptions): set
-	// for the retry of a transaction whose COPY met a row inserted
-	// concurrently.
-	upsertOnly bool
-	// leaveNewHistory leaves the history of the conversations the page
-	// inserts to their messages jobs, which stepFunc queues (see
-	// db.WriteOptions).
-	leaveNewHistory bool
+	// write says how the rows are written (see db.WriteOptions). A
+	// transaction whose COPY met a row inserted concurrently is tried
+	// again with UpsertOnly.
+	write db.WriteOptions
 	// keepJob leaves the job running after this commit: it goes on with
 	// more work (the next page) and completes with a later commit.
 	keepJob bool
@@ -69,9 +65,9 @@ func commitPage[T river.JobArgs](ctx context.Context, d *Deps, c pageCommit[T]) 
 		if err == nil || attempt >= commitAttempts {
 			return written, err
 		}
-		if db.IsInsertRace(err) && !c.upsertOnly {
+		if db.IsInsertRace(err) && !c.write.UpsertOnly {
 			d.Logger.Debug().Err(err).Str("source", c.ref.source).Msg("a row inserted as new was inserted concurrently; writing the page with upserts")
-			c.upsertOnly = true
+			c.write.UpsertOnly = true
 			continue
 		}
 		if !isTransient(err) {
@@ -93,7 +89,7 @@ func commitPageOnce[T river.JobArgs](ctx context.Context, d *Deps, c pageCommit[
 	err := pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
 		var err error
 		if c.batch != nil {
-			if written, err = db.WriteBatch(ctx, tx, c.ref.source, c.batch, db.WriteOptions{UpsertOnly: c.upsertOnly, LeaveNewHistory: c.leaveNewHistory}); err != nil {
+			if written, err = db.WriteBatch(ctx, tx, c.ref.source, c.batch, c.write); err != nil {
 				return err
 			}
 		}

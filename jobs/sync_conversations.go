@@ -81,7 +81,8 @@ func (d *Deps) syncConversations(ctx context.Context, job *river.Job[Conversatio
 			go func() { prefetch <- fetch(&next) }()
 		}
 		written, err := commitPage(ctx, d, pageCommit[ConversationsArgs]{
-			job: job, ref: ref, batch: &page.Batch, stats: cur.stats, keepJob: !last, leaveNewHistory: true,
+			job: job, ref: ref, batch: &page.Batch, stats: cur.stats, keepJob: !last,
+			write: db.WriteOptions{LeaveNewHistory: true},
 			stepFunc: func(ctx context.Context, tx pgx.Tx, written db.WriteResult) ([]river.InsertManyParams, error) {
 				return d.conversationsStep(ctx, tx, ref, state, listsEveryOpen(src), cur.readAt, page, written, !last)
 			},

@@ -94,11 +94,12 @@ func (d *Deps) syncMessages(ctx context.Context, job *river.Job[MessagesArgs]) (
 	}
 	var reads messageReads
 	return runBatch(ctx, d, job, ref, job.Args.Targets, batchJob[MessageTarget, *fetcher.MessagePage]{
+		// Whatever the reads' outcomes (a conversation refused, gone or
+		// deferred by a rate limit included), the states listings handed
+		// on are written.
+		base: record.Batch{Observations: listedStates(job.Args.Targets)},
 		fetch: func(ctx context.Context, t MessageTarget) (*fetcher.MessagePage, error) {
 			return readMessages(ctx, src, t)
-		},
-		each: func(b *record.Batch, t MessageTarget) {
-			b.Observations = append(b.Observations, t.listed()...)
 		},
 		land: reads.land,
 		gone: func(_ *record.Batch, t MessageTarget) { reads.gone = append(reads.gone, t.ConversationID) },
@@ -114,14 +115,17 @@ func (d *Deps) syncMessages(ctx context.Context, job *river.Job[MessagesArgs]) (
 	})
 }
 
-// listed returns the state the listing handed to this read, if any.
-func (t MessageTarget) listed() []record.Observation {
-	if t.Listed == nil {
-		return nil
+// listedStates are the states the listings handed to reads of targets.
+func listedStates(targets []MessageTarget) []record.Observation {
+	var out []record.Observation
+	for _, t := range targets {
+		if t.Listed != nil {
+			o := *t.Listed
+			o.ConversationID = t.ConversationID
+			out = append(out, o)
+		}
 	}
-	o := *t.Listed
-	o.ConversationID = t.ConversationID
-	return []record.Observation{o}
+	return out
 }
 
 // givesUp reports whether River will not run a job again after it ended
@@ -143,10 +147,7 @@ func givesUp(row *rivertype.JobRow, err error) bool {
 // a later pass reads those conversations' messages again, but without them,
 // and their history would otherwise start at their next change.
 func (d *Deps) keepListed(ctx context.Context, args MessagesArgs) {
-	var b record.Batch
-	for _, t := range args.Targets {
-		b.Observations = append(b.Observations, t.listed()...)
-	}
+	b := record.Batch{Observations: listedStates(args.Targets)}
 	if len(b.Observations) == 0 {
 		return
 	}
