@@ -128,6 +128,59 @@ func TestMarkMessagesGone(t *testing.T) {
 		require.Empty(t, gone(t, pool, since, nil))
 	})
 
+	// stale writes the copies a job that began at began fetched then, and
+	// commits them now, after what the other subtests' later reads did.
+	stale := func(t *testing.T, pool *pgxpool.Pool, began time.Time, b *record.Batch) {
+		t.Helper()
+		require.NoError(t, pgx.BeginFunc(t.Context(), pool, func(tx pgx.Tx) error {
+			_, err := db.WriteBatch(t.Context(), tx, "src", b, db.WriteOptions{FetchedAfter: began})
+			return err
+		}))
+	}
+
+	t.Run("AStaleCopyDoesNotHideWhatALaterReadFoundGone", func(t *testing.T) {
+		t.Parallel()
+		pool := dbtest.NewPool(t)
+		page(t, pool, &record.Batch{Messages: []record.Message{msg("m1", t0), msg("m2", t0)}})
+		// A job begins and fetches m2; m2 is deleted at the source; a
+		// later read begins and sees m1 only; the first job commits m2
+		// while that read is under way.
+		began := page(t, pool, &record.Batch{})
+		since := page(t, pool, &record.Batch{Messages: []record.Message{msg("m1", t0)}})
+		stale(t, pool, began, &record.Batch{Messages: []record.Message{msg("m2", t0)}})
+		require.Equal(t, []string{"m2"}, gone(t, pool, since, nil), "the copy predates the read: m2 was not seen since it began")
+	})
+
+	t.Run("AStaleCopyDoesNotBringBackWhatALaterReadFoundGone", func(t *testing.T) {
+		t.Parallel()
+		pool := dbtest.NewPool(t)
+		page(t, pool, &record.Batch{
+			Messages:    []record.Message{msg("m1", t0), msg("m2", t0)},
+			Attachments: []record.Attachment{{ID: "a2", MessageID: "m2", Raw: json.RawMessage(`{}`)}},
+		})
+		began := page(t, pool, &record.Batch{})
+		since := page(t, pool, &record.Batch{Messages: []record.Message{msg("m1", t0)}})
+		require.Equal(t, []string{"m2"}, gone(t, pool, since, nil))
+		// The job that began before the read commits its copy of m2 after
+		// the read's last page.
+		stale(t, pool, began, &record.Batch{
+			Messages:    []record.Message{msg("m2", t0)},
+			Attachments: []record.Attachment{{ID: "a2", MessageID: "m2", Raw: json.RawMessage(`{}`)}},
+		})
+		require.True(t, dbtest.Value[bool](t, pool, "SELECT deleted_at IS NOT NULL AND body IS NULL FROM messages WHERE id = 'm2'"), "m2 stays deleted, without its text")
+		require.True(t, dbtest.Value[bool](t, pool, "SELECT deleted_at IS NOT NULL FROM attachments WHERE id = 'a2'"), "and so does its attachment")
+		require.Empty(t, gone(t, pool, since, nil))
+
+		// A copy fetched after the deletion was recorded is news: m2 is back
+		// at the source.
+		page(t, pool, &record.Batch{
+			Messages:    []record.Message{msg("m2", t0)},
+			Attachments: []record.Attachment{{ID: "a2", MessageID: "m2", Raw: json.RawMessage(`{}`)}},
+		})
+		require.True(t, dbtest.Value[bool](t, pool, "SELECT deleted_at IS NULL AND body IS NOT NULL FROM messages WHERE id = 'm2'"))
+		require.True(t, dbtest.Value[bool](t, pool, "SELECT deleted_at IS NULL FROM attachments WHERE id = 'a2'"))
+	})
+
 	t.Run("QuarantinedMessagesWereSeen", func(t *testing.T) {
 		t.Parallel()
 		pool := dbtest.NewPool(t)

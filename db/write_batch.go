@@ -70,6 +70,17 @@ type WriteOptions struct {
 	// there. A backfill's listing inserts nearly every conversation it
 	// writes.
 	LeaveNewHistory bool
+	// FetchedAfter is a database time before which nothing of the batch
+	// was fetched: for a job, when River handed it over. The batch's
+	// messages count as seen then (synced_at), so that a stale copy, from
+	// a job that began before a read of the same conversation, does not
+	// hide from that read a message deleted at the source meanwhile. And
+	// a conversation, message or attachment marked deleted at or after it
+	// stays deleted: this copy may predate what the deletion saw (a read
+	// that found a message gone, a get that answered 404), and would bring
+	// back for good what is gone at the source. Zero means the
+	// transaction's time, as for tests' fixtures.
+	FetchedAfter time.Time
 }
 
 // IsInsertRace reports whether err is a unique violation: a row that
@@ -88,6 +99,13 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch, 
 	w := &batchWriter{
 		q: dbq.New(tx), source: source, opts: opts, b: b,
 		written: map[string]bool{}, fresh: map[string]bool{}, historyLeft: map[string]bool{},
+	}
+	if w.opts.FetchedAfter.IsZero() {
+		now, err := w.q.TransactionTime(ctx)
+		if err != nil {
+			return w.res, fmt.Errorf("read the transaction's time: %w", err)
+		}
+		w.opts.FetchedAfter = now
 	}
 	for _, write := range []func(context.Context) error{
 		w.users,

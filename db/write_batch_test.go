@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/db"
+	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/internal/dbtest"
 	"github.com/syncerhq/syncer/record"
 )
@@ -39,6 +40,26 @@ func TestWriteBatch(t *testing.T) {
 		require.Empty(t, res.Conversations, "the older copy is not written")
 		require.Equal(t, "new", queryString(t, pool, "SELECT title FROM conversations WHERE id = 'c1'"))
 		require.Equal(t, "0", queryString(t, pool, "SELECT count(*)::text FROM conversation_participants"), "nor are its links")
+	})
+
+	t.Run("AStaleCopyDoesNotBringBackADeletedConversation", func(t *testing.T) {
+		t.Parallel()
+		pool := dbtest.NewPool(t)
+		write(t, pool, &record.Batch{Conversations: []record.Conversation{conv("c1", "t", t0)}})
+		// A listing job begins and fetches c1; c1 is deleted at the source,
+		// and a get answering 404 marks it deleted; the listing's page
+		// commits after.
+		began := dbtest.Value[time.Time](t, pool, "SELECT now()")
+		require.NoError(t, dbq.New(pool).MarkConversationsDeleted(t.Context(), dbq.MarkConversationsDeletedParams{Source: "src", Ids: []string{"c1"}}))
+		stale := dbtest.WriteBatch(t, pool, "src", &record.Batch{Conversations: []record.Conversation{conv("c1", "t", t0)}}, db.WriteOptions{FetchedAfter: began})
+		require.Empty(t, stale.Conversations, "the stale copy is not written")
+		require.True(t, dbtest.Value[bool](t, pool, "SELECT deleted_at IS NOT NULL FROM conversations WHERE id = 'c1'"))
+
+		// A listing that began after the deletion (a false one) brings it
+		// back.
+		res := write(t, pool, &record.Batch{Conversations: []record.Conversation{conv("c1", "t", t0)}})
+		require.Len(t, res.Conversations, 1)
+		require.True(t, dbtest.Value[bool](t, pool, "SELECT deleted_at IS NULL FROM conversations WHERE id = 'c1'"))
 	})
 
 	t.Run("DuplicateRecordsInOnePageKeepTheNewest", func(t *testing.T) {

@@ -33,7 +33,7 @@ func (w *batchWriter) conversations(ctx context.Context) error {
 func (w *batchWriter) upsertConversations(ctx context.Context, convs []record.Conversation) error {
 	var out []dbq.UpsertConversationsRow
 	err := sendJSON(convs, "upsert conversations", func(rows []byte) (err error) {
-		out, err = w.q.UpsertConversations(ctx, dbq.UpsertConversationsParams{Source: w.source, Rows: rows})
+		out, err = w.q.UpsertConversations(ctx, dbq.UpsertConversationsParams{Source: w.source, Rows: rows, FetchedAfter: w.opts.FetchedAfter})
 		return err
 	})
 	if err != nil {

@@ -21,12 +21,12 @@ func (w *batchWriter) messages(ctx context.Context) error {
 		func(ctx context.Context, msgs []record.Message) error {
 			return sendJSON(msgs, "upsert messages", func(rows []byte) error {
 				ids := mapRows(msgs, messageID)
-				return w.q.UpsertMessages(ctx, dbq.UpsertMessagesParams{Source: w.source, Rows: rows, Ids: ids})
+				return w.q.UpsertMessages(ctx, dbq.UpsertMessagesParams{Source: w.source, Rows: rows, Ids: ids, FetchedAfter: w.opts.FetchedAfter})
 			})
 		},
 		func(ctx context.Context, msgs []record.Message) error {
 			_, err := copyRows(ctx, "messages", msgs, w.q.InsertMessages,
-				func(m record.Message) dbq.InsertMessagesParams { return copyMessage(w.source, m) })
+				func(m record.Message) dbq.InsertMessagesParams { return copyMessage(w.source, w.opts.FetchedAfter, m) })
 			return err
 		})
 	if err != nil {
@@ -48,7 +48,7 @@ func (w *batchWriter) attachments(ctx context.Context) error {
 		},
 		func(ctx context.Context, atts []record.Attachment) error {
 			return sendJSON(atts, "upsert attachments", func(rows []byte) error {
-				return w.q.UpsertAttachments(ctx, dbq.UpsertAttachmentsParams{Source: w.source, Rows: rows})
+				return w.q.UpsertAttachments(ctx, dbq.UpsertAttachmentsParams{Source: w.source, Rows: rows, FetchedAfter: w.opts.FetchedAfter})
 			})
 		},
 		func(ctx context.Context, atts []record.Attachment) error {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/syncerhq/syncer/db"
 	"github.com/syncerhq/syncer/fetcher"
@@ -53,6 +55,7 @@ func commitPage[T river.JobArgs](ctx context.Context, d *Deps, c pageCommit[T]) 
 		batch.Users = users
 		c.batch = &batch
 	}
+	c.write.FetchedAfter = fetchedAfter(c.job.JobRow)
 	for attempt := 1; ; attempt++ {
 		written, err := commitPageOnce(ctx, d, c)
 		if err == nil {
@@ -75,6 +78,17 @@ func commitPage[T river.JobArgs](ctx context.Context, d *Deps, c pageCommit[T]) 
 		}
 		d.Logger.Debug().Err(err).Str("source", c.ref.source).Int("attempt", attempt).Msg("page transaction conflicted; retrying")
 	}
+}
+
+// fetchedAfter is a database time before which the job fetched nothing:
+// when River handed it over (zero if River did not say). A copy a job
+// fetched counts as seen from then, and cannot bring back what was found
+// deleted since (see db.WriteOptions.FetchedAfter).
+func fetchedAfter(row *rivertype.JobRow) time.Time {
+	if row.AttemptedAt == nil {
+		return time.Time{}
+	}
+	return *row.AttemptedAt
 }
 
 // isTransient reports whether PostgreSQL aborted a transaction only because

@@ -1,13 +1,18 @@
 package jobs_test
 
 import (
+	"maps"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
 	"github.com/syncerhq/syncer/internal/dbtest"
+	"github.com/syncerhq/syncer/internal/faultproxy"
 	"github.com/syncerhq/syncer/jobs"
 )
 
@@ -81,4 +86,59 @@ func TestRefreshReadsTheSourceNotTheEvent(t *testing.T) {
 	for _, l := range rec.lags {
 		require.GreaterOrEqual(t, l, time.Second)
 	}
+}
+
+// TestAStaleReadDoesNotBringBackADeletedComment: two reads of one
+// conversation overlap. The first fetches a comment, which is then deleted
+// at the source; the second reads the timeline without it and marks it
+// deleted; the first commits its copy last. The comment stays deleted:
+// the copy was fetched by a job that began before the deletion was found.
+func TestAStaleReadDoesNotBringBackADeletedComment(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{conversations: 4})
+	require.True(t, b.runPass(t, jobs.PassBackfill).OK())
+	b.requireExact(t)
+	var conv devrevtest.SnapConversation
+	for _, c := range b.ws.Snapshot().Conversations {
+		if len(c.Comments) > 0 {
+			conv = c
+			break
+		}
+	}
+	require.NotEmpty(t, conv.Comments)
+	comment := conv.Comments[0].ID
+
+	// The first read's timeline answer is held once fetched.
+	fetched, release := make(chan struct{}), make(chan struct{})
+	b.proxy.SetRules(faultproxy.Rule{PathSuffix: "timeline-entries.list", Times: 1,
+		Fault: func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			close(fetched)
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return
+			}
+			maps.Copy(w.Header(), rec.Header())
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
+		}})
+	started := time.Now()
+	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, started))
+	<-fetched
+
+	b.ws.RemoveComment(comment)
+	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, time.Now()))
+	deleted := func() bool {
+		return dbtest.Value[bool](t, b.pool, "SELECT deleted_at IS NOT NULL FROM messages WHERE id = $1", comment)
+	}
+	waitFor(t.Context(), t, "the second read to mark the comment deleted", deleted)
+
+	close(release)
+	out, err := jobs.WaitSource(t.Context(), b.client, testSource, started, 20*time.Millisecond, nil)
+	require.NoError(t, err)
+	require.True(t, out.OK(), out.Failures)
+	require.True(t, deleted(), "the stale copy did not bring the comment back")
+	b.requireExact(t)
 }

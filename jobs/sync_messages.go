@@ -37,9 +37,11 @@ type MessageTarget struct {
 	// started for; reaching the last page records it as synced.
 	ForModifiedAt time.Time `json:"for,omitzero"`
 	// Since is when this read of the whole history began: the database's
-	// time when its first page committed. Every message the read has seen
-	// was stored (synced_at) at or after it, so the last page can take the
-	// ones older than it for deleted. Zero before the first page commits.
+	// time when River handed over the job that read its first page, before
+	// that page was fetched. Every message the read has seen counts as seen
+	// (synced_at) at or after it, and a copy fetched earlier, by a job that
+	// began before, before it, so the last page can take the ones seen
+	// before it for deleted. Zero before the first page commits.
 	Since  time.Time `json:"since,omitzero"`
 	Cursor string    `json:"cursor,omitempty"`
 	// EventAt is when the change a webhook announced happened, for the
@@ -107,7 +109,7 @@ func (d *Deps) syncMessages(ctx context.Context, job *river.Job[MessagesArgs]) (
 			return record.Quarantined{Stream: record.StreamMessages, RecordID: "conversation:" + t.ConversationID, ParentID: t.ConversationID, Error: err.Error()}
 		},
 		step: func(ctx context.Context, q *dbq.Queries) ([]river.InsertManyParams, error) {
-			return d.messagesStep(ctx, q, ref, &reads)
+			return d.messagesStep(ctx, q, ref, fetchedAfter(job.JobRow), &reads)
 		},
 		followUp: func(targets []MessageTarget) river.JobArgs {
 			return MessagesArgs{JobRun: ref.jobRun(), Targets: targets}
@@ -207,15 +209,17 @@ func (r *messageReads) land(b *record.Batch, t MessageTarget, page *fetcher.Mess
 
 // step runs in the transaction that stores the fetched pages: it takes what
 // finished reads did not see for deleted, records them as read, and lists
-// the jobs that follow.
-func (d *Deps) messagesStep(ctx context.Context, q *dbq.Queries, ref jobRef, reads *messageReads) ([]river.InsertManyParams, error) {
-	// The reads that began with this commit began now: the time their
-	// messages were stored at.
-	now, err := q.TransactionTime(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("read the transaction's time: %w", err)
+// the jobs that follow. began is when the job began, before it fetched
+// anything (fetchedAfter): the time its pages' messages count as seen at.
+func (d *Deps) messagesStep(ctx context.Context, q *dbq.Queries, ref jobRef, began time.Time, reads *messageReads) ([]river.InsertManyParams, error) {
+	if began.IsZero() {
+		// Stored as seen at the transaction's time (db.WriteOptions).
+		var err error
+		if began, err = q.TransactionTime(ctx); err != nil {
+			return nil, fmt.Errorf("read the transaction's time: %w", err)
+		}
 	}
-	if err := d.reconcileMessages(ctx, q, ref, reads.finished, now); err != nil {
+	if err := d.reconcileMessages(ctx, q, ref, reads.finished, began); err != nil {
 		return nil, err
 	}
 	if err := markRead(ctx, q, ref, reads.finished); err != nil {
@@ -227,12 +231,12 @@ func (d *Deps) messagesStep(ctx context.Context, q *dbq.Queries, ref jobRef, rea
 		next = append(next, insertParams(VerifyConversationArgs{Source: ref.source, ConversationID: id, RunID: ref.runID}, ref))
 	}
 	if len(reads.more) > 0 {
-		// A copy: a transaction tried again is another transaction, with
-		// its own time.
+		// A copy: a transaction tried again starts from the reads as
+		// fetched.
 		more := slices.Clone(reads.more)
 		for i := range more {
 			if more[i].Since.IsZero() {
-				more[i].Since = now
+				more[i].Since = began // the reads that began with this job
 			}
 		}
 		next = append(next, insertParams(MessagesArgs{JobRun: ref.jobRun(), Targets: more}, ref))
@@ -244,7 +248,7 @@ func (d *Deps) messagesStep(ctx context.Context, q *dbq.Queries, ref jobRef, rea
 // when the read covered them: a read cut off midway never gets here, and
 // one that could not reach the conversation's start covers only what it
 // read. One statement takes them for all the job's reads.
-func (d *Deps) reconcileMessages(ctx context.Context, q *dbq.Queries, ref jobRef, finished []finishedRead, now time.Time) error {
+func (d *Deps) reconcileMessages(ctx context.Context, q *dbq.Queries, ref jobRef, finished []finishedRead, began time.Time) error {
 	var reads []goneRead
 	for _, f := range finished {
 		from, ok := f.last.Reconciles()
@@ -253,7 +257,7 @@ func (d *Deps) reconcileMessages(ctx context.Context, q *dbq.Queries, ref jobRef
 		}
 		since := f.target.Since
 		if since.IsZero() {
-			since = now // the read was this one page
+			since = began // the read was this one job's page
 		}
 		reads = append(reads, goneRead{ConversationID: f.target.ConversationID, ReadSince: since, CoveredFrom: from})
 	}

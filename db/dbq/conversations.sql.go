@@ -403,12 +403,14 @@ ON CONFLICT (source, id) DO UPDATE SET
        excluded.priority, excluded.channel, excluded.created_at, excluded.modified_at, excluded.raw,
        excluded.synced_at, excluded.synced_at, NULL)
 WHERE (excluded.modified_at >= t.modified_at) IS NOT FALSE
+  AND (t.deleted_at IS NULL OR t.deleted_at < $3::timestamptz)
 RETURNING t.id, t.modified_at
 `
 
 type UpsertConversationsParams struct {
-	Source string
-	Rows   []byte
+	Source       string
+	Rows         []byte
+	FetchedAfter time.Time
 }
 
 type UpsertConversationsRow struct {
@@ -417,11 +419,13 @@ type UpsertConversationsRow struct {
 }
 
 // Upserts one page of conversations. An older copy never overwrites a newer
-// one; a row that comes back is un-deleted. Returns the rows that were
-// written (see MessagesSyncedFor for what they need next).
+// one; a row that comes back is un-deleted, unless it was marked deleted at
+// or after fetched_after (the database's time before which nothing of the
+// page was fetched): such a copy may predate the deletion. Returns the rows
+// that were written (see MessagesSyncedFor for what they need next).
 // Not older: a null time on either side is not known to be older.
 func (q *Queries) UpsertConversations(ctx context.Context, arg UpsertConversationsParams) ([]UpsertConversationsRow, error) {
-	rows, err := q.db.Query(ctx, upsertConversations, arg.Source, arg.Rows)
+	rows, err := q.db.Query(ctx, upsertConversations, arg.Source, arg.Rows, arg.FetchedAfter)
 	if err != nil {
 		return nil, err
 	}

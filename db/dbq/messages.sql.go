@@ -32,6 +32,7 @@ type InsertMessagesParams struct {
 	CreatedAt      *time.Time
 	ModifiedAt     *time.Time
 	Raw            []byte
+	SyncedAt       time.Time
 }
 
 const knownAttachments = `-- name: KnownAttachments :many
@@ -179,7 +180,7 @@ const transactionTime = `-- name: TransactionTime :one
 SELECT now()::timestamptz AS now
 `
 
-// The current transaction's time: what now() wrote into synced_at.
+// The current transaction's time: what now() writes.
 func (q *Queries) TransactionTime(ctx context.Context) (time.Time, error) {
 	row := q.db.QueryRow(ctx, transactionTime)
 	var now time.Time
@@ -196,15 +197,19 @@ FROM jsonb_to_recordset($2::jsonb) AS r(
 ON CONFLICT (source, id) DO UPDATE SET
     (message_id, name, content_type, size, raw, synced_at, deleted_at)
     = (excluded.message_id, excluded.name, excluded.content_type, excluded.size, excluded.raw, excluded.synced_at, NULL)
+WHERE t.deleted_at IS NULL OR t.deleted_at < $3::timestamptz
 `
 
 type UpsertAttachmentsParams struct {
-	Source string
-	Rows   []byte
+	Source       string
+	Rows         []byte
+	FetchedAfter time.Time
 }
 
+// An attachment marked deleted (with its message) at or after fetched_after
+// stays deleted, as UpsertMessages keeps its message.
 func (q *Queries) UpsertAttachments(ctx context.Context, arg UpsertAttachmentsParams) error {
-	_, err := q.db.Exec(ctx, upsertAttachments, arg.Source, arg.Rows)
+	_, err := q.db.Exec(ctx, upsertAttachments, arg.Source, arg.Rows, arg.FetchedAfter)
 	return err
 }
 
@@ -214,9 +219,9 @@ WITH written AS (
         source, id, conversation_id, author_id, author_type, body, body_type, visibility,
         created_at, modified_at, raw, synced_at, deleted_at
     )
-    SELECT $1::text, r.id, r.conversation_id, r.author_id, r.author_type, r.body, r.body_type,
-           r.visibility, r.created_at, r.modified_at, r.raw, now(), NULL
-    FROM jsonb_to_recordset($3::jsonb) AS r(
+    SELECT $2::text, r.id, r.conversation_id, r.author_id, r.author_type, r.body, r.body_type,
+           r.visibility, r.created_at, r.modified_at, r.raw, $1::timestamptz, NULL
+    FROM jsonb_to_recordset($4::jsonb) AS r(
         id text, conversation_id text, author_id text, author_type text, body text, body_type text,
         visibility text, created_at timestamptz, modified_at timestamptz, raw jsonb
     )
@@ -227,30 +232,40 @@ WITH written AS (
            GREATEST(t.synced_at, excluded.synced_at), NULL)
     -- Not older: a null time on either side is not known to be older.
     WHERE (excluded.modified_at >= t.modified_at) IS NOT FALSE
+      AND (t.deleted_at IS NULL OR t.deleted_at < $1::timestamptz)
     RETURNING t.id
 )
-UPDATE messages AS m SET synced_at = GREATEST(m.synced_at, now())
-WHERE m.source = $1
-  AND m.id = ANY($2::text[])
+UPDATE messages AS m SET synced_at = GREATEST(m.synced_at, $1::timestamptz)
+WHERE m.source = $2
+  AND m.id = ANY($3::text[])
   AND m.id NOT IN (SELECT written.id FROM written)
 `
 
 type UpsertMessagesParams struct {
-	Source string
-	Ids    []string
-	Rows   []byte
+	FetchedAfter time.Time
+	Source       string
+	Ids          []string
+	Rows         []byte
 }
 
 // Upserts one page of messages; an older copy never overwrites a newer one.
-// A message deleted at the source but still listed has a null body. Every
-// message of the page counts as seen now (synced_at), the older copies that
-// change nothing too: a complete read of a conversation takes what it did
-// not see for deleted (MarkMessagesGone). synced_at never goes back: now()
-// is when a transaction began, and one that began before a read's first
-// page but commits after it must not make a message that read saw look
-// unseen since, or the read's last page would take it for deleted.
+// A message deleted at the source but still listed has a null body.
+// fetched_after is a database time before which nothing of the page was
+// fetched (when the job reading it began). Every message of the page counts
+// as seen then (synced_at), the older copies that change nothing too: a
+// complete read of a conversation takes what it did not see since it began
+// for deleted (MarkMessagesGone). A stale copy, fetched by a job that began
+// before the read did, therefore never hides a deletion the read found, and
+// synced_at never goes back. For the same reason a message marked deleted
+// at or after fetched_after stays deleted: the copy may predate what the
+// deletion saw, and would bring back for good what is gone at the source.
 // ids are the rows' ids: the older copies among them were seen too.
 func (q *Queries) UpsertMessages(ctx context.Context, arg UpsertMessagesParams) error {
-	_, err := q.db.Exec(ctx, upsertMessages, arg.Source, arg.Ids, arg.Rows)
+	_, err := q.db.Exec(ctx, upsertMessages,
+		arg.FetchedAfter,
+		arg.Source,
+		arg.Ids,
+		arg.Rows,
+	)
 	return err
 }

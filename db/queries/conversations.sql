@@ -1,7 +1,9 @@
 -- name: UpsertConversations :many
 -- Upserts one page of conversations. An older copy never overwrites a newer
--- one; a row that comes back is un-deleted. Returns the rows that were
--- written (see MessagesSyncedFor for what they need next).
+-- one; a row that comes back is un-deleted, unless it was marked deleted at
+-- or after fetched_after (the database's time before which nothing of the
+-- page was fetched): such a copy may predate the deletion. Returns the rows
+-- that were written (see MessagesSyncedFor for what they need next).
 INSERT INTO conversations AS t (
     source, id, display_id, title, description, status, native_status, priority,
     channel, created_at, modified_at, raw, synced_at, deleted_at
@@ -19,6 +21,7 @@ ON CONFLICT (source, id) DO UPDATE SET
        excluded.synced_at, excluded.synced_at, NULL)
 -- Not older: a null time on either side is not known to be older.
 WHERE (excluded.modified_at >= t.modified_at) IS NOT FALSE
+  AND (t.deleted_at IS NULL OR t.deleted_at < @fetched_after::timestamptz)
 RETURNING t.id, t.modified_at;
 
 -- name: MessagesSyncedFor :many

@@ -1,19 +1,22 @@
 -- name: UpsertMessages :exec
 -- Upserts one page of messages; an older copy never overwrites a newer one.
--- A message deleted at the source but still listed has a null body. Every
--- message of the page counts as seen now (synced_at), the older copies that
--- change nothing too: a complete read of a conversation takes what it did
--- not see for deleted (MarkMessagesGone). synced_at never goes back: now()
--- is when a transaction began, and one that began before a read's first
--- page but commits after it must not make a message that read saw look
--- unseen since, or the read's last page would take it for deleted.
+-- A message deleted at the source but still listed has a null body.
+-- fetched_after is a database time before which nothing of the page was
+-- fetched (when the job reading it began). Every message of the page counts
+-- as seen then (synced_at), the older copies that change nothing too: a
+-- complete read of a conversation takes what it did not see since it began
+-- for deleted (MarkMessagesGone). A stale copy, fetched by a job that began
+-- before the read did, therefore never hides a deletion the read found, and
+-- synced_at never goes back. For the same reason a message marked deleted
+-- at or after fetched_after stays deleted: the copy may predate what the
+-- deletion saw, and would bring back for good what is gone at the source.
 WITH written AS (
     INSERT INTO messages AS t (
         source, id, conversation_id, author_id, author_type, body, body_type, visibility,
         created_at, modified_at, raw, synced_at, deleted_at
     )
     SELECT @source::text, r.id, r.conversation_id, r.author_id, r.author_type, r.body, r.body_type,
-           r.visibility, r.created_at, r.modified_at, r.raw, now(), NULL
+           r.visibility, r.created_at, r.modified_at, r.raw, @fetched_after::timestamptz, NULL
     FROM jsonb_to_recordset(@rows::jsonb) AS r(
         id text, conversation_id text, author_id text, author_type text, body text, body_type text,
         visibility text, created_at timestamptz, modified_at timestamptz, raw jsonb
@@ -25,10 +28,11 @@ WITH written AS (
            GREATEST(t.synced_at, excluded.synced_at), NULL)
     -- Not older: a null time on either side is not known to be older.
     WHERE (excluded.modified_at >= t.modified_at) IS NOT FALSE
+      AND (t.deleted_at IS NULL OR t.deleted_at < @fetched_after::timestamptz)
     RETURNING t.id
 )
 -- ids are the rows' ids: the older copies among them were seen too.
-UPDATE messages AS m SET synced_at = GREATEST(m.synced_at, now())
+UPDATE messages AS m SET synced_at = GREATEST(m.synced_at, @fetched_after::timestamptz)
 WHERE m.source = @source
   AND m.id = ANY(@ids::text[])
   AND m.id NOT IN (SELECT written.id FROM written);
@@ -78,10 +82,12 @@ WITH gone AS (
 SELECT gone.conversation_id, gone.id FROM gone ORDER BY gone.conversation_id, gone.id;
 
 -- name: TransactionTime :one
--- The current transaction's time: what now() wrote into synced_at.
+-- The current transaction's time: what now() writes.
 SELECT now()::timestamptz AS now;
 
 -- name: UpsertAttachments :exec
+-- An attachment marked deleted (with its message) at or after fetched_after
+-- stays deleted, as UpsertMessages keeps its message.
 INSERT INTO attachments AS t (source, id, message_id, name, content_type, size, raw, synced_at, deleted_at)
 SELECT @source::text, r.id, r.message_id, r.name, r.content_type, r.size, r.raw, now(), NULL
 FROM jsonb_to_recordset(@rows::jsonb) AS r(
@@ -89,7 +95,8 @@ FROM jsonb_to_recordset(@rows::jsonb) AS r(
 )
 ON CONFLICT (source, id) DO UPDATE SET
     (message_id, name, content_type, size, raw, synced_at, deleted_at)
-    = (excluded.message_id, excluded.name, excluded.content_type, excluded.size, excluded.raw, excluded.synced_at, NULL);
+    = (excluded.message_id, excluded.name, excluded.content_type, excluded.size, excluded.raw, excluded.synced_at, NULL)
+WHERE t.deleted_at IS NULL OR t.deleted_at < @fetched_after::timestamptz;
 
 -- name: KnownMessages :many
 -- Which of the given messages the mirror already holds. Each id is one index
@@ -100,13 +107,14 @@ SELECT i.id::text AS id FROM unnest(@ids::text[]) AS i(id)
 WHERE EXISTS (SELECT 1 FROM messages t WHERE t.source = @source AND t.id = i.id OFFSET 0);
 
 -- name: InsertMessages :copyfrom
--- Inserts messages the mirror does not hold yet (see KnownMessages).
+-- Inserts messages the mirror does not hold yet (see KnownMessages), seen at
+-- synced_at (see UpsertMessages).
 INSERT INTO messages (
     source, id, conversation_id, author_id, author_type, body, body_type, visibility,
-    created_at, modified_at, raw
+    created_at, modified_at, raw, synced_at
 ) VALUES (
     @source, @id, @conversation_id, @author_id, @author_type, @body, @body_type, @visibility,
-    @created_at, @modified_at, @raw
+    @created_at, @modified_at, @raw, @synced_at
 );
 
 -- name: KnownAttachments :many
