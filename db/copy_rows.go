@@ -35,7 +35,7 @@ func copyConversation(source string, c record.Conversation) dbq.InsertConversati
 	}
 }
 
-func copyMessage(source string, seen time.Time, m record.Message) dbq.InsertMessagesParams {
+func copyMessage(source string, m record.Message) dbq.InsertMessagesParams {
 	var body *string
 	if m.Body != nil {
 		s := cleanText(*m.Body)
@@ -45,7 +45,7 @@ func copyMessage(source string, seen time.Time, m record.Message) dbq.InsertMess
 		Source: source, ID: cleanText(m.ID), ConversationID: cleanText(m.ConversationID),
 		AuthorID: optText(m.AuthorID), AuthorType: optText(m.AuthorType), Body: body,
 		BodyType: optText(m.BodyType), Visibility: optText(m.Visibility), CreatedAt: optTime(m.CreatedAt),
-		ModifiedAt: optTime(m.ModifiedAt), Raw: rawDocument(m.Raw), SyncedAt: seen,
+		ModifiedAt: optTime(m.ModifiedAt), Raw: rawDocument(m.Raw),
 	}
 }
 

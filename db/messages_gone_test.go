@@ -138,17 +138,20 @@ func TestMarkMessagesGone(t *testing.T) {
 		}))
 	}
 
-	t.Run("AStaleCopyDoesNotHideWhatALaterReadFoundGone", func(t *testing.T) {
+	t.Run("ACopyStoredAfterTheReadBeganCountsAsSeen", func(t *testing.T) {
 		t.Parallel()
 		pool := dbtest.NewPool(t)
-		page(t, pool, &record.Batch{Messages: []record.Message{msg("m1", t0), msg("m2", t0)}})
-		// A job begins and fetches m2; m2 is deleted at the source; a
-		// later read begins and sees m1 only; the first job commits m2
-		// while that read is under way.
+		page(t, pool, &record.Batch{Messages: []record.Message{msg("m1", t0)}})
+		// A job begins; then a read begins and looks; then m2 is created
+		// at the source, and the job fetches and stores it. Whether the
+		// job fetched m2 before or after the read looked, the database
+		// cannot tell: it was stored after the read began, so it counts
+		// as seen, and the next read settles it.
 		began := page(t, pool, &record.Batch{})
-		since := page(t, pool, &record.Batch{Messages: []record.Message{msg("m1", t0)}})
+		since := page(t, pool, &record.Batch{})
 		stale(t, pool, began, &record.Batch{Messages: []record.Message{msg("m2", t0)}})
-		require.Equal(t, []string{"m2"}, gone(t, pool, since, nil), "the copy predates the read: m2 was not seen since it began")
+		page(t, pool, &record.Batch{Messages: []record.Message{msg("m1", t0)}})
+		require.Empty(t, gone(t, pool, since, nil), "m2 may be newer than what the read saw")
 	})
 
 	t.Run("AStaleCopyDoesNotBringBackWhatALaterReadFoundGone", func(t *testing.T) {

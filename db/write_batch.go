@@ -71,15 +71,12 @@ type WriteOptions struct {
 	// writes.
 	LeaveNewHistory bool
 	// FetchedAfter is a database time before which nothing of the batch
-	// was fetched: for a job, when River handed it over. The batch's
-	// messages count as seen then (synced_at), so that a stale copy, from
-	// a job that began before a read of the same conversation, does not
-	// hide from that read a message deleted at the source meanwhile. And
-	// a conversation, message or attachment marked deleted at or after it
-	// stays deleted: this copy may predate what the deletion saw (a read
-	// that found a message gone, a get that answered 404), and would bring
-	// back for good what is gone at the source. Zero means the
-	// transaction's time, as for tests' fixtures.
+	// was fetched: for a job, when River handed it over. A conversation,
+	// message or attachment marked deleted at or after it stays deleted:
+	// this copy may predate what the deletion saw (a read that found a
+	// message gone, a get that answered 404), and would bring back for
+	// good what is gone at the source. Zero means the transaction's time,
+	// as for tests' fixtures.
 	FetchedAfter time.Time
 }
 

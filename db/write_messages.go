@@ -26,7 +26,7 @@ func (w *batchWriter) messages(ctx context.Context) error {
 		},
 		func(ctx context.Context, msgs []record.Message) error {
 			_, err := copyRows(ctx, "messages", msgs, w.q.InsertMessages,
-				func(m record.Message) dbq.InsertMessagesParams { return copyMessage(w.source, w.opts.FetchedAfter, m) })
+				func(m record.Message) dbq.InsertMessagesParams { return copyMessage(w.source, m) })
 			return err
 		})
 	if err != nil {

@@ -142,3 +142,51 @@ func TestAStaleReadDoesNotBringBackADeletedComment(t *testing.T) {
 	require.True(t, deleted(), "the stale copy did not bring the comment back")
 	b.requireExact(t)
 }
+
+// TestACommentStoredDuringAReadIsNotTakenForDeleted: a read looks at a
+// conversation's timeline before a comment is added to it, and commits
+// later, with the rest of its batch; meanwhile another read stores the new
+// comment. The first read's end does not take the comment for deleted: it
+// was stored after that read began.
+func TestACommentStoredDuringAReadIsNotTakenForDeleted(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{conversations: 2})
+	convs := b.ws.Snapshot().Conversations
+	looked, slow := convs[0].ID, convs[1].ID
+
+	// The backfill reads both timelines in one job: the first is answered,
+	// the second held, so the job commits after what follows.
+	served, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	b.proxy.SetRules(faultproxy.Rule{PathSuffix: "timeline-entries.list",
+		Fault: func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+			switch r.URL.Query().Get("object") {
+			case slow:
+				select {
+				case <-release:
+				case <-r.Context().Done():
+					return
+				}
+			case looked:
+				defer once.Do(func() { close(served) })
+			}
+			next.ServeHTTP(w, r)
+		}})
+	started := time.Now()
+	_, err := jobs.StartPass(t.Context(), b.deps, b.client, testSource, jobs.PassOptions{Kind: jobs.PassBackfill})
+	require.NoError(t, err)
+	<-served
+
+	comment := b.ws.AddComment(looked, "added after the backfill looked", "external")
+	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{looked}, time.Now()))
+	waitFor(t.Context(), t, "the re-read to store the new comment", func() bool {
+		return dbtest.Value[int](t, b.pool, "SELECT count(*) FROM messages WHERE id = $1", comment) == 1
+	})
+
+	close(release)
+	out, err := jobs.WaitSource(t.Context(), b.client, testSource, started, 20*time.Millisecond, nil)
+	require.NoError(t, err)
+	require.True(t, out.OK(), out.Failures)
+	require.False(t, dbtest.Value[bool](t, b.pool, "SELECT deleted_at IS NOT NULL FROM messages WHERE id = $1", comment), "the comment is live")
+	b.requireExact(t)
+}

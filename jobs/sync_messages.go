@@ -38,10 +38,13 @@ type MessageTarget struct {
 	ForModifiedAt time.Time `json:"for,omitzero"`
 	// Since is when this read of the whole history began: the database's
 	// time when River handed over the job that read its first page, before
-	// that page was fetched. Every message the read has seen counts as seen
-	// (synced_at) at or after it, and a copy fetched earlier, by a job that
-	// began before, before it, so the last page can take the ones seen
-	// before it for deleted. Zero before the first page commits.
+	// that page was fetched. Every message the read has seen was stored
+	// (synced_at) after it, and a copy stored before it was fetched before
+	// the read looked, so the last page can take the messages not stored
+	// since for deleted. (Its first commit's time would not do: a message
+	// created after the read looked, and stored by another job before that
+	// commit, would be taken for deleted.) Zero before the first page
+	// commits.
 	Since  time.Time `json:"since,omitzero"`
 	Cursor string    `json:"cursor,omitempty"`
 	// EventAt is when the change a webhook announced happened, for the
@@ -210,10 +213,11 @@ func (r *messageReads) land(b *record.Batch, t MessageTarget, page *fetcher.Mess
 // step runs in the transaction that stores the fetched pages: it takes what
 // finished reads did not see for deleted, records them as read, and lists
 // the jobs that follow. began is when the job began, before it fetched
-// anything (fetchedAfter): the time its pages' messages count as seen at.
+// anything (fetchedAfter): when the reads it starts begin.
 func (d *Deps) messagesStep(ctx context.Context, q *dbq.Queries, ref jobRef, began time.Time, reads *messageReads) ([]river.InsertManyParams, error) {
 	if began.IsZero() {
-		// Stored as seen at the transaction's time (db.WriteOptions).
+		// River did not say; the transaction's time is after the fetch,
+		// but no earlier than what the page stores.
 		var err error
 		if began, err = q.TransactionTime(ctx); err != nil {
 			return nil, fmt.Errorf("read the transaction's time: %w", err)

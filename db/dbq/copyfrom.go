@@ -170,7 +170,6 @@ func (r iteratorForInsertMessages) Values() ([]interface{}, error) {
 		r.rows[0].CreatedAt,
 		r.rows[0].ModifiedAt,
 		r.rows[0].Raw,
-		r.rows[0].SyncedAt,
 	}, nil
 }
 
@@ -178,10 +177,9 @@ func (r iteratorForInsertMessages) Err() error {
 	return nil
 }
 
-// Inserts messages the mirror does not hold yet (see KnownMessages), seen at
-// synced_at (see UpsertMessages).
+// Inserts messages the mirror does not hold yet (see KnownMessages).
 func (q *Queries) InsertMessages(ctx context.Context, arg []InsertMessagesParams) (int64, error) {
-	return q.db.CopyFrom(ctx, []string{"messages"}, []string{"source", "id", "conversation_id", "author_id", "author_type", "body", "body_type", "visibility", "created_at", "modified_at", "raw", "synced_at"}, &iteratorForInsertMessages{rows: arg})
+	return q.db.CopyFrom(ctx, []string{"messages"}, []string{"source", "id", "conversation_id", "author_id", "author_type", "body", "body_type", "visibility", "created_at", "modified_at", "raw"}, &iteratorForInsertMessages{rows: arg})
 }
 
 // iteratorForInsertParticipants implements pgx.CopyFromSource.

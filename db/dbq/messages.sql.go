@@ -32,7 +32,6 @@ type InsertMessagesParams struct {
 	CreatedAt      *time.Time
 	ModifiedAt     *time.Time
 	Raw            []byte
-	SyncedAt       time.Time
 }
 
 const knownAttachments = `-- name: KnownAttachments :many
@@ -219,9 +218,9 @@ WITH written AS (
         source, id, conversation_id, author_id, author_type, body, body_type, visibility,
         created_at, modified_at, raw, synced_at, deleted_at
     )
-    SELECT $2::text, r.id, r.conversation_id, r.author_id, r.author_type, r.body, r.body_type,
-           r.visibility, r.created_at, r.modified_at, r.raw, $1::timestamptz, NULL
-    FROM jsonb_to_recordset($4::jsonb) AS r(
+    SELECT $1::text, r.id, r.conversation_id, r.author_id, r.author_type, r.body, r.body_type,
+           r.visibility, r.created_at, r.modified_at, r.raw, now(), NULL
+    FROM jsonb_to_recordset($3::jsonb) AS r(
         id text, conversation_id text, author_id text, author_type text, body text, body_type text,
         visibility text, created_at timestamptz, modified_at timestamptz, raw jsonb
     )
@@ -232,40 +231,42 @@ WITH written AS (
            GREATEST(t.synced_at, excluded.synced_at), NULL)
     -- Not older: a null time on either side is not known to be older.
     WHERE (excluded.modified_at >= t.modified_at) IS NOT FALSE
-      AND (t.deleted_at IS NULL OR t.deleted_at < $1::timestamptz)
+      AND (t.deleted_at IS NULL OR t.deleted_at < $4::timestamptz)
     RETURNING t.id
 )
-UPDATE messages AS m SET synced_at = GREATEST(m.synced_at, $1::timestamptz)
-WHERE m.source = $2
-  AND m.id = ANY($3::text[])
+UPDATE messages AS m SET synced_at = GREATEST(m.synced_at, now())
+WHERE m.source = $1
+  AND m.id = ANY($2::text[])
   AND m.id NOT IN (SELECT written.id FROM written)
 `
 
 type UpsertMessagesParams struct {
-	FetchedAfter time.Time
 	Source       string
 	Ids          []string
 	Rows         []byte
+	FetchedAfter time.Time
 }
 
 // Upserts one page of messages; an older copy never overwrites a newer one.
-// A message deleted at the source but still listed has a null body.
-// fetched_after is a database time before which nothing of the page was
-// fetched (when the job reading it began). Every message of the page counts
-// as seen then (synced_at), the older copies that change nothing too: a
-// complete read of a conversation takes what it did not see since it began
-// for deleted (MarkMessagesGone). A stale copy, fetched by a job that began
-// before the read did, therefore never hides a deletion the read found, and
-// synced_at never goes back. For the same reason a message marked deleted
-// at or after fetched_after stays deleted: the copy may predate what the
-// deletion saw, and would bring back for good what is gone at the source.
+// A message deleted at the source but still listed has a null body. Every
+// message of the page counts as seen now (synced_at), the older copies that
+// change nothing too: a complete read of a conversation takes what was not
+// seen since it began for deleted (MarkMessagesGone). now() is after the
+// page was fetched, so a copy fetched after a read looked is never taken
+// for deleted by it. synced_at never goes back: now() is when a transaction
+// began, and one that began before another's but commits after it must not
+// make a message look unseen since. A message marked deleted at or after
+// fetched_after (a database time before which nothing of the page was
+// fetched: when the job reading it began) stays deleted: the copy may
+// predate what the deletion saw, and would bring back for good what is gone
+// at the source.
 // ids are the rows' ids: the older copies among them were seen too.
 func (q *Queries) UpsertMessages(ctx context.Context, arg UpsertMessagesParams) error {
 	_, err := q.db.Exec(ctx, upsertMessages,
-		arg.FetchedAfter,
 		arg.Source,
 		arg.Ids,
 		arg.Rows,
+		arg.FetchedAfter,
 	)
 	return err
 }

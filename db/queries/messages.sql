@@ -1,22 +1,24 @@
 -- name: UpsertMessages :exec
 -- Upserts one page of messages; an older copy never overwrites a newer one.
--- A message deleted at the source but still listed has a null body.
--- fetched_after is a database time before which nothing of the page was
--- fetched (when the job reading it began). Every message of the page counts
--- as seen then (synced_at), the older copies that change nothing too: a
--- complete read of a conversation takes what it did not see since it began
--- for deleted (MarkMessagesGone). A stale copy, fetched by a job that began
--- before the read did, therefore never hides a deletion the read found, and
--- synced_at never goes back. For the same reason a message marked deleted
--- at or after fetched_after stays deleted: the copy may predate what the
--- deletion saw, and would bring back for good what is gone at the source.
+-- A message deleted at the source but still listed has a null body. Every
+-- message of the page counts as seen now (synced_at), the older copies that
+-- change nothing too: a complete read of a conversation takes what was not
+-- seen since it began for deleted (MarkMessagesGone). now() is after the
+-- page was fetched, so a copy fetched after a read looked is never taken
+-- for deleted by it. synced_at never goes back: now() is when a transaction
+-- began, and one that began before another's but commits after it must not
+-- make a message look unseen since. A message marked deleted at or after
+-- fetched_after (a database time before which nothing of the page was
+-- fetched: when the job reading it began) stays deleted: the copy may
+-- predate what the deletion saw, and would bring back for good what is gone
+-- at the source.
 WITH written AS (
     INSERT INTO messages AS t (
         source, id, conversation_id, author_id, author_type, body, body_type, visibility,
         created_at, modified_at, raw, synced_at, deleted_at
     )
     SELECT @source::text, r.id, r.conversation_id, r.author_id, r.author_type, r.body, r.body_type,
-           r.visibility, r.created_at, r.modified_at, r.raw, @fetched_after::timestamptz, NULL
+           r.visibility, r.created_at, r.modified_at, r.raw, now(), NULL
     FROM jsonb_to_recordset(@rows::jsonb) AS r(
         id text, conversation_id text, author_id text, author_type text, body text, body_type text,
         visibility text, created_at timestamptz, modified_at timestamptz, raw jsonb
@@ -32,7 +34,7 @@ WITH written AS (
     RETURNING t.id
 )
 -- ids are the rows' ids: the older copies among them were seen too.
-UPDATE messages AS m SET synced_at = GREATEST(m.synced_at, @fetched_after::timestamptz)
+UPDATE messages AS m SET synced_at = GREATEST(m.synced_at, now())
 WHERE m.source = @source
   AND m.id = ANY(@ids::text[])
   AND m.id NOT IN (SELECT written.id FROM written);
@@ -107,14 +109,13 @@ SELECT i.id::text AS id FROM unnest(@ids::text[]) AS i(id)
 WHERE EXISTS (SELECT 1 FROM messages t WHERE t.source = @source AND t.id = i.id OFFSET 0);
 
 -- name: InsertMessages :copyfrom
--- Inserts messages the mirror does not hold yet (see KnownMessages), seen at
--- synced_at (see UpsertMessages).
+-- Inserts messages the mirror does not hold yet (see KnownMessages).
 INSERT INTO messages (
     source, id, conversation_id, author_id, author_type, body, body_type, visibility,
-    created_at, modified_at, raw, synced_at
+    created_at, modified_at, raw
 ) VALUES (
     @source, @id, @conversation_id, @author_id, @author_type, @body, @body_type, @visibility,
-    @created_at, @modified_at, @raw, @synced_at
+    @created_at, @modified_at, @raw
 );
 
 -- name: KnownAttachments :many
