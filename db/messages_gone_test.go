@@ -152,6 +152,10 @@ func TestMarkMessagesGone(t *testing.T) {
 		stale(t, pool, began, &record.Batch{Messages: []record.Message{msg("m2", t0)}})
 		page(t, pool, &record.Batch{Messages: []record.Message{msg("m1", t0)}})
 		require.Empty(t, gone(t, pool, since, nil), "m2 may be newer than what the read saw")
+		require.Equal(t, []string{"c1"}, overtaken(t, pool, goneRead{ConversationID: "c1", ReadSince: since, Seen: 1}),
+			"two messages stored since the read began, which saw one: it must read again")
+		require.Empty(t, overtaken(t, pool, goneRead{ConversationID: "c1", ReadSince: since, Seen: 2}), "it saw both")
+		require.Empty(t, overtaken(t, pool, goneRead{ConversationID: "c2", ReadSince: since}), "nothing of another conversation")
 	})
 
 	t.Run("AStaleCopyDoesNotBringBackWhatALaterReadFoundGone", func(t *testing.T) {
@@ -198,18 +202,37 @@ type goneRead struct {
 	ConversationID string     `json:"conversation_id"`
 	ReadSince      time.Time  `json:"read_since"`
 	CoveredFrom    *time.Time `json:"covered_from"`
+	Seen           int        `json:"seen"`
+}
+
+// overtaken runs MarkMessagesGone for reads and returns the conversations
+// of those another read overtook.
+func overtaken(t *testing.T, pool *pgxpool.Pool, reads ...goneRead) []string {
+	t.Helper()
+	var ids []string
+	for _, r := range markGoneRows(t, pool, reads...) {
+		if r.Overtaken {
+			ids = append(ids, r.ConversationID)
+		}
+	}
+	return ids
 }
 
 // markGone runs MarkMessagesGone for reads and returns the message ids.
 func markGone(t *testing.T, pool *pgxpool.Pool, reads ...goneRead) []string {
 	t.Helper()
+	var ids []string
+	for _, r := range markGoneRows(t, pool, reads...) {
+		ids = append(ids, r.GoneIds...)
+	}
+	return ids
+}
+
+func markGoneRows(t *testing.T, pool *pgxpool.Pool, reads ...goneRead) []dbq.MarkMessagesGoneRow {
+	t.Helper()
 	doc, err := json.Marshal(reads)
 	require.NoError(t, err)
 	rows, err := dbq.New(pool).MarkMessagesGone(t.Context(), dbq.MarkMessagesGoneParams{Source: "src", Reads: doc})
 	require.NoError(t, err)
-	var ids []string
-	for _, r := range rows {
-		ids = append(ids, r.ID)
-	}
-	return ids
+	return rows
 }

@@ -190,3 +190,75 @@ func TestACommentStoredDuringAReadIsNotTakenForDeleted(t *testing.T) {
 	require.False(t, dbtest.Value[bool](t, b.pool, "SELECT deleted_at IS NOT NULL FROM messages WHERE id = $1", comment), "the comment is live")
 	b.requireExact(t)
 }
+
+// TestAReadOvertakenByAStaleOneReadsAgain: a read fetches a comment, which
+// is then deleted at the source; a second read looks without it, and the
+// first commits its copy while the second is under way. The second cannot
+// tell that copy from one fetched after it looked, so it keeps the comment
+// and reads the conversation again, which finds it gone.
+func TestAReadOvertakenByAStaleOneReadsAgain(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{conversations: 4})
+	require.True(t, b.runPass(t, jobs.PassBackfill).OK())
+	var conv devrevtest.SnapConversation
+	for _, c := range b.ws.Snapshot().Conversations {
+		if len(c.Comments) > 0 {
+			conv = c
+			break
+		}
+	}
+	require.NotEmpty(t, conv.Comments)
+	comment := conv.Comments[0].ID
+
+	// The first two timeline answers are held once fetched, each until
+	// its release; later ones pass.
+	fetched := []chan struct{}{make(chan struct{}), make(chan struct{})}
+	release := []chan struct{}{make(chan struct{}), make(chan struct{})}
+	var mu sync.Mutex
+	answered := 0
+	b.proxy.SetRules(faultproxy.Rule{PathSuffix: "timeline-entries.list",
+		Fault: func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+			mu.Lock()
+			n := answered
+			answered++
+			mu.Unlock()
+			if n >= len(fetched) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			close(fetched[n])
+			select {
+			case <-release[n]:
+			case <-r.Context().Done():
+				return
+			}
+			maps.Copy(w.Header(), rec.Header())
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
+		}})
+	started := time.Now()
+	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, started))
+	<-fetched[0]
+	b.ws.RemoveComment(comment)
+	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, time.Now()))
+	<-fetched[1]
+
+	// The first read commits its stale copy while the second is under way.
+	syncedAt := func() time.Time {
+		return dbtest.Value[time.Time](t, b.pool, "SELECT synced_at FROM messages WHERE id = $1", comment)
+	}
+	before := syncedAt()
+	close(release[0])
+	waitFor(t.Context(), t, "the first read to commit", func() bool { return syncedAt().After(before) })
+	close(release[1])
+
+	out, err := jobs.WaitSource(t.Context(), b.client, testSource, started, 20*time.Millisecond, nil)
+	require.NoError(t, err)
+	require.True(t, out.OK(), out.Failures)
+	b.requireExact(t)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, 3, answered, "one read more")
+}

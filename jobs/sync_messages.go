@@ -52,6 +52,10 @@ type MessageTarget struct {
 	EventAt time.Time `json:"event_at,omitzero"`
 	// Page counts the pages read so far, to stop a listing that never ends.
 	Page int `json:"page,omitempty"`
+	// Seen counts the messages the read's pages held so far: at its end,
+	// more stored since it began says another read overtook it (see
+	// MarkMessagesGone).
+	Seen int `json:"seen,omitempty"`
 	// Listed is the state the listing that inserted the conversation read,
 	// whose history it left to this read (db.WriteOptions.LeaveNewHistory):
 	// the read's first commit writes it, whatever the read's outcome.
@@ -201,6 +205,7 @@ type finishedRead struct {
 
 func (r *messageReads) land(b *record.Batch, t MessageTarget, page *fetcher.MessagePage) {
 	b.Merge(&page.Batch)
+	t.Seen += distinctMessages(page.Batch.Messages)
 	if page.NextCursor == "" {
 		r.finished = append(r.finished, finishedRead{target: t, last: page})
 		return
@@ -208,6 +213,15 @@ func (r *messageReads) land(b *record.Batch, t MessageTarget, page *fetcher.Mess
 	// This commit writes what the listing observed; the next pages need not.
 	t.Cursor, t.Page, t.Listed = page.NextCursor, t.Page+1, nil
 	r.more = append(r.more, t)
+}
+
+// distinctMessages counts the messages of a page, each once.
+func distinctMessages(msgs []record.Message) int {
+	ids := make(map[string]struct{}, len(msgs))
+	for _, m := range msgs {
+		ids[m.ID] = struct{}{}
+	}
+	return len(ids)
 }
 
 // step runs in the transaction that stores the fetched pages: it takes what
@@ -223,7 +237,8 @@ func (d *Deps) messagesStep(ctx context.Context, q *dbq.Queries, ref jobRef, beg
 			return nil, fmt.Errorf("read the transaction's time: %w", err)
 		}
 	}
-	if err := d.reconcileMessages(ctx, q, ref, reads.finished, began); err != nil {
+	overtaken, err := d.reconcileMessages(ctx, q, ref, reads.finished, began)
+	if err != nil {
 		return nil, err
 	}
 	if err := markRead(ctx, q, ref, reads.finished); err != nil {
@@ -245,15 +260,20 @@ func (d *Deps) messagesStep(ctx context.Context, q *dbq.Queries, ref jobRef, beg
 		}
 		next = append(next, insertParams(MessagesArgs{JobRun: ref.jobRun(), Targets: more}, ref))
 	}
+	if len(overtaken) > 0 {
+		next = append(next, insertParams(MessagesArgs{JobRun: ref.jobRun(), Targets: overtaken}, ref))
+	}
 	return next, nil
 }
 
 // reconcile takes the messages each finished read did not see for deleted,
 // when the read covered them: a read cut off midway never gets here, and
 // one that could not reach the conversation's start covers only what it
-// read. One statement takes them for all the job's reads.
-func (d *Deps) reconcileMessages(ctx context.Context, q *dbq.Queries, ref jobRef, finished []finishedRead, began time.Time) error {
+// read. One statement takes them for all the job's reads. It returns the
+// reads to start again: those another read overtook (see MarkMessagesGone).
+func (d *Deps) reconcileMessages(ctx context.Context, q *dbq.Queries, ref jobRef, finished []finishedRead, began time.Time) ([]MessageTarget, error) {
 	var reads []goneRead
+	modifiedFor := map[string]time.Time{}
 	for _, f := range finished {
 		from, ok := f.last.Reconciles()
 		if !ok {
@@ -263,30 +283,33 @@ func (d *Deps) reconcileMessages(ctx context.Context, q *dbq.Queries, ref jobRef
 		if since.IsZero() {
 			since = began // the read was this one job's page
 		}
-		reads = append(reads, goneRead{ConversationID: f.target.ConversationID, ReadSince: since, CoveredFrom: from})
+		reads = append(reads, goneRead{ConversationID: f.target.ConversationID, ReadSince: since, CoveredFrom: from, Seen: f.target.Seen})
+		modifiedFor[f.target.ConversationID] = f.target.ForModifiedAt
 	}
 	if len(reads) == 0 {
-		return nil
+		return nil, nil
 	}
 	doc, err := json.Marshal(reads)
 	if err != nil {
-		return fmt.Errorf("encode finished reads: %w", err)
+		return nil, fmt.Errorf("encode finished reads: %w", err)
 	}
-	gone, err := q.MarkMessagesGone(ctx, dbq.MarkMessagesGoneParams{Source: ref.source, Reads: doc})
+	rows, err := q.MarkMessagesGone(ctx, dbq.MarkMessagesGoneParams{Source: ref.source, Reads: doc})
 	if err != nil {
-		return fmt.Errorf("mark the messages of %d conversations gone at the source: %w", len(reads), err)
+		return nil, fmt.Errorf("mark the messages of %d conversations gone at the source: %w", len(reads), err)
 	}
-	// The rows come sorted by conversation: one event per conversation.
-	for i := 0; i < len(gone); {
-		j := i + 1
-		for j < len(gone) && gone[j].ConversationID == gone[i].ConversationID {
-			j++
+	var again []MessageTarget
+	for _, r := range rows {
+		if len(r.GoneIds) > 0 {
+			d.Logger.Info().Str("source", ref.source).Str("conversation_id", r.ConversationID).
+				Int("messages", len(r.GoneIds)).Msg("messages gone at the source marked deleted")
 		}
-		d.Logger.Info().Str("source", ref.source).Str("conversation_id", gone[i].ConversationID).
-			Int("messages", j-i).Msg("messages gone at the source marked deleted")
-		i = j
+		if r.Overtaken {
+			again = append(again, messageTarget(r.ConversationID, modifiedFor[r.ConversationID]))
+			d.Logger.Info().Str("source", ref.source).Str("conversation_id", r.ConversationID).
+				Msg("another read stored messages of the conversation while this one ran; reading it again")
+		}
 	}
-	return nil
+	return again, nil
 }
 
 // goneRead is a finished read as MarkMessagesGone takes it; a zero
@@ -295,6 +318,7 @@ type goneRead struct {
 	ConversationID string    `json:"conversation_id"`
 	ReadSince      time.Time `json:"read_since"`
 	CoveredFrom    time.Time `json:"covered_from,omitzero"`
+	Seen           int       `json:"seen"`
 }
 
 // markRead records the finished reads' conversations as read for their

@@ -101,26 +101,28 @@ func (q *Queries) KnownMessages(ctx context.Context, arg KnownMessagesParams) ([
 }
 
 const markMessagesGone = `-- name: MarkMessagesGone :many
-WITH gone AS (
+WITH live AS (
+    SELECT r.conversation_id::text AS conversation_id, r.seen::int AS seen, c.id, c.synced_at >= r.read_since AS stored_since
+    FROM jsonb_to_recordset($1::jsonb) AS r(conversation_id text, read_since timestamptz, covered_from timestamptz, seen int)
+    CROSS JOIN LATERAL (
+        SELECT c.id, c.synced_at FROM messages c
+        WHERE c.source = $2
+          AND c.conversation_id = r.conversation_id
+          AND c.deleted_at IS NULL
+          AND (r.covered_from IS NULL OR c.created_at >= r.covered_from)
+        OFFSET 0
+    ) AS c
+), gone AS (
     UPDATE messages AS m
     SET deleted_at = now(), body = NULL, raw = '{}'::jsonb
-    WHERE m.source = $1
+    WHERE m.source = $2
       AND m.id = ANY(ARRAY(
-          SELECT unseen.id
-          FROM jsonb_to_recordset($2::jsonb) AS r(conversation_id text, read_since timestamptz, covered_from timestamptz)
-          CROSS JOIN LATERAL (
-              SELECT c.id FROM messages c
-              WHERE c.source = $1
-                AND c.conversation_id = r.conversation_id
-                AND c.deleted_at IS NULL
-                AND c.synced_at < r.read_since
-                AND (r.covered_from IS NULL OR c.created_at >= r.covered_from)
-                AND NOT EXISTS (
-                    SELECT 1 FROM quarantine q
-                    WHERE q.source = c.source AND q.stream = 'messages' AND q.record_id = c.id AND q.resolved_at IS NULL
-                )
-              OFFSET 0
-          ) AS unseen
+          SELECT live.id FROM live
+          WHERE NOT live.stored_since
+            AND NOT EXISTS (
+                SELECT 1 FROM quarantine q
+                WHERE q.source = $2 AND q.stream = 'messages' AND q.record_id = live.id AND q.resolved_at IS NULL
+            )
       ))
     RETURNING m.id, m.conversation_id
 ), attachments_gone AS (
@@ -128,19 +130,28 @@ WITH gone AS (
     -- join let the planner scan every attachment of the source once per
     -- statement, even with nothing gone.
     UPDATE attachments AS a SET deleted_at = now(), raw = '{}'::jsonb
-    WHERE a.source = $1 AND a.message_id = ANY(ARRAY(SELECT gone.id FROM gone)) AND a.deleted_at IS NULL
+    WHERE a.source = $2 AND a.message_id = ANY(ARRAY(SELECT gone.id FROM gone)) AND a.deleted_at IS NULL
+), reads AS (
+    SELECT live.conversation_id,
+           count(*) FILTER (WHERE live.stored_since) > min(live.seen) AS overtaken
+    FROM live GROUP BY live.conversation_id
 )
-SELECT gone.conversation_id, gone.id FROM gone ORDER BY gone.conversation_id, gone.id
+SELECT reads.conversation_id::text AS conversation_id, reads.overtaken::bool AS overtaken,
+       ARRAY(SELECT gone.id FROM gone WHERE gone.conversation_id = reads.conversation_id ORDER BY gone.id)::text[] AS gone_ids
+FROM reads
+WHERE reads.overtaken OR EXISTS (SELECT 1 FROM gone WHERE gone.conversation_id = reads.conversation_id)
+ORDER BY reads.conversation_id
 `
 
 type MarkMessagesGoneParams struct {
-	Source string
 	Reads  []byte
+	Source string
 }
 
 type MarkMessagesGoneRow struct {
 	ConversationID string
-	ID             string
+	Overtaken      bool
+	GoneIds        []string
 }
 
 // Soft-deletes the live messages of each conversation that a complete read
@@ -151,12 +162,17 @@ type MarkMessagesGoneRow struct {
 // privacy problem. Messages in quarantine were seen, just not stored. reads
 // holds one object per read: one statement for a job's reads rather than
 // one per conversation (20,000 round trips in a backfill of 20,000
-// conversations). Each read is one probe of the
-// messages-by-conversation index whatever the statistics (OFFSET 0, as in
-// KnownMessages), and the rows found are updated by primary key. Returns
-// the ids with their conversations.
+// conversations). Each read is one probe of the messages-by-conversation
+// index whatever the statistics (OFFSET 0, as in KnownMessages), and the
+// rows found are updated by primary key.
+// It also finds the reads another read overtook: more live messages were
+// stored since the read began than it saw (seen). One it did not see may
+// have been fetched by the other before this read looked, and deleted at
+// the source since: this read cannot take it for deleted, and a new read
+// settles it. Returns a row per read that has messages gone or was
+// overtaken, by conversation.
 func (q *Queries) MarkMessagesGone(ctx context.Context, arg MarkMessagesGoneParams) ([]MarkMessagesGoneRow, error) {
-	rows, err := q.db.Query(ctx, markMessagesGone, arg.Source, arg.Reads)
+	rows, err := q.db.Query(ctx, markMessagesGone, arg.Reads, arg.Source)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +180,7 @@ func (q *Queries) MarkMessagesGone(ctx context.Context, arg MarkMessagesGonePara
 	var items []MarkMessagesGoneRow
 	for rows.Next() {
 		var i MarkMessagesGoneRow
-		if err := rows.Scan(&i.ConversationID, &i.ID); err != nil {
+		if err := rows.Scan(&i.ConversationID, &i.Overtaken, &i.GoneIds); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
