@@ -98,35 +98,12 @@ func TestAStaleReadDoesNotBringBackADeletedComment(t *testing.T) {
 	b := setup(t, setupOpts{conversations: 4})
 	require.True(t, b.runPass(t, jobs.PassBackfill).OK())
 	b.requireExact(t)
-	var conv devrevtest.SnapConversation
-	for _, c := range b.ws.Snapshot().Conversations {
-		if len(c.Comments) > 0 {
-			conv = c
-			break
-		}
-	}
-	require.NotEmpty(t, conv.Comments)
-	comment := conv.Comments[0].ID
+	conv, comment := commented(t, b.ws)
 
-	// The first read's timeline answer is held once fetched.
-	fetched, release := make(chan struct{}), make(chan struct{})
-	b.proxy.SetRules(faultproxy.Rule{PathSuffix: "timeline-entries.list", Times: 1,
-		Fault: func(w http.ResponseWriter, r *http.Request, next http.Handler) {
-			rec := httptest.NewRecorder()
-			next.ServeHTTP(rec, r)
-			close(fetched)
-			select {
-			case <-release:
-			case <-r.Context().Done():
-				return
-			}
-			maps.Copy(w.Header(), rec.Header())
-			w.WriteHeader(rec.Code)
-			_, _ = w.Write(rec.Body.Bytes())
-		}})
+	held := holdTimelines(b, 1)
 	started := time.Now()
 	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, started))
-	<-fetched
+	<-held.fetched[0]
 
 	b.ws.RemoveComment(comment)
 	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, time.Now()))
@@ -135,7 +112,7 @@ func TestAStaleReadDoesNotBringBackADeletedComment(t *testing.T) {
 	}
 	waitFor(t.Context(), t, "the second read to mark the comment deleted", deleted)
 
-	close(release)
+	close(held.release[0])
 	out, err := jobs.WaitSource(t.Context(), b.client, testSource, started, 20*time.Millisecond, nil)
 	require.NoError(t, err)
 	require.True(t, out.OK(), out.Failures)
@@ -200,65 +177,90 @@ func TestAReadOvertakenByAStaleOneReadsAgain(t *testing.T) {
 	t.Parallel()
 	b := setup(t, setupOpts{conversations: 4})
 	require.True(t, b.runPass(t, jobs.PassBackfill).OK())
-	var conv devrevtest.SnapConversation
-	for _, c := range b.ws.Snapshot().Conversations {
-		if len(c.Comments) > 0 {
-			conv = c
-			break
-		}
-	}
-	require.NotEmpty(t, conv.Comments)
-	comment := conv.Comments[0].ID
+	conv, comment := commented(t, b.ws)
 
-	// The first two timeline answers are held once fetched, each until
-	// its release; later ones pass.
-	fetched := []chan struct{}{make(chan struct{}), make(chan struct{})}
-	release := []chan struct{}{make(chan struct{}), make(chan struct{})}
-	var mu sync.Mutex
-	answered := 0
-	b.proxy.SetRules(faultproxy.Rule{PathSuffix: "timeline-entries.list",
-		Fault: func(w http.ResponseWriter, r *http.Request, next http.Handler) {
-			mu.Lock()
-			n := answered
-			answered++
-			mu.Unlock()
-			if n >= len(fetched) {
-				next.ServeHTTP(w, r)
-				return
-			}
-			rec := httptest.NewRecorder()
-			next.ServeHTTP(rec, r)
-			close(fetched[n])
-			select {
-			case <-release[n]:
-			case <-r.Context().Done():
-				return
-			}
-			maps.Copy(w.Header(), rec.Header())
-			w.WriteHeader(rec.Code)
-			_, _ = w.Write(rec.Body.Bytes())
-		}})
+	held := holdTimelines(b, 2)
 	started := time.Now()
 	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, started))
-	<-fetched[0]
+	<-held.fetched[0]
 	b.ws.RemoveComment(comment)
 	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, time.Now()))
-	<-fetched[1]
+	<-held.fetched[1]
 
 	// The first read commits its stale copy while the second is under way.
 	syncedAt := func() time.Time {
 		return dbtest.Value[time.Time](t, b.pool, "SELECT synced_at FROM messages WHERE id = $1", comment)
 	}
 	before := syncedAt()
-	close(release[0])
+	close(held.release[0])
 	waitFor(t.Context(), t, "the first read to commit", func() bool { return syncedAt().After(before) })
-	close(release[1])
+	close(held.release[1])
 
 	out, err := jobs.WaitSource(t.Context(), b.client, testSource, started, 20*time.Millisecond, nil)
 	require.NoError(t, err)
 	require.True(t, out.OK(), out.Failures)
 	b.requireExact(t)
-	mu.Lock()
-	defer mu.Unlock()
-	require.Equal(t, 3, answered, "one read more")
+	require.Equal(t, 3, held.answers(), "one read more")
+}
+
+// commented is a conversation of ws with comments, and its first comment.
+func commented(t *testing.T, ws *devrevtest.Workspace) (devrevtest.SnapConversation, string) {
+	t.Helper()
+	for _, c := range ws.Snapshot().Conversations {
+		if len(c.Comments) > 0 {
+			return c, c.Comments[0].ID
+		}
+	}
+	t.Fatal("no conversation has comments")
+	return devrevtest.SnapConversation{}, ""
+}
+
+// heldTimelines holds the first timeline answers: each is fetched from the
+// fake at once, as the source is then, and delivered when its release is
+// closed. Later answers pass.
+type heldTimelines struct {
+	fetched, release []chan struct{}
+
+	mu       sync.Mutex
+	answered int
+}
+
+// holdTimelines holds the first n timeline answers of b's fake.
+func holdTimelines(b *testBundle, n int) *heldTimelines {
+	h := &heldTimelines{}
+	for range n {
+		h.fetched = append(h.fetched, make(chan struct{}))
+		h.release = append(h.release, make(chan struct{}))
+	}
+	b.proxy.SetRules(faultproxy.Rule{PathSuffix: "timeline-entries.list", Fault: h.serve})
+	return h
+}
+
+func (h *heldTimelines) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	h.mu.Lock()
+	n := h.answered
+	h.answered++
+	h.mu.Unlock()
+	if n >= len(h.fetched) {
+		next.ServeHTTP(w, r)
+		return
+	}
+	rec := httptest.NewRecorder()
+	next.ServeHTTP(rec, r)
+	close(h.fetched[n])
+	select {
+	case <-h.release[n]:
+	case <-r.Context().Done():
+		return
+	}
+	maps.Copy(w.Header(), rec.Header())
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+// answers counts the timeline requests answered or held.
+func (h *heldTimelines) answers() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.answered
 }
