@@ -72,11 +72,11 @@ type WriteOptions struct {
 	LeaveNewHistory bool
 	// FetchedAfter is a database time before which nothing of the batch
 	// was fetched: for a job, when River handed it over. A conversation,
-	// message or attachment marked deleted at or after it stays deleted:
-	// this copy may predate what the deletion saw (a read that found a
-	// message gone, a get that answered 404), and would bring back for
-	// good what is gone at the source. Zero means the transaction's time,
-	// as for tests' fixtures.
+	// chat, message or attachment marked deleted at or after it stays
+	// deleted: this copy may predate what the deletion saw (a read that
+	// found a message gone, a get that answered 404), and would bring back
+	// for good what is gone at the source. Zero means the transaction's
+	// time, as for tests' fixtures.
 	FetchedAfter time.Time
 }
 

@@ -42,24 +42,33 @@ func TestWriteBatch(t *testing.T) {
 		require.Equal(t, "0", queryString(t, pool, "SELECT count(*)::text FROM conversation_participants"), "nor are its links")
 	})
 
-	t.Run("AStaleCopyDoesNotBringBackADeletedConversation", func(t *testing.T) {
+	t.Run("AStaleCopyDoesNotBringBackWhatAGetFoundGone", func(t *testing.T) {
 		t.Parallel()
 		pool := dbtest.NewPool(t)
-		write(t, pool, &record.Batch{Conversations: []record.Conversation{conv("c1", "t", t0)}})
-		// A listing job begins and fetches c1; c1 is deleted at the source,
-		// and a get answering 404 marks it deleted; the listing's page
+		page := func() *record.Batch {
+			return &record.Batch{
+				Conversations: []record.Conversation{conv("c1", "t", t0)},
+				Chats:         []record.Chat{{ID: "ch1", ModifiedAt: t0, Raw: raw}},
+			}
+		}
+		write(t, pool, page())
+		// A job begins and fetches c1 and ch1; both are deleted at the
+		// source, and gets answering 404 mark them deleted; the job's page
 		// commits after.
 		began := dbtest.Value[time.Time](t, pool, "SELECT now()")
-		require.NoError(t, dbq.New(pool).MarkConversationsDeleted(t.Context(), dbq.MarkConversationsDeletedParams{Source: "src", Ids: []string{"c1"}}))
-		stale := dbtest.WriteBatch(t, pool, "src", &record.Batch{Conversations: []record.Conversation{conv("c1", "t", t0)}}, db.WriteOptions{FetchedAfter: began})
+		q := dbq.New(pool)
+		require.NoError(t, q.MarkConversationsDeleted(t.Context(), dbq.MarkConversationsDeletedParams{Source: "src", Ids: []string{"c1"}}))
+		require.NoError(t, q.MarkChatsDeleted(t.Context(), dbq.MarkChatsDeletedParams{Source: "src", Ids: []string{"ch1"}}))
+		stale := dbtest.WriteBatch(t, pool, "src", page(), db.WriteOptions{FetchedAfter: began})
 		require.Empty(t, stale.Conversations, "the stale copy is not written")
-		require.True(t, dbtest.Value[bool](t, pool, "SELECT deleted_at IS NOT NULL FROM conversations WHERE id = 'c1'"))
+		deleted := "SELECT (SELECT deleted_at IS NOT NULL FROM conversations WHERE id = 'c1') AND (SELECT deleted_at IS NOT NULL FROM chats WHERE id = 'ch1')"
+		require.True(t, dbtest.Value[bool](t, pool, deleted))
 
-		// A listing that began after the deletion (a false one) brings it
+		// A job that began after the deletion (a false one) brings them
 		// back.
-		res := write(t, pool, &record.Batch{Conversations: []record.Conversation{conv("c1", "t", t0)}})
+		res := write(t, pool, page())
 		require.Len(t, res.Conversations, 1)
-		require.True(t, dbtest.Value[bool](t, pool, "SELECT deleted_at IS NULL FROM conversations WHERE id = 'c1'"))
+		require.True(t, dbtest.Value[bool](t, pool, "SELECT (SELECT deleted_at IS NULL FROM conversations WHERE id = 'c1') AND (SELECT deleted_at IS NULL FROM chats WHERE id = 'ch1')"))
 	})
 
 	t.Run("DuplicateRecordsInOnePageKeepTheNewest", func(t *testing.T) {

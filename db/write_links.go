@@ -118,7 +118,7 @@ func (w *batchWriter) chats(ctx context.Context) error {
 		return nil
 	}
 	err := sendJSON(chats, "upsert chats", func(rows []byte) error {
-		return w.q.UpsertChats(ctx, dbq.UpsertChatsParams{Source: w.source, Rows: rows})
+		return w.q.UpsertChats(ctx, dbq.UpsertChatsParams{Source: w.source, Rows: rows, FetchedAfter: w.opts.FetchedAfter})
 	})
 	if err != nil {
 		return err

@@ -67,15 +67,19 @@ ON CONFLICT (source, id) DO UPDATE SET
     (type, title, created_at, modified_at, raw, synced_at, deleted_at)
     = (excluded.type, excluded.title, excluded.created_at, excluded.modified_at, excluded.raw, excluded.synced_at, NULL)
 WHERE (excluded.modified_at >= t.modified_at) IS NOT FALSE
+  AND (t.deleted_at IS NULL OR t.deleted_at < $3::timestamptz)
 `
 
 type UpsertChatsParams struct {
-	Source string
-	Rows   []byte
+	Source       string
+	Rows         []byte
+	FetchedAfter time.Time
 }
 
+// A chat marked deleted at or after fetched_after stays deleted (see
+// UpsertConversations).
 // Not older: a null time on either side is not known to be older.
 func (q *Queries) UpsertChats(ctx context.Context, arg UpsertChatsParams) error {
-	_, err := q.db.Exec(ctx, upsertChats, arg.Source, arg.Rows)
+	_, err := q.db.Exec(ctx, upsertChats, arg.Source, arg.Rows, arg.FetchedAfter)
 	return err
 }
