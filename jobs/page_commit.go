@@ -81,9 +81,10 @@ func commitPage[T river.JobArgs](ctx context.Context, d *Deps, c pageCommit[T]) 
 }
 
 // fetchedAfter is a database time before which the job fetched nothing:
-// when River handed it over (zero if River did not say). A copy a job
-// fetched counts as seen from then, and cannot bring back what was found
-// deleted since (see db.WriteOptions.FetchedAfter).
+// when River handed it over (zero if River did not say). What the job
+// fetched cannot bring back what was found deleted since (see
+// db.WriteOptions.FetchedAfter), and the reads of messages it starts begin
+// then (MessageTarget.Since).
 func fetchedAfter(row *rivertype.JobRow) time.Time {
 	if row.AttemptedAt == nil {
 		return time.Time{}

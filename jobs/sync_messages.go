@@ -230,8 +230,8 @@ func distinctMessages(msgs []record.Message) int {
 // anything (fetchedAfter): when the reads it starts begin.
 func (d *Deps) messagesStep(ctx context.Context, q *dbq.Queries, ref jobRef, began time.Time, reads *messageReads) ([]river.InsertManyParams, error) {
 	if began.IsZero() {
-		// River did not say; the transaction's time is after the fetch,
-		// but no earlier than what the page stores.
+		// River did not say: the transaction's time, when this job's
+		// pages are stored, is the latest a read can begin.
 		var err error
 		if began, err = q.TransactionTime(ctx); err != nil {
 			return nil, fmt.Errorf("read the transaction's time: %w", err)
