@@ -98,15 +98,7 @@ func TestAStaleReadDoesNotBringBackADeletedComment(t *testing.T) {
 	b := setup(t, setupOpts{conversations: 4})
 	require.True(t, b.runPass(t, jobs.PassBackfill).OK())
 	b.requireExact(t)
-	conv, comment := commented(t, b.ws)
-
-	held := holdTimelines(b, 1)
-	started := time.Now()
-	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, started))
-	<-held.fetched[0]
-
-	b.ws.RemoveComment(comment)
-	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, time.Now()))
+	held, comment, started := readAcrossADeletion(t, b, 1)
 	deleted := func() bool {
 		return dbtest.Value[bool](t, b.pool, "SELECT deleted_at IS NOT NULL FROM messages WHERE id = $1", comment)
 	}
@@ -177,14 +169,7 @@ func TestAReadOvertakenByAStaleOneReadsAgain(t *testing.T) {
 	t.Parallel()
 	b := setup(t, setupOpts{conversations: 4})
 	require.True(t, b.runPass(t, jobs.PassBackfill).OK())
-	conv, comment := commented(t, b.ws)
-
-	held := holdTimelines(b, 2)
-	started := time.Now()
-	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, started))
-	<-held.fetched[0]
-	b.ws.RemoveComment(comment)
-	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, time.Now()))
+	held, comment, started := readAcrossADeletion(t, b, 2)
 	<-held.fetched[1]
 
 	// The first read commits its stale copy while the second is under way.
@@ -201,6 +186,23 @@ func TestAReadOvertakenByAStaleOneReadsAgain(t *testing.T) {
 	require.True(t, out.OK(), out.Failures)
 	b.requireExact(t)
 	require.Equal(t, 3, held.answers(), "one read more")
+}
+
+// readAcrossADeletion starts a re-read of a conversation with comments,
+// whose timeline answer (and the next hold-1) it holds once fetched; then
+// it deletes a comment at the source and starts a second re-read. It
+// returns the held answers, the deleted comment and when the first read
+// was queued.
+func readAcrossADeletion(t *testing.T, b *testBundle, hold int) (*heldTimelines, string, time.Time) {
+	t.Helper()
+	conv, comment := commented(t, b.ws)
+	held := holdTimelines(b, hold)
+	started := time.Now()
+	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, started))
+	<-held.fetched[0]
+	b.ws.RemoveComment(comment)
+	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, time.Now()))
+	return held, comment, started
 }
 
 // commented is a conversation of ws with comments, and its first comment.
