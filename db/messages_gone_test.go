@@ -171,11 +171,15 @@ func TestMarkMessagesGone(t *testing.T) {
 		// The job that began before the read commits its copy of m2 after
 		// the read's last page.
 		stale(t, pool, began, &record.Batch{
-			Messages:    []record.Message{msg("m2", t0)},
-			Attachments: []record.Attachment{{ID: "a2", MessageID: "m2", Raw: json.RawMessage(`{}`)}},
+			Messages: []record.Message{msg("m2", t0)},
+			Attachments: []record.Attachment{
+				{ID: "a2", MessageID: "m2", Raw: json.RawMessage(`{}`)},
+				{ID: "a9", MessageID: "m2", Raw: json.RawMessage(`{"url":"x"}`)},
+			},
 		})
 		require.True(t, dbtest.Value[bool](t, pool, "SELECT deleted_at IS NOT NULL AND body IS NULL FROM messages WHERE id = 'm2'"), "m2 stays deleted, without its text")
 		require.True(t, dbtest.Value[bool](t, pool, "SELECT deleted_at IS NOT NULL FROM attachments WHERE id = 'a2'"), "and so does its attachment")
+		require.True(t, dbtest.Value[bool](t, pool, "SELECT deleted_at IS NOT NULL AND raw = '{}' FROM attachments WHERE id = 'a9'"), "and one the mirror never held")
 		require.Empty(t, gone(t, pool, since, nil))
 
 		// A copy fetched after the deletion was recorded is news: m2 is back

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/record"
@@ -58,6 +59,10 @@ func (w *batchWriter) attachments(ctx context.Context) error {
 		})
 	if err != nil {
 		return err
+	}
+	ids := mapRows(atts, attachmentID)
+	if err := w.q.DeleteAttachmentsOfDeletedMessages(ctx, dbq.DeleteAttachmentsOfDeletedMessagesParams{Source: w.source, Ids: ids}); err != nil {
+		return fmt.Errorf("delete the attachments of deleted messages: %w", err)
 	}
 	w.res.add("attachments", len(atts))
 	return nil

@@ -145,6 +145,8 @@ func TestACommentStoredDuringAReadIsNotTakenForDeleted(t *testing.T) {
 	_, err := jobs.StartPass(t.Context(), b.deps, b.client, testSource, jobs.PassOptions{Kind: jobs.PassBackfill})
 	require.NoError(t, err)
 	<-served
+	require.Zero(t, dbtest.Value[int](t, b.pool, "SELECT count(*) FROM conversation_messages_synced WHERE id = $1", looked),
+		"the backfill's read of the conversation has not committed")
 
 	comment := b.ws.AddComment(looked, "added after the backfill looked", "external")
 	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{looked}, time.Now()))
@@ -185,7 +187,7 @@ func TestAReadOvertakenByAStaleOneReadsAgain(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, out.OK(), out.Failures)
 	b.requireExact(t)
-	require.Equal(t, 3, held.answers(), "one read more")
+	require.Equal(t, 3, held.answers(), "one read more (each timeline is one page)")
 }
 
 // readAcrossADeletion starts a re-read of a conversation with comments,

@@ -10,6 +10,27 @@ import (
 	"time"
 )
 
+const deleteAttachmentsOfDeletedMessages = `-- name: DeleteAttachmentsOfDeletedMessages :exec
+UPDATE attachments AS a SET deleted_at = now(), raw = '{}'::jsonb
+FROM messages AS m
+WHERE a.source = $1 AND a.id = ANY($2::text[]) AND a.deleted_at IS NULL
+  AND m.source = a.source AND m.id = a.message_id AND m.deleted_at IS NOT NULL
+`
+
+type DeleteAttachmentsOfDeletedMessagesParams struct {
+	Source string
+	Ids    []string
+}
+
+// Of the given attachments, just written, those of a deleted message are
+// deleted too, as MarkMessagesGone deletes a message's: a stale copy of a
+// message that stays deleted (see UpsertMessages) may carry an attachment
+// the mirror never held, which COPY inserts.
+func (q *Queries) DeleteAttachmentsOfDeletedMessages(ctx context.Context, arg DeleteAttachmentsOfDeletedMessagesParams) error {
+	_, err := q.db.Exec(ctx, deleteAttachmentsOfDeletedMessages, arg.Source, arg.Ids)
+	return err
+}
+
 type InsertAttachmentsParams struct {
 	Source      string
 	ID          string

@@ -133,6 +133,16 @@ INSERT INTO messages (
     @created_at, @modified_at, @raw
 );
 
+-- name: DeleteAttachmentsOfDeletedMessages :exec
+-- Of the given attachments, just written, those of a deleted message are
+-- deleted too, as MarkMessagesGone deletes a message's: a stale copy of a
+-- message that stays deleted (see UpsertMessages) may carry an attachment
+-- the mirror never held, which COPY inserts.
+UPDATE attachments AS a SET deleted_at = now(), raw = '{}'::jsonb
+FROM messages AS m
+WHERE a.source = @source AND a.id = ANY(@ids::text[]) AND a.deleted_at IS NULL
+  AND m.source = a.source AND m.id = a.message_id AND m.deleted_at IS NOT NULL;
+
 -- name: KnownAttachments :many
 -- Which of the given attachments the mirror already holds (one index probe
 -- per id, as KnownMessages).
