@@ -190,6 +190,38 @@ func TestAReadOvertakenByAStaleOneReadsAgain(t *testing.T) {
 	require.Equal(t, 3, held.answers(), "one read more (each timeline is one page)")
 }
 
+// TestAStaleNewCommentDoesNotOutliveALaterRead: a read fetches a comment
+// the mirror never held, which is then deleted at the source; a second
+// read ends without it; the first commits it after. There is nothing to
+// keep deleted, so the first read, which another ended during, reads the
+// conversation again, which finds the comment gone.
+func TestAStaleNewCommentDoesNotOutliveALaterRead(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{conversations: 4})
+	require.True(t, b.runPass(t, jobs.PassBackfill).OK())
+	conv := b.ws.Snapshot().Conversations[0]
+	comment := b.ws.AddComment(conv.ID, "deleted before the mirror keeps it", "external")
+
+	held := holdTimelines(b, 1)
+	started := time.Now()
+	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, started))
+	<-held.fetched[0]
+	b.ws.RemoveComment(comment)
+	readEnded := func() time.Time {
+		return dbtest.Value[time.Time](t, b.pool, "SELECT read_done_at FROM conversation_messages_synced WHERE id = $1", conv.ID)
+	}
+	before := readEnded()
+	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, time.Now()))
+	waitFor(t.Context(), t, "the second read to end", func() bool { return readEnded().After(before) })
+	require.Zero(t, dbtest.Value[int](t, b.pool, "SELECT count(*) FROM messages WHERE id = $1", comment))
+
+	close(held.release[0])
+	out, err := jobs.WaitSource(t.Context(), b.client, testSource, started, 20*time.Millisecond, nil)
+	require.NoError(t, err)
+	require.True(t, out.OK(), out.Failures)
+	b.requireExact(t)
+}
+
 // readAcrossADeletion starts a re-read of a conversation with comments,
 // whose timeline answer (and the next hold-1) it holds once fetched; then
 // it deletes a comment at the source and starts a second re-read. It

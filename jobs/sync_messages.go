@@ -268,7 +268,8 @@ func (d *Deps) messagesStep(ctx context.Context, q *dbq.Queries, ref jobRef, beg
 // when the read covered them: a read cut off midway never gets here, and
 // one that could not reach the conversation's start covers only what it
 // read. One statement takes them for all the job's reads. It returns the
-// reads to start again: those another read overtook (see MarkMessagesGone).
+// reads to start again: those another read overtook (see MarkMessagesGone)
+// or ended during (see ReadsEndedSince).
 func (d *Deps) reconcileMessages(ctx context.Context, q *dbq.Queries, ref jobRef, finished []finishedRead, began time.Time) ([]MessageTarget, error) {
 	var reads []goneRead
 	modifiedFor := map[string]time.Time{}
@@ -295,17 +296,26 @@ func (d *Deps) reconcileMessages(ctx context.Context, q *dbq.Queries, ref jobRef
 	if err != nil {
 		return nil, fmt.Errorf("mark the messages of %d conversations gone at the source: %w", len(reads), err)
 	}
-	var again []MessageTarget
+	var overtaken []string
 	for _, r := range rows {
 		if len(r.GoneIds) > 0 {
 			d.Logger.Info().Str("source", ref.source).Str("conversation_id", r.ConversationID).
 				Int("messages", len(r.GoneIds)).Msg("messages gone at the source marked deleted")
 		}
 		if r.Overtaken {
-			again = append(again, messageTarget(r.ConversationID, modifiedFor[r.ConversationID]))
-			d.Logger.Info().Str("source", ref.source).Str("conversation_id", r.ConversationID).
-				Msg("another read stored messages of the conversation while this one ran; reading it again")
+			overtaken = append(overtaken, r.ConversationID)
 		}
+	}
+	// Before this job's reads record their own end (markRead).
+	ended, err := q.ReadsEndedSince(ctx, dbq.ReadsEndedSinceParams{Source: ref.source, Reads: doc})
+	if err != nil {
+		return nil, fmt.Errorf("find the reads of %d conversations another read ended during: %w", len(reads), err)
+	}
+	var again []MessageTarget
+	for _, id := range uniqueStrings(append(overtaken, ended...)) {
+		again = append(again, messageTarget(id, modifiedFor[id]))
+		d.Logger.Info().Str("source", ref.source).Str("conversation_id", id).
+			Msg("another read of the conversation stored or ended while this one ran; reading it again")
 	}
 	return again, nil
 }

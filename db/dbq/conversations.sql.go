@@ -224,8 +224,8 @@ func (q *Queries) MarkListed(ctx context.Context, arg MarkListedParams) error {
 }
 
 const markMessagesSyncedMany = `-- name: MarkMessagesSyncedMany :exec
-INSERT INTO conversation_messages_synced AS s (source, id, synced_for)
-SELECT DISTINCT ON (t.id) $1::text, t.id, t.synced_for
+INSERT INTO conversation_messages_synced AS s (source, id, synced_for, read_done_at)
+SELECT DISTINCT ON (t.id) $1::text, t.id, t.synced_for, now()
 FROM jsonb_to_recordset($2::jsonb) AS t(id text, synced_for timestamptz)
 WHERE t.synced_for IS NOT NULL
   AND EXISTS (
@@ -234,8 +234,8 @@ WHERE t.synced_for IS NOT NULL
       OFFSET 0
   )
 ORDER BY t.id, t.synced_for DESC
-ON CONFLICT (source, id) DO UPDATE SET synced_for = excluded.synced_for
-WHERE excluded.synced_for > s.synced_for
+ON CONFLICT (source, id) DO UPDATE
+SET synced_for = GREATEST(s.synced_for, excluded.synced_for), read_done_at = excluded.read_done_at
 `
 
 type MarkMessagesSyncedManyParams struct {
@@ -244,7 +244,8 @@ type MarkMessagesSyncedManyParams struct {
 }
 
 // Records, for each live conversation, that its whole message history was
-// read for the given modification time (never moving it back). A
+// read for the given modification time (never moving it back), and that a
+// read ended now (read_done_at). A
 // conversation listed twice counts with its latest time. One deleted
 // meanwhile stays unmarked, so that if it comes back its messages are read
 // again (and revived). (OFFSET 0 keeps the check a per-row index probe: as
@@ -379,6 +380,44 @@ func (q *Queries) OpenConversationsNotTouchedSince(ctx context.Context, arg Open
 			return nil, err
 		}
 		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const readsEndedSince = `-- name: ReadsEndedSince :many
+SELECT s.id FROM conversation_messages_synced AS s
+JOIN jsonb_to_recordset($1::jsonb) AS r(conversation_id text, read_since timestamptz)
+  ON s.id = r.conversation_id
+WHERE s.source = $2 AND s.read_done_at > r.read_since
+ORDER BY s.id
+`
+
+type ReadsEndedSinceParams struct {
+	Reads  []byte
+	Source string
+}
+
+// Of the given reads (as MarkMessagesGone takes them), those of a
+// conversation whose messages another complete read finished reading since
+// the read began: this read may hold copies fetched before that one looked,
+// such as a message deleted at the source since, which it would store and
+// keep. It reads the conversation again.
+func (q *Queries) ReadsEndedSince(ctx context.Context, arg ReadsEndedSinceParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, readsEndedSince, arg.Reads, arg.Source)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err

@@ -190,8 +190,8 @@ type MarkMessagesGoneRow struct {
 // stored since the read began than it saw (seen). One it did not see may
 // have been fetched by the other before this read looked, and deleted at
 // the source since: this read cannot take it for deleted, and a new read
-// settles it. Returns a row per read that has messages gone or was
-// overtaken, by conversation.
+// settles it. Returns a row per conversation with messages gone or whose
+// read was overtaken, in order.
 func (q *Queries) MarkMessagesGone(ctx context.Context, arg MarkMessagesGoneParams) ([]MarkMessagesGoneRow, error) {
 	rows, err := q.db.Query(ctx, markMessagesGone, arg.Reads, arg.Source)
 	if err != nil {

@@ -100,9 +100,10 @@ type ConversationHistory struct {
 }
 
 type ConversationMessagesSynced struct {
-	Source    string
-	ID        string
-	SyncedFor time.Time
+	Source     string
+	ID         string
+	SyncedFor  time.Time
+	ReadDoneAt *time.Time
 }
 
 type ConversationMetric struct {

@@ -81,14 +81,15 @@ ORDER BY id;
 
 -- name: MarkMessagesSyncedMany :exec
 -- Records, for each live conversation, that its whole message history was
--- read for the given modification time (never moving it back). A
+-- read for the given modification time (never moving it back), and that a
+-- read ended now (read_done_at). A
 -- conversation listed twice counts with its latest time. One deleted
 -- meanwhile stays unmarked, so that if it comes back its messages are read
 -- again (and revived). (OFFSET 0 keeps the check a per-row index probe: as
 -- a join, the planner, blind to jsonb_to_recordset's size, scans every
 -- conversation of the source.)
-INSERT INTO conversation_messages_synced AS s (source, id, synced_for)
-SELECT DISTINCT ON (t.id) @source::text, t.id, t.synced_for
+INSERT INTO conversation_messages_synced AS s (source, id, synced_for, read_done_at)
+SELECT DISTINCT ON (t.id) @source::text, t.id, t.synced_for, now()
 FROM jsonb_to_recordset(@rows::jsonb) AS t(id text, synced_for timestamptz)
 WHERE t.synced_for IS NOT NULL
   AND EXISTS (
@@ -97,8 +98,20 @@ WHERE t.synced_for IS NOT NULL
       OFFSET 0
   )
 ORDER BY t.id, t.synced_for DESC
-ON CONFLICT (source, id) DO UPDATE SET synced_for = excluded.synced_for
-WHERE excluded.synced_for > s.synced_for;
+ON CONFLICT (source, id) DO UPDATE
+SET synced_for = GREATEST(s.synced_for, excluded.synced_for), read_done_at = excluded.read_done_at;
+
+-- name: ReadsEndedSince :many
+-- Of the given reads (as MarkMessagesGone takes them), those of a
+-- conversation whose messages another complete read finished reading since
+-- the read began: this read may hold copies fetched before that one looked,
+-- such as a message deleted at the source since, which it would store and
+-- keep. It reads the conversation again.
+SELECT s.id FROM conversation_messages_synced AS s
+JOIN jsonb_to_recordset(@reads::jsonb) AS r(conversation_id text, read_since timestamptz)
+  ON s.id = r.conversation_id
+WHERE s.source = @source AND s.read_done_at > r.read_since
+ORDER BY s.id;
 
 -- name: MarkConversationsDeleted :exec
 -- Soft-deletes conversations the vendor no longer has, with their messages,

@@ -55,8 +55,8 @@ WHERE m.source = @source
 -- stored since the read began than it saw (seen). One it did not see may
 -- have been fetched by the other before this read looked, and deleted at
 -- the source since: this read cannot take it for deleted, and a new read
--- settles it. Returns a row per read that has messages gone or was
--- overtaken, by conversation.
+-- settles it. Returns a row per conversation with messages gone or whose
+-- read was overtaken, in order.
 WITH live AS (
     SELECT r.conversation_id::text AS conversation_id, r.seen::int AS seen, c.id, c.synced_at >= r.read_since AS stored_since
     FROM jsonb_to_recordset(@reads::jsonb) AS r(conversation_id text, read_since timestamptz, covered_from timestamptz, seen int)
