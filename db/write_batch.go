@@ -95,7 +95,7 @@ func IsInsertRace(err error) bool {
 func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch, opts WriteOptions) (WriteResult, error) {
 	w := &batchWriter{
 		q: dbq.New(tx), source: source, opts: opts, b: b,
-		written: map[string]bool{}, fresh: map[string]bool{}, historyLeft: map[string]bool{},
+		written: map[string]bool{}, fresh: map[string]bool{}, historyLeft: map[string]bool{}, upserted: map[string]bool{},
 	}
 	if w.opts.FetchedAfter.IsZero() {
 		now, err := w.q.TransactionTime(ctx)
@@ -139,6 +139,9 @@ type batchWriter struct {
 	// holds those whose history is left to their messages job.
 	convs                       []record.Conversation
 	written, fresh, historyLeft map[string]bool
+	// upserted holds the messages the mirror held before, written with the
+	// upsert: only those can be deleted ones that stay deleted.
+	upserted map[string]bool
 }
 
 // linkable reports whether the links of a conversation are to be written:

@@ -22,6 +22,9 @@ func (w *batchWriter) messages(ctx context.Context) error {
 		func(ctx context.Context, msgs []record.Message) error {
 			return sendJSON(msgs, "upsert messages", func(rows []byte) error {
 				ids := mapRows(msgs, messageID)
+				for _, id := range ids {
+					w.upserted[id] = true
+				}
 				return w.q.UpsertMessages(ctx, dbq.UpsertMessagesParams{Source: w.source, Rows: rows, Ids: ids, FetchedAfter: w.opts.FetchedAfter})
 			})
 		},
@@ -60,11 +63,27 @@ func (w *batchWriter) attachments(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ids := mapRows(atts, attachmentID)
+	w.res.add("attachments", len(atts))
+	return w.deleteAttachmentsOfDeletedMessages(ctx, atts)
+}
+
+// deleteAttachmentsOfDeletedMessages deletes the attachments just written
+// whose message stays deleted (see DeleteAttachmentsOfDeletedMessages).
+// Only a message the mirror held before can be one: most of a backfill's
+// are new, and this costs it nothing.
+func (w *batchWriter) deleteAttachmentsOfDeletedMessages(ctx context.Context, atts []record.Attachment) error {
+	var ids []string
+	for _, a := range atts {
+		if w.upserted[a.MessageID] {
+			ids = append(ids, a.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
 	if err := w.q.DeleteAttachmentsOfDeletedMessages(ctx, dbq.DeleteAttachmentsOfDeletedMessagesParams{Source: w.source, Ids: ids}); err != nil {
 		return fmt.Errorf("delete the attachments of deleted messages: %w", err)
 	}
-	w.res.add("attachments", len(atts))
 	return nil
 }
 
