@@ -49,7 +49,6 @@ type jobRef struct {
 //     run and cancel; a conversations page also drops its pass;
 //   - anything else: retry with backoff, failing the run on the last attempt.
 func (d *Deps) jobFailed(ctx context.Context, job jobRef, stats *fetcher.RequestStats, err error) error {
-	q := dbq.New(d.Pool)
 	// Bookkeeping below must survive a cancelled job context.
 	bg := context.WithoutCancel(ctx)
 	if n := stats.RateLimited.Load(); n > 0 {
@@ -73,9 +72,7 @@ func (d *Deps) jobFailed(ctx context.Context, job jobRef, stats *fetcher.Request
 	case fetcher.IsAuthError(err):
 		msg := fmt.Sprintf("source %s: credentials refused (%v); fix its token and run again", job.source, err)
 		d.failRun(bg, job, msg)
-		if aerr := q.AbandonPass(bg, dbq.AbandonPassParams{Source: job.source, Stream: StreamConversations, RunID: &job.runID, LastError: &msg}); aerr != nil {
-			d.Logger.Warn().Err(aerr).Str("source", job.source).Msg("abandon pass")
-		}
+		d.abandonPass(bg, job, msg)
 		d.Logger.Error().Str("source", job.source).Int64("job_id", job.row.ID).Str("kind", job.row.Kind).Msg(msg)
 		return river.JobCancel(errors.New(msg))
 
@@ -96,9 +93,7 @@ func (d *Deps) jobFailed(ctx context.Context, job jobRef, stats *fetcher.Request
 		if job.row.Kind == (ConversationsArgs{}).Kind() {
 			// The pass cannot go on from its cursor: drop it, so that the
 			// next pass starts afresh instead of resuming the same failure.
-			if aerr := q.AbandonPass(bg, dbq.AbandonPassParams{Source: job.source, Stream: StreamConversations, RunID: &job.runID, LastError: &msg}); aerr != nil {
-				d.Logger.Warn().Err(aerr).Str("source", job.source).Msg("abandon pass")
-			}
+			d.abandonPass(bg, job, msg)
 		}
 		d.Logger.Error().Str("source", job.source).Int64("job_id", job.row.ID).Str("kind", job.row.Kind).Err(err).Msg("job failed for good")
 		return river.JobCancel(err)
@@ -113,6 +108,15 @@ func (d *Deps) jobFailed(ctx context.Context, job jobRef, stats *fetcher.Request
 	d.Logger.Warn().Str("source", job.source).Int64("job_id", job.row.ID).Str("kind", job.row.Kind).
 		Int("attempt", job.row.Attempt).Int("max_attempts", job.row.MaxAttempts).Err(err).Msg("job failed; River retries it with backoff")
 	return err
+}
+
+// abandonPass drops the pass of job's run, with msg as its last error, so
+// that the next pass starts afresh instead of resuming the same failure.
+func (d *Deps) abandonPass(ctx context.Context, job jobRef, msg string) {
+	err := dbq.New(d.Pool).AbandonPass(ctx, dbq.AbandonPassParams{Source: job.source, Stream: StreamConversations, RunID: &job.runID, LastError: &msg})
+	if err != nil {
+		d.Logger.Warn().Err(err).Str("source", job.source).Msg("abandon pass")
+	}
 }
 
 // databaseDown reports whether err is the database's outage, and records

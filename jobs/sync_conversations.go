@@ -50,16 +50,7 @@ func (d *Deps) syncConversations(ctx context.Context, job *river.Job[Conversatio
 		// The pass this job belonged to is over (or was replaced): nothing to do.
 		return nil
 	}
-	fetch := func(cursor *string) fetchedPage {
-		stats := &fetcher.RequestStats{}
-		page, err := src.ListConversations(fetcher.WithStats(ctx, stats), fetcher.ConversationQuery{
-			Cursor: deref(cursor), ModifiedSince: deref(state.PassSince), Thorough: state.PassThorough,
-		})
-		if err == nil && page.NextCursor != "" && page.NextCursor == deref(cursor) {
-			err = permanent(fmt.Errorf("the conversation listing returned the cursor it was given (%q) and does not advance", deref(cursor)))
-		}
-		return fetchedPage{page: page, stats: stats, readAt: cursor, err: err}
-	}
+	fetch := func(cursor *string) fetchedPage { return listPage(ctx, src, state, cursor) }
 
 	// The job works through up to pagesPerJob pages, fetching the next page
 	// while the current one commits: the listing is a chain of cursors, so
@@ -108,6 +99,20 @@ func (d *Deps) syncConversations(ctx context.Context, job *river.Job[Conversatio
 		}
 		cur = <-prefetch
 	}
+}
+
+// listPage fetches the page of the pass in flight at cursor (nil: the
+// first page). A listing that hands back the cursor it was given would loop
+// for ever: that fails the job for good.
+func listPage(ctx context.Context, src fetcher.Source, state dbq.SyncState, cursor *string) fetchedPage {
+	stats := &fetcher.RequestStats{}
+	page, err := src.ListConversations(fetcher.WithStats(ctx, stats), fetcher.ConversationQuery{
+		Cursor: deref(cursor), ModifiedSince: deref(state.PassSince), Thorough: state.PassThorough,
+	})
+	if err == nil && page.NextCursor != "" && page.NextCursor == deref(cursor) {
+		err = permanent(fmt.Errorf("the conversation listing returned the cursor it was given (%q) and does not advance", deref(cursor)))
+	}
+	return fetchedPage{page: page, stats: stats, readAt: cursor, err: err}
 }
 
 // pagesPerJob is how many conversation pages one job works through.

@@ -78,10 +78,25 @@ func normalizeConversation(raw json.RawMessage, b *record.Batch) ([]record.CRMSc
 	})
 
 	b.ParticipantsOf = append(b.ParticipantsOf, id)
-	for _, rawMember := range c.Assignees {
+	if err := addAssignees(id, c.Assignees, b); err != nil {
+		return nil, err
+	}
+	if err := addContacts(id, c.ParticipantsContacts, b); err != nil {
+		return nil, err
+	}
+	if err := addTags(id, c.Tags, b); err != nil {
+		return nil, err
+	}
+	return normalizeCRM(id, c.CRMScenarioConversations)
+}
+
+// addAssignees adds the conversation's assignees, the last one added to b,
+// as users, participants (role assignee) and its assignee ids.
+func addAssignees(conversationID string, raws []json.RawMessage, b *record.Batch) error {
+	for _, rawMember := range raws {
 		var m member
 		if err := json.Unmarshal(rawMember, &m); err != nil {
-			return nil, fmt.Errorf("decode assignee: %w", err)
+			return fmt.Errorf("decode assignee: %w", err)
 		}
 		if m.User != nil && m.ID == "" {
 			m.ID, m.Name, m.Email = m.User.ID, m.User.Name, m.User.Email
@@ -93,14 +108,20 @@ func normalizeConversation(raw json.RawMessage, b *record.Batch) ([]record.CRMSc
 			ID: string(m.ID), Type: userTypeMember, DisplayName: string(m.Name), FullName: string(m.Name),
 			Email: string(m.Email), Raw: rawMember,
 		})
-		b.Participants = append(b.Participants, record.Participant{ConversationID: id, UserID: string(m.ID), Role: record.RoleAssignee})
+		b.Participants = append(b.Participants, record.Participant{ConversationID: conversationID, UserID: string(m.ID), Role: record.RoleAssignee})
 		conv := &b.Conversations[len(b.Conversations)-1] // the history tracks who it is assigned to
 		conv.AssigneeIDs = append(conv.AssigneeIDs, string(m.ID))
 	}
-	for _, rawContact := range c.ParticipantsContacts {
+	return nil
+}
+
+// addContacts adds the conversation's contacts as users and participants
+// (role member), named by full name, else email, else phone number.
+func addContacts(conversationID string, raws []json.RawMessage, b *record.Batch) error {
+	for _, rawContact := range raws {
 		var ct contact
 		if err := json.Unmarshal(rawContact, &ct); err != nil {
-			return nil, fmt.Errorf("decode participant contact: %w", err)
+			return fmt.Errorf("decode participant contact: %w", err)
 		}
 		if ct.ID == "" {
 			continue
@@ -116,22 +137,27 @@ func normalizeConversation(raw json.RawMessage, b *record.Batch) ([]record.CRMSc
 			ID: string(ct.ID), Type: userTypeContact, DisplayName: display, FullName: full,
 			Email: string(ct.Email), Raw: rawContact,
 		})
-		b.Participants = append(b.Participants, record.Participant{ConversationID: id, UserID: string(ct.ID), Role: record.RoleMember})
+		b.Participants = append(b.Participants, record.Participant{ConversationID: conversationID, UserID: string(ct.ID), Role: record.RoleMember})
 	}
-	for _, rawTag := range c.Tags {
+	return nil
+}
+
+// addTags adds the conversation's tags, each by name, else by id.
+func addTags(conversationID string, raws []json.RawMessage, b *record.Batch) error {
+	for _, rawTag := range raws {
 		var t tag
 		if err := json.Unmarshal(rawTag, &t); err != nil {
-			return nil, fmt.Errorf("decode tag: %w", err)
+			return fmt.Errorf("decode tag: %w", err)
 		}
 		name := string(t.Name)
 		if name == "" {
 			name = string(t.ID)
 		}
 		if name != "" {
-			b.Tags = append(b.Tags, record.Tag{ConversationID: id, Tag: name})
+			b.Tags = append(b.Tags, record.Tag{ConversationID: conversationID, Tag: name})
 		}
 	}
-	return normalizeCRM(id, c.CRMScenarioConversations)
+	return nil
 }
 
 // normalizeCRM turns a conversation's crmScenarioConversations into links. A

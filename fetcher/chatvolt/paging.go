@@ -156,45 +156,12 @@ type listed struct {
 // the state past it (to the next phase when this one is over). It returns the
 // conversations the request showed that the pass had not returned yet.
 func (c *Client) listStep(ctx context.Context, ph phase, st *walkState) ([]listed, error) {
-	query := url.Values{"limit": {strconv.Itoa(c.pageSize)}}
-	status, from, to := ph.status, ph.from, st.To
-	var unread *bool
-	switch {
-	case st.Mode == modeCursor:
-		to = time.Time{}
-		if st.Vendor != "" {
-			query.Set("cursor", st.Vendor)
-		}
-	case st.Tie != nil:
-		from, to = st.Tie.At, st.Tie.At
-		status, unread = st.Tie.Pending[0].Status, st.Tie.Pending[0].Unread
-	}
-	if status != "" {
-		query.Set("status", status)
-	}
-	if !from.IsZero() {
-		query.Set("createdAt", formatTime(from))
-	}
-	if !to.IsZero() {
-		query.Set("endDate", formatTime(to))
-	}
-	if unread != nil {
-		query.Set("unread", strconv.FormatBool(*unread))
-	}
-
+	query, status, from, to := c.listQuery(ph, st)
 	var resp listResponse
 	if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "conversation.list", Path: "/conversation", Query: query}, &resp); err != nil {
 		return nil, err
 	}
-	items := make([]listed, len(resp.Items))
-	for i, raw := range resp.Items {
-		items[i].raw = raw
-		if err := json.Unmarshal(raw, &items[i].s); err != nil {
-			items[i].err = fmt.Errorf("decode conversation: %w", err)
-		} else if items[i].s.ID == "" {
-			items[i].err = errors.New("conversation has no id")
-		}
-	}
+	items := decodeListed(resp.Items)
 
 	if resp.HasCursor {
 		if st.Mode == modeWindow && (!st.To.IsZero() || st.Tie != nil) {
@@ -227,6 +194,52 @@ func (c *Client) listStep(ctx context.Context, ph phase, st *walkState) ([]liste
 	return st.windowStep(ph, items)
 }
 
+// listQuery is the list request for the state's position in ph, and the
+// status and created-at window it asks for.
+func (c *Client) listQuery(ph phase, st *walkState) (query url.Values, status string, from, to time.Time) {
+	query = url.Values{"limit": {strconv.Itoa(c.pageSize)}}
+	status, from, to = ph.status, ph.from, st.To
+	var unread *bool
+	switch {
+	case st.Mode == modeCursor:
+		to = time.Time{}
+		if st.Vendor != "" {
+			query.Set("cursor", st.Vendor)
+		}
+	case st.Tie != nil:
+		from, to = st.Tie.At, st.Tie.At
+		status, unread = st.Tie.Pending[0].Status, st.Tie.Pending[0].Unread
+	}
+	if status != "" {
+		query.Set("status", status)
+	}
+	if !from.IsZero() {
+		query.Set("createdAt", formatTime(from))
+	}
+	if !to.IsZero() {
+		query.Set("endDate", formatTime(to))
+	}
+	if unread != nil {
+		query.Set("unread", strconv.FormatBool(*unread))
+	}
+	return query, status, from, to
+}
+
+// decodeListed decodes a list answer's elements; one that cannot be decoded
+// or has no id keeps its error, for its conversation to be quarantined.
+func decodeListed(raws []json.RawMessage) []listed {
+	items := make([]listed, len(raws))
+	for i, raw := range raws {
+		items[i].raw = raw
+		if err := json.Unmarshal(raw, &items[i].s); err != nil {
+			items[i].err = fmt.Errorf("decode conversation: %w", err)
+		} else if items[i].s.ID == "" {
+			items[i].err = errors.New("conversation has no id")
+		}
+	}
+	return items
+}
+
 // checkWindow makes sure the server applied the filters, without which the
 // window walk would not end or would miss conversations.
 func checkWindow(items []listed, status string, from, to time.Time) error {
@@ -255,30 +268,8 @@ func (st *walkState) windowStep(ph phase, items []listed) ([]listed, error) {
 	st.Cap = max(st.Cap, n)
 	full := n > 0 && n >= st.Cap
 
-	if t := st.Tie; t != nil {
-		fresh := unseen(items, t.Seen)
-		t.Seen = appendIDs(t.Seen, fresh)
-		s := t.Pending[0]
-		switch {
-		case !full:
-			t.Pending = t.Pending[1:]
-		case s.Unread == nil:
-			yes, no := true, false
-			t.Pending = append([]split{{Status: s.Status, Unread: &yes}, {Status: s.Status, Unread: &no}}, t.Pending[1:]...)
-		default:
-			return nil, fmt.Errorf("%w: at least %d conversations were created at %s with status %s and unread=%t, as many as one answer holds; "+
-				"they cannot be told apart by any filter, so some may be missing (ask Chatvolt for cursor paging or a larger page)",
-				ErrUnwalkableListing, n, formatTime(t.At), s.Status, *s.Unread)
-		}
-		if len(t.Pending) > 0 {
-			return fresh, nil
-		}
-		st.Tie, st.To, st.Boundary = nil, t.At.Add(-time.Millisecond), nil
-		if !ph.from.IsZero() && st.To.Before(ph.from) {
-			st.nextPhase()
-			return fresh, nil
-		}
-		return fresh, nil
+	if st.Tie != nil {
+		return st.tieStep(ph, items, full)
 	}
 
 	fresh := unseen(items, st.Boundary)
@@ -315,6 +306,35 @@ func (st *walkState) windowStep(ph phase, items []listed) ([]listed, error) {
 		return fresh, nil
 	}
 	st.To, st.Boundary = oldest, atOldest
+	return fresh, nil
+}
+
+// tieStep moves the listing of one millisecond's conversations, split by
+// filters, past one answer: a full answer splits its filter further, or,
+// split as far as filters go, fails the walk.
+func (st *walkState) tieStep(ph phase, items []listed, full bool) ([]listed, error) {
+	t := st.Tie
+	fresh := unseen(items, t.Seen)
+	t.Seen = appendIDs(t.Seen, fresh)
+	s := t.Pending[0]
+	switch {
+	case !full:
+		t.Pending = t.Pending[1:]
+	case s.Unread == nil:
+		yes, no := true, false
+		t.Pending = append([]split{{Status: s.Status, Unread: &yes}, {Status: s.Status, Unread: &no}}, t.Pending[1:]...)
+	default:
+		return nil, fmt.Errorf("%w: at least %d conversations were created at %s with status %s and unread=%t, as many as one answer holds; "+
+			"they cannot be told apart by any filter, so some may be missing (ask Chatvolt for cursor paging or a larger page)",
+			ErrUnwalkableListing, len(items), formatTime(t.At), s.Status, *s.Unread)
+	}
+	if len(t.Pending) > 0 {
+		return fresh, nil
+	}
+	st.Tie, st.To, st.Boundary = nil, t.At.Add(-time.Millisecond), nil
+	if !ph.from.IsZero() && st.To.Before(ph.from) {
+		st.nextPhase()
+	}
 	return fresh, nil
 }
 
