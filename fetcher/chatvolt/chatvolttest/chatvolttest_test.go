@@ -2,7 +2,6 @@ package chatvolttest
 
 import (
 	"cmp"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -20,13 +19,12 @@ const testKey = "test-key"
 
 // testBundle is an organization and a server for it that wants testKey.
 type testBundle struct {
-	ws  *Workspace
-	srv *Server
+	fakeapitest.Bundle[*Workspace, *Server]
 }
 
 func setup(t *testing.T, ws *Workspace, opts Options) *testBundle {
 	opts.APIKey = cmp.Or(opts.APIKey, testKey)
-	return &testBundle{ws: ws, srv: fakeapitest.Serve(t, NewServer(ws, opts))}
+	return &testBundle{fakeapitest.NewBundle(t, ws, NewServer(ws, opts))}
 }
 
 func generated(conversations, messages int) *Workspace {
@@ -34,21 +32,14 @@ func generated(conversations, messages int) *Workspace {
 }
 
 // response is an answer and its body: every answer is JSON.
-type response struct {
-	fakeapitest.Response
-	body any
-}
-
-func (r response) object() map[string]any  { return r.body.(map[string]any) }
-func (r response) array() []map[string]any { return fakeapitest.ToMaps(r.body) }
+type response = fakeapitest.JSONResponse
 
 // do sends GET path?q with the given API key ("" sends no Authorization).
 func (b *testBundle) do(t *testing.T, key, path string, q url.Values) response {
 	t.Helper()
-	r := response{Response: fakeapitest.Get(t, b.srv.URL()+path, q, fakeapitest.Bearer(key))}
+	r := fakeapitest.Get(t, b.Srv.URL()+path, q, fakeapitest.Bearer(key))
 	require.Equal(t, "application/json; charset=utf-8", r.Header.Get("Content-Type"))
-	require.NoError(t, json.Unmarshal(r.Raw, &r.body), string(r.Raw))
-	return r
+	return fakeapitest.DecodeJSON(t, r, false)
 }
 
 func (b *testBundle) get(t *testing.T, path string, q url.Values) response {
@@ -70,7 +61,7 @@ func (b *testBundle) walkCursor(t *testing.T, q url.Values) []map[string]any {
 	q = fakeapitest.CloneValues(q)
 	var items []map[string]any
 	for range 100_000 {
-		page := b.getOK(t, "/conversation", q).object()
+		page := b.getOK(t, "/conversation", q).Object()
 		require.Contains(t, page, "nextCursor") // present, null on the last page
 		items = append(items, fakeapitest.ToMaps(page["conversations"])...)
 		next, ok := page["nextCursor"].(string)
@@ -96,7 +87,7 @@ func (b *testBundle) walkWindows(t *testing.T, q url.Values) (items []map[string
 	for range 100_000 {
 		r := b.getOK(t, "/conversation", q)
 		requests++
-		page := r.array()
+		page := r.Array()
 		fresh := 0
 		for _, it := range page {
 			if id := it["id"].(string); !seen[id] {
@@ -178,7 +169,7 @@ func TestListCursorPaging(t *testing.T) {
 	t.Run("PagesOfSevenCoverEveryConversationOnce", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, generated(300, 1), Options{})
-		snap := b.ws.Snapshot()
+		snap := b.WS.Snapshot()
 		tiedCreatedAt(t, snap) // the walk crosses ties
 
 		items := b.walkCursor(t, url.Values{"limit": {"7"}})
@@ -191,11 +182,11 @@ func TestListCursorPaging(t *testing.T) {
 	t.Run("DefaultsToTwentyAndEndsWithNullCursor", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, generated(45, 0), Options{})
-		first := b.getOK(t, "/conversation", nil).object()
+		first := b.getOK(t, "/conversation", nil).Object()
 		require.Len(t, first["conversations"], DefaultLimit)
 		require.IsType(t, "", first["nextCursor"])
 
-		last := b.getOK(t, "/conversation", url.Values{"limit": {"100"}}).object()
+		last := b.getOK(t, "/conversation", url.Values{"limit": {"100"}}).Object()
 		require.Len(t, last["conversations"], 45)
 		require.Contains(t, last, "nextCursor")
 		require.Nil(t, last["nextCursor"])
@@ -207,7 +198,7 @@ func TestListCursorPaging(t *testing.T) {
 		for _, limit := range []string{"101", "0", "-1", "ten"} {
 			r := b.get(t, "/conversation", url.Values{"limit": {limit}})
 			require.Equal(t, http.StatusBadRequest, r.Status, limit)
-			require.NotEmpty(t, r.object()["error"])
+			require.NotEmpty(t, r.Object()["error"])
 		}
 		b.getOK(t, "/conversation", url.Values{"limit": {"100"}})
 		b.getOK(t, "/conversation", url.Values{"limit": {"1"}})
@@ -216,14 +207,14 @@ func TestListCursorPaging(t *testing.T) {
 	t.Run("RejectsForeignOrMalformedCursor", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, generated(30, 0), Options{})
-		next := b.getOK(t, "/conversation", url.Values{"limit": {"5"}}).object()["nextCursor"].(string)
+		next := b.getOK(t, "/conversation", url.Values{"limit": {"5"}}).Object()["nextCursor"].(string)
 		for _, q := range []url.Values{
 			{"cursor": {"not-a-cursor"}},
 			{"cursor": {next}, "status": {"RESOLVED"}}, // other filters than it was issued for
 		} {
 			r := b.get(t, "/conversation", q)
 			require.Equal(t, http.StatusBadRequest, r.Status)
-			require.NotEmpty(t, r.object()["error"])
+			require.NotEmpty(t, r.Object()["error"])
 		}
 		b.getOK(t, "/conversation", url.Values{"cursor": {next}, "limit": {"9"}}) // the limit may change
 	})
@@ -232,7 +223,7 @@ func TestListCursorPaging(t *testing.T) {
 		t.Parallel()
 		b := setup(t, generated(200, 0), Options{})
 		var want []string
-		for _, c := range listOrder(b.ws.Snapshot().Conversations) {
+		for _, c := range listOrder(b.WS.Snapshot().Conversations) {
 			if c.Status == "RESOLVED" && c.Channel == "whatsapp" {
 				want = append(want, c.ID)
 			}
@@ -251,7 +242,7 @@ func TestListCursorPaging(t *testing.T) {
 		seen := map[string]int{}
 		deleted := map[string]bool{}
 		for i := 0; ; i++ {
-			page := b.getOK(t, "/conversation", q).object()
+			page := b.getOK(t, "/conversation", q).Object()
 			for _, id := range fakeapitest.IDs(fakeapitest.ToMaps(page["conversations"])) {
 				seen[id]++
 			}
@@ -293,14 +284,14 @@ func TestListPlainArray(t *testing.T) {
 		b := setup(t, generated(120, 0), Options{Paging: PagingPlainArray})
 		plain := b.getOK(t, "/conversation", nil)
 		require.Equal(t, byte('['), plain.Raw[0])
-		want := snapIDs(listOrder(b.ws.Snapshot().Conversations))[:50]
-		require.Equal(t, want, fakeapitest.IDs(plain.array()))
+		want := snapIDs(listOrder(b.WS.Snapshot().Conversations))[:50]
+		require.Equal(t, want, fakeapitest.IDs(plain.Array()))
 
 		for _, q := range []url.Values{
 			{"limit": {"7"}},
 			{"limit": {"101"}}, // not even validated
 			{"limit": {"7"}, "cursor": {"whatever"}},
-			{"cursor": {plain.array()[49]["id"].(string)}},
+			{"cursor": {plain.Array()[49]["id"].(string)}},
 		} {
 			r := b.getOK(t, "/conversation", q)
 			require.Equal(t, string(plain.Raw), string(r.Raw), q.Encode())
@@ -310,15 +301,15 @@ func TestListPlainArray(t *testing.T) {
 	t.Run("MaxListItemsSetsTheCap", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, generated(30, 0), Options{Paging: PagingPlainArray, MaxListItems: 8})
-		require.Len(t, b.getOK(t, "/conversation", nil).array(), 8)
+		require.Len(t, b.getOK(t, "/conversation", nil).Array(), 8)
 		b = setup(t, generated(30, 0), Options{Paging: PagingPlainArray, MaxListItems: 500})
-		require.Len(t, b.getOK(t, "/conversation", nil).array(), 30)
+		require.Len(t, b.getOK(t, "/conversation", nil).Array(), 30)
 	})
 
 	t.Run("ShrinkingDateWindowsEnumerateEverything", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, generated(400, 0), Options{Paging: PagingPlainArray, MaxListItems: 25})
-		snap := b.ws.Snapshot()
+		snap := b.WS.Snapshot()
 		tiedCreatedAt(t, snap) // windows meet on ties
 
 		items, requests := b.walkWindows(t, nil)
@@ -340,7 +331,7 @@ func TestListPlainArray(t *testing.T) {
 		b := setup(t, generated(5, 0), Options{Paging: PagingPlainArray})
 		r := b.get(t, "/conversation", url.Values{"endDate": {"yesterday"}})
 		require.Equal(t, http.StatusBadRequest, r.Status)
-		require.NotEmpty(t, r.object()["error"])
+		require.NotEmpty(t, r.Object()["error"])
 	})
 }
 
@@ -350,17 +341,17 @@ func TestListFilters(t *testing.T) {
 	// A plain-array server with a cap above the workspace answers whole
 	// filtered sets in one request.
 	b := setup(t, generated(300, 3), Options{Paging: PagingPlainArray, MaxListItems: 10_000})
-	snap := b.ws.Snapshot()
+	snap := b.WS.Snapshot()
 	byID := map[string]SnapConversation{}
 	for _, c := range snap.Conversations {
 		byID[c.ID] = c
 	}
-	all := b.getOK(t, "/conversation", nil).array()
+	all := b.getOK(t, "/conversation", nil).Array()
 	require.Len(t, all, 300)
 
 	list := func(t *testing.T, q url.Values) []string {
 		t.Helper()
-		return sorted(fakeapitest.IDs(b.getOK(t, "/conversation", q).array()))
+		return sorted(fakeapitest.IDs(b.getOK(t, "/conversation", q).Array()))
 	}
 	expect := func(keep func(it map[string]any, c SnapConversation) bool) []string {
 		var out []string
@@ -454,7 +445,7 @@ func TestListFilters(t *testing.T) {
 		} {
 			r := b.get(t, "/conversation", q)
 			require.Equal(t, http.StatusBadRequest, r.Status, q.Encode())
-			require.NotEmpty(t, r.object()["error"])
+			require.NotEmpty(t, r.Object()["error"])
 		}
 	})
 }
@@ -465,8 +456,8 @@ func TestGetConversation(t *testing.T) {
 	t.Run("ServesConversationDetailed", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, generated(40, 2), Options{})
-		id := b.ws.Snapshot().Conversations[0].ID
-		c := b.getOK(t, "/conversation/"+id, nil).object()
+		id := b.WS.Snapshot().Conversations[0].ID
+		c := b.getOK(t, "/conversation/"+id, nil).Object()
 		for _, field := range []string{
 			"id", "title", "isAiEnabled", "channel", "status", "metadata", "channelExternalId",
 			"channelCredentialsId", "organizationId", "mailInboxId", "priority", "formId", "agentId",
@@ -492,9 +483,9 @@ func TestGetConversation(t *testing.T) {
 		for _, path := range []string{"/conversation/" + id, "/conversation/" + id + "/messages/10", "/messages/" + msg, "/conversation/cnope"} {
 			r := b.get(t, path, nil)
 			require.Equal(t, http.StatusNotFound, r.Status, path)
-			require.Equal(t, map[string]any{"error": "Not found"}, r.body)
+			require.Equal(t, map[string]any{"error": "Not found"}, r.Body)
 		}
-		require.Empty(t, b.getOK(t, "/conversation", nil).object()["conversations"])
+		require.Empty(t, b.getOK(t, "/conversation", nil).Object()["conversations"])
 	})
 }
 
@@ -515,16 +506,16 @@ func TestMessages(t *testing.T) {
 	t.Run("CountReturnsTheLatestOldestFirst", func(t *testing.T) {
 		t.Parallel()
 		r := b.getOK(t, "/conversation/"+conv+"/messages/10", nil)
-		require.Equal(t, want[20:], fakeapitest.IDs(r.array()))
+		require.Equal(t, want[20:], fakeapitest.IDs(r.Array()))
 		var last time.Time
-		for _, m := range r.array() {
+		for _, m := range r.Array() {
 			at := parseISO(t, m["createdAt"])
 			require.True(t, at.After(last))
 			last = at
 			require.Equal(t, conv, m["conversationId"])
 		}
-		require.Equal(t, want[29:], fakeapitest.IDs(b.getOK(t, "/conversation/"+conv+"/messages/1", nil).array()))
-		require.Equal(t, want, fakeapitest.IDs(b.getOK(t, "/conversation/"+conv+"/messages/500", nil).array()))
+		require.Equal(t, want[29:], fakeapitest.IDs(b.getOK(t, "/conversation/"+conv+"/messages/1", nil).Array()))
+		require.Equal(t, want, fakeapitest.IDs(b.getOK(t, "/conversation/"+conv+"/messages/500", nil).Array()))
 	})
 
 	t.Run("RejectsCountOutsideOneToMax", func(t *testing.T) {
@@ -532,14 +523,14 @@ func TestMessages(t *testing.T) {
 		for _, count := range []string{"0", "-3", "501", "all"} {
 			r := b.get(t, "/conversation/"+conv+"/messages/"+count, nil)
 			require.Equal(t, http.StatusBadRequest, r.Status, count)
-			require.NotEmpty(t, r.object()["error"])
+			require.NotEmpty(t, r.Object()["error"])
 		}
 	})
 
 	t.Run("GetsOneMessage", func(t *testing.T) {
 		t.Parallel()
-		window := b.getOK(t, "/conversation/"+conv+"/messages/3", nil).array()
-		m := b.getOK(t, "/messages/"+want[29], nil).object()
+		window := b.getOK(t, "/conversation/"+conv+"/messages/3", nil).Array()
+		m := b.getOK(t, "/messages/"+want[29], nil).Object()
 		require.Equal(t, window[2], m)
 		require.Equal(t, "agent", m["from"])
 		require.Equal(t, "message 29", m["text"])
@@ -547,7 +538,7 @@ func TestMessages(t *testing.T) {
 		for _, field := range []string{"agentId", "contactId", "userId", "visitorId", "read", "eval", "createdAt", "updatedAt"} {
 			require.Contains(t, m, field)
 		}
-		h := b.getOK(t, "/messages/"+want[0], nil).object()
+		h := b.getOK(t, "/messages/"+want[0], nil).Object()
 		require.Equal(t, "human", h["from"])
 		require.Nil(t, h["html"])
 		require.Equal(t, false, h["read"])
@@ -565,14 +556,15 @@ func TestAuth(t *testing.T) {
 		for _, path := range []string{"/conversation", "/messages/x", "/nowhere"} {
 			r := b.do(t, key, path, nil)
 			require.Equal(t, http.StatusUnauthorized, r.Status)
-			require.Equal(t, map[string]any{"error": "Unauthorized"}, r.body)
+			require.Equal(t, map[string]any{"error": "Unauthorized"}, r.Body)
 		}
 	}
 	b.getOK(t, "/conversation", nil)
 
 	t.Run("EmptyAPIKeyAcceptsAnyRequest", func(t *testing.T) {
 		t.Parallel()
-		open := &testBundle{srv: fakeapitest.Serve(t, NewServer(generated(3, 1), Options{}))}
+		ws := generated(3, 1)
+		open := &testBundle{fakeapitest.NewBundle(t, ws, NewServer(ws, Options{}))}
 		require.Equal(t, http.StatusOK, open.do(t, "", "/conversation", nil).Status)
 		require.Equal(t, http.StatusOK, open.do(t, "anything", "/conversation", nil).Status)
 	})
@@ -581,14 +573,14 @@ func TestAuth(t *testing.T) {
 func TestRateLimit(t *testing.T) {
 	t.Parallel()
 	b := setup(t, generated(3, 1), Options{RateLimit: 2})
-	id := b.ws.Snapshot().Conversations[0].ID
+	id := b.WS.Snapshot().Conversations[0].ID
 	paths := []string{"/conversation", "/conversation/" + id, "/conversation/" + id + "/messages/5", "/conversation", "/conversation", "/messages/x"}
 	var statuses []int
 	for _, p := range paths {
 		r := b.get(t, p, nil)
 		statuses = append(statuses, r.Status)
 		if r.Status != http.StatusOK {
-			require.Equal(t, map[string]any{"error": "Too many requests"}, r.body)
+			require.Equal(t, map[string]any{"error": "Too many requests"}, r.Body)
 			require.Empty(t, r.Header.Get("Retry-After"))
 		}
 	}
@@ -598,7 +590,7 @@ func TestRateLimit(t *testing.T) {
 	// rate limited.
 	require.Equal(t, http.StatusUnauthorized, b.do(t, "other", "/conversation", nil).Status)
 
-	st := b.srv.Stats()
+	st := b.Srv.Stats()
 	require.Equal(t, 4, st.RateLimited)
 	require.Equal(t, 7, st.Total)
 	require.Equal(t, 4, st.Requests["conversation.list"])
@@ -607,7 +599,8 @@ func TestRateLimit(t *testing.T) {
 
 	t.Run("EachKeyHasItsOwnWindow", func(t *testing.T) {
 		t.Parallel()
-		open := &testBundle{srv: fakeapitest.Serve(t, NewServer(generated(3, 1), Options{RateLimit: 1}))}
+		ws := generated(3, 1)
+		open := &testBundle{fakeapitest.NewBundle(t, ws, NewServer(ws, Options{RateLimit: 1}))}
 		require.Equal(t, http.StatusOK, open.do(t, "a", "/conversation", nil).Status)
 		require.Equal(t, http.StatusTooManyRequests, open.do(t, "a", "/conversation", nil).Status)
 		require.Equal(t, http.StatusOK, open.do(t, "b", "/conversation", nil).Status)
@@ -618,14 +611,14 @@ func TestRateLimit(t *testing.T) {
 func TestFailures(t *testing.T) {
 	t.Parallel()
 	b := setup(t, generated(3, 1), Options{FailureRate: 1})
-	id := b.ws.Snapshot().Conversations[0].ID
+	id := b.WS.Snapshot().Conversations[0].ID
 	first := b.get(t, "/conversation/"+id, nil)
 	second := b.get(t, "/messages/x", nil)
 	require.Equal(t, http.StatusInternalServerError, first.Status)
 	require.Equal(t, http.StatusServiceUnavailable, second.Status)
-	require.NotEmpty(t, first.object()["error"])
-	require.NotEmpty(t, second.object()["error"])
-	require.Equal(t, 2, b.srv.Stats().Failures)
+	require.NotEmpty(t, first.Object()["error"])
+	require.NotEmpty(t, second.Object()["error"])
+	require.Equal(t, 2, b.Srv.Stats().Failures)
 
 	t.Run("LatencyStillServes", func(t *testing.T) {
 		t.Parallel()
@@ -637,7 +630,7 @@ func TestFailures(t *testing.T) {
 func TestStats(t *testing.T) {
 	t.Parallel()
 	b := setup(t, generated(3, 1), Options{})
-	snap := b.ws.Snapshot()
+	snap := b.WS.Snapshot()
 	i := slices.IndexFunc(snap.Conversations, func(c SnapConversation) bool { return len(c.Messages) > 0 })
 	require.NotEqual(t, -1, i, "a conversation with messages, to get them one by one")
 	c := snap.Conversations[i]
@@ -648,15 +641,15 @@ func TestStats(t *testing.T) {
 		b.getOK(t, "/messages/"+m.ID, nil)
 	}
 	require.Equal(t, http.StatusNotFound, b.get(t, "/conversations", nil).Status)
-	st := b.srv.Stats()
+	st := b.Srv.Stats()
 	require.Equal(t, map[string]int{
 		"conversation.list": 1, "conversation.get": 1, "conversation.messages": 1,
 		"messages.get": len(c.Messages), "unknown": 1,
 	}, st.Requests)
 	require.Equal(t, 4+len(c.Messages), st.Total)
 
-	b.srv.ResetStats()
-	require.Equal(t, Stats{Requests: map[string]int{}}, b.srv.Stats())
+	b.Srv.ResetStats()
+	require.Equal(t, Stats{Requests: map[string]int{}}, b.Srv.Stats())
 }
 
 func TestMutations(t *testing.T) {
@@ -718,7 +711,7 @@ func TestMutations(t *testing.T) {
 		ws := generated(30, 0)
 		b := setup(t, ws, Options{Paging: PagingPlainArray})
 		id := ws.AddConversation("Entrega")
-		got := b.getOK(t, "/conversation", nil).array()
+		got := b.getOK(t, "/conversation", nil).Array()
 		require.Equal(t, id, got[0]["id"])
 		require.Equal(t, "Entrega", got[0]["title"])
 		require.Nil(t, got[0]["priority"])
@@ -831,7 +824,7 @@ func mirror(t *testing.T, b *testBundle, items []map[string]any) (Snapshot, map[
 	snap := Snapshot{Conversations: []SnapConversation{}}
 	for _, it := range items {
 		id := it["id"].(string)
-		c := b.getOK(t, "/conversation/"+id, nil).object()
+		c := b.getOK(t, "/conversation/"+id, nil).Object()
 		for _, k := range []string{"title", "channel", "status", "priority", "isAiEnabled", "createdAt", "updatedAt", "agentId", "organizationId", "frustration"} {
 			require.Equal(t, c[k], it[k], "list item and detail disagree on %s", k)
 		}
@@ -864,11 +857,11 @@ func mirror(t *testing.T, b *testBundle, items []map[string]any) (Snapshot, map[
 			seen["crm"] = true
 		}
 
-		msgs := b.getOK(t, "/conversation/"+id+"/messages/"+strconv.Itoa(MaxMessages), nil).array()
+		msgs := b.getOK(t, "/conversation/"+id+"/messages/"+strconv.Itoa(MaxMessages), nil).Array()
 		msgAts := map[string]bool{}
 		for i, m := range msgs {
 			if i < 3 { // spot-check the single-message endpoint
-				require.Equal(t, m, b.getOK(t, "/messages/"+m["id"].(string), nil).object())
+				require.Equal(t, m, b.getOK(t, "/messages/"+m["id"].(string), nil).Object())
 			}
 			require.Equal(t, id, m["conversationId"])
 			sm := SnapMessage{
@@ -949,8 +942,7 @@ func BenchmarkGenerate(b *testing.B) {
 // 50 at a time, as a client must.
 func BenchmarkWindowWalk(b *testing.B) {
 	ws := Generate(GenerateConfig{Seed: 1, Conversations: 20_000, MessagesPerConversation: 1, Start: fakeapitest.Start()})
-	srv := NewServer(ws, Options{Paging: PagingPlainArray})
-	defer srv.Close()
+	srv := fakeapitest.Serve(b, NewServer(ws, Options{Paging: PagingPlainArray}))
 	for b.Loop() {
 		seen := map[string]bool{}
 		end := ""
@@ -959,19 +951,11 @@ func BenchmarkWindowWalk(b *testing.B) {
 			if end != "" {
 				u += "?endDate=" + url.QueryEscape(end)
 			}
-			resp, err := http.Get(u)
-			if err != nil {
-				b.Fatal(err)
-			}
 			var page []struct {
 				ID        string `json:"id"`
 				CreatedAt string `json:"createdAt"`
 			}
-			err = json.NewDecoder(resp.Body).Decode(&page)
-			resp.Body.Close()
-			if err != nil {
-				b.Fatal(err)
-			}
+			fakeapitest.Fetch(b, u, &page)
 			fresh := 0
 			for _, c := range page {
 				if !seen[c.ID] {

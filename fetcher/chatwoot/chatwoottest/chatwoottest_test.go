@@ -1,10 +1,8 @@
 package chatwoottest
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -26,35 +24,26 @@ func generated(conversations, messages int) *Workspace {
 
 // testBundle is an account and a server for it that wants testToken.
 type testBundle struct {
-	ws  *Workspace
-	srv *Server
+	fakeapitest.Bundle[*Workspace, *Server]
 }
 
 func setup(t *testing.T, ws *Workspace, opts Options) *testBundle {
 	opts.Token = cmp.Or(opts.Token, testToken)
-	return &testBundle{ws: ws, srv: fakeapitest.Serve(t, NewServer(ws, opts))}
+	return &testBundle{fakeapitest.NewBundle(t, ws, NewServer(ws, opts))}
 }
 
 // response is an answer and, when it is JSON, its body, decoded with
 // UseNumber so that integers and floats stay apart.
-type response struct {
-	fakeapitest.Response
-	body any
-}
-
-func (r response) obj() map[string]any   { return r.body.(map[string]any) }
-func (r response) arr() []map[string]any { return fakeapitest.ToMaps(r.body) }
+type response = fakeapitest.JSONResponse
 
 // call sends a GET with the given api_access_token ("" sends none).
 func (b *testBundle) call(t *testing.T, token, path string, q url.Values) response {
 	t.Helper()
-	r := response{Response: fakeapitest.Get(t, b.srv.URL()+path, q, fakeapitest.Credential("api_access_token", "", token))}
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-		dec := json.NewDecoder(bytes.NewReader(r.Raw))
-		dec.UseNumber()
-		require.NoError(t, dec.Decode(&r.body), string(r.Raw))
+	r := fakeapitest.Get(t, b.Srv.URL()+path, q, fakeapitest.Credential("api_access_token", "", token))
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		return response{Response: r} // rate limits and proxies answer in text or HTML
 	}
-	return r
+	return fakeapitest.DecodeJSON(t, r, true)
 }
 
 func (b *testBundle) get(t *testing.T, path string, q url.Values) response {
@@ -71,7 +60,7 @@ func accountPath(ws *Workspace, rest string) string {
 // listPage fetches one conversations page and returns its payload.
 func (b *testBundle) listPage(t *testing.T, q url.Values) []map[string]any {
 	t.Helper()
-	return fakeapitest.ToMaps(b.get(t, accountPath(b.ws, "/conversations"), q).obj()["data"].(map[string]any)["payload"])
+	return fakeapitest.ToMaps(b.get(t, accountPath(b.WS, "/conversations"), q).Object()["data"].(map[string]any)["payload"])
 }
 
 // walkConversations pages with q until a short page, checking that every
@@ -154,7 +143,7 @@ func TestListConversations(t *testing.T) {
 		t.Parallel()
 		b := setup(t, generated(260, 1), Options{})
 		var open []int
-		for _, c := range b.ws.Snapshot().Conversations {
+		for _, c := range b.WS.Snapshot().Conversations {
 			if c.Status == "open" {
 				open = append(open, c.ID)
 			}
@@ -162,8 +151,8 @@ func TestListConversations(t *testing.T) {
 		require.NotEmpty(t, open)
 		require.Less(t, len(open), 260)
 
-		r := b.get(t, accountPath(b.ws, "/conversations"), nil)
-		meta := r.obj()["data"].(map[string]any)["meta"].(map[string]any)
+		r := b.get(t, accountPath(b.WS, "/conversations"), nil)
+		meta := r.Object()["data"].(map[string]any)["meta"].(map[string]any)
 		require.Equal(t, len(open), num(t, meta["all_count"]))
 		items := b.walkConversations(t, url.Values{"sort_by": {"created_at_asc"}})
 		for _, it := range items {
@@ -178,7 +167,7 @@ func TestListConversations(t *testing.T) {
 		q := url.Values{"status": {"all"}, "sort_by": {"created_at_asc"}}
 		items := b.walkConversations(t, q)
 		require.Len(t, items, 130)
-		require.Equal(t, snapIDs(b.ws.Snapshot().Conversations), ids(t, items))
+		require.Equal(t, snapIDs(b.WS.Snapshot().Conversations), ids(t, items))
 
 		q.Set("page", "7") // past the end
 		require.Empty(t, b.listPage(t, q))
@@ -250,7 +239,7 @@ func TestListConversations(t *testing.T) {
 		b := setup(t, generated(3, 0), Options{})
 		r := b.call(t, testToken, "/api/v1/accounts/999/conversations", nil)
 		require.Equal(t, http.StatusNotFound, r.Status)
-		require.Equal(t, map[string]any{"error": "Resource could not be found"}, r.body)
+		require.Equal(t, map[string]any{"error": "Resource could not be found"}, r.Body)
 	})
 
 	t.Run("TimestampsAndTypes", func(t *testing.T) {
@@ -274,18 +263,18 @@ func TestListConversations(t *testing.T) {
 func TestGetConversation(t *testing.T) {
 	t.Parallel()
 	b := setup(t, generated(20, 3), Options{})
-	r := b.get(t, accountPath(b.ws, "/conversations/3"), nil)
-	require.Equal(t, 3, num(t, r.obj()["id"]))
-	msgs := fakeapitest.ToMaps(r.obj()["messages"])
+	r := b.get(t, accountPath(b.WS, "/conversations/3"), nil)
+	require.Equal(t, 3, num(t, r.Object()["id"]))
+	msgs := fakeapitest.ToMaps(r.Object()["messages"])
 	require.Len(t, msgs, 1, "only the last message is embedded")
-	snap := findConv(b.ws.Snapshot(), 3)
+	snap := findConv(b.WS.Snapshot(), 3)
 	require.Equal(t, snap.Messages[len(snap.Messages)-1].ID, num(t, msgs[0]["id"]))
 
-	b.ws.DeleteConversation(3)
+	b.WS.DeleteConversation(3)
 	for _, path := range []string{"/conversations/3", "/conversations/3/messages", "/conversations/999"} {
-		r = b.call(t, testToken, accountPath(b.ws, path), nil)
+		r = b.call(t, testToken, accountPath(b.WS, path), nil)
 		require.Equal(t, http.StatusNotFound, r.Status, path)
-		require.Equal(t, "Resource could not be found", r.obj()["error"])
+		require.Equal(t, "Resource could not be found", r.Object()["error"])
 	}
 	require.NotContains(t, ids(t, b.walkConversations(t, url.Values{"status": {"all"}})), 3)
 }
@@ -297,7 +286,7 @@ func TestMessages(t *testing.T) {
 		t.Parallel()
 		b := setup(t, generated(60, 5), Options{})
 		var long SnapConversation
-		for _, c := range b.ws.Snapshot().Conversations {
+		for _, c := range b.WS.Snapshot().Conversations {
 			if len(c.Messages) > len(long.Messages) {
 				long = c
 			}
@@ -307,8 +296,8 @@ func TestMessages(t *testing.T) {
 		for _, m := range long.Messages {
 			want = append(want, m.ID)
 		}
-		path := accountPath(b.ws, "/conversations/"+strconv.Itoa(long.ID)+"/messages")
-		page := func(q url.Values) []int { return ids(t, fakeapitest.ToMaps(b.get(t, path, q).obj()["payload"])) }
+		path := accountPath(b.WS, "/conversations/"+strconv.Itoa(long.ID)+"/messages")
+		page := func(q url.Values) []int { return ids(t, fakeapitest.ToMaps(b.get(t, path, q).Object()["payload"])) }
 
 		// No parameters: the latest 20, ascending.
 		latest := page(nil)
@@ -354,7 +343,7 @@ func TestMessages(t *testing.T) {
 		ws.DeleteMessage(gone)
 		b := setup(t, ws, Options{})
 
-		payload := fakeapitest.ToMaps(b.get(t, accountPath(ws, "/conversations/"+strconv.Itoa(conv)+"/messages"), nil).obj()["payload"])
+		payload := fakeapitest.ToMaps(b.get(t, accountPath(ws, "/conversations/"+strconv.Itoa(conv)+"/messages"), nil).Object()["payload"])
 		require.Len(t, payload, 2)
 		m := payload[1]
 		require.Equal(t, gone, num(t, m["id"]))
@@ -380,12 +369,12 @@ func TestMessages(t *testing.T) {
 		b := setup(t, ws, Options{})
 		r := b.get(t, accountPath(ws, "/conversations/"+strconv.Itoa(conv)+"/messages"), nil)
 		var types []int
-		for _, m := range fakeapitest.ToMaps(r.obj()["payload"]) {
+		for _, m := range fakeapitest.ToMaps(r.Object()["payload"]) {
 			types = append(types, num(t, m["message_type"]))
 		}
 		require.Equal(t, []int{0, 1, 3, 2}, types)
 		require.Contains(t, string(r.Raw), `"message_type":2`)
-		last := fakeapitest.ToMaps(r.obj()["payload"])[3]
+		last := fakeapitest.ToMaps(r.Object()["payload"])[3]
 		require.Equal(t, "Conversation was marked resolved by Alice Anderson", last["content"])
 		require.NotContains(t, last, "sender", "activity messages have no sender")
 	})
@@ -400,10 +389,10 @@ func TestContactsAndAgents(t *testing.T) {
 	var got []SnapContact
 	for page := 1; ; page++ {
 		r := b.get(t, accountPath(ws, "/contacts"), url.Values{"page": {strconv.Itoa(page)}})
-		meta := r.obj()["meta"].(map[string]any)
+		meta := r.Object()["meta"].(map[string]any)
 		require.Equal(t, len(snap.Contacts), num(t, meta["count"]))
 		require.Equal(t, strconv.Itoa(page), meta["current_page"], "echoed as given: a string")
-		items := fakeapitest.ToMaps(r.obj()["payload"])
+		items := fakeapitest.ToMaps(r.Object()["payload"])
 		require.LessOrEqual(t, len(items), 15)
 		for _, it := range items {
 			got = append(got, SnapContact{ID: num(t, it["id"]), Name: str(it, "name"), Email: str(it, "email"), PhoneNumber: str(it, "phone_number")})
@@ -414,10 +403,10 @@ func TestContactsAndAgents(t *testing.T) {
 	}
 	require.Equal(t, snap.Contacts, got)
 	require.Less(t, len(snap.Contacts), len(ws.contacts), "anonymous visitors are not listed")
-	first := b.get(t, accountPath(ws, "/contacts"), nil).obj()["meta"].(map[string]any)
+	first := b.get(t, accountPath(ws, "/contacts"), nil).Object()["meta"].(map[string]any)
 	require.Equal(t, 1, num(t, first["current_page"]), "a number when page is absent")
 
-	agents := b.get(t, accountPath(ws, "/agents"), nil).arr()
+	agents := b.get(t, accountPath(ws, "/agents"), nil).Array()
 	var gotAgents []SnapAgent
 	for _, a := range agents {
 		gotAgents = append(gotAgents, SnapAgent{ID: num(t, a["id"]), Name: str(a, "name"), Email: str(a, "email"), Role: str(a, "role"), AvailabilityStatus: str(a, "availability_status")})
@@ -449,7 +438,7 @@ func TestPublicAPI(t *testing.T) {
 
 	r := b.call(t, "", base, nil) // no token needed
 	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
-	convs := r.arr()
+	convs := r.Array()
 	require.Equal(t, snapIDs(mine), ids(t, convs))
 	require.Equal(t, contactID, num(t, convs[0]["contact"].(map[string]any)["id"]))
 
@@ -461,11 +450,11 @@ func TestPublicAPI(t *testing.T) {
 	}
 	r = b.call(t, "", base+"/"+strconv.Itoa(conv)+"/messages", nil)
 	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
-	got := ids(t, r.arr())
+	got := ids(t, r.Array())
 	require.Equal(t, want, got)
 	require.NotContains(t, got, note)
 	require.Contains(t, got, reply)
-	for _, m := range r.arr() {
+	for _, m := range r.Array() {
 		require.NotEqual(t, msgActivity, num(t, m["message_type"]))
 	}
 	embedded := ids(t, fakeapitest.ToMaps(convs[0]["messages"]))
@@ -486,28 +475,28 @@ func TestAuth(t *testing.T) {
 	t.Parallel()
 	b := setup(t, generated(3, 0), Options{})
 	for _, token := range []string{"", "wrong"} {
-		r := b.call(t, token, accountPath(b.ws, "/conversations"), nil)
+		r := b.call(t, token, accountPath(b.WS, "/conversations"), nil)
 		require.Equal(t, http.StatusUnauthorized, r.Status)
-		require.Equal(t, map[string]any{"error": "You need to sign in or sign up before continuing."}, r.body)
+		require.Equal(t, map[string]any{"error": "You need to sign in or sign up before continuing."}, r.Body)
 	}
-	b.get(t, accountPath(b.ws, "/conversations"), nil)
+	b.get(t, accountPath(b.WS, "/conversations"), nil)
 
 	// The zero Options accept any request (setup would set a token).
-	open := &testBundle{ws: b.ws, srv: fakeapitest.Serve(t, NewServer(b.ws, Options{}))}
-	require.Equal(t, http.StatusOK, open.call(t, "", accountPath(open.ws, "/agents"), nil).Status)
+	open := &testBundle{fakeapitest.NewBundle(t, b.WS, NewServer(b.WS, Options{}))}
+	require.Equal(t, http.StatusOK, open.call(t, "", accountPath(open.WS, "/agents"), nil).Status)
 }
 
 func TestRateLimit(t *testing.T) {
 	t.Parallel()
 	clock := fakeapitest.NewClock(time.Date(2025, 6, 1, 12, 0, 10, 0, time.UTC))
 	b := setup(t, generated(3, 0), Options{RateLimit: 3, NowFunc: clock.Now})
-	path := accountPath(b.ws, "/conversations")
+	path := accountPath(b.WS, "/conversations")
 	for range 3 {
 		b.get(t, path, nil)
 	}
 	clock.Set(time.Date(2025, 6, 1, 12, 0, 59, 0, time.UTC)) // same minute
 
-	r := b.call(t, testToken, accountPath(b.ws, "/agents"), nil)
+	r := b.call(t, testToken, accountPath(b.WS, "/agents"), nil)
 	require.Equal(t, http.StatusTooManyRequests, r.Status)
 	require.Equal(t, "text/plain", r.Header.Get("Content-Type"))
 	require.Equal(t, "Retry later\n", string(r.Raw))
@@ -520,28 +509,28 @@ func TestRateLimit(t *testing.T) {
 	clock.Set(time.Date(2025, 6, 1, 12, 1, 0, 0, time.UTC)) // the next window starts on the minute
 	b.get(t, path, nil)
 
-	st := b.srv.Stats()
+	st := b.Srv.Stats()
 	require.Equal(t, 1, st.RateLimited)
 	require.Equal(t, 6, st.Total)
 	require.Equal(t, map[string]int{"conversations.list": 5, "agents.list": 1}, st.Requests)
-	b.srv.ResetStats()
-	require.Zero(t, b.srv.Stats().Total)
+	b.Srv.ResetStats()
+	require.Zero(t, b.Srv.Stats().Total)
 }
 
 func TestFailures(t *testing.T) {
 	t.Parallel()
 	b := setup(t, generated(3, 0), Options{FailureRate: 1})
-	path := accountPath(b.ws, "/conversations")
+	path := accountPath(b.WS, "/conversations")
 	r := b.call(t, testToken, path, nil)
 	require.Equal(t, http.StatusInternalServerError, r.Status)
-	require.Equal(t, map[string]any{"error": "Internal Server Error"}, r.body)
+	require.Equal(t, map[string]any{"error": "Internal Server Error"}, r.Body)
 	r = b.call(t, testToken, path, nil)
 	require.Equal(t, http.StatusBadGateway, r.Status)
 	require.Equal(t, "text/html", r.Header.Get("Content-Type"))
 	require.Contains(t, string(r.Raw), "502 Bad Gateway")
 	r = b.call(t, testToken, path, nil)
 	require.Equal(t, http.StatusServiceUnavailable, r.Status)
-	require.Equal(t, 3, b.srv.Stats().Failures)
+	require.Equal(t, 3, b.Srv.Stats().Failures)
 }
 
 func TestMutations(t *testing.T) {
@@ -673,7 +662,7 @@ func TestSnapshotMatchesAPI(t *testing.T) {
 // readAll mirrors the account the way a client would.
 func readAll(t *testing.T, b *testBundle) Snapshot {
 	t.Helper()
-	snap := Snapshot{AccountID: b.ws.AccountID()}
+	snap := Snapshot{AccountID: b.WS.AccountID()}
 	for _, it := range b.walkConversations(t, url.Values{"status": {"all"}, "sort_by": {"created_at_asc"}}) {
 		meta := it["meta"].(map[string]any)
 		c := SnapConversation{
@@ -701,7 +690,7 @@ func readAll(t *testing.T, b *testBundle) Snapshot {
 		snap.Conversations = append(snap.Conversations, c)
 	}
 	for page := 1; ; page++ {
-		items := fakeapitest.ToMaps(b.get(t, accountPath(b.ws, "/contacts"), url.Values{"page": {strconv.Itoa(page)}}).obj()["payload"])
+		items := fakeapitest.ToMaps(b.get(t, accountPath(b.WS, "/contacts"), url.Values{"page": {strconv.Itoa(page)}}).Object()["payload"])
 		for _, it := range items {
 			snap.Contacts = append(snap.Contacts, SnapContact{ID: num(t, it["id"]), Name: str(it, "name"), Email: str(it, "email"), PhoneNumber: str(it, "phone_number")})
 		}
@@ -709,7 +698,7 @@ func readAll(t *testing.T, b *testBundle) Snapshot {
 			break
 		}
 	}
-	for _, a := range b.get(t, accountPath(b.ws, "/agents"), nil).arr() {
+	for _, a := range b.get(t, accountPath(b.WS, "/agents"), nil).Array() {
 		snap.Agents = append(snap.Agents, SnapAgent{ID: num(t, a["id"]), Name: str(a, "name"), Email: str(a, "email"), Role: str(a, "role"), AvailabilityStatus: str(a, "availability_status")})
 	}
 	slices.SortFunc(snap.Agents, func(a, b SnapAgent) int { return a.ID - b.ID })
@@ -719,11 +708,11 @@ func readAll(t *testing.T, b *testBundle) Snapshot {
 // readMessages walks a conversation's messages backward from the latest.
 func readMessages(t *testing.T, b *testBundle, conv int) []SnapMessage {
 	t.Helper()
-	path := accountPath(b.ws, "/conversations/"+strconv.Itoa(conv)+"/messages")
+	path := accountPath(b.WS, "/conversations/"+strconv.Itoa(conv)+"/messages")
 	var q url.Values
 	out := []SnapMessage{}
 	for {
-		items := fakeapitest.ToMaps(b.get(t, path, q).obj()["payload"])
+		items := fakeapitest.ToMaps(b.get(t, path, q).Object()["payload"])
 		if len(items) == 0 {
 			return out
 		}
@@ -788,18 +777,11 @@ func BenchmarkGenerate(b *testing.B) {
 
 func BenchmarkListConversations(b *testing.B) {
 	ws := Generate(GenerateConfig{Seed: 1, Conversations: 5000, MessagesPerConversation: 10, Start: fakeapitest.Start()})
-	srv := NewServer(ws, Options{})
-	defer srv.Close()
-	client := &http.Client{}
+	srv := fakeapitest.Serve(b, NewServer(ws, Options{}))
 	b.ReportAllocs()
 	for b.Loop() {
 		for page := 1; page <= 10; page++ {
-			resp, err := client.Get(srv.URL() + "/api/v1/accounts/1/conversations?status=all&sort_by=created_at_asc&page=" + strconv.Itoa(page))
-			if err != nil {
-				b.Fatal(err)
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
+			fakeapitest.Fetch(b, srv.URL()+"/api/v1/accounts/1/conversations?status=all&sort_by=created_at_asc&page="+strconv.Itoa(page), nil)
 		}
 	}
 	b.ReportMetric(float64(b.N*250)/b.Elapsed().Seconds(), "conversations/s")

@@ -3,9 +3,6 @@ package chatwoottest
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"regexp"
@@ -44,9 +41,7 @@ func events(t *testing.T, rc *fakeapitest.Receiver, secret string) []map[string]
 			sec, err := strconv.ParseInt(ts, 10, 64)
 			require.NoError(t, err)
 			require.WithinDuration(t, time.Now(), time.Unix(sec, 0), time.Minute, "the wall clock, not the workspace's")
-			mac := hmac.New(sha256.New, []byte(secret))
-			mac.Write([]byte(ts + "." + string(r.Raw)))
-			require.Equal(t, "sha256="+hex.EncodeToString(mac.Sum(nil)), sig, string(r.Raw))
+			require.Equal(t, "sha256="+fakeapi.HMACHex(secret, []byte(ts+"."+string(r.Raw))), sig, string(r.Raw))
 		}
 		dec := json.NewDecoder(bytes.NewReader(r.Raw))
 		dec.UseNumber()
@@ -69,11 +64,11 @@ type hookBundle struct {
 // failFirst requests with 500.
 func setupHook(t *testing.T, ws *Workspace, opts Options, failFirst int, eventTypes ...string) *hookBundle {
 	b := &hookBundle{testBundle: setup(t, ws, opts), rc: fakeapitest.NewReceiver(t, fakeapitest.FailFirst(failFirst))}
-	id, err := b.srv.AddWebhook(b.rc.URL, hookSecret, eventTypes...)
+	id, err := b.Srv.AddWebhook(b.rc.URL, hookSecret, eventTypes...)
 	require.NoError(t, err)
 	require.Equal(t, "1", id)
 	b.Steps = fakeapitest.Steps{
-		WaitWebhooks: b.srv.WaitWebhooks,
+		WaitWebhooks: b.Srv.WaitWebhooks,
 		Events:       func(t *testing.T) []map[string]any { return events(t, b.rc, hookSecret) },
 		// "event conversation-id" or "event conversation-id/message-id"
 		Label: func(t *testing.T, ev map[string]any) string { return ev["event"].(string) + " " + hookObject(t, ev) },
@@ -103,33 +98,33 @@ func TestWebhookEvents(t *testing.T) {
 		b := setupHook(t, NewWorkspace(1, fakeapitest.Start()), Options{}, 0)
 		var conv, reply, note int
 		at := func(msg int) string { return strconv.Itoa(conv) + "/" + strconv.Itoa(msg) }
-		got := b.Step(t, func() { conv = b.ws.AddConversation("Ada Lovelace", "My invoice is wrong") })
+		got := b.Step(t, func() { conv = b.WS.AddConversation("Ada Lovelace", "My invoice is wrong") })
 		require.Equal(t, []string{"conversation_created 1", "message_created 1/1"}, got)
-		require.Equal(t, []string{"message_created 1/2"}, b.Step(t, func() { reply = b.ws.AddMessage(conv, "Looking into it", msgOutgoing, false) }))
-		require.Equal(t, []string{"message_created " + at(3)}, b.Step(t, func() { note = b.ws.AddMessage(conv, "Billing bug?", msgOutgoing, true) }),
+		require.Equal(t, []string{"message_created 1/2"}, b.Step(t, func() { reply = b.WS.AddMessage(conv, "Looking into it", msgOutgoing, false) }))
+		require.Equal(t, []string{"message_created " + at(3)}, b.Step(t, func() { note = b.WS.AddMessage(conv, "Billing bug?", msgOutgoing, true) }),
 			"private notes are sent")
-		require.Empty(t, b.Step(t, func() { b.ws.AddMessage(conv, "Ava joined", msgActivity, false) }), "activity messages are not")
-		require.Equal(t, []string{"message_updated " + at(reply)}, b.Step(t, func() { b.ws.EditMessage(reply, "Fixed it") }))
-		require.Equal(t, []string{"message_updated " + at(note)}, b.Step(t, func() { b.ws.DeleteMessage(note) }))
+		require.Empty(t, b.Step(t, func() { b.WS.AddMessage(conv, "Ava joined", msgActivity, false) }), "activity messages are not")
+		require.Equal(t, []string{"message_updated " + at(reply)}, b.Step(t, func() { b.WS.EditMessage(reply, "Fixed it") }))
+		require.Equal(t, []string{"message_updated " + at(note)}, b.Step(t, func() { b.WS.DeleteMessage(note) }))
 
 		statusChange := []string{"conversation_status_changed 1", "conversation_updated 1"}
-		require.Equal(t, statusChange, b.Step(t, func() { b.ws.SetStatus(conv, "resolved") }))
+		require.Equal(t, statusChange, b.Step(t, func() { b.WS.SetStatus(conv, "resolved") }))
 		var again int
-		got = b.Step(t, func() { again = b.ws.AddMessage(conv, "It is wrong again", msgIncoming, false) })
+		got = b.Step(t, func() { again = b.WS.AddMessage(conv, "It is wrong again", msgIncoming, false) })
 		require.Equal(t, append(slices.Clone(statusChange), "message_created "+at(again)), got, "a reopening message changes the status too")
 
-		require.Empty(t, b.Step(t, func() { b.ws.RemoveMessage(reply) }), "Chatwoot has no event for a destroyed message")
-		require.Empty(t, b.Step(t, func() { b.ws.DeleteConversation(conv) }), "nor for a deleted conversation")
-		require.Equal(t, fakeapi.WebhookStats{Events: 11, Attempts: 11, Succeeded: 11}, b.srv.WebhookStats())
+		require.Empty(t, b.Step(t, func() { b.WS.RemoveMessage(reply) }), "Chatwoot has no event for a destroyed message")
+		require.Empty(t, b.Step(t, func() { b.WS.DeleteConversation(conv) }), "nor for a deleted conversation")
+		require.Equal(t, fakeapi.WebhookStats{Events: 11, Attempts: 11, Succeeded: 11}, b.Srv.WebhookStats())
 	})
 
 	t.Run("PayloadsHaveTheWebhookShape", func(t *testing.T) {
 		t.Parallel()
 		b := setupHook(t, NewWorkspace(1, fakeapitest.Start()), Options{}, 0)
-		conv := b.ws.AddConversation("Ada Lovelace", "Hello")
-		note := b.ws.AddMessage(conv, "internal", msgOutgoing, true)
-		b.ws.DeleteMessage(note)
-		b.ws.SetStatus(conv, "snoozed")
+		conv := b.WS.AddConversation("Ada Lovelace", "Hello")
+		note := b.WS.AddMessage(conv, "internal", msgOutgoing, true)
+		b.WS.DeleteMessage(note)
+		b.WS.SetStatus(conv, "snoozed")
 		b.Wait(t)
 		byEvent := map[string]map[string]any{}
 		for _, ev := range events(t, b.rc, hookSecret) {
@@ -142,7 +137,7 @@ func TestWebhookEvents(t *testing.T) {
 		require.Equal(t, "internal", created["content"])
 		_, err := time.Parse(time.RFC3339, created["created_at"].(string))
 		require.NoError(t, err, "an ISO time, unlike the API's unix seconds")
-		agent := b.ws.agents[0]
+		agent := b.WS.agents[0]
 		require.Equal(t, map[string]any{"id": json.Number("1"), "name": agent.name, "email": agent.email, "type": "user"},
 			created["sender"], "a user's webhook_data")
 
@@ -167,20 +162,20 @@ func TestWebhookEvents(t *testing.T) {
 		t.Parallel()
 		b := setupHook(t, NewWorkspace(1, fakeapitest.Start()), Options{}, 0, eventMessageCreated)
 		var conv int
-		require.Equal(t, []string{"message_created 1/1"}, b.Step(t, func() { conv = b.ws.AddConversation("Ada", "Hi") }))
-		require.Empty(t, b.Step(t, func() { b.ws.SetStatus(conv, "resolved") }))
+		require.Equal(t, []string{"message_created 1/1"}, b.Step(t, func() { conv = b.WS.AddConversation("Ada", "Hi") }))
+		require.Empty(t, b.Step(t, func() { b.WS.SetStatus(conv, "resolved") }))
 	})
 
 	t.Run("UnsignedLikeOlderVersions", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, NewWorkspace(1, fakeapitest.Start()), Options{WebhookUnsigned: true})
 		rc := fakeapitest.NewReceiver(t, nil)
-		_, err := b.srv.AddWebhook(rc.URL, hookSecret)
+		_, err := b.Srv.AddWebhook(rc.URL, hookSecret)
 		require.NoError(t, err)
-		b.ws.AddConversation("Ada", "Hi")
-		require.NoError(t, b.srv.WaitWebhooks(context.Background()))
+		b.WS.AddConversation("Ada", "Hi")
+		require.NoError(t, b.Srv.WaitWebhooks(context.Background()))
 		require.Len(t, events(t, rc, ""), 2)
-		hook := b.get(t, accountPath(b.ws, "/webhooks"), nil).obj()["payload"].(map[string]any)["webhooks"].([]any)[0]
+		hook := b.get(t, accountPath(b.WS, "/webhooks"), nil).Object()["payload"].(map[string]any)["webhooks"].([]any)[0]
 		require.NotContains(t, hook, "secret")
 	})
 }
@@ -191,43 +186,43 @@ func TestWebhookDelivery(t *testing.T) {
 	t.Run("AFailedDeliveryIsNotRetried", func(t *testing.T) {
 		t.Parallel()
 		b := setupHook(t, NewWorkspace(1, fakeapitest.Start()), Options{}, 1)
-		conv := b.ws.AddConversation("Ada", "Hi")
-		b.ws.AddMessage(conv, "Hello?", msgIncoming, false)
+		conv := b.WS.AddConversation("Ada", "Hi")
+		b.WS.AddMessage(conv, "Hello?", msgIncoming, false)
 		b.Wait(t)
 		require.Len(t, b.rc.Requests(), 3, "each event once, the failed one too")
-		st := b.srv.WebhookStats()
+		st := b.Srv.WebhookStats()
 		require.Equal(t, fakeapi.WebhookStats{Events: 3, Attempts: 3, Succeeded: 2, Failed: 1, GaveUp: 1}, st)
 	})
 
 	t.Run("AScheduleRetries", func(t *testing.T) {
 		t.Parallel()
 		b := setupHook(t, NewWorkspace(1, fakeapitest.Start()), Options{WebhookRetryDelays: []time.Duration{0}}, 1, eventConversationCreated)
-		b.ws.AddConversation("Ada", "Hi")
+		b.WS.AddConversation("Ada", "Hi")
 		b.Wait(t)
 		events := events(t, b.rc, hookSecret)
 		require.Len(t, events, 2)
 		require.Equal(t, events[0], events[1])
-		require.Equal(t, 1, b.srv.WebhookStats().Retries)
+		require.Equal(t, 1, b.Srv.WebhookStats().Retries)
 	})
 
 	t.Run("DuplicatesRepeatTheBody", func(t *testing.T) {
 		t.Parallel()
 		b := setupHook(t, NewWorkspace(1, fakeapitest.Start()), Options{WebhookDuplicateRate: 1}, 0, eventConversationCreated)
-		b.ws.AddConversation("Ada", "Hi")
+		b.WS.AddConversation("Ada", "Hi")
 		b.Wait(t)
 		reqs := b.rc.Requests()
 		require.Len(t, reqs, 2)
 		require.Equal(t, reqs[0].Raw, reqs[1].Raw)
 		require.NotEqual(t, reqs[0].Header.Get("X-Chatwoot-Delivery"), reqs[1].Header.Get("X-Chatwoot-Delivery"),
 			"each request is a delivery of its own: receivers cannot dedupe on it")
-		require.Equal(t, 1, b.srv.WebhookStats().Duplicates)
+		require.Equal(t, 1, b.Srv.WebhookStats().Duplicates)
 	})
 
 	t.Run("WaitWebhooksWaitsForDelayedDeliveries", func(t *testing.T) {
 		t.Parallel()
 		b := setupHook(t, NewWorkspace(1, fakeapitest.Start()), Options{WebhookMaxDelay: 20 * time.Millisecond, Seed: 5}, 0)
 		for i := range 5 {
-			b.ws.AddConversation("Contact "+strconv.Itoa(i), "Hi")
+			b.WS.AddConversation("Contact "+strconv.Itoa(i), "Hi")
 		}
 		b.Wait(t)
 		require.Len(t, events(t, b.rc, hookSecret), 10)
@@ -254,7 +249,7 @@ func TestWebhookDelivery(t *testing.T) {
 		b := setupHook(t, generated(20, 3), Options{WebhookMaxDelay: time.Millisecond}, 0, eventMessageCreated)
 		var wg sync.WaitGroup
 		for i := range 8 {
-			wg.Go(func() { b.ws.AddMessage(1+i, "concurrent", msgOutgoing, false) })
+			wg.Go(func() { b.WS.AddMessage(1+i, "concurrent", msgOutgoing, false) })
 		}
 		wg.Wait()
 		b.Wait(t)
@@ -266,17 +261,15 @@ func TestWebhooksAPI(t *testing.T) {
 	t.Parallel()
 	b := setup(t, NewWorkspace(1, fakeapitest.Start()), Options{})
 	rc := fakeapitest.NewReceiver(t, nil)
-	path := b.srv.URL() + accountPath(b.ws, "/webhooks")
+	path := b.Srv.URL() + accountPath(b.WS, "/webhooks")
 	post := func(token string, body any) response {
 		t.Helper()
-		r := response{Response: fakeapitest.PostJSON(t, path, body, fakeapitest.Credential("api_access_token", "", token))}
-		require.NoError(t, json.Unmarshal(r.Raw, &r.body), string(r.Raw))
-		return r
+		return fakeapitest.DecodeJSON(t, fakeapitest.PostJSON(t, path, body, fakeapitest.Credential("api_access_token", "", token)), false)
 	}
 
 	r := post(testToken, map[string]any{"url": rc.URL, "name": "syncer", "subscriptions": []string{"message_created"}})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
-	hook := r.obj()["payload"].(map[string]any)["webhook"].(map[string]any)
+	hook := r.Object()["payload"].(map[string]any)["webhook"].(map[string]any)
 	secret := hook["secret"].(string)
 	require.Len(t, secret, 24)
 	require.Equal(t, map[string]any{
@@ -286,11 +279,11 @@ func TestWebhooksAPI(t *testing.T) {
 	rcAll := fakeapitest.NewReceiver(t, nil)
 	r = post(testToken, map[string]any{"url": rcAll.URL})
 	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
-	all := r.obj()["payload"].(map[string]any)["webhook"].(map[string]any)
+	all := r.Object()["payload"].(map[string]any)["webhook"].(map[string]any)
 	require.Nil(t, all["name"])
 	require.Len(t, all["subscriptions"], 8, "the default subscriptions")
 
-	list := b.get(t, accountPath(b.ws, "/webhooks"), nil).obj()["payload"].(map[string]any)["webhooks"].([]any)
+	list := b.get(t, accountPath(b.WS, "/webhooks"), nil).Object()["payload"].(map[string]any)["webhooks"].([]any)
 	require.Len(t, list, 2)
 	require.Equal(t, json.Number("1"), list[0].(map[string]any)["id"])
 
@@ -302,15 +295,15 @@ func TestWebhooksAPI(t *testing.T) {
 	} {
 		r := post(testToken, json.RawMessage(body))
 		require.Equal(t, http.StatusUnprocessableEntity, r.Status, body)
-		require.Equal(t, message, r.obj()["message"], body)
+		require.Equal(t, message, r.Object()["message"], body)
 	}
 	require.Equal(t, http.StatusUnauthorized, post("wrong", map[string]any{"url": rc.URL + "/z"}).Status)
 	require.Equal(t, http.StatusNotFound, b.call(t, testToken, "/api/v1/accounts/2/webhooks", nil).Status)
 
 	// Each webhook gets what it subscribed to, signed with the secret the
 	// API returned.
-	b.ws.AddConversation("Ada", "Hi")
-	require.NoError(t, b.srv.WaitWebhooks(context.Background()))
+	b.WS.AddConversation("Ada", "Hi")
+	require.NoError(t, b.Srv.WaitWebhooks(context.Background()))
 	require.Len(t, events(t, rc, secret), 1, "message_created")
 	require.Len(t, events(t, rcAll, all["secret"].(string)), 2, "conversation_created and message_created")
 }

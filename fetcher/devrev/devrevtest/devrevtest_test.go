@@ -2,7 +2,6 @@ package devrevtest
 
 import (
 	"cmp"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -24,35 +23,32 @@ func generated(conversations, comments int) *Workspace {
 
 // testBundle is a workspace and a server for it that wants testToken.
 type testBundle struct {
-	ws  *Workspace
-	srv *Server
+	fakeapitest.Bundle[*Workspace, *Server]
 }
 
 func setup(t *testing.T, ws *Workspace, opts Options) *testBundle {
 	opts.Token = cmp.Or(opts.Token, testToken)
-	return &testBundle{ws: ws, srv: fakeapitest.Serve(t, NewServer(ws, opts))}
+	return &testBundle{fakeapitest.NewBundle(t, ws, NewServer(ws, opts))}
 }
 
 // response is an answer and its body, which is always a JSON object.
-type response struct {
-	fakeapitest.Response
-	body map[string]any
-}
+type response = fakeapitest.JSONResponse
 
 // do calls an endpoint: GET with q as the query string when body is nil, else
 // POST with body as JSON.
 func (b *testBundle) do(t *testing.T, token, endpoint string, q url.Values, body any) response {
 	t.Helper()
-	u, auth := b.srv.URL()+"/"+endpoint, fakeapitest.Bearer(token)
-	var r response
+	u, auth := b.Srv.URL()+"/"+endpoint, fakeapitest.Bearer(token)
+	var r fakeapitest.Response
 	if body == nil {
-		r.Response = fakeapitest.Get(t, u, q, auth)
+		r = fakeapitest.Get(t, u, q, auth)
 	} else {
-		r.Response = fakeapitest.PostJSON(t, u, body, auth)
+		r = fakeapitest.PostJSON(t, u, body, auth)
 	}
 	require.Equal(t, "application/json", r.Header.Get("Content-Type"))
-	require.NoError(t, json.Unmarshal(r.Raw, &r.body), string(r.Raw))
-	return r
+	decoded := fakeapitest.DecodeJSON(t, r, false)
+	require.IsType(t, map[string]any{}, decoded.Body, string(r.Raw))
+	return decoded
 }
 
 func (b *testBundle) get(t *testing.T, endpoint string, q url.Values) response {
@@ -64,7 +60,7 @@ func (b *testBundle) get(t *testing.T, endpoint string, q url.Values) response {
 func requireError(t *testing.T, r response, status int, errorType string) {
 	t.Helper()
 	require.Equal(t, status, r.Status, string(r.Raw))
-	require.Equal(t, errorType, r.body["type"])
+	require.Equal(t, errorType, r.Object()["type"])
 }
 
 // walk follows next_cursor until it is absent, returning every item of every
@@ -75,19 +71,19 @@ func (b *testBundle) walk(t *testing.T, endpoint, key string, q url.Values) (ite
 	for range 100_000 {
 		r := b.get(t, endpoint, q)
 		require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
-		page := r.body[key].([]any)
+		page := r.Object()[key].([]any)
 		if len(page) == 0 {
 			empty++
 		}
 		for _, it := range page {
 			items = append(items, it.(map[string]any))
 		}
-		next, ok := r.body["next_cursor"].(string)
+		next, ok := r.Object()["next_cursor"].(string)
 		if !ok {
 			return items, empty
 		}
 		if q.Get("cursor") != "" {
-			require.Contains(t, r.body, "prev_cursor")
+			require.Contains(t, r.Object(), "prev_cursor")
 		}
 		q.Set("cursor", next)
 	}
@@ -105,7 +101,7 @@ func TestListConversations(t *testing.T) {
 		require.Positive(t, empty, "expected some empty pages with next_cursor")
 
 		var want []string
-		for _, c := range b.ws.Snapshot().Conversations {
+		for _, c := range b.WS.Snapshot().Conversations {
 			want = append(want, c.ID)
 		}
 		got := fakeapitest.IDs(items)
@@ -185,11 +181,11 @@ func TestListConversations(t *testing.T) {
 			p := b.do(t, testToken, "conversations.list", nil, body)
 			require.Equal(t, http.StatusOK, g.Status, string(g.Raw))
 			require.Equal(t, string(g.Raw), string(p.Raw))
-			for _, c := range g.body["conversations"].([]any) {
+			for _, c := range g.Object()["conversations"].([]any) {
 				require.Contains(t, []string{"resolved", "archived"}, c.(map[string]any)["stage"].(map[string]any)["name"])
 			}
 			pages++
-			next, ok := g.body["next_cursor"].(string)
+			next, ok := g.Object()["next_cursor"].(string)
 			if !ok {
 				break
 			}
@@ -203,10 +199,10 @@ func TestListConversations(t *testing.T) {
 		t.Parallel()
 		b := setup(t, generated(50, 0), Options{})
 		first := b.get(t, "conversations.list", url.Values{"limit": {"8"}})
-		require.NotContains(t, first.body, "prev_cursor")
-		second := b.get(t, "conversations.list", url.Values{"limit": {"8"}, "cursor": {first.body["next_cursor"].(string)}})
-		back := b.get(t, "conversations.list", url.Values{"limit": {"8"}, "cursor": {second.body["prev_cursor"].(string)}})
-		require.Equal(t, fakeapitest.IDs(fakeapitest.ToMaps(first.body["conversations"])), fakeapitest.IDs(fakeapitest.ToMaps(back.body["conversations"])))
+		require.NotContains(t, first.Object(), "prev_cursor")
+		second := b.get(t, "conversations.list", url.Values{"limit": {"8"}, "cursor": {first.Object()["next_cursor"].(string)}})
+		back := b.get(t, "conversations.list", url.Values{"limit": {"8"}, "cursor": {second.Object()["prev_cursor"].(string)}})
+		require.Equal(t, fakeapitest.IDs(fakeapitest.ToMaps(first.Object()["conversations"])), fakeapitest.IDs(fakeapitest.ToMaps(back.Object()["conversations"])))
 	})
 
 	t.Run("WalksBackwardWithModeBefore", func(t *testing.T) {
@@ -217,8 +213,8 @@ func TestListConversations(t *testing.T) {
 		var backward []string
 		for {
 			r := b.get(t, "conversations.list", q)
-			backward = append(fakeapitest.IDs(fakeapitest.ToMaps(r.body["conversations"])), backward...)
-			prev, ok := r.body["prev_cursor"].(string)
+			backward = append(fakeapitest.IDs(fakeapitest.ToMaps(r.Object()["conversations"])), backward...)
+			prev, ok := r.Object()["prev_cursor"].(string)
 			if !ok {
 				break
 			}
@@ -258,7 +254,7 @@ func TestListConversations(t *testing.T) {
 		deleted := map[string]bool{}
 		for i := 0; ; i++ {
 			r := b.get(t, "conversations.list", q)
-			for _, id := range fakeapitest.IDs(fakeapitest.ToMaps(r.body["conversations"])) {
+			for _, id := range fakeapitest.IDs(fakeapitest.ToMaps(r.Object()["conversations"])) {
 				seen[id]++
 			}
 			// Churn between pages: new conversations land anywhere in the hash
@@ -272,7 +268,7 @@ func TestListConversations(t *testing.T) {
 					deleted[c.ID] = true
 				}
 			}
-			next, ok := r.body["next_cursor"].(string)
+			next, ok := r.Object()["next_cursor"].(string)
 			if !ok {
 				break
 			}
@@ -298,13 +294,13 @@ func TestGetConversation(t *testing.T) {
 		b := setup(t, generated(20, 1), Options{})
 		r := b.get(t, "conversations.get", url.Values{"id": {"CONV-3"}})
 		require.Equal(t, http.StatusOK, r.Status)
-		require.Equal(t, conversationID(3), r.body["conversation"].(map[string]any)["id"])
+		require.Equal(t, conversationID(3), r.Object()["conversation"].(map[string]any)["id"])
 	})
 
 	t.Run("DeletedIsNotFound", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, generated(20, 1), Options{})
-		b.ws.DeleteConversation(conversationID(3))
+		b.WS.DeleteConversation(conversationID(3))
 		requireError(t, b.get(t, "conversations.get", url.Values{"id": {conversationID(3)}}), http.StatusNotFound, "not_found")
 		items, _ := b.walk(t, "conversations.list", "conversations", nil)
 		require.Len(t, items, 19)
@@ -361,7 +357,7 @@ func TestAuth(t *testing.T) {
 	for _, token := range []string{"", "wrong"} {
 		r := b.do(t, token, "conversations.list", nil, nil)
 		requireError(t, r, http.StatusUnauthorized, "unauthenticated")
-		require.NotEmpty(t, r.body["message"])
+		require.NotEmpty(t, r.Object()["message"])
 	}
 	require.Equal(t, http.StatusOK, b.get(t, "conversations.list", nil).Status)
 }
@@ -383,11 +379,11 @@ func TestRateLimit(t *testing.T) {
 	r := b.get(t, "conversations.get", url.Values{"id": {"CONV-1"}})
 	requireError(t, r, http.StatusTooManyRequests, "too_many_requests")
 	require.Equal(t, "1", r.Header.Get("Retry-After"), "0.9 s to the reset, in whole seconds")
-	require.InDelta(t, 1, r.body["retry_after"], 0)
+	require.InDelta(t, 1, r.Object()["retry_after"], 0)
 	require.Equal(t, "0", r.Header.Get("X-Ratelimit-Remaining"))
 	require.Equal(t, "1800000012", r.Header.Get("X-Ratelimit-Reset"))
 
-	st := b.srv.Stats()
+	st := b.Srv.Stats()
 	require.Equal(t, 1, st.RateLimited)
 	require.Equal(t, 4, st.Total)
 	require.Equal(t, 3, st.Requests["conversations.list"])
@@ -405,9 +401,9 @@ func TestFailures(t *testing.T) {
 	first := b.get(t, "conversations.list", nil)
 	second := b.get(t, "conversations.list", nil)
 	requireError(t, first, http.StatusInternalServerError, "internal_error")
-	require.NotEmpty(t, first.body["reference_id"])
+	require.NotEmpty(t, first.Object()["reference_id"])
 	requireError(t, second, http.StatusServiceUnavailable, "service_unavailable")
-	require.Equal(t, 2, b.srv.Stats().Failures)
+	require.Equal(t, 2, b.Srv.Stats().Failures)
 }
 
 func TestCreateAndDeleteOverHTTP(t *testing.T) {
@@ -421,11 +417,11 @@ func TestCreateAndDeleteOverHTTP(t *testing.T) {
 		"tags":     []map[string]any{{"id": "TAG-11", "value": "p1"}},
 	})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
-	conv := r.body["conversation"].(map[string]any)
+	conv := r.Object()["conversation"].(map[string]any)
 	id := conv["id"].(string)
 	require.Equal(t, "Webhook retries", conv["title"])
 
-	snap := b.ws.Snapshot()
+	snap := b.WS.Snapshot()
 	i := slices.IndexFunc(snap.Conversations, func(c SnapConversation) bool { return c.ID == id })
 	require.GreaterOrEqual(t, i, 0)
 	require.Equal(t, map[string]string{"priority": "p1"}, snap.Conversations[i].Tags)
@@ -433,7 +429,7 @@ func TestCreateAndDeleteOverHTTP(t *testing.T) {
 
 	r = b.do(t, testToken, "conversations.delete", nil, map[string]any{"id": id})
 	require.Equal(t, http.StatusOK, r.Status)
-	require.Empty(t, r.body)
+	require.Empty(t, r.Object())
 	require.Equal(t, http.StatusNotFound, b.get(t, "conversations.get", url.Values{"id": {id}}).Status)
 	require.Equal(t, http.StatusNotFound, b.do(t, testToken, "conversations.delete", nil, map[string]any{"id": id}).Status)
 
@@ -628,7 +624,7 @@ func readAll(t *testing.T, b *testBundle) (Snapshot, map[string]bool) {
 				}
 				r := b.get(t, "chats.get", url.Values{"id": {id}})
 				require.Equal(t, http.StatusOK, r.Status)
-				cm := r.body["chat"].(map[string]any)
+				cm := r.Object()["chat"].(map[string]any)
 				require.Equal(t, "dm", cm["type"])
 				chats[id] = SnapChat{
 					ID: str(cm, "id"), DisplayID: str(cm, "display_id"), Title: str(cm, "title"), UserIDs: addUsers(cm["users"]),
@@ -650,7 +646,7 @@ func readAll(t *testing.T, b *testBundle) (Snapshot, map[string]bool) {
 			seen["sla_tracker_only"] = true
 			r := b.get(t, "sla-trackers.get", url.Values{"id": {str(ts, "id")}})
 			require.Equal(t, http.StatusOK, r.Status)
-			tracker = r.body["sla_tracker"].(map[string]any)
+			tracker = r.Object()["sla_tracker"].(map[string]any)
 			c.SLA = &SnapSLA{Stage: str(tracker, "stage")}
 		}
 		if tracker != nil {
@@ -745,22 +741,15 @@ func parseTime(t *testing.T, v any) time.Time {
 
 func BenchmarkListConversations(b *testing.B) {
 	ws := Generate(GenerateConfig{Seed: 1, Conversations: 20_000, CommentsPerConversation: 10, Start: fakeapitest.Start()})
-	srv := NewServer(ws, Options{})
-	defer srv.Close()
-	client := &http.Client{}
+	srv := fakeapitest.Serve(b, NewServer(ws, Options{}))
 	b.ReportAllocs()
 	for b.Loop() {
 		cursor := ""
 		for n := 0; n < 10; n++ { // ten pages of 100
-			resp, err := client.Get(srv.URL() + "/conversations.list?limit=100&cursor=" + url.QueryEscape(cursor))
-			if err != nil {
-				b.Fatal(err)
-			}
 			var page struct {
 				NextCursor string `json:"next_cursor"`
 			}
-			_ = json.NewDecoder(resp.Body).Decode(&page)
-			resp.Body.Close()
+			fakeapitest.Fetch(b, srv.URL()+"/conversations.list?limit=100&cursor="+url.QueryEscape(cursor), &page)
 			cursor = page.NextCursor
 		}
 	}

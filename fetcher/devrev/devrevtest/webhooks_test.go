@@ -3,9 +3,6 @@ package devrevtest
 import (
 	"cmp"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -68,9 +65,7 @@ func events(t *testing.T, rc *fakeapitest.Receiver, secret, webhookID string) []
 	t.Helper()
 	var out []map[string]any
 	for _, r := range rc.Requests() {
-		mac := hmac.New(sha256.New, []byte(secret))
-		mac.Write(r.Raw)
-		require.Equal(t, hex.EncodeToString(mac.Sum(nil)), r.Header.Get("X-DevRev-Signature"), string(r.Raw))
+		require.Equal(t, fakeapi.HMACHex(secret, r.Raw), r.Header.Get("X-DevRev-Signature"), string(r.Raw))
 		require.Equal(t, "application/json", r.Header.Get("Content-Type"))
 		var body map[string]any
 		require.NoError(t, json.Unmarshal(r.Raw, &body), string(r.Raw))
@@ -99,11 +94,11 @@ type hookBundle struct {
 
 func setupHook(t *testing.T, ws *Workspace, opts Options, configure func(*endpoint)) *hookBundle {
 	b := &hookBundle{testBundle: setup(t, ws, opts), rc: newReceiver(t, configure)}
-	id, err := b.srv.AddWebhook(b.rc.URL, hookSecret)
+	id, err := b.Srv.AddWebhook(b.rc.URL, hookSecret)
 	require.NoError(t, err)
 	b.hook = id
 	b.Steps = fakeapitest.Steps{
-		WaitWebhooks: b.srv.WaitWebhooks,
+		WaitWebhooks: b.Srv.WaitWebhooks,
 		Events:       func(t *testing.T) []map[string]any { return b.events(t) },
 		// "type object-id"
 		Label: func(t *testing.T, ev map[string]any) string { return ev["type"].(string) + " " + eventObject(t, ev) },
@@ -141,33 +136,33 @@ func TestWebhookEvents(t *testing.T) {
 		t.Parallel()
 		b := setupHook(t, NewWorkspace(fakeapitest.Start()), Options{}, nil)
 		var conv, comment string
-		require.Equal(t, []string{"conversation_created " + conversationID(1)}, b.Step(t, func() { conv = b.ws.AddConversation("Printer on fire") }))
+		require.Equal(t, []string{"conversation_created " + conversationID(1)}, b.Step(t, func() { conv = b.WS.AddConversation("Printer on fire") }))
 		updated := "conversation_updated " + conv
-		require.Equal(t, []string{updated}, b.Step(t, func() { b.ws.EditConversation(conv, "Printer still on fire") }))
-		require.Equal(t, []string{updated}, b.Step(t, func() { b.ws.SetStage(conv, "active") }))
+		require.Equal(t, []string{updated}, b.Step(t, func() { b.WS.EditConversation(conv, "Printer still on fire") }))
+		require.Equal(t, []string{updated}, b.Step(t, func() { b.WS.SetStage(conv, "active") }))
 
-		got := b.Step(t, func() { comment = b.ws.AddComment(conv, "Have you tried water?", "internal") })
+		got := b.Step(t, func() { comment = b.WS.AddComment(conv, "Have you tried water?", "internal") })
 		require.Equal(t, []string{updated, "timeline_entry_created " + comment + " of " + conv}, got)
 		entryUpdated := "timeline_entry_updated " + comment + " of " + conv
-		require.Equal(t, []string{updated, entryUpdated}, b.Step(t, func() { b.ws.EditComment(comment, "Have you tried foam?") }))
-		require.Equal(t, []string{updated, entryUpdated}, b.Step(t, func() { b.ws.DeleteComment(comment) }))
-		require.Equal(t, []string{updated, "timeline_entry_deleted " + comment}, b.Step(t, func() { b.ws.RemoveComment(comment) }))
-		require.Equal(t, []string{"conversation_deleted " + conv}, b.Step(t, func() { b.ws.DeleteConversation(conv) }))
+		require.Equal(t, []string{updated, entryUpdated}, b.Step(t, func() { b.WS.EditComment(comment, "Have you tried foam?") }))
+		require.Equal(t, []string{updated, entryUpdated}, b.Step(t, func() { b.WS.DeleteComment(comment) }))
+		require.Equal(t, []string{updated, "timeline_entry_deleted " + comment}, b.Step(t, func() { b.WS.RemoveComment(comment) }))
+		require.Equal(t, []string{"conversation_deleted " + conv}, b.Step(t, func() { b.WS.DeleteConversation(conv) }))
 
-		require.Empty(t, b.Step(t, func() { b.ws.EditConversation(conv, "gone") }), "no event for a no-op")
-		st := b.srv.WebhookStats()
+		require.Empty(t, b.Step(t, func() { b.WS.EditConversation(conv, "gone") }), "no event for a no-op")
+		st := b.Srv.WebhookStats()
 		require.Equal(t, fakeapi.WebhookStats{Events: 12, Attempts: 12, Succeeded: 12}, st)
 	})
 
 	t.Run("EventsCarryTheRESTShape", func(t *testing.T) {
 		t.Parallel()
 		b := setupHook(t, NewWorkspace(fakeapitest.Start()), Options{}, nil)
-		conv := b.ws.AddConversation("Shape")
-		comment := b.ws.AddComment(conv, "body", "external")
-		b.ws.DeleteComment(comment)
+		conv := b.WS.AddConversation("Shape")
+		comment := b.WS.AddComment(conv, "body", "external")
+		b.WS.DeleteComment(comment)
 		b.Wait(t)
 
-		rest := b.get(t, "conversations.get", map[string][]string{"id": {conv}}).body["conversation"]
+		rest := b.get(t, "conversations.get", map[string][]string{"id": {conv}}).Object()["conversation"]
 		var lastConv, lastEntry map[string]any
 		for _, ev := range b.events(t) {
 			p := ev[ev["type"].(string)].(map[string]any)
@@ -210,7 +205,7 @@ func TestWebhookEvents(t *testing.T) {
 		got := b.Step(t, func() {
 			r := b.do(t, testToken, "conversations.create", nil, map[string]any{"type": "support", "title": "Over HTTP"})
 			require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
-			id = r.body["conversation"].(map[string]any)["id"].(string)
+			id = r.Object()["conversation"].(map[string]any)["id"].(string)
 		})
 		require.Equal(t, []string{"conversation_created " + id}, got)
 		got = b.Step(t, func() { b.do(t, testToken, "conversations.delete", nil, map[string]any{"id": id}) })
@@ -221,12 +216,12 @@ func TestWebhookEvents(t *testing.T) {
 		t.Parallel()
 		b := setup(t, NewWorkspace(fakeapitest.Start()), Options{})
 		rc := newReceiver(t, nil)
-		hook, err := b.srv.AddWebhook(rc.URL, hookSecret, eventConversationDeleted)
+		hook, err := b.Srv.AddWebhook(rc.URL, hookSecret, eventConversationDeleted)
 		require.NoError(t, err)
-		conv := b.ws.AddConversation("Filtered")
-		b.ws.AddComment(conv, "not sent", "")
-		b.ws.DeleteConversation(conv)
-		require.NoError(t, b.srv.WaitWebhooks(context.Background()))
+		conv := b.WS.AddConversation("Filtered")
+		b.WS.AddComment(conv, "not sent", "")
+		b.WS.DeleteConversation(conv)
+		require.NoError(t, b.Srv.WaitWebhooks(context.Background()))
 		events := events(t, rc, hookSecret, hook)
 		require.Len(t, events, 1)
 		require.Equal(t, eventConversationDeleted, events[0]["type"])
@@ -257,17 +252,17 @@ func TestWebhookVerifyHandshake(t *testing.T) {
 		t.Parallel()
 		b := setup(t, NewWorkspace(fakeapitest.Start()), Options{})
 		rc := newReceiver(t, func(e *endpoint) { e.wrongChallenge = true })
-		hook, err := b.srv.AddWebhook(rc.URL, hookSecret)
+		hook, err := b.Srv.AddWebhook(rc.URL, hookSecret)
 		require.ErrorContains(t, err, "challenge")
 		require.NotEmpty(t, hook, "the webhook is registered, unverified")
 
-		b.ws.AddComment(b.ws.AddConversation("Unheard"), "nobody listens", "")
-		require.NoError(t, b.srv.WaitWebhooks(context.Background()))
+		b.WS.AddComment(b.WS.AddConversation("Unheard"), "nobody listens", "")
+		require.NoError(t, b.Srv.WaitWebhooks(context.Background()))
 		require.Empty(t, events(t, rc, hookSecret, hook), "an unverified webhook gets no event")
 		require.Len(t, rc.Requests(), 1, "only the signed verify request")
-		require.Zero(t, b.srv.WebhookStats())
+		require.Zero(t, b.Srv.WebhookStats())
 
-		list := b.get(t, "webhooks.list", nil).body["webhooks"].([]any)
+		list := b.get(t, "webhooks.list", nil).Object()["webhooks"].([]any)
 		require.Equal(t, "unverified", list[0].(map[string]any)["status"])
 	})
 
@@ -275,7 +270,7 @@ func TestWebhookVerifyHandshake(t *testing.T) {
 		t.Parallel()
 		b := setup(t, NewWorkspace(fakeapitest.Start()), Options{})
 		rc := newReceiver(t, func(e *endpoint) { e.verifyStatus = http.StatusNotFound })
-		_, err := b.srv.AddWebhook(rc.URL, hookSecret)
+		_, err := b.Srv.AddWebhook(rc.URL, hookSecret)
 		require.ErrorContains(t, err, "answered 404")
 	})
 
@@ -283,11 +278,11 @@ func TestWebhookVerifyHandshake(t *testing.T) {
 		t.Parallel()
 		b := setup(t, NewWorkspace(fakeapitest.Start()), Options{})
 		for _, args := range [][2]string{{"not a url", hookSecret}, {"ftp://example.com/", hookSecret}, {"http://127.0.0.1/", "short"}, {"http://127.0.0.1/", "a-secret-longer-than-thirty-two-bytes"}} {
-			id, err := b.srv.AddWebhook(args[0], args[1])
+			id, err := b.Srv.AddWebhook(args[0], args[1])
 			require.Error(t, err, args)
 			require.Empty(t, id)
 		}
-		require.Empty(t, b.get(t, "webhooks.list", nil).body["webhooks"])
+		require.Empty(t, b.get(t, "webhooks.list", nil).Object()["webhooks"])
 	})
 }
 
@@ -300,7 +295,7 @@ func TestWebhooksAPI(t *testing.T) {
 		"url": rc.URL, "event_types": []string{"conversation_created", "conversation_deleted"}, "secret": hookSecret,
 	})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
-	hook := r.body["webhook"].(map[string]any)
+	hook := r.Object()["webhook"].(map[string]any)
 	require.Equal(t, map[string]any{
 		"id": webhookID(1), "url": rc.URL, "event_types": []any{"conversation_created", "conversation_deleted"},
 		"secret": hookSecret, "status": "active",
@@ -309,7 +304,7 @@ func TestWebhooksAPI(t *testing.T) {
 	// Without a secret, DevRev makes one, and signs the handshake with it.
 	r = b.do(t, testToken, "webhooks.create", nil, map[string]any{"url": rc.URL + "/other"})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
-	generatedHook := r.body["webhook"].(map[string]any)
+	generatedHook := r.Object()["webhook"].(map[string]any)
 	secret := generatedHook["secret"].(string)
 	require.Len(t, secret, 32)
 	require.Equal(t, "active", generatedHook["status"])
@@ -318,7 +313,7 @@ func TestWebhooksAPI(t *testing.T) {
 
 	for _, list := range []response{b.get(t, "webhooks.list", nil), b.do(t, testToken, "webhooks.list", nil, map[string]any{})} {
 		require.Equal(t, http.StatusOK, list.Status)
-		require.Equal(t, []any{hook, generatedHook}, list.body["webhooks"])
+		require.Equal(t, []any{hook, generatedHook}, list.Object()["webhooks"])
 	}
 
 	requireError(t, b.do(t, testToken, "webhooks.create", nil, map[string]any{"url": rc.URL, "secret": "short"}), http.StatusBadRequest, "bad_request")
@@ -334,39 +329,39 @@ func TestWebhookDelivery(t *testing.T) {
 		t.Parallel()
 		// DevRev's own schedule: its first retry is immediate.
 		b := setupHook(t, NewWorkspace(fakeapitest.Start()), Options{}, func(e *endpoint) { e.failFirst = 1 })
-		conv := b.ws.AddConversation("Flaky receiver")
+		conv := b.WS.AddConversation("Flaky receiver")
 		b.Wait(t)
 		events := b.events(t)
 		require.Len(t, events, 2)
 		require.Equal(t, events[0], events[1], "the retry repeats the event, id included")
 		require.Equal(t, conv, eventObject(t, events[1]))
-		require.Equal(t, fakeapi.WebhookStats{Events: 1, Attempts: 2, Succeeded: 1, Failed: 1, Retries: 1}, b.srv.WebhookStats())
+		require.Equal(t, fakeapi.WebhookStats{Events: 1, Attempts: 2, Succeeded: 1, Failed: 1, Retries: 1}, b.Srv.WebhookStats())
 	})
 
 	t.Run("AnEmptyScheduleNeverRetries", func(t *testing.T) {
 		t.Parallel()
 		b := setupHook(t, NewWorkspace(fakeapitest.Start()), Options{WebhookRetryDelays: []time.Duration{}}, func(e *endpoint) { e.failFirst = 1 })
-		b.ws.AddConversation("Lost")
+		b.WS.AddConversation("Lost")
 		b.Wait(t)
-		require.Equal(t, fakeapi.WebhookStats{Events: 1, Attempts: 1, Failed: 1, GaveUp: 1}, b.srv.WebhookStats())
+		require.Equal(t, fakeapi.WebhookStats{Events: 1, Attempts: 1, Failed: 1, GaveUp: 1}, b.Srv.WebhookStats())
 	})
 
 	t.Run("DuplicatesRepeatTheEvent", func(t *testing.T) {
 		t.Parallel()
 		b := setupHook(t, NewWorkspace(fakeapitest.Start()), Options{WebhookDuplicateRate: 1}, nil)
-		b.ws.AddConversation("Twice")
+		b.WS.AddConversation("Twice")
 		b.Wait(t)
 		events := b.events(t)
 		require.Len(t, events, 2)
 		require.Equal(t, events[0], events[1])
-		require.Equal(t, 1, b.srv.WebhookStats().Duplicates)
+		require.Equal(t, 1, b.Srv.WebhookStats().Duplicates)
 	})
 
 	t.Run("WaitWebhooksWaitsForDelayedDeliveries", func(t *testing.T) {
 		t.Parallel()
 		b := setupHook(t, NewWorkspace(fakeapitest.Start()), Options{WebhookMaxDelay: 20 * time.Millisecond, Seed: 3}, nil)
 		for range 10 {
-			b.ws.AddConversation("Delayed")
+			b.WS.AddConversation("Delayed")
 		}
 		b.Wait(t)
 		require.Len(t, b.events(t), 10)
@@ -379,8 +374,8 @@ func TestWebhookDelivery(t *testing.T) {
 		for i := range 8 {
 			wg.Go(func() {
 				conv := conversationID(1 + i)
-				b.ws.AddComment(conv, "concurrent", "")
-				b.ws.EditConversation(conv, "renamed")
+				b.WS.AddComment(conv, "concurrent", "")
+				b.WS.EditConversation(conv, "renamed")
 			})
 		}
 		wg.Wait()

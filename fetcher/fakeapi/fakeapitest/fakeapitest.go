@@ -1,8 +1,10 @@
 // Package fakeapitest holds what the tests of the fake vendor APIs share:
-// serving a fake for one test, calling it with credentials and reading whole
-// answers, a wall clock for rate limits, small helpers for JSON answers, a
-// webhook Receiver and the Steps that follow its events, and the checks
-// every fake passes (RequireDeterministic, ReadWhileMutating).
+// serving a fake for one test (a Bundle of a workspace and its server),
+// calling it with credentials and reading whole answers (decoded, when they
+// are JSON), fetching pages in a benchmark, a wall clock for rate limits,
+// small helpers for JSON answers, a webhook Receiver and the Steps that
+// follow its events, and the checks every fake passes (RequireDeterministic,
+// ReadWhileMutating).
 package fakeapitest
 
 import (
@@ -69,6 +71,27 @@ func Do(t testing.TB, req *http.Request, header http.Header) Response {
 	raw, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	return Response{Status: resp.StatusCode, Header: resp.Header, Raw: raw}
+}
+
+// Fetch is Get for a benchmark's loop: it sends GET u without credentials
+// and decodes the JSON answer into v, or discards it when v is nil. It fails
+// on a transport or decoding error and checks nothing else, so that what a
+// benchmark measures is the fake's work.
+func Fetch(tb testing.TB, u string, v any) {
+	tb.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if v == nil {
+		_, err = io.Copy(io.Discard, resp.Body)
+	} else {
+		err = json.NewDecoder(resp.Body).Decode(v)
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // Bearer is the header of "Authorization: Bearer <token>"; none for "".

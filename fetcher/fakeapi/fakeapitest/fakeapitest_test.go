@@ -1,6 +1,7 @@
 package fakeapitest
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -53,4 +54,32 @@ func TestClock(t *testing.T) {
 	require.Equal(t, time.Unix(10, 0), c.Now())
 	c.Set(time.Unix(20, 0))
 	require.Equal(t, time.Unix(20, 0), c.Now())
+}
+
+func TestBundle(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.NotFoundHandler())
+	b := NewBundle(t, "workspace", srv)
+	require.Equal(t, "workspace", b.WS)
+	require.Same(t, srv, b.Srv)
+}
+
+func TestDecodeJSON(t *testing.T) {
+	t.Parallel()
+	r := DecodeJSON(t, Response{Raw: []byte(`{"n":1,"f":1.5}`)}, true)
+	require.Equal(t, map[string]any{"n": json.Number("1"), "f": json.Number("1.5")}, r.Object())
+	r = DecodeJSON(t, Response{Raw: []byte(`[{"n":1}] `)}, false)
+	require.Equal(t, []map[string]any{{"n": 1.0}}, r.Array())
+	require.Equal(t, []byte(`[{"n":1}] `), r.Raw, "the raw answer stays")
+}
+
+func TestFetch(t *testing.T) {
+	t.Parallel()
+	srv := Serve(t, httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"q":"`+r.URL.RawQuery+`"}`)
+	})))
+	var v struct{ Q string }
+	Fetch(t, srv.URL+"/x?a=1", &v)
+	require.Equal(t, "a=1", v.Q)
+	Fetch(t, srv.URL, nil)
 }
