@@ -24,7 +24,7 @@ import (
 //     fraction of a timestamp it parses (halfway ones to even);
 //   - a record without a raw document gets {}.
 //
-// copy_rows_test.go writes the same records both ways and compares the rows.
+// write_batch_test.go writes the same records both ways and compares the rows.
 
 func copyConversation(source string, c record.Conversation) dbq.InsertConversationsParams {
 	return dbq.InsertConversationsParams{

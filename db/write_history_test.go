@@ -198,26 +198,15 @@ func TestWriteHistory(t *testing.T) {
 		t.Parallel()
 		pool := dbtest.NewPool(t)
 		write(t, pool, &record.Batch{Conversations: []record.Conversation{conv("open", t0.Add(time.Minute))}})
-		var wg sync.WaitGroup
-		errs := make(chan error, 40)
+		var pages []*record.Batch
 		for i := range 20 {
-			wg.Add(2)
-			go func() {
-				defer wg.Done()
-				c := conv([]string{"open", "pending", "resolved"}[i%3], t0.Add(time.Duration(i+2)*time.Hour))
-				errs <- writeBatchErr(t, pool, &record.Batch{Conversations: []record.Conversation{c}})
-			}()
-			go func() {
-				defer wg.Done()
-				at := t0.Add(time.Duration(i+2)*time.Hour + 30*time.Minute)
-				errs <- writeBatchErr(t, pool, &record.Batch{Changes: []record.ConversationChange{change(at, "open", "snoozed")}})
-			}()
+			c := conv([]string{"open", "pending", "resolved"}[i%3], t0.Add(time.Duration(i+2)*time.Hour))
+			at := t0.Add(time.Duration(i+2)*time.Hour + 30*time.Minute)
+			pages = append(pages,
+				&record.Batch{Conversations: []record.Conversation{c}},
+				&record.Batch{Changes: []record.ConversationChange{change(at, "open", "snoozed")}})
 		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			require.NoError(t, err)
-		}
+		writeConcurrently(t, pool, pages)
 		requireHistoryConsistent(t, pool)
 		require.Equal(t, 20, dbtest.Value[int](t, pool, "SELECT count(*) FROM conversation_history WHERE observed_via = 'event'"),
 			"no change record lost to a concurrent page")
@@ -237,30 +226,42 @@ func TestWriteHistory(t *testing.T) {
 		}
 		dbtest.WriteBatch(t, pool, "src", &record.Batch{Conversations: convs}, db.WriteOptions{LeaveNewHistory: true})
 		require.Zero(t, dbtest.Value[int](t, pool, "SELECT count(*) FROM conversation_history"))
-		var wg sync.WaitGroup
-		errs := make(chan error, 2*len(convs))
+		var pages []*record.Batch
 		for _, c := range convs {
 			observed := record.Observation{ConversationID: c.ID, ModifiedAt: c.ModifiedAt, State: c.State()}
 			changed := change(t0.Add(2*time.Hour), "open", "pending")
 			changed.ConversationID = c.ID
-			for _, b := range []*record.Batch{{Observations: []record.Observation{observed}}, {Changes: []record.ConversationChange{changed}}} {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					errs <- writeBatchErr(t, pool, b)
-				}()
-			}
+			pages = append(pages,
+				&record.Batch{Observations: []record.Observation{observed}},
+				&record.Batch{Changes: []record.ConversationChange{changed}})
 		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			require.NoError(t, err)
-		}
+		writeConcurrently(t, pool, pages)
 		requireHistoryConsistent(t, pool)
 		require.Equal(t, []string{"01 01:00:00.000000 01 02:00:00.000000 open modified", "01 02:00:00.000000 - pending event"},
 			storedHistory(t, pool, "c07"), "both pages' facts are in each chain")
 		require.Equal(t, 2*len(convs), dbtest.Value[int](t, pool, "SELECT count(*) FROM conversation_history"))
 	})
+}
+
+// writeConcurrently writes each of pages at once, each in a goroutine and a
+// transaction of its own (as concurrent jobs do), and fails the test if any
+// write failed.
+func writeConcurrently(t *testing.T, pool *pgxpool.Pool, pages []*record.Batch) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(pages))
+	for _, b := range pages {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- writeBatchErr(t, pool, b)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
 }
 
 // writeBatchErr writes b in a transaction of its own, again when it

@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/fetcher/chatvolt/chatvolttest"
+	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
 )
 
 // The reference: the views' rules computed in Go over a vendor-neutral copy
@@ -285,4 +288,222 @@ func slaOutcome(status, stage string, breached, completed bool) string {
 		return "met"
 	}
 	return "pending"
+}
+
+// TestDevRevMatchesReference checks every view on a generated DevRev
+// workspace (several agents and channels, internal and private notes, deleted
+// comments, SLA metrics running, met and breached, out of policy) against the
+// reference.
+func TestDevRevMatchesReference(t *testing.T) {
+	t.Parallel()
+
+	ws := devrevtest.Generate(devrevtest.GenerateConfig{
+		Seed: 17, Conversations: 80, CommentsPerConversation: 6, Start: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC),
+	})
+	m := newMirror(t, devrevSource("devrev", ws))
+
+	convs, names := devrevReference(ws.Snapshot())
+	requireCoverage(t, convs)
+
+	t.Run("AfterBackfill", func(t *testing.T) { checkReference(t, m, "devrev", convs, names) })
+
+	// SLA metrics gone from the mirror (deleted_at, as a metric the source
+	// drops gets) stop counting: the conversation has no SLA any more.
+	var breached *refConv
+	for i := range convs {
+		for _, s := range convs[i].sla {
+			if s.inPolicy && s.outcome == "breached" {
+				breached = &convs[i]
+			}
+		}
+	}
+	require.NotNil(t, breached)
+	m.exec(t, "UPDATE sla_metrics SET deleted_at = now() WHERE source = 'devrev' AND conversation_id = $1", breached.id)
+	breached.sla = nil
+
+	t.Run("AfterSLAMetricsAreSoftDeleted", func(t *testing.T) { checkReference(t, m, "devrev", convs, names) })
+}
+
+// devrevReference maps a DevRev snapshot as the DevRev normalizer does; it
+// also returns the users' display names.
+func devrevReference(snap devrevtest.Snapshot) ([]refConv, map[string]string) {
+	authorTypes := map[string]string{"dev_user": "agent", "rev_user": "contact", "service_account": "bot", "sys_user": "system"}
+	types, names := map[string]string{}, map[string]string{}
+	for _, u := range snap.Users {
+		types[u.ID] = authorTypes[u.Type]
+		if u.DisplayName != "" {
+			names[u.ID] = u.DisplayName
+		}
+	}
+	statuses := map[string]string{
+		"new": "open", "active": "open", "waiting_on_user": "pending", "suspended": "snoozed",
+		"resolved": "resolved", "archived": "closed",
+	}
+	var convs []refConv
+	for _, c := range snap.Conversations {
+		rc := refConv{
+			id: c.ID, status: statuses[c.Stage], channel: c.SourceChannel,
+			created: c.CreatedDate, modified: c.ModifiedDate,
+		}
+		for _, e := range c.Comments {
+			rc.msgs = append(rc.msgs, refMsg{
+				id: e.ID, authorID: e.AuthorID, authorType: types[e.AuthorID],
+				public:  e.Visibility != "internal" && e.Visibility != "private",
+				hasBody: e.Body != nil, created: e.CreatedDate,
+			})
+		}
+		if c.SLA != nil {
+			for _, s := range c.SLA.Metrics {
+				rm := refMetric{
+					name: s.Name, inPolicy: s.InPolicy,
+					outcome: slaOutcome(s.Status, s.Stage, s.BreachedAt != nil, s.CompletedAt != nil),
+				}
+				for _, due := range []*time.Time{s.TargetTime, s.BreachedAt, s.CompletedAt} {
+					if rm.due == nil && due != nil {
+						rm.due = due
+					}
+				}
+				rc.sla = append(rc.sla, rm)
+			}
+		}
+		convs = append(convs, rc)
+	}
+	return convs, names
+}
+
+// requireCoverage makes sure generated data exercises the cases the views
+// distinguish, so that a reference match means something.
+func requireCoverage(t *testing.T, convs []refConv) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, c := range convs {
+		if c.resolved() {
+			seen["resolved"] = true
+		}
+		for _, m := range c.msgs {
+			switch {
+			case !m.hasBody:
+				seen["deleted message"] = true
+			case !m.public && m.authorType == "agent":
+				seen["agent note"] = true
+			}
+		}
+		for _, s := range c.sla {
+			seen["sla "+s.outcome] = true
+			if !s.inPolicy {
+				seen["sla out of policy"] = true
+			}
+		}
+	}
+	for _, r := range refMetrics(convs) {
+		if r.FirstAgentReplyAt == nil && r.FirstCustomerMessageAt != nil {
+			seen["no reply"] = true
+		}
+		if r.FirstAgentReplyAt != nil {
+			seen["reply"] = true
+		}
+	}
+	agents, channels := map[string]bool{}, map[string]bool{}
+	for _, a := range refAgents(convs, nil) {
+		agents[*a.AgentID] = true
+	}
+	for _, v := range refVolume(convs) {
+		channels[*v.Channel] = true
+	}
+	seen["several agents"], seen["several channels"] = len(agents) > 1, len(channels) > 1
+	for _, want := range []string{
+		"resolved", "deleted message", "agent note", "no reply", "reply",
+		"sla met", "sla breached", "sla pending", "sla out of policy", "several agents", "several channels",
+	} {
+		require.True(t, seen[want], "the generated data has no case of %q", want)
+	}
+}
+
+// TestChatvoltMatchesReference checks every view on a generated Chatvolt
+// organization, where the AI agent's messages are a bot's and an operator's
+// an agent's, against the reference.
+func TestChatvoltMatchesReference(t *testing.T) {
+	t.Parallel()
+
+	ws := chatvolttest.Generate(chatvolttest.GenerateConfig{
+		Seed: 5, Conversations: 60, MessagesPerConversation: 8, Start: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC),
+	})
+	// Only the AI agent answered; the conversation is resolved.
+	botOnly := ws.AddConversation("Where is my parcel?")
+	ws.AddMessage(botOnly, "Where is my parcel?", "human")
+	ws.AddMessage(botOnly, "It left the warehouse this morning.", "agent")
+	ws.SetStatus(botOnly, "RESOLVED")
+	resolvedAt := ws.Now()
+
+	m := newMirror(t, chatvoltSource("chatvolt", ws))
+
+	convs := chatvoltReference(ws.Snapshot())
+	requireChatvoltCoverage(t, convs)
+	// Operators' names come from the mirror: the snapshot names only
+	// assignees.
+	names := map[string]string{}
+	type user struct {
+		ID   string `db:"id"`
+		Name string `db:"display_name"`
+	}
+	for _, u := range rows[user](t, m, "SELECT id, display_name FROM users WHERE source = 'chatvolt' AND display_name IS NOT NULL") {
+		names[u.ID] = u.Name
+	}
+	checkReference(t, m, "chatvolt", convs, names)
+
+	var got metricsRow
+	for _, r := range rows[metricsRow](t, m, metricsSQL, "chatvolt") {
+		if r.ID == botOnly {
+			got = r
+		}
+	}
+	require.Equal(t, int64(1), got.BotMessages)
+	require.Zero(t, got.AgentMessages)
+	require.Nil(t, got.FirstAgentReplyAt, "a bot's answer is not a first response")
+	require.Equal(t, ptr(resolvedAt), got.ResolvedAt)
+}
+
+// chatvoltReference maps a Chatvolt snapshot as the Chatvolt normalizer does.
+func chatvoltReference(snap chatvolttest.Snapshot) []refConv {
+	statuses := map[string]string{"RESOLVED": "resolved", "UNRESOLVED": "open", "HUMAN_REQUESTED": "pending"}
+	var convs []refConv
+	for _, c := range snap.Conversations {
+		rc := refConv{id: c.ID, status: statuses[c.Status], channel: c.Channel, created: c.CreatedAt, modified: c.UpdatedAt}
+		for _, msg := range c.Messages {
+			// Chatvolt always sends text: every message has a body and is public.
+			rm := refMsg{id: msg.ID, public: true, hasBody: true, created: msg.CreatedAt}
+			switch {
+			case msg.From == "human":
+				rm.authorType = "contact"
+				rm.authorID = firstNonEmpty(msg.ContactID, msg.VisitorID, msg.UserID)
+			case msg.From == "agent" && msg.UserID != "":
+				rm.authorType, rm.authorID = "agent", msg.UserID
+			case msg.From == "agent":
+				rm.authorType, rm.authorID = "bot", msg.AgentID
+			}
+			rc.msgs = append(rc.msgs, rm)
+		}
+		convs = append(convs, rc)
+	}
+	return convs
+}
+
+func requireChatvoltCoverage(t *testing.T, convs []refConv) {
+	t.Helper()
+	authors := map[string]bool{}
+	for _, c := range convs {
+		for _, m := range c.msgs {
+			authors[m.authorType] = true
+		}
+	}
+	require.True(t, authors["contact"] && authors["agent"] && authors["bot"], "authors: %v", authors)
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
