@@ -78,86 +78,78 @@ func normalizeConversation(raw json.RawMessage, b *record.Batch) ([]record.CRMSc
 	})
 
 	b.ParticipantsOf = append(b.ParticipantsOf, id)
-	if err := addAssignees(id, c.Assignees, b); err != nil {
+	if err := decodeEach(c.Assignees, "assignee", func(m member, raw json.RawMessage) { addAssignee(id, m, raw, b) }); err != nil {
 		return nil, err
 	}
-	if err := addContacts(id, c.ParticipantsContacts, b); err != nil {
+	if err := decodeEach(c.ParticipantsContacts, "participant contact", func(ct contact, raw json.RawMessage) { addContact(id, ct, raw, b) }); err != nil {
 		return nil, err
 	}
-	if err := addTags(id, c.Tags, b); err != nil {
+	if err := decodeEach(c.Tags, "tag", func(t tag, _ json.RawMessage) { addTag(id, t, b) }); err != nil {
 		return nil, err
 	}
 	return normalizeCRM(id, c.CRMScenarioConversations)
 }
 
-// addAssignees adds the conversation's assignees, the last one added to b,
-// as users, participants (role assignee) and its assignee ids.
-func addAssignees(conversationID string, raws []json.RawMessage, b *record.Batch) error {
-	for _, rawMember := range raws {
-		var m member
-		if err := json.Unmarshal(rawMember, &m); err != nil {
-			return fmt.Errorf("decode assignee: %w", err)
+// decodeEach decodes each of raws as a T and hands it to add with its raw
+// form. One that cannot be decoded fails the whole, named by what.
+func decodeEach[T any](raws []json.RawMessage, what string, add func(T, json.RawMessage)) error {
+	for _, raw := range raws {
+		var v T
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return fmt.Errorf("decode %s: %w", what, err)
 		}
-		if m.User != nil && m.ID == "" {
-			m.ID, m.Name, m.Email = m.User.ID, m.User.Name, m.User.Email
-		}
-		if m.ID == "" {
-			continue
-		}
-		b.Users = append(b.Users, record.User{
-			ID: string(m.ID), Type: userTypeMember, DisplayName: string(m.Name), FullName: string(m.Name),
-			Email: string(m.Email), Raw: rawMember,
-		})
-		b.Participants = append(b.Participants, record.Participant{ConversationID: conversationID, UserID: string(m.ID), Role: record.RoleAssignee})
-		conv := &b.Conversations[len(b.Conversations)-1] // the history tracks who it is assigned to
-		conv.AssigneeIDs = append(conv.AssigneeIDs, string(m.ID))
+		add(v, raw)
 	}
 	return nil
 }
 
-// addContacts adds the conversation's contacts as users and participants
-// (role member), named by full name, else email, else phone number.
-func addContacts(conversationID string, raws []json.RawMessage, b *record.Batch) error {
-	for _, rawContact := range raws {
-		var ct contact
-		if err := json.Unmarshal(rawContact, &ct); err != nil {
-			return fmt.Errorf("decode participant contact: %w", err)
-		}
-		if ct.ID == "" {
-			continue
-		}
-		full := strings.TrimSpace(string(ct.FirstName) + " " + string(ct.LastName))
-		display := full
-		for _, alt := range []flexString{ct.Email, ct.PhoneNumber} {
-			if display == "" {
-				display = string(alt)
-			}
-		}
-		b.Users = append(b.Users, record.User{
-			ID: string(ct.ID), Type: userTypeContact, DisplayName: display, FullName: full,
-			Email: string(ct.Email), Raw: rawContact,
-		})
-		b.Participants = append(b.Participants, record.Participant{ConversationID: conversationID, UserID: string(ct.ID), Role: record.RoleMember})
+// addAssignee adds one assignee of the conversation, the last one added to
+// b, as a user, a participant (role assignee) and one of its assignee ids.
+func addAssignee(conversationID string, m member, raw json.RawMessage, b *record.Batch) {
+	if m.User != nil && m.ID == "" {
+		m.ID, m.Name, m.Email = m.User.ID, m.User.Name, m.User.Email
 	}
-	return nil
+	if m.ID == "" {
+		return
+	}
+	b.Users = append(b.Users, record.User{
+		ID: string(m.ID), Type: userTypeMember, DisplayName: string(m.Name), FullName: string(m.Name),
+		Email: string(m.Email), Raw: raw,
+	})
+	b.Participants = append(b.Participants, record.Participant{ConversationID: conversationID, UserID: string(m.ID), Role: record.RoleAssignee})
+	conv := &b.Conversations[len(b.Conversations)-1] // the history tracks who it is assigned to
+	conv.AssigneeIDs = append(conv.AssigneeIDs, string(m.ID))
 }
 
-// addTags adds the conversation's tags, each by name, else by id.
-func addTags(conversationID string, raws []json.RawMessage, b *record.Batch) error {
-	for _, rawTag := range raws {
-		var t tag
-		if err := json.Unmarshal(rawTag, &t); err != nil {
-			return fmt.Errorf("decode tag: %w", err)
-		}
-		name := string(t.Name)
-		if name == "" {
-			name = string(t.ID)
-		}
-		if name != "" {
-			b.Tags = append(b.Tags, record.Tag{ConversationID: conversationID, Tag: name})
+// addContact adds one contact of the conversation as a user and a
+// participant (role member), named by full name, else email, else phone.
+func addContact(conversationID string, ct contact, raw json.RawMessage, b *record.Batch) {
+	if ct.ID == "" {
+		return
+	}
+	full := strings.TrimSpace(string(ct.FirstName) + " " + string(ct.LastName))
+	display := full
+	for _, alt := range []flexString{ct.Email, ct.PhoneNumber} {
+		if display == "" {
+			display = string(alt)
 		}
 	}
-	return nil
+	b.Users = append(b.Users, record.User{
+		ID: string(ct.ID), Type: userTypeContact, DisplayName: display, FullName: full,
+		Email: string(ct.Email), Raw: raw,
+	})
+	b.Participants = append(b.Participants, record.Participant{ConversationID: conversationID, UserID: string(ct.ID), Role: record.RoleMember})
+}
+
+// addTag adds one tag of the conversation, by name, else by id.
+func addTag(conversationID string, t tag, b *record.Batch) {
+	name := string(t.Name)
+	if name == "" {
+		name = string(t.ID)
+	}
+	if name != "" {
+		b.Tags = append(b.Tags, record.Tag{ConversationID: conversationID, Tag: name})
+	}
 }
 
 // normalizeCRM turns a conversation's crmScenarioConversations into links. A
@@ -165,37 +157,42 @@ func addTags(conversationID string, raws []json.RawMessage, b *record.Batch) err
 // link that cannot be decoded fails the conversation.
 func normalizeCRM(conversationID string, raws []json.RawMessage) ([]record.CRMScenarioLink, error) {
 	var links []record.CRMScenarioLink
-	for _, raw := range raws {
-		var l crmScenarioConversation
-		if err := json.Unmarshal(raw, &l); err != nil {
-			return nil, fmt.Errorf("decode CRM scenario link: %w", err)
-		}
-		link := record.CRMScenarioLink{
-			ConversationID: conversationID,
-			ScenarioID:     string(l.ScenarioID),
-			StepID:         string(l.StepID),
-			Available:      l.Available,
-			CreatedAt:      l.CreatedAt.Time,
-			UpdatedAt:      l.UpdatedAt.Time,
-			Raw:            raw,
-		}
-		if s := l.Scenario; s != nil {
-			link.ScenarioName = string(s.Name)
-			if link.ScenarioID == "" {
-				link.ScenarioID = string(s.ID)
-			}
-		}
-		if s := l.Step; s != nil {
-			link.StepName = string(s.Name)
-			if link.StepID == "" {
-				link.StepID = string(s.ID)
-			}
-		}
-		if link.ScenarioID != "" {
+	err := decodeEach(raws, "CRM scenario link", func(l crmScenarioConversation, raw json.RawMessage) {
+		if link := crmLink(conversationID, l, raw); link.ScenarioID != "" {
 			links = append(links, link)
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return links, nil
+}
+
+// crmLink is one CRM scenario link; the ids fall back to the nested
+// scenario's and step's.
+func crmLink(conversationID string, l crmScenarioConversation, raw json.RawMessage) record.CRMScenarioLink {
+	link := record.CRMScenarioLink{
+		ConversationID: conversationID,
+		ScenarioID:     string(l.ScenarioID),
+		StepID:         string(l.StepID),
+		Available:      l.Available,
+		CreatedAt:      l.CreatedAt.Time,
+		UpdatedAt:      l.UpdatedAt.Time,
+		Raw:            raw,
+	}
+	if s := l.Scenario; s != nil {
+		link.ScenarioName = string(s.Name)
+		if link.ScenarioID == "" {
+			link.ScenarioID = string(s.ID)
+		}
+	}
+	if s := l.Step; s != nil {
+		link.StepName = string(s.Name)
+		if link.StepID == "" {
+			link.StepID = string(s.ID)
+		}
+	}
+	return link
 }
 
 // normalizeMessage turns one message into a record. Chatvolt messages are
