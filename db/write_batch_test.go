@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,6 +150,28 @@ func TestWriteBatch(t *testing.T) {
 		write(t, pool, &record.Batch{Quarantined: []record.Quarantined{q}})
 		write(t, pool, &record.Batch{Quarantined: []record.Quarantined{q}})
 		require.Equal(t, "2", queryString(t, pool, "SELECT attempts::text FROM quarantine WHERE record_id = 'bad'"))
+	})
+
+	// Migration 00011: large raw documents are compressed with lz4, on
+	// either write path.
+	t.Run("RawDocumentsAreCompressedWithLZ4", func(t *testing.T) {
+		t.Parallel()
+		pool := dbtest.NewPool(t)
+		if !dbtest.Value[bool](t, pool, "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'") {
+			t.Skip("this PostgreSQL server is built without lz4")
+		}
+		big := json.RawMessage(fmt.Sprintf(`{"description":%q}`, strings.Repeat("the printer is on fire again ", 400)))
+		page := func(modified time.Time) *record.Batch {
+			return &record.Batch{
+				Conversations: []record.Conversation{{ID: "c1", ModifiedAt: modified, Raw: big}},
+				Messages:      []record.Message{{ID: "m1", ConversationID: "c1", ModifiedAt: modified, Raw: big}},
+			}
+		}
+		compression := "SELECT string_agg(pg_column_compression(raw), ' ') FROM (SELECT raw FROM conversations UNION ALL SELECT raw FROM messages) r"
+		write(t, pool, page(t0))
+		require.Equal(t, "lz4 lz4", queryString(t, pool, compression), "inserted with COPY")
+		write(t, pool, page(t0.Add(time.Hour)))
+		require.Equal(t, "lz4 lz4", queryString(t, pool, compression), "upserted")
 	})
 }
 
