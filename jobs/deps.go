@@ -30,11 +30,13 @@ type Deps struct {
 	DB *db.Health
 
 	// users remembers the users this process committed; runs counts what
-	// its jobs did for each run, written now and then.
-	users    *UserCache
-	runs     *runProgress
-	webhooks *webhookActivity
-	working  workingJobs
+	// its jobs did for each run, written now and then; statistics keeps the
+	// planner's statistics of the mirror's tables from going missing.
+	users      *UserCache
+	runs       *runProgress
+	statistics *plannerStatistics
+	webhooks   *webhookActivity
+	working    workingJobs
 }
 
 // Timings say how the passes go. They come from the configuration, which
@@ -61,7 +63,7 @@ type Timings struct {
 
 // NewDeps returns the workers' dependencies.
 func NewDeps(pool *pgxpool.Pool, sources map[string]fetcher.Source, log zerolog.Logger, timings Timings, opts ...DepsOption) *Deps {
-	d := &Deps{Pool: pool, Sources: sources, Logger: log, Timings: timings, users: NewUserCache(), runs: newRunProgress(), webhooks: &webhookActivity{},
+	d := &Deps{Pool: pool, Sources: sources, Logger: log, Timings: timings, users: NewUserCache(), runs: newRunProgress(), statistics: &plannerStatistics{}, webhooks: &webhookActivity{},
 		DB: &db.Health{Where: db.Where(pool)}}
 	for _, opt := range opts {
 		opt(d)

@@ -61,6 +61,7 @@ func commitPage[T river.JobArgs](ctx context.Context, d *Deps, c pageCommit[T]) 
 		if err == nil {
 			d.users.committed(c.ref.source, users)
 			d.runs.add(ctx, d.Pool, d.Logger, c.ref.runID, 1, int64(written.Rows), c.stats.RateLimited.Load())
+			d.statistics.check(ctx, d.Pool, d.Logger)
 			if d.Observer != nil {
 				d.Observer.AddRows(c.ref.source, written.Tables)
 			}
