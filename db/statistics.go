@@ -7,8 +7,8 @@ import (
 	"github.com/syncerhq/syncer/db/dbq"
 )
 
-// AnalyzeIfUnanalyzed collects planner statistics for the mirror's large
-// tables when one of them holds rows written since it was last analyzed, if
+// AnalyzeIfUnanalyzed collects planner statistics for the mirror's tables
+// when one of them holds rows written since it was last analyzed, if
 // ever, and returns how many did (0: nothing to do). Without statistics
 // PostgreSQL takes `source = $1` to match 0.5% of a table's rows, when in a
 // one-source mirror it matches all of them, and looks a page's rows up by

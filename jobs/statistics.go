@@ -16,8 +16,8 @@ import (
 // without planner statistics.
 const statisticsCheckEvery = time.Second
 
-// plannerStatistics keeps the planner's statistics of the mirror's large
-// tables from going missing (see db.AnalyzeIfUnanalyzed): without them, a
+// plannerStatistics keeps the planner's statistics of the mirror's tables
+// from going missing (see db.AnalyzeIfUnanalyzed): without them, a
 // recheck of 2,927 open conversations right after a backfill of 20,000 spent
 // 86 s of database time in 31 statements that each read every message of the
 // source. The tables settle after a few checks early in a backfill, while
