@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -9,7 +10,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/syncerhq/syncer/db"
-	"github.com/syncerhq/syncer/db/dbq"
 )
 
 // statisticsCheckEvery is how often a process looks for mirror tables
@@ -17,15 +17,17 @@ import (
 const statisticsCheckEvery = time.Second
 
 // plannerStatistics keeps the planner's statistics of the mirror's tables
-// from going missing (see db.AnalyzeIfUnanalyzed): without them, a
-// recheck of 2,927 open conversations right after a backfill of 20,000 spent
-// 86 s of database time in 31 statements that each read every message of the
-// source. The tables settle after a few checks early in a backfill, while
-// they are small; after that a check is one cheap query, at most once a
-// second, by one worker at a time.
+// from going missing (see db.AnalyzeIfUnanalyzed): without them, a recheck of
+// 2,927 open conversations right after a backfill of 20,000 spent 86 s of
+// database time in 31 statements that each read every message of the source.
+// The tables settle after a few checks early in a backfill, while they are
+// small; after that a check is one cheap query, at most once a second, by one
+// worker of the process at a time. A role that cannot analyze the tables
+// leaves them to autovacuum: the process stops trying.
 type plannerStatistics struct {
-	mu   sync.Mutex
-	next time.Time
+	mu      sync.Mutex
+	next    time.Time
+	stopped bool
 }
 
 // check is called after a page commits. A failure only costs speed: it is
@@ -36,14 +38,18 @@ func (s *plannerStatistics) check(ctx context.Context, pool *pgxpool.Pool, log z
 	}
 	defer s.mu.Unlock()
 	now := time.Now()
-	if now.Before(s.next) {
+	if s.stopped || now.Before(s.next) {
 		return
 	}
 	s.next = now.Add(statisticsCheckEvery)
-	n, err := db.AnalyzeIfUnanalyzed(ctx, dbq.New(pool))
-	if err != nil {
+	analyzed, err := db.AnalyzeIfUnanalyzed(ctx, pool)
+	switch {
+	case errors.Is(err, db.ErrCannotAnalyze):
+		s.stopped = true
+		log.Info().Err(err).Msg("planner statistics left to autovacuum")
+	case err != nil:
 		log.Warn().Err(err).Msg("collect planner statistics")
-	} else if n > 0 {
-		log.Debug().Int("tables", n).Msg("collected planner statistics")
+	case len(analyzed) > 0:
+		log.Debug().Strs("tables", analyzed).Msg("collected planner statistics")
 	}
 }

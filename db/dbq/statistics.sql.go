@@ -9,40 +9,170 @@ import (
 	"context"
 )
 
-const analyzeMirror = `-- name: AnalyzeMirror :exec
-ANALYZE conversations, messages, attachments, conversation_history, conversation_messages_synced,
-        users, conversation_participants, conversation_tags, sla_summaries, sla_metrics,
-        chats, chat_members, crm_scenario_links
+const analyzeAttachments = `-- name: AnalyzeAttachments :exec
+ANALYZE attachments
 `
 
-// Collects planner statistics for the mirror's tables. A first
-// backfill fills them from empty in less than autovacuum's minute between
-// rounds, so without this they would have none for the whole backfill, and
-// for the passes right after it.
-func (q *Queries) AnalyzeMirror(ctx context.Context) error {
-	_, err := q.db.Exec(ctx, analyzeMirror)
+func (q *Queries) AnalyzeAttachments(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, analyzeAttachments)
 	return err
 }
 
-const tablesWithoutStatistics = `-- name: TablesWithoutStatistics :one
-SELECT count(*)::int AS tables
-FROM unnest(ARRAY['conversations', 'messages', 'attachments', 'conversation_history', 'conversation_messages_synced',
-                     'users', 'conversation_participants', 'conversation_tags', 'sla_summaries', 'sla_metrics',
-                     'chats', 'chat_members', 'crm_scenario_links']::text[]) AS t(name)
-WHERE pg_stat_get_live_tuples(to_regclass(t.name)) > 0
-  AND pg_stat_get_mod_since_analyze(to_regclass(t.name)) >= pg_stat_get_live_tuples(to_regclass(t.name))
+const analyzeChatMembers = `-- name: AnalyzeChatMembers :exec
+ANALYZE chat_members
 `
 
-// How many of the mirror's tables hold rows but have not been
-// analyzed since they did: every live row was written since the last
-// ANALYZE, if any. Without statistics PostgreSQL takes `source = $1` to
+func (q *Queries) AnalyzeChatMembers(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, analyzeChatMembers)
+	return err
+}
+
+const analyzeChats = `-- name: AnalyzeChats :exec
+ANALYZE chats
+`
+
+func (q *Queries) AnalyzeChats(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, analyzeChats)
+	return err
+}
+
+const analyzeConversationHistory = `-- name: AnalyzeConversationHistory :exec
+ANALYZE conversation_history
+`
+
+func (q *Queries) AnalyzeConversationHistory(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, analyzeConversationHistory)
+	return err
+}
+
+const analyzeConversationMessagesSynced = `-- name: AnalyzeConversationMessagesSynced :exec
+ANALYZE conversation_messages_synced
+`
+
+func (q *Queries) AnalyzeConversationMessagesSynced(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, analyzeConversationMessagesSynced)
+	return err
+}
+
+const analyzeConversationParticipants = `-- name: AnalyzeConversationParticipants :exec
+ANALYZE conversation_participants
+`
+
+func (q *Queries) AnalyzeConversationParticipants(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, analyzeConversationParticipants)
+	return err
+}
+
+const analyzeConversationTags = `-- name: AnalyzeConversationTags :exec
+ANALYZE conversation_tags
+`
+
+func (q *Queries) AnalyzeConversationTags(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, analyzeConversationTags)
+	return err
+}
+
+const analyzeConversations = `-- name: AnalyzeConversations :exec
+ANALYZE conversations
+`
+
+func (q *Queries) AnalyzeConversations(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, analyzeConversations)
+	return err
+}
+
+const analyzeCrmScenarioLinks = `-- name: AnalyzeCrmScenarioLinks :exec
+ANALYZE crm_scenario_links
+`
+
+func (q *Queries) AnalyzeCrmScenarioLinks(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, analyzeCrmScenarioLinks)
+	return err
+}
+
+const analyzeMessages = `-- name: AnalyzeMessages :exec
+ANALYZE messages
+`
+
+func (q *Queries) AnalyzeMessages(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, analyzeMessages)
+	return err
+}
+
+const analyzeSlaMetrics = `-- name: AnalyzeSlaMetrics :exec
+ANALYZE sla_metrics
+`
+
+func (q *Queries) AnalyzeSlaMetrics(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, analyzeSlaMetrics)
+	return err
+}
+
+const analyzeSlaSummaries = `-- name: AnalyzeSlaSummaries :exec
+ANALYZE sla_summaries
+`
+
+func (q *Queries) AnalyzeSlaSummaries(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, analyzeSlaSummaries)
+	return err
+}
+
+const analyzeUsers = `-- name: AnalyzeUsers :exec
+ANALYZE users
+`
+
+func (q *Queries) AnalyzeUsers(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, analyzeUsers)
+	return err
+}
+
+const setAnalyzeLockTimeout = `-- name: SetAnalyzeLockTimeout :exec
+SELECT set_config('lock_timeout', '1s', true)
+`
+
+// An ANALYZE waits for no more than this for its table's lock (held by a
+// CREATE INDEX CONCURRENTLY, say), in its own transaction.
+func (q *Queries) SetAnalyzeLockTimeout(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, setAnalyzeLockTimeout)
+	return err
+}
+
+const tablesWithoutStatistics = `-- name: TablesWithoutStatistics :many
+SELECT t.name::text AS name
+FROM unnest(ARRAY['conversations', 'messages', 'attachments', 'conversation_history',
+             'conversation_messages_synced', 'users', 'conversation_participants', 'conversation_tags',
+             'sla_summaries', 'sla_metrics', 'chats', 'chat_members',
+             'crm_scenario_links']::text[]) AS t(name)
+WHERE pg_stat_get_live_tuples(to_regclass(t.name)) > 0
+  AND pg_stat_get_mod_since_analyze(to_regclass(t.name)) >= pg_stat_get_live_tuples(to_regclass(t.name))
+ORDER BY t.name
+`
+
+// The mirror's tables that hold rows but have not been analyzed since: as
+// many rows were written, updated or deleted since their last ANALYZE, if
+// any, as they hold. Without statistics PostgreSQL takes `source = $1` to
 // match 0.5% of a table's rows, when in a one-source mirror it matches all
 // of them: looking up a page's rows by id then reads every row of the source
-// through a bitmap scan instead of probing the primary key (see
-// AnalyzeMirror, whose tables are these).
-func (q *Queries) TablesWithoutStatistics(ctx context.Context) (int32, error) {
-	row := q.db.QueryRow(ctx, tablesWithoutStatistics)
-	var tables int32
-	err := row.Scan(&tables)
-	return tables, err
+// through a bitmap scan instead of probing the primary key. A first backfill
+// fills the tables from empty in less than autovacuum's minute between
+// rounds, so without the Analyze queries below they would have none for the
+// whole backfill, and for the passes right after it.
+func (q *Queries) TablesWithoutStatistics(ctx context.Context) ([]string, error) {
+	rows, err := q.db.Query(ctx, tablesWithoutStatistics)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		items = append(items, name)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

@@ -1,23 +1,62 @@
--- name: TablesWithoutStatistics :one
--- How many of the mirror's tables hold rows but have not been
--- analyzed since they did: every live row was written since the last
--- ANALYZE, if any. Without statistics PostgreSQL takes `source = $1` to
+-- name: TablesWithoutStatistics :many
+-- The mirror's tables that hold rows but have not been analyzed since: as
+-- many rows were written, updated or deleted since their last ANALYZE, if
+-- any, as they hold. Without statistics PostgreSQL takes `source = $1` to
 -- match 0.5% of a table's rows, when in a one-source mirror it matches all
 -- of them: looking up a page's rows by id then reads every row of the source
--- through a bitmap scan instead of probing the primary key (see
--- AnalyzeMirror, whose tables are these).
-SELECT count(*)::int AS tables
-FROM unnest(ARRAY['conversations', 'messages', 'attachments', 'conversation_history', 'conversation_messages_synced',
-                     'users', 'conversation_participants', 'conversation_tags', 'sla_summaries', 'sla_metrics',
-                     'chats', 'chat_members', 'crm_scenario_links']::text[]) AS t(name)
+-- through a bitmap scan instead of probing the primary key. A first backfill
+-- fills the tables from empty in less than autovacuum's minute between
+-- rounds, so without the Analyze queries below they would have none for the
+-- whole backfill, and for the passes right after it.
+SELECT t.name::text AS name
+FROM unnest(ARRAY['conversations', 'messages', 'attachments', 'conversation_history',
+             'conversation_messages_synced', 'users', 'conversation_participants', 'conversation_tags',
+             'sla_summaries', 'sla_metrics', 'chats', 'chat_members',
+             'crm_scenario_links']::text[]) AS t(name)
 WHERE pg_stat_get_live_tuples(to_regclass(t.name)) > 0
-  AND pg_stat_get_mod_since_analyze(to_regclass(t.name)) >= pg_stat_get_live_tuples(to_regclass(t.name));
+  AND pg_stat_get_mod_since_analyze(to_regclass(t.name)) >= pg_stat_get_live_tuples(to_regclass(t.name))
+ORDER BY t.name;
 
--- name: AnalyzeMirror :exec
--- Collects planner statistics for the mirror's tables. A first
--- backfill fills them from empty in less than autovacuum's minute between
--- rounds, so without this they would have none for the whole backfill, and
--- for the passes right after it.
-ANALYZE conversations, messages, attachments, conversation_history, conversation_messages_synced,
-        users, conversation_participants, conversation_tags, sla_summaries, sla_metrics,
-        chats, chat_members, crm_scenario_links;
+-- name: SetAnalyzeLockTimeout :exec
+-- An ANALYZE waits for no more than this for its table's lock (held by a
+-- CREATE INDEX CONCURRENTLY, say), in its own transaction.
+SELECT set_config('lock_timeout', '1s', true);
+
+-- name: AnalyzeConversations :exec
+ANALYZE conversations;
+
+-- name: AnalyzeMessages :exec
+ANALYZE messages;
+
+-- name: AnalyzeAttachments :exec
+ANALYZE attachments;
+
+-- name: AnalyzeConversationHistory :exec
+ANALYZE conversation_history;
+
+-- name: AnalyzeConversationMessagesSynced :exec
+ANALYZE conversation_messages_synced;
+
+-- name: AnalyzeUsers :exec
+ANALYZE users;
+
+-- name: AnalyzeConversationParticipants :exec
+ANALYZE conversation_participants;
+
+-- name: AnalyzeConversationTags :exec
+ANALYZE conversation_tags;
+
+-- name: AnalyzeSlaSummaries :exec
+ANALYZE sla_summaries;
+
+-- name: AnalyzeSlaMetrics :exec
+ANALYZE sla_metrics;
+
+-- name: AnalyzeChats :exec
+ANALYZE chats;
+
+-- name: AnalyzeChatMembers :exec
+ANALYZE chat_members;
+
+-- name: AnalyzeCrmScenarioLinks :exec
+ANALYZE crm_scenario_links;

@@ -75,8 +75,8 @@ func Do(t testing.TB, req *http.Request, header http.Header) Response {
 
 // Fetch is Get for a benchmark's loop: it sends GET u without credentials
 // and decodes the JSON answer into v, or discards it when v is nil. It fails
-// on a transport or decoding error and checks nothing else, so that what a
-// benchmark measures is the fake's work.
+// on a transport or decoding error or a status other than 200 and checks
+// nothing else, so that what a benchmark measures is the fake's work.
 func Fetch(tb testing.TB, u string, v any) {
 	tb.Helper()
 	resp, err := http.Get(u)
@@ -84,6 +84,9 @@ func Fetch(tb testing.TB, u string, v any) {
 		tb.Fatal(err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		tb.Fatalf("GET %s: %s", u, resp.Status)
+	}
 	if v == nil {
 		_, err = io.Copy(io.Discard, resp.Body)
 	} else {
