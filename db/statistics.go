@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -24,7 +26,8 @@ var ErrCannotAnalyze = errors.New("ANALYZE left tables without statistics; the r
 // is left for the next call.
 func AnalyzeIfUnanalyzed(ctx context.Context, pool *pgxpool.Pool) ([]string, error) {
 	q := dbq.New(pool)
-	tables, err := q.TablesWithoutStatistics(ctx)
+	names := slices.Sorted(maps.Keys(analyzers(q)))
+	tables, err := q.TablesWithoutStatistics(ctx, names)
 	if err != nil {
 		return nil, fmt.Errorf("look for tables without planner statistics: %w", err)
 	}
@@ -32,14 +35,10 @@ func AnalyzeIfUnanalyzed(ctx context.Context, pool *pgxpool.Pool) ([]string, err
 	for _, table := range tables {
 		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 			q := dbq.New(tx)
-			analyze := analyzer(q, table)
-			if analyze == nil {
-				return fmt.Errorf("no ANALYZE query for table %s", table)
-			}
 			if err := q.SetAnalyzeLockTimeout(ctx); err != nil {
 				return err
 			}
-			return analyze(ctx)
+			return analyzers(q)[table](ctx)
 		})
 		var pgErr *pgconn.PgError
 		switch {
@@ -53,21 +52,19 @@ func AnalyzeIfUnanalyzed(ctx context.Context, pool *pgxpool.Pool) ([]string, err
 	if len(analyzed) == 0 {
 		return nil, nil
 	}
-	left, err := q.TablesWithoutStatistics(ctx)
+	left, err := q.TablesWithoutStatistics(ctx, analyzed)
 	if err != nil {
 		return analyzed, fmt.Errorf("look for tables without planner statistics: %w", err)
 	}
-	for _, table := range left {
-		if slices.Contains(analyzed, table) {
-			return analyzed, fmt.Errorf("%w: %s", ErrCannotAnalyze, table)
-		}
+	if len(left) > 0 {
+		return analyzed, fmt.Errorf("%w: %s", ErrCannotAnalyze, strings.Join(left, ", "))
 	}
 	return analyzed, nil
 }
 
-// analyzer is the ANALYZE of one of the tables TablesWithoutStatistics
-// names.
-func analyzer(q *dbq.Queries, table string) func(context.Context) error {
+// analyzers are the ANALYZE of each of the mirror's tables, by table: the
+// tables AnalyzeIfUnanalyzed looks after.
+func analyzers(q *dbq.Queries) map[string]func(context.Context) error {
 	return map[string]func(context.Context) error{
 		"conversations":                q.AnalyzeConversations,
 		"messages":                     q.AnalyzeMessages,
@@ -82,5 +79,5 @@ func analyzer(q *dbq.Queries, table string) func(context.Context) error {
 		"chats":                        q.AnalyzeChats,
 		"chat_members":                 q.AnalyzeChatMembers,
 		"crm_scenario_links":           q.AnalyzeCrmScenarioLinks,
-	}[table]
+	}
 }

@@ -139,26 +139,23 @@ func (q *Queries) SetAnalyzeLockTimeout(ctx context.Context) error {
 
 const tablesWithoutStatistics = `-- name: TablesWithoutStatistics :many
 SELECT t.name::text AS name
-FROM unnest(ARRAY['conversations', 'messages', 'attachments', 'conversation_history',
-             'conversation_messages_synced', 'users', 'conversation_participants', 'conversation_tags',
-             'sla_summaries', 'sla_metrics', 'chats', 'chat_members',
-             'crm_scenario_links']::text[]) AS t(name)
+FROM unnest($1::text[]) AS t(name)
 WHERE pg_stat_get_live_tuples(to_regclass(t.name)) > 0
   AND pg_stat_get_mod_since_analyze(to_regclass(t.name)) >= pg_stat_get_live_tuples(to_regclass(t.name))
 ORDER BY t.name
 `
 
-// The mirror's tables that hold rows but have not been analyzed since: as
-// many rows were written, updated or deleted since their last ANALYZE, if
-// any, as they hold. Without statistics PostgreSQL takes `source = $1` to
+// Those of the given tables that hold rows and have had as many rows
+// written, updated or deleted since their last ANALYZE, if any, as they
+// hold: in effect, no statistics of what they hold. Without statistics PostgreSQL takes `source = $1` to
 // match 0.5% of a table's rows, when in a one-source mirror it matches all
 // of them: looking up a page's rows by id then reads every row of the source
 // through a bitmap scan instead of probing the primary key. A first backfill
 // fills the tables from empty in less than autovacuum's minute between
 // rounds, so without the Analyze queries below they would have none for the
 // whole backfill, and for the passes right after it.
-func (q *Queries) TablesWithoutStatistics(ctx context.Context) ([]string, error) {
-	rows, err := q.db.Query(ctx, tablesWithoutStatistics)
+func (q *Queries) TablesWithoutStatistics(ctx context.Context, tables []string) ([]string, error) {
+	rows, err := q.db.Query(ctx, tablesWithoutStatistics, tables)
 	if err != nil {
 		return nil, err
 	}

@@ -4,10 +4,11 @@
 -- every one is compressed: in a backfill of 20,000 conversations pglz was the
 -- largest single cost of the database backends (9% of their CPU), and a COPY
 -- of the same conversations took 1.37-1.52 s with lz4 against 2.03-2.67 s
--- with pglz (five runs each), for 12% more space. Only values written from now on change; the
--- ones stored stay as they are, readable either way. A server without lz4
--- keeps pglz, for good: the migration counts as applied. A dump of lz4
--- values restores on such a server with pg_dump --no-toast-compression.
+-- with pglz (five runs each), for 12% more space. Only values written from
+-- now on change; the ones stored stay as they are, readable either way. A
+-- server without lz4 keeps pglz, for good: the migration counts as applied.
+-- A dump of lz4 values restores on such a server with pg_dump
+-- --no-toast-compression.
 
 -- +goose Up
 -- +goose StatementBegin

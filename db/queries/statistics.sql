@@ -1,7 +1,7 @@
 -- name: TablesWithoutStatistics :many
--- The mirror's tables that hold rows but have not been analyzed since: as
--- many rows were written, updated or deleted since their last ANALYZE, if
--- any, as they hold. Without statistics PostgreSQL takes `source = $1` to
+-- Those of the given tables that hold rows and have had as many rows
+-- written, updated or deleted since their last ANALYZE, if any, as they
+-- hold: in effect, no statistics of what they hold. Without statistics PostgreSQL takes `source = $1` to
 -- match 0.5% of a table's rows, when in a one-source mirror it matches all
 -- of them: looking up a page's rows by id then reads every row of the source
 -- through a bitmap scan instead of probing the primary key. A first backfill
@@ -9,10 +9,7 @@
 -- rounds, so without the Analyze queries below they would have none for the
 -- whole backfill, and for the passes right after it.
 SELECT t.name::text AS name
-FROM unnest(ARRAY['conversations', 'messages', 'attachments', 'conversation_history',
-             'conversation_messages_synced', 'users', 'conversation_participants', 'conversation_tags',
-             'sla_summaries', 'sla_metrics', 'chats', 'chat_members',
-             'crm_scenario_links']::text[]) AS t(name)
+FROM unnest(@tables::text[]) AS t(name)
 WHERE pg_stat_get_live_tuples(to_regclass(t.name)) > 0
   AND pg_stat_get_mod_since_analyze(to_regclass(t.name)) >= pg_stat_get_live_tuples(to_regclass(t.name))
 ORDER BY t.name;
