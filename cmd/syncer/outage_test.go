@@ -231,22 +231,15 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 }
 
-// makeChanges makes n changes: new comments, titles, edits, deletes.
+// makeChanges makes n changes, spread over the org: new comments, titles,
+// deletes.
 func makeChanges(ws *devrevtest.Workspace, n int) {
 	convs := ws.Snapshot().Conversations
-	for i := range n {
-		c := convs[(i*7)%len(convs)]
-		switch i % 4 {
-		case 0, 1:
-			ws.AddComment(c.ID, fmt.Sprintf("reply during the outage test %d", i), "external")
-		case 2:
-			ws.EditConversation(c.ID, fmt.Sprintf("%s (edited %d)", c.Title, i))
-		default:
-			if len(c.Comments) > 0 {
-				ws.DeleteComment(c.Comments[0].ID)
-			}
-		}
+	picked := make([]devrevtest.SnapConversation, n)
+	for i := range picked {
+		picked[i] = convs[(i*7)%len(convs)]
 	}
+	changeInTurn(ws, picked, addReply, addReply, rename, deleteFirstComment)
 }
 
 // waitHTTPAddr returns where a running daemon serves /readyz and /metrics.

@@ -68,19 +68,7 @@ func TestKilledTwentyTimes(t *testing.T) {
 	requireExact(t, dbURL, fake.ws)
 	requireNoDuplicates(t, dbURL)
 
-	snap := fake.ws.Snapshot()
-	for i, c := range snap.Conversations[:30] {
-		switch i % 3 {
-		case 0:
-			fake.ws.AddComment(c.ID, fmt.Sprintf("reply %d", i), "external")
-		case 1:
-			fake.ws.EditConversation(c.ID, fmt.Sprintf("renamed %d", i))
-		case 2: // several stage changes between two passes
-			for _, stage := range []string{"active", "waiting_on_user", "resolved"} {
-				fake.ws.SetStage(c.ID, stage)
-			}
-		}
-	}
+	changeInTurn(fake.ws, fake.ws.Snapshot().Conversations[:30], addReply, rename, passThroughStages)
 	killAtRandom(t, env, 10, rng, 150*time.Millisecond, 900*time.Millisecond, "sync")
 	started := time.Now()
 	syncerOK(t, env, "sync")

@@ -60,27 +60,8 @@ func TestDevRevWebhooksMirrorChangesWithoutPolling(t *testing.T) {
 	_, err := fake.server.AddWebhook(hooks+"devrev", secret)
 	require.NoError(t, err)
 
-	snap := fake.ws.Snapshot()
-	for i, c := range snap.Conversations[:12] {
-		switch i % 6 {
-		case 0:
-			fake.ws.AddComment(c.ID, fmt.Sprintf("new reply %d", i), "external")
-		case 1:
-			fake.ws.EditConversation(c.ID, fmt.Sprintf("renamed %d", i))
-		case 2:
-			fake.ws.SetStage(c.ID, "resolved")
-		case 3:
-			if len(c.Comments) > 0 {
-				fake.ws.RemoveComment(c.Comments[len(c.Comments)/2].ID) // deep, and gone
-			}
-		case 4:
-			if len(c.Comments) > 0 {
-				fake.ws.EditComment(c.Comments[0].ID, "edited at the very start")
-			}
-		case 5:
-			fake.ws.DeleteConversation(c.ID)
-		}
-	}
+	changeInTurn(fake.ws, fake.ws.Snapshot().Conversations[:12],
+		addReply, rename, resolve, removeMiddleComment, editFirstComment, deleteConversation)
 	fake.ws.AddConversation("created while webhooks flow")
 	eventuallyExact(t, pool, fake.ws, logs)
 	require.NoError(t, fake.server.WaitWebhooks(t.Context()))

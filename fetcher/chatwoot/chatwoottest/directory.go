@@ -166,9 +166,12 @@ func (w *Workspace) newContact(name string, in *inbox, created time.Time, anonym
 		}
 	}
 	ct.sender = &wireContactSender{
-		AdditionalAttributes: ct.additional, CustomAttributes: ct.custom,
-		Email: strPtr(ct.email), ID: ct.id, Identifier: strPtr(ct.ident), Name: ct.name,
-		PhoneNumber: strPtr(ct.phone), Thumbnail: "", Blocked: ct.blocked, Type: senderContact,
+		wireContactFields: wireContactFields{
+			AdditionalAttributes: ct.additional, CustomAttributes: ct.custom,
+			Email: strPtr(ct.email), ID: ct.id, Identifier: strPtr(ct.ident), Name: ct.name,
+			PhoneNumber: strPtr(ct.phone), Thumbnail: "",
+		},
+		Blocked: ct.blocked, Type: senderContact,
 	}
 	w.contacts = append(w.contacts, ct)
 	w.contactBy[ct.id] = ct

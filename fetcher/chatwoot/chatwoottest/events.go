@@ -99,16 +99,9 @@ type wireNamed struct {
 
 // wireHookContact is Contact#webhook_data, a message's sender.
 type wireHookContact struct {
-	AdditionalAttributes json.RawMessage `json:"additional_attributes"`
-	Avatar               string          `json:"avatar"`
-	CustomAttributes     json.RawMessage `json:"custom_attributes"`
-	Email                *string         `json:"email"`
-	ID                   int             `json:"id"`
-	Identifier           *string         `json:"identifier"`
-	Name                 string          `json:"name"`
-	PhoneNumber          *string         `json:"phone_number"`
-	Thumbnail            string          `json:"thumbnail"`
-	Type                 string          `json:"type"`
+	wireContactFields
+	Avatar string `json:"avatar"`
+	Type   string `json:"type"`
 }
 
 // wireHookUser is User#webhook_data and, without email, AgentBot's.
@@ -166,10 +159,7 @@ func (w *Workspace) hookSender(m *message) any {
 	switch m.senderType {
 	case senderContact:
 		if ct := w.contactBy[m.senderID]; ct != nil {
-			return wireHookContact{
-				AdditionalAttributes: ct.additional, CustomAttributes: ct.custom, Email: strPtr(ct.email), ID: ct.id,
-				Identifier: strPtr(ct.ident), Name: ct.name, PhoneNumber: strPtr(ct.phone), Type: senderContact,
-			}
+			return wireHookContact{wireContactFields: ct.sender.wireContactFields, Type: senderContact}
 		}
 	case senderUser:
 		if m.senderID >= 1 && m.senderID <= len(w.agents) {

@@ -17,8 +17,9 @@ import (
 // they need, so that marshalling can happen after the lock is released; the
 // prebuilt sender objects and raw JSON values they share are never mutated.
 
-// wireContactSender is Contact#push_event_data: a message's sender.
-type wireContactSender struct {
+// wireContactFields are what Contact#push_event_data and
+// Contact#webhook_data both render.
+type wireContactFields struct {
 	AdditionalAttributes json.RawMessage `json:"additional_attributes"`
 	CustomAttributes     json.RawMessage `json:"custom_attributes"`
 	Email                *string         `json:"email"`
@@ -27,8 +28,13 @@ type wireContactSender struct {
 	Name                 string          `json:"name"`
 	PhoneNumber          *string         `json:"phone_number"`
 	Thumbnail            string          `json:"thumbnail"`
-	Blocked              bool            `json:"blocked"`
-	Type                 string          `json:"type"`
+}
+
+// wireContactSender is Contact#push_event_data: a message's sender.
+type wireContactSender struct {
+	wireContactFields
+	Blocked bool   `json:"blocked"`
+	Type    string `json:"type"`
 }
 
 // wireUserSender is User#push_event_data.
