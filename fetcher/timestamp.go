@@ -1,8 +1,16 @@
 package fetcher
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // CheckTime refuses a time outside the years 1900 to 2200 (a vendor's bug,
@@ -23,4 +31,122 @@ func ParseTime(s string) (time.Time, error) {
 		return time.Time{}, err
 	}
 	return CheckTime(t)
+}
+
+// Time is a timestamp as an ISO 8601 string: RFC 3339 with any number of
+// fractional digits, leniently also without a zone (then UTC), with a space
+// for the T, or a date alone. null and "" are the zero time; a number is
+// refused, as DevRev never sends one. A year outside 1900 to 2200 is refused
+// (see CheckTime). It decodes the same under encoding/json and under
+// github.com/go-json-experiment/json.
+type Time struct{ time.Time }
+
+// UnixTime is a timestamp as Chatwoot and Chatvolt send it: a number of Unix
+// seconds, integral or not, as a JSON number or a numeric string (0 is the
+// zero time); a number beyond 1e11 is milliseconds. An ISO 8601 string is
+// read as Time reads it.
+type UnixTime struct{ time.Time }
+
+// The decoding methods: UnmarshalJSON for encoding/json, UnmarshalJSONFrom
+// for github.com/go-json-experiment/json, which reads the token in place
+// rather than a copy of the value.
+
+func (t *Time) UnmarshalJSON(b []byte) (err error) {
+	t.Time, err = timeFromJSON(b, false)
+	return err
+}
+
+func (t *UnixTime) UnmarshalJSON(b []byte) (err error) {
+	t.Time, err = timeFromJSON(b, true)
+	return err
+}
+
+func (t *Time) UnmarshalJSONFrom(dec *jsontext.Decoder) (err error) {
+	t.Time, err = timeFromToken(dec, false)
+	return err
+}
+
+func (t *UnixTime) UnmarshalJSONFrom(dec *jsontext.Decoder) (err error) {
+	t.Time, err = timeFromToken(dec, true)
+	return err
+}
+
+func timeFromJSON(b []byte, unix bool) (time.Time, error) {
+	b = bytes.TrimSpace(b)
+	switch {
+	case string(b) == "null":
+		return time.Time{}, nil
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return time.Time{}, fmt.Errorf("timestamp %s: %w", b, err)
+		}
+		return parseTimestamp(s, unix)
+	case unix && len(b) > 0 && (b[0] == '-' || b[0] >= '0' && b[0] <= '9'):
+		return parseTimestamp(string(b), unix)
+	default:
+		return time.Time{}, fmt.Errorf("timestamp %.40s: not a string", b)
+	}
+}
+
+func timeFromToken(dec *jsontext.Decoder, unix bool) (time.Time, error) {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return time.Time{}, err
+	}
+	switch k := tok.Kind(); {
+	case k == 'n':
+		return time.Time{}, nil
+	case k == '"', unix && k == '0':
+		return parseTimestamp(tok.String(), unix)
+	default:
+		return time.Time{}, fmt.Errorf("timestamp %s: not a string", tok)
+	}
+}
+
+// parseTimestamp reads RFC 3339 first, the form almost every timestamp has.
+func parseTimestamp(s string, unix bool) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || unix && s == "0" {
+		return time.Time{}, nil
+	}
+	parsed, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		parsed, err = parseLenient(s, unix)
+	}
+	if err == nil {
+		parsed, err = CheckTime(parsed)
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("timestamp %q: %w", s, err)
+	}
+	return parsed, nil
+}
+
+// parseLenient reads the looser ISO 8601 forms and, if unix, a number of
+// Unix seconds or milliseconds.
+func parseLenient(s string, unix bool) (time.Time, error) {
+	if f, err := strconv.ParseFloat(s, 64); unix && err == nil {
+		if math.Abs(f) > 1e11 {
+			f /= 1000
+		}
+		sec, frac := math.Modf(f)
+		// Microseconds are what PostgreSQL keeps; rounding there keeps a
+		// float's noise out of the mirror.
+		return time.Unix(int64(sec), int64(math.Round(frac*1e6))*1e3), nil
+	}
+	for _, layout := range [...]string{
+		"2006-01-02T15:04:05.999999999",
+		"2006-01-02 15:04:05.999999999Z07:00",
+		"2006-01-02 15:04:05.999999999",
+		time.DateOnly,
+	} {
+		if parsed, err := time.Parse(layout, s); err == nil {
+			return parsed, nil
+		}
+	}
+	if unix {
+		return time.Time{}, errors.New("not ISO 8601 nor a number")
+	}
+	return time.Time{}, errors.New("not ISO 8601")
 }

@@ -349,7 +349,7 @@ func oldestCreated(raws []json.RawMessage) time.Time {
 	var oldest time.Time
 	for _, raw := range raws {
 		var m struct {
-			CreatedAt Time `json:"createdAt"`
+			CreatedAt fetcher.UnixTime `json:"createdAt"`
 		}
 		if json.Unmarshal(raw, &m) == nil && !m.CreatedAt.IsZero() && (oldest.IsZero() || m.CreatedAt.Before(oldest)) {
 			oldest = m.CreatedAt.Time

@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/syncerhq/syncer/fetcher"
 )
@@ -107,10 +104,10 @@ func unwrapConversation(b []byte) json.RawMessage {
 // summary is a conversation as the list endpoint serves it. Only what the
 // listing needs is decoded: details come from GET /conversation/{id}.
 type summary struct {
-	ID        flexString `json:"id"`
-	Status    flexString `json:"status"`
-	CreatedAt Time       `json:"createdAt"`
-	UpdatedAt Time       `json:"updatedAt"`
+	ID        flexString       `json:"id"`
+	Status    flexString       `json:"status"`
+	CreatedAt fetcher.UnixTime `json:"createdAt"`
+	UpdatedAt fetcher.UnixTime `json:"updatedAt"`
 }
 
 // conversation is Chatvolt's ConversationDetailed.
@@ -120,8 +117,8 @@ type conversation struct {
 	Channel                  flexString        `json:"channel"`
 	Status                   flexString        `json:"status"`
 	Priority                 flexString        `json:"priority"`
-	CreatedAt                Time              `json:"createdAt"`
-	UpdatedAt                Time              `json:"updatedAt"`
+	CreatedAt                fetcher.UnixTime  `json:"createdAt"`
+	UpdatedAt                fetcher.UnixTime  `json:"updatedAt"`
 	ParticipantsContacts     []json.RawMessage `json:"participantsContacts"`
 	Assignees                []json.RawMessage `json:"assignees"`
 	Tags                     []json.RawMessage `json:"tags"`
@@ -173,13 +170,13 @@ func (t *tag) UnmarshalJSON(b []byte) error {
 // crmScenarioConversation is a crmScenarioConversations element. The ids are
 // read from the nested scenario and step, or from flat scenarioId/stepId.
 type crmScenarioConversation struct {
-	Available  *bool      `json:"available"`
-	Scenario   *ref       `json:"scenario"`
-	Step       *ref       `json:"step"`
-	ScenarioID flexString `json:"scenarioId"`
-	StepID     flexString `json:"stepId"`
-	CreatedAt  Time       `json:"createdAt"`
-	UpdatedAt  Time       `json:"updatedAt"`
+	Available  *bool            `json:"available"`
+	Scenario   *ref             `json:"scenario"`
+	Step       *ref             `json:"step"`
+	ScenarioID flexString       `json:"scenarioId"`
+	StepID     flexString       `json:"stepId"`
+	CreatedAt  fetcher.UnixTime `json:"createdAt"`
+	UpdatedAt  fetcher.UnixTime `json:"updatedAt"`
 }
 
 type ref struct {
@@ -189,74 +186,17 @@ type ref struct {
 
 // message is a Chatvolt message.
 type message struct {
-	ID             flexString `json:"id"`
-	Text           *string    `json:"text"`
-	HTML           *string    `json:"html"`
-	From           flexString `json:"from"`
-	ConversationID flexString `json:"conversationId"`
-	AgentID        flexString `json:"agentId"`
-	ContactID      flexString `json:"contactId"`
-	UserID         flexString `json:"userId"`
-	VisitorID      flexString `json:"visitorId"`
-	CreatedAt      Time       `json:"createdAt"`
-	UpdatedAt      Time       `json:"updatedAt"`
-}
-
-// Time is a Chatvolt timestamp: ISO 8601 as JavaScript writes it
-// (2025-01-01T00:00:03.011Z), with or without fractional seconds, with a zone
-// offset or none (then UTC), or with a space instead of the T; leniently also
-// a number of Unix seconds or milliseconds. Null, absent or "" is the zero
-// time; a year outside 1900 to 2200 is refused, because it would poison every
-// query on the mirror.
-type Time struct{ time.Time }
-
-var timeLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02 15:04:05.999999999Z07:00",
-	"2006-01-02 15:04:05.999999999",
-	time.DateOnly,
-}
-
-// UnmarshalJSON parses a Chatvolt timestamp.
-func (t *Time) UnmarshalJSON(b []byte) error {
-	t.Time = time.Time{}
-	if isNull(b) {
-		return nil
-	}
-	var parsed time.Time
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		n, nerr := strconv.ParseFloat(string(b), 64)
-		if nerr != nil {
-			return fmt.Errorf("timestamp %s: neither a string nor a number", b)
-		}
-		if n > 1e11 || n < -1e11 { // milliseconds
-			parsed = time.UnixMilli(int64(n))
-		} else {
-			parsed = time.Unix(int64(n), 0)
-		}
-	} else {
-		s = strings.TrimSpace(s)
-		if s == "" {
-			return nil
-		}
-		var err error
-		for _, layout := range timeLayouts {
-			if parsed, err = time.Parse(layout, s); err == nil {
-				break
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("timestamp %q: not ISO 8601", s)
-		}
-	}
-	checked, err := fetcher.CheckTime(parsed)
-	if err != nil {
-		return fmt.Errorf("timestamp %s: %w", b, err)
-	}
-	t.Time = checked
-	return nil
+	ID             flexString       `json:"id"`
+	Text           *string          `json:"text"`
+	HTML           *string          `json:"html"`
+	From           flexString       `json:"from"`
+	ConversationID flexString       `json:"conversationId"`
+	AgentID        flexString       `json:"agentId"`
+	ContactID      flexString       `json:"contactId"`
+	UserID         flexString       `json:"userId"`
+	VisitorID      flexString       `json:"visitorId"`
+	CreatedAt      fetcher.UnixTime `json:"createdAt"`
+	UpdatedAt      fetcher.UnixTime `json:"updatedAt"`
 }
 
 // flexString is a string that may arrive as null (then ""), as a number or as

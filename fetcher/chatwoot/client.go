@@ -232,7 +232,7 @@ func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fet
 	next := cur
 	for _, raw := range resp.Payload {
 		var m struct {
-			ID flexInt `json:"id"`
+			ID fetcher.Int `json:"id"`
 		}
 		if json.Unmarshal(raw, &m) == nil && m.ID > 0 {
 			if int64(m.ID) <= next.After {

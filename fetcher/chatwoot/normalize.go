@@ -104,7 +104,7 @@ func normalizeSLA(id string, c conversation, b *record.Batch) error {
 		return fmt.Errorf("encode SLA: %w", err)
 	}
 	b.SLASummaries = append(b.SLASummaries, record.SLASummary{ConversationID: id, Stage: sla.SLAStatus, SLAName: sla.SLAName, Raw: raw})
-	thresholds := map[string]*flexInt{"frt": sla.FirstResponseTime, "nrt": sla.NextResponseTime, "rt": sla.ResolutionTime}
+	thresholds := map[string]*fetcher.Int{"frt": sla.FirstResponseTime, "nrt": sla.NextResponseTime, "rt": sla.ResolutionTime}
 	for _, m := range slaMetrics {
 		threshold := thresholds[m.eventType]
 		missed := false
@@ -184,7 +184,7 @@ func normalizeMessage(conversationID string, raw json.RawMessage, b *record.Batc
 		}
 		b.Attachments = append(b.Attachments, record.Attachment{
 			ID: a.ID.String(), MessageID: msg.ID, Name: fileName(a.DataURL), ContentType: a.FileType,
-			Size: a.FileSize.ptr(), Raw: rawAtt,
+			Size: a.FileSize.Ptr(), Raw: rawAtt,
 		})
 	}
 	return nil

@@ -24,14 +24,14 @@ const (
 // conversation it concerns (the body's own id for conversation events, its
 // conversation's for message events; both display ids, as the API's).
 type webhookBody struct {
-	Event        string   `json:"event"`
-	ID           *flexInt `json:"id"`
+	Event        string       `json:"event"`
+	ID           *fetcher.Int `json:"id"`
 	Conversation *struct {
-		ID        *flexInt `json:"id"`
-		DisplayID *flexInt `json:"display_id"`
+		ID        *fetcher.Int `json:"id"`
+		DisplayID *fetcher.Int `json:"display_id"`
 	} `json:"conversation"`
 	Account *struct {
-		ID *flexInt `json:"id"`
+		ID *fetcher.Int `json:"id"`
 	} `json:"account"`
 }
 

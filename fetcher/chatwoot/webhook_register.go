@@ -15,10 +15,10 @@ func webhookEvents() []string {
 }
 
 type webhookWire struct {
-	ID            flexInt  `json:"id"`
-	URL           string   `json:"url"`
-	Subscriptions []string `json:"subscriptions"`
-	Secret        string   `json:"secret"`
+	ID            fetcher.Int `json:"id"`
+	URL           string      `json:"url"`
+	Subscriptions []string    `json:"subscriptions"`
+	Secret        string      `json:"secret"`
 }
 
 func (w webhookWire) info() fetcher.WebhookInfo {

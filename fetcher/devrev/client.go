@@ -206,7 +206,7 @@ func retryAfter(resp *http.Response, body []byte, now time.Time) time.Duration {
 		return d
 	}
 	var e struct {
-		RetryAfter *flexInt `json:"retry_after"`
+		RetryAfter *fetcher.Int `json:"retry_after"`
 	}
 	if jsonErr := unmarshal(body, &e); jsonErr == nil && e.RetryAfter != nil && *e.RetryAfter > 0 {
 		return time.Duration(*e.RetryAfter) * time.Second

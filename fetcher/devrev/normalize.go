@@ -161,7 +161,7 @@ func trackerRecords(conversationID string, t *slaTracker, summary *record.SLASum
 			WarningTargetTime:  m.WarningTargetTime.Time,
 			BreachedAt:         m.BreachedAt.Time,
 			CompletedAt:        m.CompletedAt.Time,
-			CompletedInMinutes: m.CompletedIn.ptr(),
+			CompletedInMinutes: m.CompletedIn.Ptr(),
 			InPolicy:           m.InPolicy,
 			Raw:                json.RawMessage(raw),
 		})
@@ -232,7 +232,7 @@ func normalizeEntry(conversationID string, raw json.RawMessage, b *record.Batch)
 		if a.File != nil {
 			att.Name = a.File.Name
 			att.ContentType = a.File.Type
-			att.Size = a.File.Size.ptr()
+			att.Size = a.File.Size.Ptr()
 		}
 		rawAtt, err := json.Marshal(a)
 		if err != nil {

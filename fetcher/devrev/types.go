@@ -2,8 +2,6 @@ package devrev
 
 import (
 	"fmt"
-	"strconv"
-	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/syncerhq/syncer/fetcher"
@@ -41,8 +39,8 @@ type conversation struct {
 	Description   string         `json:"description"`
 	CreatedBy     *userSummary   `json:"created_by"`
 	ModifiedBy    *userSummary   `json:"modified_by"`
-	CreatedDate   Time           `json:"created_date"`
-	ModifiedDate  Time           `json:"modified_date"`
+	CreatedDate   fetcher.Time   `json:"created_date"`
+	ModifiedDate  fetcher.Time   `json:"modified_date"`
 	Stage         *stage         `json:"stage"`
 	Priority      flexLabel      `json:"priority"`
 	SourceChannel string         `json:"source_channel"`
@@ -82,11 +80,11 @@ type tagWithValue struct {
 }
 
 type slaSummary struct {
-	Stage                 string      `json:"stage"`
-	TargetTime            Time        `json:"target_time"`
-	ClosestToBreachMetric string      `json:"closest_to_breach_metric"`
-	RemainingTime         *int64      `json:"remaining_time"` // minutes
-	SLATracker            *slaTracker `json:"sla_tracker"`
+	Stage                 string       `json:"stage"`
+	TargetTime            fetcher.Time `json:"target_time"`
+	ClosestToBreachMetric string       `json:"closest_to_breach_metric"`
+	RemainingTime         *int64       `json:"remaining_time"` // minutes
+	SLATracker            *slaTracker  `json:"sla_tracker"`
 }
 
 type slaTracker struct {
@@ -107,15 +105,15 @@ type metricTarget struct {
 		ID   string `json:"id"`
 		Name string `json:"name"`
 	} `json:"metric_definition"`
-	Status            string   `json:"status"`
-	Stage             string   `json:"stage"`
-	TargetTime        Time     `json:"target_time"`
-	WarningTargetTime Time     `json:"warning_target_time"`
-	BreachedAt        Time     `json:"breached_at"`
-	CompletedAt       Time     `json:"completed_at"`
-	CompletedIn       *flexInt `json:"completed_in"` // minutes
-	InPolicy          *bool    `json:"in_policy"`
-	RemainingTime     *flexInt `json:"remaining_time"` // minutes
+	Status            string       `json:"status"`
+	Stage             string       `json:"stage"`
+	TargetTime        fetcher.Time `json:"target_time"`
+	WarningTargetTime fetcher.Time `json:"warning_target_time"`
+	BreachedAt        fetcher.Time `json:"breached_at"`
+	CompletedAt       fetcher.Time `json:"completed_at"`
+	CompletedIn       *fetcher.Int `json:"completed_in"` // minutes
+	InPolicy          *bool        `json:"in_policy"`
+	RemainingTime     *fetcher.Int `json:"remaining_time"` // minutes
 }
 
 type timelineEntry struct {
@@ -123,8 +121,8 @@ type timelineEntry struct {
 	ID           string          `json:"id"`
 	Object       string          `json:"object"`
 	CreatedBy    *userSummary    `json:"created_by"`
-	CreatedDate  Time            `json:"created_date"`
-	ModifiedDate Time            `json:"modified_date"`
+	CreatedDate  fetcher.Time    `json:"created_date"`
+	ModifiedDate fetcher.Time    `json:"modified_date"`
 	Body         *string         `json:"body"`
 	BodyType     string          `json:"body_type"`
 	Visibility   string          `json:"visibility"`
@@ -135,9 +133,9 @@ type timelineEntry struct {
 type artifactEntry struct {
 	ID   string `json:"id"`
 	File *struct {
-		Type string   `json:"type"`
-		Name string   `json:"name"`
-		Size *flexInt `json:"size"`
+		Type string       `json:"type"`
+		Name string       `json:"name"`
+		Size *fetcher.Int `json:"size"`
 	} `json:"file"`
 }
 
@@ -145,83 +143,9 @@ type chat struct {
 	Type         string        `json:"type"`
 	ID           string        `json:"id"`
 	Title        string        `json:"title"`
-	CreatedDate  Time          `json:"created_date"`
-	ModifiedDate Time          `json:"modified_date"`
+	CreatedDate  fetcher.Time  `json:"created_date"`
+	ModifiedDate fetcher.Time  `json:"modified_date"`
 	Users        []userSummary `json:"users"`
-}
-
-// Time is a DevRev timestamp: RFC 3339 with any number of fractional digits.
-// An absent or empty value is the zero time; a value outside the years 1900
-// to 2200 is refused, because it would poison every query on the mirror.
-type Time struct{ time.Time }
-
-// UnmarshalJSONFrom parses a DevRev timestamp.
-func (t *Time) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	tok, err := dec.ReadToken()
-	if err != nil {
-		return err
-	}
-	switch tok.Kind() {
-	case 'n':
-		t.Time = time.Time{}
-		return nil
-	case '"':
-		return t.parse(tok.String())
-	default:
-		return fmt.Errorf("timestamp %s: not a string", tok)
-	}
-}
-
-func (t *Time) parse(s string) error {
-	if s == "" {
-		t.Time = time.Time{}
-		return nil
-	}
-	parsed, err := fetcher.ParseTime(s)
-	if err != nil {
-		return fmt.Errorf("timestamp %q: %w", s, err)
-	}
-	t.Time = parsed
-	return nil
-}
-
-// flexInt is an integer that may arrive as a JSON number (integral or not) or
-// as a numeric string.
-type flexInt int64
-
-// UnmarshalJSONFrom reads a number, a numeric string or null.
-func (n *flexInt) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	tok, err := dec.ReadToken()
-	if err != nil {
-		return err
-	}
-	var s string
-	switch tok.Kind() {
-	case 'n':
-		return nil
-	case '"':
-		if s = tok.String(); s == "" || s == "null" {
-			return nil
-		}
-	case '0':
-		s = tok.String()
-	default:
-		return fmt.Errorf("number %s: not a number", tok)
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return fmt.Errorf("number %q: %w", s, err)
-	}
-	*n = flexInt(f)
-	return nil
-}
-
-func (n *flexInt) ptr() *int64 {
-	if n == nil {
-		return nil
-	}
-	v := int64(*n)
-	return &v
 }
 
 // flexLabel is an enum that may arrive as a string or as an object with a

@@ -18,9 +18,9 @@ const signatureHeader = "X-DevRev-Signature"
 // webhookEvent is the part of a webhook-event-request syncer reads: which
 // conversation an event concerns. The objects have their REST shape.
 type webhookEvent struct {
-	ID        string `json:"id"`
-	Timestamp Time   `json:"timestamp"`
-	Type      string `json:"type"`
+	ID        string       `json:"id"`
+	Timestamp fetcher.Time `json:"timestamp"`
+	Type      string       `json:"type"`
 	Verify    *struct {
 		Challenge string `json:"challenge"`
 	} `json:"verify"`
