@@ -58,16 +58,7 @@ func (d *Deps) jobFailed(ctx context.Context, job jobRef, stats *fetcher.Request
 	var rateErr *fetcher.RateLimitedError
 	switch {
 	case errors.As(err, &rateErr):
-		// A refusal already paused the source for every process (see
-		// PauseOnRefusal); a spent budget every process reads from its own
-		// answers. Either way the job waits, which costs no attempt.
-		ev := d.Logger.Debug()
-		if rateErr.Refused {
-			ev = d.Logger.Info()
-		}
-		ev.Str("source", job.source).Int64("job_id", job.row.ID).Str("kind", job.row.Kind).
-			Dur("wait", rateErr.Wait).Bool("refused", rateErr.Refused).Msg("rate limited; snoozing")
-		return river.JobSnooze(rateErr.Wait)
+		return d.snoozeRateLimited(job, rateErr)
 
 	case fetcher.IsAuthError(err):
 		msg := fmt.Sprintf("source %s: credentials refused (%v); fix its token and run again", job.source, err)
@@ -162,4 +153,17 @@ func isPermanent(err error) bool {
 	var perm *permanentError
 	var apiErr *fetcher.APIError
 	return errors.As(err, &perm) || errors.As(err, &apiErr)
+}
+
+// snoozeRateLimited makes a rate-limited job wait, which costs it no
+// attempt. A refusal already paused the source for every process (see
+// PauseOnRefusal); a spent budget every process reads from its own answers.
+func (d *Deps) snoozeRateLimited(job jobRef, rateErr *fetcher.RateLimitedError) error {
+	ev := d.Logger.Debug()
+	if rateErr.Refused {
+		ev = d.Logger.Info()
+	}
+	ev.Str("source", job.source).Int64("job_id", job.row.ID).Str("kind", job.row.Kind).
+		Dur("wait", rateErr.Wait).Bool("refused", rateErr.Refused).Msg("rate limited; snoozing")
+	return river.JobSnooze(rateErr.Wait)
 }

@@ -41,7 +41,6 @@ func (d *Deps) syncConversations(ctx context.Context, job *river.Job[Conversatio
 	if err != nil {
 		return err
 	}
-
 	state, err := dbq.New(d.Pool).GetSyncState(ctx, dbq.GetSyncStateParams{Source: ref.source, Stream: StreamConversations})
 	if err != nil && !isNoRows(err) {
 		return fmt.Errorf("read sync state: %w", err)
@@ -63,42 +62,52 @@ func (d *Deps) syncConversations(ctx context.Context, job *river.Job[Conversatio
 		if cur.err != nil {
 			return d.jobFailed(ctx, ref, cur.stats, cur.err)
 		}
-		page := cur.page
-		last := page.NextCursor == "" || n == pagesPerJob
+		last := cur.page.NextCursor == "" || n == pagesPerJob
 		var prefetch chan fetchedPage
 		if !last {
 			prefetch = make(chan fetchedPage, 1)
-			next := page.NextCursor
+			next := cur.page.NextCursor
 			go func() { prefetch <- fetch(&next) }()
 		}
-		written, err := commitPage(ctx, d, pageCommit[ConversationsArgs]{
-			job: job, ref: ref, batch: &page.Batch, stats: cur.stats, keepJob: !last,
-			write: db.WriteOptions{LeaveNewHistory: true},
-			stepFunc: func(ctx context.Context, tx pgx.Tx, written db.WriteResult) ([]river.InsertManyParams, error) {
-				return d.conversationsStep(ctx, tx, ref, state, listsEveryOpen(src), cur.readAt, page, written, !last)
-			},
-		})
-		if err != nil {
+		committed, err := d.commitListed(ctx, job, ref, state, listsEveryOpen(src), cur, last)
+		if !committed || last {
 			if prefetch != nil {
 				<-prefetch
 			}
-			if errors.Is(err, errPassMoved) {
-				// Another worker ran this job too (this process was slow
-				// enough to be taken for dead) and moved the pass on: it
-				// carries the pass; nothing of this page was written.
-				d.Logger.Warn().Str("source", ref.source).Int64("job_id", job.ID).Msg("the pass moved on without this worker; stopping")
-				return nil
-			}
-			return d.jobFailed(ctx, ref, cur.stats, err)
-		}
-		d.Logger.Debug().Str("source", ref.source).Str("stream", StreamConversations).Int64("job_id", job.ID).
-			Int("conversations", len(page.Batch.Conversations)).Int("rows", written.Rows).
-			Int("quarantined", len(page.Batch.Quarantined)).Bool("last_page", page.NextCursor == "").Msg("page synced")
-		if last {
-			return nil
+			return err
 		}
 		cur = <-prefetch
 	}
+}
+
+// commitListed commits one listed page, with the cursor after it; last says
+// whether the job ends with it. It reports whether the page committed; the
+// job stops with the error if not. A pass that moved on without this worker
+// (another ran the job too, this process being slow enough to be taken for
+// dead) carries the pass: nothing of this page was written, and that is no
+// failure.
+func (d *Deps) commitListed(ctx context.Context, job *river.Job[ConversationsArgs], ref jobRef,
+	state dbq.SyncState, everyOpen bool, cur fetchedPage, last bool,
+) (bool, error) {
+	page := cur.page
+	written, err := commitPage(ctx, d, pageCommit[ConversationsArgs]{
+		job: job, ref: ref, batch: &page.Batch, stats: cur.stats, keepJob: !last,
+		write: db.WriteOptions{LeaveNewHistory: true},
+		stepFunc: func(ctx context.Context, tx pgx.Tx, written db.WriteResult) ([]river.InsertManyParams, error) {
+			return d.conversationsStep(ctx, tx, ref, state, everyOpen, cur.readAt, page, written, !last)
+		},
+	})
+	if errors.Is(err, errPassMoved) {
+		d.Logger.Warn().Str("source", ref.source).Int64("job_id", job.ID).Msg("the pass moved on without this worker; stopping")
+		return false, nil
+	}
+	if err != nil {
+		return false, d.jobFailed(ctx, ref, cur.stats, err)
+	}
+	d.Logger.Debug().Str("source", ref.source).Str("stream", StreamConversations).Int64("job_id", job.ID).
+		Int("conversations", len(page.Batch.Conversations)).Int("rows", written.Rows).
+		Int("quarantined", len(page.Batch.Quarantined)).Bool("last_page", page.NextCursor == "").Msg("page synced")
+	return true, nil
 }
 
 // listPage fetches the page of the pass in flight at cursor (nil: the

@@ -212,35 +212,9 @@ func newRunStatus(run dbq.SyncRun, activeJobs int64) *runStatus {
 }
 
 func printStatus(w io.Writer, r *statusReport) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SOURCE\tSTREAM\tWATERMARK\tLAST RUN\tSTATUS\tSTARTED\tPAGES\tROWS\t429s\tERROR")
-	if len(r.Streams) == 0 {
-		fmt.Fprintln(tw, "(no source has synced yet)")
-	}
-	for _, s := range r.Streams {
-		run := s.LastRun
-		if run == nil {
-			run = &runStatus{}
-		}
-		status := run.Status
-		if s.PassInFlight != nil && status != "running" {
-			// Its jobs ended, the pass did not: the next one resumes it.
-			status += ", resumes"
-		}
-		errText := ""
-		switch {
-		case run.Error != nil:
-			errText = *run.Error
-		case s.LastError != nil:
-			errText = *s.LastError
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s #%d\t%s\t%s\t%d\t%d\t%d\t%s\n", s.Source, s.Stream, fmtTime(s.Watermark),
-			run.Kind, run.ID, status, fmtTime(&run.StartedAt), run.Pages, run.Rows, run.RateLimited, truncate(errText, 80))
-	}
-	_ = tw.Flush()
-
+	printStreams(w, r.Streams)
 	fmt.Fprintln(w)
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SOURCE\tTABLE\tROWS\tDELETED")
 	for _, t := range r.Tables {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\n", t.Source, t.Table, t.Rows, t.Deleted)
@@ -272,6 +246,37 @@ func printStatus(w io.Writer, r *statusReport) {
 	for _, q := range r.Quarantine {
 		fmt.Fprintf(w, "quarantine: %s %s: %d records (see the quarantine table)\n", q.Source, q.Stream, q.Records)
 	}
+}
+
+// printStreams prints a row per source and stream: its watermark and its
+// last run.
+func printStreams(w io.Writer, streams []streamStatus) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SOURCE\tSTREAM\tWATERMARK\tLAST RUN\tSTATUS\tSTARTED\tPAGES\tROWS\t429s\tERROR")
+	if len(streams) == 0 {
+		fmt.Fprintln(tw, "(no source has synced yet)")
+	}
+	for _, s := range streams {
+		run := s.LastRun
+		if run == nil {
+			run = &runStatus{}
+		}
+		status := run.Status
+		if s.PassInFlight != nil && status != "running" {
+			// Its jobs ended, the pass did not: the next one resumes it.
+			status += ", resumes"
+		}
+		errText := ""
+		switch {
+		case run.Error != nil:
+			errText = *run.Error
+		case s.LastError != nil:
+			errText = *s.LastError
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s #%d\t%s\t%s\t%d\t%d\t%d\t%s\n", s.Source, s.Stream, fmtTime(s.Watermark),
+			run.Kind, run.ID, status, fmtTime(&run.StartedAt), run.Pages, run.Rows, run.RateLimited, truncate(errText, 80))
+	}
+	_ = tw.Flush()
 }
 
 func fmtTime(t *time.Time) string {
