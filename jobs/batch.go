@@ -62,6 +62,11 @@ func startBatch[G any, A sourceJob](ctx context.Context, d *Deps, job *river.Job
 // jobs that follow, in one transaction that also completes job.
 func runBatch[T, R any, A river.JobArgs](ctx context.Context, d *Deps, job *river.Job[A], ref jobRef, items []T, spec batchJob[T, R]) error {
 	stats := &fetcher.RequestStats{}
+	release, err := d.held.hold(ctx, len(items))
+	if err != nil {
+		return d.jobFailed(ctx, ref, stats, err)
+	}
+	defer release()
 	results := fetchAll(fetcher.WithStats(ctx, stats), items, spec.fetch)
 	var batch record.Batch
 	batch.Merge(&spec.base)
@@ -88,7 +93,7 @@ func runBatch[T, R any, A river.JobArgs](ctx context.Context, d *Deps, job *rive
 		}
 	}
 	logQuarantined(d, ref, batch.Quarantined)
-	_, err := commitPage(ctx, d, pageCommit[A]{
+	_, err = commitPage(ctx, d, pageCommit[A]{
 		job: job, ref: ref, batch: &batch, stats: stats,
 		stepFunc: func(ctx context.Context, tx pgx.Tx, _ db.WriteResult) ([]river.InsertManyParams, error) {
 			var next []river.InsertManyParams

@@ -37,6 +37,8 @@ type Deps struct {
 	statistics *plannerStatistics
 	webhooks   *webhookActivity
 	working    workingJobs
+	// held caps what the batch jobs hold in memory (see maxItemsHeld).
+	held *heldItems
 }
 
 // Timings say how the passes go. They come from the configuration, which
@@ -64,7 +66,7 @@ type Timings struct {
 // NewDeps returns the workers' dependencies.
 func NewDeps(pool *pgxpool.Pool, sources map[string]fetcher.Source, log zerolog.Logger, timings Timings, opts ...DepsOption) *Deps {
 	d := &Deps{Pool: pool, Sources: sources, Logger: log, Timings: timings, users: NewUserCache(), runs: newRunProgress(), statistics: &plannerStatistics{}, webhooks: &webhookActivity{},
-		DB: &db.Health{Where: db.Where(pool)}}
+		DB: &db.Health{Where: db.Where(pool)}, held: newHeldItems(maxItemsHeld)}
 	for _, opt := range opts {
 		opt(d)
 	}
@@ -84,6 +86,10 @@ func WithReach(reach map[string]*fetcher.Reach) DepsOption { return func(d *Deps
 // WithDatabaseHealth shares what the process records of whether the
 // database answers, with its grace, with the jobs.
 func WithDatabaseHealth(h *db.Health) DepsOption { return func(d *Deps) { d.DB = h } }
+
+// WithItemsHeld caps the items the batch jobs hold at max instead of
+// maxItemsHeld.
+func WithItemsHeld(max int) DepsOption { return func(d *Deps) { d.held = newHeldItems(max) } }
 
 // WithUserCache shares users, which the database connection forgets (see
 // UserCache.Forget), with the jobs.

@@ -8,8 +8,12 @@ import (
 )
 
 // fetchParallelism is how many requests one batch job has in flight at once.
-// The source's pacer still spaces them to its rate limit.
-const fetchParallelism = 8
+// The source's pacer still spaces them to its rate limit. With at most four
+// full messages jobs reading at once (maxItemsHeld), 32 keeps as many
+// requests in flight as 16 jobs of 8 did: a backfill of 1,000
+// conversations from an API that answers in 50 ms took 1.7 s, against 1.8 s
+// before the cap and 2.9 s with the cap and 8 per job.
+const fetchParallelism = 32
 
 // fetched is the outcome of fetching one item of a batch.
 type fetched[R any] struct {

@@ -77,6 +77,8 @@ type setupOpts struct {
 	// faults are applied by a proxy in front of the fake API.
 	faults []faultproxy.Rule
 	http   fetcher.Config
+	// deps are added to the workers' dependencies.
+	deps []jobs.DepsOption
 }
 
 func setup(t *testing.T, opts setupOpts) *testBundle {
@@ -114,7 +116,7 @@ func setup(t *testing.T, opts setupOpts) *testBundle {
 	})
 	require.NoError(t, err)
 	b.start(t, testSource, src, func() mirrorcheck.Want { return mirrorcheck.DevRev(ws.Snapshot()) },
-		jobs.WithUserCache(b.users))
+		append([]jobs.DepsOption{jobs.WithUserCache(b.users)}, opts.deps...)...)
 	return b
 }
 
@@ -289,6 +291,19 @@ func TestBackfill(t *testing.T) {
 		require.Len(t, run, 1)
 		require.Equal(t, "succeeded", run[0].Status)
 		require.Positive(t, run[0].RateLimited)
+	})
+
+	t.Run("HoldingFewItemsAtOnce", func(t *testing.T) {
+		t.Parallel()
+		// 32 workers, and the batch jobs may hold 3 items between them: a
+		// messages job of more (a listing page's conversations) runs alone,
+		// the others wait their turn, and the pass ends exact.
+		b := setup(t, setupOpts{pageSize: 20, server: devrevtest.Options{Seed: 5}, deps: []jobs.DepsOption{jobs.WithItemsHeld(3)}})
+		b.run(t, jobs.PassBackfill)
+		b.requireExact(t)
+		b.ws.AddComment(b.ws.Snapshot().Conversations[0].ID, "after the backfill", "external")
+		b.runPassOpts(t, jobs.PassOptions{Kind: jobs.PassIncremental, RecheckOpenAfter: time.Nanosecond})
+		b.requireExact(t)
 	})
 
 	t.Run("RunningTwiceDuplicatesNothing", func(t *testing.T) {

@@ -167,7 +167,7 @@ func (b *bench) backfillAndCopy(ctx context.Context, n int) (all, bare *copyResu
 		return nil, nil, err
 	}
 	defer b.closeMirror(m)
-	bf, err := b.measureBackfill(ctx, m, passSpec{Label: fmt.Sprintf("backfill_%d", n), Processes: 1})
+	bf, err := b.measureBackfill(ctx, m, passSpec{Label: fmt.Sprintf("backfill_%d", n), Processes: 1, Workers: b.opts.Workers})
 	if err != nil {
 		return nil, nil, err
 	}

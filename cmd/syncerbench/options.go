@@ -60,6 +60,9 @@ type options struct {
 	// Vendors limits the vendors scenario to these vendors. Defaults to
 	// every vendor.
 	Vendors []string
+	// Workers is SYNCER_WORKERS of the syncer children of the backfill,
+	// memory and incremental scenarios. Defaults to 0: syncer's own default.
+	Workers int
 }
 
 func (o options) has(scenario string) bool { return slices.Contains(o.Scenarios, scenario) }
@@ -81,6 +84,7 @@ func parseOptions(args []string, stderr io.Writer, lookup func(string) (string, 
 	fs.StringVar(&o.JSONFile, "json-file", "", "also write the machine-readable results (JSON) to this file")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the scenario databases instead of dropping them")
 	fs.IntVar(&o.Repeat, "repeat", 1, "backfill and copy: measure the backfill/COPY ratio this many times and judge the median")
+	fs.IntVar(&o.Workers, "workers", 0, "backfill, memory, incremental: SYNCER_WORKERS of syncer (default: syncer's own)")
 	vendors := fs.String("vendors", "", "vendors scenario: comma-separated vendors to measure (default: every one)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

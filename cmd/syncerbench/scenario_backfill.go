@@ -35,7 +35,7 @@ func (b *bench) backfillScenario(ctx context.Context) (*mirror, *backfillResult,
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := b.measureBackfill(ctx, m, passSpec{Label: "backfill", Processes: 1})
+	res, err := b.measureBackfill(ctx, m, passSpec{Label: "backfill", Processes: 1, Workers: b.opts.Workers})
 	return m, res, err
 }
 

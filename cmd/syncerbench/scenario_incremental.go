@@ -48,14 +48,14 @@ func (b *bench) incrementalScenario(ctx context.Context, m *mirror) (*incrementa
 	}
 
 	b.progressf("incremental: syncer sync with nothing changed")
-	if res.Unchanged, err = b.runPass(ctx, m, passSpec{Label: "incremental-unchanged", Command: "sync", Processes: 1}); err != nil {
+	if res.Unchanged, err = b.runPass(ctx, m, passSpec{Label: "incremental-unchanged", Command: "sync", Processes: 1, Workers: b.opts.Workers}); err != nil {
 		return res, err
 	}
 	b.progressf("incremental: %d requests in %.2fs", res.Unchanged.Requests, res.Unchanged.Seconds)
 
 	res.CommentsAdded, res.ConversationsEdited = changeOnePercent(m)
 	b.progressf("incremental: syncer sync after %d comments added and %d titles edited", res.CommentsAdded, res.ConversationsEdited)
-	if res.Changed, err = b.runPass(ctx, m, passSpec{Label: "incremental-changed", Command: "sync", Processes: 1}); err != nil {
+	if res.Changed, err = b.runPass(ctx, m, passSpec{Label: "incremental-changed", Command: "sync", Processes: 1, Workers: b.opts.Workers}); err != nil {
 		return res, err
 	}
 	b.progressf("incremental: %d requests in %.2fs", res.Changed.Requests, res.Changed.Seconds)
@@ -67,7 +67,7 @@ func (b *bench) incrementalScenario(ctx context.Context, m *mirror) (*incrementa
 	}
 
 	b.progressf("incremental: syncer sync --recheck-open (the periodic re-read of open conversations)")
-	if res.Recheck, err = b.runPass(ctx, m, passSpec{Label: "incremental-recheck", Command: "sync", Args: []string{"--recheck-open"}, Processes: 1}); err != nil {
+	if res.Recheck, err = b.runPass(ctx, m, passSpec{Label: "incremental-recheck", Command: "sync", Args: []string{"--recheck-open"}, Processes: 1, Workers: b.opts.Workers}); err != nil {
 		return res, err
 	}
 	b.progressf("incremental: %d requests in %.2fs", res.Recheck.Requests, res.Recheck.Seconds)

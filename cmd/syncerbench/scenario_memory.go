@@ -34,7 +34,7 @@ func (b *bench) memoryScenario(ctx context.Context, full *backfillResult) (*memo
 		return nil, err
 	}
 	defer b.closeMirror(m)
-	small, err := b.measureBackfill(ctx, m, passSpec{Label: "memory", Processes: 1})
+	small, err := b.measureBackfill(ctx, m, passSpec{Label: "memory", Processes: 1, Workers: b.opts.Workers})
 	if err != nil {
 		return nil, err
 	}
