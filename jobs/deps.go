@@ -66,7 +66,7 @@ type Timings struct {
 // NewDeps returns the workers' dependencies.
 func NewDeps(pool *pgxpool.Pool, sources map[string]fetcher.Source, log zerolog.Logger, timings Timings, opts ...DepsOption) *Deps {
 	d := &Deps{Pool: pool, Sources: sources, Logger: log, Timings: timings, users: NewUserCache(), runs: newRunProgress(), statistics: &plannerStatistics{}, webhooks: &webhookActivity{},
-		DB: &db.Health{Where: db.Where(pool)}, held: newHeldItems(maxItemsHeld)}
+		DB: &db.Health{Where: db.Where(pool)}, held: newHeldItems(maxItemsHeld, maxItemsWait)}
 	for _, opt := range opts {
 		opt(d)
 	}
@@ -87,9 +87,12 @@ func WithReach(reach map[string]*fetcher.Reach) DepsOption { return func(d *Deps
 // database answers, with its grace, with the jobs.
 func WithDatabaseHealth(h *db.Health) DepsOption { return func(d *Deps) { d.DB = h } }
 
-// WithItemsHeld caps the items the batch jobs hold at max instead of
-// maxItemsHeld.
-func WithItemsHeld(max int) DepsOption { return func(d *Deps) { d.held = newHeldItems(max) } }
+// WithItemsHeld caps the items the batch jobs hold at max, and how long a
+// job waits for its items at maxWait, instead of maxItemsHeld and
+// maxItemsWait.
+func WithItemsHeld(max int, maxWait time.Duration) DepsOption {
+	return func(d *Deps) { d.held = newHeldItems(max, maxWait) }
+}
 
 // WithUserCache shares users, which the database connection forgets (see
 // UserCache.Forget), with the jobs.

@@ -2,7 +2,9 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"golang.org/x/sync/semaphore"
 )
@@ -19,20 +21,37 @@ const maxItemsHeld = 400
 
 // heldItems counts the items a process's batch jobs hold.
 type heldItems struct {
-	sem *semaphore.Weighted
-	max int
+	sem     *semaphore.Weighted
+	max     int
+	maxWait time.Duration
 }
 
-func newHeldItems(max int) *heldItems {
-	return &heldItems{sem: semaphore.NewWeighted(int64(max)), max: max}
+func newHeldItems(max int, maxWait time.Duration) *heldItems {
+	return &heldItems{sem: semaphore.NewWeighted(int64(max)), max: max, maxWait: maxWait}
 }
 
-// hold waits, first come first served, until n more items may be held and
+// maxItemsWait bounds how long a batch job waits to hold its items before
+// it goes back to the queue, well within the job's timeout (pageTimeout):
+// jobs ahead of it may each take minutes against a slow API, and a job that
+// timed out waiting would spend one of its attempts for nothing.
+const maxItemsWait = time.Minute
+
+// errWaitedForItems says a batch job waited maxItemsWait for its items
+// without getting them.
+var errWaitedForItems = errors.New("waited too long to hold the batch's items")
+
+// hold waits, first come first served, until n more items may be held, and
 // returns what gives them back. A batch larger than the cap holds all of
-// it, and so runs alone.
+// it, and so runs alone. After its longest wait it gives up with
+// errWaitedForItems.
 func (h *heldItems) hold(ctx context.Context, n int) (release func(), err error) {
 	w := int64(min(n, h.max))
-	if err := h.sem.Acquire(ctx, w); err != nil {
+	waitCtx, cancel := context.WithTimeout(ctx, h.maxWait)
+	defer cancel()
+	if err := h.sem.Acquire(waitCtx, w); err != nil {
+		if ctx.Err() == nil {
+			err = errWaitedForItems
+		}
 		return nil, fmt.Errorf("wait to read %d items: %w", n, err)
 	}
 	return func() { h.sem.Release(w) }, nil

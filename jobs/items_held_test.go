@@ -3,17 +3,19 @@ package jobs
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
 
 // TestHeldItems: batches hold items while they fit, first come first
 // served; one that does not fit waits until items are given back; one
-// larger than the cap holds all of it; a wait ends with its context.
+// larger than the cap holds all of it; a wait ends with its context, or
+// after its longest wait.
 func TestHeldItems(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	h := newHeldItems(10)
+	h := newHeldItems(10, time.Hour)
 
 	releaseA, err := h.hold(ctx, 6)
 	require.NoError(t, err)
@@ -41,6 +43,9 @@ func TestHeldItems(t *testing.T) {
 	cancel()
 	_, err = h.hold(cancelled, 1)
 	require.ErrorIs(t, err, context.Canceled)
+	impatient := &heldItems{sem: h.sem, max: h.max, maxWait: time.Millisecond}
+	_, err = impatient.hold(ctx, 1)
+	require.ErrorIs(t, err, errWaitedForItems, "a wait that ran out while the job's context lives")
 	releaseAll()
 	require.True(t, h.sem.TryAcquire(10), "every item was given back")
 }

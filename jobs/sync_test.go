@@ -298,12 +298,44 @@ func TestBackfill(t *testing.T) {
 		// 32 workers, and the batch jobs may hold 3 items between them: a
 		// messages job of more (a listing page's conversations) runs alone,
 		// the others wait their turn, and the pass ends exact.
-		b := setup(t, setupOpts{pageSize: 20, server: devrevtest.Options{Seed: 5}, deps: []jobs.DepsOption{jobs.WithItemsHeld(3)}})
+		b := setup(t, setupOpts{pageSize: 20, server: devrevtest.Options{Seed: 5}, deps: []jobs.DepsOption{jobs.WithItemsHeld(3, time.Minute)}})
 		b.run(t, jobs.PassBackfill)
 		b.requireExact(t)
 		b.ws.AddComment(b.ws.Snapshot().Conversations[0].ID, "after the backfill", "external")
 		b.runPassOpts(t, jobs.PassOptions{Kind: jobs.PassIncremental, RecheckOpenAfter: time.Nanosecond})
 		b.requireExact(t)
+	})
+
+	t.Run("WaitingTooLongForItemsCostsNoAttempt", func(t *testing.T) {
+		t.Parallel()
+		// The first timeline read hangs until the test lets it go, holding
+		// the one item the batch jobs may hold; the others give up waiting
+		// at once and go back to the queue, again and again, without
+		// spending an attempt, until it is let go.
+		gate := make(chan struct{})
+		hang := func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+			<-gate
+			next.ServeHTTP(w, r)
+		}
+		b := setup(t, setupOpts{pageSize: 20,
+			faults: []faultproxy.Rule{{PathSuffix: "/timeline-entries.list", Times: 1, Fault: hang}},
+			deps:   []jobs.DepsOption{jobs.WithItemsHeld(1, time.Millisecond)}})
+		letGo := sync.OnceFunc(func() { close(gate) })
+		t.Cleanup(letGo) // before the workers stop, should the test fail first
+		started := time.Now()
+		_, err := jobs.StartPass(t.Context(), b.deps, b.client, testSource, jobs.PassOptions{Kind: jobs.PassBackfill})
+		require.NoError(t, err)
+		const requeued = `SELECT count(*) FROM river_job WHERE (metadata->>'snoozes')::int > 3`
+		require.Eventually(t, func() bool {
+			var n int
+			return b.pool.QueryRow(t.Context(), requeued).Scan(&n) == nil && n > 0
+		}, time.Minute, 10*time.Millisecond)
+		letGo()
+		out, err := jobs.WaitSource(t.Context(), b.client, testSource, started, 20*time.Millisecond, nil)
+		require.NoError(t, err)
+		require.True(t, out.OK(), "failures: %v", out.Failures)
+		b.requireExact(t)
+		require.Zero(t, dbtest.Value[int](t, b.pool, `SELECT count(*) FROM river_job WHERE cardinality(errors) > 0`))
 	})
 
 	t.Run("RunningTwiceDuplicatesNothing", func(t *testing.T) {
