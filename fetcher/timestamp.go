@@ -43,7 +43,8 @@ type Time struct{ time.Time }
 
 // UnixTime is a timestamp as Chatwoot and Chatvolt send it: a number of Unix
 // seconds, integral or not, as a JSON number or a numeric string (0 is the
-// zero time); a number beyond 1e11 is milliseconds. An ISO 8601 string is
+// zero time, a negative number is refused); a number beyond 1e11 is
+// milliseconds. An ISO 8601 string is
 // read as Time reads it.
 type UnixTime struct{ time.Time }
 
@@ -127,7 +128,10 @@ func parseTimestamp(s string, unix bool) (time.Time, error) {
 // Unix seconds or milliseconds.
 func parseLenient(s string, unix bool) (time.Time, error) {
 	if f, err := strconv.ParseFloat(s, 64); unix && err == nil {
-		if math.Abs(f) > 1e11 {
+		if f < 0 {
+			return time.Time{}, errors.New("a negative number of seconds")
+		}
+		if f > 1e11 {
 			f /= 1000
 		}
 		sec, frac := math.Modf(f)

@@ -66,7 +66,7 @@ func TestTimestampsDecodeTheSameUnderBothDecoders(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{`"yesterday"`, `"1740823203x"`, `true`, `{}`, `[1]`, `"1850-01-01T00:00:00Z"`, `9740823203`, `-1e13`} {
+	for _, bad := range []string{`"yesterday"`, `"1740823203x"`, `true`, `{}`, `[1]`, `"1850-01-01T00:00:00Z"`, `9740823203`, `-1`, `"-1740823203"`} {
 		t.Run(bad, func(t *testing.T) {
 			t.Parallel()
 			for _, field := range []string{"t", "u"} {
