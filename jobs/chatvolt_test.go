@@ -91,7 +91,7 @@ func TestChatvolt(t *testing.T) {
 		t.Parallel()
 		// 20 requests a second: the pacer's slow start runs past it, and
 		// the 429s and 419s that follow carry no hint of how long to wait.
-		b := setup(t, chatvolttest.Options{RateLimit: 5, RateWindow: 250 * time.Millisecond, RateShape: fakeapi.FixedFromFirst}, 40)
+		b := setup(t, chatvolttest.Options{Faults: fakeapi.Faults{RateLimit: 5, RateWindow: 250 * time.Millisecond, RateShape: fakeapi.FixedFromFirst}}, 40)
 		b.run(t, jobs.PassBackfill)
 		b.requireExact(t)
 		require.Positive(t, b.server.Stats().RateLimited)
@@ -124,7 +124,7 @@ func TestChatvoltTwoProcessesShareTheLimit(t *testing.T) {
 		Seed: 9, Conversations: 80, MessagesPerConversation: 6, Start: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC),
 	})
 	server := chatvolttest.NewServer(ws, chatvolttest.Options{
-		APIKey: "k", RateLimit: 30, RateWindow: time.Second, RateShape: fakeapi.FixedFromFirst,
+		APIKey: "k", Faults: fakeapi.Faults{RateLimit: 30, RateWindow: time.Second, RateShape: fakeapi.FixedFromFirst},
 	})
 	t.Cleanup(server.Close)
 	pool, q := dbtest.NewQueries(t)

@@ -12,6 +12,7 @@ import (
 	"github.com/syncerhq/syncer/fetcher"
 	"github.com/syncerhq/syncer/fetcher/chatwoot"
 	"github.com/syncerhq/syncer/fetcher/chatwoot/chatwoottest"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 	"github.com/syncerhq/syncer/internal/dbtest"
 	"github.com/syncerhq/syncer/internal/faultproxy"
 	"github.com/syncerhq/syncer/internal/mirrorcheck"
@@ -102,7 +103,7 @@ func TestChatwoot(t *testing.T) {
 
 	t.Run("RateLimitedPassLosesNothing", func(t *testing.T) {
 		t.Parallel()
-		b := setupChatwoot(t, chatwootSetup{conversations: 30, server: chatwoottest.Options{RateLimit: 12, RateWindow: time.Second}})
+		b := setupChatwoot(t, chatwootSetup{conversations: 30, server: chatwoottest.Options{Faults: fakeapi.Faults{RateLimit: 12, RateWindow: time.Second}}})
 		// Chatwoot's 429 says nothing of when to come back; the client waits
 		// for the next window. Windows of a second keep the test short.
 		b.run(t, jobs.PassBackfill)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/syncerhq/syncer/fetcher"
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 	"github.com/syncerhq/syncer/internal/dbtest"
 	"github.com/syncerhq/syncer/internal/faultproxy"
 	"github.com/syncerhq/syncer/jobs"
@@ -51,7 +52,7 @@ func TestRateLimitWaits(t *testing.T) {
 		t.Parallel()
 		b := setup(t, setupOpts{
 			conversations: 30,
-			server:        devrevtest.Options{RateLimit: 10, RateWindow: time.Second},
+			server:        devrevtest.Options{Faults: fakeapi.Faults{RateLimit: 10, RateWindow: time.Second}},
 			http:          fetcher.Config{MaxInlineWait: 200 * time.Millisecond},
 		})
 		out := b.runPass(t, jobs.PassBackfill)

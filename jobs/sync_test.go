@@ -20,6 +20,7 @@ import (
 	"github.com/syncerhq/syncer/fetcher"
 	"github.com/syncerhq/syncer/fetcher/devrev"
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 	"github.com/syncerhq/syncer/internal/dbtest"
 	"github.com/syncerhq/syncer/internal/faultproxy"
 	"github.com/syncerhq/syncer/internal/mirrorcheck"
@@ -270,7 +271,7 @@ func TestBackfill(t *testing.T) {
 	t.Run("SurvivesServerErrorsAndRateLimits", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, setupOpts{server: devrevtest.Options{
-			FailureRate: 0.15, EmptyPageRate: 0.2, RateLimit: 40, RateWindow: 500 * time.Millisecond, Seed: 11,
+			EmptyPageRate: 0.2, Seed: 11, Faults: fakeapi.Faults{FailureRate: 0.15, RateLimit: 40, RateWindow: 500 * time.Millisecond},
 		}, faults: []faultproxy.Rule{
 			// This pass itself meets 429s, whatever the pacing achieves.
 			{PathSuffix: "/timeline-entries.list", Times: 3, Fault: faultproxy.RateLimited(1)},

@@ -12,6 +12,7 @@ import (
 	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/fetcher/devrev"
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 	"github.com/syncerhq/syncer/internal/mirrorcheck"
 	"github.com/syncerhq/syncer/jobs"
 )
@@ -64,7 +65,7 @@ func demo(ctx context.Context, e env, flags config.Flags, opts demoOptions) erro
 	// Faults a real API shows: empty pages that still have a cursor, the odd
 	// 500/503, and a rate limit that forces pacing and 429s.
 	server := devrevtest.NewServer(ws, devrevtest.Options{
-		Token: token, Seed: 42, EmptyPageRate: 0.1, FailureRate: 0.02, RateLimit: 400, RateWindow: 2 * time.Second,
+		Token: token, Seed: 42, EmptyPageRate: 0.1, Faults: fakeapi.Faults{FailureRate: 0.02, RateLimit: 400, RateWindow: 2 * time.Second},
 	})
 	defer server.Close()
 	fmt.Fprintf(e.stderr, "demo: simulated DevRev API with %d conversations at %s\n", opts.conversations, server.URL())

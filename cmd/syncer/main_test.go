@@ -22,6 +22,7 @@ import (
 	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/db/migrations"
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 	"github.com/syncerhq/syncer/internal/dbtest"
 	"github.com/syncerhq/syncer/internal/mirrorcheck"
 	"github.com/syncerhq/syncer/internal/pgtest"
@@ -202,7 +203,7 @@ func TestMigrate(t *testing.T) {
 func TestBackfillSyncStatus(t *testing.T) {
 	t.Parallel()
 
-	fake := newFakeDevRev(t, 80, devrevtest.Options{EmptyPageRate: 0.2, FailureRate: 0.05, Seed: 2})
+	fake := newFakeDevRev(t, 80, devrevtest.Options{EmptyPageRate: 0.2, Seed: 2, Faults: fakeapi.Faults{FailureRate: 0.05}})
 	dbURL := dbtest.NewURL(t)
 	env := fake.env(dbURL)
 
@@ -247,7 +248,7 @@ func TestRefusedTokenExitsOne(t *testing.T) {
 func TestKilledBackfillResumes(t *testing.T) {
 	t.Parallel()
 
-	fake := newFakeDevRev(t, 150, devrevtest.Options{Latency: 4 * time.Millisecond, EmptyPageRate: 0.1, Seed: 4})
+	fake := newFakeDevRev(t, 150, devrevtest.Options{EmptyPageRate: 0.1, Seed: 4, Faults: fakeapi.Faults{Latency: 4 * time.Millisecond}})
 	dbURL := dbtest.NewURL(t)
 	env := fake.env(dbURL)
 	killAtRandom(t, env, 4, rand.New(rand.NewPCG(1, 2)), 300*time.Millisecond, 700*time.Millisecond, "backfill")

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 	"github.com/syncerhq/syncer/internal/dbtest"
 	"github.com/syncerhq/syncer/internal/pgtest"
 )
@@ -57,7 +58,7 @@ func requireNoDuplicates(t *testing.T, dbURL string) {
 func TestKilledTwentyTimes(t *testing.T) {
 	t.Parallel()
 
-	fake := newFakeDevRev(t, 250, devrevtest.Options{Latency: 3 * time.Millisecond, EmptyPageRate: 0.1, FailureRate: 0.02, Seed: 4})
+	fake := newFakeDevRev(t, 250, devrevtest.Options{EmptyPageRate: 0.1, Seed: 4, Faults: fakeapi.Faults{Latency: 3 * time.Millisecond, FailureRate: 0.02}})
 	dbURL := dbtest.NewURL(t)
 	env := fake.env(dbURL)
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -171,7 +172,7 @@ func (r *timelineRecorder) asked(object string) bool {
 // token.
 func TestTokensNeverReachTheDatabase(t *testing.T) {
 	t.Parallel()
-	fake := newFakeDevRev(t, 20, devrevtest.Options{FailureRate: 0.1, Seed: 1})
+	fake := newFakeDevRev(t, 20, devrevtest.Options{Seed: 1, Faults: fakeapi.Faults{FailureRate: 0.1}})
 	dbURL := dbtest.NewURL(t)
 	env := fake.env(dbURL)
 	syncerOK(t, env, "backfill")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 )
 
 // latencyResult is a backfill from an API that takes LatencyMS to answer,
@@ -32,7 +33,7 @@ func (b *bench) latencyScenario(ctx context.Context) (*latencyResult, error) {
 	res := &latencyResult{LatencyMS: float64(b.opts.Latency.Milliseconds()), Conversations: b.opts.Size / 20}
 	for _, workers := range []int{1, 0} {
 		label := "latency_w" + workersName(workers)
-		m, err := b.newMirror(ctx, label, res.Conversations, devrevtest.Options{Latency: b.opts.Latency})
+		m, err := b.newMirror(ctx, label, res.Conversations, devrevtest.Options{Faults: fakeapi.Faults{Latency: b.opts.Latency}})
 		if err != nil {
 			return res, err
 		}

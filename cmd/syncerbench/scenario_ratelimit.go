@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 )
 
 // rateLimitResult is how close backfills come to a rate limit of Limit
@@ -56,7 +57,7 @@ func (b *bench) rateLimitScenario(ctx context.Context) (*rateLimitResult, error)
 		{Label: "ratelimit_2p_join", Processes: 2, Join: true},
 	}
 	for _, spec := range specs {
-		m, err := b.newMirror(ctx, spec.Label, res.Conversations, devrevtest.Options{RateLimit: b.opts.Rate, RateWindow: b.opts.RateWindow})
+		m, err := b.newMirror(ctx, spec.Label, res.Conversations, devrevtest.Options{Faults: fakeapi.Faults{RateLimit: b.opts.Rate, RateWindow: b.opts.RateWindow}})
 		if err != nil {
 			return res, err
 		}

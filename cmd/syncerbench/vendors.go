@@ -97,7 +97,7 @@ func vendorKinds() []vendorKind {
 func newDevRevFake(seed int64, n int, limit limitSpec, token string) *vendorFake {
 	ws := generate(seed, n, 10)
 	srv := devrevtest.NewServer(ws, devrevtest.Options{
-		Token: token, Seed: seed, RateLimit: limit.Requests, RateWindow: limit.Window, RateShape: limit.Shape,
+		Token: token, Seed: seed, Faults: fakeapi.Faults{RateLimit: limit.Requests, RateWindow: limit.Window, RateShape: limit.Shape},
 	})
 	return devrevFake(ws, srv, token, limit)
 }
@@ -128,7 +128,7 @@ func newChatwootFake(seed int64, n int, limit limitSpec, token string) *vendorFa
 		Seed: seed, AccountID: chatwootAccount, Conversations: n, MessagesPerConversation: 10, Start: workspaceStart(),
 	})
 	srv := chatwoottest.NewServer(ws, chatwoottest.Options{
-		Token: token, Seed: seed, RateLimit: limit.Requests, RateWindow: limit.Window, RateShape: limit.Shape, RateHeaders: limit.Headers,
+		Token: token, Seed: seed, RateHeaders: limit.Headers, Faults: fakeapi.Faults{RateLimit: limit.Requests, RateWindow: limit.Window, RateShape: limit.Shape},
 	})
 	return &vendorFake{
 		Shell: srv.Shell, Kind: chatwoot.Kind(), token: token, limit: limit,
@@ -153,7 +153,7 @@ func newChatvoltFake(seed int64, n int, limit limitSpec, token string) *vendorFa
 		Seed: seed, Conversations: n, MessagesPerConversation: 8, Start: workspaceStart(),
 	})
 	srv := chatvolttest.NewServer(ws, chatvolttest.Options{
-		APIKey: token, Seed: seed, RateLimit: limit.Requests, RateWindow: limit.Window, RateShape: limit.Shape, RateHeaders: limit.Headers,
+		APIKey: token, Seed: seed, RateHeaders: limit.Headers, Faults: fakeapi.Faults{RateLimit: limit.Requests, RateWindow: limit.Window, RateShape: limit.Shape},
 	})
 	return &vendorFake{
 		Shell: srv.Shell, Kind: chatvolt.Kind(), token: token, limit: limit,

@@ -14,6 +14,7 @@ import (
 
 	"github.com/syncerhq/syncer/fetcher"
 	"github.com/syncerhq/syncer/fetcher/chatvolt/chatvolttest"
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 	"github.com/syncerhq/syncer/record"
 )
 
@@ -576,7 +577,7 @@ func TestRateLimit(t *testing.T) {
 		t.Parallel()
 		// A limit of one request an hour: every probe is refused, alternately
 		// with 429 and 419, and none says how long to wait.
-		b := setup(t, generated(5, 0), chatvolttest.Options{RateLimit: 1, RateWindow: time.Hour},
+		b := setup(t, generated(5, 0), chatvolttest.Options{Faults: fakeapi.Faults{RateLimit: 1, RateWindow: time.Hour}},
 			Config{HTTP: fetcher.Config{MaxInlineWait: time.Second}}, false)
 		id := b.ws.Snapshot().Conversations[0].ID
 		_, err := b.client.GetConversation(t.Context(), id)

@@ -11,18 +11,36 @@ import (
 	"time"
 )
 
-// ShellOptions are the faults and limits every fake API can put on its
-// answers. The zero value is a well-behaved API without a limit.
-type ShellOptions struct {
-	// Seed makes fault injection deterministic.
-	Seed int64
+// Faults are the limits and faults every fake API puts on its answers the
+// same way; what a refusal or a failure looks like on the wire is the
+// vendor's, and its fake's Options say it. The zero value is a well-behaved
+// API without a limit.
+type Faults struct {
+	// RateLimit is how many requests one key (a token, an API key, a
+	// client) may make per RateWindow; over it, requests are refused.
+	// Defaults to 0: no limit.
+	RateLimit int
+	// RateWindow is the rate-limit window; each vendor's fake has its own
+	// default.
+	RateWindow time.Duration
+	// RateShape is how the limit counts. Defaults to FixedClock.
+	RateShape Shape
+	// NowFunc is the rate limiter's clock (the data's own clock is the
+	// workspace's). Defaults to time.Now; tests set it to land requests in
+	// a window of their choosing.
+	NowFunc func() time.Time
 	// FailureRate is the probability that a request fails with a
-	// transient error; the vendor's fake says which (see Shell.Failure).
+	// transient error (see Shell.Failure). Defaults to 0.
 	FailureRate float64
-	// Latency is added to every response.
+	// Latency is added to every response. Defaults to 0.
 	Latency time.Duration
-	// RateLimit is the limit per key (token, API key, client).
-	RateLimit RateLimit
+}
+
+// ShellOptions are what a Shell takes: the faults, and the seed that makes
+// their injection deterministic.
+type ShellOptions struct {
+	Seed int64
+	Faults
 }
 
 // Stats counts the requests a fake API received.
@@ -59,7 +77,7 @@ type Shell struct {
 func NewShell(opts ShellOptions) *Shell {
 	return &Shell{
 		opts:    opts,
-		limiter: NewLimiter(opts.RateLimit),
+		limiter: NewLimiter(RateLimit{Requests: opts.RateLimit, Window: opts.RateWindow, Shape: opts.RateShape, NowFunc: opts.NowFunc}),
 		stats:   Stats{Requests: map[string]int{}},
 		rng:     rand.New(rand.NewPCG(uint64(opts.Seed), 0xfa17)),
 	}

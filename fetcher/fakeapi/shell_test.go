@@ -12,7 +12,7 @@ import (
 
 func TestFailTakesFaultsInTurn(t *testing.T) {
 	t.Parallel()
-	s := NewShell(ShellOptions{FailureRate: 1})
+	s := NewShell(ShellOptions{Faults: Faults{FailureRate: 1}})
 	var seqs []int
 	fault := func(status int) Fault {
 		return func(w http.ResponseWriter, seq int) {
@@ -36,7 +36,7 @@ func TestFailTakesFaultsInTurn(t *testing.T) {
 
 func TestAdmitNumbersRefusals(t *testing.T) {
 	t.Parallel()
-	s := NewShell(ShellOptions{RateLimit: RateLimit{Requests: 1}})
+	s := NewShell(ShellOptions{Faults: Faults{RateLimit: 1}})
 	require.Zero(t, s.Admit("a").Refused)
 	require.Equal(t, 1, s.Admit("a").Refused)
 	require.Zero(t, s.Admit("b").Refused, "each key has its own budget")
@@ -90,7 +90,7 @@ func TestCloseRunsCleanupsLastFirst(t *testing.T) {
 
 func TestArriveCountsThenWaitsTheLatency(t *testing.T) {
 	t.Parallel()
-	s := NewShell(ShellOptions{Latency: 20 * time.Millisecond})
+	s := NewShell(ShellOptions{Faults: Faults{Latency: 20 * time.Millisecond}})
 	start := time.Now()
 	require.True(t, s.Arrive("things.list", httptest.NewRequest(http.MethodGet, "/", nil)))
 	require.GreaterOrEqual(t, time.Since(start), 20*time.Millisecond)

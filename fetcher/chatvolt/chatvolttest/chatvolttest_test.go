@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 	"github.com/syncerhq/syncer/fetcher/fakeapi/fakeapitest"
 )
 
@@ -572,7 +573,7 @@ func TestAuth(t *testing.T) {
 
 func TestRateLimit(t *testing.T) {
 	t.Parallel()
-	b := setup(t, generated(3, 1), Options{RateLimit: 2})
+	b := setup(t, generated(3, 1), Options{Faults: fakeapi.Faults{RateLimit: 2}})
 	id := b.WS.Snapshot().Conversations[0].ID
 	paths := []string{"/conversation", "/conversation/" + id, "/conversation/" + id + "/messages/5", "/conversation", "/conversation", "/messages/x"}
 	var statuses []int
@@ -600,7 +601,7 @@ func TestRateLimit(t *testing.T) {
 	t.Run("EachKeyHasItsOwnWindow", func(t *testing.T) {
 		t.Parallel()
 		ws := generated(3, 1)
-		open := &testBundle{fakeapitest.NewBundle(t, ws, NewServer(ws, Options{RateLimit: 1}))}
+		open := &testBundle{fakeapitest.NewBundle(t, ws, NewServer(ws, Options{Faults: fakeapi.Faults{RateLimit: 1}}))}
 		require.Equal(t, http.StatusOK, open.do(t, "a", "/conversation", nil).Status)
 		require.Equal(t, http.StatusTooManyRequests, open.do(t, "a", "/conversation", nil).Status)
 		require.Equal(t, http.StatusOK, open.do(t, "b", "/conversation", nil).Status)
@@ -610,7 +611,7 @@ func TestRateLimit(t *testing.T) {
 
 func TestFailures(t *testing.T) {
 	t.Parallel()
-	b := setup(t, generated(3, 1), Options{FailureRate: 1})
+	b := setup(t, generated(3, 1), Options{Faults: fakeapi.Faults{FailureRate: 1}})
 	id := b.WS.Snapshot().Conversations[0].ID
 	first := b.get(t, "/conversation/"+id, nil)
 	second := b.get(t, "/messages/x", nil)
@@ -622,7 +623,7 @@ func TestFailures(t *testing.T) {
 
 	t.Run("LatencyStillServes", func(t *testing.T) {
 		t.Parallel()
-		slow := setup(t, generated(3, 1), Options{Latency: 5 * time.Millisecond})
+		slow := setup(t, generated(3, 1), Options{Faults: fakeapi.Faults{Latency: 5 * time.Millisecond}})
 		slow.getOK(t, "/conversation", nil)
 	})
 }

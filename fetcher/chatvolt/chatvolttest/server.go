@@ -60,24 +60,16 @@ type Options struct {
 	Paging PagingMode
 	// MaxListItems caps a PagingPlainArray answer. Defaults to 50.
 	MaxListItems int
-	// RateLimit is how many requests one API key may make per RateWindow. Over
-	// it, requests are refused alternately with 429 and 419 (the status
-	// Laravel-style stacks use), body {"error":"Too many requests"}, and no
-	// Retry-After header. Defaults to 0: no limit.
-	RateLimit int
-	// RateWindow is the rate-limit window. Defaults to 60 seconds.
-	RateWindow time.Duration
-	// RateShape is how the limit counts. Defaults to fakeapi.FixedClock;
-	// Chatvolt's own is unknown, so tests and the benchmark try others.
-	RateShape fakeapi.Shape
+	// Faults are the rate limit, failures and latency. The limit is per API
+	// key; over it, requests are refused alternately with 429 and 419 (the
+	// status Laravel-style stacks use), body {"error":"Too many requests"},
+	// and no Retry-After header. RateWindow defaults to 60 seconds;
+	// Chatvolt's RateShape is unknown, so tests and the benchmark try others
+	// than the default. Failures are alternately 500 and 503.
+	fakeapi.Faults
 	// RateHeaders makes every answer carry X-Ratelimit-Limit, -Remaining
 	// and -Reset. Defaults to false, as Chatvolt has been seen.
 	RateHeaders bool
-	// FailureRate is the probability of a transient failure, alternately 500
-	// and 503. Defaults to 0.
-	FailureRate float64
-	// Latency is added to every response. Defaults to 0.
-	Latency time.Duration
 }
 
 // Stats counts requests a Server received, by route ("conversation.list",
@@ -108,10 +100,7 @@ func NewServer(w *Workspace, opts Options) *Server {
 
 // shell is what the kit's Shell takes of the options.
 func (o Options) shell() fakeapi.ShellOptions {
-	return fakeapi.ShellOptions{
-		Seed: o.Seed, FailureRate: o.FailureRate, Latency: o.Latency,
-		RateLimit: fakeapi.RateLimit{Requests: o.RateLimit, Window: o.RateWindow, Shape: o.RateShape},
-	}
+	return fakeapi.ShellOptions{Seed: o.Seed, Faults: o.Faults}
 }
 
 // Route names, as Stats reports them.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 	"github.com/syncerhq/syncer/fetcher/fakeapi/fakeapitest"
 )
 
@@ -489,7 +490,7 @@ func TestAuth(t *testing.T) {
 func TestRateLimit(t *testing.T) {
 	t.Parallel()
 	clock := fakeapitest.NewClock(time.Date(2025, 6, 1, 12, 0, 10, 0, time.UTC))
-	b := setup(t, generated(3, 0), Options{RateLimit: 3, NowFunc: clock.Now})
+	b := setup(t, generated(3, 0), Options{Faults: fakeapi.Faults{RateLimit: 3, NowFunc: clock.Now}})
 	path := accountPath(b.WS, "/conversations")
 	for range 3 {
 		b.get(t, path, nil)
@@ -519,7 +520,7 @@ func TestRateLimit(t *testing.T) {
 
 func TestFailures(t *testing.T) {
 	t.Parallel()
-	b := setup(t, generated(3, 0), Options{FailureRate: 1})
+	b := setup(t, generated(3, 0), Options{Faults: fakeapi.Faults{FailureRate: 1}})
 	path := accountPath(b.WS, "/conversations")
 	r := b.call(t, testToken, path, nil)
 	require.Equal(t, http.StatusInternalServerError, r.Status)

@@ -19,37 +19,25 @@ type Options struct {
 	Token string
 	// Seed makes fault injection deterministic. Defaults to 0.
 	Seed int64
-	// RateLimit is how many requests one client (one api_access_token value;
-	// the public API shares the empty one) may make per RateWindow; over it
-	// is 429 with Content-Type text/plain, body "Retry later\n" and no
-	// Retry-After header, as rack-attack answers. Every request counts, the
-	// refused ones too. Defaults to 0: no limit.
-	RateLimit int
-	// RateWindow is the rate-limit period. Windows are aligned to the wall
+	// Faults are the rate limit, failures and latency. The limit is per
+	// client (one api_access_token value; the public API shares the empty
+	// one); over it is 429 with Content-Type text/plain, body "Retry
+	// later\n" and no Retry-After header, as rack-attack answers. Every
+	// request counts, the refused ones too. Windows are aligned to the wall
 	// clock (multiples of the period since the Unix epoch), like
-	// rack-attack's period buckets, so a client that waits for the next
-	// window start is admitted again. Defaults to 1 minute.
-	RateWindow time.Duration
-	// RateShape is how the limit counts. Defaults to fakeapi.FixedClock,
-	// rack-attack's.
-	RateShape fakeapi.Shape
+	// rack-attack's period buckets (FixedClock, the default), so a client
+	// that waits for the next window start is admitted again; RateWindow
+	// defaults to 1 minute. Failures are in turn 500 {"error":"Internal
+	// Server Error"}, 502 (an nginx HTML page) and 503 (HTML).
+	fakeapi.Faults
 	// RateHeaders makes every answer carry X-Ratelimit-Limit, -Remaining
 	// and -Reset, as a deployment configured to send them would. Defaults
 	// to false, Chatwoot's default.
 	RateHeaders bool
-	// FailureRate is the probability of a transient failure, in turn 500
-	// {"error":"Internal Server Error"}, 502 (an nginx HTML page) and 503
-	// (HTML). Defaults to 0.
-	FailureRate float64
-	// Latency is added to every response. Defaults to 0.
-	Latency time.Duration
 	// InboxIdentifier and ContactIdentifier enable the public client API for
 	// one contact: requests naming other identifiers get 404. Take them from
 	// Workspace.PublicIdentifiers. Defaults to "": public API disabled.
 	InboxIdentifier, ContactIdentifier string
-	// NowFunc is the wall clock the rate-limit windows use (the data's own
-	// clock is Workspace.Now). Defaults to time.Now.
-	NowFunc func() time.Time
 
 	// Webhooks are sent only to account webhooks registered through the
 	// webhooks API or AddWebhook; the options below shape their delivery.
@@ -118,10 +106,7 @@ func NewServer(w *Workspace, opts Options) *Server {
 
 // shell is what the kit's Shell takes of the options.
 func (o Options) shell() fakeapi.ShellOptions {
-	return fakeapi.ShellOptions{
-		Seed: o.Seed, FailureRate: o.FailureRate, Latency: o.Latency,
-		RateLimit: fakeapi.RateLimit{Requests: o.RateLimit, Window: o.RateWindow, Shape: o.RateShape, NowFunc: o.NowFunc},
-	}
+	return fakeapi.ShellOptions{Seed: o.Seed, Faults: o.Faults}
 }
 
 // route wraps an endpoint in what every request goes through, in the order a

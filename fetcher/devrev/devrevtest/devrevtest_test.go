@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 	"github.com/syncerhq/syncer/fetcher/fakeapi/fakeapitest"
 )
 
@@ -366,7 +367,7 @@ func TestRateLimit(t *testing.T) {
 	t.Parallel()
 	// Windows of 2 s follow each other on the clock: [10 s, 12 s) here.
 	clock := fakeapitest.NewClock(time.Unix(1_800_000_010, 300_000_000))
-	b := setup(t, generated(3, 0), Options{RateLimit: 3, RateWindow: 2 * time.Second, NowFunc: clock.Now})
+	b := setup(t, generated(3, 0), Options{Faults: fakeapi.Faults{RateLimit: 3, RateWindow: 2 * time.Second, NowFunc: clock.Now}})
 	for i := range 3 {
 		r := b.get(t, "conversations.list", nil)
 		require.Equal(t, http.StatusOK, r.Status)
@@ -397,7 +398,7 @@ func TestRateLimit(t *testing.T) {
 
 func TestFailures(t *testing.T) {
 	t.Parallel()
-	b := setup(t, generated(3, 0), Options{FailureRate: 1})
+	b := setup(t, generated(3, 0), Options{Faults: fakeapi.Faults{FailureRate: 1}})
 	first := b.get(t, "conversations.list", nil)
 	second := b.get(t, "conversations.list", nil)
 	requireError(t, first, http.StatusInternalServerError, "internal_error")

@@ -27,24 +27,15 @@ type Options struct {
 	// Decided by a hash of the cursor, so a page's fate is reproducible; at
 	// most 3 empty pages come in a row. Defaults to 0.
 	EmptyPageRate float64
-	// RateLimit is how many requests one token may make per RateWindow; over
-	// it is 429 too_many_requests with Retry-After. Defaults to 0: no limit.
-	RateLimit int
-	// RateWindow is the fixed rate-limit window. Windows follow each other
-	// on the clock (a 5-minute window resets at :00, :05, …), as with the
-	// fixed-window limiters most APIs run, so X-Ratelimit-Reset, in whole
-	// epoch seconds, is exact. Defaults to 5 minutes, like real DevRev.
-	RateWindow time.Duration
-	// RateShape is how the limit counts. Defaults to fakeapi.FixedClock.
-	RateShape fakeapi.Shape
-	// NowFunc is the rate limiter's clock. Defaults to time.Now; tests set
-	// it to land requests in a window of their choosing.
-	NowFunc func() time.Time
-	// FailureRate is the probability of a transient failure, alternately 500
-	// internal_error and 503 service_unavailable. Defaults to 0.
-	FailureRate float64
-	// Latency is added to every response. Defaults to 0.
-	Latency time.Duration
+	// Faults are the rate limit, failures and latency. The limit is per
+	// token; over it is 429 too_many_requests with Retry-After, and every
+	// answer carries X-Ratelimit-Limit, -Remaining and -Reset. Windows
+	// follow each other on the clock (a 5-minute window resets at :00, :05,
+	// …), as with the fixed-window limiters most APIs run, so
+	// X-Ratelimit-Reset, in whole epoch seconds, is exact; RateWindow
+	// defaults to 5 minutes, like real DevRev. Failures are alternately 500
+	// internal_error and 503 service_unavailable.
+	fakeapi.Faults
 
 	// Webhooks are sent only to endpoints registered with webhooks.create or
 	// AddWebhook; the options below shape their delivery. Each delivery has
@@ -105,10 +96,7 @@ func NewServer(w *Workspace, opts Options) *Server {
 
 // shell is what the kit's Shell takes of the options.
 func (o Options) shell() fakeapi.ShellOptions {
-	return fakeapi.ShellOptions{
-		Seed: o.Seed, FailureRate: o.FailureRate, Latency: o.Latency,
-		RateLimit: fakeapi.RateLimit{Requests: o.RateLimit, Window: o.RateWindow, Shape: o.RateShape, NowFunc: o.NowFunc},
-	}
+	return fakeapi.ShellOptions{Seed: o.Seed, Faults: o.Faults}
 }
 
 // route is an endpoint; its path is "/" and its name.
