@@ -63,7 +63,7 @@ func startBatch[G any, A sourceJob](ctx context.Context, d *Deps, job *river.Job
 // jobs that follow, in one transaction that also completes job.
 func runBatch[T, R any, A river.JobArgs](ctx context.Context, d *Deps, job *river.Job[A], ref jobRef, items []T, spec batchJob[T, R]) error {
 	stats := &fetcher.RequestStats{}
-	release, err := d.held.hold(ctx, len(items))
+	release, err := d.held.hold(ctx, ref.source, len(items))
 	if errors.Is(err, errWaitedForItems) {
 		return river.JobSnooze(0) // back in the queue, which costs no attempt
 	}

@@ -37,7 +37,8 @@ type Deps struct {
 	statistics *plannerStatistics
 	webhooks   *webhookActivity
 	working    workingJobs
-	// held caps what the batch jobs hold in memory (see maxItemsHeld).
+	// held caps what each source's batch jobs hold in memory (see
+	// maxItemsHeld).
 	held *heldItems
 }
 
@@ -87,9 +88,9 @@ func WithReach(reach map[string]*fetcher.Reach) DepsOption { return func(d *Deps
 // database answers, with its grace, with the jobs.
 func WithDatabaseHealth(h *db.Health) DepsOption { return func(d *Deps) { d.DB = h } }
 
-// WithItemsHeld caps the items the batch jobs hold at max, and how long a
-// job waits for its items at maxWait, instead of maxItemsHeld and
-// maxItemsWait.
+// WithItemsHeld caps the items each source's batch jobs hold at max, and
+// how long a job waits for its items at maxWait, instead of maxItemsHeld
+// and maxItemsWait.
 func WithItemsHeld(max int, maxWait time.Duration) DepsOption {
 	return func(d *Deps) { d.held = newHeldItems(max, maxWait) }
 }

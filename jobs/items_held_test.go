@@ -8,24 +8,24 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestHeldItems: batches hold items while they fit, first come first
-// served; one that does not fit waits until items are given back; one
-// larger than the cap holds all of it; a wait ends with its context, or
-// after its longest wait.
+// TestHeldItems: a source's batches hold items while they fit, first come
+// first served; one that does not fit waits until items are given back;
+// one larger than the cap holds all of it; a wait ends with its context, or
+// after its longest wait; another source's batches do not wait for them.
 func TestHeldItems(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	h := newHeldItems(10, time.Hour)
 
-	releaseA, err := h.hold(ctx, 6)
+	releaseA, err := h.hold(ctx, "a", 6)
 	require.NoError(t, err)
-	releaseB, err := h.hold(ctx, 4)
+	releaseB, err := h.hold(ctx, "a", 4)
 	require.NoError(t, err)
-	require.False(t, h.sem.TryAcquire(1), "6 and 4 items fill a cap of 10")
+	require.False(t, h.of("a").TryAcquire(1), "6 and 4 items fill a cap of 10")
 
 	held := make(chan func())
 	go func() {
-		release, err := h.hold(ctx, 3)
+		release, err := h.hold(ctx, "a", 3)
 		if err == nil {
 			held <- release
 		}
@@ -35,17 +35,20 @@ func TestHeldItems(t *testing.T) {
 	releaseB()
 	releaseC()
 
-	releaseAll, err := h.hold(ctx, 25)
+	releaseAll, err := h.hold(ctx, "a", 25)
 	require.NoError(t, err, "a batch larger than the cap runs alone")
-	require.False(t, h.sem.TryAcquire(1))
+	require.False(t, h.of("a").TryAcquire(1))
+	releaseOther, err := h.hold(ctx, "b", 10)
+	require.NoError(t, err, "another source holds its own items")
+	releaseOther()
 
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
-	_, err = h.hold(cancelled, 1)
+	_, err = h.hold(cancelled, "a", 1)
 	require.ErrorIs(t, err, context.Canceled)
-	impatient := &heldItems{sem: h.sem, max: h.max, maxWait: time.Millisecond}
-	_, err = impatient.hold(ctx, 1)
+	impatient := &heldItems{max: h.max, maxWait: time.Millisecond, bySource: h.bySource}
+	_, err = impatient.hold(ctx, "a", 1)
 	require.ErrorIs(t, err, errWaitedForItems, "a wait that ran out while the job's context lives")
 	releaseAll()
-	require.True(t, h.sem.TryAcquire(10), "every item was given back")
+	require.True(t, h.of("a").TryAcquire(10), "every item was given back")
 }
