@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -59,6 +60,9 @@ func (n *Int) parse(s string) error {
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		return fmt.Errorf("number %q: %w", s, err)
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) >= 1<<63 {
+		return fmt.Errorf("number %q: not an integer of 64 bits", s)
 	}
 	*n = Int(f)
 	return nil

@@ -39,7 +39,7 @@ func TestIntDecodesTheSameUnderBothDecoders(t *testing.T) {
 			require.Equal(t, want, v2.N.Ptr())
 		})
 	}
-	for _, in := range []string{`{"n":"abc"}`, `{"m":"12abc"}`, `{"n":true}`, `{"n":{"a":1}}`, `{"m":[1]}`} {
+	for _, in := range []string{`{"n":"NaN"}`, `{"n":"-Inf"}`, `{"n":1e19}`, `{"n":"abc"}`, `{"m":"12abc"}`, `{"n":true}`, `{"n":{"a":1}}`, `{"m":[1]}`} {
 		t.Run(in, func(t *testing.T) {
 			t.Parallel()
 			var v1, v2 doc

@@ -44,8 +44,7 @@ type Time struct{ time.Time }
 // UnixTime is a timestamp as Chatwoot and Chatvolt send it: a number of Unix
 // seconds, integral or not, as a JSON number or a numeric string (0 is the
 // zero time, a negative number is refused); a number beyond 1e11 is
-// milliseconds. An ISO 8601 string is
-// read as Time reads it.
+// milliseconds. An ISO 8601 string is read as Time reads it.
 type UnixTime struct{ time.Time }
 
 // The decoding methods: UnmarshalJSON for encoding/json, UnmarshalJSONFrom
@@ -86,7 +85,7 @@ func timeFromJSON(b []byte, unix bool) (time.Time, error) {
 	case unix && len(b) > 0 && (b[0] == '-' || b[0] >= '0' && b[0] <= '9'):
 		return parseTimestamp(string(b), unix)
 	default:
-		return time.Time{}, fmt.Errorf("timestamp %.40s: not a string", b)
+		return time.Time{}, fmt.Errorf("timestamp %.40s: %s", b, wantedForm(unix))
 	}
 }
 
@@ -101,14 +100,21 @@ func timeFromToken(dec *jsontext.Decoder, unix bool) (time.Time, error) {
 	case k == '"', unix && k == '0':
 		return parseTimestamp(tok.String(), unix)
 	default:
-		return time.Time{}, fmt.Errorf("timestamp %s: not a string", tok)
+		return time.Time{}, fmt.Errorf("timestamp %s: %s", tok, wantedForm(unix))
 	}
+}
+
+func wantedForm(unix bool) string {
+	if unix {
+		return "neither a string nor a number"
+	}
+	return "not a string"
 }
 
 // parseTimestamp reads RFC 3339 first, the form almost every timestamp has.
 func parseTimestamp(s string, unix bool) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	if s == "" || unix && s == "0" {
+	if s == "" || s == "null" || unix && s == "0" {
 		return time.Time{}, nil
 	}
 	parsed, err := time.Parse(time.RFC3339Nano, s)
@@ -128,8 +134,8 @@ func parseTimestamp(s string, unix bool) (time.Time, error) {
 // Unix seconds or milliseconds.
 func parseLenient(s string, unix bool) (time.Time, error) {
 	if f, err := strconv.ParseFloat(s, 64); unix && err == nil {
-		if f < 0 {
-			return time.Time{}, errors.New("a negative number of seconds")
+		if f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
+			return time.Time{}, errors.New("not a number of seconds since 1970")
 		}
 		if f > 1e11 {
 			f /= 1000

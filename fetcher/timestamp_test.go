@@ -39,6 +39,7 @@ func TestTimestampsDecodeTheSameUnderBothDecoders(t *testing.T) {
 		{`" 2025-03-01T10:00:03Z "`, at("2025-03-01T10:00:03Z"), false},
 		{`null`, time.Time{}, false},
 		{`""`, time.Time{}, false},
+		{`"null"`, time.Time{}, false},
 		{`1740823203`, at("2025-03-01T10:00:03Z"), true},
 		{`1740823203.0114`, at("2025-03-01T10:00:03.011400Z"), true},
 		{`"1740823203"`, at("2025-03-01T10:00:03Z"), true},
@@ -66,7 +67,7 @@ func TestTimestampsDecodeTheSameUnderBothDecoders(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{`"yesterday"`, `"1740823203x"`, `true`, `{}`, `[1]`, `"1850-01-01T00:00:00Z"`, `9740823203`, `-1`, `"-1740823203"`} {
+	for _, bad := range []string{`"yesterday"`, `"1740823203x"`, `true`, `{}`, `[1]`, `"1850-01-01T00:00:00Z"`, `9740823203`, `-1`, `"-1740823203"`, `"NaN"`, `"Inf"`, `1e400`} {
 		t.Run(bad, func(t *testing.T) {
 			t.Parallel()
 			for _, field := range []string{"t", "u"} {
