@@ -1,8 +1,6 @@
 package fetcher
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -19,37 +17,30 @@ type Int int64
 
 // UnmarshalJSON decodes an Int for encoding/json.
 func (n *Int) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	switch {
-	case string(b) == "null":
-		return nil
-	case len(b) > 0 && b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return fmt.Errorf("number %s: %w", b, err)
-		}
-		return n.parse(s)
-	case len(b) > 0 && (b[0] == '-' || b[0] >= '0' && b[0] <= '9'):
-		return n.parse(string(b))
-	default:
-		return fmt.Errorf("number %.40s: not a number", b)
+	v, err := scalarOf(b)
+	if err != nil {
+		return fmt.Errorf("number %.40s: %w", b, err)
 	}
+	return n.set(v)
 }
 
-// UnmarshalJSONFrom decodes an Int for github.com/go-json-experiment/json,
-// reading the token in place rather than a copy of the value.
+// UnmarshalJSONFrom decodes an Int for github.com/go-json-experiment/json.
 func (n *Int) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	tok, err := dec.ReadToken()
+	v, err := scalarFrom(dec)
 	if err != nil {
 		return err
 	}
-	switch tok.Kind() {
+	return n.set(v)
+}
+
+func (n *Int) set(v scalar) error {
+	switch v.kind {
 	case 'n':
 		return nil
 	case '"', '0':
-		return n.parse(tok.String())
+		return n.parse(v.text)
 	default:
-		return fmt.Errorf("number %s: not a number", tok)
+		return fmt.Errorf("number %.40s: not a number", v.text)
 	}
 }
 

@@ -1,8 +1,6 @@
 package fetcher
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -48,67 +46,52 @@ type Time struct{ time.Time }
 type UnixTime struct{ time.Time }
 
 // The decoding methods: UnmarshalJSON for encoding/json, UnmarshalJSONFrom
-// for github.com/go-json-experiment/json, which reads the token in place
-// rather than a copy of the value.
+// for github.com/go-json-experiment/json.
 
 func (t *Time) UnmarshalJSON(b []byte) (err error) {
-	t.Time, err = timeFromJSON(b, false)
+	t.Time, err = isoForm.of(scalarOf(b))
 	return err
 }
 
 func (t *UnixTime) UnmarshalJSON(b []byte) (err error) {
-	t.Time, err = timeFromJSON(b, true)
+	t.Time, err = unixForm.of(scalarOf(b))
 	return err
 }
 
 func (t *Time) UnmarshalJSONFrom(dec *jsontext.Decoder) (err error) {
-	t.Time, err = timeFromToken(dec, false)
+	t.Time, err = isoForm.of(scalarFrom(dec))
 	return err
 }
 
 func (t *UnixTime) UnmarshalJSONFrom(dec *jsontext.Decoder) (err error) {
-	t.Time, err = timeFromToken(dec, true)
+	t.Time, err = unixForm.of(scalarFrom(dec))
 	return err
 }
 
-func timeFromJSON(b []byte, unix bool) (time.Time, error) {
-	b = bytes.TrimSpace(b)
+// timeForm says whether a timestamp may be a number (UnixTime) or not
+// (Time).
+type timeForm bool
+
+const (
+	isoForm  timeForm = false
+	unixForm timeForm = true
+)
+
+// of is the time v holds, or readErr, the error reading v.
+func (f timeForm) of(v scalar, readErr error) (time.Time, error) {
+	unix := bool(f)
 	switch {
-	case string(b) == "null":
+	case readErr != nil:
+		return time.Time{}, fmt.Errorf("timestamp: %w", readErr)
+	case v.kind == 'n':
 		return time.Time{}, nil
-	case len(b) > 0 && b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return time.Time{}, fmt.Errorf("timestamp %s: %w", b, err)
-		}
-		return parseTimestamp(s, unix)
-	case unix && len(b) > 0 && (b[0] == '-' || b[0] >= '0' && b[0] <= '9'):
-		return parseTimestamp(string(b), unix)
+	case v.kind == '"', unix && v.kind == '0':
+		return parseTimestamp(v.text, unix)
+	case unix:
+		return time.Time{}, fmt.Errorf("timestamp %.40s: neither a string nor a number", v.text)
 	default:
-		return time.Time{}, fmt.Errorf("timestamp %.40s: %s", b, wantedForm(unix))
+		return time.Time{}, fmt.Errorf("timestamp %.40s: not a string", v.text)
 	}
-}
-
-func timeFromToken(dec *jsontext.Decoder, unix bool) (time.Time, error) {
-	tok, err := dec.ReadToken()
-	if err != nil {
-		return time.Time{}, err
-	}
-	switch k := tok.Kind(); {
-	case k == 'n':
-		return time.Time{}, nil
-	case k == '"', unix && k == '0':
-		return parseTimestamp(tok.String(), unix)
-	default:
-		return time.Time{}, fmt.Errorf("timestamp %s: %s", tok, wantedForm(unix))
-	}
-}
-
-func wantedForm(unix bool) string {
-	if unix {
-		return "neither a string nor a number"
-	}
-	return "not a string"
 }
 
 // parseTimestamp reads RFC 3339 first, the form almost every timestamp has.

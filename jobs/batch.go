@@ -3,7 +3,6 @@ package jobs
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -64,9 +63,6 @@ func startBatch[G any, A sourceJob](ctx context.Context, d *Deps, job *river.Job
 func runBatch[T, R any, A river.JobArgs](ctx context.Context, d *Deps, job *river.Job[A], ref jobRef, items []T, spec batchJob[T, R]) error {
 	stats := &fetcher.RequestStats{}
 	release, err := d.held.hold(ctx, ref.source, len(items))
-	if errors.Is(err, errWaitedForItems) {
-		return river.JobSnooze(0) // back in the queue, which costs no attempt
-	}
 	if err != nil {
 		return d.jobFailed(ctx, ref, stats, err)
 	}

@@ -43,6 +43,8 @@ type jobRef struct {
 //   - credentials refused: fail the run with a clear error, stop its pass and
 //     cancel; retrying cannot help until an operator fixes the token;
 //   - shutting down: snooze so the page runs again at once on next start;
+//   - a batch job that waited too long for its turn to hold items (see
+//     maxItemsWait): snooze, which costs no attempt;
 //   - the database unreachable (an outage, a failover): snooze, which costs
 //     no attempt, so the page is fetched and written again once it answers;
 //   - refused for good (a 4xx, a listing that does not advance): fail the
@@ -69,6 +71,9 @@ func (d *Deps) jobFailed(ctx context.Context, job jobRef, stats *fetcher.Request
 
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		return river.JobSnooze(0)
+
+	case errors.Is(err, errWaitedForItems):
+		return river.JobSnooze(0) // its turn to hold items never came: back in the queue
 
 	case d.databaseDown(err):
 		// The page's transaction was lost with its connection: nothing of

@@ -147,13 +147,14 @@ ORDER BY t.name
 
 // Those of the given tables that hold rows and have had as many rows
 // written, updated or deleted since their last ANALYZE, if any, as they
-// hold: in effect, no statistics of what they hold. Without statistics PostgreSQL takes `source = $1` to
-// match 0.5% of a table's rows, when in a one-source mirror it matches all
-// of them: looking up a page's rows by id then reads every row of the source
-// through a bitmap scan instead of probing the primary key. A first backfill
-// fills the tables from empty in less than autovacuum's minute between
-// rounds, so without the Analyze queries below they would have none for the
-// whole backfill, and for the passes right after it.
+// hold: in effect, no statistics of what they hold. Without statistics
+// PostgreSQL takes `source = $1` to match 0.5% of a table's rows, when in a
+// one-source mirror it matches all of them: looking up a page's rows by id
+// then reads every row of the source through a bitmap scan instead of
+// probing the primary key. A first backfill fills the tables from empty in
+// less than autovacuum's minute between rounds, so without the Analyze
+// queries below they would have none for the whole backfill, and for the
+// passes right after it.
 func (q *Queries) TablesWithoutStatistics(ctx context.Context, tables []string) ([]string, error) {
 	rows, err := q.db.Query(ctx, tablesWithoutStatistics, tables)
 	if err != nil {

@@ -1,13 +1,14 @@
 -- name: TablesWithoutStatistics :many
 -- Those of the given tables that hold rows and have had as many rows
 -- written, updated or deleted since their last ANALYZE, if any, as they
--- hold: in effect, no statistics of what they hold. Without statistics PostgreSQL takes `source = $1` to
--- match 0.5% of a table's rows, when in a one-source mirror it matches all
--- of them: looking up a page's rows by id then reads every row of the source
--- through a bitmap scan instead of probing the primary key. A first backfill
--- fills the tables from empty in less than autovacuum's minute between
--- rounds, so without the Analyze queries below they would have none for the
--- whole backfill, and for the passes right after it.
+-- hold: in effect, no statistics of what they hold. Without statistics
+-- PostgreSQL takes `source = $1` to match 0.5% of a table's rows, when in a
+-- one-source mirror it matches all of them: looking up a page's rows by id
+-- then reads every row of the source through a bitmap scan instead of
+-- probing the primary key. A first backfill fills the tables from empty in
+-- less than autovacuum's minute between rounds, so without the Analyze
+-- queries below they would have none for the whole backfill, and for the
+-- passes right after it.
 SELECT t.name::text AS name
 FROM unnest(@tables::text[]) AS t(name)
 WHERE pg_stat_get_live_tuples(to_regclass(t.name)) > 0

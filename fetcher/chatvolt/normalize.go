@@ -1,6 +1,7 @@
 package chatvolt
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -128,12 +129,7 @@ func addContact(conversationID string, ct contact, raw json.RawMessage, b *recor
 		return
 	}
 	full := strings.TrimSpace(string(ct.FirstName) + " " + string(ct.LastName))
-	display := full
-	for _, alt := range []flexString{ct.Email, ct.PhoneNumber} {
-		if display == "" {
-			display = string(alt)
-		}
-	}
+	display := cmp.Or(full, string(ct.Email), string(ct.PhoneNumber))
 	b.Users = append(b.Users, record.User{
 		ID: string(ct.ID), Type: userTypeContact, DisplayName: display, FullName: full,
 		Email: string(ct.Email), Raw: raw,
@@ -143,11 +139,7 @@ func addContact(conversationID string, ct contact, raw json.RawMessage, b *recor
 
 // addTag adds one tag of the conversation, by name, else by id.
 func addTag(conversationID string, t tag, b *record.Batch) {
-	name := string(t.Name)
-	if name == "" {
-		name = string(t.ID)
-	}
-	if name != "" {
+	if name := cmp.Or(string(t.Name), string(t.ID)); name != "" {
 		b.Tags = append(b.Tags, record.Tag{ConversationID: conversationID, Tag: name})
 	}
 }
