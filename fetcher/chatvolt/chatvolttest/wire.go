@@ -30,26 +30,17 @@ type wireCount struct {
 	Messages int `json:"messages"`
 }
 
-// wireConversation is ConversationDetailed.
+// wireConversation is ConversationDetailed: the summary's fields and the
+// conversation's own lists.
 type wireConversation struct {
-	ID                       string            `json:"id"`
-	Title                    *string           `json:"title"`
-	IsAIEnabled              bool              `json:"isAiEnabled"`
-	Channel                  string            `json:"channel"`
-	Status                   string            `json:"status"`
+	wireSummary
 	Metadata                 json.RawMessage   `json:"metadata"`
 	ChannelExternalID        *string           `json:"channelExternalId"`
 	ChannelCredentialsID     *string           `json:"channelCredentialsId"`
-	OrganizationID           string            `json:"organizationId"`
 	MailInboxID              *string           `json:"mailInboxId"`
-	Priority                 *string           `json:"priority"`
 	FormID                   *string           `json:"formId"`
-	AgentID                  *string           `json:"agentId"`
 	UserID                   *string           `json:"userId"`
 	VisitorID                *string           `json:"visitorId"`
-	Frustration              *float64          `json:"frustration"`
-	CreatedAt                string            `json:"createdAt"`
-	UpdatedAt                string            `json:"updatedAt"`
 	ParticipantsContacts     []wireContact     `json:"participantsContacts"`
 	ConversationVariables    []wireVariable    `json:"conversationVariables"`
 	ConversationContexts     []wireContext     `json:"conversationContexts"`
@@ -58,7 +49,6 @@ type wireConversation struct {
 	CRMScenarioConversations []wireCRMScenario `json:"crmScenarioConversations"`
 
 	// Undocumented fields some records carry; clients must ignore them.
-	Count       *wireCount      `json:"_count,omitempty"`
 	ChannelData json.RawMessage `json:"channelData,omitempty"`
 	IsGroup     *bool           `json:"isGroup,omitempty"`
 }
@@ -173,24 +163,14 @@ func (w *Workspace) summary(c *conversation) wireSummary {
 
 func (w *Workspace) detailed(c *conversation) wireConversation {
 	wc := wireConversation{
-		ID:                       c.id,
-		Title:                    null(c.title),
-		IsAIEnabled:              c.aiEnabled,
-		Channel:                  c.channel,
-		Status:                   c.status,
+		wireSummary:              w.summary(c),
 		Metadata:                 json.RawMessage(c.metadata),
 		ChannelExternalID:        null(c.channelExternalID),
 		ChannelCredentialsID:     null(c.channelCredentialsID),
-		OrganizationID:           w.org,
 		MailInboxID:              null(c.mailInboxID),
-		Priority:                 null(c.priority),
 		FormID:                   null(c.formID),
-		AgentID:                  null(c.agentID),
 		UserID:                   null(c.userID),
 		VisitorID:                null(c.visitorID),
-		Frustration:              copyFloat(c.frustration),
-		CreatedAt:                formatTime(c.created),
-		UpdatedAt:                formatTime(c.updated),
 		ParticipantsContacts:     []wireContact{},
 		ConversationVariables:    []wireVariable{},
 		ConversationContexts:     []wireContext{},
@@ -227,7 +207,6 @@ func (w *Workspace) detailed(c *conversation) wireConversation {
 	}
 	if c.extras {
 		group := false
-		wc.Count = &wireCount{Messages: len(c.messages)}
 		wc.ChannelData = json.RawMessage(rawChannelData)
 		wc.IsGroup = &group
 	}
