@@ -35,6 +35,9 @@ type batchJob[T, R any] struct {
 	land       func(b *record.Batch, item T, value R)
 	gone       func(b *record.Batch, item T)
 	quarantine func(item T, err error) record.Quarantined
+	// lock, when set, runs first in the transaction that stores the batch
+	// (see pageCommit.lockFunc).
+	lock func(ctx context.Context, q *dbq.Queries) error
 	// step, when set, runs in the transaction that stores the batch, and
 	// lists the jobs that follow from it.
 	step func(ctx context.Context, q *dbq.Queries) ([]river.InsertManyParams, error)
@@ -94,7 +97,7 @@ func runBatch[T, R any, A river.JobArgs](ctx context.Context, d *Deps, job *rive
 	}
 	logQuarantined(d, ref, batch.Quarantined)
 	_, err = commitPage(ctx, d, pageCommit[A]{
-		job: job, ref: ref, batch: &batch, stats: stats,
+		job: job, ref: ref, batch: &batch, stats: stats, lockFunc: spec.lock,
 		stepFunc: func(ctx context.Context, tx pgx.Tx, _ db.WriteResult) ([]river.InsertManyParams, error) {
 			var next []river.InsertManyParams
 			if spec.step != nil {

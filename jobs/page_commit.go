@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/syncerhq/syncer/db"
+	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/fetcher"
 	"github.com/syncerhq/syncer/record"
 )
@@ -29,6 +30,9 @@ type pageCommit[T river.JobArgs] struct {
 	// transaction whose COPY met a row inserted concurrently is tried
 	// again with UpsertOnly.
 	write db.WriteOptions
+	// lockFunc, when set, runs first in the transaction, before a row is
+	// written: the locks that order this commit after others it must see.
+	lockFunc func(ctx context.Context, q *dbq.Queries) error
 	// keepJob leaves the job running after this commit: it goes on with
 	// more work (the next page) and completes with a later commit.
 	keepJob bool
@@ -103,6 +107,11 @@ func isTransient(err error) bool {
 func commitPageOnce[T river.JobArgs](ctx context.Context, d *Deps, c pageCommit[T]) (db.WriteResult, error) {
 	var written db.WriteResult
 	err := pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
+		if c.lockFunc != nil {
+			if err := c.lockFunc(ctx, dbq.New(tx)); err != nil {
+				return err
+			}
+		}
 		var err error
 		if c.batch != nil {
 			if written, err = db.WriteBatch(ctx, tx, c.ref.source, c.batch, c.write); err != nil {

@@ -222,6 +222,54 @@ func TestAStaleNewCommentDoesNotOutliveALaterRead(t *testing.T) {
 	b.requireExact(t)
 }
 
+// TestReadsEndingInOneInstantSeeEachOther: two reads of a conversation
+// that share no stored message (the first holds a new comment, since
+// deleted at the source; the second ends without it) reach their last
+// commit together. One of them must see that the other ended and read the
+// conversation again; otherwise the deleted comment stays in the mirror.
+// The test locks the row that records the conversation as read until both
+// wait for a lock: unordered, both have looked for the other's end by then.
+func TestReadsEndingInOneInstantSeeEachOther(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{conversations: 4})
+	require.True(t, b.runPass(t, jobs.PassBackfill).OK())
+	conv := b.ws.AddConversation("no comments yet")
+	for _, c := range b.ws.Snapshot().Conversations {
+		if c.ID == conv {
+			b.ws.RemoveComment(c.Comments[0].ID) // its opening comment
+		}
+	}
+	require.True(t, b.runPass(t, jobs.PassIncremental).OK())
+	comment := b.ws.AddComment(conv, "deleted while two reads run", "external")
+
+	held := holdTimelines(b, 2)
+	started := time.Now()
+	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv}, started))
+	<-held.fetched[0]
+	b.ws.RemoveComment(comment)
+	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv}, time.Now()))
+	<-held.fetched[1]
+
+	tx, err := b.pool.Begin(t.Context())
+	require.NoError(t, err)
+	defer func() { _ = tx.Rollback(t.Context()) }()
+	_, err = tx.Exec(t.Context(), "SELECT 1 FROM conversation_messages_synced WHERE source = $1 AND id = $2 FOR UPDATE", testSource, conv)
+	require.NoError(t, err)
+	close(held.release[0])
+	close(held.release[1])
+	waitFor(t.Context(), t, "both reads to wait for a lock", func() bool {
+		return dbtest.Value[int](t, b.pool, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`) >= 2
+	})
+	require.NoError(t, tx.Rollback(t.Context()))
+
+	out, err := jobs.WaitSource(t.Context(), b.client, testSource, started, 20*time.Millisecond, nil)
+	require.NoError(t, err)
+	require.True(t, out.OK(), out.Failures)
+	require.Equal(t, 3, held.answers(), "one read more (each timeline is one page)")
+	b.requireExact(t)
+}
+
 // readAcrossADeletion starts a re-read of a conversation with comments,
 // whose timeline answer (and the next hold-1) it holds once fetched; then
 // it deletes a comment at the source and starts a second re-read. It

@@ -115,6 +115,9 @@ func (d *Deps) syncMessages(ctx context.Context, job *river.Job[MessagesArgs]) (
 		quarantine: func(t MessageTarget, err error) record.Quarantined {
 			return record.Quarantined{Stream: record.StreamMessages, RecordID: "conversation:" + t.ConversationID, ParentID: t.ConversationID, Error: err.Error()}
 		},
+		lock: func(ctx context.Context, q *dbq.Queries) error {
+			return lockReadEnds(ctx, q, ref, reads.finished)
+		},
 		step: func(ctx context.Context, q *dbq.Queries) ([]river.InsertManyParams, error) {
 			return d.messagesStep(ctx, q, ref, fetchedAfter(job.JobRow), &reads)
 		},
@@ -262,6 +265,24 @@ func (d *Deps) messagesStep(ctx context.Context, q *dbq.Queries, ref jobRef, beg
 		next = append(next, insertParams(MessagesArgs{JobRun: ref.jobRun(), Targets: overtaken}, ref))
 	}
 	return next, nil
+}
+
+// lockReadEnds makes this commit, which ends the finished reads, wait for
+// any other ending a read of one of their conversations (see LockReadEnds):
+// otherwise two reads that end at once each look for the other's end before
+// either has committed, and neither reads the conversation again.
+func lockReadEnds(ctx context.Context, q *dbq.Queries, ref jobRef, finished []finishedRead) error {
+	if len(finished) == 0 {
+		return nil
+	}
+	ids := make([]string, len(finished))
+	for i, f := range finished {
+		ids[i] = f.target.ConversationID
+	}
+	if err := q.LockReadEnds(ctx, dbq.LockReadEndsParams{Source: ref.source, Ids: ids}); err != nil {
+		return fmt.Errorf("wait for other reads of %d conversations to end: %w", len(ids), err)
+	}
+	return nil
 }
 
 // reconcile takes the messages each finished read did not see for deleted,

@@ -176,6 +176,35 @@ type InsertConversationsParams struct {
 	Raw          []byte
 }
 
+const lockReadEnds = `-- name: LockReadEnds :exec
+SELECT count(pg_advisory_xact_lock(1937337955, keys.k))
+FROM (
+    SELECT DISTINCT hashtext($1::text || ':' || id) AS k
+    FROM unnest($2::text[]) AS id
+    ORDER BY k
+) AS keys
+`
+
+type LockReadEndsParams struct {
+	Source string
+	Ids    []string
+}
+
+// Takes, until the transaction ends, a lock on the end of each given
+// conversation's read of messages, waiting for a transaction that holds
+// one. Of two reads of a conversation that end at once, the later then sees
+// the earlier's end (ReadsEndedSince) and what it stored (MarkMessagesGone);
+// without it, each could look before the other committed, and a message one
+// fetched before a deletion the other saw would stay. Taken before the
+// transaction writes anything, in key order, it waits on no row lock and
+// cannot deadlock. The locks are advisory, in the two-integer form under
+// 1937337955 ("sync" in ASCII), apart from River's; two conversations whose
+// keys collide merely wait for each other.
+func (q *Queries) LockReadEnds(ctx context.Context, arg LockReadEndsParams) error {
+	_, err := q.db.Exec(ctx, lockReadEnds, arg.Source, arg.Ids)
+	return err
+}
+
 const markConversationsDeleted = `-- name: MarkConversationsDeleted :exec
 WITH forgotten AS (
     DELETE FROM conversation_messages_synced AS s

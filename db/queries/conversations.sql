@@ -101,6 +101,24 @@ ORDER BY t.id, t.synced_for DESC
 ON CONFLICT (source, id) DO UPDATE
 SET synced_for = GREATEST(s.synced_for, excluded.synced_for), read_done_at = excluded.read_done_at;
 
+-- name: LockReadEnds :exec
+-- Takes, until the transaction ends, a lock on the end of each given
+-- conversation's read of messages, waiting for a transaction that holds
+-- one. Of two reads of a conversation that end at once, the later then sees
+-- the earlier's end (ReadsEndedSince) and what it stored (MarkMessagesGone);
+-- without it, each could look before the other committed, and a message one
+-- fetched before a deletion the other saw would stay. Taken before the
+-- transaction writes anything, in key order, it waits on no row lock and
+-- cannot deadlock. The locks are advisory, in the two-integer form under
+-- 1937337955 ("sync" in ASCII), apart from River's; two conversations whose
+-- keys collide merely wait for each other.
+SELECT count(pg_advisory_xact_lock(1937337955, keys.k))
+FROM (
+    SELECT DISTINCT hashtext(@source::text || ':' || id) AS k
+    FROM unnest(@ids::text[]) AS id
+    ORDER BY k
+) AS keys;
+
 -- name: ReadsEndedSince :many
 -- Of the given reads (as MarkMessagesGone takes them), those of a
 -- conversation whose messages another complete read finished reading since
