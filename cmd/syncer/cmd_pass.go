@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -167,7 +168,8 @@ type progressPrinter struct {
 	terminal bool
 	mu       sync.Mutex
 	last     time.Time
-	drawn    int // lines drawn last time, to redraw over them
+	drawn    int      // lines drawn last time, to redraw over them
+	said     []string // the lines written last time
 	saidDown time.Time
 }
 
@@ -192,7 +194,7 @@ func (p *progressPrinter) print(final bool) {
 		// Said once per outage; the lines resume when it is over.
 		if !st.DownSince.Equal(p.saidDown) {
 			fmt.Fprintf(p.a.stderr, "database unreachable since %s, retrying\n", st.DownSince.Local().Format(time.TimeOnly))
-			p.saidDown, p.drawn = st.DownSince, 0
+			p.saidDown, p.drawn, p.said = st.DownSince, 0, nil
 		}
 		return
 	}
@@ -222,6 +224,16 @@ func (p *progressPrinter) print(final bool) {
 		}
 		lines = append(lines, line)
 	}
+	p.emit(lines)
+}
+
+// emit writes lines: over the last ones on a terminal; elsewhere after
+// them, unless they say the same again (the last periodic lines and the
+// final ones often do).
+func (p *progressPrinter) emit(lines []string) {
+	if !p.terminal && slices.Equal(lines, p.said) {
+		return
+	}
 	if p.terminal && p.drawn > 0 {
 		fmt.Fprintf(p.a.stderr, "\033[%dA", p.drawn) // back to the first line drawn
 	}
@@ -231,7 +243,7 @@ func (p *progressPrinter) print(final bool) {
 		}
 		fmt.Fprintln(p.a.stderr, l)
 	}
-	p.drawn = len(lines)
+	p.drawn, p.said = len(lines), lines
 }
 
 func parseSince(s string) (time.Time, error) {

@@ -55,3 +55,23 @@ func TestHelpListsWhatEachCommandTakes(t *testing.T) {
 		require.Contains(t, top, flag)
 	}
 }
+
+// TestProgressSaysEachStateOnce: outside a terminal, progress lines are
+// written one after another, and lines that say what the last ones said
+// (the final lines, often, right after a periodic print) are not written
+// again; on a terminal they are redrawn in place.
+func TestProgressSaysEachStateOnce(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	p := &progressPrinter{a: &app{stderr: &out}}
+	p.emit([]string{"s backfill: 1 pages, 2s"})
+	p.emit([]string{"s backfill: 1 pages, 2s"})
+	p.emit([]string{"s backfill: 2 pages, 2s"})
+	require.Equal(t, "s backfill: 1 pages, 2s\ns backfill: 2 pages, 2s\n", out.String())
+
+	out.Reset()
+	p = &progressPrinter{a: &app{stderr: &out}, terminal: true}
+	p.emit([]string{"s backfill: 1 pages, 2s"})
+	p.emit([]string{"s backfill: 1 pages, 2s"})
+	require.Equal(t, "\r\033[Ks backfill: 1 pages, 2s\n\033[1A\r\033[Ks backfill: 1 pages, 2s\n", out.String())
+}
