@@ -62,8 +62,12 @@ func check(s fetcher.SourceSettings) []error {
 		return nil
 	}
 	var errs []error
-	if v := s.Options[webhookUnsignedKey]; v != "" && v != "true" && v != "false" {
+	switch v := s.Options[webhookUnsignedKey]; {
+	case v != "" && v != "true" && v != "false":
 		errs = append(errs, fmt.Errorf("%s must be true or false, not %q", webhookUnsignedKey, v))
+	case v == "true" && s.Options[webhookSecretKey] != "":
+		errs = append(errs, fmt.Errorf("%s and %s are both set: with a secret every delivery must be signed (Chatwoot 4.12 and later); remove %s",
+			webhookUnsignedKey, webhookSecretKey, webhookUnsignedKey))
 	}
 	if account := s.Options[accountKey]; !isNumber(account) {
 		errs = append(errs, fmt.Errorf("CHATWOOT_ACCOUNT_ID (%s) must be a number, not %q", accountKey, account))

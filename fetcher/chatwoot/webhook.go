@@ -64,7 +64,9 @@ func (c *Client) ReceiveWebhook(h http.Header, body []byte, now time.Time) (*fet
 // was sent (now for an unsigned one, which says nothing).
 func (c *Client) authenticate(h http.Header, body []byte, now time.Time) (time.Time, error) {
 	sig, ts := h.Get(signatureHeader), h.Get(timestampHeader)
-	if sig == "" && c.webhookUnsigned {
+	if sig == "" && c.webhookUnsigned && c.webhookSecret == "" {
+		// With a secret, a delivery without a signature is a forgery:
+		// leaving the header off must not skip the check.
 		return now, nil
 	}
 	message := append([]byte(ts+"."), body...)

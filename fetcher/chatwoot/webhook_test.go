@@ -87,5 +87,15 @@ func TestReceiveWebhook(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, []string{"43"}, d.ConversationIDs)
 		require.Equal(t, now, d.At)
+
+		// A secret outweighs webhook_unsigned: leaving the signature off
+		// does not skip the check.
+		both, err := NewClient(Config{BaseURL: "https://chat.example", Token: "t", AccountID: "7", WebhookUnsigned: true, WebhookSecret: "s3cret"})
+		require.NoError(t, err)
+		_, err = both.ReceiveWebhook(h, []byte(body), now)
+		require.ErrorContains(t, err, fetcher.WebhookBadSignature)
+		errs := check(fetcher.SourceSettings{Token: "t", Options: map[string]string{accountKey: "7", webhookUnsignedKey: "true", webhookSecretKey: "s3cret"}})
+		require.Len(t, errs, 1)
+		require.ErrorContains(t, errs[0], "both set")
 	})
 }
