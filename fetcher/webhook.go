@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -28,7 +29,7 @@ type WebhookDelivery struct {
 	// vendor sends none.
 	ID string
 	// Type is the vendor's event type, for metrics ("verify" for DevRev's
-	// handshake).
+	// handshake): one the receiver knows, or "other" (see EventType).
 	Type string
 	// At is when the vendor says the event happened; zero when it does not
 	// say.
@@ -107,4 +108,15 @@ type WebhookInfo struct {
 	// Secret is set only by RegisterWebhook, when the vendor generated one:
 	// it goes into the source's configuration (webhook_secret).
 	Secret string
+}
+
+// EventType is t when it is one of the known event types, and "other"
+// otherwise. A delivery's type labels metrics: a label the sender could
+// choose would let whoever reaches the endpoint (an unsigned source's, say)
+// grow them without bound.
+func EventType(t string, known ...string) string {
+	if slices.Contains(known, t) {
+		return t
+	}
+	return "other"
 }

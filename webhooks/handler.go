@@ -112,7 +112,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // accept answers an authentic delivery, once its re-reads are queued.
 func (h *Handler) accept(w http.ResponseWriter, ctx context.Context, source string, d *fetcher.WebhookDelivery) {
-	typ := eventType(d.Type)
+	typ := d.Type // one of the vendor's known types (fetcher.EventType)
 	key := source + "\x00" + d.ID
 	switch {
 	case d.Reply != nil:
@@ -173,18 +173,4 @@ func (h *Handler) observe(source, typ, outcome string) {
 		typ = "unknown"
 	}
 	h.cfg.Observe(source, typ, outcome)
-}
-
-// eventType bounds the type label to the vendors' documented event types:
-// a label a caller could choose would let anyone grow the metrics.
-func eventType(t string) string {
-	for _, prefix := range []string{"conversation_", "message_", "timeline_entry_", "sla_tracker_", "contact_"} {
-		if strings.HasPrefix(t, prefix) && len(t) <= 40 {
-			return t
-		}
-	}
-	if t == "verify" {
-		return t
-	}
-	return "other"
 }

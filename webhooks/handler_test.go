@@ -29,7 +29,7 @@ func (stubSource) ReceiveWebhook(h http.Header, body []byte, now time.Time) (*fe
 	case "verify":
 		return &fetcher.WebhookDelivery{Type: "verify", Reply: []byte(`{"challenge":"c"}`)}, nil
 	case "other":
-		return &fetcher.WebhookDelivery{ID: h.Get("X-Id"), Type: "work_created"}, nil
+		return &fetcher.WebhookDelivery{ID: h.Get("X-Id"), Type: "other"}, nil
 	default:
 		return nil, &fetcher.WebhookError{Outcome: h.Get("X-Test"), Err: errors.New("refused")}
 	}

@@ -98,7 +98,7 @@ func (a *app) serveWebhooks(w *workers) (*httpServer, error) {
 	for _, s := range a.cfg.Sources {
 		switch {
 		case s.Options["webhook_unsigned"] == "true":
-			a.log.Warn().Str("source", s.Name).Msg("accepting unsigned webhooks: anyone who reaches the endpoint can make syncer read a conversation again (set a secret on the webhook and webhook_secret instead)")
+			a.log.Warn().Str("source", s.Name).Msg("accepting unsigned webhooks: anyone who reaches the endpoint can make syncer read a conversation again, and keep its re-check of open conversations at the slower pace it takes while webhooks arrive (set a secret on the webhook and webhook_secret instead)")
 		case s.Options["webhook_secret"] == "":
 			if _, ok := a.deps.Sources[s.Name].(fetcher.WebhookReceiver); ok {
 				a.log.Warn().Str("source", s.Name).Msg("no webhook_secret: the source's webhooks will be refused")

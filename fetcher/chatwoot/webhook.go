@@ -50,7 +50,7 @@ func (c *Client) ReceiveWebhook(h http.Header, body []byte, now time.Time) (*fet
 	if b.Event == "" {
 		return nil, &fetcher.WebhookError{Outcome: fetcher.WebhookMalformed, Err: errors.New("delivery has no event")}
 	}
-	d := &fetcher.WebhookDelivery{ID: h.Get(deliveryHeader), Type: b.Event, At: at}
+	d := &fetcher.WebhookDelivery{ID: h.Get(deliveryHeader), Type: fetcher.EventType(b.Event, webhookEvents()...), At: at}
 	if b.Account != nil && b.Account.ID != nil && b.Account.ID.String() != c.accountID {
 		return d, nil // another account's: nothing to read here
 	}

@@ -34,18 +34,21 @@ func TestReceiveWebhook(t *testing.T) {
 	for name, tc := range map[string]struct {
 		body string
 		want []string
+		typ  string
 	}{
-		"ConversationUpdated":  {`{"event":"conversation_updated","id":42,"changed_attributes":[{"status":{}}]}`, []string{"42"}},
-		"StatusChanged":        {`{"event":"conversation_status_changed","id":"42"}`, []string{"42"}},
-		"MessageCreated":       {`{"event":"message_created","id":900,"conversation":{"id":42},"account":{"id":7}}`, []string{"42"}},
-		"MessageOfAnotherAcct": {`{"event":"message_updated","id":900,"conversation":{"id":42},"account":{"id":8}}`, nil},
-		"ContactIgnored":       {`{"event":"contact_updated","id":5}`, nil},
+		"ConversationUpdated":  {`{"event":"conversation_updated","id":42,"changed_attributes":[{"status":{}}]}`, []string{"42"}, "conversation_updated"},
+		"StatusChanged":        {`{"event":"conversation_status_changed","id":"42"}`, []string{"42"}, "conversation_status_changed"},
+		"MessageCreated":       {`{"event":"message_created","id":900,"conversation":{"id":42},"account":{"id":7}}`, []string{"42"}, "message_created"},
+		"MessageOfAnotherAcct": {`{"event":"message_updated","id":900,"conversation":{"id":42},"account":{"id":8}}`, nil, "message_updated"},
+		"ContactIgnored":       {`{"event":"contact_updated","id":5}`, nil, "other"},
+		"MadeUpEvent":          {`{"event":"conversation_x1y2z3","id":42}`, []string{"42"}, "other"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			d, err := c.ReceiveWebhook(signed(tc.body, now.Add(-2*time.Second)), []byte(tc.body), now)
 			require.NoError(t, err)
 			require.Equal(t, tc.want, d.ConversationIDs)
+			require.Equal(t, tc.typ, d.Type, "an event syncer does not subscribe to labels metrics as other")
 			require.Equal(t, "d-1", d.ID)
 			require.Equal(t, now.Add(-2*time.Second), d.At)
 		})

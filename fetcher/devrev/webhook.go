@@ -87,7 +87,7 @@ func (c *Client) ReceiveWebhook(h http.Header, body []byte, now time.Time) (*fet
 	if err := fetcher.CheckWebhookAge(ev.Timestamp.Time, now); err != nil {
 		return nil, err
 	}
-	d := &fetcher.WebhookDelivery{ID: ev.ID, Type: ev.Type, At: ev.Timestamp.Time}
+	d := &fetcher.WebhookDelivery{ID: ev.ID, Type: fetcher.EventType(ev.Type, append(webhookEvents(), "verify")...), At: ev.Timestamp.Time}
 	if ev.Type == "verify" {
 		challenge := ev.Challenge
 		if ev.Verify != nil {

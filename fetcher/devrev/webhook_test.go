@@ -32,20 +32,23 @@ func TestReceiveWebhook(t *testing.T) {
 	for name, tc := range map[string]struct {
 		body string
 		want []string
+		typ  string
 	}{
-		"ConversationUpdated": {`{"id":"e1",` + ts + `,"type":"conversation_updated","conversation_updated":{"conversation":{"id":"` + conv + `"}}}`, []string{conv}},
-		"ConversationDeleted": {`{"id":"e2",` + ts + `,"type":"conversation_deleted","conversation_deleted":{"id":"` + conv + `"}}`, []string{conv}},
-		"EntryCreated":        {`{"id":"e3",` + ts + `,"type":"timeline_entry_created","timeline_entry_created":{"entry":{"id":"` + conv + `:comment/9","object":"` + conv + `"}}}`, []string{conv}},
-		"EntryDeletedByID":    {`{"id":"e4",` + ts + `,"type":"timeline_entry_deleted","timeline_entry_deleted":{"id":"` + conv + `:comment/9"}}`, []string{conv}},
-		"SLATracker":          {`{"id":"e5",` + ts + `,"type":"sla_tracker_updated","sla_tracker_updated":{"sla_tracker":{"applies_to_id":"` + conv + `"}}}`, []string{conv}},
-		"TicketEntryIgnored":  {`{"id":"e6",` + ts + `,"type":"timeline_entry_created","timeline_entry_created":{"entry":{"object":"don:core:dvrv-us-1:devo/1:ticket/3"}}}`, nil},
-		"OtherTypeIgnored":    {`{"id":"e7",` + ts + `,"type":"work_created","work_created":{}}`, nil},
+		"ConversationUpdated": {`{"id":"e1",` + ts + `,"type":"conversation_updated","conversation_updated":{"conversation":{"id":"` + conv + `"}}}`, []string{conv}, "conversation_updated"},
+		"ConversationDeleted": {`{"id":"e2",` + ts + `,"type":"conversation_deleted","conversation_deleted":{"id":"` + conv + `"}}`, []string{conv}, "conversation_deleted"},
+		"EntryCreated":        {`{"id":"e3",` + ts + `,"type":"timeline_entry_created","timeline_entry_created":{"entry":{"id":"` + conv + `:comment/9","object":"` + conv + `"}}}`, []string{conv}, "timeline_entry_created"},
+		"EntryDeletedByID":    {`{"id":"e4",` + ts + `,"type":"timeline_entry_deleted","timeline_entry_deleted":{"id":"` + conv + `:comment/9"}}`, []string{conv}, "timeline_entry_deleted"},
+		"SLATracker":          {`{"id":"e5",` + ts + `,"type":"sla_tracker_updated","sla_tracker_updated":{"sla_tracker":{"applies_to_id":"` + conv + `"}}}`, []string{conv}, "sla_tracker_updated"},
+		"TicketEntryIgnored":  {`{"id":"e6",` + ts + `,"type":"timeline_entry_created","timeline_entry_created":{"entry":{"object":"don:core:dvrv-us-1:devo/1:ticket/3"}}}`, nil, "timeline_entry_created"},
+		"OtherTypeIgnored":    {`{"id":"e7",` + ts + `,"type":"work_created","work_created":{}}`, nil, "other"},
+		"MadeUpTypeIgnored":   {`{"id":"e8",` + ts + `,"type":"conversation_x1y2z3"}`, nil, "other"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			d, err := c.ReceiveWebhook(signed(tc.body), []byte(tc.body), now)
 			require.NoError(t, err)
 			require.Equal(t, tc.want, d.ConversationIDs)
+			require.Equal(t, tc.typ, d.Type, "a type syncer does not subscribe to labels metrics as other")
 			require.Equal(t, now.Add(-1500*time.Millisecond), d.At)
 			require.NotEmpty(t, d.ID)
 		})
