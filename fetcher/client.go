@@ -142,6 +142,9 @@ type Request struct {
 	// Once sends the request a single time, even after a transient failure:
 	// for writes that must not happen twice (creating a record).
 	Once bool
+	// Secret says the answer carries a credential (a webhook's secret):
+	// errors never quote its body.
+	Secret bool
 }
 
 // Do sends req, retrying transient failures and short rate-limit waits
@@ -218,8 +221,12 @@ func (c *Client) GetDecoded(ctx context.Context, req Request, decode func(body [
 	if err := decode(body); err != nil {
 		// A 2xx that is not our JSON (an HTML error page from a proxy, a
 		// truncated body) is most often a passing fault upstream.
+		quoted := snippet(body)
+		if req.Secret {
+			quoted = fmt.Sprintf("%d bytes, not quoted: they hold a secret", len(body))
+		}
 		return nil, &RetryableError{Endpoint: req.endpoint(), Status: http.StatusOK,
-			Err: fmt.Errorf("decode response (%s): %w", snippet(body), err)}
+			Err: fmt.Errorf("decode response (%s): %w", quoted, err)}
 	}
 	return body, nil
 }

@@ -36,7 +36,7 @@ func (c *Client) RegisterWebhook(ctx context.Context, url string) (*fetcher.Webh
 	var resp struct {
 		Webhook webhookWire `json:"webhook"`
 	}
-	err := c.getJSON(ctx, fetcher.Request{Method: http.MethodPost, Path: "/webhooks.create", Once: true,
+	err := c.getJSON(ctx, fetcher.Request{Method: http.MethodPost, Path: "/webhooks.create", Once: true, Secret: true,
 		Body: map[string]any{"url": url, "event_types": webhookEvents()}}, &resp)
 	if err != nil {
 		return nil, err
@@ -51,7 +51,7 @@ func (c *Client) ListWebhooks(ctx context.Context) ([]fetcher.WebhookInfo, error
 	var resp struct {
 		Webhooks []webhookWire `json:"webhooks"`
 	}
-	if err := c.getJSON(ctx, fetcher.Request{Method: http.MethodPost, Path: "/webhooks.list", Body: map[string]any{}}, &resp); err != nil {
+	if err := c.getJSON(ctx, fetcher.Request{Method: http.MethodPost, Path: "/webhooks.list", Secret: true, Body: map[string]any{}}, &resp); err != nil {
 		return nil, err
 	}
 	out := make([]fetcher.WebhookInfo, len(resp.Webhooks))

@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -97,4 +99,26 @@ func TestReceiveWebhook(t *testing.T) {
 		_, err = c.ReceiveWebhook(http.Header{}, []byte(verify), now)
 		require.ErrorContains(t, err, fetcher.WebhookBadSignature, "with a secret, the handshake must be signed too")
 	})
+}
+
+// TestWebhookSecretsStayOutOfErrors: an answer to webhooks.create or
+// webhooks.list that does not decode is not quoted in the error, since it
+// holds the webhook's secret.
+func TestWebhookSecretsStayOutOfErrors(t *testing.T) {
+	t.Parallel()
+	const secret = "WHSEC-never-in-an-error"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"webhook":{"secret":"`+secret+`","event_types":"not a list"},"webhooks":[{"secret":"`+secret+`","event_types":7}]}`)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := NewClient(Config{BaseURL: srv.URL, Token: "t"})
+	require.NoError(t, err)
+
+	_, err = c.RegisterWebhook(t.Context(), "https://syncer.example/webhooks/devrev")
+	require.ErrorContains(t, err, "not quoted")
+	require.NotContains(t, err.Error(), secret)
+	_, err = c.ListWebhooks(t.Context())
+	require.ErrorContains(t, err, "not quoted")
+	require.NotContains(t, err.Error(), secret)
 }
