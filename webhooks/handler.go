@@ -8,6 +8,7 @@ package webhooks
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -89,8 +90,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
-	if err != nil {
+	if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
 		h.refuse(w, name, "", outcomeTooLarge, http.StatusRequestEntityTooLarge, err)
+		return
+	}
+	if err != nil { // cut off or too slow: nothing to judge
+		h.refuse(w, name, "", fetcher.WebhookMalformed, http.StatusBadRequest, fmt.Errorf("read the body: %w", err))
 		return
 	}
 	d, err := recv.ReceiveWebhook(r.Header, body, h.cfg.Now())

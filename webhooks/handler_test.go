@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -120,4 +121,21 @@ func TestHandler(t *testing.T) {
 		post("POST", "/webhooks/devrev", fetcher.WebhookBadSignature, "", "")
 	}
 	require.Equal(t, 1, strings.Count(logs.String(), `"outcome":"bad_signature"`))
+}
+
+// TestHandlerBodyCutOff: a body that cannot be read to its end (the client
+// went away, or was too slow) is a bad request, not one too large.
+func TestHandlerBodyCutOff(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	h := New(Config{Sources: map[string]fetcher.Source{"devrev": stubSource{}}, Queue: rec.queue, Observe: rec.observe, Log: zerolog.Nop()})
+	mux := http.NewServeMux()
+	mux.Handle("/webhooks/{source}", h)
+	req := httptest.NewRequest("POST", "/webhooks/devrev", iotest.ErrReader(errors.New("connection reset by peer")))
+	req.Header.Set("X-Test", "ok")
+	w := httptest.NewRecorder()
+	mux.ServeHTTP(w, req)
+	require.Equal(t, http.StatusBadRequest, w.Code)
+	require.Equal(t, []string{"devrev unknown malformed"}, rec.observed)
+	require.Empty(t, rec.queued)
 }

@@ -23,7 +23,9 @@ func (a *app) listen(addr, setting string, h http.Handler) (*httpServer, error) 
 	if err != nil {
 		return nil, usageError{fmt.Errorf("listen on %s (%s): %w", addr, setting, err)}
 	}
-	s := &httpServer{ln: ln, srv: &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}}
+	// A client must send its request in time: the webhook port may face the
+	// internet, where trickled bodies would otherwise hold connections open.
+	s := &httpServer{ln: ln, srv: &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}}
 	go func() {
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.log.Error().Err(err).Str("addr", addr).Msg("http server")
