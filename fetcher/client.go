@@ -332,15 +332,20 @@ func (c *Client) statusError(endpoint string, status int, body []byte) error {
 	}
 }
 
-// sameHostRedirects follows redirects within the API's host only: Go copies
-// custom headers (Chatwoot's api_access_token) to every redirect, so one to
-// another host would hand it the token.
+// sameHostRedirects follows redirects within the API's host only, and
+// never from https to plain http: Go copies custom headers (Chatwoot's
+// api_access_token) and, within a host, Authorization to every redirect, so
+// one to another host would hand it the token, and one to http would send it
+// in the clear.
 func sameHostRedirects(req *http.Request, via []*http.Request) error {
 	if len(via) >= 5 {
 		return errors.New("stopped after 5 redirects")
 	}
 	if req.URL.Host != via[0].URL.Host {
 		return fmt.Errorf("refused a redirect to another host (%s)", req.URL.Host)
+	}
+	if via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
+		return fmt.Errorf("refused a redirect from https to %s", req.URL.Scheme)
 	}
 	return nil
 }

@@ -173,6 +173,15 @@ func TestClient(t *testing.T) {
 		requireNoSecret(t, err)
 	})
 
+	t.Run("RefusesRedirectsFromHTTPSToHTTP", func(t *testing.T) {
+		t.Parallel()
+		at := func(u string) *http.Request { return httptest.NewRequest(http.MethodGet, u, nil) }
+		first := []*http.Request{at("https://api.example/things.list")}
+		require.ErrorContains(t, sameHostRedirects(at("http://api.example/things.list"), first), "from https to http")
+		require.NoError(t, sameHostRedirects(at("https://api.example/v2/things.list"), first))
+		require.NoError(t, sameHostRedirects(at("https://api.example/things.list"), []*http.Request{at("http://api.example/things.list")}), "an upgrade is fine")
+	})
+
 	t.Run("RefusedCredentialsArePermanent", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, nil, func(c *Config) {
