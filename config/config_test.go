@@ -209,13 +209,13 @@ func TestLoadChatwoot(t *testing.T) {
 	}), kinds.All())
 	require.NoError(t, err)
 	require.Equal(t, "chatwoot", cfg.Sources[0].Kind)
-	require.Equal(t, "3", cfg.Sources[0].Options["account_id"])
+	require.Equal(t, "3", cfg.Sources[0].Options["account_id"].Reveal())
 
 	cfg, err = Load(Flags{}, env(map[string]string{
 		"CHATWOOT_API_URL": "https://chat.example.com", "CHATWOOT_INBOX_IDENTIFIER": "inb", "CHATWOOT_CONTACT_IDENTIFIER": "con",
 	}), kinds.All())
 	require.NoError(t, err, "the public API needs no token")
-	require.Equal(t, "con", cfg.Sources[0].Options["contact_identifier"])
+	require.Equal(t, "con", cfg.Sources[0].Options["contact_identifier"].Reveal())
 
 	_, err = Load(Flags{}, env(map[string]string{"CHATWOOT_API_URL": "https://chat.example.com", "CHATWOOT_API_TOKEN": "t", "CHATWOOT_ACCOUNT_ID": "acme"}), kinds.All())
 	require.ErrorContains(t, err, `must be a number, not "acme"`)
@@ -251,7 +251,7 @@ func TestLoadAnyKind(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []Source{{
 		Name: "zendesk", Kind: "zendesk", APIURL: "https://example.zendesk.com", Token: "t",
-		RateLimit: fetcher.RateLimit{Requests: 700, Window: time.Minute}, Options: map[string]string{"brand": "acme"},
+		RateLimit: fetcher.RateLimit{Requests: 700, Window: time.Minute}, Options: map[string]Secret{"brand": "acme"},
 	}}, cfg.Sources)
 
 	_, err = Load(Flags{}, env("ZENDESK_TOKEN", "t"), []fetcher.Kind{zendesk})

@@ -33,7 +33,9 @@ type Source struct {
 	// the vendor's rate headers or learned from its throttles.
 	RateLimit fetcher.RateLimit
 	// Options are the kind's own settings (Chatwoot's account_id…), by key.
-	Options map[string]string
+	// Some are credentials (a webhook's secret), so every value is a Secret:
+	// a source printed or encoded shows its keys, never their values.
+	Options map[string]Secret
 }
 
 // Settings returns the source's settings as its kind's constructor takes
@@ -41,8 +43,20 @@ type Source struct {
 func (s Source) Settings() fetcher.SourceSettings {
 	return fetcher.SourceSettings{
 		Name: s.Name, APIURL: s.APIURL, Token: s.Token.Reveal(), PageSize: s.PageSize, RateLimit: s.RateLimit,
-		Options: maps.Clone(s.Options),
+		Options: revealAll(s.Options),
 	}
+}
+
+// revealAll returns the options' values as they are, for the kind.
+func revealAll(options map[string]Secret) map[string]string {
+	if options == nil {
+		return nil
+	}
+	out := make(map[string]string, len(options))
+	for key, v := range options {
+		out[key] = v.Reveal()
+	}
+	return out
 }
 
 // The keys every source of the configuration file may have; a kind adds
@@ -101,9 +115,9 @@ func fileSource(m map[string]any, kinds []fetcher.Kind) (Source, error) {
 			continue
 		}
 		if s.Options == nil {
-			s.Options = map[string]string{}
+			s.Options = map[string]Secret{}
 		}
-		s.Options[key] = scalar(m[key])
+		s.Options[key] = Secret(scalar(m[key]))
 	}
 	return s, errors.Join(errs...)
 }
@@ -178,9 +192,9 @@ func envSources(env func(string) string, kinds []fetcher.Kind) ([]Source, error)
 		for _, setting := range k.Settings {
 			if v := env(setting.Env); v != "" {
 				if s.Options == nil {
-					s.Options = map[string]string{}
+					s.Options = map[string]Secret{}
 				}
-				s.Options[setting.Key] = v
+				s.Options[setting.Key] = Secret(v)
 			}
 		}
 		if v := env(k.RateLimitEnv()); v != "" {
@@ -214,7 +228,7 @@ func mergeSources(fromFile, fromEnv []Source) []Source {
 		}
 		for key, v := range e.Options {
 			if o.Options == nil {
-				o.Options = map[string]string{}
+				o.Options = map[string]Secret{}
 			}
 			o.Options[key] = v
 		}

@@ -75,7 +75,7 @@ func demo(ctx context.Context, e env, flags config.Flags, opts demoOptions) erro
 	hookSecret := randomToken()[:32] // DevRev takes 8 to 32 bytes
 	a, err := openDemoApp(ctx, e, flags, dbURL, config.Source{
 		Name: demoSource, Kind: devrev.Kind().Name, APIURL: server.URL(), Token: config.Secret(token),
-		Options: map[string]string{"webhook_secret": hookSecret},
+		Options: map[string]config.Secret{"webhook_secret": config.Secret(hookSecret)},
 	})
 	if err != nil {
 		return err
