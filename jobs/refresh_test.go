@@ -41,6 +41,17 @@ func TestRefreshesCoalesce(t *testing.T) {
 	require.NoError(t, deps.QueueRefreshes(t.Context(), client, testSource, []string{"c1"}, time.Now()))
 	require.Equal(t, 3, count())
 	require.Equal(t, 1, dbtest.Value[int](t, pool, "SELECT min(priority) FROM river_job WHERE kind = 'refresh_conversation'"), "before the passes' jobs")
+
+	// A mark whose re-read never started (its job cancelled, say) holds
+	// back the conversation's events for a while, not for ever.
+	dbtest.Exec(t, pool, "DELETE FROM river_job WHERE kind = 'refresh_conversation' AND args->>'conversation_id' = 'c2'")
+	require.NoError(t, deps.QueueRefreshes(t.Context(), client, testSource, []string{"c2"}, time.Now()))
+	require.Equal(t, 2, count(), "a fresh mark still coalesces")
+	dbtest.Exec(t, pool, "UPDATE pending_refreshes SET queued_at = now() - interval '16 minutes' WHERE conversation_id = 'c2'")
+	require.NoError(t, deps.QueueRefreshes(t.Context(), client, testSource, []string{"c2"}, time.Now()))
+	require.Equal(t, 3, count(), "a stale mark does not")
+	require.NoError(t, deps.QueueRefreshes(t.Context(), client, testSource, []string{"c2"}, time.Now()))
+	require.Equal(t, 3, count(), "and the new mark coalesces again")
 }
 
 // lagRecorder hears the webhook lags.

@@ -1,10 +1,14 @@
 -- name: AddPendingRefreshes :many
 -- Records the conversations a webhook asks to read again; returns those not
 -- already waiting for a re-read, which need a job (the others' job, not yet
--- started, will see this event's change too).
-INSERT INTO pending_refreshes (source, conversation_id, first_event_at)
+-- started, will see this event's change too). A mark left 15 minutes ago
+-- counts as none: its job may never start (cancelled, deleted, or failed
+-- before it took the mark), and it must not hold back every later event of
+-- the conversation; a second re-read costs only its requests.
+INSERT INTO pending_refreshes AS p (source, conversation_id, first_event_at)
 SELECT @source::text, unnest(@conversation_ids::text[]), @event_at::timestamptz
-ON CONFLICT (source, conversation_id) DO NOTHING
+ON CONFLICT (source, conversation_id) DO UPDATE SET queued_at = now()
+WHERE p.queued_at < now() - interval '15 minutes'
 RETURNING conversation_id;
 
 -- name: TakePendingRefresh :one
