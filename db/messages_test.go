@@ -1,6 +1,7 @@
 package db_test
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -285,6 +286,36 @@ func TestMarkMessagesSynced(t *testing.T) {
 	require.Equal(t, map[string]time.Time{"live": at}, marked(), "never moved back")
 	mark(map[string]any{"id": "live", "synced_for": at.Add(time.Hour)})
 	require.Equal(t, map[string]time.Time{"live": at.Add(time.Hour)}, marked())
+
+	// A read's end is its transaction's time, and a transaction that began
+	// earlier may commit later: the later end stays.
+	ended := func() time.Time {
+		return dbtest.Value[time.Time](t, pool, "SELECT read_done_at FROM conversation_messages_synced WHERE id = 'live'")
+	}
+	begin := func() (pgx.Tx, time.Time) {
+		tx, err := pool.Begin(t.Context())
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = tx.Rollback(context.Background()) })
+		var now time.Time
+		require.NoError(t, tx.QueryRow(t.Context(), "SELECT now()").Scan(&now))
+		return tx, now
+	}
+	early, earlyAt := begin()
+	late, lateAt := begin()
+	require.True(t, lateAt.After(earlyAt))
+	row, err := json.Marshal([]map[string]any{{"id": "live", "synced_for": at}})
+	require.NoError(t, err)
+	for _, tx := range []pgx.Tx{late, early} {
+		require.NoError(t, dbq.New(tx).MarkMessagesSyncedMany(t.Context(), dbq.MarkMessagesSyncedManyParams{Source: "s", Rows: row}))
+		require.NoError(t, tx.Commit(t.Context()))
+	}
+	require.True(t, ended().Equal(lateAt), "the end moved back to %v", ended())
+
+	// A read with no modification time records its end alone.
+	before := ended()
+	require.NoError(t, q.MarkReadsEnded(t.Context(), dbq.MarkReadsEndedParams{Source: "s", Ids: []string{"live", "absent"}}))
+	require.True(t, ended().After(before))
+	require.Equal(t, map[string]time.Time{"live": at.Add(time.Hour)}, marked(), "its time is left as it was")
 }
 
 // TestMessagesSyncedMovesOutOfConversations checks migration 4 both ways:

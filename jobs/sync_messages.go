@@ -357,18 +357,30 @@ func markRead(ctx context.Context, q *dbq.Queries, ref jobRef, finished []finish
 	if len(finished) == 0 {
 		return nil
 	}
-	synced := make([]syncedFor, len(finished))
+	var synced []syncedFor
+	var untimed []string
 	ids := make([]string, len(finished))
 	for i, f := range finished {
-		synced[i] = syncedFor{ID: f.target.ConversationID, SyncedFor: f.target.ForModifiedAt}
+		if f.target.ForModifiedAt.IsZero() {
+			untimed = append(untimed, f.target.ConversationID)
+		} else {
+			synced = append(synced, syncedFor{ID: f.target.ConversationID, SyncedFor: f.target.ForModifiedAt})
+		}
 		ids[i] = "conversation:" + f.target.ConversationID
 	}
-	rows, err := json.Marshal(synced)
-	if err != nil {
-		return fmt.Errorf("encode synced conversations: %w", err)
+	if len(synced) > 0 {
+		rows, err := json.Marshal(synced)
+		if err != nil {
+			return fmt.Errorf("encode synced conversations: %w", err)
+		}
+		if err := q.MarkMessagesSyncedMany(ctx, dbq.MarkMessagesSyncedManyParams{Source: ref.source, Rows: rows}); err != nil {
+			return fmt.Errorf("mark messages synced: %w", err)
+		}
 	}
-	if err := q.MarkMessagesSyncedMany(ctx, dbq.MarkMessagesSyncedManyParams{Source: ref.source, Rows: rows}); err != nil {
-		return fmt.Errorf("mark messages synced: %w", err)
+	if len(untimed) > 0 {
+		if err := q.MarkReadsEnded(ctx, dbq.MarkReadsEndedParams{Source: ref.source, Ids: untimed}); err != nil {
+			return fmt.Errorf("mark the ends of %d reads: %w", len(untimed), err)
+		}
 	}
 	if err := q.ResolveQuarantined(ctx, dbq.ResolveQuarantinedParams{Source: ref.source, Stream: record.StreamMessages, RecordIds: ids}); err != nil {
 		return fmt.Errorf("resolve quarantined conversations: %w", err)
@@ -379,5 +391,5 @@ func markRead(ctx context.Context, q *dbq.Queries, ref jobRef, finished []finish
 // syncedFor is a conversation whose messages were read to the end.
 type syncedFor struct {
 	ID        string    `json:"id"`
-	SyncedFor time.Time `json:"synced_for,omitzero"`
+	SyncedFor time.Time `json:"synced_for"`
 }

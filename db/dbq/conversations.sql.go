@@ -264,7 +264,7 @@ WHERE t.synced_for IS NOT NULL
   )
 ORDER BY t.id, t.synced_for DESC
 ON CONFLICT (source, id) DO UPDATE
-SET synced_for = GREATEST(s.synced_for, excluded.synced_for), read_done_at = excluded.read_done_at
+SET synced_for = GREATEST(s.synced_for, excluded.synced_for), read_done_at = GREATEST(s.read_done_at, excluded.read_done_at)
 `
 
 type MarkMessagesSyncedManyParams struct {
@@ -273,8 +273,10 @@ type MarkMessagesSyncedManyParams struct {
 }
 
 // Records, for each live conversation, that its whole message history was
-// read for the given modification time (never moving it back), and that a
-// read ended now (read_done_at). A
+// read for the given modification time, and that a read ended now
+// (read_done_at), moving neither back: a transaction that began earlier
+// may commit later (it waited for a lock), and a read that began in between
+// must still see the later end. A
 // conversation listed twice counts with its latest time. One deleted
 // meanwhile stays unmarked, so that if it comes back its messages are read
 // again (and revived). (OFFSET 0 keeps the check a per-row index probe: as
@@ -282,6 +284,26 @@ type MarkMessagesSyncedManyParams struct {
 // conversation of the source.)
 func (q *Queries) MarkMessagesSyncedMany(ctx context.Context, arg MarkMessagesSyncedManyParams) error {
 	_, err := q.db.Exec(ctx, markMessagesSyncedMany, arg.Source, arg.Rows)
+	return err
+}
+
+const markReadsEnded = `-- name: MarkReadsEnded :exec
+UPDATE conversation_messages_synced AS s SET read_done_at = GREATEST(s.read_done_at, now())
+WHERE s.source = $1 AND s.id = ANY($2::text[])
+`
+
+type MarkReadsEndedParams struct {
+	Source string
+	Ids    []string
+}
+
+// Records that reads of the given conversations ended now, for reads that
+// carry no modification time (a quarantined conversation's retry, say;
+// MarkMessagesSyncedMany records the others'), so that an older read that
+// overlapped one of them reads again (ReadsEndedSince). A conversation never
+// read to its end has no row to record it on.
+func (q *Queries) MarkReadsEnded(ctx context.Context, arg MarkReadsEndedParams) error {
+	_, err := q.db.Exec(ctx, markReadsEnded, arg.Source, arg.Ids)
 	return err
 }
 
