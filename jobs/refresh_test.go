@@ -281,6 +281,78 @@ func TestReadsEndingInOneInstantSeeEachOther(t *testing.T) {
 	b.requireExact(t)
 }
 
+// TestACutOffReadLeavesItsConversationBehind: a read fetches a new comment
+// on its first page, the comment is deleted at the source, and a second
+// read ends without it; the first then stores its copy, and its next page
+// is refused for good. It never reconciles, and the second read's record
+// says the conversation is read: the read given up marks it as read for no
+// time, so that the next pass reads it again and finds the comment gone.
+func TestACutOffReadLeavesItsConversationBehind(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{conversations: 4, pageSize: 2})
+	require.True(t, b.runPass(t, jobs.PassBackfill).OK())
+	conv, _ := commented(t, b.ws)
+	comment := b.ws.AddComment(conv.ID, "deleted while a read holds it", "external")
+
+	fetched, release := make(chan struct{}), make(chan struct{})
+	var mu sync.Mutex
+	answered, refused := 0, false
+	b.proxy.SetRules(faultproxy.Rule{PathSuffix: "timeline-entries.list", Fault: func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		mu.Lock()
+		n := answered
+		answered++
+		refuse := !refused && n > 0 && r.URL.Query().Get("cursor") != "" && isClosed(release)
+		refused = refused || refuse
+		mu.Unlock()
+		switch {
+		case n == 0: // the first read's first page, newest first: the comment
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			close(fetched)
+			<-release
+			maps.Copy(w.Header(), rec.Header())
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
+		case refuse: // its next page
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"type":"unauthenticated","message":"token revoked"}`))
+		default:
+			next.ServeHTTP(w, r)
+		}
+	}})
+	started := time.Now()
+	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, started))
+	<-fetched
+	b.ws.RemoveComment(comment)
+	readEnded := func() time.Time {
+		return dbtest.Value[time.Time](t, b.pool, "SELECT read_done_at FROM conversation_messages_synced WHERE id = $1", conv.ID)
+	}
+	before := readEnded()
+	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, time.Now()))
+	waitFor(t.Context(), t, "the second read to end", func() bool { return readEnded().After(before) })
+	close(release)
+	out, err := jobs.WaitSource(t.Context(), b.client, testSource, started, 20*time.Millisecond, nil)
+	require.NoError(t, err)
+	require.False(t, out.OK(), "the first read was given up")
+	require.True(t, refused)
+	require.Equal(t, 1, dbtest.Value[int](t, b.pool, "SELECT count(*) FROM messages WHERE id = $1 AND deleted_at IS NULL", comment), "its stale copy")
+
+	b.proxy.SetRules()
+	require.True(t, b.runPass(t, jobs.PassIncremental).OK())
+	b.requireExact(t)
+}
+
+// isClosed reports whether ch is closed.
+func isClosed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
 // readAcrossADeletion starts a re-read of a conversation with comments,
 // whose timeline answer (and the next hold-1) it holds once fetched; then
 // it deletes a comment at the source and starts a second re-read. It

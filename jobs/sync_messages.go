@@ -94,7 +94,7 @@ const maxMessagePages = 10000
 func (d *Deps) syncMessages(ctx context.Context, job *river.Job[MessagesArgs]) (err error) {
 	defer func() {
 		if givesUp(job.JobRow, err) {
-			d.keepListed(ctx, job.Args)
+			d.givenUp(ctx, job.Args)
 		}
 	}()
 	ref, src, err := start(ctx, d, job)
@@ -154,25 +154,41 @@ func givesUp(row *rivertype.JobRow, err error) bool {
 	return row.Attempt >= row.MaxAttempts
 }
 
-// keepListed writes the states that listings handed to a messages job River
-// gives up on (a refused token, attempts spent). Nothing else holds them:
-// a later pass reads those conversations' messages again, but without them,
-// and their history would otherwise start at their next change.
-func (d *Deps) keepListed(ctx context.Context, args MessagesArgs) {
+// givenUp settles a messages job River gives up on (a refused token,
+// attempts spent), in one short transaction:
+//   - it writes the states that listings handed to the job: nothing else
+//     holds them, and their history would otherwise start at their next
+//     change;
+//   - the reads it cut off after they stored pages leave their conversations
+//     behind (MarkReadsCutOff), so that a later pass reads them again.
+func (d *Deps) givenUp(ctx context.Context, args MessagesArgs) {
 	b := record.Batch{Observations: listedStates(args.Targets)}
-	if len(b.Observations) == 0 {
+	var cut []string
+	for _, t := range args.Targets {
+		if t.Page > 0 {
+			cut = append(cut, t.ConversationID)
+		}
+	}
+	if len(b.Observations) == 0 && len(cut) == 0 {
 		return
 	}
 	// The job's own context may be at its end; this is one short write.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	err := pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
-		_, err := db.WriteBatch(ctx, tx, args.Source, &b, db.WriteOptions{})
-		return err
+		if len(b.Observations) > 0 {
+			if _, err := db.WriteBatch(ctx, tx, args.Source, &b, db.WriteOptions{}); err != nil {
+				return err
+			}
+		}
+		if len(cut) == 0 {
+			return nil
+		}
+		return dbq.New(tx).MarkReadsCutOff(ctx, dbq.MarkReadsCutOffParams{Source: args.Source, Ids: cut})
 	})
 	if err != nil {
-		d.Logger.Warn().Err(err).Str("source", args.Source).Int("conversations", len(b.Observations)).
-			Msg("could not keep what the listing read of conversations whose messages job was given up; their history starts at their next change")
+		d.Logger.Warn().Err(err).Str("source", args.Source).Int("conversations", len(args.Targets)).
+			Msg("could not settle a messages job given up: the history of the conversations it was handed starts at their next change, and those it read in part may keep stale copies until their next read")
 	}
 }
 

@@ -287,6 +287,27 @@ func (q *Queries) MarkMessagesSyncedMany(ctx context.Context, arg MarkMessagesSy
 	return err
 }
 
+const markReadsCutOff = `-- name: MarkReadsCutOff :exec
+UPDATE conversation_messages_synced SET synced_for = 'epoch'
+WHERE source = $1 AND id = ANY($2::text[])
+`
+
+type MarkReadsCutOffParams struct {
+	Source string
+	Ids    []string
+}
+
+// Marks the given conversations' messages as read for no time at all (the
+// epoch, before any modification), their reads' ends kept: a read cut off
+// for good after it stored pages may have stored copies older than what
+// another read saw meanwhile, such as a message deleted at the source since,
+// and it never reconciles. The passes then read these conversations again
+// (ConversationsNeedingMessages).
+func (q *Queries) MarkReadsCutOff(ctx context.Context, arg MarkReadsCutOffParams) error {
+	_, err := q.db.Exec(ctx, markReadsCutOff, arg.Source, arg.Ids)
+	return err
+}
+
 const markReadsEnded = `-- name: MarkReadsEnded :exec
 UPDATE conversation_messages_synced AS s SET read_done_at = GREATEST(s.read_done_at, now())
 WHERE s.source = $1 AND s.id = ANY($2::text[])

@@ -112,6 +112,16 @@ SET synced_for = GREATEST(s.synced_for, excluded.synced_for), read_done_at = GRE
 UPDATE conversation_messages_synced AS s SET read_done_at = GREATEST(s.read_done_at, now())
 WHERE s.source = @source AND s.id = ANY(@ids::text[]);
 
+-- name: MarkReadsCutOff :exec
+-- Marks the given conversations' messages as read for no time at all (the
+-- epoch, before any modification), their reads' ends kept: a read cut off
+-- for good after it stored pages may have stored copies older than what
+-- another read saw meanwhile, such as a message deleted at the source since,
+-- and it never reconciles. The passes then read these conversations again
+-- (ConversationsNeedingMessages).
+UPDATE conversation_messages_synced SET synced_for = 'epoch'
+WHERE source = @source AND id = ANY(@ids::text[]);
+
 -- name: LockReadEnds :exec
 -- Takes, until the transaction ends, a lock on the end of each given
 -- conversation's read of messages, waiting for a transaction that holds
