@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -609,4 +612,23 @@ func TestRateLimit(t *testing.T) {
 		require.LessOrEqual(t, delay, time.Second+100*time.Millisecond, "a request a second, less a margin")
 		require.GreaterOrEqual(t, delay+elapsed, time.Second-100*time.Millisecond, "a request a second, less a margin")
 	})
+}
+
+// TestAnAnswerWithoutMessagesIsNoRead: a 200 whose body holds no list of
+// messages fails the read instead of reading as an empty conversation,
+// which would take every message for deleted.
+func TestAnAnswerWithoutMessagesIsNoRead(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{`{}`, `null`, `{"messages":null}`, `{"error":"not found"}`} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, body)
+		}))
+		t.Cleanup(srv.Close)
+		client, err := NewClient(Config{BaseURL: srv.URL, APIKey: "k"})
+		require.NoError(t, err)
+		page, err := client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: "c1"})
+		require.Error(t, err, body)
+		require.Nil(t, page, body)
+	}
 }

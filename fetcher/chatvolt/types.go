@@ -26,25 +26,9 @@ type listResponse struct {
 }
 
 func (r *listResponse) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '[' {
-		return json.Unmarshal(b, &r.Items)
-	}
-	var env map[string]json.RawMessage
-	if err := json.Unmarshal(b, &env); err != nil {
+	items, env, err := envelopedList(b, "conversations")
+	if err != nil {
 		return err
-	}
-	items, ok := env["conversations"]
-	if !ok {
-		// Tolerate the usual envelope names before giving up.
-		for _, k := range []string{"data", "items", "results"} {
-			if items, ok = env[k]; ok {
-				break
-			}
-		}
-	}
-	if !ok {
-		return errors.New("neither a JSON array nor an object with conversations")
 	}
 	if !isNull(items) {
 		if err := json.Unmarshal(items, &r.Items); err != nil {
@@ -73,18 +57,37 @@ type messagesResponse struct {
 }
 
 func (r *messagesResponse) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '[' {
-		return json.Unmarshal(b, &r.Items)
-	}
-	var env struct {
-		Messages []json.RawMessage `json:"messages"`
-	}
-	if err := json.Unmarshal(b, &env); err != nil {
+	items, _, err := envelopedList(b, "messages")
+	if err != nil {
 		return err
 	}
-	r.Items = env.Messages
-	return nil
+	// An answer that holds no list of messages is not an empty
+	// conversation: read as one, it would take every message for deleted.
+	if isNull(items) {
+		return errors.New("messages: null instead of a list")
+	}
+	return json.Unmarshal(items, &r.Items)
+}
+
+// envelopedList finds the list of an answer that is a JSON array or an
+// object holding one under name (or, leniently, under one of the usual
+// envelope names); it also returns the object's fields. An answer with no
+// list at all is an error, never an empty list.
+func envelopedList(b []byte, name string) (json.RawMessage, map[string]json.RawMessage, error) {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '[' {
+		return b, nil, nil
+	}
+	var env map[string]json.RawMessage
+	if err := json.Unmarshal(b, &env); err != nil {
+		return nil, nil, err
+	}
+	for _, k := range []string{name, "data", "items", "results"} {
+		if items, ok := env[k]; ok {
+			return items, env, nil
+		}
+	}
+	return nil, nil, fmt.Errorf("neither a JSON array nor an object with %s", name)
 }
 
 // unwrapConversation returns the conversation object of a GET

@@ -2,6 +2,9 @@ package chatwoot
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"testing"
 	"time"
@@ -63,5 +66,24 @@ func TestMessageCursor(t *testing.T) {
 	for _, bad := range []string{"before:3", "after:", "after:-1", "after:x"} {
 		_, err := parseMessageCursor(bad)
 		require.Error(t, err, bad)
+	}
+}
+
+// TestAnAnswerWithoutMessagesIsNoRead: a 200 whose body holds no list of
+// messages fails the read instead of reading as an empty conversation,
+// which would take every message for deleted.
+func TestAnAnswerWithoutMessagesIsNoRead(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{`{}`, `null`, `{"payload":null}`, `{"error":"Resource could not be found"}`} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, body)
+		}))
+		t.Cleanup(srv.Close)
+		client, err := NewClient(Config{BaseURL: srv.URL, Token: "t", AccountID: "1"})
+		require.NoError(t, err)
+		page, err := client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: "1"})
+		require.Error(t, err, body)
+		require.Nil(t, page, body)
 	}
 }

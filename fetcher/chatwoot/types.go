@@ -2,6 +2,7 @@ package chatwoot
 
 import (
 	"encoding/json"
+	"errors"
 
 	"github.com/syncerhq/syncer/fetcher"
 )
@@ -18,7 +19,24 @@ type listResponse struct {
 }
 
 type messagesResponse struct {
-	Payload []json.RawMessage `json:"payload"`
+	Payload []json.RawMessage
+}
+
+// UnmarshalJSON requires the payload: an answer without a list of messages
+// ({}, null, an error object) is not an empty conversation, and read as one
+// it would take every message for deleted.
+func (r *messagesResponse) UnmarshalJSON(b []byte) error {
+	var env struct {
+		Payload *[]json.RawMessage `json:"payload"`
+	}
+	if err := json.Unmarshal(b, &env); err != nil {
+		return err
+	}
+	if env.Payload == nil {
+		return errors.New("messages: the answer has no payload list")
+	}
+	r.Payload = *env.Payload
+	return nil
 }
 
 type conversation struct {
