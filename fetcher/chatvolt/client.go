@@ -337,8 +337,15 @@ func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fet
 		addMessage(q.ConversationID, raw, &page.Batch)
 	}
 	if len(resp.Items) >= MaxMessages {
-		page.CoveredFrom = oldestCreated(resp.Items)
-		page.Unreliable = page.CoveredFrom.IsZero()
+		oldest := oldestCreated(resp.Items)
+		if oldest.IsZero() {
+			page.Unreliable = true
+			return page, nil
+		}
+		// Strictly after the oldest shown (PostgreSQL keeps microseconds):
+		// one created in the same instant may lie just beyond the window, as
+		// the API breaks ties in no stated order, and is not gone.
+		page.CoveredFrom = oldest.Add(time.Microsecond)
 	}
 	return page, nil
 }
