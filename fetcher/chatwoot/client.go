@@ -242,11 +242,14 @@ func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fet
 		}
 		addMessage(q.ConversationID, raw, &page.Batch)
 	}
-	if len(resp.Payload) >= messagesPerPage && next.After > cur.After {
+	full := len(resp.Payload) >= messagesPerPage
+	if full && next.After > cur.After {
 		page.NextCursor = next.String()
 		return page, nil
 	}
-	page.Unreliable = next.Unordered
+	// A full page whose ids could not be read gives no next page to ask
+	// for: the read ends there, and takes nothing for deleted.
+	page.Unreliable = next.Unordered || full
 	return page, nil
 }
 

@@ -2,10 +2,12 @@ package chatwoot
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,4 +88,27 @@ func TestAnAnswerWithoutMessagesIsNoRead(t *testing.T) {
 		require.Error(t, err, body)
 		require.Nil(t, page, body)
 	}
+}
+
+// TestAFullPageWithoutIDsReconcilesNothing: a full page none of whose ids
+// can be read ends the read, since there is no next page to ask for, and
+// takes nothing for deleted: the messages after it were never seen.
+func TestAFullPageWithoutIDsReconcilesNothing(t *testing.T) {
+	t.Parallel()
+	var items []string
+	for i := range 100 {
+		items = append(items, fmt.Sprintf(`{"id":"m%d","content":"hi","message_type":0,"created_at":1700000000,"conversation_id":1}`, i))
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"payload":[`+strings.Join(items, ",")+`]}`)
+	}))
+	t.Cleanup(srv.Close)
+	client, err := NewClient(Config{BaseURL: srv.URL, Token: "t", AccountID: "1"})
+	require.NoError(t, err)
+	page, err := client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: "1"})
+	require.NoError(t, err)
+	require.Empty(t, page.NextCursor)
+	_, ok := page.Reconciles()
+	require.False(t, ok)
 }
