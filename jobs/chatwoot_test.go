@@ -1,6 +1,7 @@
 package jobs_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -139,8 +140,25 @@ func TestChatwoot(t *testing.T) {
 	t.Run("PublicClientAPIMirrorsOneContact", func(t *testing.T) {
 		t.Parallel()
 		b := setupChatwoot(t, chatwootSetup{public: true})
+		// The public API serves 20 messages at a time, the latest first: a
+		// longer conversation is read back to its first message, and its
+		// older messages are not taken for deleted.
+		_, _, contactID := b.ws.PublicIdentifiers()
+		long := 0
+		for _, c := range b.ws.Snapshot().Conversations {
+			if c.ContactID == contactID && long == 0 {
+				long = c.ID
+			}
+		}
+		require.NotZero(t, long)
+		for i := range 30 {
+			b.ws.AddMessage(long, fmt.Sprintf("message %d", i), 0, false)
+		}
 		b.run(t, jobs.PassBackfill)
 		b.requireExact(t)
 		require.Positive(t, dbtest.Value[int](t, b.pool, "SELECT count(*) FROM conversations"))
+		b.ws.AddMessage(long, "one more", 1, false)
+		b.run(t, jobs.PassIncremental)
+		b.requireExact(t)
 	})
 }

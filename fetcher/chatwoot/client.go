@@ -19,7 +19,10 @@ import (
 // per list page, and messages per after= page.
 const (
 	conversationsPerPage = 25
-	messagesPerPage      = 100
+	messagesPerPage      = 100 // after=
+	// publicMessagesPerPage is what the public API serves at once, latest
+	// first: it hands MessageFinder only before=.
+	publicMessagesPerPage = 20
 )
 
 // Config configures a Client.
@@ -216,7 +219,7 @@ func (c *Client) GetConversation(ctx context.Context, id string) (*fetcher.Conve
 // Unreliable, and nothing is taken for deleted on its account.
 func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fetcher.MessagePage, error) {
 	if c.public != "" {
-		return c.listPublicMessages(ctx, q.ConversationID)
+		return c.listPublicMessages(ctx, q.ConversationID, q.Cursor)
 	}
 	cur, err := parseMessageCursor(q.Cursor)
 	if err != nil {
@@ -254,16 +257,45 @@ func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fet
 }
 
 // listPublicMessages reads a conversation of the public client API, which
-// serves its messages in one answer.
-func (c *Client) listPublicMessages(ctx context.Context, conversationID string) (*fetcher.MessagePage, error) {
-	var items []json.RawMessage
-	if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "public.messages", Path: c.public + "/" + url.PathEscape(conversationID) + "/messages"}, &items); err != nil {
+// serves its latest 20 messages, and with before=<id> the 20 before it: the
+// read goes back from the latest to the first. Only a history that fits one
+// answer may reconcile: Chatwoot orders each answer by creation and filters
+// it by id, so across answers a message whose id and creation time disagree
+// could be passed over, and nothing is taken for deleted on the strength of
+// several.
+func (c *Client) listPublicMessages(ctx context.Context, conversationID, cursor string) (*fetcher.MessagePage, error) {
+	query := url.Values{}
+	if cursor != "" {
+		before, ok := strings.CutPrefix(cursor, "before:")
+		if _, err := strconv.ParseInt(before, 10, 64); !ok || err != nil {
+			return nil, fmt.Errorf("chatwoot: bad message cursor %q", cursor)
+		}
+		query.Set("before", before)
+	}
+	var items *[]json.RawMessage
+	if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "public.messages", Path: c.public + "/" + url.PathEscape(conversationID) + "/messages", Query: query}, &items); err != nil {
 		return nil, err
 	}
+	if items == nil {
+		return nil, &fetcher.RetryableError{Endpoint: "public.messages", Status: http.StatusOK, Err: errors.New("the answer is null, not a list of messages")}
+	}
 	page := &fetcher.MessagePage{}
-	for _, raw := range items {
+	var oldest int64
+	for _, raw := range *items {
+		var m struct {
+			ID fetcher.Int `json:"id"`
+		}
+		if json.Unmarshal(raw, &m) == nil && m.ID > 0 && (oldest == 0 || int64(m.ID) < oldest) {
+			oldest = int64(m.ID)
+		}
 		addMessage(conversationID, raw, &page.Batch)
 	}
+	full := len(*items) >= publicMessagesPerPage
+	if full && oldest > 0 {
+		page.NextCursor = "before:" + strconv.FormatInt(oldest, 10)
+		return page, nil
+	}
+	page.Unreliable = cursor != "" || full
 	return page, nil
 }
 

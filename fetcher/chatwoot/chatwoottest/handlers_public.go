@@ -36,19 +36,27 @@ func (s *Server) publicConversations(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// publicMessages lists a conversation's messages as the contact sees them:
-// ascending, without private notes and activity messages, unpaginated.
+// publicMessages lists a conversation's messages as the contact sees them,
+// without private notes and activity messages, as Chatwoot's public
+// MessagesController hands MessageFinder only before=: the latest 20, or
+// with before=<id> the 20 immediately older, ascending.
 func (s *Server) publicMessages(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	hasBefore, before := present(q, "before"), rubyInt(q.Get("before"))
 	s.servePublic(w, r, func(ct *contact) (any, bool) {
 		c := s.ws.convBy[rubyInt(r.PathValue("conversation_id"))]
 		if c == nil || c.contact != ct || c.inbox != ct.inbox {
 			return nil, false
 		}
-		out := []wirePublicMessage{}
+		var shown []*message
 		for _, m := range c.messages {
-			if m.public() {
-				out = append(out, s.ws.wirePublicMessage(m))
+			if m.public() && (!hasBefore || m.id < before) {
+				shown = append(shown, m)
 			}
+		}
+		out := []wirePublicMessage{}
+		for _, m := range shown[max(0, len(shown)-messagesLatest):] {
+			out = append(out, s.ws.wirePublicMessage(m))
 		}
 		return out, true
 	})
