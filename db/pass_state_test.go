@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -38,4 +39,30 @@ func TestAdvancePassIsCompareAndSwap(t *testing.T) {
 	finished, err = q.FinishPass(ctx, dbq.FinishPassParams{Source: "s", Stream: "conversations", RunID: &runID, ReadAt: &p3})
 	require.NoError(t, err)
 	require.EqualValues(t, 1, finished)
+}
+
+// TestAbandonedSweepWaitsItsInterval: a sweep given up (a broken listing,
+// say) counts as one for the schedule, so that incremental passes run
+// before the next try; an incremental given up leaves the sweep as it was.
+func TestAbandonedSweepWaitsItsInterval(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	_, q := dbtest.NewQueries(t)
+	require.NoError(t, q.EnsureSyncState(ctx, dbq.EnsureSyncStateParams{Source: "s", Stream: "conversations"}))
+	abandon := func(kind string) *time.Time {
+		t.Helper()
+		runID, err := q.CreateRun(ctx, dbq.CreateRunParams{Source: "s", Stream: "conversations", Kind: kind})
+		require.NoError(t, err)
+		require.NoError(t, q.BeginPass(ctx, dbq.BeginPassParams{Source: "s", Stream: "conversations", RunID: &runID, PassKind: &kind}))
+		msg := "the listing cannot be walked to its end"
+		require.NoError(t, q.AbandonPass(ctx, dbq.AbandonPassParams{Source: "s", Stream: "conversations", RunID: &runID, LastError: &msg}))
+		state, err := q.GetSyncState(ctx, dbq.GetSyncStateParams{Source: "s", Stream: "conversations"})
+		require.NoError(t, err)
+		require.Nil(t, state.RunID, "no pass in flight")
+		return state.SweptAt
+	}
+	require.Nil(t, abandon("incremental"))
+	swept := abandon("sweep")
+	require.NotNil(t, swept)
+	require.Equal(t, swept, abandon("incremental"))
 }

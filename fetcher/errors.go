@@ -24,6 +24,11 @@ func (e *RateLimitedError) Error() string {
 	return fmt.Sprintf("%s: rate limited, retry in %s", e.Endpoint, e.Wait.Round(time.Millisecond))
 }
 
+// ErrBrokenListing marks a listing that cannot be walked to its end however
+// often it is tried: the vendor's answers contradict its own paging. The
+// jobs give its pass up rather than retry the same page for ever.
+var ErrBrokenListing = errors.New("the listing cannot be walked to its end")
+
 // RetryableError is a failure that may pass: a 5xx, a timeout, a broken
 // connection or a garbled body. The caller should retry with backoff.
 type RetryableError struct {

@@ -157,7 +157,7 @@ func permanent(err error) error { return &permanentError{err: err} }
 func isPermanent(err error) bool {
 	var perm *permanentError
 	var apiErr *fetcher.APIError
-	return errors.As(err, &perm) || errors.As(err, &apiErr)
+	return errors.As(err, &perm) || errors.As(err, &apiErr) || errors.Is(err, fetcher.ErrBrokenListing)
 }
 
 // snoozeRateLimited makes a rate-limited job wait, which costs it no

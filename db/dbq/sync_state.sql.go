@@ -13,6 +13,7 @@ import (
 const abandonPass = `-- name: AbandonPass :exec
 UPDATE sync_state
 SET cursor = NULL, run_id = NULL, pass_kind = NULL, pass_since = NULL, pass_max = NULL,
+    swept_at = CASE WHEN pass_kind = 'sweep' THEN now() ELSE swept_at END,
     last_error = $1, updated_at = now()
 WHERE source = $2 AND stream = $3 AND run_id = $4
 `
@@ -24,7 +25,10 @@ type AbandonPassParams struct {
 	RunID     *int64
 }
 
-// Drops a pass that cannot go on (bad credentials), keeping the watermark.
+// Drops a pass that cannot go on (bad credentials, a broken listing),
+// keeping the watermark. A sweep given up counts as one for the schedule:
+// the next is tried a sweep interval later, and incremental passes run
+// meanwhile instead of the same failing sweep again and again.
 func (q *Queries) AbandonPass(ctx context.Context, arg AbandonPassParams) error {
 	_, err := q.db.Exec(ctx, abandonPass,
 		arg.LastError,

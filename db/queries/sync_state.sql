@@ -60,9 +60,13 @@ WHERE sync_state.source = @source AND sync_state.stream = @stream AND sync_state
   AND sync_state.cursor IS NOT DISTINCT FROM sqlc.narg(read_at)::text;
 
 -- name: AbandonPass :exec
--- Drops a pass that cannot go on (bad credentials), keeping the watermark.
+-- Drops a pass that cannot go on (bad credentials, a broken listing),
+-- keeping the watermark. A sweep given up counts as one for the schedule:
+-- the next is tried a sweep interval later, and incremental passes run
+-- meanwhile instead of the same failing sweep again and again.
 UPDATE sync_state
 SET cursor = NULL, run_id = NULL, pass_kind = NULL, pass_since = NULL, pass_max = NULL,
+    swept_at = CASE WHEN pass_kind = 'sweep' THEN now() ELSE swept_at END,
     last_error = @last_error, updated_at = now()
 WHERE source = @source AND stream = @stream AND run_id = @run_id;
 

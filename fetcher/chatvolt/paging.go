@@ -42,7 +42,7 @@ import (
 // walked completely: the server ignores its filters, or more conversations
 // than one answer holds share a creation millisecond and every available
 // filter.
-var ErrUnwalkableListing = errors.New("chatvolt: the conversation listing cannot be walked completely")
+var ErrUnwalkableListing = fmt.Errorf("chatvolt: the conversation listing cannot be walked completely (%w)", fetcher.ErrBrokenListing)
 
 // Listing dialects, as the walk state records them.
 const (
