@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/fetcher"
 )
 
@@ -58,12 +60,38 @@ func RunPasses(ctx context.Context, d *Deps, client *river.Client[pgx.Tx], sourc
 		if errors.As(err, &unreachable) {
 			out, err = Outcome{Source: p.Source, Unreachable: unreachable}, nil
 		}
+		if err == nil && out.OK() {
+			err = d.DB.Retry(ctx, func(ctx context.Context) error { return d.checkPassEnded(ctx, p, &out) })
+		}
 		if err != nil {
 			return outcomes, err
 		}
 		outcomes = append(outcomes, out)
 	}
 	return outcomes, nil
+}
+
+// checkPassEnded adds to out a failure when pass p has not ended though no
+// job of its source is left: a job it needed was lost (absorbed by an older
+// one, say), and saying "done" would be a lie. Running the same command
+// again resumes it.
+func (d *Deps) checkPassEnded(ctx context.Context, p Pass, out *Outcome) error {
+	q := dbq.New(d.Pool)
+	state, err := q.GetSyncState(ctx, dbq.GetSyncStateParams{Source: p.Source, Stream: StreamConversations})
+	if err != nil {
+		return fmt.Errorf("read the pass of %s: %w", p.Source, err)
+	}
+	run, err := q.GetRun(ctx, p.RunID)
+	if err != nil {
+		return fmt.Errorf("read run %d of %s: %w", p.RunID, p.Source, err)
+	}
+	switch {
+	case state.RunID != nil && *state.RunID == p.RunID:
+		out.Failures = append(out.Failures, fmt.Sprintf("the %s pass (run %d) has no job left to carry it on; run the same command again to resume it", p.Kind, p.RunID))
+	case run.Status != "succeeded":
+		out.Failures = append(out.Failures, fmt.Sprintf("the %s pass (run %d) ended %s: %s", p.Kind, p.RunID, run.Status, cmp.Or(deref(run.Error), "no error recorded")))
+	}
+	return nil
 }
 
 // startPassWaiting starts (or resumes) the pass of source asked for, after

@@ -1,0 +1,49 @@
+package jobs
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/rs/zerolog"
+	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/db/dbq"
+	"github.com/syncerhq/syncer/internal/dbtest"
+)
+
+// TestAPassWithoutJobsIsNotDone: when no job of a source is left, a
+// command's pass has ended only if the state no longer holds it and its run
+// succeeded; otherwise the command says so instead of "done".
+func TestAPassWithoutJobsIsNotDone(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	pool := dbtest.NewPool(t)
+	d := NewDeps(pool, nil, zerolog.Nop(), Timings{})
+	q := dbq.New(pool)
+	require.NoError(t, q.EnsureSyncState(ctx, dbq.EnsureSyncStateParams{Source: "s", Stream: StreamConversations}))
+	kind := string(PassBackfill)
+	runID, err := q.CreateRun(ctx, dbq.CreateRunParams{Source: "s", Stream: StreamConversations, Kind: kind})
+	require.NoError(t, err)
+	require.NoError(t, q.BeginPass(ctx, dbq.BeginPassParams{Source: "s", Stream: StreamConversations, RunID: &runID, PassKind: &kind}))
+	pass := Pass{Source: "s", RunID: runID, Kind: PassBackfill}
+	check := func() []string {
+		t.Helper()
+		out := Outcome{Source: "s"}
+		require.NoError(t, d.checkPassEnded(ctx, pass, &out))
+		return out.Failures
+	}
+
+	require.Len(t, check(), 1, "still in flight, with no job to carry it on")
+	require.Contains(t, check()[0], "run the same command again")
+
+	msg := "credentials refused"
+	require.NoError(t, q.AbandonPass(ctx, dbq.AbandonPassParams{Source: "s", Stream: StreamConversations, RunID: &runID, LastError: &msg}))
+	require.NoError(t, q.FailRun(ctx, dbq.FailRunParams{ID: runID, Error: &msg}))
+	require.Equal(t, []string{"the backfill pass (run " + strconv.FormatInt(runID, 10) + ") ended failed: credentials refused"}, check())
+
+	runID, err = q.CreateRun(ctx, dbq.CreateRunParams{Source: "s", Stream: StreamConversations, Kind: kind})
+	require.NoError(t, err)
+	pass.RunID = runID
+	require.NoError(t, q.FinishRun(ctx, dbq.FinishRunParams{ID: runID, Status: "succeeded"}))
+	require.Empty(t, check(), "ended and succeeded")
+}
