@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
+	"path"
 	"strings"
 	"time"
 	"unicode"
@@ -290,12 +292,16 @@ func deleted(attrs json.RawMessage) bool {
 	return json.Unmarshal(attrs, &a) == nil && a.Deleted
 }
 
-func fileName(url string) string {
-	if i := strings.LastIndexByte(url, '/'); i >= 0 {
-		url = url[i+1:]
+// fileName is the last segment of an attachment URL's path, unescaped.
+func fileName(dataURL string) string {
+	if u, err := url.Parse(dataURL); err == nil && u.Path != "" {
+		return path.Base(u.Path) // unescaped: "Capture d’écran.png", not "Capture%20d%E2%80%99%C3%A9cran.png"
 	}
-	if i := strings.IndexByte(url, '?'); i >= 0 {
-		url = url[:i]
+	if i := strings.LastIndexByte(dataURL, '/'); i >= 0 {
+		dataURL = dataURL[i+1:]
 	}
-	return url
+	if i := strings.IndexByte(dataURL, '?'); i >= 0 {
+		dataURL = dataURL[:i]
+	}
+	return dataURL
 }
