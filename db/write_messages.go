@@ -3,6 +3,8 @@ package db
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/record"
@@ -40,9 +42,17 @@ func (w *batchWriter) messages(ctx context.Context) error {
 	return resolveQuarantined(ctx, w.q, w.source, record.StreamMessages, msgs, messageID)
 }
 
-// attachments writes the batch's attachments, as messages are written.
+// attachments writes the batch's attachments, as messages are written, and
+// deletes those that messages the mirror held no longer list.
 func (w *batchWriter) attachments(ctx context.Context) error {
 	atts := dedupe(w.b.Attachments, attachmentID, nil)
+	if err := w.writeAttachments(ctx, atts); err != nil {
+		return err
+	}
+	return w.deleteAttachmentsNoLongerListed(ctx, atts)
+}
+
+func (w *batchWriter) writeAttachments(ctx context.Context, atts []record.Attachment) error {
 	if len(atts) == 0 {
 		return nil
 	}
@@ -83,6 +93,25 @@ func (w *batchWriter) deleteAttachmentsOfDeletedMessages(ctx context.Context, at
 	}
 	if err := w.q.DeleteAttachmentsOfDeletedMessages(ctx, dbq.DeleteAttachmentsOfDeletedMessagesParams{Source: w.source, Ids: ids}); err != nil {
 		return fmt.Errorf("delete the attachments of deleted messages: %w", err)
+	}
+	return nil
+}
+
+// deleteAttachmentsNoLongerListed deletes the attachments of the messages
+// just upserted that their copy no longer lists (see
+// DeleteAttachmentsNoLongerListed). A message new to the mirror has none yet:
+// a backfill's cost nothing.
+func (w *batchWriter) deleteAttachmentsNoLongerListed(ctx context.Context, atts []record.Attachment) error {
+	if len(w.upserted) == 0 {
+		return nil
+	}
+	msgs := slices.Sorted(maps.Keys(w.upserted))
+	listed := mapRows(atts, attachmentID)
+	err := w.q.DeleteAttachmentsNoLongerListed(ctx, dbq.DeleteAttachmentsNoLongerListedParams{
+		Source: w.source, MessageIds: msgs, FetchedAfter: w.opts.FetchedAfter, ListedIds: listed,
+	})
+	if err != nil {
+		return fmt.Errorf("delete the attachments %d messages no longer list: %w", len(msgs), err)
 	}
 	return nil
 }

@@ -102,6 +102,26 @@ func TestChatwoot(t *testing.T) {
 		require.Equal(t, 1, b.server.Stats().Requests["conversations.list"], "one unpaginated updated_within request")
 	})
 
+	t.Run("ADeletedMessageLosesItsAttachments", func(t *testing.T) {
+		t.Parallel()
+		// Chatwoot's delete keeps the message and destroys its files: the
+		// mirror must not keep them (their URLs) either.
+		b := setupChatwoot(t, chatwootSetup{})
+		b.run(t, jobs.PassBackfill)
+		deleted := 0
+		for _, c := range b.ws.Snapshot().Conversations {
+			for _, m := range c.Messages {
+				if len(m.Attachments) > 0 && deleted < 3 {
+					b.ws.DeleteMessage(m.ID)
+					deleted++
+				}
+			}
+		}
+		require.Equal(t, 3, deleted)
+		b.run(t, jobs.PassIncremental)
+		b.requireExact(t)
+	})
+
 	t.Run("RateLimitedPassLosesNothing", func(t *testing.T) {
 		t.Parallel()
 		b := setupChatwoot(t, chatwootSetup{conversations: 30, server: chatwoottest.Options{Faults: fakeapi.Faults{RateLimit: 12, RateWindow: time.Second}}})

@@ -10,6 +10,34 @@ import (
 	"time"
 )
 
+const deleteAttachmentsNoLongerListed = `-- name: DeleteAttachmentsNoLongerListed :exec
+UPDATE attachments AS a SET deleted_at = now(), raw = '{}'::jsonb
+WHERE a.source = $1 AND a.message_id = ANY($2::text[]) AND a.deleted_at IS NULL
+  AND a.synced_at < $3 AND NOT (a.id = ANY(COALESCE($4::text[], '{}')))
+`
+
+type DeleteAttachmentsNoLongerListedParams struct {
+	Source       string
+	MessageIds   []string
+	FetchedAfter time.Time
+	ListedIds    []string
+}
+
+// A message's attachments come with it, in full: of the given messages,
+// just upserted, the live attachments their copy no longer lists are
+// deleted (Chatwoot's own delete of a message destroys its attachments and
+// keeps the message; an edit can drop a file). Only those stored before the
+// copy was fetched: one a later read stored is not a stale copy's to judge.
+func (q *Queries) DeleteAttachmentsNoLongerListed(ctx context.Context, arg DeleteAttachmentsNoLongerListedParams) error {
+	_, err := q.db.Exec(ctx, deleteAttachmentsNoLongerListed,
+		arg.Source,
+		arg.MessageIds,
+		arg.FetchedAfter,
+		arg.ListedIds,
+	)
+	return err
+}
+
 const deleteAttachmentsOfDeletedMessages = `-- name: DeleteAttachmentsOfDeletedMessages :exec
 UPDATE attachments AS a SET deleted_at = now(), raw = '{}'::jsonb
 FROM messages AS m

@@ -143,6 +143,16 @@ FROM messages AS m
 WHERE a.source = @source AND a.id = ANY(@ids::text[]) AND a.deleted_at IS NULL
   AND m.source = a.source AND m.id = a.message_id AND m.deleted_at IS NOT NULL;
 
+-- name: DeleteAttachmentsNoLongerListed :exec
+-- A message's attachments come with it, in full: of the given messages,
+-- just upserted, the live attachments their copy no longer lists are
+-- deleted (Chatwoot's own delete of a message destroys its attachments and
+-- keeps the message; an edit can drop a file). Only those stored before the
+-- copy was fetched: one a later read stored is not a stale copy's to judge.
+UPDATE attachments AS a SET deleted_at = now(), raw = '{}'::jsonb
+WHERE a.source = @source AND a.message_id = ANY(@message_ids::text[]) AND a.deleted_at IS NULL
+  AND a.synced_at < @fetched_after AND NOT (a.id = ANY(COALESCE(@listed_ids::text[], '{}')));
+
 -- name: KnownAttachments :many
 -- Which of the given attachments the mirror already holds (one index probe
 -- per id, as KnownMessages).

@@ -2,6 +2,8 @@ package mirrorcheck
 
 import (
 	"fmt"
+	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -76,13 +78,27 @@ func chatwootMessage(sm chatwoottest.SnapMessage) Item {
 	if sm.Deleted {
 		body = nil
 	}
+	var atts []string
+	for _, a := range sm.Attachments {
+		atts = append(atts, Attachment(strconv.Itoa(a.ID), chatwootFileName(a.DataURL), a.FileType, int64(a.FileSize)))
+	}
 	return Item{ID: strconv.Itoa(sm.ID), Fields: Record{
 		"body":        Nullable(body),
 		"body_type":   sm.ContentType,
 		"visibility":  chatwootVisibility(sm),
 		"author_type": chatwootAuthorType(sm),
 		"created_at":  Time(sm.CreatedAt),
+		"attachments": Set(atts),
 	}}
+}
+
+// chatwootFileName is an attachment's name: the last segment of its URL's
+// path, which is all Chatwoot's payload says of it.
+func chatwootFileName(dataURL string) string {
+	if u, err := url.Parse(dataURL); err == nil {
+		return path.Base(u.Path)
+	}
+	return dataURL
 }
 
 func chatwootVisibility(m chatwoottest.SnapMessage) string {
