@@ -13,13 +13,15 @@ import (
 	"time"
 
 	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/record"
 )
 
 // Page sizes Chatwoot uses (not configurable on its side): conversations
 // per list page, and messages per after= page.
 const (
 	conversationsPerPage = 25
-	messagesPerPage      = 100 // after=
+	messagesPerPage      = 100  // after=
+	messagesBetween      = 1000 // after= and before= together
 	// publicMessagesPerPage is what the public API serves at once, latest
 	// first: it hands MessageFinder only before=.
 	publicMessagesPerPage = 20
@@ -207,16 +209,18 @@ func (c *Client) GetConversation(ctx context.Context, id string) (*fetcher.Conve
 }
 
 // ListMessages returns one page of a conversation's messages, read forward
-// from its first: after=<id> serves up to 100 messages ascending, so a
-// complete read of a 150-message conversation costs two requests. Messages
-// have no update time: a complete read is how edits and deletions at any
-// depth are seen.
+// from its first: after=<id> serves up to 100 messages, so a complete read
+// of a 150-message conversation costs two pages. Messages have no update
+// time: a complete read is how edits and deletions at any depth are seen.
 //
-// Chatwoot orders an after= page by created_at and filters it by id, so the
-// next page starts after the highest id seen. That misses nothing as long as
-// ids and creation times agree, as they do for messages Chatwoot created
-// itself; a page where they disagree (imported history) makes the read
-// Unreliable, and nothing is taken for deleted on its account.
+// Chatwoot orders an after= page by created_at and filters it by id, and the
+// two need not agree (Rails sets created_at before the INSERT takes an id,
+// so two messages created at once can have them in opposite orders; imported
+// history has them anyhow). A page that is not full holds every message
+// above the cursor, whatever their order. A full one is the earliest 100 by
+// creation, so a message with a lower id than its highest but a later time
+// is on no page after it: the ids it passed are checked with one more
+// request (see passedIDs) before the next page starts above them.
 func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fetcher.MessagePage, error) {
 	if c.public != "" {
 		return c.listPublicMessages(ctx, q.ConversationID, q.Cursor)
@@ -225,35 +229,91 @@ func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fet
 	if err != nil {
 		return nil, err
 	}
-	var resp messagesResponse
-	if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "conversations.messages", Path: c.account + "/conversations/" + url.PathEscape(q.ConversationID) + "/messages", Query: url.Values{
-		"after": {strconv.FormatInt(cur.After, 10)},
-	}}, &resp); err != nil {
+	payload, err := c.messages(ctx, q.ConversationID, url.Values{"after": {strconv.FormatInt(cur.After, 10)}})
+	if err != nil {
 		return nil, err
 	}
 	page := &fetcher.MessagePage{}
 	next := cur
-	for _, raw := range resp.Payload {
-		var m struct {
-			ID fetcher.Int `json:"id"`
-		}
-		if json.Unmarshal(raw, &m) == nil && m.ID > 0 {
-			if int64(m.ID) <= next.After {
-				next.Unordered = true
-			}
-			next.After = max(next.After, int64(m.ID))
+	onPage := map[int64]bool{}
+	for _, raw := range payload {
+		if id := messageID(raw); id > 0 {
+			onPage[id] = true
+			next.After = max(next.After, id)
 		}
 		addMessage(q.ConversationID, raw, &page.Batch)
 	}
-	full := len(resp.Payload) >= messagesPerPage
-	if full && next.After > cur.After {
-		page.NextCursor = next.String()
+	full := len(payload) >= messagesPerPage
+	if !full || next.After == cur.After {
+		// A full page whose ids could not be read gives no next page to
+		// ask for: the read ends there, and takes nothing for deleted.
+		page.Unreliable = next.Unordered || full
 		return page, nil
 	}
-	// A full page whose ids could not be read gives no next page to ask
-	// for: the read ends there, and takes nothing for deleted.
-	page.Unreliable = next.Unordered || full
+	checked, err := c.passedIDs(ctx, q.ConversationID, cur.After, next.After, onPage, &page.Batch)
+	if err != nil {
+		return nil, err
+	}
+	next.Unordered = next.Unordered || !checked
+	page.NextCursor = next.String()
 	return page, nil
+}
+
+// passedIDs reads every message whose id a full page passed, those above
+// after and below upTo (the page's highest), with after=…&before=… (up to
+// 1000, by creation), and adds to b those the page did not hold. It reports
+// false when it cannot vouch for the range: a thousand messages or more, or
+// an answer that is not that range (without the page's own, or with upTo: a
+// Chatwoot that does not serve after= and before= together); the read then
+// takes nothing for deleted.
+func (c *Client) passedIDs(ctx context.Context, conversationID string, after, upTo int64, onPage map[int64]bool, b *record.Batch) (bool, error) {
+	payload, err := c.messages(ctx, conversationID, url.Values{
+		"after": {strconv.FormatInt(after+1, 10)}, "before": {strconv.FormatInt(upTo, 10)},
+	})
+	if err != nil || len(payload) >= messagesBetween {
+		return false, err
+	}
+	inRange := map[int64]bool{}
+	var missed []json.RawMessage
+	for _, raw := range payload {
+		id := messageID(raw)
+		if id >= upTo {
+			return false, nil
+		}
+		inRange[id] = true
+		if !onPage[id] {
+			missed = append(missed, raw)
+		}
+	}
+	for id := range onPage {
+		if id != upTo && !inRange[id] {
+			return false, nil
+		}
+	}
+	for _, raw := range missed {
+		addMessage(conversationID, raw, b)
+	}
+	return true, nil
+}
+
+// messages sends one request for a conversation's messages.
+func (c *Client) messages(ctx context.Context, conversationID string, query url.Values) ([]json.RawMessage, error) {
+	var resp messagesResponse
+	_, err := c.http.GetJSON(ctx, fetcher.Request{
+		Name: "conversations.messages", Path: c.account + "/conversations/" + url.PathEscape(conversationID) + "/messages", Query: query,
+	}, &resp)
+	return resp.Payload, err
+}
+
+// messageID is a message's id, 0 when it cannot be read.
+func messageID(raw json.RawMessage) int64 {
+	var m struct {
+		ID fetcher.Int `json:"id"`
+	}
+	if json.Unmarshal(raw, &m) != nil || m.ID <= 0 {
+		return 0
+	}
+	return int64(m.ID)
 }
 
 // listPublicMessages reads a conversation of the public client API, which
@@ -300,7 +360,8 @@ func (c *Client) listPublicMessages(ctx context.Context, conversationID, cursor 
 }
 
 // messageCursor is where a read of a conversation's messages stands: after
-// which id, and whether a page so far came out of id order.
+// which id, and whether the ids a full page passed could not all be checked
+// (see passedIDs).
 type messageCursor struct {
 	After     int64
 	Unordered bool

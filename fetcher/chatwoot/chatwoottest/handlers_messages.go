@@ -1,8 +1,9 @@
 package chatwoottest
 
 import (
+	"cmp"
 	"net/http"
-	"sort"
+	"slices"
 )
 
 // Page sizes of Chatwoot's MessageFinder.
@@ -13,10 +14,11 @@ const (
 )
 
 // listMessages is MessageFinder: every message (private notes, activity and
-// deleted ones included), ascending by id. No parameters: the latest 20.
-// before=<id>: the 20 immediately older. after=<id>: up to 100 newer. Both:
-// from after (inclusive) to before (exclusive), up to 1000. A parameter that
-// is not a number counts as 0, as Ruby's to_i makes it.
+// deleted ones included) filtered by id and ordered by creation (then id),
+// which need not agree. No parameters: the latest 20. before=<id>: the 20
+// latest of those below it. after=<id>: the 100 earliest above it. Both:
+// from after (inclusive) to before (exclusive), the 1000 earliest. A
+// parameter that is not a number counts as 0, as Ruby's to_i makes it.
 func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
 	if !s.account(w, r) {
 		return
@@ -33,22 +35,16 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
 		notFound(w)
 		return
 	}
-	ms := c.messages
-	// firstAbove is the index of the first message with an id above id.
-	firstAbove := func(id int) int { return sort.Search(len(ms), func(i int) bool { return ms[i].id > id }) }
-	var lo, hi int
+	var shown []*message
 	switch {
 	case hasAfter && hasBefore:
-		lo, hi = firstAbove(after-1), firstAbove(before-1)
-		hi = max(lo, min(hi, lo+messagesBetween))
+		shown = earliest(c.messages, func(m *message) bool { return m.id >= after && m.id < before }, messagesBetween)
 	case hasBefore:
-		hi = firstAbove(before - 1)
-		lo = max(0, hi-messagesLatest)
+		shown = latest(c.messages, func(m *message) bool { return m.id < before }, messagesLatest)
 	case hasAfter:
-		lo = firstAbove(after)
-		hi = min(len(ms), lo+messagesAfter)
+		shown = earliest(c.messages, func(m *message) bool { return m.id > after }, messagesAfter)
 	default:
-		lo, hi = max(0, len(ms)-messagesLatest), len(ms)
+		shown = latest(c.messages, func(*message) bool { return true }, messagesLatest)
 	}
 	resp := wireMessagesResponse{
 		Meta: wireMessagesMeta{
@@ -57,16 +53,47 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
 			Contact:              c.contact.wire(""),
 			AgentLastSeenAt:      isoPtr(c.agentSeen),
 		},
-		Payload: make([]wireMessage, 0, hi-lo),
+		Payload: make([]wireMessage, 0, len(shown)),
 	}
 	if c.assignee != nil {
 		a := ws.wireAgent(c.assignee)
 		resp.Meta.Assignee = &a
 		resp.Meta.AssigneeLastSeenAt = isoPtr(c.agentSeen)
 	}
-	for _, m := range ms[lo:hi] {
+	for _, m := range shown {
 		resp.Payload = append(resp.Payload, ws.wireMessage(m))
 	}
 	ws.mu.RUnlock()
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// byCreation orders messages as MessageFinder does: by created_at, then id.
+func byCreation(a, b *message) int {
+	return cmp.Or(a.created.Compare(b.created), cmp.Compare(a.id, b.id))
+}
+
+// earliest is the first n messages by creation among those keep takes,
+// ascending.
+func earliest(ms []*message, keep func(*message) bool, n int) []*message {
+	var out []*message
+	for _, m := range ms {
+		if keep(m) {
+			out = append(out, m)
+		}
+	}
+	slices.SortStableFunc(out, byCreation)
+	return out[:min(n, len(out))]
+}
+
+// latest is the last n messages by creation among those keep takes,
+// ascending.
+func latest(ms []*message, keep func(*message) bool, n int) []*message {
+	var out []*message
+	for _, m := range ms {
+		if keep(m) {
+			out = append(out, m)
+		}
+	}
+	slices.SortStableFunc(out, byCreation)
+	return out[max(0, len(out)-n):]
 }

@@ -38,8 +38,8 @@ func (s *Server) publicConversations(w http.ResponseWriter, r *http.Request) {
 
 // publicMessages lists a conversation's messages as the contact sees them,
 // without private notes and activity messages, as Chatwoot's public
-// MessagesController hands MessageFinder only before=: the latest 20, or
-// with before=<id> the 20 immediately older, ascending.
+// MessagesController hands MessageFinder only before=: the latest 20 by
+// creation, or with before=<id> the latest 20 of those below it, ascending.
 func (s *Server) publicMessages(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	hasBefore, before := present(q, "before"), rubyInt(q.Get("before"))
@@ -48,14 +48,9 @@ func (s *Server) publicMessages(w http.ResponseWriter, r *http.Request) {
 		if c == nil || c.contact != ct || c.inbox != ct.inbox {
 			return nil, false
 		}
-		var shown []*message
-		for _, m := range c.messages {
-			if m.public() && (!hasBefore || m.id < before) {
-				shown = append(shown, m)
-			}
-		}
+		shown := latest(c.messages, func(m *message) bool { return m.public() && (!hasBefore || m.id < before) }, messagesLatest)
 		out := []wirePublicMessage{}
-		for _, m := range shown[max(0, len(shown)-messagesLatest):] {
+		for _, m := range shown {
 			out = append(out, s.ws.wirePublicMessage(m))
 		}
 		return out, true

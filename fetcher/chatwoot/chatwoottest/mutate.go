@@ -94,6 +94,19 @@ func (w *Workspace) EditMessage(messageID int, content string) {
 	w.changeMessage(messageID, false, eventMessageUpdated, func(m *message) { m.content, m.contentNull = content, false })
 }
 
+// SetMessageCreatedAt moves a message's creation time, as Rails leaves two
+// messages created at once with their times in one order and their ids in
+// the other (created_at is set before the INSERT takes an id). It changes
+// nothing else and sends no event.
+func (w *Workspace) SetMessageCreatedAt(messageID int, at time.Time) {
+	w.mutate(func() []change {
+		if m := w.messages[messageID]; m != nil {
+			m.created = at.UTC().Truncate(time.Second)
+		}
+		return nil
+	})
+}
+
 // DeleteMessage deletes a message the way Chatwoot does: the row stays, its
 // content becomes "This message was deleted", content_type text,
 // content_attributes {"deleted": true}, and its attachments go. It bumps the
