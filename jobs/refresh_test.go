@@ -218,12 +218,7 @@ func TestAStaleNewCommentDoesNotOutliveALaterRead(t *testing.T) {
 	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, started))
 	<-held.fetched[0]
 	b.ws.RemoveComment(comment)
-	readEnded := func() time.Time {
-		return dbtest.Value[time.Time](t, b.pool, "SELECT read_done_at FROM conversation_messages_synced WHERE id = $1", conv.ID)
-	}
-	before := readEnded()
-	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, time.Now()))
-	waitFor(t.Context(), t, "the second read to end", func() bool { return readEnded().After(before) })
+	endAnotherRead(t, b, conv.ID)
 	require.Zero(t, dbtest.Value[int](t, b.pool, "SELECT count(*) FROM messages WHERE id = $1", comment))
 
 	close(held.release[0])
@@ -325,12 +320,7 @@ func TestACutOffReadLeavesItsConversationBehind(t *testing.T) {
 	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, started))
 	<-fetched
 	b.ws.RemoveComment(comment)
-	readEnded := func() time.Time {
-		return dbtest.Value[time.Time](t, b.pool, "SELECT read_done_at FROM conversation_messages_synced WHERE id = $1", conv.ID)
-	}
-	before := readEnded()
-	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, time.Now()))
-	waitFor(t.Context(), t, "the second read to end", func() bool { return readEnded().After(before) })
+	endAnotherRead(t, b, conv.ID)
 	close(release)
 	out, err := jobs.WaitSource(t.Context(), b.client, testSource, started, 20*time.Millisecond, nil)
 	require.NoError(t, err)
@@ -351,6 +341,18 @@ func isClosed(ch chan struct{}) bool {
 	default:
 		return false
 	}
+}
+
+// endAnotherRead queues a re-read of conversation id and waits until it
+// has ended.
+func endAnotherRead(t *testing.T, b *testBundle, id string) {
+	t.Helper()
+	readEnded := func() time.Time {
+		return dbtest.Value[time.Time](t, b.pool, "SELECT read_done_at FROM conversation_messages_synced WHERE id = $1", id)
+	}
+	before := readEnded()
+	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{id}, time.Now()))
+	waitFor(t.Context(), t, "the other read to end", func() bool { return readEnded().After(before) })
 }
 
 // readAcrossADeletion starts a re-read of a conversation with comments,

@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +15,7 @@ import (
 	"github.com/syncerhq/syncer/fetcher"
 	"github.com/syncerhq/syncer/fetcher/chatvolt/chatvolttest"
 	"github.com/syncerhq/syncer/fetcher/fakeapi"
+	"github.com/syncerhq/syncer/fetcher/fakeapi/fakeapitest"
 	"github.com/syncerhq/syncer/record"
 )
 
@@ -620,12 +618,7 @@ func TestRateLimit(t *testing.T) {
 func TestAnAnswerWithoutMessagesIsNoRead(t *testing.T) {
 	t.Parallel()
 	for _, body := range []string{`{}`, `null`, `{"messages":null}`, `{"error":"not found"}`} {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = io.WriteString(w, body)
-		}))
-		t.Cleanup(srv.Close)
-		client, err := NewClient(Config{BaseURL: srv.URL, APIKey: "k"})
+		client, err := NewClient(Config{BaseURL: fakeapitest.Answering(t, body), APIKey: "k"})
 		require.NoError(t, err)
 		page, err := client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: "c1"})
 		require.Error(t, err, body)

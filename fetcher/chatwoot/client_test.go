@@ -1,9 +1,7 @@
 package chatwoot
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -15,38 +13,52 @@ import (
 
 	"github.com/syncerhq/syncer/fetcher"
 	"github.com/syncerhq/syncer/fetcher/chatwoot/chatwoottest"
+	"github.com/syncerhq/syncer/fetcher/fakeapi/fakeapitest"
 )
+
+// longConversation is a workspace whose conversation 1 has n messages, and
+// a fake Chatwoot serving it.
+func longConversation(t *testing.T, n int) (*chatwoottest.Workspace, *chatwoottest.Server) {
+	t.Helper()
+	ws := chatwoottest.NewWorkspace(1, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	conv := ws.AddConversation("Ann", "first")
+	for i := range n - 1 {
+		ws.AddMessage(conv, "message", i%2, false)
+	}
+	server := chatwoottest.NewServer(ws, chatwoottest.Options{Token: "t"})
+	t.Cleanup(server.Close)
+	return ws, server
+}
+
+// readWhole reads conversation id's messages page after page, as the jobs
+// do, and returns their ids in order and the last page.
+func readWhole(t *testing.T, client *Client, id string) ([]string, *fetcher.MessagePage) {
+	t.Helper()
+	var ids []string
+	q := fetcher.MessageQuery{ConversationID: id}
+	for {
+		page, err := client.ListMessages(t.Context(), q)
+		require.NoError(t, err)
+		for _, m := range page.Batch.Messages {
+			ids = append(ids, m.ID)
+		}
+		if page.NextCursor == "" {
+			return ids, page
+		}
+		q.Cursor = page.NextCursor
+	}
+}
 
 // TestMessagesAreReadForwardAndWhole: a read goes from the first message to
 // the last with after=, a hundred a page (each full one's ids checked with
 // one request more), and its last page says it may reconcile.
 func TestMessagesAreReadForwardAndWhole(t *testing.T) {
 	t.Parallel()
-	ws := chatwoottest.NewWorkspace(1, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
-	conv := ws.AddConversation("Ann", "first")
-	for i := range 149 {
-		ws.AddMessage(conv, "message", i%2, false)
-	}
-	server := chatwoottest.NewServer(ws, chatwoottest.Options{Token: "t"})
-	t.Cleanup(server.Close)
+	ws, server := longConversation(t, 150)
 	client, err := NewClient(Config{BaseURL: server.URL(), Token: "t", AccountID: "1"})
 	require.NoError(t, err)
 
-	var ids []string
-	q := fetcher.MessageQuery{ConversationID: "1"}
-	var last *fetcher.MessagePage
-	for {
-		page, err := client.ListMessages(context.Background(), q)
-		require.NoError(t, err)
-		for _, m := range page.Batch.Messages {
-			ids = append(ids, m.ID)
-		}
-		if page.NextCursor == "" {
-			last = page
-			break
-		}
-		q.Cursor = page.NextCursor
-	}
+	ids, last := readWhole(t, client, "1")
 	var want []string
 	for _, m := range ws.Snapshot().Conversations[0].Messages {
 		want = append(want, strconv.Itoa(m.ID))
@@ -77,12 +89,7 @@ func TestMessageCursor(t *testing.T) {
 func TestAnAnswerWithoutMessagesIsNoRead(t *testing.T) {
 	t.Parallel()
 	for _, body := range []string{`{}`, `null`, `{"payload":null}`, `{"error":"Resource could not be found"}`} {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = io.WriteString(w, body)
-		}))
-		t.Cleanup(srv.Close)
-		client, err := NewClient(Config{BaseURL: srv.URL, Token: "t", AccountID: "1"})
+		client, err := NewClient(Config{BaseURL: fakeapitest.Answering(t, body), Token: "t", AccountID: "1"})
 		require.NoError(t, err)
 		page, err := client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: "1"})
 		require.Error(t, err, body)
@@ -99,12 +106,7 @@ func TestAFullPageWithoutIDsReconcilesNothing(t *testing.T) {
 	for i := range 100 {
 		items = append(items, fmt.Sprintf(`{"id":"m%d","content":"hi","message_type":0,"created_at":1700000000,"conversation_id":1}`, i))
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"payload":[`+strings.Join(items, ",")+`]}`)
-	}))
-	t.Cleanup(srv.Close)
-	client, err := NewClient(Config{BaseURL: srv.URL, Token: "t", AccountID: "1"})
+	client, err := NewClient(Config{BaseURL: fakeapitest.Answering(t, `{"payload":[`+strings.Join(items, ",")+`]}`), Token: "t", AccountID: "1"})
 	require.NoError(t, err)
 	page, err := client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: "1"})
 	require.NoError(t, err)
@@ -121,33 +123,17 @@ func TestAFullPageWithoutIDsReconcilesNothing(t *testing.T) {
 // it still reconciles.
 func TestMessagesWhoseIDsAndTimesDisagree(t *testing.T) {
 	t.Parallel()
-	ws := chatwoottest.NewWorkspace(1, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
-	conv := ws.AddConversation("Ann", "first")
-	for i := range 149 {
-		ws.AddMessage(conv, "message", i%2, false)
-	}
+	ws, server := longConversation(t, 150)
 	msgs := ws.Snapshot().Conversations[0].Messages
 	late := msgs[99] // the hundredth by id: created just after the hundred-and-first
 	ws.SetMessageCreatedAt(late.ID, msgs[100].CreatedAt.Add(time.Second))
-	server := chatwoottest.NewServer(ws, chatwoottest.Options{Token: "t"})
-	t.Cleanup(server.Close)
 	client, err := NewClient(Config{BaseURL: server.URL(), Token: "t", AccountID: "1"})
 	require.NoError(t, err)
 
+	ids, last := readWhole(t, client, "1")
 	seen := map[string]bool{}
-	q := fetcher.MessageQuery{ConversationID: "1"}
-	var last *fetcher.MessagePage
-	for {
-		page, err := client.ListMessages(t.Context(), q)
-		require.NoError(t, err)
-		for _, m := range page.Batch.Messages {
-			seen[m.ID] = true
-		}
-		if page.NextCursor == "" {
-			last = page
-			break
-		}
-		q.Cursor = page.NextCursor
+	for _, id := range ids {
+		seen[id] = true
 	}
 	require.True(t, seen[strconv.Itoa(late.ID)], "the message created out of id order")
 	require.Len(t, seen, len(msgs))
@@ -160,13 +146,7 @@ func TestMessagesWhoseIDsAndTimesDisagree(t *testing.T) {
 // then goes on to the end, but takes nothing for deleted.
 func TestARangeTheServerWillNotServeIsNotVouchedFor(t *testing.T) {
 	t.Parallel()
-	ws := chatwoottest.NewWorkspace(1, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
-	conv := ws.AddConversation("Ann", "first")
-	for range 149 {
-		ws.AddMessage(conv, "message", 0, false)
-	}
-	server := chatwoottest.NewServer(ws, chatwoottest.Options{Token: "t"})
-	t.Cleanup(server.Close)
+	_, server := longConversation(t, 150)
 	old := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		q.Del("before")
@@ -176,18 +156,8 @@ func TestARangeTheServerWillNotServeIsNotVouchedFor(t *testing.T) {
 	t.Cleanup(old.Close)
 	client, err := NewClient(Config{BaseURL: old.URL, Token: "t", AccountID: "1"})
 	require.NoError(t, err)
-	q := fetcher.MessageQuery{ConversationID: "1"}
-	n := 0
-	for {
-		page, err := client.ListMessages(t.Context(), q)
-		require.NoError(t, err)
-		n += len(page.Batch.Messages)
-		if page.NextCursor == "" {
-			_, ok := page.Reconciles()
-			require.False(t, ok)
-			break
-		}
-		q.Cursor = page.NextCursor
-	}
-	require.Equal(t, 150, n)
+	ids, last := readWhole(t, client, "1")
+	_, ok := last.Reconciles()
+	require.False(t, ok)
+	require.Len(t, ids, 150)
 }

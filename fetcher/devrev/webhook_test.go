@@ -5,15 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/fetcher/fakeapi/fakeapitest"
 )
 
 func TestReceiveWebhook(t *testing.T) {
@@ -107,12 +106,7 @@ func TestReceiveWebhook(t *testing.T) {
 func TestWebhookSecretsStayOutOfErrors(t *testing.T) {
 	t.Parallel()
 	const secret = "WHSEC-never-in-an-error"
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"webhook":{"secret":"`+secret+`","event_types":"not a list"},"webhooks":[{"secret":"`+secret+`","event_types":7}]}`)
-	}))
-	t.Cleanup(srv.Close)
-	c, err := NewClient(Config{BaseURL: srv.URL, Token: "t"})
+	c, err := NewClient(Config{BaseURL: fakeapitest.Answering(t, `{"webhook":{"secret":"`+secret+`","event_types":"not a list"},"webhooks":[{"secret":"`+secret+`","event_types":7}]}`), Token: "t"})
 	require.NoError(t, err)
 
 	_, err = c.RegisterWebhook(t.Context(), "https://syncer.example/webhooks/devrev")

@@ -38,13 +38,13 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
 	var shown []*message
 	switch {
 	case hasAfter && hasBefore:
-		shown = earliest(c.messages, func(m *message) bool { return m.id >= after && m.id < before }, messagesBetween)
+		shown = earliest(kept(c.messages, func(m *message) bool { return m.id >= after && m.id < before }), messagesBetween)
 	case hasBefore:
-		shown = latest(c.messages, func(m *message) bool { return m.id < before }, messagesLatest)
+		shown = latest(kept(c.messages, func(m *message) bool { return m.id < before }), messagesLatest)
 	case hasAfter:
-		shown = earliest(c.messages, func(m *message) bool { return m.id > after }, messagesAfter)
+		shown = earliest(kept(c.messages, func(m *message) bool { return m.id > after }), messagesAfter)
 	default:
-		shown = latest(c.messages, func(*message) bool { return true }, messagesLatest)
+		shown = latest(kept(c.messages, func(*message) bool { return true }), messagesLatest)
 	}
 	resp := wireMessagesResponse{
 		Meta: wireMessagesMeta{
@@ -72,9 +72,8 @@ func byCreation(a, b *message) int {
 	return cmp.Or(a.created.Compare(b.created), cmp.Compare(a.id, b.id))
 }
 
-// earliest is the first n messages by creation among those keep takes,
-// ascending.
-func earliest(ms []*message, keep func(*message) bool, n int) []*message {
+// kept is the messages keep takes, by creation.
+func kept(ms []*message, keep func(*message) bool) []*message {
 	var out []*message
 	for _, m := range ms {
 		if keep(m) {
@@ -82,18 +81,11 @@ func earliest(ms []*message, keep func(*message) bool, n int) []*message {
 		}
 	}
 	slices.SortStableFunc(out, byCreation)
-	return out[:min(n, len(out))]
+	return out
 }
 
-// latest is the last n messages by creation among those keep takes,
-// ascending.
-func latest(ms []*message, keep func(*message) bool, n int) []*message {
-	var out []*message
-	for _, m := range ms {
-		if keep(m) {
-			out = append(out, m)
-		}
-	}
-	slices.SortStableFunc(out, byCreation)
-	return out[max(0, len(out)-n):]
-}
+// earliest is the first n of ms.
+func earliest(ms []*message, n int) []*message { return ms[:min(n, len(ms))] }
+
+// latest is the last n of ms.
+func latest(ms []*message, n int) []*message { return ms[max(0, len(ms)-n):] }

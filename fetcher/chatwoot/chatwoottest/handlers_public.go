@@ -48,7 +48,7 @@ func (s *Server) publicMessages(w http.ResponseWriter, r *http.Request) {
 		if c == nil || c.contact != ct || c.inbox != ct.inbox {
 			return nil, false
 		}
-		shown := latest(c.messages, func(m *message) bool { return m.public() && (!hasBefore || m.id < before) }, messagesLatest)
+		shown := latest(kept(c.messages, func(m *message) bool { return m.public() && (!hasBefore || m.id < before) }), messagesLatest)
 		out := []wirePublicMessage{}
 		for _, m := range shown {
 			out = append(out, s.ws.wirePublicMessage(m))

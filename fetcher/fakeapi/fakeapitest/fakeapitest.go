@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"sync"
@@ -28,6 +29,17 @@ func Start() time.Time { return time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC) }
 func Serve[S interface{ Close() }](t testing.TB, srv S) S {
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// Answering is the URL of a server that answers every request 200 with
+// body as JSON, whatever it asks: for a client's handling of an answer no
+// fake would give. The server stops when the test ends.
+func Answering(t testing.TB, body string) string {
+	srv := Serve(t, httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, body)
+	})))
+	return srv.URL
 }
 
 // Response is a whole answer.
