@@ -44,7 +44,7 @@ func TestCompleteReadsReconcile(t *testing.T) {
 		out := b.runPassOpts(t, noRecheck)
 		require.True(t, out.OK(), "failures: %v", out.Failures)
 		b.requireExact(t)
-		require.Equal(t, 2, b.server.Stats().Requests["conversations.messages"], "140 messages: two requests")
+		require.Equal(t, 3, b.server.Stats().Requests["conversations.messages"], "140 messages: two pages, and a check of the ids the full one passed")
 	})
 
 	t.Run("DevRevCommentsThatVanishAreMarkedDeleted", func(t *testing.T) {
