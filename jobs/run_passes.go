@@ -61,7 +61,10 @@ func RunPasses(ctx context.Context, d *Deps, client *river.Client[pgx.Tx], sourc
 			out, err = Outcome{Source: p.Source, Unreachable: unreachable}, nil
 		}
 		if err == nil && out.OK() {
-			err = d.DB.Retry(ctx, func(ctx context.Context) error { return d.checkPassEnded(ctx, p, &out) })
+			err = d.DB.Retry(ctx, func(ctx context.Context) (err error) {
+				out.Failures, err = d.passNotEnded(ctx, p, started)
+				return err
+			})
 		}
 		if err != nil {
 			return outcomes, err
@@ -71,27 +74,29 @@ func RunPasses(ctx context.Context, d *Deps, client *river.Client[pgx.Tx], sourc
 	return outcomes, nil
 }
 
-// checkPassEnded adds to out a failure when pass p has not ended though no
-// job of its source is left: a job it needed was lost (absorbed by an older
-// one, say), and saying "done" would be a lie. Running the same command
-// again resumes it.
-func (d *Deps) checkPassEnded(ctx context.Context, p Pass, out *Outcome) error {
+// passNotEnded says why pass p has not ended well though no job of its
+// source is left, or nothing: the state still holds it (a job it needed was
+// lost, absorbed by an older one say, and "done" would be a lie; running the
+// same command again resumes it), or its run failed since the command
+// started without a job of it failing for good (a failure an earlier command
+// reported is not reported again).
+func (d *Deps) passNotEnded(ctx context.Context, p Pass, started time.Time) ([]string, error) {
 	q := dbq.New(d.Pool)
 	state, err := q.GetSyncState(ctx, dbq.GetSyncStateParams{Source: p.Source, Stream: StreamConversations})
 	if err != nil {
-		return fmt.Errorf("read the pass of %s: %w", p.Source, err)
+		return nil, fmt.Errorf("read the pass of %s: %w", p.Source, err)
 	}
 	run, err := q.GetRun(ctx, p.RunID)
 	if err != nil {
-		return fmt.Errorf("read run %d of %s: %w", p.RunID, p.Source, err)
+		return nil, fmt.Errorf("read run %d of %s: %w", p.RunID, p.Source, err)
 	}
 	switch {
 	case state.RunID != nil && *state.RunID == p.RunID:
-		out.Failures = append(out.Failures, fmt.Sprintf("the %s pass (run %d) has no job left to carry it on; run the same command again to resume it", p.Kind, p.RunID))
-	case run.Status != "succeeded":
-		out.Failures = append(out.Failures, fmt.Sprintf("the %s pass (run %d) ended %s: %s", p.Kind, p.RunID, run.Status, cmp.Or(deref(run.Error), "no error recorded")))
+		return []string{fmt.Sprintf("the %s pass (run %d) has no job left to carry it on; run the same command again to resume it", p.Kind, p.RunID)}, nil
+	case run.Status == "failed" && run.FinishedAt != nil && !run.FinishedAt.Before(started):
+		return []string{fmt.Sprintf("the %s pass (run %d) failed: %s", p.Kind, p.RunID, cmp.Or(deref(run.Error), "no error recorded"))}, nil
 	}
-	return nil
+	return nil, nil
 }
 
 // startPassWaiting starts (or resumes) the pass of source asked for, after

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
@@ -30,11 +31,12 @@ func TestAPassWithoutJobsIsNotDone(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, q.BeginPass(ctx, dbq.BeginPassParams{Source: "s", Stream: StreamConversations, RunID: &runID, PassKind: &kind}))
 	pass := Pass{Source: "s", RunID: runID, Kind: PassBackfill}
+	started := time.Now().Add(-time.Minute)
 	check := func() []string {
 		t.Helper()
-		out := Outcome{Source: "s"}
-		require.NoError(t, d.checkPassEnded(ctx, pass, &out))
-		return out.Failures
+		failures, err := d.passNotEnded(ctx, pass, started)
+		require.NoError(t, err)
+		return failures
 	}
 
 	require.Len(t, check(), 1, "still in flight, with no job to carry it on")
@@ -43,7 +45,9 @@ func TestAPassWithoutJobsIsNotDone(t *testing.T) {
 	msg := "credentials refused"
 	require.NoError(t, q.AbandonPass(ctx, dbq.AbandonPassParams{Source: "s", Stream: StreamConversations, RunID: &runID, LastError: &msg}))
 	require.NoError(t, q.FailRun(ctx, dbq.FailRunParams{ID: runID, Error: &msg}))
-	require.Equal(t, []string{"the backfill pass (run " + strconv.FormatInt(runID, 10) + ") ended failed: credentials refused"}, check())
+	require.Equal(t, []string{"the backfill pass (run " + strconv.FormatInt(runID, 10) + ") failed: credentials refused"}, check())
+	started = time.Now().Add(time.Minute)
+	require.Empty(t, check(), "a failure before the command started was reported by the command that saw it")
 
 	runID, err = q.CreateRun(ctx, dbq.CreateRunParams{Source: "s", Stream: StreamConversations, Kind: kind})
 	require.NoError(t, err)

@@ -94,7 +94,7 @@ const maxMessagePages = 10000
 func (d *Deps) syncMessages(ctx context.Context, job *river.Job[MessagesArgs]) (err error) {
 	defer func() {
 		if givesUp(job.JobRow, err) {
-			d.givenUp(ctx, job.Args)
+			d.settleGivenUp(ctx, job.Args)
 		}
 	}()
 	ref, src, err := start(ctx, d, job)
@@ -154,14 +154,14 @@ func givesUp(row *rivertype.JobRow, err error) bool {
 	return row.Attempt >= row.MaxAttempts
 }
 
-// givenUp settles a messages job River gives up on (a refused token,
+// settleGivenUp settles a messages job River gives up on (a refused token,
 // attempts spent), in one short transaction:
 //   - it writes the states that listings handed to the job: nothing else
 //     holds them, and their history would otherwise start at their next
 //     change;
 //   - the reads it cut off after they stored pages leave their conversations
 //     behind (MarkReadsCutOff), so that a later pass reads them again.
-func (d *Deps) givenUp(ctx context.Context, args MessagesArgs) {
+func (d *Deps) settleGivenUp(ctx context.Context, args MessagesArgs) {
 	b := record.Batch{Observations: listedStates(args.Targets)}
 	var cut []string
 	for _, t := range args.Targets {

@@ -154,7 +154,7 @@ func runPasses(ctx context.Context, a *app, opts jobs.PassOptions, sources []str
 		return fmt.Errorf("%s; run the same command again once it answers", strings.Join(unreachable, "; "))
 	}
 	if len(failures) > 0 {
-		return fmt.Errorf("%d job(s) failed:\n  %s", len(failures), strings.Join(failures, "\n  "))
+		return fmt.Errorf("%d failure(s):\n  %s", len(failures), strings.Join(failures, "\n  "))
 	}
 	fmt.Fprintf(a.stderr, "done in %s\n", time.Since(started).Round(time.Millisecond))
 	return nil
@@ -214,7 +214,12 @@ func (p *progressPrinter) print(final bool) {
 		if err != nil {
 			continue
 		}
+		// A finished run's figures stay as they ended: the final lines
+		// then say what the last periodic ones did, and are not repeated.
 		elapsed := time.Since(run.StartedAt)
+		if run.FinishedAt != nil {
+			elapsed = run.FinishedAt.Sub(run.StartedAt)
+		}
 		rate := float64(run.Rows) / max(elapsed.Seconds(), 0.001)
 		line := fmt.Sprintf("%s %s: %d pages, %d rows (%.0f rows/s), %d rate-limited, %d jobs queued, %s",
 			pass.Source, pass.Kind, run.Pages, run.Rows, rate, run.RateLimited, queued[pass.Source], elapsed.Round(time.Second))

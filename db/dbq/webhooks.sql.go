@@ -12,7 +12,9 @@ import (
 
 const addPendingRefreshes = `-- name: AddPendingRefreshes :many
 INSERT INTO pending_refreshes AS p (source, conversation_id, first_event_at)
-SELECT $1::text, unnest($2::text[]), $3::timestamptz
+SELECT $1::text, ids.id, $2::timestamptz
+FROM (SELECT DISTINCT unnest($3::text[]) AS id) AS ids
+ORDER BY ids.id
 ON CONFLICT (source, conversation_id) DO UPDATE SET queued_at = now()
 WHERE p.queued_at < now() - interval '15 minutes'
 RETURNING conversation_id
@@ -20,8 +22,8 @@ RETURNING conversation_id
 
 type AddPendingRefreshesParams struct {
 	Source          string
-	ConversationIds []string
 	EventAt         time.Time
+	ConversationIds []string
 }
 
 // Records the conversations a webhook asks to read again; returns those not
@@ -30,8 +32,10 @@ type AddPendingRefreshesParams struct {
 // counts as none: its job may never start (cancelled, deleted, or failed
 // before it took the mark), and it must not hold back every later event of
 // the conversation; a second re-read costs only its requests.
+// Each id once, in one order: concurrent calls then take their rows' locks
+// in the same order, and cannot deadlock.
 func (q *Queries) AddPendingRefreshes(ctx context.Context, arg AddPendingRefreshesParams) ([]string, error) {
-	rows, err := q.db.Query(ctx, addPendingRefreshes, arg.Source, arg.ConversationIds, arg.EventAt)
+	rows, err := q.db.Query(ctx, addPendingRefreshes, arg.Source, arg.EventAt, arg.ConversationIds)
 	if err != nil {
 		return nil, err
 	}

@@ -318,11 +318,11 @@ func messageID(raw json.RawMessage) int64 {
 
 // listPublicMessages reads a conversation of the public client API, which
 // serves its latest 20 messages, and with before=<id> the 20 before it: the
-// read goes back from the latest to the first. Only a history that fits one
-// answer may reconcile: Chatwoot orders each answer by creation and filters
-// it by id, so across answers a message whose id and creation time disagree
-// could be passed over, and nothing is taken for deleted on the strength of
-// several.
+// read goes back from the latest to the first. Only a history of fewer than
+// 20 messages, one answer, may reconcile: Chatwoot orders each answer by
+// creation and filters it by id, so across answers a message whose id and
+// creation time disagree can be passed over (and is not mirrored), and
+// nothing is taken for deleted on the strength of several.
 func (c *Client) listPublicMessages(ctx context.Context, conversationID, cursor string) (*fetcher.MessagePage, error) {
 	query := url.Values{}
 	if cursor != "" {
@@ -342,11 +342,8 @@ func (c *Client) listPublicMessages(ctx context.Context, conversationID, cursor 
 	page := &fetcher.MessagePage{}
 	var oldest int64
 	for _, raw := range *items {
-		var m struct {
-			ID fetcher.Int `json:"id"`
-		}
-		if json.Unmarshal(raw, &m) == nil && m.ID > 0 && (oldest == 0 || int64(m.ID) < oldest) {
-			oldest = int64(m.ID)
+		if id := messageID(raw); id > 0 && (oldest == 0 || id < oldest) {
+			oldest = id
 		}
 		addMessage(conversationID, raw, &page.Batch)
 	}

@@ -93,12 +93,12 @@ func chatwootMessage(sm chatwoottest.SnapMessage) Item {
 }
 
 // chatwootFileName is an attachment's name: the last segment of its URL's
-// path, which is all Chatwoot's payload says of it.
+// path, unescaped, which is all Chatwoot's payload says of it.
 func chatwootFileName(dataURL string) string {
-	if u, err := url.Parse(dataURL); err == nil {
+	if u, err := url.Parse(dataURL); err == nil && u.Path != "" {
 		return path.Base(u.Path)
 	}
-	return dataURL
+	return dataURL[strings.LastIndexByte(dataURL, '/')+1:]
 }
 
 func chatwootVisibility(m chatwoottest.SnapMessage) string {
