@@ -332,22 +332,19 @@ func (c *Client) listPublicMessages(ctx context.Context, conversationID, cursor 
 		}
 		query.Set("before", before)
 	}
-	var items *[]json.RawMessage
+	var items messageList
 	if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "public.messages", Path: c.public + "/" + url.PathEscape(conversationID) + "/messages", Query: query}, &items); err != nil {
 		return nil, err
 	}
-	if items == nil {
-		return nil, &fetcher.RetryableError{Endpoint: "public.messages", Status: http.StatusOK, Err: errors.New("the answer is null, not a list of messages")}
-	}
 	page := &fetcher.MessagePage{}
 	var oldest int64
-	for _, raw := range *items {
+	for _, raw := range items {
 		if id := messageID(raw); id > 0 && (oldest == 0 || id < oldest) {
 			oldest = id
 		}
 		addMessage(conversationID, raw, &page.Batch)
 	}
-	full := len(*items) >= publicMessagesPerPage
+	full := len(items) >= publicMessagesPerPage
 	if full && oldest > 0 {
 		page.NextCursor = "before:" + strconv.FormatInt(oldest, 10)
 		return page, nil

@@ -95,6 +95,11 @@ func TestAnAnswerWithoutMessagesIsNoRead(t *testing.T) {
 		require.Error(t, err, body)
 		require.Nil(t, page, body)
 	}
+	public, err := NewClient(Config{BaseURL: fakeapitest.Answering(t, `null`), InboxIdentifier: "in", ContactIdentifier: "ct"})
+	require.NoError(t, err)
+	page, err := public.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: "1"})
+	require.Error(t, err, "the public API's answer is a list, never null")
+	require.Nil(t, page)
 }
 
 // TestAFullPageWithoutIDsReconcilesNothing: a full page none of whose ids

@@ -1,6 +1,7 @@
 package chatwoot
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 
@@ -18,16 +19,15 @@ type listResponse struct {
 	} `json:"data"`
 }
 
+// messagesResponse is an account API answer of messages; its payload must
+// be there (see messageList).
 type messagesResponse struct {
-	Payload []json.RawMessage
+	Payload messageList
 }
 
-// UnmarshalJSON requires the payload: an answer without a list of messages
-// ({}, null, an error object) is not an empty conversation, and read as one
-// it would take every message for deleted.
 func (r *messagesResponse) UnmarshalJSON(b []byte) error {
 	var env struct {
-		Payload *[]json.RawMessage `json:"payload"`
+		Payload *messageList `json:"payload"`
 	}
 	if err := json.Unmarshal(b, &env); err != nil {
 		return err
@@ -37,6 +37,18 @@ func (r *messagesResponse) UnmarshalJSON(b []byte) error {
 	}
 	r.Payload = *env.Payload
 	return nil
+}
+
+// messageList is a list of messages that must be there: an answer without
+// one ({}, null, an error object) is not an empty conversation, and read as
+// one it would take every message for deleted.
+type messageList []json.RawMessage
+
+func (l *messageList) UnmarshalJSON(b []byte) error {
+	if string(bytes.TrimSpace(b)) == "null" {
+		return errors.New("messages: null instead of a list")
+	}
+	return json.Unmarshal(b, (*[]json.RawMessage)(l))
 }
 
 type conversation struct {
