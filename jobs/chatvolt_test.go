@@ -104,11 +104,7 @@ func chatvoltOptions() chatvolttest.Options { return chatvolttest.Options{} }
 func chatvoltMessages(ws *chatvolttest.Workspace, conv string) []string {
 	for _, c := range ws.Snapshot().Conversations {
 		if c.ID == conv {
-			ids := make([]string, len(c.Messages))
-			for i, m := range c.Messages {
-				ids[i] = m.ID
-			}
-			return ids
+			return c.MessageIDs()
 		}
 	}
 	return nil

@@ -57,10 +57,7 @@ func TestCompleteReadsReconcile(t *testing.T) {
 		var comments []string
 		for _, c := range b.ws.Snapshot().Conversations {
 			if len(c.Comments) >= 20 {
-				conv = c.ID
-				for _, cm := range c.Comments {
-					comments = append(comments, cm.ID)
-				}
+				conv, comments = c.ID, c.MessageIDs()
 				break
 			}
 		}
@@ -165,11 +162,7 @@ func waitFor(ctx context.Context, t *testing.T, what string, cond func() bool) {
 func chatwootMessages(ws *chatwoottest.Workspace, conv int) []int {
 	for _, c := range ws.Snapshot().Conversations {
 		if c.ID == conv {
-			ids := make([]int, len(c.Messages))
-			for i, m := range c.Messages {
-				ids[i] = m.ID
-			}
-			return ids
+			return c.MessageIDs()
 		}
 	}
 	return nil

@@ -108,10 +108,7 @@ func devrevFake(ws *devrevtest.Workspace, srv *devrevtest.Server, token string, 
 		Shell: srv.Shell, Kind: devrev.Kind(), token: token, limit: limit,
 		want: func() mirrorcheck.Want { return mirrorcheck.DevRev(ws.Snapshot()) },
 		ChangeMessages: func(every int) int {
-			var convs [][]string
-			for _, c := range ws.Snapshot().Conversations {
-				convs = append(convs, ids(c.Comments, func(c devrevtest.SnapComment) string { return c.ID }))
-			}
+			convs := fakeapi.IDs(ws.Snapshot().Conversations, devrevtest.SnapConversation.MessageIDs)
 			return changeAtEveryDepth(every, convs, func(_ int, first, middle, last string) {
 				ws.RemoveComment(first)
 				ws.EditComment(middle, "edited in the middle")
@@ -135,10 +132,7 @@ func newChatwootFake(seed int64, n int, limit limitSpec, token string) *vendorFa
 		settings: []string{"CHATWOOT_ACCOUNT_ID=" + strconv.Itoa(chatwootAccount)},
 		want:     func() mirrorcheck.Want { return mirrorcheck.Chatwoot(ws.Snapshot(), mirrorcheck.ChatwootOptions{}) },
 		ChangeMessages: func(every int) int {
-			var convs [][]int
-			for _, c := range ws.Snapshot().Conversations {
-				convs = append(convs, ids(c.Messages, func(m chatwoottest.SnapMessage) int { return m.ID }))
-			}
+			convs := fakeapi.IDs(ws.Snapshot().Conversations, chatwoottest.SnapConversation.MessageIDs)
 			return changeAtEveryDepth(every, convs, func(_ int, first, middle, last int) {
 				ws.RemoveMessage(first)
 				ws.EditMessage(middle, "edited in the middle")
@@ -163,10 +157,7 @@ func newChatvoltFake(seed int64, n int, limit limitSpec, token string) *vendorFa
 		// deletion, which only a re-read of the conversation shows.
 		ChangeMessages: func(every int) int {
 			snap := ws.Snapshot()
-			var convs [][]string
-			for _, c := range snap.Conversations {
-				convs = append(convs, ids(c.Messages, func(m chatvolttest.SnapMessage) string { return m.ID }))
-			}
+			convs := fakeapi.IDs(snap.Conversations, chatvolttest.SnapConversation.MessageIDs)
 			return changeAtEveryDepth(every, convs, func(i int, first, middle, last string) {
 				ws.DeleteMessage(first)
 				ws.EditMessage(middle, "edited in the middle")
@@ -190,14 +181,6 @@ func changeAtEveryDepth[ID any](every int, convs [][]ID, change func(i int, firs
 		changed++
 	}
 	return changed
-}
-
-func ids[T, ID any](items []T, id func(T) ID) []ID {
-	out := make([]ID, len(items))
-	for i, it := range items {
-		out[i] = id(it)
-	}
-	return out
 }
 
 // statedLimit tells syncer the limit when the spec says so.

@@ -424,22 +424,15 @@ func TestListMessages(t *testing.T) {
 		return setup(t, ws, chatvolttest.Options{}, Config{}, false), id
 	}
 	messageIDs := func(b *record.Batch) []string {
-		var ids []string
-		for _, m := range b.Messages {
-			ids = append(ids, m.ID)
-		}
-		return ids
+		return fakeapi.IDs(b.Messages, func(m record.Message) string { return m.ID })
 	}
 	snapMessageIDs := func(ws *chatvolttest.Workspace, id string) []string {
-		var ids []string
 		for _, c := range ws.Snapshot().Conversations {
 			if c.ID == id {
-				for _, m := range c.Messages {
-					ids = append(ids, m.ID)
-				}
+				return c.MessageIDs()
 			}
 		}
-		return ids
+		return nil
 	}
 
 	t.Run("ReadsTheWholeHistoryInOneRequest", func(t *testing.T) {

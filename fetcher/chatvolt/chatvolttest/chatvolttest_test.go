@@ -755,7 +755,7 @@ func TestGenerate(t *testing.T) {
 			require.False(t, c.UpdatedAt.Before(c.CreatedAt))
 			require.LessOrEqual(t, len(c.Messages), 10)
 			total += len(c.Messages)
-			for _, id := range append([]string{c.ID}, messageIDs(c)...) {
+			for _, id := range append([]string{c.ID}, c.MessageIDs()...) {
 				require.False(t, seen[id], "duplicate id %s", id)
 				seen[id] = true
 				require.Regexp(t, `^c[0-9a-z]{24}$`, id)
@@ -767,14 +767,6 @@ func TestGenerate(t *testing.T) {
 		}
 		require.InDelta(t, 5, float64(total)/500, 0.5)
 	})
-}
-
-func messageIDs(c SnapConversation) []string {
-	var out []string
-	for _, m := range c.Messages {
-		out = append(out, m.ID)
-	}
-	return out
 }
 
 // TestSnapshotMatchesAPI mirrors the whole workspace through the API, in each

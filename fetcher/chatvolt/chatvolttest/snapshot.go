@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 	"time"
+
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 )
 
 // Snapshot is the workspace as the API serves it at one instant: what a
@@ -27,6 +29,11 @@ type SnapConversation struct {
 	Variables                            map[string]string // conversationVariables: name → value
 	CRM                                  []SnapCRMLink     // crmScenarioConversations
 	Messages                             []SnapMessage     // sorted by CreatedAt, then ID
+}
+
+// MessageIDs are the ids of the conversation's messages, in order.
+func (c SnapConversation) MessageIDs() []string {
+	return fakeapi.IDs(c.Messages, func(m SnapMessage) string { return m.ID })
 }
 
 // SnapCRMLink is one crmScenarioConversations element.

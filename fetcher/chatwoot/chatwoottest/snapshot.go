@@ -3,6 +3,8 @@ package chatwoottest
 import (
 	"slices"
 	"time"
+
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 )
 
 // Snapshot is the account as the API serves it at one instant: what a
@@ -41,6 +43,11 @@ type SnapConversation struct {
 	// Messages are every message (private notes, activity messages and
 	// deleted ones included), sorted by ID.
 	Messages []SnapMessage
+}
+
+// MessageIDs are the ids of the conversation's messages, in order.
+func (c SnapConversation) MessageIDs() []int {
+	return fakeapi.IDs(c.Messages, func(m SnapMessage) int { return m.ID })
 }
 
 // SnapMessage is a message as GET …/messages serves it.

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 	"time"
+
+	"github.com/syncerhq/syncer/fetcher/fakeapi"
 )
 
 // Snapshot is the workspace as the API serves it at one instant: what a
@@ -38,6 +40,11 @@ type SnapConversation struct {
 	// record, oldest first: the source's own record of the conversation's
 	// history.
 	StageChanges []SnapStageChange
+}
+
+// MessageIDs are the ids of the conversation's comments, in order.
+func (c SnapConversation) MessageIDs() []string {
+	return fakeapi.IDs(c.Comments, func(m SnapComment) string { return m.ID })
 }
 
 // SnapStageChange is a stage change, as its timeline_change_event records it.
