@@ -315,11 +315,19 @@ func (c *Client) newRequest(ctx context.Context, endpoint string, req Request) (
 }
 
 // statusError is the error an answer's status means: none for a 2xx, a
-// RetryableError for a 5xx or 408, an APIError for other statuses.
+// RetryableError for a 5xx, a 408 or a 404 that is not the API's, an
+// APIError for other statuses.
 func (c *Client) statusError(endpoint string, status int, body []byte) error {
 	switch {
 	case status >= 200 && status < 300:
 		return nil
+	case status == http.StatusNotFound && !json.Valid(body):
+		// A 404 says a record is gone, and the jobs mark it deleted on its
+		// word. The vendors' APIs answer one in JSON; an HTML page or an
+		// empty body is a proxy's, a load balancer's or a CDN's (a route
+		// missing during a deploy, say), which proves nothing about the
+		// record: try again rather than delete it.
+		return &RetryableError{Endpoint: endpoint, Status: status, Err: fmt.Errorf("not the API's answer: %s", snippet(body))}
 	case status >= 500 || status == http.StatusRequestTimeout:
 		typ, msg := c.cfg.ErrorFunc(body)
 		return &RetryableError{Endpoint: endpoint, Status: status, Err: errors.New(describe(typ, msg, body))}

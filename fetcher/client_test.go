@@ -205,6 +205,21 @@ func TestClient(t *testing.T) {
 		require.EqualValues(t, 1, b.calls.Load())
 	})
 
+	t.Run("A404ThatIsNotTheAPIsIsRetryable", func(t *testing.T) {
+		t.Parallel()
+		for _, body := range []string{"<html><head><title>404 Not Found</title></head></html>", ""} {
+			b := setup(t, func(w http.ResponseWriter, _ *http.Request, _ int64) {
+				w.WriteHeader(http.StatusNotFound)
+				_, _ = w.Write([]byte(body))
+			}, func(c *Config) { c.Attempts = 2 })
+			_, err := get(b)
+			require.False(t, IsNotFound(err), "body %q proves no record gone", body)
+			var retryErr *RetryableError
+			require.ErrorAs(t, err, &retryErr, "body %q", body)
+			require.EqualValues(t, 2, b.calls.Load(), "body %q is tried again", body)
+		}
+	})
+
 	t.Run("HTMLWithStatus200IsRetryable", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, func(w http.ResponseWriter, _ *http.Request, _ int64) {

@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +30,11 @@ func TestVendorFaults(t *testing.T) {
 		{"HTMLWithStatus200", []faultproxy.Rule{{PathSuffix: "/timeline-entries.list", Times: 3, Fault: faultproxy.HTML200()}}},
 		{"EmptyBody", []faultproxy.Rule{{PathSuffix: "/conversations.list", Times: 2, Fault: faultproxy.EmptyBody()}}},
 		{"BurstOf503", []faultproxy.Rule{{PathSuffix: ".list", Times: 6, Fault: faultproxy.Status(http.StatusServiceUnavailable, `{"type":"service_unavailable"}`)}}},
+		{"AProxysNotFoundPage", []faultproxy.Rule{
+			{PathSuffix: "/timeline-entries.list", Times: 3, Fault: proxyNotFound},
+			{PathSuffix: "/chats.get", Times: 2, Fault: proxyNotFound},
+			{PathSuffix: "/sla-trackers.get", Times: 2, Fault: proxyNotFound},
+		}},
 		{"DuplicateIDsInAPage", []faultproxy.Rule{
 			{PathSuffix: "/conversations.list", Fault: faultproxy.DuplicateFirst("conversations")},
 			{PathSuffix: "/timeline-entries.list", Fault: faultproxy.DuplicateFirst("timeline_entries")},
@@ -238,7 +244,34 @@ func TestSweep(t *testing.T) {
 		require.True(t, b.runPass(t, jobs.PassSweep).OK())
 		b.requireExact(t)
 	})
+
+	t.Run("AProxysNotFoundPageDeletesNothing", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, setupOpts{conversations: 20})
+		require.True(t, b.runPass(t, jobs.PassBackfill).OK())
+		// The listing drops a conversation that still exists, and the get
+		// that verifies it first meets a load balancer's 404 page, which
+		// says nothing of the conversation.
+		victim := b.ws.Snapshot().Conversations[5].ID
+		b.proxy.SetRules(
+			faultproxy.Rule{PathSuffix: "/conversations.get", Times: 1, Fault: proxyNotFound},
+			faultproxy.Rule{PathSuffix: "/conversations.list", Fault: faultproxy.RewriteJSON(func(_ *http.Request, body map[string]any) {
+				items, _ := body["conversations"].([]any)
+				body["conversations"] = slices.DeleteFunc(items, func(it any) bool {
+					m, ok := it.(map[string]any)
+					return ok && m["id"] == victim
+				})
+			})},
+		)
+		require.True(t, b.runPass(t, jobs.PassSweep).OK())
+		require.Equal(t, 1, b.proxy.Applied(0), "the verifying get met the proxy's page")
+		b.requireExact(t)
+	})
 }
+
+// proxyNotFound is a load balancer's 404 page (a route missing for a moment
+// during a deploy), not the API's answer that a record is gone.
+var proxyNotFound = faultproxy.Status(http.StatusNotFound, "<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>")
 
 func TestRefusedSourceLeavesOthersRunning(t *testing.T) {
 	t.Parallel()
