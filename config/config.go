@@ -5,13 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"net"
-	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/goccy/go-yaml"
 
 	"github.com/syncerhq/syncer/fetcher"
 )
@@ -183,37 +179,6 @@ func Load(flags Flags, lookup LookupFunc, kinds []fetcher.Kind) (*Config, error)
 		return nil, err
 	}
 	return cfg, nil
-}
-
-// readFile reads the YAML file at path, with ${VAR} expanded from env; an
-// empty path is no file.
-func readFile(path string, env func(string) string) (file, error) {
-	var f file
-	if path == "" {
-		return f, nil
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return f, fmt.Errorf("read config file: %w", err)
-	}
-	// A variable the file names but the environment leaves unset is a
-	// mistake, and the error it would cause later ("no token") would not
-	// name it.
-	var unset []string
-	expanded := os.Expand(string(b), func(name string) string {
-		v := env(name)
-		if v == "" && !slices.Contains(unset, name) {
-			unset = append(unset, name)
-		}
-		return v
-	})
-	if len(unset) > 0 {
-		return f, fmt.Errorf("config file %s names environment variables that are not set: %s", path, strings.Join(unset, ", "))
-	}
-	if err := yaml.UnmarshalWithOptions([]byte(expanded), &f, yaml.Strict()); err != nil {
-		return f, fmt.Errorf("config file %s: %s", path, yaml.FormatError(err, false, false))
-	}
-	return f, nil
 }
 
 // setDurations sets every duration setting: the flag, then the

@@ -119,6 +119,23 @@ sources:
 		require.ErrorContains(t, err, "names environment variables that are not set: EU_TOKEN")
 	})
 
+	t.Run("VariablesAreValuesNeverYAML", func(t *testing.T) {
+		t.Parallel()
+		// A token is taken as it is, whatever YAML would make of its text;
+		// a '$' that names no variable stays; a number may come from one.
+		path := writeFile(t, "database_url: postgres://u:pa$sw0rd@db/x\nworkers: ${WORKERS}\nsources:\n"+
+			"  - {name: a, kind: devrev, token: ${A}}\n  - {name: b, kind: devrev, token: \"${B}\"}\n  - {name: c, kind: devrev, token: ${C}}\n")
+		cfg, err := Load(Flags{ConfigPath: path}, envOf("A", "*Sup3rS3cret", "B", "abc #x", "C", "!tag x", "WORKERS", "4"), kinds.All())
+		require.NoError(t, err)
+		require.Equal(t, "postgres://u:pa$sw0rd@db/x", cfg.DatabaseURL.Reveal())
+		require.Equal(t, 4, cfg.Workers)
+		for name, want := range map[string]string{"a": "*Sup3rS3cret", "b": "abc #x", "c": "!tag x"} {
+			src, ok := cfg.SourceNamed(name)
+			require.True(t, ok)
+			require.Equal(t, want, src.Token.Reveal())
+		}
+	})
+
 	t.Run("RateLimitFromFileOrEnv", func(t *testing.T) {
 		t.Parallel()
 		path := writeFile(t, `
