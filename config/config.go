@@ -170,7 +170,7 @@ func Load(flags Flags, lookup LookupFunc, kinds []fetcher.Kind) (*Config, error)
 	if err != nil {
 		return nil, err
 	}
-	fromEnv, err := envSources(env, kinds)
+	fromEnv, err := envSources(env, kinds, fromFile)
 	if err != nil {
 		return nil, err
 	}

@@ -88,6 +88,22 @@ sources:
 		require.Equal(t, "https://api.devrev.example", us.APIURL)
 	})
 
+	t.Run("EnvSettingsReachAFileSourceNamedAfterItsKind", func(t *testing.T) {
+		t.Parallel()
+		// As `webhooks register` tells an operator to: the secret in the
+		// environment, the token in the file.
+		path := writeFile(t, "sources:\n  - {name: devrev, kind: devrev, token: t}\n  - {name: other, kind: devrev, token: u}\n")
+		cfg, err := Load(Flags{ConfigPath: path}, envOf("DEVREV_WEBHOOK_SECRET", "whsec", "DEVREV_API_URL", "https://api.devrev.example"), kinds.All())
+		require.NoError(t, err)
+		src, ok := cfg.SourceNamed("devrev")
+		require.True(t, ok)
+		require.Equal(t, "whsec", src.Options["webhook_secret"].Reveal())
+		require.Equal(t, "https://api.devrev.example", src.APIURL)
+		require.Equal(t, "t", src.Token.Reveal())
+		other, _ := cfg.SourceNamed("other")
+		require.Empty(t, other.Options, "only the source named after the kind")
+	})
+
 	t.Run("AdminAddress", func(t *testing.T) {
 		t.Parallel()
 		load := func(env ...string) (*Config, error) { return Load(Flags{}, envOf(env...), kinds.All()) }

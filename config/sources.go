@@ -181,11 +181,15 @@ func parseRateLimit(s string) (fetcher.RateLimit, error) {
 }
 
 // envSources are the sources the kinds' environment variables enable, each
-// named after its kind.
-func envSources(env func(string) string, kinds []fetcher.Kind) ([]Source, error) {
+// named after its kind, and the environment's settings of a file's source
+// named after its kind, enabled or not: the environment's settings beat the
+// file's, and `webhooks register` tells an operator to put the secret of
+// such a source in, say, DEVREV_WEBHOOK_SECRET.
+func envSources(env func(string) string, kinds []fetcher.Kind, fromFile []Source) ([]Source, error) {
 	var out []Source
 	for _, k := range kinds {
-		if !k.Enabled(env) {
+		declared := slices.ContainsFunc(fromFile, func(s Source) bool { return s.Name == k.Name && s.Kind == k.Name })
+		if !declared && !k.Enabled(env) {
 			continue
 		}
 		s := Source{Name: k.Name, Kind: k.Name, APIURL: env(k.URLEnv), Token: Secret(env(k.TokenEnv))}
