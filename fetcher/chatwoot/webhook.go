@@ -64,9 +64,11 @@ func (c *Client) ReceiveWebhook(h http.Header, body []byte, now time.Time) (*fet
 // was sent (now for an unsigned one, which says nothing).
 func (c *Client) authenticate(h http.Header, body []byte, now time.Time) (time.Time, error) {
 	sig, ts := h.Get(signatureHeader), h.Get(timestampHeader)
-	if sig == "" && c.webhookUnsigned && c.webhookSecret == "" {
-		// With a secret, a delivery without a signature is a forgery:
-		// leaving the header off must not skip the check.
+	if c.webhookUnsigned && c.webhookSecret == "" {
+		// Unsigned deliveries are taken, and a signed one (a Chatwoot that
+		// began to sign) can be checked against no secret: it is taken as
+		// unsigned. With a secret (the configuration refuses both), a
+		// delivery without a signature is a forgery.
 		return now, nil
 	}
 	message := append([]byte(ts+"."), body...)

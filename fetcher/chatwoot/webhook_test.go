@@ -90,6 +90,14 @@ func TestReceiveWebhook(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, []string{"43"}, d.ConversationIDs)
 		require.Equal(t, now, d.At)
+		// A Chatwoot that began to sign, with no secret here to check it
+		// against: its deliveries are taken as unsigned ones are.
+		signedByAnUpgrade := h.Clone()
+		signedByAnUpgrade.Set(timestampHeader, strconv.FormatInt(now.Unix(), 10))
+		signedByAnUpgrade.Set(signatureHeader, "sha256=0123abcd")
+		d, err = old.ReceiveWebhook(signedByAnUpgrade, []byte(body), now)
+		require.NoError(t, err)
+		require.Equal(t, []string{"43"}, d.ConversationIDs)
 
 		// A secret outweighs webhook_unsigned: leaving the signature off
 		// does not skip the check.

@@ -68,14 +68,15 @@ type webhookTracker struct {
 // signed with the secret, dated (older than five minutes is a replay), and
 // naming a conversation, a timeline entry of one, or its SLA tracker.
 //
-// Without a secret, only the verify handshake is answered: DevRev sends it
-// as it creates the webhook, before the operator has configured the secret
-// it generated, and echoing a challenge reads nothing and queues nothing.
+// The verify handshake is answered signed or not: DevRev sends it as it
+// creates a webhook, signed with the new webhook's secret, before the
+// operator has configured it (the first webhook's, or the one that replaces
+// it), and echoing a challenge reads nothing and queues nothing.
 func (c *Client) ReceiveWebhook(h http.Header, body []byte, now time.Time) (*fetcher.WebhookDelivery, error) {
 	signed := fetcher.ValidHMAC(c.webhookSecret, body, h.Get(signatureHeader))
 	var ev webhookEvent
 	err := unmarshal(body, &ev)
-	if !signed && !(c.webhookSecret == "" && err == nil && ev.Type == "verify") {
+	if !signed && !(err == nil && ev.Type == "verify") {
 		return nil, &fetcher.WebhookError{Outcome: fetcher.WebhookBadSignature, Err: errors.New("missing or wrong " + signatureHeader)}
 	}
 	if err != nil {

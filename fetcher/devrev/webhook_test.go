@@ -21,13 +21,14 @@ func TestReceiveWebhook(t *testing.T) {
 	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
 	c, err := NewClient(Config{Token: "t", WebhookSecret: secret})
 	require.NoError(t, err)
-	signed := func(body string) http.Header {
-		mac := hmac.New(sha256.New, []byte(secret))
+	signedWith := func(key, body string) http.Header {
+		mac := hmac.New(sha256.New, []byte(key))
 		mac.Write([]byte(body))
 		h := http.Header{}
 		h.Set(signatureHeader, hex.EncodeToString(mac.Sum(nil)))
 		return h
 	}
+	signed := func(body string) http.Header { return signedWith(secret, body) }
 	const conv = "don:core:dvrv-us-1:devo/1:conversation/7"
 	const ts = `"timestamp":"2026-12-03T11:59:58.5Z"`
 	for name, tc := range map[string]struct {
@@ -95,8 +96,12 @@ func TestReceiveWebhook(t *testing.T) {
 		d, err := unsigned.ReceiveWebhook(http.Header{}, []byte(verify), now)
 		require.NoError(t, err, "but the handshake is answered, as the webhook is created")
 		require.JSONEq(t, `{"challenge":"Y2g="}`, string(d.Reply))
-		_, err = c.ReceiveWebhook(http.Header{}, []byte(verify), now)
-		require.ErrorContains(t, err, fetcher.WebhookBadSignature, "with a secret, the handshake must be signed too")
+		// With a secret, the handshake of a webhook that replaces it comes
+		// signed with the new one's: it is answered too, and reads nothing.
+		d, err = c.ReceiveWebhook(signedWith("the-new-webhooks-secret", verify), []byte(verify), now)
+		require.NoError(t, err)
+		require.JSONEq(t, `{"challenge":"Y2g="}`, string(d.Reply))
+		require.Empty(t, d.ConversationIDs)
 	})
 }
 
