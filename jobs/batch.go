@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -27,7 +28,12 @@ import (
 //     outcome (snoozing the whole job would throw away what it read, and a
 //     batch that needs more requests than a window allows would never get
 //     through);
-//   - failed otherwise: the job fails, and River retries it.
+//   - refused with 401 or 403 while another item was answered: the token
+//     works, the refusal is this item's alone: quarantined, as above;
+//   - failed otherwise (a 5xx, a timeout): left to the follow-up job when
+//     another item was answered, so that one item that keeps failing does
+//     not hold back the others; when none was, the job fails and River
+//     retries it (a 401 or 403 of every item is the token refused).
 type batchJob[T, R any] struct {
 	// base is what the batch holds whatever its items' outcomes.
 	base       record.Batch
@@ -73,27 +79,9 @@ func runBatch[T, R any, A river.JobArgs](ctx context.Context, d *Deps, job *rive
 	results := fetchAll(fetcher.WithStats(ctx, stats), items, spec.fetch)
 	var batch record.Batch
 	batch.Merge(&spec.base)
-	var deferred []T
-	var failures []error
-	var limited rateLimited
-	for i, r := range results {
-		switch item := items[i]; {
-		case fetcher.IsNotFound(r.err):
-			spec.gone(&batch, item)
-		case refusedForGood(r.err):
-			batch.Quarantined = append(batch.Quarantined, spec.quarantine(item, r.err))
-		case limited.add(r.err):
-			deferred = append(deferred, item)
-		case r.err != nil:
-			failures = append(failures, r.err)
-		default:
-			spec.land(&batch, item, r.value)
-		}
-	}
-	if !limited.deferrable(len(results), len(failures)) {
-		if err := cmp.Or(limited.err(), firstFailure(failures)); err != nil {
-			return d.jobFailed(ctx, ref, stats, err)
-		}
+	out := sortResults(&batch, items, results, spec)
+	if err := out.failure(ctx); err != nil {
+		return d.jobFailed(ctx, ref, stats, err)
 	}
 	logQuarantined(d, ref, batch.Quarantined)
 	_, err = commitPage(ctx, d, pageCommit[A]{
@@ -106,8 +94,10 @@ func runBatch[T, R any, A river.JobArgs](ctx context.Context, d *Deps, job *rive
 					return nil, err
 				}
 			}
-			if len(deferred) > 0 {
-				next = append(next, limited.followUp(spec.followUp(deferred), ref))
+			if deferred := out.deferred(); len(deferred) > 0 {
+				p := insertParams(spec.followUp(deferred), ref)
+				p.InsertOpts.ScheduledAt = time.Now().Add(out.wait())
+				next = append(next, p)
 			}
 			return next, nil
 		},
@@ -116,6 +106,78 @@ func runBatch[T, R any, A river.JobArgs](ctx context.Context, d *Deps, job *rive
 		return d.jobFailed(ctx, ref, stats, err)
 	}
 	return nil
+}
+
+// batchResults are a batch's reads sorted by how they ended.
+type batchResults[T any] struct {
+	limited  rateLimited
+	limitedT []T // rate limited beyond the inline wait
+	failed   []T // failed otherwise: a 5xx, a timeout, a garbled body
+	failures []error
+	// answered is set when the API answered some read with the record or
+	// a refusal of it alone (404, 4xx): the credentials work, so a 401 or
+	// 403 of another item is that item's alone, not the token's.
+	answered bool
+	refused  []int // indexes of reads refused with 401 or 403
+}
+
+// sortResults adds what each read gave to batch and sorts the rest.
+func sortResults[T, R any](batch *record.Batch, items []T, results []fetched[R], spec batchJob[T, R]) *batchResults[T] {
+	out := &batchResults[T]{}
+	for i, r := range results {
+		switch item := items[i]; {
+		case fetcher.IsNotFound(r.err):
+			spec.gone(batch, item)
+			out.answered = true
+		case refusedForGood(r.err):
+			batch.Quarantined = append(batch.Quarantined, spec.quarantine(item, r.err))
+			out.answered = true
+		case out.limited.add(r.err):
+			out.limitedT = append(out.limitedT, item)
+		case fetcher.IsAuthError(r.err):
+			out.refused = append(out.refused, i)
+		case r.err != nil:
+			out.failed = append(out.failed, item)
+			out.failures = append(out.failures, r.err)
+		default:
+			spec.land(batch, item, r.value)
+			out.answered = true
+		}
+	}
+	for _, i := range out.refused {
+		if out.answered {
+			batch.Quarantined = append(batch.Quarantined, spec.quarantine(items[i], results[i].err))
+		} else {
+			out.failures = append(out.failures, results[i].err)
+		}
+	}
+	return out
+}
+
+// failure is the error the job fails with, nil when it commits what it
+// read. It commits when some read was answered and the others were rate
+// limited or failed in passing: they go to a follow-up job, so that one
+// item that keeps failing does not hold back the others' records batch
+// after batch. When nothing was answered, the job retries (or, rate
+// limited, snoozes) whole, as it does when it is shutting down.
+func (o *batchResults[T]) failure(ctx context.Context) error {
+	fail := cmp.Or(o.limited.err(), firstFailure(o.failures))
+	if !o.answered || (len(o.failures) > 0 && ctx.Err() != nil) {
+		return fail
+	}
+	return nil
+}
+
+// deferred are the items left to the follow-up job.
+func (o *batchResults[T]) deferred() []T { return append(o.limitedT, o.failed...) }
+
+// wait is how long the follow-up job waits: until the rate limit's wait
+// is over, and at least a first retry's delay for reads that failed.
+func (o *batchResults[T]) wait() time.Duration {
+	if len(o.failed) > 0 {
+		return max(o.limited.wait, retryDelay(1))
+	}
+	return o.limited.wait
 }
 
 // logQuarantined reports records that went to quarantine, one event each.

@@ -1,6 +1,7 @@
 package jobs_test
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -111,6 +112,51 @@ func TestVendorFaults(t *testing.T) {
 		require.Equal(t, len(snap.Chats)-1, b.count(t, "chats"), "every other chat of the batch lands")
 		quarantined := dbtest.Column[string](t, b.pool, "SELECT stream FROM quarantine WHERE resolved_at IS NULL ORDER BY stream")
 		require.Equal(t, []string{"chats", "sla_trackers"}, quarantined, "the refused ones wait in quarantine, with their error")
+	})
+
+	t.Run("ARefusalOfOneChildIsItsAlone", func(t *testing.T) {
+		t.Parallel()
+		// A 403 for one chat while its batch's others are read: the token
+		// works, the chat is not its to read. The pass goes on.
+		forbidden := faultproxy.Status(http.StatusForbidden, `{"type":"forbidden","message":"not a member of this chat"}`)
+		b := setup(t, setupOpts{conversations: 30, faults: []faultproxy.Rule{{PathSuffix: "/chats.get", Times: 1, Fault: forbidden}}})
+		out := b.runPass(t, jobs.PassBackfill)
+		require.True(t, out.OK(), "failures: %v", out.Failures)
+		require.Equal(t, 1, b.proxy.Applied(0))
+		require.Equal(t, len(b.ws.Snapshot().Chats)-1, b.count(t, "chats"), "every other chat of the batch lands")
+		require.Equal(t, []string{"chats"}, dbtest.Column[string](t, b.pool, "SELECT stream FROM quarantine WHERE resolved_at IS NULL"))
+	})
+
+	t.Run("AReadThatKeepsFailingHoldsBackNoOther", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, setupOpts{conversations: 20})
+		snap := b.ws.Snapshot()
+		bad := snap.Conversations[3]
+		b.proxy.SetRules(faultproxy.Rule{PathSuffix: "/timeline-entries.list", Fault: func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+			if r.URL.Query().Get("object") == bad.ID {
+				http.Error(w, `{"type":"internal_error","message":"an internal error occurred"}`, http.StatusInternalServerError)
+				return
+			}
+			next.ServeHTTP(w, r)
+		}})
+		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+		defer cancel()
+		started := time.Now()
+		_, err := jobs.StartPass(ctx, b.deps, b.client, testSource, jobs.PassOptions{Kind: jobs.PassBackfill})
+		require.NoError(t, err)
+		others := 0
+		for _, c := range snap.Conversations {
+			if c.ID != bad.ID {
+				others += len(c.Comments)
+			}
+		}
+		waitFor(ctx, t, "the other conversations' messages, while one read keeps failing", func() bool { return b.count(t, "messages") == others })
+
+		b.proxy.SetRules()
+		out, err := jobs.WaitSource(ctx, b.client, testSource, started, 20*time.Millisecond, nil)
+		require.NoError(t, err)
+		require.True(t, out.OK(), "failures: %v", out.Failures)
+		b.requireExact(t)
 	})
 
 	t.Run("RefusedTimelineStillGivesTheListedHistory", func(t *testing.T) {

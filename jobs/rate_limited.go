@@ -4,8 +4,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/syncerhq/syncer/fetcher"
 )
 
@@ -17,7 +15,6 @@ import (
 // again; and a batch that needs more requests than a window allows would
 // never get through.
 type rateLimited struct {
-	count int
 	// wait is the longest wait asked for.
 	wait time.Duration
 	// first is the first rate-limit error, the one the job reports when it
@@ -31,7 +28,6 @@ func (r *rateLimited) add(err error) bool {
 	if !errors.As(err, &rateErr) {
 		return false
 	}
-	r.count++
 	r.wait = max(r.wait, rateErr.Wait)
 	if r.first == nil {
 		r.first = rateErr
@@ -46,20 +42,4 @@ func (r *rateLimited) err() error {
 		return nil
 	}
 	return r.first
-}
-
-// deferrable reports whether the job should commit the rest of its batch of
-// total items and leave the rate-limited ones to a follow-up job: some items
-// were rate limited, some were not, and no other fetch failed in a way that
-// makes the job retry anyway.
-func (r *rateLimited) deferrable(total, otherFailures int) bool {
-	return r.count > 0 && r.count < total && otherFailures == 0
-}
-
-// followUp is the job that fetches the deferred items, scheduled for when
-// the wait is over.
-func (r *rateLimited) followUp(args river.JobArgs, ref jobRef) river.InsertManyParams {
-	p := insertParams(args, ref)
-	p.InsertOpts.ScheduledAt = time.Now().Add(r.wait)
-	return p
 }
