@@ -81,9 +81,6 @@ func StartPass(ctx context.Context, d *Deps, client *river.Client[pgx.Tx], sourc
 			// Resume: make sure the pass's page job exists (it is gone if it
 			// failed for good or its process died before committing it).
 			pass = Pass{Source: source, RunID: *state.RunID, Kind: PassKind(deref(state.PassKind)), Resumed: true}
-			if err := q.ResumeRun(ctx, pass.RunID); err != nil {
-				return fmt.Errorf("resume run %d: %w", pass.RunID, err)
-			}
 		} else {
 			var passSince *time.Time
 			switch {
@@ -109,8 +106,18 @@ func StartPass(ctx context.Context, d *Deps, client *river.Client[pgx.Tx], sourc
 			}
 			pass = Pass{Source: source, RunID: runID, Kind: kind}
 		}
-		if _, err := client.InsertTx(ctx, tx, ConversationsArgs{Source: source, RunID: pass.RunID}, insertOpts(source, pass.RunID)); err != nil {
+		res, err := client.InsertTx(ctx, tx, ConversationsArgs{Source: source, RunID: pass.RunID}, insertOpts(source, pass.RunID))
+		if err != nil {
 			return fmt.Errorf("queue first page: %w", err)
+		}
+		if pass.Resumed && !res.UniqueSkippedAsDuplicate {
+			// The pass's page job was lost (its process died, or it failed
+			// for good): picked up again, the run is running again. A pass
+			// whose page job is still at work (the daemon's next tick) keeps
+			// its run as it is, a failure of one of its jobs included.
+			if err := q.ResumeRun(ctx, pass.RunID); err != nil {
+				return fmt.Errorf("resume run %d: %w", pass.RunID, err)
+			}
 		}
 		return nil
 	})

@@ -546,3 +546,35 @@ func TestStartPassConcurrently(t *testing.T) {
 	}
 	require.Equal(t, 1, started)
 }
+
+// TestResumingAPassAtWorkKeepsItsRunsFailure: the daemon's next tick finds
+// its pass still at work, one of whose jobs failed for good: the run stays
+// failed, so that the pass cannot end "succeeded". A pass whose page job was
+// lost is picked up again, and its run is running again.
+func TestResumingAPassAtWorkKeepsItsRunsFailure(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	deps, inserter := setupInserter(t) // no worker runs: the pass stays in flight
+	q := dbq.New(deps.Pool)
+	start := func() jobs.Pass {
+		pass, err := jobs.StartPass(ctx, deps, inserter, testSource, jobs.PassOptions{Kind: jobs.PassIncremental})
+		require.NoError(t, err)
+		return pass
+	}
+	status := func(runID int64) string {
+		run, err := q.GetRun(ctx, runID)
+		require.NoError(t, err)
+		return run.Status
+	}
+	pass := start()
+	failure := "sync_messages job 7: gave up after 8 attempts"
+	require.NoError(t, q.FailRun(ctx, dbq.FailRunParams{ID: pass.RunID, Error: &failure}))
+
+	again := start()
+	require.True(t, again.Resumed)
+	require.Equal(t, "failed", status(pass.RunID), "the pass is still at work: its run keeps the failure")
+
+	dbtest.Exec(t, deps.Pool, "UPDATE river_job SET state = 'cancelled', finalized_at = now() WHERE kind = $1", jobs.ConversationsArgs{}.Kind())
+	require.True(t, start().Resumed)
+	require.Equal(t, "running", status(pass.RunID), "its page job lost, the pass is picked up again")
+}
