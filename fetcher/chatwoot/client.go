@@ -16,14 +16,18 @@ import (
 	"github.com/syncerhq/syncer/record"
 )
 
-// Page sizes Chatwoot uses (not configurable on its side): conversations
-// per list page, and messages per after= page.
+// Page sizes Chatwoot uses: conversations per list page, and messages per
+// after= page.
 const (
-	conversationsPerPage = 25
-	messagesPerPage      = 100  // after=
-	messagesBetween      = 1000 // after= and before= together
-	// publicMessagesPerPage is what the public API serves at once, latest
-	// first: it hands MessageFinder only before=.
+	// defaultConversationsPerPage is CONVERSATION_RESULTS_PER_PAGE's
+	// default; a self-hosted server may set it lower or higher, so a
+	// backfill learns the size from its first page (see pageCursor).
+	defaultConversationsPerPage = 25
+	messagesPerPage             = 100  // after=
+	messagesBetween             = 1000 // after= and before= together
+	// publicMessagesPerPage is what MessageFinder serves without after=,
+	// latest first: all the public API asks for (it hands the finder only
+	// before=), and all a Chatwoot from before after= serves.
 	publicMessagesPerPage = 20
 )
 
@@ -150,23 +154,13 @@ func (c *Client) ListConversations(ctx context.Context, q fetcher.ConversationQu
 	for _, raw := range resp.Data.Payload {
 		addConversation(raw, page)
 	}
-	if len(resp.Data.Payload) < conversationsPerPage {
-		return page, nil
-	}
-	next := pageCursor{Page: cur.Page + 1, AllCount: cur.AllCount}
+	var all int64 = -1 // not reported
 	if resp.Data.Meta.AllCount != nil {
-		all := int64(*resp.Data.Meta.AllCount)
-		if cur.AllCount > 0 && all < cur.AllCount {
-			// Conversations were deleted while we paged: everything after
-			// them moved back, some of it onto pages already read. Re-read
-			// from as many pages back as the shift spans (re-reading is
-			// idempotent), then go on.
-			back := int((cur.AllCount - all + conversationsPerPage - 1) / conversationsPerPage)
-			next.Page = max(cur.Page-back, 1)
-		}
-		next.AllCount = all
+		all = int64(*resp.Data.Meta.AllCount)
 	}
-	page.NextCursor = next.String()
+	if next, ok := cur.next(len(resp.Data.Payload), all); ok {
+		page.NextCursor = next.String()
+	}
 	return page, nil
 }
 
@@ -221,9 +215,17 @@ func (c *Client) GetConversation(ctx context.Context, id string) (*fetcher.Conve
 // creation, so a message with a lower id than its highest but a later time
 // is on no page after it: the ids it passed are checked with one more
 // request (see passedIDs) before the next page starts above them.
+//
+// A Chatwoot from before after= (2022) ignores it and answers the latest 20
+// messages, which would read as a whole history of 20. The read checks for
+// that (see ignoredAfter), and on such a server goes back from the latest
+// with before=, as the public API's reads do, taking nothing for deleted.
 func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fetcher.MessagePage, error) {
 	if c.public != "" {
 		return c.listPublicMessages(ctx, q.ConversationID, q.Cursor)
+	}
+	if strings.HasPrefix(q.Cursor, "before:") {
+		return c.listMessagesBack(ctx, q.ConversationID, q.Cursor)
 	}
 	cur, err := parseMessageCursor(q.Cursor)
 	if err != nil {
@@ -232,6 +234,13 @@ func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fet
 	payload, err := c.messages(ctx, q.ConversationID, url.Values{"after": {strconv.FormatInt(cur.After, 10)}})
 	if err != nil {
 		return nil, err
+	}
+	back, err := c.ignoredAfter(ctx, q.ConversationID, cur.After, payload)
+	if err != nil {
+		return nil, err
+	}
+	if back != nil {
+		return backPage(q.ConversationID, false, back...), nil
 	}
 	page := &fetcher.MessagePage{}
 	next := cur
@@ -257,6 +266,48 @@ func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fet
 	next.Unordered = next.Unordered || !checked
 	page.NextCursor = next.String()
 	return page, nil
+}
+
+// ignoredAfter tells whether the server ignored after= in answering page, as
+// Chatwoot did before 2022, serving its latest 20 messages instead; if so it
+// returns the answers to go back from, nil otherwise. A page with an id at
+// or below after says so at once. So may a page of exactly 20 (fewer are
+// the whole history either way, more come from a server that serves after=):
+// one before=<its lowest id> request tells, since today's server has put
+// every message above after on the page, while an old one answers older
+// messages it skipped.
+func (c *Client) ignoredAfter(ctx context.Context, conversationID string, after int64, page []json.RawMessage) ([][]json.RawMessage, error) {
+	lowest := oldestID(page)
+	if lowest > 0 && lowest <= after {
+		return [][]json.RawMessage{page}, nil
+	}
+	if len(page) != publicMessagesPerPage || lowest <= 0 {
+		return nil, nil
+	}
+	older, err := c.messages(ctx, conversationID, url.Values{"before": {strconv.FormatInt(lowest, 10)}})
+	if err != nil {
+		return nil, err
+	}
+	for _, raw := range older {
+		if messageID(raw) > after {
+			return [][]json.RawMessage{page, older}, nil
+		}
+	}
+	return nil, nil
+}
+
+// listMessagesBack goes on with a read going back with before=, once the
+// server was found to ignore after= (see ignoredAfter).
+func (c *Client) listMessagesBack(ctx context.Context, conversationID, cursor string) (*fetcher.MessagePage, error) {
+	query, err := beforeQuery(cursor)
+	if err != nil {
+		return nil, err
+	}
+	payload, err := c.messages(ctx, conversationID, query)
+	if err != nil {
+		return nil, err
+	}
+	return backPage(conversationID, false, payload), nil
 }
 
 // passedIDs reads every message whose id a full page passed, those above
@@ -318,39 +369,65 @@ func messageID(raw json.RawMessage) int64 {
 
 // listPublicMessages reads a conversation of the public client API, which
 // serves its latest 20 messages, and with before=<id> the 20 before it: the
-// read goes back from the latest to the first. Only a history of fewer than
-// 20 messages, one answer, may reconcile: Chatwoot orders each answer by
-// creation and filters it by id, so across answers a message whose id and
-// creation time disagree can be passed over (and is not mirrored), and
-// nothing is taken for deleted on the strength of several.
+// read goes back from the latest to the first (see backPage).
 func (c *Client) listPublicMessages(ctx context.Context, conversationID, cursor string) (*fetcher.MessagePage, error) {
 	query := url.Values{}
 	if cursor != "" {
-		before, ok := strings.CutPrefix(cursor, "before:")
-		if _, err := strconv.ParseInt(before, 10, 64); !ok || err != nil {
-			return nil, fmt.Errorf("chatwoot: bad message cursor %q", cursor)
+		var err error
+		if query, err = beforeQuery(cursor); err != nil {
+			return nil, err
 		}
-		query.Set("before", before)
 	}
 	var items messageList
 	if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "public.messages", Path: c.public + "/" + url.PathEscape(conversationID) + "/messages", Query: query}, &items); err != nil {
 		return nil, err
 	}
+	return backPage(conversationID, cursor == "", items), nil
+}
+
+// beforeQuery is the query of a "before:<id>" cursor.
+func beforeQuery(cursor string) (url.Values, error) {
+	before, ok := strings.CutPrefix(cursor, "before:")
+	if _, err := strconv.ParseInt(before, 10, 64); !ok || err != nil {
+		return nil, fmt.Errorf("chatwoot: bad message cursor %q", cursor)
+	}
+	return url.Values{"before": {before}}, nil
+}
+
+// backPage is a page of a read that goes back from the latest message, 20
+// at a time: the answers' messages, and while the last answer is full, a
+// cursor before its lowest id. Only a history of fewer than 20 messages,
+// one answer (whole says the page is the read's first), may reconcile:
+// Chatwoot orders each answer by creation and filters it by id, so across
+// answers a message whose id and creation time disagree can be passed over
+// (and is not mirrored), and nothing is taken for deleted on the strength
+// of several.
+func backPage(conversationID string, whole bool, answers ...[]json.RawMessage) *fetcher.MessagePage {
 	page := &fetcher.MessagePage{}
+	for _, answer := range answers {
+		for _, raw := range answer {
+			addMessage(conversationID, raw, &page.Batch)
+		}
+	}
+	last := answers[len(answers)-1]
+	full := len(last) >= publicMessagesPerPage
+	if oldest := oldestID(last); full && oldest > 0 {
+		page.NextCursor = "before:" + strconv.FormatInt(oldest, 10)
+		return page
+	}
+	page.Unreliable = !whole || len(answers) > 1 || full
+	return page
+}
+
+// oldestID is the lowest id of the messages, 0 when none can be read.
+func oldestID(msgs []json.RawMessage) int64 {
 	var oldest int64
-	for _, raw := range items {
+	for _, raw := range msgs {
 		if id := messageID(raw); id > 0 && (oldest == 0 || id < oldest) {
 			oldest = id
 		}
-		addMessage(conversationID, raw, &page.Batch)
 	}
-	full := len(items) >= publicMessagesPerPage
-	if full && oldest > 0 {
-		page.NextCursor = "before:" + strconv.FormatInt(oldest, 10)
-		return page, nil
-	}
-	page.Unreliable = cursor != "" || full
-	return page, nil
+	return oldest
 }
 
 // messageCursor is where a read of a conversation's messages stands: after
@@ -397,22 +474,89 @@ func PacerConfig(limit fetcher.RateLimit, window time.Duration) fetcher.PacerCon
 // Pacer returns the pacer of the client's requests.
 func (c *Client) Pacer() *fetcher.Pacer { return c.http.Pacer() }
 
-// pageCursor is where a backfill's listing stands: the next page number and
-// the conversation count the previous page reported.
+// pageCursor is where a backfill's listing stands: the next page number,
+// the conversation count the previous page reported, and the server's page
+// size as learned so far (0 before the first page).
 type pageCursor struct {
 	Page     int
 	AllCount int64
+	PerPage  int
 }
 
-func (p pageCursor) String() string { return fmt.Sprintf("page:%d:all:%d", p.Page, p.AllCount) }
+// next is where the listing goes after reading p.Page, which held n
+// conversations of all (-1: not reported), and false when the page was the
+// last. A page is the last when it is empty, reaches all, or is shorter than
+// the server's pages; but when all dropped since the previous page,
+// conversations were deleted meanwhile and everything after them moved back,
+// some of it onto pages already read: the walk then re-reads from as many
+// pages back as the shift spans (re-reading is idempotent), even from the
+// last page, to which the shift may have moved nothing.
+func (p pageCursor) next(n int, all int64) (pageCursor, bool) {
+	per := p.learn(n, all)
+	last := n == 0 || n < per || (all >= 0 && int64((p.Page-1)*per+n) >= all)
+	next := pageCursor{Page: p.Page + 1, AllCount: p.AllCount, PerPage: max(per, n)}
+	if all < 0 {
+		return next, !last
+	}
+	next.AllCount = all
+	if p.AllCount > 0 && all < p.AllCount {
+		size := int64(max(next.PerPage, 1))
+		back := int((p.AllCount - all + size - 1) / size)
+		next.Page = max(p.Page-back, 1)
+		return next, true
+	}
+	return next, !last
+}
 
+// learn is the page size to judge a page of n conversations (of all, -1:
+// not reported) by. The first page tells it when all says more exist: a
+// page before the last is full. Without all, Chatwoot's default is assumed.
+// A size learned too small (a conversation deleted between the count and
+// the page) only costs a request more; too large, it would end the walk
+// early, and n can only be larger when the learned size is too small.
+func (p pageCursor) learn(n int, all int64) int {
+	switch {
+	case p.PerPage > 0:
+		return p.PerPage
+	case all < 0:
+		return defaultConversationsPerPage
+	case int64(n) < all:
+		return n
+	}
+	return 0 // the only page, or empty: nothing to learn, and nothing follows
+}
+
+// String writes the cursor; one without a page size is as cursors were
+// before the size was learned.
+func (p pageCursor) String() string {
+	if p.PerPage <= 0 {
+		return fmt.Sprintf("page:%d:all:%d", p.Page, p.AllCount)
+	}
+	return fmt.Sprintf("page:%d:all:%d:per:%d", p.Page, p.AllCount, p.PerPage)
+}
+
+// parsePageCursor reads a cursor String wrote. Cursors are stored between
+// runs, and those from before the page size was learned have none: they
+// were only written after a page of 25 or more, so the server's pages are
+// at least that long.
 func parsePageCursor(s string) (pageCursor, error) {
 	if s == "" {
 		return pageCursor{Page: 1}, nil
 	}
-	var p pageCursor
-	if _, err := fmt.Sscanf(s, "page:%d:all:%d", &p.Page, &p.AllCount); err != nil || p.Page < 1 {
-		return p, fmt.Errorf("chatwoot: bad conversation cursor %q", s)
+	bad := fmt.Errorf("chatwoot: bad conversation cursor %q", s)
+	f := strings.Split(s, ":")
+	if (len(f) != 4 && len(f) != 6) || f[0] != "page" || f[2] != "all" || (len(f) == 6 && f[4] != "per") {
+		return pageCursor{}, bad
+	}
+	p := pageCursor{PerPage: defaultConversationsPerPage}
+	var errs [3]error
+	p.Page, errs[0] = strconv.Atoi(f[1])
+	p.AllCount, errs[1] = strconv.ParseInt(f[3], 10, 64)
+	if len(f) == 6 {
+		p.PerPage, errs[2] = strconv.Atoi(f[5])
+	}
+	if errors.Join(errs[:]...) != nil || p.Page < 1 || p.AllCount < 0 || p.PerPage < 1 {
+		return pageCursor{}, bad
 	}
 	return p, nil
 }

@@ -34,8 +34,14 @@ func longConversation(t *testing.T, n int) (*chatwoottest.Workspace, *chatwootte
 // do, and returns their ids in order and the last page.
 func readWhole(t *testing.T, client *Client, id string) ([]string, *fetcher.MessagePage) {
 	t.Helper()
+	return readFrom(t, client, id, "")
+}
+
+// readFrom is readWhole from a cursor.
+func readFrom(t *testing.T, client *Client, id, cursor string) ([]string, *fetcher.MessagePage) {
+	t.Helper()
 	var ids []string
-	q := fetcher.MessageQuery{ConversationID: id}
+	q := fetcher.MessageQuery{ConversationID: id, Cursor: cursor}
 	for {
 		page, err := client.ListMessages(t.Context(), q)
 		require.NoError(t, err)
@@ -165,4 +171,141 @@ func TestARangeTheServerWillNotServeIsNotVouchedFor(t *testing.T) {
 	_, ok := last.Reconciles()
 	require.False(t, ok)
 	require.Len(t, ids, 150)
+}
+
+// conversations is a workspace of n conversations and a fake Chatwoot
+// serving it with opts.
+func conversations(t *testing.T, n int, opts chatwoottest.Options) (*chatwoottest.Workspace, *chatwoottest.Server, *Client) {
+	t.Helper()
+	ws := chatwoottest.NewWorkspace(1, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	for i := range n {
+		ws.AddConversation(fmt.Sprintf("Contact %d", i), "hello")
+	}
+	opts.Token = "t"
+	server := chatwoottest.NewServer(ws, opts)
+	t.Cleanup(server.Close)
+	client, err := NewClient(Config{BaseURL: server.URL(), Token: "t", AccountID: "1"})
+	require.NoError(t, err)
+	return ws, server, client
+}
+
+// backfill walks the backfill listing as the jobs do, calling between after
+// each page (numbered from 1), and returns the ids it listed.
+func backfill(t *testing.T, client *Client, between func(page int)) map[string]bool {
+	t.Helper()
+	seen := map[string]bool{}
+	q := fetcher.ConversationQuery{}
+	for n := 1; ; n++ {
+		page, err := client.ListConversations(t.Context(), q)
+		require.NoError(t, err)
+		for _, c := range page.Batch.Conversations {
+			seen[c.ID] = true
+		}
+		if page.NextCursor == "" {
+			return seen
+		}
+		require.NotEqual(t, q.Cursor, page.NextCursor)
+		q.Cursor = page.NextCursor
+		between(n)
+	}
+}
+
+// requireListed checks that the backfill listed every conversation ws
+// still has.
+func requireListed(t *testing.T, ws *chatwoottest.Workspace, seen map[string]bool) {
+	t.Helper()
+	for _, c := range ws.Snapshot().Conversations {
+		require.True(t, seen[strconv.Itoa(c.ID)], "conversation %d was not listed", c.ID)
+	}
+}
+
+// TestADeletionBeforeTheLastPageGoesBack: 45 conversations, 25 a page.
+// Deleting the third after page 1 slides the 26th back onto page 1, and
+// page 2 is then short (19): the shift in all_count must still send the
+// walk back, though the page is the last.
+func TestADeletionBeforeTheLastPageGoesBack(t *testing.T) {
+	t.Parallel()
+	ws, _, client := conversations(t, 45, chatwoottest.Options{})
+	seen := backfill(t, client, func(page int) {
+		if page == 1 {
+			ws.DeleteConversation(3)
+		}
+	})
+	require.Len(t, ws.Snapshot().Conversations, 44)
+	requireListed(t, ws, seen)
+}
+
+// TestASmallerPageSizeIsLearned: a self-hosted Chatwoot that sets
+// CONVERSATION_RESULTS_PER_PAGE to 20 is read to its end, one request a
+// page, and going back after a deletion counts in its pages.
+func TestASmallerPageSizeIsLearned(t *testing.T) {
+	t.Parallel()
+	t.Run("Whole", func(t *testing.T) {
+		t.Parallel()
+		ws, server, client := conversations(t, 100, chatwoottest.Options{ConversationsPerPage: 20})
+		seen := backfill(t, client, func(int) {})
+		require.Len(t, seen, 100)
+		requireListed(t, ws, seen)
+		require.Equal(t, 5, server.Stats().Requests["conversations.list"], "the fifth page reaches all_count")
+	})
+	t.Run("ADeletionGoesBackAPageOfTwenty", func(t *testing.T) {
+		t.Parallel()
+		// Pages 1 and 2 read, then the third deleted: the 41st slides
+		// back onto page 2, and page 3 holds 4.
+		ws, _, client := conversations(t, 45, chatwoottest.Options{ConversationsPerPage: 20})
+		seen := backfill(t, client, func(page int) {
+			if page == 2 {
+				ws.DeleteConversation(3)
+			}
+		})
+		requireListed(t, ws, seen)
+	})
+}
+
+// TestAServerThatIgnoresAfterReconcilesNothing: a Chatwoot from before
+// after= answers every after= with its latest 20 messages. The read must
+// notice, read the whole history back with before=, and take nothing for
+// deleted, whether it starts at the first message or midway.
+func TestAServerThatIgnoresAfterReconcilesNothing(t *testing.T) {
+	t.Parallel()
+	ws, _ := longConversation(t, 150)
+	msgs := ws.Snapshot().Conversations[0].Messages
+	old := chatwoottest.NewServer(ws, chatwoottest.Options{Token: "t", MessagesIgnoreAfter: true})
+	t.Cleanup(old.Close)
+	client, err := NewClient(Config{BaseURL: old.URL(), Token: "t", AccountID: "1"})
+	require.NoError(t, err)
+	var want []string
+	for _, m := range msgs {
+		want = append(want, strconv.Itoa(m.ID))
+	}
+	for _, cursor := range []string{
+		"",
+		messageCursor{After: int64(msgs[99].ID)}.String(),  // the latest 20 are all above it
+		messageCursor{After: int64(msgs[139].ID)}.String(), // the latest 20 reach below it
+	} {
+		ids, last := readFrom(t, client, "1", cursor)
+		require.ElementsMatch(t, want, ids, "from %q: the whole history, each message once", cursor)
+		_, ok := last.Reconciles()
+		require.False(t, ok, "from %q: nothing is taken for deleted", cursor)
+	}
+}
+
+// TestAModernServerPaysOneRequestForTwentyMessages: the check for a server
+// that ignores after= costs a request only when a read's last page holds
+// exactly 20 messages, and the read then still reconciles.
+func TestAModernServerPaysOneRequestForTwentyMessages(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ messages, requests int }{{19, 1}, {20, 2}, {21, 1}, {100, 3}, {120, 4}} {
+		t.Run(strconv.Itoa(c.messages), func(t *testing.T) {
+			t.Parallel()
+			_, server := longConversation(t, c.messages)
+			client, err := NewClient(Config{BaseURL: server.URL(), Token: "t", AccountID: "1"})
+			require.NoError(t, err)
+			ids, last := readWhole(t, client, "1")
+			require.Len(t, ids, c.messages)
+			_, ok := last.Reconciles()
+			require.True(t, ok)
+			require.Equal(t, c.requests, server.Stats().Requests["conversations.messages"])
+		})
+	}
 }

@@ -132,11 +132,18 @@ func TestPageCursor(t *testing.T) {
 	p, err := parsePageCursor("")
 	require.NoError(t, err)
 	require.Equal(t, pageCursor{Page: 1}, p)
-	p, err = parsePageCursor(pageCursor{Page: 4, AllCount: 99}.String())
+	p, err = parsePageCursor(pageCursor{Page: 4, AllCount: 99, PerPage: 20}.String())
 	require.NoError(t, err)
-	require.Equal(t, pageCursor{Page: 4, AllCount: 99}, p)
-	_, err = parsePageCursor("page:zero")
-	require.Error(t, err)
+	require.Equal(t, pageCursor{Page: 4, AllCount: 99, PerPage: 20}, p)
+	// Stored before the page size was learned: written only after a page
+	// of 25 or more.
+	p, err = parsePageCursor("page:4:all:99")
+	require.NoError(t, err)
+	require.Equal(t, pageCursor{Page: 4, AllCount: 99, PerPage: 25}, p)
+	for _, bad := range []string{"page:zero", "page:0:all:9", "page:2:all:9:per:0", "page:2:all:9:per", "page:2:all:-1", "page:2:all:9x"} {
+		_, err = parsePageCursor(bad)
+		require.Error(t, err, bad)
+	}
 }
 
 func TestPacerConfig(t *testing.T) {

@@ -180,6 +180,20 @@ func TestListConversations(t *testing.T) {
 		require.Equal(t, want, ids(t, desc))
 	})
 
+	t.Run("ConversationsPerPageSetsThePageSize", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, generated(50, 1), Options{ConversationsPerPage: 20})
+		q := url.Values{"status": {"all"}, "sort_by": {"created_at_asc"}}
+		var got []int
+		for page, want := range []int{20, 20, 10, 0} {
+			q.Set("page", strconv.Itoa(page+1))
+			items := b.listPage(t, q)
+			require.Len(t, items, want, "page %d", page+1)
+			got = append(got, ids(t, items)...)
+		}
+		require.Equal(t, snapIDs(b.WS.Snapshot().Conversations), got)
+	})
+
 	t.Run("DefaultSortIsLastActivityDescending", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, generated(80, 2), Options{})
@@ -334,6 +348,28 @@ func TestMessages(t *testing.T) {
 			cursor = newer[len(newer)-1]
 		}
 		require.Equal(t, want, got)
+	})
+
+	t.Run("IgnoreAfterServesTheLatest", func(t *testing.T) {
+		t.Parallel()
+		ws := NewWorkspace(1, fakeapitest.Start())
+		conv := ws.AddConversation("Ann", "first")
+		for range 49 {
+			ws.AddMessage(conv, "more", msgOutgoing, false)
+		}
+		var want []int
+		for _, m := range findConv(ws.Snapshot(), conv).Messages {
+			want = append(want, m.ID)
+		}
+		b := setup(t, ws, Options{MessagesIgnoreAfter: true})
+		path := accountPath(ws, "/conversations/"+strconv.Itoa(conv)+"/messages")
+		page := func(q url.Values) []int { return ids(t, fakeapitest.ToMaps(b.get(t, path, q).Object()["payload"])) }
+
+		require.Equal(t, want[30:], page(url.Values{"after": {"0"}}), "after= alone: the latest 20")
+		require.Equal(t, want[30:], page(url.Values{"after": {strconv.Itoa(want[45])}}))
+		require.Equal(t, want[10:30], page(url.Values{"before": {strconv.Itoa(want[30])}}), "before= as ever")
+		require.Equal(t, want[:10], page(url.Values{"after": {strconv.Itoa(want[5])}, "before": {strconv.Itoa(want[10])}}),
+			"after= next to before=: before= alone")
 	})
 
 	t.Run("DeletedMessageKeepsItsRow", func(t *testing.T) {

@@ -18,11 +18,14 @@
 //
 //	conversations.list      GET /api/v1/accounts/{account_id}/conversations
 //	                        status (default open), assignee_type, inbox_id,
-//	                        team_id, labels[], sort_by, page (25 a page),
-//	                        updated_within (seconds; unpaginated)
+//	                        team_id, labels[], sort_by, page (25 a page,
+//	                        Options.ConversationsPerPage on a self-hosted
+//	                        server), updated_within (seconds; unpaginated)
 //	conversations.get       GET /api/v1/accounts/{account_id}/conversations/{id}
 //	conversations.messages  GET …/conversations/{id}/messages  (latest 20,
-//	                        before= 20 older, after= up to 100 newer)
+//	                        before= 20 older, after= up to 100 newer;
+//	                        Options.MessagesIgnoreAfter ignores after=, as
+//	                        Chatwoot did before 2022)
 //	contacts.list           GET /api/v1/accounts/{account_id}/contacts (15 a page)
 //	agents.list             GET /api/v1/accounts/{account_id}/agents
 //	public.conversations    GET /public/api/v1/inboxes/{inbox_identifier}/

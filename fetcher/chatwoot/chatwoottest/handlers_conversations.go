@@ -12,6 +12,15 @@ import (
 // conversationsPerPage is CONVERSATION_RESULTS_PER_PAGE's default.
 const conversationsPerPage = 25
 
+// conversationsPageSize is the list's page size: the deployment's, else
+// Chatwoot's default.
+func (o Options) conversationsPageSize() int {
+	if o.ConversationsPerPage > 0 {
+		return o.ConversationsPerPage
+	}
+	return conversationsPerPage
+}
+
 type conversationListResponse struct {
 	Data conversationListData `json:"data"`
 }
@@ -231,8 +240,9 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) {
 	resp.Data.Meta.AssignedCount = resp.Data.Meta.AllCount - resp.Data.Meta.UnassignedCount
 	slices.SortStableFunc(matched, cmpFn)
 	if !within { // updated_within returns every match, whatever the page
-		from := min((page-1)*conversationsPerPage, len(matched))
-		matched = matched[from:min(from+conversationsPerPage, len(matched))]
+		per := s.opts.conversationsPageSize()
+		from := min((page-1)*per, len(matched))
+		matched = matched[from:min(from+per, len(matched))]
 	}
 	resp.Data.Payload = make([]wireConversation, 0, len(matched))
 	for _, c := range matched {

@@ -19,12 +19,14 @@ const (
 // latest of those below it. after=<id>: the 100 earliest above it. Both:
 // from after (inclusive) to before (exclusive), the 1000 earliest. A
 // parameter that is not a number counts as 0, as Ruby's to_i makes it.
+// Options.MessagesIgnoreAfter serves the finder of before after= existed,
+// which knew only before=.
 func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
 	if !s.account(w, r) {
 		return
 	}
 	q := r.URL.Query()
-	hasAfter, hasBefore := present(q, "after"), present(q, "before")
+	hasAfter, hasBefore := present(q, "after") && !s.opts.MessagesIgnoreAfter, present(q, "before")
 	after, before := rubyInt(q.Get("after")), rubyInt(q.Get("before"))
 
 	ws := s.ws

@@ -38,6 +38,17 @@ type Options struct {
 	// one contact: requests naming other identifiers get 404. Take them from
 	// Workspace.PublicIdentifiers. Defaults to "": public API disabled.
 	InboxIdentifier, ContactIdentifier string
+	// ConversationsPerPage is a self-hosted deployment's
+	// CONVERSATION_RESULTS_PER_PAGE: ConversationFinder pages the list with
+	// .per(ENV.fetch('CONVERSATION_RESULTS_PER_PAGE', '25')). Defaults to 0,
+	// which (like anything below 1) serves Chatwoot's default of 25.
+	ConversationsPerPage int
+	// MessagesIgnoreAfter serves messages as Chatwoot did before
+	// MessageFinder learnt after= (2022): after= is ignored, alone or next
+	// to before=, so every answer is the latest 20 messages, or with
+	// before=<id> the latest 20 below it, ascending. Defaults to false:
+	// today's MessageFinder.
+	MessagesIgnoreAfter bool
 
 	// Webhooks are sent only to account webhooks registered through the
 	// webhooks API or AddWebhook; the options below shape their delivery.
