@@ -327,6 +327,43 @@ func TestListConversationsPlainArrayTies(t *testing.T) {
 	})
 }
 
+func TestListConversationsPlainArrayOrder(t *testing.T) {
+	t.Parallel()
+
+	// The window walk relies on the cap keeping the newest conversations. A
+	// server that keeps the oldest, or the last updated, must fail the pass
+	// rather than have it end after a window or two with most of the account
+	// missing.
+	for _, tc := range []struct {
+		order      chatvolttest.ListOrder
+		unwalkable bool
+	}{
+		{chatvolttest.OrderNewestFirst, false},
+		{chatvolttest.OrderOldestFirst, true},
+		{chatvolttest.OrderRecentlyUpdated, true},
+	} {
+		t.Run(tc.order.String(), func(t *testing.T) {
+			t.Parallel()
+			opts := chatvolttest.Options{Paging: chatvolttest.PagingPlainArray, MaxListItems: 7, ListOrder: tc.order}
+			ws := generated(100, 1)
+			// A new message on the oldest conversation puts it first by
+			// updatedAt.
+			oldest := slices.MinFunc(ws.Snapshot().Conversations, func(a, b chatvolttest.SnapConversation) int { return a.CreatedAt.Compare(b.CreatedAt) })
+			ws.AddMessage(oldest.ID, "again", "human")
+			b := setup(t, ws, opts, Config{}, false)
+			seen, err := walkAll(t, b.client)
+			if !tc.unwalkable {
+				require.NoError(t, err)
+				require.Len(t, seen, 100)
+				return
+			}
+			require.ErrorIs(t, err, ErrUnwalkableListing, "the pass listed %d of 100 conversations", len(seen))
+			require.ErrorIs(t, err, fetcher.ErrBrokenListing, "the jobs give the pass up")
+			require.ErrorContains(t, err, "not newest first")
+		})
+	}
+}
+
 func TestIncrementalPass(t *testing.T) {
 	t.Parallel()
 

@@ -28,20 +28,25 @@ import (
 //     long as the longest answer seen in the phase, it may have been cut, so
 //     the next window ends at the oldest createdAt it showed (the ids already
 //     seen at that instant are skipped); an answer shorter than that was not
-//     cut, and ends the walk. When a whole answer shares one createdAt, narrowing the
-//     date cannot progress: the conversations of that millisecond are listed
-//     again split by status, then by unread, and the walk goes on a
-//     millisecond earlier. A split that still fills a page is an error
-//     (ErrUnwalkableListing), never a silent gap.
+//     cut, and ends the walk. All this holds only if the cap keeps the
+//     newest matches, which the answer's order is the evidence of: a full
+//     answer not sorted newest first by createdAt (oldest first, or by
+//     updatedAt) is an error (ErrUnwalkableListing), as walking it would end
+//     the phase early and silently skip most of the account. When a whole
+//     answer shares one createdAt, narrowing the date cannot progress: the
+//     conversations of that millisecond are listed again split by status,
+//     then by unread, and the walk goes on a millisecond earlier. A split
+//     that still fills a page is an error (ErrUnwalkableListing), never a
+//     silent gap.
 //
 // Timestamps are taken to have millisecond precision (JavaScript's Date), and
 // both date filters to be inclusive: Chatvolt documents them only as "from"
 // and "to".
 
 // ErrUnwalkableListing is returned when the plain-array listing cannot be
-// walked completely: the server ignores its filters, or more conversations
-// than one answer holds share a creation millisecond and every available
-// filter.
+// walked completely: the server ignores its filters, caps its answers in an
+// order other than newest first, or more conversations than one answer holds
+// share a creation millisecond and every available filter.
 var ErrUnwalkableListing = fmt.Errorf("chatvolt: the conversation listing cannot be walked completely (%w)", fetcher.ErrBrokenListing)
 
 // Listing dialects, as the walk state records them.
@@ -267,6 +272,11 @@ func (st *walkState) windowStep(ph phase, items []listed) ([]listed, error) {
 	n := len(items)
 	st.Cap = max(st.Cap, n)
 	full := n > 0 && n >= st.Cap
+	if full {
+		if err := checkNewestFirst(items); err != nil {
+			return nil, err
+		}
+	}
 
 	if st.Tie != nil {
 		return st.tieStep(ph, items, full)
@@ -307,6 +317,31 @@ func (st *walkState) windowStep(ph phase, items []listed) ([]listed, error) {
 	}
 	st.To, st.Boundary = oldest, atOldest
 	return fresh, nil
+}
+
+// checkNewestFirst makes sure a full answer is sorted newest first by
+// createdAt (ties in any order). The walk continues below the oldest
+// conversation a full answer showed, which is right only if the cap kept the
+// newest: a server that keeps the oldest (or the last updated) would have the
+// walk end after about one answer, with no error, and the backfill miss the
+// rest. The order is only checked, not worked around: an ascending answer
+// does not tell whether the cap kept the oldest or the newest, so walking it
+// forward could miss as much.
+func checkNewestFirst(items []listed) error {
+	var prev *summary
+	for i := range items {
+		cur := &items[i].s
+		if items[i].err != nil || cur.CreatedAt.IsZero() {
+			continue // nothing to compare it by
+		}
+		if prev != nil && cur.CreatedAt.After(prev.CreatedAt.Time) {
+			return fmt.Errorf("%w: conversation %s created at %s comes after %s created at %s, so the listing is not newest first "+
+				"and its capped answers cannot be walked by date windows without missing conversations (ask Chatvolt for cursor paging or a larger page)",
+				ErrUnwalkableListing, cur.ID, formatTime(cur.CreatedAt.Time), prev.ID, formatTime(prev.CreatedAt.Time))
+		}
+		prev = cur
+	}
+	return nil
 }
 
 // tieStep moves the listing of one millisecond's conversations, split by

@@ -327,6 +327,41 @@ func TestListPlainArray(t *testing.T) {
 		require.Equal(t, resolved, sorted(fakeapitest.IDs(items)))
 	})
 
+	t.Run("ListOrderChoosesWhatTheCapKeeps", func(t *testing.T) {
+		t.Parallel()
+		ws := generated(60, 2)
+		// A new message on the oldest conversation makes it the last
+		// updated.
+		ws.AddMessage(listOrder(ws.Snapshot().Conversations)[59].ID, "again", "human")
+		snap := ws.Snapshot()
+		oldest := listOrder(snap.Conversations)
+		slices.Reverse(oldest)
+		updated := slices.Clone(listOrder(snap.Conversations))
+		slices.SortStableFunc(updated, func(a, b SnapConversation) int { return b.UpdatedAt.Compare(a.UpdatedAt) })
+		require.NotEqual(t, snapIDs(listOrder(snap.Conversations))[:8], snapIDs(updated)[:8], "updates must reorder the workspace")
+
+		for order, want := range map[ListOrder][]SnapConversation{
+			OrderNewestFirst:     listOrder(snap.Conversations),
+			OrderOldestFirst:     oldest,
+			OrderRecentlyUpdated: updated,
+		} {
+			b := setup(t, ws, Options{Paging: PagingPlainArray, MaxListItems: 8, ListOrder: order})
+			require.Equal(t, snapIDs(want)[:8], fakeapitest.IDs(b.getOK(t, "/conversation", nil).Array()), order.String())
+		}
+
+		// The filters apply before the cap, whatever the order.
+		b := setup(t, ws, Options{Paging: PagingPlainArray, MaxListItems: 8, ListOrder: OrderOldestFirst})
+		to := oldest[20].CreatedAt
+		var want []string
+		for _, c := range oldest {
+			if c.Status == "RESOLVED" && !c.CreatedAt.After(to) && len(want) < 8 {
+				want = append(want, c.ID)
+			}
+		}
+		got := b.getOK(t, "/conversation", url.Values{"status": {"RESOLVED"}, "endDate": {iso(to)}}).Array()
+		require.Equal(t, want, fakeapitest.IDs(got))
+	})
+
 	t.Run("StillValidatesFilters", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, generated(5, 0), Options{Paging: PagingPlainArray})

@@ -20,9 +20,10 @@
 // The list endpoint's paging is undocumented, so the server speaks either of
 // the two plausible dialects (PagingMode): a cursor envelope
 // {"conversations":[…],"nextCursor":…} that honours limit and cursor, or a
-// plain JSON array of the newest conversations, silently capped, which only
-// its filters (createdAt from, endDate to, both inclusive) can narrow, so a
-// client has to walk creation-date windows to see everything.
+// plain JSON array of the newest conversations (or, with Options.ListOrder,
+// the oldest or the last updated), silently capped, which only its filters
+// (createdAt from, endDate to, both inclusive) can narrow, so a client has to
+// walk creation-date windows to see everything.
 //
 // The server reproduces what clients trip over: nullable fields that are
 // null, undocumented extra fields, conversations created in the same

@@ -3,6 +3,7 @@ package chatvolttest
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 )
 
@@ -26,7 +27,7 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request, _ []s
 
 	if s.opts.Paging == PagingPlainArray {
 		s.ws.mu.RLock()
-		convs, _ := s.ws.matches(0, &f, s.opts.MaxListItems)
+		convs := s.plainArray(&f)
 		out := make([]wireSummary, 0, len(convs))
 		for _, c := range convs {
 			out = append(out, s.ws.summary(c))
@@ -66,6 +67,26 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request, _ []s
 	}
 	s.ws.mu.RUnlock()
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// plainArray is a PagingPlainArray answer: the first matches of f in
+// Options.ListOrder, capped. Callers hold the workspace's read lock.
+func (s *Server) plainArray(f *listFilter) []*conversation {
+	if s.opts.ListOrder == OrderNewestFirst {
+		// The list order already is the answer's: stop at the cap.
+		convs, _ := s.ws.matches(0, f, s.opts.MaxListItems)
+		return convs
+	}
+	// Other orders need every match before the cap can pick.
+	convs, _ := s.ws.matches(0, f, len(s.ws.order))
+	switch s.opts.ListOrder {
+	case OrderOldestFirst:
+		slices.Reverse(convs)
+	case OrderRecentlyUpdated:
+		// Stable, so equal updatedAt keep the list order.
+		slices.SortStableFunc(convs, func(a, b *conversation) int { return b.updated.Compare(a.updated) })
+	}
+	return convs[:min(len(convs), s.opts.MaxListItems)]
 }
 
 // getConversation serves GET /conversation/{id}.

@@ -20,10 +20,11 @@ const (
 	// only with the filters it was issued for, and a keyset position: inserts
 	// and deletions between pages shift nothing.
 	PagingCursor PagingMode = iota
-	// PagingPlainArray answers a plain JSON array of the newest conversations
-	// (same order), silently capped at Options.MaxListItems. "limit" and
-	// "cursor" are ignored; only the filters narrow the answer, so a client
-	// must walk createdAt/endDate windows to see everything.
+	// PagingPlainArray answers a plain JSON array of the first conversations
+	// in Options.ListOrder (by default the newest, in the same order),
+	// silently capped at Options.MaxListItems. "limit" and "cursor" are
+	// ignored; only the filters narrow the answer, so a client must walk
+	// createdAt/endDate windows to see everything.
 	PagingPlainArray
 )
 
@@ -35,6 +36,36 @@ func (m PagingMode) String() string {
 		return "plain-array"
 	}
 	return "PagingMode(" + strconv.Itoa(int(m)) + ")"
+}
+
+// ListOrder is the order of a PagingPlainArray answer, and so which
+// conversations its cap keeps. Chatvolt does not document it; a client that
+// walks date windows must notice an order it cannot walk rather than list a
+// fraction of the account.
+type ListOrder int
+
+const (
+	// OrderNewestFirst is createdAt descending, then id ascending: the cap
+	// keeps the newest matches.
+	OrderNewestFirst ListOrder = iota
+	// OrderOldestFirst is createdAt ascending, then id descending: the cap
+	// keeps the oldest matches.
+	OrderOldestFirst
+	// OrderRecentlyUpdated is updatedAt descending, then createdAt
+	// descending, then id ascending: the cap keeps the matches last updated.
+	OrderRecentlyUpdated
+)
+
+func (o ListOrder) String() string {
+	switch o {
+	case OrderNewestFirst:
+		return "newest-first"
+	case OrderOldestFirst:
+		return "oldest-first"
+	case OrderRecentlyUpdated:
+		return "recently-updated"
+	}
+	return "ListOrder(" + strconv.Itoa(int(o)) + ")"
 }
 
 // Paging limits of the cursor dialect, and of the messages endpoint.
@@ -60,6 +91,9 @@ type Options struct {
 	Paging PagingMode
 	// MaxListItems caps a PagingPlainArray answer. Defaults to 50.
 	MaxListItems int
+	// ListOrder orders a PagingPlainArray answer before the cap. Defaults
+	// to OrderNewestFirst; the cursor dialect always pages newest first.
+	ListOrder ListOrder
 	// Faults are the rate limit, failures and latency. The limit is per API
 	// key; over it, requests are refused alternately with 429 and 419 (the
 	// status Laravel-style stacks use), body {"error":"Too many requests"},
