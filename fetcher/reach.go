@@ -1,6 +1,7 @@
 package fetcher
 
 import (
+	"net/url"
 	"sync"
 	"time"
 )
@@ -11,7 +12,8 @@ import (
 // what tells an operator within seconds that syncer cannot reach the API,
 // instead of a pass that silently retries for minutes.
 type Reach struct {
-	// URL is the API origin, as operators configured it (it holds no secret).
+	// URL is the API origin, as operators configured it. Its user info (a
+	// proxy's basic auth, say) is left out of every state it shows.
 	URL string
 	// OnChange, when set, hears each change between reachable and not, for
 	// the log. It runs with the state after the change.
@@ -44,7 +46,7 @@ func (r *Reach) State() ReachState {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := r.state
-	s.URL = r.URL
+	s.URL = withoutUserInfo(r.URL)
 	return s
 }
 
@@ -84,4 +86,18 @@ func (r *Reach) changed() {
 	if r.OnChange != nil {
 		r.OnChange(r.State())
 	}
+}
+
+// withoutUserInfo is u without its user info, which may hold a password: it
+// is what logs, errors and progress lines show of an API's address.
+func withoutUserInfo(u string) string {
+	parsed, err := url.Parse(u)
+	switch {
+	case err != nil:
+		return "(an unreadable URL)"
+	case parsed.User == nil:
+		return u
+	}
+	parsed.User = nil
+	return parsed.String()
 }

@@ -52,3 +52,27 @@ func TestReachSaysWhenTheAPIDoesNotAnswer(t *testing.T) {
 	_, _ = client.Do(ctx, Request{Method: http.MethodGet, Path: "/x"})
 	require.True(t, reach2.State().Up())
 }
+
+// TestReachShowsNoPassword: an API reached through a proxy with basic auth
+// in its URL (Go sends the user info as such) is shown without it, in every
+// state the logs, progress lines and errors print.
+func TestReachShowsNoPassword(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+
+	var heard []ReachState
+	reach := &Reach{URL: "http://ops:s3cret-pw@" + addr + "/chatwoot", OnChange: func(s ReachState) { heard = append(heard, s) }}
+	client, err := New(Config{BaseURL: reach.URL, Reach: reach, Attempts: 1})
+	require.NoError(t, err)
+	_, err = client.Do(t.Context(), Request{Method: http.MethodGet, Path: "/x"})
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), "s3cret-pw")
+	require.Len(t, heard, 1)
+	for _, st := range []ReachState{reach.State(), heard[0]} {
+		require.Equal(t, "http://"+addr+"/chatwoot", st.URL)
+		require.NotContains(t, st.LastError, "s3cret-pw")
+	}
+}
