@@ -47,7 +47,8 @@ type Config struct {
 	// Queue queues a re-read of conversations of source; an error means the
 	// database cannot take it, and the vendor should deliver again.
 	Queue func(ctx context.Context, source string, ids []string, eventAt time.Time) error
-	// Noted hears every authentic delivery, for the source's activity.
+	// Noted hears every authentic delivery taken (queued or ignored), for
+	// the source's activity.
 	Noted func(source string)
 	// Observe counts deliveries by source, type and outcome.
 	Observe func(source, eventType, outcome string)
@@ -130,9 +131,6 @@ func (h *Handler) accept(w http.ResponseWriter, ctx context.Context, source stri
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	if h.cfg.Noted != nil {
-		h.cfg.Noted(source)
-	}
 	outcome := outcomeIgnored
 	if len(d.ConversationIDs) > 0 {
 		ctx, cancel := context.WithTimeout(ctx, answerWithin)
@@ -150,6 +148,12 @@ func (h *Handler) accept(w http.ResponseWriter, ctx context.Context, source stri
 	}
 	if d.ID != "" {
 		h.seen.add(key)
+	}
+	// Only a delivery taken says the webhook works: one answered 503 above
+	// may never come again (Chatwoot does not retry), and the recheck of
+	// open conversations must not slow down on its account.
+	if h.cfg.Noted != nil {
+		h.cfg.Noted(source)
 	}
 	h.observe(source, typ, outcome)
 	w.WriteHeader(http.StatusOK)

@@ -40,7 +40,14 @@ type recorder struct {
 	mu       sync.Mutex
 	queued   []string
 	observed []string
+	noted    int
 	fail     bool
+}
+
+func (r *recorder) note(string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.noted++
 }
 
 func (r *recorder) queue(_ context.Context, source string, ids []string, _ time.Time) error {
@@ -65,7 +72,7 @@ func TestHandler(t *testing.T) {
 	var logs bytes.Buffer
 	h := New(Config{
 		Sources: map[string]fetcher.Source{"devrev": stubSource{}, "chatvolt": nil},
-		Queue:   rec.queue, Observe: rec.observe, Log: zerolog.New(&logs),
+		Queue:   rec.queue, Observe: rec.observe, Noted: rec.note, Log: zerolog.New(&logs),
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/webhooks/{source}", h)
@@ -103,8 +110,10 @@ func TestHandler(t *testing.T) {
 	require.Equal(t, http.StatusRequestEntityTooLarge, post("POST", "/webhooks/devrev", "ok", "e3", big).Code)
 	require.Equal(t, []string{"devrev:c1"}, rec.queued, "no refusal queues anything")
 
+	require.Equal(t, 2, rec.noted, "the deliveries taken say the webhook works")
 	rec.fail = true
 	require.Equal(t, http.StatusServiceUnavailable, post("POST", "/webhooks/devrev", "ok", "e4", "c4").Code)
+	require.Equal(t, 2, rec.noted, "one answered 503 does not")
 	rec.fail = false
 	require.Equal(t, http.StatusOK, post("POST", "/webhooks/devrev", "ok", "e4", "c4").Code, "the vendor's retry is taken")
 	require.Equal(t, []string{"devrev:c1", "devrev:c4"}, rec.queued)
