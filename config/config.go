@@ -251,8 +251,11 @@ func first(vals ...string) string {
 }
 
 func duration(name string, flagVal time.Duration, envVal, fileVal string, def time.Duration) (time.Duration, error) {
-	if flagVal > 0 {
+	switch {
+	case flagVal > 0:
 		return flagVal, nil
+	case flagVal < 0: // not unset: a mistake, which must not fall through to the default
+		return 0, fmt.Errorf("%s %s: want a positive duration like 90s or 5m", name, flagVal)
 	}
 	for _, v := range []string{envVal, fileVal} {
 		if v == "" {

@@ -213,6 +213,8 @@ sources:
 		t.Parallel()
 		_, err := Load(Flags{}, envOf("SYNCER_INTERVAL", "soon"), kinds.All())
 		require.ErrorContains(t, err, `interval "soon"`)
+		_, err = Load(Flags{PassInterval: -5 * time.Minute}, envOf("DEVREV_TOKEN", "t"), kinds.All())
+		require.ErrorContains(t, err, "interval -5m0s: want a positive duration", "a negative flag is no unset one")
 	})
 }
 

@@ -7,6 +7,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/syncerhq/syncer/config"
@@ -36,7 +39,11 @@ func canaryCommand() command {
 
 // canary runs the canary against one DevRev source.
 func canary(ctx context.Context, e env, a *app, source string, timeout time.Duration) error {
-	client, ok := a.deps.Sources[source].(*devrev.Client)
+	src, known := a.deps.Sources[source]
+	if !known {
+		return usageError{fmt.Errorf("unknown source %q (configured: %s)", source, strings.Join(slices.Sorted(maps.Keys(a.deps.Sources)), ", "))}
+	}
+	client, ok := src.(*devrev.Client)
 	if !ok {
 		return usageError{fmt.Errorf("source %q: the canary works with DevRev sources", source)}
 	}

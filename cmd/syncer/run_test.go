@@ -183,4 +183,12 @@ func TestCanary(t *testing.T) {
 		require.Contains(t, res.stderr, "did not appear in the mirror within 2s")
 		require.Contains(t, res.stderr, "deleted", "the canary is deleted even when the check fails")
 	})
+
+	t.Run("NamesAnUnknownSourceAsSuch", func(t *testing.T) {
+		t.Parallel()
+		fake := newFakeDevRev(t, 1, devrevtest.Options{})
+		res := syncer(t, fake.env(dbtest.NewURL(t)), "canary", "--source", "devrve")
+		require.Equal(t, exitUsage, res.code)
+		require.Contains(t, res.stderr, `unknown source "devrve" (configured: devrev)`)
+	})
 }
