@@ -30,7 +30,9 @@ func serveDemo(ctx context.Context, e env, a *app, api demoAPI, dbURL string) er
 		}
 		fmt.Fprintf(e.stdout, "  Prometheus metrics:          %s/metrics\n", ep.HTTP)
 		fmt.Fprintf(e.stdout, "  the mirror:                  psql '%s'\n", redactURL(dbURL))
-		fmt.Fprintf(e.stdout, "  what it says of itself:      %s --database-url '%s'\n", selfCommand("status"), redactURL(dbURL))
+		// In the environment, not on the command line, which every user of
+		// the machine can read (ps) with the password in it.
+		fmt.Fprintf(e.stdout, "  what it says of itself:      DATABASE_URL='%s' %s\n", redactURL(dbURL), selfCommand("status"))
 		if ep.Webhooks != "" {
 			if _, err := api.server.AddWebhook(ep.Webhooks+demoSource, api.webhookSecret); err != nil {
 				fmt.Fprintf(e.stderr, "demo: the simulated API could not register its webhook (%v): polling only\n", err)
