@@ -291,6 +291,37 @@ func TestSweep(t *testing.T) {
 		b.requireExact(t)
 	})
 
+	t.Run("ADeleteWaitsForAReadEndingAtOnce", func(t *testing.T) {
+		t.Parallel()
+		// The delete of a conversation found gone and the end of a read of
+		// its messages put themselves in order (LockReadEnds): otherwise
+		// the read's record could survive the delete, and the conversation,
+		// found live again, would never have its messages read.
+		b := setup(t, setupOpts{conversations: 10})
+		require.True(t, b.runPass(t, jobs.PassBackfill).OK())
+		gone := b.ws.Snapshot().Conversations[4].ID
+		b.ws.DeleteConversation(gone)
+
+		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+		defer cancel()
+		readEnd, err := b.pool.Begin(ctx)
+		require.NoError(t, err)
+		defer func() { _ = readEnd.Rollback(ctx) }()
+		require.NoError(t, dbq.New(readEnd).LockReadEnds(ctx, dbq.LockReadEndsParams{Source: testSource, Ids: []string{gone}}))
+		started := time.Now()
+		_, err = jobs.StartPass(ctx, b.deps, b.client, testSource, jobs.PassOptions{Kind: jobs.PassSweep})
+		require.NoError(t, err)
+		waitFor(ctx, t, "the delete to wait for the read's end", func() bool {
+			return dbtest.Value[int](t, b.pool, `SELECT count(*) FROM pg_stat_activity
+				WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%LockReadEnds%'`) == 1
+		})
+		require.NoError(t, readEnd.Rollback(ctx))
+		out, err := jobs.WaitSource(ctx, b.client, testSource, started, 20*time.Millisecond, nil)
+		require.NoError(t, err)
+		require.True(t, out.OK(), "failures: %v", out.Failures)
+		b.requireExact(t)
+	})
+
 	t.Run("AProxysNotFoundPageDeletesNothing", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, setupOpts{conversations: 20})

@@ -69,6 +69,11 @@ func readConversation[A river.JobArgs](ctx context.Context, d *Deps, job *river.
 func markGone[A river.JobArgs](ctx context.Context, d *Deps, job *river.Job[A], ref jobRef, stats *fetcher.RequestStats, id string) error {
 	_, err := commitPage(ctx, d, pageCommit[A]{
 		job: job, ref: ref, stats: stats,
+		// After any read of its messages ending at once, which would
+		// otherwise record the read after the delete cleared such records.
+		lockFunc: func(ctx context.Context, q *dbq.Queries) error {
+			return q.LockReadEnds(ctx, dbq.LockReadEndsParams{Source: ref.source, Ids: []string{id}})
+		},
 		stepFunc: func(ctx context.Context, tx pgx.Tx, _ db.WriteResult) ([]river.InsertManyParams, error) {
 			return nil, dbq.New(tx).MarkConversationsDeleted(ctx, dbq.MarkConversationsDeletedParams{Source: ref.source, Ids: []string{id}})
 		},
