@@ -58,3 +58,28 @@ type netTimeout struct{}
 func (*netTimeout) Error() string   { return "i/o timeout" }
 func (*netTimeout) Timeout() bool   { return true }
 func (*netTimeout) Temporary() bool { return true }
+
+// TestAJobThatKillsItsProcessRunsOutOfAttempts: a dead process's job goes
+// back to the queue without counting the attempt it lost, but a job handed
+// back uncounted five times has its attempts counted: one that takes its
+// process down (out of memory, say) must not take every process down in turn
+// for ever.
+func TestAJobThatKillsItsProcessRunsOutOfAttempts(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	pool := dbtest.NewPool(t)
+	l := NewLiveness(NewDeps(pool, nil, zerolog.Nop(), Timings{}), "me")
+	dbtest.Exec(t, pool, `INSERT INTO syncer_processes (client_id, hostname, pid, heartbeat_at) VALUES ('dead', 'h', 1, now() - interval '1 hour')`)
+	insert := func(takers int) int64 {
+		return dbtest.Value[int64](t, pool, `INSERT INTO river_job (args, kind, max_attempts, queue, state, attempt, attempted_at, attempted_by)
+			VALUES ('{}', 'crash_test', 8, 'default', 'running', 2, now(), array_fill('dead'::text, ARRAY[$1::int])) RETURNING id`, takers)
+	}
+	// Attempt 2, taken 2 times (none handed back) and 7 times (five).
+	first, looping := insert(2), insert(7)
+	require.NoError(t, l.release(ctx))
+	attempt := func(id int64) int { return dbtest.Value[int](t, pool, "SELECT attempt FROM river_job WHERE id = $1", id) }
+	require.Equal(t, "available", jobState(t, pool, first))
+	require.Equal(t, 1, attempt(first), "the attempt a death interrupted is not counted")
+	require.Equal(t, "available", jobState(t, pool, looping))
+	require.Equal(t, 2, attempt(looping), "after five deaths uncounted, it is")
+}

@@ -65,7 +65,8 @@ func (q *Queries) LiveProcesses(ctx context.Context, staleAfterSeconds float64) 
 
 const releaseJobsOfDeadProcesses = `-- name: ReleaseJobsOfDeadProcesses :many
 UPDATE river_job AS j
-SET state = 'available', scheduled_at = now(), attempt = GREATEST(j.attempt - 1, 0)
+SET state = 'available', scheduled_at = now(),
+    attempt = CASE WHEN cardinality(j.attempted_by) - j.attempt >= 5 THEN j.attempt ELSE GREATEST(j.attempt - 1, 0) END
 FROM syncer_processes AS p
 WHERE j.state = 'running'
   AND j.attempted_by[cardinality(j.attempted_by)] = p.client_id
@@ -74,9 +75,13 @@ RETURNING j.id
 `
 
 // Hands the jobs that a dead process was running back to the queue, at once.
-// The interrupted attempt is not counted: dying was not the job's fault.
-// Only processes that registered here are judged, so jobs of other River
-// clients sharing the database are never touched.
+// The interrupted attempt is not counted: dying was not the job's fault;
+// unless the job was handed back uncounted five times already (River adds
+// a taker to attempted_by at every attempt, counted or not): a job that
+// kills its process (out of memory, say) must run out of attempts, not
+// take every process down in turn for ever. Only processes that registered
+// here are judged, so jobs of other River clients sharing the database are
+// never touched.
 func (q *Queries) ReleaseJobsOfDeadProcesses(ctx context.Context, staleAfterSeconds float64) ([]int64, error) {
 	rows, err := q.db.Query(ctx, releaseJobsOfDeadProcesses, staleAfterSeconds)
 	if err != nil {
@@ -99,7 +104,8 @@ func (q *Queries) ReleaseJobsOfDeadProcesses(ctx context.Context, staleAfterSeco
 
 const releaseOrphanedJobs = `-- name: ReleaseOrphanedJobs :many
 UPDATE river_job AS j
-SET state = 'available', scheduled_at = now(), attempt = GREATEST(j.attempt - 1, 0)
+SET state = 'available', scheduled_at = now(),
+    attempt = CASE WHEN cardinality(j.attempted_by) - j.attempt >= 5 THEN j.attempt ELSE GREATEST(j.attempt - 1, 0) END
 WHERE j.state = 'running'
   AND j.attempted_by[cardinality(j.attempted_by)] = $1::text
   AND j.attempted_at < $2::timestamptz
@@ -116,7 +122,8 @@ type ReleaseOrphanedJobsParams struct {
 // Hands back the jobs this process is recorded as running but is not: the
 // answer that gave them to it was lost when the database went away. Jobs
 // taken since the database came back are left alone (their worker may not
-// have started yet). The lost attempt is not counted.
+// have started yet). The lost attempt is not counted, unless five were
+// not already (see ReleaseJobsOfDeadProcesses).
 func (q *Queries) ReleaseOrphanedJobs(ctx context.Context, arg ReleaseOrphanedJobsParams) ([]int64, error) {
 	rows, err := q.db.Query(ctx, releaseOrphanedJobs, arg.ClientID, arg.TakenBefore, arg.Working)
 	if err != nil {

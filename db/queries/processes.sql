@@ -8,11 +8,16 @@ DELETE FROM syncer_processes WHERE client_id = @client_id;
 
 -- name: ReleaseJobsOfDeadProcesses :many
 -- Hands the jobs that a dead process was running back to the queue, at once.
--- The interrupted attempt is not counted: dying was not the job's fault.
--- Only processes that registered here are judged, so jobs of other River
--- clients sharing the database are never touched.
+-- The interrupted attempt is not counted: dying was not the job's fault;
+-- unless the job was handed back uncounted five times already (River adds
+-- a taker to attempted_by at every attempt, counted or not): a job that
+-- kills its process (out of memory, say) must run out of attempts, not
+-- take every process down in turn for ever. Only processes that registered
+-- here are judged, so jobs of other River clients sharing the database are
+-- never touched.
 UPDATE river_job AS j
-SET state = 'available', scheduled_at = now(), attempt = GREATEST(j.attempt - 1, 0)
+SET state = 'available', scheduled_at = now(),
+    attempt = CASE WHEN cardinality(j.attempted_by) - j.attempt >= 5 THEN j.attempt ELSE GREATEST(j.attempt - 1, 0) END
 FROM syncer_processes AS p
 WHERE j.state = 'running'
   AND j.attempted_by[cardinality(j.attempted_by)] = p.client_id
@@ -36,9 +41,11 @@ SELECT count(*) FROM syncer_processes WHERE heartbeat_at > now() - make_interval
 -- Hands back the jobs this process is recorded as running but is not: the
 -- answer that gave them to it was lost when the database went away. Jobs
 -- taken since the database came back are left alone (their worker may not
--- have started yet). The lost attempt is not counted.
+-- have started yet). The lost attempt is not counted, unless five were
+-- not already (see ReleaseJobsOfDeadProcesses).
 UPDATE river_job AS j
-SET state = 'available', scheduled_at = now(), attempt = GREATEST(j.attempt - 1, 0)
+SET state = 'available', scheduled_at = now(),
+    attempt = CASE WHEN cardinality(j.attempted_by) - j.attempt >= 5 THEN j.attempt ELSE GREATEST(j.attempt - 1, 0) END
 WHERE j.state = 'running'
   AND j.attempted_by[cardinality(j.attempted_by)] = @client_id::text
   AND j.attempted_at < @taken_before::timestamptz
