@@ -53,6 +53,11 @@ type Config struct {
 	// ErrorFunc extracts the vendor's error type and message from an error
 	// body. Defaults to reading {"type","message"} or {"error"}.
 	ErrorFunc func(body []byte) (typ, message string)
+	// RecordRefusalFunc tells, of a 401 or 403 with the vendor's error type
+	// and message, whether it refuses only the record asked for (the token
+	// works, the record is not its to see) rather than the credentials.
+	// Defaults to never: every 401 and 403 refuses the credentials.
+	RecordRefusalFunc func(status int, typ, message string) bool
 	// Reach, when set, records whether the API answers; share one per
 	// source.
 	Reach *Reach
@@ -333,10 +338,11 @@ func (c *Client) statusError(endpoint string, status int, body []byte) error {
 		return &RetryableError{Endpoint: endpoint, Status: status, Err: errors.New(describe(typ, msg, body))}
 	default:
 		typ, msg := c.cfg.ErrorFunc(body)
+		recordOnly := c.cfg.RecordRefusalFunc != nil && c.cfg.RecordRefusalFunc(status, typ, msg)
 		if typ == "" && msg == "" {
 			msg = snippet(body)
 		}
-		return &APIError{Endpoint: endpoint, Status: status, Type: typ, Message: msg}
+		return &APIError{Endpoint: endpoint, Status: status, Type: typ, Message: msg, RecordOnly: recordOnly}
 	}
 }
 

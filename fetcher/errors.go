@@ -53,6 +53,9 @@ type APIError struct {
 	Status   int
 	Type     string
 	Message  string
+	// RecordOnly marks a 401 or 403 that refuses the record asked for,
+	// not the credentials (see Config.RecordRefusalFunc).
+	RecordOnly bool
 }
 
 func (e *APIError) Error() string {
@@ -69,7 +72,7 @@ func (e *APIError) Error() string {
 // IsAuth reports whether the credentials were refused: the source cannot go
 // on until an operator fixes its token.
 func (e *APIError) IsAuth() bool {
-	return e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden
+	return (e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden) && !e.RecordOnly
 }
 
 // IsNotFound reports whether the record is gone.

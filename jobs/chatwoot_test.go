@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -155,6 +157,34 @@ func TestChatwoot(t *testing.T) {
 		// The three deleted ones are found by the next sweep.
 		b.run(t, jobs.PassSweep)
 		b.requireExact(t)
+	})
+
+	t.Run("AConversationTheTokenMayNotSeeIsQuarantined", func(t *testing.T) {
+		t.Parallel()
+		b := setupChatwoot(t, chatwootSetup{conversations: 30})
+		b.run(t, jobs.PassBackfill)
+		// Moved to an inbox the agent's token is not in: the listing no
+		// longer shows it, and Chatwoot refuses its get (Pundit's 401),
+		// which is no refusal of the token.
+		hidden := b.ws.Snapshot().Conversations[4].ID
+		b.proxy.SetRules(
+			faultproxy.Rule{PathSuffix: fmt.Sprintf("/conversations/%d", hidden),
+				Fault: faultproxy.Status(http.StatusUnauthorized, `{"error":"You are not authorized to do this action"}`)},
+			faultproxy.Rule{PathSuffix: "/conversations", Fault: faultproxy.RewriteJSON(func(_ *http.Request, body map[string]any) {
+				data, _ := body["data"].(map[string]any)
+				items, _ := data["payload"].([]any)
+				data["payload"] = slices.DeleteFunc(items, func(it any) bool {
+					m, _ := it.(map[string]any)
+					return fmt.Sprint(m["id"]) == strconv.Itoa(hidden)
+				})
+			})},
+		)
+		out := b.runPass(t, jobs.PassSweep)
+		require.True(t, out.OK(), "failures: %v", out.Failures)
+		require.Positive(t, b.proxy.Applied(0))
+		require.Equal(t, []string{strconv.Itoa(hidden)}, dbtest.Column[string](t, b.pool,
+			"SELECT record_id FROM quarantine WHERE stream = 'conversations' AND resolved_at IS NULL"))
+		require.Zero(t, dbtest.Value[int](t, b.pool, "SELECT count(*) FROM conversations WHERE deleted_at IS NOT NULL"))
 	})
 
 	t.Run("PublicClientAPIMirrorsOneContact", func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"github.com/syncerhq/syncer/db"
 	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/record"
 )
 
 // VerifyConversationArgs is a job that fetches one conversation by id: to
@@ -47,10 +48,17 @@ func readConversation[A river.JobArgs](ctx context.Context, d *Deps, job *river.
 ) error {
 	stats := &fetcher.RequestStats{}
 	page, err := src.GetConversation(fetcher.WithStats(ctx, stats), id)
-	if fetcher.IsNotFound(err) {
+	switch {
+	case fetcher.IsNotFound(err):
 		return markGone(ctx, d, job, ref, stats, id)
-	}
-	if err != nil {
+	case refusedForGood(err):
+		// Refused alone (a 4xx; a 401 or 403 of this record, not of the
+		// token): kept in quarantine with its error, which a later pass
+		// tries again, rather than failing the pass it serves.
+		page = &fetcher.ConversationPage{}
+		page.Batch.Quarantined = []record.Quarantined{{Stream: record.StreamConversations, RecordID: id, Error: err.Error()}}
+		logQuarantined(d, ref, page.Batch.Quarantined)
+	case err != nil:
 		return d.jobFailed(ctx, ref, stats, err)
 	}
 	if _, err := commitPage(ctx, d, pageCommit[A]{

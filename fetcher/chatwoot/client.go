@@ -107,12 +107,21 @@ func NewClient(cfg Config) (*Client, error) {
 	if httpCfg.Pacer == nil {
 		httpCfg.Pacer = fetcher.NewPacer(PacerConfig(cfg.RateLimit, cfg.RateWindow))
 	}
+	httpCfg.RecordRefusalFunc = refusesRecordOnly
 	hc, err := fetcher.New(httpCfg)
 	if err != nil {
 		return nil, fmt.Errorf("chatwoot: %w", err)
 	}
 	c.http = hc
 	return c, nil
+}
+
+// refusesRecordOnly tells Chatwoot's 401 for a record the token may not see
+// (Pundit's refusal: an agent's token and a conversation of an inbox the
+// agent is not in) from its 401 for the token itself ("Invalid Access
+// Token"): the first must not stop the source as a refused token would.
+func refusesRecordOnly(status int, _, message string) bool {
+	return status == http.StatusUnauthorized && message == "You are not authorized to do this action"
 }
 
 // ListConversations returns one page of conversations of every status. A
