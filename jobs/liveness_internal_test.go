@@ -77,7 +77,9 @@ func TestAJobThatKillsItsProcessRunsOutOfAttempts(t *testing.T) {
 	// Attempt 2, taken 2 times (none handed back) and 7 times (five).
 	first, looping := insert(2), insert(7)
 	require.NoError(t, l.release(ctx))
-	attempt := func(id int64) int { return dbtest.Value[int](t, pool, "SELECT attempt FROM river_job WHERE id = $1", id) }
+	attempt := func(id int64) int {
+		return dbtest.Value[int](t, pool, "SELECT attempt FROM river_job WHERE id = $1", id)
+	}
 	require.Equal(t, "available", jobState(t, pool, first))
 	require.Equal(t, 1, attempt(first), "the attempt a death interrupted is not counted")
 	require.Equal(t, "available", jobState(t, pool, looping))
