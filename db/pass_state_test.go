@@ -66,3 +66,30 @@ func TestAbandonedSweepWaitsItsInterval(t *testing.T) {
 	require.NotNil(t, swept)
 	require.Equal(t, swept, abandon("incremental"))
 }
+
+// TestAPassThatSawNothingKeepsTheWatermark: the watermark is the highest
+// modification time the vendor showed, capped by the pass's start; a pass
+// that saw nothing leaves it where it was, never at the database's clock.
+func TestAPassThatSawNothingKeepsTheWatermark(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	_, q := dbtest.NewQueries(t)
+	require.NoError(t, q.EnsureSyncState(ctx, dbq.EnsureSyncStateParams{Source: "s", Stream: "conversations"}))
+	pass := func(pageMax *time.Time) *time.Time {
+		t.Helper()
+		kind := "incremental"
+		runID, err := q.CreateRun(ctx, dbq.CreateRunParams{Source: "s", Stream: "conversations", Kind: kind})
+		require.NoError(t, err)
+		require.NoError(t, q.BeginPass(ctx, dbq.BeginPassParams{Source: "s", Stream: "conversations", RunID: &runID, PassKind: &kind}))
+		finished, err := q.FinishPass(ctx, dbq.FinishPassParams{Source: "s", Stream: "conversations", RunID: &runID, PageMax: pageMax})
+		require.NoError(t, err)
+		require.EqualValues(t, 1, finished)
+		state, err := q.GetSyncState(ctx, dbq.GetSyncStateParams{Source: "s", Stream: "conversations"})
+		require.NoError(t, err)
+		return state.Watermark
+	}
+	require.Nil(t, pass(nil), "nothing seen yet")
+	seen := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	require.True(t, seen.Equal(*pass(&seen)))
+	require.True(t, seen.Equal(*pass(nil)), "a pass that saw nothing keeps it")
+}

@@ -129,9 +129,9 @@ func (q *Queries) EnsureSyncState(ctx context.Context, arg EnsureSyncStateParams
 
 const finishPass = `-- name: FinishPass :execrows
 UPDATE sync_state
-SET watermark  = GREATEST(watermark, LEAST(
+SET watermark  = GREATEST(watermark, CASE WHEN COALESCE(pass_max, $1::timestamptz) IS NOT NULL THEN LEAST(
         GREATEST(pass_max, $1::timestamptz),
-        (SELECT r.started_at FROM sync_runs r WHERE r.id = sync_state.run_id))),
+        (SELECT r.started_at FROM sync_runs r WHERE r.id = sync_state.run_id)) END),
     cursor     = NULL,
     run_id     = NULL,
     pass_kind  = NULL,
@@ -163,6 +163,10 @@ type FinishPassParams struct {
 // pass's start. A record changed during the pass, after its page was read,
 // has a time after the start: the next pass reads from before it. Without
 // the cap, a newer time on a later page could carry the watermark past it.
+// A pass that saw nothing leaves the watermark where it was: the pass's
+// start is the database's clock, not the vendor's, and a vendor whose clock
+// ran behind by more than the overlap would have its changes of that gap
+// never listed. (LEAST ignores a NULL, hence the CASE.)
 func (q *Queries) FinishPass(ctx context.Context, arg FinishPassParams) (int64, error) {
 	result, err := q.db.Exec(ctx, finishPass,
 		arg.PageMax,

@@ -38,10 +38,14 @@ WHERE source = @source AND stream = @stream AND run_id = @run_id
 -- pass's start. A record changed during the pass, after its page was read,
 -- has a time after the start: the next pass reads from before it. Without
 -- the cap, a newer time on a later page could carry the watermark past it.
+-- A pass that saw nothing leaves the watermark where it was: the pass's
+-- start is the database's clock, not the vendor's, and a vendor whose clock
+-- ran behind by more than the overlap would have its changes of that gap
+-- never listed. (LEAST ignores a NULL, hence the CASE.)
 UPDATE sync_state
-SET watermark  = GREATEST(watermark, LEAST(
+SET watermark  = GREATEST(watermark, CASE WHEN COALESCE(pass_max, sqlc.narg(page_max)::timestamptz) IS NOT NULL THEN LEAST(
         GREATEST(pass_max, sqlc.narg(page_max)::timestamptz),
-        (SELECT r.started_at FROM sync_runs r WHERE r.id = sync_state.run_id))),
+        (SELECT r.started_at FROM sync_runs r WHERE r.id = sync_state.run_id)) END),
     cursor     = NULL,
     run_id     = NULL,
     pass_kind  = NULL,
