@@ -38,6 +38,29 @@ type Pass struct {
 	// Resumed is true when the pass was already in flight (started by an
 	// earlier command or another process) and this call picked it up.
 	Resumed bool
+	// Thorough and RecheckOpen say what the pass does besides its kind
+	// (see PassOptions).
+	Thorough, RecheckOpen bool
+}
+
+// covers reports whether the pass does what opts ask for, so that a command
+// may take it up rather than wait for it to end and start its own: a pass
+// of the kind asked for, as thorough and as rechecking as asked; for an
+// incremental pass, a backfill too, or a sweep (which lists everything)
+// unless the open conversations must be rechecked.
+func (p Pass) covers(opts PassOptions) bool {
+	recheck := opts.Kind == PassIncremental && opts.RecheckOpenAfter == 0
+	switch {
+	case !p.Resumed:
+		return true
+	case opts.Kind != PassIncremental:
+		return p.Kind == opts.Kind
+	case p.Kind == PassBackfill:
+		return true
+	case p.Kind == PassSweep:
+		return !recheck
+	}
+	return (p.Thorough || !opts.Thorough) && (p.RecheckOpen || !recheck)
 }
 
 // PassOptions says what pass to start.
@@ -80,7 +103,8 @@ func StartPass(ctx context.Context, d *Deps, client *river.Client[pgx.Tx], sourc
 		if state.RunID != nil {
 			// Resume: make sure the pass's page job exists (it is gone if it
 			// failed for good or its process died before committing it).
-			pass = Pass{Source: source, RunID: *state.RunID, Kind: PassKind(deref(state.PassKind)), Resumed: true}
+			pass = Pass{Source: source, RunID: *state.RunID, Kind: PassKind(deref(state.PassKind)), Resumed: true,
+				Thorough: state.PassThorough, RecheckOpen: state.PassRecheckOpen}
 		} else {
 			var passSince *time.Time
 			switch {

@@ -100,7 +100,8 @@ func (d *Deps) passNotEnded(ctx context.Context, p Pass, started time.Time) ([]s
 }
 
 // startPassWaiting starts (or resumes) the pass of source asked for, after
-// the pass of another kind in flight, if any, is over.
+// the pass in flight, if any, is over when it does not do what is asked
+// (see Pass.covers): `sync`'s thorough pass waits for the daemon's cheap one.
 func (d *Deps) startPassWaiting(ctx context.Context, client *river.Client[pgx.Tx], source string, opts PassOptions, started time.Time, ev PassEvents) (Pass, error) {
 	var pass Pass
 	start := func(ctx context.Context) (err error) {
@@ -110,16 +111,20 @@ func (d *Deps) startPassWaiting(ctx context.Context, client *river.Client[pgx.Tx
 	if err := d.DB.Retry(ctx, start); err != nil {
 		return Pass{}, err
 	}
-	if !pass.Resumed || pass.Kind == opts.Kind || opts.Kind == PassIncremental {
-		return pass, nil
+	// Another pass may start between the wait and the next try (the
+	// daemon's): it is judged as the first was.
+	for !pass.covers(opts) {
+		if ev.Waiting != nil {
+			ev.Waiting(source, pass.Kind)
+		}
+		if _, err := d.waitSource(ctx, client, source, started, nil); err != nil {
+			return Pass{}, err
+		}
+		if err := d.DB.Retry(ctx, start); err != nil {
+			return Pass{}, err
+		}
 	}
-	if ev.Waiting != nil {
-		ev.Waiting(source, pass.Kind)
-	}
-	if _, err := d.waitSource(ctx, client, source, started, nil); err != nil {
-		return Pass{}, err
-	}
-	return pass, d.DB.Retry(ctx, start)
+	return pass, nil
 }
 
 // waitSource is WaitSource, waiting through a database outage.

@@ -65,3 +65,35 @@ func TestABrokenListingIsPermanent(t *testing.T) {
 	require.True(t, isPermanent(fmt.Errorf("page 3: %w", fetcher.ErrBrokenListing)))
 	require.False(t, isPermanent(&fetcher.RetryableError{Endpoint: "conversations.list", Status: 502, Err: errors.New("bad gateway")}))
 }
+
+// TestAPassCoversWhatIsAsked: a command takes up the pass in flight only if
+// it does what the command asks; `sync`'s thorough pass waits for the
+// daemon's cheap incremental one to end.
+func TestAPassCoversWhatIsAsked(t *testing.T) {
+	t.Parallel()
+	syncAsks := PassOptions{Kind: PassIncremental, Thorough: true, RecheckOpenAfter: time.Hour}
+	recheckAsks := PassOptions{Kind: PassIncremental, Thorough: true}
+	daemonAsks := PassOptions{Kind: PassIncremental, RecheckOpenAfter: time.Hour}
+	inFlight := func(kind PassKind, thorough, recheck bool) Pass {
+		return Pass{Kind: kind, Resumed: true, Thorough: thorough, RecheckOpen: recheck}
+	}
+	for _, tc := range []struct {
+		pass   Pass
+		asks   PassOptions
+		covers bool
+	}{
+		{Pass{Kind: PassIncremental}, syncAsks, true}, // started by this call
+		{inFlight(PassIncremental, false, false), daemonAsks, true},
+		{inFlight(PassIncremental, false, false), syncAsks, false},
+		{inFlight(PassIncremental, true, false), syncAsks, true},
+		{inFlight(PassIncremental, true, false), recheckAsks, false},
+		{inFlight(PassIncremental, true, true), recheckAsks, true},
+		{inFlight(PassSweep, false, false), syncAsks, true},
+		{inFlight(PassSweep, false, false), recheckAsks, false},
+		{inFlight(PassBackfill, false, false), recheckAsks, true},
+		{inFlight(PassIncremental, true, true), PassOptions{Kind: PassBackfill}, false},
+		{inFlight(PassSweep, false, false), PassOptions{Kind: PassSweep}, true},
+	} {
+		require.Equal(t, tc.covers, tc.pass.covers(tc.asks), "%+v asked %+v", tc.pass, tc.asks)
+	}
+}

@@ -572,6 +572,7 @@ func TestResumingAPassAtWorkKeepsItsRunsFailure(t *testing.T) {
 
 	again := start()
 	require.True(t, again.Resumed)
+	require.True(t, again.Thorough && again.RecheckOpen, "what the pass in flight does, as its state says")
 	require.Equal(t, "failed", status(pass.RunID), "the pass is still at work: its run keeps the failure")
 
 	dbtest.Exec(t, deps.Pool, "UPDATE river_job SET state = 'cancelled', finalized_at = now() WHERE kind = $1", jobs.ConversationsArgs{}.Kind())

@@ -53,7 +53,7 @@ func syncCommand() command {
 		summary:  "one incremental pass to completion, then exit;\n--sweep also marks conversations deleted at the\nsource; --recheck-open re-reads open\nconversations' messages now",
 		flags: func(fs *flag.FlagSet, _ *config.Flags) {
 			fs.BoolVar(&sweep, "sweep", false, "list everything and mark conversations deleted at the source")
-			fs.BoolVar(&recheckOpen, "recheck-open", false, "re-read the messages of every open conversation now, not only\nwhen the last re-read is older than SYNCER_OPEN_RECHECK_INTERVAL\n(not with --sweep, nor for a pass already under way, which is resumed)")
+			fs.BoolVar(&recheckOpen, "recheck-open", false, "re-read the messages of every open conversation now, not only\nwhen the last re-read is older than SYNCER_OPEN_RECHECK_INTERVAL\n(not with --sweep)")
 		},
 	}, func(a *app) jobs.PassOptions {
 		// A one-off sync is run to make the mirror exact now: every
