@@ -91,11 +91,13 @@ func IsInsertRace(err error) bool {
 // table, whatever the page size. Duplicate records within the batch are
 // collapsed (the newest copy wins), and links are replaced only for
 // conversations whose row was written, so that an older copy changes nothing
-// at all.
+// at all. Ids and keys are cleaned first, as the rows store them (see
+// cleanKeys): the written conversations are named by their cleaned ids.
 func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch, opts WriteOptions) (WriteResult, error) {
 	w := &batchWriter{
-		q: dbq.New(tx), source: source, opts: opts, b: b,
+		q: dbq.New(tx), source: source, opts: opts, b: cleanKeys(b),
 		written: map[string]bool{}, fresh: map[string]bool{}, historyLeft: map[string]bool{}, upserted: map[string]bool{},
+		chatsWritten: map[string]bool{},
 	}
 	if w.opts.FetchedAfter.IsZero() {
 		now, err := w.q.TransactionTime(ctx)
@@ -142,6 +144,9 @@ type batchWriter struct {
 	// upserted holds the messages the mirror held before, written with the
 	// upsert: only those can be deleted ones that stay deleted.
 	upserted map[string]bool
+	// chatsWritten holds the chats whose rows this batch wrote: only their
+	// members are replaced.
+	chatsWritten map[string]bool
 }
 
 // linkable reports whether the links of a conversation are to be written:
@@ -231,6 +236,7 @@ func mapRows[T, R any](items []T, row func(T) R) []R {
 
 func conversationID(c record.Conversation) string { return c.ID }
 func messageID(m record.Message) string           { return m.ID }
+func chatID(c record.Chat) string                 { return c.ID }
 
 // resolveQuarantined takes records that have now landed out of quarantine.
 func resolveQuarantined[T any](ctx context.Context, q *dbq.Queries, source, stream string, items []T, id func(T) string) error {

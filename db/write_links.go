@@ -89,6 +89,20 @@ func (w *batchWriter) sla(ctx context.Context) error {
 	}
 	w.res.add("sla_summaries", len(summaries))
 	w.res.add("sla_metrics", len(metrics))
+	return w.resolveTrackers(ctx, owners)
+}
+
+// resolveTrackers takes out of quarantine the SLA trackers of the
+// conversations whose SLA was just stored in full: a tracker's records name
+// its conversation, not the tracker, and the quarantine knows a tracker by
+// its conversation too (its parent).
+func (w *batchWriter) resolveTrackers(ctx context.Context, conversationIDs []string) error {
+	err := w.q.ResolveQuarantinedOfParents(ctx, dbq.ResolveQuarantinedOfParentsParams{
+		Source: w.source, Stream: record.StreamSLATrackers, ParentIds: conversationIDs,
+	})
+	if err != nil {
+		return fmt.Errorf("resolve quarantined SLA trackers of %d conversations: %w", len(conversationIDs), err)
+	}
 	return nil
 }
 
@@ -111,31 +125,47 @@ func (w *batchWriter) crmLinks(ctx context.Context) error {
 	return nil
 }
 
-// chats upserts the batch's chats.
+// chats upserts the batch's chats and notes those it wrote (see
+// chatLinkable).
 func (w *batchWriter) chats(ctx context.Context) error {
-	chats := dedupe(w.b.Chats, func(c record.Chat) string { return c.ID }, chatNewer)
+	chats := dedupe(w.b.Chats, chatID, chatNewer)
 	if len(chats) == 0 {
 		return nil
 	}
-	err := sendJSON(chats, "upsert chats", func(rows []byte) error {
-		return w.q.UpsertChats(ctx, dbq.UpsertChatsParams{Source: w.source, Rows: rows, FetchedAfter: w.opts.FetchedAfter})
+	var written []string
+	err := sendJSON(chats, "upsert chats", func(rows []byte) (err error) {
+		written, err = w.q.UpsertChats(ctx, dbq.UpsertChatsParams{Source: w.source, Rows: rows, FetchedAfter: w.opts.FetchedAfter})
+		return err
 	})
 	if err != nil {
 		return err
 	}
+	for _, id := range written {
+		w.chatsWritten[id] = true
+	}
 	w.res.add("chats", len(chats))
-	return nil
+	return resolveQuarantined(ctx, w.q, w.source, record.StreamChats, chats, chatID)
+}
+
+// chatLinkable reports whether the members of a chat are to be written, as
+// linkable does for conversations: those of chats the batch wrote (an older
+// copy, or one of a chat that stays deleted, would bring back members the
+// stored chat no longer has), or, in a batch without chats, all of them.
+func (w *batchWriter) chatLinkable(id string) bool {
+	return len(w.b.Chats) == 0 || w.chatsWritten[id]
 }
 
 // chatMembers replaces the members of the chats the batch gives them in
 // full.
 func (w *batchWriter) chatMembers(ctx context.Context) error {
-	if len(w.b.MembersOf) == 0 {
+	owners := filterOwners(w.b.MembersOf, w.chatLinkable)
+	if len(owners) == 0 {
 		return nil
 	}
-	members := dedupe(w.b.ChatMembers, func(m record.ChatMember) string { return m.ChatID + "\x00" + m.UserID }, nil)
+	members := dedupe(keep(w.b.ChatMembers, func(m record.ChatMember) bool { return w.chatLinkable(m.ChatID) }),
+		func(m record.ChatMember) string { return m.ChatID + "\x00" + m.UserID }, nil)
 	err := sendJSON(members, "replace chat members", func(rows []byte) error {
-		return w.q.ReplaceChatMembers(ctx, dbq.ReplaceChatMembersParams{Source: w.source, Rows: rows, ChatIds: w.b.MembersOf})
+		return w.q.ReplaceChatMembers(ctx, dbq.ReplaceChatMembersParams{Source: w.source, Rows: rows, ChatIds: owners})
 	})
 	if err != nil {
 		return err

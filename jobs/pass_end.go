@@ -49,20 +49,36 @@ func (e *passEnd) behindOnMessages(ctx context.Context) error {
 
 // quarantine fetches again, at the end of every pass, the records still in
 // quarantine: a vendor may have fixed them, or a newer syncer may decode
-// them now. Conversations are fetched one by one; messages by reading their
-// conversation's whole history again.
+// them now. Each is read again the way its stream is read, and nothing
+// more: a conversation by a get; a chat by its own job; an SLA tracker by a
+// get of its conversation, which queues the tracker with the SLA summary
+// the conversation carries (a tracker read without it would store a summary
+// without its target time) and reads no message unless the conversation's
+// are behind; a message by reading its conversation's whole history again.
+// A record without an id (one that failed to decode before its id was
+// read) cannot be fetched on its own.
 func (e *passEnd) quarantine(ctx context.Context) error {
 	open, err := e.q.OpenQuarantine(ctx, dbq.OpenQuarantineParams{Source: e.ref.source, MaxRows: recoveryBatch})
 	if err != nil {
 		return fmt.Errorf("read quarantine: %w", err)
 	}
+	var verify, chats []string
 	for _, r := range open {
+		identified, parent := !strings.HasPrefix(r.RecordID, "unidentified:"), deref(r.ParentID)
 		switch {
-		case r.Stream == record.StreamConversations && !strings.HasPrefix(r.RecordID, "unidentified:"):
-			e.verify([]string{r.RecordID})
-		case r.ParentID != nil && *r.ParentID != "":
-			e.targets = append(e.targets, MessageTarget{ConversationID: *r.ParentID})
+		case r.Stream == record.StreamConversations && identified:
+			verify = append(verify, r.RecordID)
+		case r.Stream == record.StreamChats && identified:
+			chats = append(chats, r.RecordID)
+		case r.Stream == record.StreamSLATrackers && parent != "":
+			verify = append(verify, parent)
+		case r.Stream == record.StreamMessages && parent != "":
+			e.targets = append(e.targets, MessageTarget{ConversationID: parent})
 		}
+	}
+	e.verify(uniqueStrings(verify))
+	if len(chats) > 0 {
+		e.next = append(e.next, insertParams(ChatArgs{JobRun: e.ref.jobRun(), ChatIDs: chats}, e.ref))
 	}
 	return nil
 }

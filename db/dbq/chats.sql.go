@@ -57,7 +57,7 @@ func (q *Queries) MarkChatsDeleted(ctx context.Context, arg MarkChatsDeletedPara
 	return err
 }
 
-const upsertChats = `-- name: UpsertChats :exec
+const upsertChats = `-- name: UpsertChats :many
 INSERT INTO chats AS t (source, id, type, title, created_at, modified_at, raw, synced_at, deleted_at)
 SELECT $1::text, r.id, r.type, r.title, r.created_at, r.modified_at, r.raw, now(), NULL
 FROM jsonb_to_recordset($2::jsonb) AS r(
@@ -68,6 +68,7 @@ ON CONFLICT (source, id) DO UPDATE SET
     = (excluded.type, excluded.title, excluded.created_at, excluded.modified_at, excluded.raw, excluded.synced_at, NULL)
 WHERE (excluded.modified_at >= t.modified_at) IS NOT FALSE
   AND (t.deleted_at IS NULL OR t.deleted_at < $3::timestamptz)
+RETURNING t.id
 `
 
 type UpsertChatsParams struct {
@@ -77,9 +78,26 @@ type UpsertChatsParams struct {
 }
 
 // A chat marked deleted at or after fetched_after stays deleted (see
-// UpsertConversations).
+// UpsertConversations). Returns the chats that were written: only theirs
+// are the members to replace (an older copy, or a chat that stays deleted,
+// changes nothing at all).
 // Not older: a null time on either side is not known to be older.
-func (q *Queries) UpsertChats(ctx context.Context, arg UpsertChatsParams) error {
-	_, err := q.db.Exec(ctx, upsertChats, arg.Source, arg.Rows, arg.FetchedAfter)
-	return err
+func (q *Queries) UpsertChats(ctx context.Context, arg UpsertChatsParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, upsertChats, arg.Source, arg.Rows, arg.FetchedAfter)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

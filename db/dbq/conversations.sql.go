@@ -214,10 +214,15 @@ conv AS (
     UPDATE conversations AS c SET deleted_at = COALESCE(c.deleted_at, now())
     WHERE c.source = $1::text AND c.id = ANY($2::text[])
     RETURNING c.id AS conversation_id
+),
+gone AS (
+    UPDATE messages AS m SET deleted_at = COALESCE(m.deleted_at, now()), body = NULL, raw = '{}'::jsonb
+    FROM conv
+    WHERE m.source = $1::text AND m.conversation_id = conv.conversation_id
+    RETURNING m.id
 )
-UPDATE messages AS m SET deleted_at = COALESCE(m.deleted_at, now())
-FROM conv
-WHERE m.source = $1::text AND m.conversation_id = conv.conversation_id
+UPDATE attachments AS a SET deleted_at = now(), raw = '{}'::jsonb
+WHERE a.source = $1::text AND a.message_id = ANY(ARRAY(SELECT gone.id FROM gone)) AND a.deleted_at IS NULL
 `
 
 type MarkConversationsDeletedParams struct {
@@ -225,9 +230,13 @@ type MarkConversationsDeletedParams struct {
 	Ids    []string
 }
 
-// Soft-deletes conversations the vendor no longer has, with their messages,
-// and forgets that those were read: a conversation that comes back (a false
-// delete) reads its messages again and revives them.
+// Soft-deletes conversations the vendor no longer has, with their messages
+// and those messages' attachments, which lose their text and raw records as
+// MarkMessagesGone's do (a deleted conversation's messages are deleted
+// messages), and forgets that those messages were read: a conversation that
+// comes back (a false delete) reads its messages again and revives them,
+// text and attachments with them.
+// By the attachments-by-message index, as MarkMessagesGone.
 func (q *Queries) MarkConversationsDeleted(ctx context.Context, arg MarkConversationsDeletedParams) error {
 	_, err := q.db.Exec(ctx, markConversationsDeleted, arg.Source, arg.Ids)
 	return err

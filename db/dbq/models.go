@@ -203,6 +203,7 @@ type Quarantine struct {
 	LastSeenAt  time.Time
 	Attempts    int32
 	ResolvedAt  *time.Time
+	RetriedAt   *time.Time
 }
 
 // One row per reopening of a live conversation: a version in open, pending or snoozed right after one in resolved or closed. reopened_at is when it was reopened; resolved_at when it had been resolved (or closed), the start of the stay in resolved/closed that the reopening ended. Versions with an unknown status are skipped.

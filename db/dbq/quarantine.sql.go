@@ -44,11 +44,21 @@ func (q *Queries) CountOpenQuarantine(ctx context.Context) ([]CountOpenQuarantin
 }
 
 const openQuarantine = `-- name: OpenQuarantine :many
-SELECT stream, record_id, parent_id
-FROM quarantine
-WHERE source = $1 AND resolved_at IS NULL
-ORDER BY stream, record_id
-LIMIT $2
+WITH picked AS (
+    SELECT q.id FROM quarantine AS q
+    WHERE q.source = $1 AND q.resolved_at IS NULL
+    ORDER BY GREATEST(q.last_seen_at, q.retried_at), q.id
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+), marked AS (
+    UPDATE quarantine AS q SET retried_at = now()
+    FROM picked
+    WHERE q.id = picked.id
+    RETURNING q.stream, q.record_id, q.parent_id
+)
+SELECT marked.stream, marked.record_id, marked.parent_id
+FROM marked
+ORDER BY marked.stream, marked.record_id
 `
 
 type OpenQuarantineParams struct {
@@ -62,7 +72,14 @@ type OpenQuarantineRow struct {
 	ParentID *string
 }
 
-// The records of a source still in quarantine, to fetch again.
+// The records of a source still in quarantine, to fetch again: the max_rows
+// least recently tried (quarantined, or queued for a retry, whichever was
+// later), which are marked as queued now. Records a retry never settles (one
+// gone at the source, one without an id) then take their turn behind the
+// others, instead of coming first every time and, beyond max_rows, keeping
+// the others from ever being tried. Rows another transaction holds (a page
+// quarantining or resolving them) are skipped: they are being settled, and
+// waiting for them could deadlock.
 func (q *Queries) OpenQuarantine(ctx context.Context, arg OpenQuarantineParams) ([]OpenQuarantineRow, error) {
 	rows, err := q.db.Query(ctx, openQuarantine, arg.Source, arg.MaxRows)
 	if err != nil {
@@ -124,5 +141,28 @@ type ResolveQuarantinedParams struct {
 // A record that later lands cleanly leaves the quarantine.
 func (q *Queries) ResolveQuarantined(ctx context.Context, arg ResolveQuarantinedParams) error {
 	_, err := q.db.Exec(ctx, resolveQuarantined, arg.Source, arg.Stream, arg.RecordIds)
+	return err
+}
+
+const resolveQuarantinedOfParents = `-- name: ResolveQuarantinedOfParents :exec
+UPDATE quarantine
+SET resolved_at = now()
+WHERE source = $1 AND stream = $2 AND parent_id = ANY($3::text[])
+  AND resolved_at IS NULL
+`
+
+type ResolveQuarantinedOfParentsParams struct {
+	Source    string
+	Stream    string
+	ParentIds []string
+}
+
+// Records known by their parent leave the quarantine when what they stand
+// for lands with it: an SLA tracker's records are its conversation's SLA,
+// and name no tracker, so a tracker is resolved when its conversation's SLA
+// is stored in full (from the tracker, or from a listing that now embeds it
+// or shows none).
+func (q *Queries) ResolveQuarantinedOfParents(ctx context.Context, arg ResolveQuarantinedOfParentsParams) error {
+	_, err := q.db.Exec(ctx, resolveQuarantinedOfParents, arg.Source, arg.Stream, arg.ParentIds)
 	return err
 }

@@ -1,6 +1,8 @@
--- name: UpsertChats :exec
+-- name: UpsertChats :many
 -- A chat marked deleted at or after fetched_after stays deleted (see
--- UpsertConversations).
+-- UpsertConversations). Returns the chats that were written: only theirs
+-- are the members to replace (an older copy, or a chat that stays deleted,
+-- changes nothing at all).
 INSERT INTO chats AS t (source, id, type, title, created_at, modified_at, raw, synced_at, deleted_at)
 SELECT @source::text, r.id, r.type, r.title, r.created_at, r.modified_at, r.raw, now(), NULL
 FROM jsonb_to_recordset(@rows::jsonb) AS r(
@@ -11,7 +13,8 @@ ON CONFLICT (source, id) DO UPDATE SET
     = (excluded.type, excluded.title, excluded.created_at, excluded.modified_at, excluded.raw, excluded.synced_at, NULL)
 -- Not older: a null time on either side is not known to be older.
 WHERE (excluded.modified_at >= t.modified_at) IS NOT FALSE
-  AND (t.deleted_at IS NULL OR t.deleted_at < @fetched_after::timestamptz);
+  AND (t.deleted_at IS NULL OR t.deleted_at < @fetched_after::timestamptz)
+RETURNING t.id;
 
 -- name: MarkChatsDeleted :exec
 UPDATE chats SET deleted_at = COALESCE(deleted_at, now())

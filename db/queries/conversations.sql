@@ -153,9 +153,12 @@ WHERE s.source = @source AND s.read_done_at > r.read_since
 ORDER BY s.id;
 
 -- name: MarkConversationsDeleted :exec
--- Soft-deletes conversations the vendor no longer has, with their messages,
--- and forgets that those were read: a conversation that comes back (a false
--- delete) reads its messages again and revives them.
+-- Soft-deletes conversations the vendor no longer has, with their messages
+-- and those messages' attachments, which lose their text and raw records as
+-- MarkMessagesGone's do (a deleted conversation's messages are deleted
+-- messages), and forgets that those messages were read: a conversation that
+-- comes back (a false delete) reads its messages again and revives them,
+-- text and attachments with them.
 WITH forgotten AS (
     DELETE FROM conversation_messages_synced AS s
     WHERE s.source = @source::text AND s.id = ANY(@ids::text[])
@@ -164,10 +167,16 @@ conv AS (
     UPDATE conversations AS c SET deleted_at = COALESCE(c.deleted_at, now())
     WHERE c.source = @source::text AND c.id = ANY(@ids::text[])
     RETURNING c.id AS conversation_id
+),
+gone AS (
+    UPDATE messages AS m SET deleted_at = COALESCE(m.deleted_at, now()), body = NULL, raw = '{}'::jsonb
+    FROM conv
+    WHERE m.source = @source::text AND m.conversation_id = conv.conversation_id
+    RETURNING m.id
 )
-UPDATE messages AS m SET deleted_at = COALESCE(m.deleted_at, now())
-FROM conv
-WHERE m.source = @source::text AND m.conversation_id = conv.conversation_id;
+-- By the attachments-by-message index, as MarkMessagesGone.
+UPDATE attachments AS a SET deleted_at = now(), raw = '{}'::jsonb
+WHERE a.source = @source::text AND a.message_id = ANY(ARRAY(SELECT gone.id FROM gone)) AND a.deleted_at IS NULL;
 
 -- name: ConversationModifiedAt :many
 -- The mirror's modification time of live conversations, for sources whose

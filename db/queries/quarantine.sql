@@ -19,6 +19,17 @@ SET resolved_at = now()
 WHERE source = @source AND stream = @stream AND record_id = ANY(@record_ids::text[])
   AND resolved_at IS NULL;
 
+-- name: ResolveQuarantinedOfParents :exec
+-- Records known by their parent leave the quarantine when what they stand
+-- for lands with it: an SLA tracker's records are its conversation's SLA,
+-- and name no tracker, so a tracker is resolved when its conversation's SLA
+-- is stored in full (from the tracker, or from a listing that now embeds it
+-- or shows none).
+UPDATE quarantine
+SET resolved_at = now()
+WHERE source = @source AND stream = @stream AND parent_id = ANY(@parent_ids::text[])
+  AND resolved_at IS NULL;
+
 -- name: CountOpenQuarantine :many
 SELECT source, stream, count(*) AS records
 FROM quarantine
@@ -27,9 +38,26 @@ GROUP BY source, stream
 ORDER BY source, stream;
 
 -- name: OpenQuarantine :many
--- The records of a source still in quarantine, to fetch again.
-SELECT stream, record_id, parent_id
-FROM quarantine
-WHERE source = @source AND resolved_at IS NULL
-ORDER BY stream, record_id
-LIMIT @max_rows;
+-- The records of a source still in quarantine, to fetch again: the max_rows
+-- least recently tried (quarantined, or queued for a retry, whichever was
+-- later), which are marked as queued now. Records a retry never settles (one
+-- gone at the source, one without an id) then take their turn behind the
+-- others, instead of coming first every time and, beyond max_rows, keeping
+-- the others from ever being tried. Rows another transaction holds (a page
+-- quarantining or resolving them) are skipped: they are being settled, and
+-- waiting for them could deadlock.
+WITH picked AS (
+    SELECT q.id FROM quarantine AS q
+    WHERE q.source = @source AND q.resolved_at IS NULL
+    ORDER BY GREATEST(q.last_seen_at, q.retried_at), q.id
+    LIMIT @max_rows
+    FOR UPDATE SKIP LOCKED
+), marked AS (
+    UPDATE quarantine AS q SET retried_at = now()
+    FROM picked
+    WHERE q.id = picked.id
+    RETURNING q.stream, q.record_id, q.parent_id
+)
+SELECT marked.stream, marked.record_id, marked.parent_id
+FROM marked
+ORDER BY marked.stream, marked.record_id;

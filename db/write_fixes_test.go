@@ -1,0 +1,136 @@
+package db_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/db"
+	"github.com/syncerhq/syncer/db/dbq"
+	"github.com/syncerhq/syncer/internal/dbtest"
+	"github.com/syncerhq/syncer/record"
+)
+
+// TestChatMembersFollowTheChatsRow requires a chat's members to be replaced
+// only with a copy of the chat that was written, as a conversation's links
+// are.
+func TestChatMembersFollowTheChatsRow(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	chat := func(modified time.Time, users ...string) *record.Batch {
+		b := &record.Batch{Chats: []record.Chat{{ID: "ch1", ModifiedAt: modified, Raw: json.RawMessage(`{}`)}}, MembersOf: []string{"ch1"}}
+		for _, u := range users {
+			b.ChatMembers = append(b.ChatMembers, record.ChatMember{ChatID: "ch1", UserID: u})
+		}
+		return b
+	}
+	live := "SELECT coalesce(string_agg(user_id, ',' ORDER BY user_id), '') FROM chat_members WHERE deleted_at IS NULL"
+
+	t.Run("AnOlderCopyKeepsTheMembers", func(t *testing.T) {
+		t.Parallel()
+		pool := dbtest.NewPool(t)
+		dbtest.WriteBatch(t, pool, "src", chat(t0.Add(time.Hour), "a", "b"), db.WriteOptions{})
+		dbtest.WriteBatch(t, pool, "src", chat(t0, "old"), db.WriteOptions{})
+		require.Equal(t, "a,b", dbtest.Value[string](t, pool, live))
+	})
+
+	t.Run("AChatThatStaysDeletedKeepsTheMembers", func(t *testing.T) {
+		t.Parallel()
+		pool := dbtest.NewPool(t)
+		dbtest.WriteBatch(t, pool, "src", chat(t0, "a", "b"), db.WriteOptions{})
+		began := dbtest.Value[time.Time](t, pool, "SELECT now()")
+		dbtest.Exec(t, pool, "UPDATE chat_members SET deleted_at = now() WHERE user_id = 'a'")
+		require.NoError(t, dbq.New(pool).MarkChatsDeleted(t.Context(), dbq.MarkChatsDeletedParams{Source: "src", Ids: []string{"ch1"}}))
+		// A stale copy, fetched before the chat was found gone.
+		dbtest.WriteBatch(t, pool, "src", chat(t0.Add(time.Hour), "a", "c"), db.WriteOptions{FetchedAfter: began})
+		require.Equal(t, "b", dbtest.Value[string](t, pool, live), "no member comes back, none is added")
+
+		// One fetched after the deletion (a false one) brings the chat back,
+		// members and all.
+		dbtest.WriteBatch(t, pool, "src", chat(t0.Add(time.Hour), "a", "c"), db.WriteOptions{})
+		require.Equal(t, "a,c", dbtest.Value[string](t, pool, live))
+	})
+}
+
+// TestDeletedConversationsMessagesAreDeletedMessages requires a deleted
+// conversation's messages to lose their text, raw records and attachments
+// as a deleted message does, and a conversation found live again to have
+// its messages read again and revived.
+func TestDeletedConversationsMessagesAreDeletedMessages(t *testing.T) {
+	t.Parallel()
+	pool, q := dbtest.NewQueries(t)
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	raw := json.RawMessage(`{"text":"secret"}`)
+	body := "secret"
+	listing := &record.Batch{Conversations: []record.Conversation{{ID: "c1", ModifiedAt: t0, Raw: raw}}}
+	messages := &record.Batch{
+		Messages:    []record.Message{{ID: "m1", ConversationID: "c1", Body: &body, ModifiedAt: t0, Raw: raw}},
+		Attachments: []record.Attachment{{ID: "a1", MessageID: "m1", Name: "file.pdf", Raw: raw}},
+	}
+	dbtest.WriteBatch(t, pool, "src", listing, db.WriteOptions{})
+	dbtest.WriteBatch(t, pool, "src", messages, db.WriteOptions{})
+	read, err := json.Marshal([]map[string]any{{"id": "c1", "synced_for": t0}})
+	require.NoError(t, err)
+	require.NoError(t, q.MarkMessagesSyncedMany(t.Context(), dbq.MarkMessagesSyncedManyParams{Source: "src", Rows: read}))
+
+	require.NoError(t, q.MarkConversationsDeleted(t.Context(), dbq.MarkConversationsDeletedParams{Source: "src", Ids: []string{"c1"}}))
+	state := `SELECT (SELECT format('%s %s %s', coalesce(body, 'null'), raw, deleted_at IS NOT NULL) FROM messages WHERE id = 'm1')
+		|| ' / ' || (SELECT format('%s %s', raw, deleted_at IS NOT NULL) FROM attachments WHERE id = 'a1')`
+	require.Equal(t, "null {} t / {} t", dbtest.Value[string](t, pool, state))
+
+	// A get finds it live after all: its messages are behind again (the
+	// read was forgotten), and reading them brings everything back.
+	res := dbtest.WriteBatch(t, pool, "src", listing, db.WriteOptions{})
+	require.Len(t, res.Conversations, 1)
+	require.True(t, res.Conversations[0].MessagesBehind, "the revived conversation's messages are read again")
+	dbtest.WriteBatch(t, pool, "src", messages, db.WriteOptions{})
+	require.Equal(t, `secret {"text": "secret"} f / {"text": "secret"} f`, dbtest.Value[string](t, pool, state))
+}
+
+// TestIDsWithNULsLand requires a page whose ids and keys hold NULs to land,
+// on either write path, with keys that differ only by a NUL taken for one.
+func TestIDsWithNULsLand(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	page := func() *record.Batch {
+		body := "hi"
+		return &record.Batch{
+			Conversations:  []record.Conversation{{ID: "c\x001", ModifiedAt: t0}},
+			ParticipantsOf: []string{"c\x001"},
+			Participants:   []record.Participant{{ConversationID: "c\x001", UserID: "u\x001", Role: record.RoleMember}},
+			Tags:           []record.Tag{{ConversationID: "c\x001", Tag: "vip"}, {ConversationID: "c1", Tag: "vip\x00"}},
+			SLAOf:          []string{"c1\x00"},
+			SLAMetrics:     []record.SLAMetric{{ConversationID: "c1", Metric: "first\x00"}, {ConversationID: "c1", Metric: "first"}},
+			Chats:          []record.Chat{{ID: "ch\x001", ModifiedAt: t0}},
+			MembersOf:      []string{"ch\x001"},
+			ChatMembers:    []record.ChatMember{{ChatID: "ch1", UserID: "u\x001"}},
+			Messages:       []record.Message{{ID: "m\x001", ConversationID: "c\x001", Body: &body, ModifiedAt: t0}},
+			Attachments:    []record.Attachment{{ID: "a\x001", MessageID: "m\x001"}},
+			Quarantined: []record.Quarantined{
+				{Stream: record.StreamMessages, RecordID: "bad\x00", ParentID: "c\x001", Error: "decode"},
+				{Stream: record.StreamMessages, RecordID: "bad", ParentID: "c1", Error: "decode"},
+			},
+		}
+	}
+	counts := `SELECT format('%s %s %s %s %s %s %s %s %s',
+		(SELECT count(*) FROM conversations WHERE id = 'c1'), (SELECT count(*) FROM conversation_participants WHERE user_id = 'u1'),
+		(SELECT count(*) FROM conversation_tags), (SELECT count(*) FROM sla_metrics), (SELECT count(*) FROM chats WHERE id = 'ch1'),
+		(SELECT count(*) FROM chat_members), (SELECT count(*) FROM messages WHERE id = 'm1' AND conversation_id = 'c1'),
+		(SELECT count(*) FROM attachments WHERE id = 'a1'), (SELECT count(*) FROM quarantine WHERE record_id = 'bad'))`
+	for _, upsertOnly := range []bool{false, true} {
+		t.Run(fmt.Sprintf("UpsertOnly=%t", upsertOnly), func(t *testing.T) {
+			t.Parallel()
+			pool := dbtest.NewPool(t)
+			b := page()
+			// Twice: new rows, then rows the mirror holds.
+			res := dbtest.WriteBatch(t, pool, "src", b, db.WriteOptions{UpsertOnly: upsertOnly})
+			require.Equal(t, "c1", res.Conversations[0].ID)
+			dbtest.WriteBatch(t, pool, "src", b, db.WriteOptions{UpsertOnly: upsertOnly})
+			require.Equal(t, "1 1 1 1 1 1 1 1 1", dbtest.Value[string](t, pool, counts))
+			require.Equal(t, "c\x001", b.Conversations[0].ID, "the caller's batch is left as it was")
+		})
+	}
+}
