@@ -142,7 +142,10 @@ func (h *history) observe(s record.ConversationState, modifiedAt time.Time, now 
 	if err != nil {
 		return err
 	}
-	h.applyObservation(s, modifiedAt, t)
+	// As the rows store it (a NUL removed): compared with the stored
+	// versions, a state not cleaned would differ from its own copy and add
+	// a version at every write.
+	h.applyObservation(cleanState(s), modifiedAt, t)
 	h.settle()
 	return nil
 }

@@ -53,6 +53,18 @@ func TestWriteHistory(t *testing.T) {
 		dbtest.WriteBatch(t, pool, "src", b, db.WriteOptions{})
 	}
 
+	t.Run("ANULInAStateAddsNoVersion", func(t *testing.T) {
+		t.Parallel()
+		pool := dbtest.NewPool(t)
+		c := conv("open", t0.Add(time.Hour))
+		c.NativeStatus = "Open\x00"
+		write(t, pool, &record.Batch{Conversations: []record.Conversation{c}})
+		before := storedHistory(t, pool, "c1")
+		write(t, pool, &record.Batch{Conversations: []record.Conversation{c}}) // the same page again
+		require.Equal(t, []string{"01 01:00:00.000000 - open modified"}, before)
+		require.Equal(t, before, storedHistory(t, pool, "c1"), "stored as the row stores it, it is the same state")
+	})
+
 	t.Run("VersionsOnlyWhenATrackedFieldChanges", func(t *testing.T) {
 		t.Parallel()
 		pool := dbtest.NewPool(t)
