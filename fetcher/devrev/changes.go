@@ -25,6 +25,9 @@ func normalizeChange(conversationID string, e *timelineEntry, b *record.Batch) e
 	if e.Event == nil || e.Event.Updated == nil {
 		return nil
 	}
+	if t := e.Event.Updated.ObjectType; t != "" && t != "conversation" {
+		return nil // another object's change, on this timeline
+	}
 	change := record.ConversationChange{ConversationID: conversationID, At: e.CreatedDate.Time}
 	var before record.ConversationState
 	hasBefore := false
@@ -86,7 +89,16 @@ func setState(s *record.ConversationState, name string, v *fieldValue) {
 	case deltaPriority:
 		s.Priority = strings.ToLower(string(v.Value))
 	case deltaOwnedBy:
-		s.AssigneeIDs = record.SortedIDs(v.Values)
+		var ids []string // nil for no list, as before: empty and nil differ
+		if v.Values != nil {
+			ids = make([]string, 0, len(v.Values))
+		}
+		for _, id := range v.Values {
+			if id != "" {
+				ids = append(ids, string(id))
+			}
+		}
+		s.AssigneeIDs = record.SortedIDs(ids)
 		if len(v.Values) == 0 && v.Value != "" {
 			s.AssigneeIDs = []string{string(v.Value)}
 		}

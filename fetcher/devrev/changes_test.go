@@ -66,5 +66,29 @@ func TestNormalizeChangeEvent(t *testing.T) {
 		require.Empty(t, b.Changes)
 		require.Len(t, b.Quarantined, 1)
 		require.Contains(t, b.Quarantined[0].Error, "no created_date")
+		require.Empty(t, b.ChangesCompleteFor, "a change it could not read: the records are not complete")
+	})
+
+	t.Run("ListsOfOtherValuesDoNotRefuseTheEvent", func(t *testing.T) {
+		t.Parallel()
+		// The beta spec's field-value has lists of tag summaries, numbers,
+		// booleans: an event changing tags with the stage keeps the stage.
+		b := page(t, `{"type":"timeline_change_event","id":"e","created_date":"2025-03-01T10:00:00Z",
+			"event":{"type":"updated","updated":{"object_type":"conversation","field_deltas":[
+				{"name":"stage","old_value":{"type":"stage","name":"new"},"new_value":{"type":"stage","name":"resolved"}},
+				{"name":"tags","new_value":{"type":"tag_summary_list","values":[{"tag_id":"don:tag/1","name":"vip"}]}},
+				{"name":"score","new_value":{"type":"int_list","values":[1,2]}}]}}}`, ``)
+		require.Empty(t, b.Quarantined)
+		require.Len(t, b.Changes, 1)
+		require.Equal(t, "resolved", b.Changes[0].After.NativeStatus)
+		require.Equal(t, []string{"don:conv/1"}, b.ChangesCompleteFor)
+	})
+
+	t.Run("AnotherObjectsChangeIsNotTheConversations", func(t *testing.T) {
+		t.Parallel()
+		b := page(t, `{"type":"timeline_change_event","id":"e","created_date":"2025-03-01T10:00:00Z",
+			"event":{"type":"updated","updated":{"object_type":"ticket","field_deltas":[
+				{"name":"stage","new_value":{"type":"stage","name":"resolved"}}]}}}`, ``)
+		require.Empty(t, b.Changes)
 	})
 }

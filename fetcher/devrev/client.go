@@ -153,10 +153,11 @@ func parseTimelinePage(conversationID string, body []byte) (*fetcher.MessagePage
 	for _, raw := range resp.TimelineEntries {
 		addEntry(conversationID, json.RawMessage(raw), &page.Batch)
 	}
-	if page.NextCursor == "" {
+	if page.NextCursor == "" && len(page.Batch.Quarantined) == 0 {
 		// A timeline is always read whole, from its first entry: its change
 		// events, on this page and the ones before, are every change since
-		// the conversation was created.
+		// the conversation was created. Unless one of its entries could not
+		// be read: it may be a change.
 		page.Batch.ChangesCompleteFor = append(page.Batch.ChangesCompleteFor, conversationID)
 	}
 	return page, nil

@@ -212,7 +212,7 @@ func normalizeEntry(conversationID string, raw json.RawMessage, b *record.Batch)
 	msg := record.Message{
 		ID:             e.ID,
 		ConversationID: conversationID,
-		Body:           e.Body,
+		Body:           e.body(),
 		BodyType:       e.BodyType,
 		Visibility:     visibility(e.Visibility),
 		CreatedAt:      e.CreatedDate.Time,

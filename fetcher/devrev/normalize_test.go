@@ -82,7 +82,7 @@ func TestNormalizeConversation(t *testing.T) {
 
 	t.Run("NumbersAsStringsIncludingNull", func(t *testing.T) {
 		t.Parallel()
-		page := normalizePage(`{"id":"c","sla_summary":{"sla_tracker":{"metric_target_summaries":[
+		page := normalizePage(`{"id":"c","sla_summary":{"remaining_time":"30","sla_tracker":{"metric_target_summaries":[
 			{"metric_definition":{"name":"a"},"completed_in":"12"},
 			{"metric_definition":{"name":"b"},"completed_in":"null"},
 			{"metric_definition":{"name":"c"},"completed_in":""}
@@ -162,6 +162,29 @@ func TestNormalizeEntry(t *testing.T) {
 		require.NoError(t, err)
 		require.Nil(t, b.Messages[0].Body)
 		require.Equal(t, record.VisibilityPublic, b.Messages[0].Visibility, "unset visibility is external")
+
+		// A snap kit's or widget's content is its own body: it is no
+		// deleted comment.
+		for _, raw := range []string{
+			`{"type":"timeline_comment","id":"e7","body_type":"snap_kit","snap_kit_body":{"body":{"snaps":[]}}}`,
+			`{"type":"timeline_comment","id":"e8","body_type":"snap_widget","snap_widget_body":[{"type":"email_preview"}]}`,
+		} {
+			b, err := normalize(t, raw)
+			require.NoError(t, err)
+			require.NotNil(t, b.Messages[0].Body, raw)
+		}
+		b, err = normalize(t, `{"type":"timeline_comment","id":"e9","body_type":"snap_kit","snap_kit_body":null}`)
+		require.NoError(t, err)
+		require.Nil(t, b.Messages[0].Body, "deleted, whatever it was")
+	})
+
+	t.Run("AUsersRawHasOnlyWhatItsSummaryGave", func(t *testing.T) {
+		t.Parallel()
+		// Merged into the stored raw (UpsertUsers), an empty email would
+		// erase the one a fuller summary gave.
+		b, err := normalize(t, `{"type":"timeline_comment","id":"e10","body":"x","created_by":{"type":"rev_user","id":"don:revu/1"}}`)
+		require.NoError(t, err)
+		require.JSONEq(t, `{"type":"rev_user","id":"don:revu/1"}`, string(b.Users[0].Raw))
 	})
 
 	// The decoder keeps encoding/json's leniency (see lenientJSON): these

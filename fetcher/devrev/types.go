@@ -61,14 +61,17 @@ type atomSummary struct {
 	DisplayID string `json:"display_id"`
 }
 
+// userSummary is a user as records mention it. Its raw copy leaves out the
+// fields a summary did not give: merged into the stored one (UpsertUsers),
+// an empty one would erase what a fuller summary said.
 type userSummary struct {
 	Type        string `json:"type"`
 	ID          string `json:"id"`
-	DisplayID   string `json:"display_id"`
-	DisplayName string `json:"display_name"`
-	FullName    string `json:"full_name"`
-	Email       string `json:"email"`
-	State       string `json:"state"`
+	DisplayID   string `json:"display_id,omitempty"`
+	DisplayName string `json:"display_name,omitempty"`
+	FullName    string `json:"full_name,omitempty"`
+	Email       string `json:"email,omitempty"`
+	State       string `json:"state,omitempty"`
 }
 
 type tagWithValue struct {
@@ -83,7 +86,7 @@ type slaSummary struct {
 	Stage                 string       `json:"stage"`
 	TargetTime            fetcher.Time `json:"target_time"`
 	ClosestToBreachMetric string       `json:"closest_to_breach_metric"`
-	RemainingTime         *int64       `json:"remaining_time"` // minutes
+	RemainingTime         *fetcher.Int `json:"remaining_time"` // minutes
 	SLATracker            *slaTracker  `json:"sla_tracker"`
 }
 
@@ -128,7 +131,25 @@ type timelineEntry struct {
 	Visibility   string          `json:"visibility"`
 	Artifacts    []artifactEntry `json:"artifacts"`
 	Event        *changeEvent    `json:"event"`
+	// A snap-kit or snap-widget comment's content is here, not in body:
+	// only their presence is read (raw keeps them).
+	SnapKitBody    jsontext.Value `json:"snap_kit_body"`
+	SnapWidgetBody jsontext.Value `json:"snap_widget_body"`
 }
+
+// body is the comment's text: nil for a deleted comment, which comes back
+// without one; a snap kit or widget has none but its own, and is no deleted
+// comment (its text is empty).
+func (e *timelineEntry) body() *string {
+	if e.Body != nil || (!present(e.SnapKitBody) && !present(e.SnapWidgetBody)) {
+		return e.Body
+	}
+	empty := ""
+	return &empty
+}
+
+// present reports whether a value was sent, and not as null.
+func present(v jsontext.Value) bool { return len(v) > 0 && v.Kind() != 'n' }
 
 type artifactEntry struct {
 	ID   string `json:"id"`
@@ -203,11 +224,13 @@ type fieldDelta struct {
 }
 
 // fieldValue is a field-value of the shapes the history reads: stage (name),
-// string or id (value), id_list or string_list (values).
+// string or id (value), id_list or string_list (values). Values of the
+// other lists (tag summaries, numbers) decode too, so that a change event
+// that also changes such a field is not refused whole.
 type fieldValue struct {
-	Type   string    `json:"type"`
-	Name   string    `json:"name"`
-	Value  flexLabel `json:"value"`
-	Values []string  `json:"values"`
-	Stage  *stage    `json:"stage"`
+	Type   string      `json:"type"`
+	Name   string      `json:"name"`
+	Value  flexLabel   `json:"value"`
+	Values []flexLabel `json:"values"`
+	Stage  *stage      `json:"stage"`
 }
