@@ -173,9 +173,15 @@ func TestNormalizeEntry(t *testing.T) {
 			require.NoError(t, err)
 			require.NotNil(t, b.Messages[0].Body, raw)
 		}
-		b, err = normalize(t, `{"type":"timeline_comment","id":"e9","body_type":"snap_kit","snap_kit_body":null}`)
-		require.NoError(t, err)
-		require.Nil(t, b.Messages[0].Body, "deleted, whatever it was")
+		for _, raw := range []string{
+			`{"type":"timeline_comment","id":"e9","body_type":"snap_kit","snap_kit_body":null}`,
+			`{"type":"timeline_comment","id":"e9","body_type":"text","snap_widget_body":[]}`,
+			`{"type":"timeline_comment","id":"e9","body_type":"snap_widget","snap_widget_body":[ ]}`,
+		} {
+			b, err = normalize(t, raw)
+			require.NoError(t, err)
+			require.Nil(t, b.Messages[0].Body, "deleted, whatever it was: %s", raw)
+		}
 	})
 
 	t.Run("AUsersRawHasOnlyWhatItsSummaryGave", func(t *testing.T) {

@@ -2,8 +2,10 @@ package devrev
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/syncerhq/syncer/fetcher"
 )
 
@@ -138,18 +140,25 @@ type timelineEntry struct {
 }
 
 // body is the comment's text: nil for a deleted comment, which comes back
-// without one; a snap kit or widget has none but its own, and is no deleted
-// comment (its text is empty).
+// without one; a snap kit or widget, whose content is its own body, has
+// none but is no deleted comment (its text is empty). The snap bodies alone
+// tell nothing: a text comment may carry an empty one.
 func (e *timelineEntry) body() *string {
-	if e.Body != nil || (!present(e.SnapKitBody) && !present(e.SnapWidgetBody)) {
+	kit := e.BodyType == "snap_kit" && filled(e.SnapKitBody)
+	widget := e.BodyType == "snap_widget" && filled(e.SnapWidgetBody)
+	if e.Body != nil || !(kit || widget) {
 		return e.Body
 	}
 	empty := ""
 	return &empty
 }
 
-// present reports whether a value was sent, and not as null.
-func present(v jsontext.Value) bool { return len(v) > 0 && v.Kind() != 'n' }
+// filled reports whether a value was sent with something in it: not null,
+// not an empty list or object.
+func filled(v jsontext.Value) bool {
+	s := strings.Join(strings.Fields(string(v)), "")
+	return s != "" && s != "null" && s != "[]" && s != "{}"
+}
 
 type artifactEntry struct {
 	ID   string `json:"id"`
