@@ -338,6 +338,33 @@ func TestACutOffReadLeavesItsConversationBehind(t *testing.T) {
 	b.requireExact(t)
 }
 
+// TestAReadGivenUpAtItsFirstPageLeavesItsConversationBehind: a re-read
+// (a webhook's, say: one the conversation's modification time does not
+// show) given up before its first page stored anything still leaves its
+// conversation to be read again by the next pass; otherwise the comment
+// deleted meanwhile stays until the conversation changes.
+func TestAReadGivenUpAtItsFirstPageLeavesItsConversationBehind(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{conversations: 4})
+	require.True(t, b.runPass(t, jobs.PassBackfill).OK())
+	conv, comment := commented(t, b.ws)
+	b.ws.SetCommentsBumpConversation(false)
+	b.ws.RemoveComment(comment) // the conversation's modification time stays
+
+	b.proxy.SetRules(faultproxy.Rule{PathSuffix: "timeline-entries.list",
+		Fault: faultproxy.Status(http.StatusUnauthorized, `{"type":"unauthenticated","message":"token revoked"}`)})
+	started := time.Now()
+	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, started))
+	out, err := jobs.WaitSource(t.Context(), b.client, testSource, started, 20*time.Millisecond, nil)
+	require.NoError(t, err)
+	require.False(t, out.OK(), "the re-read was given up")
+	require.Positive(t, b.proxy.Applied(0))
+
+	b.proxy.SetRules()
+	require.True(t, b.runPassOpts(t, jobs.PassOptions{Kind: jobs.PassIncremental, RecheckOpenAfter: time.Hour}).OK())
+	b.requireExact(t)
+}
+
 // isClosed reports whether ch is closed.
 func isClosed(ch chan struct{}) bool {
 	select {

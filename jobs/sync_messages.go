@@ -159,15 +159,17 @@ func givesUp(row *rivertype.JobRow, err error) bool {
 //   - it writes the states that listings handed to the job: nothing else
 //     holds them, and their history would otherwise start at their next
 //     change;
-//   - the reads it cut off after they stored pages leave their conversations
-//     behind (MarkReadsCutOff), so that a later pass reads them again.
+//   - the reads it gave up leave their conversations behind
+//     (MarkReadsCutOff), so that a later pass reads them again: one cut off
+//     after it stored pages may have stored copies older than what another
+//     read saw, and one given up before its first page was asked for by
+//     something the conversation's modification time may not show (a
+//     webhook, a read that another overtook, the recheck of open ones).
 func (d *Deps) settleGivenUp(ctx context.Context, args MessagesArgs) {
 	b := record.Batch{Observations: listedStates(args.Targets)}
-	var cut []string
+	cut := make([]string, 0, len(args.Targets))
 	for _, t := range args.Targets {
-		if t.Page > 0 {
-			cut = append(cut, t.ConversationID)
-		}
+		cut = append(cut, t.ConversationID)
 	}
 	if len(b.Observations) == 0 && len(cut) == 0 {
 		return
