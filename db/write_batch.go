@@ -117,6 +117,7 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch, 
 		w.chatMembers,
 		w.messages,
 		w.attachments,
+		w.messagesOfConversationsGone,
 		w.quarantine,
 	} {
 		if err := write(ctx); err != nil {

@@ -90,6 +90,35 @@ func TestDeletedConversationsMessagesAreDeletedMessages(t *testing.T) {
 	require.Equal(t, `secret {"text": "secret"} f / {"text": "secret"} f`, dbtest.Value[string](t, pool, state))
 }
 
+// TestMessagesFetchedBeforeTheirConversationWasDeletedLandDeleted: a read's
+// page fetched before its conversation was found gone, committed after
+// (its new messages included, which the delete could not see), stores
+// nothing live; one fetched after a delete (the vendor serving it again)
+// is not judged by it.
+func TestMessagesFetchedBeforeTheirConversationWasDeletedLandDeleted(t *testing.T) {
+	t.Parallel()
+	pool, q := dbtest.NewQueries(t)
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	raw := json.RawMessage(`{"text":"secret"}`)
+	body := "secret"
+	dbtest.WriteBatch(t, pool, "src", &record.Batch{Conversations: []record.Conversation{{ID: "c1", ModifiedAt: t0, Raw: raw}}}, db.WriteOptions{})
+	fetched := dbtest.Value[time.Time](t, pool, "SELECT now()")
+	require.NoError(t, q.MarkConversationsDeleted(t.Context(), dbq.MarkConversationsDeletedParams{Source: "src", Ids: []string{"c1"}}))
+
+	page := &record.Batch{
+		Messages:    []record.Message{{ID: "m2", ConversationID: "c1", Body: &body, ModifiedAt: t0, Raw: raw}},
+		Attachments: []record.Attachment{{ID: "a2", MessageID: "m2", Raw: raw}},
+	}
+	dbtest.WriteBatch(t, pool, "src", page, db.WriteOptions{FetchedAfter: fetched})
+	state := `SELECT (SELECT format('%s %s %s', coalesce(body, 'null'), raw, deleted_at IS NOT NULL) FROM messages WHERE id = 'm2')
+		|| ' / ' || (SELECT format('%s %s', raw, deleted_at IS NOT NULL) FROM attachments WHERE id = 'a2')`
+	require.Equal(t, "null {} t / {} t", dbtest.Value[string](t, pool, state))
+
+	dbtest.Exec(t, pool, "UPDATE messages SET deleted_at = NULL, body = 'secret', raw = $1 WHERE id = 'm2'", raw)
+	dbtest.WriteBatch(t, pool, "src", page, db.WriteOptions{}) // fetched now, after the delete
+	require.Equal(t, "secret", dbtest.Value[string](t, pool, "SELECT body FROM messages WHERE id = 'm2'"))
+}
+
 // TestIDsWithNULsLand requires a page whose ids and keys hold NULs to land,
 // on either write path, with keys that differ only by a NUL taken for one.
 func TestIDsWithNULsLand(t *testing.T) {

@@ -117,3 +117,20 @@ func (w *batchWriter) deleteAttachmentsNoLongerListed(ctx context.Context, atts 
 }
 
 func attachmentID(a record.Attachment) string { return a.ID }
+
+// messagesOfConversationsGone deletes the messages this batch stored for
+// conversations deleted since the batch was fetched (see
+// DeleteMessagesOfConversationsGone).
+func (w *batchWriter) messagesOfConversationsGone(ctx context.Context) error {
+	if len(w.b.Messages) == 0 {
+		return nil
+	}
+	convs := slices.Compact(slices.Sorted(slices.Values(mapRows(w.b.Messages, func(m record.Message) string { return m.ConversationID }))))
+	err := w.q.DeleteMessagesOfConversationsGone(ctx, dbq.DeleteMessagesOfConversationsGoneParams{
+		Source: w.source, ConversationIds: convs, FetchedAfter: w.opts.FetchedAfter,
+	})
+	if err != nil {
+		return fmt.Errorf("delete the messages of %d conversations deleted meanwhile: %w", len(convs), err)
+	}
+	return nil
+}

@@ -59,6 +59,37 @@ func (q *Queries) DeleteAttachmentsOfDeletedMessages(ctx context.Context, arg De
 	return err
 }
 
+const deleteMessagesOfConversationsGone = `-- name: DeleteMessagesOfConversationsGone :exec
+WITH gone AS (
+    UPDATE messages AS m SET deleted_at = COALESCE(m.deleted_at, now()), body = NULL, raw = '{}'::jsonb
+    FROM conversations AS c
+    WHERE c.source = $1::text AND c.id = ANY($2::text[])
+      AND c.deleted_at >= $3::timestamptz
+      AND m.source = c.source AND m.conversation_id = c.id AND m.deleted_at IS NULL
+    RETURNING m.id
+)
+UPDATE attachments AS a SET deleted_at = now(), raw = '{}'::jsonb
+WHERE a.source = $1::text AND a.message_id = ANY(ARRAY(SELECT gone.id FROM gone)) AND a.deleted_at IS NULL
+`
+
+type DeleteMessagesOfConversationsGoneParams struct {
+	Source          string
+	ConversationIds []string
+	FetchedAfter    time.Time
+}
+
+// A conversation deleted after the copies of its messages were fetched (a
+// get found it gone while this page's read ran) keeps none of them live:
+// the messages a page stores for it, new ones included (which its delete
+// could not see), are deleted messages, without their text, raw records or
+// attachments, as MarkConversationsDeleted leaves the others. One deleted
+// before they were fetched was served by the vendor since, and is not
+// judged by this page.
+func (q *Queries) DeleteMessagesOfConversationsGone(ctx context.Context, arg DeleteMessagesOfConversationsGoneParams) error {
+	_, err := q.db.Exec(ctx, deleteMessagesOfConversationsGone, arg.Source, arg.ConversationIds, arg.FetchedAfter)
+	return err
+}
+
 type InsertAttachmentsParams struct {
 	Source      string
 	ID          string

@@ -153,6 +153,25 @@ UPDATE attachments AS a SET deleted_at = now(), raw = '{}'::jsonb
 WHERE a.source = @source AND a.message_id = ANY(@message_ids::text[]) AND a.deleted_at IS NULL
   AND a.synced_at < @fetched_after AND NOT (a.id = ANY(COALESCE(@listed_ids::text[], '{}')));
 
+-- name: DeleteMessagesOfConversationsGone :exec
+-- A conversation deleted after the copies of its messages were fetched (a
+-- get found it gone while this page's read ran) keeps none of them live:
+-- the messages a page stores for it, new ones included (which its delete
+-- could not see), are deleted messages, without their text, raw records or
+-- attachments, as MarkConversationsDeleted leaves the others. One deleted
+-- before they were fetched was served by the vendor since, and is not
+-- judged by this page.
+WITH gone AS (
+    UPDATE messages AS m SET deleted_at = COALESCE(m.deleted_at, now()), body = NULL, raw = '{}'::jsonb
+    FROM conversations AS c
+    WHERE c.source = @source::text AND c.id = ANY(@conversation_ids::text[])
+      AND c.deleted_at >= @fetched_after::timestamptz
+      AND m.source = c.source AND m.conversation_id = c.id AND m.deleted_at IS NULL
+    RETURNING m.id
+)
+UPDATE attachments AS a SET deleted_at = now(), raw = '{}'::jsonb
+WHERE a.source = @source::text AND a.message_id = ANY(ARRAY(SELECT gone.id FROM gone)) AND a.deleted_at IS NULL;
+
 -- name: KnownAttachments :many
 -- Which of the given attachments the mirror already holds (one index probe
 -- per id, as KnownMessages).
