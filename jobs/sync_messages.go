@@ -308,22 +308,55 @@ func lockReadEnds(ctx context.Context, q *dbq.Queries, ref jobRef, finished []fi
 // one that could not reach the conversation's start covers only what it
 // read. One statement takes them for all the job's reads. It returns the
 // reads to start again: those another read overtook (see MarkMessagesGone)
-// or ended during (see ReadsEndedSince).
+// or ended during (see ReadsEndedSince), the latter whether or not they
+// reconcile: one that does not may still have stored a copy older than what
+// the other stored (a message without a modification time, as Chatwoot's,
+// is not known to be older).
 func (d *Deps) reconcileMessages(ctx context.Context, q *dbq.Queries, ref jobRef, finished []finishedRead, began time.Time) ([]MessageTarget, error) {
-	var reads []goneRead
+	var all, reconciling []goneRead
 	modifiedFor := map[string]time.Time{}
 	for _, f := range finished {
-		from, ok := f.last.Reconciles()
-		if !ok {
-			continue
-		}
 		since := f.target.Since
 		if since.IsZero() {
 			since = began // the read was this one job's page
 		}
-		reads = append(reads, goneRead{ConversationID: f.target.ConversationID, ReadSince: since, CoveredFrom: from, Seen: f.target.Seen})
-		modifiedFor[f.target.ConversationID] = f.target.ForModifiedAt
+		r := goneRead{ConversationID: f.target.ConversationID, ReadSince: since, Seen: f.target.Seen}
+		modifiedFor[r.ConversationID] = f.target.ForModifiedAt
+		all = append(all, r)
+		if from, ok := f.last.Reconciles(); ok {
+			r.CoveredFrom = from
+			reconciling = append(reconciling, r)
+		}
 	}
+	overtaken, err := d.markMessagesGone(ctx, q, ref, reconciling)
+	if err != nil {
+		return nil, err
+	}
+	if len(all) == 0 {
+		return nil, nil
+	}
+	doc, err := json.Marshal(all)
+	if err != nil {
+		return nil, fmt.Errorf("encode finished reads: %w", err)
+	}
+	// Before this job's reads record their own end (markRead).
+	ended, err := q.ReadsEndedSince(ctx, dbq.ReadsEndedSinceParams{Source: ref.source, Reads: doc})
+	if err != nil {
+		return nil, fmt.Errorf("find the reads of %d conversations another read ended during: %w", len(all), err)
+	}
+	var again []MessageTarget
+	for _, id := range uniqueStrings(append(overtaken, ended...)) {
+		again = append(again, messageTarget(id, modifiedFor[id]))
+		d.Logger.Info().Str("source", ref.source).Str("conversation_id", id).
+			Msg("another read of the conversation stored or ended while this one ran; reading it again")
+	}
+	return again, nil
+}
+
+// markMessagesGone takes for deleted the messages the reads did not see
+// (see MarkMessagesGone), and returns the conversations whose read another
+// overtook.
+func (d *Deps) markMessagesGone(ctx context.Context, q *dbq.Queries, ref jobRef, reads []goneRead) ([]string, error) {
 	if len(reads) == 0 {
 		return nil, nil
 	}
@@ -345,18 +378,7 @@ func (d *Deps) reconcileMessages(ctx context.Context, q *dbq.Queries, ref jobRef
 			overtaken = append(overtaken, r.ConversationID)
 		}
 	}
-	// Before this job's reads record their own end (markRead).
-	ended, err := q.ReadsEndedSince(ctx, dbq.ReadsEndedSinceParams{Source: ref.source, Reads: doc})
-	if err != nil {
-		return nil, fmt.Errorf("find the reads of %d conversations another read ended during: %w", len(reads), err)
-	}
-	var again []MessageTarget
-	for _, id := range uniqueStrings(append(overtaken, ended...)) {
-		again = append(again, messageTarget(id, modifiedFor[id]))
-		d.Logger.Info().Str("source", ref.source).Str("conversation_id", id).
-			Msg("another read of the conversation stored or ended while this one ran; reading it again")
-	}
-	return again, nil
+	return overtaken, nil
 }
 
 // goneRead is a finished read as MarkMessagesGone takes it; a zero
