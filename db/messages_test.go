@@ -353,10 +353,17 @@ func TestMessagesSyncedMovesOutOfConversations(t *testing.T) {
 func TestOpenConversationsArePagedByID(t *testing.T) {
 	t.Parallel()
 	pool, q := dbtest.NewQueries(t)
-	dbtest.Exec(t, pool, `INSERT INTO conversations (source, id, raw, status, synced_at) VALUES
-		('s', 'a', '{}', 'open', now() - interval '1 hour'), ('s', 'b', '{}', 'pending', now() - interval '1 hour'),
-		('s', 'c', '{}', 'resolved', now() - interval '1 hour'), ('s', 'd', '{}', NULL, now() - interval '1 hour'),
-		('s', 'e', '{}', 'open', now() + interval '1 hour')`)
+	// a, b, d: open, their messages read before; c resolved; e's messages
+	// read since; f rewritten since (a listing's overlap) but its messages
+	// read before, g behind (another read is queued for it anyway).
+	dbtest.Exec(t, pool, `INSERT INTO conversations (source, id, raw, status, synced_at, modified_at) VALUES
+		('s', 'a', '{}', 'open', now() - interval '1 hour', NULL), ('s', 'b', '{}', 'pending', now() - interval '1 hour', NULL),
+		('s', 'c', '{}', 'resolved', now() - interval '1 hour', NULL), ('s', 'd', '{}', NULL, now() - interval '1 hour', NULL),
+		('s', 'e', '{}', 'open', now() - interval '1 hour', '2024-01-01'), ('s', 'f', '{}', 'open', now() + interval '1 hour', '2024-01-01'),
+		('s', 'g', '{}', 'open', now() - interval '1 hour', '2024-02-01')`)
+	dbtest.Exec(t, pool, `INSERT INTO conversation_messages_synced (source, id, synced_for, read_done_at) VALUES
+		('s', 'e', '2024-01-01', now() + interval '1 hour'), ('s', 'f', '2024-01-01', now() - interval '1 hour'),
+		('s', 'g', '2024-01-01', now() - interval '1 hour')`)
 	var pages [][]string
 	for after := ""; ; {
 		rows, err := q.OpenConversationsNotTouchedSince(t.Context(), dbq.OpenConversationsNotTouchedSinceParams{
@@ -373,5 +380,5 @@ func TestOpenConversationsArePagedByID(t *testing.T) {
 		}
 		after = rows[len(rows)-1].ID
 	}
-	require.Equal(t, [][]string{{"a", "b"}, {"d"}}, pages, "open ones not touched since, each once; resolved and touched ones left out")
+	require.Equal(t, [][]string{{"a", "b"}, {"d", "f"}, nil}, pages, "open ones whose messages were not read since, each once; resolved, read and behind ones left out")
 }

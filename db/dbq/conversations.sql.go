@@ -421,7 +421,8 @@ LEFT JOIN conversation_messages_synced AS s ON s.source = c.source AND s.id = c.
 WHERE c.source = $1
   AND c.deleted_at IS NULL
   AND (c.status IS NULL OR c.status NOT IN ('resolved', 'closed'))
-  AND c.synced_at < $2::timestamptz
+  AND (s.read_done_at IS NULL OR s.read_done_at < $2::timestamptz)
+  AND NOT COALESCE((s.synced_for IS NULL AND c.modified_at IS NOT NULL) OR s.synced_for < c.modified_at, false) -- behind
   AND c.id > $3::text
 ORDER BY c.id
 LIMIT $4
@@ -440,9 +441,13 @@ type OpenConversationsNotTouchedSinceRow struct {
 	MessagesSyncedFor *time.Time
 }
 
-// Conversations not resolved or closed that this pass has not read: their
-// messages are re-read in case a new comment did not bump the conversation.
-// Read in pages of max_rows, each after the last id of the one before.
+// Conversations not resolved or closed whose messages no read has ended on
+// since this pass began: their messages are re-read in case a new comment
+// did not bump the conversation. Those whose messages are behind are read
+// anyway (the listing or the pass's end queues them). Whether the pass
+// rewrote a conversation's row says nothing: a listing's overlap rewrites
+// an unchanged one without reading its messages. Read in pages of max_rows,
+// each after the last id of the one before.
 func (q *Queries) OpenConversationsNotTouchedSince(ctx context.Context, arg OpenConversationsNotTouchedSinceParams) ([]OpenConversationsNotTouchedSinceRow, error) {
 	rows, err := q.db.Query(ctx, openConversationsNotTouchedSince,
 		arg.Source,

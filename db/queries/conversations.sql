@@ -49,16 +49,21 @@ LIMIT @max_rows;
 
 
 -- name: OpenConversationsNotTouchedSince :many
--- Conversations not resolved or closed that this pass has not read: their
--- messages are re-read in case a new comment did not bump the conversation.
--- Read in pages of max_rows, each after the last id of the one before.
+-- Conversations not resolved or closed whose messages no read has ended on
+-- since this pass began: their messages are re-read in case a new comment
+-- did not bump the conversation. Those whose messages are behind are read
+-- anyway (the listing or the pass's end queues them). Whether the pass
+-- rewrote a conversation's row says nothing: a listing's overlap rewrites
+-- an unchanged one without reading its messages. Read in pages of max_rows,
+-- each after the last id of the one before.
 SELECT c.id, c.modified_at, s.synced_for AS messages_synced_for
 FROM conversations AS c
 LEFT JOIN conversation_messages_synced AS s ON s.source = c.source AND s.id = c.id
 WHERE c.source = @source
   AND c.deleted_at IS NULL
   AND (c.status IS NULL OR c.status NOT IN ('resolved', 'closed'))
-  AND c.synced_at < @touched_before::timestamptz
+  AND (s.read_done_at IS NULL OR s.read_done_at < @touched_before::timestamptz)
+  AND NOT COALESCE((s.synced_for IS NULL AND c.modified_at IS NOT NULL) OR s.synced_for < c.modified_at, false) -- behind
   AND c.id > @after_id::text
 ORDER BY c.id
 LIMIT @max_rows;
