@@ -51,6 +51,12 @@ func syncCommand() command {
 		name:     "sync",
 		synopsis: "[--source NAME]... [--sweep] [--recheck-open] [--workers 16]",
 		summary:  "one incremental pass to completion, then exit;\n--sweep also marks conversations deleted at the\nsource; --recheck-open re-reads open\nconversations' messages now",
+		check: func() error {
+			if sweep && recheckOpen {
+				return errors.New("--recheck-open goes with an incremental pass, not with --sweep")
+			}
+			return nil
+		},
 		flags: func(fs *flag.FlagSet, _ *config.Flags) {
 			fs.BoolVar(&sweep, "sweep", false, "list everything and mark conversations deleted at the source")
 			fs.BoolVar(&recheckOpen, "recheck-open", false, "re-read the messages of every open conversation now, not only\nwhen the last re-read is older than SYNCER_OPEN_RECHECK_INTERVAL\n(not with --sweep)")

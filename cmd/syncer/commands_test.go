@@ -56,6 +56,34 @@ func TestHelpListsWhatEachCommandTakes(t *testing.T) {
 	}
 }
 
+// TestGroupHelpAndImpossibleFlags: `syncer webhooks -h` lists the webhooks
+// commands and succeeds, a bare `syncer webhooks` is a usage error, and so
+// is `sync --sweep --recheck-open`, whose recheck a sweep would not do.
+func TestGroupHelpAndImpossibleFlags(t *testing.T) {
+	t.Parallel()
+	noEnv := func(string) (string, bool) { return "", false }
+	call := func(args ...string) (int, string, string) {
+		var stdout, stderr bytes.Buffer
+		code := run(t.Context(), args, &stdout, &stderr, noEnv)
+		return code, stdout.String(), stderr.String()
+	}
+	code, out, _ := call("webhooks", "-h")
+	require.Equal(t, exitOK, code)
+	require.Contains(t, out, "syncer webhooks register --source NAME --url URL")
+	code, _, errOut := call("webhooks")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errOut, "syncer webhooks list")
+
+	env := func(k string) (string, bool) {
+		v, ok := map[string]string{"DATABASE_URL": "postgres://127.0.0.1:1/none", "DEVREV_TOKEN": "t"}[k]
+		return v, ok
+	}
+	var stdout, stderr bytes.Buffer
+	code = run(t.Context(), []string{"sync", "--sweep", "--recheck-open"}, &stdout, &stderr, env)
+	require.Equal(t, exitUsage, code, stderr.String())
+	require.Contains(t, stderr.String(), "--recheck-open goes with an incremental pass, not with --sweep")
+}
+
 // TestProgressSaysEachStateOnce: outside a terminal, progress lines are
 // written one after another, and lines that say what the last ones said
 // (the final lines, often, right after a periodic print) are not written

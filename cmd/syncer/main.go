@@ -70,6 +70,12 @@ func (e usageError) Unwrap() error { return e.err }
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		// The first signal starts a graceful stop; a second one ends the
+		// process at once, as without a handler.
+		<-ctx.Done()
+		stop()
+	}()
 	tuneGC(os.LookupEnv)
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv))
 }
@@ -112,7 +118,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 		}
 		return exitOK
 	}
-	if args[0] == "webhooks" && len(args) > 1 {
+	if args[0] == "webhooks" {
+		if len(args) == 1 || strings.HasPrefix(args[1], "-") {
+			return webhooksUsage(stdout, stderr, len(args) > 1 && isHelp(args[1]))
+		}
 		args = append([]string{"webhooks " + args[1]}, args[2:]...)
 	}
 	var cmd *command
@@ -136,3 +145,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 	}
 	return exitFailed
 }
+
+// webhooksUsage lists the webhooks commands: for `syncer webhooks -h`, or a
+// bare `syncer webhooks`, which is a usage mistake.
+func webhooksUsage(stdout, stderr io.Writer, help bool) int {
+	w, code := stderr, exitUsage
+	if help {
+		w, code = stdout, exitOK
+	}
+	fmt.Fprintln(w, "Usage:")
+	for _, c := range commands() {
+		if strings.HasPrefix(c.name, "webhooks ") {
+			fmt.Fprintf(w, "  syncer %s %s\n", c.name, c.synopsis)
+		}
+	}
+	return code
+}
+
+func isHelp(arg string) bool { return arg == "-h" || arg == "--help" || arg == "-help" }
