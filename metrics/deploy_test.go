@@ -19,7 +19,7 @@ func TestDeployNamesOnlyMetricsThatExist(t *testing.T) {
 	m := New(nil)
 	served := map[string]bool{}
 	descs := make(chan *prometheus.Desc, 64)
-	for _, c := range []prometheus.Collector{m.requests, m.rateLimited, m.rateLimitWait, m.rows, m.passDuration, m.webhooks, m.webhookLag, m.sourceUp, newStateCollector(nil)} {
+	for _, c := range []prometheus.Collector{m.requests, m.rateLimited, m.rateLimitWait, m.rows, m.passDuration, m.webhooks, m.webhookLag, m.sourceUp, newStateCollector(nil, nil)} {
 		c.Describe(descs)
 	}
 	close(descs)

@@ -60,7 +60,7 @@ func New(pool *pgxpool.Pool) *Metrics {
 	}
 	m.registry.MustRegister(m.requests, m.rateLimited, m.rateLimitWait, m.rows, m.passDuration, m.webhooks, m.webhookLag,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		newStateCollector(pool), m.sourceUp)
+		newStateCollector(pool, m.sourceUp.configured), m.sourceUp)
 	return m
 }
 

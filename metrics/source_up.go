@@ -45,3 +45,15 @@ func (m *Metrics) WatchSources(up map[string]func() bool) {
 	defer m.sourceUp.mu.Unlock()
 	m.sourceUp.up = up
 }
+
+// configured reports whether this process is configured with source; any
+// source is, before WatchSources (a process that watches none).
+func (c *sourceUpCollector) configured(source string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.up == nil {
+		return true
+	}
+	_, ok := c.up[source]
+	return ok
+}

@@ -12,7 +12,11 @@ import (
 // stateCollector reads where the mirror stands at each scrape. These are
 // shared facts of the database, the same whichever process is scraped.
 type stateCollector struct {
-	pool        *pgxpool.Pool
+	pool *pgxpool.Pool
+	// configured tells the sources this process is configured with: the
+	// freshness of a source renamed or removed since, whose rows stay,
+	// is no one's to alert on.
+	configured  func(source string) bool
 	lag         *prometheus.Desc
 	lastPass    *prometheus.Desc
 	jobs        *prometheus.Desc
@@ -20,9 +24,9 @@ type stateCollector struct {
 	up          *prometheus.Desc
 }
 
-func newStateCollector(pool *pgxpool.Pool) *stateCollector {
+func newStateCollector(pool *pgxpool.Pool, configured func(source string) bool) *stateCollector {
 	return &stateCollector{
-		pool: pool,
+		pool: pool, configured: configured,
 		lag: prometheus.NewDesc("syncer_freshness_lag_seconds",
 			"Now minus the stream's watermark: how far behind the source the mirror may be.", []string{"source", "stream"}, nil),
 		lastPass: prometheus.NewDesc("syncer_last_pass_success_timestamp_seconds",
@@ -53,7 +57,7 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	if states, err := q.ListSyncStates(ctx); err == nil {
 		now := time.Now()
 		for _, s := range states {
-			if s.Watermark != nil {
+			if s.Watermark != nil && c.configured(s.Source) {
 				ch <- prometheus.MustNewConstMetric(c.lag, prometheus.GaugeValue, now.Sub(*s.Watermark).Seconds(), s.Source, s.Stream)
 			}
 		}
@@ -62,7 +66,9 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	if runs, err := q.LastSucceededRuns(ctx); err == nil {
 		for _, r := range runs {
-			ch <- prometheus.MustNewConstMetric(c.lastPass, prometheus.GaugeValue, float64(r.FinishedAt.Unix()), r.Source, r.Stream)
+			if c.configured(r.Source) {
+				ch <- prometheus.MustNewConstMetric(c.lastPass, prometheus.GaugeValue, float64(r.FinishedAt.Unix()), r.Source, r.Stream)
+			}
 		}
 	} else {
 		up = 0
