@@ -199,14 +199,19 @@ const reachFreshSeconds = 30
 
 // newRunStatus is a run as status shows it: running until its last job
 // ends, whatever its listing recorded, so that its counts are final once it
-// says succeeded or failed.
+// says succeeded or failed; stopped when it has no job left but never
+// finished (an interrupted command, jobs cancelled in River UI), which the
+// next pass of its source resumes.
 func newRunStatus(run dbq.SyncRun, activeJobs int64) *runStatus {
 	rs := &runStatus{
 		ID: run.ID, Kind: run.Kind, Status: run.Status, StartedAt: run.StartedAt, FinishedAt: run.FinishedAt,
 		Pages: run.Pages, Rows: run.Rows, RateLimited: run.RateLimited, Error: run.Error, ActiveJobs: activeJobs,
 	}
-	if activeJobs > 0 {
+	switch {
+	case activeJobs > 0:
 		rs.Status, rs.FinishedAt = "running", nil
+	case run.Status == "running":
+		rs.Status = "stopped"
 	}
 	return rs
 }
@@ -262,7 +267,7 @@ func printStreams(w io.Writer, streams []streamStatus) {
 			run = &runStatus{}
 		}
 		status := run.Status
-		if s.PassInFlight != nil && status != "running" {
+		if s.PassInFlight != nil && run.ActiveJobs == 0 {
 			// Its jobs ended, the pass did not: the next one resumes it.
 			status += ", resumes"
 		}

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/db/dbq"
 )
 
 // TestEveryCommandHasHelp: `syncer COMMAND -h` prints the command's flags on
@@ -82,6 +84,25 @@ func TestGroupHelpAndImpossibleFlags(t *testing.T) {
 	code = run(t.Context(), []string{"sync", "--sweep", "--recheck-open"}, &stdout, &stderr, env)
 	require.Equal(t, exitUsage, code, stderr.String())
 	require.Contains(t, stderr.String(), "--recheck-open goes with an incremental pass, not with --sweep")
+}
+
+// TestStatusSaysARunWithNoJobLeftStopped: a run is running while it has
+// jobs; one that never finished and has none left (an interrupted command,
+// jobs cancelled in River UI) is stopped, and its pass resumes; a run's own
+// end stands.
+func TestStatusSaysARunWithNoJobLeftStopped(t *testing.T) {
+	t.Parallel()
+	run := dbq.SyncRun{ID: 1, Kind: "backfill", Status: "running"}
+	require.Equal(t, "running", newRunStatus(run, 3).Status)
+	stopped := newRunStatus(run, 0)
+	require.Equal(t, "stopped", stopped.Status)
+	require.Equal(t, "failed", newRunStatus(dbq.SyncRun{Status: "failed"}, 0).Status)
+	require.Equal(t, "running", newRunStatus(dbq.SyncRun{Status: "succeeded"}, 1).Status, "until its last job ends")
+
+	var out bytes.Buffer
+	inFlight := int64(1)
+	printStreams(&out, []streamStatus{{Source: "devrev", Stream: "conversations", PassInFlight: &inFlight, LastRun: stopped}})
+	require.Contains(t, out.String(), "stopped, resumes")
 }
 
 // TestProgressSaysEachStateOnce: outside a terminal, progress lines are
