@@ -36,8 +36,14 @@ type PassEvents struct {
 func RunPasses(ctx context.Context, d *Deps, client *river.Client[pgx.Tx], sources []string, opts PassOptions, ev PassEvents) ([]Outcome, error) {
 	started := time.Now()
 	passes := make([]Pass, 0, len(sources))
+	outcomes := make([]Outcome, 0, len(sources))
 	for _, s := range sources {
 		pass, err := d.startPassWaiting(ctx, client, s, opts, started, ev)
+		var unreachable *UnreachableError
+		if errors.As(err, &unreachable) { // while it waited for the pass in flight
+			outcomes = append(outcomes, Outcome{Source: s, Unreachable: unreachable})
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -46,14 +52,8 @@ func RunPasses(ctx context.Context, d *Deps, client *river.Client[pgx.Tx], sourc
 		}
 		passes = append(passes, pass)
 	}
-	outcomes := make([]Outcome, 0, len(passes))
 	for _, p := range passes {
-		out, err := d.waitSource(ctx, client, p.Source, started, func() error {
-			if ev.Poll != nil {
-				ev.Poll()
-			}
-			return d.checkReach(p.Source)
-		})
+		out, err := d.waitSource(ctx, client, p.Source, started, d.pollReach(p.Source, ev))
 		// A source that does not answer fails its pass; the others go on.
 		// Its jobs stay queued: the next run resumes them.
 		var unreachable *UnreachableError
@@ -117,7 +117,7 @@ func (d *Deps) startPassWaiting(ctx context.Context, client *river.Client[pgx.Tx
 		if ev.Waiting != nil {
 			ev.Waiting(source, pass.Kind)
 		}
-		if _, err := d.waitSource(ctx, client, source, started, nil); err != nil {
+		if _, err := d.waitSource(ctx, client, source, started, d.pollReach(source, ev)); err != nil {
 			return Pass{}, err
 		}
 		if err := d.DB.Retry(ctx, start); err != nil {
@@ -125,6 +125,18 @@ func (d *Deps) startPassWaiting(ctx context.Context, client *river.Client[pgx.Tx
 		}
 	}
 	return pass, nil
+}
+
+// pollReach is what waiting for a pass of source does at each poll: tell
+// the command (its progress), and give up on a source whose API has not
+// answered for too long (see checkReach).
+func (d *Deps) pollReach(source string, ev PassEvents) func() error {
+	return func() error {
+		if ev.Poll != nil {
+			ev.Poll()
+		}
+		return d.checkReach(source)
+	}
 }
 
 // waitSource is WaitSource, waiting through a database outage.

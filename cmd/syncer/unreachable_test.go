@@ -46,6 +46,21 @@ func TestUnreachableAPI(t *testing.T) {
 		require.NotContains(t, res.stderr, "database unreachable", "the API's refused connections are not the database's")
 	})
 
+	t.Run("ACommandWaitingForAnotherPassGivesUp", func(t *testing.T) {
+		t.Parallel()
+		// The backfill gives up and leaves its pass in flight; a sweep asked
+		// for next waits for it to end, and gives up on the API as well.
+		api := closedURL(t)
+		env := []string{"DATABASE_URL=" + dbtest.NewURL(t), "DEVREV_TOKEN=" + cliToken, "DEVREV_API_URL=" + api,
+			"SYNCER_UNREACHABLE_TIMEOUT=2s", "SYNCER_LOG_FORMAT=json"}
+		syncerOK(t, env, "migrate")
+		require.Equal(t, exitFailed, syncer(t, env, "backfill").code)
+		res := syncer(t, env, "sync", "--sweep")
+		require.Equal(t, exitFailed, res.code, res.stderr)
+		require.Contains(t, res.stderr, "a backfill pass is in flight")
+		require.Contains(t, lastLine(res.stderr), "syncer sync: devrev: cannot reach "+api+": ")
+	})
+
 	t.Run("DaemonShowsIt", func(t *testing.T) {
 		t.Parallel()
 		api := closedURL(t)
