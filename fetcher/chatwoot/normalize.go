@@ -249,7 +249,10 @@ func authorType(messageType int, sender *person) string {
 	case messageTemplate:
 		return record.AuthorBot
 	}
-	if sender != nil && (sender.Type == "agent_bot" || sender.Type == "bot") {
+	// An outgoing message is an agent's only when an agent sent it: one
+	// without a sender is an automation rule's or a campaign's, which
+	// Chatwoot's own first reply time leaves out too (human_response?).
+	if sender == nil || sender.Type == "agent_bot" || sender.Type == "bot" {
 		return record.AuthorBot
 	}
 	return record.AuthorAgent

@@ -92,6 +92,8 @@ func TestNormalizeMessage(t *testing.T) {
 		{"PrivateNote", `{"id":4,"message_type":1,"private":true,"content":"note","sender":{"id":3,"type":"user"}}`, "agent", "private"},
 		{"Activity", `{"id":5,"message_type":2,"content":"Conversation was marked resolved"}`, "system", "internal"},
 		{"Template", `{"id":6,"message_type":3,"content":"Rate us"}`, "bot", "public"},
+		// An automation rule's message, or a campaign's: sent by no one.
+		{"OutgoingBySomeoneNotAnAgent", `{"id":8,"message_type":1,"content":"We got it","content_attributes":{"automation_rule_id":4}}`, "bot", "public"},
 		{"MessageTypeAsString", `{"id":7,"message_type":"0","content":"x"}`, "contact", "public"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
