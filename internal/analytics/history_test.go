@@ -1,6 +1,7 @@
 package analytics_test
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -76,6 +77,22 @@ func TestHistoryViews(t *testing.T) {
 				FROM backlog_daily WHERE source = 'devrev' AND day <= '2025-03-04' ORDER BY day, status`))
 		today := dbtest.Value[int64](t, pool, `SELECT conversations FROM backlog_daily WHERE day = (now() AT TIME ZONE 'UTC')::date`)
 		require.Equal(t, int64(1), today, "to today")
+
+		// Every UTC day to today, whatever the session's zone: one whose
+		// clocks change at midnight too.
+		days := func(zone string) (want, got int64) {
+			tx, err := pool.Begin(t.Context())
+			require.NoError(t, err)
+			defer func() { _ = tx.Rollback(context.WithoutCancel(t.Context())) }() // a failure too
+			_, err = tx.Exec(t.Context(), "SET LOCAL TimeZone = '"+zone+"'")
+			require.NoError(t, err)
+			return dbtest.Value[int64](t, tx, `SELECT (now() AT TIME ZONE 'UTC')::date - date '2025-03-01' + 1`),
+				dbtest.Value[int64](t, tx, `SELECT count(DISTINCT day) FROM backlog_daily WHERE source = 'devrev'`)
+		}
+		for _, zone := range []string{"UTC", "America/Santiago", "Africa/Cairo", "Asia/Beirut"} {
+			want, got := days(zone)
+			require.Equal(t, want, got, zone)
+		}
 	})
 
 	t.Run("StatusDurations", func(t *testing.T) {
