@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -169,7 +170,7 @@ func (o *batchResults[T]) failure(ctx context.Context) error {
 }
 
 // deferred are the items left to the follow-up job.
-func (o *batchResults[T]) deferred() []T { return append(o.limitedT, o.failed...) }
+func (o *batchResults[T]) deferred() []T { return slices.Concat(o.limitedT, o.failed) }
 
 // wait is how long the follow-up job waits: until the rate limit's wait
 // is over, and at least a first retry's delay for reads that failed.
