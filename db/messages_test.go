@@ -366,8 +366,8 @@ func TestOpenConversationsArePagedByID(t *testing.T) {
 		('s', 'g', '2024-01-01', now() - interval '1 hour')`)
 	var pages [][]string
 	for after := ""; ; {
-		rows, err := q.OpenConversationsNotTouchedSince(t.Context(), dbq.OpenConversationsNotTouchedSinceParams{
-			Source: "s", TouchedBefore: time.Now(), AfterID: after, MaxRows: 2,
+		rows, err := q.OpenConversationsNotReadSince(t.Context(), dbq.OpenConversationsNotReadSinceParams{
+			Source: "s", ReadBefore: time.Now(), AfterID: after, MaxRows: 2,
 		})
 		require.NoError(t, err)
 		var page []string

@@ -77,8 +77,7 @@ func TestDeletedConversationsMessagesAreDeletedMessages(t *testing.T) {
 	require.NoError(t, q.MarkMessagesSyncedMany(t.Context(), dbq.MarkMessagesSyncedManyParams{Source: "src", Rows: read}))
 
 	require.NoError(t, q.MarkConversationsDeleted(t.Context(), dbq.MarkConversationsDeletedParams{Source: "src", Ids: []string{"c1"}}))
-	state := `SELECT (SELECT format('%s %s %s', coalesce(body, 'null'), raw, deleted_at IS NOT NULL) FROM messages WHERE id = 'm1')
-		|| ' / ' || (SELECT format('%s %s', raw, deleted_at IS NOT NULL) FROM attachments WHERE id = 'a1')`
+	state := messageState("m1", "a1")
 	require.Equal(t, "null {} t / {} t", dbtest.Value[string](t, pool, state))
 
 	// A get finds it live after all: its messages are behind again (the
@@ -110,8 +109,7 @@ func TestMessagesFetchedBeforeTheirConversationWasDeletedLandDeleted(t *testing.
 		Attachments: []record.Attachment{{ID: "a2", MessageID: "m2", Raw: raw}},
 	}
 	dbtest.WriteBatch(t, pool, "src", page, db.WriteOptions{FetchedAfter: fetched})
-	state := `SELECT (SELECT format('%s %s %s', coalesce(body, 'null'), raw, deleted_at IS NOT NULL) FROM messages WHERE id = 'm2')
-		|| ' / ' || (SELECT format('%s %s', raw, deleted_at IS NOT NULL) FROM attachments WHERE id = 'a2')`
+	state := messageState("m2", "a2")
 	require.Equal(t, "null {} t / {} t", dbtest.Value[string](t, pool, state))
 
 	dbtest.Exec(t, pool, "UPDATE messages SET deleted_at = NULL, body = 'secret', raw = $1 WHERE id = 'm2'", raw)
@@ -162,4 +160,11 @@ func TestIDsWithNULsLand(t *testing.T) {
 			require.Equal(t, "c\x001", b.Conversations[0].ID, "the caller's batch is left as it was")
 		})
 	}
+}
+
+// messageState is a query of message m's and attachment a's state, as
+// "body raw deleted / raw deleted".
+func messageState(m, a string) string {
+	return `SELECT (SELECT format('%s %s %s', coalesce(body, 'null'), raw, deleted_at IS NOT NULL) FROM messages WHERE id = '` + m + `')
+		|| ' / ' || (SELECT format('%s %s', raw, deleted_at IS NOT NULL) FROM attachments WHERE id = '` + a + `')`
 }

@@ -276,17 +276,7 @@ func TestSweep(t *testing.T) {
 		victim := b.ws.Snapshot().Conversations[5].ID
 		// The listing drops a conversation that still exists, as a listing
 		// whose order shifts mid-sweep could.
-		b.proxy.SetRules(faultproxy.Rule{PathSuffix: "/conversations.list", Fault: faultproxy.RewriteJSON(func(_ *http.Request, body map[string]any) {
-			items, _ := body["conversations"].([]any)
-			kept := items[:0]
-			for _, it := range items {
-				if m, ok := it.(map[string]any); ok && m["id"] == victim {
-					continue
-				}
-				kept = append(kept, it)
-			}
-			body["conversations"] = kept
-		})})
+		b.proxy.SetRules(listingWithout(victim))
 		require.True(t, b.runPass(t, jobs.PassSweep).OK())
 		b.requireExact(t)
 	})
@@ -332,18 +322,24 @@ func TestSweep(t *testing.T) {
 		victim := b.ws.Snapshot().Conversations[5].ID
 		b.proxy.SetRules(
 			faultproxy.Rule{PathSuffix: "/conversations.get", Times: 1, Fault: proxyNotFound},
-			faultproxy.Rule{PathSuffix: "/conversations.list", Fault: faultproxy.RewriteJSON(func(_ *http.Request, body map[string]any) {
-				items, _ := body["conversations"].([]any)
-				body["conversations"] = slices.DeleteFunc(items, func(it any) bool {
-					m, ok := it.(map[string]any)
-					return ok && m["id"] == victim
-				})
-			})},
+			listingWithout(victim),
 		)
 		require.True(t, b.runPass(t, jobs.PassSweep).OK())
 		require.Equal(t, 1, b.proxy.Applied(0), "the verifying get met the proxy's page")
 		b.requireExact(t)
 	})
+}
+
+// listingWithout is a rule that drops conversation id from the listing's
+// answers, as a listing whose order shifts mid-sweep could.
+func listingWithout(id string) faultproxy.Rule {
+	return faultproxy.Rule{PathSuffix: "/conversations.list", Fault: faultproxy.RewriteJSON(func(_ *http.Request, body map[string]any) {
+		items, _ := body["conversations"].([]any)
+		body["conversations"] = slices.DeleteFunc(items, func(it any) bool {
+			m, ok := it.(map[string]any)
+			return ok && m["id"] == id
+		})
+	})}
 }
 
 // proxyNotFound is a load balancer's 404 page (a route missing for a moment

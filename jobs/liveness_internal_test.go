@@ -17,8 +17,8 @@ import (
 func TestReleaseOrphans(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	pool := dbtest.NewPool(t)
-	d := NewDeps(pool, nil, zerolog.Nop(), Timings{})
+	d := testDeps(t)
+	pool := d.Pool
 	l := NewLiveness(d, "me")
 	l.orphanDelay = 0
 
@@ -47,6 +47,13 @@ func TestReleaseOrphans(t *testing.T) {
 	}
 }
 
+// testDeps are the dependencies of jobs of no source, on a database of
+// their own.
+func testDeps(t *testing.T) *Deps {
+	t.Helper()
+	return NewDeps(dbtest.NewPool(t), nil, zerolog.Nop(), Timings{})
+}
+
 func jobState(t *testing.T, q dbtest.Querier, id int64) string {
 	t.Helper()
 	return dbtest.Value[string](t, q, "SELECT state::text FROM river_job WHERE id = $1", id)
@@ -67,8 +74,9 @@ func (*netTimeout) Temporary() bool { return true }
 func TestAJobThatKillsItsProcessRunsOutOfAttempts(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	pool := dbtest.NewPool(t)
-	l := NewLiveness(NewDeps(pool, nil, zerolog.Nop(), Timings{}), "me")
+	d := testDeps(t)
+	pool := d.Pool
+	l := NewLiveness(d, "me")
 	dbtest.Exec(t, pool, `INSERT INTO syncer_processes (client_id, hostname, pid, heartbeat_at) VALUES ('dead', 'h', 1, now() - interval '1 hour')`)
 	insert := func(takers int) int64 {
 		return dbtest.Value[int64](t, pool, `INSERT INTO river_job (args, kind, max_attempts, queue, state, attempt, attempted_at, attempted_by)

@@ -113,8 +113,8 @@ func (e *passEnd) notSwept(ctx context.Context) error {
 // time.
 func (e *passEnd) openToRecheck(ctx context.Context) error {
 	for after := ""; ; {
-		open, err := e.q.OpenConversationsNotTouchedSince(ctx, dbq.OpenConversationsNotTouchedSinceParams{
-			Source: e.ref.source, TouchedBefore: e.started, AfterID: after, MaxRows: recoveryBatch,
+		open, err := e.q.OpenConversationsNotReadSince(ctx, dbq.OpenConversationsNotReadSinceParams{
+			Source: e.ref.source, ReadBefore: e.started, AfterID: after, MaxRows: recoveryBatch,
 		})
 		if err != nil {
 			return fmt.Errorf("find open conversations: %w", err)

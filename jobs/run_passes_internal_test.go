@@ -7,13 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/fetcher"
 	"github.com/syncerhq/syncer/fetcher/chatvolt"
-	"github.com/syncerhq/syncer/internal/dbtest"
 )
 
 // TestAPassWithoutJobsIsNotDone: when no job of a source is left, a
@@ -22,8 +20,8 @@ import (
 func TestAPassWithoutJobsIsNotDone(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	pool := dbtest.NewPool(t)
-	d := NewDeps(pool, nil, zerolog.Nop(), Timings{})
+	d := testDeps(t)
+	pool := d.Pool
 	q := dbq.New(pool)
 	require.NoError(t, q.EnsureSyncState(ctx, dbq.EnsureSyncStateParams{Source: "s", Stream: StreamConversations}))
 	kind := string(PassBackfill)

@@ -116,7 +116,7 @@ func (d *Deps) syncMessages(ctx context.Context, job *river.Job[MessagesArgs]) (
 			return record.Quarantined{Stream: record.StreamMessages, RecordID: "conversation:" + t.ConversationID, ParentID: t.ConversationID, Error: err.Error()}
 		},
 		lock: func(ctx context.Context, q *dbq.Queries) error {
-			return lockReadEnds(ctx, q, ref, reads.finished)
+			return lockReadEnds(ctx, q, ref.source, finishedIDs(reads.finished))
 		},
 		step: func(ctx context.Context, q *dbq.Queries) ([]river.InsertManyParams, error) {
 			return d.messagesStep(ctx, q, ref, fetchedAfter(job.JobRow), &reads)
@@ -254,7 +254,7 @@ func (d *Deps) messagesStep(ctx context.Context, q *dbq.Queries, ref jobRef, beg
 		// A later time (this transaction's) would take for deleted what
 		// another read stored meanwhile; River sets it for every job it
 		// runs, so this does not happen.
-		return nil, errors.New("River did not say when the job began")
+		return nil, errors.New("the job's start is unknown: River did not say when it began")
 	}
 	overtaken, err := d.reconcileMessages(ctx, q, ref, reads.finished, began)
 	if err != nil {
@@ -285,22 +285,27 @@ func (d *Deps) messagesStep(ctx context.Context, q *dbq.Queries, ref jobRef, beg
 	return next, nil
 }
 
-// lockReadEnds makes this commit, which ends the finished reads, wait for
-// any other ending a read of one of their conversations (see LockReadEnds):
-// otherwise two reads that end at once each look for the other's end before
-// either has committed, and neither reads the conversation again.
-func lockReadEnds(ctx context.Context, q *dbq.Queries, ref jobRef, finished []finishedRead) error {
-	if len(finished) == 0 {
+// lockReadEnds makes this commit, which ends the reads of conversations ids
+// (or deletes them), wait for any other ending a read of one of them (see
+// LockReadEnds): otherwise two that end at once each look for the other's
+// end before either has committed, and neither reads the conversation again.
+func lockReadEnds(ctx context.Context, q *dbq.Queries, source string, ids []string) error {
+	if len(ids) == 0 {
 		return nil
 	}
+	if err := q.LockReadEnds(ctx, dbq.LockReadEndsParams{Source: source, Ids: ids}); err != nil {
+		return fmt.Errorf("wait for other reads of %d conversations to end: %w", len(ids), err)
+	}
+	return nil
+}
+
+// finishedIDs are the conversations of the finished reads.
+func finishedIDs(finished []finishedRead) []string {
 	ids := make([]string, len(finished))
 	for i, f := range finished {
 		ids[i] = f.target.ConversationID
 	}
-	if err := q.LockReadEnds(ctx, dbq.LockReadEndsParams{Source: ref.source, Ids: ids}); err != nil {
-		return fmt.Errorf("wait for other reads of %d conversations to end: %w", len(ids), err)
-	}
-	return nil
+	return ids
 }
 
 // reconcile takes the messages each finished read did not see for deleted,
@@ -332,17 +337,9 @@ func (d *Deps) reconcileMessages(ctx context.Context, q *dbq.Queries, ref jobRef
 	if err != nil {
 		return nil, err
 	}
-	if len(all) == 0 {
-		return nil, nil
-	}
-	doc, err := json.Marshal(all)
+	ended, err := readsEndedDuring(ctx, q, ref, all)
 	if err != nil {
-		return nil, fmt.Errorf("encode finished reads: %w", err)
-	}
-	// Before this job's reads record their own end (markRead).
-	ended, err := q.ReadsEndedSince(ctx, dbq.ReadsEndedSinceParams{Source: ref.source, Reads: doc})
-	if err != nil {
-		return nil, fmt.Errorf("find the reads of %d conversations another read ended during: %w", len(all), err)
+		return nil, err
 	}
 	var again []MessageTarget
 	for _, id := range uniqueStrings(append(overtaken, ended...)) {
@@ -353,6 +350,33 @@ func (d *Deps) reconcileMessages(ctx context.Context, q *dbq.Queries, ref jobRef
 	return again, nil
 }
 
+// readsEndedDuring returns the conversations of reads that another read
+// ended during (see ReadsEndedSince). It runs before this job's reads
+// record their own end (markRead).
+func readsEndedDuring(ctx context.Context, q *dbq.Queries, ref jobRef, reads []goneRead) ([]string, error) {
+	if len(reads) == 0 {
+		return nil, nil
+	}
+	doc, err := encodeReads(reads)
+	if err != nil {
+		return nil, err
+	}
+	ended, err := q.ReadsEndedSince(ctx, dbq.ReadsEndedSinceParams{Source: ref.source, Reads: doc})
+	if err != nil {
+		return nil, fmt.Errorf("find the reads of %d conversations another read ended during: %w", len(reads), err)
+	}
+	return ended, nil
+}
+
+// encodeReads is reads as the queries take them, a JSON recordset.
+func encodeReads(reads []goneRead) ([]byte, error) {
+	doc, err := json.Marshal(reads)
+	if err != nil {
+		return nil, fmt.Errorf("encode finished reads: %w", err)
+	}
+	return doc, nil
+}
+
 // markMessagesGone takes for deleted the messages the reads did not see
 // (see MarkMessagesGone), and returns the conversations whose read another
 // overtook.
@@ -360,9 +384,9 @@ func (d *Deps) markMessagesGone(ctx context.Context, q *dbq.Queries, ref jobRef,
 	if len(reads) == 0 {
 		return nil, nil
 	}
-	doc, err := json.Marshal(reads)
+	doc, err := encodeReads(reads)
 	if err != nil {
-		return nil, fmt.Errorf("encode finished reads: %w", err)
+		return nil, err
 	}
 	rows, err := q.MarkMessagesGone(ctx, dbq.MarkMessagesGoneParams{Source: ref.source, Reads: doc})
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/db/dbq"
@@ -20,8 +19,8 @@ import (
 func TestAReadThatCannotReconcileStillSeesAnotherEnd(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	pool := dbtest.NewPool(t)
-	d := NewDeps(pool, nil, zerolog.Nop(), Timings{})
+	d := testDeps(t)
+	pool := d.Pool
 	began := time.Now().Add(-time.Minute)
 	dbtest.Exec(t, pool, `INSERT INTO conversation_messages_synced (source, id, synced_for, read_done_at)
 		VALUES ('s', 'ended-during', now(), now()), ('s', 'ended-before', now(), now() - interval '1 hour')`)

@@ -80,7 +80,7 @@ func markGone[A river.JobArgs](ctx context.Context, d *Deps, job *river.Job[A], 
 		// After any read of its messages ending at once, which would
 		// otherwise record the read after the delete cleared such records.
 		lockFunc: func(ctx context.Context, q *dbq.Queries) error {
-			return q.LockReadEnds(ctx, dbq.LockReadEndsParams{Source: ref.source, Ids: []string{id}})
+			return lockReadEnds(ctx, q, ref.source, []string{id})
 		},
 		stepFunc: func(ctx context.Context, tx pgx.Tx, _ db.WriteResult) ([]river.InsertManyParams, error) {
 			return nil, dbq.New(tx).MarkConversationsDeleted(ctx, dbq.MarkConversationsDeletedParams{Source: ref.source, Ids: []string{id}})

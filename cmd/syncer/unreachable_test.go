@@ -31,10 +31,7 @@ func TestUnreachableAPI(t *testing.T) {
 
 	t.Run("BackfillGivesUp", func(t *testing.T) {
 		t.Parallel()
-		api := closedURL(t)
-		env := []string{"DATABASE_URL=" + dbtest.NewURL(t), "DEVREV_TOKEN=" + cliToken, "DEVREV_API_URL=" + api,
-			"SYNCER_UNREACHABLE_TIMEOUT=2s", "SYNCER_LOG_FORMAT=json"}
-		syncerOK(t, env, "migrate")
+		env, api := unreachableSource(t, "SYNCER_UNREACHABLE_TIMEOUT=2s")
 		res := syncer(t, env, "backfill")
 		require.Equal(t, exitFailed, res.code, res.stderr)
 		last := lastLine(res.stderr)
@@ -50,10 +47,7 @@ func TestUnreachableAPI(t *testing.T) {
 		t.Parallel()
 		// The backfill gives up and leaves its pass in flight; a sweep asked
 		// for next waits for it to end, and gives up on the API as well.
-		api := closedURL(t)
-		env := []string{"DATABASE_URL=" + dbtest.NewURL(t), "DEVREV_TOKEN=" + cliToken, "DEVREV_API_URL=" + api,
-			"SYNCER_UNREACHABLE_TIMEOUT=2s", "SYNCER_LOG_FORMAT=json"}
-		syncerOK(t, env, "migrate")
+		env, api := unreachableSource(t, "SYNCER_UNREACHABLE_TIMEOUT=2s")
 		require.Equal(t, exitFailed, syncer(t, env, "backfill").code)
 		res := syncer(t, env, "sync", "--sweep")
 		require.Equal(t, exitFailed, res.code, res.stderr)
@@ -63,9 +57,7 @@ func TestUnreachableAPI(t *testing.T) {
 
 	t.Run("DaemonShowsIt", func(t *testing.T) {
 		t.Parallel()
-		api := closedURL(t)
-		env := []string{"DATABASE_URL=" + dbtest.NewURL(t), "DEVREV_TOKEN=" + cliToken, "DEVREV_API_URL=" + api, "SYNCER_LOG_FORMAT=json"}
-		syncerOK(t, env, "migrate")
+		env, api := unreachableSource(t)
 		_, logs := startDaemon(t, env)
 		waitFor(t, "the daemon to log that it cannot reach the API", func() bool {
 			return strings.Contains(logs.String(), "devrev: cannot reach "+api)
@@ -81,6 +73,17 @@ func TestUnreachableAPI(t *testing.T) {
 			return strings.Contains(syncerOK(t, env, "status").stdout, "unreachable: devrev since")
 		})
 	})
+}
+
+// unreachableSource is the environment of a migrated mirror whose DevRev
+// source's API does not answer, with extra settings, and that API's URL.
+func unreachableSource(t *testing.T, extra ...string) ([]string, string) {
+	t.Helper()
+	api := closedURL(t)
+	env := append([]string{"DATABASE_URL=" + dbtest.NewURL(t), "DEVREV_TOKEN=" + cliToken, "DEVREV_API_URL=" + api,
+		"SYNCER_LOG_FORMAT=json"}, extra...)
+	syncerOK(t, env, "migrate")
+	return env, api
 }
 
 func lastLine(s string) string {

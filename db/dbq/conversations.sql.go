@@ -414,7 +414,7 @@ func (q *Queries) OpenConversationsNotListedSince(ctx context.Context, arg OpenC
 	return items, nil
 }
 
-const openConversationsNotTouchedSince = `-- name: OpenConversationsNotTouchedSince :many
+const openConversationsNotReadSince = `-- name: OpenConversationsNotReadSince :many
 SELECT c.id, c.modified_at, s.synced_for AS messages_synced_for
 FROM conversations AS c
 LEFT JOIN conversation_messages_synced AS s ON s.source = c.source AND s.id = c.id
@@ -428,14 +428,14 @@ ORDER BY c.id
 LIMIT $4
 `
 
-type OpenConversationsNotTouchedSinceParams struct {
-	Source        string
-	TouchedBefore time.Time
-	AfterID       string
-	MaxRows       int32
+type OpenConversationsNotReadSinceParams struct {
+	Source     string
+	ReadBefore time.Time
+	AfterID    string
+	MaxRows    int32
 }
 
-type OpenConversationsNotTouchedSinceRow struct {
+type OpenConversationsNotReadSinceRow struct {
 	ID                string
 	ModifiedAt        *time.Time
 	MessagesSyncedFor *time.Time
@@ -448,10 +448,10 @@ type OpenConversationsNotTouchedSinceRow struct {
 // rewrote a conversation's row says nothing: a listing's overlap rewrites
 // an unchanged one without reading its messages. Read in pages of max_rows,
 // each after the last id of the one before.
-func (q *Queries) OpenConversationsNotTouchedSince(ctx context.Context, arg OpenConversationsNotTouchedSinceParams) ([]OpenConversationsNotTouchedSinceRow, error) {
-	rows, err := q.db.Query(ctx, openConversationsNotTouchedSince,
+func (q *Queries) OpenConversationsNotReadSince(ctx context.Context, arg OpenConversationsNotReadSinceParams) ([]OpenConversationsNotReadSinceRow, error) {
+	rows, err := q.db.Query(ctx, openConversationsNotReadSince,
 		arg.Source,
-		arg.TouchedBefore,
+		arg.ReadBefore,
 		arg.AfterID,
 		arg.MaxRows,
 	)
@@ -459,9 +459,9 @@ func (q *Queries) OpenConversationsNotTouchedSince(ctx context.Context, arg Open
 		return nil, err
 	}
 	defer rows.Close()
-	var items []OpenConversationsNotTouchedSinceRow
+	var items []OpenConversationsNotReadSinceRow
 	for rows.Next() {
-		var i OpenConversationsNotTouchedSinceRow
+		var i OpenConversationsNotReadSinceRow
 		if err := rows.Scan(&i.ID, &i.ModifiedAt, &i.MessagesSyncedFor); err != nil {
 			return nil, err
 		}

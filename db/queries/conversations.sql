@@ -48,7 +48,7 @@ ORDER BY c.id
 LIMIT @max_rows;
 
 
--- name: OpenConversationsNotTouchedSince :many
+-- name: OpenConversationsNotReadSince :many
 -- Conversations not resolved or closed whose messages no read has ended on
 -- since this pass began: their messages are re-read in case a new comment
 -- did not bump the conversation. Those whose messages are behind are read
@@ -62,7 +62,7 @@ LEFT JOIN conversation_messages_synced AS s ON s.source = c.source AND s.id = c.
 WHERE c.source = @source
   AND c.deleted_at IS NULL
   AND (c.status IS NULL OR c.status NOT IN ('resolved', 'closed'))
-  AND (s.read_done_at IS NULL OR s.read_done_at < @touched_before::timestamptz)
+  AND (s.read_done_at IS NULL OR s.read_done_at < @read_before::timestamptz)
   AND NOT COALESCE((s.synced_for IS NULL AND c.modified_at IS NOT NULL) OR s.synced_for < c.modified_at, false) -- behind
   AND c.id > @after_id::text
 ORDER BY c.id
