@@ -364,6 +364,43 @@ func TestListConversationsPlainArrayOrder(t *testing.T) {
 	}
 }
 
+// TestListConversationsPlainArraySmallAccount: an answer as long as the
+// longest seen may be whole, not cut (the server's cap is unknown until an
+// answer is cut). One not sorted newest first is checked with two narrower
+// windows instead of failing the pass: an account that fits in one answer is
+// listed whole in any order, and one a single conversation larger than the
+// cap still fails when its answers cannot be walked.
+func TestListConversationsPlainArraySmallAccount(t *testing.T) {
+	t.Parallel()
+	for _, order := range []chatvolttest.ListOrder{chatvolttest.OrderNewestFirst, chatvolttest.OrderOldestFirst, chatvolttest.OrderRecentlyUpdated} {
+		for _, size := range []int{1, 5, 7, 8} {
+			t.Run(fmt.Sprintf("%s/%d", order, size), func(t *testing.T) {
+				t.Parallel()
+				ws := chatvolttest.NewWorkspace(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+				oldest := ws.AddConversation("conversation 0")
+				for i := 1; i < size; i++ {
+					ws.AddConversation(fmt.Sprintf("conversation %d", i))
+				}
+				// The oldest is the last updated: first by updatedAt.
+				ws.AddMessage(oldest, "again", "human")
+				opts := chatvolttest.Options{Paging: chatvolttest.PagingPlainArray, MaxListItems: 7, ListOrder: order}
+				b := setup(t, ws, opts, Config{}, false)
+				seen, err := walkAll(t, b.client)
+				if size > 7 && order != chatvolttest.OrderNewestFirst {
+					require.ErrorIs(t, err, ErrUnwalkableListing, "the pass listed %d of %d conversations", len(seen), size)
+					require.ErrorContains(t, err, "not newest first")
+					return
+				}
+				require.NoError(t, err)
+				require.Len(t, seen, size)
+				for id, n := range seen {
+					require.Equal(t, 1, n, id)
+				}
+			})
+		}
+	}
+}
+
 func TestIncrementalPass(t *testing.T) {
 	t.Parallel()
 

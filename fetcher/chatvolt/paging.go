@@ -29,10 +29,15 @@ import (
 //     the next window ends at the oldest createdAt it showed (the ids already
 //     seen at that instant are skipped); an answer shorter than that was not
 //     cut, and ends the walk. All this holds only if the cap keeps the
-//     newest matches, which the answer's order is the evidence of: a full
+//     newest matches, which the answer's order is the evidence of. A full
 //     answer not sorted newest first by createdAt (oldest first, or by
-//     updatedAt) is an error (ErrUnwalkableListing), as walking it would end
-//     the phase early and silently skip most of the account. When a whole
+//     updatedAt) may still be whole (the first answer of a small account
+//     is as long as the longest seen), which two narrower windows tell:
+//     each leaves out some of its conversations, so a whole answer's
+//     would show fewer than it did and nothing it did not. If either does,
+//     the answer was cut in an order the walk cannot follow: an error
+//     (ErrUnwalkableListing), as walking on would end the phase early and
+//     silently skip most of the account. When a whole
 //     answer shares one createdAt, narrowing the date cannot progress: the
 //     conversations of that millisecond are listed again split by status,
 //     then by unread, and the walk goes on a millisecond earlier. A split
@@ -99,7 +104,33 @@ type walkState struct {
 	Cap int `json:"cap,omitempty"`
 	// Tie lists the conversations of one millisecond split by filters.
 	Tie *tieState `json:"tie,omitempty"`
+	// Check verifies that a full answer not sorted newest first was whole.
+	Check *checkState `json:"check,omitempty"`
 }
+
+// checkState lists the narrower windows that tell whether a full answer not
+// sorted newest first was whole: each leaves out some of its conversations.
+type checkState struct {
+	// Windows are the createdAt windows still to list, first next; zero
+	// bounds are open.
+	Windows []window `json:"w"`
+	// Count is the length of the answer being checked.
+	Count int `json:"n"`
+	// IDs are the conversations it showed.
+	IDs []string `json:"ids"`
+}
+
+// window is a createdAt window, both bounds inclusive, zero for none.
+type window struct {
+	From time.Time `json:"f,omitzero"`
+	To   time.Time `json:"t,omitzero"`
+}
+
+// minCap is the shortest answer taken to be possibly cut. A server whose
+// answers hold one conversation is taken not to exist: otherwise the answer
+// of an account of one conversation, as long as the longest seen, could never
+// be told whole.
+const minCap = 2
 
 const walkVersion = 1
 
@@ -196,6 +227,9 @@ func (c *Client) listStep(ctx context.Context, ph phase, st *walkState) ([]liste
 	if err := checkWindow(items, status, from, to); err != nil {
 		return nil, err
 	}
+	if st.Check != nil {
+		return nil, st.checkStep(items)
+	}
 	return st.windowStep(ph, items)
 }
 
@@ -211,6 +245,8 @@ func (c *Client) listQuery(ph phase, st *walkState) (query url.Values, status st
 		if st.Vendor != "" {
 			query.Set("cursor", st.Vendor)
 		}
+	case st.Check != nil:
+		from, to = st.Check.Windows[0].From, st.Check.Windows[0].To
 	case st.Tie != nil:
 		from, to = st.Tie.At, st.Tie.At
 		status, unread = st.Tie.Pending[0].Status, st.Tie.Pending[0].Unread
@@ -271,35 +307,21 @@ func checkWindow(items []listed, status string, from, to time.Time) error {
 func (st *walkState) windowStep(ph phase, items []listed) ([]listed, error) {
 	n := len(items)
 	st.Cap = max(st.Cap, n)
-	full := n > 0 && n >= st.Cap
-	if full {
-		if err := checkNewestFirst(items); err != nil {
-			return nil, err
-		}
-	}
-
+	full := n >= max(st.Cap, minCap)
 	if st.Tie != nil {
 		return st.tieStep(ph, items, full)
 	}
 
 	fresh := unseen(items, st.Boundary)
+	if full && !newestFirst(items) {
+		st.Check = newCheck(ph, st.To, items)
+		return fresh, nil
+	}
 	if !full {
 		st.nextPhase()
 		return fresh, nil
 	}
-	var oldest, newest time.Time
-	for _, it := range items {
-		created := it.s.CreatedAt.Time
-		if it.err != nil || created.IsZero() {
-			continue
-		}
-		if oldest.IsZero() || created.Before(oldest) {
-			oldest = created
-		}
-		if created.After(newest) {
-			newest = created
-		}
-	}
+	oldest, newest := createdRange(items)
 	if oldest.IsZero() {
 		return nil, fmt.Errorf("%w: a full answer has no createdAt to narrow the window by", ErrUnwalkableListing)
 	}
@@ -319,27 +341,73 @@ func (st *walkState) windowStep(ph phase, items []listed) ([]listed, error) {
 	return fresh, nil
 }
 
-// checkNewestFirst makes sure a full answer is sorted newest first by
-// createdAt (ties in any order). The walk continues below the oldest
-// conversation a full answer showed, which is right only if the cap kept the
-// newest: a server that keeps the oldest (or the last updated) would have the
-// walk end after about one answer, with no error, and the backfill miss the
-// rest. The order is only checked, not worked around: an ascending answer
-// does not tell whether the cap kept the oldest or the newest, so walking it
-// forward could miss as much.
-func checkNewestFirst(items []listed) error {
-	var prev *summary
-	for i := range items {
-		cur := &items[i].s
-		if items[i].err != nil || cur.CreatedAt.IsZero() {
-			continue // nothing to compare it by
+// newestFirst tells whether an answer is sorted newest first by createdAt,
+// the order in which a cut answer keeps the newest matches and the walk can
+// go on below its oldest. Undecodable items and items without a createdAt are
+// passed over: there is nothing to compare them by.
+func newestFirst(items []listed) bool {
+	var prev time.Time
+	for _, it := range items {
+		cur := it.s.CreatedAt.Time
+		if it.err != nil || cur.IsZero() {
+			continue
 		}
-		if prev != nil && cur.CreatedAt.After(prev.CreatedAt.Time) {
-			return fmt.Errorf("%w: conversation %s created at %s comes after %s created at %s, so the listing is not newest first "+
-				"and its capped answers cannot be walked by date windows without missing conversations (ask Chatvolt for cursor paging or a larger page)",
-				ErrUnwalkableListing, cur.ID, formatTime(cur.CreatedAt.Time), prev.ID, formatTime(prev.CreatedAt.Time))
+		if !prev.IsZero() && cur.After(prev) {
+			return false
 		}
 		prev = cur
+	}
+	return true
+}
+
+// createdRange returns the oldest and the newest createdAt of an answer's
+// items that have one (zero when none has).
+func createdRange(items []listed) (oldest, newest time.Time) {
+	for _, it := range items {
+		created := it.s.CreatedAt.Time
+		if it.err != nil || created.IsZero() {
+			continue
+		}
+		if oldest.IsZero() || created.Before(oldest) {
+			oldest = created
+		}
+		if created.After(newest) {
+			newest = created
+		}
+	}
+	return oldest, newest
+}
+
+// newCheck is the check of a full answer, not sorted newest first, to the
+// window (ph's lower bound, to]: the same window without its newest
+// millisecond, and without its oldest.
+func newCheck(ph phase, to time.Time, items []listed) *checkState {
+	oldest, newest := createdRange(items)
+	return &checkState{
+		Windows: []window{{From: ph.from, To: newest.Add(-time.Millisecond)}, {From: oldest.Add(time.Millisecond), To: to}},
+		Count:   len(items),
+		IDs:     appendIDs(nil, items),
+	}
+}
+
+// checkStep judges one narrower window's answer. A whole answer held every
+// conversation of its window, so the narrower one shows fewer and none it
+// did not show; when both do, the window is done and so is the phase (the
+// walk goes from the newest down, and this window reached its lower bound).
+func (st *walkState) checkStep(items []listed) error {
+	c := st.Check
+	cut := len(items) >= c.Count
+	for _, it := range items {
+		cut = cut || it.err == nil && !slices.Contains(c.IDs, string(it.s.ID))
+	}
+	if cut {
+		return fmt.Errorf("%w: an answer of %d conversations, not newest first by createdAt, was cut (a narrower window showed %d, not all of them among its own), "+
+			"so its capped answers cannot be walked by date windows without missing conversations (ask Chatvolt for cursor paging or a larger page)",
+			ErrUnwalkableListing, c.Count, len(items))
+	}
+	c.Windows = c.Windows[1:]
+	if len(c.Windows) == 0 {
+		st.nextPhase()
 	}
 	return nil
 }
