@@ -273,7 +273,7 @@ func (c *Client) once(ctx context.Context, endpoint string, req Request, slot *S
 		return nil, &RetryableError{Endpoint: endpoint, Status: resp.StatusCode, Err: fmt.Errorf("read body: %w", unwrapURLError(err))}
 	}
 	if int64(len(body)) > c.cfg.MaxBodyBytes {
-		return nil, &APIError{Endpoint: endpoint, Status: resp.StatusCode, Type: "body_too_large",
+		return nil, &APIError{Endpoint: endpoint, Status: resp.StatusCode, Type: typeBodyTooLarge,
 			Message: fmt.Sprintf("response body exceeds %d bytes", c.cfg.MaxBodyBytes)}
 	}
 	if refused {

@@ -48,6 +48,10 @@ func (e *RetryableError) Unwrap() error { return e.Err }
 
 // APIError is a 4xx answer other than a rate limit: retrying the same request
 // will not help. Type and Message are the vendor's own.
+// typeBodyTooLarge is the APIError.Type of an answer larger than
+// Config.MaxBodyBytes.
+const typeBodyTooLarge = "body_too_large"
+
 type APIError struct {
 	Endpoint string
 	Status   int
@@ -68,6 +72,10 @@ func (e *APIError) Error() string {
 	}
 	return msg
 }
+
+// TooLarge reports whether the answer was larger than Config.MaxBodyBytes
+// and was not read.
+func (e *APIError) TooLarge() bool { return e.Type == typeBodyTooLarge }
 
 // IsAuth reports whether the credentials were refused: the source cannot go
 // on until an operator fixes its token.

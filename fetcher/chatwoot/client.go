@@ -132,21 +132,15 @@ func (c *Client) ListConversations(ctx context.Context, q fetcher.ConversationQu
 	if c.public != "" {
 		return c.listPublicConversations(ctx)
 	}
-	if !q.ModifiedSince.IsZero() {
-		// Chatwoot has no absolute "updated since": ask for a window that
-		// reaches back to it, rounded up.
-		secs := int64(math.Ceil(time.Since(q.ModifiedSince).Seconds())) + 1
-		var resp listResponse
-		if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "conversations.list", Path: c.account + "/conversations", Query: url.Values{
-			"status": {"all"}, "assignee_type": {"all"}, "updated_within": {strconv.FormatInt(max(secs, 1), 10)},
-		}}, &resp); err != nil {
-			return nil, err
+	if !q.ModifiedSince.IsZero() && q.Cursor == "" {
+		page, err := c.listUpdatedWithin(ctx, q.ModifiedSince)
+		var apiErr *fetcher.APIError
+		if !errors.As(err, &apiErr) || !apiErr.TooLarge() {
+			return page, err
 		}
-		page := &fetcher.ConversationPage{}
-		for _, raw := range resp.Data.Payload {
-			addConversation(raw, page)
-		}
-		return page, nil
+		// updated_within answers its whole window on one page, which after
+		// a long outage can be larger than syncer reads: list the account
+		// page by page instead, from its first page (a cursor goes on).
 	}
 
 	cur, err := parsePageCursor(q.Cursor)
@@ -169,6 +163,24 @@ func (c *Client) ListConversations(ctx context.Context, q fetcher.ConversationQu
 	}
 	if next, ok := cur.next(len(resp.Data.Payload), all); ok {
 		page.NextCursor = next.String()
+	}
+	return page, nil
+}
+
+// listUpdatedWithin lists the conversations updated since, on one page.
+// Chatwoot has no absolute "updated since": it asks for a window that reaches
+// back to it, rounded up.
+func (c *Client) listUpdatedWithin(ctx context.Context, since time.Time) (*fetcher.ConversationPage, error) {
+	secs := int64(math.Ceil(time.Since(since).Seconds())) + 1
+	var resp listResponse
+	if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "conversations.list", Path: c.account + "/conversations", Query: url.Values{
+		"status": {"all"}, "assignee_type": {"all"}, "updated_within": {strconv.FormatInt(max(secs, 1), 10)},
+	}}, &resp); err != nil {
+		return nil, err
+	}
+	page := &fetcher.ConversationPage{}
+	for _, raw := range resp.Data.Payload {
+		addConversation(raw, page)
 	}
 	return page, nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -307,5 +308,43 @@ func TestAModernServerPaysOneRequestForTwentyMessages(t *testing.T) {
 			require.True(t, ok)
 			require.Equal(t, c.requests, server.Stats().Requests["conversations.messages"])
 		})
+	}
+}
+
+// TestAWindowTooLargeToReadIsPaged: updated_within answers every
+// conversation updated in its window on one page, whatever its size. After a
+// long outage that answer can exceed the largest body syncer reads, and every
+// pass would fail on it for good: the pass lists the account page by page
+// instead, and lists every conversation once.
+func TestAWindowTooLargeToReadIsPaged(t *testing.T) {
+	t.Parallel()
+	ws, server, _ := conversations(t, 60, chatwoottest.Options{})
+	bodyOf := func(q url.Values) int {
+		r := fakeapitest.Get(t, server.URL()+"/api/v1/accounts/1/conversations", q, http.Header{"api_access_token": {"t"}})
+		require.Equal(t, http.StatusOK, r.Status)
+		return len(r.Raw)
+	}
+	window := bodyOf(url.Values{"status": {"all"}, "assignee_type": {"all"}, "updated_within": {"999999999"}})
+	page := bodyOf(url.Values{"status": {"all"}, "assignee_type": {"all"}, "sort_by": {"created_at_asc"}, "page": {"1"}})
+	require.Less(t, page, window/2, "a page holds 25 of the 60")
+	client, err := NewClient(Config{BaseURL: server.URL(), Token: "t", AccountID: "1", HTTP: fetcher.Config{MaxBodyBytes: int64(page + window/4)}})
+	require.NoError(t, err)
+
+	seen := map[string]int{}
+	q := fetcher.ConversationQuery{ModifiedSince: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}
+	for range 10 {
+		got, err := client.ListConversations(t.Context(), q)
+		require.NoError(t, err)
+		for _, c := range got.Batch.Conversations {
+			seen[c.ID]++
+		}
+		if got.NextCursor == "" {
+			break
+		}
+		q.Cursor = got.NextCursor
+	}
+	require.Len(t, seen, len(ws.Snapshot().Conversations))
+	for id, n := range seen {
+		require.Equal(t, 1, n, id)
 	}
 }
