@@ -401,6 +401,69 @@ func TestListConversationsPlainArraySmallAccount(t *testing.T) {
 	}
 }
 
+// TestACheckedAnswerOnALiveAccount: a conversation created between a full
+// answer not sorted newest first and the windows that check it is no sign
+// that the answer was cut; and a server that starts paging by cursor during
+// the check has the phase listed again in its dialect.
+func TestACheckedAnswerOnALiveAccount(t *testing.T) {
+	t.Parallel()
+	small := func(t *testing.T, paging chatvolttest.PagingMode) (*chatvolttest.Workspace, *testBundle) {
+		// The clock starts now, so that what is created during the walk is
+		// newer than when its first answer was asked for.
+		ws := chatvolttest.NewWorkspace(time.Now())
+		for i := range 5 {
+			ws.AddConversation(fmt.Sprintf("conversation %d", i))
+		}
+		opts := chatvolttest.Options{Paging: paging, MaxListItems: 7, ListOrder: chatvolttest.OrderOldestFirst}
+		return ws, setup(t, ws, opts, Config{}, false)
+	}
+	first := func(t *testing.T, b *testBundle) (map[string]int, string) {
+		page, err := b.client.ListConversations(t.Context(), fetcher.ConversationQuery{})
+		require.NoError(t, err)
+		require.Len(t, page.Batch.Conversations, 5)
+		seen := map[string]int{}
+		for _, c := range page.Batch.Conversations {
+			seen[c.ID]++
+		}
+		return seen, page.NextCursor
+	}
+	rest := func(t *testing.T, c *Client, seen map[string]int, cursor string) {
+		for cursor != "" {
+			page, err := c.ListConversations(t.Context(), fetcher.ConversationQuery{Cursor: cursor})
+			require.NoError(t, err)
+			for _, c := range page.Batch.Conversations {
+				seen[c.ID]++
+			}
+			cursor = page.NextCursor
+		}
+	}
+
+	t.Run("ANewConversation", func(t *testing.T) {
+		t.Parallel()
+		ws, b := small(t, chatvolttest.PagingPlainArray)
+		seen, cursor := first(t, b)
+		created := ws.AddConversation("new meanwhile")
+		rest(t, b.client, seen, cursor)
+		require.Len(t, seen, 6, "the new conversation is listed as well")
+		require.Equal(t, 1, seen[created])
+	})
+
+	t.Run("CursorPagingMeanwhile", func(t *testing.T) {
+		t.Parallel()
+		ws, b := small(t, chatvolttest.PagingPlainArray)
+		seen, cursor := first(t, b)
+		for i := range 10 {
+			ws.AddConversation(fmt.Sprintf("created meanwhile %d", i))
+		}
+		cursorServer := chatvolttest.NewServer(ws, chatvolttest.Options{APIKey: testKey, Paging: chatvolttest.PagingCursor})
+		t.Cleanup(cursorServer.Close)
+		client, err := NewClient(Config{BaseURL: cursorServer.URL(), APIKey: testKey})
+		require.NoError(t, err)
+		rest(t, client, seen, cursor)
+		require.Len(t, seen, 15)
+	})
+}
+
 func TestIncrementalPass(t *testing.T) {
 	t.Parallel()
 

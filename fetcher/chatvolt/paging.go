@@ -118,6 +118,10 @@ type checkState struct {
 	Count int `json:"n"`
 	// IDs are the conversations it showed.
 	IDs []string `json:"ids"`
+	// Asked is when the answer was asked for: a conversation created or
+	// changed since (updatedAt after it) may show in a narrower window
+	// without the answer having been cut.
+	Asked time.Time `json:"asked"`
 }
 
 // window is a createdAt window, both bounds inclusive, zero for none.
@@ -193,6 +197,7 @@ type listed struct {
 // conversations the request showed that the pass had not returned yet.
 func (c *Client) listStep(ctx context.Context, ph phase, st *walkState) ([]listed, error) {
 	query, status, from, to := c.listQuery(ph, st)
+	asked := time.Now()
 	var resp listResponse
 	if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "conversation.list", Path: "/conversation", Query: query}, &resp); err != nil {
 		return nil, err
@@ -200,7 +205,7 @@ func (c *Client) listStep(ctx context.Context, ph phase, st *walkState) ([]liste
 	items := decodeListed(resp.Items)
 
 	if resp.HasCursor {
-		if st.Mode == modeWindow && (!st.To.IsZero() || st.Tie != nil) {
+		if st.Mode == modeWindow && (!st.To.IsZero() || st.Tie != nil || st.Check != nil) {
 			// The server started paging by cursor in the middle of a window
 			// walk: walk the phase again in its dialect. What this answer
 			// showed is real, so it is returned all the same.
@@ -228,9 +233,9 @@ func (c *Client) listStep(ctx context.Context, ph phase, st *walkState) ([]liste
 		return nil, err
 	}
 	if st.Check != nil {
-		return nil, st.checkStep(items)
+		return st.checkStep(items)
 	}
-	return st.windowStep(ph, items)
+	return st.windowStep(ph, items, asked)
 }
 
 // listQuery is the list request for the state's position in ph, and the
@@ -304,7 +309,7 @@ func checkWindow(items []listed, status string, from, to time.Time) error {
 
 // windowStep moves the window walk past one answer (see the comment at the
 // top of this file) and returns what it showed for the first time.
-func (st *walkState) windowStep(ph phase, items []listed) ([]listed, error) {
+func (st *walkState) windowStep(ph phase, items []listed, asked time.Time) ([]listed, error) {
 	n := len(items)
 	st.Cap = max(st.Cap, n)
 	full := n >= max(st.Cap, minCap)
@@ -314,7 +319,7 @@ func (st *walkState) windowStep(ph phase, items []listed) ([]listed, error) {
 
 	fresh := unseen(items, st.Boundary)
 	if full && !newestFirst(items) {
-		st.Check = newCheck(ph, st.To, items)
+		st.Check = newCheck(ph, st.To, items, asked)
 		return fresh, nil
 	}
 	if !full {
@@ -381,27 +386,41 @@ func createdRange(items []listed) (oldest, newest time.Time) {
 // newCheck is the check of a full answer, not sorted newest first, to the
 // window (ph's lower bound, to]: the same window without its newest
 // millisecond, and without its oldest.
-func newCheck(ph phase, to time.Time, items []listed) *checkState {
+func newCheck(ph phase, to time.Time, items []listed, asked time.Time) *checkState {
 	oldest, newest := createdRange(items)
 	return &checkState{
 		Windows: []window{{From: ph.from, To: newest.Add(-time.Millisecond)}, {From: oldest.Add(time.Millisecond), To: to}},
 		Count:   len(items),
 		IDs:     appendIDs(nil, items),
+		Asked:   asked,
 	}
 }
 
 // checkStep judges one narrower window's answer. A whole answer held every
 // conversation of its window, so the narrower one shows fewer and none it
-// did not show; when both do, the window is done and so is the phase (the
-// walk goes from the newest down, and this window reached its lower bound).
-func (st *walkState) checkStep(items []listed) error {
+// did not show, but for conversations created or changed since it was asked
+// for: those are returned (so are undecodable ones, to be quarantined), not
+// taken for evidence. When both windows pass, the window is done and so is
+// the phase (the walk goes from the newest down, and this window reached its
+// lower bound).
+func (st *walkState) checkStep(items []listed) ([]listed, error) {
 	c := st.Check
-	cut := len(items) >= c.Count
+	var fresh []listed
+	shown, cut := 0, false
 	for _, it := range items {
-		cut = cut || it.err == nil && !slices.Contains(c.IDs, string(it.s.ID))
+		switch {
+		case it.err != nil:
+			fresh = append(fresh, it)
+		case slices.Contains(c.IDs, string(it.s.ID)):
+			shown++
+		case it.s.UpdatedAt.After(c.Asked):
+			fresh = append(fresh, it)
+		default:
+			cut = true
+		}
 	}
-	if cut {
-		return fmt.Errorf("%w: an answer of %d conversations, not newest first by createdAt, was cut (a narrower window showed %d, not all of them among its own), "+
+	if cut || shown >= c.Count {
+		return nil, fmt.Errorf("%w: an answer of %d conversations, not newest first by createdAt, was cut (a narrower window showed %d, not all of them among its own), "+
 			"so its capped answers cannot be walked by date windows without missing conversations (ask Chatvolt for cursor paging or a larger page)",
 			ErrUnwalkableListing, c.Count, len(items))
 	}
@@ -409,7 +428,7 @@ func (st *walkState) checkStep(items []listed) error {
 	if len(c.Windows) == 0 {
 		st.nextPhase()
 	}
-	return nil
+	return fresh, nil
 }
 
 // tieStep moves the listing of one millisecond's conversations, split by
