@@ -90,7 +90,7 @@ var slaMetrics = []struct{ eventType, name string }{ //nolint:gochecknoglobals /
 
 // normalizeSLA maps applied_sla and sla_events (Enterprise only) onto the SLA
 // tables: the summary holds the policy and its status, and each threshold
-// the policy sets is a metric, breached when an SLA event reports its miss.
+// the policy sets is a metric, settled as Chatwoot settles it (settleMetric).
 // Without applied_sla the conversation has no SLA.
 func normalizeSLA(id string, c conversation, b *record.Batch) error {
 	b.SLAOf = append(b.SLAOf, id)
@@ -99,9 +99,9 @@ func normalizeSLA(id string, c conversation, b *record.Batch) error {
 	}
 	sla := c.AppliedSLA
 	raw, err := json.Marshal(struct {
-		AppliedSLA *appliedSLA `json:"applied_sla"`
-		SLAEvents  []slaEvent  `json:"sla_events"`
-	}{sla, c.SLAEvents})
+		AppliedSLA json.RawMessage `json:"applied_sla"`
+		SLAEvents  json.RawMessage `json:"sla_events,omitempty"`
+	}{sla.Raw, c.SLAEvents.Raw})
 	if err != nil {
 		return fmt.Errorf("encode SLA: %w", err)
 	}
@@ -109,33 +109,55 @@ func normalizeSLA(id string, c conversation, b *record.Batch) error {
 	thresholds := map[string]*fetcher.Int{"frt": sla.FirstResponseTime, "nrt": sla.NextResponseTime, "rt": sla.ResolutionTime}
 	for _, m := range slaMetrics {
 		threshold := thresholds[m.eventType]
-		missed := false
-		for _, e := range c.SLAEvents {
-			missed = missed || e.EventType == m.eventType
-		}
+		firstMiss, missed := c.SLAEvents.firstOf(m.eventType)
 		if threshold == nil && !missed {
 			continue // the policy does not set this metric
 		}
-		metric := record.SLAMetric{ConversationID: id, Metric: m.name, Status: "active", Raw: raw}
 		inPolicy := true
-		metric.InPolicy = &inPolicy
+		metric := record.SLAMetric{ConversationID: id, Metric: m.name, Status: "active", InPolicy: &inPolicy, Raw: raw}
 		if threshold != nil && m.eventType != "nrt" && !c.CreatedAt.IsZero() {
 			metric.TargetTime = c.CreatedAt.Add(time.Duration(*threshold) * time.Second)
 		}
-		for _, e := range c.SLAEvents {
-			if e.EventType == m.eventType {
-				metric.Status, metric.Stage = "missed", "breached"
-				if metric.BreachedAt.IsZero() || e.CreatedAt.Before(metric.BreachedAt) {
-					metric.BreachedAt = e.CreatedAt.Time
-				}
-			}
-		}
-		if metric.Status == "active" && sla.SLAStatus == "hit" {
-			metric.Status = "hit"
+		if missed {
+			metric.Status, metric.Stage, metric.BreachedAt = "missed", "breached", firstMiss
+		} else {
+			settleMetric(&metric, m.eventType, c)
 		}
 		b.SLAMetrics = append(b.SLAMetrics, metric)
 	}
 	return nil
+}
+
+// firstOf returns the time of the earliest event of a type (zero when the
+// events give none) and whether there is one: a miss of that metric.
+func (e slaEvents) firstOf(eventType string) (first time.Time, found bool) {
+	for _, ev := range e.List {
+		if ev.EventType != eventType {
+			continue
+		}
+		if !found || ev.CreatedAt.Before(first) {
+			first = ev.CreatedAt.Time
+		}
+		found = true
+	}
+	return first, found
+}
+
+// settleMetric settles a metric without a miss as Chatwoot does
+// (Sla::EvaluateAppliedSlaService), which records an event only when a
+// target is missed: a first reply at or before its target meets the first
+// response at once, and an SLA settled (hit, or missed by another metric,
+// once the conversation is resolved; its updated_at says when) has met every
+// metric without an event. Otherwise the metric is still running.
+func settleMetric(m *record.SLAMetric, eventType string, c conversation) {
+	reply := c.FirstReplyCreatedAt.Time
+	settled := c.AppliedSLA.SLAStatus == "hit" || c.AppliedSLA.SLAStatus == "missed"
+	switch {
+	case eventType == "frt" && !reply.IsZero() && (m.TargetTime.IsZero() || !reply.After(m.TargetTime)):
+		m.Status, m.Stage, m.CompletedAt = "hit", "completed", reply
+	case settled:
+		m.Status, m.Stage, m.CompletedAt = "hit", "completed", c.AppliedSLA.UpdatedAt.Time
+	}
 }
 
 func normalizeMessage(conversationID string, raw json.RawMessage, b *record.Batch) error {

@@ -2,6 +2,7 @@ package chatwoot
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -45,6 +46,62 @@ func TestNormalizeConversation(t *testing.T) {
 		require.Equal(t, time.Unix(1700003600, 0).UTC(), metrics["first_response_time"].TargetTime)
 		require.Equal(t, time.Unix(1700003600, 0).UTC(), metrics["first_response_time"].BreachedAt)
 		require.Equal(t, "missed", metrics["resolution_time"].Status)
+	})
+
+	// Chatwoot writes an SLA event only when a target is missed, meets the
+	// first response when the first reply comes before its target, and
+	// settles the SLA when the conversation is resolved: hit, or missed when
+	// any target was. A metric without an event is then met, whatever the
+	// SLA's status (Sla::EvaluateAppliedSlaService).
+	t.Run("MetricsMetAsChatwootSettlesThem", func(t *testing.T) {
+		t.Parallel()
+		metrics := func(t *testing.T, firstReply int, status string) map[string]record.SLAMetric {
+			page := normalizetest.Page(addConversation, fmt.Sprintf(`{"id":7,"status":"resolved","created_at":1700000000,"updated_at":1700020000,
+				"first_reply_created_at":%d,
+				"applied_sla":{"sla_status":%q,"sla_name":"Gold","updated_at":1700020000,"sla_first_response_time_threshold":3600.0,
+					"sla_next_response_time_threshold":7200.0,"sla_resolution_time_threshold":86400.0},
+				"sla_events":[{"id":1,"event_type":"frt","meta":{},"created_at":1700003900}]}`, firstReply, status))
+			require.Empty(t, page.Batch.Quarantined)
+			byName := map[string]record.SLAMetric{}
+			for _, m := range page.Batch.SLAMetrics {
+				byName[m.Metric] = m
+			}
+			require.Len(t, byName, 3)
+			return byName
+		}
+		settled := time.Unix(1700020000, 0).UTC()
+
+		m := metrics(t, 1700004000, "missed")
+		require.Equal(t, "missed", m["first_response_time"].Status)
+		require.Equal(t, time.Unix(1700003900, 0).UTC(), m["first_response_time"].BreachedAt)
+		for _, name := range []string{"next_response_time", "resolution_time"} {
+			require.Equal(t, "hit", m[name].Status, name)
+			require.Equal(t, "completed", m[name].Stage, name)
+			require.Equal(t, settled, m[name].CompletedAt, name)
+		}
+		require.Contains(t, string(m["next_response_time"].Raw), `"meta":{}`, "the SLA's raw record is Chatwoot's own")
+
+		// Still running: the first response met by a reply in time, the
+		// others pending.
+		m = metrics(t, 1700001000, "active")
+		require.Equal(t, "missed", m["first_response_time"].Status, "an event is a miss, whatever the reply")
+		m = metrics(t, 0, "active")
+		require.Equal(t, "missed", m["first_response_time"].Status)
+		require.Equal(t, "active", m["next_response_time"].Status)
+		require.True(t, m["next_response_time"].CompletedAt.IsZero())
+
+		page := normalizetest.Page(addConversation, `{"id":8,"status":"open","created_at":1700000000,"updated_at":1700001000,
+			"first_reply_created_at":1700001000,
+			"applied_sla":{"sla_status":"active","sla_first_response_time_threshold":3600,"sla_resolution_time_threshold":86400},"sla_events":[]}`)
+		require.Len(t, page.Batch.SLAMetrics, 2)
+		for _, m := range page.Batch.SLAMetrics {
+			if m.Metric == "first_response_time" {
+				require.Equal(t, "hit", m.Status)
+				require.Equal(t, time.Unix(1700001000, 0).UTC(), m.CompletedAt)
+			} else {
+				require.Equal(t, "active", m.Status, m.Metric)
+			}
+		}
 	})
 
 	t.Run("NoSLAOutsideEnterprise", func(t *testing.T) {

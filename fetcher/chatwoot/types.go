@@ -55,17 +55,19 @@ type conversation struct {
 	ID     fetcher.Int `json:"id"`
 	Status string      `json:"status"`
 	// Priority is null or low|medium|high|urgent.
-	Priority       *string           `json:"priority"`
-	InboxID        *fetcher.Int      `json:"inbox_id"`
-	Labels         []string          `json:"labels"`
-	CreatedAt      fetcher.UnixTime  `json:"created_at"`
-	UpdatedAt      fetcher.UnixTime  `json:"updated_at"`
-	LastActivityAt fetcher.UnixTime  `json:"last_activity_at"`
-	Meta           *convMeta         `json:"meta"`
-	Contact        *person           `json:"contact"` // public API shape
-	AppliedSLA     *appliedSLA       `json:"applied_sla"`
-	SLAEvents      []slaEvent        `json:"sla_events"`
-	Messages       []json.RawMessage `json:"messages"` // the public API embeds them
+	Priority       *string          `json:"priority"`
+	InboxID        *fetcher.Int     `json:"inbox_id"`
+	Labels         []string         `json:"labels"`
+	CreatedAt      fetcher.UnixTime `json:"created_at"`
+	UpdatedAt      fetcher.UnixTime `json:"updated_at"`
+	LastActivityAt fetcher.UnixTime `json:"last_activity_at"`
+	Meta           *convMeta        `json:"meta"`
+	Contact        *person          `json:"contact"` // public API shape
+	AppliedSLA     *appliedSLA      `json:"applied_sla"`
+	SLAEvents      slaEvents        `json:"sla_events"`
+	// FirstReplyCreatedAt is 0 until an agent first replies.
+	FirstReplyCreatedAt fetcher.UnixTime  `json:"first_reply_created_at"`
+	Messages            []json.RawMessage `json:"messages"` // the public API embeds them
 }
 
 type convMeta struct {
@@ -87,6 +89,8 @@ type person struct {
 	AvailabilityStatus string      `json:"availability_status"`
 }
 
+// appliedSLA is a conversation's SLA (Enterprise only). Raw is its JSON as
+// served, for the SLA records.
 type appliedSLA struct {
 	SLAStatus         string           `json:"sla_status"`
 	SLAName           string           `json:"sla_name"`
@@ -94,6 +98,33 @@ type appliedSLA struct {
 	NextResponseTime  *fetcher.Int     `json:"sla_next_response_time_threshold"`
 	ResolutionTime    *fetcher.Int     `json:"sla_resolution_time_threshold"`
 	CreatedAt         fetcher.UnixTime `json:"created_at"`
+	// UpdatedAt is when its status last changed: when it was settled, once
+	// hit or missed.
+	UpdatedAt fetcher.UnixTime `json:"updated_at"`
+	Raw       json.RawMessage  `json:"-"`
+}
+
+func (a *appliedSLA) UnmarshalJSON(b []byte) error {
+	type plain appliedSLA
+	if err := json.Unmarshal(b, (*plain)(a)); err != nil {
+		return err
+	}
+	a.Raw = append(json.RawMessage(nil), b...)
+	return nil
+}
+
+// slaEvents are an SLA's misses, and their JSON as served.
+type slaEvents struct {
+	List []slaEvent
+	Raw  json.RawMessage
+}
+
+func (e *slaEvents) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, &e.List); err != nil {
+		return err
+	}
+	e.Raw = append(json.RawMessage(nil), b...)
+	return nil
 }
 
 type slaEvent struct {
