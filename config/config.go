@@ -86,6 +86,8 @@ type file struct {
 	LogFormat     string  `yaml:"log_format"`
 	// Sources are decoded by hand: a source's keys depend on its kind.
 	Sources []map[string]any `yaml:"sources"`
+	// variables are the environment variables its settings name.
+	variables []string
 }
 
 // Flags are the command-line settings of the configuration. Every command
@@ -170,7 +172,7 @@ func Load(flags Flags, lookup LookupFunc, kinds []fetcher.Kind) (*Config, error)
 	if err != nil {
 		return nil, err
 	}
-	fromEnv, err := envSources(env, kinds, fromFile)
+	fromEnv, err := envSources(env, kinds, fromFile, f.variables)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +202,7 @@ func (c *Config) setDurations(flags Flags, env func(string) string, f file) erro
 		{&c.UnreachableTimeout, "unreachable timeout", 0, "SYNCER_UNREACHABLE_TIMEOUT", f.Unreachable, time.Minute},
 		{&c.DBOutageGrace, "database outage grace", 0, "SYNCER_DB_OUTAGE_GRACE", f.DBOutageGrace, 2 * time.Minute},
 	} {
-		v, err := duration(d.name, d.flag, env(d.env), d.fromFile, d.def)
+		v, err := duration(d.name, d.flag, d.env, env(d.env), d.fromFile, d.def)
 		if err != nil {
 			return err
 		}
@@ -250,20 +252,23 @@ func first(vals ...string) string {
 	return ""
 }
 
-func duration(name string, flagVal time.Duration, envVal, fileVal string, def time.Duration) (time.Duration, error) {
+// duration is a duration setting: the flag, else the environment variable
+// envName, else the file, else def. An error names where the bad value came
+// from.
+func duration(name string, flagVal time.Duration, envName, envVal, fileVal string, def time.Duration) (time.Duration, error) {
 	switch {
 	case flagVal > 0:
 		return flagVal, nil
 	case flagVal < 0: // not unset: a mistake, which must not fall through to the default
 		return 0, fmt.Errorf("%s %s: want a positive duration like 90s or 5m", name, flagVal)
 	}
-	for _, v := range []string{envVal, fileVal} {
-		if v == "" {
+	for _, v := range []struct{ value, from string }{{envVal, envName}, {fileVal, "the config file"}} {
+		if v.value == "" {
 			continue
 		}
-		d, err := time.ParseDuration(v)
+		d, err := time.ParseDuration(v.value)
 		if err != nil || d <= 0 {
-			return 0, fmt.Errorf("%s %q: want a positive duration like 90s or 5m", name, v)
+			return 0, fmt.Errorf("%s %q (%s): want a positive duration like 90s or 5m", name, v.value, v.from)
 		}
 		return d, nil
 	}

@@ -128,6 +128,25 @@ sources:
 		require.False(t, IsLoopback("10.0.0.1:1"))
 	})
 
+	t.Run("AVariableTheFileGivesASourceEnablesNoOther", func(t *testing.T) {
+		t.Parallel()
+		// The README's example: the file gives CHATVOLT_API_KEY to its
+		// source volt, which the variable alone would mirror again as
+		// chatvolt.
+		path := writeFile(t, "sources:\n  - name: volt\n    kind: chatvolt\n    token: ${CHATVOLT_API_KEY}\n")
+		cfg, err := Load(Flags{ConfigPath: path}, envOf("CHATVOLT_API_KEY", "k", "DEVREV_TOKEN", "d"), kinds.All())
+		require.NoError(t, err)
+		require.Equal(t, []string{"devrev", "volt"}, cfg.SourceNames())
+	})
+
+	t.Run("AVariableInACommentIsNoSetting", func(t *testing.T) {
+		t.Parallel()
+		path := writeFile(t, "sources:\n  - name: eu\n    kind: devrev\n    token: ${EU_TOKEN}\n#  - name: us\n#    kind: devrev\n#    token: ${US_TOKEN}\n")
+		cfg, err := Load(Flags{ConfigPath: path}, envOf("EU_TOKEN", "eu"), kinds.All())
+		require.NoError(t, err)
+		require.Equal(t, []string{"eu"}, cfg.SourceNames())
+	})
+
 	t.Run("FileNamesAnUnsetVariable", func(t *testing.T) {
 		t.Parallel()
 		path := writeFile(t, "sources:\n  - name: eu\n    kind: devrev\n    token: ${EU_TOKEN}\n    api_url: ${EU_URL}\n")
@@ -191,10 +210,13 @@ sources:
   - {name: b, kind: devrev}
   - {name: c, kind: devrev, token: x, api_url: "ftp://x"}
   - {name: d__e, kind: devrev, token: x}
+  - {name: f, kind: devrev, token: x, api_url: "htps://ops:pw-s3cret@cw.example"}
 `)
 		_, err := Load(Flags{ConfigPath: path}, envOf(), kinds.All())
 		require.Error(t, err)
 		msg := err.Error()
+		require.Contains(t, msg, `API URL "htps://cw.example" is not an http(s) URL`)
+		require.NotContains(t, msg, "pw-s3cret", "a password in a URL is a secret")
 		require.Contains(t, msg, `source name "Bad Name"`)
 		require.Contains(t, msg, `unknown kind "zendesk"`)
 		require.Contains(t, msg, "source b: no token")
@@ -212,7 +234,7 @@ sources:
 	t.Run("RejectsBadDuration", func(t *testing.T) {
 		t.Parallel()
 		_, err := Load(Flags{}, envOf("SYNCER_INTERVAL", "soon"), kinds.All())
-		require.ErrorContains(t, err, `interval "soon"`)
+		require.ErrorContains(t, err, `interval "soon" (SYNCER_INTERVAL)`)
 		_, err = Load(Flags{PassInterval: -5 * time.Minute}, envOf("DEVREV_TOKEN", "t"), kinds.All())
 		require.ErrorContains(t, err, "interval -5m0s: want a positive duration", "a negative flag is no unset one")
 	})
@@ -251,6 +273,11 @@ func TestLoadChatwoot(t *testing.T) {
 	}), kinds.All())
 	require.NoError(t, err, "the public API needs no token")
 	require.Equal(t, "con", cfg.Sources[0].Options["contact_identifier"].Reveal())
+	_, err = Load(Flags{}, env(map[string]string{
+		"CHATWOOT_API_URL": "https://chat.example.com", "CHATWOOT_INBOX_IDENTIFIER": "inb", "CHATWOOT_CONTACT_IDENTIFIER": "con",
+		"CHATWOOT_WEBHOOK_UNSIGNED": "maybe",
+	}), kinds.All())
+	require.ErrorContains(t, err, `webhook_unsigned must be true or false, not "maybe"`, "the public API's webhook settings are checked too")
 
 	_, err = Load(Flags{}, env(map[string]string{"CHATWOOT_API_URL": "https://chat.example.com", "CHATWOOT_API_TOKEN": "t", "CHATWOOT_ACCOUNT_ID": "acme"}), kinds.All())
 	require.ErrorContains(t, err, `must be a number, not "acme"`)

@@ -34,25 +34,30 @@ func readFile(path string, env func(string) string) (file, error) {
 	}
 	vars := newVariables(env)
 	text := variable.ReplaceAllStringFunc(string(b), vars.placeholder)
-	// A variable the file names but the environment leaves unset is a
-	// mistake, and the error it would cause later ("no token") would not
-	// name it.
-	if len(vars.unset) > 0 {
-		return f, fmt.Errorf("config file %s names environment variables that are not set: %s", path, strings.Join(vars.unset, ", "))
-	}
 	parsed, err := parser.ParseBytes([]byte(text), 0)
 	if err != nil {
 		return f, fmt.Errorf("config file %s: %s", path, yaml.FormatError(err, false, false))
 	}
 	for _, doc := range parsed.Docs {
+		if doc.Body != nil {
+			ast.Walk(vars, doc.Body)
+		}
+	}
+	// A variable a setting names but the environment leaves unset is a
+	// mistake, and the error it would cause later ("no token") would not
+	// name it. One named in a comment is no setting.
+	if unset := vars.unset(); len(unset) > 0 {
+		return f, fmt.Errorf("config file %s names environment variables that are not set: %s", path, strings.Join(unset, ", "))
+	}
+	for _, doc := range parsed.Docs {
 		if doc.Body == nil {
 			continue
 		}
-		ast.Walk(vars, doc.Body)
 		if err := yaml.NodeToValue(doc.Body, &f, yaml.Strict()); err != nil {
 			return f, fmt.Errorf("config file %s: %s", path, yaml.FormatError(err, false, false))
 		}
 	}
+	f.variables = vars.used
 	return f, nil
 }
 
@@ -64,9 +69,12 @@ var variable = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 type variables struct {
 	env    func(string) string
 	prefix string // unlikely in any file: it ends with random hex
+	names  []string // of each placeholder, by index
 	values []string
-	unset  []string
-	held   *regexp.Regexp
+	// used are the variables the parsed file's settings name (not its
+	// comments), in order.
+	used []string
+	held *regexp.Regexp
 }
 
 func newVariables(env func(string) string) *variables {
@@ -79,12 +87,21 @@ func newVariables(env func(string) string) *variables {
 // placeholder is what the file holds for ref while it is parsed.
 func (v *variables) placeholder(ref string) string {
 	name := variable.FindStringSubmatch(ref)[1]
-	value := v.env(name)
-	if value == "" && !slices.Contains(v.unset, name) {
-		v.unset = append(v.unset, name)
-	}
-	v.values = append(v.values, value)
+	v.names = append(v.names, name)
+	v.values = append(v.values, v.env(name))
 	return v.prefix + strconv.Itoa(len(v.values)-1) + "_"
+}
+
+// unset returns the variables the settings name that the environment
+// leaves unset.
+func (v *variables) unset() []string {
+	var out []string
+	for _, name := range v.used {
+		if v.env(name) == "" {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // Visit puts the variables' values into a parsed string.
@@ -92,6 +109,9 @@ func (v *variables) Visit(n ast.Node) ast.Visitor {
 	if s, ok := n.(*ast.StringNode); ok {
 		s.Value = v.held.ReplaceAllStringFunc(s.Value, func(p string) string {
 			i, _ := strconv.Atoi(v.held.FindStringSubmatch(p)[1])
+			if !slices.Contains(v.used, v.names[i]) {
+				v.used = append(v.used, v.names[i])
+			}
 			return v.values[i]
 		})
 	}

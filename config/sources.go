@@ -184,12 +184,21 @@ func parseRateLimit(s string) (fetcher.RateLimit, error) {
 // named after its kind, and the environment's settings of a file's source
 // named after its kind, enabled or not: the environment's settings beat the
 // file's, and `webhooks register` tells an operator to put the secret of
-// such a source in, say, DEVREV_WEBHOOK_SECRET.
-func envSources(env func(string) string, kinds []fetcher.Kind, fromFile []Source) ([]Source, error) {
+// such a source in, say, DEVREV_WEBHOOK_SECRET. A variable the file's
+// settings name (fileVars) enables nothing by itself: the file gives it to
+// a source of its own (token: ${CHATVOLT_API_KEY} in a source named volt),
+// which would otherwise be mirrored twice, as volt and as chatvolt.
+func envSources(env func(string) string, kinds []fetcher.Kind, fromFile []Source, fileVars []string) ([]Source, error) {
+	enabling := func(name string) string {
+		if slices.Contains(fileVars, name) {
+			return ""
+		}
+		return env(name)
+	}
 	var out []Source
 	for _, k := range kinds {
 		declared := slices.ContainsFunc(fromFile, func(s Source) bool { return s.Name == k.Name && s.Kind == k.Name })
-		if !declared && !k.Enabled(env) {
+		if !declared && !k.Enabled(enabling) {
 			continue
 		}
 		s := Source{Name: k.Name, Kind: k.Name, APIURL: env(k.URLEnv), Token: Secret(env(k.TokenEnv))}
@@ -283,7 +292,7 @@ func validateSource(s *Source, kind fetcher.Kind) []error {
 	if s.APIURL == "" {
 		errs = append(errs, fmt.Errorf("%s (%s) is required", kind.URLEnv, keyAPIURL))
 	} else if u, err := url.Parse(s.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		errs = append(errs, fmt.Errorf("API URL %q is not an http(s) URL", s.APIURL))
+		errs = append(errs, fmt.Errorf("API URL %q is not an http(s) URL", fetcher.WithoutUserInfo(s.APIURL)))
 	}
 	if s.PageSize < 0 {
 		errs = append(errs, errors.New("page_size must be positive"))

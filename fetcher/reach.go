@@ -46,7 +46,7 @@ func (r *Reach) State() ReachState {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := r.state
-	s.URL = withoutUserInfo(r.URL)
+	s.URL = WithoutUserInfo(r.URL)
 	return s
 }
 
@@ -88,9 +88,9 @@ func (r *Reach) changed() {
 	}
 }
 
-// withoutUserInfo is u without its user info, which may hold a password: it
+// WithoutUserInfo is u without its user info, which may hold a password: it
 // is what logs, errors and progress lines show of an API's address.
-func withoutUserInfo(u string) string {
+func WithoutUserInfo(u string) string {
 	parsed, err := url.Parse(u)
 	switch {
 	case err != nil:

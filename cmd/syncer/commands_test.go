@@ -59,8 +59,9 @@ func TestHelpListsWhatEachCommandTakes(t *testing.T) {
 }
 
 // TestGroupHelpAndImpossibleFlags: `syncer webhooks -h` lists the webhooks
-// commands and succeeds, a bare `syncer webhooks` is a usage error, and so
-// is `sync --sweep --recheck-open`, whose recheck a sweep would not do.
+// commands and succeeds; a bare `syncer` or `syncer webhooks` is a usage
+// error, its usage on stderr, and so is `sync --sweep --recheck-open`, whose
+// recheck a sweep would not do.
 func TestGroupHelpAndImpossibleFlags(t *testing.T) {
 	t.Parallel()
 	noEnv := func(string) (string, bool) { return "", false }
@@ -69,10 +70,14 @@ func TestGroupHelpAndImpossibleFlags(t *testing.T) {
 		code := run(t.Context(), args, &stdout, &stderr, noEnv)
 		return code, stdout.String(), stderr.String()
 	}
-	code, out, _ := call("webhooks", "-h")
+	code, out, errOut := call()
+	require.Equal(t, exitUsage, code, "a bare syncer is a usage error")
+	require.Empty(t, out)
+	require.Contains(t, errOut, "Usage:")
+	code, out, _ = call("webhooks", "-h")
 	require.Equal(t, exitOK, code)
 	require.Contains(t, out, "syncer webhooks register --source NAME --url URL")
-	code, _, errOut := call("webhooks")
+	code, _, errOut = call("webhooks")
 	require.Equal(t, exitUsage, code)
 	require.Contains(t, errOut, "syncer webhooks list")
 
@@ -123,4 +128,13 @@ func TestProgressSaysEachStateOnce(t *testing.T) {
 	p.emit([]string{"s backfill: 1 pages, 2s"})
 	p.emit([]string{"s backfill: 1 pages, 2s"})
 	require.Equal(t, "\r\033[Ks backfill: 1 pages, 2s\n\033[1A\r\033[Ks backfill: 1 pages, 2s\n", out.String())
+}
+
+// TestStatusCutsErrorsBetweenCharacters: the status table's error column is
+// cut after 80 characters, never inside one.
+func TestStatusCutsErrorsBetweenCharacters(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "short", truncate("short", 80))
+	long := strings.Repeat("é", 100)
+	require.Equal(t, strings.Repeat("é", 80)+"…", truncate(long, 80))
 }

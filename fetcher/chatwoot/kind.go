@@ -53,21 +53,14 @@ func Kind() fetcher.Kind {
 }
 
 func check(s fetcher.SourceSettings) []error {
+	errs := checkWebhook(s)
 	inbox, contact := s.Options[inboxKey], s.Options[contactKey]
 	if inbox != "" || contact != "" {
 		// The public client API needs no token: one contact's view.
 		if inbox == "" || contact == "" {
-			return []error{errors.New("the public API needs both inbox_identifier and contact_identifier")}
+			errs = append(errs, errors.New("the public API needs both inbox_identifier and contact_identifier"))
 		}
-		return nil
-	}
-	var errs []error
-	switch v := s.Options[webhookUnsignedKey]; {
-	case v != "" && v != "true" && v != "false":
-		errs = append(errs, fmt.Errorf("%s must be true or false, not %q", webhookUnsignedKey, v))
-	case v == "true" && s.Options[webhookSecretKey] != "":
-		errs = append(errs, fmt.Errorf("%s and %s are both set: with a secret every delivery must be signed (Chatwoot 4.12 and later); remove %s",
-			webhookUnsignedKey, webhookSecretKey, webhookUnsignedKey))
+		return errs
 	}
 	if account := s.Options[accountKey]; !isNumber(account) {
 		errs = append(errs, fmt.Errorf("CHATWOOT_ACCOUNT_ID (%s) must be a number, not %q", accountKey, account))
@@ -76,6 +69,18 @@ func check(s fetcher.SourceSettings) []error {
 		errs = append(errs, err)
 	}
 	return errs
+}
+
+// checkWebhook checks the webhook settings, whichever API the source reads.
+func checkWebhook(s fetcher.SourceSettings) []error {
+	switch v := s.Options[webhookUnsignedKey]; {
+	case v != "" && v != "true" && v != "false":
+		return []error{fmt.Errorf("%s must be true or false, not %q", webhookUnsignedKey, v)}
+	case v == "true" && s.Options[webhookSecretKey] != "":
+		return []error{fmt.Errorf("%s and %s are both set: with a secret every delivery must be signed (Chatwoot 4.12 and later); remove %s",
+			webhookUnsignedKey, webhookSecretKey, webhookUnsignedKey)}
+	}
+	return nil
 }
 
 func isNumber(s string) bool {
