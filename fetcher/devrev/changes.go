@@ -33,15 +33,22 @@ func normalizeChange(conversationID string, e *timelineEntry, b *record.Batch) e
 	hasBefore := false
 	for _, d := range e.Event.Updated.FieldDeltas {
 		fields, ok := trackedDelta(d.Name)
-		if !ok || d.NewValue == nil {
+		// DevRev leaves out what is unset: a delta without new_value cleared
+		// its field, one without old_value set it for the first time. A
+		// stage cannot be cleared: a stage delta without new_value says
+		// nothing, and one without old_value does not say what it was.
+		clearable := d.Name != deltaStage
+		if !ok || d.NewValue == nil && (!clearable || d.OldValue == nil) {
 			continue
 		}
 		change.Sets = append(change.Sets, fields...)
-		setState(&change.After, d.Name, d.NewValue)
+		if d.NewValue != nil {
+			setState(&change.After, d.Name, d.NewValue)
+		}
 		if d.OldValue != nil {
 			setState(&before, d.Name, d.OldValue)
-			hasBefore = true
 		}
+		hasBefore = hasBefore || clearable || d.OldValue != nil
 	}
 	if len(change.Sets) == 0 {
 		return nil

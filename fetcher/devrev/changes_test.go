@@ -51,6 +51,30 @@ func TestNormalizeChangeEvent(t *testing.T) {
 		require.Empty(t, b.ChangesCompleteFor, "more pages follow")
 	})
 
+	// DevRev leaves out what is unset: a delta without new_value cleared
+	// its field, one without old_value set it for the first time. A stage
+	// cannot be cleared, so a stage delta without new_value says nothing.
+	t.Run("ClearedAndFirstSetFields", func(t *testing.T) {
+		t.Parallel()
+		b := page(t, `{"type":"timeline_change_event","id":"e1","created_date":"2025-03-01T01:00:00Z",
+			"event":{"type":"updated","updated":{"field_deltas":[{"name":"priority","new_value":{"type":"string","value":"P1"}}]}}},
+			{"type":"timeline_change_event","id":"e2","created_date":"2025-03-01T02:00:00Z",
+			"event":{"type":"updated","updated":{"field_deltas":[
+				{"name":"priority","old_value":{"type":"string","value":"P1"}},
+				{"name":"owned_by","old_value":{"type":"id_list","values":["u1"]}}]}}},
+			{"type":"timeline_change_event","id":"e3","created_date":"2025-03-01T03:00:00Z",
+			"event":{"type":"updated","updated":{"field_deltas":[{"name":"stage","old_value":{"type":"stage","name":"new"}}]}}}`, ``)
+		require.Empty(t, b.Quarantined)
+		require.Len(t, b.Changes, 2)
+		first, cleared := b.Changes[0], b.Changes[1]
+		require.Equal(t, []record.TrackedField{record.FieldPriority}, first.Sets)
+		require.Equal(t, &record.ConversationState{}, first.Before, "unset before it was first set")
+		require.Equal(t, "p1", first.After.Priority)
+		require.Equal(t, []record.TrackedField{record.FieldPriority, record.FieldAssigneeIDs}, cleared.Sets)
+		require.Equal(t, record.ConversationState{}, cleared.After, "both cleared")
+		require.Equal(t, &record.ConversationState{Priority: "p1", AssigneeIDs: []string{"u1"}}, cleared.Before)
+	})
+
 	t.Run("OtherEventsAreNoChange", func(t *testing.T) {
 		t.Parallel()
 		b := page(t, `{"type":"timeline_change_event","id":"e1","created_date":"2025-03-01T10:00:00Z","event":{"type":"linked","linked":{}}},
