@@ -35,6 +35,9 @@ func (w *batchWriter) history(ctx context.Context) error {
 	if len(facts) == 0 {
 		return nil
 	}
+	if err := w.incompleteWithQuarantine(ctx, facts); err != nil {
+		return err
+	}
 	ids := make([]string, 0, len(facts))
 	for id := range facts {
 		ids = append(ids, id)
@@ -104,6 +107,29 @@ func (w *batchWriter) historyFacts() map[string]*historyFacts {
 		of(id).complete = true
 	}
 	return facts
+}
+
+// incompleteWithQuarantine takes back the completeness of the change records
+// of conversations with a message in quarantine: an entry of their timeline,
+// on an earlier page, could not be read and may have been a change.
+func (w *batchWriter) incompleteWithQuarantine(ctx context.Context, facts map[string]*historyFacts) error {
+	var complete []string
+	for id, f := range facts {
+		if f.complete {
+			complete = append(complete, id)
+		}
+	}
+	if len(complete) == 0 {
+		return nil
+	}
+	held, err := w.q.ParentsWithOpenQuarantine(ctx, dbq.ParentsWithOpenQuarantineParams{Source: w.source, Stream: record.StreamMessages, ParentIds: complete})
+	if err != nil {
+		return fmt.Errorf("find the quarantined messages of %d conversations: %w", len(complete), err)
+	}
+	for _, id := range held {
+		facts[id].complete = false
+	}
+	return nil
 }
 
 // apply merges one conversation's facts in the order they were read: the

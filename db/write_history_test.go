@@ -109,6 +109,30 @@ func TestWriteHistory(t *testing.T) {
 		require.Zero(t, res.Tables["conversation_history"], "a page read again writes nothing")
 	})
 
+	t.Run("AnEntryInQuarantineLeavesTheRecordsIncomplete", func(t *testing.T) {
+		t.Parallel()
+		pool := dbtest.NewPool(t)
+		write(t, pool, &record.Batch{Conversations: []record.Conversation{conv("resolved", t0.Add(6*time.Hour))}})
+		// An earlier page of the timeline held an entry that could not be
+		// read: it may be a change, so the creation cannot be told.
+		write(t, pool, &record.Batch{Quarantined: []record.Quarantined{{
+			Stream: record.StreamMessages, RecordID: "e1", ParentID: "c1", Raw: `{"id":"e1"}`, Error: "no created_date",
+		}}})
+		last := &record.Batch{Changes: []record.ConversationChange{change(t0.Add(4*time.Hour), "pending", "resolved")}, ChangesCompleteFor: []string{"c1"}}
+		write(t, pool, last)
+		require.Equal(t, []string{
+			"01 04:00:00.000000 - resolved event",
+		}, storedHistory(t, pool, "c1"), "no version from the creation")
+
+		// Read again whole, the entry lands: the records are complete.
+		dbtest.Exec(t, pool, "UPDATE quarantine SET resolved_at = now()")
+		write(t, pool, last)
+		require.Equal(t, []string{
+			"01 00:00:00.000000 01 04:00:00.000000 pending event",
+			"01 04:00:00.000000 - resolved event",
+		}, storedHistory(t, pool, "c1"))
+	})
+
 	t.Run("AListingLeavesTheHistoryOfWhatItInsertsToTheTimeline", func(t *testing.T) {
 		t.Parallel()
 		listed := conv("resolved", t0.Add(6*time.Hour))

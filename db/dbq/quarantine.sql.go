@@ -100,6 +100,42 @@ func (q *Queries) OpenQuarantine(ctx context.Context, arg OpenQuarantineParams) 
 	return items, nil
 }
 
+const parentsWithOpenQuarantine = `-- name: ParentsWithOpenQuarantine :many
+SELECT DISTINCT parent_id::text
+FROM quarantine
+WHERE source = $1 AND stream = $2 AND parent_id = ANY($3::text[])
+  AND resolved_at IS NULL
+`
+
+type ParentsWithOpenQuarantineParams struct {
+	Source    string
+	Stream    string
+	ParentIds []string
+}
+
+// The parents among @parent_ids that have records of @stream still in
+// quarantine: a conversation whose timeline held an entry that could not be
+// read may have had a change that no record says.
+func (q *Queries) ParentsWithOpenQuarantine(ctx context.Context, arg ParentsWithOpenQuarantineParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, parentsWithOpenQuarantine, arg.Source, arg.Stream, arg.ParentIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var parent_id string
+		if err := rows.Scan(&parent_id); err != nil {
+			return nil, err
+		}
+		items = append(items, parent_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const quarantineRecords = `-- name: QuarantineRecords :exec
 INSERT INTO quarantine AS q (source, stream, record_id, parent_id, raw, error)
 SELECT $1::text, r.stream, r.record_id, r.parent_id, r.raw, r.error

@@ -61,3 +61,12 @@ WITH picked AS (
 SELECT marked.stream, marked.record_id, marked.parent_id
 FROM marked
 ORDER BY marked.stream, marked.record_id;
+
+-- name: ParentsWithOpenQuarantine :many
+-- The parents among @parent_ids that have records of @stream still in
+-- quarantine: a conversation whose timeline held an entry that could not be
+-- read may have had a change that no record says.
+SELECT DISTINCT parent_id::text
+FROM quarantine
+WHERE source = @source AND stream = @stream AND parent_id = ANY(@parent_ids::text[])
+  AND resolved_at IS NULL;
