@@ -325,13 +325,15 @@ func statusFromStage(stage string) string {
 // visibility maps DevRev's entry visibility; unset means external, which
 // customers see.
 func visibility(v string) string {
-	switch v {
-	case "internal":
-		return record.VisibilityInternal
+	switch strings.ToLower(v) {
+	case "", "external", "public":
+		return record.VisibilityPublic
 	case "private":
 		return record.VisibilityPrivate
 	default:
-		return record.VisibilityPublic
+		// internal, or a value DevRev adds: kept from customers rather
+		// than shown to them.
+		return record.VisibilityInternal
 	}
 }
 

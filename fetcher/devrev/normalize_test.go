@@ -156,6 +156,22 @@ func TestNormalizeEntry(t *testing.T) {
 		require.Equal(t, "text/plain", b.Attachments[0].ContentType)
 	})
 
+	// An unknown visibility (a value DevRev adds, another case) is kept
+	// from customers rather than shown to them.
+	t.Run("VisibilityFailsClosed", func(t *testing.T) {
+		t.Parallel()
+		for v, want := range map[string]string{
+			"": record.VisibilityPublic, "external": record.VisibilityPublic, "public": record.VisibilityPublic,
+			"internal": record.VisibilityInternal, "Internal": record.VisibilityInternal,
+			"private": record.VisibilityPrivate, "PRIVATE": record.VisibilityPrivate,
+			"members_only": record.VisibilityInternal,
+		} {
+			b, err := normalize(t, `{"type":"timeline_comment","id":"e1","body":"x","visibility":"`+v+`"}`)
+			require.NoError(t, err)
+			require.Equal(t, want, b.Messages[0].Visibility, v)
+		}
+	})
+
 	t.Run("CommentWithoutBodyIsDeleted", func(t *testing.T) {
 		t.Parallel()
 		b, err := normalize(t, `{"type":"timeline_comment","id":"e2"}`)

@@ -100,7 +100,7 @@ func (c *Client) ReceiveWebhook(h http.Header, body []byte, now time.Time) (*fet
 		d.Reply, _ = json.Marshal(map[string]string{"challenge": challenge})
 		return d, nil
 	}
-	if id := ev.conversationID(); isConversation(id) {
+	if id := conversationOf(ev.conversationID()); isConversation(id) {
 		d.ConversationIDs = []string{id}
 	}
 	return d, nil
@@ -130,9 +130,7 @@ func (ev *webhookEvent) conversationID() string {
 		default:
 			// A deleted entry may come with its id alone, which names its
 			// object: <conversation id>:comment/<n>.
-			if i := strings.LastIndex(e.ID, ":comment/"); i > 0 {
-				return e.ID[:i]
-			}
+			return e.ID
 		}
 	}
 	for _, t := range []*trackerEvent{ev.SLATrackerCreated, ev.SLATrackerUpdated, ev.SLATrackerDeleted} {
@@ -145,6 +143,16 @@ func (ev *webhookEvent) conversationID() string {
 		}
 	}
 	return ""
+}
+
+// conversationOf is the conversation an event's object id is in: a
+// comment's id, and so a reply's object (the comment it answers), is
+// <conversation id>:comment/<n>.
+func conversationOf(id string) string {
+	if i := strings.Index(id, ":comment/"); i > 0 {
+		return id[:i]
+	}
+	return id
 }
 
 // isConversation reports whether a DevRev id names a conversation (not a

@@ -39,6 +39,7 @@ func TestReceiveWebhook(t *testing.T) {
 		"ConversationUpdated": {`{"id":"e1",` + ts + `,"type":"conversation_updated","conversation_updated":{"conversation":{"id":"` + conv + `"}}}`, []string{conv}, "conversation_updated"},
 		"ConversationDeleted": {`{"id":"e2",` + ts + `,"type":"conversation_deleted","conversation_deleted":{"id":"` + conv + `"}}`, []string{conv}, "conversation_deleted"},
 		"EntryCreated":        {`{"id":"e3",` + ts + `,"type":"timeline_entry_created","timeline_entry_created":{"entry":{"id":"` + conv + `:comment/9","object":"` + conv + `"}}}`, []string{conv}, "timeline_entry_created"},
+		"ReplyCreated":        {`{"id":"e9",` + ts + `,"type":"timeline_entry_created","timeline_entry_created":{"entry":{"id":"` + conv + `:comment/10","object":"` + conv + `:comment/9"}}}`, []string{conv}, "timeline_entry_created"},
 		"EntryDeletedByID":    {`{"id":"e4",` + ts + `,"type":"timeline_entry_deleted","timeline_entry_deleted":{"id":"` + conv + `:comment/9"}}`, []string{conv}, "timeline_entry_deleted"},
 		"SLATracker":          {`{"id":"e5",` + ts + `,"type":"sla_tracker_updated","sla_tracker_updated":{"sla_tracker":{"applies_to_id":"` + conv + `"}}}`, []string{conv}, "sla_tracker_updated"},
 		"TicketEntryIgnored":  {`{"id":"e6",` + ts + `,"type":"timeline_entry_created","timeline_entry_created":{"entry":{"object":"don:core:dvrv-us-1:devo/1:ticket/3"}}}`, nil, "timeline_entry_created"},

@@ -2,6 +2,7 @@ package mirrorcheck
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
@@ -92,12 +93,15 @@ func devrevHistory(sc devrevtest.SnapConversation) string {
 	return History(versions)
 }
 
-// devrevVisibility is the mirror's name for a DevRev entry visibility.
+// devrevVisibility is the mirror's name for a DevRev entry visibility:
+// unset means external; a value the spec does not list is internal.
 func devrevVisibility(v string) string {
-	switch v {
-	case "internal", "private":
+	switch v = strings.ToLower(v); v {
+	case "", "external", "public":
+		return "public"
+	case "private":
 		return v
 	default:
-		return "public"
+		return "internal"
 	}
 }
