@@ -68,7 +68,7 @@ var variable = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 // their values into the strings that hold them.
 type variables struct {
 	env    func(string) string
-	prefix string // unlikely in any file: it ends with random hex
+	prefix string   // unlikely in any file: it ends with random hex
 	names  []string // of each placeholder, by index
 	values []string
 	// used are the variables the parsed file's settings name (not its
