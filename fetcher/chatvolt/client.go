@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/syncerhq/syncer/fetcher"
@@ -24,10 +25,13 @@ const DefaultBaseURL = "https://api.chatvolt.ai"
 // third-party note says Chatvolt accepts at most 100.
 const MaxPageSize = 100
 
-// MaxMessages is the largest count GET /conversation/{id}/messages/{count}
-// accepts. It bounds how far back a conversation's history can be read: the
-// API has no cursor, so messages older than the latest MaxMessages are out of
-// reach (they are not an error, and nothing is quarantined for them).
+// MaxMessages is the count syncer asks of GET
+// /conversation/{id}/messages/{count}, the largest the fake accepts; Chatvolt
+// documents no maximum. It bounds how far back a conversation's history can
+// be read: the API has no cursor, so messages older than the latest
+// MaxMessages are out of reach (they are not an error, and nothing is
+// quarantined for them). A server that serves fewer without saying so is
+// noticed as the conversation listing's cap is (Client.longestMessages).
 const MaxMessages = 500
 
 // detailConcurrency is how many conversations one page fetches at a time.
@@ -80,6 +84,11 @@ type Client struct {
 	pageSize         int
 	modifiedAt       ModifiedAtFunc
 	resolvedLookback time.Duration
+	// longestMessages is the longest answer of messages seen. A server that
+	// caps its answers below MaxMessages, without saying so, caps them at
+	// least this long: an answer as long may have been cut, and only a
+	// shorter one is a conversation's whole history.
+	longestMessages atomic.Int64
 }
 
 var _ fetcher.Source = (*Client)(nil)
@@ -336,7 +345,7 @@ func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fet
 	for _, raw := range resp.Items {
 		addMessage(q.ConversationID, raw, &page.Batch)
 	}
-	if len(resp.Items) >= MaxMessages {
+	if c.mayBeCut(len(resp.Items)) {
 		oldest := oldestCreated(resp.Items)
 		if oldest.IsZero() {
 			page.Unreliable = true
@@ -348,6 +357,21 @@ func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fet
 		page.CoveredFrom = oldest.Add(time.Microsecond)
 	}
 	return page, nil
+}
+
+// mayBeCut reports whether an answer of n messages may lack older ones: it
+// holds as many as syncer asks for, or as the longest answer seen (which it
+// becomes).
+func (c *Client) mayBeCut(n int) bool {
+	for {
+		longest := c.longestMessages.Load()
+		if int64(n) < longest {
+			return n >= MaxMessages
+		}
+		if c.longestMessages.CompareAndSwap(longest, int64(n)) {
+			return n > 0
+		}
+	}
 }
 
 // oldestCreated is the earliest createdAt of a window of messages; zero when

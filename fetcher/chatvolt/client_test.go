@@ -4,7 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -575,14 +580,58 @@ func TestListMessages(t *testing.T) {
 	t.Run("ReadsTheWholeHistoryInOneRequest", func(t *testing.T) {
 		t.Parallel()
 		b, id := setupLong(t, 150)
+		longer := b.ws.AddConversation("Mais longa")
+		for i := range 160 {
+			b.ws.AddMessage(longer, fmt.Sprintf("mensagem %d", i), "human")
+		}
+		_, err := b.client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: longer})
+		require.NoError(t, err)
 		page, err := b.client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: id})
 		require.NoError(t, err)
 		require.Empty(t, page.NextCursor)
 		require.Equal(t, snapMessageIDs(b.ws, id), messageIDs(&page.Batch))
-		require.Equal(t, 1, b.srv.Stats().Requests["conversation.messages"])
+		require.Equal(t, 2, b.srv.Stats().Requests["conversation.messages"])
 		from, ok := page.Reconciles()
 		require.True(t, ok)
-		require.Zero(t, from, "the whole history")
+		require.Zero(t, from, "the whole history: shorter than an answer seen")
+	})
+
+	// Chatvolt documents no maximum count. A server that serves fewer than
+	// asked without saying so must not have the messages beyond its cap
+	// taken for deleted: an answer as long as the longest seen may have
+	// been cut.
+	t.Run("AnUnsaidCapIsNoDeletion", func(t *testing.T) {
+		t.Parallel()
+		b, id := setupLong(t, 150)
+		short := b.ws.AddConversation("Curta")
+		for i := range 30 {
+			b.ws.AddMessage(short, fmt.Sprintf("mensagem %d", i), "human")
+		}
+		// A proxy that asks the fake for the latest 100 whatever the count.
+		target, err := url.Parse(b.srv.URL())
+		require.NoError(t, err)
+		proxy := httputil.NewSingleHostReverseProxy(target)
+		direct := proxy.Director
+		proxy.Director = func(r *http.Request) {
+			direct(r)
+			r.URL.Path = strings.Replace(r.URL.Path, "/messages/"+strconv.Itoa(MaxMessages), "/messages/100", 1)
+		}
+		front := httptest.NewServer(proxy)
+		t.Cleanup(front.Close)
+		client, err := NewClient(Config{BaseURL: front.URL, APIKey: testKey})
+		require.NoError(t, err)
+
+		page, err := client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: id})
+		require.NoError(t, err)
+		require.Len(t, page.Batch.Messages, 100)
+		from, ok := page.Reconciles()
+		require.True(t, ok)
+		require.False(t, from.IsZero(), "an answer as long as the longest seen may have been cut")
+		page, err = client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: short})
+		require.NoError(t, err)
+		from, ok = page.Reconciles()
+		require.True(t, ok)
+		require.Zero(t, from, "a shorter one is the whole history")
 	})
 
 	t.Run("CoversOnlyTheLatestTheAPIServes", func(t *testing.T) {

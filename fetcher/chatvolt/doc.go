@@ -15,12 +15,14 @@
 //     conversations created recently and every unresolved one, and reads in
 //     detail (GET /conversation/{id}) only those whose updatedAt is newer
 //     than the mirror's (Config.ModifiedAtFunc); the others yield no record.
-//   - Messages: only "the latest count" can be read. The client doubles the
-//     window until it reaches a message the mirror has, or the start, up to
-//     MaxMessages; older messages are out of reach.
+//   - Messages: only "the latest count" can be read, with no documented
+//     maximum. The client asks for MaxMessages in one request; an answer
+//     that long, or as long as the longest seen (a server may serve fewer
+//     without saying so), may lack older messages, which are then neither
+//     read nor taken for deleted.
 //   - Rate limits: 429 and 419 both mean "slow down", with no Retry-After;
-//     every worker of the source backs off together, exponentially from 5
-//     seconds to 2 minutes.
+//     the source's pacer learns a safe rate from the throttles (see
+//     fetcher.Pacer).
 //
 // Chatvolt's "agent" messages are the AI agent's (author type bot) unless an
 // operator wrote them (agent); "human" messages are the customer's (contact).
