@@ -555,14 +555,19 @@ func TestIncrementalPass(t *testing.T) {
 func TestListMessages(t *testing.T) {
 	t.Parallel()
 
+	// addLong adds a conversation with n messages to ws.
+	addLong := func(ws *chatvolttest.Workspace, title string, n int) string {
+		id := ws.AddConversation(title)
+		for i := range n {
+			ws.AddMessage(id, fmt.Sprintf("mensagem %d", i), []string{"human", "agent"}[i%2])
+		}
+		return id
+	}
 	// setupLong returns a conversation with n messages.
 	setupLong := func(t *testing.T, n int) (*testBundle, string) {
 		t.Helper()
 		ws := chatvolttest.NewWorkspace(testStart())
-		id := ws.AddConversation("Longa")
-		for i := range n {
-			ws.AddMessage(id, fmt.Sprintf("mensagem %d", i), []string{"human", "agent"}[i%2])
-		}
+		id := addLong(ws, "Longa", n)
 		return setup(t, ws, chatvolttest.Options{}, Config{}, false), id
 	}
 	messageIDs := func(b *record.Batch) []string {
@@ -580,10 +585,7 @@ func TestListMessages(t *testing.T) {
 	t.Run("ReadsTheWholeHistoryInOneRequest", func(t *testing.T) {
 		t.Parallel()
 		b, id := setupLong(t, 150)
-		longer := b.ws.AddConversation("Mais longa")
-		for i := range 160 {
-			b.ws.AddMessage(longer, fmt.Sprintf("mensagem %d", i), "human")
-		}
+		longer := addLong(b.ws, "Mais longa", 160)
 		_, err := b.client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: longer})
 		require.NoError(t, err)
 		page, err := b.client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: id})
@@ -603,10 +605,7 @@ func TestListMessages(t *testing.T) {
 	t.Run("AnUnsaidCapIsNoDeletion", func(t *testing.T) {
 		t.Parallel()
 		b, id := setupLong(t, 150)
-		short := b.ws.AddConversation("Curta")
-		for i := range 30 {
-			b.ws.AddMessage(short, fmt.Sprintf("mensagem %d", i), "human")
-		}
+		short := addLong(b.ws, "Curta", 30)
 		// A proxy that asks the fake for the latest 100 whatever the count.
 		target, err := url.Parse(b.srv.URL())
 		require.NoError(t, err)
