@@ -23,6 +23,7 @@ var statusActivities = []struct { //nolint:gochecknoglobals // constant table
 	{"Conversation was marked resolved by ", "resolved"}, // by an agent, or "by system due to … inactivity"
 	{"Conversation was resolved by ", "resolved"},        // by the contact
 	{"Conversation was reopened by ", "open"},
+	{"Conversation was marked open by ", "open"}, // Captain handing a conversation back
 	{"System reopened the conversation", "open"}, // "… due to a new incoming message."
 	{"Conversation was marked as pending by ", "pending"},
 	{"Conversation was snoozed by ", "snoozed"},

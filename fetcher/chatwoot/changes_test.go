@@ -18,6 +18,7 @@ func TestStatusFromActivity(t *testing.T) {
 		"Conversation was marked resolved by system due to 7 days of inactivity": "resolved",
 		"Conversation was resolved by Jane Customer":                             "resolved",
 		"Conversation was reopened by Ana":                                       "open",
+		"Conversation was marked open by Captain":                                "open",
 		"System reopened the conversation due to a new incoming message.":        "open",
 		"Conversation was marked as pending by Ana":                              "pending",
 		"Conversation was snoozed by Ana":                                        "snoozed",

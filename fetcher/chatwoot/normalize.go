@@ -147,8 +147,11 @@ func (e slaEvents) firstOf(eventType string) (first time.Time, found bool) {
 // (Sla::EvaluateAppliedSlaService), which records an event only when a
 // target is missed: a first reply at or before its target meets the first
 // response at once, and an SLA settled (hit, or missed by another metric,
-// once the conversation is resolved; its updated_at says when) has met every
-// metric without an event. Otherwise the metric is still running.
+// once the conversation is resolved) has met every metric without an event.
+// Otherwise the metric is still running. A metric met by the settlement is
+// completed when the settlement says (its updated_at) only if it has no
+// target to be dated by: the next response; a first response met by no reply
+// (the conversation resolved first) has no reply time to show.
 func settleMetric(m *record.SLAMetric, eventType string, c conversation) {
 	reply := c.FirstReplyCreatedAt.Time
 	settled := c.AppliedSLA.SLAStatus == "hit" || c.AppliedSLA.SLAStatus == "missed"
@@ -156,7 +159,10 @@ func settleMetric(m *record.SLAMetric, eventType string, c conversation) {
 	case eventType == "frt" && !reply.IsZero() && (m.TargetTime.IsZero() || !reply.After(m.TargetTime)):
 		m.Status, m.Stage, m.CompletedAt = "hit", "completed", reply
 	case settled:
-		m.Status, m.Stage, m.CompletedAt = "hit", "completed", c.AppliedSLA.UpdatedAt.Time
+		m.Status, m.Stage = "hit", "completed"
+		if m.TargetTime.IsZero() {
+			m.CompletedAt = c.AppliedSLA.UpdatedAt.Time
+		}
 	}
 }
 
@@ -271,13 +277,14 @@ func authorType(messageType int, sender *person) string {
 	case messageTemplate:
 		return record.AuthorBot
 	}
-	// An outgoing message is an agent's only when an agent sent it: one
-	// without a sender is an automation rule's or a campaign's, which
-	// Chatwoot's own first reply time leaves out too (human_response?).
-	if sender == nil || sender.Type == "agent_bot" || sender.Type == "bot" {
-		return record.AuthorBot
+	// An outgoing message is an agent's only when an agent (a User) sent
+	// it, as Chatwoot's own first reply time counts (human_response?): one
+	// without a sender is an automation rule's or a campaign's, and an
+	// agent bot's or a Captain assistant's is a bot's.
+	if sender != nil && (sender.Type == "" || sender.Type == "user" || sender.Type == "agent") {
+		return record.AuthorAgent
 	}
-	return record.AuthorAgent
+	return record.AuthorBot
 }
 
 func status(s string) string {

@@ -77,9 +77,20 @@ func TestNormalizeConversation(t *testing.T) {
 		for _, name := range []string{"next_response_time", "resolution_time"} {
 			require.Equal(t, "hit", m[name].Status, name)
 			require.Equal(t, "completed", m[name].Stage, name)
-			require.Equal(t, settled, m[name].CompletedAt, name)
 		}
+		require.Equal(t, settled, m["next_response_time"].CompletedAt, "dated by the settlement: it has no target")
+		require.True(t, m["resolution_time"].CompletedAt.IsZero(), "dated by its target")
 		require.Contains(t, string(m["next_response_time"].Raw), `"meta":{}`, "the SLA's raw record is Chatwoot's own")
+
+		// Resolved before its first response was due, with no reply: met,
+		// with no reply time to show (the views' vendor_first_reply_at
+		// falls back to this metric's completed_at).
+		page := normalizetest.Page(addConversation, `{"id":9,"status":"resolved","created_at":1700000000,"updated_at":1700001000,
+			"first_reply_created_at":0,
+			"applied_sla":{"sla_status":"hit","updated_at":1700001000,"sla_first_response_time_threshold":3600},"sla_events":[]}`)
+		require.Len(t, page.Batch.SLAMetrics, 1)
+		require.Equal(t, "hit", page.Batch.SLAMetrics[0].Status)
+		require.True(t, page.Batch.SLAMetrics[0].CompletedAt.IsZero())
 
 		// Still running: the first response met by a reply in time, the
 		// others pending.
@@ -90,7 +101,7 @@ func TestNormalizeConversation(t *testing.T) {
 		require.Equal(t, "active", m["next_response_time"].Status)
 		require.True(t, m["next_response_time"].CompletedAt.IsZero())
 
-		page := normalizetest.Page(addConversation, `{"id":8,"status":"open","created_at":1700000000,"updated_at":1700001000,
+		page = normalizetest.Page(addConversation, `{"id":8,"status":"open","created_at":1700000000,"updated_at":1700001000,
 			"first_reply_created_at":1700001000,
 			"applied_sla":{"sla_status":"active","sla_first_response_time_threshold":3600,"sla_resolution_time_threshold":86400},"sla_events":[]}`)
 		require.Len(t, page.Batch.SLAMetrics, 2)
@@ -146,6 +157,7 @@ func TestNormalizeMessage(t *testing.T) {
 		{"Incoming", `{"id":1,"message_type":0,"content":"hi","sender":{"id":5,"type":"contact"}}`, "contact", "public"},
 		{"OutgoingByAgent", `{"id":2,"message_type":1,"content":"hello","sender":{"id":3,"type":"user"}}`, "agent", "public"},
 		{"OutgoingByBot", `{"id":3,"message_type":1,"content":"auto","sender":{"id":1,"type":"agent_bot"}}`, "bot", "public"},
+		{"OutgoingByCaptain", `{"id":9,"message_type":1,"content":"auto","sender":{"id":2,"type":"captain_assistant"}}`, "bot", "public"},
 		{"PrivateNote", `{"id":4,"message_type":1,"private":true,"content":"note","sender":{"id":3,"type":"user"}}`, "agent", "private"},
 		{"Activity", `{"id":5,"message_type":2,"content":"Conversation was marked resolved"}`, "system", "internal"},
 		{"Template", `{"id":6,"message_type":3,"content":"Rate us"}`, "bot", "public"},

@@ -120,10 +120,12 @@ func chatwootAuthorType(m chatwoottest.SnapMessage) string {
 	case 3:
 		return "bot"
 	}
-	if m.SenderType == "agent_bot" {
-		return "bot"
+	// Chatwoot's own rule (human_response?): an agent's only when a User
+	// sent it.
+	if m.SenderType == "user" {
+		return "agent"
 	}
-	return "agent"
+	return "bot"
 }
 
 // chatwootChannel is the mirror's name for Chatwoot's meta.channel.
