@@ -453,6 +453,56 @@ func TestACheckedAnswerOnALiveAccount(t *testing.T) {
 		require.Equal(t, 1, seen[created])
 	})
 
+	t.Run("AnOldConversationChangedMeanwhile", func(t *testing.T) {
+		t.Parallel()
+		// 30 conversations, oldest first, 7 an answer: the first answer
+		// was cut. The 8th oldest, the one conversation beyond it that the
+		// check's second window shows, gets a message meanwhile: a change
+		// does not bring a conversation into a listing of every status, so
+		// it is still evidence of the cut.
+		ws := chatvolttest.NewWorkspace(time.Now().Add(-time.Hour))
+		var ids []string
+		for i := range 30 {
+			ids = append(ids, ws.AddConversation(fmt.Sprintf("conversation %d", i)))
+		}
+		opts := chatvolttest.Options{Paging: chatvolttest.PagingPlainArray, MaxListItems: 7, ListOrder: chatvolttest.OrderOldestFirst}
+		b := setup(t, ws, opts, Config{}, false)
+		page, err := b.client.ListConversations(t.Context(), fetcher.ConversationQuery{})
+		require.NoError(t, err)
+		require.Len(t, page.Batch.Conversations, 7)
+		ws.Wait(2 * time.Hour) // past the time the answer was asked for
+		ws.AddMessage(ids[7], "still here", "human")
+		seen := map[string]int{}
+		for _, c := range page.Batch.Conversations {
+			seen[c.ID]++
+		}
+		cursor := page.NextCursor
+		for cursor != "" {
+			page, err = b.client.ListConversations(t.Context(), fetcher.ConversationQuery{Cursor: cursor})
+			if err != nil {
+				break
+			}
+			for _, c := range page.Batch.Conversations {
+				seen[c.ID]++
+			}
+			cursor = page.NextCursor
+		}
+		require.ErrorIs(t, err, ErrUnwalkableListing, "the pass listed %d of 30 conversations", len(seen))
+	})
+
+	t.Run("PageSizeOne", func(t *testing.T) {
+		t.Parallel()
+		// An answer as long as the limit asked for may have been cut, even
+		// when it holds one conversation: with one an answer, the walk
+		// cannot tell conversations of one millisecond apart, and says so
+		// rather than list one of five.
+		ws := generated(5, 1)
+		opts := chatvolttest.Options{Paging: chatvolttest.PagingPlainArray, MaxListItems: 1}
+		b := setup(t, ws, opts, Config{PageSize: 1}, false)
+		seen, err := walkAll(t, b.client)
+		require.ErrorIs(t, err, ErrUnwalkableListing, "the pass listed %d of 5 conversations", len(seen))
+	})
+
 	t.Run("CursorPagingMeanwhile", func(t *testing.T) {
 		t.Parallel()
 		ws, b := small(t, chatvolttest.PagingPlainArray)

@@ -163,7 +163,7 @@ func decodeCursor(s string) (walkState, error) {
 		err = json.Unmarshal(raw, &st)
 	}
 	if err != nil || st.Version != walkVersion || st.Phase < 0 {
-		return st, fmt.Errorf("chatvolt: invalid conversation cursor %q", s)
+		return st, fmt.Errorf("chatvolt: invalid conversation cursor (%d bytes)", len(s))
 	}
 	return st, nil
 }
@@ -233,9 +233,9 @@ func (c *Client) listStep(ctx context.Context, ph phase, st *walkState) ([]liste
 		return nil, err
 	}
 	if st.Check != nil {
-		return st.checkStep(items)
+		return st.checkStep(ph, items)
 	}
-	return st.windowStep(ph, items, asked)
+	return st.windowStep(ph, items, asked, c.pageSize)
 }
 
 // listQuery is the list request for the state's position in ph, and the
@@ -307,12 +307,14 @@ func checkWindow(items []listed, status string, from, to time.Time) error {
 	return nil
 }
 
-// windowStep moves the window walk past one answer (see the comment at the
-// top of this file) and returns what it showed for the first time.
-func (st *walkState) windowStep(ph phase, items []listed, asked time.Time) ([]listed, error) {
+// windowStep moves the window walk past one answer to a request for limit
+// conversations (see the comment at the top of this file) and returns what
+// it showed for the first time. An answer is full, and may have been cut,
+// when it holds as many as asked for or as the longest seen.
+func (st *walkState) windowStep(ph phase, items []listed, asked time.Time, limit int) ([]listed, error) {
 	n := len(items)
 	st.Cap = max(st.Cap, n)
-	full := n >= max(st.Cap, minCap)
+	full := n > 0 && (n >= limit || n >= max(st.Cap, minCap))
 	if st.Tie != nil {
 		return st.tieStep(ph, items, full)
 	}
@@ -384,8 +386,8 @@ func createdRange(items []listed) (oldest, newest time.Time) {
 }
 
 // newCheck is the check of a full answer, not sorted newest first, to the
-// window (ph's lower bound, to]: the same window without its newest
-// millisecond, and without its oldest.
+// window from ph's lower bound to to (both inclusive): the same window
+// without its newest millisecond, and without its oldest.
 func newCheck(ph phase, to time.Time, items []listed, asked time.Time) *checkState {
 	oldest, newest := createdRange(items)
 	return &checkState{
@@ -398,22 +400,27 @@ func newCheck(ph phase, to time.Time, items []listed, asked time.Time) *checkSta
 
 // checkStep judges one narrower window's answer. A whole answer held every
 // conversation of its window, so the narrower one shows fewer and none it
-// did not show, but for conversations created or changed since it was asked
-// for: those are returned (so are undecodable ones, to be quarantined), not
-// taken for evidence. When both windows pass, the window is done and so is
-// the phase (the walk goes from the newest down, and this window reached its
-// lower bound).
-func (st *walkState) checkStep(items []listed) ([]listed, error) {
+// did not show, but for conversations that joined the listing since it was
+// asked for: created since, or, in a listing of one status, changed since
+// (moved into the status). Those are returned (so are undecodable ones, to
+// be quarantined), not taken for evidence. When both windows pass, the
+// window is done and so is the phase (the walk goes from the newest down,
+// and this window reached its lower bound).
+func (st *walkState) checkStep(ph phase, items []listed) ([]listed, error) {
 	c := st.Check
 	var fresh []listed
 	shown, cut := 0, false
 	for _, it := range items {
+		joined := it.s.CreatedAt.Time
+		if ph.status != "" {
+			joined = it.s.UpdatedAt.Time
+		}
 		switch {
 		case it.err != nil:
 			fresh = append(fresh, it)
 		case slices.Contains(c.IDs, string(it.s.ID)):
 			shown++
-		case it.s.UpdatedAt.After(c.Asked):
+		case joined.After(c.Asked):
 			fresh = append(fresh, it)
 		default:
 			cut = true

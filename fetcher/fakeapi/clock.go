@@ -32,3 +32,6 @@ func (c *Clock) Tick() time.Time {
 	c.now = c.now.Add(time.Second + time.Duration(c.ticks*c.stride%perSecond)*c.unit)
 	return c.now
 }
+
+// Skip lets d pass with no mutation, as idle time does.
+func (c *Clock) Skip(d time.Duration) { c.now = c.now.Add(d).Truncate(c.unit) }

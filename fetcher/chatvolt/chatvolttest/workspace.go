@@ -122,6 +122,14 @@ func (w *Workspace) Now() time.Time {
 	return w.clock.Now()
 }
 
+// Wait lets d pass on the workspace clock with nothing happening, so that
+// the next mutation is dated after it.
+func (w *Workspace) Wait(d time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.clock.Skip(d)
+}
+
 // trunc brings t to what the wire carries: UTC, milliseconds. Stored times are
 // truncated so that what a client decodes is exactly what Snapshot reports.
 func trunc(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
