@@ -29,8 +29,10 @@ func normalizeChange(conversationID string, e *timelineEntry, b *record.Batch) e
 		return nil // another object's change, on this timeline
 	}
 	change := record.ConversationChange{ConversationID: conversationID, At: e.CreatedDate.Time}
+	// before is what the fields were, given only if the event says it of
+	// every field it sets: the history applies it to all of them.
 	var before record.ConversationState
-	hasBefore := false
+	beforeKnown := true
 	for _, d := range e.Event.Updated.FieldDeltas {
 		fields, ok := trackedDelta(d.Name)
 		// DevRev leaves out what is unset: a delta without new_value cleared
@@ -48,7 +50,7 @@ func normalizeChange(conversationID string, e *timelineEntry, b *record.Batch) e
 		if d.OldValue != nil {
 			setState(&before, d.Name, d.OldValue)
 		}
-		hasBefore = hasBefore || clearable || d.OldValue != nil
+		beforeKnown = beforeKnown && (clearable || d.OldValue != nil)
 	}
 	if len(change.Sets) == 0 {
 		return nil
@@ -56,7 +58,7 @@ func normalizeChange(conversationID string, e *timelineEntry, b *record.Batch) e
 	if change.At.IsZero() {
 		return errors.New("timeline change event has no created_date")
 	}
-	if hasBefore {
+	if beforeKnown {
 		change.Before = &before
 	}
 	if e.CreatedBy != nil {

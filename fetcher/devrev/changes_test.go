@@ -75,6 +75,24 @@ func TestNormalizeChangeEvent(t *testing.T) {
 		require.Equal(t, &record.ConversationState{Priority: "p1", AssigneeIDs: []string{"u1"}}, cleared.Before)
 	})
 
+	// A stage delta without old_value does not say what the stage was:
+	// the event then gives no old values at all, since the history applies
+	// them to every field the event sets (a blank stage would be taken
+	// back to the conversation's creation).
+	t.Run("AStageWithoutItsOldValueGivesNoBefore", func(t *testing.T) {
+		t.Parallel()
+		for _, other := range []string{
+			`{"name":"priority","new_value":{"type":"string","value":"P1"}}`,
+			`{"name":"owned_by","old_value":{"type":"id_list","values":["u1"]},"new_value":{"type":"id_list","values":["u2"]}}`,
+		} {
+			b := page(t, `{"type":"timeline_change_event","id":"e1","created_date":"2025-03-01T01:00:00Z",
+				"event":{"type":"updated","updated":{"field_deltas":[{"name":"stage","new_value":{"type":"stage","name":"resolved"}},`+other+`]}}}`, ``)
+			require.Len(t, b.Changes, 1)
+			require.Nil(t, b.Changes[0].Before, other)
+			require.Equal(t, "resolved", b.Changes[0].After.NativeStatus)
+		}
+	})
+
 	t.Run("OtherEventsAreNoChange", func(t *testing.T) {
 		t.Parallel()
 		b := page(t, `{"type":"timeline_change_event","id":"e1","created_date":"2025-03-01T10:00:00Z","event":{"type":"linked","linked":{}}},
