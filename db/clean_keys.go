@@ -40,7 +40,7 @@ func cleanKeys(b *record.Batch) *record.Batch {
 	})
 	c.Changes = cleanEach(c.Changes, func(r *record.ConversationChange) bool { return cleanFields(&r.ConversationID) })
 	c.Observations = cleanEach(c.Observations, func(r *record.Observation) bool { return cleanFields(&r.ConversationID) })
-	for _, ids := range []*[]string{&c.ParticipantsOf, &c.SLAOf, &c.MembersOf, &c.CRMLinksOf, &c.ChangesCompleteFor} {
+	for _, ids := range []*[]string{&c.ParticipantsOf, &c.SLAOf, &c.MembersOf, &c.CRMLinksOf, &c.ChangesCompleteFor, &c.EntriesRead} {
 		*ids = cleanEach(*ids, func(id *string) bool { return cleanFields(id) })
 	}
 	return &c

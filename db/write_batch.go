@@ -109,6 +109,7 @@ func WriteBatch(ctx context.Context, tx pgx.Tx, source string, b *record.Batch, 
 	for _, write := range []func(context.Context) error{
 		w.users,
 		w.conversations,
+		w.entriesRead,
 		w.history,
 		w.participantsAndTags,
 		w.sla,
@@ -170,6 +171,16 @@ func (w *batchWriter) users(ctx context.Context) error {
 	}
 	w.res.add("users", len(users))
 	return nil
+}
+
+// entriesRead takes out of the quarantine the entries read cleanly that are
+// no message, before the history asks whether a conversation's timeline has
+// entries in quarantine.
+func (w *batchWriter) entriesRead(ctx context.Context) error {
+	if len(w.b.EntriesRead) == 0 {
+		return nil
+	}
+	return resolveQuarantined(ctx, w.q, w.source, record.StreamMessages, w.b.EntriesRead, func(id string) string { return id })
 }
 
 func (w *batchWriter) quarantine(ctx context.Context) error {

@@ -124,9 +124,12 @@ func TestWriteHistory(t *testing.T) {
 			"01 04:00:00.000000 - resolved event",
 		}, storedHistory(t, pool, "c1"), "no version from the creation")
 
-		// Read again whole, the entry lands: the records are complete.
-		dbtest.Exec(t, pool, "UPDATE quarantine SET resolved_at = now()")
+		// Read again whole, the entry reads cleanly (a change event lands
+		// as no message): it leaves the quarantine, and the records are
+		// complete.
+		last.EntriesRead = []string{"e1"}
 		write(t, pool, last)
+		require.Zero(t, dbtest.Value[int](t, pool, "SELECT count(*) FROM quarantine WHERE resolved_at IS NULL"))
 		require.Equal(t, []string{
 			"01 00:00:00.000000 01 04:00:00.000000 pending event",
 			"01 04:00:00.000000 - resolved event",

@@ -49,6 +49,11 @@ type Batch struct {
 	// the listing left for the conversation's messages job to merge into its
 	// history (see Observation).
 	Observations []Observation
+
+	// EntriesRead are the ids of the messages stream's entries read cleanly
+	// that are no message (a DevRev timeline's change events): one of them in
+	// quarantine leaves it, as a message that lands does.
+	EntriesRead []string
 }
 
 // Rows counts the records of the batch that land in mirrored tables.
@@ -79,4 +84,5 @@ func (b *Batch) Merge(other *Batch) {
 	b.Changes = append(b.Changes, other.Changes...)
 	b.ChangesCompleteFor = append(b.ChangesCompleteFor, other.ChangesCompleteFor...)
 	b.Observations = append(b.Observations, other.Observations...)
+	b.EntriesRead = append(b.EntriesRead, other.EntriesRead...)
 }

@@ -65,6 +65,7 @@ func TestNormalizeChangeEvent(t *testing.T) {
 			{"type":"timeline_change_event","id":"e3","created_date":"2025-03-01T03:00:00Z",
 			"event":{"type":"updated","updated":{"field_deltas":[{"name":"stage","old_value":{"type":"stage","name":"new"}}]}}}`, ``)
 		require.Empty(t, b.Quarantined)
+		require.Equal(t, []string{"e1", "e2", "e3"}, b.EntriesRead, "every event read cleanly, a change or not")
 		require.Len(t, b.Changes, 2)
 		first, cleared := b.Changes[0], b.Changes[1]
 		require.Equal(t, []record.TrackedField{record.FieldPriority}, first.Sets)
@@ -109,6 +110,7 @@ func TestNormalizeChangeEvent(t *testing.T) {
 		require.Len(t, b.Quarantined, 1)
 		require.Contains(t, b.Quarantined[0].Error, "no created_date")
 		require.Empty(t, b.ChangesCompleteFor, "a change it could not read: the records are not complete")
+		require.Empty(t, b.EntriesRead, "not read cleanly")
 	})
 
 	t.Run("ListsOfOtherValuesDoNotRefuseTheEvent", func(t *testing.T) {

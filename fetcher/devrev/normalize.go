@@ -200,10 +200,16 @@ func normalizeEntry(conversationID string, raw json.RawMessage, b *record.Batch)
 	if err := unmarshal(raw, &e); err != nil {
 		return fmt.Errorf("decode timeline entry: %w", err)
 	}
-	if e.Type == "timeline_change_event" {
-		return normalizeChange(conversationID, &e, b)
-	}
 	if e.Type != "timeline_comment" {
+		if e.Type == "timeline_change_event" {
+			if err := normalizeChange(conversationID, &e, b); err != nil {
+				return err
+			}
+		}
+		// Read cleanly: an earlier copy in quarantine leaves it.
+		if e.ID != "" {
+			b.EntriesRead = append(b.EntriesRead, e.ID)
+		}
 		return nil
 	}
 	if e.ID == "" {
