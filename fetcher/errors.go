@@ -92,6 +92,13 @@ func IsAuthError(err error) bool {
 	return errors.As(err, &apiErr) && apiErr.IsAuth()
 }
 
+// IsRefusal reports whether err is a 401 or 403, of the credentials or of
+// one record (APIError.RecordOnly).
+func IsRefusal(err error) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && (apiErr.Status == http.StatusUnauthorized || apiErr.Status == http.StatusForbidden)
+}
+
 // IsNotFound reports whether err says the requested record does not exist.
 func IsNotFound(err error) bool {
 	var apiErr *APIError

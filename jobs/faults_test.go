@@ -127,6 +127,28 @@ func TestVendorFaults(t *testing.T) {
 		require.Equal(t, []string{"chats"}, dbtest.Column[string](t, b.pool, "SELECT stream FROM quarantine WHERE resolved_at IS NULL"))
 	})
 
+	t.Run("AChatRefusedForGoodStopsNoPass", func(t *testing.T) {
+		t.Parallel()
+		// DevRev's 403 refuses the object, not the token (that is a 401): a
+		// chat the token's user is not in, asked for alone (its retry from
+		// the quarantine at the end of every pass), is that chat's refusal,
+		// not a reason to stop the source.
+		b := setup(t, setupOpts{conversations: 30})
+		refused := b.ws.Snapshot().Chats[0].ID
+		b.proxy.SetRules(faultproxy.Rule{PathSuffix: "/chats.get", Fault: func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+			if r.URL.Query().Get("id") == refused {
+				http.Error(w, `{"type":"forbidden","message":"not a member of this chat"}`, http.StatusForbidden)
+				return
+			}
+			next.ServeHTTP(w, r)
+		}})
+		out := b.runPass(t, jobs.PassBackfill)
+		require.True(t, out.OK(), "failures: %v", out.Failures)
+		out = b.runPass(t, jobs.PassIncremental)
+		require.True(t, out.OK(), "failures: %v", out.Failures)
+		require.Equal(t, []string{"chats"}, dbtest.Column[string](t, b.pool, "SELECT stream FROM quarantine WHERE resolved_at IS NULL"))
+	})
+
 	t.Run("AReadThatKeepsFailingHoldsBackNoOther", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, setupOpts{conversations: 20})

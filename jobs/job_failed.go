@@ -62,7 +62,9 @@ func (d *Deps) jobFailed(ctx context.Context, job jobRef, stats *fetcher.Request
 	case errors.As(err, &rateErr):
 		return d.snoozeRateLimited(job, rateErr)
 
-	case fetcher.IsAuthError(err):
+	case fetcher.IsAuthError(err), job.row.Kind == (ConversationsArgs{}).Kind() && fetcher.IsRefusal(err):
+		// A refusal of the listing itself is the token's, whatever the
+		// vendor says of refusals of one record.
 		msg := fmt.Sprintf("source %s: credentials refused (%v); fix its token and run again", job.source, err)
 		d.failRun(bg, job, msg)
 		d.abandonPass(bg, job, msg)

@@ -61,6 +61,7 @@ func NewClient(cfg Config) (*Client, error) {
 	httpCfg.BaseURL = cmp.Or(cfg.BaseURL, DefaultBaseURL)
 	httpCfg.AuthorizeFunc = fetcher.Bearer(cfg.Token)
 	httpCfg.RetryAfterFunc = retryAfter
+	httpCfg.RecordRefusalFunc = refusesRecordOnly
 	hc, err := fetcher.New(httpCfg)
 	if err != nil {
 		return nil, fmt.Errorf("devrev: %w", err)
@@ -162,6 +163,13 @@ func parseTimelinePage(conversationID string, body []byte) (*fetcher.MessagePage
 	}
 	return page, nil
 }
+
+// refusesRecordOnly tells DevRev's 403 (forbidden: the token's user may not
+// see this object, such as a chat the user is not in) from its 401 (the
+// token itself is missing, expired or revoked): only the 401 stops the
+// source. A token that may not list conversations at all then fails its
+// pass with DevRev's own 403 message.
+func refusesRecordOnly(status int, _, _ string) bool { return status == http.StatusForbidden }
 
 // GetChat returns a chat (DevRev has no list of chats: their ids come from
 // conversations' channels).
