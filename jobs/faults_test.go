@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/db/dbq"
@@ -147,6 +149,34 @@ func TestVendorFaults(t *testing.T) {
 		out = b.runPass(t, jobs.PassIncremental)
 		require.True(t, out.OK(), "failures: %v", out.Failures)
 		require.Equal(t, []string{"chats"}, dbtest.Column[string](t, b.pool, "SELECT stream FROM quarantine WHERE resolved_at IS NULL"))
+	})
+
+	t.Run("AListingJobOfAnEndedPassHandsItsPlaceOver", func(t *testing.T) {
+		t.Parallel()
+		ctx := t.Context()
+		b := setup(t, setupOpts{conversations: 10})
+		b.run(t, jobs.PassBackfill)
+		queue := dbtest.Value[string](t, b.pool, "SELECT queue FROM river_job WHERE kind = 'sync_conversations' LIMIT 1")
+		// The listing job of a pass dropped since, snoozed: it holds the
+		// source's one listing slot when the next pass starts.
+		stale, err := b.client.Insert(ctx, jobs.ConversationsArgs{Source: testSource, RunID: 1 << 40}, &river.InsertOpts{
+			Queue: queue, ScheduledAt: time.Now().Add(time.Hour), Metadata: []byte(`{"source":"` + testSource + `"}`),
+			UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+				rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+				rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+			}},
+		})
+		require.NoError(t, err)
+		started := time.Now()
+		pass, err := jobs.StartPass(ctx, b.deps, b.client, testSource, jobs.PassOptions{Kind: jobs.PassIncremental})
+		require.NoError(t, err)
+		require.Zero(t, dbtest.Value[int](t, b.pool, "SELECT count(*) FROM river_job WHERE kind = 'sync_conversations' AND (args->>'run_id')::bigint = $1", pass.RunID),
+			"the new pass found the slot taken")
+		dbtest.Exec(t, b.pool, "UPDATE river_job SET state = 'available', scheduled_at = now() WHERE id = $1", stale.Job.ID)
+		out, err := jobs.WaitSource(ctx, b.client, testSource, started, 20*time.Millisecond, nil)
+		require.NoError(t, err)
+		require.True(t, out.OK(), "failures: %v", out.Failures)
+		require.Equal(t, "succeeded", dbtest.Value[string](t, b.pool, "SELECT status FROM sync_runs WHERE id = $1", pass.RunID), "the new pass was carried to its end")
 	})
 
 	t.Run("AReadThatKeepsFailingHoldsBackNoOther", func(t *testing.T) {

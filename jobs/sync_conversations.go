@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/syncerhq/syncer/db"
 	"github.com/syncerhq/syncer/db/dbq"
@@ -46,8 +47,8 @@ func (d *Deps) syncConversations(ctx context.Context, job *river.Job[Conversatio
 		return fmt.Errorf("read sync state: %w", err)
 	}
 	if state.RunID == nil || *state.RunID != ref.runID {
-		// The pass this job belonged to is over (or was replaced): nothing to do.
-		return nil
+		// The pass this job belonged to is over (or was replaced).
+		return d.handOverListing(ctx, job)
 	}
 	fetch := func(cursor *string) fetchedPage { return listPage(ctx, src, state, cursor) }
 
@@ -99,7 +100,7 @@ func (d *Deps) commitListed(ctx context.Context, job *river.Job[ConversationsArg
 	})
 	if errors.Is(err, errPassMoved) {
 		d.Logger.Warn().Str("source", ref.source).Int64("job_id", job.ID).Msg("the pass moved on without this worker; stopping")
-		return false, nil
+		return false, d.handOverListing(ctx, job)
 	}
 	if err != nil {
 		return false, d.jobFailed(ctx, ref, cur.stats, err)
@@ -134,6 +135,39 @@ type fetchedPage struct {
 	// readAt is the cursor the page was read at (nil: the first page).
 	readAt *string
 	err    error
+}
+
+// handOverListing completes a listing job whose pass is over, and queues the
+// listing of the source's pass in flight, if another: a pass started while
+// this job held the source's one listing slot (River's unique job) found it
+// taken and queued nothing, and would wait for ever.
+func (d *Deps) handOverListing(ctx context.Context, job *river.Job[ConversationsArgs]) error {
+	source := job.Args.Source
+	err := pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
+		state, err := dbq.New(tx).GetSyncState(ctx, dbq.GetSyncStateParams{Source: source, Stream: StreamConversations})
+		if err != nil && !isNoRows(err) {
+			return fmt.Errorf("read sync state: %w", err)
+		}
+		if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
+			return fmt.Errorf("complete job: %w", err)
+		}
+		if state.RunID == nil || *state.RunID == job.Args.RunID {
+			return nil
+		}
+		client, err := river.ClientFromContextSafely[pgx.Tx](ctx)
+		if err != nil {
+			return fmt.Errorf("river client: %w", err)
+		}
+		next := ConversationsArgs{Source: source, RunID: *state.RunID}
+		if _, err := client.InsertTx(ctx, tx, next, insertOpts(source, *state.RunID)); err != nil {
+			return fmt.Errorf("queue the listing of run %d: %w", *state.RunID, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("hand the listing of source %s over: %w", source, err)
+	}
+	return nil
 }
 
 // errPassMoved says the pass's cursor is no longer the one a page was read
