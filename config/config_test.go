@@ -211,11 +211,13 @@ sources:
   - {name: c, kind: devrev, token: x, api_url: "ftp://x"}
   - {name: d__e, kind: devrev, token: x}
   - {name: f, kind: devrev, token: x, api_url: "htps://ops:pw-s3cret@cw.example"}
+  - {name: g, kind: devrev, token: x, api_url: "ops:pw-s3cret@cw.example"}
 `)
 		_, err := Load(Flags{ConfigPath: path}, envOf(), kinds.All())
 		require.Error(t, err)
 		msg := err.Error()
 		require.Contains(t, msg, `API URL "htps://cw.example" is not an http(s) URL`)
+		require.Contains(t, msg, `API URL "…@cw.example" is not an http(s) URL`)
 		require.NotContains(t, msg, "pw-s3cret", "a password in a URL is a secret")
 		require.Contains(t, msg, `source name "Bad Name"`)
 		require.Contains(t, msg, `unknown kind "zendesk"`)

@@ -46,12 +46,13 @@ func (e *RetryableError) Error() string {
 
 func (e *RetryableError) Unwrap() error { return e.Err }
 
-// APIError is a 4xx answer other than a rate limit: retrying the same request
-// will not help. Type and Message are the vendor's own.
 // typeBodyTooLarge is the APIError.Type of an answer larger than
-// Config.MaxBodyBytes.
+// Config.MaxBodyBytes, which syncer gives, not the vendor.
 const typeBodyTooLarge = "body_too_large"
 
+// APIError is a 4xx answer other than a rate limit, or an answer too large
+// to read: retrying the same request will not help. Type and Message are
+// the vendor's own, but for typeBodyTooLarge.
 type APIError struct {
 	Endpoint string
 	Status   int

@@ -2,6 +2,7 @@ package fetcher
 
 import (
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 )
@@ -95,9 +96,13 @@ func WithoutUserInfo(u string) string {
 	switch {
 	case err != nil:
 		return "(an unreadable URL)"
-	case parsed.User == nil:
-		return u
+	case parsed.User != nil:
+		parsed.User = nil
+		return parsed.String()
+	case strings.Contains(u, "@"):
+		// No authority to strip (ops:pw@host parses as the scheme ops), yet
+		// what stands before the @ may be a password.
+		return "…" + u[strings.LastIndex(u, "@"):]
 	}
-	parsed.User = nil
-	return parsed.String()
+	return u
 }

@@ -122,7 +122,8 @@ func chatwootAuthorType(m chatwoottest.SnapMessage) string {
 	}
 	// Chatwoot's own rule (human_response?): an agent's only when a User
 	// sent it.
-	if m.SenderType == "user" {
+	switch m.SenderType {
+	case "user", "agent":
 		return "agent"
 	}
 	return "bot"
