@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
@@ -659,12 +658,10 @@ func TestListMessages(t *testing.T) {
 		// A proxy that asks the fake for the latest 100 whatever the count.
 		target, err := url.Parse(b.srv.URL())
 		require.NoError(t, err)
-		proxy := httputil.NewSingleHostReverseProxy(target)
-		direct := proxy.Director
-		proxy.Director = func(r *http.Request) {
-			direct(r)
-			r.URL.Path = strings.Replace(r.URL.Path, "/messages/"+strconv.Itoa(MaxMessages), "/messages/100", 1)
-		}
+		proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(target)
+			r.Out.URL.Path = strings.Replace(r.Out.URL.Path, "/messages/"+strconv.Itoa(MaxMessages), "/messages/100", 1)
+		}}
 		front := httptest.NewServer(proxy)
 		t.Cleanup(front.Close)
 		client, err := NewClient(Config{BaseURL: front.URL, APIKey: testKey})
