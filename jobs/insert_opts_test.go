@@ -1,10 +1,16 @@
 package jobs
 
 import (
+	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/db"
+	"github.com/syncerhq/syncer/fetcher"
+	"github.com/syncerhq/syncer/internal/dbtest"
 )
 
 func TestDedupeJobs(t *testing.T) {
@@ -30,4 +36,29 @@ func TestMessageJobs(t *testing.T) {
 	jobs := messageJobs(jobRef{source: "s", runID: 1}, targets)
 	require.Len(t, jobs, 3)
 	require.Len(t, jobs[2].Args.(MessagesArgs).Targets, 3)
+}
+
+// TestAReReadQueuesItsChildrenWhileLikeOnesRun: a webhook's re-read queues
+// its conversation's chat and SLA tracker reads even while reads of the
+// same ones run, which may have fetched before the change the webhook told.
+func TestAReReadQueuesItsChildrenWhileLikeOnesRun(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	d := testDeps(t)
+	client, err := NewClient(d, ClientConfig{Workers: 1, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	ref := jobRef{source: "s", urgent: true}
+	page := &fetcher.ConversationPage{ChatIDs: []string{"chat1"}, SLATrackers: []fetcher.SLATrackerRef{{ConversationID: "c1", TrackerID: "t1"}}}
+	reread := func() {
+		t.Helper()
+		_, err := client.InsertMany(ctx, refreshChildren(ref, page, db.WriteResult{}, time.Time{}))
+		require.NoError(t, err)
+	}
+	reread()
+	dbtest.Exec(t, d.Pool, "UPDATE river_job SET state = 'running', attempt = 1, attempted_at = now() WHERE kind IN ('sync_chats', 'sync_sla_trackers')")
+	reread()
+	for _, kind := range []string{"sync_chats", "sync_sla_trackers"} {
+		require.Equal(t, []string{"available", "running"},
+			dbtest.Column[string](t, d.Pool, "SELECT state::text FROM river_job WHERE kind = $1 ORDER BY state::text", kind), kind)
+	}
 }

@@ -86,7 +86,14 @@ func refreshChildren(ref jobRef, page *fetcher.ConversationPage, written db.Writ
 		t.EventAt = eventAt
 		targets = append(targets, t)
 	}
-	return append(next, messageJobs(ref, targets)...)
+	next = append(next, messageJobs(ref, targets)...)
+	for i := range next {
+		// Not unique in River's sense, which counts a running job: a read of
+		// the same chat or tracker at work may have fetched before the
+		// change this re-read was told of.
+		next[i].InsertOpts.UniqueOpts = river.UniqueOpts{}
+	}
+	return next
 }
 
 // observeWebhookLag reports, for each finished read a webhook asked for,

@@ -47,9 +47,12 @@ func TestRefreshesCoalesce(t *testing.T) {
 	dbtest.Exec(t, pool, "DELETE FROM river_job WHERE kind = 'refresh_conversation' AND args->>'conversation_id' = 'c2'")
 	require.NoError(t, deps.QueueRefreshes(t.Context(), client, testSource, []string{"c2"}, time.Now()))
 	require.Equal(t, 2, count(), "a fresh mark still coalesces")
-	dbtest.Exec(t, pool, "UPDATE pending_refreshes SET queued_at = now() - interval '16 minutes' WHERE conversation_id = 'c2'")
-	require.NoError(t, deps.QueueRefreshes(t.Context(), client, testSource, []string{"c2"}, time.Now()))
+	dbtest.Exec(t, pool, "UPDATE pending_refreshes SET queued_at = now() - interval '16 minutes', first_event_at = now() - interval '16 minutes' WHERE conversation_id = 'c2'")
+	eventAt := time.Now().Truncate(time.Microsecond)
+	require.NoError(t, deps.QueueRefreshes(t.Context(), client, testSource, []string{"c2"}, eventAt))
 	require.Equal(t, 3, count(), "a stale mark does not")
+	require.True(t, eventAt.Equal(dbtest.Value[time.Time](t, pool, "SELECT first_event_at FROM pending_refreshes WHERE conversation_id = 'c2'")),
+		"the new re-read answers the new event: its lag counts from it")
 	require.NoError(t, deps.QueueRefreshes(t.Context(), client, testSource, []string{"c2", "c2"}, time.Now()))
 	require.Equal(t, 3, count(), "and the new mark coalesces again, a conversation named twice too")
 }

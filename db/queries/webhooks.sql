@@ -4,14 +4,15 @@
 -- started, will see this event's change too). A mark left 15 minutes ago
 -- counts as none: its job may never start (cancelled, deleted, or failed
 -- before it took the mark), and it must not hold back every later event of
--- the conversation; a second re-read costs only its requests.
+-- the conversation; a second re-read costs only its requests, and answers
+-- this event (the lag counts from it).
 -- Each id once, in one order: concurrent calls then take their rows' locks
 -- in the same order, and cannot deadlock.
 INSERT INTO pending_refreshes AS p (source, conversation_id, first_event_at)
 SELECT @source::text, ids.id, @event_at::timestamptz
 FROM (SELECT DISTINCT unnest(@conversation_ids::text[]) AS id) AS ids
 ORDER BY ids.id
-ON CONFLICT (source, conversation_id) DO UPDATE SET queued_at = now()
+ON CONFLICT (source, conversation_id) DO UPDATE SET queued_at = now(), first_event_at = excluded.first_event_at
 WHERE p.queued_at < now() - interval '15 minutes'
 RETURNING conversation_id;
 

@@ -97,12 +97,15 @@ func NewClient(cfg Config) (*Client, error) {
 		if cfg.Token == "" {
 			return nil, errors.New("chatwoot: no API token")
 		}
-		if _, err := strconv.Atoi(cfg.AccountID); err != nil {
+		account, err := strconv.Atoi(cfg.AccountID)
+		if err != nil {
 			return nil, fmt.Errorf("chatwoot: account id %q is not a number", cfg.AccountID)
 		}
+		// As Chatwoot writes it (07 and +7 are 7), for webhooks' account.id.
+		c.accountID = strconv.Itoa(account)
 		token := cfg.Token
 		httpCfg.AuthorizeFunc = func(r *http.Request) { r.Header.Set("api_access_token", token) }
-		c.account = "/api/v1/accounts/" + cfg.AccountID
+		c.account = "/api/v1/accounts/" + c.accountID
 	}
 	if httpCfg.Pacer == nil {
 		httpCfg.Pacer = fetcher.NewPacer(PacerConfig(cfg.RateLimit, cfg.RateWindow))

@@ -19,7 +19,7 @@ func TestReceiveWebhook(t *testing.T) {
 	t.Parallel()
 	const secret = "whsec-chatwoot"
 	now := time.Unix(1_796_300_000, 0)
-	c, err := NewClient(Config{BaseURL: "https://chat.example", Token: "t", AccountID: "7", WebhookSecret: secret})
+	c, err := NewClient(Config{BaseURL: "https://chat.example", Token: "t", AccountID: "07", WebhookSecret: secret}) // 07 is 7
 	require.NoError(t, err)
 	signed := func(body string, at time.Time) http.Header {
 		ts := strconv.FormatInt(at.Unix(), 10)
