@@ -152,5 +152,5 @@ func rawDocument(raw json.RawMessage) []byte {
 	if len(raw) == 0 {
 		return []byte("{}")
 	}
-	return StripNULEscapes(raw)
+	return CleanJSON(raw)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 )
@@ -39,5 +40,27 @@ func FuzzStripNULEscapes(f *testing.F) {
 		require.NoError(t, json.Unmarshal(b, &plain))
 		require.NoError(t, json.Unmarshal(StripNULEscapes(b), &stripped))
 		require.Equal(t, strings.ReplaceAll(plain, "\x00", ""), stripped)
+	})
+}
+
+// FuzzCleanJSON: a JSON string cleaned for jsonb decodes as it did, but for
+// its NULs, which are gone (Go's decoder already takes invalid UTF-8 and
+// half surrogate pairs for U+FFFD), and is valid UTF-8 without a half pair.
+func FuzzCleanJSON(f *testing.F) {
+	for _, s := range []string{`cut \ud83d`, `\ude00 alone`, `\ud83d\ude00`, `\\ud83d`, "caf\xe9", `\u0000`, `\ud83d\u0041`, `\ud83d`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		in := []byte(`"` + s + `"`)
+		var want string
+		if json.Unmarshal(in, &want) != nil {
+			return // not a JSON string
+		}
+		out := CleanJSON(in)
+		require.True(t, utf8.Valid(out))
+		var got string
+		require.NoError(t, json.Unmarshal(out, &got))
+		require.Equal(t, strings.ReplaceAll(want, "\x00", ""), got)
+		require.Equal(t, string(out), string(replaceLoneSurrogates(out)), "no half pair is left")
 	})
 }

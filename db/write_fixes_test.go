@@ -162,6 +162,32 @@ func TestIDsWithNULsLand(t *testing.T) {
 	}
 }
 
+// TestRawDocumentsPostgreSQLRefusesLand: a raw document with bytes that are
+// not UTF-8, or half of a surrogate pair (a JavaScript back end that cut an
+// emoji in two), decodes (its fields become U+FFFD) but PostgreSQL's jsonb
+// refuses it: stored as it is, it would fail its page on every retry. It
+// lands with U+FFFD where jsonb could not take it, by either write path,
+// and a whole pair stays as it is.
+func TestRawDocumentsPostgreSQLRefusesLand(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	page := &record.Batch{
+		Conversations: []record.Conversation{{ID: "c1", ModifiedAt: t0, Raw: json.RawMessage(`{"t":"cut \ud83d","u":"\ude00 alone","p":"\ud83d\ude00","q":"\\ud83d"}`)}},
+		Messages:      []record.Message{{ID: "m1", ConversationID: "c1", ModifiedAt: t0, Raw: json.RawMessage("{\"b\":\"caf\xe9\"}")}},
+	}
+	for _, upsertOnly := range []bool{false, true} {
+		t.Run(fmt.Sprintf("UpsertOnly=%t", upsertOnly), func(t *testing.T) {
+			t.Parallel()
+			pool := dbtest.NewPool(t)
+			for range 2 { // new rows, then rows the mirror holds
+				dbtest.WriteBatch(t, pool, "src", page, db.WriteOptions{UpsertOnly: upsertOnly})
+			}
+			require.Equal(t, `{"p": "😀", "q": "\\ud83d", "t": "cut �", "u": "� alone"}`, dbtest.Value[string](t, pool, "SELECT raw::text FROM conversations"))
+			require.Equal(t, `{"b": "caf�"}`, dbtest.Value[string](t, pool, "SELECT raw::text FROM messages"))
+		})
+	}
+}
+
 // messageState is a query of message m's and attachment a's state, as
 // "body raw deleted / raw deleted".
 func messageState(m, a string) string {
