@@ -188,6 +188,39 @@ func TestRawDocumentsPostgreSQLRefusesLand(t *testing.T) {
 	}
 }
 
+// TestAnEarlierReadOfTheSameTimeDoesNotUndoALaterOne: a vendor change that
+// does not move the conversation's modification time (Chatwoot's SLA
+// evaluation, an agent removed from the account) is seen by a later read; an
+// earlier read of the same time that commits last must not bring the old
+// state back. A copy of the same time that was fetched after the stored one
+// was written still replaces it.
+func TestAnEarlierReadOfTheSameTimeDoesNotUndoALaterOne(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.NewPool(t)
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	copyOf := func(assignee string) *record.Batch {
+		b := &record.Batch{
+			Conversations:  []record.Conversation{{ID: "c1", ModifiedAt: t0, Raw: json.RawMessage(`{"assignee":"` + assignee + `"}`)}},
+			ParticipantsOf: []string{"c1"},
+		}
+		if assignee != "" {
+			b.Participants = []record.Participant{{ConversationID: "c1", UserID: assignee, Role: record.RoleAssignee}}
+		}
+		return b
+	}
+	assignees := func() []string {
+		return dbtest.Column[string](t, pool, "SELECT user_id FROM conversation_participants WHERE deleted_at IS NULL")
+	}
+	dbtest.WriteBatch(t, pool, "src", copyOf("agent:1"), db.WriteOptions{})
+	earlierRead := dbtest.Value[time.Time](t, pool, "SELECT clock_timestamp()")
+	dbtest.WriteBatch(t, pool, "src", copyOf(""), db.WriteOptions{}) // a later read commits first
+	dbtest.WriteBatch(t, pool, "src", copyOf("agent:1"), db.WriteOptions{FetchedAfter: earlierRead})
+	require.Empty(t, assignees(), "the earlier read's copy changes nothing")
+
+	dbtest.WriteBatch(t, pool, "src", copyOf("agent:2"), db.WriteOptions{}) // fetched after the stored copy was written
+	require.Equal(t, []string{"agent:2"}, assignees())
+}
+
 // messageState is a query of message m's and attachment a's state, as
 // "body raw deleted / raw deleted".
 func messageState(m, a string) string {

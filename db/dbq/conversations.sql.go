@@ -527,7 +527,8 @@ ON CONFLICT (source, id) DO UPDATE SET
     = (excluded.display_id, excluded.title, excluded.description, excluded.status, excluded.native_status,
        excluded.priority, excluded.channel, excluded.created_at, excluded.modified_at, excluded.raw,
        excluded.synced_at, excluded.synced_at, NULL)
-WHERE (excluded.modified_at >= t.modified_at) IS NOT FALSE
+WHERE ((excluded.modified_at > t.modified_at) IS NOT FALSE
+       OR (excluded.modified_at = t.modified_at AND t.synced_at < $3::timestamptz))
   AND (t.deleted_at IS NULL OR t.deleted_at < $3::timestamptz)
 RETURNING t.id, t.modified_at
 `
@@ -544,11 +545,15 @@ type UpsertConversationsRow struct {
 }
 
 // Upserts one page of conversations. An older copy never overwrites a newer
-// one; a row that comes back is un-deleted, unless it was marked deleted at
+// one, nor a copy of the same time written after it was fetched; a row that
+// comes back is un-deleted, unless it was marked deleted at
 // or after fetched_after (the database's time before which nothing of the
 // page was fetched): such a copy may predate the deletion. Returns the rows
 // that were written (see MessagesSyncedFor for what they need next).
-// Not older: a null time on either side is not known to be older.
+// Not older: a null time on either side is not known to be older. A copy of
+// the same time replaces only a row written before it was fetched: some
+// vendor changes do not move the time (Chatwoot's SLA evaluation), and an
+// earlier read committing last must not undo a later read's.
 func (q *Queries) UpsertConversations(ctx context.Context, arg UpsertConversationsParams) ([]UpsertConversationsRow, error) {
 	rows, err := q.db.Query(ctx, upsertConversations, arg.Source, arg.Rows, arg.FetchedAfter)
 	if err != nil {

@@ -1,6 +1,7 @@
 -- name: UpsertConversations :many
 -- Upserts one page of conversations. An older copy never overwrites a newer
--- one; a row that comes back is un-deleted, unless it was marked deleted at
+-- one, nor a copy of the same time written after it was fetched; a row that
+-- comes back is un-deleted, unless it was marked deleted at
 -- or after fetched_after (the database's time before which nothing of the
 -- page was fetched): such a copy may predate the deletion. Returns the rows
 -- that were written (see MessagesSyncedFor for what they need next).
@@ -19,8 +20,12 @@ ON CONFLICT (source, id) DO UPDATE SET
     = (excluded.display_id, excluded.title, excluded.description, excluded.status, excluded.native_status,
        excluded.priority, excluded.channel, excluded.created_at, excluded.modified_at, excluded.raw,
        excluded.synced_at, excluded.synced_at, NULL)
--- Not older: a null time on either side is not known to be older.
-WHERE (excluded.modified_at >= t.modified_at) IS NOT FALSE
+-- Not older: a null time on either side is not known to be older. A copy of
+-- the same time replaces only a row written before it was fetched: some
+-- vendor changes do not move the time (Chatwoot's SLA evaluation), and an
+-- earlier read committing last must not undo a later read's.
+WHERE ((excluded.modified_at > t.modified_at) IS NOT FALSE
+       OR (excluded.modified_at = t.modified_at AND t.synced_at < @fetched_after::timestamptz))
   AND (t.deleted_at IS NULL OR t.deleted_at < @fetched_after::timestamptz)
 RETURNING t.id, t.modified_at;
 
