@@ -147,10 +147,14 @@ func roundLikePostgres(t time.Time) time.Time {
 	return t.Truncate(time.Second).Add(time.Duration(micros) * time.Microsecond)
 }
 
-// rawDocument is the raw jsonb column.
-func rawDocument(raw json.RawMessage) []byte {
-	if len(raw) == 0 {
-		return []byte("{}")
+// rawDocument is the raw jsonb column as COPY sends it (see CleanJSON).
+func rawDocument(raw json.RawMessage) []byte { return CleanJSON(rawOrEmpty(raw)) }
+
+// rawOrEmpty is {} for a record without a raw document: the column is NOT
+// NULL, and a JSON null would be SQL's NULL to the upserts.
+func rawOrEmpty(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 || string(raw) == "null" {
+		return json.RawMessage("{}")
 	}
-	return CleanJSON(raw)
+	return raw
 }

@@ -33,12 +33,9 @@ func jsonRows[T any](rows []T) ([]byte, error) {
 		// The vendor's raw record is spliced in as it is: json.Marshal
 		// would validate and compact it again, which costs more than
 		// encoding everything else. It came from decoding JSON, so it is
-		// valid; a record without one gets {} (the column is NOT NULL).
+		// valid JSON; the whole array is cleaned for jsonb below.
 		if r, ok := any(row).(rawRecord); ok {
-			raw := r.RawJSON()
-			if len(raw) == 0 {
-				raw = json.RawMessage("{}")
-			}
+			raw := rawOrEmpty(r.RawJSON())
 			b = append(b[:len(b)-1], `,"raw":`...)
 			b = append(b, raw...)
 			b = append(b, '}')

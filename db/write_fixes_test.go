@@ -173,7 +173,10 @@ func TestRawDocumentsPostgreSQLRefusesLand(t *testing.T) {
 	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	page := &record.Batch{
 		Conversations: []record.Conversation{{ID: "c1", ModifiedAt: t0, Raw: json.RawMessage(`{"t":"cut \ud83d","u":"\ude00 alone","p":"\ud83d\ude00","q":"\\ud83d"}`)}},
-		Messages:      []record.Message{{ID: "m1", ConversationID: "c1", ModifiedAt: t0, Raw: json.RawMessage("{\"b\":\"caf\xe9\"}")}},
+		Messages: []record.Message{
+			{ID: "m1", ConversationID: "c1", ModifiedAt: t0, Raw: json.RawMessage("{\"b\":\"caf\xe9\"}")},
+			{ID: "m2", ConversationID: "c1", ModifiedAt: t0, Raw: json.RawMessage(`null`)}, // stored as {}, by either path
+		},
 	}
 	for _, upsertOnly := range []bool{false, true} {
 		t.Run(fmt.Sprintf("UpsertOnly=%t", upsertOnly), func(t *testing.T) {
@@ -183,7 +186,8 @@ func TestRawDocumentsPostgreSQLRefusesLand(t *testing.T) {
 				dbtest.WriteBatch(t, pool, "src", page, db.WriteOptions{UpsertOnly: upsertOnly})
 			}
 			require.Equal(t, `{"p": "😀", "q": "\\ud83d", "t": "cut �", "u": "� alone"}`, dbtest.Value[string](t, pool, "SELECT raw::text FROM conversations"))
-			require.Equal(t, `{"b": "caf�"}`, dbtest.Value[string](t, pool, "SELECT raw::text FROM messages"))
+			require.Equal(t, `{"b": "caf�"}`, dbtest.Value[string](t, pool, "SELECT raw::text FROM messages WHERE id = 'm1'"))
+			require.Equal(t, `{}`, dbtest.Value[string](t, pool, "SELECT raw::text FROM messages WHERE id = 'm2'"))
 		})
 	}
 }
