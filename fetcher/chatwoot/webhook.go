@@ -51,8 +51,10 @@ func (c *Client) ReceiveWebhook(h http.Header, body []byte, now time.Time) (*fet
 		return nil, &fetcher.WebhookError{Outcome: fetcher.WebhookMalformed, Err: errors.New("delivery has no event")}
 	}
 	d := &fetcher.WebhookDelivery{ID: h.Get(deliveryHeader), Type: fetcher.EventType(b.Event, webhookEvents()...), At: at}
-	if b.Account != nil && b.Account.ID != nil && b.Account.ID.String() != c.accountID {
-		return d, nil // another account's: nothing to read here
+	// Another account's is nothing to read here. The public API has no
+	// account to compare: its reads go through the contact's own list.
+	if c.accountID != "" && b.Account != nil && b.Account.ID != nil && b.Account.ID.String() != c.accountID {
+		return d, nil
 	}
 	if id := b.conversationID(); id != "" {
 		d.ConversationIDs = []string{id}

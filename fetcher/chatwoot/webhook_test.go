@@ -77,6 +77,16 @@ func TestReceiveWebhook(t *testing.T) {
 		}
 	})
 
+	t.Run("PublicAPIHasNoAccountToCompare", func(t *testing.T) {
+		t.Parallel()
+		public, err := NewClient(Config{BaseURL: "https://chat.example", InboxIdentifier: "inb", ContactIdentifier: "con", WebhookSecret: secret})
+		require.NoError(t, err)
+		body := `{"event":"message_created","id":900,"conversation":{"id":42},"account":{"id":7}}`
+		d, err := public.ReceiveWebhook(signed(body, now), []byte(body), now)
+		require.NoError(t, err)
+		require.Equal(t, []string{"42"}, d.ConversationIDs, "read again, through the contact's own list")
+	})
+
 	t.Run("UnsignedOnlyWhenConfigured", func(t *testing.T) {
 		t.Parallel()
 		body := `{"event":"conversation_created","id":43}`
