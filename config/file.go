@@ -46,8 +46,8 @@ func readFile(path string, env func(string) string) (file, error) {
 	// A variable a setting names but the environment leaves unset is a
 	// mistake, and the error it would cause later ("no token") would not
 	// name it. One named in a comment is no setting.
-	if unset := vars.unset(); len(unset) > 0 {
-		return f, fmt.Errorf("config file %s names environment variables that are not set: %s", path, strings.Join(unset, ", "))
+	if len(vars.unset) > 0 {
+		return f, fmt.Errorf("config file %s names environment variables that are not set: %s", path, strings.Join(vars.unset, ", "))
 	}
 	for _, doc := range parsed.Docs {
 		if doc.Body == nil {
@@ -70,11 +70,11 @@ type variables struct {
 	env    func(string) string
 	prefix string   // unlikely in any file: it ends with random hex
 	names  []string // of each placeholder, by index
-	values []string
 	// used are the variables the parsed file's settings name (not its
-	// comments), in order.
-	used []string
-	held *regexp.Regexp
+	// comments), in order, and unset those of them the environment leaves
+	// unset.
+	used, unset []string
+	held        *regexp.Regexp
 }
 
 func newVariables(env func(string) string) *variables {
@@ -88,20 +88,7 @@ func newVariables(env func(string) string) *variables {
 func (v *variables) placeholder(ref string) string {
 	name := variable.FindStringSubmatch(ref)[1]
 	v.names = append(v.names, name)
-	v.values = append(v.values, v.env(name))
-	return v.prefix + strconv.Itoa(len(v.values)-1) + "_"
-}
-
-// unset returns the variables the settings name that the environment
-// leaves unset.
-func (v *variables) unset() []string {
-	var out []string
-	for _, name := range v.used {
-		if v.env(name) == "" {
-			out = append(out, name)
-		}
-	}
-	return out
+	return v.prefix + strconv.Itoa(len(v.names)-1) + "_"
 }
 
 // Visit puts the variables' values into a parsed string.
@@ -109,10 +96,15 @@ func (v *variables) Visit(n ast.Node) ast.Visitor {
 	if s, ok := n.(*ast.StringNode); ok {
 		s.Value = v.held.ReplaceAllStringFunc(s.Value, func(p string) string {
 			i, _ := strconv.Atoi(v.held.FindStringSubmatch(p)[1])
-			if !slices.Contains(v.used, v.names[i]) {
-				v.used = append(v.used, v.names[i])
+			name := v.names[i]
+			value := v.env(name)
+			if !slices.Contains(v.used, name) {
+				v.used = append(v.used, name)
+				if value == "" {
+					v.unset = append(v.unset, name)
+				}
 			}
-			return v.values[i]
+			return value
 		})
 	}
 	return v

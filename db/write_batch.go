@@ -173,14 +173,17 @@ func (w *batchWriter) users(ctx context.Context) error {
 	return nil
 }
 
-// entriesRead takes out of the quarantine the entries read cleanly that are
-// no message, before the history asks whether a conversation's timeline has
-// entries in quarantine.
+// entriesRead takes out of the quarantine, in one statement, the messages
+// stream's entries read cleanly: the messages and the entries that are no
+// message (EntriesRead). It runs before the history asks whether a
+// conversation's timeline has entries in quarantine; the messages it names
+// land in this transaction, or nothing does.
 func (w *batchWriter) entriesRead(ctx context.Context) error {
-	if len(w.b.EntriesRead) == 0 {
+	if len(w.b.Messages) == 0 && len(w.b.EntriesRead) == 0 {
 		return nil
 	}
-	return resolveQuarantined(ctx, w.q, w.source, record.StreamMessages, w.b.EntriesRead, func(id string) string { return id })
+	ids := slices.Concat(mapRows(w.b.Messages, messageID), w.b.EntriesRead)
+	return resolveQuarantined(ctx, w.q, w.source, record.StreamMessages, ids, func(id string) string { return id })
 }
 
 func (w *batchWriter) quarantine(ctx context.Context) error {

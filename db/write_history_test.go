@@ -53,6 +53,18 @@ func TestWriteHistory(t *testing.T) {
 		dbtest.WriteBatch(t, pool, "src", b, db.WriteOptions{})
 	}
 
+	// resolvedWithAnEntryInQuarantine is a mirror of c1, resolved, one of
+	// whose timeline entries is in quarantine.
+	resolvedWithAnEntryInQuarantine := func(t *testing.T, entryID string) *pgxpool.Pool {
+		t.Helper()
+		pool := dbtest.NewPool(t)
+		write(t, pool, &record.Batch{Conversations: []record.Conversation{conv("resolved", t0.Add(6*time.Hour))}})
+		write(t, pool, &record.Batch{Quarantined: []record.Quarantined{{
+			Stream: record.StreamMessages, RecordID: entryID, ParentID: "c1", Raw: `{"id":"` + entryID + `"}`, Error: "decode",
+		}}})
+		return pool
+	}
+
 	t.Run("ANULInAStateAddsNoVersion", func(t *testing.T) {
 		t.Parallel()
 		pool := dbtest.NewPool(t)
@@ -111,13 +123,9 @@ func TestWriteHistory(t *testing.T) {
 
 	t.Run("AnEntryInQuarantineLeavesTheRecordsIncomplete", func(t *testing.T) {
 		t.Parallel()
-		pool := dbtest.NewPool(t)
-		write(t, pool, &record.Batch{Conversations: []record.Conversation{conv("resolved", t0.Add(6*time.Hour))}})
 		// An earlier page of the timeline held an entry that could not be
 		// read: it may be a change, so the creation cannot be told.
-		write(t, pool, &record.Batch{Quarantined: []record.Quarantined{{
-			Stream: record.StreamMessages, RecordID: "e1", ParentID: "c1", Raw: `{"id":"e1"}`, Error: "no created_date",
-		}}})
+		pool := resolvedWithAnEntryInQuarantine(t, "e1")
 		last := &record.Batch{Changes: []record.ConversationChange{change(t0.Add(4*time.Hour), "pending", "resolved")}, ChangesCompleteFor: []string{"c1"}}
 		write(t, pool, last)
 		require.Equal(t, []string{
@@ -130,6 +138,21 @@ func TestWriteHistory(t *testing.T) {
 		last.EntriesRead = []string{"e1"}
 		write(t, pool, last)
 		require.Zero(t, dbtest.Value[int](t, pool, "SELECT count(*) FROM quarantine WHERE resolved_at IS NULL"))
+		require.Equal(t, []string{
+			"01 00:00:00.000000 01 04:00:00.000000 pending event",
+			"01 04:00:00.000000 - resolved event",
+		}, storedHistory(t, pool, "c1"))
+	})
+
+	t.Run("AQuarantinedMessageThatLandsCompletesTheRecords", func(t *testing.T) {
+		t.Parallel()
+		pool := resolvedWithAnEntryInQuarantine(t, "m1")
+		// The timeline read again whole; the comment lands on its last page.
+		write(t, pool, &record.Batch{
+			Messages:           []record.Message{{ID: "m1", ConversationID: "c1", ModifiedAt: t0, Raw: json.RawMessage(`{}`)}},
+			Changes:            []record.ConversationChange{change(t0.Add(4*time.Hour), "pending", "resolved")},
+			ChangesCompleteFor: []string{"c1"},
+		})
 		require.Equal(t, []string{
 			"01 00:00:00.000000 01 04:00:00.000000 pending event",
 			"01 04:00:00.000000 - resolved event",

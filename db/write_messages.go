@@ -39,7 +39,7 @@ func (w *batchWriter) messages(ctx context.Context) error {
 		return err
 	}
 	w.res.add("messages", len(msgs))
-	return resolveQuarantined(ctx, w.q, w.source, record.StreamMessages, msgs, messageID)
+	return nil
 }
 
 // attachments writes the batch's attachments, as messages are written, and

@@ -85,7 +85,7 @@ type Client struct {
 func New(cfg Config) (*Client, error) {
 	base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
 	if err != nil || base.Scheme == "" || base.Host == "" {
-		return nil, fmt.Errorf("invalid API URL %q: must be absolute, like https://api.example.com", cfg.BaseURL)
+		return nil, fmt.Errorf("invalid API URL %q: must be absolute, like https://api.example.com", WithoutUserInfo(cfg.BaseURL))
 	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "syncer"

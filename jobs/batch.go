@@ -18,7 +18,7 @@ import (
 
 // batchJob is what a job that reads a batch of items at once (the messages
 // of conversations, chats, SLA trackers) does with each. Every item's read
-// ends one of five ways, which runBatch treats alike for every such job:
+// ends one of six ways, which runBatch treats alike for every such job:
 //   - read: land adds its records to the batch;
 //   - gone at the source (404): gone says what that means;
 //   - refused for good (a 4xx): quarantined with its error, and the rest of
@@ -48,7 +48,8 @@ type batchJob[T, R any] struct {
 	// step, when set, runs in the transaction that stores the batch, and
 	// lists the jobs that follow from it.
 	step func(ctx context.Context, q *dbq.Queries) ([]river.InsertManyParams, error)
-	// followUp is the job of the items the rate limit deferred.
+	// followUp is the job of the items left for later: those the rate limit
+	// deferred and those whose read failed in passing.
 	followUp func(items []T) river.JobArgs
 }
 

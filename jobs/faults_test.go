@@ -179,6 +179,39 @@ func TestVendorFaults(t *testing.T) {
 		require.Equal(t, "succeeded", dbtest.Value[string](t, b.pool, "SELECT status FROM sync_runs WHERE id = $1", pass.RunID), "the new pass was carried to its end")
 	})
 
+	t.Run("AListingJobEndingWhileAPassStartsHandsItsPlaceOver", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+		defer cancel()
+		b := setup(t, setupOpts{conversations: 10})
+		b.run(t, jobs.PassBackfill)
+		queue := dbtest.Value[string](t, b.pool, "SELECT queue FROM river_job WHERE kind = 'sync_conversations' LIMIT 1")
+		stale, err := b.client.Insert(ctx, jobs.ConversationsArgs{Source: testSource, RunID: 1 << 40}, &river.InsertOpts{
+			Queue: queue, ScheduledAt: time.Now().Add(time.Hour), Metadata: []byte(`{"source":"` + testSource + `"}`),
+		})
+		require.NoError(t, err)
+		// A pass starts as StartPass does, under the state row's lock, and
+		// finds the listing slot taken; the old job ends meanwhile.
+		started := time.Now()
+		tx, err := b.pool.Begin(ctx)
+		require.NoError(t, err)
+		defer func() { _ = tx.Rollback(ctx) }()
+		q := dbq.New(tx)
+		_, err = q.GetSyncStateForUpdate(ctx, dbq.GetSyncStateForUpdateParams{Source: testSource, Stream: jobs.StreamConversations})
+		require.NoError(t, err)
+		runID, err := q.CreateRun(ctx, dbq.CreateRunParams{Source: testSource, Stream: jobs.StreamConversations, Kind: string(jobs.PassIncremental)})
+		require.NoError(t, err)
+		kind := string(jobs.PassIncremental)
+		require.NoError(t, q.BeginPass(ctx, dbq.BeginPassParams{Source: testSource, Stream: jobs.StreamConversations, RunID: &runID, PassKind: &kind}))
+		dbtest.Exec(t, b.pool, "UPDATE river_job SET state = 'available', scheduled_at = now() WHERE id = $1", stale.Job.ID)
+		waitForLockWait(ctx, t, b.pool, "GetSyncStateForUpdate", "the old job to wait for the pass being started")
+		require.NoError(t, tx.Commit(ctx))
+		out, err := jobs.WaitSource(ctx, b.client, testSource, started, 20*time.Millisecond, nil)
+		require.NoError(t, err)
+		require.True(t, out.OK(), "failures: %v", out.Failures)
+		require.Equal(t, "succeeded", dbtest.Value[string](t, b.pool, "SELECT status FROM sync_runs WHERE id = $1", runID))
+	})
+
 	t.Run("AReadThatKeepsFailingHoldsBackNoOther", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, setupOpts{conversations: 20})
@@ -353,10 +386,7 @@ func TestSweep(t *testing.T) {
 		started := time.Now()
 		_, err = jobs.StartPass(ctx, b.deps, b.client, testSource, jobs.PassOptions{Kind: jobs.PassSweep})
 		require.NoError(t, err)
-		waitFor(ctx, t, "the delete to wait for the read's end", func() bool {
-			return dbtest.Value[int](t, b.pool, `SELECT count(*) FROM pg_stat_activity
-				WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%LockReadEnds%'`) == 1
-		})
+		waitForLockWait(ctx, t, b.pool, "LockReadEnds", "the delete to wait for the read's end")
 		require.NoError(t, readEnd.Rollback(ctx))
 		out, err := jobs.WaitSource(ctx, b.client, testSource, started, 20*time.Millisecond, nil)
 		require.NoError(t, err)

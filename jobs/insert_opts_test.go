@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/db"
+	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/fetcher"
 	"github.com/syncerhq/syncer/internal/dbtest"
 )
@@ -61,4 +62,21 @@ func TestAReReadQueuesItsChildrenWhileLikeOnesRun(t *testing.T) {
 		require.Equal(t, []string{"available", "running"},
 			dbtest.Column[string](t, d.Pool, "SELECT state::text FROM river_job WHERE kind = $1 ORDER BY state::text", kind), kind)
 	}
+}
+
+// TestQuarantinedChatsAreRetriedInJobsOfAPage: the chats in quarantine at
+// the end of a pass are read again in jobs of a page's size, not in one job
+// that would outlast its timeout.
+func TestQuarantinedChatsAreRetriedInJobsOfAPage(t *testing.T) {
+	t.Parallel()
+	d := testDeps(t)
+	dbtest.Exec(t, d.Pool, `INSERT INTO quarantine (source, stream, record_id, raw, error)
+		SELECT 's', 'chats', 'chat' || i, '{}', 'refused' FROM generate_series(1, 250) AS i`)
+	e := &passEnd{q: dbq.New(d.Pool), ref: jobRef{source: "s", runID: 1}}
+	require.NoError(t, e.quarantine(t.Context()))
+	var sizes []int
+	for _, p := range e.next {
+		sizes = append(sizes, len(p.Args.(ChatArgs).ChatIDs))
+	}
+	require.Equal(t, []int{messagesPerJob, messagesPerJob, 50}, sizes)
 }

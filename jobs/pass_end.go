@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -77,8 +78,10 @@ func (e *passEnd) quarantine(ctx context.Context) error {
 		}
 	}
 	e.verify(uniqueStrings(verify))
-	if len(chats) > 0 {
-		e.next = append(e.next, insertParams(ChatArgs{JobRun: e.ref.jobRun(), ChatIDs: chats}, e.ref))
+	// In jobs of a page's size: one job of thousands of chats would outlast
+	// its timeout.
+	for ids := range slices.Chunk(chats, messagesPerJob) {
+		e.next = append(e.next, insertParams(ChatArgs{JobRun: e.ref.jobRun(), ChatIDs: ids}, e.ref))
 	}
 	return nil
 }

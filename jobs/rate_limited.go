@@ -22,7 +22,8 @@ type rateLimited struct {
 	first *fetcher.RateLimitedError
 }
 
-// add counts err if it is a rate limit, and reports whether it was.
+// add takes err into account if it is a rate limit (the longest wait, the
+// first error), and reports whether it was.
 func (r *rateLimited) add(err error) bool {
 	var rateErr *fetcher.RateLimitedError
 	if !errors.As(err, &rateErr) {

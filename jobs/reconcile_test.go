@@ -8,9 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/fetcher/chatwoot/chatwoottest"
+	"github.com/syncerhq/syncer/internal/dbtest"
 	"github.com/syncerhq/syncer/internal/faultproxy"
 	"github.com/syncerhq/syncer/jobs"
 )
@@ -146,6 +148,16 @@ func TestCompleteReadsReconcile(t *testing.T) {
 }
 
 // waitFor polls cond until it holds or ctx ends.
+// waitForLockWait waits until one session of the test's database waits for
+// a lock in the named query.
+func waitForLockWait(ctx context.Context, t *testing.T, pool *pgxpool.Pool, query, what string) {
+	t.Helper()
+	waitFor(ctx, t, what, func() bool {
+		return dbtest.Value[int](t, pool, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%'`, query) == 1
+	})
+}
+
 func waitFor(ctx context.Context, t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	tick := time.NewTicker(10 * time.Millisecond)

@@ -89,8 +89,8 @@ func refreshChildren(ref jobRef, page *fetcher.ConversationPage, written db.Writ
 	next = append(next, messageJobs(ref, targets)...)
 	for i := range next {
 		// Not unique in River's sense, which counts a running job: a read of
-		// the same chat or tracker at work may have fetched before the
-		// change this re-read was told of.
+		// the same chat, tracker or messages at work may have fetched before
+		// the change this re-read was told of.
 		next[i].InsertOpts.UniqueOpts = river.UniqueOpts{}
 	}
 	return next

@@ -8,7 +8,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/syncerhq/syncer/db"
 	"github.com/syncerhq/syncer/db/dbq"
@@ -140,29 +139,24 @@ type fetchedPage struct {
 // handOverListing completes a listing job whose pass is over, and queues the
 // listing of the source's pass in flight, if another: a pass started while
 // this job held the source's one listing slot (River's unique job) found it
-// taken and queued nothing, and would wait for ever.
+// taken and queued nothing, and would wait for ever. The state is read
+// under its row lock, which StartPass holds until it commits: a pass being
+// started is seen started.
 func (d *Deps) handOverListing(ctx context.Context, job *river.Job[ConversationsArgs]) error {
 	source := job.Args.Source
-	err := pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
-		state, err := dbq.New(tx).GetSyncState(ctx, dbq.GetSyncStateParams{Source: source, Stream: StreamConversations})
-		if err != nil && !isNoRows(err) {
-			return fmt.Errorf("read sync state: %w", err)
-		}
-		if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
-			return fmt.Errorf("complete job: %w", err)
-		}
-		if state.RunID == nil || *state.RunID == job.Args.RunID {
-			return nil
-		}
-		client, err := river.ClientFromContextSafely[pgx.Tx](ctx)
-		if err != nil {
-			return fmt.Errorf("river client: %w", err)
-		}
-		next := ConversationsArgs{Source: source, RunID: *state.RunID}
-		if _, err := client.InsertTx(ctx, tx, next, insertOpts(source, *state.RunID)); err != nil {
-			return fmt.Errorf("queue the listing of run %d: %w", *state.RunID, err)
-		}
-		return nil
+	_, err := commitPageOnce(ctx, d, pageCommit[ConversationsArgs]{
+		job: job, ref: jobRef{source: source, runID: job.Args.RunID},
+		stepFunc: func(ctx context.Context, tx pgx.Tx, _ db.WriteResult) ([]river.InsertManyParams, error) {
+			state, err := dbq.New(tx).GetSyncStateForUpdate(ctx, dbq.GetSyncStateForUpdateParams{Source: source, Stream: StreamConversations})
+			if err != nil && !isNoRows(err) {
+				return nil, fmt.Errorf("read sync state: %w", err)
+			}
+			if state.RunID == nil || *state.RunID == job.Args.RunID {
+				return nil, nil
+			}
+			next := jobRef{source: source, runID: *state.RunID}
+			return []river.InsertManyParams{insertParams(ConversationsArgs{Source: source, RunID: *state.RunID}, next)}, nil
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("hand the listing of source %s over: %w", source, err)

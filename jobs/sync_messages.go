@@ -171,8 +171,8 @@ func (d *Deps) settleGivenUp(ctx context.Context, args MessagesArgs) {
 	for _, t := range args.Targets {
 		cut = append(cut, t.ConversationID)
 	}
-	if len(b.Observations) == 0 && len(cut) == 0 {
-		return
+	if len(cut) == 0 {
+		return // no target: nothing was asked, nothing to settle
 	}
 	// The job's own context may be at its end; this is one short write.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -182,9 +182,6 @@ func (d *Deps) settleGivenUp(ctx context.Context, args MessagesArgs) {
 			if _, err := db.WriteBatch(ctx, tx, args.Source, &b, db.WriteOptions{}); err != nil {
 				return err
 			}
-		}
-		if len(cut) == 0 {
-			return nil
 		}
 		return dbq.New(tx).MarkReadsCutOff(ctx, dbq.MarkReadsCutOffParams{Source: args.Source, Ids: cut})
 	})

@@ -80,8 +80,8 @@ type DeleteMessagesOfConversationsGoneParams struct {
 
 // A conversation deleted after the copies of its messages were fetched (a
 // get found it gone while this page's read ran) keeps none of them live:
-// the messages a page stores for it, new ones included (which its delete
-// could not see), are deleted messages, without their text, raw records or
+// its live messages, those the page stores included (new ones, which its
+// delete could not see), are deleted messages, without their text, raw records or
 // attachments, as MarkConversationsDeleted leaves the others. One deleted
 // before they were fetched was served by the vendor since, and is not
 // judged by this page.

@@ -1,6 +1,7 @@
 -- name: UpsertConversations :many
 -- Upserts one page of conversations. An older copy never overwrites a newer
--- one, nor a copy of the same time written after it was fetched; a row that
+-- one, and a copy of the same time only a row written before the copy was
+-- fetched (a null time on either side always overwrites); a row that
 -- comes back is un-deleted, unless it was marked deleted at
 -- or after fetched_after (the database's time before which nothing of the
 -- page was fetched): such a copy may predate the deletion. Returns the rows

@@ -345,7 +345,7 @@ func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fet
 	for _, raw := range resp.Items {
 		addMessage(q.ConversationID, raw, &page.Batch)
 	}
-	if c.mayBeCut(len(resp.Items)) {
+	if c.messagesMayBeCut(len(resp.Items)) {
 		oldest := oldestCreated(resp.Items)
 		if oldest.IsZero() {
 			page.Unreliable = true
@@ -359,17 +359,14 @@ func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fet
 	return page, nil
 }
 
-// mayBeCut reports whether an answer of n messages may lack older ones: it
-// holds as many as syncer asks for, or as the longest answer seen (which it
-// becomes).
-func (c *Client) mayBeCut(n int) bool {
+// messagesMayBeCut reports whether an answer of n messages may lack older
+// ones (see mayBeCut), and learns it as the longest seen.
+func (c *Client) messagesMayBeCut(n int) bool {
+	longest := int64(n)
 	for {
-		longest := c.longestMessages.Load()
-		if int64(n) < longest {
-			return n >= MaxMessages
-		}
-		if c.longestMessages.CompareAndSwap(longest, int64(n)) {
-			return n > 0
+		seen := c.longestMessages.Load()
+		if seen >= longest || c.longestMessages.CompareAndSwap(seen, longest) {
+			return mayBeCut(n, MaxMessages, int(max(seen, longest)))
 		}
 	}
 }

@@ -34,8 +34,9 @@ import (
 //     updatedAt) may still be whole (the first answer of a small account
 //     is as long as the longest seen), which two narrower windows tell:
 //     each leaves out some of its conversations, so a whole answer's
-//     would show fewer than it did and nothing it did not. If either does,
-//     the answer was cut in an order the walk cannot follow: an error
+//     would show nothing it did not (conversations created since aside).
+//     If either does, the answer was cut in an order the walk cannot
+//     follow: an error
 //     (ErrUnwalkableListing), as walking on would end the phase early and
 //     silently skip most of the account. When a whole
 //     answer shares one createdAt, narrowing the date cannot progress: the
@@ -114,8 +115,6 @@ type checkState struct {
 	// Windows are the createdAt windows still to list, first next; zero
 	// bounds are open.
 	Windows []window `json:"w"`
-	// Count is the length of the answer being checked.
-	Count int `json:"n"`
 	// IDs are the conversations it showed.
 	IDs []string `json:"ids"`
 	// Asked is when the answer was asked for: a conversation created or
@@ -131,10 +130,18 @@ type window struct {
 }
 
 // minCap is the shortest answer taken to be possibly cut. A server whose
-// answers hold one conversation is taken not to exist: otherwise the answer
-// of an account of one conversation, as long as the longest seen, could never
-// be told whole.
+// answers hold one record is taken not to exist: otherwise the answer of an
+// account of one conversation, as long as the longest seen, could never be
+// told whole.
 const minCap = 2
+
+// mayBeCut is the one rule, for conversations and messages alike, of an
+// answer whose server caps answers without saying so: an answer of n records
+// may have been cut when it holds as many as asked for, or as the longest
+// answer seen (longest, which n is part of), at least minCap.
+func mayBeCut(n, asked, longest int) bool {
+	return n > 0 && (n >= asked || n >= max(longest, minCap))
+}
 
 const walkVersion = 1
 
@@ -314,7 +321,7 @@ func checkWindow(items []listed, status string, from, to time.Time) error {
 func (st *walkState) windowStep(ph phase, items []listed, asked time.Time, limit int) ([]listed, error) {
 	n := len(items)
 	st.Cap = max(st.Cap, n)
-	full := n > 0 && (n >= limit || n >= max(st.Cap, minCap))
+	full := mayBeCut(n, limit, st.Cap)
 	if st.Tie != nil {
 		return st.tieStep(ph, items, full)
 	}
@@ -392,16 +399,16 @@ func newCheck(ph phase, to time.Time, items []listed, asked time.Time) *checkSta
 	oldest, newest := createdRange(items)
 	return &checkState{
 		Windows: []window{{From: ph.from, To: newest.Add(-time.Millisecond)}, {From: oldest.Add(time.Millisecond), To: to}},
-		Count:   len(items),
 		IDs:     appendIDs(nil, items),
 		Asked:   asked,
 	}
 }
 
 // checkStep judges one narrower window's answer. A whole answer held every
-// conversation of its window, so the narrower one shows fewer and none it
-// did not show, but for conversations that joined the listing since it was
-// asked for: created since, or, in a listing of one status, changed since
+// conversation of its window, so the narrower one shows none it did not
+// show (a cut one's shows one at least: the window leaves some of the
+// answer out, and checkWindow holds the server to it), but for
+// conversations that joined the listing since it was asked for: created since, or, in a listing of one status, changed since
 // (moved into the status). Those are returned (so are undecodable ones, to
 // be quarantined), not taken for evidence. When both windows pass, the
 // window is done and so is the phase (the walk goes from the newest down,
@@ -409,7 +416,7 @@ func newCheck(ph phase, to time.Time, items []listed, asked time.Time) *checkSta
 func (st *walkState) checkStep(ph phase, items []listed) ([]listed, error) {
 	c := st.Check
 	var fresh []listed
-	shown, cut := 0, false
+	cut := false
 	for _, it := range items {
 		joined := it.s.CreatedAt.Time
 		if ph.status != "" {
@@ -419,17 +426,16 @@ func (st *walkState) checkStep(ph phase, items []listed) ([]listed, error) {
 		case it.err != nil:
 			fresh = append(fresh, it)
 		case slices.Contains(c.IDs, string(it.s.ID)):
-			shown++
 		case joined.After(c.Asked):
 			fresh = append(fresh, it)
 		default:
 			cut = true
 		}
 	}
-	if cut || shown >= c.Count {
+	if cut {
 		return nil, fmt.Errorf("%w: an answer of %d conversations, not newest first by createdAt, was cut (a narrower window showed %d, not all of them among its own), "+
 			"so its capped answers cannot be walked by date windows without missing conversations (ask Chatvolt for cursor paging or a larger page)",
-			ErrUnwalkableListing, c.Count, len(items))
+			ErrUnwalkableListing, len(c.IDs), len(items))
 	}
 	c.Windows = c.Windows[1:]
 	if len(c.Windows) == 0 {

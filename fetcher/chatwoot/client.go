@@ -259,7 +259,14 @@ func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fet
 	if err != nil {
 		return nil, err
 	}
-	back, err := c.ignoredAfter(ctx, q.ConversationID, cur.After, payload)
+	ids := make([]int64, len(payload)) // each message's id, 0 when unreadable
+	var lowest int64
+	for i, raw := range payload {
+		if ids[i] = messageID(raw); ids[i] > 0 && (lowest == 0 || ids[i] < lowest) {
+			lowest = ids[i]
+		}
+	}
+	back, err := c.ignoredAfter(ctx, q.ConversationID, cur.After, payload, lowest)
 	if err != nil {
 		return nil, err
 	}
@@ -269,8 +276,8 @@ func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fet
 	page := &fetcher.MessagePage{}
 	next := cur
 	onPage := map[int64]bool{}
-	for _, raw := range payload {
-		if id := messageID(raw); id > 0 {
+	for i, raw := range payload {
+		if id := ids[i]; id > 0 {
 			onPage[id] = true
 			next.After = max(next.After, id)
 		}
@@ -299,9 +306,8 @@ func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fet
 // the whole history either way, more come from a server that serves after=):
 // one before=<its lowest id> request tells, since today's server has put
 // every message above after on the page, while an old one answers older
-// messages it skipped.
-func (c *Client) ignoredAfter(ctx context.Context, conversationID string, after int64, page []json.RawMessage) ([][]json.RawMessage, error) {
-	lowest := oldestID(page)
+// messages it skipped. lowest is the page's lowest id (0 when none reads).
+func (c *Client) ignoredAfter(ctx context.Context, conversationID string, after int64, page []json.RawMessage, lowest int64) ([][]json.RawMessage, error) {
 	if lowest > 0 && lowest <= after {
 		return [][]json.RawMessage{page}, nil
 	}

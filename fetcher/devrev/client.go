@@ -167,8 +167,8 @@ func parseTimelinePage(conversationID string, body []byte) (*fetcher.MessagePage
 // refusesRecordOnly tells DevRev's 403 (forbidden: the token's user may not
 // see this object, such as a chat the user is not in) from its 401 (the
 // token itself is missing, expired or revoked): only the 401 stops the
-// source. A token that may not list conversations at all then fails its
-// pass with DevRev's own 403 message.
+// source. A refusal of the listing itself, which is no record, the jobs
+// still take for the token's, whatever the vendor (see jobFailed).
 func refusesRecordOnly(status int, _, _ string) bool { return status == http.StatusForbidden }
 
 // GetChat returns a chat (DevRev has no list of chats: their ids come from

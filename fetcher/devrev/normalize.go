@@ -194,7 +194,8 @@ func normalizeTracker(ref fetcher.SLATrackerRef, raw json.RawMessage) (*record.B
 // normalizeEntry turns a timeline entry into a message when it is a comment,
 // and into the record of a change when it is a change event of a tracked
 // field (see normalizeChange). Other entry types (types this version does
-// not know) are skipped.
+// not know) hold no record; every entry but a comment read cleanly is named
+// in EntriesRead, so that an earlier copy in quarantine leaves it.
 func normalizeEntry(conversationID string, raw json.RawMessage, b *record.Batch) error {
 	var e timelineEntry
 	if err := unmarshal(raw, &e); err != nil {

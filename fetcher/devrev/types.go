@@ -185,16 +185,20 @@ type flexLabel string
 // UnmarshalJSONFrom reads the label; a value of any other shape is dropped
 // (raw keeps it).
 func (l *flexLabel) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	if dec.PeekKind() == '"' {
+		// The common case, read as a token: ids of owners, on a hot path.
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		*l = flexLabel(tok.String())
+		return nil
+	}
 	v, err := dec.ReadValue()
 	if err != nil {
 		return err
 	}
 	switch v.Kind() {
-	case '"':
-		var s string
-		if unmarshal(v, &s) == nil {
-			*l = flexLabel(s)
-		}
 	case '{':
 		var obj struct {
 			Label string `json:"label"`
