@@ -158,21 +158,6 @@ func (w *batchWriter) linkable(conversationID string) bool {
 	return len(w.b.Conversations) == 0 || w.written[conversationID]
 }
 
-func (w *batchWriter) users(ctx context.Context) error {
-	users := dedupe(w.b.Users, func(u record.User) string { return u.ID }, nil)
-	if len(users) == 0 {
-		return nil
-	}
-	err := sendJSON(users, "upsert users", func(rows []byte) error {
-		return w.q.UpsertUsers(ctx, dbq.UpsertUsersParams{Source: w.source, Rows: rows})
-	})
-	if err != nil {
-		return err
-	}
-	w.res.add("users", len(users))
-	return nil
-}
-
 // entriesRead takes out of the quarantine, in one statement, the messages
 // stream's entries read cleanly: the messages and the entries that are no
 // message (EntriesRead). It runs before the history asks whether a
@@ -265,11 +250,11 @@ func resolveQuarantined[T any](ctx context.Context, q *dbq.Queries, source, stre
 	return nil
 }
 
-// dedupe keeps one record per key (the newer by newer when given, else the
-// last one seen) and sorts them by key. A fixed order matters: concurrent
-// pages that share rows (the same agent on many conversations) then lock
-// them in the same order and cannot deadlock.
-func dedupe[T any](items []T, key func(T) string, newer func(a, b T) bool) []T {
+// dedupe keeps one record per key (combine's of the one kept and the next
+// when given, else the last one seen) and sorts them by key. A fixed order
+// matters: concurrent pages that share rows (the same agent on many
+// conversations) then lock them in the same order and cannot deadlock.
+func dedupe[T any](items []T, key func(T) string, combine func(kept, next T) T) []T {
 	if len(items) == 0 {
 		return items
 	}
@@ -278,8 +263,10 @@ func dedupe[T any](items []T, key func(T) string, newer func(a, b T) bool) []T {
 	for _, it := range items {
 		k := key(it)
 		if i, ok := index[k]; ok {
-			if newer == nil || !newer(out[i], it) {
+			if combine == nil {
 				out[i] = it
+			} else {
+				out[i] = combine(out[i], it)
 			}
 			continue
 		}
@@ -288,6 +275,17 @@ func dedupe[T any](items []T, key func(T) string, newer func(a, b T) bool) []T {
 	}
 	slices.SortFunc(out, func(a, b T) int { return strings.Compare(key(a), key(b)) })
 	return out
+}
+
+// newest is a dedupe combine that keeps the newer of two copies by newer
+// (the next one when neither is).
+func newest[T any](newer func(a, b T) bool) func(kept, next T) T {
+	return func(kept, next T) T {
+		if newer(kept, next) {
+			return kept
+		}
+		return next
+	}
 }
 
 func keep[T any](items []T, pred func(T) bool) []T {

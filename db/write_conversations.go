@@ -13,7 +13,7 @@ import (
 // with an upsert (an older copy changes nothing), the others with COPY, and
 // says of each it wrote whether its messages are behind.
 func (w *batchWriter) conversations(ctx context.Context) error {
-	convs := dedupe(w.b.Conversations, conversationID, conversationNewer)
+	convs := dedupe(w.b.Conversations, conversationID, newest(conversationNewer))
 	w.convs = convs
 	if len(convs) == 0 {
 		return nil

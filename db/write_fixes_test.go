@@ -3,6 +3,7 @@ package db_test
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -230,4 +231,34 @@ func TestAnEarlierReadOfTheSameTimeDoesNotUndoALaterOne(t *testing.T) {
 func messageState(m, a string) string {
 	return `SELECT (SELECT format('%s %s %s', coalesce(body, 'null'), raw, deleted_at IS NOT NULL) FROM messages WHERE id = '` + m + `')
 		|| ' / ' || (SELECT format('%s %s', raw, deleted_at IS NOT NULL) FROM attachments WHERE id = '` + a + `')`
+}
+
+// TestAUserTwiceInABatchKeepsEveryField: the same user may come twice in a
+// batch, from summaries of different shapes (a comment's author with an
+// email, a conversation's owner with a display name only). The row gets what
+// both gave, as it does when the summaries come in separate batches, whatever
+// their order.
+func TestAUserTwiceInABatchKeepsEveryField(t *testing.T) {
+	t.Parallel()
+	withEmail := record.User{ID: "u1", Type: "dev_user", Email: "ann@example.com",
+		Raw: json.RawMessage(`{"id":"u1","type":"dev_user","email":"ann@example.com"}`)}
+	withName := record.User{ID: "u1", DisplayName: "Ann",
+		Raw: json.RawMessage(`{"id":"u1","display_name":"Ann","email":null}`)}
+	row := "SELECT concat_ws('|', type, display_name, email, raw::text) FROM users WHERE id = 'u1'"
+	for name, users := range map[string][]record.User{
+		"EmailFirst": {withEmail, withName},
+		"NameFirst":  {withName, withEmail},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			pool := dbtest.NewPool(t)
+			dbtest.WriteBatch(t, pool, "src", &record.Batch{Users: users}, db.WriteOptions{})
+			got := dbtest.Value[string](t, pool, row)
+			require.Contains(t, got, "dev_user|Ann|ann@example.com|")
+			raw := map[string]any{}
+			require.NoError(t, json.Unmarshal([]byte(got[strings.LastIndex(got, "|")+1:]), &raw))
+			require.Equal(t, "Ann", raw["display_name"])
+			require.Contains(t, raw, "email")
+		})
+	}
 }

@@ -128,7 +128,7 @@ func (w *batchWriter) crmLinks(ctx context.Context) error {
 // chats upserts the batch's chats and notes those it wrote (see
 // chatLinkable).
 func (w *batchWriter) chats(ctx context.Context) error {
-	chats := dedupe(w.b.Chats, chatID, chatNewer)
+	chats := dedupe(w.b.Chats, chatID, newest(chatNewer))
 	if len(chats) == 0 {
 		return nil
 	}

@@ -13,7 +13,7 @@ import (
 // messages writes the batch's messages: those the mirror holds with an
 // upsert, which also counts older copies as seen, the others with COPY.
 func (w *batchWriter) messages(ctx context.Context) error {
-	msgs := dedupe(w.b.Messages, messageID, messageNewer)
+	msgs := dedupe(w.b.Messages, messageID, newest(messageNewer))
 	if len(msgs) == 0 {
 		return nil
 	}
