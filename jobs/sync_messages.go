@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -116,7 +117,12 @@ func (d *Deps) syncMessages(ctx context.Context, job *river.Job[MessagesArgs]) (
 			return record.Quarantined{Stream: record.StreamMessages, RecordID: "conversation:" + t.ConversationID, ParentID: t.ConversationID, Error: err.Error()}
 		},
 		lock: func(ctx context.Context, q *dbq.Queries) error {
-			return lockReadEnds(ctx, q, ref.source, finishedIDs(reads.finished))
+			if err := lockReadEnds(ctx, q, ref.source, finishedIDs(reads.finished)); err != nil {
+				return err
+			}
+			// Before the batch's history asks what its timelines hold in
+			// quarantine.
+			return resolveEntriesGone(ctx, q, ref, reads.finished, fetchedAfter(job.JobRow))
 		},
 		step: func(ctx context.Context, q *dbq.Queries) ([]river.InsertManyParams, error) {
 			return d.messagesStep(ctx, q, ref, fetchedAfter(job.JobRow), &reads)
@@ -315,20 +321,10 @@ func finishedIDs(finished []finishedRead) []string {
 // the other stored (a message without a modification time, as Chatwoot's,
 // is not known to be older).
 func (d *Deps) reconcileMessages(ctx context.Context, q *dbq.Queries, ref jobRef, finished []finishedRead, began time.Time) ([]MessageTarget, error) {
-	var all, reconciling []goneRead
+	all, reconciling := goneReads(finished, began)
 	modifiedFor := map[string]time.Time{}
 	for _, f := range finished {
-		since := f.target.Since
-		if since.IsZero() {
-			since = began // the read was this one job's page
-		}
-		r := goneRead{ConversationID: f.target.ConversationID, ReadSince: since, Seen: f.target.Seen}
-		modifiedFor[r.ConversationID] = f.target.ForModifiedAt
-		all = append(all, r)
-		if from, ok := f.last.Reconciles(); ok {
-			r.CoveredFrom = from
-			reconciling = append(reconciling, r)
-		}
+		modifiedFor[f.target.ConversationID] = f.target.ForModifiedAt
 	}
 	overtaken, err := d.markMessagesGone(ctx, q, ref, reconciling)
 	if err != nil {
@@ -345,6 +341,38 @@ func (d *Deps) reconcileMessages(ctx context.Context, q *dbq.Queries, ref jobRef
 			Msg("another read of the conversation stored or ended while this one ran; reading it again")
 	}
 	return again, nil
+}
+
+// goneReads are the finished reads as the queries take them: all of them,
+// and those that may take what they did not see for deleted. began is when
+// this job began, the start of a read that was its one page.
+func goneReads(finished []finishedRead, began time.Time) (all, reconciling []goneRead) {
+	for _, f := range finished {
+		r := goneRead{ConversationID: f.target.ConversationID, ReadSince: cmp.Or(f.target.Since, began), Seen: f.target.Seen}
+		all = append(all, r)
+		if from, ok := f.last.Reconciles(); ok {
+			r.CoveredFrom = from
+			reconciling = append(reconciling, r)
+		}
+	}
+	return all, reconciling
+}
+
+// resolveEntriesGone takes out of the quarantine the timeline records that
+// the finished whole reads no longer saw (see ResolveEntriesGone).
+func resolveEntriesGone(ctx context.Context, q *dbq.Queries, ref jobRef, finished []finishedRead, began time.Time) error {
+	_, reconciling := goneReads(finished, began)
+	if len(reconciling) == 0 {
+		return nil
+	}
+	doc, err := encodeReads(reconciling)
+	if err != nil {
+		return err
+	}
+	if err := q.ResolveEntriesGone(ctx, dbq.ResolveEntriesGoneParams{Source: ref.source, Reads: doc}); err != nil {
+		return fmt.Errorf("settle the quarantined entries %d reads no longer saw: %w", len(reconciling), err)
+	}
+	return nil
 }
 
 // readsEndedDuring returns the conversations of reads that another read

@@ -210,6 +210,12 @@ WITH forgotten AS (
     DELETE FROM conversation_messages_synced AS s
     WHERE s.source = $1::text AND s.id = ANY($2::text[])
 ),
+settled AS (
+    UPDATE quarantine AS q SET resolved_at = now()
+    WHERE q.source = $1::text AND q.resolved_at IS NULL
+      AND ((q.stream = 'conversations' AND q.record_id = ANY($2::text[]))
+        OR (q.stream IN ('messages', 'sla_trackers') AND q.parent_id = ANY($2::text[])))
+),
 conv AS (
     UPDATE conversations AS c SET deleted_at = COALESCE(c.deleted_at, now())
     WHERE c.source = $1::text AND c.id = ANY($2::text[])
@@ -235,7 +241,9 @@ type MarkConversationsDeletedParams struct {
 // MarkMessagesGone's do (a deleted conversation's messages are deleted
 // messages), and forgets that those messages were read: a conversation that
 // comes back (a false delete) reads its messages again and revives them,
-// text and attachments with them.
+// text and attachments with them. The conversation's records in quarantine
+// (its own, its timeline's and its SLA trackers') leave it: there is nothing
+// left to retry them from.
 // By the attachments-by-message index, as MarkMessagesGone.
 func (q *Queries) MarkConversationsDeleted(ctx context.Context, arg MarkConversationsDeletedParams) error {
 	_, err := q.db.Exec(ctx, markConversationsDeleted, arg.Source, arg.Ids)

@@ -161,6 +161,32 @@ func (q *Queries) QuarantineRecords(ctx context.Context, arg QuarantineRecordsPa
 	return err
 }
 
+const resolveEntriesGone = `-- name: ResolveEntriesGone :exec
+UPDATE quarantine AS q
+SET resolved_at = now()
+FROM jsonb_to_recordset($2::jsonb) AS r(conversation_id text, read_since timestamptz, covered_from timestamptz)
+WHERE q.source = $1 AND q.stream = 'messages' AND q.parent_id = r.conversation_id
+  AND q.resolved_at IS NULL AND r.covered_from IS NULL AND q.last_seen_at < r.read_since
+`
+
+type ResolveEntriesGoneParams struct {
+	Source string
+	Reads  []byte
+}
+
+// Takes out of the quarantine the timeline records that a whole read of
+// their conversation, begun at read_since, no longer saw: the source has
+// them no more. A record the read saw failed again on one of its pages, so
+// after read_since (last_seen_at); one on the page this runs before fails
+// again in the same transaction and comes back. reads holds one object per
+// read, as MarkMessagesGone takes them; a read that covered only the newer
+// part of the history (covered_from) settles nothing here, as a record that
+// could not be read has no creation time to compare.
+func (q *Queries) ResolveEntriesGone(ctx context.Context, arg ResolveEntriesGoneParams) error {
+	_, err := q.db.Exec(ctx, resolveEntriesGone, arg.Source, arg.Reads)
+	return err
+}
+
 const resolveQuarantined = `-- name: ResolveQuarantined :exec
 UPDATE quarantine
 SET resolved_at = now()

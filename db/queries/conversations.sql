@@ -169,10 +169,18 @@ ORDER BY s.id;
 -- MarkMessagesGone's do (a deleted conversation's messages are deleted
 -- messages), and forgets that those messages were read: a conversation that
 -- comes back (a false delete) reads its messages again and revives them,
--- text and attachments with them.
+-- text and attachments with them. The conversation's records in quarantine
+-- (its own, its timeline's and its SLA trackers') leave it: there is nothing
+-- left to retry them from.
 WITH forgotten AS (
     DELETE FROM conversation_messages_synced AS s
     WHERE s.source = @source::text AND s.id = ANY(@ids::text[])
+),
+settled AS (
+    UPDATE quarantine AS q SET resolved_at = now()
+    WHERE q.source = @source::text AND q.resolved_at IS NULL
+      AND ((q.stream = 'conversations' AND q.record_id = ANY(@ids::text[]))
+        OR (q.stream IN ('messages', 'sla_trackers') AND q.parent_id = ANY(@ids::text[])))
 ),
 conv AS (
     UPDATE conversations AS c SET deleted_at = COALESCE(c.deleted_at, now())

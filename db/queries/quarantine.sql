@@ -19,6 +19,21 @@ SET resolved_at = now()
 WHERE source = @source AND stream = @stream AND record_id = ANY(@record_ids::text[])
   AND resolved_at IS NULL;
 
+-- name: ResolveEntriesGone :exec
+-- Takes out of the quarantine the timeline records that a whole read of
+-- their conversation, begun at read_since, no longer saw: the source has
+-- them no more. A record the read saw failed again on one of its pages, so
+-- after read_since (last_seen_at); one on the page this runs before fails
+-- again in the same transaction and comes back. reads holds one object per
+-- read, as MarkMessagesGone takes them; a read that covered only the newer
+-- part of the history (covered_from) settles nothing here, as a record that
+-- could not be read has no creation time to compare.
+UPDATE quarantine AS q
+SET resolved_at = now()
+FROM jsonb_to_recordset(@reads::jsonb) AS r(conversation_id text, read_since timestamptz, covered_from timestamptz)
+WHERE q.source = @source AND q.stream = 'messages' AND q.parent_id = r.conversation_id
+  AND q.resolved_at IS NULL AND r.covered_from IS NULL AND q.last_seen_at < r.read_since;
+
 -- name: ResolveQuarantinedOfParents :exec
 -- Records known by their parent leave the quarantine when what they stand
 -- for lands with it: an SLA tracker's records are its conversation's SLA,
