@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -92,4 +93,38 @@ func TestAJobThatKillsItsProcessRunsOutOfAttempts(t *testing.T) {
 	require.Equal(t, 1, attempt(first), "the attempt a death interrupted is not counted")
 	require.Equal(t, "available", jobState(t, pool, looping))
 	require.Equal(t, 2, attempt(looping), "after five deaths uncounted, it is")
+}
+
+// TestAStopThatLeavesJobsRunningHandsThemOver: a process that stops while
+// River still records it running jobs (a job that outlived the stop's
+// timeout) is taken for dead at once, so that a live process hands its jobs
+// back at its next beat rather than River's rescuer an hour later; one that
+// stops with none leaves no trace.
+func TestAStopThatLeavesJobsRunningHandsThemOver(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	d := testDeps(t)
+	pool := d.Pool
+	stop := func(l *Liveness) {
+		stopped, cancel := context.WithCancel(ctx)
+		cancel()
+		l.Run(stopped)
+	}
+	registered := func(id string) int {
+		return dbtest.Value[int](t, pool, "SELECT count(*) FROM syncer_processes WHERE client_id = $1", id)
+	}
+
+	clean := NewLiveness(d, "clean")
+	clean.Beat(ctx)
+	stop(clean)
+	require.Zero(t, registered("clean"))
+
+	stranding := NewLiveness(d, "stranding")
+	stranding.Beat(ctx)
+	job := dbtest.Value[int64](t, pool, `INSERT INTO river_job (args, kind, max_attempts, queue, state, attempt, attempted_at, attempted_by)
+		VALUES ('{}', 'stop_test', 8, 'default', 'running', 1, now(), ARRAY['stranding']) RETURNING id`)
+	stop(stranding)
+	require.NoError(t, NewLiveness(d, "live").release(ctx))
+	require.Equal(t, "available", jobState(t, pool, job))
+	require.Zero(t, dbtest.Value[int](t, pool, "SELECT attempt FROM river_job WHERE id = $1", job), "the attempt the stop cut short is not counted")
 }

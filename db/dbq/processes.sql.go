@@ -11,9 +11,24 @@ import (
 )
 
 const deregister = `-- name: Deregister :exec
-DELETE FROM syncer_processes WHERE client_id = $1
+WITH running AS (
+    SELECT EXISTS (
+        SELECT 1 FROM river_job j
+        WHERE j.state = 'running' AND j.attempted_by[cardinality(j.attempted_by)] = $1::text
+    ) AS busy
+), dead AS (
+    UPDATE syncer_processes SET heartbeat_at = '-infinity'
+    WHERE client_id = $1::text AND (SELECT busy FROM running)
+)
+DELETE FROM syncer_processes
+WHERE client_id = $1::text AND NOT (SELECT busy FROM running)
 `
 
+// A process that stops leaves the table, unless River still records it
+// running jobs (one outlived the stop's timeout, or its end was not
+// recorded): it is then taken for dead at once, so that a live process hands
+// them back at its next beat (ReleaseJobsOfDeadProcesses) instead of River's
+// rescuer an hour later, and is forgotten later (ForgetDeadProcesses).
 func (q *Queries) Deregister(ctx context.Context, clientID string) error {
 	_, err := q.db.Exec(ctx, deregister, clientID)
 	return err

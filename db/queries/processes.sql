@@ -4,7 +4,22 @@ VALUES (@client_id, @hostname, @pid)
 ON CONFLICT (client_id) DO UPDATE SET heartbeat_at = now();
 
 -- name: Deregister :exec
-DELETE FROM syncer_processes WHERE client_id = @client_id;
+-- A process that stops leaves the table, unless River still records it
+-- running jobs (one outlived the stop's timeout, or its end was not
+-- recorded): it is then taken for dead at once, so that a live process hands
+-- them back at its next beat (ReleaseJobsOfDeadProcesses) instead of River's
+-- rescuer an hour later, and is forgotten later (ForgetDeadProcesses).
+WITH running AS (
+    SELECT EXISTS (
+        SELECT 1 FROM river_job j
+        WHERE j.state = 'running' AND j.attempted_by[cardinality(j.attempted_by)] = @client_id::text
+    ) AS busy
+), dead AS (
+    UPDATE syncer_processes SET heartbeat_at = '-infinity'
+    WHERE client_id = @client_id::text AND (SELECT busy FROM running)
+)
+DELETE FROM syncer_processes
+WHERE client_id = @client_id::text AND NOT (SELECT busy FROM running);
 
 -- name: ReleaseJobsOfDeadProcesses :many
 -- Hands the jobs that a dead process was running back to the queue, at once.
