@@ -362,60 +362,50 @@ func goneReads(finished []finishedRead, began time.Time) (all, reconciling []gon
 // the finished whole reads no longer saw (see ResolveEntriesGone).
 func resolveEntriesGone(ctx context.Context, q *dbq.Queries, ref jobRef, finished []finishedRead, began time.Time) error {
 	_, reconciling := goneReads(finished, began)
-	if len(reconciling) == 0 {
-		return nil
-	}
-	doc, err := encodeReads(reconciling)
-	if err != nil {
-		return err
-	}
-	if err := q.ResolveEntriesGone(ctx, dbq.ResolveEntriesGoneParams{Source: ref.source, Reads: doc}); err != nil {
-		return fmt.Errorf("settle the quarantined entries %d reads no longer saw: %w", len(reconciling), err)
-	}
-	return nil
+	_, err := queryReads(reconciling, "settle the quarantined entries the reads of %d conversations no longer saw",
+		func(doc []byte) (struct{}, error) {
+			return struct{}{}, q.ResolveEntriesGone(ctx, dbq.ResolveEntriesGoneParams{Source: ref.source, Reads: doc})
+		})
+	return err
 }
 
 // readsEndedDuring returns the conversations of reads that another read
 // ended during (see ReadsEndedSince). It runs before this job's reads
 // record their own end (markRead).
 func readsEndedDuring(ctx context.Context, q *dbq.Queries, ref jobRef, reads []goneRead) ([]string, error) {
-	if len(reads) == 0 {
-		return nil, nil
-	}
-	doc, err := encodeReads(reads)
-	if err != nil {
-		return nil, err
-	}
-	ended, err := q.ReadsEndedSince(ctx, dbq.ReadsEndedSinceParams{Source: ref.source, Reads: doc})
-	if err != nil {
-		return nil, fmt.Errorf("find the reads of %d conversations another read ended during: %w", len(reads), err)
-	}
-	return ended, nil
+	return queryReads(reads, "find the reads of %d conversations another read ended during", func(doc []byte) ([]string, error) {
+		return q.ReadsEndedSince(ctx, dbq.ReadsEndedSinceParams{Source: ref.source, Reads: doc})
+	})
 }
 
-// encodeReads is reads as the queries take them, a JSON recordset.
-func encodeReads(reads []goneRead) ([]byte, error) {
+// queryReads runs query with reads as the queries take them, a JSON
+// recordset, and names what it did (a format of the count of reads) in its
+// error; with no read it runs nothing.
+func queryReads[T any](reads []goneRead, what string, query func(doc []byte) (T, error)) (T, error) {
+	var zero T
+	if len(reads) == 0 {
+		return zero, nil
+	}
 	doc, err := json.Marshal(reads)
 	if err != nil {
-		return nil, fmt.Errorf("encode finished reads: %w", err)
+		return zero, fmt.Errorf("encode finished reads: %w", err)
 	}
-	return doc, nil
+	out, err := query(doc)
+	if err != nil {
+		return zero, fmt.Errorf(what+": %w", len(reads), err)
+	}
+	return out, nil
 }
 
 // markMessagesGone takes for deleted the messages the reads did not see
 // (see MarkMessagesGone), and returns the conversations whose read another
 // overtook.
 func (d *Deps) markMessagesGone(ctx context.Context, q *dbq.Queries, ref jobRef, reads []goneRead) ([]string, error) {
-	if len(reads) == 0 {
-		return nil, nil
-	}
-	doc, err := encodeReads(reads)
+	rows, err := queryReads(reads, "mark the messages of %d conversations gone at the source", func(doc []byte) ([]dbq.MarkMessagesGoneRow, error) {
+		return q.MarkMessagesGone(ctx, dbq.MarkMessagesGoneParams{Source: ref.source, Reads: doc})
+	})
 	if err != nil {
 		return nil, err
-	}
-	rows, err := q.MarkMessagesGone(ctx, dbq.MarkMessagesGoneParams{Source: ref.source, Reads: doc})
-	if err != nil {
-		return nil, fmt.Errorf("mark the messages of %d conversations gone at the source: %w", len(reads), err)
 	}
 	var overtaken []string
 	for _, r := range rows {
