@@ -189,7 +189,7 @@ func (c *Client) listUpdatedWithin(ctx context.Context, since time.Time) (*fetch
 }
 
 func (c *Client) listPublicConversations(ctx context.Context) (*fetcher.ConversationPage, error) {
-	var items []json.RawMessage
+	var items requiredList
 	if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "public.conversations", Path: c.public}, &items); err != nil {
 		return nil, err
 	}
@@ -212,6 +212,15 @@ func (c *Client) GetConversation(ctx context.Context, id string) (*fetcher.Conve
 			if conv.ID == id {
 				page := &fetcher.ConversationPage{}
 				addConversation(conv.Raw, page)
+				return page, nil
+			}
+		}
+		// One listed but unreadable is there, not gone: it goes back to
+		// quarantine.
+		for _, q := range all.Batch.Quarantined {
+			if q.RecordID == id {
+				page := &fetcher.ConversationPage{}
+				page.Batch.Quarantined = append(page.Batch.Quarantined, q)
 				return page, nil
 			}
 		}
@@ -408,7 +417,7 @@ func (c *Client) listPublicMessages(ctx context.Context, conversationID, cursor 
 			return nil, err
 		}
 	}
-	var items messageList
+	var items requiredList
 	if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "public.messages", Path: c.public + "/" + url.PathEscape(conversationID) + "/messages", Query: query}, &items); err != nil {
 		return nil, err
 	}

@@ -109,6 +109,34 @@ func TestAnAnswerWithoutMessagesIsNoRead(t *testing.T) {
 	require.Nil(t, page)
 }
 
+// TestAnAnswerWithoutConversationsIsNoListing: a 200 whose body holds no
+// list of conversations fails the listing instead of ending it (a backfill
+// would stop there), and the public API's get, which lists the contact's
+// conversations, takes none for deleted unless a list says so: one listed
+// but unreadable goes back to quarantine.
+func TestAnAnswerWithoutConversationsIsNoListing(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{`{}`, `null`, `{"data":{}}`, `{"data":{"payload":null}}`, `{"error":"Resource could not be found"}`} {
+		client, err := NewClient(Config{BaseURL: fakeapitest.Answering(t, body), Token: "t", AccountID: "1"})
+		require.NoError(t, err)
+		page, err := client.ListConversations(t.Context(), fetcher.ConversationQuery{})
+		require.Error(t, err, body)
+		require.Nil(t, page, body)
+	}
+	for body, quarantined := range map[string]bool{`null`: false, `[{"id":1,"status":"open","created_at":"yesterday"}]`: true} {
+		public, err := NewClient(Config{BaseURL: fakeapitest.Answering(t, body), InboxIdentifier: "in", ContactIdentifier: "ct"})
+		require.NoError(t, err)
+		page, err := public.GetConversation(t.Context(), "1")
+		require.False(t, fetcher.IsNotFound(err), body)
+		if quarantined {
+			require.NoError(t, err)
+			require.Len(t, page.Batch.Quarantined, 1)
+		} else {
+			require.Error(t, err, body)
+		}
+	}
+}
+
 // TestAFullPageWithoutIDsReconcilesNothing: a full page none of whose ids
 // can be read ends the read, since there is no next page to ask for, and
 // takes nothing for deleted: the messages after it were never seen.

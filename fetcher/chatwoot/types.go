@@ -10,24 +10,45 @@ import (
 
 // The wire types carry only what syncer reads; the rest stays in raw.
 
+// listResponse is an account API answer of conversations; its payload must
+// be there (see requiredList).
 type listResponse struct {
 	Data struct {
 		Meta struct {
 			AllCount *fetcher.Int `json:"all_count"`
 		} `json:"meta"`
-		Payload []json.RawMessage `json:"payload"`
+		Payload requiredList `json:"payload"`
 	} `json:"data"`
 }
 
+func (r *listResponse) UnmarshalJSON(b []byte) error {
+	var env struct {
+		Data *struct {
+			Meta struct {
+				AllCount *fetcher.Int `json:"all_count"`
+			} `json:"meta"`
+			Payload *requiredList `json:"payload"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(b, &env); err != nil {
+		return err
+	}
+	if env.Data == nil || env.Data.Payload == nil {
+		return errors.New("conversations: the answer has no data.payload list")
+	}
+	r.Data.Meta.AllCount, r.Data.Payload = env.Data.Meta.AllCount, *env.Data.Payload
+	return nil
+}
+
 // messagesResponse is an account API answer of messages; its payload must
-// be there (see messageList).
+// be there (see requiredList).
 type messagesResponse struct {
-	Payload messageList
+	Payload requiredList
 }
 
 func (r *messagesResponse) UnmarshalJSON(b []byte) error {
 	var env struct {
-		Payload *messageList `json:"payload"`
+		Payload *requiredList `json:"payload"`
 	}
 	if err := json.Unmarshal(b, &env); err != nil {
 		return err
@@ -39,14 +60,14 @@ func (r *messagesResponse) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// messageList is a list of messages that must be there: an answer without
-// one ({}, null, an error object) is not an empty conversation, and read as
-// one it would take every message for deleted.
-type messageList []json.RawMessage
+// requiredList is a list of records that must be there: an answer without
+// one ({}, null, an error object) is not an empty list, and read as one it
+// would end a listing early or take records for deleted.
+type requiredList []json.RawMessage
 
-func (l *messageList) UnmarshalJSON(b []byte) error {
+func (l *requiredList) UnmarshalJSON(b []byte) error {
 	if string(bytes.TrimSpace(b)) == "null" {
-		return errors.New("messages: null instead of a list")
+		return errors.New("null instead of a list")
 	}
 	return json.Unmarshal(b, (*[]json.RawMessage)(l))
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -104,8 +105,11 @@ func parseConversationsPage(body []byte) (*fetcher.ConversationPage, error) {
 	if err := unmarshal(body, &resp); err != nil {
 		return nil, err
 	}
+	if resp.Conversations == nil {
+		return nil, errors.New("the answer has no conversations list")
+	}
 	page := &fetcher.ConversationPage{NextCursor: resp.NextCursor}
-	for _, raw := range resp.Conversations {
+	for _, raw := range *resp.Conversations {
 		addConversation(json.RawMessage(raw), page)
 	}
 	return page, nil
@@ -150,8 +154,11 @@ func parseTimelinePage(conversationID string, body []byte) (*fetcher.MessagePage
 	if err := unmarshal(body, &resp); err != nil {
 		return nil, err
 	}
+	if resp.TimelineEntries == nil {
+		return nil, errors.New("the answer has no timeline_entries list")
+	}
 	page := &fetcher.MessagePage{NextCursor: resp.NextCursor}
-	for _, raw := range resp.TimelineEntries {
+	for _, raw := range *resp.TimelineEntries {
 		addEntry(conversationID, json.RawMessage(raw), &page.Batch)
 	}
 	if page.NextCursor == "" && len(page.Batch.Quarantined) == 0 {

@@ -276,6 +276,26 @@ func TestRetryAfter(t *testing.T) {
 	require.Zero(t, retryAfter(resp(nil), []byte(`not json`), now))
 }
 
+// TestAnAnswerWithoutItsListIsNoPage: a 200 whose body lacks the list the
+// spec requires fails the page, instead of ending a listing or reading as a
+// whole timeline without entries, which would take the conversation's
+// messages for deleted; an empty list is a page.
+func TestAnAnswerWithoutItsListIsNoPage(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{`{}`, `null`, `{"timeline_entries":null,"conversations":null}`, `{"type":"internal_error","message":"try again"}`} {
+		_, err := parseTimelinePage("c", []byte(body))
+		require.Error(t, err, body)
+		_, err = parseConversationsPage([]byte(body))
+		require.Error(t, err, body)
+	}
+	page, err := parseTimelinePage("c", []byte(`{"timeline_entries":[]}`))
+	require.NoError(t, err)
+	from, ok := page.Reconciles()
+	require.True(t, ok && from.IsZero(), "an empty timeline is read whole")
+	_, err = parseConversationsPage([]byte(`{"conversations":[]}`))
+	require.NoError(t, err)
+}
+
 // The fuzz targets feed arbitrary bytes to the decoders: they may refuse a
 // record, never panic.
 func FuzzNormalizeConversation(f *testing.F) {

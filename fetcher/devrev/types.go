@@ -12,9 +12,12 @@ import (
 // The wire types carry only what syncer reads; everything else stays in the
 // raw JSON kept with each record.
 
+// The lists of the list answers are pointers: the spec requires them, and
+// an answer without one ({}, null, an error object) is no empty page, which
+// would end a listing or take a timeline's messages for deleted.
 type conversationsListResponse struct {
-	Conversations []jsontext.Value `json:"conversations"`
-	NextCursor    string           `json:"next_cursor"`
+	Conversations *[]jsontext.Value `json:"conversations"`
+	NextCursor    string            `json:"next_cursor"`
 }
 
 type conversationsGetResponse struct {
@@ -22,8 +25,8 @@ type conversationsGetResponse struct {
 }
 
 type timelineEntriesListResponse struct {
-	TimelineEntries []jsontext.Value `json:"timeline_entries"`
-	NextCursor      string           `json:"next_cursor"`
+	TimelineEntries *[]jsontext.Value `json:"timeline_entries"`
+	NextCursor      string            `json:"next_cursor"`
 }
 
 type chatsGetResponse struct {
