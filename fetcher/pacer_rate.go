@@ -96,9 +96,11 @@ const (
 
 // statedMargin is the share of a stated limit left unused: the vendor's
 // windows and ours do not start at the same instant, and a request's
-// arrival is not its departure.
+// arrival is not its departure. It is a request of each window, but never
+// more than half the limit: a limit of one request a window would leave
+// nothing to pace.
 func statedMargin(l RateLimit) float64 {
-	return max(0.02, 1/float64(l.Requests))
+	return min(max(0.02, 1/float64(l.Requests)), 0.5)
 }
 
 func (r *rateLearner) init(limit RateLimit, now time.Time) {

@@ -305,6 +305,18 @@ func TestPacerRate(t *testing.T) {
 		}
 	})
 
+	t.Run("AStatedLimitOfOneRequestIsPaced", func(t *testing.T) {
+		t.Parallel()
+		// Leaving a request of each window unused would leave nothing:
+		// the margin is at most half the limit.
+		p, clock := start(t, PacerConfig{Limit: RateLimit{Requests: 1, Window: 2 * time.Second}})
+		at := claimUntil(p, clock, clock.now.Add(20*time.Second))
+		require.Len(t, at, 5, "a slot every 4 s")
+		for i := 1; i < len(at); i++ {
+			require.Equal(t, 4*time.Second, at[i]-at[i-1])
+		}
+	})
+
 	t.Run("AStatedLimitIsSharedByTheProcesses", func(t *testing.T) {
 		t.Parallel()
 		p, clock := start(t, PacerConfig{Limit: RateLimit{Requests: 100, Window: 10 * time.Second}})
