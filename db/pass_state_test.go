@@ -70,17 +70,18 @@ func TestAbandonedSweepWaitsItsInterval(t *testing.T) {
 // TestAPassThatSawNothingKeepsTheWatermark: the watermark is the highest
 // modification time the vendor showed, capped by the pass's start; a pass
 // that saw nothing leaves it where it was, never at the database's clock.
+// A backfill bounded to a time after the watermark leaves it too: the
+// changes between the two were never listed, and the next pass must.
 func TestAPassThatSawNothingKeepsTheWatermark(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	_, q := dbtest.NewQueries(t)
 	require.NoError(t, q.EnsureSyncState(ctx, dbq.EnsureSyncStateParams{Source: "s", Stream: "conversations"}))
-	pass := func(pageMax *time.Time) *time.Time {
+	pass := func(kind string, since, pageMax *time.Time) *time.Time {
 		t.Helper()
-		kind := "incremental"
 		runID, err := q.CreateRun(ctx, dbq.CreateRunParams{Source: "s", Stream: "conversations", Kind: kind})
 		require.NoError(t, err)
-		require.NoError(t, q.BeginPass(ctx, dbq.BeginPassParams{Source: "s", Stream: "conversations", RunID: &runID, PassKind: &kind}))
+		require.NoError(t, q.BeginPass(ctx, dbq.BeginPassParams{Source: "s", Stream: "conversations", RunID: &runID, PassKind: &kind, PassSince: since}))
 		finished, err := q.FinishPass(ctx, dbq.FinishPassParams{Source: "s", Stream: "conversations", RunID: &runID, PageMax: pageMax})
 		require.NoError(t, err)
 		require.EqualValues(t, 1, finished)
@@ -88,8 +89,11 @@ func TestAPassThatSawNothingKeepsTheWatermark(t *testing.T) {
 		require.NoError(t, err)
 		return state.Watermark
 	}
-	require.Nil(t, pass(nil), "nothing seen yet")
-	seen := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	require.True(t, seen.Equal(*pass(&seen)))
-	require.True(t, seen.Equal(*pass(nil)), "a pass that saw nothing keeps it")
+	day := func(d int) *time.Time { t := time.Date(2026, 3, d, 12, 0, 0, 0, time.UTC); return &t }
+	require.Nil(t, pass("incremental", nil, nil), "nothing seen yet")
+	require.True(t, day(1).Equal(*pass("backfill", day(1), day(1))), "a first backfill from a date starts the watermark")
+	require.True(t, day(1).Equal(*pass("incremental", day(1), nil)), "a pass that saw nothing keeps it")
+	require.True(t, day(1).Equal(*pass("backfill", day(3), day(4))), "a backfill from after it leaves it")
+	require.True(t, day(4).Equal(*pass("backfill", day(1), day(4))), "one from it moves it")
+	require.True(t, day(5).Equal(*pass("incremental", day(4), day(5))))
 }

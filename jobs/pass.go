@@ -41,22 +41,28 @@ type Pass struct {
 	// Thorough and RecheckOpen say what the pass does besides its kind
 	// (see PassOptions).
 	Thorough, RecheckOpen bool
+	// Since is the lower bound of a backfill's listing (`backfill
+	// --since`); nil for a whole one.
+	Since *time.Time
 }
 
 // covers reports whether the pass does what opts ask for, so that a command
 // may take it up rather than wait for it to end and start its own: a pass
-// of the kind asked for, as thorough and as rechecking as asked; for an
-// incremental pass, a backfill too, or a sweep (which lists everything)
-// unless the open conversations must be rechecked.
+// of the kind asked for, as thorough and as rechecking as asked, and for a
+// backfill reaching as far back; for an incremental pass, a whole backfill
+// too, or a sweep (which lists everything) unless the open conversations
+// must be rechecked.
 func (p Pass) covers(opts PassOptions) bool {
 	recheck := opts.Kind == PassIncremental && opts.RecheckOpenAfter == 0
 	switch {
 	case !p.Resumed:
 		return true
+	case opts.Kind == PassBackfill:
+		return p.Kind == PassBackfill && (p.Since == nil || (!opts.Since.IsZero() && !p.Since.After(opts.Since)))
 	case opts.Kind != PassIncremental:
 		return p.Kind == opts.Kind
 	case p.Kind == PassBackfill:
-		return true
+		return p.Since == nil
 	case p.Kind == PassSweep:
 		return !recheck
 	}
@@ -104,7 +110,7 @@ func StartPass(ctx context.Context, d *Deps, client *river.Client[pgx.Tx], sourc
 			// Resume: make sure the pass's page job exists (it is gone if it
 			// failed for good or its process died before committing it).
 			pass = Pass{Source: source, RunID: *state.RunID, Kind: PassKind(deref(state.PassKind)), Resumed: true,
-				Thorough: state.PassThorough, RecheckOpen: state.PassRecheckOpen}
+				Thorough: state.PassThorough, RecheckOpen: state.PassRecheckOpen, Since: state.PassSince}
 		} else {
 			var passSince *time.Time
 			switch {

@@ -75,6 +75,8 @@ func TestAPassCoversWhatIsAsked(t *testing.T) {
 	inFlight := func(kind PassKind, thorough, recheck bool) Pass {
 		return Pass{Kind: kind, Resumed: true, Thorough: thorough, RecheckOpen: recheck}
 	}
+	march := func(d int) *time.Time { t := time.Date(2026, 3, d, 0, 0, 0, 0, time.UTC); return &t }
+	bounded := func(since *time.Time) Pass { return Pass{Kind: PassBackfill, Resumed: true, Since: since} }
 	for _, tc := range []struct {
 		pass   Pass
 		asks   PassOptions
@@ -91,6 +93,14 @@ func TestAPassCoversWhatIsAsked(t *testing.T) {
 		{inFlight(PassBackfill, false, false), recheckAsks, true},
 		{inFlight(PassIncremental, true, true), PassOptions{Kind: PassBackfill}, false},
 		{inFlight(PassSweep, false, false), PassOptions{Kind: PassSweep}, true},
+		// A backfill bounded by --since covers a backfill from then or
+		// later only, and no incremental pass.
+		{bounded(march(2)), PassOptions{Kind: PassBackfill}, false},
+		{bounded(march(2)), PassOptions{Kind: PassBackfill, Since: *march(1)}, false},
+		{bounded(march(2)), PassOptions{Kind: PassBackfill, Since: *march(2)}, true},
+		{bounded(march(2)), PassOptions{Kind: PassBackfill, Since: *march(3)}, true},
+		{inFlight(PassBackfill, false, false), PassOptions{Kind: PassBackfill, Since: *march(3)}, true},
+		{bounded(march(2)), daemonAsks, false},
 	} {
 		require.Equal(t, tc.covers, tc.pass.covers(tc.asks), "%+v asked %+v", tc.pass, tc.asks)
 	}

@@ -129,9 +129,10 @@ func (q *Queries) EnsureSyncState(ctx context.Context, arg EnsureSyncStateParams
 
 const finishPass = `-- name: FinishPass :execrows
 UPDATE sync_state
-SET watermark  = GREATEST(watermark, CASE WHEN COALESCE(pass_max, $1::timestamptz) IS NOT NULL THEN LEAST(
+SET watermark  = CASE WHEN pass_since > watermark THEN watermark ELSE
+        GREATEST(watermark, CASE WHEN COALESCE(pass_max, $1::timestamptz) IS NOT NULL THEN LEAST(
         GREATEST(pass_max, $1::timestamptz),
-        (SELECT r.started_at FROM sync_runs r WHERE r.id = sync_state.run_id)) END),
+        (SELECT r.started_at FROM sync_runs r WHERE r.id = sync_state.run_id)) END) END,
     cursor     = NULL,
     run_id     = NULL,
     pass_kind  = NULL,
@@ -166,7 +167,9 @@ type FinishPassParams struct {
 // A pass that saw nothing leaves the watermark where it was: the pass's
 // start is the database's clock, not the vendor's, and a vendor whose clock
 // ran behind by more than the overlap would have its changes of that gap
-// never listed. (LEAST ignores a NULL, hence the CASE.)
+// never listed. (LEAST ignores a NULL, hence the CASE.) A backfill bounded
+// to a time after the watermark (`backfill --since`) leaves it as well: the
+// changes between the two were not listed, and the next pass lists them.
 func (q *Queries) FinishPass(ctx context.Context, arg FinishPassParams) (int64, error) {
 	result, err := q.db.Exec(ctx, finishPass,
 		arg.PageMax,

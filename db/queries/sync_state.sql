@@ -41,11 +41,14 @@ WHERE source = @source AND stream = @stream AND run_id = @run_id
 -- A pass that saw nothing leaves the watermark where it was: the pass's
 -- start is the database's clock, not the vendor's, and a vendor whose clock
 -- ran behind by more than the overlap would have its changes of that gap
--- never listed. (LEAST ignores a NULL, hence the CASE.)
+-- never listed. (LEAST ignores a NULL, hence the CASE.) A backfill bounded
+-- to a time after the watermark (`backfill --since`) leaves it as well: the
+-- changes between the two were not listed, and the next pass lists them.
 UPDATE sync_state
-SET watermark  = GREATEST(watermark, CASE WHEN COALESCE(pass_max, sqlc.narg(page_max)::timestamptz) IS NOT NULL THEN LEAST(
+SET watermark  = CASE WHEN pass_since > watermark THEN watermark ELSE
+        GREATEST(watermark, CASE WHEN COALESCE(pass_max, sqlc.narg(page_max)::timestamptz) IS NOT NULL THEN LEAST(
         GREATEST(pass_max, sqlc.narg(page_max)::timestamptz),
-        (SELECT r.started_at FROM sync_runs r WHERE r.id = sync_state.run_id)) END),
+        (SELECT r.started_at FROM sync_runs r WHERE r.id = sync_state.run_id)) END) END,
     cursor     = NULL,
     run_id     = NULL,
     pass_kind  = NULL,
