@@ -126,6 +126,9 @@ func NewClient(cfg Config) (*Client, error) {
 		}
 	}
 	httpCfg.RateLimitStatuses = statuses
+	// A 403 refuses one conversation; a refused key is a 401 (and a 403 of
+	// the listing itself the jobs still take for the key's).
+	httpCfg.RecordRefusalFunc = func(status int, _, _ string) bool { return status == http.StatusForbidden }
 	hc, err := fetcher.New(httpCfg)
 	if err != nil {
 		return nil, fmt.Errorf("chatvolt: %w", err)
@@ -200,6 +203,7 @@ func (c *Client) ListsEveryOpenConversation() bool { return true }
 func (c *Client) detailPage(ctx context.Context, items []listed) (*fetcher.ConversationPage, error) {
 	page := &fetcher.ConversationPage{}
 	var candidates []summary
+	listedRaw := map[string]json.RawMessage{}
 	for _, it := range items {
 		if it.err != nil {
 			fetcher.Quarantine(&page.Batch, record.StreamConversations, "", it.raw, it.err)
@@ -209,6 +213,7 @@ func (c *Client) detailPage(ctx context.Context, items []listed) (*fetcher.Conve
 			page.MaxModified = it.s.UpdatedAt.Time
 		}
 		candidates = append(candidates, it.s)
+		listedRaw[string(it.s.ID)] = it.raw
 	}
 	changed, err := c.changed(ctx, candidates)
 	if err != nil {
@@ -219,12 +224,16 @@ func (c *Client) detailPage(ctx context.Context, items []listed) (*fetcher.Conve
 			page.ListedIDs = append(page.ListedIDs, string(s.ID))
 		}
 	}
-	raws, err := c.getConversations(ctx, changed)
+	raws, unreadable, err := c.getConversations(ctx, changed)
 	if err != nil {
 		return nil, err
 	}
-	for _, raw := range raws {
-		if raw != nil {
+	for i, raw := range raws {
+		switch {
+		case unreadable[i] != nil:
+			// The listing shows it: quarantined with what the listing said.
+			fetcher.Quarantine(&page.Batch, record.StreamConversations, "", listedRaw[changed[i]], unreadable[i])
+		case raw != nil:
 			addConversation(raw, page)
 		}
 	}
@@ -262,11 +271,15 @@ func (c *Client) changed(ctx context.Context, items []summary) ([]string, error)
 }
 
 // getConversations reads conversations by id, a few at a time, in order.
-// One that is gone (404) is nil; any other failure fails them all.
-func (c *Client) getConversations(ctx context.Context, ids []string) ([]json.RawMessage, error) {
-	out := make([]json.RawMessage, len(ids))
+// One that is gone (404) is nil. One the API will not give (a 403 of that
+// record, a 4xx, a 5xx or timeout that did not pass) has its error in
+// unreadable: the listing answered, so the API is up, and failing the page
+// for it would fail every pass at the same conversation. A rate limit or a
+// refused key fails them all.
+func (c *Client) getConversations(ctx context.Context, ids []string) (out []json.RawMessage, unreadable []error, _ error) {
+	out, unreadable = make([]json.RawMessage, len(ids)), make([]error, len(ids))
 	if len(ids) == 0 {
-		return out, nil
+		return out, unreadable, nil
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -280,16 +293,20 @@ func (c *Client) getConversations(ctx context.Context, ids []string) ([]json.Raw
 		wg.Go(func() {
 			for i := range next {
 				raw, err := c.getConversation(ctx, ids[i])
-				if err != nil && !fetcher.IsNotFound(err) {
+				switch {
+				case err == nil:
+					out[i] = raw
+				case fetcher.IsNotFound(err):
+				case failsThePage(err) || ctx.Err() != nil:
 					mu.Lock()
 					if firstErr == nil {
 						firstErr = err
 						cancel()
 					}
 					mu.Unlock()
-					continue
+				default:
+					unreadable[i] = err
 				}
-				out[i] = raw
 			}
 		})
 	}
@@ -306,7 +323,14 @@ feed:
 	if firstErr == nil && ctx.Err() != nil {
 		firstErr = ctx.Err()
 	}
-	return out, firstErr
+	return out, unreadable, firstErr
+}
+
+// failsThePage reports whether a conversation's read failed for a reason
+// that is not the conversation's: a rate limit or a refused key.
+func failsThePage(err error) bool {
+	var limited *fetcher.RateLimitedError
+	return errors.As(err, &limited) || fetcher.IsAuthError(err)
 }
 
 // getConversation reads one ConversationDetailed.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
@@ -20,6 +21,7 @@ import (
 	"github.com/syncerhq/syncer/fetcher/chatvolt/chatvolttest"
 	"github.com/syncerhq/syncer/fetcher/fakeapi"
 	"github.com/syncerhq/syncer/fetcher/fakeapi/fakeapitest"
+	"github.com/syncerhq/syncer/internal/faultproxy"
 	"github.com/syncerhq/syncer/record"
 )
 
@@ -848,5 +850,48 @@ func TestAnAnswerWithoutMessagesIsNoRead(t *testing.T) {
 		page, err := client.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: "c1"})
 		require.Error(t, err, body)
 		require.Nil(t, page, body)
+	}
+}
+
+// TestAConversationThatCannotBeReadIsQuarantined: a listed conversation
+// whose detail the API will not give (a 5xx that does not pass, a 403 of
+// that one record) is quarantined and the rest of its page lands, instead
+// of failing the page, and with it every pass, at the same conversation for
+// ever; a refused key or a rate limit still fails the page.
+func TestAConversationThatCannotBeReadIsQuarantined(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		status      int
+		quarantined bool
+	}{
+		"ServerErrorThatDoesNotPass": {http.StatusInternalServerError, true},
+		"ForbiddenThatOneRecord":     {http.StatusForbidden, true},
+		"KeyRefused":                 {http.StatusUnauthorized, false},
+		"RateLimited":                {http.StatusTooManyRequests, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ws := generated(8, 0)
+			victim := ws.Snapshot().Conversations[3].ID
+			srv := chatvolttest.NewServer(ws, chatvolttest.Options{APIKey: testKey})
+			t.Cleanup(srv.Close)
+			proxy := fakeapitest.Serve(t, httptest.NewServer(faultproxy.New(srv.Handler(), faultproxy.Rule{
+				PathSuffix: "/conversation/" + victim,
+				Fault:      faultproxy.Status(tc.status, `{"error":"cannot"}`),
+			})))
+			client, err := NewClient(Config{BaseURL: proxy.URL, APIKey: testKey, HTTP: fetcher.Config{Attempts: 1, MaxInlineWait: time.Millisecond,
+				Pacer: fetcher.NewPacer(fetcher.PacerConfig{Limit: fetcher.RateLimit{Requests: 1 << 20, Window: time.Second}})}})
+			require.NoError(t, err)
+			page, err := client.ListConversations(t.Context(), fetcher.ConversationQuery{})
+			if !tc.quarantined {
+				require.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			require.Len(t, page.Batch.Quarantined, 1)
+			require.Equal(t, victim, page.Batch.Quarantined[0].RecordID)
+			require.Contains(t, page.Batch.Quarantined[0].Error, strconv.Itoa(tc.status))
+			require.Len(t, page.Batch.Conversations, 7, "the rest of the page")
+		})
 	}
 }
