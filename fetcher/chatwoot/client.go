@@ -528,8 +528,11 @@ type pageCursor struct {
 // the server's pages; but when all dropped since the previous page,
 // conversations were deleted meanwhile and everything after them moved back,
 // some of it onto pages already read: the walk then re-reads from as many
-// pages back as the shift spans (re-reading is idempotent), even from the
-// last page, to which the shift may have moved nothing.
+// pages back as the shift spans and one more (re-reading is idempotent),
+// even from the last page, to which the shift may have moved nothing.
+// Chatwoot counts before it reads the page, so a deletion between the two
+// shifts a page whose count does not show it: the next page's count does,
+// a page late.
 func (p pageCursor) next(n int, all int64) (pageCursor, bool) {
 	per := p.learn(n, all)
 	last := n == 0 || n < per || (all >= 0 && int64((p.Page-1)*per+n) >= all)
@@ -540,7 +543,7 @@ func (p pageCursor) next(n int, all int64) (pageCursor, bool) {
 	next.AllCount = all
 	if p.AllCount > 0 && all < p.AllCount {
 		size := int64(max(next.PerPage, 1))
-		back := int((p.AllCount - all + size - 1) / size)
+		back := int((p.AllCount-all+size-1)/size) + 1
 		next.Page = max(p.Page-back, 1)
 		return next, true
 	}

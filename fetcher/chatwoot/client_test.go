@@ -1,12 +1,15 @@
 package chatwoot
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -374,5 +377,54 @@ func TestAWindowTooLargeToReadIsPaged(t *testing.T) {
 	require.Len(t, seen, len(ws.Snapshot().Conversations))
 	for id, n := range seen {
 		require.Equal(t, 1, n, id)
+	}
+}
+
+// TestADeletionWithinAPageRequestGoesBackFarEnough: Chatwoot counts
+// (all_count) before it reads the page, so a deletion between the two
+// shifts page 2 without its count showing it: the 26th conversation slides
+// onto page 1, already read. Only page 3's count shows the drop, and the
+// walk must go back to page 1, a page further than the shift spans.
+func TestADeletionWithinAPageRequestGoesBackFarEnough(t *testing.T) {
+	t.Parallel()
+	var (
+		mu       sync.Mutex
+		live     []int
+		requests int
+	)
+	for id := 1; id <= 60; id++ {
+		live = append(live, id)
+	}
+	srv := fakeapitest.Serve(t, httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		requests++
+		count := len(live)
+		if requests == 2 {
+			live = slices.Delete(live, 2, 3) // the third, once page 2 is counted
+		}
+		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		payload := []map[string]any{}
+		for _, id := range live[min((page-1)*25, len(live)):min(page*25, len(live))] {
+			payload = append(payload, map[string]any{"id": id, "status": "open", "created_at": 1700000000 + id, "updated_at": 1700000000 + id})
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"data": map[string]any{"meta": map[string]any{"all_count": count}, "payload": payload}})
+	})))
+	client, err := NewClient(Config{BaseURL: srv.URL, Token: "t", AccountID: "1"})
+	require.NoError(t, err)
+	seen := map[string]bool{}
+	for q := (fetcher.ConversationQuery{}); ; {
+		page, err := client.ListConversations(t.Context(), q)
+		require.NoError(t, err)
+		for _, c := range page.Batch.Conversations {
+			seen[c.ID] = true
+		}
+		if q.Cursor = page.NextCursor; q.Cursor == "" {
+			break
+		}
+	}
+	for _, id := range live {
+		require.True(t, seen[strconv.Itoa(id)], "conversation %d was not listed", id)
 	}
 }
