@@ -289,8 +289,15 @@ func (c *Client) once(ctx context.Context, endpoint string, req Request, slot *S
 
 // newRequest builds req's HTTP request, credentials included.
 func (c *Client) newRequest(ctx context.Context, endpoint string, req Request) (*http.Request, error) {
+	// req.Path is escaped (callers escape the ids they put in it): it joins
+	// the base's escaped path, so that an id's "%" or "/" is sent as given.
 	u := *c.base
-	u.Path = c.base.Path + req.Path
+	u.RawPath = c.base.EscapedPath() + req.Path
+	path, err := url.PathUnescape(u.RawPath)
+	if err != nil {
+		return nil, fmt.Errorf("%s: path: %w", endpoint, err)
+	}
+	u.Path = path
 	u.RawQuery = req.Query.Encode()
 	method := req.Method
 	if method == "" {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -54,6 +55,18 @@ func TestClient(t *testing.T) {
 		t.Helper()
 		require.NotContains(t, err.Error(), testToken)
 	}
+
+	t.Run("AnEscapedIDInThePathIsSentAsEscaped", func(t *testing.T) {
+		t.Parallel()
+		var got string
+		b := setup(t, func(w http.ResponseWriter, r *http.Request, _ int64) {
+			got = r.URL.EscapedPath()
+			_, _ = w.Write([]byte(`{}`))
+		}, func(c *Config) { c.BaseURL += "/api%20v1" })
+		_, err := b.client.Do(t.Context(), Request{Path: "/conversation/" + url.PathEscape("a b/é%")})
+		require.NoError(t, err)
+		require.Equal(t, "/api%20v1/conversation/a%20b%2F%C3%A9%25", got)
+	})
 
 	t.Run("ReturnsBodyAndSendsUserAgent", func(t *testing.T) {
 		t.Parallel()
