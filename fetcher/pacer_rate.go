@@ -315,9 +315,11 @@ func (l *servedLog) add(now time.Time) {
 		l.reset(now)
 	}
 	i := int(now.Sub(l.start) / servedBucket)
-	if i >= maxServedBuckets {
-		drop := i - maxServedBuckets + 1
-		drop = min(drop, len(l.counts))
+	if drop := i - maxServedBuckets + 1; drop >= len(l.counts) && drop > 0 {
+		// After a lull longer than the log, none of it is left.
+		l.reset(now)
+		i = 0
+	} else if drop > 0 {
 		l.counts = append(l.counts[:0], l.counts[drop:]...)
 		l.start = l.start.Add(time.Duration(drop) * servedBucket)
 		i -= drop

@@ -305,6 +305,19 @@ func TestPacerRate(t *testing.T) {
 		}
 	})
 
+	t.Run("TheLogOfAnswersStaysTenMinutesLongAfterALull", func(t *testing.T) {
+		t.Parallel()
+		var l servedLog
+		at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		l.add(at)
+		for _, lull := range []time.Duration{9 * time.Minute, 11 * time.Minute, 24 * time.Hour} {
+			at = at.Add(lull)
+			l.add(at)
+			require.LessOrEqual(t, cap(l.counts), 2*maxServedBuckets, "after a lull of %s", lull)
+		}
+		require.Equal(t, 1, l.count(at, time.Hour), "the lulls emptied the log")
+	})
+
 	t.Run("AStatedLimitOfOneRequestIsPaced", func(t *testing.T) {
 		t.Parallel()
 		// Leaving a request of each window unused would leave nothing:
