@@ -157,6 +157,7 @@ type Request struct {
 // counted in the RequestStats of ctx, if any.
 func (c *Client) Do(ctx context.Context, req Request) ([]byte, error) {
 	endpoint := req.endpoint()
+	var refusedWait time.Duration // the rate-limit waits spent inline so far
 	for attempt := 1; ; {
 		// A wait longer than is worth holding a worker for (a spent
 		// window, a long Retry-After) goes back to the caller, whose job
@@ -178,8 +179,11 @@ func (c *Client) Do(ctx context.Context, req Request) ([]byte, error) {
 		var retryErr *RetryableError
 		switch {
 		case errors.As(err, &rateErr):
-			// Waiting out a rate limit does not use up an attempt.
-			if rateErr.Wait > c.inlineWaitLimit(ctx) {
+			// Waiting out a rate limit does not use up an attempt, but the
+			// waits of one call add up to the inline limit at most: a
+			// refusal that never ends goes back to the caller.
+			refusedWait += rateErr.Wait
+			if refusedWait > c.inlineWaitLimit(ctx) {
 				return nil, err
 			}
 		case errors.As(err, &retryErr):

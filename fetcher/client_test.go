@@ -126,6 +126,22 @@ func TestClient(t *testing.T) {
 		require.EqualValues(t, 4, stats.RateLimited.Load())
 	})
 
+	t.Run("ShortRateLimitsThatNeverEndAreReturned", func(t *testing.T) {
+		t.Parallel()
+		// Each wait is short, but together they pass MaxInlineWait: a call
+		// without a deadline (a command) must not wait for ever.
+		b := setup(t, func(w http.ResponseWriter, _ *http.Request, _ int64) {
+			w.WriteHeader(http.StatusTooManyRequests)
+		}, func(c *Config) {
+			c.MaxInlineWait = 100 * time.Millisecond
+			c.RetryAfterFunc = func(*http.Response, []byte, time.Time) time.Duration { return 10 * time.Millisecond }
+		})
+		_, err := get(b)
+		var rateErr *RateLimitedError
+		require.ErrorAs(t, err, &rateErr)
+		require.Less(t, b.calls.Load(), int64(20))
+	})
+
 	t.Run("ReturnsLongRateLimitsWithTheirWait", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, func(w http.ResponseWriter, _ *http.Request, _ int64) {
