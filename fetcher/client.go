@@ -273,20 +273,26 @@ func (c *Client) once(ctx context.Context, endpoint string, req Request, slot *S
 	}
 
 	body, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBodyBytes+1))
-	if err != nil {
-		return nil, &RetryableError{Endpoint: endpoint, Status: resp.StatusCode, Err: fmt.Errorf("read body: %w", unwrapURLError(err))}
-	}
-	if int64(len(body)) > c.cfg.MaxBodyBytes {
-		return nil, &APIError{Endpoint: endpoint, Status: resp.StatusCode, Type: typeBodyTooLarge,
-			Message: fmt.Sprintf("response body exceeds %d bytes", c.cfg.MaxBodyBytes)}
-	}
+	tooLarge := int64(len(body)) > c.cfg.MaxBodyBytes
 	if refused {
+		// A refusal is one whatever became of its body, which only may
+		// say how long to wait.
+		if err != nil || tooLarge {
+			body = nil
+		}
 		wait := slot.Refused(resp.Header, c.cfg.RetryAfterFunc(resp, body, time.Now()))
 		stats.addRateLimited()
 		if c.cfg.RateLimitedFunc != nil {
 			c.cfg.RateLimitedFunc(ctx, endpoint, wait)
 		}
 		return nil, &RateLimitedError{Endpoint: endpoint, Wait: wait, Refused: true}
+	}
+	if err != nil {
+		return nil, &RetryableError{Endpoint: endpoint, Status: resp.StatusCode, Err: fmt.Errorf("read body: %w", unwrapURLError(err))}
+	}
+	if tooLarge {
+		return nil, &APIError{Endpoint: endpoint, Status: resp.StatusCode, Type: typeBodyTooLarge,
+			Message: fmt.Sprintf("response body exceeds %d bytes", c.cfg.MaxBodyBytes)}
 	}
 	return body, c.statusError(endpoint, resp.StatusCode, body)
 }

@@ -142,6 +142,22 @@ func TestClient(t *testing.T) {
 		require.Less(t, b.calls.Load(), int64(20))
 	})
 
+	t.Run("ARefusalWhoseBodyIsCutIsStillARefusal", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(w http.ResponseWriter, _ *http.Request, _ int64) {
+			w.Header().Set("Content-Length", "100")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = w.Write([]byte(`{"retry`)) // and the connection closes
+		}, func(c *Config) {
+			c.RetryAfterFunc = func(*http.Response, []byte, time.Time) time.Duration { return time.Minute }
+		})
+		_, err := get(b)
+		var rateErr *RateLimitedError
+		require.ErrorAs(t, err, &rateErr)
+		require.True(t, rateErr.Refused)
+		require.Greater(t, b.client.Pacer().Delay(), 50*time.Second, "every worker of the source waits")
+	})
+
 	t.Run("ReturnsLongRateLimitsWithTheirWait", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, func(w http.ResponseWriter, _ *http.Request, _ int64) {
