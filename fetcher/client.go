@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -409,13 +410,27 @@ func RetryAfterHeader(resp *http.Response, _ []byte, now time.Time) time.Duratio
 	if v == "" {
 		return 0
 	}
-	if secs, err := time.ParseDuration(v + "s"); err == nil {
-		return secs
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		d, _ := SecondsWait(secs)
+		return d
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return t.Sub(now)
+		return min(t.Sub(now), maxVendorWait)
 	}
 	return 0
+}
+
+// maxVendorWait bounds a wait a vendor asks for: a day, which asks no less
+// than a longer one would, and cannot overflow a Duration.
+const maxVendorWait = 24 * time.Hour
+
+// SecondsWait is a vendor's wait of secs seconds, at most maxVendorWait;
+// false for a negative number or not a number.
+func SecondsWait(secs float64) (time.Duration, bool) {
+	if !(secs >= 0) {
+		return 0, false
+	}
+	return time.Duration(min(secs, maxVendorWait.Seconds()) * float64(time.Second)), true
 }
 
 func defaultErrorFunc(body []byte) (string, string) {

@@ -225,7 +225,8 @@ func retryAfter(resp *http.Response, body []byte, now time.Time) time.Duration {
 		RetryAfter *fetcher.Int `json:"retry_after"`
 	}
 	if jsonErr := unmarshal(body, &e); jsonErr == nil && e.RetryAfter != nil && *e.RetryAfter > 0 {
-		return time.Duration(*e.RetryAfter) * time.Second
+		d, _ := fetcher.SecondsWait(float64(*e.RetryAfter))
+		return d
 	}
 	if reset, err := strconv.ParseInt(resp.Header.Get("X-Ratelimit-Reset"), 10, 64); err == nil {
 		if d := time.Unix(reset, 0).Sub(now); d > 0 {

@@ -274,6 +274,10 @@ func TestRetryAfter(t *testing.T) {
 	require.Equal(t, 30*time.Second, retryAfter(resp(nil), []byte(`{"type":"too_many_requests","retry_after":"30"}`), now), "a number as a string, as DevRev sends others")
 	require.Equal(t, 40*time.Second, retryAfter(resp(map[string]string{"X-Ratelimit-Reset": "1700000040"}), []byte(`{}`), now))
 	require.Zero(t, retryAfter(resp(nil), []byte(`not json`), now))
+	require.Zero(t, retryAfter(resp(map[string]string{"Retry-After": "5m"}), []byte(`{}`), now), "seconds or a date; not 5 ms")
+	require.Equal(t, 1500*time.Millisecond, retryAfter(resp(map[string]string{"Retry-After": "1.5"}), []byte(`{}`), now))
+	require.Equal(t, 24*time.Hour, retryAfter(resp(nil), []byte(`{"retry_after":1e12}`), now), "at most a day, never an overflow")
+	require.Equal(t, 24*time.Hour, retryAfter(resp(map[string]string{"Retry-After": "99999999999999"}), []byte(`{}`), now))
 }
 
 // TestAnAnswerWithoutItsListIsNoPage: a 200 whose body lacks the list the
