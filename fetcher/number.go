@@ -48,6 +48,12 @@ func (n *Int) parse(s string) error {
 	if s == "" || s == "null" {
 		return nil
 	}
+	// An integer is read as one: through a float, one above 2^53 would
+	// round to another id.
+	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+		*n = Int(i)
+		return nil
+	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		return fmt.Errorf("number %q: %w", s, err)

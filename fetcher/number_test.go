@@ -25,10 +25,13 @@ func TestIntDecodesTheSameUnderBothDecoders(t *testing.T) {
 		`{"n":30.9}`:   ptr(30),
 		`{"n":"-2.5"}`: ptr(-2),
 		`{"n":1e3}`:    ptr(1000),
-		`{"n":null}`:   nil,
-		`{"n":""}`:     ptr(0),
-		`{"n":"null"}`: ptr(0),
-		`{}`:           nil,
+		// Above 2^53, where a float64 would round them.
+		`{"n":9007199254740993}`:      ptr(9007199254740993),
+		`{"n":"1234567890123456789"}`: ptr(1234567890123456789),
+		`{"n":null}`:                  nil,
+		`{"n":""}`:                    ptr(0),
+		`{"n":"null"}`:                ptr(0),
+		`{}`:                          nil,
 	} {
 		t.Run(in, func(t *testing.T) {
 			t.Parallel()
