@@ -137,13 +137,13 @@ func (c *Client) ListConversations(ctx context.Context, q fetcher.ConversationQu
 	}
 	if !q.ModifiedSince.IsZero() && q.Cursor == "" {
 		page, err := c.listUpdatedWithin(ctx, q.ModifiedSince)
-		var apiErr *fetcher.APIError
-		if !errors.As(err, &apiErr) || !apiErr.TooLarge() {
+		if !tooLargeAnswer(ctx, err) {
 			return page, err
 		}
 		// updated_within answers its whole window on one page, which after
-		// a long outage can be larger than syncer reads: list the account
-		// page by page instead, from its first page (a cursor goes on).
+		// a long outage can be larger than syncer reads, or than the server
+		// answers in time: list the account page by page instead, from its
+		// first page (a cursor goes on).
 	}
 
 	cur, err := parsePageCursor(q.Cursor)
@@ -168,6 +168,21 @@ func (c *Client) ListConversations(ctx context.Context, q fetcher.ConversationQu
 		page.NextCursor = next.String()
 	}
 	return page, nil
+}
+
+// tooLargeAnswer reports whether err says an answer was too large to have:
+// larger than syncer reads, or so slow to come that the request timed out
+// (or a gateway in front of Chatwoot gave up on it) while ctx had time left.
+func tooLargeAnswer(ctx context.Context, err error) bool {
+	var apiErr *fetcher.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.TooLarge()
+	}
+	var retryErr *fetcher.RetryableError
+	if !errors.As(err, &retryErr) || ctx.Err() != nil {
+		return false
+	}
+	return retryErr.Status == http.StatusGatewayTimeout || (retryErr.Status == 0 && errors.Is(err, context.DeadlineExceeded))
 }
 
 // listUpdatedWithin lists the conversations updated since, on one page.

@@ -344,23 +344,53 @@ func TestAModernServerPaysOneRequestForTwentyMessages(t *testing.T) {
 
 // TestAWindowTooLargeToReadIsPaged: updated_within answers every
 // conversation updated in its window on one page, whatever its size. After a
-// long outage that answer can exceed the largest body syncer reads, and every
-// pass would fail on it for good: the pass lists the account page by page
-// instead, and lists every conversation once.
+// long outage that answer can exceed the largest body syncer reads, or take
+// longer than a request may (or than a gateway in front of Chatwoot waits),
+// and every pass would fail on it for good: the pass lists the account page
+// by page instead, and lists every conversation once.
 func TestAWindowTooLargeToReadIsPaged(t *testing.T) {
 	t.Parallel()
-	ws, server, _ := conversations(t, 60, chatwoottest.Options{})
-	bodyOf := func(q url.Values) int {
-		r := fakeapitest.Get(t, server.URL()+"/api/v1/accounts/1/conversations", q, http.Header{"api_access_token": {"t"}})
-		require.Equal(t, http.StatusOK, r.Status)
-		return len(r.Raw)
-	}
-	window := bodyOf(url.Values{"status": {"all"}, "assignee_type": {"all"}, "updated_within": {"999999999"}})
-	page := bodyOf(url.Values{"status": {"all"}, "assignee_type": {"all"}, "sort_by": {"created_at_asc"}, "page": {"1"}})
-	require.Less(t, page, window/2, "a page holds 25 of the 60")
-	client, err := NewClient(Config{BaseURL: server.URL(), Token: "t", AccountID: "1", HTTP: fetcher.Config{MaxBodyBytes: int64(page + window/4)}})
-	require.NoError(t, err)
+	window := url.Values{"status": {"all"}, "assignee_type": {"all"}, "updated_within": {"999999999"}}
 
+	t.Run("LargerThanSyncerReads", func(t *testing.T) {
+		t.Parallel()
+		ws, server, _ := conversations(t, 60, chatwoottest.Options{})
+		bodyOf := func(q url.Values) int {
+			r := fakeapitest.Get(t, server.URL()+"/api/v1/accounts/1/conversations", q, http.Header{"api_access_token": {"t"}})
+			require.Equal(t, http.StatusOK, r.Status)
+			return len(r.Raw)
+		}
+		whole := bodyOf(window)
+		page := bodyOf(url.Values{"status": {"all"}, "assignee_type": {"all"}, "sort_by": {"created_at_asc"}, "page": {"1"}})
+		require.Less(t, page, whole/2, "a page holds 25 of the 60")
+		requireListedOnceSince2020(t, ws, server.URL(), fetcher.Config{MaxBodyBytes: int64(page + whole/4)})
+	})
+
+	for name, refuse := range map[string]func(w http.ResponseWriter, r *http.Request){
+		"TooSlowToCome":  func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() },
+		"GatewayGivesUp": func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusGatewayTimeout) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ws, server, _ := conversations(t, 60, chatwoottest.Options{})
+			proxy := fakeapitest.Serve(t, httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Query().Has("updated_within") {
+					refuse(w, r)
+					return
+				}
+				server.Handler().ServeHTTP(w, r)
+			})))
+			requireListedOnceSince2020(t, ws, proxy.URL, fetcher.Config{Timeout: 2 * time.Second, Attempts: 1})
+		})
+	}
+}
+
+// requireListedOnceSince2020 lists ws's conversations updated since 2020
+// from baseURL, with httpCfg, and requires each of them listed once.
+func requireListedOnceSince2020(t *testing.T, ws *chatwoottest.Workspace, baseURL string, httpCfg fetcher.Config) {
+	t.Helper()
+	client, err := NewClient(Config{BaseURL: baseURL, Token: "t", AccountID: "1", HTTP: httpCfg})
+	require.NoError(t, err)
 	seen := map[string]int{}
 	q := fetcher.ConversationQuery{ModifiedSince: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}
 	for range 10 {
