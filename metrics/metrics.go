@@ -50,7 +50,7 @@ func New(pool *pgxpool.Pool) *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.5, 2, 14),
 		}, []string{"source", "kind"}),
 		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "syncer_webhook_events_total", Help: "Webhook deliveries by source, event type and outcome (queued, duplicate, ignored, bad_signature, stale, unknown_source, malformed, too_large, unavailable).",
+			Name: "syncer_webhook_events_total", Help: "Webhook deliveries by source, event type and outcome (queued, duplicate, ignored, handshake, bad_signature, stale, unknown_source, malformed, too_large, bad_method, unavailable).",
 		}, []string{"source", "type", "outcome"}),
 		webhookLag: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "syncer_webhook_lag_seconds", Help: "Time from a change a webhook announced (the vendor's timestamp) to the commit of its re-read, by source.",
