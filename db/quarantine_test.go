@@ -3,6 +3,7 @@ package db_test
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -63,4 +64,30 @@ func TestOpenQuarantineTakesTheLeastRecentlyTriedFirst(t *testing.T) {
 	// One that fails again waits behind those tried before it.
 	dbtest.WriteBatch(t, pool, "src", &record.Batch{Quarantined: quarantined[:1]}, db.WriteOptions{})
 	require.Equal(t, []string{"b", "c"}, retry())
+}
+
+// TestAnOlderTransactionDoesNotDateASightingBack: now() is when a
+// transaction began, so a page whose transaction began before another's
+// and commits after it must not move the record's last sighting back: a
+// whole read that began between the two would take the record, which it
+// saw, for gone at the source (ResolveEntriesGone).
+func TestAnOlderTransactionDoesNotDateASightingBack(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	pool := dbtest.NewPool(t)
+	bad := &record.Batch{Quarantined: []record.Quarantined{{Stream: record.StreamMessages, RecordID: "e1", ParentID: "c1", Error: "decode"}}}
+	older, err := pool.Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = older.Rollback(ctx) }()
+	began := dbtest.Value[time.Time](t, older, "SELECT now()")
+
+	dbtest.WriteBatch(t, pool, "src", bad, db.WriteOptions{})
+	lastSeen := "SELECT last_seen_at FROM quarantine WHERE record_id = 'e1'"
+	later := dbtest.Value[time.Time](t, pool, lastSeen)
+	require.True(t, later.After(began))
+
+	_, err = db.WriteBatch(ctx, older, "src", bad, db.WriteOptions{})
+	require.NoError(t, err)
+	require.NoError(t, older.Commit(ctx))
+	require.True(t, later.Equal(dbtest.Value[time.Time](t, pool, lastSeen)), "the later sighting stays the last")
 }

@@ -144,7 +144,7 @@ ON CONFLICT (source, stream, record_id) DO UPDATE SET
     parent_id    = excluded.parent_id,
     raw          = excluded.raw,
     error        = excluded.error,
-    last_seen_at = now(),
+    last_seen_at = GREATEST(q.last_seen_at, now()),
     attempts     = q.attempts + 1,
     resolved_at  = NULL
 `
@@ -155,7 +155,10 @@ type QuarantineRecordsParams struct {
 }
 
 // Keeps records that could not be decoded or stored, with their error. Seeing
-// the same record fail again counts another attempt.
+// the same record fail again counts another attempt. The last sighting never
+// goes back: now() is when a transaction began, and one that began before
+// another's sighting may commit after it (ResolveEntriesGone compares it
+// with when a read began).
 func (q *Queries) QuarantineRecords(ctx context.Context, arg QuarantineRecordsParams) error {
 	_, err := q.db.Exec(ctx, quarantineRecords, arg.Source, arg.Rows)
 	return err
@@ -181,7 +184,9 @@ type ResolveEntriesGoneParams struct {
 // again in the same transaction and comes back. reads holds one object per
 // read, as MarkMessagesGone takes them; a read that covered only the newer
 // part of the history (covered_from) settles nothing here, as a record that
-// could not be read has no creation time to compare.
+// could not be read has no creation time to compare. It locks the rows it
+// settles: a page of the same conversation quarantining them at once may
+// deadlock with it, and one of the two commits is run again.
 func (q *Queries) ResolveEntriesGone(ctx context.Context, arg ResolveEntriesGoneParams) error {
 	_, err := q.db.Exec(ctx, resolveEntriesGone, arg.Source, arg.Reads)
 	return err

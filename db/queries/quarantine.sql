@@ -1,6 +1,9 @@
 -- name: QuarantineRecords :exec
 -- Keeps records that could not be decoded or stored, with their error. Seeing
--- the same record fail again counts another attempt.
+-- the same record fail again counts another attempt. The last sighting never
+-- goes back: now() is when a transaction began, and one that began before
+-- another's sighting may commit after it (ResolveEntriesGone compares it
+-- with when a read began).
 INSERT INTO quarantine AS q (source, stream, record_id, parent_id, raw, error)
 SELECT @source::text, r.stream, r.record_id, r.parent_id, r.raw, r.error
 FROM jsonb_to_recordset(@rows::jsonb) AS r(stream text, record_id text, parent_id text, raw text, error text)
@@ -8,7 +11,7 @@ ON CONFLICT (source, stream, record_id) DO UPDATE SET
     parent_id    = excluded.parent_id,
     raw          = excluded.raw,
     error        = excluded.error,
-    last_seen_at = now(),
+    last_seen_at = GREATEST(q.last_seen_at, now()),
     attempts     = q.attempts + 1,
     resolved_at  = NULL;
 
@@ -27,7 +30,9 @@ WHERE source = @source AND stream = @stream AND record_id = ANY(@record_ids::tex
 -- again in the same transaction and comes back. reads holds one object per
 -- read, as MarkMessagesGone takes them; a read that covered only the newer
 -- part of the history (covered_from) settles nothing here, as a record that
--- could not be read has no creation time to compare.
+-- could not be read has no creation time to compare. It locks the rows it
+-- settles: a page of the same conversation quarantining them at once may
+-- deadlock with it, and one of the two commits is run again.
 UPDATE quarantine AS q
 SET resolved_at = now()
 FROM jsonb_to_recordset(@reads::jsonb) AS r(conversation_id text, read_since timestamptz, covered_from timestamptz)
