@@ -171,8 +171,9 @@ func (c *Client) ListConversations(ctx context.Context, q fetcher.ConversationQu
 }
 
 // tooLargeAnswer reports whether err says an answer was too large to have:
-// larger than syncer reads, or so slow to come that the request timed out
-// (or a gateway in front of Chatwoot gave up on it) while ctx had time left.
+// larger than syncer reads, or so slow to come that the request timed out,
+// before its headers or while its body came (or a gateway in front of
+// Chatwoot gave up on it), while ctx had time left.
 func tooLargeAnswer(ctx context.Context, err error) bool {
 	var apiErr *fetcher.APIError
 	if errors.As(err, &apiErr) {
@@ -182,7 +183,7 @@ func tooLargeAnswer(ctx context.Context, err error) bool {
 	if !errors.As(err, &retryErr) || ctx.Err() != nil {
 		return false
 	}
-	return retryErr.Status == http.StatusGatewayTimeout || (retryErr.Status == 0 && errors.Is(err, context.DeadlineExceeded))
+	return retryErr.Status == http.StatusGatewayTimeout || errors.Is(err, context.DeadlineExceeded)
 }
 
 // listUpdatedWithin lists the conversations updated since, on one page.

@@ -367,7 +367,13 @@ func TestAWindowTooLargeToReadIsPaged(t *testing.T) {
 	})
 
 	for name, refuse := range map[string]func(w http.ResponseWriter, r *http.Request){
-		"TooSlowToCome":  func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() },
+		"TooSlowToCome": func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() },
+		"BodyTooSlowToCome": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"data":{"meta":{"all_count":60},"payload":[`))
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		},
 		"GatewayGivesUp": func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusGatewayTimeout) },
 	} {
 		t.Run(name, func(t *testing.T) {

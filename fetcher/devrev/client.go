@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -105,11 +104,11 @@ func parseConversationsPage(body []byte) (*fetcher.ConversationPage, error) {
 	if err := unmarshal(body, &resp); err != nil {
 		return nil, err
 	}
-	if resp.Conversations == nil {
-		return nil, errors.New("the answer has no conversations list")
+	if err := resp.check(body); err != nil {
+		return nil, err
 	}
 	page := &fetcher.ConversationPage{NextCursor: resp.NextCursor}
-	for _, raw := range *resp.Conversations {
+	for _, raw := range resp.Conversations {
 		addConversation(json.RawMessage(raw), page)
 	}
 	return page, nil
@@ -154,11 +153,11 @@ func parseTimelinePage(conversationID string, body []byte) (*fetcher.MessagePage
 	if err := unmarshal(body, &resp); err != nil {
 		return nil, err
 	}
-	if resp.TimelineEntries == nil {
-		return nil, errors.New("the answer has no timeline_entries list")
+	if err := resp.check(body); err != nil {
+		return nil, err
 	}
 	page := &fetcher.MessagePage{NextCursor: resp.NextCursor}
-	for _, raw := range *resp.TimelineEntries {
+	for _, raw := range resp.TimelineEntries {
 		addEntry(conversationID, json.RawMessage(raw), &page.Batch)
 	}
 	if page.NextCursor == "" && len(page.Batch.Quarantined) == 0 {

@@ -280,24 +280,27 @@ func TestRetryAfter(t *testing.T) {
 	require.Equal(t, 24*time.Hour, retryAfter(resp(map[string]string{"Retry-After": "99999999999999"}), []byte(`{}`), now))
 }
 
-// TestAnAnswerWithoutItsListIsNoPage: a 200 whose body lacks the list the
-// spec requires fails the page, instead of ending a listing or reading as a
-// whole timeline without entries, which would take the conversation's
-// messages for deleted; an empty list is a page.
-func TestAnAnswerWithoutItsListIsNoPage(t *testing.T) {
+// TestAnErrorObjectIsNoPage: a 200 whose body is null or an error object
+// fails the page, instead of ending a listing or reading as a whole timeline
+// without entries, which would take the conversation's messages for
+// deleted. An answer without its list is an empty page: DevRev omits what
+// is empty.
+func TestAnErrorObjectIsNoPage(t *testing.T) {
 	t.Parallel()
-	for _, body := range []string{`{}`, `null`, `{"timeline_entries":null,"conversations":null}`, `{"type":"internal_error","message":"try again"}`} {
+	for _, body := range []string{`null`, `{"type":"internal_error","message":"try again"}`, `{"error":"Bad gateway"}`} {
 		_, err := parseTimelinePage("c", []byte(body))
 		require.Error(t, err, body)
 		_, err = parseConversationsPage([]byte(body))
 		require.Error(t, err, body)
 	}
-	page, err := parseTimelinePage("c", []byte(`{"timeline_entries":[]}`))
-	require.NoError(t, err)
-	from, ok := page.Reconciles()
-	require.True(t, ok && from.IsZero(), "an empty timeline is read whole")
-	_, err = parseConversationsPage([]byte(`{"conversations":[]}`))
-	require.NoError(t, err)
+	for _, body := range []string{`{}`, `{"timeline_entries":[],"conversations":[]}`, `{"next_cursor":"n"}`} {
+		page, err := parseTimelinePage("c", []byte(body))
+		require.NoError(t, err, body)
+		_, whole := page.Reconciles()
+		require.Equal(t, body != `{"next_cursor":"n"}`, whole, body)
+		_, err = parseConversationsPage([]byte(body))
+		require.NoError(t, err, body)
+	}
 }
 
 // The fuzz targets feed arbitrary bytes to the decoders: they may refuse a

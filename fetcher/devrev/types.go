@@ -1,6 +1,8 @@
 package devrev
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -12,12 +14,34 @@ import (
 // The wire types carry only what syncer reads; everything else stays in the
 // raw JSON kept with each record.
 
-// The lists of the list answers are pointers: the spec requires them, and
-// an answer without one ({}, null, an error object) is no empty page, which
-// would end a listing or take a timeline's messages for deleted.
+// A list answer whose list is missing is an empty page: DevRev omits what is
+// empty, the spec's "required" notwithstanding. An error object is no page
+// (see listAnswer): read as an empty one it would end a listing, or take a
+// whole timeline's messages for deleted.
 type conversationsListResponse struct {
-	Conversations *[]jsontext.Value `json:"conversations"`
-	NextCursor    string            `json:"next_cursor"`
+	listAnswer
+	Conversations []jsontext.Value `json:"conversations"`
+	NextCursor    string           `json:"next_cursor"`
+}
+
+// listAnswer holds what tells an error object, which a proxy or a failing
+// server may send with a 200, from a list answer: DevRev's errors carry a
+// type, and list answers none.
+type listAnswer struct {
+	ErrorType *string `json:"type"`
+	Error     any     `json:"error"`
+}
+
+// check refuses an answer body that is no list answer: null, or an error
+// object.
+func (a listAnswer) check(body []byte) error {
+	switch {
+	case string(bytes.TrimSpace(body)) == "null":
+		return errors.New("the answer is null, not a list answer")
+	case a.ErrorType != nil || a.Error != nil:
+		return fmt.Errorf("the answer is an error object, not a list answer: %.200s", body)
+	}
+	return nil
 }
 
 type conversationsGetResponse struct {
@@ -25,8 +49,9 @@ type conversationsGetResponse struct {
 }
 
 type timelineEntriesListResponse struct {
-	TimelineEntries *[]jsontext.Value `json:"timeline_entries"`
-	NextCursor      string            `json:"next_cursor"`
+	listAnswer
+	TimelineEntries []jsontext.Value `json:"timeline_entries"`
+	NextCursor      string           `json:"next_cursor"`
 }
 
 type chatsGetResponse struct {
