@@ -39,9 +39,16 @@ func RunPasses(ctx context.Context, d *Deps, client *river.Client[pgx.Tx], sourc
 	outcomes := make([]Outcome, 0, len(sources))
 	for _, s := range sources {
 		pass, err := d.startPassWaiting(ctx, client, s, opts, started, ev)
-		var unreachable *UnreachableError
-		if errors.As(err, &unreachable) { // while it waited for the pass in flight
+		var (
+			unreachable *UnreachableError
+			stuck       *waitedPassFailed
+		)
+		switch {
+		case errors.As(err, &unreachable): // while it waited for the pass in flight
 			outcomes = append(outcomes, Outcome{Source: s, Unreachable: unreachable})
+			continue
+		case errors.As(err, &stuck):
+			outcomes = append(outcomes, stuck.outcome())
 			continue
 		}
 		if err != nil {
@@ -117,14 +124,49 @@ func (d *Deps) startPassWaiting(ctx context.Context, client *river.Client[pgx.Tx
 		if ev.Waiting != nil {
 			ev.Waiting(source, pass.Kind)
 		}
-		if _, err := d.waitSource(ctx, client, source, started, d.pollReach(source, ev)); err != nil {
+		out, err := d.waitSource(ctx, client, source, started, d.pollReach(source, ev))
+		if err != nil {
 			return Pass{}, err
 		}
+		waited := pass
 		if err := d.DB.Retry(ctx, start); err != nil {
 			return Pass{}, err
 		}
+		if stillFailing(waited, pass, out) {
+			return Pass{}, &waitedPassFailed{pass: waited, failures: out.Failures}
+		}
 	}
 	return pass, nil
+}
+
+// stillFailing reports whether the pass waited for ended its jobs with
+// failures and is still in flight (now picked it up again, queueing its
+// listing anew): waiting once more could wait for the same failure for
+// ever. Without failures its listing job was lost, and picking it up again
+// is what makes it go on.
+func stillFailing(waited, now Pass, out Outcome) bool {
+	return now.Resumed && now.RunID == waited.RunID && len(out.Failures) > 0
+}
+
+// waitedPassFailed is a pass in flight that the pass asked for waited for,
+// and that failed without ending (see stillFailing).
+type waitedPassFailed struct {
+	pass     Pass
+	failures []string
+}
+
+func (e *waitedPassFailed) Error() string {
+	return fmt.Sprintf("%s: %s", e.pass.Source, strings.Join(e.outcome().Failures, "; "))
+}
+
+// outcome is the failure as the pass asked for reports it.
+func (e *waitedPassFailed) outcome() Outcome {
+	out := Outcome{Source: e.pass.Source}
+	for _, f := range e.failures {
+		out.Failures = append(out.Failures, fmt.Sprintf("the %s pass in flight (run %d), which had to end first, failed and stays in flight (the next run resumes it): %s",
+			e.pass.Kind, e.pass.RunID, f))
+	}
+	return out
 }
 
 // pollReach is what waiting for a pass of source does at each poll: tell

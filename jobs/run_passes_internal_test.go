@@ -64,6 +64,26 @@ func TestABrokenListingIsPermanent(t *testing.T) {
 	require.False(t, isPermanent(&fetcher.RetryableError{Endpoint: "conversations.list", Status: 502, Err: errors.New("bad gateway")}))
 }
 
+// TestAFailedPassInFlightIsNotWaitedForAgain: a command waiting for a pass
+// in flight that does less than it asks stops waiting when that pass ended
+// its jobs with failures and is still in flight, instead of picking it up
+// and waiting for the same failure again for ever; a pass that lost its
+// job without a failure, or that ended, is waited for or followed as before.
+func TestAFailedPassInFlightIsNotWaitedForAgain(t *testing.T) {
+	t.Parallel()
+	waited := Pass{Source: "s", RunID: 7, Kind: PassBackfill, Resumed: true}
+	failed := Outcome{Source: "s", Failures: []string{"sync_conversations job 9: HTTP 502"}}
+	require.True(t, stillFailing(waited, waited, failed))
+	require.False(t, stillFailing(waited, waited, Outcome{Source: "s"}), "its job was lost: picked up again, it goes on")
+	require.False(t, stillFailing(waited, Pass{Source: "s", RunID: 8, Kind: PassBackfill}, failed), "it ended: a new pass began")
+	require.False(t, stillFailing(waited, Pass{Source: "s", RunID: 8, Kind: PassIncremental, Resumed: true}, failed), "another pass is in flight")
+
+	out := (&waitedPassFailed{pass: waited, failures: failed.Failures}).outcome()
+	require.False(t, out.OK())
+	require.Contains(t, out.Failures[0], "backfill pass in flight (run 7)")
+	require.Contains(t, out.Failures[0], "HTTP 502")
+}
+
 // TestAPassCoversWhatIsAsked: a command takes up the pass in flight only if
 // it does what the command asks; `sync`'s thorough pass waits for the
 // daemon's cheap incremental one to end.
