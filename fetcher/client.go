@@ -411,8 +411,7 @@ func RetryAfterHeader(resp *http.Response, _ []byte, now time.Time) time.Duratio
 		return 0
 	}
 	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		d, _ := SecondsWait(secs)
-		return d
+		return SecondsWait(secs)
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return min(t.Sub(now), maxVendorWait)
@@ -425,12 +424,12 @@ func RetryAfterHeader(resp *http.Response, _ []byte, now time.Time) time.Duratio
 const maxVendorWait = 24 * time.Hour
 
 // SecondsWait is a vendor's wait of secs seconds, at most maxVendorWait;
-// false for a negative number or not a number.
-func SecondsWait(secs float64) (time.Duration, bool) {
+// none (0) for a negative number or not a number.
+func SecondsWait(secs float64) time.Duration {
 	if !(secs >= 0) {
-		return 0, false
+		return 0
 	}
-	return time.Duration(min(secs, maxVendorWait.Seconds()) * float64(time.Second)), true
+	return time.Duration(min(secs, maxVendorWait.Seconds()) * float64(time.Second))
 }
 
 func defaultErrorFunc(body []byte) (string, string) {

@@ -315,11 +315,12 @@ func (l *servedLog) add(now time.Time) {
 		l.reset(now)
 	}
 	i := int(now.Sub(l.start) / servedBucket)
-	if drop := i - maxServedBuckets + 1; drop >= len(l.counts) && drop > 0 {
+	switch drop := i - maxServedBuckets + 1; {
+	case drop >= len(l.counts) && drop > 0:
 		// After a lull longer than the log, none of it is left.
 		l.reset(now)
 		i = 0
-	} else if drop > 0 {
+	case drop > 0:
 		l.counts = append(l.counts[:0], l.counts[drop:]...)
 		l.start = l.start.Add(time.Duration(drop) * servedBucket)
 		i -= drop

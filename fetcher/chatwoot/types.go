@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 
 	"github.com/syncerhq/syncer/fetcher"
 )
@@ -22,48 +23,40 @@ type listResponse struct {
 }
 
 func (r *listResponse) UnmarshalJSON(b []byte) error {
-	var env struct {
-		Data *struct {
-			Meta struct {
-				AllCount *fetcher.Int `json:"all_count"`
-			} `json:"meta"`
-			Payload *requiredList `json:"payload"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(b, &env); err != nil {
+	type plain listResponse
+	if err := json.Unmarshal(b, (*plain)(r)); err != nil {
 		return err
 	}
-	if env.Data == nil || env.Data.Payload == nil {
-		return errors.New("conversations: the answer has no data.payload list")
-	}
-	r.Data.Meta.AllCount, r.Data.Payload = env.Data.Meta.AllCount, *env.Data.Payload
-	return nil
+	return r.Data.Payload.required("data.payload")
 }
 
 // messagesResponse is an account API answer of messages; its payload must
 // be there (see requiredList).
 type messagesResponse struct {
-	Payload requiredList
+	Payload requiredList `json:"payload"`
 }
 
 func (r *messagesResponse) UnmarshalJSON(b []byte) error {
-	var env struct {
-		Payload *requiredList `json:"payload"`
-	}
-	if err := json.Unmarshal(b, &env); err != nil {
+	type plain messagesResponse
+	if err := json.Unmarshal(b, (*plain)(r)); err != nil {
 		return err
 	}
-	if env.Payload == nil {
-		return errors.New("messages: the answer has no payload list")
-	}
-	r.Payload = *env.Payload
-	return nil
+	return r.Payload.required("payload")
 }
 
 // requiredList is a list of records that must be there: an answer without
 // one ({}, null, an error object) is not an empty list, and read as one it
 // would end a listing early or take records for deleted.
 type requiredList []json.RawMessage
+
+// required says an answer had no list where it must: decoding leaves a
+// missing one nil (and refuses null), an empty one not.
+func (l requiredList) required(where string) error {
+	if l == nil {
+		return fmt.Errorf("the answer has no %s list", where)
+	}
+	return nil
+}
 
 func (l *requiredList) UnmarshalJSON(b []byte) error {
 	if string(bytes.TrimSpace(b)) == "null" {

@@ -224,8 +224,7 @@ func retryAfter(resp *http.Response, body []byte, now time.Time) time.Duration {
 		RetryAfter *fetcher.Int `json:"retry_after"`
 	}
 	if jsonErr := unmarshal(body, &e); jsonErr == nil && e.RetryAfter != nil && *e.RetryAfter > 0 {
-		d, _ := fetcher.SecondsWait(float64(*e.RetryAfter))
-		return d
+		return fetcher.SecondsWait(float64(*e.RetryAfter))
 	}
 	if reset, err := strconv.ParseInt(resp.Header.Get("X-Ratelimit-Reset"), 10, 64); err == nil {
 		if d := time.Unix(reset, 0).Sub(now); d > 0 {
