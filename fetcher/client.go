@@ -82,6 +82,16 @@ type Client struct {
 	base *url.URL
 }
 
+// maxIdleConnsPerHost is how many connections to the API stay open between
+// requests. It is above what a process has in flight with the defaults (a
+// backfill peaks near 130: batch jobs hold at most 400 items and have at most
+// 32 requests in flight each), so that a backfill reuses its connections
+// instead of closing those over the limit after each answer and dialling
+// again, a TLS handshake each against a real vendor: in a backfill of 20,000
+// conversations (syncerbench), syncer opened 563 to 849 connections at 64,
+// 118 to 193 at 256, its database pool's included.
+const maxIdleConnsPerHost = 256
+
 // New returns a client for cfg.
 func New(cfg Config) (*Client, error) {
 	base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
@@ -95,7 +105,7 @@ func New(cfg Config) (*Client, error) {
 		cfg.HTTPClient = &http.Client{
 			Transport: &http.Transport{
 				Proxy:               http.ProxyFromEnvironment,
-				MaxIdleConnsPerHost: 64,
+				MaxIdleConnsPerHost: maxIdleConnsPerHost,
 				IdleConnTimeout:     90 * time.Second,
 				TLSHandshakeTimeout: 10 * time.Second,
 				ForceAttemptHTTP2:   true,
@@ -273,7 +283,7 @@ func (c *Client) once(ctx context.Context, endpoint string, req Request, slot *S
 		slot.Answered(resp.StatusCode, resp.Header)
 	}
 
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBodyBytes+1))
+	body, err := readBody(resp.Body, resp.ContentLength, c.cfg.MaxBodyBytes)
 	tooLarge := int64(len(body)) > c.cfg.MaxBodyBytes
 	if refused {
 		// A refusal is one whatever became of its body, which only may

@@ -3,6 +3,7 @@ package fetcher
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -318,4 +319,66 @@ func TestClient(t *testing.T) {
 		_, err := New(Config{BaseURL: "api.devrev.ai"})
 		require.ErrorContains(t, err, "must be absolute")
 	})
+}
+
+// TestClientKeepsItsConnectionsForTheNextRequests: after as many requests
+// at once as a process's batch jobs may have in flight, the next as many
+// reuse the connections instead of dialling again (each dial is a TLS
+// handshake against a real vendor).
+func TestClientKeepsItsConnectionsForTheNextRequests(t *testing.T) {
+	t.Parallel()
+	const inFlight = 100
+	var dials atomic.Int64
+	var holding atomic.Bool
+	arrived := make(chan struct{}, inFlight)
+	release := make(chan struct{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if holding.Load() {
+			arrived <- struct{}{}
+			<-release
+		}
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			dials.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	// A stated limit far above what the test sends: requests go at once
+	// instead of in a slow start that waits for answers.
+	pacer := NewPacer(PacerConfig{Limit: RateLimit{Requests: 1_000_000, Window: time.Second}})
+	client, err := New(Config{BaseURL: srv.URL, Pacer: pacer})
+	require.NoError(t, err)
+	// The pacer lets the others go once a first answer came.
+	_, err = client.Do(t.Context(), Request{Path: "/things.list"})
+	require.NoError(t, err)
+	holding.Store(true)
+
+	// round sends inFlight requests and answers them only once all arrived,
+	// so that each holds a connection of its own.
+	round := func() {
+		errs := make(chan error, inFlight)
+		for range inFlight {
+			go func() {
+				_, err := client.Do(t.Context(), Request{Path: "/things.list"})
+				errs <- err
+			}()
+		}
+		for range inFlight {
+			<-arrived
+		}
+		release <- struct{}{} // one answer first, then the rest at once
+		for range inFlight - 1 {
+			release <- struct{}{}
+		}
+		for range inFlight {
+			require.NoError(t, <-errs)
+		}
+	}
+	round()
+	require.EqualValues(t, inFlight, dials.Load())
+	round()
+	require.EqualValues(t, inFlight, dials.Load(), "the second round dialled again")
 }
