@@ -78,5 +78,5 @@ func TestQuarantinedChatsAreRetriedInJobsOfAPage(t *testing.T) {
 	for _, p := range e.next {
 		sizes = append(sizes, len(p.Args.(ChatArgs).ChatIDs))
 	}
-	require.Equal(t, []int{messagesPerJob, messagesPerJob, 50}, sizes)
+	require.Equal(t, []int{chatsPerJob, chatsPerJob, 50}, sizes)
 }

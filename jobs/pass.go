@@ -41,8 +41,9 @@ type Pass struct {
 	// Thorough and RecheckOpen say what the pass does besides its kind
 	// (see PassOptions).
 	Thorough, RecheckOpen bool
-	// Since is the lower bound of a backfill's listing (`backfill
-	// --since`); nil for a whole one.
+	// Since is the lower bound of the pass's listing: a bounded backfill's
+	// `--since`, an incremental pass's watermark less the overlap; nil for
+	// a pass that lists everything.
 	Since *time.Time
 }
 
@@ -134,7 +135,7 @@ func StartPass(ctx context.Context, d *Deps, client *river.Client[pgx.Tx], sourc
 			}); err != nil {
 				return fmt.Errorf("begin pass: %w", err)
 			}
-			pass = Pass{Source: source, RunID: runID, Kind: kind}
+			pass = Pass{Source: source, RunID: runID, Kind: kind, Thorough: opts.Thorough || recheck, RecheckOpen: recheck, Since: passSince}
 		}
 		res, err := client.InsertTx(ctx, tx, ConversationsArgs{Source: source, RunID: pass.RunID}, insertOpts(source, pass.RunID))
 		if err != nil {

@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -78,11 +77,7 @@ func (e *passEnd) quarantine(ctx context.Context) error {
 		}
 	}
 	e.verify(uniqueStrings(verify))
-	// In jobs of a page's size: one job of thousands of chats would outlast
-	// its timeout.
-	for ids := range slices.Chunk(chats, messagesPerJob) {
-		e.next = append(e.next, insertParams(ChatArgs{JobRun: e.ref.jobRun(), ChatIDs: ids}, e.ref))
-	}
+	e.next = append(e.next, chatJobs(e.ref, chats)...)
 	return nil
 }
 

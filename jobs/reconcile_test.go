@@ -147,7 +147,6 @@ func TestCompleteReadsReconcile(t *testing.T) {
 	})
 }
 
-// waitFor polls cond until it holds or ctx ends.
 // waitForLockWait waits until one session of the test's database waits for
 // a lock in the named query.
 func waitForLockWait(ctx context.Context, t *testing.T, pool *pgxpool.Pool, query, what string) {
@@ -158,6 +157,7 @@ func waitForLockWait(ctx context.Context, t *testing.T, pool *pgxpool.Pool, quer
 	})
 }
 
+// waitFor polls cond until it holds or ctx ends.
 func waitFor(ctx context.Context, t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	tick := time.NewTicker(10 * time.Millisecond)

@@ -88,14 +88,9 @@ func RunPasses(ctx context.Context, d *Deps, client *river.Client[pgx.Tx], sourc
 // started without a job of it failing for good (a failure an earlier command
 // reported is not reported again).
 func (d *Deps) passNotEnded(ctx context.Context, p Pass, started time.Time) ([]string, error) {
-	q := dbq.New(d.Pool)
-	state, err := q.GetSyncState(ctx, dbq.GetSyncStateParams{Source: p.Source, Stream: StreamConversations})
+	state, run, err := d.passRecords(ctx, p)
 	if err != nil {
-		return nil, fmt.Errorf("read the pass of %s: %w", p.Source, err)
-	}
-	run, err := q.GetRun(ctx, p.RunID)
-	if err != nil {
-		return nil, fmt.Errorf("read run %d of %s: %w", p.RunID, p.Source, err)
+		return nil, err
 	}
 	switch {
 	case state.RunID != nil && *state.RunID == p.RunID:
@@ -104,6 +99,20 @@ func (d *Deps) passNotEnded(ctx context.Context, p Pass, started time.Time) ([]s
 		return []string{fmt.Sprintf("the %s pass (run %d) failed: %s", p.Kind, p.RunID, cmp.Or(deref(run.Error), "no error recorded"))}, nil
 	}
 	return nil, nil
+}
+
+// passRecords reads the source's pass state and pass p's run.
+func (d *Deps) passRecords(ctx context.Context, p Pass) (dbq.SyncState, dbq.SyncRun, error) {
+	q := dbq.New(d.Pool)
+	state, err := q.GetSyncState(ctx, dbq.GetSyncStateParams{Source: p.Source, Stream: StreamConversations})
+	if err != nil {
+		return dbq.SyncState{}, dbq.SyncRun{}, fmt.Errorf("read the pass of %s: %w", p.Source, err)
+	}
+	run, err := q.GetRun(ctx, p.RunID)
+	if err != nil {
+		return dbq.SyncState{}, dbq.SyncRun{}, fmt.Errorf("read run %d of %s: %w", p.RunID, p.Source, err)
+	}
+	return state, run, nil
 }
 
 // startPassWaiting starts (or resumes) the pass of source asked for, after
@@ -124,28 +133,51 @@ func (d *Deps) startPassWaiting(ctx context.Context, client *river.Client[pgx.Tx
 		if ev.Waiting != nil {
 			ev.Waiting(source, pass.Kind)
 		}
-		out, err := d.waitSource(ctx, client, source, started, d.pollReach(source, ev))
+		if _, err := d.waitSource(ctx, client, source, started, d.pollReach(source, ev)); err != nil {
+			return Pass{}, err
+		}
+		// Judged before start picks the pass up again, which would queue
+		// its listing anew and record its run running again.
+		var stuck *waitedPassFailed
+		err := d.DB.Retry(ctx, func(ctx context.Context) (err error) {
+			stuck, err = d.failedInFlight(ctx, pass, started)
+			return err
+		})
 		if err != nil {
 			return Pass{}, err
 		}
-		waited := pass
+		if stuck != nil {
+			return Pass{}, stuck
+		}
 		if err := d.DB.Retry(ctx, start); err != nil {
 			return Pass{}, err
-		}
-		if stillFailing(waited, pass, out) {
-			return Pass{}, &waitedPassFailed{pass: waited, failures: out.Failures}
 		}
 	}
 	return pass, nil
 }
 
-// stillFailing reports whether the pass waited for ended its jobs with
-// failures and is still in flight (now picked it up again, queueing its
-// listing anew): waiting once more could wait for the same failure for
-// ever. Without failures its listing job was lost, and picking it up again
-// is what makes it go on.
-func stillFailing(waited, now Pass, out Outcome) bool {
-	return now.Resumed && now.RunID == waited.RunID && len(out.Failures) > 0
+// failedInFlight reports the pass waited for as failed when, its jobs over,
+// the state still holds it and its run failed since the command started:
+// waiting for it again could wait for the same failure for ever. A pass
+// that lost its listing job without failing since is not: picked up again,
+// it goes on.
+func (d *Deps) failedInFlight(ctx context.Context, waited Pass, started time.Time) (*waitedPassFailed, error) {
+	state, run, err := d.passRecords(ctx, waited)
+	if err != nil {
+		return nil, err
+	}
+	if !stillFailing(waited, state, run, started) {
+		return nil, nil
+	}
+	return &waitedPassFailed{pass: waited, failures: []string{cmp.Or(deref(run.Error), "no error recorded")}}, nil
+}
+
+// stillFailing reports whether the state still holds the pass waited for
+// and its run failed since started (a run keeps the time of its first
+// failure; one picked up again has none).
+func stillFailing(waited Pass, state dbq.SyncState, run dbq.SyncRun, started time.Time) bool {
+	return state.RunID != nil && *state.RunID == waited.RunID &&
+		run.Status == "failed" && run.FinishedAt != nil && !run.FinishedAt.Before(started)
 }
 
 // waitedPassFailed is a pass in flight that the pass asked for waited for,

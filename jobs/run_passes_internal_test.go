@@ -65,20 +65,29 @@ func TestABrokenListingIsPermanent(t *testing.T) {
 }
 
 // TestAFailedPassInFlightIsNotWaitedForAgain: a command waiting for a pass
-// in flight that does less than it asks stops waiting when that pass ended
-// its jobs with failures and is still in flight, instead of picking it up
-// and waiting for the same failure again for ever; a pass that lost its
-// job without a failure, or that ended, is waited for or followed as before.
+// in flight that does less than it asks stops waiting when that pass's run
+// failed since the command started and the pass is still in flight,
+// instead of picking it up and waiting for the same failure again for
+// ever; a pass that lost its job without a failure, that failed before the
+// command (and was picked up again), or that ended, is waited for or
+// followed as before.
 func TestAFailedPassInFlightIsNotWaitedForAgain(t *testing.T) {
 	t.Parallel()
+	started := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	waited := Pass{Source: "s", RunID: 7, Kind: PassBackfill, Resumed: true}
-	failed := Outcome{Source: "s", Failures: []string{"sync_conversations job 9: HTTP 502"}}
-	require.True(t, stillFailing(waited, waited, failed))
-	require.False(t, stillFailing(waited, waited, Outcome{Source: "s"}), "its job was lost: picked up again, it goes on")
-	require.False(t, stillFailing(waited, Pass{Source: "s", RunID: 8, Kind: PassBackfill}, failed), "it ended: a new pass began")
-	require.False(t, stillFailing(waited, Pass{Source: "s", RunID: 8, Kind: PassIncremental, Resumed: true}, failed), "another pass is in flight")
+	holds := func(id int64) dbq.SyncState { return dbq.SyncState{Source: "s", RunID: &id} }
+	failedAt := func(at time.Time) dbq.SyncRun {
+		msg := "sync_conversations job 9: HTTP 502"
+		return dbq.SyncRun{ID: 7, Status: "failed", FinishedAt: &at, Error: &msg}
+	}
+	failed := failedAt(started.Add(time.Minute))
+	require.True(t, stillFailing(waited, holds(7), failed, started))
+	require.False(t, stillFailing(waited, holds(7), dbq.SyncRun{ID: 7, Status: "running"}, started), "its job was lost: picked up again, it goes on")
+	require.False(t, stillFailing(waited, holds(7), failedAt(started.Add(-time.Minute)), started), "a failure from before the command")
+	require.False(t, stillFailing(waited, dbq.SyncState{Source: "s"}, failed, started), "it ended")
+	require.False(t, stillFailing(waited, holds(8), failed, started), "another pass is in flight")
 
-	out := (&waitedPassFailed{pass: waited, failures: failed.Failures}).outcome()
+	out := (&waitedPassFailed{pass: waited, failures: []string{*failed.Error}}).outcome()
 	require.False(t, out.OK())
 	require.Contains(t, out.Failures[0], "backfill pass in flight (run 7)")
 	require.Contains(t, out.Failures[0], "HTTP 502")

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/riverqueue/river"
 
@@ -19,6 +20,20 @@ type ChatArgs struct {
 
 // Kind implements river.JobArgs.
 func (ChatArgs) Kind() string { return "sync_chats" }
+
+// chatsPerJob is how many chats one job fetches at most: a page's worth, so
+// that a job of thousands (the quarantined chats a pass retries) does not
+// outlast its timeout.
+const chatsPerJob = 100
+
+// chatJobs splits ids into batch jobs.
+func chatJobs(ref jobRef, ids []string) []river.InsertManyParams {
+	var out []river.InsertManyParams
+	for batch := range slices.Chunk(ids, chatsPerJob) {
+		out = append(out, insertParams(ChatArgs{JobRun: ref.jobRun(), ChatIDs: batch}, ref))
+	}
+	return out
+}
 
 // syncChats fetches and stores the chats with their members. A chat shared by
 // conversations of several pages is fetched once per run.

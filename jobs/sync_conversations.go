@@ -269,9 +269,7 @@ func childJobs(ref jobRef, page *fetcher.ConversationPage, written db.WriteResul
 		}
 	}
 	next := messageJobs(ref, targets)
-	if chats := uniqueStrings(page.ChatIDs); len(chats) > 0 {
-		next = append(next, insertParams(ChatArgs{JobRun: ref.jobRun(), ChatIDs: chats}, ref))
-	}
+	next = append(next, chatJobs(ref, uniqueStrings(page.ChatIDs))...)
 	if len(page.SLATrackers) > 0 {
 		next = append(next, insertParams(SLATrackerArgs{JobRun: ref.jobRun(), Trackers: page.SLATrackers}, ref))
 	}

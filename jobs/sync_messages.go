@@ -76,10 +76,8 @@ func (MessagesArgs) Kind() string { return "sync_messages" }
 // messageJobs splits targets into batch jobs.
 func messageJobs(ref jobRef, targets []MessageTarget) []river.InsertManyParams {
 	var out []river.InsertManyParams
-	for len(targets) > 0 {
-		n := min(len(targets), messagesPerJob)
-		out = append(out, insertParams(MessagesArgs{JobRun: ref.jobRun(), Targets: targets[:n:n]}, ref))
-		targets = targets[n:]
+	for batch := range slices.Chunk(targets, messagesPerJob) {
+		out = append(out, insertParams(MessagesArgs{JobRun: ref.jobRun(), Targets: batch}, ref))
 	}
 	return out
 }
@@ -362,7 +360,7 @@ func goneReads(finished []finishedRead, began time.Time) (all, reconciling []gon
 // the finished whole reads no longer saw (see ResolveEntriesGone).
 func resolveEntriesGone(ctx context.Context, q *dbq.Queries, ref jobRef, finished []finishedRead, began time.Time) error {
 	_, reconciling := goneReads(finished, began)
-	_, err := queryReads(reconciling, "settle the quarantined entries the reads of %d conversations no longer saw",
+	_, err := queryReads(reconciling, "settle the quarantined entries the reads no longer saw",
 		func(doc []byte) (struct{}, error) {
 			return struct{}{}, q.ResolveEntriesGone(ctx, dbq.ResolveEntriesGoneParams{Source: ref.source, Reads: doc})
 		})
@@ -373,14 +371,14 @@ func resolveEntriesGone(ctx context.Context, q *dbq.Queries, ref jobRef, finishe
 // ended during (see ReadsEndedSince). It runs before this job's reads
 // record their own end (markRead).
 func readsEndedDuring(ctx context.Context, q *dbq.Queries, ref jobRef, reads []goneRead) ([]string, error) {
-	return queryReads(reads, "find the reads of %d conversations another read ended during", func(doc []byte) ([]string, error) {
+	return queryReads(reads, "find the reads another read ended during", func(doc []byte) ([]string, error) {
 		return q.ReadsEndedSince(ctx, dbq.ReadsEndedSinceParams{Source: ref.source, Reads: doc})
 	})
 }
 
 // queryReads runs query with reads as the queries take them, a JSON
-// recordset, and names what it did (a format of the count of reads) in its
-// error; with no read it runs nothing.
+// recordset, and names what it did in its error; with no read it runs
+// nothing.
 func queryReads[T any](reads []goneRead, what string, query func(doc []byte) (T, error)) (T, error) {
 	var zero T
 	if len(reads) == 0 {
@@ -392,7 +390,7 @@ func queryReads[T any](reads []goneRead, what string, query func(doc []byte) (T,
 	}
 	out, err := query(doc)
 	if err != nil {
-		return zero, fmt.Errorf(what+": %w", len(reads), err)
+		return zero, fmt.Errorf("%s (reads of %d conversations): %w", what, len(reads), err)
 	}
 	return out, nil
 }
@@ -401,7 +399,7 @@ func queryReads[T any](reads []goneRead, what string, query func(doc []byte) (T,
 // (see MarkMessagesGone), and returns the conversations whose read another
 // overtook.
 func (d *Deps) markMessagesGone(ctx context.Context, q *dbq.Queries, ref jobRef, reads []goneRead) ([]string, error) {
-	rows, err := queryReads(reads, "mark the messages of %d conversations gone at the source", func(doc []byte) ([]dbq.MarkMessagesGoneRow, error) {
+	rows, err := queryReads(reads, "mark the messages gone at the source", func(doc []byte) ([]dbq.MarkMessagesGoneRow, error) {
 		return q.MarkMessagesGone(ctx, dbq.MarkMessagesGoneParams{Source: ref.source, Reads: doc})
 	})
 	if err != nil {

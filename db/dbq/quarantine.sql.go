@@ -75,7 +75,7 @@ type OpenQuarantineRow struct {
 // The records of a source still in quarantine, to fetch again: the max_rows
 // least recently tried (quarantined, or queued for a retry, whichever was
 // later), which are marked as queued now. Records a retry never settles (one
-// gone at the source, one without an id) then take their turn behind the
+// without an id, say) then take their turn behind the
 // others, instead of coming first every time and, beyond max_rows, keeping
 // the others from ever being tried. Rows another transaction holds (a page
 // quarantining or resolving them) are skipped: they are being settled, and
