@@ -32,9 +32,9 @@ type Config struct {
 	// Pacer paces the source's requests; share one per source. Defaults to a
 	// new Pacer that learns everything from the answers.
 	Pacer *Pacer
-	// MaxInlineWait is the longest rate-limit wait spent inside a call; a
-	// longer one returns RateLimitedError so the job can snooze instead of
-	// holding a worker. Defaults to 30 seconds: a source's jobs all wait for
+	// MaxInlineWait is the most rate-limit waiting spent inside a call, the
+	// waits of its refusals added up; beyond it the call returns
+	// RateLimitedError so the job can snooze instead of holding a worker. Defaults to 30 seconds: a source's jobs all wait for
 	// the same budget, so a worker waiting for it keeps no other job of the
 	// source from working, and a snooze throws away the job's fetched pages.
 	// A wait never takes more than half of what is left of the call's
@@ -424,17 +424,26 @@ func RetryAfterHeader(resp *http.Response, _ []byte, now time.Time) time.Duratio
 		return SecondsWait(secs)
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return min(t.Sub(now), maxVendorWait)
+		return t.Sub(now)
 	}
 	return 0
 }
 
-// maxVendorWait bounds a wait a vendor asks for: a day, which asks no less
-// than a longer one would, and cannot overflow a Duration.
+// ForbiddenRefusesRecord is a Config.RecordRefusalFunc for vendors whose 403
+// refuses one record (the token's user may not see it) and whose 401
+// refuses the token itself (missing, expired or revoked): only the 401
+// stops the source. A refusal of the listing itself, which is no record,
+// the jobs still take for the token's (see jobs' jobFailed).
+func ForbiddenRefusesRecord(status int, _, _ string) bool { return status == http.StatusForbidden }
+
+// maxVendorWait bounds a wait a vendor asks for (Slot.Refused): a day, which
+// asks no less than a longer one would, and leaves room for its jitter in a
+// Duration.
 const maxVendorWait = 24 * time.Hour
 
-// SecondsWait is a vendor's wait of secs seconds, at most maxVendorWait;
-// none (0) for a negative number or not a number.
+// SecondsWait is a vendor's wait of secs seconds, at most maxVendorWait, so
+// that converting it cannot overflow; none (0) for a negative number or not
+// a number.
 func SecondsWait(secs float64) time.Duration {
 	if !(secs >= 0) {
 		return 0

@@ -180,7 +180,7 @@ func (s *Slot) Refused(h http.Header, vendorWait time.Duration) time.Duration {
 		return max(p.blockedUntil.Sub(now), 0)
 	}
 	p.rate.refused(now, p.budget.seen)
-	wait := vendorWait
+	wait := min(vendorWait, maxVendorWait) // whichever way a vendor's wait was read
 	if wait > 0 {
 		wait += jitter(wait)
 	} else {

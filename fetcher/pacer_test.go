@@ -2,6 +2,7 @@ package fetcher
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"strconv"
 	"testing"
@@ -245,6 +246,16 @@ func TestPacerBudget(t *testing.T) {
 		claim(t, p) // after the wait, one request learns the budget
 		s, _ := p.tryReserve(true)
 		require.Nil(t, s, "and goes alone: the budget it knew is from before the 429")
+	})
+
+	t.Run("CapsAVendorsWaitAtADay", func(t *testing.T) {
+		t.Parallel()
+		// A reset in milliseconds read as seconds: a wait that saturates a
+		// Duration, which its jitter would overflow to a negative wait.
+		p, _ := newTestPacer(t, PacerConfig{})
+		wait := claim(t, p).Refused(http.Header{}, time.Duration(math.MaxInt64))
+		require.GreaterOrEqual(t, wait, maxVendorWait)
+		require.LessOrEqual(t, wait, maxVendorWait+maxVendorWait/10+50*time.Millisecond)
 	})
 }
 

@@ -126,9 +126,8 @@ func NewClient(cfg Config) (*Client, error) {
 		}
 	}
 	httpCfg.RateLimitStatuses = statuses
-	// A 403 refuses one conversation; a refused key is a 401 (and a 403 of
-	// the listing itself the jobs still take for the key's).
-	httpCfg.RecordRefusalFunc = func(status int, _, _ string) bool { return status == http.StatusForbidden }
+	// A 403 refuses one conversation; a refused key is a 401.
+	httpCfg.RecordRefusalFunc = fetcher.ForbiddenRefusesRecord
 	hc, err := fetcher.New(httpCfg)
 	if err != nil {
 		return nil, fmt.Errorf("chatvolt: %w", err)

@@ -284,14 +284,8 @@ func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fet
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]int64, len(payload)) // each message's id, 0 when unreadable
-	var lowest int64
-	for i, raw := range payload {
-		if ids[i] = messageID(raw); ids[i] > 0 && (lowest == 0 || ids[i] < lowest) {
-			lowest = ids[i]
-		}
-	}
-	back, err := c.ignoredAfter(ctx, q.ConversationID, cur.After, payload, lowest)
+	ids := messageIDs(payload)
+	back, err := c.ignoredAfter(ctx, q.ConversationID, cur.After, payload, lowestID(ids))
 	if err != nil {
 		return nil, err
 	}
@@ -466,7 +460,7 @@ func backPage(conversationID string, whole bool, answers ...[]json.RawMessage) *
 	}
 	last := answers[len(answers)-1]
 	full := len(last) >= publicMessagesPerPage
-	if oldest := oldestID(last); full && oldest > 0 {
+	if oldest := lowestID(messageIDs(last)); full && oldest > 0 {
 		page.NextCursor = "before:" + strconv.FormatInt(oldest, 10)
 		return page
 	}
@@ -474,15 +468,24 @@ func backPage(conversationID string, whole bool, answers ...[]json.RawMessage) *
 	return page
 }
 
-// oldestID is the lowest id of the messages, 0 when none can be read.
-func oldestID(msgs []json.RawMessage) int64 {
-	var oldest int64
-	for _, raw := range msgs {
-		if id := messageID(raw); id > 0 && (oldest == 0 || id < oldest) {
-			oldest = id
+// messageIDs are each message's id, 0 when unreadable.
+func messageIDs(msgs []json.RawMessage) []int64 {
+	ids := make([]int64, len(msgs))
+	for i, raw := range msgs {
+		ids[i] = messageID(raw)
+	}
+	return ids
+}
+
+// lowestID is the lowest of ids, 0 when none was read.
+func lowestID(ids []int64) int64 {
+	var lowest int64
+	for _, id := range ids {
+		if id > 0 && (lowest == 0 || id < lowest) {
+			lowest = id
 		}
 	}
-	return oldest
+	return lowest
 }
 
 // messageCursor is where a read of a conversation's messages stands: after

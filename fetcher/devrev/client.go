@@ -61,7 +61,8 @@ func NewClient(cfg Config) (*Client, error) {
 	httpCfg.BaseURL = cmp.Or(cfg.BaseURL, DefaultBaseURL)
 	httpCfg.AuthorizeFunc = fetcher.Bearer(cfg.Token)
 	httpCfg.RetryAfterFunc = retryAfter
-	httpCfg.RecordRefusalFunc = refusesRecordOnly
+	// DevRev's 403 refuses one object (a chat the token's user is not in).
+	httpCfg.RecordRefusalFunc = fetcher.ForbiddenRefusesRecord
 	hc, err := fetcher.New(httpCfg)
 	if err != nil {
 		return nil, fmt.Errorf("devrev: %w", err)
@@ -169,13 +170,6 @@ func parseTimelinePage(conversationID string, body []byte) (*fetcher.MessagePage
 	}
 	return page, nil
 }
-
-// refusesRecordOnly tells DevRev's 403 (forbidden: the token's user may not
-// see this object, such as a chat the user is not in) from its 401 (the
-// token itself is missing, expired or revoked): only the 401 stops the
-// source. A refusal of the listing itself, which is no record, the jobs
-// still take for the token's, whatever the vendor (see jobFailed).
-func refusesRecordOnly(status int, _, _ string) bool { return status == http.StatusForbidden }
 
 // GetChat returns a chat (DevRev has no list of chats: their ids come from
 // conversations' channels).

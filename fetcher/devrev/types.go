@@ -39,7 +39,7 @@ func (a listAnswer) check(body []byte) error {
 	case string(bytes.TrimSpace(body)) == "null":
 		return errors.New("the answer is null, not a list answer")
 	case a.ErrorType != nil || a.Error != nil:
-		return fmt.Errorf("the answer is an error object, not a list answer: %.200s", body)
+		return errors.New("the answer is an error object, not a list answer") // the caller quotes it
 	}
 	return nil
 }
