@@ -272,9 +272,10 @@ func (c *Client) changed(ctx context.Context, items []summary) ([]string, error)
 // getConversations reads conversations by id, a few at a time, in order.
 // One that is gone (404) is nil. One the API will not give (a 403 of that
 // record, a 4xx, a 5xx or timeout that did not pass) has its error in
-// unreadable: the listing answered, so the API is up, and failing the page
-// for it would fail every pass at the same conversation. A rate limit or a
-// refused key fails them all.
+// unreadable: the API answered the others, so failing the page for it would
+// fail every pass at the same conversation. A rate limit or a refused key
+// fails them all, and so does a 5xx or timeout when no read was answered (the
+// rule of batch jobs: the detail endpoint is down, not one conversation).
 func (c *Client) getConversations(ctx context.Context, ids []string) (out []json.RawMessage, unreadable []error, _ error) {
 	out, unreadable = make([]json.RawMessage, len(ids)), make([]error, len(ids))
 	if len(ids) == 0 {
@@ -286,12 +287,18 @@ func (c *Client) getConversations(ctx context.Context, ids []string) (out []json
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		firstErr error
+		answered bool
 		next     = make(chan int)
 	)
 	for range min(detailConcurrency, len(ids)) {
 		wg.Go(func() {
 			for i := range next {
 				raw, err := c.getConversation(ctx, ids[i])
+				if err == nil || fetcher.IsNotFound(err) {
+					mu.Lock()
+					answered = true
+					mu.Unlock()
+				}
 				switch {
 				case err == nil:
 					out[i] = raw
@@ -322,7 +329,22 @@ feed:
 	if firstErr == nil && ctx.Err() != nil {
 		firstErr = ctx.Err()
 	}
+	if firstErr == nil && !answered {
+		firstErr = firstTransient(unreadable)
+	}
 	return out, unreadable, firstErr
+}
+
+// firstTransient is the first of errs that may pass (a 5xx, a timeout), nil
+// if none.
+func firstTransient(errs []error) error {
+	for _, err := range errs {
+		var transient *fetcher.RetryableError
+		if errors.As(err, &transient) {
+			return err
+		}
+	}
+	return nil
 }
 
 // failsThePage reports whether a conversation's read failed for a reason

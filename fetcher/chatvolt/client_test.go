@@ -895,3 +895,26 @@ func TestAConversationThatCannotBeReadIsQuarantined(t *testing.T) {
 		})
 	}
 }
+
+// TestADetailEndpointDownFailsThePage: when no conversation's detail is
+// answered, a 5xx is the endpoint's, not the conversations': the page fails
+// (its job retries it later) instead of quarantining every changed
+// conversation of every page while the listing works.
+func TestADetailEndpointDownFailsThePage(t *testing.T) {
+	t.Parallel()
+	ws := generated(8, 0)
+	srv := chatvolttest.NewServer(ws, chatvolttest.Options{APIKey: testKey})
+	t.Cleanup(srv.Close)
+	var rules []faultproxy.Rule
+	for _, c := range ws.Snapshot().Conversations {
+		rules = append(rules, faultproxy.Rule{PathSuffix: "/conversation/" + c.ID, Fault: faultproxy.Status(http.StatusBadGateway, `bad gateway`)})
+	}
+	proxy := fakeapitest.Serve(t, httptest.NewServer(faultproxy.New(srv.Handler(), rules...)))
+	client, err := NewClient(Config{BaseURL: proxy.URL, APIKey: testKey, HTTP: fetcher.Config{Attempts: 1,
+		Pacer: fetcher.NewPacer(fetcher.PacerConfig{Limit: fetcher.RateLimit{Requests: 1 << 20, Window: time.Second}})}})
+	require.NoError(t, err)
+	page, err := client.ListConversations(t.Context(), fetcher.ConversationQuery{})
+	var transient *fetcher.RetryableError
+	require.ErrorAs(t, err, &transient)
+	require.Nil(t, page)
+}
