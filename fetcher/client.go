@@ -156,7 +156,8 @@ type Request struct {
 	// Body, when not nil, is sent as JSON.
 	Body any
 	// Once sends the request a single time, even after a transient failure:
-	// for writes that must not happen twice (creating a record).
+	// for writes that must not happen twice (creating a record), and for a
+	// request whose caller has a fallback of its own.
 	Once bool
 	// Secret says the answer carries a credential (a webhook's secret):
 	// errors never quote its body.

@@ -136,7 +136,14 @@ func (c *Client) ListConversations(ctx context.Context, q fetcher.ConversationQu
 		return c.listPublicConversations(ctx)
 	}
 	if !q.ModifiedSince.IsZero() && q.Cursor == "" {
-		page, err := c.listUpdatedWithin(ctx, q.ModifiedSince)
+		// Asked once: an answer too large or too slow is paged instead, and
+		// asking again would only wait as long again. Another passing
+		// fault (a 502, say) gets the usual retries.
+		page, err := c.listUpdatedWithin(ctx, q.ModifiedSince, true)
+		var transient *fetcher.RetryableError
+		if errors.As(err, &transient) && !tooLargeAnswer(ctx, err) {
+			page, err = c.listUpdatedWithin(ctx, q.ModifiedSince, false)
+		}
 		if !tooLargeAnswer(ctx, err) {
 			return page, err
 		}
@@ -186,15 +193,15 @@ func tooLargeAnswer(ctx context.Context, err error) bool {
 	return retryErr.Status == http.StatusGatewayTimeout || errors.Is(err, context.DeadlineExceeded)
 }
 
-// listUpdatedWithin lists the conversations updated since, on one page.
-// Chatwoot has no absolute "updated since": it asks for a window that reaches
-// back to it, rounded up.
-func (c *Client) listUpdatedWithin(ctx context.Context, since time.Time) (*fetcher.ConversationPage, error) {
+// listUpdatedWithin lists the conversations updated since, on one page,
+// asking once or with the client's retries. Chatwoot has no absolute
+// "updated since": it asks for a window that reaches back to it, rounded up.
+func (c *Client) listUpdatedWithin(ctx context.Context, since time.Time, once bool) (*fetcher.ConversationPage, error) {
 	secs := int64(math.Ceil(time.Since(since).Seconds())) + 1
 	var resp listResponse
 	if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "conversations.list", Path: c.account + "/conversations", Query: url.Values{
 		"status": {"all"}, "assignee_type": {"all"}, "updated_within": {strconv.FormatInt(max(secs, 1), 10)},
-	}}, &resp); err != nil {
+	}, Once: once}, &resp); err != nil {
 		return nil, err
 	}
 	page := &fetcher.ConversationPage{}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -379,16 +380,43 @@ func TestAWindowTooLargeToReadIsPaged(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			ws, server, _ := conversations(t, 60, chatwoottest.Options{})
+			var windows atomic.Int64
 			proxy := fakeapitest.Serve(t, httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if r.URL.Query().Has("updated_within") {
+					windows.Add(1)
 					refuse(w, r)
 					return
 				}
 				server.Handler().ServeHTTP(w, r)
 			})))
-			requireListedOnceSince2020(t, ws, proxy.URL, fetcher.Config{Timeout: 2 * time.Second, Attempts: 1})
+			requireListedOnceSince2020(t, ws, proxy.URL, fetcher.Config{Timeout: 2 * time.Second})
+			// Paging is its fallback: asking again would only wait as long
+			// again (and take a slow API for an unreachable one).
+			require.EqualValues(t, 1, windows.Load(), "the window is asked for once")
 		})
 	}
+}
+
+// TestAPassingFaultOfTheWindowIsRetried: a 502 of the updated_within
+// request is a passing fault, not an answer too large: the window is asked
+// for again, with the client's retries, rather than paging the account.
+func TestAPassingFaultOfTheWindowIsRetried(t *testing.T) {
+	t.Parallel()
+	ws, server, _ := conversations(t, 60, chatwoottest.Options{})
+	var windows, pages atomic.Int64
+	proxy := fakeapitest.Serve(t, httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case !r.URL.Query().Has("updated_within"):
+			pages.Add(1)
+		case windows.Add(1) <= 2:
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		server.Handler().ServeHTTP(w, r)
+	})))
+	requireListedOnceSince2020(t, ws, proxy.URL, fetcher.Config{})
+	require.EqualValues(t, 3, windows.Load())
+	require.Zero(t, pages.Load(), "no page of the account")
 }
 
 // requireListedOnceSince2020 lists ws's conversations updated since 2020
