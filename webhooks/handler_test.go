@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -147,4 +149,42 @@ func TestHandlerBodyCutOff(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, w.Code)
 	require.Equal(t, []string{"devrev unknown malformed"}, rec.observed)
 	require.Empty(t, rec.queued)
+}
+
+// TestLongDeliveryIDsAreRememberedSmall: the ids of deliveries taken are
+// remembered for duplicates whatever their length, in a digest's room. A
+// sender chooses the id (Chatwoot's unsigned webhooks are taken from anyone),
+// and 100,000 ids of a megabyte each would otherwise be kept for 10 minutes.
+// Not parallel: the heap is measured while no other test allocates.
+func TestLongDeliveryIDsAreRememberedSmall(t *testing.T) {
+	rec := &recorder{}
+	h := New(Config{Sources: map[string]fetcher.Source{"devrev": stubSource{}}, Queue: rec.queue, Log: zerolog.Nop()})
+	post := func(id string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/webhooks/devrev", strings.NewReader("c1"))
+		req.SetPathValue("source", "devrev")
+		req.Header.Set("X-Test", "ok")
+		req.Header.Set("X-Id", id)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w
+	}
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	const deliveries, idSize = 40, 1 << 20
+	before := heap()
+	for i := range deliveries {
+		id := strings.Repeat(string(rune('a'+i%26)), idSize-1) + strconv.Itoa(i)
+		require.Equal(t, http.StatusOK, post(id).Code)
+	}
+	grown := int64(heap()) - int64(before)
+	require.Less(t, grown, int64(deliveries*idSize/4), "remembering %d ids of 1 MB", deliveries)
+	require.Len(t, rec.queued, deliveries)
+
+	last := strings.Repeat(string(rune('a'+(deliveries-1)%26)), idSize-1) + strconv.Itoa(deliveries-1)
+	require.Equal(t, http.StatusOK, post(last).Code)
+	require.Len(t, rec.queued, deliveries, "a long id's duplicate is still known")
 }

@@ -1,33 +1,40 @@
 package webhooks
 
 import (
+	"crypto/sha256"
 	"sync"
 	"time"
 )
 
 // recent remembers keys for a while, at most max of them: the deliveries
 // already taken, so that a vendor's duplicate is answered without queuing.
-// A duplicate it forgot costs one re-read at worst.
+// A duplicate it forgot costs one re-read at worst. It keeps a key's digest,
+// not the key: a delivery id comes from a header the sender chooses (of up
+// to a megabyte, and unsigned for Chatwoot), and max of those would fill the
+// memory.
 type recent struct {
 	mu    sync.Mutex
 	ttl   time.Duration
 	max   int
-	at    map[string]time.Time
-	order []string // oldest first
+	at    map[digest]time.Time
+	order []digest // oldest first
 }
 
+type digest [sha256.Size]byte
+
 func newRecent(ttl time.Duration, max int) *recent {
-	return &recent{ttl: ttl, max: max, at: map[string]time.Time{}}
+	return &recent{ttl: ttl, max: max, at: map[digest]time.Time{}}
 }
 
 func (r *recent) has(key string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	at, ok := r.at[key]
+	at, ok := r.at[sha256.Sum256([]byte(key))]
 	return ok && time.Since(at) < r.ttl
 }
 
-func (r *recent) add(key string) {
+func (r *recent) add(k string) {
+	key := digest(sha256.Sum256([]byte(k)))
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.at[key]; !ok {

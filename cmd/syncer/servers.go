@@ -9,6 +9,10 @@ import (
 	"time"
 )
 
+// maxHeaderBytes bounds a request's headers: the vendors' webhooks and the
+// operators' requests send a few hundred bytes of them.
+const maxHeaderBytes = 64 << 10
+
 // httpServer is one of the daemon's listeners: the operator's endpoints,
 // River UI, webhooks.
 type httpServer struct {
@@ -23,9 +27,14 @@ func (a *app) listen(addr, setting string, h http.Handler) (*httpServer, error) 
 	if err != nil {
 		return nil, usageError{fmt.Errorf("listen on %s (%s): %w", addr, setting, err)}
 	}
-	// A client must send its request in time: the webhook port may face the
-	// internet, where trickled bodies would otherwise hold connections open.
-	s := &httpServer{ln: ln, srv: &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}}
+	// A client must send its request in time, and headers of a sane size:
+	// the webhook port may face the internet, where trickled bodies would
+	// otherwise hold connections open, and Go's default allows a megabyte
+	// of headers a request.
+	s := &httpServer{ln: ln, srv: &http.Server{
+		Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
+		MaxHeaderBytes: maxHeaderBytes,
+	}}
 	go func() {
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.log.Error().Err(err).Str("addr", addr).Msg("http server")
