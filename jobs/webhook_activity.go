@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -33,7 +34,9 @@ func (d *Deps) NoteWebhook(source string) {
 	a.got[source] = webhookCount{last: time.Now(), n: c.n + 1}
 }
 
-// flushWebhooks writes what was received since the last flush.
+// flushWebhooks writes what was received since the last flush. What it
+// could not write is kept for the next: a failed heartbeat must not lose
+// the count that status and the polling cadence read.
 func (d *Deps) flushWebhooks(ctx context.Context) error {
 	a := d.webhooks
 	a.mu.Lock()
@@ -43,8 +46,30 @@ func (d *Deps) flushWebhooks(ctx context.Context) error {
 	q := dbq.New(d.Pool)
 	for source, c := range got {
 		if err := q.RecordWebhookEvents(ctx, dbq.RecordWebhookEventsParams{Source: source, LastEventAt: c.last, Events: c.n}); err != nil {
-			return err
+			a.restore(got)
+			return fmt.Errorf("record the webhooks of %s: %w", source, err)
 		}
+		delete(got, source)
 	}
 	return nil
+}
+
+// restore adds counts that were not written back to those received since.
+func (a *webhookActivity) restore(unwritten map[string]webhookCount) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.got == nil {
+		a.got = map[string]webhookCount{}
+	}
+	for source, c := range unwritten {
+		now := a.got[source]
+		a.got[source] = webhookCount{last: later(now.last, c.last), n: now.n + c.n}
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
