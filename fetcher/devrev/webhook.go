@@ -82,28 +82,41 @@ func (c *Client) ReceiveWebhook(h http.Header, body []byte, now time.Time) (*fet
 	if err != nil {
 		return nil, &fetcher.WebhookError{Outcome: fetcher.WebhookMalformed, Err: fmt.Errorf("decode event: %w", err)}
 	}
-	if ev.Type == "" || ev.Timestamp.IsZero() {
-		return nil, &fetcher.WebhookError{Outcome: fetcher.WebhookMalformed, Err: errors.New("event has no type or timestamp")}
+	if ev.Type == "" {
+		return nil, &fetcher.WebhookError{Outcome: fetcher.WebhookMalformed, Err: errors.New("event has no type")}
+	}
+	if ev.Type == "verify" {
+		// Undated or old, a handshake is answered: the spec does not
+		// require its timestamp, and a replayed one only echoes itself.
+		return handshake(&ev)
+	}
+	if ev.Timestamp.IsZero() {
+		return nil, &fetcher.WebhookError{Outcome: fetcher.WebhookMalformed, Err: errors.New("event has no timestamp")}
 	}
 	if err := fetcher.CheckWebhookAge(ev.Timestamp.Time, now); err != nil {
 		return nil, err
 	}
-	d := &fetcher.WebhookDelivery{ID: ev.ID, Type: fetcher.EventType(ev.Type, append(webhookEvents(), "verify")...), At: ev.Timestamp.Time}
-	if ev.Type == "verify" {
-		challenge := ev.Challenge
-		if ev.Verify != nil {
-			challenge = ev.Verify.Challenge
-		}
-		if challenge == "" {
-			return nil, &fetcher.WebhookError{Outcome: fetcher.WebhookMalformed, Err: errors.New("verify event without a challenge")}
-		}
-		d.Reply, _ = json.Marshal(map[string]string{"challenge": challenge})
-		return d, nil
-	}
+	d := &fetcher.WebhookDelivery{ID: ev.ID, Type: fetcher.EventType(ev.Type, webhookEvents()...), At: ev.Timestamp.Time}
 	if id := conversationOf(ev.conversationID()); isConversation(id) {
 		d.ConversationIDs = []string{id}
 	}
 	return d, nil
+}
+
+// handshake answers a verify event with its challenge.
+func handshake(ev *webhookEvent) (*fetcher.WebhookDelivery, error) {
+	challenge := ev.Challenge
+	if ev.Verify != nil {
+		challenge = ev.Verify.Challenge
+	}
+	if challenge == "" {
+		return nil, &fetcher.WebhookError{Outcome: fetcher.WebhookMalformed, Err: errors.New("verify event without a challenge")}
+	}
+	reply, err := json.Marshal(map[string]string{"challenge": challenge})
+	if err != nil {
+		return nil, fmt.Errorf("encode the challenge: %w", err)
+	}
+	return &fetcher.WebhookDelivery{ID: ev.ID, Type: "verify", At: ev.Timestamp.Time, Reply: reply}, nil
 }
 
 // conversationID is the conversation the event concerns, or "" for events

@@ -62,6 +62,8 @@ func TestReceiveWebhook(t *testing.T) {
 		for _, body := range []string{
 			`{"id":"v",` + ts + `,"type":"verify","verify":{"challenge":"Y2hhbGxlbmdl"}}`,
 			`{"id":"v",` + ts + `,"type":"verify","challenge":"Y2hhbGxlbmdl"}`,
+			// The spec requires only id and webhook_id.
+			`{"id":"v","webhook_id":"w","type":"verify","verify":{"challenge":"Y2hhbGxlbmdl"}}`,
 		} {
 			d, err := c.ReceiveWebhook(signed(body), []byte(body), now)
 			require.NoError(t, err)
