@@ -87,7 +87,9 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, plan migrationPlan) (Migra
 	})
 }
 
-// PendingMigrations reports whether the mirror's schema is behind the binary.
+// PendingMigrations reports whether the schema is behind the binary: the
+// mirror's or River's (an upgrade may bring a newer River, or a migration
+// may have applied the mirror's part and failed on River's).
 func PendingMigrations(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
 	sqlDB := stdlib.OpenDBFromPool(pool)
 	defer sqlDB.Close()
@@ -99,7 +101,18 @@ func PendingMigrations(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("check mirror migrations: %w", err)
 	}
-	return pending, nil
+	if pending {
+		return true, nil
+	}
+	migrator, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	if err != nil {
+		return false, fmt.Errorf("create river migrator: %w", err)
+	}
+	res, err := migrator.Validate(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("check river migrations: %w", err)
+	}
+	return !res.OK, nil
 }
 
 func newGooseProvider(sqlDB *sql.DB) (*goose.Provider, error) {
