@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -67,14 +68,22 @@ func randomToken() string {
 	return "demo-" + hex.EncodeToString(b)
 }
 
-// redactURL hides a database URL's password, which the user may have given.
+// redactURL hides a database URL's passwords, which the user may have given
+// in its user part or as parameters (password, sslpassword).
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
+	if err != nil {
 		return raw
 	}
 	if _, ok := u.User.Password(); ok {
 		u.User = url.UserPassword(u.User.Username(), "PASSWORD")
 	}
+	q := u.Query()
+	for key := range q {
+		if strings.Contains(strings.ToLower(key), "password") {
+			q.Set(key, "PASSWORD")
+		}
+	}
+	u.RawQuery = q.Encode()
 	return u.String()
 }

@@ -52,3 +52,20 @@ func TestDemoServes(t *testing.T) {
 	require.Contains(t, out.String(), "webhooks from the API to:")
 	require.NoError(t, stopWithin(t, cmd, os.Interrupt, time.Minute, out))
 }
+
+// TestRedactURLHidesEveryPassword: the demo prints the mirror's URL to copy
+// into psql, with no password the user gave, in the user part or as a
+// parameter.
+func TestRedactURLHidesEveryPassword(t *testing.T) {
+	t.Parallel()
+	for raw, want := range map[string]string{
+		"postgres://u:pw1@h:5432/d?application_name=syncer-demo": "postgres://u:PASSWORD@h:5432/d?application_name=syncer-demo",
+		"postgres://u@h/d?password=pw2&sslmode=require":          "postgres://u@h/d?password=PASSWORD&sslmode=require",
+		"postgres://h/d?sslpassword=pw3&user=u&Password=pw4":     "postgres://h/d?Password=PASSWORD&sslpassword=PASSWORD&user=u",
+		"postgres://u@h/d": "postgres://u@h/d",
+	} {
+		got := redactURL(raw)
+		require.Equal(t, want, got)
+		require.NotRegexp(t, `pw\d`, got)
+	}
+}
