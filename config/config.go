@@ -211,10 +211,14 @@ func (c *Config) setDurations(flags Flags, env func(string) string, f file) erro
 	return nil
 }
 
+// maxWorkers is the most jobs of a source River runs at once in a process
+// (a queue's MaxWorkers).
+const maxWorkers = 10_000
+
 func (c *Config) validate(kinds []fetcher.Kind) error {
 	errs := validateSources(c.Sources, kinds)
-	if c.Workers < 1 {
-		errs = append(errs, fmt.Errorf("workers must be at least 1, not %d", c.Workers))
+	if c.Workers < 1 || c.Workers > maxWorkers {
+		errs = append(errs, fmt.Errorf("workers must be from 1 to %d, not %d", maxWorkers, c.Workers))
 	}
 	switch c.LogFormat {
 	case "json", "console", "auto":

@@ -194,6 +194,17 @@ sources:
 		require.ErrorContains(t, err, "source v: rate_limit needs requests (at least 1) and a window (like 1m)")
 	})
 
+	t.Run("WorkersWithinRiversBounds", func(t *testing.T) {
+		t.Parallel()
+		for _, v := range []string{"-1", "10001"} {
+			_, err := Load(Flags{}, envOf("SYNCER_WORKERS", v), kinds.All())
+			require.ErrorContains(t, err, "workers must be from 1 to 10000, not "+v)
+		}
+		cfg, err := Load(Flags{}, envOf("SYNCER_WORKERS", "10000"), kinds.All())
+		require.NoError(t, err)
+		require.Equal(t, 10000, cfg.Workers)
+	})
+
 	t.Run("EmptyEnvIsUnset", func(t *testing.T) {
 		t.Parallel()
 		cfg, err := Load(Flags{}, envOf("DEVREV_TOKEN", "", "CHATVOLT_API_KEY", ""), kinds.All())
