@@ -115,8 +115,9 @@ func runPasses(ctx context.Context, a *app, opts jobs.PassOptions, sources []str
 	defer w.stop(10 * time.Second)
 
 	started := time.Now()
-	var progress *progressPrinter
-	var passes []jobs.Pass
+	// The printer is there from the start, and learns each pass as it
+	// starts: one started after a wait for another pass must show too.
+	progress := newProgressPrinter(a)
 	outcomes, err := jobs.RunPasses(ctx, a.deps, w.client, sources, opts, jobs.PassEvents{
 		Waiting: func(source string, inFlight jobs.PassKind) {
 			fmt.Fprintf(a.stderr, "%s: a %s pass is in flight; finishing it before the %s\n", source, inFlight, opts.Kind)
@@ -127,23 +128,15 @@ func runPasses(ctx context.Context, a *app, opts jobs.PassOptions, sources []str
 				verb = "resumed (" + string(p.Kind) + " in flight)"
 			}
 			fmt.Fprintf(a.stderr, "%s: %s %s, run %d\n", p.Source, opts.Kind, verb, p.RunID)
-			passes = append(passes, p)
+			progress.add(p)
 		},
-		Poll: func() {
-			if progress == nil {
-				progress = newProgressPrinter(a, passes)
-			}
-			progress.maybePrint()
-		},
+		Poll: progress.maybePrint,
 	})
 	if err != nil {
 		if ctx.Err() != nil {
 			return errors.New("interrupted: the page in flight was finished or abandoned; run the same command again to resume")
 		}
 		return err
-	}
-	if progress == nil {
-		progress = newProgressPrinter(a, passes)
 	}
 	progress.print(true)
 	var failures, unreachable []string
@@ -179,8 +172,15 @@ type progressPrinter struct {
 	saidDown time.Time
 }
 
-func newProgressPrinter(a *app, passes []jobs.Pass) *progressPrinter {
-	return &progressPrinter{a: a, passes: passes, terminal: isTerminal(a.stderr), last: time.Now()}
+func newProgressPrinter(a *app) *progressPrinter {
+	return &progressPrinter{a: a, terminal: isTerminal(a.stderr), last: time.Now()}
+}
+
+// add shows pass from the next lines on.
+func (p *progressPrinter) add(pass jobs.Pass) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.passes = append(p.passes, pass)
 }
 
 func (p *progressPrinter) maybePrint() { p.print(false) }

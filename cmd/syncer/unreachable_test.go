@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
 	"github.com/syncerhq/syncer/internal/dbtest"
 )
 
@@ -55,6 +56,19 @@ func TestUnreachableAPI(t *testing.T) {
 		require.Contains(t, lastLine(res.stderr), "syncer sync: devrev: cannot reach "+api+": ")
 	})
 
+	t.Run("ACommandThatWaitedShowsItsPass", func(t *testing.T) {
+		t.Parallel()
+		// Once the API answers, a sweep finishes the backfill left in
+		// flight, then runs its own pass, whose progress it shows.
+		env, _ := unreachableSource(t, "SYNCER_UNREACHABLE_TIMEOUT=2s")
+		require.Equal(t, exitFailed, syncer(t, env, "backfill").code)
+		fake := newFakeDevRev(t, 20, devrevtest.Options{})
+		res := syncerOK(t, append(env, "DEVREV_API_URL="+fake.server.URL()), "sync", "--sweep")
+		require.Contains(t, res.stderr, "a backfill pass is in flight")
+		require.Regexp(t, `devrev sweep: \d+ pages, \d+ rows`, res.stderr)
+		requireExact(t, dbURLOf(env), fake.ws)
+	})
+
 	t.Run("DaemonShowsIt", func(t *testing.T) {
 		t.Parallel()
 		env, api := unreachableSource(t)
@@ -73,6 +87,16 @@ func TestUnreachableAPI(t *testing.T) {
 			return strings.Contains(syncerOK(t, env, "status").stdout, "unreachable: devrev since")
 		})
 	})
+}
+
+// dbURLOf is the DATABASE_URL of env.
+func dbURLOf(env []string) string {
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "DATABASE_URL="); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 // unreachableSource is the environment of a migrated mirror whose DevRev
