@@ -19,6 +19,9 @@ import (
 func TestChatsAndSLATrackersLeaveQuarantine(t *testing.T) {
 	t.Parallel()
 	pool := dbtest.NewPool(t)
+	dbtest.WriteBatch(t, pool, "src", &record.Batch{Conversations: []record.Conversation{
+		{ID: "c1", Raw: json.RawMessage(`{}`)}, {ID: "c2", Raw: json.RawMessage(`{}`)},
+	}}, db.WriteOptions{})
 	dbtest.WriteBatch(t, pool, "src", &record.Batch{Quarantined: []record.Quarantined{
 		{Stream: record.StreamChats, RecordID: "ch1", Error: "refused"},
 		{Stream: record.StreamChats, RecordID: "ch2", Error: "refused"},

@@ -53,13 +53,20 @@ func (w *batchWriter) participantsAndTags(ctx context.Context) error {
 // sla replaces the SLA summaries and metrics of the conversations the batch
 // gives them in full (none given: the conversation has no SLA).
 func (w *batchWriter) sla(ctx context.Context) error {
-	owners := filterOwners(w.b.SLAOf, w.linkable)
+	replaceable := w.linkable
+	if len(w.b.Conversations) == 0 {
+		var err error
+		if replaceable, err = w.slaReplaceable(ctx); err != nil {
+			return err
+		}
+	}
+	owners := filterOwners(w.b.SLAOf, replaceable)
 	if len(owners) == 0 {
 		return nil
 	}
-	summaries := dedupe(keep(w.b.SLASummaries, func(s record.SLASummary) bool { return w.linkable(s.ConversationID) }),
+	summaries := dedupe(keep(w.b.SLASummaries, func(s record.SLASummary) bool { return replaceable(s.ConversationID) }),
 		func(s record.SLASummary) string { return s.ConversationID }, nil)
-	metrics := dedupe(keep(w.b.SLAMetrics, func(m record.SLAMetric) bool { return w.linkable(m.ConversationID) }),
+	metrics := dedupe(keep(w.b.SLAMetrics, func(m record.SLAMetric) bool { return replaceable(m.ConversationID) }),
 		func(m record.SLAMetric) string { return m.ConversationID + "\x00" + m.Metric }, nil)
 	err := writeLinks(ctx, linkTable[record.SLASummary, dbq.InsertSLASummariesParams]{
 		name:  "SLA summaries",
@@ -90,6 +97,32 @@ func (w *batchWriter) sla(ctx context.Context) error {
 	w.res.add("sla_summaries", len(summaries))
 	w.res.add("sla_metrics", len(metrics))
 	return w.resolveTrackers(ctx, owners)
+}
+
+// slaReplaceable says which conversations' SLA a batch without
+// conversations (SLA trackers read on their own) replaces: the live ones the
+// mirror holds, whose SLA no transaction stored since this batch's fetch
+// began. A tracker read before another that committed first would otherwise
+// undo it (a breach gone back to active), and one of a conversation since
+// deleted would store the SLA of nothing.
+func (w *batchWriter) slaReplaceable(ctx context.Context) (func(string) bool, error) {
+	ids := filterOwners(w.b.SLAOf, func(string) bool { return true })
+	live, err := w.q.LockLiveConversations(ctx, dbq.LockLiveConversationsParams{Source: w.source, Ids: ids})
+	if err != nil {
+		return nil, fmt.Errorf("lock %d conversations for their SLA: %w", len(ids), err)
+	}
+	newer, err := w.q.SLAStoredSince(ctx, dbq.SLAStoredSinceParams{Source: w.source, Ids: live, Since: w.opts.FetchedAfter})
+	if err != nil {
+		return nil, fmt.Errorf("look for SLA stored since the read of %d conversations: %w", len(live), err)
+	}
+	replaceable := map[string]bool{}
+	for _, id := range live {
+		replaceable[id] = true
+	}
+	for _, id := range newer {
+		delete(replaceable, id)
+	}
+	return func(id string) bool { return replaceable[id] }, nil
 }
 
 // resolveTrackers takes out of quarantine the SLA trackers of the
