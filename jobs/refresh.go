@@ -67,7 +67,7 @@ func (d *Deps) refreshConversation(ctx context.Context, job *river.Job[RefreshCo
 	if err != nil && !isNoRows(err) { // none: a retry, whose event was taken
 		return d.jobFailed(ctx, ref, nil, fmt.Errorf("take the pending re-read: %w", err))
 	}
-	return readConversation(ctx, d, job, ref, src, job.Args.ConversationID,
+	return readConversation(ctx, d, job, ref, src, job.Args.ConversationID, true,
 		func(page *fetcher.ConversationPage, written db.WriteResult) []river.InsertManyParams {
 			return refreshChildren(ref, page, written, eventAt)
 		})

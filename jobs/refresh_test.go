@@ -4,6 +4,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -467,4 +468,29 @@ func (h *heldTimelines) answers() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.answered
+}
+
+// TestARefusedHintOfAConversationNotMirroredIsIgnored: a webhook may name a
+// conversation this token may not read (an account's webhook names every
+// inbox's, an agent's token reads its own). Refused and not in the mirror,
+// it is none of the mirror's: no quarantine, which every pass would try
+// again for ever. One the mirror holds, refused, is quarantined as before.
+func TestARefusedHintOfAConversationNotMirroredIsIgnored(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{conversations: 4})
+	require.True(t, b.runPass(t, jobs.PassBackfill).OK())
+	held := b.ws.Snapshot().Conversations[0].ID
+	other := strings.Replace(held, "conversation/", "conversation/9", 1)
+	b.proxy.SetRules(faultproxy.Rule{PathSuffix: "conversations.get",
+		Fault: faultproxy.Status(http.StatusForbidden, `{"type":"forbidden","message":"not allowed"}`)})
+
+	started := time.Now()
+	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{other, held}, time.Now()))
+	out, err := jobs.WaitSource(t.Context(), b.client, testSource, started, 20*time.Millisecond, nil)
+	require.NoError(t, err)
+	require.True(t, out.OK(), out.Failures)
+	require.Equal(t, []string{held}, dbtest.Column[string](t, b.pool,
+		"SELECT record_id FROM quarantine WHERE resolved_at IS NULL ORDER BY record_id"))
+	require.Equal(t, 2, dbtest.Value[int](t, b.pool,
+		"SELECT count(*)::int FROM river_job WHERE kind = 'refresh_conversation' AND state = 'completed'"))
 }

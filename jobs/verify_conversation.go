@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -34,7 +35,7 @@ func (d *Deps) verifyConversation(ctx context.Context, job *river.Job[VerifyConv
 	if err != nil {
 		return err
 	}
-	return readConversation(ctx, d, job, ref, src, job.Args.ConversationID,
+	return readConversation(ctx, d, job, ref, src, job.Args.ConversationID, false,
 		func(page *fetcher.ConversationPage, written db.WriteResult) []river.InsertManyParams {
 			return childJobs(ref, page, written)
 		})
@@ -42,9 +43,13 @@ func (d *Deps) verifyConversation(ctx context.Context, job *river.Job[VerifyConv
 
 // readConversation reads one conversation by id and stores it with the jobs
 // children lists for it, completing job in the same transaction; one the
-// vendor no longer has (404) is marked deleted.
+// vendor no longer has (404) is marked deleted. hinted says a webhook named
+// it: one the vendor refuses to this token and the mirror does not hold is
+// then none of the mirror's business (an account's webhook names every
+// inbox's conversations, an agent's token reads its own inboxes only), and
+// the job ends without quarantining it.
 func readConversation[A river.JobArgs](ctx context.Context, d *Deps, job *river.Job[A], ref jobRef, src fetcher.Source, id string,
-	children func(page *fetcher.ConversationPage, written db.WriteResult) []river.InsertManyParams,
+	hinted bool, children func(page *fetcher.ConversationPage, written db.WriteResult) []river.InsertManyParams,
 ) error {
 	stats := &fetcher.RequestStats{}
 	page, err := src.GetConversation(fetcher.WithStats(ctx, stats), id)
@@ -52,10 +57,21 @@ func readConversation[A river.JobArgs](ctx context.Context, d *Deps, job *river.
 	case fetcher.IsNotFound(err):
 		return markGone(ctx, d, job, ref, stats, id)
 	case refusedForGood(err):
+		page = &fetcher.ConversationPage{}
+		if hinted {
+			held, herr := holdsLive(ctx, d, ref.source, id)
+			if herr != nil {
+				return d.jobFailed(ctx, ref, stats, herr)
+			}
+			if !held {
+				d.Logger.Info().Str("source", ref.source).Str("conversation_id", id).Err(err).
+					Msg("a webhook named a conversation the mirror does not hold and the API refuses to this token; ignored")
+				break
+			}
+		}
 		// Refused alone (a 4xx; a 401 or 403 of this record, not of the
 		// token): kept in quarantine with its error, which a later pass
 		// tries again, rather than failing the pass it serves.
-		page = &fetcher.ConversationPage{}
 		page.Batch.Quarantined = []record.Quarantined{{Stream: record.StreamConversations, RecordID: id, Error: err.Error()}}
 		logQuarantined(d, ref, page.Batch.Quarantined)
 	case err != nil:
@@ -70,6 +86,15 @@ func readConversation[A river.JobArgs](ctx context.Context, d *Deps, job *river.
 		return d.jobFailed(ctx, ref, stats, err)
 	}
 	return nil
+}
+
+// holdsLive reports whether the mirror holds conversation id, not deleted.
+func holdsLive(ctx context.Context, d *Deps, source, id string) (bool, error) {
+	held, err := dbq.New(d.Pool).ConversationModifiedAt(ctx, dbq.ConversationModifiedAtParams{Source: source, Ids: []string{id}})
+	if err != nil {
+		return false, fmt.Errorf("look up conversation %s: %w", id, err)
+	}
+	return len(held) > 0, nil
 }
 
 // markGone soft-deletes a conversation the vendor no longer has, with its
