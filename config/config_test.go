@@ -137,6 +137,15 @@ sources:
 		cfg, err := Load(Flags{ConfigPath: path}, envOf("CHATVOLT_API_KEY", "k", "DEVREV_TOKEN", "d"), kinds.All())
 		require.NoError(t, err)
 		require.Equal(t, []string{"devrev", "volt"}, cfg.SourceNames())
+
+		// Nor does the file's token go to a source another variable
+		// enables: Chatwoot's URL enables one named chatwoot, which took
+		// cw's token and mirrored cw's account a second time. It has no
+		// token of its own now, and says so.
+		path = writeFile(t, "sources:\n  - {name: cw, kind: chatwoot, api_url: https://desk.example, account_id: 7, token: ${CHATWOOT_API_TOKEN}}\n")
+		_, err = Load(Flags{ConfigPath: path}, envOf("CHATWOOT_API_TOKEN", "cw-token", "CHATWOOT_API_URL", "https://desk.example",
+			"CHATWOOT_ACCOUNT_ID", "7"), kinds.All())
+		require.ErrorContains(t, err, "source chatwoot: no token")
 	})
 
 	t.Run("AVariableInACommentIsNoSetting", func(t *testing.T) {

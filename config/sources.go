@@ -201,7 +201,7 @@ func envSources(env func(string) string, kinds []fetcher.Kind, fromFile []Source
 		if !declared && !k.Enabled(enabling) {
 			continue
 		}
-		s := Source{Name: k.Name, Kind: k.Name, APIURL: env(k.URLEnv), Token: Secret(env(k.TokenEnv))}
+		s := Source{Name: k.Name, Kind: k.Name, APIURL: env(k.URLEnv), Token: Secret(enabling(k.TokenEnv))}
 		for _, setting := range k.Settings {
 			if v := env(setting.Env); v != "" {
 				if s.Options == nil {
