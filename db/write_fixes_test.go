@@ -38,6 +38,20 @@ func TestChatMembersFollowTheChatsRow(t *testing.T) {
 		require.Equal(t, "a,b", dbtest.Value[string](t, pool, live))
 	})
 
+	t.Run("AnEarlierReadOfTheSameTimeKeepsTheMembers", func(t *testing.T) {
+		t.Parallel()
+		// A member leaves without moving the chat's time; the read that
+		// saw it commits before one fetched earlier.
+		pool := dbtest.NewPool(t)
+		dbtest.WriteBatch(t, pool, "src", chat(t0, "a", "b"), db.WriteOptions{})
+		earlier := dbtest.Value[time.Time](t, pool, "SELECT now()")
+		dbtest.WriteBatch(t, pool, "src", chat(t0, "a"), db.WriteOptions{})
+		dbtest.WriteBatch(t, pool, "src", chat(t0, "a", "b"), db.WriteOptions{FetchedAfter: earlier})
+		require.Equal(t, "a", dbtest.Value[string](t, pool, live))
+		dbtest.WriteBatch(t, pool, "src", chat(t0, "a", "c"), db.WriteOptions{})
+		require.Equal(t, "a,c", dbtest.Value[string](t, pool, live), "a read fetched after it replaces them")
+	})
+
 	t.Run("AChatThatStaysDeletedKeepsTheMembers", func(t *testing.T) {
 		t.Parallel()
 		pool := dbtest.NewPool(t)

@@ -66,7 +66,8 @@ FROM jsonb_to_recordset($2::jsonb) AS r(
 ON CONFLICT (source, id) DO UPDATE SET
     (type, title, created_at, modified_at, raw, synced_at, deleted_at)
     = (excluded.type, excluded.title, excluded.created_at, excluded.modified_at, excluded.raw, excluded.synced_at, NULL)
-WHERE (excluded.modified_at >= t.modified_at) IS NOT FALSE
+WHERE ((excluded.modified_at > t.modified_at) IS NOT FALSE
+       OR (excluded.modified_at = t.modified_at AND t.synced_at < $3::timestamptz))
   AND (t.deleted_at IS NULL OR t.deleted_at < $3::timestamptz)
 RETURNING t.id
 `
@@ -81,7 +82,10 @@ type UpsertChatsParams struct {
 // UpsertConversations). Returns the chats that were written: only theirs
 // are the members to replace (an older copy, or a chat that stays deleted,
 // changes nothing at all).
-// Not older: a null time on either side is not known to be older.
+// Not older: a null time on either side is not known to be older. A copy of
+// the same time replaces only a row written before it was fetched, as
+// UpsertConversations: an earlier read committing last must not undo a
+// later one's members.
 func (q *Queries) UpsertChats(ctx context.Context, arg UpsertChatsParams) ([]string, error) {
 	rows, err := q.db.Query(ctx, upsertChats, arg.Source, arg.Rows, arg.FetchedAfter)
 	if err != nil {

@@ -11,8 +11,12 @@ FROM jsonb_to_recordset(@rows::jsonb) AS r(
 ON CONFLICT (source, id) DO UPDATE SET
     (type, title, created_at, modified_at, raw, synced_at, deleted_at)
     = (excluded.type, excluded.title, excluded.created_at, excluded.modified_at, excluded.raw, excluded.synced_at, NULL)
--- Not older: a null time on either side is not known to be older.
-WHERE (excluded.modified_at >= t.modified_at) IS NOT FALSE
+-- Not older: a null time on either side is not known to be older. A copy of
+-- the same time replaces only a row written before it was fetched, as
+-- UpsertConversations: an earlier read committing last must not undo a
+-- later one's members.
+WHERE ((excluded.modified_at > t.modified_at) IS NOT FALSE
+       OR (excluded.modified_at = t.modified_at AND t.synced_at < @fetched_after::timestamptz))
   AND (t.deleted_at IS NULL OR t.deleted_at < @fetched_after::timestamptz)
 RETURNING t.id;
 
