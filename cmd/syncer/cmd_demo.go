@@ -45,6 +45,12 @@ func demoCommand() command {
 			fs.BoolVar(&opts.serve, "serve", false, "then keep the daemon (with River UI and /metrics) and the simulated API running, changing the workspace every few seconds, until Ctrl-C")
 			fs.BoolVar(&stop, "stop", false, "stop the demo's private PostgreSQL cluster and exit")
 		},
+		check: func() error {
+			if opts.conversations < 1 {
+				return fmt.Errorf("--conversations %d: want at least 1", opts.conversations)
+			}
+			return nil
+		},
 		run: func(ctx context.Context, e env, _ *app) error {
 			if stop {
 				return stopDemoCluster(ctx, e, demoDataDir(e))

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -27,7 +28,13 @@ func runCommand() command {
 			fs.DurationVar(&grace, "shutdown-grace", 30*time.Second, "time jobs in flight get to finish on shutdown")
 		},
 		needs: openMirrorSource,
-		run:   func(ctx context.Context, _ env, a *app) error { return daemon(ctx, a, grace, nil) },
+		check: func() error {
+			if grace < 0 {
+				return fmt.Errorf("--shutdown-grace %s: want 0 or more", grace)
+			}
+			return nil
+		},
+		run: func(ctx context.Context, _ env, a *app) error { return daemon(ctx, a, grace, nil) },
 	}
 }
 

@@ -134,6 +134,8 @@ func TestUsage(t *testing.T) {
 		{"BadLogLevel", []string{"DATABASE_URL=postgres://127.0.0.1:1/x", "DEVREV_TOKEN=" + cliToken, "SYNCER_LOG_LEVEL=loud"}, []string{"sync"}, `log level "loud"`},
 		{"BadFlag", nil, []string{"sync", "--bogus"}, "flag provided but not defined"},
 		{"BadSince", nil, []string{"backfill", "--since", "yesterday"}, `--since "yesterday"`},
+		{"NegativeGrace", nil, []string{"run", "--shutdown-grace", "-1s"}, "--shutdown-grace -1s: want 0 or more"},
+		{"NoDemoConversations", nil, []string{"demo", "--conversations", "0"}, "--conversations 0: want at least 1"},
 		{"UnreachableDatabase", []string{"DATABASE_URL=postgres://u:pw-s3cret@127.0.0.1:1/x", "DEVREV_TOKEN=" + cliToken}, []string{"sync"}, "is unreachable"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
