@@ -88,8 +88,14 @@ func cause(err error) error {
 	if errors.As(err, &opErr) {
 		return opErr // dial tcp 127.0.0.1:1: connect: connection refused
 	}
-	if line, _, multi := strings.Cut(err.Error(), "\n"); multi {
-		return errors.New(strings.TrimSuffix(line, ":"))
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return dnsErr // lookup db.example: no such host
+	}
+	// Otherwise the first line says where, the next one why.
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) > 1 {
+		return errors.New(strings.TrimSuffix(lines[0], ":") + ": " + strings.TrimSpace(lines[1]))
 	}
 	return err
 }

@@ -87,3 +87,15 @@ func TestHealthRetry(t *testing.T) {
 		require.ErrorIs(t, err, down)
 	})
 }
+
+// TestAnUnknownHostSaysWhy: a database host that does not resolve is said,
+// with the lookup that failed, in one line without the password.
+func TestAnUnknownHostSaysWhy(t *testing.T) {
+	t.Parallel()
+	_, err := db.Connect(t.Context(), "postgres://u:pw-s3cret@nosuchhost.invalid:5432/db", nil)
+	var unreachable *db.UnreachableError
+	require.ErrorAs(t, err, &unreachable)
+	require.Contains(t, err.Error(), "lookup nosuchhost.invalid")
+	require.NotContains(t, err.Error(), "pw-s3cret")
+	require.NotContains(t, err.Error(), "\n")
+}
