@@ -214,6 +214,22 @@ sources:
 		require.Equal(t, 10000, cfg.Workers)
 	})
 
+	t.Run("TextThatLooksLikeANumberIsTakenAsWritten", func(t *testing.T) {
+		t.Parallel()
+		path := writeFile(t, "workers: 3\nsources:\n  - {name: v, kind: chatvolt, token: 0x1F, page_size: 50, rate_limit: {requests: 40, window: 1s}}\n"+
+			"  - name: d\n    kind: devrev\n    token: 1_000\n    webhook_secret: 0o17\n")
+		cfg, err := Load(Flags{ConfigPath: path}, envOf(), kinds.All())
+		require.NoError(t, err)
+		require.Equal(t, 3, cfg.Workers)
+		v, _ := cfg.SourceNamed("v")
+		require.Equal(t, Secret("0x1F"), v.Token)
+		require.Equal(t, 50, v.PageSize)
+		require.Equal(t, 40, v.RateLimit.Requests)
+		d, _ := cfg.SourceNamed("d")
+		require.Equal(t, Secret("1_000"), d.Token)
+		require.Equal(t, Secret("0o17"), d.Options["webhook_secret"])
+	})
+
 	t.Run("EmptyEnvIsUnset", func(t *testing.T) {
 		t.Parallel()
 		cfg, err := Load(Flags{}, envOf("DEVREV_TOKEN", "", "CHATVOLT_API_KEY", ""), kinds.All())

@@ -61,6 +61,16 @@ func readFile(path string, env func(string) string) (file, error) {
 	return f, nil
 }
 
+// numericKey reports whether a setting of the file is a number; every other
+// one is text, taken as written.
+func numericKey(key string) bool {
+	switch key {
+	case "workers", "page_size", "requests":
+		return true
+	}
+	return false
+}
+
 // variable is a reference to an environment variable: ${NAME}.
 var variable = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
@@ -91,8 +101,18 @@ func (v *variables) placeholder(ref string) string {
 	return v.prefix + strconv.Itoa(len(v.names)-1) + "_"
 }
 
-// Visit puts the variables' values into a parsed string.
+// Visit puts the variables' values into a parsed string, and keeps a
+// setting that is text as written where YAML would read a number: a token
+// or secret of 0x1F or 0o17 or 1_000 would otherwise be 31, 15 or 1000.
 func (v *variables) Visit(n ast.Node) ast.Visitor {
+	if mv, ok := n.(*ast.MappingValueNode); ok && !numericKey(mv.Key.String()) {
+		switch num := mv.Value.(type) {
+		case *ast.IntegerNode:
+			mv.Value = ast.String(num.Token)
+		case *ast.FloatNode:
+			mv.Value = ast.String(num.Token)
+		}
+	}
 	if s, ok := n.(*ast.StringNode); ok {
 		s.Value = v.held.ReplaceAllStringFunc(s.Value, func(p string) string {
 			i, _ := strconv.Atoi(v.held.FindStringSubmatch(p)[1])
