@@ -107,6 +107,10 @@ type walkState struct {
 	Tie *tieState `json:"tie,omitempty"`
 	// Check verifies that a full answer not sorted newest first was whole.
 	Check *checkState `json:"check,omitempty"`
+	// LeftCursor says the phase was paged by cursor until a full answer
+	// came without one, taken for the first window of a server that stopped
+	// paging by cursor.
+	LeftCursor bool `json:"lc,omitempty"`
 }
 
 // checkState lists the narrower windows that tell whether a full answer not
@@ -212,6 +216,14 @@ func (c *Client) listStep(ctx context.Context, ph phase, st *walkState) ([]liste
 	items := decodeListed(resp.Items)
 
 	if resp.HasCursor {
+		if st.Mode == modeWindow && st.LeftCursor {
+			// It still pages by cursor: the full answer without one was the
+			// walk's last page, and this one starts the phase over. The
+			// phase is done.
+			st.Mode = modeCursor
+			st.nextPhase()
+			return nil, nil
+		}
 		if st.Mode == modeWindow && (!st.To.IsZero() || st.Tie != nil || st.Check != nil) {
 			// The server started paging by cursor in the middle of a window
 			// walk: walk the phase again in its dialect. What this answer
@@ -231,9 +243,17 @@ func (c *Client) listStep(ctx context.Context, ph phase, st *walkState) ([]liste
 		return items, nil
 	}
 	if st.Mode == modeCursor && st.Vendor != "" {
+		if len(items) < c.pageSize {
+			// A cursor walk's last page, short, whose envelope left the
+			// cursor out (a JavaScript server drops a key whose value is
+			// undefined). A server that stopped paging by cursor would
+			// answer a first window, as full as the pages before it.
+			st.nextPhase()
+			return items, nil
+		}
 		// A cursor server that stopped answering with cursors: this request
 		// had no date bound, so its answer is the phase's first window.
-		st.Vendor = ""
+		st.Vendor, st.LeftCursor = "", true
 	}
 	st.Mode = modeWindow
 	if err := checkWindow(items, status, from, to); err != nil {

@@ -17,7 +17,7 @@ import (
 
 // oddServer serves conversations c0…c(n-1), created a minute apart, through a
 // list handler under test, and answers GET /conversation/{id} for any id.
-func oddServer(t *testing.T, n int, list func(w http.ResponseWriter, r *http.Request, items []map[string]any)) *Client {
+func oddServer(t *testing.T, n int, list func(w http.ResponseWriter, r *http.Request, items []map[string]any), pageSize ...int) *Client {
 	t.Helper()
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	items := make([]map[string]any, n)
@@ -34,7 +34,11 @@ func oddServer(t *testing.T, n int, list func(w http.ResponseWriter, r *http.Req
 		list(w, r, items)
 	}))
 	t.Cleanup(srv.Close)
-	c, err := NewClient(Config{BaseURL: srv.URL, APIKey: "k", HTTP: fetcher.Config{Attempts: 1}})
+	cfg := Config{BaseURL: srv.URL, APIKey: "k", HTTP: fetcher.Config{Attempts: 1}}
+	if len(pageSize) > 0 {
+		cfg.PageSize = pageSize[0]
+	}
+	c, err := NewClient(cfg)
 	require.NoError(t, err)
 	return c
 }
@@ -108,6 +112,13 @@ func TestPagingDetection(t *testing.T) {
 		require.ErrorContains(t, err, "does not advance")
 	})
 
+	for _, n := range []int{25, 20} {
+		t.Run(fmt.Sprintf("LastCursorPageWithoutTheKeyEndsThePhase/%d", n), func(t *testing.T) {
+			t.Parallel()
+			lastPageNoKey(t, n)
+		})
+	}
+
 	t.Run("ServerThatStartsPagingByCursorMidWalk", func(t *testing.T) {
 		t.Parallel()
 		calls := 0
@@ -158,4 +169,35 @@ func base64JSON(s string) string {
 	st := walkState{}
 	_ = json.Unmarshal([]byte(s), &st)
 	return st.encode()
+}
+
+// lastPageNoKey walks n conversations a cursor server pages 10 at a time,
+// oldest first, whose last page carries no nextCursor key at all (a
+// JavaScript server drops a key whose value is undefined): taking that page
+// for a window walked for ever. It ends, every conversation listed once; a
+// full last page costs one request more, which starts the phase over.
+func lastPageNoKey(t *testing.T, n int) {
+	requests := 0
+	c := oddServer(t, n, func(w http.ResponseWriter, r *http.Request, items []map[string]any) {
+		requests++
+		oldestFirst := slices.Clone(items)
+		slices.Reverse(oldestFirst)
+		start := 0
+		if cur := r.URL.Query().Get("cursor"); cur != "" {
+			_, _ = fmt.Sscanf(cur, "at%d", &start)
+		}
+		end := min(start+10, len(oldestFirst))
+		answer := map[string]any{"conversations": oldestFirst[start:end]}
+		if end < len(oldestFirst) {
+			answer["nextCursor"] = fmt.Sprintf("at%d", end)
+		}
+		_ = json.NewEncoder(w).Encode(answer)
+	}, 10)
+	seen, err := walkAll(t, c)
+	require.NoError(t, err)
+	require.Len(t, seen, n)
+	for id, k := range seen {
+		require.Equal(t, 1, k, id)
+	}
+	require.LessOrEqual(t, requests, (n+9)/10+2)
 }
