@@ -853,6 +853,20 @@ func TestAnAnswerWithoutMessagesIsNoRead(t *testing.T) {
 	}
 }
 
+// TestAListingWithoutAListIsNoPage: a 200 whose body holds no list of
+// conversations, or a null one, fails the page instead of reading as an
+// empty listing, which would end a backfill with nothing.
+func TestAListingWithoutAListIsNoPage(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{`{}`, `null`, `{"conversations":null,"nextCursor":null}`, `{"data":null}`} {
+		client, err := NewClient(Config{BaseURL: fakeapitest.Answering(t, body), APIKey: "k", HTTP: fetcher.Config{Attempts: 1}})
+		require.NoError(t, err)
+		page, err := client.ListConversations(t.Context(), fetcher.ConversationQuery{})
+		require.Error(t, err, body)
+		require.Nil(t, page, body)
+	}
+}
+
 // TestAConversationThatCannotBeReadIsQuarantined: a listed conversation
 // whose detail the API will not give (a 5xx that does not pass, a 403 of
 // that one record) is quarantined and the rest of its page lands, instead

@@ -30,10 +30,14 @@ func (r *listResponse) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
-	if !isNull(items) {
-		if err := json.Unmarshal(items, &r.Items); err != nil {
-			return fmt.Errorf("conversations: %w", err)
-		}
+	// Nor is a null list an empty listing: read as one, it would end a
+	// backfill with nothing, and a sweep would take every conversation for
+	// gone and ask for each.
+	if isNull(items) {
+		return errors.New("conversations: null instead of a list")
+	}
+	if err := json.Unmarshal(items, &r.Items); err != nil {
+		return fmt.Errorf("conversations: %w", err)
 	}
 	cursor, ok := env["nextCursor"]
 	if !ok {
