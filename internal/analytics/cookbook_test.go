@@ -3,7 +3,9 @@ package analytics_test
 import (
 	"fmt"
 	"maps"
+	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,7 +73,7 @@ LIMIT 50;`,
 		question: "How many conversations did we open and resolve each day of the last two weeks, per channel?",
 		sql: `SELECT day, source, channel, conversations_opened, conversations_resolved, messages_in, messages_out
 FROM volume_daily
-WHERE day >= (now() AT TIME ZONE 'UTC')::date - 14
+WHERE day > (now() AT TIME ZONE 'UTC')::date - 14
 ORDER BY day, source, channel;`,
 		rows: true,
 	},
@@ -142,7 +144,7 @@ ORDER BY first_replies DESC;`,
        sum(first_replies) AS first_replies,
        count(*) AS active_days
 FROM agent_activity_daily
-WHERE day >= (now() AT TIME ZONE 'UTC')::date - 30
+WHERE day > (now() AT TIME ZONE 'UTC')::date - 30
 GROUP BY source, agent_id, agent_name
 ORDER BY replies DESC;`,
 		rows: true,
@@ -187,7 +189,7 @@ ORDER BY median_minutes DESC NULLS LAST;`,
 		rows: true,
 	},
 	{
-		question: "When do customers write (UTC weekday and hour, last 4 weeks)?",
+		question: "When do customers write (UTC weekday and hour, the last 4 whole weeks)?",
 		sql: `SELECT extract(isodow FROM m.created_at AT TIME ZONE 'UTC') AS weekday,
        extract(hour FROM m.created_at AT TIME ZONE 'UTC') AS hour_utc,
        count(*) AS messages_in
@@ -195,6 +197,7 @@ FROM messages m
 JOIN conversations c ON c.source = m.source AND c.id = m.conversation_id AND c.deleted_at IS NULL
 WHERE m.deleted_at IS NULL AND m.body IS NOT NULL AND m.visibility = 'public' AND m.author_type = 'contact'
   AND (m.created_at AT TIME ZONE 'UTC')::date >= (now() AT TIME ZONE 'UTC')::date - 28
+  AND (m.created_at AT TIME ZONE 'UTC')::date < (now() AT TIME ZONE 'UTC')::date
 GROUP BY weekday, hour_utc
 ORDER BY weekday, hour_utc;`,
 		rows: true,
@@ -477,4 +480,17 @@ func devrevBacklog(snap devrevtest.Snapshot, now time.Time) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// TestCookbookIsTheREADMEs: the queries the tests run are the README's, to
+// the letter, each under its question, so that what users copy is what
+// passed.
+func TestCookbookIsTheREADMEs(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	for _, q := range cookbook {
+		require.True(t, strings.Contains(string(readme), q.question), "the README does not ask %q", q.question)
+		require.True(t, strings.Contains(string(readme), "```sql\n"+q.sql+"\n```"), "%s: the README's query differs from\n%s", q.question, q.sql)
+	}
 }
