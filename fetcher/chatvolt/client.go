@@ -354,11 +354,16 @@ func failsThePage(err error) bool {
 	return errors.As(err, &limited) || fetcher.IsAuthError(err)
 }
 
-// getConversation reads one ConversationDetailed.
+// getConversation reads one ConversationDetailed. A 200 whose body is null
+// is a conversation that is not there: Chatvolt's handler answers what its
+// lookup found, null for an id it does not have, where others say 404.
 func (c *Client) getConversation(ctx context.Context, id string) (json.RawMessage, error) {
 	var raw json.RawMessage
 	if _, err := c.http.GetJSON(ctx, fetcher.Request{Name: "conversation.get", Path: "/conversation/" + url.PathEscape(id)}, &raw); err != nil {
 		return nil, err
+	}
+	if isNull(raw) {
+		return nil, &fetcher.APIError{Endpoint: "conversation.get", Status: http.StatusNotFound, Message: "the answer is null"}
 	}
 	return unwrapConversation(raw), nil
 }

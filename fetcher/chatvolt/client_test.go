@@ -853,6 +853,21 @@ func TestAnAnswerWithoutMessagesIsNoRead(t *testing.T) {
 	}
 }
 
+// TestANullConversationIsNotFound: Chatvolt answers a conversation it does
+// not have with 200 and null (its handler returns what its lookup found):
+// that is a conversation gone, which a sweep's check marks deleted, not a
+// record to quarantine under no id.
+func TestANullConversationIsNotFound(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{`null`, " null\n"} {
+		client, err := NewClient(Config{BaseURL: fakeapitest.Answering(t, body), APIKey: "k"})
+		require.NoError(t, err)
+		page, err := client.GetConversation(t.Context(), "c1")
+		require.True(t, fetcher.IsNotFound(err), "%q: %v", body, err)
+		require.Nil(t, page)
+	}
+}
+
 // TestAListingWithoutAListIsNoPage: a 200 whose body holds no list of
 // conversations, or a null one, fails the page instead of reading as an
 // empty listing, which would end a backfill with nothing.
