@@ -107,10 +107,12 @@ type walkState struct {
 	Tie *tieState `json:"tie,omitempty"`
 	// Check verifies that a full answer not sorted newest first was whole.
 	Check *checkState `json:"check,omitempty"`
-	// LeftCursor says the phase was paged by cursor until a full answer
-	// came without one, taken for the first window of a server that stopped
-	// paging by cursor.
+	// LeftCursor says the phase was paged by cursor until an answer came
+	// without one, taken for the first window of a server that stopped
+	// paging by cursor; Recursed, that the phase is walked by cursor again
+	// since a later answer had one (see listStep).
 	LeftCursor bool `json:"lc,omitempty"`
+	Recursed   bool `json:"rc,omitempty"`
 }
 
 // checkState lists the narrower windows that tell whether a full answer not
@@ -217,12 +219,16 @@ func (c *Client) listStep(ctx context.Context, ph phase, st *walkState) ([]liste
 
 	if resp.HasCursor {
 		if st.Mode == modeWindow && st.LeftCursor {
-			// It still pages by cursor: the full answer without one was the
-			// walk's last page, and this one starts the phase over. The
-			// phase is done.
-			st.Mode = modeCursor
-			st.nextPhase()
-			return nil, nil
+			// It pages by cursor after all. Either the answer without one
+			// was the walk's last page, whose envelope left the key out (a
+			// JavaScript server drops an undefined value), or it came from
+			// a server that did not page by cursor (a replica of an older
+			// version, in a rolling deploy). Which one cannot be told: the
+			// phase is walked again by cursor, once; in that walk an answer
+			// without a cursor ends it. What this answer showed is real.
+			st.restartPhase(modeCursor)
+			st.Recursed = true
+			return items, nil
 		}
 		if st.Mode == modeWindow && (!st.To.IsZero() || st.Tie != nil || st.Check != nil) {
 			// The server started paging by cursor in the middle of a window
@@ -243,11 +249,8 @@ func (c *Client) listStep(ctx context.Context, ph phase, st *walkState) ([]liste
 		return items, nil
 	}
 	if st.Mode == modeCursor && st.Vendor != "" {
-		if len(items) < c.pageSize {
-			// A cursor walk's last page, short, whose envelope left the
-			// cursor out (a JavaScript server drops a key whose value is
-			// undefined). A server that stopped paging by cursor would
-			// answer a first window, as full as the pages before it.
+		if st.Recursed {
+			// The walk's last page, without its key: see above.
 			st.nextPhase()
 			return items, nil
 		}
