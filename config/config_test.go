@@ -146,6 +146,13 @@ sources:
 		_, err = Load(Flags{ConfigPath: path}, envOf("CHATWOOT_API_TOKEN", "cw-token", "CHATWOOT_API_URL", "https://desk.example",
 			"CHATWOOT_ACCOUNT_ID", "7"), kinds.All())
 		require.ErrorContains(t, err, "source chatwoot: no token")
+
+		// Nor its URL and account, when a token left in the environment
+		// enables that source.
+		path = writeFile(t, "sources:\n  - {name: cw, kind: chatwoot, api_url: ${CHATWOOT_API_URL}, account_id: ${CHATWOOT_ACCOUNT_ID}, token: ${CW_TOKEN}}\n")
+		_, err = Load(Flags{ConfigPath: path}, envOf("CW_TOKEN", "cw-token", "CHATWOOT_API_TOKEN", "old-token",
+			"CHATWOOT_API_URL", "https://desk.example", "CHATWOOT_ACCOUNT_ID", "7"), kinds.All())
+		require.ErrorContains(t, err, "source chatwoot: CHATWOOT_API_URL (api_url) is required")
 	})
 
 	t.Run("AVariableInACommentIsNoSetting", func(t *testing.T) {

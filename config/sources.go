@@ -185,11 +185,11 @@ func parseRateLimit(s string) (fetcher.RateLimit, error) {
 // named after its kind, enabled or not: the environment's settings beat the
 // file's, and `webhooks register` tells an operator to put the secret of
 // such a source in, say, DEVREV_WEBHOOK_SECRET. A variable the file's
-// settings name (fileVars) enables nothing by itself: the file gives it to
-// a source of its own (token: ${CHATVOLT_API_KEY} in a source named volt),
+// settings name (fileVars) is no part of these: the file gives it to a
+// source of its own (token: ${CHATVOLT_API_KEY} in a source named volt),
 // which would otherwise be mirrored twice, as volt and as chatvolt.
 func envSources(env func(string) string, kinds []fetcher.Kind, fromFile []Source, fileVars []string) ([]Source, error) {
-	enabling := func(name string) string {
+	unclaimed := func(name string) string {
 		if slices.Contains(fileVars, name) {
 			return ""
 		}
@@ -198,19 +198,19 @@ func envSources(env func(string) string, kinds []fetcher.Kind, fromFile []Source
 	var out []Source
 	for _, k := range kinds {
 		declared := slices.ContainsFunc(fromFile, func(s Source) bool { return s.Name == k.Name && s.Kind == k.Name })
-		if !declared && !k.Enabled(enabling) {
+		if !declared && !k.Enabled(unclaimed) {
 			continue
 		}
-		s := Source{Name: k.Name, Kind: k.Name, APIURL: env(k.URLEnv), Token: Secret(enabling(k.TokenEnv))}
+		s := Source{Name: k.Name, Kind: k.Name, APIURL: unclaimed(k.URLEnv), Token: Secret(unclaimed(k.TokenEnv))}
 		for _, setting := range k.Settings {
-			if v := env(setting.Env); v != "" {
+			if v := unclaimed(setting.Env); v != "" {
 				if s.Options == nil {
 					s.Options = map[string]Secret{}
 				}
 				s.Options[setting.Key] = Secret(v)
 			}
 		}
-		if v := env(k.RateLimitEnv()); v != "" {
+		if v := unclaimed(k.RateLimitEnv()); v != "" {
 			limit, err := parseRateLimit(v)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", k.RateLimitEnv(), err)
