@@ -224,7 +224,8 @@ sources:
 	t.Run("TextThatLooksLikeANumberIsTakenAsWritten", func(t *testing.T) {
 		t.Parallel()
 		path := writeFile(t, "workers: 3\nsources:\n  - {name: v, kind: chatvolt, token: 0x1F, page_size: 50, rate_limit: {requests: 40, window: 1s}}\n"+
-			"  - name: d\n    kind: devrev\n    token: 1_000\n    webhook_secret: 0o17\n")
+			"  - name: d\n    kind: devrev\n    token: &t 1_000\n    webhook_secret: 0o17\n"+
+			"  - {name: e, kind: devrev, token: *t}\n")
 		cfg, err := Load(Flags{ConfigPath: path}, envOf(), kinds.All())
 		require.NoError(t, err)
 		require.Equal(t, 3, cfg.Workers)
@@ -235,6 +236,8 @@ sources:
 		d, _ := cfg.SourceNamed("d")
 		require.Equal(t, Secret("1_000"), d.Token)
 		require.Equal(t, Secret("0o17"), d.Options["webhook_secret"])
+		e, _ := cfg.SourceNamed("e")
+		require.Equal(t, Secret("1_000"), e.Token, "an alias of an anchored token too")
 	})
 
 	t.Run("EmptyEnvIsUnset", func(t *testing.T) {

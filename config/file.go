@@ -61,6 +61,18 @@ func readFile(path string, env func(string) string) (file, error) {
 	return f, nil
 }
 
+// asWritten is a number node as the text it was written as; any other node
+// as it is.
+func asWritten(n ast.Node) ast.Node {
+	switch num := n.(type) {
+	case *ast.IntegerNode:
+		return ast.String(num.Token)
+	case *ast.FloatNode:
+		return ast.String(num.Token)
+	}
+	return n
+}
+
 // numericKey reports whether a setting of the file is a number; every other
 // one is text, taken as written.
 func numericKey(key string) bool {
@@ -106,11 +118,10 @@ func (v *variables) placeholder(ref string) string {
 // or secret of 0x1F or 0o17 or 1_000 would otherwise be 31, 15 or 1000.
 func (v *variables) Visit(n ast.Node) ast.Visitor {
 	if mv, ok := n.(*ast.MappingValueNode); ok && !numericKey(mv.Key.String()) {
-		switch num := mv.Value.(type) {
-		case *ast.IntegerNode:
-			mv.Value = ast.String(num.Token)
-		case *ast.FloatNode:
-			mv.Value = ast.String(num.Token)
+		if anchor, ok := mv.Value.(*ast.AnchorNode); ok {
+			anchor.Value = asWritten(anchor.Value)
+		} else {
+			mv.Value = asWritten(mv.Value)
 		}
 	}
 	if s, ok := n.(*ast.StringNode); ok {
