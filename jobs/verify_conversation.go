@@ -44,10 +44,10 @@ func (d *Deps) verifyConversation(ctx context.Context, job *river.Job[VerifyConv
 // readConversation reads one conversation by id and stores it with the jobs
 // children lists for it, completing job in the same transaction; one the
 // vendor no longer has (404) is marked deleted. hinted says a webhook named
-// it: one the vendor refuses to this token and the mirror does not hold is
-// then none of the mirror's business (an account's webhook names every
-// inbox's conversations, an agent's token reads its own inboxes only), and
-// the job ends without quarantining it.
+// it: one the vendor refuses to this token (a 401 or 403 of that record)
+// and the mirror does not hold is then none of the mirror's business (an
+// account's webhook names every inbox's conversations, an agent's token
+// reads its own inboxes only), and the job ends without quarantining it.
 func readConversation[A river.JobArgs](ctx context.Context, d *Deps, job *river.Job[A], ref jobRef, src fetcher.Source, id string,
 	hinted bool, children func(page *fetcher.ConversationPage, written db.WriteResult) []river.InsertManyParams,
 ) error {
@@ -58,7 +58,7 @@ func readConversation[A river.JobArgs](ctx context.Context, d *Deps, job *river.
 		return markGone(ctx, d, job, ref, stats, id)
 	case refusedForGood(err):
 		page = &fetcher.ConversationPage{}
-		if hinted {
+		if hinted && fetcher.IsRefusal(err) {
 			held, herr := holdsLive(ctx, d, ref.source, id)
 			if herr != nil {
 				return d.jobFailed(ctx, ref, stats, herr)
