@@ -276,27 +276,3 @@ func TestAUserTwiceInABatchKeepsEveryField(t *testing.T) {
 		})
 	}
 }
-
-// TestAnEarlierReadLeavesTheAttachmentsALaterOneStored: an attachment has no
-// time of its own; a copy of it fetched before another read stored it, and
-// committed after, leaves the stored one as it is.
-func TestAnEarlierReadLeavesTheAttachmentsALaterOneStored(t *testing.T) {
-	t.Parallel()
-	pool := dbtest.NewPool(t)
-	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	body := "hello"
-	page := func(name string) *record.Batch {
-		return &record.Batch{
-			Messages:    []record.Message{{ID: "m1", ConversationID: "c1", Body: &body, ModifiedAt: t0, Raw: json.RawMessage(`{}`)}},
-			Attachments: []record.Attachment{{ID: "a1", MessageID: "m1", Name: name, Raw: json.RawMessage(`{}`)}},
-		}
-	}
-	dbtest.WriteBatch(t, pool, "src", page("draft.pdf"), db.WriteOptions{})
-	earlier := dbtest.Value[time.Time](t, pool, "SELECT now()")
-	dbtest.WriteBatch(t, pool, "src", page("final.pdf"), db.WriteOptions{})
-	name := "SELECT name FROM attachments WHERE id = 'a1' AND deleted_at IS NULL"
-	dbtest.WriteBatch(t, pool, "src", page("draft.pdf"), db.WriteOptions{FetchedAfter: earlier})
-	require.Equal(t, "final.pdf", dbtest.Value[string](t, pool, name))
-	dbtest.WriteBatch(t, pool, "src", page("renamed.pdf"), db.WriteOptions{})
-	require.Equal(t, "renamed.pdf", dbtest.Value[string](t, pool, name), "a read fetched after it replaces it")
-}

@@ -292,8 +292,7 @@ FROM jsonb_to_recordset($2::jsonb) AS r(
 ON CONFLICT (source, id) DO UPDATE SET
     (message_id, name, content_type, size, raw, synced_at, deleted_at)
     = (excluded.message_id, excluded.name, excluded.content_type, excluded.size, excluded.raw, excluded.synced_at, NULL)
-WHERE (t.deleted_at IS NULL OR t.deleted_at < $3::timestamptz)
-  AND t.synced_at < $3::timestamptz
+WHERE t.deleted_at IS NULL OR t.deleted_at < $3::timestamptz
 `
 
 type UpsertAttachmentsParams struct {
@@ -303,10 +302,7 @@ type UpsertAttachmentsParams struct {
 }
 
 // An attachment marked deleted (with its message) at or after fetched_after
-// stays deleted, as UpsertMessages keeps its message. An attachment has no
-// time of its own: one a transaction stored at or after fetched_after is
-// left as it is, since the copy, of an older read committing last, may
-// predate it.
+// stays deleted, as UpsertMessages keeps its message.
 func (q *Queries) UpsertAttachments(ctx context.Context, arg UpsertAttachmentsParams) error {
 	_, err := q.db.Exec(ctx, upsertAttachments, arg.Source, arg.Rows, arg.FetchedAfter)
 	return err

@@ -104,10 +104,7 @@ SELECT now()::timestamptz AS now;
 
 -- name: UpsertAttachments :exec
 -- An attachment marked deleted (with its message) at or after fetched_after
--- stays deleted, as UpsertMessages keeps its message. An attachment has no
--- time of its own: one a transaction stored at or after fetched_after is
--- left as it is, since the copy, of an older read committing last, may
--- predate it.
+-- stays deleted, as UpsertMessages keeps its message.
 INSERT INTO attachments AS t (source, id, message_id, name, content_type, size, raw, synced_at, deleted_at)
 SELECT @source::text, r.id, r.message_id, r.name, r.content_type, r.size, r.raw, now(), NULL
 FROM jsonb_to_recordset(@rows::jsonb) AS r(
@@ -116,8 +113,7 @@ FROM jsonb_to_recordset(@rows::jsonb) AS r(
 ON CONFLICT (source, id) DO UPDATE SET
     (message_id, name, content_type, size, raw, synced_at, deleted_at)
     = (excluded.message_id, excluded.name, excluded.content_type, excluded.size, excluded.raw, excluded.synced_at, NULL)
-WHERE (t.deleted_at IS NULL OR t.deleted_at < @fetched_after::timestamptz)
-  AND t.synced_at < @fetched_after::timestamptz;
+WHERE t.deleted_at IS NULL OR t.deleted_at < @fetched_after::timestamptz;
 
 -- name: KnownMessages :many
 -- Which of the given messages the mirror already holds. Each id is one index
