@@ -153,7 +153,7 @@ type batchWriter struct {
 
 // linkable reports whether the links of a conversation are to be written:
 // those of conversations the batch wrote, or, in a batch without
-// conversations (a child stream refreshing SLA, say), all of them.
+// conversations, all of them (but for the SLA: see slaReplaceable).
 func (w *batchWriter) linkable(conversationID string) bool {
 	return len(w.b.Conversations) == 0 || w.written[conversationID]
 }

@@ -123,33 +123,18 @@ func TestWriteBatch(t *testing.T) {
 			"SELECT (SELECT count(deleted_at) FROM sla_summaries) || ' ' || (SELECT count(deleted_at) FROM sla_metrics)"))
 	})
 
-	t.Run("AnSLATrackerReadBeforeAnotherStoredDoesNotUndoIt", func(t *testing.T) {
+	t.Run("AnSLATrackerOfAConversationNotHeldLiveStoresNothing", func(t *testing.T) {
 		t.Parallel()
-		// Trackers read on their own (batches without conversations): two
-		// reads of one conversation's SLA may overlap, and the one fetched
-		// first may commit last; a conversation may be gone meanwhile.
+		// Trackers read on their own (batches without conversations): the
+		// conversation may be gone since, or never stored.
 		pool := dbtest.NewPool(t)
 		write(t, pool, &record.Batch{Conversations: []record.Conversation{conv("c1", "t", t0), conv("gone", "t", t0)}})
 		dbtest.Exec(t, pool, "UPDATE conversations SET deleted_at = now() WHERE id = 'gone'")
-		tracker := slaTrackerRead
-		firstFetched := dbtest.Value[time.Time](t, pool, "SELECT now()")
-		write(t, pool, tracker("c1", "breached"))
-		stored := func() string { return liveSLAMetrics(t, pool) }
-		require.Equal(t, "c1 breached", stored())
-
-		dbtest.WriteBatch(t, pool, "src", tracker("c1", "active"), db.WriteOptions{FetchedAfter: firstFetched})
-		require.Equal(t, "c1 breached", stored(), "the read fetched before the stored one changes nothing")
-		dbtest.WriteBatch(t, pool, "src", &record.Batch{SLAOf: []string{"c1"}}, db.WriteOptions{FetchedAfter: firstFetched})
-		require.Equal(t, "c1 breached", stored(), "nor does its tracker found gone")
-
-		for _, id := range []string{"ghost", "gone"} {
-			write(t, pool, tracker(id, "active"))
+		for _, id := range []string{"ghost", "gone", "c1"} {
+			write(t, pool, slaTrackerRead(id, "active"))
 		}
-		require.Equal(t, "c1 breached", stored(), "no SLA for a conversation the mirror does not hold live")
+		require.Equal(t, "c1 active", liveSLAMetrics(t, pool))
 		require.Equal(t, "0", queryString(t, pool, "SELECT count(*)::text FROM sla_summaries WHERE conversation_id <> 'c1'"))
-
-		write(t, pool, tracker("c1", "active"))
-		require.Equal(t, "c1 active", stored(), "a read fetched after the stored one replaces it")
 	})
 
 	t.Run("TextWithNULsIsCleanedNotFatal", func(t *testing.T) {
@@ -356,39 +341,36 @@ func liveSLAMetrics(t *testing.T, pool *pgxpool.Pool) string {
 		FROM sla_metrics WHERE deleted_at IS NULL`)
 }
 
-// TestOverlappingSLATrackerReadsStoreInTurn: of two reads of one
-// conversation's SLA in flight at once, the one fetched first and committing
-// last waits for the other's transaction, then sees what it stored and
-// leaves it.
-func TestOverlappingSLATrackerReadsStoreInTurn(t *testing.T) {
+// TestAnSLATrackerReadWaitsForADeleteOfItsConversation: a tracker's read
+// and the delete of its conversation at once put themselves in order: the
+// read that comes second sees the conversation gone and stores nothing.
+func TestAnSLATrackerReadWaitsForADeleteOfItsConversation(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	pool := dbtest.NewPool(t)
 	dbtest.WriteBatch(t, pool, "src", &record.Batch{Conversations: []record.Conversation{{ID: "c1", ModifiedAt: time.Now(), Raw: json.RawMessage(`{}`)}}}, db.WriteOptions{})
-	firstFetched := dbtest.Value[time.Time](t, pool, "SELECT now()")
 
-	later, err := pool.Begin(ctx)
+	del, err := pool.Begin(ctx)
 	require.NoError(t, err)
-	defer func() { _ = later.Rollback(ctx) }()
-	_, err = db.WriteBatch(ctx, later, "src", slaTrackerRead("c1", "breached"), db.WriteOptions{})
-	require.NoError(t, err)
+	defer func() { _ = del.Rollback(ctx) }()
+	require.NoError(t, dbq.New(del).MarkConversationsDeleted(ctx, dbq.MarkConversationsDeletedParams{Source: "src", Ids: []string{"c1"}}))
 
-	earlier := make(chan error, 1)
+	read := make(chan error, 1)
 	go func() {
-		earlier <- pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-			_, err := db.WriteBatch(ctx, tx, "src", slaTrackerRead("c1", "active"), db.WriteOptions{FetchedAfter: firstFetched})
+		read <- pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			_, err := db.WriteBatch(ctx, tx, "src", slaTrackerRead("c1", "active"), db.WriteOptions{})
 			return err
 		})
 	}()
 	for dbtest.Value[int](t, pool, `SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database()
-		AND wait_event_type = 'Lock' AND query LIKE '%LockLiveConversations%'`) == 0 {
+		AND wait_event_type = 'Lock'`) == 0 {
 		select {
-		case err := <-earlier:
-			t.Fatalf("the earlier read did not wait for the later one's lock: %v", err)
+		case err := <-read:
+			t.Fatalf("the read did not wait for the delete: %v", err)
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	require.NoError(t, later.Commit(ctx))
-	require.NoError(t, <-earlier)
-	require.Equal(t, "c1 breached", liveSLAMetrics(t, pool))
+	require.NoError(t, del.Commit(ctx))
+	require.NoError(t, <-read)
+	require.Empty(t, liveSLAMetrics(t, pool))
 }

@@ -53,6 +53,9 @@ func (w *batchWriter) participantsAndTags(ctx context.Context) error {
 // sla replaces the SLA summaries and metrics of the conversations the batch
 // gives them in full (none given: the conversation has no SLA).
 func (w *batchWriter) sla(ctx context.Context) error {
+	if len(w.b.SLAOf) == 0 {
+		return nil
+	}
 	replaceable := w.linkable
 	if len(w.b.Conversations) == 0 {
 		var err error
@@ -100,27 +103,20 @@ func (w *batchWriter) sla(ctx context.Context) error {
 }
 
 // slaReplaceable says which conversations' SLA a batch without
-// conversations (SLA trackers read on their own) replaces: the live ones the
-// mirror holds, whose SLA no transaction stored since this batch's fetch
-// began. A tracker read before another that committed first would otherwise
-// undo it (a breach gone back to active), and one of a conversation since
-// deleted would store the SLA of nothing.
+// conversations (SLA trackers read on their own) replaces: the live ones
+// the mirror holds. A tracker of a conversation since deleted, or never
+// stored, would store the SLA of nothing. The conversations stay locked to
+// the end of the transaction, so that one deleted meanwhile waits for it or
+// is left out.
 func (w *batchWriter) slaReplaceable(ctx context.Context) (func(string) bool, error) {
 	ids := filterOwners(w.b.SLAOf, func(string) bool { return true })
 	live, err := w.q.LockLiveConversations(ctx, dbq.LockLiveConversationsParams{Source: w.source, Ids: ids})
 	if err != nil {
 		return nil, fmt.Errorf("lock %d conversations for their SLA: %w", len(ids), err)
 	}
-	newer, err := w.q.SLAStoredSince(ctx, dbq.SLAStoredSinceParams{Source: w.source, Ids: live, Since: w.opts.FetchedAfter})
-	if err != nil {
-		return nil, fmt.Errorf("look for SLA stored since the read of %d conversations: %w", len(live), err)
-	}
 	replaceable := map[string]bool{}
 	for _, id := range live {
 		replaceable[id] = true
-	}
-	for _, id := range newer {
-		delete(replaceable, id)
 	}
 	return func(id string) bool { return replaceable[id] }, nil
 }

@@ -47,12 +47,9 @@ type LockLiveConversationsParams struct {
 	Ids    []string
 }
 
-// Locks the live conversations among ids, in id order, and returns them: a
-// read of SLA trackers (a batch without conversations) stores a
-// conversation's SLA only while it holds it, so that two reads of one
-// conversation's SLA store it one after the other. The check that follows
-// (SLAStoredSince) is a statement of its own, whose snapshot sees what the
-// read that held the lock before committed.
+// Locks the live conversations among ids, in id order, and returns them: the
+// SLA of SLA trackers read on their own is stored only for these, and one
+// deleted meanwhile waits for the transaction or is left out.
 func (q *Queries) LockLiveConversations(ctx context.Context, arg LockLiveConversationsParams) ([]string, error) {
 	rows, err := q.db.Query(ctx, lockLiveConversations, arg.Source, arg.Ids)
 	if err != nil {
@@ -150,40 +147,4 @@ type ReplaceSLASummariesParams struct {
 func (q *Queries) ReplaceSLASummaries(ctx context.Context, arg ReplaceSLASummariesParams) error {
 	_, err := q.db.Exec(ctx, replaceSLASummaries, arg.Source, arg.ConversationIds, arg.Rows)
 	return err
-}
-
-const sLAStoredSince = `-- name: SLAStoredSince :many
-SELECT conversation_id FROM sla_summaries
-WHERE source = $1::text AND conversation_id = ANY($2::text[]) AND synced_at >= $3::timestamptz
-UNION
-SELECT conversation_id FROM sla_metrics
-WHERE source = $1::text AND conversation_id = ANY($2::text[]) AND synced_at >= $3::timestamptz
-`
-
-type SLAStoredSinceParams struct {
-	Source string
-	Ids    []string
-	Since  time.Time
-}
-
-// The conversations among ids whose SLA a transaction stored at or after a
-// time: a read fetched after that time may be older than what they hold.
-func (q *Queries) SLAStoredSince(ctx context.Context, arg SLAStoredSinceParams) ([]string, error) {
-	rows, err := q.db.Query(ctx, sLAStoredSince, arg.Source, arg.Ids, arg.Since)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []string
-	for rows.Next() {
-		var conversation_id string
-		if err := rows.Scan(&conversation_id); err != nil {
-			return nil, err
-		}
-		items = append(items, conversation_id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
 }

@@ -69,22 +69,10 @@ INSERT INTO sla_metrics (
 );
 
 -- name: LockLiveConversations :many
--- Locks the live conversations among ids, in id order, and returns them: a
--- read of SLA trackers (a batch without conversations) stores a
--- conversation's SLA only while it holds it, so that two reads of one
--- conversation's SLA store it one after the other. The check that follows
--- (SLAStoredSince) is a statement of its own, whose snapshot sees what the
--- read that held the lock before committed.
+-- Locks the live conversations among ids, in id order, and returns them: the
+-- SLA of SLA trackers read on their own is stored only for these, and one
+-- deleted meanwhile waits for the transaction or is left out.
 SELECT id FROM conversations
 WHERE source = @source::text AND id = ANY(@ids::text[]) AND deleted_at IS NULL
 ORDER BY id
 FOR NO KEY UPDATE;
-
--- name: SLAStoredSince :many
--- The conversations among ids whose SLA a transaction stored at or after a
--- time: a read fetched after that time may be older than what they hold.
-SELECT conversation_id FROM sla_summaries
-WHERE source = @source::text AND conversation_id = ANY(@ids::text[]) AND synced_at >= @since::timestamptz
-UNION
-SELECT conversation_id FROM sla_metrics
-WHERE source = @source::text AND conversation_id = ANY(@ids::text[]) AND synced_at >= @since::timestamptz;
