@@ -481,16 +481,25 @@ func TestARefusedHintOfAConversationNotMirroredIsIgnored(t *testing.T) {
 	require.True(t, b.runPass(t, jobs.PassBackfill).OK())
 	held := b.ws.Snapshot().Conversations[0].ID
 	other := strings.Replace(held, "conversation/", "conversation/9", 1)
-	b.proxy.SetRules(faultproxy.Rule{PathSuffix: "conversations.get",
-		Fault: faultproxy.Status(http.StatusForbidden, `{"type":"forbidden","message":"not allowed"}`)})
+	bad := strings.Replace(held, "conversation/", "conversation/8", 1)
+	forbidden := faultproxy.Status(http.StatusForbidden, `{"type":"forbidden","message":"not allowed"}`)
+	badRequest := faultproxy.Status(http.StatusBadRequest, `{"type":"bad_request","message":"malformed id"}`)
+	b.proxy.SetRules(faultproxy.Rule{PathSuffix: "conversations.get", Fault: func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if r.URL.Query().Get("id") == bad {
+			badRequest(w, r, next)
+			return
+		}
+		forbidden(w, r, next)
+	}})
 
 	started := time.Now()
-	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{other, held}, time.Now()))
+	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{other, held, bad}, time.Now()))
 	out, err := jobs.WaitSource(t.Context(), b.client, testSource, started, 20*time.Millisecond, nil)
 	require.NoError(t, err)
 	require.True(t, out.OK(), out.Failures)
-	require.Equal(t, []string{held}, dbtest.Column[string](t, b.pool,
-		"SELECT record_id FROM quarantine WHERE resolved_at IS NULL ORDER BY record_id"))
-	require.Equal(t, 2, dbtest.Value[int](t, b.pool,
+	require.Equal(t, []string{held, bad}, dbtest.Column[string](t, b.pool,
+		"SELECT record_id FROM quarantine WHERE resolved_at IS NULL ORDER BY record_id"),
+		"another refusal than a 401 or 403 (a 400) still shows in quarantine")
+	require.Equal(t, 3, dbtest.Value[int](t, b.pool,
 		"SELECT count(*)::int FROM river_job WHERE kind = 'refresh_conversation' AND state = 'completed'"))
 }
