@@ -119,7 +119,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // accept answers an authentic delivery, once its re-reads are queued.
 func (h *Handler) accept(w http.ResponseWriter, ctx context.Context, source string, d *fetcher.WebhookDelivery) {
 	typ := d.Type // one of the vendor's known types (fetcher.EventType)
-	key := source + "\x00" + d.ID
+	key := deliveryKey(source, d.ID)
 	switch {
 	case d.Reply != nil:
 		h.observe(source, typ, outcomeHandshake)

@@ -6,12 +6,12 @@ import (
 	"time"
 )
 
-// recent remembers keys for a while, at most max of them: the deliveries
+// recent remembers deliveries for a while, at most max of them: those
 // already taken, so that a vendor's duplicate is answered without queuing.
-// A duplicate it forgot costs one re-read at worst. It keeps a key's digest,
-// not the key: a delivery id comes from a header the sender chooses (of up
-// to a megabyte, and unsigned for Chatwoot), and max of those would fill the
-// memory.
+// A duplicate it forgot costs one re-read at worst. It keeps a digest of
+// each delivery's key, not the key: a delivery id comes from a header the
+// sender chooses (up to the listeners' 64 KiB, and unsigned for Chatwoot),
+// and max of those would fill the memory.
 type recent struct {
 	mu    sync.Mutex
 	ttl   time.Duration
@@ -20,21 +20,26 @@ type recent struct {
 	order []digest // oldest first
 }
 
+// digest stands for a delivery's key (see deliveryKey).
 type digest [sha256.Size]byte
+
+// deliveryKey is the digest of a source's delivery id.
+func deliveryKey(source, id string) digest {
+	return sha256.Sum256([]byte(source + "\x00" + id))
+}
 
 func newRecent(ttl time.Duration, max int) *recent {
 	return &recent{ttl: ttl, max: max, at: map[digest]time.Time{}}
 }
 
-func (r *recent) has(key string) bool {
+func (r *recent) has(key digest) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	at, ok := r.at[sha256.Sum256([]byte(key))]
+	at, ok := r.at[key]
 	return ok && time.Since(at) < r.ttl
 }
 
-func (r *recent) add(k string) {
-	key := digest(sha256.Sum256([]byte(k)))
+func (r *recent) add(key digest) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.at[key]; !ok {
