@@ -24,14 +24,7 @@ type webhookCount struct {
 
 // NoteWebhook records an authentic delivery for source.
 func (d *Deps) NoteWebhook(source string) {
-	a := d.webhooks
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.got == nil {
-		a.got = map[string]webhookCount{}
-	}
-	c := a.got[source]
-	a.got[source] = webhookCount{last: time.Now(), n: c.n + 1}
+	d.webhooks.add(source, webhookCount{last: time.Now(), n: 1})
 }
 
 // flushWebhooks writes what was received since the last flush. What it
@@ -46,7 +39,9 @@ func (d *Deps) flushWebhooks(ctx context.Context) error {
 	q := dbq.New(d.Pool)
 	for source, c := range got {
 		if err := q.RecordWebhookEvents(ctx, dbq.RecordWebhookEventsParams{Source: source, LastEventAt: c.last, Events: c.n}); err != nil {
-			a.restore(got)
+			for unwritten, count := range got { // for the next flush
+				a.add(unwritten, count)
+			}
 			return fmt.Errorf("record the webhooks of %s: %w", source, err)
 		}
 		delete(got, source)
@@ -54,22 +49,16 @@ func (d *Deps) flushWebhooks(ctx context.Context) error {
 	return nil
 }
 
-// restore adds counts that were not written back to those received since.
-func (a *webhookActivity) restore(unwritten map[string]webhookCount) {
+// add adds c to what source received since the last flush.
+func (a *webhookActivity) add(source string, c webhookCount) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.got == nil {
 		a.got = map[string]webhookCount{}
 	}
-	for source, c := range unwritten {
-		now := a.got[source]
-		a.got[source] = webhookCount{last: later(now.last, c.last), n: now.n + c.n}
+	was := a.got[source]
+	if was.last.After(c.last) {
+		c.last = was.last
 	}
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
+	a.got[source] = webhookCount{last: c.last, n: was.n + c.n}
 }
