@@ -58,22 +58,18 @@ func readConversation[A river.JobArgs](ctx context.Context, d *Deps, job *river.
 		return markGone(ctx, d, job, ref, stats, id)
 	case refusedForGood(err):
 		page = &fetcher.ConversationPage{}
-		if hinted && fetcher.IsRefusal(err) {
-			held, herr := holdsLive(ctx, d, ref.source, id)
-			if herr != nil {
-				return d.jobFailed(ctx, ref, stats, herr)
-			}
-			if !held {
-				d.Logger.Info().Str("source", ref.source).Str("conversation_id", id).Err(err).
-					Msg("a webhook named a conversation the mirror does not hold and the API refuses to this token; ignored")
-				break
-			}
+		ignored, lookupErr := d.refusedHintIgnored(ctx, ref, id, hinted, err)
+		if lookupErr != nil {
+			return d.jobFailed(ctx, ref, stats, lookupErr)
 		}
-		// Refused alone (a 4xx; a 401 or 403 of this record, not of the
-		// token): kept in quarantine with its error, which a later pass
-		// tries again, rather than failing the pass it serves.
-		page.Batch.Quarantined = []record.Quarantined{{Stream: record.StreamConversations, RecordID: id, Error: err.Error()}}
-		logQuarantined(d, ref, page.Batch.Quarantined)
+		if !ignored {
+			// Refused alone (a 4xx; a 401 or 403 of this record, not of
+			// the token): kept in quarantine with its error, which a
+			// later pass tries again, rather than failing the pass it
+			// serves.
+			page.Batch.Quarantined = []record.Quarantined{{Stream: record.StreamConversations, RecordID: id, Error: err.Error()}}
+			logQuarantined(d, ref, page.Batch.Quarantined)
+		}
 	case err != nil:
 		return d.jobFailed(ctx, ref, stats, err)
 	}
@@ -88,13 +84,24 @@ func readConversation[A river.JobArgs](ctx context.Context, d *Deps, job *river.
 	return nil
 }
 
-// holdsLive reports whether the mirror holds conversation id, not deleted.
-func holdsLive(ctx context.Context, d *Deps, source, id string) (bool, error) {
-	held, err := dbq.New(d.Pool).ConversationModifiedAt(ctx, dbq.ConversationModifiedAtParams{Source: source, Ids: []string{id}})
+// refusedHintIgnored reports, and logs, that a read refused (refusal) is
+// ignored rather than quarantined: a webhook's (hinted), refused to this
+// token (a 401 or 403 of the conversation), of a conversation the mirror
+// does not hold live.
+func (d *Deps) refusedHintIgnored(ctx context.Context, ref jobRef, id string, hinted bool, refusal error) (bool, error) {
+	if !hinted || !fetcher.IsRefusal(refusal) {
+		return false, nil
+	}
+	held, err := dbq.New(d.Pool).ConversationModifiedAt(ctx, dbq.ConversationModifiedAtParams{Source: ref.source, Ids: []string{id}})
 	if err != nil {
 		return false, fmt.Errorf("look up conversation %s: %w", id, err)
 	}
-	return len(held) > 0, nil
+	if len(held) > 0 {
+		return false, nil
+	}
+	d.Logger.Info().Str("source", ref.source).Str("conversation_id", id).Err(refusal).
+		Msg("a webhook named a conversation the mirror does not hold and the API refuses to this token; ignored")
+	return true, nil
 }
 
 // markGone soft-deletes a conversation the vendor no longer has, with its
