@@ -109,10 +109,10 @@ func (w *batchWriter) sla(ctx context.Context) error {
 // the end of the transaction, so that one deleted meanwhile waits for it or
 // is left out.
 func (w *batchWriter) slaReplaceable(ctx context.Context) (func(string) bool, error) {
-	ids := filterOwners(w.b.SLAOf, func(string) bool { return true })
-	live, err := w.q.LockLiveConversations(ctx, dbq.LockLiveConversationsParams{Source: w.source, Ids: ids})
+	// The query takes each row once, in id order, whatever the ids' order.
+	live, err := w.q.LockLiveConversations(ctx, dbq.LockLiveConversationsParams{Source: w.source, Ids: w.b.SLAOf})
 	if err != nil {
-		return nil, fmt.Errorf("lock %d conversations for their SLA: %w", len(ids), err)
+		return nil, fmt.Errorf("lock %d conversations for their SLA: %w", len(w.b.SLAOf), err)
 	}
 	replaceable := map[string]bool{}
 	for _, id := range live {

@@ -34,9 +34,10 @@ type Config struct {
 	Pacer *Pacer
 	// MaxInlineWait is the most rate-limit waiting spent inside a call, the
 	// waits of its refusals added up; beyond it the call returns
-	// RateLimitedError so the job can snooze instead of holding a worker. Defaults to 30 seconds: a source's jobs all wait for
-	// the same budget, so a worker waiting for it keeps no other job of the
-	// source from working, and a snooze throws away the job's fetched pages.
+	// RateLimitedError so the job can snooze instead of holding a worker.
+	// Defaults to 30 seconds: a source's jobs all wait for the same budget,
+	// so a worker waiting for it keeps no other job of the source from
+	// working, and a snooze throws away the job's fetched pages.
 	// A wait never takes more than half of what is left of the call's
 	// deadline, so that the job still has time to finish.
 	MaxInlineWait time.Duration
