@@ -102,10 +102,7 @@ func (c *Client) ListConversations(ctx context.Context, q fetcher.ConversationQu
 // parseConversationsPage decodes a conversations.list answer.
 func parseConversationsPage(body []byte) (*fetcher.ConversationPage, error) {
 	var resp conversationsListResponse
-	if err := unmarshal(body, &resp); err != nil {
-		return nil, err
-	}
-	if err := resp.check(body); err != nil {
+	if err := decodeList(body, &resp); err != nil {
 		return nil, err
 	}
 	page := &fetcher.ConversationPage{NextCursor: resp.NextCursor}
@@ -151,10 +148,7 @@ func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fet
 // parseTimelinePage decodes a timeline-entries.list answer.
 func parseTimelinePage(conversationID string, body []byte) (*fetcher.MessagePage, error) {
 	var resp timelineEntriesListResponse
-	if err := unmarshal(body, &resp); err != nil {
-		return nil, err
-	}
-	if err := resp.check(body); err != nil {
+	if err := decodeList(body, &resp); err != nil {
 		return nil, err
 	}
 	page := &fetcher.MessagePage{NextCursor: resp.NextCursor}

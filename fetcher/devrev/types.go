@@ -44,6 +44,15 @@ func (a listAnswer) check(body []byte) error {
 	return nil
 }
 
+// decodeList decodes a list answer into resp, refusing a body that is no
+// list answer (see check).
+func decodeList(body []byte, resp interface{ check([]byte) error }) error {
+	if err := unmarshal(body, resp); err != nil {
+		return err
+	}
+	return resp.check(body)
+}
+
 type conversationsGetResponse struct {
 	Conversation jsontext.Value `json:"conversation"`
 }
