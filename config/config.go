@@ -75,7 +75,7 @@ type file struct {
 	Overlap       string  `yaml:"overlap"`
 	Unreachable   string  `yaml:"unreachable_timeout"`
 	DBOutageGrace string  `yaml:"db_outage_grace"`
-	Workers       int     `yaml:"workers"`
+	Workers       *int    `yaml:"workers"`
 	HTTPAddr      string  `yaml:"http_addr"`
 	WebhookAddr   string  `yaml:"webhook_addr"`
 	WebhookCheck  string  `yaml:"webhook_open_recheck_interval"`
@@ -113,12 +113,12 @@ func (f *Flags) Register(fs *flag.FlagSet) {
 
 // RegisterWorkers adds --workers, for the commands that run sync jobs.
 func (f *Flags) RegisterWorkers(fs *flag.FlagSet) {
-	fs.IntVar(&f.Workers, "workers", 0, "jobs of each source run at once in this process (env SYNCER_WORKERS, default 16)")
+	fs.Var(positiveInt{&f.Workers}, "workers", "the `number` of jobs of each source run at once in this process (env SYNCER_WORKERS, default 16)")
 }
 
 // RegisterInterval adds --interval, for the daemon.
 func (f *Flags) RegisterInterval(fs *flag.FlagSet) {
-	fs.DurationVar(&f.PassInterval, "interval", 0, "time between incremental passes of the daemon (env SYNCER_INTERVAL, default 1m)")
+	fs.Var(positiveDuration{&f.PassInterval}, "interval", "`time` between incremental passes of the daemon (env SYNCER_INTERVAL, default 1m)")
 }
 
 // LookupFunc reads an environment variable; os.LookupEnv in production.
@@ -153,19 +153,8 @@ func Load(flags Flags, lookup LookupFunc, kinds []fetcher.Kind) (*Config, error)
 	if err := cfg.setDurations(flags, env, f); err != nil {
 		return nil, err
 	}
-	cfg.Workers = flags.Workers
-	if cfg.Workers == 0 {
-		if v := env("SYNCER_WORKERS"); v != "" {
-			if cfg.Workers, err = strconv.Atoi(v); err != nil {
-				return nil, fmt.Errorf("SYNCER_WORKERS=%q: not a number", v)
-			}
-		}
-	}
-	if cfg.Workers == 0 {
-		cfg.Workers = f.Workers
-	}
-	if cfg.Workers == 0 {
-		cfg.Workers = 16
+	if cfg.Workers, err = workers(flags.Workers, env("SYNCER_WORKERS"), f.Workers); err != nil {
+		return nil, err
 	}
 
 	fromFile, err := fileSources(f.Sources, kinds)
@@ -209,6 +198,26 @@ func (c *Config) setDurations(flags Flags, env func(string) string, f file) erro
 		*d.to = v
 	}
 	return nil
+}
+
+// workers picks the worker count: the flag (0 when not given: its Set
+// refuses 0), then the environment, then the file, then 16. A 0 written in
+// the environment or the file is kept, for validate to refuse, not taken for
+// "unset".
+func workers(flag int, envVal string, fromFile *int) (int, error) {
+	switch {
+	case flag != 0:
+		return flag, nil
+	case envVal != "":
+		n, err := strconv.Atoi(envVal)
+		if err != nil {
+			return 0, fmt.Errorf("SYNCER_WORKERS=%q: not a number", envVal)
+		}
+		return n, nil
+	case fromFile != nil:
+		return *fromFile, nil
+	}
+	return 16, nil
 }
 
 // maxWorkers is the most jobs of a source River runs at once in a process

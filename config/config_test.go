@@ -212,11 +212,16 @@ sources:
 
 	t.Run("WorkersWithinRiversBounds", func(t *testing.T) {
 		t.Parallel()
-		for _, v := range []string{"-1", "10001"} {
+		for _, v := range []string{"-1", "0", "10001"} {
 			_, err := Load(Flags{}, envOf("SYNCER_WORKERS", v), kinds.All())
 			require.ErrorContains(t, err, "workers must be from 1 to 10000, not "+v)
 		}
-		cfg, err := Load(Flags{}, envOf("SYNCER_WORKERS", "10000"), kinds.All())
+		_, err := Load(Flags{ConfigPath: writeFile(t, "workers: 0\n")}, envOf(), kinds.All())
+		require.ErrorContains(t, err, "workers must be from 1 to 10000, not 0", "a 0 written in the file is no unset value")
+		cfg, err := Load(Flags{ConfigPath: writeFile(t, "workers: 3\n")}, envOf("SYNCER_WORKERS", "5"), kinds.All())
+		require.NoError(t, err)
+		require.Equal(t, 5, cfg.Workers, "the environment comes before the file")
+		cfg, err = Load(Flags{}, envOf("SYNCER_WORKERS", "10000"), kinds.All())
 		require.NoError(t, err)
 		require.Equal(t, 10000, cfg.Workers)
 	})

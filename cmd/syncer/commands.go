@@ -103,20 +103,20 @@ func (c command) withFlags(add func(fs *flag.FlagSet, shared *config.Flags)) com
 	return c
 }
 
-// checkRequired refuses a command line that leaves out a required flag. The
-// message names every required flag, as the command's synopsis does.
+// checkRequired refuses a command line that leaves out a required flag,
+// naming the ones left out.
 func checkRequired(fs *flag.FlagSet, required []string) error {
-	missing := false
-	names := make([]string, len(required))
-	for i, name := range required {
-		missing = missing || fs.Lookup(name).Value.String() == ""
-		names[i] = "--" + name
+	var missing []string
+	for _, name := range required {
+		if fs.Lookup(name).Value.String() == "" {
+			missing = append(missing, "--"+name)
+		}
 	}
-	switch {
-	case !missing:
+	switch len(missing) {
+	case 0:
 		return nil
-	case len(names) == 1:
-		return fmt.Errorf("%s is required", names[0])
+	case 1:
+		return fmt.Errorf("%s is required", missing[0])
 	}
-	return fmt.Errorf("%s are required", strings.Join(names, " and "))
+	return fmt.Errorf("%s are required", strings.Join(missing, " and "))
 }

@@ -80,6 +80,17 @@ func TestGroupHelpAndImpossibleFlags(t *testing.T) {
 	code, _, errOut = call("webhooks")
 	require.Equal(t, exitUsage, code)
 	require.Contains(t, errOut, "syncer webhooks list")
+	for args, want := range map[string]string{
+		"webhooks register --source x": "syncer webhooks register: --url is required\n",
+		"webhooks register":            "syncer webhooks register: --source and --url are required\n",
+		"webhooks list":                "syncer webhooks list: --source is required\n",
+		"sync --workers 0":             `invalid value "0" for flag -workers`,
+		"run --interval 0s":            `invalid value "0s" for flag -interval`,
+	} {
+		code, _, errOut = call(strings.Fields(args)...)
+		require.Equal(t, exitUsage, code, args)
+		require.Contains(t, errOut, want, args)
+	}
 
 	env := func(k string) (string, bool) {
 		v, ok := map[string]string{"DATABASE_URL": "postgres://127.0.0.1:1/none", "DEVREV_TOKEN": "t"}[k]
