@@ -68,13 +68,18 @@ type ClientDeps struct {
 	ModifiedAtFunc func(ctx context.Context, ids []string) (map[string]time.Time, error)
 }
 
+// EnablingVars are the environment variables any of which, set, enable the
+// kind's source.
+func (k Kind) EnablingVars() []string {
+	if len(k.EnabledBy) == 0 {
+		return []string{k.TokenEnv}
+	}
+	return k.EnabledBy
+}
+
 // Enabled reports whether the environment enables the kind's source.
 func (k Kind) Enabled(env func(string) string) bool {
-	names := k.EnabledBy
-	if len(names) == 0 {
-		names = []string{k.TokenEnv}
-	}
-	for _, name := range names {
+	for _, name := range k.EnablingVars() {
 		if env(name) != "" {
 			return true
 		}

@@ -49,11 +49,11 @@ func openApp(ctx context.Context, e env, flags config.Flags, needSources bool) (
 		return nil, usageError{errors.New("configuration: DATABASE_URL is not set (or pass --database-url)")}
 	}
 	if needSources && len(cfg.Sources) == 0 {
-		var tokens []string
+		var vars []string
 		for _, k := range kinds.All() {
-			tokens = append(tokens, k.TokenEnv)
+			vars = append(vars, k.EnablingVars()...)
 		}
-		return nil, usageError{fmt.Errorf("configuration: no source configured: set %s, or declare sources in --config", strings.Join(tokens, " or "))}
+		return nil, usageError{fmt.Errorf("configuration: no source configured: set %s, or declare sources in --config", strings.Join(vars, " or "))}
 	}
 	log, err := newLogger(e.stderr, cfg.LogLevel, cfg.LogFormat)
 	if err != nil {

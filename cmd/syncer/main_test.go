@@ -130,7 +130,7 @@ func TestUsage(t *testing.T) {
 		{"NoCommand", nil, nil, "Usage:"},
 		{"UnknownCommand", nil, []string{"frobnicate"}, `unknown command "frobnicate"`},
 		{"NoDatabaseURL", []string{"DEVREV_TOKEN=" + cliToken}, []string{"sync"}, "DATABASE_URL is not set"},
-		{"NoSource", []string{"DATABASE_URL=postgres://127.0.0.1:1/x"}, []string{"sync"}, "no source configured"},
+		{"NoSource", []string{"DATABASE_URL=postgres://127.0.0.1:1/x"}, []string{"sync"}, "no source configured: set DEVREV_TOKEN or CHATWOOT_API_TOKEN or CHATWOOT_API_URL or CHATVOLT_API_KEY, or declare sources in --config"},
 		{"BadLogLevel", []string{"DATABASE_URL=postgres://127.0.0.1:1/x", "DEVREV_TOKEN=" + cliToken, "SYNCER_LOG_LEVEL=loud"}, []string{"sync"}, `log level "loud"`},
 		{"BadFlag", nil, []string{"sync", "--bogus"}, "flag provided but not defined"},
 		{"BadSince", nil, []string{"backfill", "--since", "yesterday"}, `--since "yesterday"`},
