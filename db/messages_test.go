@@ -287,29 +287,36 @@ func TestMarkMessagesSynced(t *testing.T) {
 	mark(map[string]any{"id": "live", "synced_for": at.Add(time.Hour)})
 	require.Equal(t, map[string]time.Time{"live": at.Add(time.Hour)}, marked())
 
-	// A read's end is its transaction's time, and a transaction that began
-	// earlier may commit later: the later end stays.
+	// A read's end is when its transaction marks it, after its writes, not
+	// when the transaction began: one that began before another read did,
+	// waited (for LockReadEnds, say), then stored copies older than what
+	// that read had stored meanwhile, must count as ending after that read
+	// began, so that the read is done again (ReadsEndedSince).
 	ended := func() time.Time {
 		return dbtest.Value[time.Time](t, pool, "SELECT read_done_at FROM conversation_messages_synced WHERE id = 'live'")
 	}
-	begin := func() (pgx.Tx, time.Time) {
+	begin := func() pgx.Tx {
 		tx, err := pool.Begin(t.Context())
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = tx.Rollback(context.Background()) })
-		var now time.Time
-		require.NoError(t, tx.QueryRow(t.Context(), "SELECT now()").Scan(&now))
-		return tx, now
+		_, err = tx.Exec(t.Context(), "SELECT now()") // the transaction's time is now fixed
+		require.NoError(t, err)
+		return tx
 	}
-	early, earlyAt := begin()
-	late, lateAt := begin()
-	require.True(t, lateAt.After(earlyAt))
+	early, late := begin(), begin()
+	readBegan := dbtest.Value[time.Time](t, pool, "SELECT clock_timestamp()")
 	row, err := json.Marshal([]map[string]any{{"id": "live", "synced_for": at}})
 	require.NoError(t, err)
 	for _, tx := range []pgx.Tx{late, early} {
 		require.NoError(t, dbq.New(tx).MarkMessagesSyncedMany(t.Context(), dbq.MarkMessagesSyncedManyParams{Source: "s", Rows: row}))
 		require.NoError(t, tx.Commit(t.Context()))
 	}
-	require.True(t, ended().Equal(lateAt), "the end moved back to %v", ended())
+	require.True(t, ended().After(readBegan), "the end %v is before a read that began before it was marked (%v)", ended(), readBegan)
+	reads, err := json.Marshal([]map[string]any{{"conversation_id": "live", "read_since": readBegan}})
+	require.NoError(t, err)
+	again, err := q.ReadsEndedSince(t.Context(), dbq.ReadsEndedSinceParams{Source: "s", Reads: reads})
+	require.NoError(t, err)
+	require.Equal(t, []string{"live"}, again)
 
 	// A read with no modification time records its end alone.
 	before := ended()

@@ -271,7 +271,7 @@ func (q *Queries) MarkListed(ctx context.Context, arg MarkListedParams) error {
 
 const markMessagesSyncedMany = `-- name: MarkMessagesSyncedMany :exec
 INSERT INTO conversation_messages_synced AS s (source, id, synced_for, read_done_at)
-SELECT DISTINCT ON (t.id) $1::text, t.id, t.synced_for, now()
+SELECT DISTINCT ON (t.id) $1::text, t.id, t.synced_for, clock_timestamp()
 FROM jsonb_to_recordset($2::jsonb) AS t(id text, synced_for timestamptz)
 WHERE t.synced_for IS NOT NULL
   AND EXISTS (
@@ -291,9 +291,11 @@ type MarkMessagesSyncedManyParams struct {
 
 // Records, for each live conversation, that its whole message history was
 // read for the given modification time, and that a read ended now
-// (read_done_at), moving neither back: a transaction that began earlier
-// may commit later (it waited for a lock), and a read that began in between
-// must still see the later end. A
+// (read_done_at), moving neither back. Now is clock_timestamp(), not the
+// transaction's start: the caller marks after its writes, and a transaction
+// that began before another read did, then waited (LockReadEnds) and stored
+// copies older than that read's, must count as ending after that read began
+// (ReadsEndedSince), or the older copies would stay. A
 // conversation listed twice counts with its latest time. One deleted
 // meanwhile stays unmarked, so that if it comes back its messages are read
 // again (and revived). (OFFSET 0 keeps the check a per-row index probe: as
@@ -326,7 +328,7 @@ func (q *Queries) MarkReadsCutOff(ctx context.Context, arg MarkReadsCutOffParams
 }
 
 const markReadsEnded = `-- name: MarkReadsEnded :exec
-UPDATE conversation_messages_synced AS s SET read_done_at = GREATEST(s.read_done_at, now())
+UPDATE conversation_messages_synced AS s SET read_done_at = GREATEST(s.read_done_at, clock_timestamp())
 WHERE s.source = $1 AND s.id = ANY($2::text[])
 `
 
@@ -335,8 +337,9 @@ type MarkReadsEndedParams struct {
 	Ids    []string
 }
 
-// Records that reads of the given conversations ended now, for reads that
-// carry no modification time (a quarantined conversation's retry, say;
+// Records that reads of the given conversations ended now (after the
+// caller's writes, as MarkMessagesSyncedMany), for reads that carry no
+// modification time (a quarantined conversation's retry, say;
 // MarkMessagesSyncedMany records the others'), so that an older read that
 // overlapped one of them reads again (ReadsEndedSince). A conversation never
 // read to its end has no row to record it on.

@@ -93,16 +93,18 @@ ORDER BY id;
 -- name: MarkMessagesSyncedMany :exec
 -- Records, for each live conversation, that its whole message history was
 -- read for the given modification time, and that a read ended now
--- (read_done_at), moving neither back: a transaction that began earlier
--- may commit later (it waited for a lock), and a read that began in between
--- must still see the later end. A
+-- (read_done_at), moving neither back. Now is clock_timestamp(), not the
+-- transaction's start: the caller marks after its writes, and a transaction
+-- that began before another read did, then waited (LockReadEnds) and stored
+-- copies older than that read's, must count as ending after that read began
+-- (ReadsEndedSince), or the older copies would stay. A
 -- conversation listed twice counts with its latest time. One deleted
 -- meanwhile stays unmarked, so that if it comes back its messages are read
 -- again (and revived). (OFFSET 0 keeps the check a per-row index probe: as
 -- a join, the planner, blind to jsonb_to_recordset's size, scans every
 -- conversation of the source.)
 INSERT INTO conversation_messages_synced AS s (source, id, synced_for, read_done_at)
-SELECT DISTINCT ON (t.id) @source::text, t.id, t.synced_for, now()
+SELECT DISTINCT ON (t.id) @source::text, t.id, t.synced_for, clock_timestamp()
 FROM jsonb_to_recordset(@rows::jsonb) AS t(id text, synced_for timestamptz)
 WHERE t.synced_for IS NOT NULL
   AND EXISTS (
@@ -115,12 +117,13 @@ ON CONFLICT (source, id) DO UPDATE
 SET synced_for = GREATEST(s.synced_for, excluded.synced_for), read_done_at = GREATEST(s.read_done_at, excluded.read_done_at);
 
 -- name: MarkReadsEnded :exec
--- Records that reads of the given conversations ended now, for reads that
--- carry no modification time (a quarantined conversation's retry, say;
+-- Records that reads of the given conversations ended now (after the
+-- caller's writes, as MarkMessagesSyncedMany), for reads that carry no
+-- modification time (a quarantined conversation's retry, say;
 -- MarkMessagesSyncedMany records the others'), so that an older read that
 -- overlapped one of them reads again (ReadsEndedSince). A conversation never
 -- read to its end has no row to record it on.
-UPDATE conversation_messages_synced AS s SET read_done_at = GREATEST(s.read_done_at, now())
+UPDATE conversation_messages_synced AS s SET read_done_at = GREATEST(s.read_done_at, clock_timestamp())
 WHERE s.source = @source AND s.id = ANY(@ids::text[]);
 
 -- name: MarkReadsCutOff :exec
