@@ -405,12 +405,21 @@ func TestIncremental(t *testing.T) {
 			b.ws.DeleteComment(second.Comments[0].ID)
 		}
 		newID := b.ws.AddConversation("A brand new conversation")
+		var reply string
+		for _, c := range snap.Conversations[2:] {
+			if len(c.Comments) > 0 && c.Comments[0].ReplyTo == "" {
+				reply = b.ws.AddReply(c.Comments[0].ID, "a reply in the thread")
+				break
+			}
+		}
+		require.NotEmpty(t, reply)
 
 		b.server.ResetStats()
 		require.True(t, b.runPass(t, jobs.PassIncremental).OK())
 		b.requireExact(t)
 
 		require.Equal(t, "A brand new conversation", dbtest.Value[string](t, b.pool, "SELECT title FROM conversations WHERE id = $1", newID))
+		require.Equal(t, "a reply in the thread", dbtest.Value[string](t, b.pool, "SELECT body FROM messages WHERE id = $1", reply))
 		// Only the changed and the open conversations are re-read.
 		open := dbtest.Value[int](t, b.pool, "SELECT count(*) FROM conversations WHERE status NOT IN ('resolved', 'closed')")
 		stats := b.server.Stats()

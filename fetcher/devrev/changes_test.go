@@ -14,7 +14,7 @@ func TestNormalizeChangeEvent(t *testing.T) {
 
 	page := func(t *testing.T, entries, next string) *record.Batch {
 		t.Helper()
-		p, err := parseTimelinePage("don:conv/1", []byte(`{"timeline_entries":[`+entries+`]`+next+`}`))
+		p, _, err := parseTimelinePage("don:conv/1", []byte(`{"timeline_entries":[`+entries+`]`+next+`}`))
 		require.NoError(t, err)
 		return &p.Batch
 	}

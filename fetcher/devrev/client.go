@@ -124,10 +124,11 @@ func (c *Client) GetConversation(ctx context.Context, id string) (*fetcher.Conve
 	return page, nil
 }
 
-// ListMessages returns one page of a conversation's timeline. Only comments
-// are messages. A page may be empty while the listing goes on. DevRev's
-// timeline is always read whole: it is the only way to see edits and
-// deletions of older comments, and its pages are large.
+// ListMessages returns one page of a conversation's timeline, with the
+// replies in the threads of its comments. Only comments are messages. A page
+// may be empty while the listing goes on. DevRev's timeline is always read
+// whole: it is the only way to see edits and deletions of older comments,
+// and its pages are large.
 func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fetcher.MessagePage, error) {
 	conversationID := q.ConversationID
 	query := url.Values{"object": {conversationID}, "limit": {strconv.Itoa(c.pageSize)}}
@@ -135,25 +136,70 @@ func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fet
 		query.Set("cursor", q.Cursor)
 	}
 	var page *fetcher.MessagePage
+	var threads []string
 	_, err := c.http.GetDecoded(ctx, fetcher.Request{Path: "/timeline-entries.list", Query: query}, func(body []byte) (err error) {
-		page, err = parseTimelinePage(conversationID, body)
+		page, threads, err = parseTimelinePage(conversationID, body)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	for _, commentID := range threads {
+		if err := c.addReplies(ctx, conversationID, commentID, page); err != nil {
+			return nil, err
+		}
+	}
 	return page, nil
 }
 
-// parseTimelinePage decodes a timeline-entries.list answer.
-func parseTimelinePage(conversationID string, body []byte) (*fetcher.MessagePage, error) {
+// maxReplyPages stops a thread whose listing never ends.
+const maxReplyPages = 100
+
+// addReplies adds the replies in a comment's thread to page, as messages of
+// the conversation: DevRev lists them under the comment (the timeline of
+// object <comment id>), never under the conversation.
+func (c *Client) addReplies(ctx context.Context, conversationID, commentID string, page *fetcher.MessagePage) error {
+	query := url.Values{"object": {commentID}, "limit": {strconv.Itoa(c.pageSize)}}
+	for range maxReplyPages {
+		var resp timelineEntriesListResponse
+		_, err := c.http.GetDecoded(ctx, fetcher.Request{Path: "/timeline-entries.list", Query: query}, func(body []byte) error {
+			return decodeList(body, &resp)
+		})
+		switch {
+		case fetcher.IsNotFound(err):
+			// Not the conversation's 404: the thread's comment, listed a
+			// moment ago, or a proxy's page. The read is tried again
+			// rather than taken for a conversation gone, or the
+			// thread's replies for deleted.
+			return fmt.Errorf("the replies to comment %s: not found (%v)", commentID, err)
+		case err != nil:
+			return fmt.Errorf("the replies to comment %s: %w", commentID, err)
+		}
+		for _, raw := range resp.TimelineEntries {
+			addEntry(conversationID, json.RawMessage(raw), &page.Batch)
+		}
+		if resp.NextCursor == "" {
+			return nil
+		}
+		query.Set("cursor", resp.NextCursor)
+	}
+	return fmt.Errorf("the replies to comment %s: still more after %d pages", commentID, maxReplyPages)
+}
+
+// parseTimelinePage decodes a timeline-entries.list answer, and lists the
+// comments on it that have replies.
+func parseTimelinePage(conversationID string, body []byte) (*fetcher.MessagePage, []string, error) {
 	var resp timelineEntriesListResponse
 	if err := decodeList(body, &resp); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	page := &fetcher.MessagePage{NextCursor: resp.NextCursor}
+	var threads []string
 	for _, raw := range resp.TimelineEntries {
 		addEntry(conversationID, json.RawMessage(raw), &page.Batch)
+		if id := threadOf(raw); id != "" {
+			threads = append(threads, id)
+		}
 	}
 	if page.NextCursor == "" && len(page.Batch.Quarantined) == 0 {
 		// A timeline is always read whole, from its first entry: its change
@@ -162,7 +208,7 @@ func parseTimelinePage(conversationID string, body []byte) (*fetcher.MessagePage
 		// be read: it may be a change.
 		page.Batch.ChangesCompleteFor = append(page.Batch.ChangesCompleteFor, conversationID)
 	}
-	return page, nil
+	return page, threads, nil
 }
 
 // GetChat returns a chat (DevRev has no list of chats: their ids come from

@@ -288,13 +288,13 @@ func TestRetryAfter(t *testing.T) {
 func TestAnErrorObjectIsNoPage(t *testing.T) {
 	t.Parallel()
 	for _, body := range []string{`null`, `{"type":"internal_error","message":"try again"}`, `{"error":"Bad gateway"}`} {
-		_, err := parseTimelinePage("c", []byte(body))
+		_, _, err := parseTimelinePage("c", []byte(body))
 		require.Error(t, err, body)
 		_, err = parseConversationsPage([]byte(body))
 		require.Error(t, err, body)
 	}
 	for _, body := range []string{`{}`, `{"timeline_entries":[],"conversations":[]}`, `{"next_cursor":"n"}`} {
-		page, err := parseTimelinePage("c", []byte(body))
+		page, _, err := parseTimelinePage("c", []byte(body))
 		require.NoError(t, err, body)
 		_, whole := page.Reconciles()
 		require.Equal(t, body != `{"next_cursor":"n"}`, whole, body)

@@ -73,7 +73,7 @@ func BenchmarkParse(b *testing.B) {
 			}
 		}
 		for id, body := range timelines {
-			page, err := parseTimelinePage(id, body)
+			page, _, err := parseTimelinePage(id, body)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -44,6 +44,25 @@ func (a listAnswer) check(body []byte) error {
 	return nil
 }
 
+// threadOf is the id of a comment that has replies, "" for any other entry.
+// Only an entry that names total_replies is decoded again.
+func threadOf(raw jsontext.Value) string {
+	if !bytes.Contains(raw, []byte(`"total_replies"`)) {
+		return ""
+	}
+	var e struct {
+		Type   string `json:"type"`
+		ID     string `json:"id"`
+		Thread *struct {
+			TotalReplies fetcher.Int `json:"total_replies"`
+		} `json:"thread"`
+	}
+	if unmarshal(raw, &e) != nil || e.Type != "timeline_comment" || e.ID == "" || e.Thread == nil || e.Thread.TotalReplies <= 0 {
+		return "" // an entry that does not decode is quarantined as it is
+	}
+	return e.ID
+}
+
 // decodeList decodes a list answer into resp, refusing a body that is no
 // list answer (see check).
 func decodeList(body []byte, resp interface{ check([]byte) error }) error {

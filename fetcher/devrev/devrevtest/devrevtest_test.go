@@ -350,6 +350,32 @@ func TestTimelineEntries(t *testing.T) {
 		b := setup(t, generated(3, 1), Options{})
 		requireError(t, b.get(t, "timeline-entries.list", url.Values{"object": {"CONV-999"}}), http.StatusNotFound, "not_found")
 	})
+
+	t.Run("ThreadsAreListedUnderTheirComment", func(t *testing.T) {
+		t.Parallel()
+		ws := NewWorkspace(fakeapitest.Start())
+		conv := ws.AddConversation("Refund")
+		asked := ws.AddComment(conv, "can I get a refund?", "external")
+		first := ws.AddReply(asked, "checking with billing")
+		second := ws.AddReply(asked, "billing says yes")
+		require.Empty(t, ws.AddReply(first, "no threads in threads"))
+		b := setup(t, ws, Options{})
+
+		entries, _ := b.walk(t, "timeline-entries.list", "timeline_entries", url.Values{"object": {conv}})
+		require.Len(t, entries, 2, "the conversation's timeline lists no reply")
+		require.Equal(t, asked, entries[0]["id"])
+		require.Equal(t, map[string]any{"total_replies": 2.0}, entries[0]["thread"])
+		require.NotContains(t, entries[1], "thread", "a comment without replies has no thread")
+		replies, _ := b.walk(t, "timeline-entries.list", "timeline_entries", url.Values{"object": {asked}})
+		require.Equal(t, []string{second, first}, fakeapitest.IDs(replies), "newest first")
+		require.Equal(t, asked, replies[0]["object"])
+
+		requireError(t, b.get(t, "timeline-entries.list", url.Values{"object": {first}}), http.StatusNotFound, "not_found")
+		ws.RemoveComment(asked)
+		requireError(t, b.get(t, "timeline-entries.list", url.Values{"object": {asked}}), http.StatusNotFound, "not_found")
+		entries, _ = b.walk(t, "timeline-entries.list", "timeline_entries", url.Values{"object": {conv}})
+		require.Len(t, entries, 1, "the thread went with its comment")
+	})
 }
 
 func TestAuth(t *testing.T) {
@@ -552,6 +578,7 @@ func TestSnapshotMatchesAPI(t *testing.T) {
 	require.True(t, seen["digits3"] && seen["digits6"] && seen["digits9"], "fractional digits")
 	require.True(t, seen["long"], "long body")
 	require.True(t, seen["channels"], "chats")
+	require.True(t, seen["thread"], "threads")
 }
 
 // readAll mirrors the workspace the way a client would.
@@ -594,6 +621,27 @@ func readAll(t *testing.T, b *testBundle) (Snapshot, map[string]bool) {
 		}
 		v := tm(m[k])
 		return &v
+	}
+
+	comment := func(e map[string]any, replyTo string) SnapComment {
+		cm := SnapComment{
+			ID: str(e, "id"), AuthorID: addUser(e["created_by"]), BodyType: str(e, "body_type"), Visibility: str(e, "visibility"),
+			CreatedDate: tm(e["created_date"]), ModifiedDate: tm(e["modified_date"]), ReplyTo: replyTo,
+		}
+		if body, ok := e["body"].(string); ok {
+			cm.Body = &body
+			seen["long"] = seen["long"] || len(body) > 10_000
+		} else {
+			seen["deleted"] = true
+		}
+		if arts, ok := e["artifacts"].([]any); ok {
+			for _, a := range arts {
+				a := a.(map[string]any)
+				f := a["file"].(map[string]any)
+				cm.Artifacts = append(cm.Artifacts, SnapArtifact{ID: str(a, "id"), Name: str(f, "name"), Type: str(f, "type"), Size: int(f["size"].(float64))})
+			}
+		}
+		return cm
 	}
 
 	var snap Snapshot
@@ -689,24 +737,21 @@ func readAll(t *testing.T, b *testBundle) (Snapshot, map[string]bool) {
 					From: str(delta["old_value"].(map[string]any), "name"), To: str(delta["new_value"].(map[string]any), "name"),
 				})
 			case "timeline_comment":
-				cm := SnapComment{
-					ID: str(e, "id"), AuthorID: addUser(e["created_by"]), BodyType: str(e, "body_type"), Visibility: str(e, "visibility"),
-					CreatedDate: tm(e["created_date"]), ModifiedDate: tm(e["modified_date"]),
+				require.Equal(t, c.ID, e["object"])
+				c.Comments = append(c.Comments, comment(e, ""))
+				thread, ok := e["thread"].(map[string]any)
+				if !ok {
+					continue
 				}
-				if body, ok := e["body"].(string); ok {
-					cm.Body = &body
-					seen["long"] = seen["long"] || len(body) > 10_000
-				} else {
-					seen["deleted"] = true
+				// A thread's replies are listed under their comment.
+				seen["thread"] = true
+				replies, _ := b.walk(t, "timeline-entries.list", "timeline_entries", url.Values{"object": {str(e, "id")}, "limit": {"1"}})
+				require.Len(t, replies, int(thread["total_replies"].(float64)))
+				for _, r := range replies {
+					require.Equal(t, e["id"], r["object"])
+					require.Equal(t, "timeline_comment", r["object_type"])
+					c.Comments = append(c.Comments, comment(r, str(e, "id")))
 				}
-				if arts, ok := e["artifacts"].([]any); ok {
-					for _, a := range arts {
-						a := a.(map[string]any)
-						f := a["file"].(map[string]any)
-						cm.Artifacts = append(cm.Artifacts, SnapArtifact{ID: str(a, "id"), Name: str(f, "name"), Type: str(f, "type"), Size: int(f["size"].(float64))})
-					}
-				}
-				c.Comments = append(c.Comments, cm)
 			default:
 				addUser(e["created_by"])
 				seen[e["type"].(string)] = true

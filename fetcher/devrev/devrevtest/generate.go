@@ -1,6 +1,7 @@
 package devrevtest
 
 import (
+	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -41,7 +42,30 @@ func Generate(cfg GenerateConfig) *Workspace {
 	for _, created := range g.CreationTimes(cfg.Conversations) {
 		g.conversation(created)
 	}
+	g.threads(cfg.Seed)
 	return w
+}
+
+// threads answers a few comments in threads, which DevRev lists under their
+// comment, not under the conversation. They are drawn last, from a source of
+// their own, so that they change no other generated record; each reply falls
+// between its comment and the conversation's modified_date.
+func (g *generator) threads(seed int64) {
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x7e2d))
+	for num := 1; num <= g.w.lastConv; num++ {
+		c := g.w.convs[num]
+		for _, parent := range slices.Clone(c.entries) {
+			if parent.kind != kindComment || rng.Float64() >= 0.02 || !c.modified.After(parent.created) {
+				continue
+			}
+			for range 1 + rng.IntN(2) {
+				at := parent.created.Add(time.Duration(rng.Int64N(int64(c.modified.Sub(parent.created)))))
+				e := g.w.newEntry(c, kindComment, at, fakeapi.Pick(rng, g.w.dev))
+				e.body, e.visibility, e.replyTo = fakeapi.Pick(rng, g.v.Notes), "internal", parent.num
+			}
+		}
+		c.sortEntries()
+	}
 }
 
 type generator struct {

@@ -13,17 +13,22 @@ type timelineEntriesListResponse struct {
 	PrevCursor      string `json:"prev_cursor,omitempty"`
 }
 
-// entrySeq is a conversation's timeline newest first (by created_date, then
-// id), filtered. Entries are stored oldest first, so position i reads from the
-// end, and the key is negated to ascend with i.
+// entrySeq is a timeline newest first (by created_date, then id), filtered:
+// a conversation's own (thread 0) or the replies in one comment's thread.
+// Entries are stored oldest first, so position i reads from the end, and the
+// key is negated to ascend with i.
 type entrySeq struct {
 	entries []*entry
+	thread  int
 	f       *compiledFilter
 }
 
-func (s entrySeq) Len() int         { return len(s.entries) }
-func (s entrySeq) at(i int) *entry  { return s.entries[len(s.entries)-1-i] }
-func (s entrySeq) Match(i int) bool { return s.f.matchEntry(s.at(i)) }
+func (s entrySeq) Len() int        { return len(s.entries) }
+func (s entrySeq) at(i int) *entry { return s.entries[len(s.entries)-1-i] }
+func (s entrySeq) Match(i int) bool {
+	e := s.at(i)
+	return e.replyTo == s.thread && s.f.matchEntry(e)
+}
 func (s entrySeq) Key(i int) seqKey {
 	e := s.at(i)
 	return seqKey{A: -e.created.UnixMicro(), B: -int64(e.num)}
@@ -40,10 +45,17 @@ func (s *Server) listTimelineEntries(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, errors.New("object is required"))
 		return
 	}
+	// The object is a conversation, or a comment: its thread's replies.
 	num, ok := parseConversationRef(object)
+	scope, what, thread := "conversation/"+strconv.Itoa(num), "conversation", 0
 	if !ok {
-		badRequest(w, fmt.Errorf("object %q is not a conversation id", object))
-		return
+		var seg string
+		num, seg, thread, ok = parseEntryRef(object)
+		if !ok || seg != kindComment.idSegment() {
+			badRequest(w, fmt.Errorf("object %q is neither a conversation id nor a comment id", object))
+			return
+		}
+		scope, what = "comment/"+strconv.Itoa(thread), "comment"
 	}
 	limit, err := p.limit(s.opts.DefaultLimit, s.opts.MaxLimit)
 	if err == nil {
@@ -58,7 +70,7 @@ func (s *Server) listTimelineEntries(w http.ResponseWriter, r *http.Request) {
 	// The cursor names the conversation, so it cannot continue another one.
 	var cur cursor
 	if err == nil {
-		cur, err = startCursor(p, "conversation/"+strconv.Itoa(num), f)
+		cur, err = startCursor(p, scope, f)
 	}
 	if err != nil {
 		badRequest(w, err)
@@ -68,13 +80,16 @@ func (s *Server) listTimelineEntries(w http.ResponseWriter, r *http.Request) {
 
 	s.ws.mu.RLock()
 	c := s.ws.convs[num]
+	if c != nil && thread != 0 && !c.hasComment(thread) {
+		c = nil
+	}
 	var (
 		pg    page
 		empty bool
 		resp  = timelineEntriesListResponse{TimelineEntries: []any{}}
 	)
 	if c != nil {
-		sq := entrySeq{entries: c.entries, f: &cf}
+		sq := entrySeq{entries: c.entries, thread: thread, f: &cf}
 		pg = paginate(sq, cur.bound(), limit)
 		empty = s.emptyPage(pg, cur)
 		if !empty {
@@ -85,7 +100,7 @@ func (s *Server) listTimelineEntries(w http.ResponseWriter, r *http.Request) {
 	}
 	s.ws.mu.RUnlock()
 	if c == nil {
-		notFound(w, "conversation", object)
+		notFound(w, what, object)
 		return
 	}
 

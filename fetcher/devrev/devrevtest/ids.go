@@ -75,23 +75,24 @@ func parseConversationRef(s string) (int, bool) {
 	return numberRef(s, "CONV-", coreDON+"conversation/")
 }
 
-// parseEntryRef splits a timeline entry DON into conversation and entry numbers.
-func parseEntryRef(s string) (conv, entry int, ok bool) {
+// parseEntryRef splits a timeline entry DON into its conversation's number,
+// its kind's segment ("comment") and its own number.
+func parseEntryRef(s string) (conv int, segment string, entry int, ok bool) {
 	rest, ok := strings.CutPrefix(s, coreDON+"conversation/")
 	if !ok {
-		return 0, 0, false
+		return 0, "", 0, false
 	}
 	convPart, entryPart, ok := strings.Cut(rest, ":")
 	if !ok {
-		return 0, 0, false
+		return 0, "", 0, false
 	}
-	_, num, ok := strings.Cut(entryPart, "/")
+	segment, num, ok := strings.Cut(entryPart, "/")
 	if !ok {
-		return 0, 0, false
+		return 0, "", 0, false
 	}
 	c, ok1 := atoiPositive(convPart)
 	e, ok2 := atoiPositive(num)
-	return c, e, ok1 && ok2
+	return c, segment, e, ok1 && ok2
 }
 
 // parseChatRef accepts a chat DON or CHAN- display ID and returns its code.

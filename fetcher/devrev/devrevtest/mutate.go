@@ -131,6 +131,26 @@ func (w *Workspace) AddComment(conversationID, body, visibility string) string {
 	return id
 }
 
+// AddReply answers a comment of a conversation's own timeline in its thread
+// and returns the reply's DON, or "" when there is no such comment. The reply
+// comes from the conversation's owner, internal.
+func (w *Workspace) AddReply(commentID, body string) string {
+	var id string
+	w.mutate(func() []change {
+		c, parent := w.entryByRef(commentID)
+		if parent == nil || !c.hasComment(parent.num) {
+			return nil
+		}
+		now := w.clock.Tick()
+		author := w.actor(c)
+		e := w.newEntry(c, kindComment, now, author)
+		e.body, e.visibility, e.replyTo = body, "internal", parent.num
+		id = entryID(c.num, kindComment, e.num)
+		return append([]change{{eventTimelineEntryCreated, id}}, w.commentChanged(c, now, author)...)
+	})
+	return id
+}
+
 // EditComment replaces a comment's body.
 func (w *Workspace) EditComment(entryID, body string) { w.setCommentBody(entryID, body, false) }
 
@@ -167,7 +187,8 @@ func (w *Workspace) removeComment(ref string) []change {
 		return nil
 	}
 	now := w.clock.Tick()
-	c.entries = slices.DeleteFunc(c.entries, func(x *entry) bool { return x == e })
+	// Its thread's replies go with it.
+	c.entries = slices.DeleteFunc(c.entries, func(x *entry) bool { return x == e || x.replyTo == e.num })
 	return append([]change{{eventTimelineEntryDeleted, entryID(c.num, e.kind, e.num)}}, w.commentChanged(c, now, w.actor(c))...)
 }
 

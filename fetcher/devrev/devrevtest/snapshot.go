@@ -57,9 +57,12 @@ type SnapStageChange struct {
 // SnapComment is a timeline comment.
 type SnapComment struct {
 	ID, AuthorID, BodyType, Visibility string
-	Body                               *string // nil when deleted
-	CreatedDate, ModifiedDate          time.Time
-	Artifacts                          []SnapArtifact
+	// ReplyTo is the comment whose thread this one answers; empty for a
+	// comment of the conversation's own timeline.
+	ReplyTo                   string
+	Body                      *string // nil when deleted
+	CreatedDate, ModifiedDate time.Time
+	Artifacts                 []SnapArtifact
 }
 
 // SnapArtifact is a file attached to a comment.
@@ -194,6 +197,9 @@ func (e *entry) snapshot(c *conversation) SnapComment {
 		Visibility:   e.visibility,
 		CreatedDate:  e.created,
 		ModifiedDate: e.modified,
+	}
+	if e.replyTo != 0 {
+		sc.ReplyTo = entryID(c.num, kindComment, e.replyTo)
 	}
 	if !e.deleted {
 		body := e.body

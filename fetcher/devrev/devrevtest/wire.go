@@ -124,10 +124,15 @@ type wireEntryBase struct {
 
 type wireComment struct {
 	wireEntryBase
-	Body           *string         `json:"body,omitempty"` // absent when deleted
+	Thread         *wireThread     `json:"thread,omitempty"` // only on a comment with replies
+	Body           *string         `json:"body,omitempty"`   // absent when deleted
 	BodyType       string          `json:"body_type,omitempty"`
 	Artifacts      []wireArtifact  `json:"artifacts,omitempty"`
 	SnapWidgetBody json.RawMessage `json:"snap_widget_body,omitempty"`
+}
+
+type wireThread struct {
+	TotalReplies int `json:"total_replies"`
 }
 
 type wireArtifact struct {
@@ -315,7 +320,15 @@ func (e *entry) wire(c *conversation) any {
 		return wireNote{wireEntryBase: base, Note: wireNoteBody{Text: e.body, Pinned: true}}
 	}
 	base.Type = "timeline_comment"
+	if e.replyTo != 0 {
+		// A reply belongs to the comment it answers.
+		base.Object = entryID(c.num, kindComment, e.replyTo)
+		base.ObjectDisplayID, base.ObjectType = base.Object, "timeline_comment"
+	}
 	wc := wireComment{wireEntryBase: base, BodyType: "text"}
+	if n := c.replies(e.num); n > 0 {
+		wc.Thread = &wireThread{TotalReplies: n}
+	}
 	if !e.deleted {
 		body := e.body
 		wc.Body = &body

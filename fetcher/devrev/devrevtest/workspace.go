@@ -150,6 +150,12 @@ type entry struct {
 
 	from, to string // change events: the stage transition
 	extras   bool
+
+	// replyTo is the number of the comment whose thread this comment
+	// answers; 0 for an entry of the conversation's own timeline. DevRev
+	// lists a thread's replies under their comment (object = the comment),
+	// not under the conversation.
+	replyTo int
 }
 
 type artifact struct {
@@ -226,7 +232,7 @@ func (w *Workspace) trackerByRef(ref string) *slaTracker {
 // entryByRef finds a timeline entry by DON. Entries are few per conversation,
 // so a scan beats keeping a global index of every entry.
 func (w *Workspace) entryByRef(ref string) (*conversation, *entry) {
-	cn, en, ok := parseEntryRef(ref)
+	cn, _, en, ok := parseEntryRef(ref)
 	if !ok {
 		return nil, nil
 	}
@@ -303,12 +309,34 @@ func (w *Workspace) newArtifact(name, mime string, size int) artifact {
 	return artifact{num: w.lastArtifact, name: name, mime: mime, size: size}
 }
 
-// latestComments returns up to n comments, newest first: the conversation's
-// embedded "messages".
+// hasComment reports whether comment num is in c's own timeline, where a
+// thread starts.
+func (c *conversation) hasComment(num int) bool {
+	for _, e := range c.entries {
+		if e.num == num {
+			return e.kind == kindComment && e.replyTo == 0
+		}
+	}
+	return false
+}
+
+// replies counts the replies in the thread of comment num.
+func (c *conversation) replies(num int) int {
+	n := 0
+	for _, e := range c.entries {
+		if e.replyTo == num {
+			n++
+		}
+	}
+	return n
+}
+
+// latestComments returns up to n comments of the conversation's own
+// timeline, newest first: its embedded "messages".
 func (c *conversation) latestComments(n int) []*entry {
 	var out []*entry
 	for i := len(c.entries) - 1; i >= 0 && len(out) < n; i-- {
-		if c.entries[i].kind == kindComment {
+		if c.entries[i].kind == kindComment && c.entries[i].replyTo == 0 {
 			out = append(out, c.entries[i])
 		}
 	}
