@@ -49,7 +49,11 @@ func Connect(ctx context.Context, url string, onConnect func()) (*pgxpool.Pool, 
 	if err != nil {
 		return nil, ErrBadURL // pgx's parse errors can echo the URL
 	}
-	pcfg.MaxConns = max(pcfg.MaxConns, 20)
+	if !strings.Contains(url, "pool_max_conns") {
+		// pgx's default (4, or the CPUs) starves the workers; a limit the
+		// URL sets (behind PgBouncer, a role's connection limit) stands.
+		pcfg.MaxConns = max(pcfg.MaxConns, 20)
+	}
 	if onConnect != nil {
 		pcfg.AfterConnect = func(context.Context, *pgx.Conn) error {
 			onConnect()
@@ -65,6 +69,10 @@ func Connect(ctx context.Context, url string, onConnect func()) (*pgxpool.Pool, 
 	if err := pool.Ping(pingCtx); err != nil {
 		pool.Close()
 		c := pcfg.ConnConfig
+		if ctx.Err() != nil {
+			// Stopped (a signal) while waiting: no configuration mistake.
+			return nil, fmt.Errorf("stopped while waiting for the database %s:%d/%s to answer: %w", c.Host, c.Port, c.Database, ctx.Err())
+		}
 		return nil, &UnreachableError{Host: c.Host, Port: c.Port, Database: c.Database, Err: redact(cause(err), c.Password)}
 	}
 	return pool, nil

@@ -195,7 +195,10 @@ func (h *Health) wait(ctx context.Context, d time.Duration) error {
 // Watch probes the database with ping until ctx ends: every second while
 // it does not answer, every few seconds while it does, so that an outage
 // is seen (and said) within seconds even when no other call runs, and its
-// end at once.
+// end at once. A ping that gets no answer in time is an outage too: a
+// server whose host is gone, or cut off, refuses nothing, and the calls
+// that wait for it only time out. So ping must not wait for anything but
+// the server (see Pinger): not for a free connection of a busy pool.
 func (h *Health) Watch(ctx context.Context, ping func(context.Context) error) {
 	for {
 		every := 5 * time.Second
@@ -209,9 +212,7 @@ func (h *Health) Watch(ctx context.Context, ping func(context.Context) error) {
 		case ctx.Err() != nil:
 			return
 		case errors.Is(err, context.DeadlineExceeded):
-			// Says nothing either way: every connection of the pool may
-			// be busy with long pages. A server that is really gone
-			// fails the calls themselves, which feed the state.
+			h.record(fmt.Errorf("no answer to a ping within %s", every))
 		default:
 			h.Observe(err)
 		}

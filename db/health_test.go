@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/db"
+	"github.com/syncerhq/syncer/internal/dbtest"
 )
 
 func TestUnavailable(t *testing.T) {
@@ -86,6 +88,63 @@ func TestHealthRetry(t *testing.T) {
 		err := h.Retry(ctx, func(context.Context) error { cancel(); return down })
 		require.ErrorIs(t, err, down)
 	})
+}
+
+// TestAPingWithoutAnswerIsAnOutage: a server whose host is gone or cut off
+// refuses nothing; the calls that wait for it only time out. A ping that
+// gets no answer in time is taken for an outage, which the grace then ends.
+func TestAPingWithoutAnswerIsAnOutage(t *testing.T) {
+	t.Parallel()
+	changed := make(chan db.HealthState, 1)
+	h := &db.Health{Grace: 0, OnChange: func(st db.HealthState) { changed <- st }}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go h.Watch(ctx, func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() })
+	var st db.HealthState
+	select {
+	case st = <-changed:
+	case <-time.After(time.Minute): // the first ping gives up after 5 s
+		t.Fatal("no outage heard: a ping without answer was taken for nothing")
+	}
+	require.False(t, st.Up())
+	require.Equal(t, "no answer to a ping within 5s", st.LastError)
+	var outage *db.OutageError
+	require.ErrorAs(t, h.Exceeded(), &outage)
+}
+
+// TestPingerConnectsAgain: the health check's own connection, broken (the
+// server restarted, a failover), is opened again by the next ping.
+func TestPingerConnectsAgain(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.NewPool(t)
+	p := db.NewPinger(pool.Config().ConnConfig)
+	defer p.Close()
+	require.NoError(t, p.Ping(t.Context()))
+	dbtest.Exec(t, pool, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid()`)
+	err := p.Ping(t.Context())
+	require.True(t, db.Unavailable(err), "a broken connection is an outage: %v", err)
+	require.NoError(t, p.Ping(t.Context()))
+}
+
+// TestThePoolSizeOfTheURLStands: syncer opens up to 20 connections unless
+// the URL says how many (behind PgBouncer, under a role's limit).
+func TestThePoolSizeOfTheURLStands(t *testing.T) {
+	t.Parallel()
+	url := dbtest.NewURL(t)
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	for _, tc := range []struct {
+		url  string
+		want int32
+	}{{url, 20}, {url + sep + "pool_max_conns=5", 5}} {
+		pool, err := db.Connect(t.Context(), tc.url, nil)
+		require.NoError(t, err)
+		require.Equal(t, tc.want, pool.Config().MaxConns, tc.url)
+		pool.Close()
+	}
 }
 
 // TestAnUnknownHostSaysWhy: a database host that does not resolve is said,

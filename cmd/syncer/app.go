@@ -220,7 +220,11 @@ func (a *app) startWorkers(ctx context.Context, interval time.Duration) (*worker
 	}
 	w := &workers{client: client, a: a, bg: bg, cancel: cancel}
 	w.running.Go(func() { live.Run(bg) })
-	w.running.Go(func() { a.deps.DB.Watch(bg, a.pool.Ping) })
+	w.running.Go(func() {
+		pinger := db.NewPinger(a.pool.Config().ConnConfig)
+		defer pinger.Close()
+		a.deps.DB.Watch(bg, pinger.Ping)
+	})
 	return w, nil
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -87,6 +88,33 @@ func TestUnreachableAPI(t *testing.T) {
 			return strings.Contains(syncerOK(t, env, "status").stdout, "unreachable: devrev since")
 		})
 	})
+}
+
+// TestStoppedWhileTheDatabaseDoesNotAnswer: a command stopped (SIGTERM,
+// Ctrl-C) while it waits for a database that accepts connections but does
+// not answer yet is interrupted, not misconfigured: exit 1, not 2.
+func TestStoppedWhileTheDatabaseDoesNotAnswer(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		if conn, err := ln.Accept(); err == nil {
+			accepted <- conn
+		}
+	}()
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() {
+		conn := <-accepted
+		defer conn.Close()
+		cancel()
+	}()
+	vars := map[string]string{"DATABASE_URL": "postgres://u@" + ln.Addr().String() + "/x?sslmode=disable", "DEVREV_TOKEN": cliToken}
+	var stdout, stderr strings.Builder
+	code := run(ctx, []string{"status"}, &stdout, &stderr, func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
+	require.Equal(t, exitFailed, code, stderr.String())
+	require.Contains(t, stderr.String(), "stopped while waiting for the database 127.0.0.1:")
 }
 
 // dbURLOf is the DATABASE_URL of env.
