@@ -89,8 +89,17 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, plan migrationPlan) (Migra
 
 // PendingMigrations reports whether the schema is behind the binary: the
 // mirror's or River's (an upgrade may bring a newer River, or a migration
-// may have applied the mirror's part and failed on River's).
+// may have applied the mirror's part and failed on River's). It writes
+// nothing: on a database never migrated (or a wrong one) it creates no
+// table, and needs no right to.
 func PendingMigrations(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
+	migrated, err := dbq.New(pool).MigrationsTableExists(ctx)
+	if err != nil {
+		return false, fmt.Errorf("check mirror migrations: %w", err)
+	}
+	if !migrated {
+		return true, nil
+	}
 	sqlDB := stdlib.OpenDBFromPool(pool)
 	defer sqlDB.Close()
 	provider, err := newGooseProvider(sqlDB)

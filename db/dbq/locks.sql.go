@@ -20,6 +20,19 @@ func (q *Queries) AcquireMigrationLock(ctx context.Context, lockKey int64) error
 	return err
 }
 
+const migrationsTableExists = `-- name: MigrationsTableExists :one
+SELECT (to_regclass('goose_db_version') IS NOT NULL)::boolean AS present
+`
+
+// Whether goose's version table exists: on a database never migrated, the
+// schema check must say so without creating it (goose's own check does).
+func (q *Queries) MigrationsTableExists(ctx context.Context) (bool, error) {
+	row := q.db.QueryRow(ctx, migrationsTableExists)
+	var present bool
+	err := row.Scan(&present)
+	return present, err
+}
+
 const releaseMigrationLock = `-- name: ReleaseMigrationLock :exec
 SELECT pg_advisory_unlock($1::bigint)
 `
