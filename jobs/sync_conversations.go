@@ -62,7 +62,7 @@ func (d *Deps) syncConversations(ctx context.Context, job *river.Job[Conversatio
 		if cur.err != nil {
 			return d.jobFailed(ctx, ref, cur.stats, cur.err)
 		}
-		last := cur.page.NextCursor == "" || n == pagesPerJob
+		last := cur.page.NextCursor == "" || n == pagesPerJob || !timeForAnotherPage(ctx)
 		var prefetch chan fetchedPage
 		if !last {
 			prefetch = make(chan fetchedPage, 1)
@@ -126,6 +126,16 @@ func listPage(ctx context.Context, src fetcher.Source, state dbq.SyncState, curs
 
 // pagesPerJob is how many conversation pages one job works through.
 const pagesPerJob = 20
+
+// timeForAnotherPage reports whether the job's deadline leaves room for one
+// more page at its worst (a request with its inline retries, then its
+// commit): a slow vendor's job then ends with the pages it did and queues
+// the next, instead of running out of time midway, which would cost it an
+// attempt however many pages it had committed, and in the end the run.
+func timeForAnotherPage(ctx context.Context) bool {
+	deadline, ok := ctx.Deadline()
+	return !ok || time.Until(deadline) > pageTimeout/2
+}
 
 // fetchedPage is a page of conversations fetched, or the error instead.
 type fetchedPage struct {
