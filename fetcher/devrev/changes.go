@@ -39,8 +39,10 @@ func normalizeChange(conversationID string, e *timelineEntry, b *record.Batch) e
 		// its field, one without old_value set it for the first time. A
 		// stage cannot be cleared: a stage delta without new_value says
 		// nothing, and one without old_value does not say what it was.
+		// A value given that syncer cannot read (of a type it does not
+		// know) is no clearing: the delta says nothing it can use.
 		clearable := d.Name != deltaStage
-		if !ok || d.NewValue == nil && (!clearable || d.OldValue == nil) {
+		if !ok || d.NewValue == nil && (!clearable || d.OldValue == nil) || !readable(d.Name, d.NewValue) {
 			continue
 		}
 		change.Sets = append(change.Sets, fields...)
@@ -50,7 +52,7 @@ func normalizeChange(conversationID string, e *timelineEntry, b *record.Batch) e
 		if d.OldValue != nil {
 			setState(&before, d.Name, d.OldValue)
 		}
-		beforeKnown = beforeKnown && (clearable || d.OldValue != nil)
+		beforeKnown = beforeKnown && (clearable || d.OldValue != nil) && readable(d.Name, d.OldValue)
 	}
 	if len(change.Sets) == 0 {
 		return nil
@@ -80,6 +82,25 @@ func trackedDelta(name string) ([]record.TrackedField, bool) {
 		return []record.TrackedField{record.FieldAssigneeIDs}, true
 	}
 	return nil, false
+}
+
+// readable reports whether a field value, when given, says something:
+// a priority that reads empty was of a type syncer does not know (a
+// number), and would pass for a field cleared; a stage given by its id
+// names no stage the conversation's own stage.name could match.
+func readable(name string, v *fieldValue) bool {
+	var s record.ConversationState
+	switch {
+	case v == nil:
+		return true
+	case name == deltaStage:
+		setState(&s, name, v)
+		return s.NativeStatus != "" && !strings.HasPrefix(s.NativeStatus, "don:")
+	case name == deltaPriority:
+		setState(&s, name, v)
+		return s.Priority != ""
+	}
+	return true
 }
 
 // setState sets in s what a field value says, normalized as the

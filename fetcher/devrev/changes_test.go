@@ -51,6 +51,26 @@ func TestNormalizeChangeEvent(t *testing.T) {
 		require.Empty(t, b.ChangesCompleteFor, "more pages follow")
 	})
 
+	t.Run("AValueOfAnUnknownTypeIsNoClearing", func(t *testing.T) {
+		t.Parallel()
+		// A priority given as a number, a stage as an id: neither reads as
+		// text, and neither is the field cleared. The owners' delta beside
+		// them still counts; an old value unread leaves the before unknown.
+		b := page(t, `{"type":"timeline_change_event","id":"e","created_date":"2025-03-01T10:00:00Z",
+			"event":{"type":"updated","updated":{"field_deltas":[
+				{"name":"priority","old_value":{"type":"int","value":1},"new_value":{"type":"int","value":2}},
+				{"name":"stage","new_value":{"type":"id","value":{"id":"don:stage/9"}}},
+				{"name":"owned_by","new_value":{"type":"id_list","values":["u2"]}}]}}}`, ``)
+		require.Len(t, b.Changes, 1)
+		require.Equal(t, []record.TrackedField{record.FieldAssigneeIDs}, b.Changes[0].Sets)
+		b = page(t, `{"type":"timeline_change_event","id":"e","created_date":"2025-03-01T10:00:00Z",
+			"event":{"type":"updated","updated":{"field_deltas":[
+				{"name":"priority","old_value":{"type":"int","value":1},"new_value":{"type":"string","value":"P0"}}]}}}`, ``)
+		require.Len(t, b.Changes, 1)
+		require.Equal(t, "p0", b.Changes[0].After.Priority)
+		require.Nil(t, b.Changes[0].Before, "what it was is unknown")
+	})
+
 	// DevRev leaves out what is unset: a delta without new_value cleared
 	// its field, one without old_value set it for the first time. A stage
 	// cannot be cleared, so a stage delta without new_value says nothing.

@@ -8,7 +8,10 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/syncerhq/syncer/fetcher"
 	"github.com/syncerhq/syncer/record"
@@ -248,17 +251,20 @@ func (c *Client) getJSON(ctx context.Context, req fetcher.Request, out any) erro
 }
 
 // retryAfter reads DevRev's wait after a 429: the Retry-After header, else
-// the body's retry_after (seconds, decoded leniently like every DevRev
-// number: "30" is 30), else until the 5-minute window resets.
+// the body's retry_after (seconds, fractions kept, decoded leniently like
+// every DevRev number: "30" is 30), else until the 5-minute window resets.
 func retryAfter(resp *http.Response, body []byte, now time.Time) time.Duration {
 	if d := fetcher.RetryAfterHeader(resp, body, now); d > 0 {
 		return d
 	}
 	var e struct {
-		RetryAfter *fetcher.Int `json:"retry_after"`
+		RetryAfter jsontext.Value `json:"retry_after"`
 	}
-	if jsonErr := unmarshal(body, &e); jsonErr == nil && e.RetryAfter != nil && *e.RetryAfter > 0 {
-		return fetcher.SecondsWait(float64(*e.RetryAfter))
+	if unmarshal(body, &e) == nil {
+		secs, err := strconv.ParseFloat(strings.Trim(string(e.RetryAfter), `"`), 64)
+		if err == nil && secs > 0 {
+			return fetcher.SecondsWait(secs)
+		}
 	}
 	if reset, err := strconv.ParseInt(resp.Header.Get("X-Ratelimit-Reset"), 10, 64); err == nil {
 		if d := time.Unix(reset, 0).Sub(now); d > 0 {

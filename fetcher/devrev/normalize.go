@@ -191,6 +191,19 @@ func normalizeTracker(ref fetcher.SLATrackerRef, raw json.RawMessage) (*record.B
 	}, nil
 }
 
+// otherEntry reports whether raw is an entry of a type syncer does not read
+// (neither a comment nor a change event), with its id.
+func otherEntry(raw json.RawMessage) (string, bool) {
+	var head struct {
+		Type string `json:"type"`
+		ID   string `json:"id"`
+	}
+	if unmarshal(raw, &head) != nil {
+		return "", false
+	}
+	return head.ID, head.Type != "" && head.Type != "timeline_comment" && head.Type != "timeline_change_event"
+}
+
 // normalizeEntry turns a timeline entry into a message when it is a comment,
 // and into the record of a change when it is a change event of a tracked
 // field (see normalizeChange). Other entry types (types this version does
@@ -199,6 +212,14 @@ func normalizeTracker(ref fetcher.SLATrackerRef, raw json.RawMessage) (*record.B
 func normalizeEntry(conversationID string, raw json.RawMessage, b *record.Batch) error {
 	var e timelineEntry
 	if err := unmarshal(raw, &e); err != nil {
+		if id, ok := otherEntry(raw); ok {
+			// A type syncer does not read may use the fields of the
+			// types it reads in shapes of its own.
+			if id != "" {
+				b.EntriesRead = append(b.EntriesRead, id)
+			}
+			return nil
+		}
 		return fmt.Errorf("decode timeline entry: %w", err)
 	}
 	if e.Type != "timeline_comment" {

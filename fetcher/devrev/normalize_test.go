@@ -240,10 +240,14 @@ func TestNormalizeEntry(t *testing.T) {
 		for _, raw := range []string{
 			`{"type":"timeline_change_event","id":"e3","event":{"type":"updated"}}`,
 			`{"type":"timeline_note_v2","id":"e4","whatever":[1]}`,
+			// A type of its own may give a field the comments have a shape
+			// of its own.
+			`{"type":"timeline_future","id":"e5","event":"x","body":{"rich":true},"created_by":"u1"}`,
 		} {
 			b, err := normalize(t, raw)
-			require.NoError(t, err)
+			require.NoError(t, err, raw)
 			require.Empty(t, b.Messages)
+			require.Len(t, b.EntriesRead, 1, "read cleanly: an earlier copy in quarantine leaves it")
 		}
 	})
 }
@@ -272,6 +276,8 @@ func TestRetryAfter(t *testing.T) {
 	require.Equal(t, 7*time.Second, retryAfter(resp(map[string]string{"Retry-After": "7"}), []byte(`{"retry_after":99}`), now))
 	require.Equal(t, 99*time.Second, retryAfter(resp(nil), []byte(`{"type":"too_many_requests","retry_after":99}`), now))
 	require.Equal(t, 30*time.Second, retryAfter(resp(nil), []byte(`{"type":"too_many_requests","retry_after":"30"}`), now), "a number as a string, as DevRev sends others")
+	require.Equal(t, 1500*time.Millisecond, retryAfter(resp(nil), []byte(`{"retry_after":1.5}`), now), "not cut to a second")
+	require.Equal(t, 500*time.Millisecond, retryAfter(resp(nil), []byte(`{"retry_after":"0.5"}`), now), "not cut to nothing")
 	require.Equal(t, 40*time.Second, retryAfter(resp(map[string]string{"X-Ratelimit-Reset": "1700000040"}), []byte(`{}`), now))
 	require.Zero(t, retryAfter(resp(nil), []byte(`not json`), now))
 	require.Zero(t, retryAfter(resp(map[string]string{"Retry-After": "5m"}), []byte(`{}`), now), "seconds or a date; not 5 ms")
