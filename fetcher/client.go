@@ -268,6 +268,9 @@ func (c *Client) once(ctx context.Context, endpoint string, req Request, slot *S
 	stats := statsFrom(ctx)
 	stats.addRequest()
 	resp, err := c.cfg.HTTPClient.Do(httpReq)
+	if refused := c.refusedRedirect(endpoint, resp, err); refused != nil {
+		return nil, refused
+	}
 	if err != nil {
 		c.observe(endpoint, 0)
 		if parent.Err() == nil { // not a shutdown, nor the job's time running out
@@ -386,12 +389,32 @@ func sameHostRedirects(req *http.Request, via []*http.Request) error {
 		return errors.New("stopped after 5 redirects")
 	}
 	if req.URL.Host != via[0].URL.Host {
-		return fmt.Errorf("refused a redirect to another host (%s)", req.URL.Host)
+		return &redirectRefused{fmt.Sprintf("refused a redirect to another host (%s)", req.URL.Host)}
 	}
 	if via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
-		return fmt.Errorf("refused a redirect from https to %s", req.URL.Scheme)
+		return &redirectRefused{fmt.Sprintf("refused a redirect from https to %s", req.URL.Scheme)}
 	}
 	return nil
+}
+
+// redirectRefused is a redirect sameHostRedirects does not follow.
+type redirectRefused struct{ reason string }
+
+func (e *redirectRefused) Error() string { return e.reason }
+
+// refusedRedirect is the error of an answer that redirected where syncer
+// does not follow: the API answered (it is reachable), and the URL it was
+// given is wrong (a login page, a website), which no retry mends. Nil for
+// any other outcome.
+func (c *Client) refusedRedirect(endpoint string, resp *http.Response, err error) error {
+	var refused *redirectRefused
+	if resp == nil || !errors.As(err, &refused) {
+		return nil
+	}
+	c.observe(endpoint, resp.StatusCode)
+	c.cfg.Reach.answered()
+	return &APIError{Endpoint: endpoint, Status: resp.StatusCode, Type: "redirect",
+		Message: refused.reason + ", which would hand it the token: check the source's API URL"}
 }
 
 func (c *Client) observe(endpoint string, status int) {

@@ -217,6 +217,11 @@ func TestClient(t *testing.T) {
 		_, err := get(b)
 		require.ErrorContains(t, err, "refused a redirect to another host")
 		requireNoSecret(t, err)
+		// The API answered, at a wrong URL: no outage, no retry.
+		var apiErr *APIError
+		require.ErrorAs(t, err, &apiErr)
+		require.Equal(t, http.StatusFound, apiErr.Status)
+		require.EqualValues(t, 1, b.calls.Load())
 	})
 
 	t.Run("RefusesRedirectsFromHTTPSToHTTP", func(t *testing.T) {
