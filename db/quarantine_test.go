@@ -94,3 +94,31 @@ func TestAnOlderTransactionDoesNotDateASightingBack(t *testing.T) {
 	require.NoError(t, older.Commit(ctx))
 	require.True(t, later.Equal(dbtest.Value[time.Time](t, pool, lastSeen)), "the later sighting stays the last")
 }
+
+// TestReadsInQuarantineDoNotCrowdOutOthers: of the conversations behind on
+// their messages, a pass asks for a limited number; those whose read is in
+// quarantine (failing every time, say) come last, so that however many
+// there are, the others are read.
+func TestReadsInQuarantineDoNotCrowdOutOthers(t *testing.T) {
+	t.Parallel()
+	pool, q := dbtest.NewQueries(t)
+	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	dbtest.WriteBatch(t, pool, "src", &record.Batch{Conversations: []record.Conversation{
+		{ID: "a", ModifiedAt: at, Raw: json.RawMessage(`{}`)},
+		{ID: "b", ModifiedAt: at, Raw: json.RawMessage(`{}`)},
+		{ID: "c", ModifiedAt: at, Raw: json.RawMessage(`{}`)},
+	}}, db.WriteOptions{})
+	dbtest.WriteBatch(t, pool, "src", &record.Batch{Quarantined: []record.Quarantined{
+		{Stream: record.StreamMessages, RecordID: "conversation:a", ParentID: "a", Error: "refused"},
+		{Stream: record.StreamMessages, RecordID: "conversation:b", ParentID: "b", Error: "refused"},
+	}}, db.WriteOptions{})
+	behind, err := q.ConversationsNeedingMessages(t.Context(), dbq.ConversationsNeedingMessagesParams{
+		Source: "src", TouchedBefore: time.Now().Add(time.Hour), MaxRows: 2,
+	})
+	require.NoError(t, err)
+	var ids []string
+	for _, c := range behind {
+		ids = append(ids, c.ID)
+	}
+	require.Equal(t, []string{"c", "a"}, ids)
+}

@@ -42,7 +42,10 @@ WHERE source = @source AND id = ANY(@ids::text[]);
 -- name: ConversationsNeedingMessages :many
 -- Conversations whose message history is behind their modification time and
 -- that were not touched since the given time: the leftovers of earlier passes
--- whose message jobs failed or were skipped.
+-- whose message jobs failed or were skipped. Those whose read is in
+-- quarantine come last (the quarantine's own retries take them in turn):
+-- otherwise as many reads failing every time as the limit, the first by id,
+-- would be all a pass asks for, for good.
 SELECT c.id, c.modified_at, s.synced_for AS messages_synced_for
 FROM conversations AS c
 LEFT JOIN conversation_messages_synced AS s ON s.source = c.source AND s.id = c.id
@@ -50,7 +53,10 @@ WHERE c.source = @source
   AND c.deleted_at IS NULL
   AND s.synced_for IS DISTINCT FROM c.modified_at
   AND c.synced_at < @touched_before::timestamptz
-ORDER BY c.id
+ORDER BY EXISTS (
+    SELECT 1 FROM quarantine AS q
+    WHERE q.source = c.source AND q.stream = 'messages' AND q.parent_id = c.id AND q.resolved_at IS NULL
+), c.id
 LIMIT @max_rows;
 
 
