@@ -99,9 +99,9 @@ type MessagePage struct {
 	// were read, and older ones are not taken for deleted. Zero: the read
 	// covered the whole history (Chatvolt serves the latest 500 only).
 	CoveredFrom time.Time
-	// Unreliable, on the last page, says the read may have missed messages
-	// that exist (a listing whose order the client could not trust): none
-	// is taken for deleted.
+	// Unreliable says the read may have missed messages that exist (a
+	// listing whose order the client could not trust, on the last page; a
+	// thread it could not read, on any page): none is taken for deleted.
 	Unreliable bool
 }
 

@@ -57,6 +57,10 @@ type MessageTarget struct {
 	// more stored since it began says another read overtook it (see
 	// MarkMessagesGone).
 	Seen int `json:"seen,omitempty"`
+	// Unreliable says a page of the read so far may have missed messages
+	// that exist (a DevRev thread it could not read): its end takes none
+	// for deleted, whatever its last page says.
+	Unreliable bool `json:"unreliable,omitempty"`
 	// Listed is the state the listing that inserted the conversation read,
 	// whose history it left to this read (db.WriteOptions.LeaveNewHistory):
 	// the read's first commit writes it, whatever the read's outcome.
@@ -228,6 +232,7 @@ type finishedRead struct {
 func (r *messageReads) land(b *record.Batch, t MessageTarget, page *fetcher.MessagePage) {
 	b.Merge(&page.Batch)
 	t.Seen += distinctMessages(page.Batch.Messages)
+	t.Unreliable = t.Unreliable || page.Unreliable
 	if page.NextCursor == "" {
 		r.finished = append(r.finished, finishedRead{target: t, last: page})
 		return
@@ -348,7 +353,7 @@ func goneReads(finished []finishedRead, began time.Time) (all, reconciling []gon
 	for _, f := range finished {
 		r := goneRead{ConversationID: f.target.ConversationID, ReadSince: cmp.Or(f.target.Since, began), Seen: f.target.Seen}
 		all = append(all, r)
-		if from, ok := f.last.Reconciles(); ok {
+		if from, ok := f.last.Reconciles(); ok && !f.target.Unreliable {
 			r.CoveredFrom = from
 			reconciling = append(reconciling, r)
 		}

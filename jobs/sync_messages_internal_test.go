@@ -9,6 +9,7 @@ import (
 	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/fetcher"
 	"github.com/syncerhq/syncer/internal/dbtest"
+	"github.com/syncerhq/syncer/record"
 )
 
 // TestAReadThatCannotReconcileStillSeesAnotherEnd: a read that may not take
@@ -35,4 +36,21 @@ func TestAReadThatCannotReconcileStillSeesAnotherEnd(t *testing.T) {
 		ids = append(ids, t.ConversationID)
 	}
 	require.Equal(t, []string{"ended-during"}, ids)
+}
+
+// TestAReadThatMissedSomethingTakesNothingForDeleted: a page that may have
+// missed messages (a DevRev thread it could not read) marks its read, and
+// the read's end, however whole its last page, takes nothing for deleted.
+func TestAReadThatMissedSomethingTakesNothingForDeleted(t *testing.T) {
+	t.Parallel()
+	var reads messageReads
+	var b record.Batch
+	reads.land(&b, MessageTarget{ConversationID: "c"}, &fetcher.MessagePage{NextCursor: "2", Unreliable: true})
+	require.True(t, reads.more[0].Unreliable, "carried to the next page")
+	reads.land(&b, reads.more[0], &fetcher.MessagePage{})
+	reads.land(&b, MessageTarget{ConversationID: "d"}, &fetcher.MessagePage{})
+	all, reconciling := goneReads(reads.finished, time.Now())
+	require.Len(t, all, 2)
+	require.Len(t, reconciling, 1)
+	require.Equal(t, "d", reconciling[0].ConversationID)
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -148,11 +149,36 @@ func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fet
 		return nil, err
 	}
 	for _, commentID := range threads {
-		if err := c.addReplies(ctx, conversationID, commentID, page); err != nil {
+		if err := c.readThread(ctx, conversationID, commentID, page); err != nil {
 			return nil, err
 		}
 	}
 	return page, nil
+}
+
+// readThread adds the replies in a comment's thread to page. A thread the
+// API says it does not have, or will not show this token (a 404, a 403 of
+// that record), goes to quarantine, and the read then takes nothing for
+// deleted: the replies it stored before stay. A later read of the thread
+// takes it out of quarantine, as a whole read that no longer shows it does.
+// Any other failure fails the page.
+func (c *Client) readThread(ctx context.Context, conversationID, commentID string, page *fetcher.MessagePage) error {
+	thread := "thread:" + commentID // its record in quarantine
+	err := c.addReplies(ctx, conversationID, commentID, page)
+	var apiErr *fetcher.APIError
+	switch {
+	case err == nil:
+		page.Batch.EntriesRead = append(page.Batch.EntriesRead, thread)
+		return nil
+	case !errors.As(err, &apiErr) || !apiErr.IsNotFound() && !apiErr.RecordOnly:
+		return fmt.Errorf("the replies to comment %s: %w", commentID, err)
+	}
+	page.Unreliable = true
+	page.Batch.Quarantined = append(page.Batch.Quarantined, record.Quarantined{
+		Stream: record.StreamMessages, RecordID: thread, ParentID: conversationID,
+		Error: fmt.Sprintf("the replies to comment %s: %v", commentID, err),
+	})
+	return nil
 }
 
 // maxReplyPages stops a thread whose listing never ends.
@@ -168,15 +194,8 @@ func (c *Client) addReplies(ctx context.Context, conversationID, commentID strin
 		_, err := c.http.GetDecoded(ctx, fetcher.Request{Path: "/timeline-entries.list", Query: query}, func(body []byte) error {
 			return decodeList(body, &resp)
 		})
-		switch {
-		case fetcher.IsNotFound(err):
-			// Not the conversation's 404: the thread's comment, listed a
-			// moment ago, or a proxy's page. The read is tried again
-			// rather than taken for a conversation gone, or the
-			// thread's replies for deleted.
-			return fmt.Errorf("the replies to comment %s: not found (%v)", commentID, err)
-		case err != nil:
-			return fmt.Errorf("the replies to comment %s: %w", commentID, err)
+		if err != nil {
+			return err
 		}
 		for _, raw := range resp.TimelineEntries {
 			addEntry(conversationID, json.RawMessage(raw), &page.Batch)
@@ -186,7 +205,7 @@ func (c *Client) addReplies(ctx context.Context, conversationID, commentID strin
 		}
 		query.Set("cursor", resp.NextCursor)
 	}
-	return fmt.Errorf("the replies to comment %s: still more after %d pages", commentID, maxReplyPages)
+	return fmt.Errorf("still more after %d pages", maxReplyPages)
 }
 
 // parseTimelinePage decodes a timeline-entries.list answer, and lists the

@@ -13,8 +13,8 @@ import (
 // TestThreadRepliesAreMessages: the replies in a comment's thread, which
 // DevRev lists under the comment and never under the conversation, are read
 // with the timeline page that shows the comment, over as many pages as the
-// thread has; a thread that answers 404 fails the page as an error to retry,
-// not as the conversation gone.
+// thread has. A thread that answers 404 goes to quarantine, and the read
+// then takes nothing for deleted; one that answers 500 fails the page.
 func TestThreadRepliesAreMessages(t *testing.T) {
 	t.Parallel()
 	const conv = "don:core:dvrv-us-1:devo/0:conversation/1"
@@ -56,11 +56,22 @@ func TestThreadRepliesAreMessages(t *testing.T) {
 	require.Equal(t, []string{comment, conv + ":comment/3", conv + ":comment/2", conv + ":comment/4"}, ids)
 	_, whole := page.Reconciles()
 	require.True(t, whole)
+	require.Contains(t, page.Batch.EntriesRead, "thread:"+comment, "read: out of quarantine")
 
 	c = serve(func(w http.ResponseWriter, _ string) {
 		w.WriteHeader(http.StatusNotFound)
 		_, _ = w.Write([]byte(`{"type":"not_found","message":"object not found"}`))
 	})
+	page, err = c.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: conv})
+	require.NoError(t, err)
+	require.Len(t, page.Batch.Messages, 1, "the comment itself")
+	require.Len(t, page.Batch.Quarantined, 1)
+	require.Equal(t, "thread:"+comment, page.Batch.Quarantined[0].RecordID)
+	require.Equal(t, conv, page.Batch.Quarantined[0].ParentID)
+	_, whole = page.Reconciles()
+	require.False(t, whole, "the replies stored before are not taken for deleted")
+
+	c = serve(func(w http.ResponseWriter, _ string) { w.WriteHeader(http.StatusInternalServerError) })
 	_, err = c.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: conv})
 	require.ErrorContains(t, err, "the replies to comment "+comment)
 	require.False(t, fetcher.IsNotFound(err), "the conversation is not gone")
