@@ -192,29 +192,43 @@ func (h *Health) wait(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
+// pingTimeout is how long Watch waits for a ping's answer, and
+// silentPings how many pings in a row must go unanswered before the
+// database counts as down: a server whose host is gone, or cut off,
+// refuses nothing, but one merely slow for a moment must not page anyone.
+const (
+	pingTimeout = 5 * time.Second
+	silentPings = 3
+)
+
 // Watch probes the database with ping until ctx ends: every second while
-// it does not answer, every few seconds while it does, so that an outage
+// it does not answer (or the last ping went unanswered), every few seconds
+// while it does, so that an outage
 // is seen (and said) within seconds even when no other call runs, and its
-// end at once. A ping that gets no answer in time is an outage too: a
-// server whose host is gone, or cut off, refuses nothing, and the calls
-// that wait for it only time out. So ping must not wait for anything but
-// the server (see Pinger): not for a free connection of a busy pool.
+// end at once. Pings that get no answer (silentPings in a row) are an
+// outage too: the calls that wait for such a server only time out. So
+// ping must not wait for anything but the server (see Pinger): not for a
+// free connection of a busy pool.
 func (h *Health) Watch(ctx context.Context, ping func(context.Context) error) {
+	silent := 0
 	for {
-		every := 5 * time.Second
-		if !h.State().Up() {
-			every = time.Second
-		}
-		pctx, cancel := context.WithTimeout(ctx, every)
+		pctx, cancel := context.WithTimeout(ctx, pingTimeout)
 		err := ping(pctx)
 		cancel()
 		switch {
 		case ctx.Err() != nil:
 			return
 		case errors.Is(err, context.DeadlineExceeded):
-			h.record(fmt.Errorf("no answer to a ping within %s", every))
+			if silent++; silent >= silentPings {
+				h.record(fmt.Errorf("no answer to %d pings in a row (%s each)", silent, pingTimeout))
+			}
 		default:
+			silent = 0
 			h.Observe(err)
+		}
+		every := 5 * time.Second
+		if silent > 0 || !h.State().Up() {
+			every = time.Second
 		}
 		select {
 		case <-ctx.Done():

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -99,15 +100,17 @@ func TestAPingWithoutAnswerIsAnOutage(t *testing.T) {
 	h := &db.Health{Grace: 0, OnChange: func(st db.HealthState) { changed <- st }}
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	go h.Watch(ctx, func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() })
+	var pings atomic.Int64
+	go h.Watch(ctx, func(ctx context.Context) error { pings.Add(1); <-ctx.Done(); return ctx.Err() })
 	var st db.HealthState
 	select {
 	case st = <-changed:
-	case <-time.After(time.Minute): // the first ping gives up after 5 s
+	case <-time.After(2 * time.Minute): // three pings give up after 5 s each, 1 s apart
 		t.Fatal("no outage heard: a ping without answer was taken for nothing")
 	}
 	require.False(t, st.Up())
-	require.Equal(t, "no answer to a ping within 5s", st.LastError)
+	require.Equal(t, "no answer to 3 pings in a row (5s each)", st.LastError)
+	require.Equal(t, int64(3), pings.Load(), "one silent ping is no outage")
 	var outage *db.OutageError
 	require.ErrorAs(t, h.Exceeded(), &outage)
 }
