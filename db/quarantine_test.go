@@ -111,6 +111,7 @@ func TestReadsInQuarantineDoNotCrowdOutOthers(t *testing.T) {
 	dbtest.WriteBatch(t, pool, "src", &record.Batch{Quarantined: []record.Quarantined{
 		{Stream: record.StreamMessages, RecordID: "conversation:a", ParentID: "a", Error: "refused"},
 		{Stream: record.StreamMessages, RecordID: "conversation:b", ParentID: "b", Error: "refused"},
+		{Stream: record.StreamMessages, RecordID: "m1", ParentID: "c", Error: "decode"}, // one message: its read works
 	}}, db.WriteOptions{})
 	behind, err := q.ConversationsNeedingMessages(t.Context(), dbq.ConversationsNeedingMessagesParams{
 		Source: "src", TouchedBefore: time.Now().Add(time.Hour), MaxRows: 2,

@@ -57,7 +57,8 @@ WHERE c.source = $1
   AND c.synced_at < $2::timestamptz
 ORDER BY EXISTS (
     SELECT 1 FROM quarantine AS q
-    WHERE q.source = c.source AND q.stream = 'messages' AND q.parent_id = c.id AND q.resolved_at IS NULL
+    WHERE q.source = c.source AND q.stream = 'messages' AND q.record_id = 'conversation:' || c.id
+      AND q.resolved_at IS NULL
 ), c.id
 LIMIT $3
 `
@@ -77,9 +78,10 @@ type ConversationsNeedingMessagesRow struct {
 // Conversations whose message history is behind their modification time and
 // that were not touched since the given time: the leftovers of earlier passes
 // whose message jobs failed or were skipped. Those whose read is in
-// quarantine come last (the quarantine's own retries take them in turn):
-// otherwise as many reads failing every time as the limit, the first by id,
-// would be all a pass asks for, for good.
+// quarantine as a whole ('conversation:<id>', not one message of it) come
+// last (the quarantine's own retries take them in turn): otherwise as many
+// reads failing every time as the limit, the first by id, would be all a
+// pass asks for, for good.
 func (q *Queries) ConversationsNeedingMessages(ctx context.Context, arg ConversationsNeedingMessagesParams) ([]ConversationsNeedingMessagesRow, error) {
 	rows, err := q.db.Query(ctx, conversationsNeedingMessages, arg.Source, arg.TouchedBefore, arg.MaxRows)
 	if err != nil {

@@ -43,9 +43,10 @@ WHERE source = @source AND id = ANY(@ids::text[]);
 -- Conversations whose message history is behind their modification time and
 -- that were not touched since the given time: the leftovers of earlier passes
 -- whose message jobs failed or were skipped. Those whose read is in
--- quarantine come last (the quarantine's own retries take them in turn):
--- otherwise as many reads failing every time as the limit, the first by id,
--- would be all a pass asks for, for good.
+-- quarantine as a whole ('conversation:<id>', not one message of it) come
+-- last (the quarantine's own retries take them in turn): otherwise as many
+-- reads failing every time as the limit, the first by id, would be all a
+-- pass asks for, for good.
 SELECT c.id, c.modified_at, s.synced_for AS messages_synced_for
 FROM conversations AS c
 LEFT JOIN conversation_messages_synced AS s ON s.source = c.source AND s.id = c.id
@@ -55,7 +56,8 @@ WHERE c.source = @source
   AND c.synced_at < @touched_before::timestamptz
 ORDER BY EXISTS (
     SELECT 1 FROM quarantine AS q
-    WHERE q.source = c.source AND q.stream = 'messages' AND q.parent_id = c.id AND q.resolved_at IS NULL
+    WHERE q.source = c.source AND q.stream = 'messages' AND q.record_id = 'conversation:' || c.id
+      AND q.resolved_at IS NULL
 ), c.id
 LIMIT @max_rows;
 
