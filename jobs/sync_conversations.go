@@ -127,14 +127,19 @@ func listPage(ctx context.Context, src fetcher.Source, state dbq.SyncState, curs
 // pagesPerJob is how many conversation pages one job works through.
 const pagesPerJob = 20
 
+// pageWorstCase is what one page of conversations may take at worst: a
+// request with its inline retries (3 × 30 s), a short inline rate-limit
+// wait, and its commit.
+const pageWorstCase = 2 * time.Minute
+
 // timeForAnotherPage reports whether the job's deadline leaves room for one
-// more page at its worst (a request with its inline retries, then its
-// commit): a slow vendor's job then ends with the pages it did and queues
-// the next, instead of running out of time midway, which would cost it an
-// attempt however many pages it had committed, and in the end the run.
+// more page at its worst: a slow vendor's job then ends with the pages it
+// did and queues the next, instead of running out of time midway, which
+// would cost it an attempt however many pages it had committed, and in the
+// end the run.
 func timeForAnotherPage(ctx context.Context) bool {
 	deadline, ok := ctx.Deadline()
-	return !ok || time.Until(deadline) > pageTimeout/2
+	return !ok || time.Until(deadline) > pageWorstCase
 }
 
 // fetchedPage is a page of conversations fetched, or the error instead.
