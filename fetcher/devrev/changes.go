@@ -2,6 +2,7 @@ package devrev
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/syncerhq/syncer/record"
@@ -39,11 +40,15 @@ func normalizeChange(conversationID string, e *timelineEntry, b *record.Batch) e
 		// its field, one without old_value set it for the first time. A
 		// stage cannot be cleared: a stage delta without new_value says
 		// nothing, and one without old_value does not say what it was.
-		// A value given that syncer cannot read (of a type it does not
-		// know) is no clearing: the delta says nothing it can use.
 		clearable := d.Name != deltaStage
-		if !ok || d.NewValue == nil && (!clearable || d.OldValue == nil) || !readable(d.Name, d.NewValue) {
+		if !ok || d.NewValue == nil && (!clearable || d.OldValue == nil) {
 			continue
+		}
+		if !readable(d.Name, d.NewValue) {
+			// Of a type syncer does not know: no clearing, and no change
+			// it can place. In quarantine, the entry also keeps the
+			// history from counting as complete.
+			return fmt.Errorf("%s change to a value of a type syncer does not read (%q)", d.Name, d.NewValue.Type)
 		}
 		change.Sets = append(change.Sets, fields...)
 		if d.NewValue != nil {

@@ -54,16 +54,21 @@ func TestNormalizeChangeEvent(t *testing.T) {
 	t.Run("AValueOfAnUnknownTypeIsNoClearing", func(t *testing.T) {
 		t.Parallel()
 		// A priority given as a number, a stage as an id: neither reads as
-		// text, and neither is the field cleared. The owners' delta beside
-		// them still counts; an old value unread leaves the before unknown.
-		b := page(t, `{"type":"timeline_change_event","id":"e","created_date":"2025-03-01T10:00:00Z",
-			"event":{"type":"updated","updated":{"field_deltas":[
-				{"name":"priority","old_value":{"type":"int","value":1},"new_value":{"type":"int","value":2}},
-				{"name":"stage","new_value":{"type":"id","value":{"id":"don:stage/9"}}},
+		// text, and neither is the field cleared. The entry goes to
+		// quarantine, and the page's changes are not complete; an old
+		// value unread leaves the before unknown.
+		for _, delta := range []string{
+			`{"name":"priority","old_value":{"type":"int","value":1},"new_value":{"type":"int","value":2}}`,
+			`{"name":"stage","new_value":{"type":"id","value":{"id":"don:stage/9"}}}`,
+		} {
+			b := page(t, `{"type":"timeline_change_event","id":"e","created_date":"2025-03-01T10:00:00Z",
+				"event":{"type":"updated","updated":{"field_deltas":[`+delta+`,
 				{"name":"owned_by","new_value":{"type":"id_list","values":["u2"]}}]}}}`, ``)
-		require.Len(t, b.Changes, 1)
-		require.Equal(t, []record.TrackedField{record.FieldAssigneeIDs}, b.Changes[0].Sets)
-		b = page(t, `{"type":"timeline_change_event","id":"e","created_date":"2025-03-01T10:00:00Z",
+			require.Empty(t, b.Changes, delta)
+			require.Len(t, b.Quarantined, 1, delta)
+			require.Empty(t, b.ChangesCompleteFor, delta)
+		}
+		b := page(t, `{"type":"timeline_change_event","id":"e","created_date":"2025-03-01T10:00:00Z",
 			"event":{"type":"updated","updated":{"field_deltas":[
 				{"name":"priority","old_value":{"type":"int","value":1},"new_value":{"type":"string","value":"P0"}}]}}}`, ``)
 		require.Len(t, b.Changes, 1)
