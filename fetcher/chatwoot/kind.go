@@ -54,10 +54,6 @@ func Kind() fetcher.Kind {
 
 func check(s fetcher.SourceSettings) []error {
 	errs := checkWebhook(s)
-	if s.PageSize != 0 {
-		// Taken and ignored, it would promise what it cannot do.
-		errs = append(errs, errors.New("page_size: Chatwoot's server sets the size of its pages"))
-	}
 	inbox, contact := s.Options[inboxKey], s.Options[contactKey]
 	if inbox != "" || contact != "" {
 		// The public client API needs no token: one contact's view.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -281,7 +282,7 @@ func retryAfter(resp *http.Response, body []byte, now time.Time) time.Duration {
 	}
 	if unmarshal(body, &e) == nil {
 		secs, err := strconv.ParseFloat(strings.Trim(string(e.RetryAfter), `"`), 64)
-		if err == nil && secs > 0 {
+		if err == nil && secs > 0 && !math.IsInf(secs, 0) {
 			return fetcher.SecondsWait(secs)
 		}
 	}
