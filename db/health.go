@@ -56,9 +56,10 @@ type Health struct {
 	// the Health.
 	OnChange func(HealthState)
 
-	mu    sync.Mutex
-	state HealthState
-	up    chan struct{} // closed when the database answers again
+	mu         sync.Mutex
+	state      HealthState
+	up         chan struct{} // closed when the database answers again
+	lastAnswer time.Time     // when a call last succeeded
 }
 
 // HealthState is the database's availability at one moment.
@@ -120,6 +121,9 @@ func (h *Health) record(err error) {
 	}
 	h.mu.Lock()
 	wasUp := h.state.Up()
+	if err == nil {
+		h.lastAnswer = time.Now()
+	}
 	switch {
 	case err == nil && !wasUp:
 		h.state = HealthState{UpSince: time.Now()}
@@ -210,8 +214,9 @@ const (
 // ping must not wait for anything but the server (see Pinger): not for a
 // free connection of a busy pool.
 func (h *Health) Watch(ctx context.Context, ping func(context.Context) error) {
-	silent := 0
+	silent, firstSilent := 0, time.Time{}
 	for {
+		start := time.Now()
 		pctx, cancel := context.WithTimeout(ctx, pingTimeout)
 		err := ping(pctx)
 		cancel()
@@ -219,11 +224,22 @@ func (h *Health) Watch(ctx context.Context, ping func(context.Context) error) {
 		case ctx.Err() != nil:
 			return
 		case errors.Is(err, context.DeadlineExceeded):
-			if silent++; silent >= silentPings {
+			if silent == 0 {
+				firstSilent = start
+			}
+			silent++
+			switch {
+			case h.answeredSince(firstSilent):
+				// Other calls get answers (the pings wait for a login,
+				// say): the database is there.
+				silent = 0
+			case silent >= silentPings:
 				h.record(fmt.Errorf("no answer to %d pings in a row (%s each)", silent, pingTimeout))
 			}
-		default:
+		case err == nil:
 			silent = 0
+			h.Observe(nil)
+		default:
 			h.Observe(err)
 		}
 		every := 5 * time.Second
@@ -236,6 +252,13 @@ func (h *Health) Watch(ctx context.Context, ping func(context.Context) error) {
 		case <-time.After(every):
 		}
 	}
+}
+
+// answeredSince reports whether a call succeeded at or after t.
+func (h *Health) answeredSince(t time.Time) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return !h.lastAnswer.Before(t)
 }
 
 // oneLine is the cause of a failed call, as an operator needs it.

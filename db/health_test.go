@@ -115,6 +115,33 @@ func TestAPingWithoutAnswerIsAnOutage(t *testing.T) {
 	require.ErrorAs(t, h.Exceeded(), &outage)
 }
 
+// TestSilentPingsWhileOtherCallsAnswerAreNoOutage: pings that go unanswered
+// while the database answers other calls (the pings wait for a login,
+// behind a busy PgBouncer, say) do not make it down.
+func TestSilentPingsWhileOtherCallsAnswerAreNoOutage(t *testing.T) {
+	t.Parallel()
+	h := &db.Health{Grace: 0, OnChange: func(st db.HealthState) { t.Errorf("said %+v", st) }}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	fourth := make(chan struct{})
+	var pings atomic.Int64
+	go h.Watch(ctx, func(ctx context.Context) error {
+		if pings.Add(1) == db.SilentPings+1 {
+			close(fourth)
+		}
+		h.Observe(nil) // another call, answered
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	select {
+	case <-fourth: // the third silent ping has been weighed
+	case <-time.After(2 * time.Minute):
+		t.Fatal("no fourth ping")
+	}
+	require.True(t, h.State().Up())
+	require.NoError(t, h.Exceeded())
+}
+
 // TestPingerConnectsAgain: the health check's own connection, broken (the
 // server restarted, a failover), is opened again by the next ping.
 func TestPingerConnectsAgain(t *testing.T) {

@@ -144,6 +144,18 @@ func TestWriteHistory(t *testing.T) {
 		}, storedHistory(t, pool, "c1"))
 	})
 
+	t.Run("AThreadInQuarantineIsNoMissedChange", func(t *testing.T) {
+		t.Parallel()
+		// A DevRev thread that could not be read holds replies, which are
+		// comments, never changes: the records are complete without it.
+		pool := resolvedWithAnEntryInQuarantine(t, "thread:e9")
+		write(t, pool, &record.Batch{Changes: []record.ConversationChange{change(t0.Add(4*time.Hour), "pending", "resolved")}, ChangesCompleteFor: []string{"c1"}})
+		require.Equal(t, []string{
+			"01 00:00:00.000000 01 04:00:00.000000 pending event",
+			"01 04:00:00.000000 - resolved event",
+		}, storedHistory(t, pool, "c1"))
+	})
+
 	t.Run("AQuarantinedMessageThatLandsCompletesTheRecords", func(t *testing.T) {
 		t.Parallel()
 		pool := resolvedWithAnEntryInQuarantine(t, "m1")

@@ -104,7 +104,7 @@ const parentsWithOpenQuarantine = `-- name: ParentsWithOpenQuarantine :many
 SELECT DISTINCT parent_id::text
 FROM quarantine
 WHERE source = $1 AND stream = $2 AND parent_id = ANY($3::text[])
-  AND resolved_at IS NULL
+  AND resolved_at IS NULL AND record_id NOT LIKE 'thread:%'
 `
 
 type ParentsWithOpenQuarantineParams struct {
@@ -115,7 +115,9 @@ type ParentsWithOpenQuarantineParams struct {
 
 // The parents among @parent_ids that have records of @stream still in
 // quarantine: a conversation whose timeline held an entry that could not be
-// read may have had a change that no record says.
+// read may have had a change that no record says. A DevRev thread that
+// could not be read ('thread:<comment id>') is not one: its replies are
+// comments, never changes.
 func (q *Queries) ParentsWithOpenQuarantine(ctx context.Context, arg ParentsWithOpenQuarantineParams) ([]string, error) {
 	rows, err := q.db.Query(ctx, parentsWithOpenQuarantine, arg.Source, arg.Stream, arg.ParentIds)
 	if err != nil {

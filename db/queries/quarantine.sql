@@ -85,8 +85,10 @@ ORDER BY marked.stream, marked.record_id;
 -- name: ParentsWithOpenQuarantine :many
 -- The parents among @parent_ids that have records of @stream still in
 -- quarantine: a conversation whose timeline held an entry that could not be
--- read may have had a change that no record says.
+-- read may have had a change that no record says. A DevRev thread that
+-- could not be read ('thread:<comment id>') is not one: its replies are
+-- comments, never changes.
 SELECT DISTINCT parent_id::text
 FROM quarantine
 WHERE source = @source AND stream = @stream AND parent_id = ANY(@parent_ids::text[])
-  AND resolved_at IS NULL;
+  AND resolved_at IS NULL AND record_id NOT LIKE 'thread:%';

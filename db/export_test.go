@@ -1,0 +1,4 @@
+package db
+
+// SilentPings is silentPings, for the tests.
+const SilentPings = silentPings
