@@ -159,7 +159,7 @@ func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fet
 
 // readThread adds the replies in a comment's thread to page. A thread the
 // API says it does not have, or will not show this token (a 404, a 403 of
-// that record), goes to quarantine, and the read then takes nothing for
+// that record), or whose listing does not end, goes to quarantine, and the read then takes nothing for
 // deleted: the replies it stored before stay. A later read of the thread
 // takes it out of quarantine, as a whole read that no longer shows it does.
 // Any other failure fails the page.
@@ -171,6 +171,7 @@ func (c *Client) readThread(ctx context.Context, conversationID, commentID strin
 	case err == nil:
 		page.Batch.EntriesRead = append(page.Batch.EntriesRead, thread)
 		return nil
+	case errors.Is(err, fetcher.ErrBrokenListing):
 	case !errors.As(err, &apiErr) || !apiErr.IsNotFound() && !apiErr.RecordOnly:
 		return fmt.Errorf("the replies to comment %s: %w", commentID, err)
 	}
@@ -201,12 +202,15 @@ func (c *Client) addReplies(ctx context.Context, conversationID, commentID strin
 		for _, raw := range resp.TimelineEntries {
 			addEntry(conversationID, json.RawMessage(raw), &page.Batch)
 		}
-		if resp.NextCursor == "" {
+		switch resp.NextCursor {
+		case "":
 			return nil
+		case query.Get("cursor"):
+			return fmt.Errorf("%w: the thread's listing returned the cursor it was given", fetcher.ErrBrokenListing)
 		}
 		query.Set("cursor", resp.NextCursor)
 	}
-	return fmt.Errorf("still more after %d pages", maxReplyPages)
+	return fmt.Errorf("%w: the thread still has more after %d pages", fetcher.ErrBrokenListing, maxReplyPages)
 }
 
 // parseTimelinePage decodes a timeline-entries.list answer, and lists the

@@ -13,8 +13,9 @@ import (
 // TestThreadRepliesAreMessages: the replies in a comment's thread, which
 // DevRev lists under the comment and never under the conversation, are read
 // with the timeline page that shows the comment, over as many pages as the
-// thread has. A thread that answers 404 goes to quarantine, and the read
-// then takes nothing for deleted; one that answers 500 fails the page.
+// thread has. A thread that answers 404, or whose listing never ends, goes
+// to quarantine, and the read then takes nothing for deleted; one that
+// answers 500 fails the page.
 func TestThreadRepliesAreMessages(t *testing.T) {
 	t.Parallel()
 	const conv = "don:core:dvrv-us-1:devo/0:conversation/1"
@@ -70,6 +71,16 @@ func TestThreadRepliesAreMessages(t *testing.T) {
 	require.Equal(t, conv, page.Batch.Quarantined[0].ParentID)
 	_, whole = page.Reconciles()
 	require.False(t, whole, "the replies stored before are not taken for deleted")
+
+	c = serve(func(w http.ResponseWriter, _ string) {
+		_, _ = w.Write([]byte(`{"timeline_entries":[],"next_cursor":"again"}`)) // a listing that never ends
+	})
+	page, err = c.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: conv})
+	require.NoError(t, err)
+	require.Len(t, page.Batch.Quarantined, 1)
+	require.Contains(t, page.Batch.Quarantined[0].Error, "returned the cursor it was given")
+	_, whole = page.Reconciles()
+	require.False(t, whole)
 
 	c = serve(func(w http.ResponseWriter, _ string) { w.WriteHeader(http.StatusInternalServerError) })
 	_, err = c.ListMessages(t.Context(), fetcher.MessageQuery{ConversationID: conv})
