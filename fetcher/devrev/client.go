@@ -159,10 +159,10 @@ func (c *Client) ListMessages(ctx context.Context, q fetcher.MessageQuery) (*fet
 
 // readThread adds the replies in a comment's thread to page. A thread the
 // API says it does not have, or will not show this token (a 404, a 403 of
-// that record), or whose listing does not end, goes to quarantine, and the read then takes nothing for
-// deleted: the replies it stored before stay. A later read of the thread
-// takes it out of quarantine, as a whole read that no longer shows it does.
-// Any other failure fails the page.
+// that record), or whose listing does not end, goes to quarantine, and the
+// read then takes nothing for deleted: the replies it stored before stay. A
+// later read of the thread takes it out of quarantine, as a whole read that
+// no longer shows it does. Any other failure fails the page.
 func (c *Client) readThread(ctx context.Context, conversationID, commentID string, page *fetcher.MessagePage) error {
 	thread := "thread:" + commentID // its record in quarantine
 	err := c.addReplies(ctx, conversationID, commentID, page)
@@ -171,7 +171,7 @@ func (c *Client) readThread(ctx context.Context, conversationID, commentID strin
 	case err == nil:
 		page.Batch.EntriesRead = append(page.Batch.EntriesRead, thread)
 		return nil
-	case errors.Is(err, fetcher.ErrBrokenListing):
+	case errors.Is(err, fetcher.ErrBrokenListing): // quarantined below
 	case !errors.As(err, &apiErr) || !apiErr.IsNotFound() && !apiErr.RecordOnly:
 		return fmt.Errorf("the replies to comment %s: %w", commentID, err)
 	}
