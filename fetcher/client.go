@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -445,8 +446,8 @@ func RetryAfterHeader(resp *http.Response, _ []byte, now time.Time) time.Duratio
 	if v == "" {
 		return 0
 	}
-	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		return SecondsWait(secs)
+	if d, ok := ParseSecondsWait(v); ok {
+		return d
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return t.Sub(now)
@@ -467,13 +468,23 @@ func ForbiddenRefusesRecord(status int, _, _ string) bool { return status == htt
 const maxVendorWait = 24 * time.Hour
 
 // SecondsWait is a vendor's wait of secs seconds, at most maxVendorWait, so
-// that converting it cannot overflow; none (0) for a negative number or not
-// a number.
+// that converting it cannot overflow; none (0) for a negative number, an
+// infinite one or not a number, which ask for nothing sensible.
 func SecondsWait(secs float64) time.Duration {
-	if !(secs >= 0) {
+	if !(secs >= 0) || math.IsInf(secs, 1) {
 		return 0
 	}
 	return time.Duration(min(secs, maxVendorWait.Seconds()) * float64(time.Second))
+}
+
+// ParseSecondsWait reads a vendor's wait written as a number of seconds,
+// fractions kept (see SecondsWait); ok is false for text that is no number.
+func ParseSecondsWait(s string) (time.Duration, bool) {
+	secs, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, false
+	}
+	return SecondsWait(secs), true
 }
 
 func defaultErrorFunc(body []byte) (string, string) {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -285,9 +284,9 @@ func retryAfter(resp *http.Response, body []byte, now time.Time) time.Duration {
 		RetryAfter jsontext.Value `json:"retry_after"`
 	}
 	if unmarshal(body, &e) == nil {
-		secs, err := strconv.ParseFloat(strings.Trim(string(e.RetryAfter), `"`), 64)
-		if err == nil && secs > 0 && !math.IsInf(secs, 0) {
-			return fetcher.SecondsWait(secs)
+		// A number, or a number in a string, as DevRev sends others.
+		if d, ok := fetcher.ParseSecondsWait(strings.Trim(string(e.RetryAfter), `"`)); ok && d > 0 {
+			return d
 		}
 	}
 	if reset, err := strconv.ParseInt(resp.Header.Get("X-Ratelimit-Reset"), 10, 64); err == nil {

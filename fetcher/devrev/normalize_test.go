@@ -279,6 +279,7 @@ func TestRetryAfter(t *testing.T) {
 	require.Equal(t, 1500*time.Millisecond, retryAfter(resp(nil), []byte(`{"retry_after":1.5}`), now), "not cut to a second")
 	require.Equal(t, 500*time.Millisecond, retryAfter(resp(nil), []byte(`{"retry_after":"0.5"}`), now), "not cut to nothing")
 	require.Zero(t, retryAfter(resp(nil), []byte(`{"retry_after":"Infinity"}`), now), "no wait of a day for nonsense")
+	require.Zero(t, retryAfter(resp(map[string]string{"Retry-After": "+Inf"}), []byte(`{}`), now), "nor in the header")
 	require.Equal(t, 40*time.Second, retryAfter(resp(map[string]string{"X-Ratelimit-Reset": "1700000040"}), []byte(`{}`), now))
 	require.Zero(t, retryAfter(resp(nil), []byte(`not json`), now))
 	require.Zero(t, retryAfter(resp(map[string]string{"Retry-After": "5m"}), []byte(`{}`), now), "seconds or a date; not 5 ms")
