@@ -113,12 +113,12 @@ func (f *Flags) Register(fs *flag.FlagSet) {
 
 // RegisterWorkers adds --workers, for the commands that run sync jobs.
 func (f *Flags) RegisterWorkers(fs *flag.FlagSet) {
-	fs.Var(positiveInt{&f.Workers}, "workers", "the `number` of jobs of each source run at once in this process (env SYNCER_WORKERS, default 16)")
+	fs.Var(positiveInt(&f.Workers), "workers", "the `number` of jobs of each source run at once in this process (env SYNCER_WORKERS, default 16)")
 }
 
 // RegisterInterval adds --interval, for the daemon.
 func (f *Flags) RegisterInterval(fs *flag.FlagSet) {
-	fs.Var(positiveDuration{&f.PassInterval}, "interval", "`time` between incremental passes of the daemon (env SYNCER_INTERVAL, default 1m)")
+	fs.Var(positiveDuration(&f.PassInterval), "interval", "`time` between incremental passes of the daemon (env SYNCER_INTERVAL, default 1m)")
 }
 
 // LookupFunc reads an environment variable; os.LookupEnv in production.

@@ -77,7 +77,7 @@ func asWritten(n ast.Node) ast.Node {
 // one is text, taken as written.
 func numericKey(key string) bool {
 	switch key {
-	case "workers", "page_size", "requests":
+	case "workers", keyPageSize, keyRequests:
 		return true
 	}
 	return false

@@ -1,48 +1,41 @@
 package config
 
 import (
-	"errors"
+	"fmt"
 	"strconv"
 	"time"
 )
 
-// positiveInt is an int flag that refuses values below 1: the flag's zero
-// stands for "not given" (the environment and the file come next), so a 0
-// on the command line must not be taken for it.
-type positiveInt struct{ to *int }
-
-func (v positiveInt) String() string {
-	if v.to == nil {
-		return "0"
-	}
-	return strconv.Itoa(*v.to)
+// positiveFlag is a flag of a number that refuses values of 0 or less: the
+// flag's zero stands for "not given" (the environment and the file come
+// next), so a 0 on the command line must not be taken for it.
+type positiveFlag[T int | time.Duration] struct {
+	to    *T
+	parse func(string) (T, error)
+	want  string // what the flag takes, for its error
 }
 
-func (v positiveInt) Set(s string) error {
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
-		return errors.New("want a whole number of at least 1")
+func (v positiveFlag[T]) String() string {
+	if v.to == nil {
+		var zero T
+		return fmt.Sprint(zero)
+	}
+	return fmt.Sprint(*v.to)
+}
+
+func (v positiveFlag[T]) Set(s string) error {
+	n, err := v.parse(s)
+	if err != nil || n <= 0 {
+		return fmt.Errorf("want %s", v.want)
 	}
 	*v.to = n
 	return nil
 }
 
-// positiveDuration is a duration flag that refuses durations of 0 or less,
-// for the same reason.
-type positiveDuration struct{ to *time.Duration }
-
-func (v positiveDuration) String() string {
-	if v.to == nil {
-		return "0s"
-	}
-	return v.to.String()
+func positiveInt(to *int) positiveFlag[int] {
+	return positiveFlag[int]{to: to, parse: strconv.Atoi, want: "a whole number of at least 1"}
 }
 
-func (v positiveDuration) Set(s string) error {
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return errors.New("want a positive duration like 90s or 5m")
-	}
-	*v.to = d
-	return nil
+func positiveDuration(to *time.Duration) positiveFlag[time.Duration] {
+	return positiveFlag[time.Duration]{to: to, parse: time.ParseDuration, want: "a positive duration like 90s or 5m"}
 }

@@ -68,6 +68,9 @@ const (
 	keyToken     = "token"
 	keyPageSize  = "page_size"
 	keyRateLimit = "rate_limit"
+	// A rate_limit's own keys.
+	keyRequests = "requests"
+	keyWindow   = "window"
 )
 
 // fileSources reads the sources of the configuration file.
@@ -151,18 +154,18 @@ func yamlRateLimit(v any) (fetcher.RateLimit, error) {
 	}
 	var limit fetcher.RateLimit
 	var err error
-	if r, ok := m["requests"]; ok {
+	if r, ok := m[keyRequests]; ok {
 		if limit.Requests, err = strconv.Atoi(scalar(r)); err != nil {
 			return limit, bad
 		}
 	}
-	if w, ok := m["window"]; ok {
+	if w, ok := m[keyWindow]; ok {
 		if limit.Window, err = time.ParseDuration(scalar(w)); err != nil {
 			return limit, bad
 		}
 	}
 	for key := range m {
-		if key != "requests" && key != "window" {
+		if key != keyRequests && key != keyWindow {
 			return limit, bad
 		}
 	}
