@@ -207,12 +207,12 @@ const (
 
 // Watch probes the database with ping until ctx ends: every second while
 // it does not answer (or the last ping went unanswered), every few seconds
-// while it does, so that an outage
-// is seen (and said) within seconds even when no other call runs, and its
-// end at once. Pings that get no answer (silentPings in a row) are an
-// outage too: the calls that wait for such a server only time out. So
-// ping must not wait for anything but the server (see Pinger): not for a
-// free connection of a busy pool.
+// while it does, so that an outage is seen (and said) within seconds even
+// when no other call runs, and its end at once. Pings that get no answer
+// (silentPings in a row, no other call answered meanwhile) are an outage
+// too: the calls that wait for such a server only time out. So ping must
+// not wait for anything but the server (see Pinger): not for a free
+// connection of a busy pool.
 func (h *Health) Watch(ctx context.Context, ping func(context.Context) error) {
 	silent, firstSilent := 0, time.Time{}
 	for {

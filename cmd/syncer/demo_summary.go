@@ -78,12 +78,15 @@ func redactURL(raw string) string {
 	if _, ok := u.User.Password(); ok {
 		u.User = url.UserPassword(u.User.Username(), "PASSWORD")
 	}
-	q := u.Query()
+	q, hidden := u.Query(), false
 	for key := range q {
 		if strings.Contains(strings.ToLower(key), "password") {
 			q.Set(key, "PASSWORD")
+			hidden = true
 		}
 	}
-	u.RawQuery = q.Encode()
+	if hidden { // re-encoded only then: it sorts the parameters
+		u.RawQuery = q.Encode()
+	}
 	return u.String()
 }
