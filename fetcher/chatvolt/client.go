@@ -179,13 +179,26 @@ func (c *Client) ListConversations(ctx context.Context, q fetcher.ConversationQu
 	if st.Phase >= len(phases) {
 		return &fetcher.ConversationPage{}, nil
 	}
+	read := st.Read
+	st.Read = nil
 	items, err := c.listStep(ctx, phases[st.Phase], &st)
 	if err != nil {
 		return nil, err
 	}
-	page, err := c.detailPage(ctx, items)
+	page, readNow, err := c.detailPage(ctx, items, read)
 	if err != nil {
 		return nil, err
+	}
+	if readNow != nil {
+		// The rate limit cut the step's reads short: the page holds what
+		// was read, and the next takes the same step again, less that.
+		// Failing the page instead would read the same conversations again
+		// at every attempt, and a page that needs more reads than the rate
+		// allows in a job would never end.
+		again, _ := decodeCursor(q.Cursor) // it decoded above
+		again.Read = append(read, readNow...)
+		page.NextCursor = again.encode()
+		return page, nil
 	}
 	if st.Phase < len(phases) {
 		page.NextCursor = st.encode()
@@ -198,9 +211,12 @@ func (c *Client) ListConversations(ctx context.Context, q fetcher.ConversationQu
 func (c *Client) ListsEveryOpenConversation() bool { return true }
 
 // detailPage turns listed summaries into a page of detailed conversations,
-// fetching only those that changed.
-func (c *Client) detailPage(ctx context.Context, items []listed) (*fetcher.ConversationPage, error) {
-	page := &fetcher.ConversationPage{}
+// fetching only those that changed and were not read already (read: an
+// earlier attempt of the same step returned them). When the rate limit
+// stops the reads after some were done, the page holds those, and readNow
+// names them.
+func (c *Client) detailPage(ctx context.Context, items []listed, read []string) (page *fetcher.ConversationPage, readNow []string, _ error) {
+	page = &fetcher.ConversationPage{}
 	var candidates []summary
 	listedRaw := map[string]json.RawMessage{}
 	for _, it := range items {
@@ -211,32 +227,50 @@ func (c *Client) detailPage(ctx context.Context, items []listed) (*fetcher.Conve
 		if it.s.UpdatedAt.After(page.MaxModified) {
 			page.MaxModified = it.s.UpdatedAt.Time
 		}
+		if slices.Contains(read, string(it.s.ID)) {
+			page.ListedIDs = append(page.ListedIDs, string(it.s.ID))
+			continue
+		}
 		candidates = append(candidates, it.s)
 		listedRaw[string(it.s.ID)] = it.raw
 	}
 	changed, err := c.changed(ctx, candidates)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, s := range candidates {
 		if !slices.Contains(changed, string(s.ID)) {
 			page.ListedIDs = append(page.ListedIDs, string(s.ID))
 		}
 	}
-	raws, unreadable, err := c.getConversations(ctx, changed)
+	details, err := c.getConversations(ctx, changed)
 	if err != nil {
-		return nil, err
+		if !cutShort(err, details) {
+			return nil, nil, err
+		}
+		readNow = []string{}
 	}
-	for i, raw := range raws {
+	for i, d := range details {
 		switch {
-		case unreadable[i] != nil:
+		case !d.done:
+		case d.err != nil:
 			// The listing shows it: quarantined with what the listing said.
-			fetcher.Quarantine(&page.Batch, record.StreamConversations, "", listedRaw[changed[i]], unreadable[i])
-		case raw != nil:
-			addConversation(raw, page)
+			fetcher.Quarantine(&page.Batch, record.StreamConversations, "", listedRaw[changed[i]], d.err)
+		case d.raw != nil:
+			addConversation(d.raw, page)
+		}
+		if d.done && readNow != nil {
+			readNow = append(readNow, changed[i])
 		}
 	}
-	return page, nil
+	return page, readNow, nil
+}
+
+// cutShort reports whether the reads of a page that failed with err are
+// worth returning in part: the rate limit stopped them after some were done.
+func cutShort(err error, details []detail) bool {
+	var limited *fetcher.RateLimitedError
+	return errors.As(err, &limited) && slices.ContainsFunc(details, func(d detail) bool { return d.done })
 }
 
 // changed returns the ids of the summaries whose updatedAt is newer than the
@@ -269,17 +303,27 @@ func (c *Client) changed(ctx context.Context, items []summary) ([]string, error)
 	return out, nil
 }
 
+// detail is what the read of one conversation came to.
+type detail struct {
+	// done says the read came to an end: raw, gone (a 404: raw nil) or
+	// unreadable (err).
+	done bool
+	raw  json.RawMessage
+	err  error
+}
+
 // getConversations reads conversations by id, a few at a time, in order.
-// One that is gone (404) is nil. One the API will not give (a 403 of that
-// record, a 4xx, a 5xx or timeout that did not pass) has its error in
-// unreadable: the API answered the others, so failing the page for it would
-// fail every pass at the same conversation. A rate limit or a refused key
-// fails them all, and so does a 5xx or timeout when no read was answered (the
-// rule of batch jobs: the detail endpoint is down, not one conversation).
-func (c *Client) getConversations(ctx context.Context, ids []string) (out []json.RawMessage, unreadable []error, _ error) {
-	out, unreadable = make([]json.RawMessage, len(ids)), make([]error, len(ids))
+// One that is gone (404) has no raw. One the API will not give (a 403 of
+// that record, a 4xx, a 5xx or timeout that did not pass) has its error: the
+// API answered the others, so failing the page for it would fail every pass
+// at the same conversation. A rate limit or a refused key fails them all, and
+// so does a 5xx or timeout when no read was answered (the rule of batch jobs:
+// the detail endpoint is down, not one conversation); the details then say
+// which reads were done before.
+func (c *Client) getConversations(ctx context.Context, ids []string) ([]detail, error) {
+	out := make([]detail, len(ids))
 	if len(ids) == 0 {
-		return out, unreadable, nil
+		return out, nil
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -301,8 +345,9 @@ func (c *Client) getConversations(ctx context.Context, ids []string) (out []json
 				}
 				switch {
 				case err == nil:
-					out[i] = raw
+					out[i] = detail{done: true, raw: raw}
 				case fetcher.IsNotFound(err):
+					out[i] = detail{done: true}
 				case failsThePage(err) || ctx.Err() != nil:
 					mu.Lock()
 					if firstErr == nil {
@@ -311,7 +356,7 @@ func (c *Client) getConversations(ctx context.Context, ids []string) (out []json
 					}
 					mu.Unlock()
 				default:
-					unreadable[i] = err
+					out[i] = detail{done: true, err: err}
 				}
 			}
 		})
@@ -330,18 +375,18 @@ feed:
 		firstErr = ctx.Err()
 	}
 	if firstErr == nil && !answered {
-		firstErr = firstTransient(unreadable)
+		firstErr = firstTransient(out)
 	}
-	return out, unreadable, firstErr
+	return out, firstErr
 }
 
-// firstTransient is the first of errs that may pass (a 5xx, a timeout), nil
-// if none.
-func firstTransient(errs []error) error {
-	for _, err := range errs {
+// firstTransient is the first error of details that may pass (a 5xx, a
+// timeout), nil if none.
+func firstTransient(details []detail) error {
+	for _, d := range details {
 		var transient *fetcher.RetryableError
-		if errors.As(err, &transient) {
-			return err
+		if errors.As(d.err, &transient) {
+			return d.err
 		}
 	}
 	return nil

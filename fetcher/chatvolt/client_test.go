@@ -912,6 +912,15 @@ func TestAConversationThatCannotBeReadIsQuarantined(t *testing.T) {
 				Pacer: fetcher.NewPacer(fetcher.PacerConfig{Limit: fetcher.RateLimit{Requests: 1 << 20, Window: time.Second}})}})
 			require.NoError(t, err)
 			page, err := client.ListConversations(t.Context(), fetcher.ConversationQuery{})
+			if tc.status == http.StatusTooManyRequests && err == nil {
+				// The reads done before the refusal are kept (see
+				// TestARateLimitCutsAStepShortWithoutLosingIt); the refused
+				// one waits for the step's next attempt.
+				require.Empty(t, page.Batch.Quarantined)
+				require.NotContains(t, fakeapi.IDs(page.Batch.Conversations, func(c record.Conversation) string { return c.ID }), victim)
+				require.NotEmpty(t, page.NextCursor)
+				return
+			}
 			if !tc.quarantined {
 				require.Error(t, err)
 				return
@@ -946,4 +955,64 @@ func TestADetailEndpointDownFailsThePage(t *testing.T) {
 	var transient *fetcher.RetryableError
 	require.ErrorAs(t, err, &transient)
 	require.Nil(t, page)
+}
+
+// TestARateLimitCutsAStepShortWithoutLosingIt: when the rate limit stops a
+// step's detail reads after some were done, the page holds those and the
+// next takes the same step again, less them: a step that needs more reads
+// than the rate allows in one job goes on over several, instead of reading
+// the same conversations again at every attempt for ever.
+func TestARateLimitCutsAStepShortWithoutLosingIt(t *testing.T) {
+	t.Parallel()
+	ws := generated(10, 0)
+	srv := chatvolttest.NewServer(ws, chatvolttest.Options{APIKey: testKey})
+	t.Cleanup(srv.Close)
+	var (
+		mu      sync.Mutex
+		details int  // detail requests seen
+		refuse  bool // from the fifth on
+	)
+	proxy := fakeapitest.Serve(t, httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/conversation/") {
+			mu.Lock()
+			details++
+			// With four reads at a time, a fifth request means a read was
+			// done: the cut comes after at least one.
+			refused := refuse && details > detailConcurrency
+			mu.Unlock()
+			if refused {
+				w.Header().Set("Retry-After", "60")
+				w.WriteHeader(http.StatusTooManyRequests)
+				return
+			}
+		}
+		srv.Handler().ServeHTTP(w, r)
+	})))
+	// Each step runs in a client of its own, as a job snoozed and taken up
+	// again would.
+	step := func(cursor string) (*fetcher.ConversationPage, error) {
+		client, err := NewClient(Config{BaseURL: proxy.URL, APIKey: testKey, HTTP: fetcher.Config{Attempts: 1, MaxInlineWait: time.Second,
+			Pacer: fetcher.NewPacer(fetcher.PacerConfig{Limit: fetcher.RateLimit{Requests: 1 << 20, Window: time.Second}})}})
+		require.NoError(t, err)
+		return client.ListConversations(t.Context(), fetcher.ConversationQuery{Cursor: cursor})
+	}
+
+	refuse = true
+	first, err := step("")
+	require.NoError(t, err, "a cut step is no failure")
+	read := fakeapi.IDs(first.Batch.Conversations, func(c record.Conversation) string { return c.ID })
+	require.NotEmpty(t, read)
+	require.Less(t, len(read), 10)
+	require.NotEmpty(t, first.NextCursor, "the same step again")
+
+	mu.Lock()
+	refuse, details = false, 0
+	mu.Unlock()
+	second, err := step(first.NextCursor)
+	require.NoError(t, err)
+	rest := fakeapi.IDs(second.Batch.Conversations, func(c record.Conversation) string { return c.ID })
+	require.Equal(t, 10-len(read), details, "what the first step read is not read again")
+	require.ElementsMatch(t, snapIDs(ws.Snapshot()), append(read, rest...), "every conversation once")
+	require.ElementsMatch(t, read, second.ListedIDs, "still listed: a sweep does not take them for gone")
+	require.Empty(t, second.NextCursor, "then the listing goes on as before")
 }

@@ -49,10 +49,11 @@ import (
 // both date filters to be inclusive: Chatvolt documents them only as "from"
 // and "to".
 
-// ErrUnwalkableListing is returned when the plain-array listing cannot be
-// walked completely: the server ignores its filters, caps its answers in an
-// order other than newest first, or more conversations than one answer holds
-// share a creation millisecond and every available filter.
+// ErrUnwalkableListing is returned when the listing cannot be walked
+// completely: a cursor that does not advance, or a plain-array listing whose
+// server ignores its filters, caps its answers in an order other than newest
+// first, or shows more conversations than one answer holds that share a
+// creation millisecond and every available filter.
 var ErrUnwalkableListing = fmt.Errorf("chatvolt: the conversation listing cannot be walked completely (%w)", fetcher.ErrBrokenListing)
 
 // Listing dialects, as the walk state records them.
@@ -113,6 +114,10 @@ type walkState struct {
 	// since a later answer had one (see listStep).
 	LeftCursor bool `json:"lc,omitempty"`
 	Recursed   bool `json:"rc,omitempty"`
+	// Read are the conversations of this step's answer that an earlier
+	// attempt of it read in detail and returned, before the rate limit cut
+	// it short: the step is taken again without them.
+	Read []string `json:"r,omitempty"`
 }
 
 // checkState lists the narrower windows that tell whether a full answer not
@@ -243,7 +248,7 @@ func (c *Client) listStep(ctx context.Context, ph phase, st *walkState) ([]liste
 			st.nextPhase()
 			return items, nil
 		case resp.NextCursor == st.Vendor:
-			return nil, fmt.Errorf("chatvolt: the conversation listing returned the cursor it was given (%q) and does not advance", st.Vendor)
+			return nil, fmt.Errorf("%w: it returned the cursor it was given (%q) and does not advance", ErrUnwalkableListing, st.Vendor)
 		}
 		st.Vendor = resp.NextCursor
 		return items, nil

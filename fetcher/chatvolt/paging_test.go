@@ -109,6 +109,7 @@ func TestPagingDetection(t *testing.T) {
 			_ = json.NewEncoder(w).Encode(map[string]any{"conversations": items[:2], "nextCursor": "same"})
 		})
 		_, err := walkAll(t, c)
+		require.ErrorIs(t, err, fetcher.ErrBrokenListing, "the jobs give the pass up instead of resuming it for ever")
 		require.ErrorContains(t, err, "does not advance")
 	})
 
