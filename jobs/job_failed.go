@@ -53,6 +53,9 @@ type jobRef struct {
 func (d *Deps) jobFailed(ctx context.Context, job jobRef, stats *fetcher.RequestStats, err error) error {
 	// Bookkeeping below must survive a cancelled job context.
 	bg := context.WithoutCancel(ctx)
+	if stats == nil { // it failed before sending a request
+		stats = &fetcher.RequestStats{}
+	}
 	if n := stats.RateLimited.Load(); n > 0 {
 		d.runs.add(bg, d.Pool, d.Logger, job.runID, 0, 0, n)
 	}
