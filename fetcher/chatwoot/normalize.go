@@ -192,9 +192,14 @@ func normalizeMessage(conversationID string, raw json.RawMessage, b *record.Batc
 	case int(*m.MessageType) == messageActivity:
 		msg.Visibility = record.VisibilityInternal
 	}
-	if deleted(m.ContentAttributes) {
+	switch {
+	case deleted(m.ContentAttributes):
 		// Chatwoot keeps a deleted message's row with a placeholder text.
 		msg.Body = nil
+	case m.Content == nil:
+		// An attachment-only message (a photo without a caption): its body
+		// is no text, not a deleted one, which the views leave out.
+		msg.Body = new(string)
 	}
 	if int(*m.MessageType) == messageActivity && m.Content != nil && !deleted(m.ContentAttributes) {
 		addStatusChange(conversationID, *m.Content, m.CreatedAt.Time, b)

@@ -186,6 +186,10 @@ func TestNormalizeMessage(t *testing.T) {
 		addMessage("9", json.RawMessage(`{"id":10,"message_type":0,"attachments":[{"id":77,"file_type":"image","data_url":"https://x/rails/a/photo.png?sig=1","file_size":2048}]}`), b)
 		require.Equal(t, "photo.png", b.Attachments[0].Name)
 		require.Equal(t, int64(2048), *b.Attachments[0].Size)
+		// The spec: content "can be null for attachment-only messages".
+		// Such a message is not a deleted one, whose body is null.
+		require.NotNil(t, b.Messages[0].Body)
+		require.Empty(t, *b.Messages[0].Body)
 	})
 
 	t.Run("MissingMessageTypeIsQuarantined", func(t *testing.T) {

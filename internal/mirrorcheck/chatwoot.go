@@ -75,8 +75,11 @@ func addChatwootAccountView(f Record, sc chatwoottest.SnapConversation) {
 
 func chatwootMessage(sm chatwoottest.SnapMessage) Item {
 	body := sm.Content
-	if sm.Deleted {
+	switch {
+	case sm.Deleted:
 		body = nil
+	case body == nil: // attachment-only: a body of no text, not a deleted one
+		body = new(string)
 	}
 	var atts []string
 	for _, a := range sm.Attachments {
