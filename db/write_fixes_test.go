@@ -276,3 +276,19 @@ func TestAUserTwiceInABatchKeepsEveryField(t *testing.T) {
 		})
 	}
 }
+
+// TestAUsersShrunkValueIsStored: a later summary whose nested value lost
+// something (a custom attribute removed, a label taken off) replaces that
+// value, as it replaces any other: it changes the row, though the stored
+// copy still contains it.
+func TestAUsersShrunkValueIsStored(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.NewPool(t)
+	user := func(raw string) *record.Batch {
+		return &record.Batch{Users: []record.User{{ID: "u1", Type: "contact", Raw: json.RawMessage(raw)}}}
+	}
+	dbtest.WriteBatch(t, pool, "src", user(`{"id":"u1","custom_attributes":{"plan":"pro","trial":true},"labels":["vip","churn-risk"]}`), db.WriteOptions{})
+	dbtest.WriteBatch(t, pool, "src", user(`{"id":"u1","custom_attributes":{"plan":"pro"},"labels":["vip"]}`), db.WriteOptions{})
+	require.JSONEq(t, `{"id":"u1","custom_attributes":{"plan":"pro"},"labels":["vip"]}`,
+		dbtest.Value[string](t, pool, "SELECT raw::text FROM users WHERE id = 'u1'"))
+}

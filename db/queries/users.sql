@@ -19,7 +19,7 @@ WHERE NOT EXISTS (
       AND u.full_name IS NOT DISTINCT FROM COALESCE(r.full_name, u.full_name)
       AND u.email IS NOT DISTINCT FROM COALESCE(r.email, u.email)
       AND u.state IS NOT DISTINCT FROM COALESCE(r.state, u.state)
-      AND u.raw @> r.raw
+      AND (u.raw || r.raw) = u.raw -- what the update would store: a nested value that shrank changes it
     OFFSET 0
 )
 ON CONFLICT (source, id) DO UPDATE SET
