@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
@@ -184,8 +185,10 @@ func (l *Liveness) releaseOrphans(ctx context.Context) {
 	if !st.Up() || !st.UpSince.After(l.orphansReleased) || time.Since(st.UpSince) < l.orphanDelay {
 		return
 	}
-	ids, err := dbq.New(l.pool).ReleaseOrphanedJobs(ctx, dbq.ReleaseOrphanedJobsParams{
-		ClientID: l.clientID, TakenBefore: st.UpSince, Working: l.deps.working.list(),
+	ids, err := l.handBack(ctx, func(q *dbq.Queries) ([]int64, error) {
+		return q.ReleaseOrphanedJobs(ctx, dbq.ReleaseOrphanedJobsParams{
+			ClientID: l.clientID, TakenBefore: st.UpSince, Working: l.deps.working.list(),
+		})
 	})
 	if err != nil {
 		l.warn(err).Msg("release the jobs lost in the database outage")
@@ -208,13 +211,37 @@ func (l *Liveness) warn(err error) *zerolog.Event {
 }
 
 func (l *Liveness) release(ctx context.Context) error {
-	q := dbq.New(l.pool)
-	ids, err := q.ReleaseJobsOfDeadProcesses(ctx, staleAfter.Seconds())
+	ids, err := l.handBack(ctx, func(q *dbq.Queries) ([]int64, error) {
+		return q.ReleaseJobsOfDeadProcesses(ctx, staleAfter.Seconds())
+	})
 	if err != nil {
 		return fmt.Errorf("release jobs of dead processes: %w", err)
 	}
 	if len(ids) > 0 {
 		l.log.Info().Int("jobs", len(ids)).Msg("released the jobs of a process that died")
 	}
-	return q.ForgetDeadProcesses(ctx)
+	return dbq.New(l.pool).ForgetDeadProcesses(ctx)
+}
+
+// handBack runs release, which hands jobs back to the queue, and discards,
+// in the same transaction, those of them whose attempts ran out (see
+// DiscardSpentJobs). It returns the ids release handed back.
+func (l *Liveness) handBack(ctx context.Context, release func(q *dbq.Queries) ([]int64, error)) (ids []int64, _ error) {
+	err := pgx.BeginFunc(ctx, l.pool, func(tx pgx.Tx) error {
+		q := dbq.New(tx)
+		var err error
+		if ids, err = release(q); err != nil || len(ids) == 0 {
+			return err
+		}
+		discarded, err := q.DiscardSpentJobs(ctx, ids)
+		if err != nil {
+			return fmt.Errorf("discard the jobs handed back whose attempts ran out: %w", err)
+		}
+		if len(discarded) > 0 {
+			l.log.Error().Ints64("job_ids", discarded).
+				Msg("discarded jobs whose process died while running them at every attempt they had")
+		}
+		return nil
+	})
+	return ids, err
 }

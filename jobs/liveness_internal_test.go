@@ -2,9 +2,11 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 
+	"github.com/riverqueue/river/rivertype"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
@@ -29,6 +31,8 @@ func TestReleaseOrphans(t *testing.T) {
 	}
 	orphan, worked, other := insert("me", "1 minute"), insert("me", "1 minute"), insert("someone-else", "1 minute")
 	defer d.working.track(worked)()
+	spent := dbtest.Value[int64](t, pool, `INSERT INTO river_job (args, kind, max_attempts, queue, state, attempt, attempted_at, attempted_by)
+		VALUES ('{}', 'orphan_test', 8, 'default', 'running', 8, now() - interval '1 minute', array_fill('me'::text, ARRAY[13])) RETURNING id`)
 
 	l.releaseOrphans(ctx)
 	require.Equal(t, "running", jobState(t, pool, orphan), "no outage, no orphan")
@@ -46,6 +50,7 @@ func TestReleaseOrphans(t *testing.T) {
 	for _, id := range []int64{worked, other, takenSince} {
 		require.Equal(t, "running", jobState(t, pool, id))
 	}
+	require.Equal(t, "discarded", jobState(t, pool, spent), "handed back uncounted five times, its attempts ran out")
 }
 
 // testDeps are the dependencies of jobs of no source, on a database of
@@ -79,12 +84,13 @@ func TestAJobThatKillsItsProcessRunsOutOfAttempts(t *testing.T) {
 	pool := d.Pool
 	l := NewLiveness(d, "me")
 	dbtest.Exec(t, pool, `INSERT INTO syncer_processes (client_id, hostname, pid, heartbeat_at) VALUES ('dead', 'h', 1, now() - interval '1 hour')`)
-	insert := func(takers int) int64 {
+	insert := func(attempt, takers int) int64 {
 		return dbtest.Value[int64](t, pool, `INSERT INTO river_job (args, kind, max_attempts, queue, state, attempt, attempted_at, attempted_by)
-			VALUES ('{}', 'crash_test', 8, 'default', 'running', 2, now(), array_fill('dead'::text, ARRAY[$1::int])) RETURNING id`, takers)
+			VALUES ('{}', 'crash_test', 8, 'default', 'running', $1, now(), array_fill('dead'::text, ARRAY[$2::int])) RETURNING id`, attempt, takers)
 	}
-	// Attempt 2, taken 2 times (none handed back) and 7 times (five).
-	first, looping := insert(2), insert(7)
+	// Attempt 2, taken 2 times (none handed back) and 7 times (five);
+	// attempt 8 of 8, taken 13 times (five handed back).
+	first, looping, spent := insert(2, 2), insert(2, 7), insert(8, 13)
 	require.NoError(t, l.release(ctx))
 	attempt := func(id int64) int {
 		return dbtest.Value[int](t, pool, "SELECT attempt FROM river_job WHERE id = $1", id)
@@ -93,6 +99,14 @@ func TestAJobThatKillsItsProcessRunsOutOfAttempts(t *testing.T) {
 	require.Equal(t, 1, attempt(first), "the attempt a death interrupted is not counted")
 	require.Equal(t, "available", jobState(t, pool, looping))
 	require.Equal(t, 2, attempt(looping), "after five deaths uncounted, it is")
+	// River checks attempts only when a job fails, which one that kills its
+	// process never does: handed back, it would run again for ever.
+	require.Equal(t, "discarded", jobState(t, pool, spent), "its attempts ran out")
+	var why rivertype.AttemptError // as River reads it
+	require.NoError(t, json.Unmarshal([]byte(dbtest.Value[string](t, pool, "SELECT errors[cardinality(errors)]::text FROM river_job WHERE id = $1", spent)), &why))
+	require.Contains(t, why.Error, "process died", "River UI says why")
+	require.Equal(t, 8, why.Attempt)
+	require.False(t, why.At.IsZero())
 }
 
 // TestAStopThatLeavesJobsRunningHandsThemOver: a process that stops while

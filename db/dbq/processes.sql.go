@@ -34,6 +34,41 @@ func (q *Queries) Deregister(ctx context.Context, clientID string) error {
 	return err
 }
 
+const discardSpentJobs = `-- name: DiscardSpentJobs :many
+UPDATE river_job
+SET state = 'discarded', finalized_at = now(),
+    errors = array_append(errors, jsonb_build_object(
+        'at', now(), 'attempt', attempt, 'trace', '',
+        'error', 'its process died while running it, at every attempt it had: discarded'))
+WHERE id = ANY($1::bigint[]) AND state = 'available' AND attempt >= max_attempts
+RETURNING id
+`
+
+// Discards the jobs just handed back (ReleaseJobsOfDeadProcesses,
+// ReleaseOrphanedJobs, in the same transaction: no worker can take them
+// before) whose attempts, counted, ran out. River checks a job's attempts
+// only when the job fails, and one that takes its process down never fails:
+// handed back, it would take every process down in turn for ever.
+func (q *Queries) DiscardSpentJobs(ctx context.Context, ids []int64) ([]int64, error) {
+	rows, err := q.db.Query(ctx, discardSpentJobs, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const forgetDeadProcesses = `-- name: ForgetDeadProcesses :exec
 DELETE FROM syncer_processes AS p
 WHERE p.heartbeat_at < now() - interval '1 hour'
@@ -94,7 +129,8 @@ RETURNING j.id
 // unless the job was handed back uncounted five times already (River adds
 // a taker to attempted_by at every attempt, counted or not): a job that
 // kills its process (out of memory, say) must run out of attempts, not
-// take every process down in turn for ever. Only processes that registered
+// take every process down in turn for ever (DiscardSpentJobs ends one whose
+// attempts ran out). Only processes that registered
 // here are judged, so jobs of other River clients sharing the database are
 // never touched.
 func (q *Queries) ReleaseJobsOfDeadProcesses(ctx context.Context, staleAfterSeconds float64) ([]int64, error) {

@@ -27,7 +27,8 @@ WHERE client_id = @client_id::text AND NOT (SELECT busy FROM running);
 -- unless the job was handed back uncounted five times already (River adds
 -- a taker to attempted_by at every attempt, counted or not): a job that
 -- kills its process (out of memory, say) must run out of attempts, not
--- take every process down in turn for ever. Only processes that registered
+-- take every process down in turn for ever (DiscardSpentJobs ends one whose
+-- attempts ran out). Only processes that registered
 -- here are judged, so jobs of other River clients sharing the database are
 -- never touched.
 UPDATE river_job AS j
@@ -66,3 +67,17 @@ WHERE j.state = 'running'
   AND j.attempted_at < @taken_before::timestamptz
   AND NOT (j.id = ANY(@working::bigint[]))
 RETURNING j.id;
+
+-- name: DiscardSpentJobs :many
+-- Discards the jobs just handed back (ReleaseJobsOfDeadProcesses,
+-- ReleaseOrphanedJobs, in the same transaction: no worker can take them
+-- before) whose attempts, counted, ran out. River checks a job's attempts
+-- only when the job fails, and one that takes its process down never fails:
+-- handed back, it would take every process down in turn for ever.
+UPDATE river_job
+SET state = 'discarded', finalized_at = now(),
+    errors = array_append(errors, jsonb_build_object(
+        'at', now(), 'attempt', attempt, 'trace', '',
+        'error', 'its process died while running it, at every attempt it had: discarded'))
+WHERE id = ANY(@ids::bigint[]) AND state = 'available' AND attempt >= max_attempts
+RETURNING id;
