@@ -72,13 +72,13 @@ type uniqueJob interface {
 // dedupeJobs drops jobs whose unique key is already in the list: River
 // refuses a batch insert that holds one unique key twice, and a page can ask
 // for the same child twice (a conversation listed twice, a quarantined
-// conversation that is also open).
+// conversation that is also open, a page's chats that are also the
+// quarantined ones its pass's end retries).
 func dedupeJobs(params []river.InsertManyParams) []river.InsertManyParams {
 	seen := make(map[string]bool, len(params))
 	out := params[:0:0]
 	for _, p := range params {
-		if u, ok := p.Args.(uniqueJob); ok {
-			key := u.Kind() + "\x00" + u.uniqueKey()
+		if key, ok := uniqueKey(p.Args); ok {
 			if seen[key] {
 				continue
 			}
@@ -87,4 +87,17 @@ func dedupeJobs(params []river.InsertManyParams) []river.InsertManyParams {
 		out = append(out, p)
 	}
 	return out
+}
+
+// uniqueKey is the key River's unique insert gives a job: its kind and its
+// fields tagged river:"unique", or, for args without any, all of them.
+func uniqueKey(args river.JobArgs) (string, bool) {
+	if u, ok := args.(uniqueJob); ok {
+		return u.Kind() + "\x00" + u.uniqueKey(), true
+	}
+	encoded, err := json.Marshal(args)
+	if err != nil {
+		return "", false // River's insert will say why
+	}
+	return args.Kind() + "\x00" + string(encoded), true
 }

@@ -28,6 +28,23 @@ func TestDedupeJobs(t *testing.T) {
 	require.Equal(t, int64(1), out[0].Args.(VerifyConversationArgs).RunID, "the first of duplicates is kept")
 }
 
+// TestAPageAndItsPassEndAskingForTheSameChats: a pass's last page asks for
+// its chats, and the pass's end for the quarantined ones again; when they
+// are the same, both jobs have the same args, which River's unique insert
+// refuses in one batch (SQLSTATE 21000), and the page's commit, pass end
+// included, would fail at every attempt.
+func TestAPageAndItsPassEndAskingForTheSameChats(t *testing.T) {
+	t.Parallel()
+	d := testDeps(t)
+	client, err := NewClient(d, ClientConfig{Workers: 1, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	ref := jobRef{source: "s", runID: 1}
+	next := append(chatJobs(ref, []string{"chat1"}), chatJobs(ref, []string{"chat1"})...)
+	_, err = client.InsertMany(t.Context(), dedupeJobs(next))
+	require.NoError(t, err)
+	require.Equal(t, 1, dbtest.Value[int](t, d.Pool, "SELECT count(*) FROM river_job WHERE kind = 'sync_chats'"))
+}
+
 func TestMessageJobs(t *testing.T) {
 	t.Parallel()
 	targets := make([]MessageTarget, messagesPerJob*2+3)
