@@ -54,7 +54,7 @@ func normalizeConversation(raw json.RawMessage, page *fetcher.ConversationPage) 
 		}
 	}
 	if c.Meta != nil {
-		if assignee := personID(c.Meta.Assignee, "user"); assignee != "" {
+		if assignee := personID(c.Meta.Assignee, c.Meta.assigneeKind()); assignee != "" {
 			conv.AssigneeIDs = []string{assignee}
 		}
 	}
@@ -68,7 +68,7 @@ func normalizeConversation(raw json.RawMessage, page *fetcher.ConversationPage) 
 		b.Participants = append(b.Participants, record.Participant{ConversationID: id, UserID: userID, Role: record.RoleMember})
 	}
 	if c.Meta != nil {
-		if userID := addPerson(b, c.Meta.Assignee, "user"); userID != "" {
+		if userID := addPerson(b, c.Meta.Assignee, c.Meta.assigneeKind()); userID != "" {
 			b.Participants = append(b.Participants, record.Participant{ConversationID: id, UserID: userID, Role: record.RoleAssignee})
 		}
 	}

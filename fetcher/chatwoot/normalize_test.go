@@ -48,6 +48,24 @@ func TestNormalizeConversation(t *testing.T) {
 		require.Equal(t, "missed", metrics["resolution_time"].Status)
 	})
 
+	// A conversation an agent bot owns (Chatwoot 4.x since mid-2026): its
+	// assignee is the bot, whose id is not an agent's.
+	t.Run("AssignedToAnAgentBot", func(t *testing.T) {
+		t.Parallel()
+		for name, meta := range map[string]string{
+			"SaidInTheMeta":     `{"assignee":{"id":3,"name":"Support Bot","bot_type":"webhook"},"assignee_type":"AgentBot"}`,
+			"SaidInTheAssignee": `{"assignee":{"id":3,"name":"Support Bot","bot_type":"webhook","assignee_type":"AgentBot"}}`,
+		} {
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				page := normalizetest.Page(addConversation, `{"id":42,"status":"open","created_at":1700000000,"updated_at":1700000100,"meta":`+meta+`}`)
+				require.Equal(t, []string{"bot:3"}, page.Batch.Conversations[0].AssigneeIDs)
+				require.Equal(t, []record.Participant{{ConversationID: "42", UserID: "bot:3", Role: record.RoleAssignee}}, page.Batch.Participants)
+				require.Equal(t, "bot", page.Batch.Users[0].Type)
+			})
+		}
+	})
+
 	// Chatwoot writes an SLA event only when a target is missed, meets the
 	// first response when the first reply comes before its target, and
 	// settles the SLA when the conversation is resolved: hit, or missed when

@@ -87,7 +87,21 @@ type conversation struct {
 type convMeta struct {
 	Sender   *person `json:"sender"`
 	Assignee *person `json:"assignee"`
-	Channel  string  `json:"channel"`
+	// AssigneeType is "AgentBot" for a conversation an agent bot owns
+	// (Chatwoot 4.x since mid-2026); the assignee then has a bot's id.
+	AssigneeType string `json:"assignee_type"`
+	Channel      string `json:"channel"`
+}
+
+// assigneeKind is the person type of the conversation's assignee: an agent
+// (user) unless Chatwoot says an agent bot owns it, in the meta or in the
+// assignee itself. Bots and agents are numbered apart: taken for an agent, a
+// bot would be recorded as the agent with its id.
+func (m *convMeta) assigneeKind() string {
+	if m.AssigneeType == "AgentBot" || (m.Assignee != nil && m.Assignee.AssigneeType == "AgentBot") {
+		return "agent_bot"
+	}
+	return "user"
 }
 
 // person is a contact, an agent (user) or an agent bot, as senders,
@@ -101,6 +115,7 @@ type person struct {
 	Type               string      `json:"type"`
 	Role               string      `json:"role"`
 	AvailabilityStatus string      `json:"availability_status"`
+	AssigneeType       string      `json:"assignee_type,omitempty"` // an assignee's, see convMeta
 }
 
 // appliedSLA is a conversation's SLA (Enterprise only). Raw is its JSON as
