@@ -4,6 +4,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -217,7 +218,7 @@ func TestAStaleNewCommentDoesNotOutliveALaterRead(t *testing.T) {
 	conv := b.ws.Snapshot().Conversations[0]
 	comment := b.ws.AddComment(conv.ID, "deleted before the mirror keeps it", "external")
 
-	held := holdTimelines(b, 1)
+	held := holdAnswers(b, "timeline-entries.list", 1)
 	started := time.Now()
 	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, started))
 	<-held.fetched[0]
@@ -252,7 +253,7 @@ func TestReadsEndingInOneInstantSeeEachOther(t *testing.T) {
 	require.True(t, b.runPass(t, jobs.PassIncremental).OK())
 	comment := b.ws.AddComment(conv, "deleted while two reads run", "external")
 
-	held := holdTimelines(b, 2)
+	held := holdAnswers(b, "timeline-entries.list", 2)
 	started := time.Now()
 	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv}, started))
 	<-held.fetched[0]
@@ -396,10 +397,10 @@ func endAnotherRead(t *testing.T, b *testBundle, id string) {
 // it deletes a comment at the source and starts a second re-read. It
 // returns the held answers, the deleted comment and when the first read
 // was queued.
-func readAcrossADeletion(t *testing.T, b *testBundle, hold int) (*heldTimelines, string, time.Time) {
+func readAcrossADeletion(t *testing.T, b *testBundle, hold int) (*heldAnswers, string, time.Time) {
 	t.Helper()
 	conv, comment := commented(t, b.ws)
-	held := holdTimelines(b, hold)
+	held := holdAnswers(b, "timeline-entries.list", hold)
 	started := time.Now()
 	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, started))
 	<-held.fetched[0]
@@ -420,28 +421,29 @@ func commented(t *testing.T, ws *devrevtest.Workspace) (devrevtest.SnapConversat
 	return devrevtest.SnapConversation{}, ""
 }
 
-// heldTimelines holds the first timeline answers: each is fetched from the
-// fake at once, as the source is then, and delivered when its release is
-// closed. Later answers pass.
-type heldTimelines struct {
+// heldAnswers holds the first answers of an endpoint: each is fetched from
+// the fake at once, as the source is then, and delivered when its release
+// is closed. Later answers pass.
+type heldAnswers struct {
 	fetched, release []chan struct{}
 
 	mu       sync.Mutex
 	answered int
 }
 
-// holdTimelines holds the first n timeline answers of b's fake.
-func holdTimelines(b *testBundle, n int) *heldTimelines {
-	h := &heldTimelines{}
+// holdAnswers holds the first n answers of b's fake whose path ends with
+// path.
+func holdAnswers(b *testBundle, path string, n int) *heldAnswers {
+	h := &heldAnswers{}
 	for range n {
 		h.fetched = append(h.fetched, make(chan struct{}))
 		h.release = append(h.release, make(chan struct{}))
 	}
-	b.proxy.SetRules(faultproxy.Rule{PathSuffix: "timeline-entries.list", Fault: h.serve})
+	b.proxy.SetRules(faultproxy.Rule{PathSuffix: path, Fault: h.serve})
 	return h
 }
 
-func (h *heldTimelines) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
+func (h *heldAnswers) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	h.mu.Lock()
 	n := h.answered
 	h.answered++
@@ -464,7 +466,7 @@ func (h *heldTimelines) serve(w http.ResponseWriter, r *http.Request, next http.
 }
 
 // answers counts the timeline requests answered or held.
-func (h *heldTimelines) answers() int {
+func (h *heldAnswers) answers() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.answered
@@ -502,4 +504,51 @@ func TestARefusedHintOfAConversationNotMirroredIsIgnored(t *testing.T) {
 		"another refusal than a 401 or 403 (a 400) still shows in quarantine")
 	require.Equal(t, 3, dbtest.Value[int](t, b.pool,
 		"SELECT count(*)::int FROM river_job WHERE kind = 'refresh_conversation' AND state = 'completed'"))
+}
+
+// TestAnOlderSLAReadCommittedLastIsReadAgain: two reads of a conversation's
+// SLA tracker overlap (a pass's and a webhook's, say). The first fetches
+// the tracker, which then changes at the source; the second reads the new
+// one and commits first. Nothing dates an SLA, so the first cannot tell
+// its copy is older: it stores it, and reads the tracker once more, after
+// both, so that the mirror ends as the source is.
+func TestAnOlderSLAReadCommittedLastIsReadAgain(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{conversations: 30})
+	require.True(t, b.runPass(t, jobs.PassBackfill).OK())
+	b.requireExact(t)
+	var conv devrevtest.SnapConversation
+	running := func(c devrevtest.SnapConversation) bool {
+		return c.SLA != nil && !c.SLA.Embedded && slices.ContainsFunc(c.SLA.Metrics, func(m devrevtest.SnapMetric) bool { return m.Stage != "completed" })
+	}
+	for _, c := range b.ws.Snapshot().Conversations {
+		if running(c) && c.Stage != "resolved" && c.Stage != "archived" {
+			conv = c
+			break
+		}
+	}
+	require.NotEmpty(t, conv.ID, "a conversation with an SLA tracker read on its own, still running")
+	completed := func() bool {
+		return dbtest.Value[int](t, b.pool, "SELECT count(*) FROM sla_metrics WHERE conversation_id = $1 AND stage <> 'completed' AND deleted_at IS NULL", conv.ID) == 0
+	}
+	require.False(t, completed())
+
+	held := holdAnswers(b, "sla-trackers.get", 1)
+	started := time.Now()
+	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, started))
+	select {
+	case <-held.fetched[0]: // the first read has the SLA running
+	case <-t.Context().Done():
+		t.Fatal("the tracker was not read")
+	}
+	b.ws.SetStage(conv.ID, "resolved")
+	require.NoError(t, b.deps.QueueRefreshes(t.Context(), b.client, testSource, []string{conv.ID}, time.Now()))
+	waitFor(t.Context(), t, "the second read to store the completed SLA", completed)
+
+	close(held.release[0])
+	out, err := jobs.WaitSource(t.Context(), b.client, testSource, started, 20*time.Millisecond, nil)
+	require.NoError(t, err)
+	require.True(t, out.OK(), out.Failures)
+	b.requireExact(t)
+	require.True(t, completed())
 }

@@ -148,3 +148,44 @@ func (q *Queries) ReplaceSLASummaries(ctx context.Context, arg ReplaceSLASummari
 	_, err := q.db.Exec(ctx, replaceSLASummaries, arg.Source, arg.ConversationIds, arg.Rows)
 	return err
 }
+
+const sLAWrittenSince = `-- name: SLAWrittenSince :many
+SELECT DISTINCT w.conversation_id::text FROM (
+    SELECT s.conversation_id, s.synced_at, s.deleted_at FROM sla_summaries s
+    WHERE s.source = $1::text AND s.conversation_id = ANY($2::text[])
+    UNION ALL
+    SELECT m.conversation_id, m.synced_at, m.deleted_at FROM sla_metrics m
+    WHERE m.source = $1::text AND m.conversation_id = ANY($2::text[])
+) AS w
+WHERE w.synced_at >= $3::timestamptz OR w.deleted_at >= $3::timestamptz
+`
+
+type SLAWrittenSinceParams struct {
+	Source string
+	Ids    []string
+	Since  time.Time
+}
+
+// The conversations among ids whose SLA a transaction that began at or after
+// since stored or deleted (a summary or a metric): a copy read before then
+// may be older or newer than that one, which nothing tells, since an SLA
+// carries no modification time.
+func (q *Queries) SLAWrittenSince(ctx context.Context, arg SLAWrittenSinceParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, sLAWrittenSince, arg.Source, arg.Ids, arg.Since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var w_conversation_id string
+		if err := rows.Scan(&w_conversation_id); err != nil {
+			return nil, err
+		}
+		items = append(items, w_conversation_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

@@ -76,3 +76,17 @@ SELECT id FROM conversations
 WHERE source = @source::text AND id = ANY(@ids::text[]) AND deleted_at IS NULL
 ORDER BY id
 FOR NO KEY UPDATE;
+
+-- name: SLAWrittenSince :many
+-- The conversations among ids whose SLA a transaction that began at or after
+-- since stored or deleted (a summary or a metric): a copy read before then
+-- may be older or newer than that one, which nothing tells, since an SLA
+-- carries no modification time.
+SELECT DISTINCT w.conversation_id::text FROM (
+    SELECT s.conversation_id, s.synced_at, s.deleted_at FROM sla_summaries s
+    WHERE s.source = @source::text AND s.conversation_id = ANY(@ids::text[])
+    UNION ALL
+    SELECT m.conversation_id, m.synced_at, m.deleted_at FROM sla_metrics m
+    WHERE m.source = @source::text AND m.conversation_id = ANY(@ids::text[])
+) AS w
+WHERE w.synced_at >= @since::timestamptz OR w.deleted_at >= @since::timestamptz;

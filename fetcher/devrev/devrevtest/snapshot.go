@@ -82,6 +82,9 @@ type SnapSLA struct {
 	SLAName               string
 	TrackerID             string
 	Metrics               []SnapMetric // in the order the API serves them
+	// Embedded says the conversation embeds the whole tracker; otherwise
+	// only its id and summary, and the tracker is read on its own.
+	Embedded bool
 }
 
 // SnapMetric is one metric_target_summaries element.
@@ -218,6 +221,7 @@ func (t *slaTracker) snapshot(embedded bool) *SnapSLA {
 		Status:    t.status(),
 		SLAName:   t.policy.name,
 		TrackerID: trackerID(t.num),
+		Embedded:  embedded,
 	}
 	if embedded {
 		s.TargetTime, s.ClosestToBreachMetric = sum.target, sum.closest
