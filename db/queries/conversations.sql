@@ -42,11 +42,21 @@ WHERE source = @source AND id = ANY(@ids::text[]);
 -- name: ConversationsNeedingMessages :many
 -- Conversations whose message history is behind their modification time and
 -- that were not touched since the given time: the leftovers of earlier passes
--- whose message jobs failed or were skipped. Those whose read is in
--- quarantine as a whole ('conversation:<id>', not one message of it) come
--- last (the quarantine's own retries take them in turn): otherwise as many
--- reads failing every time as the limit, the first by id, would be all a
--- pass asks for, for good.
+-- whose message jobs failed or were skipped. Those a messages job still
+-- reads, queued or at work, are left out: they are behind only until it
+-- ends, and another read would read the whole history again (after a
+-- backfill's listing, thousands of them, at every pass until the reads
+-- drain). The jobs are River's (river_job; its args are MessagesArgs, JSON).
+-- Those whose read is in quarantine as a whole ('conversation:<id>', not one
+-- message of it) come last (the quarantine's own retries take them in
+-- turn): otherwise as many reads failing every time as the limit, the first
+-- by id, would be all a pass asks for, for good.
+WITH reading AS (
+    SELECT DISTINCT t.target->>'id' AS id
+    FROM river_job AS j, jsonb_array_elements(j.args->'targets') AS t(target)
+    WHERE j.kind = 'sync_messages' AND j.args->>'source' = @source::text
+      AND j.state IN ('available', 'pending', 'running', 'retryable', 'scheduled')
+)
 SELECT c.id, c.modified_at, s.synced_for AS messages_synced_for
 FROM conversations AS c
 LEFT JOIN conversation_messages_synced AS s ON s.source = c.source AND s.id = c.id
@@ -54,6 +64,7 @@ WHERE c.source = @source
   AND c.deleted_at IS NULL
   AND s.synced_for IS DISTINCT FROM c.modified_at
   AND c.synced_at < @touched_before::timestamptz
+  AND c.id NOT IN (SELECT reading.id FROM reading WHERE reading.id IS NOT NULL)
 ORDER BY EXISTS (
     SELECT 1 FROM quarantine AS q
     WHERE q.source = c.source AND q.stream = 'messages' AND q.record_id = 'conversation:' || c.id
