@@ -686,7 +686,7 @@ func readAll(t *testing.T, b *testBundle) (Snapshot, map[string]bool) {
 		if sum, ok := m["sla_summary"].(map[string]any); ok {
 			seen["sla_summary"] = true
 			tracker = sum["sla_tracker"].(map[string]any)
-			c.SLA = &SnapSLA{Stage: str(sum, "stage"), ClosestToBreachMetric: str(sum, "closest_to_breach_metric")}
+			c.SLA = &SnapSLA{Stage: str(sum, "stage"), ClosestToBreachMetric: str(sum, "closest_to_breach_metric"), Embedded: true}
 			if v, ok := sum["target_time"]; ok {
 				c.SLA.TargetTime = tm(v)
 			}
