@@ -2,12 +2,13 @@ package fetcher
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/syncerhq/syncer/fetcher/fakeapi/fakeapitest"
 )
 
 // TestReachSaysWhenTheAPIDoesNotAnswer: a request that gets no answer marks
@@ -15,10 +16,7 @@ import (
 // included, marks it reachable again; each change is heard once.
 func TestReachSaysWhenTheAPIDoesNotAnswer(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	closedURL := "http://" + ln.Addr().String()
-	require.NoError(t, ln.Close())
+	closedURL := "http://" + fakeapitest.ClosedAddr(t)
 
 	var changes []ReachState
 	reach := &Reach{URL: closedURL, OnChange: func(s ReachState) { changes = append(changes, s) }}
@@ -58,10 +56,7 @@ func TestReachSaysWhenTheAPIDoesNotAnswer(t *testing.T) {
 // state the logs, progress lines and errors print.
 func TestReachShowsNoPassword(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
+	addr := fakeapitest.ClosedAddr(t)
 
 	var heard []ReachState
 	reach := &Reach{URL: "http://ops:s3cret-pw@" + addr + "/chatwoot", OnChange: func(s ReachState) { heard = append(heard, s) }}

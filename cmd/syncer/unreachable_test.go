@@ -12,18 +12,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/syncerhq/syncer/fetcher/devrev/devrevtest"
+	"github.com/syncerhq/syncer/fetcher/fakeapi/fakeapitest"
 	"github.com/syncerhq/syncer/internal/dbtest"
 )
 
-// closedURL is an API origin where nothing listens.
-func closedURL(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	url := "http://" + ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return url
-}
 
 // TestUnreachableAPI: an API that does not answer is said at once, in the
 // log, the progress line, the metrics and status; a foreground backfill
@@ -131,7 +123,7 @@ func dbURLOf(env []string) string {
 // source's API does not answer, with extra settings, and that API's URL.
 func unreachableSource(t *testing.T, extra ...string) ([]string, string) {
 	t.Helper()
-	api := closedURL(t)
+	api := "http://" + fakeapitest.ClosedAddr(t)
 	env := append([]string{"DATABASE_URL=" + dbtest.NewURL(t), "DEVREV_TOKEN=" + cliToken, "DEVREV_API_URL=" + api,
 		"SYNCER_LOG_FORMAT=json"}, extra...)
 	syncerOK(t, env, "migrate")
