@@ -49,7 +49,7 @@ func demoDatabase(ctx context.Context, e env, flags config.Flags) (string, error
 func ownDatabase(ctx context.Context, serverURL, name string) (string, error) {
 	u, err := url.Parse(serverURL)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return "", usageError{errors.New("DATABASE_URL is not a postgres:// URL")}
+		return "", usageError{errors.New("the demo needs DATABASE_URL as a postgres:// URL, to name its own database on that server")}
 	}
 	conn, err := db.Connect(ctx, serverURL, nil)
 	if err != nil {
