@@ -16,7 +16,6 @@ import (
 	"github.com/syncerhq/syncer/internal/dbtest"
 )
 
-
 // TestUnreachableAPI: an API that does not answer is said at once, in the
 // log, the progress line, the metrics and status; a foreground backfill
 // gives up after SYNCER_UNREACHABLE_TIMEOUT with one line and exit 1.
