@@ -967,48 +967,47 @@ func TestARateLimitCutsAStepShortWithoutLosingIt(t *testing.T) {
 	ws := generated(10, 0)
 	srv := chatvolttest.NewServer(ws, chatvolttest.Options{APIKey: testKey})
 	t.Cleanup(srv.Close)
-	var (
-		mu      sync.Mutex
-		details int  // detail requests seen
-		refuse  bool // from the fifth on
-	)
-	proxy := fakeapitest.Serve(t, httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/conversation/") {
-			mu.Lock()
-			details++
-			// With four reads at a time, a fifth request means a read was
-			// done: the cut comes after at least one.
-			refused := refuse && details > detailConcurrency
-			mu.Unlock()
-			if refused {
-				w.Header().Set("Retry-After", "60")
-				w.WriteHeader(http.StatusTooManyRequests)
-				return
+	// Each step has a front of its own, which counts its detail requests
+	// (a request the first step cancelled may reach its front late), and
+	// runs in a client of its own, as a job snoozed and taken up again
+	// would. The first step's front refuses, with a long wait, every detail
+	// request after detailConcurrency: with that many reads at a time, one
+	// more request means a read was done, so the cut comes after at least
+	// one.
+	step := func(cursor string, refuseAfter int) (*fetcher.ConversationPage, int, error) {
+		var mu sync.Mutex
+		details := 0
+		front := fakeapitest.Serve(t, httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/conversation/") {
+				mu.Lock()
+				details++
+				refused := refuseAfter > 0 && details > refuseAfter
+				mu.Unlock()
+				if refused {
+					w.Header().Set("Retry-After", "60")
+					w.WriteHeader(http.StatusTooManyRequests)
+					return
+				}
 			}
-		}
-		srv.Handler().ServeHTTP(w, r)
-	})))
-	// Each step runs in a client of its own, as a job snoozed and taken up
-	// again would.
-	step := func(cursor string) (*fetcher.ConversationPage, error) {
-		client, err := NewClient(Config{BaseURL: proxy.URL, APIKey: testKey, HTTP: fetcher.Config{Attempts: 1, MaxInlineWait: time.Second,
+			srv.Handler().ServeHTTP(w, r)
+		})))
+		client, err := NewClient(Config{BaseURL: front.URL, APIKey: testKey, HTTP: fetcher.Config{Attempts: 1, MaxInlineWait: time.Second,
 			Pacer: fetcher.NewPacer(fetcher.PacerConfig{Limit: fetcher.RateLimit{Requests: 1 << 20, Window: time.Second}})}})
 		require.NoError(t, err)
-		return client.ListConversations(t.Context(), fetcher.ConversationQuery{Cursor: cursor})
+		page, err := client.ListConversations(t.Context(), fetcher.ConversationQuery{Cursor: cursor})
+		mu.Lock()
+		defer mu.Unlock()
+		return page, details, err
 	}
 
-	refuse = true
-	first, err := step("")
+	first, _, err := step("", detailConcurrency)
 	require.NoError(t, err, "a cut step is no failure")
 	read := fakeapi.IDs(first.Batch.Conversations, func(c record.Conversation) string { return c.ID })
 	require.NotEmpty(t, read)
 	require.Less(t, len(read), 10)
 	require.NotEmpty(t, first.NextCursor, "the same step again")
 
-	mu.Lock()
-	refuse, details = false, 0
-	mu.Unlock()
-	second, err := step(first.NextCursor)
+	second, details, err := step(first.NextCursor, 0)
 	require.NoError(t, err)
 	rest := fakeapi.IDs(second.Batch.Conversations, func(c record.Conversation) string { return c.ID })
 	require.Equal(t, 10-len(read), details, "what the first step read is not read again")
