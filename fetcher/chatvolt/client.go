@@ -267,10 +267,13 @@ func (c *Client) detailPage(ctx context.Context, items []listed, read []string) 
 }
 
 // cutShort reports whether the reads of a page that failed with err are
-// worth returning in part: the rate limit stopped them after some were done.
+// worth returning in part: the rate limit stopped them after the API
+// answered some (with the conversation, or a 404). Reads that only failed
+// (a 5xx, a timeout) say the detail endpoint may be down: quarantining them
+// would quarantine the conversations of every page while it is.
 func cutShort(err error, details []detail) bool {
 	var limited *fetcher.RateLimitedError
-	return errors.As(err, &limited) && slices.ContainsFunc(details, func(d detail) bool { return d.done })
+	return errors.As(err, &limited) && slices.ContainsFunc(details, func(d detail) bool { return d.done && d.err == nil })
 }
 
 // changed returns the ids of the summaries whose updatedAt is newer than the

@@ -886,7 +886,9 @@ func TestAListingWithoutAListIsNoPage(t *testing.T) {
 // whose detail the API will not give (a 5xx that does not pass, a 403 of
 // that one record) is quarantined and the rest of its page lands, instead
 // of failing the page, and with it every pass, at the same conversation for
-// ever; a refused key or a rate limit still fails the page.
+// ever; a refused key still fails the page, and a rate limit is never
+// quarantined: it fails the page, or, when other reads were answered before
+// it, cuts the page short (see TestARateLimitCutsAStepShortWithoutLosingIt).
 func TestAConversationThatCannotBeReadIsQuarantined(t *testing.T) {
 	t.Parallel()
 	for name, tc := range map[string]struct {
@@ -1014,4 +1016,40 @@ func TestARateLimitCutsAStepShortWithoutLosingIt(t *testing.T) {
 	require.ElementsMatch(t, snapIDs(ws.Snapshot()), append(read, rest...), "every conversation once")
 	require.ElementsMatch(t, read, second.ListedIDs, "still listed: a sweep does not take them for gone")
 	require.Empty(t, second.NextCursor, "then the listing goes on as before")
+}
+
+// TestARateLimitAfterOnlyFailedReadsFailsThePage: when the detail endpoint
+// answered nothing but 5xx before the rate limit, the page fails, as it
+// does without the rate limit: the endpoint may be down, and cutting the
+// page short would quarantine its conversations.
+func TestARateLimitAfterOnlyFailedReadsFailsThePage(t *testing.T) {
+	t.Parallel()
+	ws := generated(10, 0)
+	srv := chatvolttest.NewServer(ws, chatvolttest.Options{APIKey: testKey})
+	t.Cleanup(srv.Close)
+	var mu sync.Mutex
+	details := 0
+	front := fakeapitest.Serve(t, httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/conversation/") {
+			mu.Lock()
+			details++
+			n := details
+			mu.Unlock()
+			if n <= detailConcurrency {
+				w.WriteHeader(http.StatusBadGateway)
+				return
+			}
+			w.Header().Set("Retry-After", "60")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		srv.Handler().ServeHTTP(w, r)
+	})))
+	client, err := NewClient(Config{BaseURL: front.URL, APIKey: testKey, HTTP: fetcher.Config{Attempts: 1, MaxInlineWait: time.Second,
+		Pacer: fetcher.NewPacer(fetcher.PacerConfig{Limit: fetcher.RateLimit{Requests: 1 << 20, Window: time.Second}})}})
+	require.NoError(t, err)
+	page, err := client.ListConversations(t.Context(), fetcher.ConversationQuery{})
+	var limited *fetcher.RateLimitedError
+	require.ErrorAs(t, err, &limited)
+	require.Nil(t, page, "nothing quarantined")
 }
