@@ -53,4 +53,8 @@ func TestAConversationBeingReadIsNotBehind(t *testing.T) {
 	_, err = client.InsertMany(ctx, messageJobs(jobRef{source: "other", runID: 2}, []MessageTarget{messageTarget("c2", at)}))
 	require.NoError(t, err)
 	require.Equal(t, []string{"c1", "c2"}, behind(), "another source's conversation c2 is another conversation")
+
+	_, err = client.Insert(ctx, MessagesArgs{JobRun: JobRun{Source: "s", RunID: 3}}, insertOpts("s", 3))
+	require.NoError(t, err)
+	require.Equal(t, []string{"c1", "c2"}, behind(), "a job without targets (null) reads nothing, and breaks nothing")
 }

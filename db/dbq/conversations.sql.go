@@ -53,6 +53,7 @@ WITH reading AS (
     FROM river_job AS j, jsonb_array_elements(j.args->'targets') AS t(target)
     WHERE j.kind = 'sync_messages' AND j.args->>'source' = $1::text
       AND j.state IN ('available', 'pending', 'running', 'retryable', 'scheduled')
+      AND jsonb_typeof(j.args->'targets') = 'array' -- one without would fail the query
 )
 SELECT c.id, c.modified_at, s.synced_for AS messages_synced_for
 FROM conversations AS c
