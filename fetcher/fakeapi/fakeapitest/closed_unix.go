@@ -17,7 +17,14 @@ import (
 // would then answer.
 func ClosedAddr(t testing.TB) string {
 	t.Helper()
+	// Not inherited by the processes a test starts, which would hold the
+	// port on.
+	syscall.ForkLock.RLock()
 	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err == nil {
+		syscall.CloseOnExec(fd)
+	}
+	syscall.ForkLock.RUnlock()
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = syscall.Close(fd) })
 	require.NoError(t, syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}))
