@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -127,6 +128,27 @@ func (d *Deps) abandonPass(ctx context.Context, job jobRef, msg string) {
 func (d *Deps) databaseDown(err error) bool {
 	var api *fetcher.RetryableError
 	return !errors.As(err, &api) && d.DB.Observe(err)
+}
+
+// settleDiscarded does for a job discarded as it was handed back (see
+// Liveness.handBack) what its worker does for one River gives up on: the
+// job's run fails, and a messages job's reads are settled (settleGivenUp).
+func (d *Deps) settleDiscarded(ctx context.Context, job dbq.DiscardSpentJobsRow) {
+	var meta jobMetadata
+	if err := json.Unmarshal(job.Metadata, &meta); err != nil || meta.RunID == 0 {
+		return // not a job of a run of syncer's
+	}
+	ref := jobRef{source: meta.Source, runID: meta.RunID, row: &rivertype.JobRow{ID: job.ID, Kind: job.Kind}}
+	d.failRun(ctx, ref, fmt.Sprintf("%s job %d: its process died while running it, at every attempt it had", job.Kind, job.ID))
+	if job.Kind != (MessagesArgs{}).Kind() {
+		return
+	}
+	var args MessagesArgs
+	if err := json.Unmarshal(job.Args, &args); err != nil {
+		d.Logger.Warn().Err(err).Int64("job_id", job.ID).Msg("read the args of a messages job discarded")
+		return
+	}
+	d.settleGivenUp(ctx, args)
 }
 
 // failRun marks the job's run failed with msg.

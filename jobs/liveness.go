@@ -225,23 +225,28 @@ func (l *Liveness) release(ctx context.Context) error {
 
 // handBack runs release, which hands jobs back to the queue, and discards,
 // in the same transaction, those of them whose attempts ran out (see
-// DiscardSpentJobs). It returns the ids release handed back.
+// DiscardSpentJobs), then settles those as a worker settles a job River
+// gives up on. It returns the ids release handed back.
 func (l *Liveness) handBack(ctx context.Context, release func(q *dbq.Queries) ([]int64, error)) (ids []int64, _ error) {
+	var discarded []dbq.DiscardSpentJobsRow
 	err := pgx.BeginFunc(ctx, l.pool, func(tx pgx.Tx) error {
 		q := dbq.New(tx)
 		var err error
 		if ids, err = release(q); err != nil || len(ids) == 0 {
 			return err
 		}
-		discarded, err := q.DiscardSpentJobs(ctx, ids)
-		if err != nil {
+		if discarded, err = q.DiscardSpentJobs(ctx, ids); err != nil {
 			return fmt.Errorf("discard the jobs handed back whose attempts ran out: %w", err)
-		}
-		if len(discarded) > 0 {
-			l.log.Error().Ints64("job_ids", discarded).
-				Msg("discarded jobs whose process died while running them at every attempt they had")
 		}
 		return nil
 	})
-	return ids, err
+	if err != nil {
+		return nil, err
+	}
+	for _, job := range discarded {
+		l.log.Error().Int64("job_id", job.ID).Str("kind", job.Kind).
+			Msg("discarded a job whose process died while running it, at every attempt it had")
+		l.deps.settleDiscarded(ctx, job)
+	}
+	return ids, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
+	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/internal/dbtest"
 )
 
@@ -89,8 +90,19 @@ func TestAJobThatKillsItsProcessRunsOutOfAttempts(t *testing.T) {
 			VALUES ('{}', 'crash_test', 8, 'default', 'running', $1, now(), array_fill('dead'::text, ARRAY[$2::int])) RETURNING id`, attempt, takers)
 	}
 	// Attempt 2, taken 2 times (none handed back) and 7 times (five);
-	// attempt 8 of 8, taken 13 times (five handed back).
-	first, looping, spent := insert(2, 2), insert(2, 7), insert(8, 13)
+	// attempt 2, taken 7 times, snoozed 5 (none handed back).
+	first, looping := insert(2, 2), insert(2, 7)
+	snoozed := dbtest.Value[int64](t, pool, `INSERT INTO river_job (args, kind, max_attempts, queue, state, attempt, attempted_at, attempted_by, metadata)
+		VALUES ('{}', 'crash_test', 8, 'default', 'running', 2, now(), array_fill('dead'::text, ARRAY[7]), '{"snoozes": 5}') RETURNING id`)
+	// A messages job at attempt 8 of 8, taken 13 times (five handed back),
+	// reading c1.
+	runID, err := dbq.New(pool).CreateRun(ctx, dbq.CreateRunParams{Source: "s", Stream: StreamConversations, Kind: string(PassBackfill)})
+	require.NoError(t, err)
+	dbtest.Exec(t, pool, `INSERT INTO conversation_messages_synced (source, id, synced_for, read_done_at) VALUES ('s', 'c1', now(), now())`)
+	spent := dbtest.Value[int64](t, pool, `INSERT INTO river_job (args, kind, max_attempts, queue, state, attempt, attempted_at, attempted_by, metadata)
+		VALUES (jsonb_build_object('source', 's', 'run_id', $1::bigint, 'targets', jsonb_build_array(jsonb_build_object('id', 'c1'))),
+			'sync_messages', 8, 'default', 'running', 8, now(), array_fill('dead'::text, ARRAY[13]),
+			jsonb_build_object('source', 's', 'run_id', $1::bigint)) RETURNING id`, runID)
 	require.NoError(t, l.release(ctx))
 	attempt := func(id int64) int {
 		return dbtest.Value[int](t, pool, "SELECT attempt FROM river_job WHERE id = $1", id)
@@ -99,6 +111,7 @@ func TestAJobThatKillsItsProcessRunsOutOfAttempts(t *testing.T) {
 	require.Equal(t, 1, attempt(first), "the attempt a death interrupted is not counted")
 	require.Equal(t, "available", jobState(t, pool, looping))
 	require.Equal(t, 2, attempt(looping), "after five deaths uncounted, it is")
+	require.Equal(t, 1, attempt(snoozed), "snoozes are no deaths")
 	// River checks attempts only when a job fails, which one that kills its
 	// process never does: handed back, it would run again for ever.
 	require.Equal(t, "discarded", jobState(t, pool, spent), "its attempts ran out")
@@ -107,6 +120,10 @@ func TestAJobThatKillsItsProcessRunsOutOfAttempts(t *testing.T) {
 	require.Contains(t, why.Error, "process died", "River UI says why")
 	require.Equal(t, 8, why.Attempt)
 	require.False(t, why.At.IsZero())
+	// Settled as a worker settles a job River gives up on: its run fails,
+	// and the read it gave up leaves its conversation behind.
+	require.Equal(t, "failed", dbtest.Value[string](t, pool, "SELECT status FROM sync_runs WHERE id = $1", runID))
+	require.True(t, dbtest.Value[bool](t, pool, "SELECT synced_for = 'epoch' FROM conversation_messages_synced WHERE id = 'c1'"))
 }
 
 // TestAStopThatLeavesJobsRunningHandsThemOver: a process that stops while

@@ -41,27 +41,39 @@ SET state = 'discarded', finalized_at = now(),
         'at', now(), 'attempt', attempt, 'trace', '',
         'error', 'its process died while running it, at every attempt it had: discarded'))
 WHERE id = ANY($1::bigint[]) AND state = 'available' AND attempt >= max_attempts
-RETURNING id
+RETURNING id, kind, args, metadata
 `
+
+type DiscardSpentJobsRow struct {
+	ID       int64
+	Kind     string
+	Args     []byte
+	Metadata []byte
+}
 
 // Discards the jobs just handed back (ReleaseJobsOfDeadProcesses,
 // ReleaseOrphanedJobs, in the same transaction: no worker can take them
 // before) whose attempts, counted, ran out. River checks a job's attempts
 // only when the job fails, and one that takes its process down never fails:
 // handed back, it would take every process down in turn for ever.
-func (q *Queries) DiscardSpentJobs(ctx context.Context, ids []int64) ([]int64, error) {
+func (q *Queries) DiscardSpentJobs(ctx context.Context, ids []int64) ([]DiscardSpentJobsRow, error) {
 	rows, err := q.db.Query(ctx, discardSpentJobs, ids)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []int64
+	var items []DiscardSpentJobsRow
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var i DiscardSpentJobsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Kind,
+			&i.Args,
+			&i.Metadata,
+		); err != nil {
 			return nil, err
 		}
-		items = append(items, id)
+		items = append(items, i)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -116,7 +128,8 @@ func (q *Queries) LiveProcesses(ctx context.Context, staleAfterSeconds float64) 
 const releaseJobsOfDeadProcesses = `-- name: ReleaseJobsOfDeadProcesses :many
 UPDATE river_job AS j
 SET state = 'available', scheduled_at = now(),
-    attempt = CASE WHEN cardinality(j.attempted_by) - j.attempt >= 5 THEN j.attempt ELSE GREATEST(j.attempt - 1, 0) END
+    attempt = CASE WHEN cardinality(j.attempted_by) - j.attempt - COALESCE((j.metadata->>'snoozes')::int, 0) >= 5
+                   THEN j.attempt ELSE GREATEST(j.attempt - 1, 0) END
 FROM syncer_processes AS p
 WHERE j.state = 'running'
   AND j.attempted_by[cardinality(j.attempted_by)] = p.client_id
@@ -127,7 +140,8 @@ RETURNING j.id
 // Hands the jobs that a dead process was running back to the queue, at once.
 // The interrupted attempt is not counted: dying was not the job's fault;
 // unless the job was handed back uncounted five times already (River adds
-// a taker to attempted_by at every attempt, counted or not): a job that
+// a taker to attempted_by at every attempt, counted or not, and counts in
+// its metadata the snoozes, which do not count either): a job that
 // kills its process (out of memory, say) must run out of attempts, not
 // take every process down in turn for ever (DiscardSpentJobs ends one whose
 // attempts ran out). Only processes that registered
@@ -156,7 +170,8 @@ func (q *Queries) ReleaseJobsOfDeadProcesses(ctx context.Context, staleAfterSeco
 const releaseOrphanedJobs = `-- name: ReleaseOrphanedJobs :many
 UPDATE river_job AS j
 SET state = 'available', scheduled_at = now(),
-    attempt = CASE WHEN cardinality(j.attempted_by) - j.attempt >= 5 THEN j.attempt ELSE GREATEST(j.attempt - 1, 0) END
+    attempt = CASE WHEN cardinality(j.attempted_by) - j.attempt - COALESCE((j.metadata->>'snoozes')::int, 0) >= 5
+                   THEN j.attempt ELSE GREATEST(j.attempt - 1, 0) END
 WHERE j.state = 'running'
   AND j.attempted_by[cardinality(j.attempted_by)] = $1::text
   AND j.attempted_at < $2::timestamptz

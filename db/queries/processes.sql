@@ -25,7 +25,8 @@ WHERE client_id = @client_id::text AND NOT (SELECT busy FROM running);
 -- Hands the jobs that a dead process was running back to the queue, at once.
 -- The interrupted attempt is not counted: dying was not the job's fault;
 -- unless the job was handed back uncounted five times already (River adds
--- a taker to attempted_by at every attempt, counted or not): a job that
+-- a taker to attempted_by at every attempt, counted or not, and counts in
+-- its metadata the snoozes, which do not count either): a job that
 -- kills its process (out of memory, say) must run out of attempts, not
 -- take every process down in turn for ever (DiscardSpentJobs ends one whose
 -- attempts ran out). Only processes that registered
@@ -33,7 +34,8 @@ WHERE client_id = @client_id::text AND NOT (SELECT busy FROM running);
 -- never touched.
 UPDATE river_job AS j
 SET state = 'available', scheduled_at = now(),
-    attempt = CASE WHEN cardinality(j.attempted_by) - j.attempt >= 5 THEN j.attempt ELSE GREATEST(j.attempt - 1, 0) END
+    attempt = CASE WHEN cardinality(j.attempted_by) - j.attempt - COALESCE((j.metadata->>'snoozes')::int, 0) >= 5
+                   THEN j.attempt ELSE GREATEST(j.attempt - 1, 0) END
 FROM syncer_processes AS p
 WHERE j.state = 'running'
   AND j.attempted_by[cardinality(j.attempted_by)] = p.client_id
@@ -61,7 +63,8 @@ SELECT count(*) FROM syncer_processes WHERE heartbeat_at > now() - make_interval
 -- not already (see ReleaseJobsOfDeadProcesses).
 UPDATE river_job AS j
 SET state = 'available', scheduled_at = now(),
-    attempt = CASE WHEN cardinality(j.attempted_by) - j.attempt >= 5 THEN j.attempt ELSE GREATEST(j.attempt - 1, 0) END
+    attempt = CASE WHEN cardinality(j.attempted_by) - j.attempt - COALESCE((j.metadata->>'snoozes')::int, 0) >= 5
+                   THEN j.attempt ELSE GREATEST(j.attempt - 1, 0) END
 WHERE j.state = 'running'
   AND j.attempted_by[cardinality(j.attempted_by)] = @client_id::text
   AND j.attempted_at < @taken_before::timestamptz
@@ -80,4 +83,4 @@ SET state = 'discarded', finalized_at = now(),
         'at', now(), 'attempt', attempt, 'trace', '',
         'error', 'its process died while running it, at every attempt it had: discarded'))
 WHERE id = ANY(@ids::bigint[]) AND state = 'available' AND attempt >= max_attempts
-RETURNING id;
+RETURNING id, kind, args, metadata;
