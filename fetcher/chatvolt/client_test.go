@@ -977,29 +977,11 @@ func TestARateLimitCutsAStepShortWithoutLosingIt(t *testing.T) {
 	// more request means a read was done, so the cut comes after at least
 	// one.
 	step := func(cursor string, refuseAfter int) (*fetcher.ConversationPage, int, error) {
-		var mu sync.Mutex
-		details := 0
-		front := fakeapitest.Serve(t, httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.HasPrefix(r.URL.Path, "/conversation/") {
-				mu.Lock()
-				details++
-				refused := refuseAfter > 0 && details > refuseAfter
-				mu.Unlock()
-				if refused {
-					w.Header().Set("Retry-After", "60")
-					w.WriteHeader(http.StatusTooManyRequests)
-					return
-				}
-			}
-			srv.Handler().ServeHTTP(w, r)
-		})))
-		client, err := NewClient(Config{BaseURL: front.URL, APIKey: testKey, HTTP: fetcher.Config{Attempts: 1, MaxInlineWait: time.Second,
-			Pacer: fetcher.NewPacer(fetcher.PacerConfig{Limit: fetcher.RateLimit{Requests: 1 << 20, Window: time.Second}})}})
-		require.NoError(t, err)
+		client, details := detailFront(t, srv, func(n int, w http.ResponseWriter) bool {
+			return refuseAfter > 0 && n > refuseAfter && refuseForAMinute(w)
+		})
 		page, err := client.ListConversations(t.Context(), fetcher.ConversationQuery{Cursor: cursor})
-		mu.Lock()
-		defer mu.Unlock()
-		return page, details, err
+		return page, details(), err
 	}
 
 	first, _, err := step("", detailConcurrency)
@@ -1027,6 +1009,25 @@ func TestARateLimitAfterOnlyFailedReadsFailsThePage(t *testing.T) {
 	ws := generated(10, 0)
 	srv := chatvolttest.NewServer(ws, chatvolttest.Options{APIKey: testKey})
 	t.Cleanup(srv.Close)
+	client, _ := detailFront(t, srv, func(n int, w http.ResponseWriter) bool {
+		if n <= detailConcurrency {
+			w.WriteHeader(http.StatusBadGateway)
+			return true
+		}
+		return refuseForAMinute(w)
+	})
+	page, err := client.ListConversations(t.Context(), fetcher.ConversationQuery{})
+	var limited *fetcher.RateLimitedError
+	require.ErrorAs(t, err, &limited)
+	require.Nil(t, page, "nothing quarantined")
+}
+
+// detailFront serves srv through a front that first hands its nth detail
+// request (from 1) to answer, which says whether it answered it; srv answers
+// the rest. It returns a client of the front, without retries or a slow
+// start, and how many detail requests the front has seen.
+func detailFront(t *testing.T, srv *chatvolttest.Server, answer func(n int, w http.ResponseWriter) bool) (*Client, func() int) {
+	t.Helper()
 	var mu sync.Mutex
 	details := 0
 	front := fakeapitest.Serve(t, httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -1035,21 +1036,26 @@ func TestARateLimitAfterOnlyFailedReadsFailsThePage(t *testing.T) {
 			details++
 			n := details
 			mu.Unlock()
-			if n <= detailConcurrency {
-				w.WriteHeader(http.StatusBadGateway)
+			if answer(n, w) {
 				return
 			}
-			w.Header().Set("Retry-After", "60")
-			w.WriteHeader(http.StatusTooManyRequests)
-			return
 		}
 		srv.Handler().ServeHTTP(w, r)
 	})))
 	client, err := NewClient(Config{BaseURL: front.URL, APIKey: testKey, HTTP: fetcher.Config{Attempts: 1, MaxInlineWait: time.Second,
 		Pacer: fetcher.NewPacer(fetcher.PacerConfig{Limit: fetcher.RateLimit{Requests: 1 << 20, Window: time.Second}})}})
 	require.NoError(t, err)
-	page, err := client.ListConversations(t.Context(), fetcher.ConversationQuery{})
-	var limited *fetcher.RateLimitedError
-	require.ErrorAs(t, err, &limited)
-	require.Nil(t, page, "nothing quarantined")
+	return client, func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return details
+	}
+}
+
+// refuseForAMinute answers a rate limit that asks for a minute's wait,
+// longer than any test's client waits inline.
+func refuseForAMinute(w http.ResponseWriter) bool {
+	w.Header().Set("Retry-After", "60")
+	w.WriteHeader(http.StatusTooManyRequests)
+	return true
 }
