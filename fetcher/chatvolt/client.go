@@ -212,13 +212,14 @@ func (c *Client) ListsEveryOpenConversation() bool { return true }
 
 // detailPage turns listed summaries into a page of detailed conversations,
 // fetching only those that changed and were not read already (read: an
-// earlier attempt of the same step returned them). When the rate limit
-// stops the reads after some were done, the page holds those, and readNow
-// names them.
-func (c *Client) detailPage(ctx context.Context, items []listed, read []string) (page *fetcher.ConversationPage, readNow []string, _ error) {
+// earlier attempt of the same step returned them as they are listed now).
+// When the rate limit stops the reads after some were done, the page holds
+// those, and readNow marks them.
+func (c *Client) detailPage(ctx context.Context, items []listed, read []readMark) (page *fetcher.ConversationPage, readNow []readMark, _ error) {
 	page = &fetcher.ConversationPage{}
 	var candidates []summary
 	listedRaw := map[string]json.RawMessage{}
+	listedAt := map[string]time.Time{}
 	for _, it := range items {
 		if it.err != nil {
 			fetcher.Quarantine(&page.Batch, record.StreamConversations, "", it.raw, it.err)
@@ -227,12 +228,13 @@ func (c *Client) detailPage(ctx context.Context, items []listed, read []string) 
 		if it.s.UpdatedAt.After(page.MaxModified) {
 			page.MaxModified = it.s.UpdatedAt.Time
 		}
-		if slices.Contains(read, string(it.s.ID)) {
+		if readAlready(read, it.s) {
 			page.ListedIDs = append(page.ListedIDs, string(it.s.ID))
 			continue
 		}
 		candidates = append(candidates, it.s)
 		listedRaw[string(it.s.ID)] = it.raw
+		listedAt[string(it.s.ID)] = it.s.UpdatedAt.Time
 	}
 	changed, err := c.changed(ctx, candidates)
 	if err != nil {
@@ -248,7 +250,7 @@ func (c *Client) detailPage(ctx context.Context, items []listed, read []string) 
 		if !cutShort(err, details) {
 			return nil, nil, err
 		}
-		readNow = []string{}
+		readNow = []readMark{}
 	}
 	for i, d := range details {
 		switch {
@@ -260,7 +262,7 @@ func (c *Client) detailPage(ctx context.Context, items []listed, read []string) 
 			addConversation(d.raw, page)
 		}
 		if d.done && readNow != nil {
-			readNow = append(readNow, changed[i])
+			readNow = append(readNow, readMark{ID: changed[i], UpdatedAt: listedAt[changed[i]]})
 		}
 	}
 	return page, readNow, nil

@@ -116,8 +116,23 @@ type walkState struct {
 	Recursed   bool `json:"rc,omitempty"`
 	// Read are the conversations of this step's answer that an earlier
 	// attempt of it read in detail and returned, before the rate limit cut
-	// it short: the step is taken again without them.
-	Read []string `json:"r,omitempty"`
+	// it short: the step is taken again without them, unless they changed
+	// since.
+	Read []readMark `json:"r,omitempty"`
+}
+
+// readMark is a conversation a step read, as the listing showed it then.
+type readMark struct {
+	ID        string    `json:"i"`
+	UpdatedAt time.Time `json:"u,omitzero"`
+}
+
+// readAlready reports whether marks say s was read as the listing shows it
+// now: one changed since is read again.
+func readAlready(marks []readMark, s summary) bool {
+	return slices.ContainsFunc(marks, func(m readMark) bool {
+		return m.ID == string(s.ID) && m.UpdatedAt.Equal(s.UpdatedAt.Time)
+	})
 }
 
 // checkState lists the narrower windows that tell whether a full answer not
