@@ -39,6 +39,12 @@ type WriteResult struct {
 	Rows int
 	// Tables counts them by table.
 	Tables map[string]int
+	// SLAOvertaken are the conversations whose SLA, in a batch without
+	// conversations (SLA trackers read on their own), another transaction
+	// stored or deleted at or after WriteOptions.FetchedAfter. This batch
+	// stored its own all the same: nothing dates an SLA, so which copy is
+	// newer cannot be told, and the caller reads them again.
+	SLAOvertaken []string
 }
 
 func (r *WriteResult) add(table string, n int) {

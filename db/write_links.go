@@ -107,12 +107,20 @@ func (w *batchWriter) sla(ctx context.Context) error {
 // the mirror holds. A tracker of a conversation since deleted, or never
 // stored, would store the SLA of nothing. The conversations stay locked to
 // the end of the transaction, so that one deleted meanwhile waits for it or
-// is left out.
+// is left out, and two reads of one SLA store it in turn; those whose SLA
+// another read stored since this batch's fetch began are noted
+// (WriteResult.SLAOvertaken).
 func (w *batchWriter) slaReplaceable(ctx context.Context) (func(string) bool, error) {
 	// The query takes each row once, in id order, whatever the ids' order.
 	live, err := w.q.LockLiveConversations(ctx, dbq.LockLiveConversationsParams{Source: w.source, Ids: w.b.SLAOf})
 	if err != nil {
 		return nil, fmt.Errorf("lock %d conversations for their SLA: %w", len(w.b.SLAOf), err)
+	}
+	// A statement of its own, after the lock: its snapshot sees what a
+	// read that held the lock before committed.
+	w.res.SLAOvertaken, err = w.q.SLAWrittenSince(ctx, dbq.SLAWrittenSinceParams{Source: w.source, Ids: live, Since: w.opts.FetchedAfter})
+	if err != nil {
+		return nil, fmt.Errorf("look for SLAs stored since the fetch of %d conversations began: %w", len(live), err)
 	}
 	replaceable := map[string]bool{}
 	for _, id := range live {

@@ -47,7 +47,7 @@ type batchJob[T, R any] struct {
 	lock func(ctx context.Context, q *dbq.Queries) error
 	// step, when set, runs in the transaction that stores the batch, and
 	// lists the jobs that follow from it.
-	step func(ctx context.Context, q *dbq.Queries) ([]river.InsertManyParams, error)
+	step func(ctx context.Context, q *dbq.Queries, written db.WriteResult) ([]river.InsertManyParams, error)
 	// followUp is the job of the items left for later: those the rate limit
 	// deferred and those whose read failed in passing.
 	followUp func(items []T) river.JobArgs
@@ -88,11 +88,11 @@ func runBatch[T, R any, A river.JobArgs](ctx context.Context, d *Deps, job *rive
 	logQuarantined(d, ref, batch.Quarantined)
 	_, err = commitPage(ctx, d, pageCommit[A]{
 		job: job, ref: ref, batch: &batch, stats: stats, lockFunc: spec.lock,
-		stepFunc: func(ctx context.Context, tx pgx.Tx, _ db.WriteResult) ([]river.InsertManyParams, error) {
+		stepFunc: func(ctx context.Context, tx pgx.Tx, written db.WriteResult) ([]river.InsertManyParams, error) {
 			var next []river.InsertManyParams
 			if spec.step != nil {
 				var err error
-				if next, err = spec.step(ctx, dbq.New(tx)); err != nil {
+				if next, err = spec.step(ctx, dbq.New(tx), written); err != nil {
 					return nil, err
 				}
 			}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/syncerhq/syncer/db"
 	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/fetcher"
 	"github.com/syncerhq/syncer/record"
@@ -60,7 +61,7 @@ func (d *Deps) syncChats(ctx context.Context, job *river.Job[ChatArgs]) error {
 		quarantine: func(id string, err error) record.Quarantined {
 			return record.Quarantined{Stream: record.StreamChats, RecordID: id, Error: err.Error()}
 		},
-		step: func(ctx context.Context, q *dbq.Queries) ([]river.InsertManyParams, error) {
+		step: func(ctx context.Context, q *dbq.Queries, _ db.WriteResult) ([]river.InsertManyParams, error) {
 			if len(gone) == 0 {
 				return nil, nil
 			}

@@ -126,7 +126,7 @@ func (d *Deps) syncMessages(ctx context.Context, job *river.Job[MessagesArgs]) (
 			// quarantine.
 			return resolveEntriesGone(ctx, q, ref, reads.finished, fetchedAfter(job.JobRow))
 		},
-		step: func(ctx context.Context, q *dbq.Queries) ([]river.InsertManyParams, error) {
+		step: func(ctx context.Context, q *dbq.Queries, _ db.WriteResult) ([]river.InsertManyParams, error) {
 			return d.messagesStep(ctx, q, ref, fetchedAfter(job.JobRow), &reads)
 		},
 		followUp: func(targets []MessageTarget) river.JobArgs {

@@ -2,12 +2,11 @@ package jobs
 
 import (
 	"context"
-	"fmt"
 	"slices"
-	"time"
 
 	"github.com/riverqueue/river"
 
+	"github.com/syncerhq/syncer/db"
 	"github.com/syncerhq/syncer/db/dbq"
 	"github.com/syncerhq/syncer/fetcher"
 	"github.com/syncerhq/syncer/record"
@@ -30,7 +29,6 @@ func (d *Deps) syncSLATrackers(ctx context.Context, job *river.Job[SLATrackerArg
 	if err != nil {
 		return err
 	}
-	var overtaken []string
 	return runBatch(ctx, d, job, ref, job.Args.Trackers, batchJob[fetcher.SLATrackerRef, *record.Batch]{
 		fetch: getter.GetSLATracker,
 		land:  func(b *record.Batch, _ fetcher.SLATrackerRef, read *record.Batch) { b.Merge(read) },
@@ -43,44 +41,19 @@ func (d *Deps) syncSLATrackers(ctx context.Context, job *river.Job[SLATrackerArg
 		followUp: func(trackers []fetcher.SLATrackerRef) river.JobArgs {
 			return SLATrackerArgs{JobRun: ref.jobRun(), Trackers: trackers}
 		},
-		lock: func(ctx context.Context, q *dbq.Queries) (err error) {
-			overtaken, err = slaWrittenSince(ctx, q, ref.source, job.Args.Trackers, fetchedAfter(job.JobRow))
-			return err
-		},
-		step: func(context.Context, *dbq.Queries) ([]river.InsertManyParams, error) {
-			again := trackersOf(job.Args.Trackers, overtaken)
+		// Nothing dates an SLA: a read that another one overtook (see
+		// db.WriteResult.SLAOvertaken) stored a copy that may be older, and
+		// its trackers are read once more, after both.
+		step: func(_ context.Context, _ *dbq.Queries, written db.WriteResult) ([]river.InsertManyParams, error) {
+			again := trackersOf(job.Args.Trackers, written.SLAOvertaken)
 			if len(again) == 0 {
 				return nil, nil
 			}
-			d.Logger.Info().Str("source", ref.source).Strs("conversation_ids", overtaken).
+			d.Logger.Info().Str("source", ref.source).Strs("conversation_ids", written.SLAOvertaken).
 				Msg("another read stored these SLAs while this one ran; reading their trackers again")
 			return []river.InsertManyParams{insertParams(SLATrackerArgs{JobRun: ref.jobRun(), Trackers: again}, ref)}, nil
 		},
 	})
-}
-
-// slaWrittenSince locks the live conversations of trackers, so that no
-// other read stores their SLA until this one commits, and returns those
-// whose SLA another read stored since this job began (since): the two
-// copies cannot be ordered (an SLA carries no modification time), so this
-// read stores its own and the trackers are read once more, after both.
-func slaWrittenSince(ctx context.Context, q *dbq.Queries, source string, trackers []fetcher.SLATrackerRef, since time.Time) ([]string, error) {
-	if since.IsZero() {
-		return nil, nil // River did not say when the job began: nothing to tell
-	}
-	ids := make([]string, 0, len(trackers))
-	for _, tr := range trackers {
-		ids = append(ids, tr.ConversationID)
-	}
-	ids = uniqueStrings(ids)
-	if _, err := q.LockLiveConversations(ctx, dbq.LockLiveConversationsParams{Source: source, Ids: ids}); err != nil {
-		return nil, fmt.Errorf("lock %d conversations for their SLA: %w", len(ids), err)
-	}
-	written, err := q.SLAWrittenSince(ctx, dbq.SLAWrittenSinceParams{Source: source, Ids: ids, Since: since})
-	if err != nil {
-		return nil, fmt.Errorf("look for SLAs stored since the job began: %w", err)
-	}
-	return written, nil
 }
 
 // trackersOf are the trackers of the conversations ids.
